@@ -1,0 +1,50 @@
+package io.kvpipe.testsupport;
+
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** Waiting for a condition with a deadline: the only way tests and fixtures wait. */
+public final class Poll {
+  private Poll() {}
+
+  /** Polls {@code condition} every {@code interval} until true; throws with {@code what} when {@code timeout} passes. */
+  public static void until(String what, Duration timeout, Duration interval, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Throwable last = null;
+    while (true) {
+      try {
+        if (condition.getAsBoolean()) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        last = e;
+      }
+      if (System.nanoTime() > deadline) {
+        AssertionError err = new AssertionError("timed out after " + timeout + " waiting for " + what);
+        if (last != null) {
+          err.initCause(last);
+        }
+        throw err;
+      }
+      LockSupport.parkNanos(interval.toNanos());
+      if (Thread.interrupted()) {
+        throw new IllegalStateException("interrupted while waiting for " + what);
+      }
+    }
+  }
+
+  public static void until(String what, Duration timeout, BooleanSupplier condition) {
+    until(what, timeout, Duration.ofMillis(50), condition);
+  }
+
+  /** Polls {@code supplier} until it returns non-null, and returns that value. */
+  public static <T> T forValue(String what, Duration timeout, Supplier<T> supplier) {
+    Object[] box = new Object[1];
+    until(what, timeout, () -> (box[0] = supplier.get()) != null);
+    @SuppressWarnings("unchecked")
+    T t = (T) box[0];
+    return t;
+  }
+}

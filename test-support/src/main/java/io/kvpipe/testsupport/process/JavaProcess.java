@@ -1,0 +1,177 @@
+package io.kvpipe.testsupport.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Java main class run as a separate OS process, so tests and benchmarks can {@code kill -9} it. Output goes to a log
+ * file (never to the parent's pipes, which would block the child when full). Not thread-safe: one owner drives it.
+ */
+public final class JavaProcess implements AutoCloseable {
+  private final Spec spec;
+  private Process process;
+
+  private JavaProcess(Spec spec) {
+    this.spec = spec;
+  }
+
+  /** What to run. {@code classPath} defaults to this JVM's class path; {@code java} to this JVM's binary. */
+  public record Spec(String mainClass, List<String> args, List<String> jvmArgs, Map<String, String> env,
+                     String classPath, Path logFile) {
+    public Spec {
+      Objects.requireNonNull(mainClass, "mainClass");
+      Objects.requireNonNull(logFile, "logFile");
+      args = List.copyOf(args);
+      jvmArgs = List.copyOf(jvmArgs);
+      env = Map.copyOf(env);
+      classPath = classPath != null ? classPath : System.getProperty("java.class.path");
+    }
+  }
+
+  public static Builder builder(String mainClass) {
+    return new Builder(mainClass);
+  }
+
+  public static final class Builder {
+    private final String mainClass;
+    private final List<String> args = new ArrayList<>();
+    private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx512m", "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED"));
+    private final Map<String, String> env = new TreeMap<>();
+    private String classPath;
+    private Path logFile;
+
+    private Builder(String mainClass) {
+      this.mainClass = mainClass;
+    }
+
+    public Builder args(String... a) {
+      args.addAll(List.of(a));
+      return this;
+    }
+
+    public Builder args(List<String> a) {
+      args.addAll(a);
+      return this;
+    }
+
+    /** Replaces the default JVM options (small heap, serial GC, C1 only: quick to start, light on 2 cores). */
+    public Builder jvmArgs(String... a) {
+      jvmArgs.clear();
+      jvmArgs.addAll(List.of(a));
+      return this;
+    }
+
+    public Builder env(String key, String value) {
+      env.put(key, value);
+      return this;
+    }
+
+    public Builder classPath(String cp) {
+      this.classPath = cp;
+      return this;
+    }
+
+    public Builder logFile(Path file) {
+      this.logFile = file;
+      return this;
+    }
+
+    public JavaProcess build() {
+      return new JavaProcess(new Spec(mainClass, args, jvmArgs, env, classPath, logFile));
+    }
+  }
+
+  /** Starts the process (again, after a stop or kill: same command, same log file, appended). */
+  public synchronized JavaProcess start() {
+    if (isAlive()) {
+      throw new IllegalStateException(spec.mainClass() + " is already running (pid " + process.pid() + ")");
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(spec.jvmArgs());
+    cmd.add("-cp");
+    cmd.add(spec.classPath());
+    cmd.add(spec.mainClass());
+    cmd.addAll(spec.args());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()));
+    pb.environment().putAll(spec.env());
+    try {
+      Files.createDirectories(spec.logFile().toAbsolutePath().getParent());
+      process = pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + spec.mainClass(), e);
+    }
+    return this;
+  }
+
+  public synchronized boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  public synchronized long pid() {
+    if (process == null) {
+      throw new IllegalStateException("not started");
+    }
+    return process.pid();
+  }
+
+  /** SIGKILL: no shutdown hooks, no flush; waits until the OS has reaped the process. */
+  public synchronized void kill9() {
+    if (process == null) {
+      return;
+    }
+    process.destroyForcibly();
+    waitFor(Duration.ofSeconds(30));
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within {@code grace}. */
+  public synchronized void stop(Duration grace) {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    if (!waitFor(grace)) {
+      process.destroyForcibly();
+      waitFor(Duration.ofSeconds(30));
+    }
+  }
+
+  private boolean waitFor(Duration d) {
+    try {
+      return process.waitFor(d.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + spec.mainClass(), e);
+    }
+  }
+
+  public Path logFile() {
+    return spec.logFile();
+  }
+
+  /** The last {@code lines} lines of the log, for assertion messages. */
+  public String logTail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(spec.logFile());
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    stop(Duration.ofSeconds(10));
+  }
+}
