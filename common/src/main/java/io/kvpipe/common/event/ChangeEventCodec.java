@@ -58,6 +58,8 @@ public final class ChangeEventCodec {
       return new Reader(p).read();
     } catch (MalformedEventException e) {
       throw e;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new MalformedEventException("not valid JSON: " + e.getOriginalMessage(), e);
     } catch (IOException | IllegalArgumentException e) {
       throw new MalformedEventException("not a valid event: " + e.getMessage(), e);
     }

@@ -1,0 +1,69 @@
+package io.kvpipe.common.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ChangeEventCodecTest {
+  private static final byte[] BINARY = {0, (byte) 0xff, 10, 13, '"', '\\', (byte) 0x80};
+
+  @Test
+  void roundTripsEveryOpWithBinaryValues() {
+    for (ChangeEvent e : new ChangeEvent[] {
+        new ChangeEvent(Op.CREATE, "k", null, BINARY, 1_700_000_000_123L, "g1", 42, 3, 1, 1099511627818L, Origin.CLIENT),
+        new ChangeEvent(Op.UPDATE, "ключ 🔑", BINARY, new byte[0], 1L, "g2", 43, 3, 2, 2199023255595L, Origin.MIGRATION),
+        new ChangeEvent(Op.DELETE, "k", BINARY, null, 2L, "g1", 44, 4, 1, 1099511627820L, Origin.CLIENT),
+        new ChangeEvent(Op.READ, "k", null, BINARY, 3L, "g1", 45, 4, 1, 1099511627821L, Origin.SNAPSHOT)}) {
+      assertThat(ChangeEventCodec.decode(ChangeEventCodec.encode(e))).isEqualTo(e);
+    }
+  }
+
+  @Test
+  void writesTheDebeziumEnvelopeShape() {
+    ChangeEvent e = new ChangeEvent(Op.UPDATE, "k", "old".getBytes(StandardCharsets.UTF_8),
+        "new".getBytes(StandardCharsets.UTF_8), 5L, "g1", 42, 3, 1, 99, Origin.CLIENT);
+    assertThat(new String(ChangeEventCodec.encode(e), StandardCharsets.UTF_8)).isEqualTo(
+        "{\"op\":\"u\",\"key\":\"k\",\"before\":\"b2xk\",\"after\":\"bmV3\",\"ts_ms\":5,\"source\":{\"group\":\"g1\","
+            + "\"log_index\":42,\"term\":3,\"epoch\":1,\"version\":99,\"origin\":\"client\"}}");
+  }
+
+  @Test
+  void ignoresUnknownFieldsForForwardCompatibility() {
+    String json = "{\"op\":\"c\",\"key\":\"k\",\"before\":null,\"after\":\"AA==\",\"ts_ms\":1,\"extra\":{\"x\":[1]},"
+        + "\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":5,\"origin\":\"client\","
+        + "\"connector\":\"kvpipe\"}}";
+    assertThat(ChangeEventCodec.decode(json.getBytes(StandardCharsets.UTF_8)).after()).containsExactly(0);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "",
+      "not json",
+      "[]",
+      "{\"op\":\"c\"}",
+      "{\"op\":\"x\",\"key\":\"k\",\"before\":null,\"after\":\"AA==\",\"ts_ms\":1,\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":5,\"origin\":\"client\"}}",
+      "{\"op\":\"c\",\"key\":\"k\",\"before\":null,\"after\":\"!!\",\"ts_ms\":1,\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":5,\"origin\":\"client\"}}",
+      "{\"op\":\"c\",\"key\":\"k\",\"before\":null,\"after\":\"AA==\",\"ts_ms\":\"1\",\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":5,\"origin\":\"client\"}}",
+      "{\"op\":\"c\",\"key\":\"k\",\"before\":null,\"after\":\"AA==\",\"ts_ms\":1,\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":5,\"origin\":\"alien\"}}",
+      "{\"op\":\"c\",\"key\":\"k\",\"before\":null,\"after\":\"AA==\",\"ts_ms\":1,\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":99999999999999999999999,\"origin\":\"client\"}}",
+      "{\"op\":\"d\",\"key\":\"k\",\"before\":null,\"after\":\"AA==\",\"ts_ms\":1,\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":5,\"origin\":\"client\"}}",
+      "{\"op\":\"c\",\"key\":\"k\",\"after\":\"AA==\",\"ts_ms\":1,\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":5,\"origin\":\"client\"}}",
+      "{\"op\":\"c\",\"key\":\"\",\"before\":null,\"after\":\"AA==\",\"ts_ms\":1,\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":5,\"origin\":\"client\"}}",
+      "{\"op\":\"c\",\"key\":\"k\",\"before\":null,\"after\":\"AA==\",\"ts_ms\":1,\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":5,\"origin\":\"client\"}} trailing",
+      "{\"op\":\"c\",\"key\":\"k\",\"before\":null,\"after\":\"AA==\",\"ts_ms\":1,\"source\":{\"group\":\"g\",\"log_index\":1,\"term\":1,\"epoch\":1,\"version\":5,\"origin\":\"client\"}"
+  })
+  void rejectsMalformedEventsWithAReason(String json) {
+    assertThatThrownBy(() -> ChangeEventCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(MalformedEventException.class)
+        .satisfies(e -> assertThat(e.getMessage()).isNotBlank().doesNotContain("Exception"));
+  }
+
+  @Test
+  void rejectsNullBytes() {
+    assertThatThrownBy(() -> ChangeEventCodec.decode(null)).isInstanceOf(MalformedEventException.class);
+  }
+}
