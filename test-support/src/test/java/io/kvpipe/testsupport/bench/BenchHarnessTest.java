@@ -1,0 +1,59 @@
+package io.kvpipe.testsupport.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchHarnessTest {
+  @Test
+  void percentilesAreExact() {
+    LatencyRecorder r = new LatencyRecorder(1000);
+    for (int i = 1; i <= 1000; i++) {
+      r.record(i * 1_000_000L);
+    }
+    LatencyRecorder.Percentiles p = r.percentiles();
+    assertThat(p.p50()).isEqualTo(500.0);
+    assertThat(p.p99()).isEqualTo(990.0);
+    assertThat(p.p999()).isEqualTo(999.0);
+    assertThat(p.max()).isEqualTo(1000.0);
+  }
+
+  @Test
+  void closedLoopKeepsAtMostConcurrencyInFlightAndCountsErrors() throws Exception {
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger maxInFlight = new AtomicInteger();
+    AtomicInteger calls = new AtomicInteger();
+    ClosedLoop loop = new ClosedLoop("t", 4, Duration.ofMillis(300), c -> {
+      int now = inFlight.incrementAndGet();
+      maxInFlight.accumulateAndGet(now, Math::max);
+      int n = calls.incrementAndGet();
+      return CompletableFuture.runAsync(() -> {
+        inFlight.decrementAndGet();
+        if (n % 10 == 0) {
+          throw new IllegalStateException("boom");
+        }
+      }, CompletableFuture.delayedExecutor(1, java.util.concurrent.TimeUnit.MILLISECONDS));
+    }, new PrintStream(OutputStream.nullOutputStream()));
+    ClosedLoop.Result result = loop.run();
+    assertThat(maxInFlight.get()).isLessThanOrEqualTo(4);
+    assertThat(result.ops() + result.errors()).isEqualTo(calls.get());
+    assertThat(result.errors()).isEqualTo(calls.get() / 10);
+    assertThat(result.lastError()).contains("boom");
+  }
+
+  @Test
+  void reportIsJsonWithMachineInfo(@TempDir Path dir) throws Exception {
+    Path file = new JsonReport("unit").put("phases", List.of(JsonReport.map("a", 1.5, "q", "x\"y"))).write(dir);
+    String json = Files.readString(file);
+    assertThat(json).contains("\"benchmark\": \"unit\"", "\"cores\":", "\"q\": \"x\\\"y\"", "\"a\": 1.5");
+  }
+}
