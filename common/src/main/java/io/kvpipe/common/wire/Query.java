@@ -1,0 +1,36 @@
+package io.kvpipe.common.wire;
+
+import io.kvpipe.common.ring.HashRanges;
+import java.util.List;
+import java.util.Objects;
+
+/** A read-only request, answered from one replica's applied state (linearizable or stale, as the client asks). */
+public sealed interface Query extends Request {
+  /** Upper bound on a scan page and on a batch get, so one request cannot ask for unbounded work. */
+  int MAX_ITEMS = 10_000;
+
+  record Get(byte[] key) implements Query {
+    public Get {
+      Objects.requireNonNull(key, "key");
+    }
+  }
+
+  record BatchGet(List<byte[]> keys) implements Query {
+    public BatchGet {
+      keys = List.copyOf(keys);
+    }
+  }
+
+  /**
+   * Records (tombstones included) whose ring position lies in {@code ranges}, in (position, key) order, starting
+   * strictly after {@code after} (null: from the start), at most {@code limit} of them.
+   */
+  record Scan(HashRanges ranges, ScanCursor after, int limit) implements Query {
+    public Scan {
+      Objects.requireNonNull(ranges, "ranges");
+    }
+  }
+
+  /** The replica's ownership, applied index and outbox level. */
+  record Status() implements Query {}
+}

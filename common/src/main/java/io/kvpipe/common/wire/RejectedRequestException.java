@@ -1,0 +1,40 @@
+package io.kvpipe.common.wire;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+
+/**
+ * Carries a {@link KvException} across a transport that rebuilds remote exceptions from (class name, message): the
+ * message is "CODE: text", and {@link #toKvException()} parses it back. Ratis does this for errors raised while a
+ * shard leader validates a write, so the client gets the same error code the server chose.
+ */
+public class RejectedRequestException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** Rebuilds from an encoded message; the one-String constructor is what the transport calls by reflection. */
+  public RejectedRequestException(String encoded) {
+    super(encoded);
+  }
+
+  public static RejectedRequestException of(KvException e) {
+    return new RejectedRequestException(e.code().name() + ": " + e.getMessage());
+  }
+
+  public KvException toKvException() {
+    return parse(getMessage());
+  }
+
+  /** Parses "CODE: text"; anything else becomes an INTERNAL error keeping the text. */
+  public static KvException parse(String encoded) {
+    String text = encoded == null ? "" : encoded;
+    int colon = text.indexOf(": ");
+    if (colon > 0) {
+      try {
+        return new KvException(ErrorCode.valueOf(text.substring(0, colon)), text.substring(colon + 2));
+      } catch (IllegalArgumentException notACode) {
+        // Falls through: the text did not come from of(); report it whole.
+      }
+    }
+    return new KvException(ErrorCode.INTERNAL, text);
+  }
+}

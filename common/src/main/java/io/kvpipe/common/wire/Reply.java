@@ -1,0 +1,62 @@
+package io.kvpipe.common.wire;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.ring.HashRanges;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/** What a shard group answers. A refused request is a {@link Failure}, never a half-applied change. */
+public sealed interface Reply {
+
+  /** A put or delete was applied at {@code version}; {@code previous} is the key's former live value or null. */
+  record Written(long version, byte[] previous) implements Reply {}
+
+  /** A get: the key's record (possibly a tombstone), or null when the group has no record of it. */
+  record Found(Entry entry) implements Reply {}
+
+  /** A batch get: one element per requested key, in order, null where the group has no record. */
+  record FoundMany(List<Entry> entries) implements Reply {
+    public FoundMany {
+      entries = Collections.unmodifiableList(new java.util.ArrayList<>(entries));
+    }
+  }
+
+  /** A scan page; {@code next} is null when the ranges are exhausted. */
+  record ScanPage(List<Entry> entries, ScanCursor next) implements Reply {
+    public ScanPage {
+      entries = List.copyOf(entries);
+    }
+  }
+
+  record Confirmed(long confirmedIndex) implements Reply {}
+
+  record Ownership(long epoch, HashRanges ranges) implements Reply {
+    public Ownership {
+      Objects.requireNonNull(ranges, "ranges");
+    }
+  }
+
+  record Status(long epoch, HashRanges ranges, long appliedIndex, long confirmedIndex, int outboxEvents,
+                long outboxBytes, long records) implements Reply {
+    public Status {
+      Objects.requireNonNull(ranges, "ranges");
+    }
+  }
+
+  record Failure(ErrorCode code, String message) implements Reply {
+    public Failure {
+      Objects.requireNonNull(code, "code");
+      Objects.requireNonNull(message, "message");
+    }
+
+    public static Failure of(KvException e) {
+      return new Failure(e.code(), String.valueOf(e.getMessage()));
+    }
+
+    public KvException toException() {
+      return new KvException(code, message);
+    }
+  }
+}

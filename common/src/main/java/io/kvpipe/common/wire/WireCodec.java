@@ -1,0 +1,174 @@
+package io.kvpipe.common.wire;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Binary encoding of {@link Request}s and {@link Reply}s: a format version byte, a type tag, then the fields
+ * (big-endian, length-prefixed). Decoding never throws anything but {@link KvException} with MALFORMED_REQUEST, so
+ * bytes from the network cannot crash the node. Stateless and thread-safe.
+ */
+public final class WireCodec {
+  /** Bumped on any incompatible change; a node refuses messages of another format. */
+  public static final int FORMAT = 1;
+
+  private static final int PUT = 1;
+  private static final int DELETE = 2;
+  private static final int CONFIRM_PUBLISHED = 3;
+  private static final int SET_OWNERSHIP = 4;
+  private static final int GET = 20;
+  private static final int BATCH_GET = 21;
+  private static final int SCAN = 22;
+  private static final int STATUS = 23;
+
+  private static final int WRITTEN = 1;
+  private static final int FOUND = 2;
+  private static final int FOUND_MANY = 3;
+  private static final int SCAN_PAGE = 4;
+  private static final int CONFIRMED = 5;
+  private static final int OWNERSHIP = 6;
+  private static final int STATUS_REPLY = 7;
+  private static final int FAILURE = 9;
+
+  private WireCodec() {}
+
+  public static byte[] encode(Request request) {
+    WireWriter w = new WireWriter(64).u8(FORMAT);
+    switch (request) {
+      case Command.Put p -> w.u8(PUT).bytes(p.key()).bytes(p.value()).i64(p.expectedVersion());
+      case Command.Delete d -> w.u8(DELETE).bytes(d.key()).i64(d.expectedVersion());
+      case Command.ConfirmPublished c -> w.u8(CONFIRM_PUBLISHED).i64(c.upToIndex());
+      case Command.SetOwnership s -> w.u8(SET_OWNERSHIP).i64(s.epoch()).ranges(s.ranges());
+      case Query.Get g -> w.u8(GET).bytes(g.key());
+      case Query.BatchGet b -> {
+        w.u8(BATCH_GET).i32(b.keys().size());
+        b.keys().forEach(w::bytes);
+      }
+      case Query.Scan s -> w.u8(SCAN).ranges(s.ranges()).cursor(s.after()).i32(s.limit());
+      case Query.Status s -> w.u8(STATUS);
+    }
+    return w.toByteArray();
+  }
+
+  public static Request decodeRequest(byte[] data) {
+    return decodeRequest(new WireReader(data));
+  }
+
+  public static Request decodeRequest(ByteBuffer data) {
+    return decodeRequest(new WireReader(data));
+  }
+
+  private static Request decodeRequest(WireReader r) {
+    try {
+      checkFormat(r);
+      int tag = r.u8();
+      Request req = switch (tag) {
+        case PUT -> new Command.Put(r.bytes(), r.bytes(), r.i64());
+        case DELETE -> new Command.Delete(r.bytes(), r.i64());
+        case CONFIRM_PUBLISHED -> new Command.ConfirmPublished(r.i64());
+        case SET_OWNERSHIP -> new Command.SetOwnership(r.i64(), r.ranges());
+        case GET -> new Query.Get(r.bytes());
+        case BATCH_GET -> {
+          int n = r.count(Query.MAX_ITEMS, 4);
+          List<byte[]> keys = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            keys.add(r.bytes());
+          }
+          yield new Query.BatchGet(keys);
+        }
+        case SCAN -> new Query.Scan(r.ranges(), r.cursorOrNull(), r.i32());
+        case STATUS -> new Query.Status();
+        default -> throw WireReader.malformed("unknown request type " + tag);
+      };
+      r.expectEnd();
+      return req;
+    } catch (KvException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new KvException(ErrorCode.MALFORMED_REQUEST, "malformed request: " + e, e);
+    }
+  }
+
+  public static byte[] encode(Reply reply) {
+    WireWriter w = new WireWriter(64).u8(FORMAT);
+    switch (reply) {
+      case Reply.Written x -> w.u8(WRITTEN).i64(x.version()).bytes(x.previous());
+      case Reply.Found x -> w.u8(FOUND).entry(x.entry());
+      case Reply.FoundMany x -> {
+        w.u8(FOUND_MANY).i32(x.entries().size());
+        x.entries().forEach(w::entry);
+      }
+      case Reply.ScanPage x -> {
+        w.u8(SCAN_PAGE).i32(x.entries().size());
+        x.entries().forEach(w::entry);
+        w.cursor(x.next());
+      }
+      case Reply.Confirmed x -> w.u8(CONFIRMED).i64(x.confirmedIndex());
+      case Reply.Ownership x -> w.u8(OWNERSHIP).i64(x.epoch()).ranges(x.ranges());
+      case Reply.Status x -> w.u8(STATUS_REPLY).i64(x.epoch()).ranges(x.ranges()).i64(x.appliedIndex())
+          .i64(x.confirmedIndex()).i32(x.outboxEvents()).i64(x.outboxBytes()).i64(x.records());
+      case Reply.Failure x -> w.u8(FAILURE).string(x.code().name()).string(x.message());
+    }
+    return w.toByteArray();
+  }
+
+  public static Reply decodeReply(byte[] data) {
+    return decodeReply(new WireReader(data));
+  }
+
+  public static Reply decodeReply(ByteBuffer data) {
+    return decodeReply(new WireReader(data));
+  }
+
+  private static Reply decodeReply(WireReader r) {
+    try {
+      checkFormat(r);
+      int tag = r.u8();
+      Reply reply = switch (tag) {
+        case WRITTEN -> new Reply.Written(r.i64(), r.bytesOrNull());
+        case FOUND -> new Reply.Found(r.entryOrNull());
+        case FOUND_MANY -> new Reply.FoundMany(entries(r));
+        case SCAN_PAGE -> new Reply.ScanPage(entries(r), r.cursorOrNull());
+        case CONFIRMED -> new Reply.Confirmed(r.i64());
+        case OWNERSHIP -> new Reply.Ownership(r.i64(), r.ranges());
+        case STATUS_REPLY -> new Reply.Status(r.i64(), r.ranges(), r.i64(), r.i64(), r.i32(), r.i64(), r.i64());
+        case FAILURE -> new Reply.Failure(errorCode(r.string()), r.string());
+        default -> throw WireReader.malformed("unknown reply type " + tag);
+      };
+      r.expectEnd();
+      return reply;
+    } catch (KvException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new KvException(ErrorCode.MALFORMED_REQUEST, "malformed reply: " + e, e);
+    }
+  }
+
+  private static List<Entry> entries(WireReader r) {
+    int n = r.count(Query.MAX_ITEMS, 1);
+    List<Entry> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(r.entryOrNull());
+    }
+    return out;
+  }
+
+  private static ErrorCode errorCode(String name) {
+    try {
+      return ErrorCode.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      // A newer server may know codes this client does not: keep the failure, lose only the precision.
+      return ErrorCode.INTERNAL;
+    }
+  }
+
+  private static void checkFormat(WireReader r) {
+    int format = r.u8();
+    if (format != FORMAT) {
+      throw WireReader.malformed("unsupported format version " + format + " (expected " + FORMAT + ")");
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package io.kvpipe.common.wire;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.ring.HashRange;
+import io.kvpipe.common.ring.HashRanges;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Bounds-checked reader for {@link WireCodec}. Every length is checked against the bytes actually left before
+ * anything is allocated, so garbage input fails fast with MALFORMED_REQUEST instead of exhausting memory.
+ */
+final class WireReader {
+  private final ByteBuffer in;
+
+  WireReader(byte[] data) {
+    in = ByteBuffer.wrap(data);
+  }
+
+  WireReader(ByteBuffer data) {
+    in = data.slice();
+  }
+
+  static KvException malformed(String why) {
+    return new KvException(ErrorCode.MALFORMED_REQUEST, "malformed message: " + why);
+  }
+
+  private void need(int n) {
+    if (in.remaining() < n) {
+      throw malformed("truncated (needed " + n + " more bytes, " + in.remaining() + " left)");
+    }
+  }
+
+  int u8() {
+    need(1);
+    return in.get() & 0xff;
+  }
+
+  int i32() {
+    need(4);
+    return in.getInt();
+  }
+
+  long i64() {
+    need(8);
+    return in.getLong();
+  }
+
+  boolean bool() {
+    int b = u8();
+    if (b > 1) {
+      throw malformed("bad flag " + b);
+    }
+    return b == 1;
+  }
+
+  byte[] bytesOrNull() {
+    int n = i32();
+    if (n == -1) {
+      return null;
+    }
+    if (n < 0) {
+      throw malformed("negative length " + n);
+    }
+    need(n);
+    byte[] b = new byte[n];
+    in.get(b);
+    return b;
+  }
+
+  byte[] bytes() {
+    byte[] b = bytesOrNull();
+    if (b == null) {
+      throw malformed("missing byte string");
+    }
+    return b;
+  }
+
+  String string() {
+    return new String(bytes(), StandardCharsets.UTF_8);
+  }
+
+  /** A list count, bounded by {@code max} and by the bytes left ({@code minItemBytes} each). */
+  int count(int max, int minItemBytes) {
+    int n = i32();
+    if (n < 0 || n > max) {
+      throw malformed("count " + n + " outside 0.." + max);
+    }
+    if ((long) n * minItemBytes > in.remaining()) {
+      throw malformed("count " + n + " exceeds the message size");
+    }
+    return n;
+  }
+
+  HashRanges ranges() {
+    int n = count(1 << 20, 16);
+    List<HashRange> list = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      long start = i64();
+      long end = i64();
+      try {
+        list.add(new HashRange(start, end));
+      } catch (IllegalArgumentException e) {
+        throw malformed(e.getMessage());
+      }
+    }
+    return HashRanges.of(list);
+  }
+
+  Entry entryOrNull() {
+    if (!bool()) {
+      return null;
+    }
+    return new Entry(bytes(), bytesOrNull(), i64());
+  }
+
+  ScanCursor cursorOrNull() {
+    if (!bool()) {
+      return null;
+    }
+    return new ScanCursor(i64(), bytes());
+  }
+
+  void expectEnd() {
+    if (in.hasRemaining()) {
+      throw malformed(in.remaining() + " trailing bytes");
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package io.kvpipe.common.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.ring.HashRange;
+import io.kvpipe.common.ring.HashRanges;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class WireCodecTest {
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static final HashRanges RANGES = HashRanges.of(List.of(new HashRange(0, 10), new HashRange(100, 1L << 32)));
+
+  static List<Request> sampleRequests() {
+    return List.of(
+        new Command.Put(b("k"), b("v"), Request.ANY_VERSION),
+        new Command.Put(b("k"), new byte[0], 0),
+        new Command.Delete(b("key"), 42),
+        new Command.ConfirmPublished(7),
+        new Command.SetOwnership(3, RANGES),
+        new Command.SetOwnership(4, HashRanges.EMPTY),
+        new Query.Get(b("k")),
+        new Query.BatchGet(List.of(b("a"), b("b"))),
+        new Query.Scan(HashRanges.FULL, null, 100),
+        new Query.Scan(RANGES, new ScanCursor(5, b("x")), 1),
+        new Query.Status());
+  }
+
+  static List<Reply> sampleReplies() {
+    return List.of(
+        new Reply.Written(1L << 40 | 5, null),
+        new Reply.Written(9, b("old")),
+        new Reply.Found(null),
+        new Reply.Found(new Entry(b("k"), b("v"), 3)),
+        new Reply.Found(new Entry(b("k"), null, 4)),
+        new Reply.FoundMany(Arrays.asList(new Entry(b("a"), b("1"), 1), null)),
+        new Reply.ScanPage(List.of(new Entry(b("a"), null, 1)), new ScanCursor(77, b("a"))),
+        new Reply.ScanPage(List.of(), null),
+        new Reply.Confirmed(12),
+        new Reply.Ownership(2, RANGES),
+        new Reply.Status(1, HashRanges.FULL, 10, 5, 3, 300, 7),
+        new Reply.Failure(ErrorCode.VERSION_MISMATCH, "expected 3, found 4"));
+  }
+
+  @Test
+  void requestsRoundTrip() {
+    for (Request r : sampleRequests()) {
+      assertThat(WireCodec.decodeRequest(WireCodec.encode(r))).usingRecursiveComparison().isEqualTo(r);
+    }
+  }
+
+  @Test
+  void repliesRoundTrip() {
+    for (Reply r : sampleReplies()) {
+      assertThat(WireCodec.decodeReply(WireCodec.encode(r))).usingRecursiveComparison().isEqualTo(r);
+    }
+  }
+
+  @Test
+  void everyTruncationIsMalformedNotACrash() {
+    for (Request r : sampleRequests()) {
+      byte[] full = WireCodec.encode(r);
+      for (int len = 0; len < full.length; len++) {
+        byte[] cut = Arrays.copyOf(full, len);
+        assertThatThrownBy(() -> WireCodec.decodeRequest(cut))
+            .isInstanceOf(KvException.class)
+            .extracting(e -> ((KvException) e).code()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
+      }
+    }
+  }
+
+  @Test
+  void trailingBytesWrongFormatAndUnknownTypeAreRejected() {
+    byte[] ok = WireCodec.encode(new Query.Get(b("k")));
+    byte[] trailing = Arrays.copyOf(ok, ok.length + 1);
+    byte[] wrongFormat = ok.clone();
+    wrongFormat[0] = 99;
+    byte[] unknownType = ok.clone();
+    unknownType[1] = (byte) 200;
+    for (byte[] bad : List.of(trailing, wrongFormat, unknownType)) {
+      assertThatThrownBy(() -> WireCodec.decodeRequest(bad)).isInstanceOf(KvException.class)
+          .hasMessageContaining("malformed");
+    }
+  }
+
+  @Test
+  void hugeLengthsDoNotAllocate() {
+    // format, BATCH_GET, count = Integer.MAX_VALUE
+    byte[] bomb = {1, 21, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+    assertThatThrownBy(() -> WireCodec.decodeRequest(bomb)).isInstanceOf(KvException.class);
+    byte[] bigKey = {1, 20, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1};
+    assertThatThrownBy(() -> WireCodec.decodeRequest(bigKey)).isInstanceOf(KvException.class);
+  }
+
+  @Test
+  void invalidRangesAreMalformed() {
+    // SET_OWNERSHIP epoch 1, one range [10, 5)
+    byte[] bad = new WireWriter(32).u8(1).u8(4).i64(1).i32(1).i64(10).i64(5).toByteArray();
+    assertThatThrownBy(() -> WireCodec.decodeRequest(bad)).isInstanceOf(KvException.class)
+        .extracting(e -> ((KvException) e).code()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
+  }
+
+  @Test
+  void randomGarbageOnlyEverThrowsKvException() {
+    Random random = new Random(42);
+    for (int i = 0; i < 20_000; i++) {
+      byte[] junk = new byte[random.nextInt(40)];
+      random.nextBytes(junk);
+      if (junk.length > 0 && random.nextBoolean()) {
+        junk[0] = WireCodec.FORMAT;
+      }
+      try {
+        WireCodec.decodeRequest(junk);
+      } catch (KvException expected) {
+        assertThat(expected.code()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
+      }
+      try {
+        WireCodec.decodeReply(junk);
+      } catch (KvException expected) {
+        assertThat(expected.code()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
+      }
+    }
+  }
+
+  @Test
+  void rejectionRoundTripsThroughItsMessage() {
+    KvException e = RejectedRequestException.of(new KvException(ErrorCode.WRONG_GROUP, "not mine: a: b"))
+        .toKvException();
+    assertThat(e.code()).isEqualTo(ErrorCode.WRONG_GROUP);
+    assertThat(e.getMessage()).isEqualTo("not mine: a: b");
+    assertThat(RejectedRequestException.parse("whatever").code()).isEqualTo(ErrorCode.INTERNAL);
+  }
+
+  @Test
+  void groupIdsAreDeterministicAndNamesChecked() {
+    assertThat(GroupIds.uuidOf("g1")).isEqualTo(GroupIds.uuidOf("g1")).isNotEqualTo(GroupIds.uuidOf("g2"));
+    assertThatThrownBy(() -> GroupIds.uuidOf("bad name")).isInstanceOf(KvException.class);
+    assertThatThrownBy(() -> GroupIds.uuidOf("")).isInstanceOf(KvException.class);
+  }
+}
