@@ -1,0 +1,35 @@
+package io.kvpipe.consumer;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+/** The HikariCP pool to the archive database, with the driver settings the writer's speed and correctness rely on. */
+public final class ArchiveDataSource {
+  private ArchiveDataSource() {}
+
+  public static HikariDataSource create(String jdbcUrl, String user, String password, int poolSize) {
+    HikariConfig c = new HikariConfig();
+    c.setPoolName("kvpipe-archive");
+    c.setJdbcUrl(jdbcUrl);
+    c.setUsername(user);
+    c.setPassword(password);
+    c.setMaximumPoolSize(poolSize);
+    c.setMinimumIdle(1);
+    c.setAutoCommit(false);
+    c.setConnectionTimeout(5_000);
+    // A pool that cannot connect at start is not fatal: the consumer retries with backoff like any outage.
+    c.setInitializationFailTimeout(-1);
+    c.addDataSourceProperty("rewriteBatchedStatements", "true");
+    c.addDataSourceProperty("cachePrepStmts", "true");
+    c.addDataSourceProperty("prepStmtCacheSize", "64");
+    c.addDataSourceProperty("prepStmtCacheSqlLimit", "1000000"); // multi-row statements are long
+    c.addDataSourceProperty("useLocalSessionState", "true");
+    c.addDataSourceProperty("elideSetAutoCommits", "true");
+    c.addDataSourceProperty("connectTimeout", "5000");
+    c.addDataSourceProperty("socketTimeout", "120000");
+    c.addDataSourceProperty("tcpKeepAlive", "true");
+    // Strict mode: a value that does not fit fails the statement instead of being silently cut.
+    c.setConnectionInitSql("SET SESSION sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'");
+    return new HikariDataSource(c);
+  }
+}

@@ -1,0 +1,181 @@
+package io.kvpipe.consumer;
+
+import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.Op;
+import io.kvpipe.common.event.Origin;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+import javax.sql.DataSource;
+
+/**
+ * Writes one {@link ArchiveBatch} as one MySQL transaction: changelog rows (a replayed identity is a no-op, any other
+ * error fails the batch), version-guarded upserts of {@code kv_current}, dead letters, and the partitions' next
+ * offsets. Either all of it commits or none of it does. Stateless apart from its collaborators; thread-safe.
+ */
+public final class ArchiveWriter {
+  /** Keeps each statement well under MariaDB's default max_allowed_packet (16 MiB). */
+  static final long MAX_STATEMENT_BYTES = 8L << 20;
+
+  private static final MultiRowInsert CHANGELOG = new MultiRowInsert(
+      "INSERT INTO kv_changelog (group_id, log_index, op, kv_key, kv_value, prev_value, version, term, epoch, origin,"
+          + " event_time, consumed_at) VALUES",
+      "(?,?,?,?,?,?,?,?,?,?,?,UTC_TIMESTAMP(3))",
+      // Only a duplicate of the unique identity is ignored; unlike INSERT IGNORE, truncation and other errors still fail.
+      "ON DUPLICATE KEY UPDATE id = id");
+
+  // MySQL runs the assignments left to right, so every IF must read the old version: version is assigned last.
+  private static final MultiRowInsert CURRENT = new MultiRowInsert(
+      "INSERT INTO kv_current (kv_key, kv_value, deleted, group_id, log_index, event_time, updated_at, version) VALUES",
+      "(?,?,?,?,?,?,UTC_TIMESTAMP(3),?)",
+      "ON DUPLICATE KEY UPDATE"
+          + " kv_value = IF(VALUES(version) > version, VALUES(kv_value), kv_value),"
+          + " deleted = IF(VALUES(version) > version, VALUES(deleted), deleted),"
+          + " group_id = IF(VALUES(version) > version, VALUES(group_id), group_id),"
+          + " log_index = IF(VALUES(version) > version, VALUES(log_index), log_index),"
+          + " event_time = IF(VALUES(version) > version, VALUES(event_time), event_time),"
+          + " updated_at = IF(VALUES(version) > version, VALUES(updated_at), updated_at),"
+          + " version = GREATEST(version, VALUES(version))");
+
+  private static final MultiRowInsert DEAD_LETTER = new MultiRowInsert(
+      "INSERT INTO kv_dead_letter (topic, kafka_partition, kafka_offset, record_key, record_value, reason, record_time,"
+          + " dead_lettered_at) VALUES",
+      "(?,?,?,?,?,?,?,UTC_TIMESTAMP(3))",
+      "ON DUPLICATE KEY UPDATE id = id");
+
+  private final DataSource dataSource;
+  private final OffsetStore offsets;
+  private final int statementRows;
+
+  public ArchiveWriter(DataSource dataSource, OffsetStore offsets, int statementRows) {
+    this.dataSource = dataSource;
+    this.offsets = offsets;
+    this.statementRows = statementRows;
+  }
+
+  /** Commits the whole batch, or rolls it back and throws. */
+  public void write(ArchiveBatch batch) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        insertChangelog(c, batch.events());
+        upsertCurrent(c, newestPerKey(batch.events()));
+        insertDeadLetters(c, batch.deadLetters());
+        offsets.save(c, batch.nextOffsets());
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException rollbackFailure) {
+          e.addSuppressed(rollbackFailure);
+        }
+        throw e;
+      }
+    }
+  }
+
+  private void insertChangelog(Connection c, List<ArchiveEvent> rows) throws SQLException {
+    for (int from = 0, to; from < rows.size(); from = to) {
+      to = chunkEnd(rows, from, a -> size(a.event().after()) + size(a.event().before()) + a.key().length);
+      try (PreparedStatement ps = c.prepareStatement(CHANGELOG.sql(to - from))) {
+        int i = 1;
+        for (ArchiveEvent a : rows.subList(from, to)) {
+          ChangeEvent e = a.event();
+          ps.setString(i++, e.group());
+          ps.setLong(i++, e.logIndex());
+          ps.setString(i++, e.op().code());
+          ps.setBytes(i++, a.key());
+          ps.setBytes(i++, e.after());
+          ps.setBytes(i++, e.before());
+          ps.setLong(i++, e.version());
+          ps.setLong(i++, e.term());
+          ps.setLong(i++, e.epoch());
+          ps.setString(i++, e.origin().code());
+          ps.setString(i++, SqlTime.utc(e.tsMs()));
+        }
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  private void upsertCurrent(Connection c, List<ArchiveEvent> rows) throws SQLException {
+    for (int from = 0, to; from < rows.size(); from = to) {
+      to = chunkEnd(rows, from, a -> size(a.event().after()) + a.key().length);
+      try (PreparedStatement ps = c.prepareStatement(CURRENT.sql(to - from))) {
+        int i = 1;
+        for (ArchiveEvent a : rows.subList(from, to)) {
+          ChangeEvent e = a.event();
+          boolean deleted = e.op() == Op.DELETE;
+          ps.setBytes(i++, a.key());
+          ps.setBytes(i++, deleted ? null : e.after());
+          ps.setInt(i++, deleted ? 1 : 0);
+          ps.setString(i++, e.group());
+          ps.setLong(i++, e.logIndex());
+          ps.setString(i++, SqlTime.utc(e.tsMs()));
+          ps.setLong(i++, e.version());
+        }
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  private void insertDeadLetters(Connection c, List<DeadLetter> rows) throws SQLException {
+    for (int from = 0, to; from < rows.size(); from = to) {
+      to = chunkEnd(rows, from, d -> size(d.recordKey()) + size(d.recordValue()));
+      try (PreparedStatement ps = c.prepareStatement(DEAD_LETTER.sql(to - from))) {
+        int i = 1;
+        for (DeadLetter d : rows.subList(from, to)) {
+          ps.setString(i++, d.topic());
+          ps.setInt(i++, d.partition());
+          ps.setLong(i++, d.offset());
+          ps.setBytes(i++, d.recordKey());
+          ps.setBytes(i++, d.recordValue());
+          ps.setString(i++, d.reason());
+          ps.setString(i++, d.recordTimeMs() >= 0 ? SqlTime.utc(d.recordTimeMs()) : null);
+        }
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /**
+   * The state-changing event with the highest version per key, sorted by key bytes (a stable lock order between
+   * concurrent consumers). Migration moves never change the logical state, so they are left out.
+   */
+  static List<ArchiveEvent> newestPerKey(List<ArchiveEvent> events) {
+    Map<String, ArchiveEvent> newest = new HashMap<>(events.size() * 2);
+    for (ArchiveEvent a : events) {
+      if (a.event().origin() == Origin.MIGRATION) {
+        continue;
+      }
+      newest.merge(a.event().key(), a, (old, cur) -> cur.event().version() > old.event().version() ? cur : old);
+    }
+    List<ArchiveEvent> out = new ArrayList<>(newest.values());
+    out.sort((x, y) -> Arrays.compareUnsigned(x.key(), y.key()));
+    return out;
+  }
+
+  /** End (exclusive) of the statement starting at {@code from}: at most statementRows rows and about MAX bytes. */
+  private <T> int chunkEnd(List<T> rows, int from, ToLongFunction<T> bytes) {
+    long total = 0;
+    int to = from;
+    while (to < rows.size() && to - from < statementRows) {
+      total += bytes.applyAsLong(rows.get(to)) * 2 + 64; // escaping can double binary data
+      if (total > MAX_STATEMENT_BYTES && to > from) {
+        break;
+      }
+      to++;
+    }
+    return to;
+  }
+
+  private static long size(byte[] b) {
+    return b == null ? 0 : b.length;
+  }
+}

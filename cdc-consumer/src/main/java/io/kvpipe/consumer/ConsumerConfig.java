@@ -1,0 +1,154 @@
+package io.kvpipe.consumer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The consumer's whole configuration, parsed in one place: each setting is a flag {@code --name value} (or
+ * {@code --name=value}) whose default comes from an environment variable, else from {@link #SETTINGS}.
+ *
+ * @param metricsPort port of the Prometheus endpoint {@code /metrics}; 0 disables it
+ */
+public record ConsumerConfig(
+    String bootstrapServers,
+    String topic,
+    String groupId,
+    String jdbcUrl,
+    String jdbcUser,
+    String jdbcPassword,
+    int poolSize,
+    long pollTimeoutMs,
+    int maxPollRecords,
+    int statementRows,
+    boolean flyway,
+    String dlqTopic,
+    int metricsPort,
+    long maxBackoffMs) {
+
+  /** A setting: flag name (without --), environment variable, default. */
+  record Setting(String flag, String env, String defaultValue, String help) {}
+
+  static final List<Setting> SETTINGS = List.of(
+      new Setting("bootstrap-servers", "KVPIPE_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka bootstrap servers"),
+      new Setting("topic", "KVPIPE_TOPIC", "kv.changes", "topic of change events"),
+      new Setting("group-id", "KVPIPE_CONSUMER_GROUP", "kvpipe-archive", "Kafka consumer group (scale by instances)"),
+      new Setting("jdbc-url", "KVPIPE_JDBC_URL", "jdbc:mysql://127.0.0.1:3306/kvpipe", "MySQL/MariaDB database"),
+      new Setting("jdbc-user", "KVPIPE_JDBC_USER", "root", "database user"),
+      new Setting("jdbc-password", "KVPIPE_JDBC_PASSWORD", "", "database password (never printed)"),
+      new Setting("pool-size", "KVPIPE_POOL_SIZE", "3", "HikariCP pool size"),
+      new Setting("poll-timeout-ms", "KVPIPE_POLL_TIMEOUT_MS", "500", "longest wait of one Kafka poll"),
+      new Setting("max-poll-records", "KVPIPE_MAX_POLL_RECORDS", "5000", "events per poll = per MySQL transaction"),
+      new Setting("statement-rows", "KVPIPE_STATEMENT_ROWS", "1000", "rows per multi-row INSERT statement"),
+      new Setting("flyway", "KVPIPE_FLYWAY", "true", "migrate the schema at start (true/false)"),
+      new Setting("dlq-topic", "KVPIPE_DLQ_TOPIC", "kv.changes.dlq", "dead-letter topic for malformed events"),
+      new Setting("metrics-port", "KVPIPE_METRICS_PORT", "9404", "Prometheus /metrics port (0 = off)"),
+      new Setting("max-backoff-ms", "KVPIPE_MAX_BACKOFF_MS", "5000", "longest retry pause when MySQL/Kafka is down"));
+
+  public ConsumerConfig {
+    require(!bootstrapServers.isBlank(), "bootstrap-servers must not be empty");
+    require(!topic.isBlank() && !dlqTopic.isBlank(), "topic and dlq-topic must not be empty");
+    require(!topic.equals(dlqTopic), "dlq-topic must differ from topic");
+    require(!groupId.isBlank(), "group-id must not be empty");
+    require(jdbcUrl.startsWith("jdbc:mysql:") || jdbcUrl.startsWith("jdbc:mariadb:"),
+        "jdbc-url must be a jdbc:mysql: URL, got " + jdbcUrl);
+    require(poolSize >= 1 && poolSize <= 100, "pool-size must be 1..100");
+    require(pollTimeoutMs >= 1, "poll-timeout-ms must be positive");
+    require(maxPollRecords >= 1 && maxPollRecords <= 100_000, "max-poll-records must be 1..100000");
+    require(statementRows >= 1 && statementRows <= 10_000, "statement-rows must be 1..10000");
+    require(metricsPort >= 0 && metricsPort <= 65535, "metrics-port must be 0..65535");
+    require(maxBackoffMs >= 10, "max-backoff-ms must be at least 10");
+  }
+
+  /** Parses flags over environment defaults. Throws {@link IllegalArgumentException} with a clear message. */
+  public static ConsumerConfig parse(String[] args, Map<String, String> env) {
+    Map<String, String> v = new LinkedHashMap<>();
+    for (Setting s : SETTINGS) {
+      v.put(s.flag(), env.getOrDefault(s.env(), s.defaultValue()));
+    }
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + usage());
+      }
+      String name = a.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException("flag --" + name + " needs a value\n" + usage());
+      }
+      if (!v.containsKey(name)) {
+        throw new IllegalArgumentException("unknown flag --" + name + "\n" + usage());
+      }
+      v.put(name, value);
+    }
+    return new ConsumerConfig(v.get("bootstrap-servers"), v.get("topic"), v.get("group-id"), v.get("jdbc-url"),
+        v.get("jdbc-user"), v.get("jdbc-password"), num(v, "pool-size", Integer::parseInt),
+        num(v, "poll-timeout-ms", Long::parseLong), num(v, "max-poll-records", Integer::parseInt),
+        num(v, "statement-rows", Integer::parseInt), bool(v, "flyway"), v.get("dlq-topic"),
+        num(v, "metrics-port", Integer::parseInt), num(v, "max-backoff-ms", Long::parseLong));
+  }
+
+  private static <T> T num(Map<String, String> v, String name, Function<String, T> parser) {
+    try {
+      return parser.apply(v.get(name).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be a number, got '" + v.get(name) + "'");
+    }
+  }
+
+  private static boolean bool(Map<String, String> v, String name) {
+    String s = v.get(name).trim();
+    if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(s);
+    }
+    throw new IllegalArgumentException("--" + name + " must be true or false, got '" + s + "'");
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  public static String usage() {
+    StringBuilder b = new StringBuilder("usage: cdc-consumer [--flag value]...\n");
+    for (Setting s : SETTINGS) {
+      b.append(String.format("  --%-18s %-24s default %-36s %s%n", s.flag(), "($" + s.env() + ")",
+          s.defaultValue().isEmpty() ? "''" : s.defaultValue(), s.help()));
+    }
+    return b.toString();
+  }
+
+  /** The effective configuration, one setting per line, password masked (also inside the JDBC URL). */
+  public String describe() {
+    List<String> lines = new ArrayList<>();
+    lines.add("bootstrap-servers=" + bootstrapServers);
+    lines.add("topic=" + topic);
+    lines.add("group-id=" + groupId);
+    lines.add("jdbc-url=" + jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1****"));
+    lines.add("jdbc-user=" + jdbcUser);
+    lines.add("jdbc-password=" + (jdbcPassword.isEmpty() ? "(empty)" : "****"));
+    lines.add("pool-size=" + poolSize);
+    lines.add("poll-timeout-ms=" + pollTimeoutMs);
+    lines.add("max-poll-records=" + maxPollRecords);
+    lines.add("statement-rows=" + statementRows);
+    lines.add("flyway=" + flyway);
+    lines.add("dlq-topic=" + dlqTopic);
+    lines.add("metrics-port=" + metricsPort);
+    lines.add("max-backoff-ms=" + maxBackoffMs);
+    return String.join("\n", lines);
+  }
+
+  @Override
+  public String toString() {
+    return "ConsumerConfig[" + describe().replace('\n', ' ') + "]";
+  }
+}

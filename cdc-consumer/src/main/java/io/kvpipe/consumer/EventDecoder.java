@@ -1,0 +1,80 @@
+package io.kvpipe.consumer;
+
+import io.kvpipe.common.Keys;
+import io.kvpipe.common.Limits;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.common.event.MalformedEventException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Splits a poll into archivable events and dead letters. An event is dead-lettered when it does not decode, when the
+ * record key differs from the event's key, or when it breaks a limit the schema relies on (key size and encoding,
+ * group id shape, value size): such an event could never be stored faithfully, and it must not block its partition.
+ * Stateless and thread-safe.
+ */
+public final class EventDecoder {
+  /** Same rule as the topology's shard group ids; the schema stores them as ASCII of at most 63 characters. */
+  private static final Pattern GROUP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+
+  public ArchiveBatch decode(ConsumerRecords<byte[], byte[]> records) {
+    List<ArchiveEvent> events = new ArrayList<>(records.count());
+    List<DeadLetter> dead = new ArrayList<>();
+    Map<TopicPartition, Long> next = new HashMap<>();
+    for (TopicPartition tp : records.partitions()) {
+      long last = -1;
+      for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+        last = r.offset();
+        try {
+          events.add(decode(r.key(), r.value()));
+        } catch (MalformedEventException e) {
+          dead.add(new DeadLetter(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.timestamp(),
+              e.getMessage()));
+        }
+      }
+      if (last >= 0) {
+        next.put(tp, last + 1);
+      }
+    }
+    return new ArchiveBatch(events, dead, next);
+  }
+
+  /** Decodes and validates one record; throws {@link MalformedEventException} saying why it cannot be archived. */
+  public ArchiveEvent decode(byte[] recordKey, byte[] recordValue) {
+    if (recordValue == null) {
+      throw new MalformedEventException("record has no value (a Kafka tombstone is not a change event)");
+    }
+    ChangeEvent e = ChangeEventCodec.decode(recordValue);
+    byte[] key;
+    try {
+      key = Keys.validateKey(e.key());
+    } catch (KvException ex) {
+      throw new MalformedEventException("invalid key: " + ex.getMessage());
+    }
+    if (recordKey == null || !Arrays.equals(recordKey, key)) {
+      throw new MalformedEventException("record key does not match the event's key");
+    }
+    if (!GROUP_ID.matcher(e.group()).matches()) {
+      throw new MalformedEventException("invalid group id (1..63 of [A-Za-z0-9_-], starting alphanumeric)");
+    }
+    checkSize(e.after(), "after");
+    checkSize(e.before(), "before");
+    return new ArchiveEvent(e, key);
+  }
+
+  private static void checkSize(byte[] value, String field) {
+    if (value != null && value.length > Limits.HARD_MAX_VALUE_BYTES) {
+      throw new MalformedEventException(
+          "'" + field + "' is " + value.length + " bytes; the hard limit is " + Limits.HARD_MAX_VALUE_BYTES);
+    }
+  }
+}

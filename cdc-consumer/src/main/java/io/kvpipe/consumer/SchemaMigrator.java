@@ -1,0 +1,18 @@
+package io.kvpipe.consumer;
+
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+
+/** Brings the archive schema up to date from the migrations module's scripts (classpath:db/migration). */
+public final class SchemaMigrator {
+  public static final String LOCATION = "classpath:db/migration";
+
+  private SchemaMigrator() {}
+
+  /** Applies pending migrations; returns how many ran. */
+  public static int migrate(DataSource dataSource) {
+    MigrateResult r = Flyway.configure().dataSource(dataSource).locations(LOCATION).load().migrate();
+    return r.migrationsExecuted;
+  }
+}

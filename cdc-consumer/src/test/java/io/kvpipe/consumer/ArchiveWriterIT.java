@@ -1,0 +1,217 @@
+package io.kvpipe.consumer;
+
+import static io.kvpipe.consumer.Events.archive;
+import static io.kvpipe.consumer.Events.b;
+import static io.kvpipe.consumer.Events.delete;
+import static io.kvpipe.consumer.Events.set;
+import static io.kvpipe.consumer.Events.withOrigin;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.Op;
+import io.kvpipe.common.event.Origin;
+import io.kvpipe.testsupport.mysql.MySqlDatabase;
+import io.kvpipe.testsupport.mysql.MySqlExtension;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The writer against a real MySQL-compatible server: idempotence, version guard, atomicity, byte-exact keys. */
+@ExtendWith(MySqlExtension.class)
+class ArchiveWriterIT {
+  private static final TopicPartition P0 = new TopicPartition("kv.changes", 0);
+  private static HikariDataSource ds;
+  private static ArchiveWriter writer;
+  private static OffsetStore offsets;
+
+  @BeforeAll
+  static void setUp(MySqlDatabase db) {
+    ds = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 2);
+    assertThat(SchemaMigrator.migrate(ds)).isGreaterThanOrEqualTo(2);
+    assertThat(SchemaMigrator.migrate(ds)).isZero();
+    offsets = new OffsetStore(ds, "g-test");
+    writer = new ArchiveWriter(ds, offsets, 3); // tiny statements so every test spans several
+  }
+
+  @AfterAll
+  static void tearDown() {
+    ds.close();
+  }
+
+  @BeforeEach
+  void clean() throws SQLException {
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      for (String t : List.of("kv_changelog", "kv_current", "kv_dead_letter", "kv_consumer_offsets")) {
+        s.execute("DELETE FROM " + t);
+      }
+      c.commit();
+    }
+  }
+
+  private static void write(long nextOffset, ChangeEvent... events) throws SQLException {
+    writer.write(new ArchiveBatch(Arrays.stream(events).map(Events::archive).toList(), List.of(),
+        Map.of(P0, nextOffset)));
+  }
+
+  @Test
+  void duplicatesAndReplayedBatchesLeaveOneChangelogRowPerIdentity() throws SQLException {
+    ChangeEvent a = set("g1", 1, "a", "1", 10);
+    ChangeEvent b = set("g1", 2, "b", "2", 11);
+    ChangeEvent c = set("g2", 1, "a", "3", 20); // same log index, other group: a distinct event
+    write(3, a, b, a, c, b);
+    write(3, a, b, c);
+    write(5, c, set("g1", 3, "c", "4", 12), a);
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog")).isEqualTo(4);
+    assertThat(count("SELECT COUNT(DISTINCT group_id, log_index) FROM kv_changelog")).isEqualTo(4);
+    assertThat(current("a")).isEqualTo(new Row("3", false, 20));
+    assertThat(offsets.load(List.of(P0))).containsEntry(P0, 5L);
+  }
+
+  @Test
+  void outOfOrderVersionsAndLateSetsAfterADeleteEndAtTheNewestVersion() throws SQLException {
+    write(1, set("g1", 5, "k", "v5", 5), set("g1", 3, "k", "v3", 3)); // newer first, within one batch
+    assertThat(current("k")).isEqualTo(new Row("v5", false, 5));
+    write(2, set("g1", 4, "k", "v4", 4));                              // older, in a later batch
+    assertThat(current("k")).isEqualTo(new Row("v5", false, 5));
+    write(3, delete("g1", 7, "k", 7));
+    write(4, set("g1", 6, "k", "v6", 6), set("g1", 2, "k", "v2", 2));   // late sets older than the delete
+    assertThat(current("k")).isEqualTo(new Row(null, true, 7));
+    write(5, set("g1", 9, "k", "v9", 9));                              // a newer set revives it
+    assertThat(current("k")).isEqualTo(new Row("v9", false, 9));
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog WHERE kv_key = 'k'")).isEqualTo(7);
+  }
+
+  @Test
+  void migrationEventsAreHistoryOnlyAndSnapshotsObeyTheVersionGuard() throws SQLException {
+    write(1, set("g1", 1, "m", "client", 10));
+    ChangeEvent move = withOrigin(set("g2", 1, "m", "moved", 30), Op.CREATE, Origin.MIGRATION);
+    ChangeEvent moveDelete = withOrigin(delete("g1", 2, "m", 31), Op.DELETE, Origin.MIGRATION);
+    ChangeEvent moveOfUnknown = withOrigin(set("g2", 2, "never-written", "x", 32), Op.CREATE, Origin.MIGRATION);
+    write(2, move, moveDelete, moveOfUnknown);
+    assertThat(current("m")).isEqualTo(new Row("client", false, 10));
+    assertThat(current("never-written")).isNull();
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog WHERE origin = 'migration'")).isEqualTo(3);
+
+    write(3, withOrigin(set("g1", 3, "m", "stale-snapshot", 5), Op.READ, Origin.SNAPSHOT),
+        withOrigin(set("g1", 4, "s", "snap", 6), Op.READ, Origin.SNAPSHOT));
+    assertThat(current("m")).isEqualTo(new Row("client", false, 10));
+    assertThat(current("s")).isEqualTo(new Row("snap", false, 6));
+  }
+
+  @Test
+  void keysCompareByteExactly() throws SQLException {
+    write(1, set("g1", 1, "Key", "upper", 1), set("g1", 2, "key", "lower", 2), set("g1", 3, "key ", "space", 3),
+        set("g1", 4, "ké", "accent", 4), set("g1", 5, "ke", "plain", 5));
+    assertThat(count("SELECT COUNT(*) FROM kv_current")).isEqualTo(5);
+    assertThat(current("Key").value()).isEqualTo("upper");
+    assertThat(current("key").value()).isEqualTo("lower");
+    assertThat(current("key ").value()).isEqualTo("space");
+    assertThat(current("ké").value()).isEqualTo("accent");
+  }
+
+  @Test
+  void binaryAndLargeValuesRoundTrip() throws SQLException {
+    byte[] all = new byte[256];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (byte) i;
+    }
+    byte[] big = new byte[3 << 20]; // a 3+3 MiB row, hex-escaped, fits the default 16 MiB packet
+    Arrays.fill(big, (byte) 0x27); // a quote, escaped on the way in
+    List<ArchiveEvent> events = new ArrayList<>();
+    events.add(archive(new ChangeEvent(Op.CREATE, "bin", null, all, 1, "g1", 1, 1, 1, 1, Origin.CLIENT)));
+    events.add(archive(new ChangeEvent(Op.CREATE, "big1", null, big, 1, "g1", 2, 1, 1, 2, Origin.CLIENT)));
+    events.add(archive(new ChangeEvent(Op.UPDATE, "big2", big, big, 1, "g1", 3, 1, 1, 3, Origin.CLIENT)));
+    writer.write(new ArchiveBatch(events, List.of(), Map.of(P0, 3L)));
+    try (Connection c = ds.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT kv_value FROM kv_current WHERE kv_key = ?")) {
+      ps.setBytes(1, b("bin"));
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getBytes(1)).isEqualTo(all);
+      }
+      ps.setBytes(1, b("big2"));
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getBytes(1)).isEqualTo(big);
+      }
+    }
+  }
+
+  @Test
+  void aFailingRowRollsBackTheWholeBatchIncludingOffsets() throws SQLException {
+    write(1, set("g1", 1, "ok", "1", 1));
+    String tooLong = "x".repeat(600); // bypasses the decoder's check: the database must refuse, not truncate
+    ArchiveBatch bad = new ArchiveBatch(List.of(archive(set("g1", 2, "fine", "2", 2)), archive(set("g1", 3, tooLong,
+        "3", 3))), List.of(), Map.of(P0, 4L));
+    assertThatThrownBy(() -> writer.write(bad)).isInstanceOf(SQLException.class);
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog")).isEqualTo(1);
+    assertThat(current("fine")).isNull();
+    assertThat(offsets.load(List.of(P0))).containsEntry(P0, 1L);
+  }
+
+  @Test
+  void deadLettersAreStoredOnceWithReasonAndBytes() throws SQLException {
+    DeadLetter d = new DeadLetter("kv.changes", 0, 7, b("k"), b("{not json"), Events.T0, "not valid JSON");
+    ArchiveBatch batch = new ArchiveBatch(List.of(archive(set("g1", 1, "k", "v", 1))), List.of(d), Map.of(P0, 8L));
+    writer.write(batch);
+    writer.write(batch);
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(
+             "SELECT kafka_offset, record_value, reason, CAST(record_time AS CHAR) FROM kv_dead_letter")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong(1)).isEqualTo(7);
+      assertThat(rs.getBytes(2)).isEqualTo(b("{not json"));
+      assertThat(rs.getString(3)).isEqualTo("not valid JSON");
+      assertThat(rs.getString(4)).isEqualTo("2026-01-01 00:00:00.000");
+      assertThat(rs.next()).isFalse();
+    }
+  }
+
+  @Test
+  void eventTimeKeepsMilliseconds() throws SQLException {
+    write(1, set("g1", 123, "t", "v", 1));
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT CAST(event_time AS CHAR) FROM kv_changelog")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("2026-01-01 00:00:00.123");
+    }
+  }
+
+  record Row(String value, boolean deleted, long version) {}
+
+  private static Row current(String key) throws SQLException {
+    try (Connection c = ds.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT kv_value, deleted, version FROM kv_current WHERE kv_key = ?")) {
+      ps.setBytes(1, b(key));
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        byte[] v = rs.getBytes(1);
+        return new Row(v == null ? null : new String(v, java.nio.charset.StandardCharsets.UTF_8), rs.getBoolean(2),
+            rs.getLong(3));
+      }
+    }
+  }
+
+  private static long count(String sql) throws SQLException {
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}
