@@ -1,0 +1,92 @@
+package io.kvpipe.node.cdc;
+
+import io.kvpipe.common.Limits;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the CDC publisher and its topic. Defaults live in {@link #defaults(String)}; the node's config parser
+ * builds one of these from flags/env and prints it (there are no secrets in it).
+ *
+ * @param bootstrapServers Kafka {@code bootstrap.servers}
+ * @param topic the change topic (created if missing)
+ * @param partitions partition count when creating the topic (never changed later: that would reorder keys)
+ * @param replicationFactor replication factor when creating the topic
+ * @param linger producer {@code linger.ms}: how long a batch may wait to fill
+ * @param batchSizeBytes producer {@code batch.size}
+ * @param confirmInterval how often the leader commits "published up to N" through Raft
+ * @param maxBatchEvents events read from the outbox per step
+ * @param maxUnackedEvents events sent but not yet acknowledged by Kafka before the publisher waits
+ * @param maxRecordBytes the largest event record; must fit the node's value cap, see {@link #recordBytesFor(int)}
+ * @param retryBackoffMax the longest pause between attempts while Kafka is unreachable
+ */
+public record CdcConfig(
+    String bootstrapServers,
+    String topic,
+    int partitions,
+    short replicationFactor,
+    Duration linger,
+    int batchSizeBytes,
+    Duration confirmInterval,
+    int maxBatchEvents,
+    int maxUnackedEvents,
+    int maxRecordBytes,
+    Duration retryBackoffMax) {
+
+  public static final String DEFAULT_TOPIC = "kv.changes";
+
+  public CdcConfig {
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(linger, "linger");
+    Objects.requireNonNull(confirmInterval, "confirmInterval");
+    Objects.requireNonNull(retryBackoffMax, "retryBackoffMax");
+    require(!bootstrapServers.isBlank(), "Kafka bootstrap servers must be set");
+    require(topic.matches("[a-zA-Z0-9._-]{1,249}"), "invalid Kafka topic name '" + topic + "'");
+    require(partitions >= 1, "partitions must be >= 1, got " + partitions);
+    require(replicationFactor >= 1, "replication factor must be >= 1, got " + replicationFactor);
+    require(!linger.isNegative() && linger.toMillis() <= 1000, "linger must be within 0..1000 ms, got " + linger);
+    require(batchSizeBytes >= 1024, "batch size must be >= 1024 bytes, got " + batchSizeBytes);
+    require(confirmInterval.toMillis() >= 1, "confirm interval must be >= 1 ms, got " + confirmInterval);
+    require(maxBatchEvents >= 1, "max batch events must be >= 1, got " + maxBatchEvents);
+    require(maxUnackedEvents >= maxBatchEvents, "max unacked events must be >= max batch events");
+    require(maxRecordBytes >= recordBytesFor(0), "max record bytes must be >= " + recordBytesFor(0));
+    require(retryBackoffMax.toMillis() >= 10, "retry backoff max must be >= 10 ms, got " + retryBackoffMax);
+  }
+
+  /** The defaults: topic {@value #DEFAULT_TOPIC}, 3 partitions, RF 1, 5 ms linger, confirm every 100 ms. */
+  public static CdcConfig defaults(String bootstrapServers) {
+    return new CdcConfig(bootstrapServers, DEFAULT_TOPIC, 3, (short) 1, Duration.ofMillis(5), 256 * 1024,
+        Duration.ofMillis(100), 1000, 20_000, recordBytesFor(Limits.DEFAULT_MAX_VALUE_BYTES), Duration.ofSeconds(5));
+  }
+
+  /**
+   * The largest encoded event for values of at most {@code maxValueBytes}: before and after, each base64 (4 bytes per
+   * 3), plus the key (512 UTF-8 bytes, up to 6 bytes each once JSON-escaped) and the envelope.
+   */
+  public static int recordBytesFor(int maxValueBytes) {
+    long base64 = (Limits.checkMaxValueBytes(maxValueBytes) + 2L) / 3 * 4;
+    return Math.toIntExact(2 * base64 + 6L * Limits.MAX_KEY_BYTES + 1024);
+  }
+
+  public CdcConfig withTopic(String newTopic) {
+    return new CdcConfig(bootstrapServers, newTopic, partitions, replicationFactor, linger, batchSizeBytes,
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax);
+  }
+
+  public CdcConfig withPartitions(int newPartitions) {
+    return new CdcConfig(bootstrapServers, topic, newPartitions, replicationFactor, linger, batchSizeBytes,
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax);
+  }
+
+  public CdcConfig withRetryBackoffMax(Duration newMax) {
+    return new CdcConfig(bootstrapServers, topic, partitions, replicationFactor, linger, batchSizeBytes,
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, newMax);
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

@@ -1,0 +1,313 @@
+package io.kvpipe.node.cdc;
+
+import io.kvpipe.common.event.ChangeEvent;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes one shard group's outbox to Kafka while this replica leads the group: reads committed events in log
+ * order after the confirmed index, sends them with an idempotent producer, tracks the highest index up to which
+ * Kafka acknowledged everything, and periodically confirms that index through Raft (which trims the outbox).
+ *
+ * <p><b>Lifecycle.</b> One instance per leadership term: {@link #start()} on becoming leader, {@link #stop()} on
+ * stepping down. It starts from the replicated confirmed index, so a new leader republishes what its predecessor
+ * may have sent but not confirmed: delivery is at-least-once, and a repeat carries the same identity
+ * {@code (group, log_index)}, which the archive deduplicates.
+ *
+ * <p><b>Why a deposed leader is harmless.</b> The outbox only ever holds events of applied, hence committed, log
+ * entries; a deposed leader therefore can only send events the new leader will also send, with the same identity
+ * and bytes — a duplicate, never a phantom or a conflicting version. It is fenced three ways: {@link #stop()} closes
+ * the producer at once (aborting unsent batches), the leadership check before every batch and confirm stops it
+ * sending even if the stop arrives late, and its confirms go through Raft, which a non-leader cannot commit (and a
+ * confirm is true anyway: it names only indexes Kafka acknowledged).
+ *
+ * <p><b>Order and outages.</b> The producer retries forever internally and keeps a partition's order (see
+ * {@link KafkaAccess#producerProperties}). If a send still fails, or Kafka cannot be reached, the producer is
+ * abandoned and a new one resends everything after the last contiguous ack, after an exponential backoff; the
+ * publisher never skips an event.
+ *
+ * <p><b>Threads.</b> One publisher thread owns the producer, the read cursor and the confirm schedule. Acks arrive
+ * on the producer's I/O thread and go to the {@link AckTracker}. {@link #wake()} may be called from any thread.
+ */
+public final class CdcPublisher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CdcPublisher.class);
+  private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  private static final long FIRST_BACKOFF_MS = 100;
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
+
+  private final String groupId;
+  private final CdcConfig config;
+  private final OutboxSource outbox;
+  private final PublishConfirmer confirmer;
+  private final LeaderCheck leader;
+  private final CdcMetrics metrics;
+  private final KafkaAccess kafka;
+  private final Thread thread;
+  private final AckTracker tracker = new AckTracker(0);
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean confirmInFlight = new AtomicBoolean();
+  private volatile boolean stopped;
+  /** Written by the publisher thread; read by {@link #stop()} to abort it. */
+  private volatile Producer<byte[], byte[]> producer;
+
+  // Publisher thread only.
+  private boolean topicReady;
+  private long cursor;
+  private long nextConfirmNanos;
+  private long backoffMs;
+  private boolean failing;
+  private long ackedAtFailure;
+
+  public CdcPublisher(String groupId, CdcConfig config, OutboxSource outbox, PublishConfirmer confirmer,
+                      LeaderCheck leader, CdcMetrics metrics) {
+    this(groupId, config, outbox, confirmer, leader, metrics, KafkaAccess.of(config, groupId));
+  }
+
+  CdcPublisher(String groupId, CdcConfig config, OutboxSource outbox, PublishConfirmer confirmer, LeaderCheck leader,
+               CdcMetrics metrics, KafkaAccess kafka) {
+    this.groupId = Objects.requireNonNull(groupId, "groupId");
+    this.config = Objects.requireNonNull(config, "config");
+    this.outbox = Objects.requireNonNull(outbox, "outbox");
+    this.confirmer = Objects.requireNonNull(confirmer, "confirmer");
+    this.leader = Objects.requireNonNull(leader, "leader");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.kafka = kafka;
+    this.thread = new Thread(this::run, "cdc-publisher-" + groupId);
+    this.thread.setDaemon(true);
+  }
+
+  /** Starts publishing (once per instance). */
+  public void start() {
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("CDC publisher of group " + groupId + " already started");
+    }
+    thread.start();
+  }
+
+  /** New events were committed: look now rather than at the next idle poll. Cheap; any thread. */
+  public void wake() {
+    LockSupport.unpark(thread);
+  }
+
+  /**
+   * Stops publishing promptly: aborts the producer's unsent batches, and returns once the publisher thread has
+   * ended (bounded wait). Nothing is sent after this returns. Idempotent; not to be called from a producer callback.
+   */
+  public void stop() {
+    stopped = true;
+    LockSupport.unpark(thread);
+    Producer<byte[], byte[]> p = producer;
+    if (p != null) {
+      closeQuietly(p);
+    }
+    if (started.get() && Thread.currentThread() != thread) {
+      try {
+        thread.join(STOP_TIMEOUT.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (thread.isAlive()) {
+        log.warn("CDC publisher of group {} did not stop within {}", groupId, STOP_TIMEOUT);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  public boolean isRunning() {
+    return thread.isAlive();
+  }
+
+  /** The highest log index up to which Kafka acknowledged every event (this term). */
+  public long ackedIndex() {
+    return tracker.ackedUpTo();
+  }
+
+  private void run() {
+    while (!stopped) {
+      try {
+        if (backoffMs > 0) {
+          pause(TimeUnit.MILLISECONDS.toNanos(backoffMs));
+          if (stopped) {
+            break;
+          }
+        }
+        step();
+      } catch (RuntimeException e) {
+        if (stopped) {
+          break;
+        }
+        onFailure(e);
+      }
+    }
+    abandonProducer();
+    metrics.unackedEvents.set(0);
+  }
+
+  /** One round: set up if needed, surface failed sends, confirm if due, send a batch or idle. */
+  private void step() {
+    if (!leader.isLeader()) {
+      // The wiring stops us on step-down; until then (or if leadership returns) send nothing.
+      pause(IDLE_NANOS);
+      return;
+    }
+    if (producer == null) {
+      if (!topicReady) {
+        kafka.ensureTopic();
+        topicReady = true;
+      }
+      cursor = tracker.reset(outbox.confirmedIndex());
+      producer = kafka.newProducer();
+    }
+    Throwable failed = tracker.takeFailure();
+    if (failed != null) {
+      throw new CdcKafkaException("send failed: " + failed.getMessage(), failed);
+    }
+    maybeConfirm();
+    boolean sent = sendBatch();
+    long acked = tracker.ackedUpTo();
+    metrics.unackedEvents.set(tracker.unackedEvents());
+    metrics.ackedIndex.set(acked);
+    if (failing && acked > ackedAtFailure) {
+      log.info("CDC publishing of group {} resumed (acknowledged up to log index {})", groupId, acked);
+      failing = false;
+      backoffMs = 0;
+    }
+    if (!sent) {
+      long untilConfirm = nextConfirmNanos - System.nanoTime();
+      pause(untilConfirm > 0 ? Math.min(IDLE_NANOS, untilConfirm) : IDLE_NANOS);
+    }
+  }
+
+  /** Sends the next outbox events after the cursor; false if there was nothing to send (or no room). */
+  private boolean sendBatch() {
+    if (tracker.unackedEvents() >= config.maxUnackedEvents()) {
+      return false;
+    }
+    List<ChangeEvent> events = outbox.pendingAfter(cursor, config.maxBatchEvents());
+    if (events.isEmpty() || !leader.isLeader() || stopped) {
+      return false;
+    }
+    Producer<byte[], byte[]> p = producer;
+    int i = 0;
+    while (i < events.size()) {
+      long index = events.get(i).logIndex();
+      int end = i;
+      while (end < events.size() && events.get(end).logIndex() == index) {
+        end++;
+      }
+      AckTracker.Slot slot = tracker.register(index, end - i);
+      for (int k = i; k < end; k++) {
+        ChangeEvent e = events.get(k);
+        long tsMs = e.tsMs();
+        p.send(ChangeRecords.toRecord(config.topic(), e), (RecordMetadata md, Exception ex) -> onAck(slot, tsMs, ex));
+      }
+      cursor = index;
+      i = end;
+    }
+    return true;
+  }
+
+  /** Producer I/O thread. */
+  private void onAck(AckTracker.Slot slot, long tsMs, Exception error) {
+    if (error != null) {
+      if (tracker.failed(slot, error)) {
+        LockSupport.unpark(thread);
+      }
+      return;
+    }
+    if (tracker.acked(slot)) {
+      metrics.published.increment();
+      metrics.publishLag.record(Math.max(0, System.currentTimeMillis() - tsMs), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void maybeConfirm() {
+    long now = System.nanoTime();
+    if (now < nextConfirmNanos || confirmInFlight.get()) {
+      return;
+    }
+    long acked = tracker.ackedUpTo();
+    if (acked <= outbox.confirmedIndex() || !leader.isLeader()) {
+      return;
+    }
+    nextConfirmNanos = now + config.confirmInterval().toNanos();
+    confirmInFlight.set(true);
+    CompletableFuture<?> f;
+    try {
+      f = confirmer.confirm(acked);
+    } catch (RuntimeException e) {
+      confirmInFlight.set(false);
+      onConfirmFailed(acked, e);
+      return;
+    }
+    f.copy().orTimeout(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, ex) -> {
+      confirmInFlight.set(false);
+      if (ex != null) {
+        onConfirmFailed(acked, ex);
+      } else {
+        metrics.confirms.increment();
+      }
+    });
+  }
+
+  private void onConfirmFailed(long index, Throwable e) {
+    metrics.confirmErrors.increment();
+    if (!stopped && leader.isLeader()) {
+      log.warn("CDC confirm of group {} up to {} failed (retrying at the next interval): {}", groupId, index,
+          e.toString());
+    }
+  }
+
+  /** Abandons the producer and anything unacknowledged; the next step resends from the last contiguous ack. */
+  private void onFailure(RuntimeException e) {
+    metrics.kafkaErrors.increment();
+    abandonProducer();
+    backoffMs = backoffMs == 0 ? FIRST_BACKOFF_MS : Math.min(backoffMs * 2, config.retryBackoffMax().toMillis());
+    if (!failing) {
+      ackedAtFailure = tracker.ackedUpTo();
+      log.warn("CDC publishing of group {} to {} failed; resending from log index {} with backoff: {}", groupId,
+          config.bootstrapServers(), tracker.ackedUpTo(), e.toString());
+      failing = true;
+    } else {
+      log.debug("CDC publishing of group {} still failing (next attempt in {} ms)", groupId, backoffMs, e);
+    }
+  }
+
+  private void abandonProducer() {
+    // New generation first, so the aborted sends' error callbacks are ignored.
+    tracker.reset(tracker.ackedUpTo());
+    Producer<byte[], byte[]> p = producer;
+    producer = null;
+    if (p != null) {
+      closeQuietly(p);
+    }
+  }
+
+  private void closeQuietly(Producer<byte[], byte[]> p) {
+    try {
+      p.close(Duration.ZERO);
+    } catch (RuntimeException e) {
+      log.debug("closing the CDC producer of group {} failed", groupId, e);
+    }
+  }
+
+  private void pause(long nanos) {
+    if (nanos > 0 && !stopped) {
+      LockSupport.parkNanos(this, nanos);
+    }
+  }
+}

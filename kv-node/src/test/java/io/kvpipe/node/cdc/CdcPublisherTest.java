@@ -1,0 +1,234 @@
+package io.kvpipe.node.cdc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.testsupport.Poll;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The publisher's ordering, ack-tracking and fencing logic, with acks and failures driven by hand. */
+class CdcPublisherTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private final InMemoryOutbox outbox = new InMemoryOutbox("g1");
+  private final FakeKafka kafka = new FakeKafka();
+  private final AtomicBoolean leader = new AtomicBoolean(true);
+  private final AtomicInteger leaderChecks = new AtomicInteger();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final CdcMetrics metrics = new CdcMetrics(registry, "g1", outbox);
+  private CdcPublisher publisher;
+
+  @AfterEach
+  void stopPublisher() {
+    if (publisher != null) {
+      publisher.stop();
+    }
+  }
+
+  private CdcPublisher start(CdcConfig config) {
+    publisher = new CdcPublisher("g1", config, outbox, outbox, () -> {
+      leaderChecks.incrementAndGet();
+      return leader.get();
+    }, metrics, kafka);
+    publisher.start();
+    return publisher;
+  }
+
+  private CdcPublisher start() {
+    return start(CdcConfig.defaults("127.0.0.1:1").withRetryBackoffMax(Duration.ofMillis(50)));
+  }
+
+  @Test
+  void sendsInLogOrderAndConfirmsOnlyTheContiguousAckedPrefix() {
+    for (int i = 0; i < 5; i++) {
+      outbox.put("k" + (i % 2), "v" + i);
+    }
+    start();
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("5 sends", () -> p.history().size() == 5);
+    assertThat(indexes(p)).containsExactly(1L, 2L, 3L, 4L, 5L);
+    assertThat(new String(p.history().get(0).key())).isEqualTo("k0");
+
+    for (int i = 0; i < 3; i++) {
+      p.completeNext();
+    }
+    await("confirm of 3", () -> outbox.confirmedIndex() == 3);
+    assertThat(publisher.ackedIndex()).isEqualTo(3);
+
+    p.completeNext();
+    p.completeNext();
+    await("confirm of 5", () -> outbox.confirmedIndex() == 5);
+    assertThat(outbox.confirms()).isSorted().allMatch(n -> n == 3 || n == 4 || n == 5);
+    assertThat(metrics.eventsPublished()).isEqualTo(5);
+    assertThat(metrics.publishLag().count()).isEqualTo(5);
+    assertThat(outbox.depth()).isZero();
+  }
+
+  @Test
+  void aFailedSendRestartsFromTheLastAckedIndexWithANewProducer() {
+    for (int i = 0; i < 5; i++) {
+      outbox.put("k" + i, "v" + i);
+    }
+    start();
+    MockProducer<byte[], byte[]> first = kafka.awaitProducer(1);
+    await("5 sends", () -> first.history().size() == 5);
+    first.completeNext();
+    first.completeNext();
+    first.errorNext(new RecordTooLargeException("too large"));
+
+    MockProducer<byte[], byte[]> second = kafka.awaitProducer(2);
+    assertThat(first.closed()).isTrue();
+    await("resend of 3..5", () -> second.history().size() == 3);
+    assertThat(indexes(second)).containsExactly(3L, 4L, 5L);
+
+    // Late acks of the abandoned producer must not move the frontier.
+    first.completeNext();
+    first.completeNext();
+    assertThat(publisher.ackedIndex()).isEqualTo(2);
+
+    while (second.completeNext()) {
+      // ack everything the new producer was given
+    }
+    await("confirm of 5", () -> outbox.confirmedIndex() == 5);
+    assertThat(metrics.kafkaErrors()).isEqualTo(1);
+  }
+
+  @Test
+  void aSynchronousSendFailureAlsoResendsInOrder() {
+    outbox.put("a", "1");
+    outbox.put("b", "2");
+    kafka.failFirstSends.set(1);
+    start();
+    MockProducer<byte[], byte[]> second = kafka.awaitProducer(2);
+    await("resend", () -> second.history().size() == 2);
+    assertThat(indexes(second)).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void unreachableKafkaIsRetriedUntilItAnswers() {
+    outbox.put("a", "1");
+    kafka.topicFailuresLeft.set(3);
+    start();
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("send", () -> p.history().size() == 1);
+    p.completeNext();
+    await("confirm", () -> outbox.confirmedIndex() == 1);
+    assertThat(metrics.kafkaErrors()).isEqualTo(3);
+  }
+
+  @Test
+  void eventsSharingALogIndexAreConfirmedOnlyWhenAllAreAcked() {
+    outbox.put("a", "1");
+    outbox.putAll(List.of("x", "y", "z"));
+    outbox.put("b", "3");
+    start();
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("5 sends", () -> p.history().size() == 5);
+    assertThat(indexes(p)).containsExactly(1L, 2L, 2L, 2L, 3L);
+    p.completeNext();
+    p.completeNext();
+    p.completeNext();
+    await("confirm of 1", () -> outbox.confirmedIndex() == 1);
+    p.completeNext();
+    await("confirm of 2", () -> publisher.ackedIndex() == 2 && outbox.confirmedIndex() == 2);
+  }
+
+  @Test
+  void aFollowerSendsNothing() {
+    leader.set(false);
+    outbox.put("a", "1");
+    start();
+    int seen = leaderChecks.get();
+    await("several leadership checks", () -> leaderChecks.get() >= seen + 5);
+    assertThat(kafka.producers).isEmpty();
+
+    leader.set(true);
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("send after gaining leadership", () -> p.history().size() == 1);
+  }
+
+  @Test
+  void stopEndsPublishingAtOnce() {
+    outbox.put("a", "1");
+    start();
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("send", () -> p.history().size() == 1);
+
+    publisher.stop();
+    assertThat(publisher.isRunning()).isFalse();
+    assertThat(p.closed()).isTrue();
+    outbox.put("b", "2");
+    publisher.wake();
+    assertThat(p.history()).hasSize(1);
+    assertThat(kafka.producers).hasSize(1);
+  }
+
+  @Test
+  void backPressureCapsUnackedEvents() {
+    CdcConfig base = CdcConfig.defaults("127.0.0.1:1");
+    CdcConfig tight = new CdcConfig(base.bootstrapServers(), base.topic(), 1, (short) 1, base.linger(),
+        base.batchSizeBytes(), base.confirmInterval(), 2, 2, base.maxRecordBytes(), Duration.ofMillis(50));
+    for (int i = 0; i < 5; i++) {
+      outbox.put("k" + i, "v" + i);
+    }
+    start(tight);
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("first 2", () -> p.history().size() == 2);
+    int seen = leaderChecks.get();
+    await("several rounds", () -> leaderChecks.get() >= seen + 5);
+    assertThat(p.history()).hasSize(2);
+    p.completeNext();
+    p.completeNext();
+    await("next 2", () -> p.history().size() == 4);
+  }
+
+  private static List<Long> indexes(MockProducer<byte[], byte[]> p) {
+    return p.history().stream().map(r -> ChangeEventCodec.decode(r.value()).logIndex()).toList();
+  }
+
+  private static void await(String what, BooleanSupplier condition) {
+    Poll.until(what, WAIT, Duration.ofMillis(5), condition);
+  }
+
+  /** Hands out MockProducers (acks by hand); can fail the topic check or the first sends. */
+  private static final class FakeKafka implements KafkaAccess {
+    final List<MockProducer<byte[], byte[]>> producers = new CopyOnWriteArrayList<>();
+    final AtomicInteger topicFailuresLeft = new AtomicInteger();
+    final AtomicInteger failFirstSends = new AtomicInteger();
+
+    @Override
+    public void ensureTopic() {
+      if (topicFailuresLeft.getAndDecrement() > 0) {
+        throw new CdcKafkaException("Kafka unreachable (test)", null);
+      }
+    }
+
+    @Override
+    public Producer<byte[], byte[]> newProducer() {
+      MockProducer<byte[], byte[]> p =
+          new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+      if (failFirstSends.getAndDecrement() > 0) {
+        p.sendException = new org.apache.kafka.common.errors.TimeoutException("buffer full (test)");
+      }
+      producers.add(p);
+      return p;
+    }
+
+    MockProducer<byte[], byte[]> awaitProducer(int n) {
+      await("producer #" + n, () -> producers.size() >= n);
+      return producers.get(n - 1);
+    }
+  }
+}
