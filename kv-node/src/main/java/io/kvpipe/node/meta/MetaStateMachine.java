@@ -1,0 +1,159 @@
+package io.kvpipe.node.meta;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.topology.MetaCommand;
+import io.kvpipe.common.topology.MetaQuery;
+import io.kvpipe.common.topology.MetaReply;
+import io.kvpipe.common.topology.MetaState;
+import io.kvpipe.common.topology.TopologyCodec;
+import io.kvpipe.common.topology.TopologyTransitions;
+import java.io.File;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The meta group's state machine: holds the {@link MetaState} (topology + recent events) and applies
+ * {@link MetaCommand}s through {@link TopologyTransitions}. Commands are decoded (validated) in
+ * {@link #startTransaction} so a malformed one never enters the log; refusals that depend on the state (conflicts,
+ * unknown groups) are deterministic replies from {@link #applyTransaction}, which leave the state unchanged.
+ *
+ * <p>Threads: Ratis' state-machine updater thread is the only writer of {@code state} (apply, snapshot load); query
+ * threads read the volatile reference, which always points to an immutable, fully applied state.
+ */
+public final class MetaStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
+  private static final SnapshotRetentionPolicy KEEP_TWO = new SnapshotRetentionPolicy() {
+    @Override
+    public int getNumSnapshotsRetained() {
+      return 2;
+    }
+  };
+
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private volatile MetaState state = MetaState.EMPTY;
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    loadLatestSnapshot();
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    // Called after a snapshot was installed from the leader.
+    loadLatestSnapshot();
+  }
+
+  private void loadLatestSnapshot() throws IOException {
+    SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+    if (snapshot == null) {
+      return;
+    }
+    File file = snapshot.getFile().getPath().toFile();
+    if (snapshot.hasMd5()) {
+      MD5FileUtil.verifySavedMD5(file, snapshot.getFile().getFileDigest());
+    }
+    MetaState loaded = MetaSnapshotFile.read(file.toPath());
+    state = loaded;
+    setLastAppliedTermIndex(snapshot.getTermIndex());
+    LOG.info("meta: loaded snapshot {} (topology version {})", snapshot.getTermIndex(), loaded.topology().version());
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    // Runs on the updater thread, so state and last-applied index belong together.
+    MetaState current = state;
+    TermIndex last = getLastAppliedTermIndex();
+    if (last == null || last.getIndex() < 0) {
+      return -1;
+    }
+    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    MetaSnapshotFile.write(file.toPath(), current);
+    MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+    storage.cleanupOldSnapshots(KEEP_TWO);
+    return last.getIndex();
+  }
+
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    ByteString data = request.getMessage().getContent();
+    TransactionContext.Builder builder = TransactionContext.newBuilder().setStateMachine(this)
+        .setClientRequest(request).setLogData(data);
+    try {
+      builder.setStateMachineContext(TopologyCodec.decodeCommand(data.toByteArray()));
+      return builder.build();
+    } catch (KvException e) {
+      TransactionContext refused = builder.build();
+      refused.setException(e);
+      return refused;
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    MetaReply reply;
+    try {
+      MetaCommand command = trx.getStateMachineContext() instanceof MetaCommand c ? c
+          : TopologyCodec.decodeCommand(entry.getStateMachineLogEntry().getLogData().toByteArray());
+      TopologyTransitions.Result result = TopologyTransitions.apply(state, command);
+      state = result.state();
+      reply = result.reply();
+    } catch (KvException e) {
+      // Only a leader that skipped validation could log such an entry; every replica refuses it the same way.
+      LOG.warn("meta: refusing undecodable log entry {}: {}", entry.getIndex(), e.getMessage());
+      reply = MetaReply.refused(ErrorCode.MALFORMED_REQUEST, e.getMessage(), state.topology().version());
+    }
+    updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(TopologyCodec.encode(reply))));
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    try {
+      MetaQuery q = TopologyCodec.decodeQuery(request.getContent().toByteArray());
+      MetaState s = state;
+      Object answer = switch (q) {
+        case MetaQuery.Snapshot x -> s.topology();
+        case MetaQuery.Version x -> new MetaQuery.VersionInfo(s.topology().version(), s.topology().epoch());
+        case MetaQuery.EventsSince x -> s.eventsSince(x.since(), x.limit());
+      };
+      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(TopologyCodec.encode(answer))));
+    } catch (KvException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The current state (for the hosting process's status page and tests). */
+  public MetaState state() {
+    return state;
+  }
+
+}

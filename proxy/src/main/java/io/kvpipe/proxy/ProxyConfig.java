@@ -1,0 +1,100 @@
+package io.kvpipe.proxy;
+
+import io.kvpipe.common.Limits;
+import io.kvpipe.common.topology.Peer;
+import io.kvpipe.common.topology.ShardGroup;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The proxy's effective configuration, built only by {@link ProxyConfigParser}. Immutable.
+ *
+ * @param listenHost         interface to bind
+ * @param listenPort         HTTP port (0 = any free port, for tests)
+ * @param metaPeers          replicas of the meta group (where the topology lives)
+ * @param bootstrapGroups    groups to install as the first topology if the meta group holds none (may be empty)
+ * @param vnodes             virtual nodes per group for a bootstrapped ring
+ * @param dataToken          bearer token for /v1/kv and read-only /api endpoints
+ * @param adminToken         bearer token for /api/cluster/* and mutating admin calls (also accepted where data is)
+ * @param metricsOpen        true: /metrics needs no token; false: it needs the data or admin token
+ * @param maxValueBytes      largest value accepted
+ * @param maxHeaderBytes     largest request header block; beyond it 431
+ * @param requestTimeout     deadline for one client request, retries included; beyond it 504
+ * @param idleTimeout        idle connection timeout
+ * @param topologyPoll       how often the meta group's version is polled
+ * @param healthInterval     how often every node is probed
+ * @param healthTimeout      deadline of one probe
+ * @param healthRetries      extra probe attempts within one round before it counts as a failure
+ * @param healthFailureThreshold consecutive failed rounds before a node is marked down
+ */
+public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeers, List<ShardGroup> bootstrapGroups,
+                          int vnodes, String dataToken, String adminToken, boolean metricsOpen, int maxValueBytes,
+                          int maxHeaderBytes, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
+                          Duration healthInterval, Duration healthTimeout, int healthRetries,
+                          int healthFailureThreshold) {
+  public ProxyConfig {
+    Objects.requireNonNull(listenHost, "listenHost");
+    metaPeers = List.copyOf(metaPeers);
+    bootstrapGroups = List.copyOf(bootstrapGroups);
+    if (metaPeers.isEmpty()) {
+      throw new IllegalArgumentException("--meta-peers is required (id@host:port,...)");
+    }
+    if (listenPort < 0 || listenPort > 65535) {
+      throw new IllegalArgumentException("--port must be within 0..65535");
+    }
+    if (dataToken == null || dataToken.length() < 8 || adminToken == null || adminToken.length() < 8) {
+      throw new IllegalArgumentException("--data-token and --admin-token are required (at least 8 characters each)");
+    }
+    if (dataToken.equals(adminToken)) {
+      throw new IllegalArgumentException("the data token and the admin token must differ");
+    }
+    Limits.checkMaxValueBytes(maxValueBytes);
+    if (maxHeaderBytes < 1024 || maxHeaderBytes > 1 << 20) {
+      throw new IllegalArgumentException("--max-header-bytes must be within 1024..1048576");
+    }
+    for (Duration d : List.of(requestTimeout, idleTimeout, topologyPoll, healthInterval, healthTimeout)) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("durations must be positive");
+      }
+    }
+    if (healthRetries < 0 || healthFailureThreshold < 1) {
+      throw new IllegalArgumentException("health retries must be >= 0 and the failure threshold >= 1");
+    }
+  }
+
+  /** The body limit: the value cap plus room for a batch request's JSON and base64 overhead. */
+  public long maxBodyBytes() {
+    return (long) maxValueBytes * 4 / 3 + 64 * 1024;
+  }
+
+  /** One line per setting, tokens masked, for the start-up log. */
+  public String describe() {
+    return String.join("\n",
+        "  listen                   " + listenHost + ":" + listenPort,
+        "  meta-peers               " + metaPeers,
+        "  bootstrap-groups         " + bootstrapGroups,
+        "  vnodes                   " + vnodes,
+        "  data-token               " + mask(dataToken),
+        "  admin-token              " + mask(adminToken),
+        "  metrics-open             " + metricsOpen,
+        "  max-value-bytes          " + maxValueBytes,
+        "  max-header-bytes         " + maxHeaderBytes,
+        "  request-timeout          " + requestTimeout,
+        "  idle-timeout             " + idleTimeout,
+        "  topology-poll            " + topologyPoll,
+        "  health-interval          " + healthInterval,
+        "  health-timeout           " + healthTimeout,
+        "  health-retries           " + healthRetries,
+        "  health-failure-threshold " + healthFailureThreshold);
+  }
+
+  static String mask(String secret) {
+    return secret == null ? "(none)" : "****" + " (" + secret.length() + " chars)";
+  }
+
+  @Override
+  public String toString() {
+    return "ProxyConfig{\n" + describe() + "\n}";
+  }
+}

@@ -1,0 +1,141 @@
+package io.kvpipe.proxy;
+
+import io.kvpipe.common.Limits;
+import io.kvpipe.common.ring.HashRing;
+import io.kvpipe.common.topology.Peer;
+import io.kvpipe.common.topology.ShardGroup;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds {@link ProxyConfig} from {@code --flag value} (or {@code --flag=value}) arguments, each defaulting to the
+ * environment variable {@code KVPIPE_PROXY_<FLAG>} (upper case, '-' → '_'), then to the default below. The only place
+ * the proxy's settings and their defaults are defined.
+ */
+public final class ProxyConfigParser {
+  /** flag → default (null = no default). Order is the order of {@code --help}. */
+  private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+  static {
+    DEFAULTS.put("host", "0.0.0.0");
+    DEFAULTS.put("port", "8080");
+    DEFAULTS.put("meta-peers", null);
+    DEFAULTS.put("bootstrap-groups", "");
+    DEFAULTS.put("vnodes", Integer.toString(HashRing.DEFAULT_VNODES));
+    DEFAULTS.put("data-token", null);
+    DEFAULTS.put("admin-token", null);
+    DEFAULTS.put("metrics-open", "true");
+    DEFAULTS.put("max-value-bytes", Integer.toString(Limits.DEFAULT_MAX_VALUE_BYTES));
+    DEFAULTS.put("max-header-bytes", "8192");
+    DEFAULTS.put("request-timeout-ms", "5000");
+    DEFAULTS.put("idle-timeout-ms", "30000");
+    DEFAULTS.put("topology-poll-ms", "200");
+    DEFAULTS.put("health-interval-ms", "2000");
+    DEFAULTS.put("health-timeout-ms", "1000");
+    DEFAULTS.put("health-retries", "1");
+    DEFAULTS.put("health-failure-threshold", "2");
+  }
+
+  private ProxyConfigParser() {}
+
+  public static String usage() {
+    StringBuilder sb = new StringBuilder("usage: proxy [--flag value]...\n");
+    DEFAULTS.forEach((k, v) -> sb.append(String.format("  --%-26s env %-40s default %s%n", k, envName(k),
+        v == null ? "(required)" : v.isEmpty() ? "(none)" : v)));
+    sb.append("  bootstrap-groups: g1=n1@host:port,n2@host:port;g2=... (used only if the meta group has no topology)\n");
+    return sb.toString();
+  }
+
+  static String envName(String flag) {
+    return "KVPIPE_PROXY_" + flag.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+  }
+
+  public static ProxyConfig parse(String[] args, Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>();
+    DEFAULTS.forEach((k, v) -> {
+      String fromEnv = env.get(envName(k));
+      values.put(k, fromEnv != null ? fromEnv : v);
+    });
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + usage());
+      }
+      String name = a.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException("flag --" + name + " needs a value");
+      }
+      if (!DEFAULTS.containsKey(name)) {
+        throw new IllegalArgumentException("unknown flag --" + name + "\n" + usage());
+      }
+      values.put(name, value);
+    }
+    return new ProxyConfig(
+        values.get("host"),
+        integer(values, "port"),
+        peers(required(values, "meta-peers")),
+        groups(values.get("bootstrap-groups")),
+        integer(values, "vnodes"),
+        values.get("data-token"),
+        values.get("admin-token"),
+        bool(values, "metrics-open"),
+        integer(values, "max-value-bytes"),
+        integer(values, "max-header-bytes"),
+        millis(values, "request-timeout-ms"),
+        millis(values, "idle-timeout-ms"),
+        millis(values, "topology-poll-ms"),
+        millis(values, "health-interval-ms"),
+        millis(values, "health-timeout-ms"),
+        integer(values, "health-retries"),
+        integer(values, "health-failure-threshold"));
+  }
+
+  static List<Peer> peers(String text) {
+    return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Peer::parse).toList();
+  }
+
+  static List<ShardGroup> groups(String text) {
+    if (text == null || text.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(text.split(";")).map(String::trim).filter(s -> !s.isEmpty()).map(ShardGroup::parse).toList();
+  }
+
+  private static String required(Map<String, String> values, String name) {
+    String v = values.get(name);
+    if (v == null || v.isBlank()) {
+      throw new IllegalArgumentException("--" + name + " (or " + envName(name) + ") is required\n" + usage());
+    }
+    return v;
+  }
+
+  private static int integer(Map<String, String> values, String name) {
+    try {
+      return Integer.parseInt(required(values, name).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be an integer, got '" + values.get(name) + "'");
+    }
+  }
+
+  private static Duration millis(Map<String, String> values, String name) {
+    return Duration.ofMillis(integer(values, name));
+  }
+
+  private static boolean bool(Map<String, String> values, String name) {
+    String v = required(values, name).trim();
+    if (!v.equals("true") && !v.equals("false")) {
+      throw new IllegalArgumentException("--" + name + " must be true or false, got '" + v + "'");
+    }
+    return Boolean.parseBoolean(v);
+  }
+}

@@ -1,0 +1,43 @@
+package io.kvpipe.proxy;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Entry point: parse the config (flags, env defaults), print it with secrets masked, serve until terminated. */
+public final class ProxyMain {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyMain.class);
+
+  private ProxyMain() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.print(ProxyConfigParser.usage());
+      return;
+    }
+    ProxyConfig config;
+    try {
+      config = ProxyConfigParser.parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("proxy: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    System.out.println("kvpipe proxy starting with:\n" + config.describe());
+    ProxyServer proxy = new ProxyServer(config);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        proxy.close();
+      } catch (Exception e) {
+        LOG.warn("shutdown failed: {}", e.toString());
+      }
+    }, "proxy-shutdown"));
+    try {
+      proxy.start();
+    } catch (Exception e) {
+      LOG.error("proxy failed to start", e);
+      System.exit(1);
+    }
+    System.out.println("kvpipe proxy listening on " + config.listenHost() + ":" + proxy.port());
+    Thread.currentThread().join();
+  }
+}

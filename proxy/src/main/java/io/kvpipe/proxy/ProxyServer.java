@@ -1,0 +1,133 @@
+package io.kvpipe.proxy;
+
+import io.kvpipe.proxy.http.Access;
+import io.kvpipe.proxy.http.JsonErrorHandler;
+import io.kvpipe.proxy.http.ProxyHandler;
+import io.kvpipe.proxy.http.Routes;
+import io.kvpipe.proxy.http.TokenAuth;
+import io.kvpipe.proxy.kv.GroupClients;
+import io.kvpipe.proxy.kv.KvApi;
+import io.kvpipe.proxy.kv.KvRouter;
+import io.kvpipe.proxy.meta.MetaClient;
+import io.kvpipe.proxy.topology.HealthMonitor;
+import io.kvpipe.proxy.topology.SseHub;
+import io.kvpipe.proxy.topology.TopologyApi;
+import io.kvpipe.proxy.topology.TopologyWatcher;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * One proxy instance: the Jetty server, the route table, and the components behind it (meta client, topology watcher,
+ * group clients, health monitor, SSE hub). {@link #start()} loads (or bootstraps) the topology before accepting
+ * requests; {@link #close()} stops everything it started, in reverse order.
+ */
+public final class ProxyServer implements AutoCloseable {
+  private final ProxyConfig config;
+  private final ProxyMetrics metrics = new ProxyMetrics();
+  private final MetaClient meta;
+  private final TopologyWatcher watcher;
+  private final GroupClients groups;
+  private final HealthMonitor health;
+  private final SseHub sse = new SseHub(Duration.ofSeconds(15));
+  private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
+  private final Server server;
+  private final ServerConnector connector;
+
+  public ProxyServer(ProxyConfig config) {
+    this.config = config;
+    this.meta = new MetaClient(config.metaPeers(), config.requestTimeout());
+    this.watcher = new TopologyWatcher(meta, config.topologyPoll());
+    this.groups = new GroupClients(config.requestTimeout());
+    this.health = new HealthMonitor(watcher, meta, metrics, config.healthInterval(), config.healthTimeout(),
+        config.healthRetries(), config.healthFailureThreshold());
+    watcher.addListener(u -> metrics.topology(u.view().version(), u.view().topology().epoch()));
+    watcher.addListener(u -> groups.update(u.view().topology()));
+    watcher.addListener(sse::publish);
+
+    KvRouter router = new KvRouter(watcher, groups, metrics, config.requestTimeout());
+    KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes());
+    TopologyApi topo = new TopologyApi(watcher, meta, sse, health, blocking);
+    StatusApi status = new StatusApi(config, watcher, metrics);
+    Routes routes = Routes.builder()
+        .exact("/health", "health", Access.OPEN, "GET", (Routes.Action) status::health)
+        .exact("/ready", "ready", Access.OPEN, "GET", (Routes.Action) status::ready)
+        .exact("/metrics", "metrics", config.metricsOpen() ? Access.OPEN : Access.DATA,
+            "GET", (Routes.Action) status::metrics)
+        .exact("/v1/kv:batchGet", "kv.batchGet", Access.DATA, "POST", (Routes.Action) kv::batchGet)
+        .exact("/v1/kv:batchPut", "kv.batchPut", Access.DATA, "POST", (Routes.Action) kv::batchPut)
+        .prefix("/v1/kv/", "kv", Access.DATA, "GET", (Routes.Action) kv::get, "PUT", (Routes.Action) kv::put,
+            "DELETE", (Routes.Action) kv::delete)
+        .exact("/api/status", "status", Access.DATA, "GET", (Routes.Action) status::status)
+        .exact("/api/topology/snapshot", "topology.snapshot", Access.DATA, "GET", (Routes.Action) topo::snapshot)
+        .exact("/api/topology/shards", "topology.shards", Access.DATA, "GET", (Routes.Action) topo::shards)
+        .exact("/api/topology/nodes", "topology.nodes", Access.DATA, "GET", (Routes.Action) topo::nodes)
+        .exact("/api/topology/version", "topology.version", Access.DATA, "GET", (Routes.Action) topo::version)
+        .exact("/api/topology/events", "topology.events", Access.DATA, "GET", (Routes.Action) topo::events)
+        .exact("/api/topology/subscribe", "topology.subscribe", Access.DATA, "GET", (Routes.Action) topo::subscribe)
+        .exact("/api/topology/health", "topology.health", Access.ADMIN, "POST", (Routes.Action) topo::checkHealth)
+        .exact("/api/cluster/config", "cluster.config", Access.ADMIN, "GET", (Routes.Action) status::clusterConfig)
+        // Everything else under /api/cluster/ needs the admin token before it can even learn that it does not exist.
+        .prefix("/api/cluster/", "cluster.unknown", Access.ADMIN)
+        .build();
+
+    QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+    threads.setName("proxy-http");
+    threads.setDaemon(true);
+    server = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setRequestHeaderSize(config.maxHeaderBytes());
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(false);
+    // Keys may contain anything once percent-decoded ("a%2Fb", "%2E%2E"): we decode the raw path ourselves.
+    http.setUriCompliance(UriCompliance.UNSAFE);
+    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    connector.setHost(config.listenHost());
+    connector.setPort(config.listenPort());
+    connector.setIdleTimeout(config.idleTimeout().toMillis());
+    server.addConnector(connector);
+    server.setHandler(new ProxyHandler(routes, new TokenAuth(config.dataToken(), config.adminToken()), metrics));
+    server.setErrorHandler(new JsonErrorHandler());
+  }
+
+  /** Loads (bootstrapping if configured and needed) the topology, then starts serving. */
+  public ProxyServer start() throws Exception {
+    watcher.bootstrapIfEmptyWithRetry(config.bootstrapGroups(), config.metaPeers(), config.vnodes(),
+        Duration.ofSeconds(60));
+    watcher.start();
+    watcher.awaitReady(Duration.ofSeconds(60));
+    health.start();
+    server.start();
+    return this;
+  }
+
+  /** The bound port (useful with port 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  public TopologyWatcher watcher() {
+    return watcher;
+  }
+
+  public MetaClient meta() {
+    return meta;
+  }
+
+  @Override
+  public void close() throws Exception {
+    sse.close();
+    server.stop();
+    health.close();
+    watcher.close();
+    groups.close();
+    blocking.shutdownNow();
+    meta.close();
+  }
+}

@@ -1,0 +1,203 @@
+package io.kvpipe.proxy.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.topology.TopologyCodec;
+import io.kvpipe.proxy.ProxyMetrics;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP request in flight: its Jetty request/response/callback, the matched route, and the single completion that
+ * writes the response and records its metric. Handlers may complete it from any thread, exactly once; later
+ * completions are ignored (e.g. a timeout racing a late reply).
+ */
+public final class Exchange {
+  private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+  private static final HttpField JSON = new HttpField(HttpHeader.CONTENT_TYPE, "application/json");
+  private static final HttpField OCTETS = new HttpField(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+
+  private final Request request;
+  private final Response response;
+  private final Callback callback;
+  private final ProxyMetrics metrics;
+  private final long startNanos;
+  private final AtomicBoolean done = new AtomicBoolean();
+  private String route = "unknown";
+  private String tail = "";
+
+  Exchange(Request request, Response response, Callback callback, ProxyMetrics metrics) {
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
+    this.metrics = metrics;
+    this.startNanos = System.nanoTime();
+  }
+
+  public Request request() {
+    return request;
+  }
+
+  public Response response() {
+    return response;
+  }
+
+  public String method() {
+    return request.getMethod();
+  }
+
+  public String header(HttpHeader h) {
+    return request.getHeaders().get(h);
+  }
+
+  public String header(String name) {
+    return request.getHeaders().get(name);
+  }
+
+  public String query() {
+    return request.getHttpURI().getQuery();
+  }
+
+  /** The raw (still percent-encoded) path after the route's prefix. */
+  public String tail() {
+    return tail;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  void route(String name, String pathTail) {
+    this.route = name;
+    this.tail = pathTail;
+  }
+
+  public boolean isDone() {
+    return done.get();
+  }
+
+  /**
+   * Reads the whole body (at most {@code max} bytes) and hands it to {@code then}; a larger body is 413, a failed read
+   * 400. {@code then} runs on a Jetty thread and must not block.
+   */
+  public void readBody(long max, Consumer<byte[]> then) {
+    long declared = request.getLength();
+    if (declared > max) {
+      fail(new KvException(ErrorCode.VALUE_TOO_LARGE, "request body is " + declared + " bytes; the limit is " + max));
+      return;
+    }
+    int limit = (int) Math.min(Integer.MAX_VALUE - 8, max);
+    // NON_BLOCKING: the continuation only validates and hands off to an async Ratis call.
+    Content.Source.asByteArrayAsync(request, limit, Promise.Invocable.from(InvocationType.NON_BLOCKING, (body, err) -> {
+      if (err != null) {
+        fail(err instanceof IllegalArgumentException || String.valueOf(err.getMessage()).contains("too large")
+            ? new KvException(ErrorCode.VALUE_TOO_LARGE, "request body exceeds " + max + " bytes")
+            : new KvException(ErrorCode.MALFORMED_REQUEST, "cannot read the request body: " + err.getMessage()));
+        return;
+      }
+      try {
+        then.accept(body);
+      } catch (KvException e) {
+        fail(e);
+      } catch (RuntimeException e) {
+        failInternal(e);
+      }
+    }));
+  }
+
+  public void sendBytes(int status, byte[] body, HttpField... headers) {
+    send(status, OCTETS, body, headers);
+  }
+
+  public void sendJson(int status, byte[] json, HttpField... headers) {
+    send(status, JSON, json, headers);
+  }
+
+  public void sendJson(int status, Object value) {
+    byte[] json;
+    try {
+      json = TopologyCodec.json().writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      failInternal(e);
+      return;
+    }
+    sendJson(status, json);
+  }
+
+  public void sendEmpty(int status, HttpField... headers) {
+    send(status, null, null, headers);
+  }
+
+  public void fail(KvException e, HttpField... extra) {
+    int status = ApiError.status(e.code());
+    int retryAfter = ApiError.retryAfterSeconds(e.code());
+    HttpField[] headers = java.util.Arrays.copyOf(extra, extra.length + 1);
+    if (status == 401) {
+      headers[extra.length] = new HttpField(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+    } else if (retryAfter > 0) {
+      headers[extra.length] = new HttpField(HttpHeader.RETRY_AFTER, Integer.toString(retryAfter));
+    } else {
+      headers = extra;
+    }
+    send(status, JSON, ApiError.body(e), headers);
+  }
+
+  /** Any failure: KvExceptions keep their code, anything else is logged and answered 500. */
+  public void fail(Throwable t) {
+    Throwable e = io.kvpipe.proxy.meta.RatisErrors.unwrap(t);
+    if (e instanceof KvException kv) {
+      fail(kv);
+    } else {
+      failInternal(e);
+    }
+  }
+
+  private void failInternal(Throwable e) {
+    LOG.error("{} {} failed", method(), route, e);
+    fail(new KvException(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
+  }
+
+  private void send(int status, HttpField contentType, byte[] body, HttpField... headers) {
+    if (!done.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      response.setStatus(status);
+      var h = response.getHeaders();
+      if (contentType != null) {
+        h.put(contentType);
+      }
+      for (HttpField f : headers) {
+        h.put(f);
+      }
+      int len = body == null ? 0 : body.length;
+      h.put(HttpHeader.CONTENT_LENGTH, len);
+      response.write(true, len == 0 ? null : ByteBuffer.wrap(body), callback);
+    } catch (RuntimeException e) {
+      callback.failed(e);
+    } finally {
+      metrics.request(route, request.getMethod(), status, System.nanoTime() - startNanos);
+    }
+  }
+
+  /** For streaming responses (SSE): marks the exchange done and records the metric; the caller owns the callback. */
+  public Callback takeOver(int status) {
+    if (!done.compareAndSet(false, true)) {
+      throw new IllegalStateException("exchange already completed");
+    }
+    metrics.request(route, request.getMethod(), status, System.nanoTime() - startNanos);
+    return callback;
+  }
+}

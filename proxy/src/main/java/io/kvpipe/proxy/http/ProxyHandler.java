@@ -1,0 +1,52 @@
+package io.kvpipe.proxy.http;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.proxy.ProxyMetrics;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The single Jetty handler: matches the route (404), checks the token (401/403), the method (405 with Allow), then
+ * runs the route's action. Any exception an action throws becomes a JSON error; none escapes to Jetty.
+ */
+public final class ProxyHandler extends Handler.Abstract {
+  private final Routes routes;
+  private final TokenAuth auth;
+  private final ProxyMetrics metrics;
+
+  public ProxyHandler(Routes routes, TokenAuth auth, ProxyMetrics metrics) {
+    this.routes = routes;
+    this.auth = auth;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    Exchange ex = new Exchange(request, response, callback, metrics);
+    try {
+      Routes.Match match = routes.match(request.getHttpURI().getPath());
+      if (match == null) {
+        ex.fail(new KvException(ErrorCode.NOT_FOUND, "no such endpoint"));
+        return true;
+      }
+      Routes.Route route = match.route();
+      ex.route(route.name(), match.tail());
+      auth.check(route.access(), request.getHeaders().get(HttpHeader.AUTHORIZATION));
+      Routes.Action action = route.methods().get(request.getMethod());
+      if (action == null) {
+        ex.fail(new KvException(ErrorCode.METHOD_NOT_ALLOWED, request.getMethod() + " is not allowed here"),
+            new HttpField(HttpHeader.ALLOW, route.allowHeader()));
+        return true;
+      }
+      action.handle(ex);
+    } catch (Throwable t) {
+      ex.fail(t);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,80 @@
+package io.kvpipe.proxy.kv;
+
+import io.kvpipe.client.ShardGroupClient;
+import io.kvpipe.common.topology.ShardGroup;
+import io.kvpipe.common.topology.Topology;
+import io.kvpipe.common.wire.PeerAddress;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@link ShardGroupClient} per shard group of the topology, created when a group appears, rebuilt when its replica
+ * list changes, closed when it goes away. A replaced client is closed only after {@code grace} so requests already in
+ * flight on it can finish.
+ *
+ * <p>Threads: {@link #update} runs on the topology watcher's thread (synchronized); {@link #get} is lock-free from
+ * request threads.
+ */
+public final class GroupClients implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GroupClients.class);
+
+  private record Held(ShardGroup spec, ShardGroupClient client) {}
+
+  private final Duration operationTimeout;
+  private final Map<String, Held> clients = new ConcurrentHashMap<>();
+
+  public GroupClients(Duration operationTimeout) {
+    this.operationTimeout = operationTimeout;
+  }
+
+  /** The client of {@code group}, or null if the topology has no such group. */
+  public ShardGroupClient get(String group) {
+    Held h = clients.get(group);
+    return h == null ? null : h.client();
+  }
+
+  public synchronized void update(Topology topology) {
+    Set<String> seen = new HashSet<>();
+    for (ShardGroup g : topology.groups()) {
+      seen.add(g.id());
+      Held old = clients.get(g.id());
+      if (old != null && old.spec().equals(g)) {
+        continue;
+      }
+      clients.put(g.id(), new Held(g, newClient(g)));
+      if (old != null) {
+        LOG.info("group {} replicas changed to {}; replacing its client", g.id(), g.peers());
+        closeLater(old.client());
+      }
+    }
+    for (String id : Set.copyOf(clients.keySet())) {
+      if (!seen.contains(id)) {
+        closeLater(clients.remove(id).client());
+      }
+    }
+  }
+
+  private ShardGroupClient newClient(ShardGroup g) {
+    return ShardGroupClient.builder(g.id(), g.peers().stream().map(p -> PeerAddress.parse(p.toString())).toList())
+        .operationTimeout(operationTimeout)
+        .rpcTimeout(Duration.ofMillis(Math.max(500, Math.min(3000, operationTimeout.toMillis()))))
+        .build();
+  }
+
+  private void closeLater(ShardGroupClient c) {
+    CompletableFuture.delayedExecutor(operationTimeout.toMillis() * 2, TimeUnit.MILLISECONDS).execute(c::close);
+  }
+
+  @Override
+  public synchronized void close() {
+    clients.values().forEach(h -> h.client().close());
+    clients.clear();
+  }
+}

@@ -1,0 +1,115 @@
+package io.kvpipe.proxy.kv;
+
+import io.kvpipe.client.ShardGroupClient;
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.proxy.ProxyMetrics;
+import io.kvpipe.proxy.meta.RatisErrors;
+import io.kvpipe.proxy.topology.TopologyView;
+import io.kvpipe.proxy.topology.TopologyWatcher;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * Routes one key's operation to the group that owns it on the current ring and retries transparently: a WRONG_GROUP
+ * reply (the group no longer owns the key at its epoch) reloads the topology and routes again, a bounded number of
+ * times; NO_LEADER / UNAVAILABLE (a leader change) are retried with a short backoff while the request's deadline
+ * allows, for reads and for writes the caller marks safe to repeat. Stateless apart from its collaborators.
+ */
+public final class KvRouter {
+  static final int MAX_WRONG_GROUP_RETRIES = 5;
+  private static final long BACKOFF_MS = 50;
+
+  private final TopologyWatcher watcher;
+  private final GroupClients groups;
+  private final ProxyMetrics metrics;
+  private final Duration requestTimeout;
+
+  public KvRouter(TopologyWatcher watcher, GroupClients groups, ProxyMetrics metrics, Duration requestTimeout) {
+    this.watcher = watcher;
+    this.groups = groups;
+    this.metrics = metrics;
+    this.requestTimeout = requestTimeout;
+  }
+
+  /** The group that owns {@code key} on the current ring. */
+  public String groupFor(byte[] key) {
+    TopologyView v = watcher.current();
+    if (!v.isReady()) {
+      throw new KvException(ErrorCode.UNAVAILABLE, "no topology loaded yet");
+    }
+    return v.groupFor(key);
+  }
+
+  /**
+   * Runs {@code op} against the owner of {@code key}, retrying as described above.
+   *
+   * @param repeatable whether repeating the operation after an ambiguous failure is harmless (reads, unconditional
+   *                   writes); a conditional write is only repeated when the group certainly did not apply it
+   */
+  public <T> CompletableFuture<T> call(byte[] key, boolean repeatable, Function<ShardGroupClient, CompletableFuture<T>> op,
+                                      long startNanos) {
+    long deadline = startNanos + requestTimeout.toNanos();
+    return attempt(key, repeatable, op, deadline, 0, 0);
+  }
+
+  private <T> CompletableFuture<T> attempt(byte[] key, boolean repeatable,
+                                           Function<ShardGroupClient, CompletableFuture<T>> op, long deadline,
+                                           int wrongGroupRetries, int otherRetries) {
+    long remaining = deadline - System.nanoTime();
+    if (remaining <= 0) {
+      return CompletableFuture.failedFuture(new KvException(ErrorCode.TIMEOUT,
+          "request did not complete within " + requestTimeout.toMillis() + " ms"));
+    }
+    CompletableFuture<T> call;
+    try {
+      String group = groupFor(key);
+      ShardGroupClient client = groups.get(group);
+      if (client == null) {
+        throw new KvException(ErrorCode.WRONG_GROUP, "no client for group " + group + " yet");
+      }
+      call = op.apply(client).orTimeout(remaining, TimeUnit.NANOSECONDS);
+    } catch (KvException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    return call.handle((value, err) -> {
+      if (err == null) {
+        return CompletableFuture.completedFuture(value);
+      }
+      KvException kv = classify(err);
+      if (kv.code() == ErrorCode.WRONG_GROUP && wrongGroupRetries < MAX_WRONG_GROUP_RETRIES) {
+        metrics.retry("wrong_group");
+        // Reload, then route again; if the meta group has not caught up yet, the backoff gives it a moment.
+        long delay = wrongGroupRetries == 0 ? 0 : BACKOFF_MS * wrongGroupRetries;
+        return watcher.refresh().exceptionally(t -> null)
+            .thenCompose(v -> delayed(delay))
+            .thenCompose(v -> attempt(key, repeatable, op, deadline, wrongGroupRetries + 1, otherRetries));
+      }
+      boolean leaderTrouble = kv.code() == ErrorCode.NO_LEADER || kv.code() == ErrorCode.UNAVAILABLE;
+      if (leaderTrouble && repeatable && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(BACKOFF_MS)) {
+        metrics.retry(kv.code() == ErrorCode.NO_LEADER ? "no_leader" : "unavailable");
+        return delayed(Math.min(500, BACKOFF_MS << Math.min(otherRetries, 3)))
+            .thenCompose(v -> attempt(key, repeatable, op, deadline, wrongGroupRetries, otherRetries + 1));
+      }
+      return CompletableFuture.<T>failedFuture(kv);
+    }).thenCompose(Function.identity());
+  }
+
+  private static CompletableFuture<Void> delayed(long millis) {
+    if (millis <= 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS));
+  }
+
+  private KvException classify(Throwable err) {
+    Throwable e = RatisErrors.unwrap(err);
+    if (e instanceof TimeoutException) {
+      return new KvException(ErrorCode.TIMEOUT, "request did not complete within " + requestTimeout.toMillis() + " ms");
+    }
+    return e instanceof KvException kv ? kv : RatisErrors.toKv(e, "request");
+  }
+}

@@ -1,0 +1,136 @@
+package io.kvpipe.proxy.meta;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.topology.MetaCommand;
+import io.kvpipe.common.topology.MetaQuery;
+import io.kvpipe.common.topology.MetaReply;
+import io.kvpipe.common.topology.Peer;
+import io.kvpipe.common.topology.Topology;
+import io.kvpipe.common.topology.TopologyCodec;
+import io.kvpipe.common.wire.GroupIds;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Talks to the meta group: submits {@link MetaCommand}s and reads the topology (linearizable reads, so a proxy never
+ * sees an older topology than one it has already seen from another proxy). Thread-safe; one per proxy.
+ */
+public final class MetaClient implements AutoCloseable {
+  /** The meta group's name, as hosted by kv-nodes. */
+  public static final String GROUP_NAME = "meta";
+
+  private final RaftClient client;
+  private final Duration timeout;
+
+  public MetaClient(List<Peer> peers, Duration timeout) {
+    this.timeout = timeout;
+    RaftProperties props = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(props,
+        TimeDuration.valueOf(Math.max(500, timeout.toMillis() / 2), TimeUnit.MILLISECONDS));
+    RaftGroup group = RaftGroup.valueOf(groupId(), peers.stream().map(MetaClient::raftPeer).toList());
+    this.client = RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
+        .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), props))
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+            Math.max(3, (int) (timeout.toMillis() / 100)), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  public static RaftGroupId groupId() {
+    return RaftGroupId.valueOf(GroupIds.uuidOf(GROUP_NAME));
+  }
+
+  static RaftPeer raftPeer(Peer p) {
+    return RaftPeer.newBuilder().setId(RaftPeerId.valueOf(p.id())).setAddress(p.address()).build();
+  }
+
+  /** Submits a command; completes with the reply if applied, or exceptionally with the refusal as a KvException. */
+  public CompletableFuture<MetaReply> submit(MetaCommand command) {
+    Message msg = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeCommand(command)));
+    return client.async().send(msg)
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((reply, err) -> {
+          if (err != null) {
+            throw RatisErrors.toKv(err, "meta command " + command.getClass().getSimpleName());
+          }
+          checkSuccess(reply, "meta command");
+          return TopologyCodec.decode(reply.getMessage().getContent().toByteArray(), MetaReply.class).orThrow();
+        });
+  }
+
+  public MetaReply submitAndWait(MetaCommand command) {
+    return join(submit(command));
+  }
+
+  public Topology snapshot() {
+    return join(query(new MetaQuery.Snapshot(), Topology.class));
+  }
+
+  public MetaQuery.VersionInfo version() {
+    return join(query(new MetaQuery.Version(), MetaQuery.VersionInfo.class));
+  }
+
+  public CompletableFuture<MetaQuery.VersionInfo> versionAsync() {
+    return query(new MetaQuery.Version(), MetaQuery.VersionInfo.class);
+  }
+
+  public MetaQuery.EventPage eventsSince(long since, int limit) {
+    return join(query(new MetaQuery.EventsSince(since, limit), MetaQuery.EventPage.class));
+  }
+
+  private <T> CompletableFuture<T> query(MetaQuery q, Class<T> type) {
+    Message msg = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeQuery(q)));
+    return client.async().sendReadOnly(msg)
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((reply, err) -> {
+          if (err != null) {
+            throw RatisErrors.toKv(err, "meta query");
+          }
+          checkSuccess(reply, "meta query");
+          return TopologyCodec.decode(reply.getMessage().getContent().toByteArray(), type);
+        });
+  }
+
+  private static void checkSuccess(RaftClientReply reply, String what) {
+    if (!reply.isSuccess()) {
+      throw RatisErrors.toKv(reply.getException() != null ? reply.getException()
+          : new IOException("unsuccessful reply"), what);
+    }
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (RuntimeException e) {
+      KvException kv = RatisErrors.toKv(e, "meta call");
+      throw new KvException(kv.code(), kv.getMessage(), kv);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } catch (IOException e) {
+      throw new KvException(ErrorCode.INTERNAL, "closing the meta client failed", e);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package io.kvpipe.proxy.topology;
+
+import io.kvpipe.common.topology.NodeInfo;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks one kv-node's Ratis server which groups it hosts: a cheap request that succeeds only if the process is up and
+ * serving RPCs. One Ratis client per node (rebuilt if its address changes), never retried by Ratis itself: the
+ * monitor decides about retries. Thread-safe.
+ */
+final class NodeProber implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeProber.class);
+
+  private record Probe(String address, RaftClient client) {}
+
+  private final Duration timeout;
+  private final Map<String, Probe> clients = new ConcurrentHashMap<>();
+
+  NodeProber(Duration timeout) {
+    this.timeout = timeout;
+  }
+
+  /** True if the node answered within the timeout. */
+  boolean probe(NodeInfo node) {
+    Probe p = clients.compute(node.id(), (id, old) -> {
+      if (old != null && old.address().equals(node.address())) {
+        return old;
+      }
+      if (old != null) {
+        closeQuietly(old.client());
+      }
+      return new Probe(node.address(), newClient(node));
+    });
+    try {
+      p.client().getGroupManagementApi(RaftPeerId.valueOf(node.id())).list();
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("probe of {} failed: {}", node.id(), e.toString());
+      return false;
+    }
+  }
+
+  private RaftClient newClient(NodeInfo node) {
+    RaftProperties props = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(timeout.toMillis(), TimeUnit.MILLISECONDS));
+    RaftPeer peer = RaftPeer.newBuilder().setId(node.id()).setAddress(node.address()).build();
+    return RaftClient.newBuilder().setProperties(props)
+        .setRaftGroup(RaftGroup.valueOf(RaftGroupId.randomId(), peer))
+        .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), props))
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build();
+  }
+
+  private static void closeQuietly(RaftClient c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      LOG.debug("closing a probe client failed: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    clients.values().forEach(p -> closeQuietly(p.client()));
+    clients.clear();
+  }
+}

@@ -1,0 +1,136 @@
+package io.kvpipe.proxy.topology;
+
+import io.kvpipe.common.topology.TopologyCodec;
+import io.kvpipe.common.topology.TopologyEvent;
+import io.kvpipe.proxy.http.Exchange;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Server-Sent Events for {@code /api/topology/subscribe}. A subscriber first gets an {@code event: snapshot} with the
+ * whole topology, then one {@code event: change} per topology event (id = the version it produced), and a comment
+ * every {@code heartbeat} so idle connections stay open. If the event log lost events the subscriber missed, it gets a
+ * fresh snapshot instead.
+ *
+ * <p>Threads: {@link #publish} runs on the watcher's thread and only enqueues; each subscriber has one virtual thread
+ * that owns its response and does the (blocking) writes, so a slow client never slows anyone else down. A subscriber
+ * whose queue overflows or whose write fails is dropped.
+ */
+public final class SseHub implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SseHub.class);
+  private static final int MAX_QUEUED = 1000;
+  private static final String CLOSE = "";
+
+  private final Duration heartbeat;
+  private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+
+  public SseHub(Duration heartbeat) {
+    this.heartbeat = heartbeat;
+  }
+
+  private final class Subscriber {
+    final BlockingQueue<String> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
+    volatile long lastVersion;
+
+    void offer(String frame) {
+      if (!queue.offer(frame)) {
+        subscribers.remove(this);
+        queue.clear();
+        queue.offer(CLOSE);
+      }
+    }
+  }
+
+  public int subscriberCount() {
+    return subscribers.size();
+  }
+
+  /** Takes over the exchange and streams until the client goes away or the hub closes. */
+  public void subscribe(Exchange ex, TopologyView current) {
+    Response response = ex.response();
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+    Callback done = ex.takeOver(200);
+    Subscriber s = new Subscriber();
+    s.lastVersion = current.version();
+    s.offer(snapshotFrame(current));
+    subscribers.add(s);
+    Thread.ofVirtual().name("sse-subscriber").start(() -> stream(s, response, done));
+  }
+
+  private void stream(Subscriber s, Response response, Callback done) {
+    try {
+      while (true) {
+        String frame = s.queue.poll(heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+        if (frame == CLOSE) {
+          break;
+        }
+        write(response, frame == null ? ": keep-alive\n\n" : frame);
+      }
+      subscribers.remove(s);
+      response.write(true, null, done);
+    } catch (Exception e) {
+      subscribers.remove(s);
+      LOG.debug("SSE subscriber gone: {}", e.toString());
+      done.failed(e);
+    }
+  }
+
+  private static void write(Response response, String frame) throws Exception {
+    Callback.Completable c = new Callback.Completable();
+    response.write(false, ByteBuffer.wrap(frame.getBytes(StandardCharsets.UTF_8)), c);
+    c.get(30, TimeUnit.SECONDS);
+  }
+
+  /** Called with every topology update, in version order. */
+  public void publish(TopologyWatcher.Update update) {
+    TopologyView view = update.view();
+    List<TopologyEvent> events = update.events();
+    for (Subscriber s : subscribers) {
+      long from = s.lastVersion;
+      boolean contiguous = !events.isEmpty() && events.getFirst().version() <= from + 1;
+      if (contiguous) {
+        for (TopologyEvent e : events) {
+          if (e.version() > from) {
+            s.offer(changeFrame(e));
+          }
+        }
+      } else if (view.version() > from) {
+        s.offer(snapshotFrame(view));
+      }
+      s.lastVersion = Math.max(from, view.version());
+    }
+  }
+
+  static String snapshotFrame(TopologyView view) {
+    return "id: " + view.version() + "\nevent: snapshot\ndata: "
+        + new String(TopologyCodec.encode(view.topology()), StandardCharsets.UTF_8) + "\n\n";
+  }
+
+  static String changeFrame(TopologyEvent e) {
+    return "id: " + e.version() + "\nevent: change\ndata: "
+        + new String(TopologyCodec.encode(e), StandardCharsets.UTF_8) + "\n\n";
+  }
+
+  @Override
+  public void close() {
+    for (Subscriber s : subscribers) {
+      s.queue.clear();
+      s.queue.offer(CLOSE);
+    }
+    subscribers.clear();
+  }
+}

@@ -1,0 +1,187 @@
+package io.kvpipe.proxy.topology;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.topology.MetaCommand;
+import io.kvpipe.common.topology.MetaQuery;
+import io.kvpipe.common.topology.MetaState;
+import io.kvpipe.common.topology.Peer;
+import io.kvpipe.common.topology.ShardGroup;
+import io.kvpipe.common.topology.Topology;
+import io.kvpipe.common.topology.TopologyEvent;
+import io.kvpipe.proxy.meta.MetaClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this proxy's copy of the topology current: polls the meta group's version (a cheap linearizable read) every
+ * {@code pollInterval}, and on a change reads the snapshot and the events in between and tells its listeners (routing,
+ * SSE subscribers, metrics). {@link #refresh()} forces a reload now (after a WRONG_GROUP reply); concurrent refreshes
+ * share one meta read.
+ *
+ * <p>Threads: one daemon poller thread; {@code current} is a volatile reference replaced whole, read by request
+ * threads; {@code update} is synchronized so views only move forward and listeners see versions in order.
+ */
+public final class TopologyWatcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TopologyWatcher.class);
+
+  /** A newer topology and the events that led to it (possibly empty if the event log was truncated). */
+  public record Update(TopologyView view, List<TopologyEvent> events) {}
+
+  private final MetaClient meta;
+  private final Duration pollInterval;
+  private final List<Consumer<Update>> listeners = new CopyOnWriteArrayList<>();
+  private volatile TopologyView current = TopologyView.EMPTY;
+  private volatile CompletableFuture<TopologyView> inFlight;
+  private volatile boolean running;
+  private Thread poller;
+
+  public TopologyWatcher(MetaClient meta, Duration pollInterval) {
+    this.meta = meta;
+    this.pollInterval = pollInterval;
+  }
+
+  public TopologyView current() {
+    return current;
+  }
+
+  public void addListener(Consumer<Update> listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * Installs the first topology if the meta group has none (idempotent: if another proxy won, nothing changes), then
+   * loads it. Groups empty = wait for someone else to bootstrap.
+   */
+  public void bootstrapIfEmpty(List<ShardGroup> groups, List<Peer> metaPeers, int vnodes) {
+    if (groups.isEmpty()) {
+      return;
+    }
+    meta.submitAndWait(new MetaCommand.Bootstrap(groups, metaPeers, vnodes, System.currentTimeMillis()));
+  }
+
+  /** {@link #bootstrapIfEmpty} retried until the meta group answers (it may still be electing a leader). */
+  public void bootstrapIfEmptyWithRetry(List<ShardGroup> groups, List<Peer> metaPeers, int vnodes, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        bootstrapIfEmpty(groups, metaPeers, vnodes);
+        return;
+      } catch (KvException e) {
+        if (!e.retriable() || System.nanoTime() > deadline) {
+          throw e;
+        }
+        LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+      }
+    }
+  }
+
+  public void start() {
+    running = true;
+    poller = Thread.ofPlatform().daemon().name("topology-poller").start(this::pollLoop);
+  }
+
+  private void pollLoop() {
+    while (running) {
+      try {
+        MetaQuery.VersionInfo v = meta.version();
+        if (v.version() != current.version()) {
+          refresh().join();
+        }
+      } catch (RuntimeException e) {
+        // The meta group may be electing a leader or down; keep serving the last topology and try again.
+        LOG.debug("topology poll failed: {}", e.toString());
+      }
+      LockSupport.parkNanos(pollInterval.toNanos());
+    }
+  }
+
+  /** Reloads the topology now; concurrent callers share one reload. */
+  public CompletableFuture<TopologyView> refresh() {
+    CompletableFuture<TopologyView> f = inFlight;
+    if (f != null && !f.isDone()) {
+      return f;
+    }
+    synchronized (this) {
+      f = inFlight;
+      if (f != null && !f.isDone()) {
+        return f;
+      }
+      CompletableFuture<TopologyView> mine = new CompletableFuture<>();
+      inFlight = mine;
+      Thread.ofVirtual().name("topology-refresh").start(() -> {
+        try {
+          mine.complete(reload());
+        } catch (Throwable t) {
+          mine.completeExceptionally(t);
+        }
+      });
+      return mine;
+    }
+  }
+
+  private TopologyView reload() {
+    long before = current.version();
+    Topology t = meta.snapshot();
+    List<TopologyEvent> events = List.of();
+    if (t.version() > before) {
+      try {
+        events = meta.eventsSince(before, MetaState.MAX_EVENTS).events().stream()
+            .filter(e -> e.version() <= t.version()).toList();
+      } catch (KvException e) {
+        LOG.debug("could not read topology events after {}: {}", before, e.toString());
+      }
+    }
+    return update(t, events);
+  }
+
+  private synchronized TopologyView update(Topology t, List<TopologyEvent> events) {
+    if (t.version() <= current.version() && current.isReady()) {
+      return current;
+    }
+    TopologyView view = new TopologyView(t);
+    current = view;
+    Update u = new Update(view, events);
+    for (Consumer<Update> l : listeners) {
+      try {
+        l.accept(u);
+      } catch (RuntimeException e) {
+        LOG.error("topology listener failed", e);
+      }
+    }
+    return view;
+  }
+
+  /** Waits (polling with a deadline) until a bootstrapped topology is loaded. */
+  public TopologyView awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    KvException last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        TopologyView v = refresh().join();
+        if (v.isReady()) {
+          return v;
+        }
+      } catch (RuntimeException e) {
+        last = io.kvpipe.proxy.meta.RatisErrors.toKv(e, "loading the topology");
+      }
+      LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+    }
+    throw new KvException(ErrorCode.UNAVAILABLE, "no topology within " + timeout
+        + (last != null ? ": " + last.getMessage() : " (the meta group holds none: pass --bootstrap-groups)"));
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    if (poller != null) {
+      poller.interrupt();
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.kvpipe.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProxyConfigParserTest {
+  private static final Map<String, String> ENV = Map.of(
+      "KVPIPE_PROXY_META_PEERS", "n1@127.0.0.1:9001,n2@127.0.0.1:9002",
+      "KVPIPE_PROXY_DATA_TOKEN", "data-token-1",
+      "KVPIPE_PROXY_ADMIN_TOKEN", "admin-token-1");
+
+  @Test
+  void envGivesDefaultsAndFlagsOverrideThem() {
+    ProxyConfig c = ProxyConfigParser.parse(new String[] {"--port", "9999", "--request-timeout-ms=1500",
+        "--bootstrap-groups", "g1=n1@127.0.0.1:9001;g2=n2@127.0.0.1:9002"}, ENV);
+    assertThat(c.listenPort()).isEqualTo(9999);
+    assertThat(c.metaPeers()).hasSize(2);
+    assertThat(c.requestTimeout()).isEqualTo(Duration.ofMillis(1500));
+    assertThat(c.bootstrapGroups()).extracting(g -> g.id()).containsExactly("g1", "g2");
+    assertThat(c.maxValueBytes()).isEqualTo(1 << 20);
+    assertThat(c.metricsOpen()).isTrue();
+  }
+
+  @Test
+  void printedConfigMasksTokens() {
+    ProxyConfig c = ProxyConfigParser.parse(new String[0], ENV);
+    assertThat(c.describe()).doesNotContain("data-token-1").doesNotContain("admin-token-1").contains("****");
+    assertThat(c.toString()).doesNotContain("data-token-1");
+  }
+
+  @Test
+  void badInputIsAClearError() {
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[0], Map.of()))
+        .hasMessageContaining("--meta-peers");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--nope", "1"}, ENV))
+        .hasMessageContaining("unknown flag --nope");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--port", "x"}, ENV))
+        .hasMessageContaining("--port must be an integer");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--max-value-bytes", "999999999"}, ENV))
+        .hasMessageContaining("max value bytes");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--admin-token", "data-token-1"}, ENV))
+        .hasMessageContaining("must differ");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--data-token", "short"}, ENV))
+        .hasMessageContaining("at least 8");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--meta-peers", "nonsense"}, ENV))
+        .hasMessageContaining("id@host:port");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--port"}, ENV))
+        .hasMessageContaining("needs a value");
+  }
+}
