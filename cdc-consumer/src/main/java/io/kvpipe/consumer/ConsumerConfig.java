@@ -10,12 +10,16 @@ import java.util.function.Function;
  * The consumer's whole configuration, parsed in one place: each setting is a flag {@code --name value} (or
  * {@code --name=value}) whose default comes from an environment variable, else from {@link #SETTINGS}.
  *
+ * @param instanceId Kafka static group membership id (empty = dynamic): a restarted instance with the same id takes
+ *     its partitions back at once, without waiting for a session timeout
  * @param metricsPort port of the Prometheus endpoint {@code /metrics}; 0 disables it
  */
 public record ConsumerConfig(
     String bootstrapServers,
     String topic,
     String groupId,
+    String instanceId,
+    int sessionTimeoutMs,
     String jdbcUrl,
     String jdbcUser,
     String jdbcPassword,
@@ -35,6 +39,8 @@ public record ConsumerConfig(
       new Setting("bootstrap-servers", "KVPIPE_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka bootstrap servers"),
       new Setting("topic", "KVPIPE_TOPIC", "kv.changes", "topic of change events"),
       new Setting("group-id", "KVPIPE_CONSUMER_GROUP", "kvpipe-archive", "Kafka consumer group (scale by instances)"),
+      new Setting("instance-id", "KVPIPE_INSTANCE_ID", "", "static group membership id, unique per instance"),
+      new Setting("session-timeout-ms", "KVPIPE_SESSION_TIMEOUT_MS", "45000", "Kafka group session timeout"),
       new Setting("jdbc-url", "KVPIPE_JDBC_URL", "jdbc:mysql://127.0.0.1:3306/kvpipe", "MySQL/MariaDB database"),
       new Setting("jdbc-user", "KVPIPE_JDBC_USER", "root", "database user"),
       new Setting("jdbc-password", "KVPIPE_JDBC_PASSWORD", "", "database password (never printed)"),
@@ -54,6 +60,7 @@ public record ConsumerConfig(
     require(!groupId.isBlank(), "group-id must not be empty");
     require(jdbcUrl.startsWith("jdbc:mysql:") || jdbcUrl.startsWith("jdbc:mariadb:"),
         "jdbc-url must be a jdbc:mysql: URL, got " + jdbcUrl);
+    require(sessionTimeoutMs >= 1000, "session-timeout-ms must be at least 1000");
     require(poolSize >= 1 && poolSize <= 100, "pool-size must be 1..100");
     require(pollTimeoutMs >= 1, "poll-timeout-ms must be positive");
     require(maxPollRecords >= 1 && maxPollRecords <= 100_000, "max-poll-records must be 1..100000");
@@ -89,7 +96,8 @@ public record ConsumerConfig(
       }
       v.put(name, value);
     }
-    return new ConsumerConfig(v.get("bootstrap-servers"), v.get("topic"), v.get("group-id"), v.get("jdbc-url"),
+    return new ConsumerConfig(v.get("bootstrap-servers"), v.get("topic"), v.get("group-id"), v.get("instance-id").trim(),
+        num(v, "session-timeout-ms", Integer::parseInt), v.get("jdbc-url"),
         v.get("jdbc-user"), v.get("jdbc-password"), num(v, "pool-size", Integer::parseInt),
         num(v, "poll-timeout-ms", Long::parseLong), num(v, "max-poll-records", Integer::parseInt),
         num(v, "statement-rows", Integer::parseInt), bool(v, "flyway"), v.get("dlq-topic"),
@@ -133,6 +141,8 @@ public record ConsumerConfig(
     lines.add("bootstrap-servers=" + bootstrapServers);
     lines.add("topic=" + topic);
     lines.add("group-id=" + groupId);
+    lines.add("instance-id=" + (instanceId.isEmpty() ? "(dynamic membership)" : instanceId));
+    lines.add("session-timeout-ms=" + sessionTimeoutMs);
     lines.add("jdbc-url=" + jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1****"));
     lines.add("jdbc-user=" + jdbcUser);
     lines.add("jdbc-password=" + (jdbcPassword.isEmpty() ? "(empty)" : "****"));

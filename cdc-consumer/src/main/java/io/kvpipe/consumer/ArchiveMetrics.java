@@ -1,0 +1,101 @@
+package io.kvpipe.consumer;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The consumer's meters: events archived (and a rolling events/s), batch latency, dead letters, failed batches, and lag
+ * per partition. Updated by the archive loop's thread, read by the scrape thread: every holder is atomic/concurrent.
+ */
+final class ArchiveMetrics {
+  private final MeterRegistry registry;
+  private final Counter events;
+  private final Counter deadLetters;
+  private final Counter failures;
+  private final Timer batchLatency;
+  private final RateWindow rate = new RateWindow(10);
+  private final Map<TopicPartition, AtomicLong> lag = new ConcurrentHashMap<>();
+
+  ArchiveMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    events = Counter.builder("kvpipe.archive.events").description("change events archived (incl. replays)")
+        .register(registry);
+    deadLetters = Counter.builder("kvpipe.archive.dead.letters").description("records dead-lettered")
+        .register(registry);
+    failures = Counter.builder("kvpipe.archive.batch.failures").description("batches rolled back to retry")
+        .register(registry);
+    batchLatency = Timer.builder("kvpipe.archive.batch.latency").description("time to archive one poll batch")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    Gauge.builder("kvpipe.archive.events.per.second", rate, RateWindow::perSecond)
+        .description("events archived per second over the last 10 s").register(registry);
+  }
+
+  void batchDone(int eventCount, int deadLetterCount, long nanos) {
+    events.increment(eventCount);
+    deadLetters.increment(deadLetterCount);
+    batchLatency.record(Duration.ofNanos(nanos));
+    rate.add(eventCount + deadLetterCount);
+  }
+
+  void batchFailed() {
+    failures.increment();
+  }
+
+  void lag(TopicPartition tp, long value) {
+    lag.computeIfAbsent(tp, p -> {
+      AtomicLong holder = new AtomicLong();
+      Gauge.builder("kvpipe.archive.lag", holder, AtomicLong::get).description("records behind the partition's end")
+          .tag("topic", p.topic()).tag("partition", String.valueOf(p.partition())).register(registry);
+      return holder;
+    }).set(value);
+  }
+
+  void forget(Collection<TopicPartition> partitions) {
+    for (TopicPartition p : partitions) {
+      if (lag.remove(p) != null) {
+        registry.find("kvpipe.archive.lag").tag("topic", p.topic()).tag("partition", String.valueOf(p.partition()))
+            .meters().forEach(registry::remove);
+      }
+    }
+  }
+
+  /** Events per second over a sliding window of whole seconds. */
+  static final class RateWindow {
+    private final long[] counts;
+    private final long[] seconds;
+
+    RateWindow(int windowSeconds) {
+      counts = new long[windowSeconds];
+      seconds = new long[windowSeconds];
+    }
+
+    synchronized void add(long n) {
+      long now = System.currentTimeMillis() / 1000;
+      int i = (int) (now % counts.length);
+      if (seconds[i] != now) {
+        seconds[i] = now;
+        counts[i] = 0;
+      }
+      counts[i] += n;
+    }
+
+    synchronized double perSecond() {
+      long now = System.currentTimeMillis() / 1000;
+      long sum = 0;
+      for (int i = 0; i < counts.length; i++) {
+        if (now - seconds[i] < counts.length) {
+          sum += counts[i];
+        }
+      }
+      return (double) sum / counts.length;
+    }
+  }
+}

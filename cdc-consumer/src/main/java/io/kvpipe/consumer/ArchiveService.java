@@ -1,0 +1,123 @@
+package io.kvpipe.consumer;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One archiving consumer with everything it owns: the pool, the Kafka consumer, the dead-letter producer, the metrics
+ * endpoint and the {@link ArchiveLoop}. {@link #run()} blocks on the calling thread until {@link #stop()}; then
+ * {@link #close()} releases everything. Used by {@link ConsumerMain} and by tests that run a consumer in-process.
+ */
+public final class ArchiveService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ArchiveService.class);
+
+  private final io.kvpipe.consumer.ConsumerConfig config;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final HikariDataSource dataSource;
+  private final DeadLetterPublisher deadLetters;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final MetricsServer metricsServer;
+  private final ArchiveLoop loop;
+  private volatile boolean stopping;
+
+  public ArchiveService(io.kvpipe.consumer.ConsumerConfig config) throws IOException {
+    this.config = config;
+    dataSource = ArchiveDataSource.create(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(),
+        config.poolSize());
+    deadLetters = new DeadLetterPublisher(config.bootstrapServers(), config.dlqTopic());
+    consumer = new KafkaConsumer<>(kafkaProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry) : null;
+    OffsetStore offsets = new OffsetStore(dataSource, config.groupId());
+    loop = new ArchiveLoop(consumer, config.topic(), Duration.ofMillis(config.pollTimeoutMs()), new EventDecoder(),
+        new ArchiveWriter(dataSource, offsets, config.statementRows()), offsets, deadLetters,
+        new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()));
+  }
+
+  /** Migrates the schema (unless disabled), then archives until {@link #stop()}. */
+  public void run() throws InterruptedException {
+    if (config.flyway()) {
+      migrateWithRetry();
+    }
+    if (stopping) {
+      return;
+    }
+    log.info("archiving topic {} as group {}{}", config.topic(), config.groupId(),
+        metricsServer != null ? ", metrics on :" + metricsServer.port() + "/metrics" : "");
+    loop.run();
+  }
+
+  /** Any thread: the batch in flight completes or rolls back, then {@link #run()} returns. */
+  public void stop() {
+    stopping = true;
+    loop.stop();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** The schema must exist before any batch; MySQL may still be starting, so retry like any outage. */
+  private void migrateWithRetry() throws InterruptedException {
+    Backoff backoff = new Backoff(config.maxBackoffMs());
+    while (!stopping) {
+      try {
+        int n = SchemaMigrator.migrate(dataSource);
+        log.info("schema up to date ({} migration(s) applied)", n);
+        return;
+      } catch (RuntimeException e) {
+        if (!(rootCause(e) instanceof SQLException)) {
+          throw e; // a failed validation or a broken script: retrying cannot help
+        }
+        log.warn("schema migration failed, retrying: {}", rootCause(e).toString());
+        Thread.sleep(backoff.next());
+      }
+    }
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static Properties kafkaProperties(io.kvpipe.consumer.ConsumerConfig config) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    if (!config.instanceId().isEmpty()) {
+      p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.instanceId());
+    }
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, String.valueOf(config.sessionTimeoutMs()));
+    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, String.valueOf(Math.max(500, config.sessionTimeoutMs() / 5)));
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.maxPollRecords()));
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // producers may be transactional (fencing)
+    p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 << 20));
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(32 << 20));
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "kvpipe-archive" + (config.instanceId().isEmpty() ? ""
+        : "-" + config.instanceId()));
+    return p;
+  }
+
+  @Override
+  public void close() {
+    stop();
+    try (dataSource; deadLetters; consumer) {
+      if (metricsServer != null) {
+        metricsServer.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package io.kvpipe.consumer;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The cdc-consumer process: archives the change topic into MySQL until SIGTERM. Prints its effective configuration
+ * (secrets masked) and runs one {@link ArchiveService} on the main thread; SIGTERM stops it after the batch in flight
+ * (committed or rolled back) and the JVM exits once everything is closed.
+ */
+public final class ConsumerMain {
+  private ConsumerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.print(ConsumerConfig.usage());
+      return;
+    }
+    ConsumerConfig config;
+    try {
+      config = ConsumerConfig.parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("cdc-consumer: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    System.err.println("cdc-consumer effective configuration:\n  " + config.describe().replace("\n", "\n  "));
+    CountDownLatch closed = new CountDownLatch(1);
+    try (ArchiveService service = new ArchiveService(config)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        service.stop();
+        try {
+          closed.await(); // keep the JVM up until the main thread has closed the consumer and the pool
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "cdc-consumer-shutdown"));
+      service.run();
+    } finally {
+      System.err.println("cdc-consumer: stopped");
+      closed.countDown();
+    }
+  }
+}

@@ -1,0 +1,240 @@
+package io.kvpipe.consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.kafka.KafkaBrokerExtension;
+import io.kvpipe.testsupport.mysql.MySqlDatabase;
+import io.kvpipe.testsupport.mysql.MySqlServer;
+import io.kvpipe.testsupport.mysql.MySqlServers;
+import io.kvpipe.testsupport.process.JavaProcess;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The consumer against a real Kafka broker and a real MySQL-compatible server: dead letters, a MySQL outage mid-stream,
+ * and repeated kill -9 of the consumer process mid-stream. Each test has its own topic and database.
+ */
+class ArchiveConsumerIT {
+  @RegisterExtension
+  static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+  private MySqlDatabase db;
+  private String topic;
+
+  @BeforeEach
+  void setUp(TestInfo info) {
+    db = MySqlDatabase.create(MySqlServers.shared(), info.getTestMethod().orElseThrow().getName());
+    topic = "kv.changes." + db.name();
+    KafkaTopics.create(KAFKA.bootstrapServers(), 3, topic, topic + ".dlq");
+  }
+
+  @AfterEach
+  void tearDown() {
+    db.server().start(); // a no-op unless a test left it stopped
+    db.close();
+  }
+
+  private List<String> flags() {
+    return List.of("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic, "--dlq-topic", topic + ".dlq",
+        "--group-id", "archive-" + topic, "--instance-id", "i1", "--session-timeout-ms", "6000",
+        "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(), "--jdbc-password", db.password(),
+        "--metrics-port", "0", "--max-backoff-ms", "1000", "--max-poll-records", "1000", "--statement-rows", "250");
+  }
+
+  /** A consumer running on a thread of this JVM. */
+  private final class InProcess implements AutoCloseable {
+    final ArchiveService service;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    InProcess() throws Exception {
+      service = new ArchiveService(ConsumerConfig.parse(flags().toArray(String[]::new), Map.of()));
+      Thread t = new Thread(() -> {
+        try (service) {
+          service.run();
+          done.complete(null);
+        } catch (Throwable e) {
+          done.completeExceptionally(e);
+        }
+      }, "archive-under-test");
+      t.start();
+    }
+
+    double counter(String name) {
+      return service.registry().get(name).counter().count();
+    }
+
+    @Override
+    public void close() throws Exception {
+      service.stop();
+      done.get(60, TimeUnit.SECONDS); // rethrows whatever ended the loop
+    }
+  }
+
+  private long rows() {
+    return ArchiveCheck.changelogRows(db.jdbcUrl(), db.user(), db.password());
+  }
+
+  private void assertArchivedExactlyOnce(List<ChangeEvent> events) throws SQLException {
+    Poll.until("all " + events.size() + " events archived", Duration.ofSeconds(120), Duration.ofMillis(200),
+        () -> rows() >= events.size());
+    ArchiveCheck.Counts counts = ArchiveCheck.counts(db.jdbcUrl(), db.user(), db.password());
+    assertThat(counts.rows()).isEqualTo(events.size());
+    assertThat(counts.distinctIdentities()).isEqualTo(events.size());
+    assertThat(ArchiveCheck.current(db.jdbcUrl(), db.user(), db.password()))
+        .isEqualTo(ArchiveCheck.expectedCurrent(events));
+  }
+
+  @Test
+  void poisonEventsGoToTheDeadLetterTopicAndTableWhileTheRestIsArchived() throws Exception {
+    List<ChangeEvent> good = ArchiveCheck.stream("g1", 300, 40);
+    String longKey = "k".repeat(600);
+    List<ProducerRecord<byte[], byte[]>> poison = List.of(
+        record("p-json", "{not json".getBytes(StandardCharsets.UTF_8)),
+        record("p-tombstone", null),
+        record("p-mismatch", ChangeEventCodec.encode(Events.set("g1", 9001, "someone-else", "x", 9001))),
+        record(longKey, ChangeEventCodec.encode(Events.set("g1", 9002, longKey, "x", 9002))),
+        record("p-fields", "{\"op\":\"c\",\"key\":\"p-fields\"}".getBytes(StandardCharsets.UTF_8)));
+    try (KafkaProducer<byte[], byte[]> p = KafkaTopics.producer(KAFKA.bootstrapServers())) {
+      for (int i = 0; i < good.size(); i++) {
+        ChangeEvent e = good.get(i);
+        p.send(new ProducerRecord<>(topic, Events.b(e.key()), ChangeEventCodec.encode(e)));
+        if (i % 60 == 30) {
+          p.send(poison.get(i / 60)); // poison in the middle of the stream, on whichever partition it hashes to
+        }
+      }
+      p.flush();
+    }
+    try (InProcess consumer = new InProcess()) {
+      assertArchivedExactlyOnce(good);
+      Poll.until("5 dead letters in MySQL", Duration.ofSeconds(30), () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 5);
+      assertThat(consumer.counter("kvpipe.archive.dead.letters")).isEqualTo(5);
+    }
+    List<ConsumerRecord<byte[], byte[]>> dlq = KafkaTopics.read(KAFKA.bootstrapServers(), topic + ".dlq", 5,
+        Duration.ofSeconds(30));
+    assertThat(dlq).allSatisfy(r -> assertThat(r.headers().lastHeader("kvpipe.dlq.reason")).isNotNull());
+    Set<String> dlqKeys = dlq.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).collect(Collectors.toSet());
+    assertThat(dlqKeys).containsExactlyInAnyOrder("p-json", "p-tombstone", "p-mismatch", longKey, "p-fields");
+    List<String> reasons = new ArrayList<>();
+    try (Connection c = db.connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT reason FROM kv_dead_letter ORDER BY reason")) {
+      while (rs.next()) {
+        reasons.add(rs.getString(1));
+      }
+    }
+    assertThat(reasons).anyMatch(r -> r.contains("not valid JSON")).anyMatch(r -> r.contains("no value"))
+        .anyMatch(r -> r.contains("does not match")).anyMatch(r -> r.contains("invalid key"))
+        .anyMatch(r -> r.contains("missing field"));
+  }
+
+  private ProducerRecord<byte[], byte[]> record(String key, byte[] value) {
+    return new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value);
+  }
+
+  @Test
+  void mysqlStoppedAndRestartedMidStreamLosesAndDuplicatesNothing() throws Exception {
+    MySqlServer server = db.server();
+    assumeTrue(server.restartable(), "needs a throwaway server this JVM can stop");
+    List<ChangeEvent> events = ArchiveCheck.stream("g1", 20_000, 2_000);
+    CompletableFuture<Void> producing = CompletableFuture.runAsync(
+        () -> KafkaTopics.produce(KAFKA.bootstrapServers(), topic, events, 4_000));
+    try (InProcess consumer = new InProcess()) {
+      Poll.until("3000 rows archived", Duration.ofSeconds(60), Duration.ofMillis(100), () -> rows() >= 3_000);
+      server.stop();
+      Poll.until("a batch to fail while MySQL is down", Duration.ofSeconds(30),
+          () -> consumer.counter("kvpipe.archive.batch.failures") >= 1);
+      server.start();
+      producing.get(60, TimeUnit.SECONDS);
+      assertArchivedExactlyOnce(events);
+    }
+  }
+
+  @Test
+  void killMinus9OfTheConsumerMidStreamLosesAndDuplicatesNothing() throws Exception {
+    List<ChangeEvent> events = ArchiveCheck.stream("g1", 30_000, 3_000);
+    CompletableFuture<Void> producing = CompletableFuture.runAsync(
+        () -> KafkaTopics.produce(KAFKA.bootstrapServers(), topic, events, 3_000));
+    JavaProcess consumer = JavaProcess.builder(ConsumerMain.class.getName()).args(flags())
+        .logFile(Path.of("target", "it-logs", topic + ".log")).build();
+    try (consumer) {
+      consumer.start();
+      for (int kill = 1; kill <= 3; kill++) {
+        long threshold = kill * 5_000L;
+        Poll.until(threshold + " rows archived before kill " + kill, Duration.ofSeconds(90), Duration.ofMillis(20),
+            () -> rows() >= threshold);
+        consumer.kill9();
+        consumer.start();
+      }
+      producing.get(60, TimeUnit.SECONDS);
+      assertArchivedExactlyOnce(events);
+      consumer.stop(Duration.ofSeconds(30));
+      Poll.until("the consumer to log its graceful stop", Duration.ofSeconds(5),
+          () -> consumer.logTail(20).contains("cdc-consumer: stopped"));
+    } catch (AssertionError | RuntimeException e) {
+      System.err.println("consumer log tail:\n" + consumer.logTail(40));
+      throw e;
+    }
+  }
+
+  @Test
+  void startsFromTheOffsetsStoredInMySqlNotFromKafka() throws Exception {
+    List<ChangeEvent> all = ArchiveCheck.stream("g1", 400, 100);
+    KafkaTopics.produce(KAFKA.bootstrapServers(), topic, all.subList(0, 200), 0);
+    Map<org.apache.kafka.common.TopicPartition, Long> ends;
+    try (var probe = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of(
+        "bootstrap.servers", KAFKA.bootstrapServers()), new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      ends = probe.endOffsets(probe.partitionsFor(topic).stream()
+          .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList());
+    }
+    // As if the first 200 events had been archived by an earlier run whose Kafka commits were all lost.
+    try (var ds = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 1)) {
+      SchemaMigrator.migrate(ds); // also shows a pool of one connection is enough for Flyway
+      try (Connection c = ds.getConnection()) {
+        new OffsetStore(ds, "archive-" + topic).save(c, ends);
+        c.commit();
+      }
+    }
+    KafkaTopics.produce(KAFKA.bootstrapServers(), topic, all.subList(200, 400), 0);
+    try (InProcess consumer = new InProcess()) {
+      Poll.until("200 rows archived", Duration.ofSeconds(60), () -> rows() >= 200);
+      // A later batch must not bring back the skipped ones: wait until every partition is caught up.
+      Poll.until("offsets caught up", Duration.ofSeconds(30),
+          () -> count("SELECT SUM(next_offset) FROM kv_consumer_offsets") == 400);
+    }
+    assertThat(rows()).isEqualTo(200);
+    assertThat(count("SELECT MIN(log_index) FROM kv_changelog")).isEqualTo(201);
+  }
+
+  private long count(String sql) {
+    try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      return -1;
+    }
+  }
+}

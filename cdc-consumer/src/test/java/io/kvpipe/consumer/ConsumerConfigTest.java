@@ -1,0 +1,52 @@
+package io.kvpipe.consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConsumerConfigTest {
+  @Test
+  void defaultsEnvironmentAndFlagsApplyInThatOrder() {
+    ConsumerConfig c = ConsumerConfig.parse(new String[] {"--topic", "t1", "--pool-size=7"},
+        Map.of("KVPIPE_TOPIC", "from-env", "KVPIPE_CONSUMER_GROUP", "g-env"));
+    assertThat(c.topic()).isEqualTo("t1");
+    assertThat(c.poolSize()).isEqualTo(7);
+    assertThat(c.groupId()).isEqualTo("g-env");
+    assertThat(c.dlqTopic()).isEqualTo("kv.changes.dlq");
+    assertThat(c.flyway()).isTrue();
+    assertThat(c.instanceId()).isEmpty();
+  }
+
+  @Test
+  void describeMasksThePasswordEverywhere() {
+    ConsumerConfig c = ConsumerConfig.parse(new String[] {"--jdbc-password", "s3cret",
+        "--jdbc-url", "jdbc:mysql://h/db?user=u&password=s3cret&x=1"}, Map.of());
+    assertThat(c.describe()).doesNotContain("s3cret").contains("jdbc-password=****").contains("password=****&x=1");
+    assertThat(c.toString()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void refusesBadInputWithAClearMessage() {
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--nope", "1"}, Map.of()))
+        .hasMessageContaining("unknown flag --nope");
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--pool-size", "many"}, Map.of()))
+        .hasMessageContaining("--pool-size must be a number");
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--flyway", "yes"}, Map.of()))
+        .hasMessageContaining("true or false");
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--dlq-topic", "kv.changes"}, Map.of()))
+        .hasMessageContaining("must differ");
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--jdbc-url", "jdbc:postgresql://h/db"}, Map.of()))
+        .hasMessageContaining("jdbc:mysql:");
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--topic"}, Map.of()))
+        .hasMessageContaining("needs a value");
+  }
+
+  @Test
+  void usageListsEveryFlagWithItsVariable() {
+    for (ConsumerConfig.Setting s : ConsumerConfig.SETTINGS) {
+      assertThat(ConsumerConfig.usage()).contains("--" + s.flag()).contains("$" + s.env());
+    }
+  }
+}

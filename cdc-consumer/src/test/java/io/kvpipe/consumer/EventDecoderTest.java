@@ -1,0 +1,56 @@
+package io.kvpipe.consumer;
+
+import static io.kvpipe.consumer.Events.b;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.MalformedEventException;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class EventDecoderTest {
+  private final EventDecoder decoder = new EventDecoder();
+
+  @Test
+  void acceptsAWellFormedEventAndKeepsItsKeyBytes() {
+    ChangeEvent e = Events.set("g-1_a", 5, "ké", "v", 9);
+    ArchiveEvent a = decoder.decode(b("ké"), Events.encode(e));
+    assertThat(a.event()).isEqualTo(e);
+    assertThat(a.key()).isEqualTo(b("ké"));
+  }
+
+  @Test
+  void refusesWhatTheArchiveCannotStoreFaithfully() {
+    assertThatThrownBy(() -> decoder.decode(b("k"), null)).isInstanceOf(MalformedEventException.class)
+        .hasMessageContaining("no value");
+    assertThatThrownBy(() -> decoder.decode(b("k"), b("[]"))).isInstanceOf(MalformedEventException.class);
+    assertThatThrownBy(() -> decoder.decode(b("K"), Events.encode(Events.set("g1", 1, "k", "v", 1))))
+        .hasMessageContaining("does not match");
+    assertThatThrownBy(() -> decoder.decode(null, Events.encode(Events.set("g1", 1, "k", "v", 1))))
+        .hasMessageContaining("does not match");
+    String big = "x".repeat(513);
+    assertThatThrownBy(() -> decoder.decode(b(big), Events.encode(Events.set("g1", 1, big, "v", 1))))
+        .hasMessageContaining("invalid key");
+    assertThatThrownBy(() -> decoder.decode(b("k"), Events.encode(Events.set("g 1", 1, "k", "v", 1))))
+        .hasMessageContaining("group id");
+  }
+
+  @Test
+  void splitsAPollIntoEventsAndDeadLettersAndAdvancesEveryPartition() {
+    TopicPartition p0 = new TopicPartition("t", 0);
+    TopicPartition p1 = new TopicPartition("t", 1);
+    ConsumerRecords<byte[], byte[]> records = new ConsumerRecords<>(Map.of(
+        p0, List.of(new ConsumerRecord<>("t", 0, 10, b("a"), Events.encode(Events.set("g1", 1, "a", "v", 1))),
+            new ConsumerRecord<>("t", 0, 11, b("a"), b("garbage"))),
+        p1, List.of(new ConsumerRecord<>("t", 1, 3, b("b"), (byte[]) null))), Map.of());
+    ArchiveBatch batch = decoder.decode(records);
+    assertThat(batch.events()).hasSize(1);
+    assertThat(batch.deadLetters()).extracting(DeadLetter::offset).containsExactlyInAnyOrder(11L, 3L);
+    assertThat(batch.nextOffsets()).containsExactlyInAnyOrderEntriesOf(Map.of(p0, 12L, p1, 4L));
+  }
+}

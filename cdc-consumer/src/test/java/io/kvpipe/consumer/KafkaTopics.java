@@ -1,0 +1,85 @@
+package io.kvpipe.consumer;
+
+import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.ChangeEventCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Kafka plumbing for tests and the benchmark: topics, an event producer (optionally paced), reading a topic back. */
+final class KafkaTopics {
+  private KafkaTopics() {}
+
+  static void create(String bootstrap, int partitions, String... topics) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      List<NewTopic> list = new ArrayList<>();
+      for (String t : topics) {
+        list.add(new NewTopic(t, partitions, (short) 1));
+      }
+      admin.createTopics(list).all().get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot create topics " + List.of(topics), e);
+    }
+  }
+
+  static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+        ProducerConfig.LINGER_MS_CONFIG, "5", ProducerConfig.BATCH_SIZE_CONFIG, "262144",
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
+        new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** Sends every event keyed by its key, at most {@code perSecond} per second (0 = unpaced), and flushes. */
+  static void produce(String bootstrap, String topic, List<ChangeEvent> events, int perSecond) {
+    try (KafkaProducer<byte[], byte[]> p = producer(bootstrap)) {
+      long start = System.nanoTime();
+      for (int i = 0; i < events.size(); i++) {
+        ChangeEvent e = events.get(i);
+        p.send(new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), ChangeEventCodec.encode(e)));
+        if (perSecond > 0 && i % 100 == 99) {
+          long due = start + (long) ((i + 1) * 1e9 / perSecond);
+          LockSupport.parkNanos(due - System.nanoTime()); // pacing the load, not waiting for a condition
+        }
+      }
+      p.flush();
+    }
+  }
+
+  /** Reads {@code count} records from the start of {@code topic} (fails after {@code timeout}). */
+  static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, String topic, int count, Duration timeout) {
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (out.size() < count && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    if (out.size() < count) {
+      throw new AssertionError("read " + out.size() + " of " + count + " records from " + topic + " in " + timeout);
+    }
+    return out;
+  }
+}
