@@ -1,0 +1,81 @@
+package io.kvpipe.client;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.wire.RejectedRequestException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.protocol.exceptions.TimeoutIOException;
+
+/** Translates what the Ratis client throws into the one cross-module exception, {@link KvException}. */
+final class RaftErrors {
+  private RaftErrors() {}
+
+  static KvException toKvException(Throwable t, String group) {
+    Throwable e = unwrap(t);
+    if (e instanceof KvException kv) {
+      return kv;
+    }
+    if (e instanceof AlreadyClosedException && e.getCause() != null && e.getCause() != e) {
+      // The pipeline was closed by an earlier failure; that failure is the real reason.
+      return toKvException(e.getCause(), group);
+    }
+    if (e instanceof StateMachineException sme) {
+      if (sme.getCause() instanceof RejectedRequestException rejected) {
+        return rejected.toKvException();
+      }
+      return RejectedRequestException.parse(stripServerPrefix(sme.getMessage()));
+    }
+    if (e instanceof GroupMismatchException) {
+      return new KvException(ErrorCode.UNKNOWN_GROUP, "no replica hosts group " + group + ": " + e.getMessage(), e);
+    }
+    if (e instanceof RaftRetryFailureException) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TimeoutIOException) {
+        return new KvException(ErrorCode.TIMEOUT, "group " + group + " did not answer in time: " + cause, e);
+      }
+      return new KvException(ErrorCode.NO_LEADER, "group " + group + " has no reachable leader: " + cause, e);
+    }
+    if (e instanceof NotLeaderException || e instanceof LeaderNotReadyException) {
+      return new KvException(ErrorCode.NO_LEADER, "group " + group + ": " + e.getMessage(), e);
+    }
+    if (e instanceof TimeoutIOException) {
+      return new KvException(ErrorCode.TIMEOUT, "group " + group + " did not answer in time: " + e.getMessage(), e);
+    }
+    if (e instanceof ResourceUnavailableException || e instanceof AlreadyClosedException) {
+      return new KvException(ErrorCode.UNAVAILABLE, "group " + group + ": " + e.getMessage(), e);
+    }
+    if (e instanceof java.io.IOException) {
+      return new KvException(ErrorCode.UNAVAILABLE, "group " + group + ": " + e, e);
+    }
+    return new KvException(ErrorCode.INTERNAL, "group " + group + ": " + e, e);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable e = t;
+    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  /** A StateMachineException's message is "{class} from Server {id}: {cause message}"; keep the cause message. */
+  private static String stripServerPrefix(String message) {
+    if (message == null) {
+      return "";
+    }
+    int i = message.indexOf(" from Server ");
+    if (i < 0) {
+      return message;
+    }
+    int colon = message.indexOf(": ", i);
+    return colon < 0 ? message : message.substring(colon + 2);
+  }
+}

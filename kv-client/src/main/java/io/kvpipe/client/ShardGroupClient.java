@@ -1,0 +1,374 @@
+package io.kvpipe.client;
+
+import io.kvpipe.common.Keys;
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.ring.HashRanges;
+import io.kvpipe.common.wire.Command;
+import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.common.wire.Query;
+import io.kvpipe.common.wire.Reply;
+import io.kvpipe.common.wire.Request;
+import io.kvpipe.common.wire.ScanCursor;
+import io.kvpipe.common.wire.WireCodec;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.TimeDuration;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.rpc.SupportedRpcType;
+
+/**
+ * Client of one shard group (its replicas' gRPC addresses). Writes go to the leader through Ratis, which finds it,
+ * follows leader changes and retries; reads are linearizable unless {@code stale} is asked for, in which case any
+ * replica answers from its applied state. Every method has an async form (many may be in flight; they are pipelined
+ * over one connection per replica) and a blocking one. Failures are {@link KvException}s (async: the future's cause).
+ * Thread-safe.
+ */
+public final class ShardGroupClient implements AutoCloseable {
+  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+
+  private final String group;
+  private final RaftGroup raftGroup;
+  private final RaftClientSlot raft;
+  /** Stale reads go to one chosen replica; a short retry budget lets us move on to the next one quickly. */
+  private final RaftClientSlot staleRaft;
+  private final AtomicInteger staleCursor = new AtomicInteger();
+
+  private ShardGroupClient(String group, List<PeerAddress> peers, Duration operationTimeout, Duration rpcTimeout) {
+    this.group = GroupIds.checkName(group);
+    List<RaftPeer> raftPeers = new ArrayList<>();
+    for (PeerAddress p : peers) {
+      raftPeers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
+    }
+    this.raftGroup = RaftGroup.valueOf(RaftGroupId.valueOf(GroupIds.uuidOf(group)), raftPeers);
+    int attempts = (int) Math.max(1, operationTimeout.toMillis() / RETRY_SLEEP.toLong(
+        java.util.concurrent.TimeUnit.MILLISECONDS));
+    RetryPolicy retry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts, RETRY_SLEEP);
+    RetryPolicy staleRetry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, RETRY_SLEEP);
+    this.raft = new RaftClientSlot(() -> newRaftClient(rpcTimeout, retry));
+    this.staleRaft = new RaftClientSlot(() -> newRaftClient(rpcTimeout, staleRetry));
+  }
+
+  /** A client with default timeouts (10 s per operation including retries across leader changes). */
+  public static ShardGroupClient connect(String group, List<PeerAddress> peers) {
+    return builder(group, peers).build();
+  }
+
+  public static Builder builder(String group, List<PeerAddress> peers) {
+    return new Builder(group, peers);
+  }
+
+  public static final class Builder {
+    private final String group;
+    private final List<PeerAddress> peers;
+    private Duration operationTimeout = Duration.ofSeconds(10);
+    private Duration rpcTimeout = Duration.ofSeconds(3);
+
+    private Builder(String group, List<PeerAddress> peers) {
+      this.group = group;
+      this.peers = List.copyOf(peers);
+      if (this.peers.isEmpty()) {
+        throw new IllegalArgumentException("group " + group + " needs at least one peer");
+      }
+    }
+
+    /** How long one operation may take in all, retries across leader changes included. */
+    public Builder operationTimeout(Duration d) {
+      this.operationTimeout = d;
+      return this;
+    }
+
+    /** How long one RPC attempt may take. */
+    public Builder rpcTimeout(Duration d) {
+      this.rpcTimeout = d;
+      return this;
+    }
+
+    public ShardGroupClient build() {
+      return new ShardGroupClient(group, peers, operationTimeout, rpcTimeout);
+    }
+  }
+
+  private RaftClient newRaftClient(Duration rpcTimeout, RetryPolicy retry) {
+    RaftProperties props = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(props,
+        TimeDuration.valueOf(rpcTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(props, 4096);
+    return RaftClient.newBuilder()
+        .setClientId(ClientId.randomId())
+        .setRaftGroup(raftGroup)
+        .setProperties(props)
+        .setParameters(new Parameters())
+        .setRetryPolicy(retry)
+        .build();
+  }
+
+  public String group() {
+    return group;
+  }
+
+  // ---- writes ----
+
+  /** Unconditional put; completes with the new version and the previous live value (or null). */
+  public CompletableFuture<Reply.Written> putAsync(String key, byte[] value) {
+    return putAsync(key, value, Request.ANY_VERSION);
+  }
+
+  /**
+   * Conditional put: applied only if the key's live version equals {@code expectedVersion} ({@code Versions.NONE}:
+   * only if the key has no live value; {@link Request#ANY_VERSION}: unconditional); else VERSION_MISMATCH.
+   */
+  public CompletableFuture<Reply.Written> putAsync(String key, byte[] value, long expectedVersion) {
+    return submit(() -> new Command.Put(Keys.validateKey(key), value, expectedVersion))
+        .thenApply(r -> expect(r, Reply.Written.class));
+  }
+
+  /** Deletes (leaves a tombstone with a version, even when the key had no value). */
+  public CompletableFuture<Reply.Written> deleteAsync(String key) {
+    return deleteAsync(key, Request.ANY_VERSION);
+  }
+
+  public CompletableFuture<Reply.Written> deleteAsync(String key, long expectedVersion) {
+    return submit(() -> new Command.Delete(Keys.validateKey(key), expectedVersion))
+        .thenApply(r -> expect(r, Reply.Written.class));
+  }
+
+  /**
+   * Puts several keys, pipelined; completes with each key's new version, or fails with the first error. Not atomic:
+   * when it fails, some of the puts may have been applied (each key's version tells which).
+   */
+  public CompletableFuture<Map<String, Long>> batchPutAsync(Map<String, byte[]> values) {
+    Map<String, CompletableFuture<Reply.Written>> futures = new LinkedHashMap<>();
+    values.forEach((k, v) -> futures.put(k, putAsync(k, v)));
+    return CompletableFuture.allOf(futures.values().toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+      Map<String, Long> out = new LinkedHashMap<>();
+      futures.forEach((k, f) -> out.put(k, f.join().version()));
+      return out;
+    });
+  }
+
+  /** Sets the hash ranges the group owns from {@code epoch} on (migration). */
+  public CompletableFuture<Reply.Ownership> setOwnershipAsync(long epoch, HashRanges ranges) {
+    return submit(() -> new Command.SetOwnership(epoch, ranges))
+        .thenApply(r -> expect(r, Reply.Ownership.class));
+  }
+
+  // ---- reads ----
+
+  /** Linearizable get of the live value; empty when the key is absent or deleted. */
+  public CompletableFuture<Optional<Entry>> getAsync(String key) {
+    return getAsync(key, false);
+  }
+
+  /** Get of the live value; {@code stale} lets any replica answer from possibly older state. */
+  public CompletableFuture<Optional<Entry>> getAsync(String key, boolean stale) {
+    return readRecordAsync(key, stale).thenApply(o -> o.filter(e -> !e.deleted()));
+  }
+
+  /** The key's record, tombstones included (a deleted key gives an entry with {@code deleted() == true}). */
+  public CompletableFuture<Optional<Entry>> readRecordAsync(String key, boolean stale) {
+    return read(() -> new Query.Get(Keys.validateKey(key)), stale)
+        .thenApply(r -> Optional.ofNullable(expect(r, Reply.Found.class).entry()));
+  }
+
+  /** Linearizable records of several keys, in order; null where the group has no record (tombstones included). */
+  public CompletableFuture<List<Entry>> batchGetAsync(List<String> keys) {
+    return read(() -> new Query.BatchGet(keys.stream().map(Keys::validateKey).toList()), false)
+        .thenApply(r -> expect(r, Reply.FoundMany.class).entries());
+  }
+
+  /** One page of records (tombstones included) in {@code ranges} after {@code after} (null: from the start). */
+  public CompletableFuture<Reply.ScanPage> scanAsync(HashRanges ranges, ScanCursor after, int limit) {
+    return read(() -> new Query.Scan(ranges, after, limit), false).thenApply(r -> expect(r, Reply.ScanPage.class));
+  }
+
+  /** The leader's view of ownership, applied index and CDC outbox (linearizable). */
+  public CompletableFuture<Reply.Status> statusAsync() {
+    return read(Query.Status::new, false).thenApply(r -> expect(r, Reply.Status.class));
+  }
+
+  // ---- blocking forms ----
+
+  public Reply.Written put(String key, byte[] value) {
+    return join(putAsync(key, value));
+  }
+
+  public Reply.Written put(String key, byte[] value, long expectedVersion) {
+    return join(putAsync(key, value, expectedVersion));
+  }
+
+  public Reply.Written delete(String key) {
+    return join(deleteAsync(key));
+  }
+
+  public Reply.Written delete(String key, long expectedVersion) {
+    return join(deleteAsync(key, expectedVersion));
+  }
+
+  public Map<String, Long> batchPut(Map<String, byte[]> values) {
+    return join(batchPutAsync(values));
+  }
+
+  public Optional<Entry> get(String key) {
+    return join(getAsync(key));
+  }
+
+  public Optional<Entry> get(String key, boolean stale) {
+    return join(getAsync(key, stale));
+  }
+
+  public List<Entry> batchGet(List<String> keys) {
+    return join(batchGetAsync(keys));
+  }
+
+  public Reply.ScanPage scan(HashRanges ranges, ScanCursor after, int limit) {
+    return join(scanAsync(ranges, after, limit));
+  }
+
+  public Reply.Status status() {
+    return join(statusAsync());
+  }
+
+  /** The id of the replica that says it leads the group now, asking each replica in turn; empty if none does. */
+  public Optional<String> findLeader() {
+    try (RaftClient probe = newRaftClient(Duration.ofSeconds(1), RetryPolicies.noRetry())) {
+      for (RaftPeer peer : raftGroup.getPeers()) {
+        try {
+          GroupInfoReply info = probe.getGroupManagementApi(peer.getId()).info(raftGroup.getGroupId());
+          if (info.isSuccess() && info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER) {
+            return Optional.of(peer.getId().toString());
+          }
+        } catch (IOException e) {
+          // This replica is down or does not host the group; another one may still answer.
+          continue;
+        }
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new KvException(ErrorCode.UNAVAILABLE, "cannot close the leader probe of group " + group, e);
+    }
+  }
+
+  /** Unwraps a future's failure into the {@link KvException} it carries. */
+  public static <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof KvException kv ? kv : new KvException(ErrorCode.INTERNAL, e.toString(), e);
+    }
+  }
+
+  // ---- plumbing ----
+
+  private interface RequestSupplier {
+    Request get();
+  }
+
+  private CompletableFuture<Reply> submit(RequestSupplier request) {
+    Message message;
+    try {
+      message = toMessage(request.get());
+    } catch (KvException e) {
+      return CompletableFuture.failedFuture(e); // invalid input never reaches the network
+    }
+    RaftClient c = raft.get();
+    return translate(raft, c, c.async().send(message));
+  }
+
+  private CompletableFuture<Reply> read(RequestSupplier request, boolean stale) {
+    Message message;
+    try {
+      message = toMessage(request.get());
+    } catch (KvException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (!stale) {
+      RaftClient c = raft.get();
+      return translate(raft, c, c.async().sendReadOnlyUnordered(message));
+    }
+    List<RaftPeer> peers = raftGroup.getPeers().stream().toList();
+    int start = Math.floorMod(staleCursor.getAndIncrement(), peers.size());
+    return staleRead(message, peers, start, 0);
+  }
+
+  /** Tries replicas one after another, so one replica being down costs one short retry budget, not the read. */
+  private CompletableFuture<Reply> staleRead(Message message, List<RaftPeer> peers, int start, int tried) {
+    RaftPeerId target = peers.get((start + tried) % peers.size()).getId();
+    RaftClient c = staleRaft.get();
+    return translate(staleRaft, c, c.async().sendStaleRead(message, 0, target))
+        .handle((reply, error) -> {
+          if (error == null) {
+            return CompletableFuture.completedFuture(reply);
+          }
+          KvException kv = RaftErrors.toKvException(error, group);
+          if (kv.retriable() && tried + 1 < peers.size()) {
+            return staleRead(message, peers, start, tried + 1);
+          }
+          return CompletableFuture.<Reply>failedFuture(kv);
+        })
+        .thenCompose(Function.identity());
+  }
+
+  private static Message toMessage(Request r) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(WireCodec.encode(r)));
+  }
+
+  private CompletableFuture<Reply> translate(RaftClientSlot slot, RaftClient used,
+                                             CompletableFuture<RaftClientReply> future) {
+    return future.handle((reply, error) -> {
+      if (error != null) {
+        slot.onFailure(used, error);
+        throw RaftErrors.toKvException(error, group);
+      }
+      if (!reply.isSuccess()) {
+        throw RaftErrors.toKvException(reply.getException(), group);
+      }
+      Reply decoded = WireCodec.decodeReply(reply.getMessage().getContent().asReadOnlyByteBuffer());
+      if (decoded instanceof Reply.Failure f) {
+        throw f.toException();
+      }
+      return decoded;
+    });
+  }
+
+  private static <T extends Reply> T expect(Reply r, Class<T> type) {
+    if (type.isInstance(r)) {
+      return type.cast(r);
+    }
+    throw new KvException(ErrorCode.INTERNAL, "expected " + type.getSimpleName() + " but the group answered " + r);
+  }
+
+  @Override
+  public void close() {
+    raft.close();
+    staleRaft.close();
+  }
+}

@@ -1,0 +1,120 @@
+package io.kvpipe.node;
+
+import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.node.shard.OutboxView;
+import io.kvpipe.node.shard.ShardSettings;
+import io.kvpipe.node.shard.ShardStateMachine;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.statemachine.StateMachine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One kv-node: a single Ratis server (one gRPC port) hosting a replica of each configured group. Groups already in
+ * the data directory are recovered from it; configured groups not yet there are created. Requests for a group this
+ * node does not host are refused by Ratis (the client reports UNKNOWN_GROUP).
+ */
+public final class KvNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
+
+  private final NodeConfig config;
+  private final RaftServer server;
+  private final Map<RaftGroupId, String> groupNames = new LinkedHashMap<>();
+  private final Map<String, ShardStateMachine> shards = new ConcurrentHashMap<>();
+
+  private KvNode(NodeConfig config) throws IOException {
+    this.config = config;
+    for (NodeConfig.GroupSpec g : config.groups()) {
+      groupNames.put(RaftGroupId.valueOf(GroupIds.uuidOf(g.name())), g.name());
+    }
+    RaftProperties props = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(props, List.of(config.dataDir().toFile()));
+    GrpcConfigKeys.Server.setHost(props, config.listenHost());
+    GrpcConfigKeys.Server.setPort(props, config.listenPort());
+    RaftTuning.apply(props, config.snapshotThreshold(), config.logSegmentBytes(), config.maxValueBytes());
+    ShardSettings settings = new ShardSettings(config.maxValueBytes(), config.cdcEnabled(), config.outboxMaxEvents(),
+        config.outboxMaxBytes());
+    this.server = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(config.nodeId()))
+        .setProperties(props)
+        .setParameters(new Parameters())
+        .setStateMachineRegistry(gid -> newStateMachine(gid, settings))
+        .build();
+  }
+
+  private StateMachine newStateMachine(RaftGroupId gid, ShardSettings settings) {
+    String name = groupNames.get(gid);
+    if (name == null) {
+      // A group directory on disk that the configuration no longer lists: refuse to serve it rather than guess.
+      throw new IllegalStateException("data dir holds group " + gid + ", which no --group names");
+    }
+    ShardStateMachine sm = new ShardStateMachine(name, settings);
+    shards.put(name, sm);
+    return sm;
+  }
+
+  /** Starts the server and joins every configured group. */
+  public static KvNode start(NodeConfig config) throws IOException {
+    KvNode node = new KvNode(config);
+    node.server.start();
+    node.addMissingGroups();
+    return node;
+  }
+
+  private void addMissingGroups() throws IOException {
+    Set<RaftGroupId> hosted = new HashSet<>();
+    server.getGroupIds().forEach(hosted::add);
+    AtomicLong callIds = new AtomicLong();
+    for (NodeConfig.GroupSpec g : config.groups()) {
+      RaftGroupId gid = RaftGroupId.valueOf(GroupIds.uuidOf(g.name()));
+      if (hosted.contains(gid)) {
+        continue;
+      }
+      List<RaftPeer> peers = new ArrayList<>();
+      for (PeerAddress p : g.peers()) {
+        peers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
+      }
+      RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+          server.getId(), callIds.incrementAndGet(), RaftGroup.valueOf(gid, peers), true));
+      if (!reply.isSuccess()) {
+        throw new IOException("cannot create group " + g.name() + ": " + reply.getException(), reply.getException());
+      }
+      LOG.info("created group {} ({})", g.name(), gid);
+    }
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  /** The CDC view of each hosted shard group, by group name. */
+  public Map<String, OutboxView> outboxes() {
+    return Map.copyOf(shards);
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+  }
+}

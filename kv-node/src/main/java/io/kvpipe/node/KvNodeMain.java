@@ -1,0 +1,51 @@
+package io.kvpipe.node;
+
+import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Entry point of the kv-node process: parse the configuration, print it, serve until SIGTERM. */
+public final class KvNodeMain {
+  private static final Logger LOG = LoggerFactory.getLogger(KvNodeMain.class);
+
+  private KvNodeMain() {}
+
+  public static void main(String[] args) {
+    NodeConfig config;
+    try {
+      config = NodeConfig.parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("kv-node: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    System.out.println(config.describe());
+    KvNode node;
+    try {
+      node = KvNode.start(config);
+    } catch (IOException | RuntimeException e) {
+      LOG.error("kv-node {} failed to start", config.nodeId(), e);
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("kv-node {} stopping", config.nodeId());
+      try {
+        node.close();
+      } catch (IOException e) {
+        LOG.warn("kv-node {} did not close cleanly", config.nodeId(), e);
+      }
+      stopped.countDown();
+    }, "kv-node-shutdown"));
+    LOG.info("kv-node {} serving {} group(s) on {}:{}", config.nodeId(), config.groups().size(),
+        config.listenHost(), config.listenPort());
+    System.out.println("kv-node " + config.nodeId() + " ready");
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

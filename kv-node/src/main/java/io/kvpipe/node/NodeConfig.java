@@ -1,0 +1,217 @@
+package io.kvpipe.node;
+
+import io.kvpipe.common.Limits;
+import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.PeerAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The kv-node's whole configuration, parsed in one place ({@link #parse}): each setting is a flag whose default comes
+ * from an environment variable, else from the defaults below. {@link #describe()} is what the node prints at start.
+ *
+ * @param nodeId this node's Raft peer id; must appear in every group's peer list
+ * @param listenHost host the gRPC server binds to
+ * @param listenPort port the gRPC server binds to (one port serves all groups)
+ * @param dataDir Raft storage root: one sub-directory per group
+ * @param groups the groups this node hosts a replica of, in order
+ * @param maxValueBytes cap on a value's size
+ * @param snapshotThreshold applied log entries between automatic snapshots (the log is purged up to each snapshot)
+ * @param logSegmentBytes size at which a Raft log segment is closed (only closed segments can be purged)
+ * @param outboxMaxEvents CDC outbox bound, in events; past it writes are refused with CDC_BACKLOG_FULL
+ * @param outboxMaxBytes CDC outbox bound, in bytes
+ * @param kafkaBootstrap Kafka bootstrap servers; empty turns CDC off (no outbox is kept)
+ * @param topic Kafka topic the change events go to
+ */
+public record NodeConfig(String nodeId, String listenHost, int listenPort, Path dataDir, List<GroupSpec> groups,
+                         int maxValueBytes, long snapshotThreshold, long logSegmentBytes, int outboxMaxEvents,
+                         long outboxMaxBytes, String kafkaBootstrap, String topic) {
+
+  /** One hosted group: its name and all of its replicas. */
+  public record GroupSpec(String name, List<PeerAddress> peers) {
+    public GroupSpec {
+      GroupIds.checkName(name);
+      peers = List.copyOf(peers);
+    }
+
+    /** Parses {@code name=id@host:port,id@host:port,...}. */
+    public static GroupSpec parse(String text) {
+      int eq = text.indexOf('=');
+      if (eq < 1) {
+        throw new IllegalArgumentException("group '" + text + "' is not of the form name=id@host:port,...");
+      }
+      return new GroupSpec(text.substring(0, eq).trim(), PeerAddress.parseList(text.substring(eq + 1)));
+    }
+
+    @Override
+    public String toString() {
+      return name + "=" + String.join(",", peers.stream().map(PeerAddress::toString).toList());
+    }
+  }
+
+  public static final long DEFAULT_SNAPSHOT_THRESHOLD = 100_000;
+  public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L << 20;
+  public static final int DEFAULT_OUTBOX_MAX_EVENTS = 100_000;
+  public static final long DEFAULT_OUTBOX_MAX_BYTES = 256L << 20;
+  public static final String DEFAULT_TOPIC = "kv.changes";
+
+  public NodeConfig {
+    Objects.requireNonNull(nodeId, "nodeId");
+    groups = List.copyOf(groups);
+    if (groups.isEmpty()) {
+      throw new IllegalArgumentException("at least one --group is required");
+    }
+    for (GroupSpec g : groups) {
+      if (g.peers().stream().noneMatch(p -> p.id().equals(nodeId))) {
+        throw new IllegalArgumentException("group " + g.name() + " does not list this node (" + nodeId + ")");
+      }
+    }
+    if (snapshotThreshold < 1 || logSegmentBytes < 1024 || outboxMaxEvents < 1 || outboxMaxBytes < 1) {
+      throw new IllegalArgumentException("snapshot threshold, segment size and outbox bounds must be positive");
+    }
+    Limits.checkMaxValueBytes(maxValueBytes);
+  }
+
+  public boolean cdcEnabled() {
+    return !kafkaBootstrap.isBlank();
+  }
+
+  /** Flag names and the environment variables that give their defaults. */
+  private static final Map<String, String> FLAGS = new LinkedHashMap<>();
+
+  static {
+    FLAGS.put("id", "KVPIPE_NODE_ID");
+    FLAGS.put("listen", "KVPIPE_LISTEN");
+    FLAGS.put("data-dir", "KVPIPE_DATA_DIR");
+    FLAGS.put("group", "KVPIPE_GROUPS");
+    FLAGS.put("max-value-bytes", "KVPIPE_MAX_VALUE_BYTES");
+    FLAGS.put("snapshot-threshold", "KVPIPE_SNAPSHOT_THRESHOLD");
+    FLAGS.put("log-segment-bytes", "KVPIPE_LOG_SEGMENT_BYTES");
+    FLAGS.put("outbox-max-events", "KVPIPE_OUTBOX_MAX_EVENTS");
+    FLAGS.put("outbox-max-bytes", "KVPIPE_OUTBOX_MAX_BYTES");
+    FLAGS.put("kafka-bootstrap", "KVPIPE_KAFKA_BOOTSTRAP");
+    FLAGS.put("topic", "KVPIPE_TOPIC");
+  }
+
+  public static String usage() {
+    StringBuilder sb = new StringBuilder("kv-node flags (environment variable in brackets):\n");
+    FLAGS.forEach((flag, env) -> sb.append("  --").append(flag).append(" [").append(env).append("]\n"));
+    sb.append("  --group is repeatable: name=id@host:port,id@host:port,... ; KVPIPE_GROUPS separates groups by ';'\n");
+    return sb.toString();
+  }
+
+  /** Parses {@code --flag value} / {@code --flag=value} arguments over environment defaults. */
+  public static NodeConfig parse(String[] args, Map<String, String> env) {
+    Map<String, List<String>> given = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + usage());
+      }
+      String name = a.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException("flag --" + name + " needs a value");
+      }
+      if (!FLAGS.containsKey(name)) {
+        throw new IllegalArgumentException("unknown flag --" + name + "\n" + usage());
+      }
+      given.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    }
+    Lookup in = new Lookup(given, env);
+
+    String id = in.required("id");
+    List<GroupSpec> groups = new ArrayList<>();
+    List<String> groupTexts = given.containsKey("group") ? given.get("group")
+        : in.optional("group").map(s -> List.of(s.split(";"))).orElse(List.of());
+    for (String g : groupTexts) {
+      if (!g.isBlank()) {
+        groups.add(GroupSpec.parse(g.trim()));
+      }
+    }
+    String listen = in.optional("listen").orElseGet(() -> ownAddress(id, groups));
+    int colon = listen.lastIndexOf(':');
+    if (colon < 1) {
+      throw new IllegalArgumentException("--listen must be host:port, got '" + listen + "'");
+    }
+    return new NodeConfig(id, listen.substring(0, colon), in.intValue(listen.substring(colon + 1), "listen"),
+        Path.of(in.optional("data-dir").orElse("data/" + id)), groups,
+        in.intValue(in.optional("max-value-bytes").orElse(String.valueOf(Limits.DEFAULT_MAX_VALUE_BYTES)),
+            "max-value-bytes"),
+        in.longValue("snapshot-threshold", DEFAULT_SNAPSHOT_THRESHOLD),
+        in.longValue("log-segment-bytes", DEFAULT_LOG_SEGMENT_BYTES),
+        (int) in.longValue("outbox-max-events", DEFAULT_OUTBOX_MAX_EVENTS),
+        in.longValue("outbox-max-bytes", DEFAULT_OUTBOX_MAX_BYTES),
+        in.optional("kafka-bootstrap").orElse("").trim(),
+        in.optional("topic").orElse(DEFAULT_TOPIC));
+  }
+
+  /** Without --listen, the node binds where its groups say it lives. */
+  private static String ownAddress(String id, List<GroupSpec> groups) {
+    return groups.stream().flatMap(g -> g.peers().stream()).filter(p -> p.id().equals(id)).findFirst()
+        .map(PeerAddress::address)
+        .orElseThrow(() -> new IllegalArgumentException("--listen is not set and no group lists node " + id));
+  }
+
+  private record Lookup(Map<String, List<String>> given, Map<String, String> env) {
+    java.util.Optional<String> optional(String flag) {
+      List<String> values = given.get(flag);
+      if (values != null) {
+        return java.util.Optional.of(values.getLast());
+      }
+      String fromEnv = env.get(FLAGS.get(flag));
+      return fromEnv == null || fromEnv.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(fromEnv);
+    }
+
+    String required(String flag) {
+      return optional(flag).orElseThrow(() -> new IllegalArgumentException(
+          "--" + flag + " (or " + FLAGS.get(flag) + ") is required\n" + usage()));
+    }
+
+    long longValue(String flag, long def) {
+      String v = optional(flag).orElse(String.valueOf(def));
+      try {
+        return Long.parseLong(v.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--" + flag + " must be a number, got '" + v + "'", e);
+      }
+    }
+
+    int intValue(String v, String flag) {
+      try {
+        return Integer.parseInt(v.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--" + flag + " must be a number, got '" + v + "'", e);
+      }
+    }
+  }
+
+  /** The effective configuration, one setting per line, as printed at start (nothing here is secret). */
+  public String describe() {
+    StringBuilder sb = new StringBuilder("kv-node configuration:\n");
+    sb.append("  id=").append(nodeId).append('\n');
+    sb.append("  listen=").append(listenHost).append(':').append(listenPort).append('\n');
+    sb.append("  data-dir=").append(dataDir.toAbsolutePath()).append('\n');
+    for (GroupSpec g : groups) {
+      sb.append("  group=").append(g).append('\n');
+    }
+    sb.append("  max-value-bytes=").append(maxValueBytes).append('\n');
+    sb.append("  snapshot-threshold=").append(snapshotThreshold).append('\n');
+    sb.append("  log-segment-bytes=").append(logSegmentBytes).append('\n');
+    sb.append("  outbox-max-events=").append(outboxMaxEvents).append('\n');
+    sb.append("  outbox-max-bytes=").append(outboxMaxBytes).append('\n');
+    sb.append("  kafka-bootstrap=").append(cdcEnabled() ? kafkaBootstrap : "(none: CDC off)").append('\n');
+    sb.append("  topic=").append(topic);
+    return sb.toString();
+  }
+}

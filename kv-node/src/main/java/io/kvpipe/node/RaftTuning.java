@@ -1,0 +1,59 @@
+package io.kvpipe.node;
+
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The Ratis settings every kv-node replica runs with (see FACTS.md): gRPC transport, linearizable reads, 300–600 ms
+ * elections, no wait between AppendEntries, no metadata entries, fsync'd log (Ratis's default flush), automatic
+ * snapshots with log purge. Kept apart from {@link KvNode} so in-process test clusters run the very same settings.
+ */
+public final class RaftTuning {
+  private RaftTuning() {}
+
+  /**
+   * Applies the settings that do not depend on where the replica lives (storage dir and port are the caller's).
+   *
+   * @param snapshotThreshold applied entries between automatic snapshots
+   * @param logSegmentBytes closed-segment size (purge removes closed segments only)
+   * @param maxValueBytes the value cap; log buffers and gRPC messages are sized to carry such a value
+   */
+  public static void apply(RaftProperties p, long snapshotThreshold, long logSegmentBytes, int maxValueBytes) {
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, ms(300));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(600));
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, ms(150));
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, ms(400));
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+    RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, ms(0));
+    // Ratis's defaults already fsync each flush (no unsafe or async flush); stated here so nobody "tunes" it away.
+    RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
+    RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
+
+    // One AppendEntries batch must fit a maximal entry; the log's write buffer must hold a whole batch (Ratis checks).
+    long entryMax = maxValueBytes + (64L << 10);
+    long appenderBytes = Math.max(4L << 20, entryMax * 2);
+    SizeInBytes writeBuffer = SizeInBytes.valueOf(appenderBytes + (64L << 10));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(appenderBytes));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, writeBuffer);
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(Math.max(logSegmentBytes, entryMax * 2)));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(32L << 20, entryMax * 4)));
+
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotThreshold);
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(1024, snapshotThreshold)));
+  }
+
+  private static TimeDuration ms(long millis) {
+    return TimeDuration.valueOf(millis, TimeUnit.MILLISECONDS);
+  }
+}

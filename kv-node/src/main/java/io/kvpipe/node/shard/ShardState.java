@@ -1,0 +1,216 @@
+package io.kvpipe.node.shard;
+
+import io.kvpipe.common.Keys;
+import io.kvpipe.common.Versions;
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.Op;
+import io.kvpipe.common.event.Origin;
+import io.kvpipe.common.ring.HashRing;
+import io.kvpipe.common.wire.Command;
+import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.Query;
+import io.kvpipe.common.wire.Reply;
+import io.kvpipe.common.wire.Request;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The replicated state of one shard group — store, ownership, CDC outbox — and the deterministic rules that change
+ * it. Free of Ratis so it can be tested directly. {@link #apply} depends only on the state and its arguments (all of
+ * which come from the Raft log), so every replica that applies the same entries reaches the same state.
+ *
+ * <p>Thread ownership: {@link #apply} runs on the Raft apply thread only; {@link #validate} and {@link #query} run on
+ * request threads and only read.
+ */
+public final class ShardState {
+  private final String group;
+  private final ShardStore store = new ShardStore();
+  private final Outbox outbox = new Outbox();
+  private volatile Ownership ownership = Ownership.INITIAL;
+  private volatile long appliedIndex;
+
+  public ShardState(String group) {
+    this.group = group;
+  }
+
+  String group() {
+    return group;
+  }
+
+  ShardStore store() {
+    return store;
+  }
+
+  Outbox outbox() {
+    return outbox;
+  }
+
+  Ownership ownership() {
+    return ownership;
+  }
+
+  long appliedIndex() {
+    return appliedIndex;
+  }
+
+  void restore(Ownership restoredOwnership, long restoredAppliedIndex, long confirmedIndex) {
+    ownership = restoredOwnership;
+    appliedIndex = restoredAppliedIndex;
+    outbox.restoreConfirmedIndex(confirmedIndex);
+  }
+
+  /**
+   * The leader's checks before a command is replicated: well-formed key and value, key owned by this group, room in
+   * the outbox. Throws {@link KvException}; the same state-dependent checks are repeated at apply time.
+   */
+  void validate(Command command, int maxValueBytes, LogStamp stamp) {
+    switch (command) {
+      case Command.Put p -> {
+        Keys.validateKey(p.key());
+        Keys.validateValue(p.value(), maxValueBytes);
+        checkExpected(p.expectedVersion());
+        checkOwned(p.key());
+        checkOutboxNotFull(stamp);
+      }
+      case Command.Delete d -> {
+        Keys.validateKey(d.key());
+        checkExpected(d.expectedVersion());
+        checkOwned(d.key());
+        checkOutboxNotFull(stamp);
+      }
+      case Command.ConfirmPublished c -> {
+        if (c.upToIndex() < 0) {
+          throw new KvException(ErrorCode.MALFORMED_REQUEST, "confirmed index must not be negative");
+        }
+      }
+      case Command.SetOwnership s -> checkEpoch(s.epoch());
+    }
+  }
+
+  private static void checkExpected(long expected) {
+    if (expected < Request.ANY_VERSION) {
+      throw new KvException(ErrorCode.MALFORMED_REQUEST, "invalid expected version " + expected);
+    }
+  }
+
+  private void checkOwned(byte[] key) {
+    Ownership own = ownership;
+    if (!own.ranges().contains(HashRing.position(key))) {
+      throw new KvException(ErrorCode.WRONG_GROUP,
+          "group " + group + " does not own this key at epoch " + own.epoch());
+    }
+  }
+
+  private void checkOutboxNotFull(LogStamp stamp) {
+    if (stamp.cdcEnabled() && outbox.isFull(stamp.outboxMaxEvents(), stamp.outboxMaxBytes())) {
+      throw backlogFull();
+    }
+  }
+
+  private KvException backlogFull() {
+    return new KvException(ErrorCode.CDC_BACKLOG_FULL, "group " + group + ": " + outbox.size()
+        + " change events (" + outbox.bytes() + " bytes) wait for the CDC publisher; refusing writes until it"
+        + " catches up");
+  }
+
+  private void checkEpoch(long epoch) {
+    if (epoch < 1 || epoch > Versions.MAX_EPOCH) {
+      throw new KvException(ErrorCode.MALFORMED_REQUEST, "epoch out of range: " + epoch);
+    }
+    if (epoch < ownership.epoch()) {
+      throw new KvException(ErrorCode.CONFLICT,
+          "epoch " + epoch + " is older than the group's epoch " + ownership.epoch());
+    }
+  }
+
+  /** Applies one committed command. Refusals are replies, never exceptions, and leave the state unchanged. */
+  Reply apply(Command command, long index, long term, LogStamp stamp) {
+    appliedIndex = index;
+    try {
+      return switch (command) {
+        case Command.Put p -> write(p.key(), p.value(), p.expectedVersion(), index, term, stamp);
+        case Command.Delete d -> write(d.key(), null, d.expectedVersion(), index, term, stamp);
+        case Command.ConfirmPublished c -> {
+          outbox.confirm(Math.min(c.upToIndex(), index));
+          yield new Reply.Confirmed(outbox.confirmedIndex());
+        }
+        case Command.SetOwnership s -> {
+          checkEpoch(s.epoch());
+          ownership = new Ownership(s.epoch(), s.ranges());
+          yield new Reply.Ownership(s.epoch(), s.ranges());
+        }
+      };
+    } catch (KvException e) {
+      return Reply.Failure.of(e);
+    }
+  }
+
+  private Reply write(byte[] key, byte[] value, long expected, long index, long term, LogStamp stamp) {
+    checkOwned(key);
+    ShardStore.Rec current = store.get(key);
+    boolean live = current != null && current.live();
+    if (expected != Request.ANY_VERSION) {
+      long actual = live ? current.version() : Versions.NONE;
+      if (actual != expected) {
+        throw new KvException(ErrorCode.VERSION_MISMATCH,
+            "expected version " + expected + ", the key is at " + (live ? actual : "no live value"));
+      }
+    }
+    long epoch = ownership.epoch();
+    long version = Versions.of(epoch, index);
+    byte[] previous = live ? current.value() : null;
+    if (stamp.cdcEnabled()) {
+      Op op = value == null ? Op.DELETE : live ? Op.UPDATE : Op.CREATE;
+      ChangeEvent event = new ChangeEvent(op, new String(key, StandardCharsets.UTF_8), previous, value,
+          stamp.tsMs(), group, index, term, epoch, version, Origin.CLIENT);
+      if (!outbox.hasRoom(stamp.outboxMaxEvents(), stamp.outboxMaxBytes(), Outbox.sizeOf(event))) {
+        throw backlogFull();
+      }
+      outbox.append(event);
+    }
+    store.put(key, new ShardStore.Rec(value, version));
+    return new Reply.Written(version, previous);
+  }
+
+  /** Answers a read from the applied state. */
+  Reply query(Query query) {
+    try {
+      return switch (query) {
+        case Query.Get g -> new Reply.Found(entry(g.key()));
+        case Query.BatchGet b -> {
+          if (b.keys().size() > Query.MAX_ITEMS) {
+            throw new KvException(ErrorCode.MALFORMED_REQUEST, "at most " + Query.MAX_ITEMS + " keys per batch");
+          }
+          List<Entry> out = new ArrayList<>(b.keys().size());
+          for (byte[] k : b.keys()) {
+            out.add(entry(k));
+          }
+          yield new Reply.FoundMany(out);
+        }
+        case Query.Scan s -> {
+          if (s.limit() < 1 || s.limit() > Query.MAX_ITEMS) {
+            throw new KvException(ErrorCode.MALFORMED_REQUEST, "scan limit must be within 1.." + Query.MAX_ITEMS);
+          }
+          ShardStore.ScanResult r = store.scan(s.ranges(), s.after(), s.limit());
+          yield new Reply.ScanPage(r.entries(), r.next());
+        }
+        case Query.Status s -> {
+          Ownership own = ownership;
+          yield new Reply.Status(own.epoch(), own.ranges(), appliedIndex, outbox.confirmedIndex(), outbox.size(),
+              outbox.bytes(), store.size());
+        }
+      };
+    } catch (KvException e) {
+      return Reply.Failure.of(e);
+    }
+  }
+
+  private Entry entry(byte[] key) {
+    Keys.validateKey(key);
+    ShardStore.Rec r = store.get(key);
+    return r == null ? null : new Entry(key, r.value(), r.version());
+  }
+}

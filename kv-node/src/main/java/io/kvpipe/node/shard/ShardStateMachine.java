@@ -1,0 +1,277 @@
+package io.kvpipe.node.shard;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.wire.Command;
+import io.kvpipe.common.wire.Query;
+import io.kvpipe.common.wire.RejectedRequestException;
+import io.kvpipe.common.wire.Reply;
+import io.kvpipe.common.wire.Request;
+import io.kvpipe.common.wire.WireCodec;
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis state machine of one shard group replica: validates and stamps writes on the leader
+ * ({@link #startTransaction}), applies committed commands to a {@link ShardState} ({@link #applyTransaction}), answers
+ * reads ({@link #query}), and snapshots to a checksummed file named by term and index ({@link #takeSnapshot}).
+ *
+ * <p>Threads: Ratis's apply thread calls applyTransaction, takeSnapshot and reinitialize, and is the only writer of
+ * the state; request threads call startTransaction and query, which only read; the state object is swapped whole
+ * (volatile) when a snapshot is loaded.
+ */
+public final class ShardStateMachine extends BaseStateMachine implements OutboxView {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
+
+  private final String group;
+  private final ShardSettings settings;
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final CopyOnWriteArrayList<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+  private final ClientId confirmClientId = ClientId.randomId();
+  private final AtomicLong confirmCallIds = new AtomicLong();
+  private volatile ShardState state;
+  private volatile boolean leader;
+
+  public ShardStateMachine(String group, ShardSettings settings) {
+    this.group = group;
+    this.settings = settings;
+    this.state = new ShardState(group);
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    loadLatestSnapshot();
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    // After an installed snapshot replaced the state machine directory.
+    loadLatestSnapshot();
+  }
+
+  private void loadLatestSnapshot() throws IOException {
+    SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+    if (snapshot == null) {
+      state = new ShardState(group);
+      return;
+    }
+    File file = snapshot.getFile().getPath().toFile();
+    SnapshotFile.Loaded loaded = SnapshotFile.read(file);
+    if (!loaded.state().group().equals(group)) {
+      throw new IOException("snapshot " + file + " belongs to group " + loaded.state().group() + ", not " + group);
+    }
+    state = loaded.state();
+    setLastAppliedTermIndex(TermIndex.valueOf(loaded.term(), loaded.index()));
+    LOG.info("group={} loaded snapshot term={} index={} records={} outbox={}", group, loaded.term(),
+        loaded.index(), loaded.state().store().size(), loaded.state().outbox().size());
+  }
+
+  @Override
+  public SimpleStateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex last = getLastAppliedTermIndex();
+    if (last == null || last.getIndex() < 0) {
+      return -1;
+    }
+    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    MD5Hash md5 = SnapshotFile.write(state, last.getTerm(), last.getIndex(), file);
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+    LOG.info("group={} took snapshot {}", group, file.getName());
+    return last.getIndex();
+  }
+
+  private LogStamp newStamp() {
+    return new LogStamp(System.currentTimeMillis(), settings.cdcEnabled(), settings.outboxMaxEvents(),
+        settings.outboxMaxBytes());
+  }
+
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) {
+    TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
+    try {
+      ByteBuffer content = request.getMessage().getContent().asReadOnlyByteBuffer();
+      Request decoded = WireCodec.decodeRequest(content);
+      if (!(decoded instanceof Command command)) {
+        throw new KvException(ErrorCode.MALFORMED_REQUEST, "a read was sent as a write");
+      }
+      LogStamp stamp = newStamp();
+      state.validate(command, settings.maxValueBytes(), stamp);
+      byte[] logData = stamp.wrap(request.getMessage().getContent().toByteArray());
+      return trx.setLogData(UnsafeByteOperations.unsafeWrap(logData)).setStateMachineContext(command).build();
+    } catch (KvException e) {
+      return trx.build().setException(RejectedRequestException.of(e));
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long index = entry.getIndex();
+    long term = entry.getTerm();
+    Reply reply;
+    try {
+      ByteBuffer data = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
+      LogStamp stamp = LogStamp.read(data);
+      Command command = trx.getStateMachineContext() instanceof Command c ? c : decodeCommand(data);
+      reply = state.apply(command, index, term, stamp);
+    } catch (KvException e) {
+      // Only reachable for an entry no leader of ours would have written; refuse it identically everywhere.
+      reply = Reply.Failure.of(e);
+    }
+    updateLastAppliedTermIndex(term, index);
+    return CompletableFuture.completedFuture(toMessage(reply));
+  }
+
+  private static Command decodeCommand(ByteBuffer data) {
+    if (WireCodec.decodeRequest(data) instanceof Command c) {
+      return c;
+    }
+    throw new KvException(ErrorCode.MALFORMED_REQUEST, "log entry holds a read");
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    Reply reply;
+    try {
+      Request decoded = WireCodec.decodeRequest(request.getContent().asReadOnlyByteBuffer());
+      if (!(decoded instanceof Query q)) {
+        throw new KvException(ErrorCode.MALFORMED_REQUEST, "a write was sent as a read");
+      }
+      reply = state.query(q);
+    } catch (KvException e) {
+      reply = Reply.Failure.of(e);
+    }
+    return CompletableFuture.completedFuture(toMessage(reply));
+  }
+
+  private static Message toMessage(Reply reply) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(WireCodec.encode(reply)));
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId memberId, RaftPeerId newLeaderId) {
+    boolean now = memberId.getPeerId().equals(newLeaderId);
+    if (now == leader) {
+      return;
+    }
+    leader = now;
+    for (LeadershipListener l : listeners) {
+      notifyListener(l, now);
+    }
+  }
+
+  private void notifyListener(LeadershipListener l, boolean now) {
+    try {
+      l.leadershipChanged(now);
+    } catch (RuntimeException e) {
+      LOG.warn("group={} leadership listener {} failed", group, l, e);
+    }
+  }
+
+  // ---- OutboxView ----
+
+  @Override
+  public String group() {
+    return group;
+  }
+
+  @Override
+  public List<ChangeEvent> pendingAfter(long afterIndex, int max) {
+    return state.outbox().pendingAfter(afterIndex, max);
+  }
+
+  @Override
+  public long confirmedIndex() {
+    return state.outbox().confirmedIndex();
+  }
+
+  @Override
+  public int size() {
+    return state.outbox().size();
+  }
+
+  @Override
+  public long bytes() {
+    return state.outbox().bytes();
+  }
+
+  @Override
+  public boolean isLeader() {
+    return leader;
+  }
+
+  @Override
+  public void addLeadershipListener(LeadershipListener listener) {
+    listeners.add(listener);
+    notifyListener(listener, leader);
+  }
+
+  @Override
+  public CompletableFuture<Long> confirmPublished(long upToIndex) {
+    return getServer().thenCompose(server -> {
+      RaftClientRequest request = RaftClientRequest.newBuilder()
+          .setClientId(confirmClientId)
+          .setServerId(server.getId())
+          .setGroupId(getGroupId())
+          .setCallId(confirmCallIds.incrementAndGet())
+          .setMessage(toRequestMessage(new Command.ConfirmPublished(upToIndex)))
+          .setType(RaftClientRequest.writeRequestType())
+          .build();
+      try {
+        return server.submitClientRequestAsync(request);
+      } catch (IOException e) {
+        throw new CompletionException(new KvException(ErrorCode.UNAVAILABLE, "cannot submit: " + e, e));
+      }
+    }).thenApply(ShardStateMachine::confirmedIndexOf);
+  }
+
+  private static Message toRequestMessage(Request r) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(WireCodec.encode(r)));
+  }
+
+  private static long confirmedIndexOf(RaftClientReply reply) {
+    if (!reply.isSuccess()) {
+      throw new CompletionException(new KvException(ErrorCode.NO_LEADER,
+          "ConfirmPublished not committed: " + reply.getException(), reply.getException()));
+    }
+    Reply r = WireCodec.decodeReply(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    if (r instanceof Reply.Confirmed c) {
+      return c.confirmedIndex();
+    }
+    throw new CompletionException(r instanceof Reply.Failure f ? f.toException()
+        : new KvException(ErrorCode.INTERNAL, "unexpected reply " + r));
+  }
+}

@@ -1,0 +1,174 @@
+package io.kvpipe.node.shard;
+
+import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.Op;
+import io.kvpipe.common.event.Origin;
+import io.kvpipe.common.ring.HashRange;
+import io.kvpipe.common.ring.HashRanges;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * Writes and reads a shard snapshot: one file holding ownership, the confirmed CDC index, every record (tombstones
+ * included) and the outbox, with an MD5 sidecar ({@code <file>.md5}, Ratis's convention, which install-snapshot also
+ * uses). The sidecar is written before the file is renamed into place, so a snapshot file under its final name
+ * always has one; a mismatch on load means corruption and the load is refused.
+ */
+public final class SnapshotFile {
+  private static final int MAGIC = 0x4b565053; // "KVPS"
+  private static final int FORMAT = 1;
+  private static final int END_MAGIC = 0x454e4421; // "END!"
+
+  /** A loaded snapshot: the state and the (term, index) of the last entry it includes. */
+  public record Loaded(ShardState state, long term, long index) {}
+
+  private SnapshotFile() {}
+
+  /** Writes {@code state} as of (term, index) to {@code target}; returns the file's MD5. Apply thread only. */
+  public static MD5Hash write(ShardState state, long term, long index, File target) throws IOException {
+    File tmp = new File(target.getParentFile(), target.getName() + ".tmp");
+    MessageDigest md5 = MD5FileUtil.newMD5();
+    try (FileOutputStream fos = new FileOutputStream(tmp);
+         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new DigestOutputStream(fos, md5),
+             1 << 16))) {
+      out.writeInt(MAGIC);
+      out.writeInt(FORMAT);
+      out.writeUTF(state.group());
+      out.writeLong(term);
+      out.writeLong(index);
+      Ownership own = state.ownership();
+      out.writeLong(own.epoch());
+      out.writeInt(own.ranges().ranges().size());
+      for (HashRange r : own.ranges().ranges()) {
+        out.writeLong(r.start());
+        out.writeLong(r.end());
+      }
+      out.writeLong(state.outbox().confirmedIndex());
+      out.writeInt(state.store().size());
+      for (Map.Entry<ShardStore.Slot, ShardStore.Rec> e : state.store().all()) {
+        writeBytes(out, e.getKey().key());
+        writeBytes(out, e.getValue().value());
+        out.writeLong(e.getValue().version());
+      }
+      out.writeInt(state.outbox().size());
+      for (ChangeEvent ev : state.outbox().all()) {
+        writeEvent(out, ev);
+      }
+      out.writeInt(END_MAGIC);
+      out.flush();
+      fos.getChannel().force(true);
+    }
+    MD5Hash digest = MD5Hash.newInstance(md5.digest());
+    MD5FileUtil.saveMD5File(target, digest);
+    Files.move(tmp.toPath(), target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    return digest;
+  }
+
+  /** Verifies the MD5 sidecar, then reads the snapshot. Throws {@link IOException} naming the file on any mismatch. */
+  public static Loaded read(File file) throws IOException {
+    MD5Hash stored = MD5FileUtil.readStoredMd5ForFile(file);
+    if (stored == null) {
+      throw new IOException("snapshot " + file + " has no MD5 sidecar; refusing to load an unverified snapshot");
+    }
+    MD5Hash actual = MD5FileUtil.computeMd5ForFile(file);
+    if (!stored.equals(actual)) {
+      throw new IOException("snapshot " + file + " is corrupt: MD5 " + actual + " differs from the recorded "
+          + stored + "; refusing to load it");
+    }
+    try (InputStream fin = Files.newInputStream(file.toPath());
+         DataInputStream in = new DataInputStream(new BufferedInputStream(fin, 1 << 16))) {
+      if (in.readInt() != MAGIC || in.readInt() != FORMAT) {
+        throw new IOException("snapshot " + file + " is not a kvpipe shard snapshot of format " + FORMAT);
+      }
+      ShardState state = new ShardState(in.readUTF());
+      long term = in.readLong();
+      long index = in.readLong();
+      long epoch = in.readLong();
+      int nRanges = in.readInt();
+      List<HashRange> ranges = new ArrayList<>(nRanges);
+      for (int i = 0; i < nRanges; i++) {
+        ranges.add(new HashRange(in.readLong(), in.readLong()));
+      }
+      long confirmed = in.readLong();
+      state.restore(new Ownership(epoch, HashRanges.of(ranges)), index, confirmed);
+      int nRecords = in.readInt();
+      for (int i = 0; i < nRecords; i++) {
+        byte[] key = readBytes(in);
+        byte[] value = readBytes(in);
+        state.store().put(key, new ShardStore.Rec(value, in.readLong()));
+      }
+      int nEvents = in.readInt();
+      for (int i = 0; i < nEvents; i++) {
+        state.outbox().append(readEvent(in, state.group()));
+      }
+      if (in.readInt() != END_MAGIC) {
+        throw new IOException("snapshot " + file + " is truncated (no end marker)");
+      }
+      return new Loaded(state, term, index);
+    } catch (RuntimeException e) {
+      throw new IOException("snapshot " + file + " has invalid content: " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+    if (b == null) {
+      out.writeInt(-1);
+    } else {
+      out.writeInt(b.length);
+      out.write(b);
+    }
+  }
+
+  private static byte[] readBytes(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n == -1) {
+      return null;
+    }
+    if (n < 0) {
+      throw new IOException("negative length in snapshot");
+    }
+    return in.readNBytes(n);
+  }
+
+  private static void writeEvent(DataOutputStream out, ChangeEvent e) throws IOException {
+    out.writeUTF(e.op().code());
+    writeBytes(out, e.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    writeBytes(out, e.before());
+    writeBytes(out, e.after());
+    out.writeLong(e.tsMs());
+    out.writeLong(e.logIndex());
+    out.writeLong(e.term());
+    out.writeLong(e.epoch());
+    out.writeLong(e.version());
+    out.writeUTF(e.origin().code());
+  }
+
+  private static ChangeEvent readEvent(DataInputStream in, String group) throws IOException {
+    Op op = Op.fromCode(in.readUTF());
+    String key = new String(readBytes(in), java.nio.charset.StandardCharsets.UTF_8);
+    byte[] before = readBytes(in);
+    byte[] after = readBytes(in);
+    long ts = in.readLong();
+    long logIndex = in.readLong();
+    long term = in.readLong();
+    long epoch = in.readLong();
+    long version = in.readLong();
+    Origin origin = Origin.fromCode(in.readUTF());
+    return new ChangeEvent(op, key, before, after, ts, group, logIndex, term, epoch, version, origin);
+  }
+}

@@ -1,0 +1,286 @@
+package io.kvpipe.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kvpipe.client.ShardGroupClient;
+import io.kvpipe.common.Versions;
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.ring.HashRange;
+import io.kvpipe.common.ring.HashRanges;
+import io.kvpipe.common.ring.HashRing;
+import io.kvpipe.common.wire.Command;
+import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.common.wire.Reply;
+import io.kvpipe.common.wire.ScanCursor;
+import io.kvpipe.common.wire.WireCodec;
+import io.kvpipe.node.shard.ShardSettings;
+import io.kvpipe.node.shard.ShardStateMachine;
+import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.ratis.RatisCluster;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A 3-replica in-process Ratis cluster hosting two shard groups: replication, reads, CAS, versions, bad input. */
+class ShardReplicationIT {
+  static final int MAX_VALUE = 4096;
+  static final Map<RaftGroupId, String> GROUPS = Map.of(
+      RaftGroupId.valueOf(GroupIds.uuidOf("g1")), "g1",
+      RaftGroupId.valueOf(GroupIds.uuidOf("g2")), "g2");
+
+  @TempDir
+  static Path dir;
+  static RatisCluster cluster;
+  static ShardGroupClient g1;
+  static ShardGroupClient g2;
+
+  @BeforeAll
+  static void start() {
+    Consumer<RaftProperties> tuning = p -> RaftTuning.apply(p, 100_000, 1 << 20, MAX_VALUE);
+    RatisCluster.Builder b = RatisCluster.builder(dir).peers(3).properties(tuning)
+        .stateMachines((peer, gid) -> new ShardStateMachine(GROUPS.get(gid),
+            new ShardSettings(MAX_VALUE, true, 10_000, 10 << 20)));
+    GROUPS.keySet().forEach(b::group);
+    cluster = b.start();
+    g1 = client("g1");
+    g2 = client("g2");
+  }
+
+  static List<PeerAddress> peers() {
+    return cluster.peers().stream().map(p -> PeerAddress.parse(p.getId() + "@" + p.getAddress())).toList();
+  }
+
+  static ShardGroupClient client(String group) {
+    return ShardGroupClient.builder(group, peers()).operationTimeout(Duration.ofSeconds(20)).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (g1 != null) {
+      g1.close();
+      g2.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void linearizableReadSeesLatestWriteAndStaleReadsCatchUpOnEveryReplica() {
+    for (int i = 0; i < 5; i++) {
+      g1.put("lin", b("v" + i));
+      assertThat(g1.get("lin")).map(e -> new String(e.value(), StandardCharsets.UTF_8)).contains("v" + i);
+    }
+    Reply.Written last = g1.put("lin", b("final"));
+    // Every replica, asked directly, eventually applies it.
+    for (int r = 0; r < 6; r++) {
+      Poll.until("stale read sees the final write", Duration.ofSeconds(10),
+          () -> g1.get("lin", true).map(Entry::version).orElse(0L) == last.version());
+    }
+  }
+
+  @Test
+  void compareAndSetAppliesOnlyOnTheExpectedVersion() {
+    Reply.Written created = g1.put("cas", b("a"), Versions.NONE);
+    assertThat(created.previous()).isNull();
+    assertCode(() -> g1.put("cas", b("b"), Versions.NONE), ErrorCode.VERSION_MISMATCH);
+    Reply.Written second = g1.put("cas", b("b"), created.version());
+    assertThat(second.version()).isGreaterThan(created.version());
+    assertThat(second.previous()).isEqualTo(b("a"));
+    assertCode(() -> g1.put("cas", b("c"), created.version()), ErrorCode.VERSION_MISMATCH);
+    assertCode(() -> g1.delete("cas", created.version()), ErrorCode.VERSION_MISMATCH);
+    assertThat(g1.get("cas").orElseThrow().value()).isEqualTo(b("b"));
+
+    Reply.Written deleted = g1.delete("cas", second.version());
+    assertThat(deleted.version()).isGreaterThan(second.version());
+    assertThat(g1.get("cas")).isEmpty();
+    Entry tombstone = ShardGroupClient.join(g1.readRecordAsync("cas", false)).orElseThrow();
+    assertThat(tombstone.deleted()).isTrue();
+    assertThat(tombstone.version()).isEqualTo(deleted.version());
+    assertThat(g1.put("cas", b("again"), Versions.NONE).version()).isGreaterThan(deleted.version());
+  }
+
+  @Test
+  void versionsStrictlyIncreasePerKeyAndCarryTheEpoch() {
+    long previous = 0;
+    for (int i = 0; i < 20; i++) {
+      long v = i % 5 == 4 ? g1.delete("mono").version() : g1.put("mono", b("x" + i)).version();
+      assertThat(v).isGreaterThan(previous);
+      assertThat(Versions.epoch(v)).isEqualTo(1);
+      previous = v;
+    }
+  }
+
+  @Test
+  void batchPutAndGet() {
+    Map<String, byte[]> values = new LinkedHashMap<>();
+    for (int i = 0; i < 50; i++) {
+      values.put("batch-" + i, b("value-" + i));
+    }
+    Map<String, Long> versions = g1.batchPut(values);
+    assertThat(versions).hasSize(50);
+    assertThat(new HashSet<>(versions.values())).hasSize(50);
+    List<String> keys = new ArrayList<>(values.keySet());
+    keys.add("batch-missing");
+    List<Entry> got = g1.batchGet(keys);
+    assertThat(got).hasSize(51);
+    for (int i = 0; i < 50; i++) {
+      assertThat(got.get(i).value()).isEqualTo(b("value-" + i));
+      assertThat(got.get(i).version()).isEqualTo(versions.get("batch-" + i));
+    }
+    assertThat(got.get(50)).isNull();
+  }
+
+  @Test
+  void scanWalksHashRangesPageByPage() {
+    Map<String, byte[]> values = new LinkedHashMap<>();
+    for (int i = 0; i < 120; i++) {
+      values.put("scan-" + i, b("s" + i));
+    }
+    g2.batchPut(values);
+    g2.delete("scan-0");
+    Set<String> seen = new HashSet<>();
+    List<Entry> all = scanAll(g2, HashRanges.FULL, 37);
+    all.forEach(e -> seen.add(e.keyString()));
+    assertThat(seen).containsAll(values.keySet());
+    assertThat(all).filteredOn(e -> e.keyString().equals("scan-0")).singleElement()
+        .satisfies(e -> assertThat(e.deleted()).isTrue());
+    // Order is (ring position, key): strictly increasing positions or equal positions with increasing keys.
+    for (int i = 1; i < all.size(); i++) {
+      assertThat(HashRing.position(all.get(i).key())).isGreaterThanOrEqualTo(HashRing.position(all.get(i - 1).key()));
+    }
+    HashRanges lowHalf = HashRanges.of(List.of(new HashRange(0, HashRange.RING_SIZE / 2)));
+    List<Entry> low = scanAll(g2, lowHalf, 10);
+    assertThat(low).isNotEmpty().allSatisfy(e -> assertThat(lowHalf.contains(HashRing.position(e.key()))).isTrue());
+    assertThat(low.size()).isLessThan(all.size());
+  }
+
+  static List<Entry> scanAll(ShardGroupClient c, HashRanges ranges, int page) {
+    List<Entry> out = new ArrayList<>();
+    ScanCursor cursor = null;
+    do {
+      Reply.ScanPage p = c.scan(ranges, cursor, page);
+      assertThat(p.entries().size()).isLessThanOrEqualTo(page);
+      out.addAll(p.entries());
+      cursor = p.next();
+    } while (cursor != null);
+    return out;
+  }
+
+  @Test
+  void badInputGetsAClearErrorAndNothingIsApplied() throws Exception {
+    g1.put("bad-probe", b("x"));
+    long appliedBefore = g1.status().appliedIndex();
+    long recordsBefore = g1.status().records();
+    try (RaftClient raw = rawClient("g1")) {
+      Map<byte[], ErrorCode> cases = new LinkedHashMap<>();
+      cases.put(WireCodec.encode(Command.Put.unconditional(new byte[0], b("v"))), ErrorCode.INVALID_KEY);
+      cases.put(WireCodec.encode(Command.Put.unconditional(new byte[513], b("v"))), ErrorCode.INVALID_KEY);
+      cases.put(WireCodec.encode(Command.Put.unconditional(new byte[] {(byte) 0xC3, 0x28}, b("v"))),
+          ErrorCode.INVALID_KEY);
+      cases.put(WireCodec.encode(Command.Put.unconditional(b("k"), new byte[MAX_VALUE + 1])),
+          ErrorCode.VALUE_TOO_LARGE);
+      cases.put(new byte[] {1, 1, 0, 0}, ErrorCode.MALFORMED_REQUEST);
+      cases.put(b("definitely not a request"), ErrorCode.MALFORMED_REQUEST);
+      cases.put(WireCodec.encode(new io.kvpipe.common.wire.Query.Get(b("k"))), ErrorCode.MALFORMED_REQUEST);
+      for (Map.Entry<byte[], ErrorCode> c : cases.entrySet()) {
+        assertThatThrownBy(() -> raw.io().send(Message.valueOf(
+            org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(c.getKey()))))
+            .satisfies(e -> assertThat(e.getMessage()).contains(c.getValue().name()));
+      }
+      // The same garbage as a read is answered with a MALFORMED_REQUEST reply.
+      Reply reply = WireCodec.decodeReply(raw.io().sendReadOnly(Message.valueOf("garbage")).getMessage()
+          .getContent().toByteArray());
+      assertThat(reply).isInstanceOfSatisfying(Reply.Failure.class,
+          f -> assertThat(f.code()).isEqualTo(ErrorCode.MALFORMED_REQUEST));
+    }
+    // The client refuses bad keys and values before anything reaches the network, with the same codes.
+    assertCode(() -> g1.put("", b("v")), ErrorCode.INVALID_KEY);
+    assertCode(() -> g1.put("k".repeat(513), b("v")), ErrorCode.INVALID_KEY);
+    assertCode(() -> g1.put("big", new byte[MAX_VALUE + 1]), ErrorCode.VALUE_TOO_LARGE);
+    assertThat(g1.status().appliedIndex()).isEqualTo(appliedBefore);
+    assertThat(g1.status().records()).isEqualTo(recordsBefore);
+    assertThat(g1.get("k")).isEmpty();
+  }
+
+  @Test
+  void unknownGroupIsRefusedClearly() {
+    try (ShardGroupClient nope = ShardGroupClient.builder("nope", peers()).operationTimeout(Duration.ofSeconds(5))
+        .build()) {
+      assertCode(() -> nope.put("k", b("v")), ErrorCode.UNKNOWN_GROUP);
+      assertCode(() -> nope.get("k"), ErrorCode.UNKNOWN_GROUP);
+    }
+  }
+
+  @Test
+  void ownershipChangeFencesKeysOutsideTheNewRanges() {
+    // Use a key on each side of the ring's midpoint.
+    String low = null;
+    String high = null;
+    for (int i = 0; low == null || high == null; i++) {
+      String k = "own-" + i;
+      if (HashRing.position(b(k)) < HashRange.RING_SIZE / 2) {
+        low = low == null ? k : low;
+      } else {
+        high = high == null ? k : high;
+      }
+    }
+    try (ShardGroupClient g3 = client("g2")) {
+      HashRanges lowHalf = HashRanges.of(List.of(new HashRange(0, HashRange.RING_SIZE / 2)));
+      long before = g3.put(low, b("1")).version();
+      g3.put(high, b("1"));
+      ShardGroupClient.join(g3.setOwnershipAsync(2, lowHalf));
+      long after = g3.put(low, b("2")).version();
+      assertThat(after).isGreaterThan(before);
+      assertThat(Versions.epoch(after)).isEqualTo(2);
+      String h = high;
+      assertCode(() -> g3.put(h, b("2")), ErrorCode.WRONG_GROUP);
+      assertThat(g3.get(high).orElseThrow().value()).isEqualTo(b("1"));
+      assertCode(() -> ShardGroupClient.join(g3.setOwnershipAsync(1, HashRanges.FULL)), ErrorCode.CONFLICT);
+      ShardGroupClient.join(g3.setOwnershipAsync(3, HashRanges.FULL));
+      assertThat(Versions.epoch(g3.put(high, b("3")).version())).isEqualTo(3);
+    }
+  }
+
+  static RaftClient rawClient(String group) {
+    RaftProperties props = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
+    return RaftClient.newBuilder().setProperties(props).setParameters(new Parameters())
+        .setRaftGroup(cluster.group(RaftGroupId.valueOf(GroupIds.uuidOf(group))))
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(100,
+            org.apache.ratis.util.TimeDuration.valueOf(50, java.util.concurrent.TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  static void assertCode(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, ErrorCode code) {
+    assertThatThrownBy(call).isInstanceOf(KvException.class)
+        .satisfies(e -> assertThat(((KvException) e).code()).as(e.toString()).isEqualTo(code));
+  }
+}

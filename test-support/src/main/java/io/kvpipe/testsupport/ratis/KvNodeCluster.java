@@ -1,0 +1,196 @@
+package io.kvpipe.testsupport.ratis;
+
+import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.Ports;
+import io.kvpipe.testsupport.process.JavaProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * kv-node processes (child JVMs, so tests can {@code kill -9} them) on free loopback ports, hosting the given groups,
+ * with data dirs and logs under a base directory. The main class is passed by name so this module needs no kv-node
+ * dependency; the child class path is the test JVM's. Not thread-safe: one test drives it.
+ */
+public final class KvNodeCluster implements AutoCloseable {
+  private final Map<String, Integer> ports = new LinkedHashMap<>();
+  private final Map<String, JavaProcess> processes = new LinkedHashMap<>();
+  private final Map<String, RaftGroupId> groups;
+  private final Map<String, RaftClient> infoClients = new LinkedHashMap<>();
+
+  private KvNodeCluster(Builder b) {
+    this.groups = Map.copyOf(b.groups);
+    for (int i = 1; i <= b.nodes; i++) {
+      ports.put("n" + i, Ports.freePort());
+    }
+    for (String id : ports.keySet()) {
+      List<String> args = new ArrayList<>(List.of("--id", id, "--listen", "127.0.0.1:" + ports.get(id),
+          "--data-dir", b.baseDir.resolve(id).toString()));
+      for (String g : b.groups.keySet()) {
+        args.add("--group");
+        args.add(g + "=" + peersSpec());
+      }
+      args.addAll(b.extraArgs);
+      processes.put(id, JavaProcess.builder(b.mainClass).args(args).env("KVPIPE_LOG_LEVEL", "INFO")
+          .logFile(b.baseDir.resolve(id + ".log")).build());
+    }
+  }
+
+  public static Builder builder(String mainClass, Path baseDir) {
+    return new Builder(mainClass, baseDir);
+  }
+
+  public static final class Builder {
+    private final String mainClass;
+    private final Path baseDir;
+    private int nodes = 3;
+    private final Map<String, RaftGroupId> groups = new LinkedHashMap<>();
+    private final List<String> extraArgs = new ArrayList<>();
+
+    private Builder(String mainClass, Path baseDir) {
+      this.mainClass = mainClass;
+      this.baseDir = baseDir;
+    }
+
+    public Builder nodes(int n) {
+      this.nodes = n;
+      return this;
+    }
+
+    /** A group every node hosts, by name and the Raft group id that name maps to. */
+    public Builder group(String name, RaftGroupId id) {
+      groups.put(name, id);
+      return this;
+    }
+
+    /** Extra kv-node flags for every node, e.g. {@code "--snapshot-threshold", "100"}. */
+    public Builder args(String... a) {
+      extraArgs.addAll(List.of(a));
+      return this;
+    }
+
+    /** Starts every node and waits until each listens. */
+    public KvNodeCluster start(Duration timeout) {
+      KvNodeCluster c = new KvNodeCluster(this);
+      c.processes.keySet().forEach(id -> c.processes.get(id).start());
+      c.processes.keySet().forEach(id -> c.awaitListening(id, timeout));
+      return c;
+    }
+  }
+
+  /** The peer list in kv-node/kv-client text form: {@code n1@127.0.0.1:p1,n2@...}. */
+  public String peersSpec() {
+    List<String> parts = new ArrayList<>();
+    ports.forEach((id, port) -> parts.add(id + "@127.0.0.1:" + port));
+    return String.join(",", parts);
+  }
+
+  public List<String> nodeIds() {
+    return List.copyOf(ports.keySet());
+  }
+
+  public JavaProcess process(String nodeId) {
+    return processes.get(nodeId);
+  }
+
+  public void kill9(String nodeId) {
+    processes.get(nodeId).kill9();
+  }
+
+  /** SIGTERM (clean shutdown), SIGKILL after the grace period. */
+  public void stop(String nodeId, Duration grace) {
+    processes.get(nodeId).stop(grace);
+  }
+
+  /** Starts a stopped or killed node again (same data dir) and waits until it listens. */
+  public void restart(String nodeId, Duration timeout) {
+    processes.get(nodeId).start();
+    awaitListening(nodeId, timeout);
+  }
+
+  private void awaitListening(String nodeId, Duration timeout) {
+    JavaProcess p = processes.get(nodeId);
+    Poll.until(nodeId + " listening on " + ports.get(nodeId), timeout, Duration.ofMillis(100), () -> {
+      if (!p.isAlive()) {
+        throw new IllegalStateException(nodeId + " exited:\n" + p.logTail(40));
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", ports.get(nodeId)), 200);
+        return true;
+      } catch (IOException notYet) {
+        return false;
+      }
+    });
+  }
+
+  /** The node that says it leads the group (asking each live node), if any. */
+  public Optional<String> leader(String group) {
+    RaftClient client = infoClient(group);
+    for (String id : ports.keySet()) {
+      if (!processes.get(id).isAlive()) {
+        continue;
+      }
+      try {
+        GroupInfoReply info = client.getGroupManagementApi(RaftPeerId.valueOf(id)).info(groups.get(group));
+        if (info.isSuccess() && info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER) {
+          return Optional.of(id);
+        }
+      } catch (IOException unreachable) {
+        // Down or still starting: cannot be the leader we are looking for.
+        continue;
+      }
+    }
+    return Optional.empty();
+  }
+
+  public String awaitLeader(String group, Duration timeout) {
+    return Poll.forValue("a leader of " + group, timeout, () -> leader(group).orElse(null));
+  }
+
+  private RaftClient infoClient(String group) {
+    return infoClients.computeIfAbsent(group, g -> {
+      RaftProperties props = new RaftProperties();
+      RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
+      RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(1, TimeUnit.SECONDS));
+      List<RaftPeer> peers = new ArrayList<>();
+      ports.forEach((id, port) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress("127.0.0.1:" + port).build()));
+      return RaftClient.newBuilder().setProperties(props).setParameters(new Parameters())
+          .setRaftGroup(RaftGroup.valueOf(groups.get(g), peers)).setRetryPolicy(RetryPolicies.noRetry()).build();
+    });
+  }
+
+  @Override
+  public void close() {
+    for (RaftClient c : infoClients.values()) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    processes.values().forEach(p -> p.stop(Duration.ofSeconds(5)));
+  }
+}
