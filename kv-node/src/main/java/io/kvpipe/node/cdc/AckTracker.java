@@ -82,6 +82,10 @@ final class AckTracker {
     return true;
   }
 
+  synchronized boolean hasFailure() {
+    return failure != null;
+  }
+
   /** The first send failure of the current generation, or null; clears it. */
   synchronized Throwable takeFailure() {
     Throwable f = failure;

@@ -203,7 +203,9 @@ public final class CdcPublisher implements AutoCloseable {
     }
     Producer<byte[], byte[]> p = producer;
     int i = 0;
-    while (i < events.size()) {
+    // A failed send (e.g. metadata unavailable: each such send blocks up to max.block.ms) ends the batch at once;
+    // the rest would only be resent after the restart from the last contiguous ack anyway.
+    while (i < events.size() && !stopped && !tracker.hasFailure()) {
       long index = events.get(i).logIndex();
       int end = i;
       while (end < events.size() && events.get(end).logIndex() == index) {

@@ -4,6 +4,9 @@ import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.process.JavaProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,6 +122,7 @@ public final class KafkaBroker implements AutoCloseable {
   /** Polls the broker with an admin client until it lists itself as a cluster member, or fails with its log. */
   private void awaitReady() {
     long deadline = System.nanoTime() + startTimeout.toNanos();
+    awaitListening(deadline);
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
@@ -146,6 +150,27 @@ public final class KafkaBroker implements AutoCloseable {
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
+    }
+  }
+
+  /** Waits for the client port to accept connections, so the admin client below does not log refusals. */
+  private void awaitListening(long deadline) {
+    while (true) {
+      if (!process.isAlive()) {
+        throw new BrokerDiedException("Kafka broker exited during startup (" + logFile() + "):\n"
+            + process.logTail(40));
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.brokerPort()), 1000);
+        return;
+      } catch (IOException e) {
+        // Not listening yet.
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("Kafka broker not listening within " + startTimeout + " (" + logFile()
+            + "):\n" + process.logTail(40));
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
     }
   }
 
