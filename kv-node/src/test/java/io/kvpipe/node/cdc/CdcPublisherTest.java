@@ -8,11 +8,15 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -117,6 +121,19 @@ class CdcPublisherTest {
   }
 
   @Test
+  void aSendFailingThroughItsCallbackEndsTheBatchAtOnce() {
+    for (int i = 0; i < 50; i++) {
+      outbox.put("k" + i, "v" + i);
+    }
+    kafka.callbackFailuresLeft.set(1); // like KafkaProducer when metadata is missing: callback, no exception
+    start();
+    MockProducer<byte[], byte[]> second = kafka.awaitProducer(2);
+    assertThat(kafka.producers.get(0).history()).hasSize(1);
+    await("resend of all 50", () -> second.history().size() == 50);
+    assertThat(indexes(second).get(0)).isEqualTo(1L);
+  }
+
+  @Test
   void unreachableKafkaIsRetriedUntilItAnswers() {
     outbox.put("a", "1");
     kafka.topicFailuresLeft.set(3);
@@ -207,6 +224,7 @@ class CdcPublisherTest {
     final List<MockProducer<byte[], byte[]>> producers = new CopyOnWriteArrayList<>();
     final AtomicInteger topicFailuresLeft = new AtomicInteger();
     final AtomicInteger failFirstSends = new AtomicInteger();
+    final AtomicInteger callbackFailuresLeft = new AtomicInteger();
 
     @Override
     public void ensureTopic() {
@@ -217,8 +235,18 @@ class CdcPublisherTest {
 
     @Override
     public Producer<byte[], byte[]> newProducer() {
+      boolean failViaCallback = callbackFailuresLeft.getAndDecrement() > 0;
       MockProducer<byte[], byte[]> p =
-          new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+          new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> r, Callback callback) {
+              Future<RecordMetadata> f = super.send(r, callback);
+              if (failViaCallback) {
+                errorNext(new org.apache.kafka.common.errors.TimeoutException("no metadata (test)"));
+              }
+              return f;
+            }
+          };
       if (failFirstSends.getAndDecrement() > 0) {
         p.sendException = new org.apache.kafka.common.errors.TimeoutException("buffer full (test)");
       }
