@@ -7,18 +7,11 @@ import io.kvpipe.testsupport.Poll;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.clients.producer.Callback;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -217,46 +210,5 @@ class CdcPublisherTest {
 
   private static void await(String what, BooleanSupplier condition) {
     Poll.until(what, WAIT, Duration.ofMillis(5), condition);
-  }
-
-  /** Hands out MockProducers (acks by hand); can fail the topic check or the first sends. */
-  private static final class FakeKafka implements KafkaAccess {
-    final List<MockProducer<byte[], byte[]>> producers = new CopyOnWriteArrayList<>();
-    final AtomicInteger topicFailuresLeft = new AtomicInteger();
-    final AtomicInteger failFirstSends = new AtomicInteger();
-    final AtomicInteger callbackFailuresLeft = new AtomicInteger();
-
-    @Override
-    public void ensureTopic() {
-      if (topicFailuresLeft.getAndDecrement() > 0) {
-        throw new CdcKafkaException("Kafka unreachable (test)", null);
-      }
-    }
-
-    @Override
-    public Producer<byte[], byte[]> newProducer() {
-      boolean failViaCallback = callbackFailuresLeft.getAndDecrement() > 0;
-      MockProducer<byte[], byte[]> p =
-          new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer()) {
-            @Override
-            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> r, Callback callback) {
-              Future<RecordMetadata> f = super.send(r, callback);
-              if (failViaCallback) {
-                errorNext(new org.apache.kafka.common.errors.TimeoutException("no metadata (test)"));
-              }
-              return f;
-            }
-          };
-      if (failFirstSends.getAndDecrement() > 0) {
-        p.sendException = new org.apache.kafka.common.errors.TimeoutException("buffer full (test)");
-      }
-      producers.add(p);
-      return p;
-    }
-
-    MockProducer<byte[], byte[]> awaitProducer(int n) {
-      await("producer #" + n, () -> producers.size() >= n);
-      return producers.get(n - 1);
-    }
   }
 }
