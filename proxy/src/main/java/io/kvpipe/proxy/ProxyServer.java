@@ -8,6 +8,7 @@ import io.kvpipe.proxy.http.TokenAuth;
 import io.kvpipe.proxy.kv.GroupClients;
 import io.kvpipe.proxy.kv.KvApi;
 import io.kvpipe.proxy.kv.KvRouter;
+import io.kvpipe.proxy.kv.OwnershipSync;
 import io.kvpipe.proxy.meta.MetaClient;
 import io.kvpipe.proxy.topology.HealthMonitor;
 import io.kvpipe.proxy.topology.SseHub;
@@ -102,6 +103,7 @@ public final class ProxyServer implements AutoCloseable {
         Duration.ofSeconds(60));
     watcher.start();
     watcher.awaitReady(Duration.ofSeconds(60));
+    blocking.execute(() -> OwnershipSync.run(watcher.current(), groups));
     health.start();
     server.start();
     return this;

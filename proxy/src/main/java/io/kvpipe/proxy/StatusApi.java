@@ -94,7 +94,7 @@ final class StatusApi {
 
   void metrics(Exchange ex) {
     byte[] body = metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    ex.sendJson(200, body, new org.eclipse.jetty.http.HttpField(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE,
+    ex.sendRawJson(200, body, new org.eclipse.jetty.http.HttpField(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE,
         "text/plain; version=0.0.4; charset=utf-8"));
   }
 }

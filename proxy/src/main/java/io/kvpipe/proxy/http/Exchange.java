@@ -121,7 +121,7 @@ public final class Exchange {
     send(status, OCTETS, body, headers);
   }
 
-  public void sendJson(int status, byte[] json, HttpField... headers) {
+  public void sendRawJson(int status, byte[] json, HttpField... headers) {
     send(status, JSON, json, headers);
   }
 
@@ -133,14 +133,19 @@ public final class Exchange {
       failInternal(e);
       return;
     }
-    sendJson(status, json);
+    sendRawJson(status, json);
   }
 
   public void sendEmpty(int status, HttpField... headers) {
     send(status, null, null, headers);
   }
 
-  public void fail(KvException e, HttpField... extra) {
+  public void fail(KvException e) {
+    failWith(e, new HttpField[0]);
+  }
+
+  /** Answers with {@code e}'s status and JSON body plus {@code extra} headers (e.g. Allow for 405). */
+  public void failWith(KvException e, HttpField[] extra) {
     int status = ApiError.status(e.code());
     int retryAfter = ApiError.retryAfterSeconds(e.code());
     HttpField[] headers = java.util.Arrays.copyOf(extra, extra.length + 1);

@@ -37,10 +37,14 @@ public final class ProxyHandler extends Handler.Abstract {
       Routes.Route route = match.route();
       ex.route(route.name(), match.tail());
       auth.check(route.access(), request.getHeaders().get(HttpHeader.AUTHORIZATION));
+      if (route.methods().isEmpty()) {
+        ex.fail(new KvException(ErrorCode.NOT_FOUND, "no such endpoint"));
+        return true;
+      }
       Routes.Action action = route.methods().get(request.getMethod());
       if (action == null) {
-        ex.fail(new KvException(ErrorCode.METHOD_NOT_ALLOWED, request.getMethod() + " is not allowed here"),
-            new HttpField(HttpHeader.ALLOW, route.allowHeader()));
+        ex.failWith(new KvException(ErrorCode.METHOD_NOT_ALLOWED, request.getMethod() + " is not allowed here"),
+            new HttpField[] {new HttpField(HttpHeader.ALLOW, route.allowHeader())});
         return true;
       }
       action.handle(ex);

@@ -61,7 +61,7 @@ public final class KvApi {
             if (err != null) {
               ex.fail(err);
             } else {
-              ex.sendJson(w.previous() == null ? 201 : 200, versionJson(w.version(), "created", w.previous() == null),
+              ex.sendRawJson(w.previous() == null ? 201 : 200, versionJson(w.version(), "created", w.previous() == null),
                   versionHeaders(w.version()));
             }
           });
@@ -77,7 +77,7 @@ public final class KvApi {
           if (err != null) {
             ex.fail(err);
           } else {
-            ex.sendJson(200, versionJson(w.version(), "existed", w.previous() != null), versionHeaders(w.version()));
+            ex.sendRawJson(200, versionJson(w.version(), "existed", w.previous() != null), versionHeaders(w.version()));
           }
         });
   }
