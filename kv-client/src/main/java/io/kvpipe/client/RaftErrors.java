@@ -10,6 +10,7 @@ import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.protocol.exceptions.TimeoutIOException;
@@ -43,7 +44,7 @@ final class RaftErrors {
       }
       return new KvException(ErrorCode.NO_LEADER, "group " + group + " has no reachable leader: " + cause, e);
     }
-    if (e instanceof NotLeaderException || e instanceof LeaderNotReadyException) {
+    if (e instanceof NotLeaderException || e instanceof LeaderNotReadyException || e instanceof ReadIndexException) {
       return new KvException(ErrorCode.NO_LEADER, "group " + group + ": " + e.getMessage(), e);
     }
     if (e instanceof TimeoutIOException) {

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
@@ -52,7 +53,7 @@ import org.apache.ratis.rpc.SupportedRpcType;
  * Thread-safe.
  */
 public final class ShardGroupClient implements AutoCloseable {
-  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(50, TimeUnit.MILLISECONDS);
 
   private final String group;
   private final RaftGroup raftGroup;
@@ -60,16 +61,18 @@ public final class ShardGroupClient implements AutoCloseable {
   /** Stale reads go to one chosen replica; a short retry budget lets us move on to the next one quickly. */
   private final RaftClientSlot staleRaft;
   private final AtomicInteger staleCursor = new AtomicInteger();
+  private final Duration operationTimeout;
 
   private ShardGroupClient(String group, List<PeerAddress> peers, Duration operationTimeout, Duration rpcTimeout) {
     this.group = GroupIds.checkName(group);
+    this.operationTimeout = operationTimeout;
     List<RaftPeer> raftPeers = new ArrayList<>();
     for (PeerAddress p : peers) {
       raftPeers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
     }
     this.raftGroup = RaftGroup.valueOf(RaftGroupId.valueOf(GroupIds.uuidOf(group)), raftPeers);
     int attempts = (int) Math.max(1, operationTimeout.toMillis() / RETRY_SLEEP.toLong(
-        java.util.concurrent.TimeUnit.MILLISECONDS));
+        TimeUnit.MILLISECONDS));
     RetryPolicy retry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts, RETRY_SLEEP);
     RetryPolicy staleRetry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, RETRY_SLEEP);
     this.raft = new RaftClientSlot(() -> newRaftClient(rpcTimeout, retry));
@@ -120,7 +123,7 @@ public final class ShardGroupClient implements AutoCloseable {
     RaftProperties props = new RaftProperties();
     RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
     RaftClientConfigKeys.Rpc.setRequestTimeout(props,
-        TimeDuration.valueOf(rpcTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        TimeDuration.valueOf(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS));
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(props, 4096);
     return RaftClient.newBuilder()
         .setClientId(ClientId.randomId())
@@ -311,12 +314,33 @@ public final class ShardGroupClient implements AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     if (!stale) {
-      RaftClient c = raft.get();
-      return translate(raft, c, c.async().sendReadOnlyUnordered(message));
+      return linearizableRead(message, System.nanoTime() + operationTimeout.toNanos());
     }
     List<RaftPeer> peers = raftGroup.getPeers().stream().toList();
     int start = Math.floorMod(staleCursor.getAndIncrement(), peers.size());
     return staleRead(message, peers, start, 0);
+  }
+
+  /**
+   * Reads are idempotent, so a retriable failure Ratis does not retry itself (e.g. a follower that cannot get a read
+   * index from a leader elected a moment ago) is retried here until the operation deadline.
+   */
+  private CompletableFuture<Reply> linearizableRead(Message message, long deadlineNanos) {
+    RaftClient c = raft.get();
+    return translate(raft, c, c.async().sendReadOnlyUnordered(message))
+        .handle((reply, error) -> {
+          if (error == null) {
+            return CompletableFuture.completedFuture(reply);
+          }
+          KvException kv = RaftErrors.toKvException(error, group);
+          if (kv.retriable() && System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) < deadlineNanos) {
+            return CompletableFuture.supplyAsync(() -> null,
+                    CompletableFuture.delayedExecutor(RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS))
+                .thenCompose(ignored -> linearizableRead(message, deadlineNanos));
+          }
+          return CompletableFuture.<Reply>failedFuture(kv);
+        })
+        .thenCompose(Function.identity());
   }
 
   /** Tries replicas one after another, so one replica being down costs one short retry budget, not the read. */

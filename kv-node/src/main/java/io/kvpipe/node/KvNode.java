@@ -2,6 +2,7 @@ package io.kvpipe.node;
 
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.node.meta.MetaGroup;
 import io.kvpipe.node.shard.OutboxView;
 import io.kvpipe.node.shard.ShardSettings;
 import io.kvpipe.node.shard.ShardStateMachine;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One kv-node: a single Ratis server (one gRPC port) hosting a replica of each configured group. Groups already in
  * the data directory are recovered from it; configured groups not yet there are created. Requests for a group this
- * node does not host are refused by Ratis (the client reports UNKNOWN_GROUP).
+ * node does not host are refused by Ratis (the client reports UNKNOWN_GROUP). The group named "meta" runs the
+ * topology state machine; every other group is a shard.
  */
 public final class KvNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
@@ -64,6 +66,9 @@ public final class KvNode implements AutoCloseable {
   }
 
   private StateMachine newStateMachine(RaftGroupId gid, ShardSettings settings) {
+    if (MetaGroup.isMeta(gid)) {
+      return MetaGroup.newStateMachine();
+    }
     String name = groupNames.get(gid);
     if (name == null) {
       // A group directory on disk that the configuration no longer lists: refuse to serve it rather than guess.

@@ -38,7 +38,7 @@ public final class RaftTuning {
     RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
 
     // One AppendEntries batch must fit a maximal entry; the log's write buffer must hold a whole batch (Ratis checks).
-    long entryMax = maxValueBytes + (64L << 10);
+    long entryMax = maxValueBytes + (8L << 10);
     long appenderBytes = Math.max(4L << 20, entryMax * 2);
     SizeInBytes writeBuffer = SizeInBytes.valueOf(appenderBytes + (64L << 10));
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(appenderBytes));

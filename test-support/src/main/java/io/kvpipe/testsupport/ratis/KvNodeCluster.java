@@ -131,6 +131,11 @@ public final class KvNodeCluster implements AutoCloseable {
     awaitListening(nodeId, timeout);
   }
 
+  /** Waits until a node started with {@code process(id).start()} listens (to start several nodes at once). */
+  public void restartWait(String nodeId, Duration timeout) {
+    awaitListening(nodeId, timeout);
+  }
+
   private void awaitListening(String nodeId, Duration timeout) {
     JavaProcess p = processes.get(nodeId);
     Poll.until(nodeId + " listening on " + ports.get(nodeId), timeout, Duration.ofMillis(100), () -> {
