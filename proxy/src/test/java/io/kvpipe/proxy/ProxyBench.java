@@ -1,0 +1,159 @@
+package io.kvpipe.proxy;
+
+import io.kvpipe.client.ShardGroupClient;
+import io.kvpipe.common.ring.HashRing;
+import io.kvpipe.common.topology.ShardGroup;
+import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.testsupport.bench.ClosedLoop;
+import io.kvpipe.testsupport.bench.JsonReport;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Proxy benchmark (issue 5): 3 kv-node processes (meta + g1 + g2), one proxy in this JVM; closed-loop puts and
+ * linearizable gets at concurrency c through the proxy (HTTP) and straight to the same groups with the Ratis client
+ * (routed by the same ring), in one run. Prints progress, the proxy/direct ratios and the comparison with etcd's
+ * reference; writes JSON under target/bench/. Flags: --seconds N (per phase, default 15), --concurrency C (64),
+ * --keys K (10000), --value-bytes B (100).
+ */
+public final class ProxyBench {
+  static final double ETCD_PUTS_AT_64 = 3_900;
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = new HashMap<>(Map.of("seconds", "15", "concurrency", "64", "keys", "10000",
+        "value-bytes", "100"));
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--") || !opts.containsKey(args[i].substring(2))) {
+        throw new IllegalArgumentException("unknown option " + args[i] + " (known: " + opts.keySet() + ")");
+      }
+      opts.put(args[i].substring(2), args[i + 1]);
+    }
+    Duration phase = Duration.ofSeconds(Long.parseLong(opts.get("seconds")));
+    int c = Integer.parseInt(opts.get("concurrency"));
+    int keys = Integer.parseInt(opts.get("keys"));
+    byte[] value = new byte[Integer.parseInt(opts.get("value-bytes"))];
+    ThreadLocalRandom.current().nextBytes(value);
+    String[] keyNames = new String[keys];
+    for (int i = 0; i < keys; i++) {
+      keyNames[i] = String.format("bench-%09d", i);
+    }
+
+    Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "kvpipe-proxy-bench");
+    System.out.println("starting 3 kv-nodes (meta, g1, g2) under " + dir);
+    try (ProxyTestCluster cluster = new ProxyTestCluster(dir)) {
+      ProxyServer proxy = cluster.startProxy(cluster.config(1 << 20));
+      System.out.println("proxy listening on " + ProxyTestCluster.base(proxy));
+      HashRing ring = proxy.watcher().current().topology().ring().toRing();
+      Map<String, ShardGroupClient> direct = new LinkedHashMap<>();
+      for (ShardGroup g : cluster.shardGroups()) {
+        direct.put(g.id(), ShardGroupClient.builder(g.id(),
+            g.peers().stream().map(p -> PeerAddress.parse(p.toString())).toList()).build());
+      }
+      String[] owner = new String[keys];
+      for (int i = 0; i < keys; i++) {
+        owner[i] = ring.groupFor(keyNames[i].getBytes(StandardCharsets.UTF_8));
+      }
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+          .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+      String base = ProxyTestCluster.base(proxy) + "/v1/kv/";
+      String auth = "Bearer " + ProxyTestCluster.DATA_TOKEN;
+      URI[] uris = new URI[keys];
+      for (int i = 0; i < keys; i++) {
+        uris[i] = URI.create(base + keyNames[i]);
+      }
+
+      java.util.function.IntFunction<CompletableFuture<?>> directPut = n -> {
+        int k = ThreadLocalRandom.current().nextInt(keys);
+        return direct.get(owner[k]).putAsync(keyNames[k], value).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS);
+      };
+      java.util.function.IntFunction<CompletableFuture<?>> directGet = n -> {
+        int k = ThreadLocalRandom.current().nextInt(keys);
+        return direct.get(owner[k]).getAsync(keyNames[k]).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS);
+      };
+      java.util.function.IntFunction<CompletableFuture<?>> proxyPut = n -> {
+        int k = ThreadLocalRandom.current().nextInt(keys);
+        return check(http.sendAsync(HttpRequest.newBuilder(uris[k]).header("Authorization", auth)
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build(), HttpResponse.BodyHandlers.discarding())
+            .orTimeout(10, java.util.concurrent.TimeUnit.SECONDS));
+      };
+      java.util.function.IntFunction<CompletableFuture<?>> proxyGet = n -> {
+        int k = ThreadLocalRandom.current().nextInt(keys);
+        return check(http.sendAsync(HttpRequest.newBuilder(uris[k]).header("Authorization", auth).GET().build(),
+            HttpResponse.BodyHandlers.ofByteArray()).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS));
+      };
+
+      System.out.println("warm-up (loads every key, then " + Math.min(10, phase.toSeconds())
+          + " s of mixed load)");
+      // Load every key with at most `c` puts in flight (a deeper pipeline only measures queueing).
+      java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(c);
+      for (int i = 0; i < keys; i++) {
+        window.acquire();
+        direct.get(owner[i]).putAsync(keyNames[i], value).orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+            .whenComplete((w, err) -> window.release());
+      }
+      window.acquire(c);
+      window.release(c);
+      Duration warm = Duration.ofSeconds(Math.min(10, phase.toSeconds()));
+      new ClosedLoop("warm-up proxy put", c, warm, proxyPut, System.out).run();
+      new ClosedLoop("warm-up direct put", c, warm, directPut, System.out).run();
+
+      ClosedLoop.Result dPut = run("direct put", c, phase, directPut);
+      ClosedLoop.Result pPut = run("proxy put", c, phase, proxyPut);
+      ClosedLoop.Result dGet = run("direct get", c, phase, directGet);
+      ClosedLoop.Result pGet = run("proxy get", c, phase, proxyGet);
+
+      double putRatio = pPut.opsPerSecond() / dPut.opsPerSecond();
+      double getRatio = pGet.opsPerSecond() / dGet.opsPerSecond();
+      double vsEtcd = pPut.opsPerSecond() / ETCD_PUTS_AT_64;
+      System.out.println();
+      System.out.println("== proxy benchmark, c=" + c + ", " + value.length + "-byte values, " + keys + " keys ==");
+      for (ClosedLoop.Result r : new ClosedLoop.Result[] {dPut, pPut, dGet, pGet}) {
+        System.out.println("  " + r.summary());
+      }
+      System.out.printf("  proxy/direct put ratio %.2f (target >= 0.9) %s%n", putRatio, putRatio >= 0.9 ? "OK" : "BELOW");
+      System.out.printf("  proxy/direct get ratio %.2f (target >= 0.9) %s%n", getRatio, getRatio >= 0.9 ? "OK" : "BELOW");
+      System.out.printf("  proxy puts vs etcd's ~%.0f/s at c=64: %.2fx (target >= 1.5x) %s%n", ETCD_PUTS_AT_64, vsEtcd,
+          vsEtcd >= 1.5 ? "OK" : "BELOW");
+
+      JsonReport report = new JsonReport("proxy")
+          .put("params", JsonReport.map("concurrency", c, "seconds_per_phase", phase.toSeconds(), "keys", keys,
+              "value_bytes", value.length, "kv_nodes", 3, "groups", 2, "replicas", 3))
+          .put("direct_put", dPut.toMap()).put("proxy_put", pPut.toMap())
+          .put("direct_get", dGet.toMap()).put("proxy_get", pGet.toMap())
+          .put("put_ratio", Math.round(putRatio * 100) / 100.0).put("get_ratio", Math.round(getRatio * 100) / 100.0)
+          .put("etcd_reference_puts_per_s", ETCD_PUTS_AT_64).put("proxy_put_vs_etcd", Math.round(vsEtcd * 100) / 100.0);
+      System.out.println("  report: " + report.write(Path.of("target", "bench")));
+      direct.values().forEach(ShardGroupClient::close);
+      http.close();
+    }
+  }
+
+  private static ClosedLoop.Result run(String name, int c, Duration d,
+                                       java.util.function.IntFunction<CompletableFuture<?>> op) throws Exception {
+    System.out.println(name + " for " + d.toSeconds() + " s at c=" + c);
+    ClosedLoop.Result r = new ClosedLoop(name, c, d, op, System.out).run();
+    System.out.println("  => " + r.summary());
+    return r;
+  }
+
+  private static <T> CompletableFuture<HttpResponse<T>> check(CompletableFuture<HttpResponse<T>> f) {
+    return f.thenApply(r -> {
+      if (r.statusCode() >= 300) {
+        throw new IllegalStateException("HTTP " + r.statusCode());
+      }
+      return r;
+    });
+  }
+}
