@@ -54,7 +54,11 @@ public final class KvNodeCluster implements AutoCloseable {
         args.add(g + "=" + peersSpec());
       }
       args.addAll(b.extraArgs);
-      processes.put(id, JavaProcess.builder(b.mainClass).args(args).env("KVPIPE_LOG_LEVEL", "INFO")
+      JavaProcess.Builder process = JavaProcess.builder(b.mainClass);
+      if (b.jvmArgs != null) {
+        process.jvmArgs(b.jvmArgs.toArray(String[]::new));
+      }
+      processes.put(id, process.args(args).env("KVPIPE_LOG_LEVEL", "INFO")
           .logFile(b.baseDir.resolve(id + ".log")).build());
     }
   }
@@ -69,6 +73,7 @@ public final class KvNodeCluster implements AutoCloseable {
     private int nodes = 3;
     private final Map<String, RaftGroupId> groups = new LinkedHashMap<>();
     private final List<String> extraArgs = new ArrayList<>();
+    private List<String> jvmArgs;
 
     private Builder(String mainClass, Path baseDir) {
       this.mainClass = mainClass;
@@ -89,6 +94,12 @@ public final class KvNodeCluster implements AutoCloseable {
     /** Extra kv-node flags for every node, e.g. {@code "--snapshot-threshold", "100"}. */
     public Builder args(String... a) {
       extraArgs.addAll(List.of(a));
+      return this;
+    }
+
+    /** Replaces JavaProcess's light default JVM options, e.g. a full JIT and a larger heap for benchmarks. */
+    public Builder jvmArgs(List<String> a) {
+      this.jvmArgs = List.copyOf(a);
       return this;
     }
 

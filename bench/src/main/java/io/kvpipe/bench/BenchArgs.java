@@ -1,0 +1,58 @@
+package io.kvpipe.bench;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code --name value} arguments of a benchmark driver, with typed getters and defaults given at the call site. */
+final class BenchArgs {
+  private final Map<String, String> values = new HashMap<>();
+
+  BenchArgs(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + a + "'");
+      }
+      int eq = a.indexOf('=');
+      if (eq > 0) {
+        values.put(a.substring(2, eq), a.substring(eq + 1));
+      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        values.put(a.substring(2), args[++i]);
+      } else {
+        values.put(a.substring(2), "true");
+      }
+    }
+  }
+
+  String string(String name, String def) {
+    return values.getOrDefault(name, def);
+  }
+
+  int integer(String name, int def) {
+    String v = values.get(name);
+    try {
+      return v == null ? def : Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be an integer, got '" + v + "'");
+    }
+  }
+
+  boolean flag(String name) {
+    return Boolean.parseBoolean(values.getOrDefault(name, "false"));
+  }
+
+  Duration seconds(String name, int def) {
+    return Duration.ofSeconds(integer(name, def));
+  }
+
+  List<Integer> integers(String name, String def) {
+    try {
+      return Arrays.stream(string(name, def).split(",")).map(String::trim).map(Integer::parseInt).toList();
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be a comma-separated list of integers");
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package io.kvpipe.bench;
+
+import io.kvpipe.client.ShardGroupClient;
+import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.bench.ClosedLoop;
+import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.kafka.KafkaBroker;
+import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.ratis.protocol.RaftGroupId;
+
+/**
+ * Issue 2's benchmark: one shard group of 3 kv-node processes on loopback (fsync on), driven straight through the
+ * Ratis client with 16-byte keys and 100-byte values. Per trial: closed-loop puts at each concurrency, linearizable
+ * gets at the highest one, and the leader-kill window (kill -9 of the leader → first successful write issued after
+ * the kill). Optional {@code --cdc}: the same run with a Kafka broker and CDC on, to price CDC against CDC off.
+ */
+public final class NodeBench {
+  private static final PrintStream OUT = System.out;
+  private static final String GROUP = "g1";
+  private static final Duration START = Duration.ofSeconds(60);
+  private static final List<String> NODE_JVM = List.of("-Xms256m", "-Xmx1g", "-XX:+UseParallelGC",
+      "--enable-native-access=ALL-UNNAMED");
+
+  private final Duration phase;
+  private final int trials;
+  private final List<Integer> concurrencies;
+  private final int valueBytes;
+  private final int keySpace;
+  private final Path work;
+
+  private NodeBench(BenchArgs a) {
+    this.phase = a.seconds("seconds", 10);
+    this.trials = a.integer("trials", 3);
+    this.concurrencies = a.integers("concurrency", "1,16,64");
+    this.valueBytes = a.integer("value-bytes", 100);
+    this.keySpace = a.integer("keys", 100_000);
+    this.work = Path.of(a.string("work-dir", "target/bench-work"));
+  }
+
+  public static void main(String[] args) throws Exception {
+    BenchArgs a = new BenchArgs(args);
+    NodeBench bench = new NodeBench(a);
+    JsonReport report = new JsonReport("node").put("settings", JsonReport.map("phase_seconds",
+        bench.phase.toSeconds(), "trials", bench.trials, "key_bytes", 16, "value_bytes", bench.valueBytes,
+        "key_space", bench.keySpace, "replicas", 3, "fsync", true));
+    report.put("cdc_off", bench.runCluster(false, a.integer("kill-trials", 3)));
+    if (a.flag("cdc")) {
+      report.put("cdc_on", bench.runCluster(true, 0));
+    }
+    Path file = report.write(Path.of(a.string("out", "target/bench")));
+    OUT.println("wrote " + file.toAbsolutePath());
+  }
+
+  private Map<String, Object> runCluster(boolean cdc, int killTrials) throws Exception {
+    Path dir = Files.createDirectories(work).resolve("node-" + (cdc ? "cdc-" : "") + System.currentTimeMillis());
+    KafkaBroker broker = cdc ? KafkaBroker.start(dir.resolve("kafka")) : null;
+    OUT.printf("%n== %s: starting 3 kv-node processes in %s%n", cdc ? "CDC on" : "CDC off", dir);
+    KvNodeCluster.Builder builder = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
+        .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(NODE_JVM);
+    if (broker != null) {
+      builder.args("--kafka-bootstrap", broker.bootstrapServers());
+    }
+    try (KvNodeCluster cluster = builder.start(START);
+         ShardGroupClient client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec()))
+             .operationTimeout(Duration.ofSeconds(10)).build()) {
+      cluster.awaitLeader(GROUP, START);
+      byte[] value = new byte[valueBytes];
+      ThreadLocalRandom.current().nextBytes(value);
+      OUT.println("warm-up (JIT, connections, log segments)");
+      puts(client, value, 64, Duration.ofSeconds(5)).run();
+
+      List<Object> trialResults = new ArrayList<>();
+      for (int t = 1; t <= trials; t++) {
+        OUT.printf("-- trial %d/%d%n", t, trials);
+        List<Object> putPhases = new ArrayList<>();
+        for (int c : concurrencies) {
+          ClosedLoop.Result r = puts(client, value, c, phase).run();
+          OUT.println(r.summary());
+          putPhases.add(r.toMap());
+        }
+        int maxC = concurrencies.stream().mapToInt(Integer::intValue).max().orElse(64);
+        ClosedLoop.Result gets = new ClosedLoop("linearizable gets", maxC, phase,
+            i -> client.getAsync(key(ThreadLocalRandom.current().nextInt(keySpace))), OUT).run();
+        OUT.println(gets.summary());
+        trialResults.add(JsonReport.map("puts", putPhases, "gets", gets.toMap()));
+      }
+      List<Object> kills = new ArrayList<>();
+      for (int k = 1; k <= killTrials; k++) {
+        double ms = leaderKillWindow(cluster, client, value);
+        OUT.printf("leader kill %d/%d: first successful write %.0f ms after kill -9%n", k, killTrials, ms);
+        kills.add(Math.round(ms));
+      }
+      return JsonReport.map("trials", trialResults, "leader_kill_to_first_write_ms", kills);
+    } finally {
+      if (broker != null) {
+        broker.close();
+      }
+    }
+  }
+
+  private ClosedLoop puts(ShardGroupClient client, byte[] value, int concurrency, Duration d) {
+    return new ClosedLoop("puts", concurrency, d,
+        i -> client.putAsync(key(ThreadLocalRandom.current().nextInt(keySpace)), value), OUT);
+  }
+
+  /**
+   * Kills the leader with SIGKILL while a writer keeps putting, and measures until the first put issued after the kill
+   * succeeds; then restarts the node and waits until it has caught up, so the next trial starts from 3 healthy peers.
+   */
+  private double leaderKillWindow(KvNodeCluster cluster, ShardGroupClient client, byte[] value) {
+    String leader = cluster.awaitLeader(GROUP, START);
+    long killedAt = System.nanoTime();
+    cluster.kill9(leader);
+    long firstOk = 0;
+    String lastKey = null;
+    long lastVersion = 0;
+    int i = 0;
+    while (firstOk == 0) {
+      if (System.nanoTime() - killedAt > Duration.ofSeconds(60).toNanos()) {
+        throw new IllegalStateException("no successful write within 60 s of killing the leader");
+      }
+      try {
+        lastKey = key(i++ % keySpace);
+        lastVersion = client.put(lastKey, value).version();
+        firstOk = System.nanoTime();
+      } catch (RuntimeException retry) {
+        // Expected while the group elects a new leader: the next attempt is issued at once.
+      }
+    }
+    cluster.restart(leader, START);
+    String key = lastKey;
+    long version = lastVersion;
+    try (ShardGroupClient onRestarted = ShardGroupClient.connect(GROUP,
+        PeerAddress.parseList(cluster.peersSpec()).stream().filter(p -> p.id().equals(leader)).toList())) {
+      Poll.until(leader + " caught up to version " + version, START, Duration.ofMillis(100),
+          () -> onRestarted.readRecordAsync(key, true).join().map(e -> e.version() >= version).orElse(false));
+    }
+    return (firstOk - killedAt) / 1e6;
+  }
+
+  /** 16-byte keys, as the issue specifies. */
+  private static String key(int n) {
+    return String.format("key-%012d", n);
+  }
+}
