@@ -21,6 +21,9 @@ public final class ArchiveDataSource {
     c.setInitializationFailTimeout(-1);
     c.addDataSourceProperty("rewriteBatchedStatements", "true");
     c.addDataSourceProperty("cachePrepStmts", "true");
+    // Server-side prepared statements: values travel in binary, not hex-escaped inside a huge SQL text, which measured
+    // about half the client CPU of the multi-row writes and less server parsing. Statements stay cached per connection.
+    c.addDataSourceProperty("useServerPrepStmts", "true");
     c.addDataSourceProperty("prepStmtCacheSize", "64");
     c.addDataSourceProperty("prepStmtCacheSqlLimit", "1000000"); // multi-row statements are long
     c.addDataSourceProperty("useLocalSessionState", "true");

@@ -2,7 +2,9 @@ package io.kvpipe.consumer;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -10,6 +12,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -29,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * are paused and re-seeked to their stored offsets before anything more is read, retrying with backoff while MySQL is
  * down. So nothing is skipped and a replay only re-writes rows that are idempotent anyway.
  *
- * <p>Threads: {@link #run()} owns the Kafka consumer and every field below; {@link #stop()} may be called from any
- * thread (it only sets a flag and wakes the consumer).
+ * <p>Threads: {@link #run()} owns the Kafka consumer and every field below; writer threads (when
+ * {@code writerThreads > 1}) only decode and write their share of a poll; {@link #stop()} may be called from any thread
+ * (it only sets a flag and wakes the consumer).
  */
 public final class ArchiveLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ArchiveLoop.class);
@@ -44,6 +51,9 @@ public final class ArchiveLoop implements Runnable {
   private final DeadLetterPublisher deadLetters;
   private final ArchiveMetrics metrics;
   private final Backoff backoff;
+  private final int writerThreads;
+  /** Writes the shares of a poll concurrently when {@code writerThreads > 1}; null otherwise. */
+  private final ExecutorService writers;
   /** Assigned partitions whose position must first be set from MySQL; they stay paused until then. */
   private final Set<TopicPartition> needSeek = new HashSet<>();
   private volatile boolean stopping;
@@ -52,7 +62,7 @@ public final class ArchiveLoop implements Runnable {
 
   ArchiveLoop(Consumer<byte[], byte[]> consumer, String topic, Duration pollTimeout, EventDecoder decoder,
               ArchiveWriter writer, OffsetStore offsets, DeadLetterPublisher deadLetters, ArchiveMetrics metrics,
-              Backoff backoff) {
+              Backoff backoff, int writerThreads) {
     this.consumer = consumer;
     this.topic = topic;
     this.pollTimeout = pollTimeout;
@@ -62,6 +72,12 @@ public final class ArchiveLoop implements Runnable {
     this.deadLetters = deadLetters;
     this.metrics = metrics;
     this.backoff = backoff;
+    this.writerThreads = writerThreads;
+    this.writers = writerThreads > 1 ? Executors.newFixedThreadPool(writerThreads, r -> {
+      Thread t = new Thread(r, "archive-writer");
+      t.setDaemon(true);
+      return t;
+    }) : null;
   }
 
   @Override
@@ -82,30 +98,75 @@ public final class ArchiveLoop implements Runnable {
         throw e;
       }
     } finally {
+      if (writers != null) {
+        writers.shutdownNow();
+      }
       finished.countDown();
     }
   }
 
-  /** One batch: all or nothing. On failure the batch's partitions rewind to MySQL's offsets; nothing is skipped. */
+  /**
+   * One poll. With one writer it is one transaction; with more, the poll's partitions are shared out and each share is
+   * its own transaction (rows + that share's offsets), written concurrently. Either way a share is all or nothing, and a
+   * failed share rewinds only its partitions to MySQL's offsets; nothing is skipped.
+   */
   private void archive(ConsumerRecords<byte[], byte[]> records) {
+    List<List<TopicPartition>> shares = share(records.partitions());
+    if (shares.size() == 1) {
+      finish(shares.getFirst(), writeShare(records, shares.getFirst()));
+      return;
+    }
+    List<Future<ShareResult>> running = new ArrayList<>(shares.size());
+    for (List<TopicPartition> share : shares) {
+      running.add(writers.submit(() -> writeShare(records, share)));
+    }
+    for (int i = 0; i < shares.size(); i++) {
+      ShareResult result;
+      try {
+        result = running.get(i).get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        stopping = true;
+        result = new ShareResult(null, 0, new KafkaException("interrupted while archiving", e));
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("archive writer failed unexpectedly", e.getCause());
+      }
+      finish(shares.get(i), result);
+    }
+  }
+
+  private record ShareResult(ArchiveBatch batch, long nanos, Exception failure) {}
+
+  /** Runs on a writer thread (or the loop's): touches only the stateless decoder and the thread-safe writers. */
+  private ShareResult writeShare(ConsumerRecords<byte[], byte[]> records, List<TopicPartition> share) {
     long start = System.nanoTime();
-    ArchiveBatch batch = decoder.decode(records);
+    ArchiveBatch batch = decoder.decode(records, share);
     try {
       deadLetters.publish(batch.deadLetters());
       writer.write(batch);
+      return new ShareResult(batch, System.nanoTime() - start, null);
     } catch (SQLException | KafkaException e) {
+      return new ShareResult(batch, 0, e);
+    }
+  }
+
+  /** Back on the loop's thread: account for one share, commit its offsets to Kafka, or rewind it. */
+  private void finish(List<TopicPartition> share, ShareResult r) {
+    ArchiveBatch batch = r.batch();
+    if (r.failure() != null) {
       metrics.batchFailed();
-      log.warn("batch of {} records not archived, will retry from the stored offsets: {}", batch.size(), e.toString());
-      rewind(consumer.assignment());
+      log.warn("batch of {} records not archived, will retry from the stored offsets: {}",
+          batch == null ? "?" : batch.size(), r.failure().toString());
+      rewind(share);
       pause(backoff.next());
       return;
     }
     backoff.reset();
-    metrics.batchDone(batch.events().size(), batch.deadLetters().size(), System.nanoTime() - start);
+    metrics.batchDone(batch.events().size(), batch.deadLetters().size(), r.nanos());
     if (!batch.deadLetters().isEmpty()) {
-      log.warn("{} record(s) dead-lettered, first: {}/{}/{}: {}", batch.deadLetters().size(),
-          batch.deadLetters().getFirst().topic(), batch.deadLetters().getFirst().partition(),
-          batch.deadLetters().getFirst().offset(), batch.deadLetters().getFirst().reason());
+      DeadLetter first = batch.deadLetters().getFirst();
+      log.warn("{} record(s) dead-lettered, first: {}/{}/{}: {}", batch.deadLetters().size(), first.topic(),
+          first.partition(), first.offset(), first.reason());
     }
     commitToKafka(batch.nextOffsets());
     for (TopicPartition tp : batch.nextOffsets().keySet()) {
@@ -114,6 +175,21 @@ public final class ArchiveLoop implements Runnable {
         metrics.lag(tp, lag.getAsLong());
       }
     }
+  }
+
+  /** Partitions dealt round-robin into at most {@code writerThreads} shares, in a stable order. */
+  private List<List<TopicPartition>> share(Set<TopicPartition> partitions) {
+    List<TopicPartition> sorted = new ArrayList<>(partitions);
+    sorted.sort(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+    int n = Math.min(writerThreads, sorted.size());
+    List<List<TopicPartition>> shares = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      shares.add(new ArrayList<>());
+    }
+    for (int i = 0; i < sorted.size(); i++) {
+      shares.get(i % n).add(sorted.get(i));
+    }
+    return shares;
   }
 
   /** Informational only: a failed Kafka commit loses nothing, MySQL holds the offsets. */

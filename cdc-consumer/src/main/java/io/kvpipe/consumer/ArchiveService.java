@@ -40,7 +40,7 @@ public final class ArchiveService implements AutoCloseable {
     OffsetStore offsets = new OffsetStore(dataSource, config.groupId());
     loop = new ArchiveLoop(consumer, config.topic(), Duration.ofMillis(config.pollTimeoutMs()), new EventDecoder(),
         new ArchiveWriter(dataSource, offsets, config.statementRows()), offsets, deadLetters,
-        new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()));
+        new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()), config.writerThreads());
   }
 
   /** Migrates the schema (unless disabled), then archives until {@link #stop()}. */

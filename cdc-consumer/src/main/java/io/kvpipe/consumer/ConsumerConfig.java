@@ -27,6 +27,7 @@ public record ConsumerConfig(
     long pollTimeoutMs,
     int maxPollRecords,
     int statementRows,
+    int writerThreads,
     boolean flyway,
     String dlqTopic,
     int metricsPort,
@@ -48,6 +49,8 @@ public record ConsumerConfig(
       new Setting("poll-timeout-ms", "KVPIPE_POLL_TIMEOUT_MS", "500", "longest wait of one Kafka poll"),
       new Setting("max-poll-records", "KVPIPE_MAX_POLL_RECORDS", "5000", "events per poll = per MySQL transaction"),
       new Setting("statement-rows", "KVPIPE_STATEMENT_ROWS", "1000", "rows per multi-row INSERT statement"),
+      new Setting("writer-threads", "KVPIPE_WRITER_THREADS", "2",
+          "concurrent transactions per poll, each for a share of its partitions (1 = one per poll)"),
       new Setting("flyway", "KVPIPE_FLYWAY", "true", "migrate the schema at start (true/false)"),
       new Setting("dlq-topic", "KVPIPE_DLQ_TOPIC", "kv.changes.dlq", "dead-letter topic for malformed events"),
       new Setting("metrics-port", "KVPIPE_METRICS_PORT", "9404", "Prometheus /metrics port (0 = off)"),
@@ -64,7 +67,10 @@ public record ConsumerConfig(
     require(poolSize >= 1 && poolSize <= 100, "pool-size must be 1..100");
     require(pollTimeoutMs >= 1, "poll-timeout-ms must be positive");
     require(maxPollRecords >= 1 && maxPollRecords <= 100_000, "max-poll-records must be 1..100000");
-    require(statementRows >= 1 && statementRows <= 10_000, "statement-rows must be 1..10000");
+    // A server-side prepared statement takes at most 65535 placeholders; a changelog row has 11.
+    require(statementRows >= 1 && statementRows <= 5_000, "statement-rows must be 1..5000");
+    require(writerThreads >= 1 && writerThreads <= 32, "writer-threads must be 1..32");
+    require(poolSize > writerThreads, "pool-size must exceed writer-threads (offset reads need a connection too)");
     require(metricsPort >= 0 && metricsPort <= 65535, "metrics-port must be 0..65535");
     require(maxBackoffMs >= 10, "max-backoff-ms must be at least 10");
   }
@@ -100,7 +106,8 @@ public record ConsumerConfig(
         num(v, "session-timeout-ms", Integer::parseInt), v.get("jdbc-url"),
         v.get("jdbc-user"), v.get("jdbc-password"), num(v, "pool-size", Integer::parseInt),
         num(v, "poll-timeout-ms", Long::parseLong), num(v, "max-poll-records", Integer::parseInt),
-        num(v, "statement-rows", Integer::parseInt), bool(v, "flyway"), v.get("dlq-topic"),
+        num(v, "statement-rows", Integer::parseInt),
+        num(v, "writer-threads", Integer::parseInt), bool(v, "flyway"), v.get("dlq-topic"),
         num(v, "metrics-port", Integer::parseInt), num(v, "max-backoff-ms", Long::parseLong));
   }
 
@@ -150,6 +157,7 @@ public record ConsumerConfig(
     lines.add("poll-timeout-ms=" + pollTimeoutMs);
     lines.add("max-poll-records=" + maxPollRecords);
     lines.add("statement-rows=" + statementRows);
+    lines.add("writer-threads=" + writerThreads);
     lines.add("flyway=" + flyway);
     lines.add("dlq-topic=" + dlqTopic);
     lines.add("metrics-port=" + metricsPort);

@@ -8,6 +8,7 @@ import io.kvpipe.common.event.ChangeEventCodec;
 import io.kvpipe.common.event.MalformedEventException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +28,15 @@ public final class EventDecoder {
   private static final Pattern GROUP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
 
   public ArchiveBatch decode(ConsumerRecords<byte[], byte[]> records) {
+    return decode(records, records.partitions());
+  }
+
+  /** Decodes the records of {@code partitions} only (a share of a poll written by one transaction). */
+  public ArchiveBatch decode(ConsumerRecords<byte[], byte[]> records, Collection<TopicPartition> partitions) {
     List<ArchiveEvent> events = new ArrayList<>(records.count());
     List<DeadLetter> dead = new ArrayList<>();
     Map<TopicPartition, Long> next = new HashMap<>();
-    for (TopicPartition tp : records.partitions()) {
+    for (TopicPartition tp : partitions) {
       long last = -1;
       for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
         last = r.offset();

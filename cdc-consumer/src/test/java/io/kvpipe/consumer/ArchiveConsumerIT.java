@@ -174,21 +174,21 @@ class ArchiveConsumerIT {
 
   @Test
   void killMinus9OfTheConsumerMidStreamLosesAndDuplicatesNothing() throws Exception {
-    List<ChangeEvent> events = ArchiveCheck.stream("g1", 30_000, 3_000);
+    List<ChangeEvent> events = ArchiveCheck.stream("g1", 20_000, 2_000);
     CompletableFuture<Void> producing = CompletableFuture.runAsync(
-        () -> KafkaTopics.produce(KAFKA.bootstrapServers(), topic, events, 3_000));
+        () -> KafkaTopics.produce(KAFKA.bootstrapServers(), topic, events, 2_000));
     JavaProcess consumer = JavaProcess.builder(ConsumerMain.class.getName()).args(flags())
         .logFile(Path.of("target", "it-logs", topic + ".log")).build();
     try (consumer) {
       consumer.start();
       for (int kill = 1; kill <= 3; kill++) {
-        long threshold = kill * 5_000L;
+        long threshold = kill * 4_000L;
         Poll.until(threshold + " rows archived before kill " + kill, Duration.ofSeconds(90), Duration.ofMillis(20),
             () -> rows() >= threshold);
         consumer.kill9();
         consumer.start();
       }
-      producing.get(60, TimeUnit.SECONDS);
+      producing.get(120, TimeUnit.SECONDS);
       assertArchivedExactlyOnce(events);
       consumer.stop(Duration.ofSeconds(30));
       Poll.until("the consumer to log its graceful stop", Duration.ofSeconds(5),

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Archive benchmark (issue 4): the cdc-consumer's archive rate vs. a raw batched JDBC insert of the same rows, in one
+# run, on a real Kafka broker (started here unless --bootstrap) and a real MySQL-compatible server (a throwaway local
+# mariadbd/mysqld with durable commits unless --jdbc-url). Prints both rates and their ratio (target >= 0.8) and writes
+# target/bench/archive-<timestamp>.json with the machine's cores, memory, JDK and database version.
+#
+#   scripts/bench-archive.sh [--events 500000] [--keys 100000] [--value-bytes 100] [--partitions 3] [--batch 5000]
+#                            [--bootstrap host:port] [--jdbc-url jdbc:mysql://host:port/ --jdbc-user U --jdbc-password P]
+#
+# KVPIPE_SKIP_BUILD=1 reuses the last build; KVPIPE_MVN_ARGS adds Maven flags (e.g. -o). End-to-end latency (write ack
+# -> row visible) needs the kv-node CDC pipeline: see the TODO in ArchiveBench.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/jdk.sh
+. scripts/lib/mysql.sh
+kvpipe_require_jdk
+kvpipe_require_maven
+case " $* " in *" --jdbc-url "*) ;; *) kvpipe_require_mysqld ;; esac
+
+mvn_args=(-B -q ${KVPIPE_MVN_ARGS:-})
+if [ "${KVPIPE_SKIP_BUILD:-0}" != 1 ]; then
+  echo "bench-archive: building cdc-consumer and what it needs ..."
+  mvn "${mvn_args[@]}" install -pl cdc-consumer -am -DskipTests
+fi
+cp_file=cdc-consumer/target/bench-classpath.txt
+mvn "${mvn_args[@]}" dependency:build-classpath -pl cdc-consumer -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$cp_file"
+
+mkdir -p target/bench
+echo "bench-archive: $(java -version 2>&1 | head -1), $(nproc) cores"
+java -Xmx2g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED \
+  -Dlogback.configurationFile="$PWD/cdc-consumer/src/test/resources/logback-bench.xml" \
+  -cp "cdc-consumer/target/classes:cdc-consumer/target/test-classes:$(cat "$cp_file")" \
+  io.kvpipe.consumer.ArchiveBench "$@"
+rm -rf target/bench/kafka-*
