@@ -12,6 +12,7 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
+import org.apache.ratis.protocol.exceptions.StaleReadException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 
@@ -31,6 +32,10 @@ final class RaftErrors {
     if (e instanceof StateMachineException sme) {
       if (sme.getCause() instanceof RejectedRequestException rejected) {
         return rejected.toKvException();
+      }
+      if (sme.getCause() instanceof StaleReadException stale) {
+        // A replica that has not caught up (e.g. just restarted): another replica, or later, may answer.
+        return new KvException(ErrorCode.UNAVAILABLE, "group " + group + ": " + stale.getMessage(), e);
       }
       return RejectedRequestException.parse(stripServerPrefix(sme.getMessage()));
     }

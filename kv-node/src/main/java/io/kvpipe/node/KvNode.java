@@ -2,6 +2,8 @@ package io.kvpipe.node;
 
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.node.cdc.CdcConfig;
+import io.kvpipe.node.cdc.LeaderPublishing;
 import io.kvpipe.node.meta.MetaGroup;
 import io.kvpipe.node.shard.OutboxView;
 import io.kvpipe.node.shard.ShardSettings;
@@ -15,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -44,6 +48,9 @@ public final class KvNode implements AutoCloseable {
   private final RaftServer server;
   private final Map<RaftGroupId, String> groupNames = new LinkedHashMap<>();
   private final Map<String, ShardStateMachine> shards = new ConcurrentHashMap<>();
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final List<LeaderPublishing> publishers = new ArrayList<>();
+  private MetricsEndpoint metricsEndpoint;
 
   private KvNode(NodeConfig config) throws IOException {
     this.config = config;
@@ -79,12 +86,34 @@ public final class KvNode implements AutoCloseable {
     return sm;
   }
 
-  /** Starts the server and joins every configured group. */
+  /** Starts the server, joins every configured group, and (if configured) CDC publishing and metrics. */
   public static KvNode start(NodeConfig config) throws IOException {
     KvNode node = new KvNode(config);
-    node.server.start();
-    node.addMissingGroups();
+    try {
+      node.server.start();
+      node.addMissingGroups();
+      if (config.cdcEnabled()) {
+        node.startPublishing();
+      }
+      if (config.metricsPort() != 0) {
+        node.metricsEndpoint = new MetricsEndpoint(config.listenHost(), config.metricsPort(), node.registry);
+      }
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      throw e;
+    }
     return node;
+  }
+
+  /** Each shard's leader publishes its outbox to Kafka; publishing follows leadership from here on. */
+  private void startPublishing() {
+    CdcConfig d = CdcConfig.defaults(config.kafkaBootstrap());
+    CdcConfig cdc = new CdcConfig(d.bootstrapServers(), config.topic(), d.partitions(), d.replicationFactor(),
+        d.linger(), d.batchSizeBytes(), d.confirmInterval(), d.maxBatchEvents(), d.maxUnackedEvents(),
+        CdcConfig.recordBytesFor(config.maxValueBytes()), d.retryBackoffMax());
+    for (ShardStateMachine shard : shards.values()) {
+      publishers.add(LeaderPublishing.attach(shard, cdc, registry));
+    }
   }
 
   private void addMissingGroups() throws IOException {
@@ -118,8 +147,19 @@ public final class KvNode implements AutoCloseable {
     return Map.copyOf(shards);
   }
 
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Stops publishing first (no event leaves after this node stops leading), then the Raft server. */
   @Override
   public void close() throws IOException {
+    for (LeaderPublishing p : publishers) {
+      p.close();
+    }
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
     server.close();
   }
 }

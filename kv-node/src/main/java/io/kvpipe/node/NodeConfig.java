@@ -26,10 +26,11 @@ import java.util.Objects;
  * @param outboxMaxBytes CDC outbox bound, in bytes
  * @param kafkaBootstrap Kafka bootstrap servers; empty turns CDC off (no outbox is kept)
  * @param topic Kafka topic the change events go to
+ * @param metricsPort port of the Prometheus {@code /metrics} endpoint (on the listen host); 0 turns it off
  */
 public record NodeConfig(String nodeId, String listenHost, int listenPort, Path dataDir, List<GroupSpec> groups,
                          int maxValueBytes, long snapshotThreshold, long logSegmentBytes, int outboxMaxEvents,
-                         long outboxMaxBytes, String kafkaBootstrap, String topic) {
+                         long outboxMaxBytes, String kafkaBootstrap, String topic, int metricsPort) {
 
   /** One hosted group: its name and all of its replicas. */
   public record GroupSpec(String name, List<PeerAddress> peers) {
@@ -70,6 +71,9 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         throw new IllegalArgumentException("group " + g.name() + " does not list this node (" + nodeId + ")");
       }
     }
+    if (metricsPort < 0 || metricsPort > 65535) {
+      throw new IllegalArgumentException("--metrics-port must be within 0..65535");
+    }
     if (snapshotThreshold < 1 || logSegmentBytes < 1024 || outboxMaxEvents < 1 || outboxMaxBytes < 1) {
       throw new IllegalArgumentException("snapshot threshold, segment size and outbox bounds must be positive");
     }
@@ -95,6 +99,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     FLAGS.put("outbox-max-bytes", "KVPIPE_OUTBOX_MAX_BYTES");
     FLAGS.put("kafka-bootstrap", "KVPIPE_KAFKA_BOOTSTRAP");
     FLAGS.put("topic", "KVPIPE_TOPIC");
+    FLAGS.put("metrics-port", "KVPIPE_METRICS_PORT");
   }
 
   public static String usage() {
@@ -139,6 +144,9 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         groups.add(GroupSpec.parse(g.trim()));
       }
     }
+    if (groups.isEmpty()) {
+      throw new IllegalArgumentException("at least one --group (or KVPIPE_GROUPS) is required\n" + usage());
+    }
     String listen = in.optional("listen").orElseGet(() -> ownAddress(id, groups));
     int colon = listen.lastIndexOf(':');
     if (colon < 1) {
@@ -153,7 +161,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         (int) in.longValue("outbox-max-events", DEFAULT_OUTBOX_MAX_EVENTS),
         in.longValue("outbox-max-bytes", DEFAULT_OUTBOX_MAX_BYTES),
         in.optional("kafka-bootstrap").orElse("").trim(),
-        in.optional("topic").orElse(DEFAULT_TOPIC));
+        in.optional("topic").orElse(DEFAULT_TOPIC),
+        (int) in.longValue("metrics-port", 0));
   }
 
   /** Without --listen, the node binds where its groups say it lives. */
@@ -211,7 +220,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     sb.append("  outbox-max-events=").append(outboxMaxEvents).append('\n');
     sb.append("  outbox-max-bytes=").append(outboxMaxBytes).append('\n');
     sb.append("  kafka-bootstrap=").append(cdcEnabled() ? kafkaBootstrap : "(none: CDC off)").append('\n');
-    sb.append("  topic=").append(topic);
+    sb.append("  topic=").append(topic).append('\n');
+    sb.append("  metrics-port=").append(metricsPort == 0 ? "(off)" : String.valueOf(metricsPort));
     return sb.toString();
   }
 }

@@ -1,0 +1,48 @@
+package io.kvpipe.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class NodeConfigTest {
+  static final String G1 = "g1=n1@127.0.0.1:7001,n2@127.0.0.1:7002,n3@127.0.0.1:7003";
+
+  @Test
+  void flagsOverrideEnvironmentAndListenDefaultsToOwnPeerAddress() {
+    NodeConfig c = NodeConfig.parse(new String[] {"--id", "n2", "--group", G1, "--snapshot-threshold=500"},
+        Map.of("KVPIPE_SNAPSHOT_THRESHOLD", "9", "KVPIPE_KAFKA_BOOTSTRAP", "localhost:9092"));
+    assertThat(c.listenHost()).isEqualTo("127.0.0.1");
+    assertThat(c.listenPort()).isEqualTo(7002);
+    assertThat(c.snapshotThreshold()).isEqualTo(500);
+    assertThat(c.cdcEnabled()).isTrue();
+    assertThat(c.topic()).isEqualTo("kv.changes");
+    assertThat(c.groups()).hasSize(1);
+    assertThat(c.describe()).contains("group=" + G1).contains("kafka-bootstrap=localhost:9092");
+  }
+
+  @Test
+  void groupsFromEnvironmentAreSemicolonSeparated() {
+    NodeConfig c = NodeConfig.parse(new String[0], Map.of("KVPIPE_NODE_ID", "n1",
+        "KVPIPE_GROUPS", G1 + ";g2=n1@127.0.0.1:7001,n2@127.0.0.1:7002"));
+    assertThat(c.groups()).extracting(NodeConfig.GroupSpec::name).containsExactly("g1", "g2");
+    assertThat(c.cdcEnabled()).isFalse();
+  }
+
+  @Test
+  void badConfigurationIsRefusedWithAReason() {
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--group", G1}, Map.of()))
+        .hasMessageContaining("--id");
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n9", "--listen", "127.0.0.1:7009", "--group", G1}, Map.of()))
+        .hasMessageContaining("does not list this node");
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--bogus", "1"}, Map.of()))
+        .hasMessageContaining("unknown flag --bogus");
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--max-value-bytes",
+        String.valueOf(64 << 20)}, Map.of())).hasMessageContaining("max value bytes");
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", "g1=n1@h"}, Map.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1"}, Map.of()))
+        .hasMessageContaining("--group");
+  }
+}
