@@ -57,6 +57,8 @@ public final class CdcPublisher implements AutoCloseable {
   private final AckTracker tracker = new AckTracker(0);
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean confirmInFlight = new AtomicBoolean();
+  /** Whether the last confirm failed: log the first failure of a streak only. */
+  private final AtomicBoolean confirmFailing = new AtomicBoolean();
   private volatile boolean stopped;
   /** Written by the publisher thread; read by {@link #stop()} to abort it. */
   private volatile Producer<byte[], byte[]> producer;
@@ -263,15 +265,23 @@ public final class CdcPublisher implements AutoCloseable {
         onConfirmFailed(acked, ex);
       } else {
         metrics.confirms.increment();
+        if (confirmFailing.compareAndSet(true, false)) {
+          log.info("CDC confirms of group {} succeed again (up to log index {})", groupId, acked);
+        }
       }
     });
   }
 
   private void onConfirmFailed(long index, Throwable e) {
     metrics.confirmErrors.increment();
-    if (!stopped && leader.isLeader()) {
-      log.warn("CDC confirm of group {} up to {} failed (retrying at the next interval): {}", groupId, index,
-          e.toString());
+    if (stopped || !leader.isLeader()) {
+      return; // expected while stepping down
+    }
+    if (confirmFailing.compareAndSet(false, true)) {
+      log.warn("CDC confirm of group {} up to {} failed (retrying every {}): {}", groupId, index,
+          config.confirmInterval(), e.toString());
+    } else {
+      log.debug("CDC confirm of group {} up to {} failed again", groupId, index, e);
     }
   }
 
