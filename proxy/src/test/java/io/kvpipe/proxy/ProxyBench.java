@@ -76,11 +76,13 @@ public final class ProxyBench {
 
       java.util.function.IntFunction<CompletableFuture<?>> directPut = n -> {
         int k = ThreadLocalRandom.current().nextInt(keys);
-        return direct.get(owner[k]).putAsync(keyNames[k], value).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS);
+        // No orTimeout here: the client's own operation timeout ends a stuck call on a Ratis thread (an orTimeout
+        // would re-issue on the JDK's single timeout thread, which a full Ratis request window then blocks).
+        return direct.get(owner[k]).putAsync(keyNames[k], value);
       };
       java.util.function.IntFunction<CompletableFuture<?>> directGet = n -> {
         int k = ThreadLocalRandom.current().nextInt(keys);
-        return direct.get(owner[k]).getAsync(keyNames[k]).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS);
+        return direct.get(owner[k]).getAsync(keyNames[k]);
       };
       java.util.function.IntFunction<CompletableFuture<?>> proxyPut = n -> {
         int k = ThreadLocalRandom.current().nextInt(keys);
@@ -100,8 +102,7 @@ public final class ProxyBench {
       java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(c);
       for (int i = 0; i < keys; i++) {
         window.acquire();
-        direct.get(owner[i]).putAsync(keyNames[i], value).orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
-            .whenComplete((w, err) -> window.release());
+        direct.get(owner[i]).putAsync(keyNames[i], value).whenComplete((w, err) -> window.release());
       }
       window.acquire(c);
       window.release(c);

@@ -99,8 +99,8 @@ public final class Exchange {
       return;
     }
     int limit = (int) Math.min(Integer.MAX_VALUE - 8, max);
-    // NON_BLOCKING: the continuation only validates and hands off to an async Ratis call.
-    Content.Source.asByteArrayAsync(request, limit, Promise.Invocable.from(InvocationType.NON_BLOCKING, (body, err) -> {
+    // BLOCKING: the continuation hands off to a Ratis client, which blocks its caller while its request window is full.
+    Content.Source.asByteArrayAsync(request, limit, Promise.Invocable.from(InvocationType.BLOCKING, (body, err) -> {
       if (err != null) {
         fail(err instanceof IllegalArgumentException || String.valueOf(err.getMessage()).contains("too large")
             ? new KvException(ErrorCode.VALUE_TOO_LARGE, "request body exceeds " + max + " bytes")

@@ -9,6 +9,8 @@ import io.kvpipe.proxy.topology.TopologyView;
 import io.kvpipe.proxy.topology.TopologyWatcher;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -27,6 +29,11 @@ public final class KvRouter {
   private final GroupClients groups;
   private final ProxyMetrics metrics;
   private final Duration requestTimeout;
+  /**
+   * Retries run here, never on the thread that reported the failure: that may be the JDK's shared timeout thread
+   * (orTimeout), and a Ratis client whose request window is full blocks the caller until a slot frees up.
+   */
+  private final Executor retries = Executors.newVirtualThreadPerTaskExecutor();
 
   public KvRouter(TopologyWatcher watcher, GroupClients groups, ProxyMetrics metrics, Duration requestTimeout) {
     this.watcher = watcher;
@@ -85,24 +92,27 @@ public final class KvRouter {
         // Reload, then route again; if the meta group has not caught up yet, the backoff gives it a moment.
         long delay = wrongGroupRetries == 0 ? 0 : BACKOFF_MS * wrongGroupRetries;
         return watcher.refresh().exceptionally(t -> null)
-            .thenCompose(v -> delayed(delay))
-            .thenCompose(v -> attempt(key, repeatable, op, deadline, wrongGroupRetries + 1, otherRetries));
+            .thenComposeAsync(v -> delayed(delay), retries)
+            .thenComposeAsync(v -> attempt(key, repeatable, op, deadline, wrongGroupRetries + 1, otherRetries),
+                retries);
       }
       boolean leaderTrouble = kv.code() == ErrorCode.NO_LEADER || kv.code() == ErrorCode.UNAVAILABLE;
       if (leaderTrouble && repeatable && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(BACKOFF_MS)) {
         metrics.retry(kv.code() == ErrorCode.NO_LEADER ? "no_leader" : "unavailable");
         return delayed(Math.min(500, BACKOFF_MS << Math.min(otherRetries, 3)))
-            .thenCompose(v -> attempt(key, repeatable, op, deadline, wrongGroupRetries, otherRetries + 1));
+            .thenComposeAsync(v -> attempt(key, repeatable, op, deadline, wrongGroupRetries, otherRetries + 1),
+                retries);
       }
       return CompletableFuture.<T>failedFuture(kv);
     }).thenCompose(Function.identity());
   }
 
-  private static CompletableFuture<Void> delayed(long millis) {
+  private CompletableFuture<Void> delayed(long millis) {
     if (millis <= 0) {
       return CompletableFuture.completedFuture(null);
     }
-    return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS));
+    return CompletableFuture.runAsync(() -> { },
+        CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS, retries));
   }
 
   private KvException classify(Throwable err) {
