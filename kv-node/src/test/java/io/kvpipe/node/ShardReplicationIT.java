@@ -49,7 +49,10 @@ class ShardReplicationIT {
   static final int MAX_VALUE = 4096;
   static final Map<RaftGroupId, String> GROUPS = Map.of(
       RaftGroupId.valueOf(GroupIds.uuidOf("g1")), "g1",
-      RaftGroupId.valueOf(GroupIds.uuidOf("g2")), "g2");
+      RaftGroupId.valueOf(GroupIds.uuidOf("g2")), "g2",
+      RaftGroupId.valueOf(GroupIds.uuidOf("tight")), "tight");
+  /** Group "tight" has a 20-event CDC outbox, to see writes refused when nothing publishes. */
+  static final int TIGHT_OUTBOX = 20;
 
   @TempDir
   static Path dir;
@@ -61,8 +64,8 @@ class ShardReplicationIT {
   static void start() {
     Consumer<RaftProperties> tuning = p -> RaftTuning.apply(p, 100_000, 1 << 20, MAX_VALUE);
     RatisCluster.Builder b = RatisCluster.builder(dir).peers(3).properties(tuning)
-        .stateMachines((peer, gid) -> new ShardStateMachine(GROUPS.get(gid),
-            new ShardSettings(MAX_VALUE, true, 10_000, 10 << 20)));
+        .stateMachines((peer, gid) -> new ShardStateMachine(GROUPS.get(gid), new ShardSettings(MAX_VALUE, true,
+            GROUPS.get(gid).equals("tight") ? TIGHT_OUTBOX : 10_000, 10 << 20)));
     GROUPS.keySet().forEach(b::group);
     cluster = b.start();
     g1 = client("g1");
@@ -266,6 +269,44 @@ class ShardReplicationIT {
       assertCode(() -> ShardGroupClient.join(g3.setOwnershipAsync(1, HashRanges.FULL)), ErrorCode.CONFLICT);
       ShardGroupClient.join(g3.setOwnershipAsync(3, HashRanges.FULL));
       assertThat(Versions.epoch(g3.put(high, b("3")).version())).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void outboxIsReplicatedRefusesWritesWhenFullAndConfirmTrimsEveryReplica() throws Exception {
+    RaftGroupId gid = RaftGroupId.valueOf(GroupIds.uuidOf("tight"));
+    try (ShardGroupClient tight = client("tight")) {
+      for (int i = 0; i < TIGHT_OUTBOX; i++) {
+        tight.put("t" + i, b("v" + i));
+      }
+      assertCode(() -> tight.put("one-too-many", b("v")), ErrorCode.CDC_BACKLOG_FULL);
+      assertThat(tight.get("one-too-many")).isEmpty();
+
+      String leader = cluster.awaitLeader(gid, Duration.ofSeconds(30));
+      List<ShardStateMachine> replicas = cluster.peerIds().stream()
+          .map(p -> (ShardStateMachine) cluster.stateMachine(p, gid)).toList();
+      for (ShardStateMachine r : replicas) {
+        Poll.until("every replica holds the outbox", Duration.ofSeconds(10), () -> r.size() == TIGHT_OUTBOX);
+      }
+      ShardStateMachine leaderSm = (ShardStateMachine) cluster.stateMachine(leader, gid);
+      assertThat(leaderSm.isLeader()).isTrue();
+      assertThat(replicas.stream().filter(ShardStateMachine::isLeader)).hasSize(1);
+      List<io.kvpipe.common.event.ChangeEvent> pending = leaderSm.pendingAfter(0, 100);
+      assertThat(pending).hasSize(TIGHT_OUTBOX);
+      assertThat(pending).extracting(io.kvpipe.common.event.ChangeEvent::key).startsWith("t0", "t1");
+      long upTo = pending.get(9).logIndex();
+
+      ShardStateMachine follower = replicas.stream().filter(r -> !r.isLeader()).findFirst().orElseThrow();
+      assertThatThrownBy(() -> follower.confirmPublished(upTo).join()).hasCauseInstanceOf(KvException.class);
+      assertThat(leaderSm.confirmPublished(upTo).get()).isEqualTo(upTo);
+      for (ShardStateMachine r : replicas) {
+        Poll.until("every replica trimmed its outbox", Duration.ofSeconds(10),
+            () -> r.size() == TIGHT_OUTBOX - 10 && r.confirmedIndex() == upTo);
+      }
+      assertThat(leaderSm.pendingAfter(0, 100)).first()
+          .satisfies(e -> assertThat(e.logIndex()).isGreaterThan(upTo));
+      tight.put("now-fits", b("v"));
+      assertThat(tight.status().outboxEvents()).isEqualTo(TIGHT_OUTBOX - 10 + 1);
     }
   }
 
