@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +26,12 @@ import org.slf4j.LoggerFactory;
 public final class GroupClients implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupClients.class);
 
-  private record Held(ShardGroup spec, ShardGroupClient client) {}
+  /** A client, when it was built and when a call on it last succeeded (for spotting a wedged client). */
+  private record Held(ShardGroup spec, ShardGroupClient client, long builtNanos, AtomicLong lastSuccessNanos) {
+    Held(ShardGroup spec, ShardGroupClient client) {
+      this(spec, client, System.nanoTime(), new AtomicLong(System.nanoTime()));
+    }
+  }
 
   private final Duration operationTimeout;
   private final Map<String, Held> clients = new ConcurrentHashMap<>();
@@ -38,6 +44,31 @@ public final class GroupClients implements AutoCloseable {
   public ShardGroupClient get(String group) {
     Held h = clients.get(group);
     return h == null ? null : h.client();
+  }
+
+  /** A call on {@code group}'s client succeeded. */
+  public void succeeded(String group) {
+    Held h = clients.get(group);
+    if (h != null) {
+      h.lastSuccessNanos().set(System.nanoTime());
+    }
+  }
+
+  /**
+   * A call on {@code group}'s client timed out. If nothing has succeeded on that client for two operation timeouts
+   * (and it is at least that old), it is replaced: a Ratis client whose ordered request window is stuck behind a lost
+   * request would otherwise keep failing every request for minutes.
+   */
+  public synchronized void timedOut(String group) {
+    Held h = clients.get(group);
+    long now = System.nanoTime();
+    long limit = 2 * operationTimeout.toNanos();
+    if (h == null || now - h.lastSuccessNanos().get() < limit || now - h.builtNanos() < limit) {
+      return;
+    }
+    LOG.warn("no call on group {}'s client succeeded for {} ms; replacing the client", group, limit / 1_000_000);
+    clients.put(group, new Held(h.spec(), newClient(h.spec())));
+    closeLater(h.client());
   }
 
   public synchronized void update(Topology topology) {

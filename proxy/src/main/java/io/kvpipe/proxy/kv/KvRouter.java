@@ -72,8 +72,9 @@ public final class KvRouter {
           "request did not complete within " + requestTimeout.toMillis() + " ms"));
     }
     CompletableFuture<T> call;
+    String group = null;
     try {
-      String group = groupFor(key);
+      group = groupFor(key);
       ShardGroupClient client = groups.get(group);
       if (client == null) {
         throw new KvException(ErrorCode.WRONG_GROUP, "no client for group " + group + " yet");
@@ -82,11 +83,16 @@ public final class KvRouter {
     } catch (KvException e) {
       call = CompletableFuture.failedFuture(e);
     }
+    String routedTo = group;
     return call.handle((value, err) -> {
       if (err == null) {
+        groups.succeeded(routedTo);
         return CompletableFuture.completedFuture(value);
       }
       KvException kv = classify(err);
+      if (kv.code() == ErrorCode.TIMEOUT && routedTo != null) {
+        groups.timedOut(routedTo);
+      }
       if (kv.code() == ErrorCode.WRONG_GROUP && wrongGroupRetries < MAX_WRONG_GROUP_RETRIES) {
         metrics.retry("wrong_group");
         // Reload, then route again; if the meta group has not caught up yet, the backoff gives it a moment.
