@@ -5,7 +5,7 @@
 # target/bench/archive-<timestamp>.json with the machine's cores, memory, JDK and database version.
 #
 #   scripts/bench-archive.sh [--events 500000] [--keys 100000] [--value-bytes 100] [--partitions 3] [--batch 5000]
-#                            [--bootstrap host:port] [--jdbc-url jdbc:mysql://host:port/ --jdbc-user U --jdbc-password P]
+#                            [--writer-threads 2] [--rounds 1] [--bootstrap host:port] [--jdbc-url jdbc:mysql://host:port/ --jdbc-user U --jdbc-password P]
 #
 # KVPIPE_SKIP_BUILD=1 reuses the last build; KVPIPE_MVN_ARGS adds Maven flags (e.g. -o). End-to-end latency (write ack
 # -> row visible) needs the kv-node CDC pipeline: see the TODO in ArchiveBench.

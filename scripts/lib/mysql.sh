@@ -1,10 +1,12 @@
 # shellcheck shell=bash
 # Makes sure a MySQL-compatible server binary exists, so tests can start a throwaway server when neither a JDBC URL
 # (KVPIPE_TEST_JDBC_URL) nor a Docker engine is available. Installs MariaDB from Debian's packages when root.
+# The Java side is test-support's io.kvpipe.testsupport.mysql.MySqlServers (same search order; KVPIPE_TEST_MYSQLD
+# names a binary explicitly, KVPIPE_TEST_DOCKER=false skips the Testcontainers probe).
 
 kvpipe_find_mysqld() {
   local c
-  for c in "$(command -v mariadbd 2>/dev/null)" "$(command -v mysqld 2>/dev/null)" /usr/sbin/mariadbd /usr/sbin/mysqld \
+  for c in "${KVPIPE_TEST_MYSQLD:-}" "$(command -v mariadbd 2>/dev/null)" "$(command -v mysqld 2>/dev/null)" /usr/sbin/mariadbd /usr/sbin/mysqld \
            /usr/local/mysql/bin/mysqld; do
     [ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return 0; }
   done
