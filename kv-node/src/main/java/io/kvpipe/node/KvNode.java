@@ -125,6 +125,13 @@ public final class KvNode implements AutoCloseable {
       if (hosted.contains(gid)) {
         continue;
       }
+      if (java.nio.file.Files.exists(config.dataDir().resolve(gid.getUuid().toString()))) {
+        // Ratis found the directory but could not load it (e.g. a snapshot failed its checksum). Creating the group
+        // would format that directory: refuse, so the damage is seen instead of silently replaced.
+        throw new IOException("group " + g.name() + " has data in " + config.dataDir().resolve(
+            gid.getUuid().toString()) + " that failed to load (see the errors above); refusing to start rather"
+            + " than reformat it");
+      }
       List<RaftPeer> peers = new ArrayList<>();
       for (PeerAddress p : g.peers()) {
         peers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
