@@ -17,6 +17,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.ratis.conf.Parameters;
@@ -92,6 +96,7 @@ public final class KvNode implements AutoCloseable {
     try {
       node.server.start();
       node.addMissingGroups();
+      node.bindMetrics();
       if (config.cdcEnabled()) {
         node.startPublishing();
       }
@@ -103,6 +108,14 @@ public final class KvNode implements AutoCloseable {
       throw e;
     }
     return node;
+  }
+
+  private void bindMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    shards.values().forEach(s -> s.bindMetrics(registry));
   }
 
   /** Each shard's leader publishes its outbox to Kafka; publishing follows leadership from here on. */

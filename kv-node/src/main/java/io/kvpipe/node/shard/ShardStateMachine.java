@@ -9,6 +9,10 @@ import io.kvpipe.common.wire.RejectedRequestException;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
 import io.kvpipe.common.wire.WireCodec;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.ClientId;
@@ -59,6 +64,9 @@ public final class ShardStateMachine extends BaseStateMachine implements OutboxV
   private final AtomicLong confirmCallIds = new AtomicLong();
   private volatile ShardState state;
   private volatile boolean leader;
+  /** Client writes applied and refused at apply time (CAS mismatch, fenced key, full outbox); for metrics. */
+  private final LongAdder writesApplied = new LongAdder();
+  private final LongAdder writesRefused = new LongAdder();
 
   public ShardStateMachine(String group, ShardSettings settings) {
     this.group = group;
@@ -159,6 +167,9 @@ public final class ShardStateMachine extends BaseStateMachine implements OutboxV
       LogStamp stamp = LogStamp.read(data);
       Command command = trx.getStateMachineContext() instanceof Command c ? c : decodeCommand(data);
       reply = state.apply(command, index, term, stamp);
+      if (command instanceof Command.Put || command instanceof Command.Delete) {
+        (reply instanceof Reply.Failure ? writesRefused : writesApplied).increment();
+      }
     } catch (KvException e) {
       // Only reachable for an entry no leader of ours would have written; refuse it identically everywhere.
       reply = Reply.Failure.of(e);
@@ -211,6 +222,22 @@ public final class ShardStateMachine extends BaseStateMachine implements OutboxV
     } catch (RuntimeException e) {
       LOG.warn("group={} leadership listener {} failed", group, l, e);
     }
+  }
+
+  /** Registers this replica's gauges and counters, tagged with the group name. */
+  public void bindMetrics(MeterRegistry registry) {
+    Tags tags = Tags.of("group", group);
+    Gauge.builder("kvpipe.shard.records", this, sm -> sm.state.store().size()).tags(tags)
+        .description("records held, tombstones included").register(registry);
+    Gauge.builder("kvpipe.shard.applied.index", this, sm -> sm.state.appliedIndex()).tags(tags).register(registry);
+    Gauge.builder("kvpipe.shard.epoch", this, sm -> sm.state.ownership().epoch()).tags(tags).register(registry);
+    Gauge.builder("kvpipe.shard.leader", this, sm -> sm.leader ? 1 : 0).tags(tags).register(registry);
+    Gauge.builder("kvpipe.shard.outbox.events", this, sm -> sm.size()).tags(tags).register(registry);
+    Gauge.builder("kvpipe.shard.outbox.bytes", this, sm -> sm.bytes()).tags(tags).register(registry);
+    FunctionCounter.builder("kvpipe.shard.writes.applied", writesApplied, LongAdder::sum).tags(tags)
+        .register(registry);
+    FunctionCounter.builder("kvpipe.shard.writes.refused", writesRefused, LongAdder::sum).tags(tags)
+        .description("writes refused at apply: version mismatch, wrong group, CDC backlog full").register(registry);
   }
 
   // ---- OutboxView ----
