@@ -202,7 +202,10 @@ public final class ShardGroupClient implements AutoCloseable {
         .thenApply(r -> Optional.ofNullable(expect(r, Reply.Found.class).entry()));
   }
 
-  /** Linearizable records of several keys, in order; null where the group has no record (tombstones included). */
+  /**
+   * Linearizable records of several keys (at most {@code Query.MAX_ITEMS}), in order; null where the group has no
+   * record (tombstones included).
+   */
   public CompletableFuture<List<Entry>> batchGetAsync(List<String> keys) {
     return read(() -> new Query.BatchGet(keys.stream().map(Keys::validateKey).toList()), false)
         .thenApply(r -> expect(r, Reply.FoundMany.class).entries());
