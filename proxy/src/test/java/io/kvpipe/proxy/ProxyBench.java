@@ -24,7 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Proxy benchmark (issue 5): 3 kv-node processes (meta + g1 + g2), one proxy in this JVM; closed-loop puts and
  * linearizable gets at concurrency c through the proxy (HTTP) and straight to the same groups with the Ratis client
- * (routed by the same ring), in one run. Prints progress, the proxy/direct ratios and the comparison with etcd's
+ * (routed by the same ring), in one run. HTTP load comes from {@link RawHttpConnection}s (one keep-alive connection
+ * per logical client) so the load generator's own cost stays close to the Ratis client's. Prints progress, the proxy/direct ratios and the comparison with etcd's
  * reference; writes JSON under target/bench/. Flags: --seconds N (per phase, default 15), --concurrency C (64),
  * --keys K (10000), --value-bytes B (100).
  */
@@ -74,38 +75,51 @@ public final class ProxyBench {
         uris[i] = URI.create(base + keyNames[i]);
       }
 
+      java.util.concurrent.ExecutorService hop = Executors.newVirtualThreadPerTaskExecutor();
       java.util.function.IntFunction<CompletableFuture<?>> directPut = n -> {
         int k = ThreadLocalRandom.current().nextInt(keys);
-        // No orTimeout here: the client's own operation timeout ends a stuck call on a Ratis thread (an orTimeout
-        // would re-issue on the JDK's single timeout thread, which a full Ratis request window then blocks).
-        return direct.get(owner[k]).putAsync(keyNames[k], value);
+        // Complete on our own executor: the closed loop issues the next call from this completion, and a new async
+        // call issued from a Ratis client's reply thread can stall that client (seen here: every call outstanding).
+        return direct.get(owner[k]).putAsync(keyNames[k], value).thenApplyAsync(w -> w, hop);
       };
       java.util.function.IntFunction<CompletableFuture<?>> directGet = n -> {
         int k = ThreadLocalRandom.current().nextInt(keys);
-        return direct.get(owner[k]).getAsync(keyNames[k]);
+        return direct.get(owner[k]).getAsync(keyNames[k]).thenApplyAsync(e -> e, hop);
       };
-      java.util.function.IntFunction<CompletableFuture<?>> proxyPut = n -> {
-        int k = ThreadLocalRandom.current().nextInt(keys);
-        return check(http.sendAsync(HttpRequest.newBuilder(uris[k]).header("Authorization", auth)
-            .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build(), HttpResponse.BodyHandlers.discarding())
-            .orTimeout(10, java.util.concurrent.TimeUnit.SECONDS));
-      };
-      java.util.function.IntFunction<CompletableFuture<?>> proxyGet = n -> {
-        int k = ThreadLocalRandom.current().nextInt(keys);
-        return check(http.sendAsync(HttpRequest.newBuilder(uris[k]).header("Authorization", auth).GET().build(),
-            HttpResponse.BodyHandlers.ofByteArray()).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS));
-      };
+      // One keep-alive connection per logical client, driven by a virtual thread per request.
+      RawHttpConnection[] conns = new RawHttpConnection[c];
+      for (int i = 0; i < c; i++) {
+        conns[i] = new RawHttpConnection("127.0.0.1", proxy.port());
+      }
+      byte[][] putHeads = new byte[keys][];
+      byte[][] getHeads = new byte[keys][];
+      for (int i = 0; i < keys; i++) {
+        String hdrs = " /v1/kv/" + keyNames[i] + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + auth + "\r\n";
+        putHeads[i] = ("PUT" + hdrs).getBytes(StandardCharsets.US_ASCII);
+        getHeads[i] = ("GET" + hdrs).getBytes(StandardCharsets.US_ASCII);
+      }
+      java.util.function.IntFunction<CompletableFuture<?>> proxyPut = n -> raw(conns[n],
+          putHeads[ThreadLocalRandom.current().nextInt(keys)], value, hop);
+      java.util.function.IntFunction<CompletableFuture<?>> proxyGet = n -> raw(conns[n],
+          getHeads[ThreadLocalRandom.current().nextInt(keys)], null, hop);
 
       System.out.println("warm-up (loads every key, then " + Math.min(10, phase.toSeconds())
           + " s of mixed load)");
-      // Load every key with at most `c` puts in flight (a deeper pipeline only measures queueing).
+      // Load every key through the proxy with at most `c` puts in flight (a deeper pipeline only measures queueing).
       java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(c);
+      java.util.concurrent.atomic.AtomicLong loadErrors = new java.util.concurrent.atomic.AtomicLong();
       for (int i = 0; i < keys; i++) {
         window.acquire();
-        direct.get(owner[i]).putAsync(keyNames[i], value).whenComplete((w, err) -> window.release());
+        proxyPutOf(http, uris[i], auth, value).whenComplete((r, err) -> {
+          if (err != null) {
+            loadErrors.incrementAndGet();
+          }
+          window.release();
+        });
       }
       window.acquire(c);
       window.release(c);
+      System.out.println("  loaded " + keys + " keys (" + loadErrors.get() + " errors)");
       Duration warm = Duration.ofSeconds(Math.min(10, phase.toSeconds()));
       new ClosedLoop("warm-up proxy put", c, warm, proxyPut, System.out).run();
       new ClosedLoop("warm-up direct put", c, warm, directPut, System.out).run();
@@ -137,6 +151,9 @@ public final class ProxyBench {
           .put("etcd_reference_puts_per_s", ETCD_PUTS_AT_64).put("proxy_put_vs_etcd", Math.round(vsEtcd * 100) / 100.0);
       System.out.println("  report: " + report.write(Path.of("target", "bench")));
       direct.values().forEach(ShardGroupClient::close);
+      for (RawHttpConnection conn : conns) {
+        conn.close();
+      }
       http.close();
     }
   }
@@ -147,6 +164,27 @@ public final class ProxyBench {
     ClosedLoop.Result r = new ClosedLoop(name, c, d, op, System.out).run();
     System.out.println("  => " + r.summary());
     return r;
+  }
+
+  private static CompletableFuture<?> raw(RawHttpConnection conn, byte[] head, byte[] body,
+                                          java.util.concurrent.Executor exec) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        int status = conn.exchange(head, body);
+        if (status >= 300) {
+          throw new IllegalStateException("HTTP " + status);
+        }
+        return status;
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, exec);
+  }
+
+  private static CompletableFuture<?> proxyPutOf(HttpClient http, URI uri, String auth, byte[] value) {
+    return check(http.sendAsync(HttpRequest.newBuilder(uri).header("Authorization", auth)
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build(), HttpResponse.BodyHandlers.discarding())
+        .orTimeout(10, java.util.concurrent.TimeUnit.SECONDS));
   }
 
   private static <T> CompletableFuture<HttpResponse<T>> check(CompletableFuture<HttpResponse<T>> f) {

@@ -58,7 +58,8 @@ public final class SseHub implements AutoCloseable {
   }
 
   /** Takes over the exchange and streams until the client goes away or the hub closes. */
-  public void subscribe(Exchange ex, TopologyView current) {
+  public void subscribe(Exchange ex, java.util.function.Supplier<TopologyView> latest) {
+    TopologyView current = latest.get();
     Response response = ex.response();
     response.setStatus(200);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
@@ -68,6 +69,12 @@ public final class SseHub implements AutoCloseable {
     s.lastVersion = current.version();
     s.offer(snapshotFrame(current));
     subscribers.add(s);
+    // An update published between reading `current` and joining the set would be missed: catch up now.
+    TopologyView now = latest.get();
+    if (now.version() > s.lastVersion) {
+      s.offer(snapshotFrame(now));
+      s.lastVersion = now.version();
+    }
     Thread.ofVirtual().name("sse-subscriber").start(() -> stream(s, response, done));
   }
 

@@ -83,7 +83,8 @@ public final class TopologyApi {
   }
 
   public void subscribe(Exchange ex) {
-    sse.subscribe(ex, ready());
+    ready();
+    sse.subscribe(ex, watcher::current);
   }
 
   public void checkHealth(Exchange ex) {
