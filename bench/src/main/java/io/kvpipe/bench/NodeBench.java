@@ -6,6 +6,8 @@ import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.bench.ClosedLoop;
 import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.bench.LatencyRecorder;
+import io.kvpipe.testsupport.bench.OpenLoop;
 import io.kvpipe.testsupport.kafka.KafkaBroker;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import java.io.PrintStream;
@@ -53,15 +55,23 @@ public final class NodeBench {
     JsonReport report = new JsonReport("node").put("settings", JsonReport.map("phase_seconds",
         bench.phase.toSeconds(), "trials", bench.trials, "key_bytes", 16, "value_bytes", bench.valueBytes,
         "key_space", bench.keySpace, "replicas", 3, "fsync", true));
-    report.put("cdc_off", bench.runCluster(false, a.integer("kill-trials", 3)));
+    Map<String, Object> off = bench.runCluster(false, a.integer("kill-trials", 3), List.of());
+    report.put("cdc_off", off);
     if (a.flag("cdc")) {
-      report.put("cdc_on", bench.runCluster(true, 0));
+      Map<String, Object> on = bench.runCluster(true, 0, a.integers("lag-rates", "2000,5000"));
+      report.put("cdc_on", on);
+      double offRate = (double) off.get("median_puts_per_s_at_max_c");
+      double onRate = (double) on.get("median_puts_per_s_at_max_c");
+      double cost = 1 - onRate / offRate;
+      OUT.printf("%nCDC cost at c=max: %.1f%% of put throughput (%.0f/s off vs %.0f/s on; target < 15%%)%n",
+          cost * 100, offRate, onRate);
+      report.put("cdc_cost_fraction", Math.round(cost * 1000) / 1000.0);
     }
     Path file = report.write(Path.of(a.string("out", "target/bench")));
     OUT.println("wrote " + file.toAbsolutePath());
   }
 
-  private Map<String, Object> runCluster(boolean cdc, int killTrials) throws Exception {
+  private Map<String, Object> runCluster(boolean cdc, int killTrials, List<Integer> lagRates) throws Exception {
     Path dir = Files.createDirectories(work).resolve("node-" + (cdc ? "cdc-" : "") + System.currentTimeMillis());
     KafkaBroker broker = cdc ? KafkaBroker.start(dir.resolve("kafka")) : null;
     OUT.printf("%n== %s: starting 3 kv-node processes in %s%n", cdc ? "CDC on" : "CDC off", dir);
@@ -80,6 +90,7 @@ public final class NodeBench {
       puts(client, value, 64, Duration.ofSeconds(5)).run();
 
       List<Object> trialResults = new ArrayList<>();
+      List<Double> maxCRates = new ArrayList<>();
       for (int t = 1; t <= trials; t++) {
         OUT.printf("-- trial %d/%d%n", t, trials);
         List<Object> putPhases = new ArrayList<>();
@@ -87,6 +98,9 @@ public final class NodeBench {
           ClosedLoop.Result r = puts(client, value, c, phase).run();
           OUT.println(r.summary());
           putPhases.add(r.toMap());
+          if (c == concurrencies.stream().mapToInt(Integer::intValue).max().orElseThrow()) {
+            maxCRates.add(r.opsPerSecond());
+          }
         }
         int maxC = concurrencies.stream().mapToInt(Integer::intValue).max().orElse(64);
         ClosedLoop.Result gets = new ClosedLoop("linearizable gets", maxC, phase,
@@ -100,11 +114,36 @@ public final class NodeBench {
         OUT.printf("leader kill %d/%d: first successful write %.0f ms after kill -9%n", k, killTrials, ms);
         kills.add(Math.round(ms));
       }
-      return JsonReport.map("trials", trialResults, "leader_kill_to_first_write_ms", kills);
+      List<Object> lags = new ArrayList<>();
+      for (int rate : lagRates) {
+        lags.add(publishLag(broker.bootstrapServers(), client, value, rate));
+      }
+      maxCRates.sort(null);
+      return JsonReport.map("trials", trialResults, "median_puts_per_s_at_max_c",
+          maxCRates.isEmpty() ? 0.0 : maxCRates.get(maxCRates.size() / 2),
+          "leader_kill_to_first_write_ms", kills, "publish_lag", lags);
     } finally {
       if (broker != null) {
         broker.close();
       }
+    }
+  }
+
+  /** Writes at a fixed rate and measures leader stamp → event readable from Kafka, for every event of the phase. */
+  private Map<String, Object> publishLag(String bootstrap, ShardGroupClient client, byte[] value, int rate)
+      throws Exception {
+    try (PublishLagProbe probe = new PublishLagProbe(bootstrap, "kv.changes")) {
+      LatencyRecorder lag = probe.startWindow(rate * (int) phase.toSeconds() * 2 + 1000);
+      OpenLoop.Result r = new OpenLoop("puts at " + rate + "/s", rate, phase, 2048,
+          seq -> client.putAsync(key((int) (seq % keySpace)), value), OUT).run();
+      Poll.until("all " + r.ok() + " acknowledged writes of the phase in Kafka", Duration.ofSeconds(60),
+          () -> probe.seen() >= r.ok());
+      LatencyRecorder.Percentiles p = lag.percentiles();
+      OUT.printf("publish lag at %d writes/s (achieved %.0f/s, %d skipped): p50 %.1f ms, p99 %.1f ms, p999 %.1f ms%n",
+          rate, r.achievedPerSecond(), r.skipped(), p.p50(), p.p99(), p.p999());
+      return JsonReport.map("target_writes_per_s", rate, "achieved_writes_per_s", Math.round(r.achievedPerSecond()),
+          "errors", r.errors(), "skipped_at_in_flight_cap", r.skipped(), "events", p.samples(), "p50_ms", p.p50(),
+          "p99_ms", p.p99(), "p999_ms", p.p999(), "max_ms", p.max());
     }
   }
 

@@ -56,4 +56,27 @@ class BenchHarnessTest {
     String json = Files.readString(file);
     assertThat(json).contains("\"benchmark\": \"unit\"", "\"cores\":", "\"q\": \"x\\\"y\"", "\"a\": 1.5");
   }
+
+  @Test
+  void openLoopHoldsTheRateAndReportsWhatTheCapSkipped() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    OpenLoop.Result fast = new OpenLoop("fast", 1000, Duration.ofMillis(500), 100, seq -> {
+      calls.incrementAndGet();
+      return CompletableFuture.completedFuture(null);
+    }, new PrintStream(OutputStream.nullOutputStream())).run();
+    assertThat(fast.issued()).isEqualTo(calls.get()).isBetween(400L, 520L);
+    assertThat(fast.skipped()).isZero();
+
+    CompletableFuture<Void> never = new CompletableFuture<>();
+    java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r);
+      t.setDaemon(true);
+      return t;
+    }).schedule(() -> never.complete(null), 700, java.util.concurrent.TimeUnit.MILLISECONDS);
+    OpenLoop.Result capped = new OpenLoop("capped", 1000, Duration.ofMillis(500), 10, seq -> never,
+        new PrintStream(OutputStream.nullOutputStream())).run();
+    assertThat(capped.issued()).isEqualTo(10);
+    assertThat(capped.skipped()).isGreaterThan(300);
+    assertThat(capped.ok()).isEqualTo(10);
+  }
 }
