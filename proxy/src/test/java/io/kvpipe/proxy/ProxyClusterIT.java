@@ -10,6 +10,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.topology.MetaCommand;
+import io.kvpipe.common.topology.RingSpec;
+import io.kvpipe.proxy.kv.GroupClients;
+import io.kvpipe.proxy.kv.OwnershipSync;
+import io.kvpipe.proxy.topology.TopologyView;
 import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.proxy.http.KeyPath;
@@ -338,6 +342,41 @@ class ProxyClusterIT {
     assertThat(failures).as("client-visible failures").isEmpty();
     JsonNode events = json(cluster.send(req(a, "/api/topology/events?since=0", DATA_TOKEN).GET()));
     assertThat(events.get("events").toString()).contains("NODE_DOWN").contains("NODE_UP");
+  }
+
+  @Test
+  @Order(8)
+  void aStaleProxyIsCorrectedByTheGroupsFenceAndRetriesTransparently() throws Exception {
+    // Proxy c never polls: it can only learn about the new ring from a WRONG_GROUP reply.
+    ProxyServer c = cluster.startProxy(cluster.config(MAX_VALUE, Duration.ofHours(1)));
+    var before = c.watcher().current().topology();
+    RingSpec newRing = new RingSpec(16, List.of("g1", "g2"));
+    a.meta().submitAndWait(new MetaCommand.SetRing(newRing, before.epoch() + 1, null,
+        System.currentTimeMillis()));
+    var after = a.meta().snapshot();
+    try (GroupClients fences = new GroupClients(Duration.ofSeconds(10))) {
+      fences.update(after);
+      assertThat(OwnershipSync.run(new TopologyView(after), fences)).isEqualTo(2);
+    }
+    HashRing oldRing = before.ring().toRing();
+    HashRing nowRing = newRing.toRing();
+    List<String> moved = new ArrayList<>();
+    for (int i = 0; moved.size() < 10; i++) {
+      String key = "moved-" + i;
+      byte[] kb = key.getBytes(StandardCharsets.UTF_8);
+      if (!oldRing.groupFor(kb).equals(nowRing.groupFor(kb))) {
+        moved.add(key);
+      }
+    }
+    for (String key : moved) {
+      assertThat(put(c, key, key.getBytes()).statusCode()).as(key).isEqualTo(201);
+    }
+    assertThat(c.watcher().current().topology().epoch()).isEqualTo(before.epoch() + 1);
+    String metrics = new String(cluster.send(req(c, "/metrics", null).GET()).body(), StandardCharsets.UTF_8);
+    assertThat(metrics).containsPattern("kvpipe_proxy_retries_total\\{reason=\"wrong_group\"\\} [1-9]");
+    for (String key : moved) {
+      assertThat(new String(get(a, key, "").body())).isEqualTo(key);
+    }
   }
 
   private Boolean nodeUp(String node) {

@@ -45,8 +45,12 @@ final class ProxyTestCluster implements AutoCloseable {
   }
 
   ProxyConfig config(int maxValueBytes) {
+    return config(maxValueBytes, Duration.ofMillis(100));
+  }
+
+  ProxyConfig config(int maxValueBytes, Duration topologyPoll) {
     return new ProxyConfig("127.0.0.1", 0, peers(), shardGroups(), 64, DATA_TOKEN, ADMIN_TOKEN, true, maxValueBytes,
-        8192, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMillis(500),
+        8192, Duration.ofSeconds(10), Duration.ofSeconds(30), topologyPoll, Duration.ofMillis(500),
         Duration.ofMillis(400), 1, 2);
   }
 
