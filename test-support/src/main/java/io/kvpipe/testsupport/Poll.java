@@ -5,9 +5,22 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Waiting for a condition with a deadline: the only way tests and fixtures wait. */
+/**
+ * Waiting for a condition with a deadline: the only way tests and fixtures wait. A condition that throws is taken as
+ * "not yet" (a cluster mid-election throws), except for {@link Abort}, which ends the wait at once (a child process
+ * that died will never become ready).
+ */
 public final class Poll {
   private Poll() {}
+
+  /** Thrown by a condition that knows it can never become true. */
+  public static class Abort extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public Abort(String message) {
+      super(message);
+    }
+  }
 
   /** Polls {@code condition} every {@code interval} until true; throws with {@code what} when {@code timeout} passes. */
   public static void until(String what, Duration timeout, Duration interval, BooleanSupplier condition) {
@@ -18,6 +31,8 @@ public final class Poll {
         if (condition.getAsBoolean()) {
           return;
         }
+      } catch (Abort e) {
+        throw e;
       } catch (RuntimeException e) {
         last = e;
       }

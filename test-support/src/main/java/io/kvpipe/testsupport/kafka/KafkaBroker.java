@@ -1,5 +1,6 @@
 package io.kvpipe.testsupport.kafka;
 
+import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.process.JavaProcess;
 import java.io.IOException;
@@ -17,7 +18,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -105,14 +106,10 @@ public final class KafkaBroker implements AutoCloseable {
         .logFile(formatLog)
         .build()
         .start();
-    long deadline = System.nanoTime() + startTimeout.toNanos();
-    while (tool.isAlive()) {
-      if (System.nanoTime() > deadline) {
-        tool.kill9();
-        throw new IllegalStateException("kafka storage format did not finish in " + startTimeout + ":\n"
-            + tool.logTail(30));
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+    if (!tool.awaitExit(startTimeout)) {
+      tool.kill9();
+      throw new IllegalStateException("kafka storage format did not finish in " + startTimeout + ":\n"
+          + tool.logTail(30));
     }
     if (!Files.exists(config.dataDir().resolve("meta.properties"))) {
       throw new IllegalStateException("kafka storage format failed (" + formatLog + "):\n" + tool.logTail(30));
@@ -122,55 +119,47 @@ public final class KafkaBroker implements AutoCloseable {
   /** Polls the broker with an admin client until it lists itself as a cluster member, or fails with its log. */
   private void awaitReady() {
     long deadline = System.nanoTime() + startTimeout.toNanos();
-    awaitListening(deadline);
+    // Port first, so the admin client below does not log connection refusals.
+    awaitUntil("listening", deadline, () -> {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.brokerPort()), 1000);
+        return true;
+      } catch (IOException notYet) {
+        return false;
+      }
+    });
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
     props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
     try (Admin admin = Admin.create(props)) {
-      while (true) {
+      awaitUntil("ready", deadline, () -> {
+        try {
+          return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+        } catch (ExecutionException | TimeoutException notYet) {
+          return false;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new Poll.Abort("interrupted while waiting for the Kafka broker");
+        }
+      });
+    }
+  }
+
+  private void awaitUntil(String state, long deadlineNanos, BooleanSupplier condition) {
+    Duration left = Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    try {
+      Poll.until("the Kafka broker " + state, left, Duration.ofMillis(100), () -> {
         if (!process.isAlive()) {
           throw new BrokerDiedException("Kafka broker exited during startup (" + logFile() + "):\n"
               + process.logTail(40));
         }
-        try {
-          if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
-            return;
-          }
-        } catch (ExecutionException | TimeoutException e) {
-          // Not up yet: keep polling until the deadline.
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while waiting for the Kafka broker", e);
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("Kafka broker not ready within " + startTimeout + " (" + logFile()
-              + "):\n" + process.logTail(40));
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-      }
-    }
-  }
-
-  /** Waits for the client port to accept connections, so the admin client below does not log refusals. */
-  private void awaitListening(long deadline) {
-    while (true) {
-      if (!process.isAlive()) {
-        throw new BrokerDiedException("Kafka broker exited during startup (" + logFile() + "):\n"
-            + process.logTail(40));
-      }
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.brokerPort()), 1000);
-        return;
-      } catch (IOException e) {
-        // Not listening yet.
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("Kafka broker not listening within " + startTimeout + " (" + logFile()
-            + "):\n" + process.logTail(40));
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        return condition.getAsBoolean();
+      });
+    } catch (AssertionError timedOut) {
+      throw new IllegalStateException("Kafka broker not " + state + " within " + startTimeout + " (" + logFile()
+          + "):\n" + process.logTail(40), timedOut);
     }
   }
 
@@ -233,7 +222,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
-  private static final class BrokerDiedException extends IllegalStateException {
+  private static final class BrokerDiedException extends Poll.Abort {
     private static final long serialVersionUID = 1L;
 
     BrokerDiedException(String message) {

@@ -1,5 +1,7 @@
 package io.kvpipe.testsupport.mysql;
 
+import io.kvpipe.testsupport.Poll;
+
 import io.kvpipe.testsupport.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -167,26 +170,20 @@ public final class LocalMySqlServer implements MySqlServer {
   }
 
   private void awaitReady() {
-    long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
-    SQLException last = null;
-    while (System.currentTimeMillis() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("server exited with " + process.exitValue() + ":\n" + errorLogTail());
-      }
-      try (Connection c = DriverManager.getConnection(serverJdbcUrl() + "&connectTimeout=1000", user(), password())) {
-        return;
-      } catch (SQLException e) {
-        last = e;
-      }
-      try {
-        Thread.sleep(100); // polling the server's port; nothing to wait on instead
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the server", e);
-      }
+    try {
+      Poll.until("the server to accept connections", Duration.ofMillis(START_TIMEOUT_MS), Duration.ofMillis(100), () -> {
+        if (!process.isAlive()) {
+          throw new Poll.Abort("server exited with " + process.exitValue() + ":\n" + errorLogTail());
+        }
+        try (Connection c = DriverManager.getConnection(serverJdbcUrl() + "&connectTimeout=1000", user(), password())) {
+          return true;
+        } catch (SQLException notYet) {
+          return false;
+        }
+      });
+    } catch (AssertionError timedOut) {
+      throw new IllegalStateException(timedOut.getMessage() + ":\n" + errorLogTail(), timedOut);
     }
-    throw new IllegalStateException("server not accepting connections after " + START_TIMEOUT_MS + " ms ("
-        + (last == null ? "" : last.getMessage()) + "):\n" + errorLogTail());
   }
 
   private String errorLogTail() {

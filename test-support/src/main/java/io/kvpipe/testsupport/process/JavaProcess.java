@@ -147,6 +147,11 @@ public final class JavaProcess implements AutoCloseable {
     }
   }
 
+  /** Waits up to {@code d} for the process to exit; true if it has. */
+  public synchronized boolean awaitExit(Duration d) {
+    return process == null || waitFor(d);
+  }
+
   private boolean waitFor(Duration d) {
     try {
       return process.waitFor(d.toMillis(), TimeUnit.MILLISECONDS);

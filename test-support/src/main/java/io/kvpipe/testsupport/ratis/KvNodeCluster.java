@@ -151,7 +151,7 @@ public final class KvNodeCluster implements AutoCloseable {
     JavaProcess p = processes.get(nodeId);
     Poll.until(nodeId + " listening on " + ports.get(nodeId), timeout, Duration.ofMillis(100), () -> {
       if (!p.isAlive()) {
-        throw new IllegalStateException(nodeId + " exited:\n" + p.logTail(40));
+        throw new Poll.Abort(nodeId + " exited:\n" + p.logTail(40));
       }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", ports.get(nodeId)), 200);
