@@ -50,7 +50,9 @@ final class ProxyTestCluster implements AutoCloseable {
 
   ProxyConfig config(int maxValueBytes, Duration topologyPoll) {
     return new ProxyConfig("127.0.0.1", 0, peers(), shardGroups(), 64, DATA_TOKEN, ADMIN_TOKEN, true, maxValueBytes,
-        8192, Duration.ofSeconds(10), Duration.ofSeconds(30), topologyPoll, Duration.ofMillis(500),
+        // A generous request deadline: the ITs share 2 cores with other suites, and a leader election under that
+        // load can take several seconds; the proxy must retry through it rather than give up.
+        8192, Duration.ofSeconds(20), Duration.ofSeconds(30), topologyPoll, Duration.ofMillis(500),
         Duration.ofMillis(400), 1, 2);
   }
 

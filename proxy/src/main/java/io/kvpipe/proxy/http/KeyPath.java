@@ -19,9 +19,9 @@ public final class KeyPath {
     if (rawKey == null || rawKey.isEmpty()) {
       throw new KvException(ErrorCode.INVALID_KEY, "key must not be empty");
     }
-    if (rawKey.indexOf('%') < 0 && isAscii(rawKey)) {
-      // Fast path: the common case needs no decoding.
-      return Keys.validateKey(rawKey);
+    if (rawKey.length() <= io.kvpipe.common.Limits.MAX_KEY_BYTES && rawKey.indexOf('%') < 0 && isAscii(rawKey)) {
+      // Fast path (the common case): 1..512 ASCII characters are 1..512 bytes of valid UTF-8 as they are.
+      return rawKey.getBytes(StandardCharsets.US_ASCII);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(rawKey.length());
     for (int i = 0; i < rawKey.length(); i++) {

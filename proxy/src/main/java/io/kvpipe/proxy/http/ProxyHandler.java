@@ -13,6 +13,9 @@ import org.eclipse.jetty.util.Callback;
 /**
  * The single Jetty handler: matches the route (404), checks the token (401/403), the method (405 with Allow), then
  * runs the route's action. Any exception an action throws becomes a JSON error; none escapes to Jetty.
+ *
+ * <p>Not declared non-blocking although actions are asynchronous: a Ratis client blocks its caller while its request
+ * window is full, and that must never happen on a selector thread.
  */
 public final class ProxyHandler extends Handler.Abstract {
   private final Routes routes;
