@@ -1,0 +1,83 @@
+package io.kvpipe.kvctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kvpipe.common.topology.Peer;
+import io.kvpipe.common.topology.ShardGroup;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kvctl groups add|remove}: online scaling through the proxy's cluster API (a migration follows). */
+@Command(name = "groups", description = "Add or remove a shard group (starts an online migration).",
+    subcommands = {GroupsCommand.Add.class, GroupsCommand.Remove.class})
+final class GroupsCommand implements Runnable {
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: add or remove");
+  }
+
+  @Command(name = "add", description = "Create a shard group on the given replicas and add it to the ring "
+      + "(POST /api/cluster/groups).")
+  static final class Add extends KvctlCommand {
+    @Parameters(index = "0", paramLabel = "GROUP", description = "new group id (letters, digits, '_', '-')")
+    String id;
+
+    @Option(names = "--peer", required = true, paramLabel = "ID@HOST:PORT",
+        description = "a replica of the new group (repeat for each; usually 3)")
+    List<String> peers;
+
+    @Override
+    public Integer call() {
+      ShardGroup group;
+      try {
+        group = new ShardGroup(id, peers.stream().map(Peer::parse).toList());
+      } catch (IllegalArgumentException e) {
+        throw new KvctlException(ExitCodes.USAGE, e.getMessage());
+      }
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("id", group.id());
+      body.put("peers", group.peers().stream().map(Peer::toString).toList());
+      JsonNode r = cluster.api().adminPost("/api/cluster/groups", body);
+      report(r, "group " + group.id() + " added");
+      return ExitCodes.OK;
+    }
+
+    private void report(JsonNode r, String what) {
+      if (json()) {
+        printJson(r);
+      } else {
+        out().println(what + (r.hasNonNull("migration") ? "; migration " + r.path("migration").path("id").asText(
+            r.path("migration").asText()) + " started (kvctl migrations watch)" : ""));
+      }
+    }
+  }
+
+  @Command(name = "remove", description = "Drain a shard group (its ranges move to the others) and remove it "
+      + "(DELETE /api/cluster/groups/{id}).")
+  static final class Remove extends KvctlCommand {
+    @Parameters(index = "0", paramLabel = "GROUP", description = "group id")
+    String id;
+
+    @Override
+    public Integer call() {
+      try {
+        ShardGroup.checkId(id);
+      } catch (IllegalArgumentException e) {
+        throw new KvctlException(ExitCodes.USAGE, e.getMessage());
+      }
+      JsonNode r = cluster.api().adminDelete("/api/cluster/groups/" + ProxyApi.segment(id));
+      if (json()) {
+        printJson(r);
+      } else {
+        out().println("group " + id + " is being drained (kvctl migrations watch)");
+      }
+      return ExitCodes.OK;
+    }
+  }
+}

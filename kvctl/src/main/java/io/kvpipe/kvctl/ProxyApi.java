@@ -1,0 +1,153 @@
+package io.kvpipe.kvctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The proxy's HTTP API as kvctl uses it: JSON in and out, bearer tokens, errors turned into {@link ApiException} (the
+ * proxy answered) or {@link KvctlException} (it could not be reached). One instance per command run; not shared.
+ */
+public final class ProxyApi {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  private final URI base;
+  private final String dataToken;
+  private final String adminToken;
+  private final Duration timeout;
+  private final HttpClient http;
+
+  public ProxyApi(String baseUrl, String dataToken, String adminToken, Duration timeout) {
+    this.base = parseBase(baseUrl);
+    this.dataToken = blankToNull(dataToken);
+    this.adminToken = blankToNull(adminToken);
+    this.timeout = timeout;
+    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+  }
+
+  private static URI parseBase(String url) {
+    try {
+      URI u = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+        throw new IllegalArgumentException("not an http(s) URL");
+      }
+      return u;
+    } catch (IllegalArgumentException e) {
+      throw new KvctlException(ExitCodes.USAGE, "--proxy must be an http(s) URL like http://127.0.0.1:8080, got '"
+          + url + "'");
+    }
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  public String baseUrl() {
+    return base.toString();
+  }
+
+  /** Path segment encoding (group ids, peer ids, migration ids). */
+  public static String segment(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /** A read: the data token, or the admin token (accepted wherever the data token is) when only that is set. */
+  public JsonNode get(String path) {
+    return send("GET", path, null, readToken());
+  }
+
+  /** An admin read (e.g. {@code /api/cluster/...}). */
+  public JsonNode adminGet(String path) {
+    return send("GET", path, null, adminToken());
+  }
+
+  public JsonNode adminPost(String path, Object body) {
+    return send("POST", path, body, adminToken());
+  }
+
+  public JsonNode adminDelete(String path) {
+    return send("DELETE", path, null, adminToken());
+  }
+
+  /** {@code GET} of an open endpoint ({@code /ready}, {@code /health}): status code and body, no error mapping. */
+  public HttpResponse<String> open(String path) {
+    return exchange(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build(), "GET " + path);
+  }
+
+  private String readToken() {
+    if (dataToken != null) {
+      return dataToken;
+    }
+    if (adminToken != null) {
+      return adminToken;
+    }
+    throw new KvctlException(ExitCodes.USAGE, "no token: pass --token (or set KVPIPE_TOKEN)");
+  }
+
+  private String adminToken() {
+    if (adminToken == null) {
+      throw new KvctlException(ExitCodes.USAGE, "this command needs the admin token: pass --admin-token (or set "
+          + "KVPIPE_ADMIN_TOKEN)");
+    }
+    return adminToken;
+  }
+
+  private JsonNode send(String method, String path, Object body, String token) {
+    String what = method + " " + path;
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        .header("Authorization", "Bearer " + token).header("Accept", "application/json");
+    try {
+      if (body != null) {
+        b.header("Content-Type", "application/json")
+            .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+      } else {
+        b.method(method, HttpRequest.BodyPublishers.noBody());
+      }
+    } catch (IOException e) {
+      throw new KvctlException(ExitCodes.SERVER_ERROR, "cannot encode the request body of " + what, e);
+    }
+    HttpResponse<String> r = exchange(b.build(), what);
+    JsonNode json = parse(r.body());
+    if (r.statusCode() / 100 != 2) {
+      String code = json != null && json.hasNonNull("error") ? json.get("error").asText() : "HTTP_" + r.statusCode();
+      String message = json != null && json.hasNonNull("message") ? json.get("message").asText()
+          : r.body().isBlank() ? "(empty body)" : r.body().strip();
+      throw new ApiException(what, r.statusCode(), code, message);
+    }
+    if (json == null) {
+      throw new KvctlException(ExitCodes.SERVER_ERROR, what + ": the proxy answered " + r.statusCode()
+          + " without a JSON body");
+    }
+    return json;
+  }
+
+  private HttpResponse<String> exchange(HttpRequest request, String what) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new KvctlException(ExitCodes.SERVER_ERROR, "cannot reach the proxy at " + base + " (" + what + "): "
+          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KvctlException(ExitCodes.SERVER_ERROR, "interrupted during " + what, e);
+    }
+  }
+
+  private static JsonNode parse(String body) {
+    if (body == null || body.isBlank()) {
+      return null;
+    }
+    try {
+      return JSON.readTree(body);
+    } catch (IOException notJson) {
+      return null; // the caller reports the raw body
+    }
+  }
+}

@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# The whole kvpipe pipeline on this machine, without Docker, on loopback:
+#   a Kafka broker (KRaft), a MySQL-compatible server, three kv-nodes (meta group + shard groups g1, g2), one proxy,
+#   one cdc-consumer.
+#
+#   scripts/dev-stack.sh up                 build if needed, start what is not running, wait until ready, print endpoints
+#   scripts/dev-stack.sh down               stop exactly the processes it started (SIGTERM, SIGKILL after a grace period)
+#   scripts/dev-stack.sh status             what runs, with pids and endpoints (exit 3 if something is not running)
+#   scripts/dev-stack.sh logs [PROC] [-f]   last lines of every log, or of one process (-f: follow)
+#   scripts/dev-stack.sh clean              down, then delete .devstack (all data)
+#
+# State lives in .devstack/ (KVPIPE_DEVSTACK_DIR): env (source it), pids/<process>.pid, logs/<process>.log, data.
+# Settings (ports, MySQL, tokens, JVM options): docs/configuration.md, "dev stack".
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/lib/jdk.sh"
+. "$ROOT/scripts/lib/mysql.sh"
+. "$ROOT/scripts/lib/devstack.sh"
+. "$ROOT/scripts/lib/devstack-mysql.sh"
+
+PROCS=(mysql kafka kv-node-n1 kv-node-n2 kv-node-n3 proxy cdc-consumer)
+
+usage() {
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+# ---------------------------------------------------------------------------------------------------------- build
+
+build_needed() {
+  local f entry
+  for f in "${DS_CLASSPATH_FILES[@]}"; do
+    [ -f "$f" ] || return 0
+    while IFS= read -r -d ':' entry; do [ -z "$entry" ] || [ -e "$entry" ] || return 0; done \
+      < <(tr -d '\n' <"$f"; printf ':')
+  done
+  [ -f "$ROOT/test-support/target/classes/io/kvpipe/testsupport/kafka/broker-classpath.txt" ] || return 0
+  # Sources or poms changed since the last build?
+  [ -n "$(find "$ROOT" \( -name .git -o -name target -o -name .devstack -o -name node_modules \) -prune -o \
+      \( -name pom.xml -o -path '*/src/main/*' \) -newer "${DS_CLASSPATH_FILES[0]}" -print -quit)" ]
+}
+
+build() {
+  case "$DS_BUILD" in
+    never) build_needed && ds_say "warning: the build looks out of date (KVPIPE_DEVSTACK_BUILD=never)"; return 0 ;;
+    auto) build_needed || return 0 ;;
+  esac
+  kvpipe_require_maven
+  ds_say "building (mvn -q install -DskipTests) ..."
+  (cd "$ROOT" && mvn -B -q -ntp install -DskipTests) || ds_die "build failed"
+}
+
+# ------------------------------------------------------------------------------------------------------------- up
+
+check_ports() { # every port a not-yet-running process needs must be free
+  local busy=() n
+  want_port() { # name port setting
+    if ! ds_pid_of "$1" >/dev/null && ds_port_open "$2"; then busy+=("  port $2 ($1) is in use; set $3"); fi
+  }
+  ds_mysql_external || want_port mysql "$DS_MYSQL_PORT" KVPIPE_DEVSTACK_MYSQL_PORT
+  want_port kafka "$DS_KAFKA_PORT" KVPIPE_DEVSTACK_KAFKA_PORT
+  want_port kafka "$DS_KAFKA_CONTROLLER_PORT" KVPIPE_DEVSTACK_KAFKA_CONTROLLER_PORT
+  for n in "${DS_NODES[@]}"; do
+    want_port "kv-node-$n" "$(ds_node_port "$n")" KVPIPE_DEVSTACK_NODE_PORT_BASE
+    want_port "kv-node-$n" "$(ds_node_metrics_port "$n")" KVPIPE_DEVSTACK_NODE_METRICS_PORT_BASE
+  done
+  want_port proxy "$DS_PROXY_PORT" KVPIPE_DEVSTACK_PROXY_PORT
+  want_port cdc-consumer "$DS_CONSUMER_METRICS_PORT" KVPIPE_DEVSTACK_CONSUMER_METRICS_PORT
+  if [ ${#busy[@]} -gt 0 ]; then
+    ds_say "cannot start: ports taken by other processes:"
+    printf '%s\n' "${busy[@]}" >&2
+    exit 1
+  fi
+}
+
+new_token() { head -c 18 /dev/urandom | base64 | tr '+/' '-_'; }
+
+# Tokens: from the environment, else those of the previous run (kept in .devstack/env), else new ones.
+load_tokens() {
+  local old_token="" old_admin=""
+  if [ -f "$DS_DIR/env" ]; then
+    old_token=$(sed -n "s/^export KVPIPE_TOKEN='\(.*\)'$/\1/p" "$DS_DIR/env")
+    old_admin=$(sed -n "s/^export KVPIPE_ADMIN_TOKEN='\(.*\)'$/\1/p" "$DS_DIR/env")
+  fi
+  TOKEN=${KVPIPE_TOKEN:-${old_token:-$(new_token)}}
+  ADMIN_TOKEN=${KVPIPE_ADMIN_TOKEN:-${old_admin:-$(new_token)}}
+  [ ${#TOKEN} -ge 8 ] && [ ${#ADMIN_TOKEN} -ge 8 ] || ds_die "KVPIPE_TOKEN and KVPIPE_ADMIN_TOKEN need 8+ characters"
+  [ "$TOKEN" != "$ADMIN_TOKEN" ] || ds_die "KVPIPE_TOKEN and KVPIPE_ADMIN_TOKEN must differ"
+}
+
+write_env() {
+  local tmp=$DS_DIR/env.tmp
+  (
+    umask 077
+    cat >"$tmp" <<EOF
+# kvpipe dev stack ($(date -u +%Y-%m-%dT%H:%M:%SZ)); source this file: . $DS_DIR/env
+export KVPIPE_PROXY_URL='http://127.0.0.1:$DS_PROXY_PORT'
+export KVPIPE_TOKEN='$TOKEN'
+export KVPIPE_ADMIN_TOKEN='$ADMIN_TOKEN'
+export KVPIPE_KAFKA_BOOTSTRAP='127.0.0.1:$DS_KAFKA_PORT'
+export KVPIPE_TOPIC='$DS_TOPIC'
+export KVPIPE_MYSQL_HOST='$DS_MYSQL_HOST'
+export KVPIPE_MYSQL_PORT='$DS_MYSQL_PORT'
+export KVPIPE_MYSQL_USER='$DS_MYSQL_USER'
+export KVPIPE_MYSQL_PASSWORD='$DS_MYSQL_PASSWORD'
+export KVPIPE_MYSQL_DATABASE='$DS_MYSQL_DATABASE'
+export KVPIPE_MYSQL_SOCKET='$(ds_mysql_external || echo "$DS_MYSQL_SOCKET")'
+export KVPIPE_META_PEERS='$(ds_peers)'
+export KVPIPE_DEVSTACK_DIR='$DS_DIR'
+EOF
+  )
+  mv "$tmp" "$DS_DIR/env"
+}
+
+proxy_ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$DS_PROXY_PORT/ready")" = 200 ]; }
+
+consumer_ready() {
+  # "archiving topic" is logged once the schema is migrated and the consumer subscribes (INFO level).
+  grep -q 'archiving topic' "$(ds_log_file cdc-consumer)" 2>/dev/null \
+    || { [[ "${KVPIPE_LOG_LEVEL:-INFO}" != INFO && "${KVPIPE_LOG_LEVEL:-INFO}" != DEBUG ]] \
+         && ds_port_open "$DS_CONSUMER_METRICS_PORT"; }
+}
+
+node_ready() { ds_port_open "$(ds_node_port "$1")" && grep -q "kv-node $1 ready" "$(ds_log_file "kv-node-$1")"; }
+
+start_kafka() {
+  if ds_pid_of kafka >/dev/null; then ds_say "kafka already running (pid $(ds_pid_of kafka))"; return 0; fi
+  KVPIPE_KAFKA_DIR=$DS_DIR/kafka KAFKA_PORT=$DS_KAFKA_PORT KAFKA_CONTROLLER_PORT=$DS_KAFKA_CONTROLLER_PORT \
+    KAFKA_START_TIMEOUT=$DS_START_TIMEOUT "$ROOT/scripts/kafka-local.sh" start >/dev/null \
+    || ds_die "kafka did not start; see $DS_DIR/kafka/kafka.log"
+  cp "$DS_DIR/kafka/kafka.pid" "$DS_PIDS/kafka.pid"
+  ln -sf "$DS_DIR/kafka/kafka.log" "$(ds_log_file kafka)"
+}
+
+start_node() {
+  local n=$1 groups=() g
+  groups+=(--group "meta=$(ds_peers)")
+  for g in "${DS_SHARD_GROUPS[@]}"; do groups+=(--group "$g=$(ds_peers)"); done
+  ds_start_java "kv-node-$n" kv-node io.kvpipe.node.KvNodeMain --id "$n" --listen "127.0.0.1:$(ds_node_port "$n")" \
+    --data-dir "$DS_DIR/nodes/$n" "${groups[@]}" --kafka-bootstrap "127.0.0.1:$DS_KAFKA_PORT" --topic "$DS_TOPIC" \
+    --metrics-port "$(ds_node_metrics_port "$n")"
+}
+
+start_proxy() {
+  local bootstrap="" g
+  for g in "${DS_SHARD_GROUPS[@]}"; do bootstrap+="${bootstrap:+;}$g=$(ds_peers)"; done
+  ds_start_java proxy proxy "KVPIPE_PROXY_DATA_TOKEN=$TOKEN" "KVPIPE_PROXY_ADMIN_TOKEN=$ADMIN_TOKEN" \
+    io.kvpipe.proxy.ProxyMain --host 127.0.0.1 --port "$DS_PROXY_PORT" --meta-peers "$(ds_peers)" \
+    --bootstrap-groups "$bootstrap"
+}
+
+start_consumer() {
+  ds_start_java cdc-consumer cdc-consumer "KVPIPE_JDBC_PASSWORD=$DS_MYSQL_PASSWORD" io.kvpipe.consumer.ConsumerMain \
+    --bootstrap-servers "127.0.0.1:$DS_KAFKA_PORT" --topic "$DS_TOPIC" --jdbc-url "$DS_JDBC_URL" \
+    --jdbc-user "$DS_MYSQL_USER" --metrics-port "$DS_CONSUMER_METRICS_PORT" --instance-id devstack-1
+}
+
+# Starts $1 with function $2 unless it runs already.
+start_unless_running() {
+  local pid
+  if pid=$(ds_pid_of "$1"); then
+    ds_say "$1 already running (pid $pid)"
+    return 1
+  fi
+  : >"$(ds_log_file "$1")"
+  "$2" "${@:3}"
+  ds_say "started $1 (pid $(cat "$DS_PIDS/$1.pid"))"
+}
+
+up() {
+  ds_check_settings
+  mkdir -p "$DS_DIR" "$DS_PIDS" "$DS_LOGS"
+  ds_mysql_settings
+  local all_running=1 p
+  for p in "${PROCS[@]}"; do
+    [ "$p" = mysql ] && ds_mysql_external && continue
+    ds_pid_of "$p" >/dev/null || all_running=0
+  done
+  if [ $all_running -eq 1 ]; then
+    ds_say "already running"
+    print_endpoints
+    return 0
+  fi
+  check_ports
+  kvpipe_require_jdk
+  command -v curl >/dev/null || ds_die "curl is required"
+  build
+  load_tokens
+  write_env
+
+  if ! ds_mysql_external; then
+    start_unless_running mysql ds_mysql_start || true
+  fi
+  start_kafka
+  if ! ds_mysql_external; then
+    ds_wait_for mysql "connections on port $DS_MYSQL_PORT" ds_mysql_ready || ds_die "MySQL is not ready; run $0 down"
+  fi
+  local n
+  for n in "${DS_NODES[@]}"; do start_unless_running "kv-node-$n" start_node "$n" || true; done
+  for n in "${DS_NODES[@]}"; do
+    ds_wait_for "kv-node-$n" "readiness" node_ready "$n" || ds_die "kv-node $n is not ready; run $0 down"
+  done
+  start_unless_running proxy start_proxy || true
+  start_unless_running cdc-consumer start_consumer || true
+  ds_wait_for proxy "200 from /ready" proxy_ready || ds_die "the proxy is not ready; run $0 down"
+  ds_wait_for cdc-consumer "subscription" consumer_ready || ds_die "the consumer is not ready; run $0 down"
+  ds_say "ready"
+  print_endpoints
+}
+
+print_endpoints() {
+  local n
+  cat <<EOF
+kvpipe dev stack ($DS_DIR):
+  proxy         http://127.0.0.1:$DS_PROXY_PORT   (tokens: KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN in $DS_DIR/env)
+  kafka         127.0.0.1:$DS_KAFKA_PORT   topic $DS_TOPIC
+  mysql         $DS_MYSQL_HOST:$DS_MYSQL_PORT   database $DS_MYSQL_DATABASE, user $DS_MYSQL_USER
+  consumer      metrics http://127.0.0.1:$DS_CONSUMER_METRICS_PORT/metrics
+EOF
+  for n in "${DS_NODES[@]}"; do
+    echo "  kv-node $n    ratis 127.0.0.1:$(ds_node_port "$n"), metrics http://127.0.0.1:$(ds_node_metrics_port "$n")/metrics"
+  done
+  cat <<EOF
+Next:  . $DS_DIR/env
+       curl -X PUT -H "Authorization: Bearer \$KVPIPE_TOKEN" --data-binary hello \$KVPIPE_PROXY_URL/v1/kv/greeting
+       scripts/demo.sh;  scripts/kvctl status;  scripts/dev-stack.sh down
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------------------- other
+
+down() {
+  ds_check_settings
+  mkdir -p "$DS_PIDS"
+  ds_stop proxy cdc-consumer
+  ds_stop kv-node-n1 kv-node-n2 kv-node-n3
+  ds_stop kafka
+  rm -f "$DS_DIR/kafka/kafka.pid"
+  ds_stop mysql
+  ds_say "down"
+}
+
+status() {
+  ds_check_settings
+  ds_mysql_settings
+  local p pid rc=0
+  for p in "${PROCS[@]}"; do
+    if [ "$p" = mysql ] && ds_mysql_external; then
+      printf '  %-14s external %s:%s\n' mysql "$DS_MYSQL_HOST" "$DS_MYSQL_PORT"
+    elif pid=$(ds_pid_of "$p"); then
+      printf '  %-14s running (pid %s)\n' "$p" "$pid"
+    else
+      printf '  %-14s not running\n' "$p"
+      rc=3
+    fi
+  done
+  if ds_pid_of proxy >/dev/null; then
+    printf '  %-14s %s\n' "proxy /ready" "$(curl -s --max-time 2 "http://127.0.0.1:$DS_PROXY_PORT/ready" || echo unreachable)"
+  fi
+  [ $rc -eq 0 ] && print_endpoints
+  return $rc
+}
+
+logs() {
+  local proc="" follow=0 a
+  for a in "$@"; do
+    case "$a" in -f|--follow) follow=1 ;; -*) usage ;; *) proc=$a ;; esac
+  done
+  if [ -n "$proc" ]; then
+    [[ " ${PROCS[*]} " == *" $proc "* ]] || ds_die "unknown process '$proc'; one of: ${PROCS[*]}"
+    [ -e "$(ds_log_file "$proc")" ] || ds_die "no log yet: $(ds_log_file "$proc")"
+    if [ $follow -eq 1 ]; then exec tail -n 100 -F "$(ds_log_file "$proc")"; fi
+    tail -n 100 "$(ds_log_file "$proc")"
+    return 0
+  fi
+  for a in "${PROCS[@]}"; do
+    [ -e "$(ds_log_file "$a")" ] || continue
+    echo "==> $a ($(ds_log_file "$a"))"
+    tail -n 15 "$(ds_log_file "$a")"
+  done
+}
+
+clean() {
+  down
+  rm -rf "$DS_DIR"
+  ds_say "removed $DS_DIR"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  logs) shift; logs "$@" ;;
+  clean) clean ;;
+  *) usage ;;
+esac
