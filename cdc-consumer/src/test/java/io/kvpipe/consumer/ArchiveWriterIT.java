@@ -4,6 +4,7 @@ import static io.kvpipe.consumer.Events.archive;
 import static io.kvpipe.consumer.Events.b;
 import static io.kvpipe.consumer.Events.delete;
 import static io.kvpipe.consumer.Events.set;
+import static io.kvpipe.consumer.Events.snapshotRead;
 import static io.kvpipe.consumer.Events.withOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -41,7 +42,7 @@ class ArchiveWriterIT {
   @BeforeAll
   static void setUp(MySqlDatabase db) {
     ds = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 2);
-    assertThat(SchemaMigrator.migrate(ds)).isGreaterThanOrEqualTo(2);
+    assertThat(SchemaMigrator.migrate(ds)).isGreaterThanOrEqualTo(3);
     assertThat(SchemaMigrator.migrate(ds)).isZero();
     offsets = new OffsetStore(ds, "g-test");
     writer = new ArchiveWriter(ds, offsets, 3); // tiny statements so every test spans several
@@ -110,6 +111,36 @@ class ArchiveWriterIT {
         withOrigin(set("g1", 4, "s", "snap", 6), Op.READ, Origin.SNAPSHOT));
     assertThat(current("m")).isEqualTo(new Row("client", false, 10));
     assertThat(current("s")).isEqualTo(new Row("snap", false, 6));
+  }
+
+  @Test
+  void snapshotEventsOfOneLogIndexAreDistinctBySeqAndArchivedOnceWhenReplayed() throws SQLException {
+    write(1, set("g1", 10, "a", "a10", 10), set("g1", 11, "b", "b11", 11), delete("g1", 12, "b", 12),
+        set("g1", 13, "c", "c13", 13));
+    // The snapshot at index 20 publishes the live keys a and c at their own versions (b is deleted).
+    ChangeEvent ra = snapshotRead("g1", 20, 0, "a", "a10", 10);
+    ChangeEvent rc = snapshotRead("g1", 20, 1, "c", "c13", 13);
+    ChangeEvent rd = snapshotRead("g1", 20, 2, "d", "d9", 9); // a key this archive never saw
+    write(2, ra, rc, rd, ra);
+    write(2, rd, rc, ra); // the batch replayed, e.g. after a crash before the offsets were committed
+    write(3, rc, ra);     // republished by a new leader
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog WHERE group_id = 'g1' AND log_index = 20")).isEqualTo(3);
+    assertThat(count("SELECT COUNT(DISTINCT event_seq) FROM kv_changelog WHERE log_index = 20")).isEqualTo(3);
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog")).isEqualTo(7);
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog WHERE log_index = 10 AND event_seq = 0")).isEqualTo(1);
+    assertThat(current("a")).isEqualTo(new Row("a10", false, 10));
+    assertThat(current("b")).isEqualTo(new Row(null, true, 12));
+    assertThat(current("c")).isEqualTo(new Row("c13", false, 13));
+    assertThat(current("d")).isEqualTo(new Row("d9", false, 9));
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT CONVERT(kv_key USING utf8mb4), op, origin FROM kv_changelog"
+             + " WHERE log_index = 20 ORDER BY event_seq")) {
+      List<String> rows = new ArrayList<>();
+      while (rs.next()) {
+        rows.add(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3));
+      }
+      assertThat(rows).containsExactly("a/r/snapshot", "c/r/snapshot", "d/r/snapshot");
+    }
   }
 
   @Test

@@ -24,6 +24,12 @@ final class Events {
     return new ChangeEvent(Op.DELETE, key, null, null, T0 + index, group, index, 1, 1, version, Origin.CLIENT);
   }
 
+  /** The {@code seq}-th r event of a snapshot at log {@code index}: a key's live value at its own version. */
+  static ChangeEvent snapshotRead(String group, long index, int seq, String key, String value, long version) {
+    return new ChangeEvent(Op.READ, key, null, b(value), T0 + index, group, index, seq, 1, 1, version,
+        Origin.SNAPSHOT);
+  }
+
   static ChangeEvent withOrigin(ChangeEvent e, Op op, Origin origin) {
     return new ChangeEvent(op, e.key(), e.before(), e.after(), e.tsMs(), e.group(), e.logIndex(), e.term(), e.epoch(),
         e.version(), origin);

@@ -184,6 +184,15 @@ public final class ShardGroupClient implements AutoCloseable {
         .thenApply(r -> expect(r, Reply.Ownership.class));
   }
 
+  /**
+   * Asks the group to publish its live state to the CDC topic: every live key as an {@code r} event at one log index
+   * (the reply's). Refused (CONFLICT) when the group runs without CDC. The events reach Kafka asynchronously, like any
+   * other change; a large store may fill the CDC outbox past its bound, refusing writes until it drains.
+   */
+  public CompletableFuture<Reply.SnapshotPublished> publishSnapshotAsync() {
+    return submit(Command.PublishSnapshot::new).thenApply(r -> expect(r, Reply.SnapshotPublished.class));
+  }
+
   // ---- reads ----
 
   /** Linearizable get of the live value; empty when the key is absent or deleted. */
@@ -241,6 +250,10 @@ public final class ShardGroupClient implements AutoCloseable {
 
   public Map<String, Long> batchPut(Map<String, byte[]> values) {
     return join(batchPutAsync(values));
+  }
+
+  public Reply.SnapshotPublished publishSnapshot() {
+    return join(publishSnapshotAsync());
   }
 
   public Optional<Entry> get(String key) {

@@ -4,12 +4,14 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One committed change of one key, as published to Kafka. Its identity is {@code (group, logIndex)}: a republished
- * event carries the same identity, which is what makes the archive exactly-once.
+ * One committed change of one key, as published to Kafka. Its identity is {@code (group, logIndex, seq)}: a
+ * republished event carries the same identity, which is what makes the archive exactly-once.
  *
  * @param before the value before the change, or null if the key had no live value
  * @param after the value after the change, or null for a delete
  * @param tsMs the leader's commit time (informational: ordering always uses {@code version})
+ * @param seq the event's position among the events of its log entry: 0 for a client or migration change (one event
+ *     per entry), 0..N-1 for the N {@code r} events of one snapshot
  */
 public record ChangeEvent(
     Op op,
@@ -19,6 +21,7 @@ public record ChangeEvent(
     long tsMs,
     String group,
     long logIndex,
+    int seq,
     long term,
     long epoch,
     long version,
@@ -29,6 +32,9 @@ public record ChangeEvent(
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(group, "group");
     Objects.requireNonNull(origin, "origin");
+    if (seq < 0) {
+      throw new MalformedEventException("seq must not be negative, got " + seq);
+    }
     if (op == Op.DELETE && after != null) {
       throw new MalformedEventException("a delete has no 'after' value");
     }
@@ -37,22 +43,28 @@ public record ChangeEvent(
     }
   }
 
+  /** An event that is alone in its log entry (seq 0): every client write and migration move. */
+  public ChangeEvent(Op op, String key, byte[] before, byte[] after, long tsMs, String group, long logIndex, long term,
+                     long epoch, long version, Origin origin) {
+    this(op, key, before, after, tsMs, group, logIndex, 0, term, epoch, version, origin);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ChangeEvent e
         && op == e.op && key.equals(e.key) && Arrays.equals(before, e.before) && Arrays.equals(after, e.after)
-        && tsMs == e.tsMs && group.equals(e.group) && logIndex == e.logIndex && term == e.term
+        && tsMs == e.tsMs && group.equals(e.group) && logIndex == e.logIndex && seq == e.seq && term == e.term
         && epoch == e.epoch && version == e.version && origin == e.origin;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(group, logIndex, version);
+    return Objects.hash(group, logIndex, seq, version);
   }
 
   @Override
   public String toString() {
-    return "ChangeEvent[" + op.code() + " " + key + " " + group + "@" + logIndex + " v" + version + " " + origin.code()
-        + "]";
+    return "ChangeEvent[" + op.code() + " " + key + " " + group + "@" + logIndex + (seq == 0 ? "" : "." + seq)
+        + " v" + version + " " + origin.code() + "]";
   }
 }

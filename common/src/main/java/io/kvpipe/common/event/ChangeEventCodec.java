@@ -13,11 +13,12 @@ import java.util.Base64;
  * The JSON wire form of a {@link ChangeEvent}, in Debezium's envelope shape:
  *
  * <pre>{"op":"u","key":"k","before":"b2xk","after":"bmV3","ts_ms":1700000000000,
- *  "source":{"group":"g1","log_index":42,"term":3,"epoch":1,"version":1099511627818,"origin":"client"}}</pre>
+ *  "source":{"group":"g1","log_index":42,"seq":0,"term":3,"epoch":1,"version":1099511627818,"origin":"client"}}</pre>
  *
  * Values are standard base64 (RFC 4648, padded) so any bytes survive; the key is the UTF-8 string. Decoding is strict:
  * a missing, mistyped or unknown-valued field is a {@link MalformedEventException}, never a half-filled event.
- * Streaming Jackson keeps this off the allocation-heavy tree model on the hot path. Thread-safe.
+ * {@code source.seq} is always written; on decode it is optional (absent means 0, as in events written before it
+ * existed). Streaming Jackson keeps this off the allocation-heavy tree model on the hot path. Thread-safe.
  */
 public final class ChangeEventCodec {
   private static final JsonFactory JSON = new JsonFactory();
@@ -38,6 +39,7 @@ public final class ChangeEventCodec {
       g.writeObjectFieldStart("source");
       g.writeStringField("group", e.group());
       g.writeNumberField("log_index", e.logIndex());
+      g.writeNumberField("seq", e.seq());
       g.writeNumberField("term", e.term());
       g.writeNumberField("epoch", e.epoch());
       g.writeNumberField("version", e.version());
@@ -89,6 +91,7 @@ public final class ChangeEventCodec {
     private Long tsMs;
     private String group;
     private Long logIndex;
+    private long seq;
     private Long term;
     private Long epoch;
     private Long version;
@@ -134,8 +137,11 @@ public final class ChangeEventCodec {
       if (logIndex < 0 || version <= 0 || epoch < 1) {
         throw new MalformedEventException("log_index, version and epoch must be positive");
       }
-      return new ChangeEvent(Op.fromCode(op), key, before, after, tsMs, group, logIndex, term, epoch, version,
-          Origin.fromCode(origin));
+      if (seq < 0 || seq > Integer.MAX_VALUE) {
+        throw new MalformedEventException("seq must be within 0.." + Integer.MAX_VALUE + ", got " + seq);
+      }
+      return new ChangeEvent(Op.fromCode(op), key, before, after, tsMs, group, logIndex, (int) seq, term, epoch,
+          version, Origin.fromCode(origin));
     }
 
     private void readSource(JsonToken t) throws IOException {
@@ -146,6 +152,7 @@ public final class ChangeEventCodec {
         switch (name) {
           case "group" -> group = text(v, name);
           case "log_index" -> logIndex = number(v, name);
+          case "seq" -> seq = number(v, name);
           case "term" -> term = number(v, name);
           case "epoch" -> epoch = number(v, name);
           case "version" -> version = number(v, name);

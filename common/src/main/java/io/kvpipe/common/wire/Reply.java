@@ -32,6 +32,9 @@ public sealed interface Reply {
 
   record Confirmed(long confirmedIndex) implements Reply {}
 
+  /** A snapshot was queued for publication: {@code events} r events at log index {@code logIndex}. */
+  record SnapshotPublished(long logIndex, int events) implements Reply {}
+
   record Ownership(long epoch, HashRanges ranges) implements Reply {
     public Ownership {
       Objects.requireNonNull(ranges, "ranges");

@@ -19,6 +19,7 @@ public final class WireCodec {
   private static final int DELETE = 2;
   private static final int CONFIRM_PUBLISHED = 3;
   private static final int SET_OWNERSHIP = 4;
+  private static final int PUBLISH_SNAPSHOT = 5;
   private static final int GET = 20;
   private static final int BATCH_GET = 21;
   private static final int SCAN = 22;
@@ -31,6 +32,7 @@ public final class WireCodec {
   private static final int CONFIRMED = 5;
   private static final int OWNERSHIP = 6;
   private static final int STATUS_REPLY = 7;
+  private static final int SNAPSHOT_PUBLISHED = 8;
   private static final int FAILURE = 9;
 
   private WireCodec() {}
@@ -42,6 +44,7 @@ public final class WireCodec {
       case Command.Delete d -> w.u8(DELETE).bytes(d.key()).i64(d.expectedVersion());
       case Command.ConfirmPublished c -> w.u8(CONFIRM_PUBLISHED).i64(c.upToIndex());
       case Command.SetOwnership s -> w.u8(SET_OWNERSHIP).i64(s.epoch()).ranges(s.ranges());
+      case Command.PublishSnapshot s -> w.u8(PUBLISH_SNAPSHOT);
       case Query.Get g -> w.u8(GET).bytes(g.key());
       case Query.BatchGet b -> {
         w.u8(BATCH_GET).i32(b.keys().size());
@@ -70,6 +73,7 @@ public final class WireCodec {
         case DELETE -> new Command.Delete(r.bytes(), r.i64());
         case CONFIRM_PUBLISHED -> new Command.ConfirmPublished(r.i64());
         case SET_OWNERSHIP -> new Command.SetOwnership(r.i64(), r.ranges());
+        case PUBLISH_SNAPSHOT -> new Command.PublishSnapshot();
         case GET -> new Query.Get(r.bytes());
         case BATCH_GET -> {
           int n = r.count(Query.MAX_ITEMS, 4);
@@ -107,6 +111,7 @@ public final class WireCodec {
         w.cursor(x.next());
       }
       case Reply.Confirmed x -> w.u8(CONFIRMED).i64(x.confirmedIndex());
+      case Reply.SnapshotPublished x -> w.u8(SNAPSHOT_PUBLISHED).i64(x.logIndex()).i32(x.events());
       case Reply.Ownership x -> w.u8(OWNERSHIP).i64(x.epoch()).ranges(x.ranges());
       case Reply.Status x -> w.u8(STATUS_REPLY).i64(x.epoch()).ranges(x.ranges()).i64(x.appliedIndex())
           .i64(x.confirmedIndex()).i32(x.outboxEvents()).i64(x.outboxBytes()).i64(x.records());
@@ -133,6 +138,7 @@ public final class WireCodec {
         case FOUND_MANY -> new Reply.FoundMany(entries(r));
         case SCAN_PAGE -> new Reply.ScanPage(entries(r), r.cursorOrNull());
         case CONFIRMED -> new Reply.Confirmed(r.i64());
+        case SNAPSHOT_PUBLISHED -> new Reply.SnapshotPublished(r.i64(), r.i32());
         case OWNERSHIP -> new Reply.Ownership(r.i64(), r.ranges());
         case STATUS_REPLY -> new Reply.Status(r.i64(), r.ranges(), r.i64(), r.i64(), r.i32(), r.i64(), r.i64());
         case FAILURE -> new Reply.Failure(errorCode(r.string()), r.string());

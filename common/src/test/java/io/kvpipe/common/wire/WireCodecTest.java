@@ -28,6 +28,7 @@ class WireCodecTest {
         new Command.ConfirmPublished(7),
         new Command.SetOwnership(3, RANGES),
         new Command.SetOwnership(4, HashRanges.EMPTY),
+        new Command.PublishSnapshot(),
         new Query.Get(b("k")),
         new Query.BatchGet(List.of(b("a"), b("b"))),
         new Query.Scan(HashRanges.FULL, null, 100),
@@ -46,6 +47,7 @@ class WireCodecTest {
         new Reply.ScanPage(List.of(new Entry(b("a"), null, 1)), new ScanCursor(77, b("a"))),
         new Reply.ScanPage(List.of(), null),
         new Reply.Confirmed(12),
+        new Reply.SnapshotPublished(40, 12_345),
         new Reply.Ownership(2, RANGES),
         new Reply.Status(1, HashRanges.FULL, 10, 5, 3, 300, 7),
         new Reply.Failure(ErrorCode.VERSION_MISMATCH, "expected 3, found 4"));

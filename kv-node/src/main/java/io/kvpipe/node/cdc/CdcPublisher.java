@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Lifecycle.</b> One instance per leadership term: {@link #start()} on becoming leader, {@link #stop()} on
  * stepping down. It starts from the replicated confirmed index, so a new leader republishes what its predecessor
  * may have sent but not confirmed: delivery is at-least-once, and a repeat carries the same identity
- * {@code (group, log_index)}, which the archive deduplicates.
+ * {@code (group, log_index, seq)}, which the archive deduplicates.
  *
  * <p><b>Why a deposed leader is harmless.</b> The outbox only ever holds events of applied, hence committed, log
  * entries; a deposed leader therefore can only send events the new leader will also send, with the same identity

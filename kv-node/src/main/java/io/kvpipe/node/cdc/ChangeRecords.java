@@ -16,6 +16,7 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 public final class ChangeRecords {
   public static final String HEADER_GROUP = "kvpipe.group";
   public static final String HEADER_LOG_INDEX = "kvpipe.log_index";
+  public static final String HEADER_SEQ = "kvpipe.seq";
   public static final String HEADER_OP = "kvpipe.op";
 
   private ChangeRecords() {}
@@ -24,6 +25,7 @@ public final class ChangeRecords {
     List<Header> headers = List.of(
         header(HEADER_GROUP, event.group()),
         header(HEADER_LOG_INDEX, Long.toString(event.logIndex())),
+        header(HEADER_SEQ, Integer.toString(event.seq())),
         header(HEADER_OP, event.op().code()));
     return new ProducerRecord<>(topic, null, null, event.key().getBytes(StandardCharsets.UTF_8),
         ChangeEventCodec.encode(event), headers);

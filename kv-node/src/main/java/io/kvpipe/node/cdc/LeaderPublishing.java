@@ -53,7 +53,7 @@ public final class LeaderPublishing implements AutoCloseable {
     return p;
   }
 
-  /** The view as the publisher's narrow interfaces (the outbox holds one event per log index). */
+  /** The view as the publisher's narrow interfaces. */
   static OutboxSource source(OutboxView view) {
     return new OutboxSource() {
       @Override

@@ -11,7 +11,7 @@
  *
  * <ul>
  *   <li>At-least-once into Kafka, exactly-once in the archive: a new leader republishes from the confirmed index;
- *       repeats carry the same identity {@code (group, log_index)}.
+ *       repeats carry the same identity {@code (group, log_index, seq)}.
  *   <li>A deposed leader is harmless: the outbox only holds committed events, so it can only repeat them; it is
  *       stopped on step-down (producer closed at once), checks leadership before each batch and confirm, and cannot
  *       commit a confirm through Raft.

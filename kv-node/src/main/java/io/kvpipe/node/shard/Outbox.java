@@ -2,21 +2,23 @@ package io.kvpipe.node.shard;
 
 import io.kvpipe.common.event.ChangeEvent;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The CDC outbox: change events committed but not yet confirmed as published, by log index. Replicated state (every
- * replica holds the same events, and snapshots carry them). Thread ownership: the apply thread is the only writer;
- * the publisher reads concurrently through {@link #pendingAfter}.
+ * The CDC outbox: change events committed but not yet confirmed as published, by log index. A log index holds one
+ * event (a client write) or many (the r events of a snapshot, seq 0..N-1); an index's events are stored as one
+ * immutable list, so a reader sees all of them or none. Replicated state (every replica holds the same events, and
+ * snapshots carry them). Thread ownership: the apply thread is the only writer; the publisher reads concurrently
+ * through {@link #pendingAfter}.
  */
 final class Outbox {
   /** Fixed per-event overhead counted against the byte bound (envelope, identity fields). */
   static final int EVENT_OVERHEAD_BYTES = 64;
 
-  private final ConcurrentSkipListMap<Long, ChangeEvent> events = new ConcurrentSkipListMap<>();
+  private final ConcurrentSkipListMap<Long, List<ChangeEvent>> events = new ConcurrentSkipListMap<>();
+  private volatile int size;
   private volatile long bytes;
   private volatile long confirmedIndex;
 
@@ -27,17 +29,41 @@ final class Outbox {
 
   /** Whether one more event of {@code eventBytes} fits under both bounds. */
   boolean hasRoom(long maxEvents, long maxBytes, long eventBytes) {
-    return events.size() < maxEvents && bytes + eventBytes <= maxBytes;
+    return size < maxEvents && bytes + eventBytes <= maxBytes;
   }
 
   /** Whether the outbox is already at (or past) a bound; the leader's pre-check before accepting a write. */
   boolean isFull(long maxEvents, long maxBytes) {
-    return events.size() >= maxEvents || bytes >= maxBytes;
+    return size >= maxEvents || bytes >= maxBytes;
   }
 
   void append(ChangeEvent e) {
-    events.put(e.logIndex(), e);
-    bytes += sizeOf(e);
+    appendAll(List.of(e));
+  }
+
+  /**
+   * Adds the events of one log index, all at once (a reader never sees part of them). They must share a log index
+   * above every index held, and be in seq order.
+   */
+  void appendAll(List<ChangeEvent> indexEvents) {
+    if (indexEvents.isEmpty()) {
+      return;
+    }
+    long index = indexEvents.get(0).logIndex();
+    long added = 0;
+    for (int i = 0; i < indexEvents.size(); i++) {
+      ChangeEvent e = indexEvents.get(i);
+      if (e.logIndex() != index || e.seq() != i) {
+        throw new IllegalArgumentException("events of one index must have seq 0..n-1 in order: " + e);
+      }
+      added += sizeOf(e);
+    }
+    if (!events.isEmpty() && events.lastKey() >= index) {
+      throw new IllegalArgumentException("index " + index + " is not above the outbox's last " + events.lastKey());
+    }
+    events.put(index, List.copyOf(indexEvents));
+    size += indexEvents.size();
+    bytes += added;
   }
 
   /** Drops every event with index <= {@code upToIndex}; the confirmed index never moves back. */
@@ -45,33 +71,43 @@ final class Outbox {
     if (upToIndex <= confirmedIndex) {
       return;
     }
-    Map<Long, ChangeEvent> done = events.headMap(upToIndex, true);
+    Map<Long, List<ChangeEvent>> done = events.headMap(upToIndex, true);
     long freed = 0;
-    for (ChangeEvent e : done.values()) {
-      freed += sizeOf(e);
+    int count = 0;
+    for (List<ChangeEvent> list : done.values()) {
+      for (ChangeEvent e : list) {
+        freed += sizeOf(e);
+      }
+      count += list.size();
     }
     done.clear();
     bytes -= freed;
+    size -= count;
     confirmedIndex = upToIndex;
   }
 
+  /**
+   * Events with index > {@code afterIndex}, in (index, seq) order: whole indexes only, until at least {@code max}
+   * events are collected (so the last index may take it past {@code max}).
+   */
   List<ChangeEvent> pendingAfter(long afterIndex, int max) {
     List<ChangeEvent> out = new ArrayList<>(Math.min(max, 1024));
-    for (ChangeEvent e : events.tailMap(afterIndex, false).values()) {
+    for (List<ChangeEvent> list : events.tailMap(afterIndex, false).values()) {
       if (out.size() >= max) {
         break;
       }
-      out.add(e);
+      out.addAll(list);
     }
     return out;
   }
 
-  Collection<ChangeEvent> all() {
-    return events.values();
+  /** Every held event in (index, seq) order. */
+  List<ChangeEvent> all() {
+    return pendingAfter(Long.MIN_VALUE, Integer.MAX_VALUE);
   }
 
   int size() {
-    return events.size();
+    return size;
   }
 
   long bytes() {

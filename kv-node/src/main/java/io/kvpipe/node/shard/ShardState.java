@@ -87,6 +87,14 @@ public final class ShardState {
         }
       }
       case Command.SetOwnership s -> checkEpoch(s.epoch());
+      case Command.PublishSnapshot s -> checkCdcOn(stamp);
+    }
+  }
+
+  private void checkCdcOn(LogStamp stamp) {
+    if (!stamp.cdcEnabled()) {
+      throw new KvException(ErrorCode.CONFLICT, "group " + group
+          + ": CDC is off on its leader (no --kafka-bootstrap), so there is no change topic to publish a snapshot to");
     }
   }
 
@@ -142,6 +150,7 @@ public final class ShardState {
           ownership = new Ownership(s.epoch(), s.ranges());
           yield new Reply.Ownership(s.epoch(), s.ranges());
         }
+        case Command.PublishSnapshot s -> publishSnapshot(index, term, stamp);
       };
     } catch (KvException e) {
       return Reply.Failure.of(e);
@@ -173,6 +182,27 @@ public final class ShardState {
     }
     store.put(key, new ShardStore.Rec(value, version));
     return new Reply.Written(version, previous);
+  }
+
+  /**
+   * Turns the live state into r events at {@code index}: every live key (tombstones excluded) in the store's order,
+   * seq 0..N-1, with its current value and version. Nothing else changes: an r event describes a state, it is not a
+   * new write. The outbox takes them all even past its bound (refusing would make a large store impossible to
+   * snapshot); until the publisher drains it, client writes are then refused with CDC_BACKLOG_FULL.
+   */
+  private Reply publishSnapshot(long index, long term, LogStamp stamp) {
+    checkCdcOn(stamp);
+    long epoch = ownership.epoch();
+    List<ChangeEvent> events = new ArrayList<>();
+    for (var e : store.all()) {
+      ShardStore.Rec rec = e.getValue();
+      if (rec.live()) {
+        events.add(new ChangeEvent(Op.READ, new String(e.getKey().key(), StandardCharsets.UTF_8), null, rec.value(),
+            stamp.tsMs(), group, index, events.size(), term, epoch, rec.version(), Origin.SNAPSHOT));
+      }
+    }
+    outbox.appendAll(events);
+    return new Reply.SnapshotPublished(index, events.size());
   }
 
   /** Answers a read from the applied state. */

@@ -31,7 +31,9 @@ import org.apache.ratis.util.MD5FileUtil;
  */
 public final class SnapshotFile {
   private static final int MAGIC = 0x4b565053; // "KVPS"
-  private static final int FORMAT = 1;
+  /** 2 added the outbox events' seq (several events per log index); format 1 files are still read. */
+  private static final int FORMAT = 2;
+  private static final int FORMAT_ONE_EVENT_PER_INDEX = 1;
   private static final int END_MAGIC = 0x454e4421; // "END!"
 
   /** A loaded snapshot: the state and the (term, index) of the last entry it includes. */
@@ -92,8 +94,10 @@ public final class SnapshotFile {
     }
     try (InputStream fin = Files.newInputStream(file.toPath());
          DataInputStream in = new DataInputStream(new BufferedInputStream(fin, 1 << 16))) {
-      if (in.readInt() != MAGIC || in.readInt() != FORMAT) {
-        throw new IOException("snapshot " + file + " is not a kvpipe shard snapshot of format " + FORMAT);
+      int format = in.readInt() == MAGIC ? in.readInt() : -1;
+      if (format != FORMAT && format != FORMAT_ONE_EVENT_PER_INDEX) {
+        throw new IOException("snapshot " + file + " is not a kvpipe shard snapshot of format "
+            + FORMAT_ONE_EVENT_PER_INDEX + ".." + FORMAT);
       }
       ShardState state = new ShardState(in.readUTF());
       long term = in.readLong();
@@ -113,9 +117,16 @@ public final class SnapshotFile {
         state.store().put(key, new ShardStore.Rec(value, in.readLong()));
       }
       int nEvents = in.readInt();
+      List<ChangeEvent> sameIndex = new ArrayList<>();
       for (int i = 0; i < nEvents; i++) {
-        state.outbox().append(readEvent(in, state.group()));
+        ChangeEvent e = readEvent(in, state.group(), format);
+        if (!sameIndex.isEmpty() && sameIndex.get(0).logIndex() != e.logIndex()) {
+          state.outbox().appendAll(sameIndex);
+          sameIndex.clear();
+        }
+        sameIndex.add(e);
       }
+      state.outbox().appendAll(sameIndex);
       if (in.readInt() != END_MAGIC) {
         throw new IOException("snapshot " + file + " is truncated (no end marker)");
       }
@@ -152,23 +163,25 @@ public final class SnapshotFile {
     writeBytes(out, e.after());
     out.writeLong(e.tsMs());
     out.writeLong(e.logIndex());
+    out.writeInt(e.seq());
     out.writeLong(e.term());
     out.writeLong(e.epoch());
     out.writeLong(e.version());
     out.writeUTF(e.origin().code());
   }
 
-  private static ChangeEvent readEvent(DataInputStream in, String group) throws IOException {
+  private static ChangeEvent readEvent(DataInputStream in, String group, int format) throws IOException {
     Op op = Op.fromCode(in.readUTF());
     String key = new String(readBytes(in), java.nio.charset.StandardCharsets.UTF_8);
     byte[] before = readBytes(in);
     byte[] after = readBytes(in);
     long ts = in.readLong();
     long logIndex = in.readLong();
+    int seq = format == FORMAT_ONE_EVENT_PER_INDEX ? 0 : in.readInt();
     long term = in.readLong();
     long epoch = in.readLong();
     long version = in.readLong();
     Origin origin = Origin.fromCode(in.readUTF());
-    return new ChangeEvent(op, key, before, after, ts, group, logIndex, term, epoch, version, origin);
+    return new ChangeEvent(op, key, before, after, ts, group, logIndex, seq, term, epoch, version, origin);
   }
 }

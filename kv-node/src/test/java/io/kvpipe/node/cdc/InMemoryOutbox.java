@@ -44,7 +44,7 @@ final class InMemoryOutbox implements OutboxSource, PublishConfirmer {
     long index = ++lastIndex;
     List<ChangeEvent> events = new ArrayList<>();
     for (String key : keys) {
-      events.add(new ChangeEvent(Op.READ, key, null, new byte[] {1}, System.currentTimeMillis(), group, index, 1, 1,
+      events.add(new ChangeEvent(Op.READ, key, null, new byte[] {1}, System.currentTimeMillis(), group, index, events.size(), 1, 1,
           Versions.of(1, index), Origin.SNAPSHOT));
     }
     pending.put(index, events);

@@ -200,4 +200,83 @@ class ShardStateTest {
     }
     assertThat(state.query(new Query.Scan(HashRanges.FULL, null, 0))).isInstanceOf(Reply.Failure.class);
   }
+
+  @Test
+  void snapshotPublishesExactlyTheLiveKeysAtOneIndexWithTheirVersions() {
+    java.util.Map<String, Reply.Written> live = new java.util.HashMap<>();
+    for (int i = 0; i < 30; i++) {
+      live.put("k" + i, (Reply.Written) apply(Command.Put.unconditional(b("k" + i), b("v" + i))));
+    }
+    live.put("k3", (Reply.Written) apply(Command.Put.unconditional(b("k3"), b("v3b"))));
+    apply(new Command.Delete(b("k5"), Request.ANY_VERSION));
+    apply(new Command.Delete(b("never-written"), Request.ANY_VERSION));
+    live.remove("k5");
+    apply(new Command.ConfirmPublished(index));
+    long recordsBefore = state.store().size();
+
+    Reply.SnapshotPublished r = (Reply.SnapshotPublished) apply(new Command.PublishSnapshot());
+    assertThat(r.logIndex()).isEqualTo(index);
+    assertThat(r.events()).isEqualTo(29);
+    List<ChangeEvent> events = state.outbox().pendingAfter(0, 1);
+    assertThat(events).hasSize(29); // one index is never split, whatever the max
+    for (int i = 0; i < events.size(); i++) {
+      ChangeEvent e = events.get(i);
+      assertThat(e.seq()).isEqualTo(i);
+      assertThat(e.logIndex()).isEqualTo(index);
+      assertThat(e.op()).isEqualTo(Op.READ);
+      assertThat(e.origin()).isEqualTo(Origin.SNAPSHOT);
+      assertThat(e.before()).isNull();
+      assertThat(e.term()).isEqualTo(7);
+      assertThat(e.tsMs()).isEqualTo(1000);
+      Reply.Written w = live.get(e.key());
+      assertThat(w).as(e.key()).isNotNull();
+      assertThat(e.version()).isEqualTo(w.version());
+      Entry stored = ((Reply.Found) state.query(new Query.Get(b(e.key())))).entry();
+      assertThat(e.after()).isEqualTo(stored.value());
+      assertThat(stored.version()).isEqualTo(w.version()); // a snapshot changes no version
+    }
+    assertThat(events).extracting(ChangeEvent::key).containsExactlyInAnyOrderElementsOf(live.keySet());
+    assertThat(state.store().size()).isEqualTo(recordsBefore);
+    // The next write's version is from its own index, as if the snapshot entry were any other entry.
+    Reply.Written next = (Reply.Written) apply(Command.Put.unconditional(b("k0"), b("z")));
+    assertThat(next.version()).isEqualTo(Versions.of(1, index));
+  }
+
+  @Test
+  void aSnapshotMayPassTheOutboxBoundAndThenWritesWaitForTheDrain() {
+    LogStamp tight = new LogStamp(5, true, 4, 1 << 20);
+    for (int i = 0; i < 3; i++) {
+      apply(Command.Put.unconditional(b("k" + i), b("v")), tight);
+    }
+    assertThat(apply(new Command.PublishSnapshot(), tight)).isInstanceOf(Reply.SnapshotPublished.class);
+    assertThat(state.outbox().size()).isEqualTo(6);
+    Reply refused = apply(Command.Put.unconditional(b("k9"), b("v")), tight);
+    assertThat(refused).isInstanceOfSatisfying(Reply.Failure.class,
+        f -> assertThat(f.code()).isEqualTo(ErrorCode.CDC_BACKLOG_FULL));
+    assertThatThrownBy(() -> state.validate(Command.Put.unconditional(b("k9"), b("v")), 100, tight))
+        .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CDC_BACKLOG_FULL));
+    // A confirm stops only at whole indexes (the publisher confirms an index once all its events are acked).
+    apply(new Command.ConfirmPublished(4), tight);
+    assertThat(state.outbox().size()).isZero();
+    assertThat(apply(Command.Put.unconditional(b("k9"), b("v")), tight)).isInstanceOf(Reply.Written.class);
+  }
+
+  @Test
+  void aSnapshotIsRefusedWhenCdcIsOff() {
+    apply(Command.Put.unconditional(b("k"), b("a")), NO_CDC);
+    assertThatThrownBy(() -> state.validate(new Command.PublishSnapshot(), 100, NO_CDC))
+        .isInstanceOfSatisfying(KvException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+          assertThat(e.getMessage()).contains("CDC is off");
+        });
+    assertThat(apply(new Command.PublishSnapshot(), NO_CDC)).isInstanceOfSatisfying(Reply.Failure.class,
+        f -> assertThat(f.code()).isEqualTo(ErrorCode.CONFLICT));
+    assertThat(state.outbox().size()).isZero();
+  }
+
+  @Test
+  void snapshotOfAnEmptyStoreHasNoEvents() {
+    assertThat(apply(new Command.PublishSnapshot())).isEqualTo(new Reply.SnapshotPublished(1, 0));
+    assertThat(state.outbox().size()).isZero();
+  }
 }

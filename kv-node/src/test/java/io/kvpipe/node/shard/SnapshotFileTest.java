@@ -39,6 +39,7 @@ class SnapshotFileTest {
     s.apply(new Command.Delete(b("key3"), Request.ANY_VERSION), ++i, 2, stamp);
     s.apply(new Command.ConfirmPublished(10), ++i, 2, stamp);
     s.apply(new Command.SetOwnership(4, HashRanges.of(List.of(new HashRange(0, 1L << 31)))), ++i, 3, stamp);
+    s.apply(new Command.PublishSnapshot(), ++i, 3, stamp); // many events at one index
     return s;
   }
 
@@ -68,6 +69,9 @@ class SnapshotFileTest {
     assertThat(((Reply.Found) copy.query(new Query.Get(b("key3")))).entry().deleted()).isTrue();
     List<ChangeEvent> pending = copy.outbox().pendingAfter(0, 100);
     assertThat(pending).allSatisfy(e -> assertThat(e.logIndex()).isGreaterThan(10));
+    assertThat(pending).filteredOn(e -> e.logIndex() == 24).extracting(ChangeEvent::seq)
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 19).boxed().toList());
+    assertThat(copy.outbox().size()).isEqualTo(original.outbox().size()).isEqualTo(11 + 19);
   }
 
   @Test
