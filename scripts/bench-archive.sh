@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Archive benchmark (issue 4): the cdc-consumer's archive rate vs. a raw batched JDBC insert of the same rows, in one
 # run, on a real Kafka broker (started here unless --bootstrap) and a real MySQL-compatible server (a throwaway local
-# mariadbd/mysqld with durable commits unless --jdbc-url). Prints both rates and their ratio (target >= 0.8) and writes
-# target/bench/archive-<timestamp>.json with the machine's cores, memory, JDK and database version.
+# mariadbd/mysqld with durable commits unless --jdbc-url). Prints both rates and their ratio (target >= 0.8).
+# Then (unless --e2e false) the end-to-end phase: 3 kv-node processes with CDC on publish to the same broker, the
+# consumer archives into a fresh database, and writes at a fixed rate (--e2e-rate, shared OpenLoop driver, after a
+# warm-up of max(3, seconds/3) s) are timed from their ack to their kv_changelog row being visible (a poller reads new
+# rows every 2 ms): p50/p99/p999 (target p99 < 100 ms at 2,000 writes/s), with progress each second.
+# Writes target/bench/archive-<timestamp>.json with all figures and the machine's cores, memory, load, JDK and database.
 #
 #   scripts/bench-archive.sh [--events 500000] [--keys 100000] [--value-bytes 100] [--partitions 3] [--batch 5000]
 #                            [--writer-threads 2] [--rounds 1] [--bootstrap host:port] [--jdbc-url jdbc:mysql://host:port/ --jdbc-user U --jdbc-password P]
+#                            [--e2e true|false] [--e2e-rate 2000] [--e2e-seconds 15]
 #
-# KVPIPE_SKIP_BUILD=1 reuses the last build; KVPIPE_MVN_ARGS adds Maven flags (e.g. -o). End-to-end latency (write ack
-# -> row visible) needs the kv-node CDC pipeline: see the TODO in ArchiveBench.
+# KVPIPE_SKIP_BUILD=1 reuses the last build; KVPIPE_MVN_ARGS adds Maven flags (e.g. -o). The class path is
+# cdc-consumer's test class path, which includes kv-node (test scope) for the kv-node processes of the e2e phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/jdk.sh
@@ -31,4 +36,4 @@ java -Xmx2g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED \
   -Dlogback.configurationFile="$PWD/cdc-consumer/src/test/resources/logback-bench.xml" \
   -cp "cdc-consumer/target/classes:cdc-consumer/target/test-classes:$(cat "$cp_file")" \
   io.kvpipe.consumer.ArchiveBench "$@"
-rm -rf target/bench/kafka-*
+rm -rf target/bench/kafka-* target/bench/e2e-*

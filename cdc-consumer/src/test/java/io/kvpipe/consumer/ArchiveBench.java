@@ -5,11 +5,13 @@ import io.kvpipe.common.Versions;
 import io.kvpipe.common.event.ChangeEvent;
 import io.kvpipe.common.event.Op;
 import io.kvpipe.common.event.Origin;
+import io.kvpipe.consumer.pipeline.EndToEndLatencyBench;
 import io.kvpipe.testsupport.kafka.KafkaBroker;
 import io.kvpipe.testsupport.mysql.LocalMySqlServer;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
 import io.kvpipe.testsupport.mysql.MySqlServer;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +43,8 @@ import java.util.stream.Collectors;
  * <p>Flags: --events N (500000) --keys K (100000) --value-bytes B (100) --partitions P (3) --batch B (5000)
  * --writer-threads W (2, the consumer's default) --rounds R (1; best of R rounds, for machines shared with other load)
  * --bootstrap host:port (default: start a broker) --jdbc-url URL --jdbc-user U --jdbc-password P (default: a throwaway
- * local server with durable commits).
+ * local server with durable commits) --e2e true|false (true) --e2e-rate W (2000) --e2e-seconds S (15): the end-to-end
+ * phase (see {@link EndToEndLatencyBench}: 3 kv-node processes with CDC on, this consumer, write ack -> row visible).
  */
 public final class ArchiveBench {
   private final Map<String, String> opts;
@@ -52,6 +55,9 @@ public final class ArchiveBench {
   private final int batch;
   private final int writerThreads;
   private final int rounds;
+  private final boolean e2e;
+  private final int e2eRate;
+  private final int e2eSeconds;
 
   private ArchiveBench(Map<String, String> opts) {
     this.opts = opts;
@@ -62,6 +68,9 @@ public final class ArchiveBench {
     batch = Integer.parseInt(opts.getOrDefault("batch", "5000"));
     writerThreads = Integer.parseInt(opts.getOrDefault("writer-threads", "2"));
     rounds = Math.max(1, Integer.parseInt(opts.getOrDefault("rounds", "1")));
+    e2e = Boolean.parseBoolean(opts.getOrDefault("e2e", "true"));
+    e2eRate = Integer.parseInt(opts.getOrDefault("e2e-rate", "2000"));
+    e2eSeconds = Integer.parseInt(opts.getOrDefault("e2e-seconds", "15"));
   }
 
   public static void main(String[] args) throws Exception {
@@ -127,9 +136,17 @@ public final class ArchiveBench {
           consumer.totalRate()));
       log(String.format("raw batched JDBC insert: %,.0f rows/s", bestRaw));
       log(String.format("ratio consumer/raw: %.2f (target >= 0.8) %s", ratio, ratio >= 0.8 ? "OK" : "BELOW TARGET"));
-      // TODO(issue 3): end-to-end latency (ack of a write -> row visible in kv_changelog), p50/p99 at 2,000 writes/s,
-      // target p99 < 100 ms. Needs the kv-node CDC pipeline: drive writes through kv-client at a fixed rate, record
-      // each ack time by (group, log_index), poll kv_changelog.consumed_at... see endToEndLatency() below.
+      Map<String, Object> endToEnd = Map.of("skipped", "--e2e false");
+      if (e2e) {
+        try {
+          endToEnd = new EndToEndLatencyBench(bootstrap, server, out.resolve("e2e-" + stamp).toAbsolutePath(),
+              e2eRate, e2eSeconds, valueBytes, System.out).run();
+        } catch (Exception | AssertionError e) {
+          // The archive-rate figures above still stand: report the failure beside them rather than lose both.
+          log("end-to-end phase FAILED: " + e);
+          endToEnd = Map.of("error", String.valueOf(e));
+        }
+      }
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("timestamp", Instant.now().toString());
       json.put("events", events);
@@ -146,7 +163,11 @@ public final class ArchiveBench {
       json.put("raw_jdbc_rows_per_s_by_round", rawRates.stream().map(Math::round).toList().toString());
       json.put("ratio", Math.round(ratio * 100) / 100.0);
       json.put("target_ratio", 0.8);
-      json.put("end_to_end_latency", "TODO: needs the kv-node CDC pipeline (issue 3)");
+      json.put("end_to_end_latency", endToEnd);
+      double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      json.put("load_average_at_end", load);
+      log(String.format("load average (1 min) at the end: %.1f on %d cores", load,
+          Runtime.getRuntime().availableProcessors()));
       json.put("machine", machine);
       Path file = out.resolve("archive-" + stamp + ".json");
       Files.writeString(file, toJson(json) + "\n");
@@ -156,12 +177,6 @@ public final class ArchiveBench {
         broker.close();
       }
     }
-  }
-
-  /** Hook for the end-to-end latency part, once kv-node publishes CDC (issue 3). */
-  @SuppressWarnings("unused")
-  private static Map<String, Object> endToEndLatency() {
-    throw new UnsupportedOperationException("TODO(issue 3): needs the kv-node CDC pipeline");
   }
 
   private MySqlServer mysql() {
@@ -353,6 +368,7 @@ public final class ArchiveBench {
       String total = Files.readAllLines(meminfo).stream().filter(l -> l.startsWith("MemTotal:")).findFirst().orElse("");
       m.put("memory", total.replace("MemTotal:", "").trim());
     }
+    m.put("load_average", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
     try (Connection c = db.connect(); Statement s = c.createStatement();

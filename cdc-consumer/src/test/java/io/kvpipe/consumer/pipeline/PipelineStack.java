@@ -6,6 +6,7 @@ import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.consumer.ArchiveService;
 import io.kvpipe.consumer.ConsumerConfig;
 import io.kvpipe.node.KvNodeMain;
+import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import java.nio.file.Path;
@@ -132,8 +133,8 @@ public final class PipelineStack implements AutoCloseable {
   /** Fails fast if the consumer loop has ended (it only ends on stop or a bug). */
   public void checkArchiveRunning() {
     if (archiveDone.isDone()) {
-      archiveDone.join();
-      throw new IllegalStateException("the archive consumer stopped");
+      String why = archiveDone.handle((ok, e) -> e == null ? "it returned" : e.toString()).join();
+      throw new Poll.Abort("the archive consumer stopped: " + why);
     }
   }
 
