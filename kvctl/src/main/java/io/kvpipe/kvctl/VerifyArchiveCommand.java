@@ -43,6 +43,7 @@ final class VerifyArchiveCommand extends KvctlCommand {
     if (waitS < 0 || pageSize < 1 || pageSize > 10_000 || maxListed < 0) {
       throw new KvctlException(ExitCodes.USAGE, "--wait-s must be >= 0, --page-size 1..10000, --max-listed >= 0");
     }
+    mysql.jdbcUrl(); // validates the MySQL options before any request
     ProxyApi api = cluster.api();
     long deadline = System.nanoTime() + Duration.ofSeconds(waitS).toNanos();
     while (true) {

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Entry point of the kvpipe image: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl [flags...]
+# Every flag also has a KVPIPE_* environment variable (docs/configuration.md). JVM options: JAVA_OPTS.
+set -euo pipefail
+case "${1:-}" in
+  kv-node) main=io.kvpipe.node.KvNodeMain ;;
+  proxy) main=io.kvpipe.proxy.ProxyMain ;;
+  cdc-consumer) main=io.kvpipe.consumer.ConsumerMain ;;
+  kvctl) main=io.kvpipe.kvctl.Kvctl ;;
+  *) echo "usage: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl [flags...]" >&2; exit 2 ;;
+esac
+process=$1
+shift
+# shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+exec java $JAVA_OPTS --enable-native-access=ALL-UNNAMED -cp "$(cat "/opt/kvpipe/classpath/$process.txt")" "$main" "$@"

@@ -1,0 +1,195 @@
+package io.kvpipe.kvctl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Static checks of docker-compose.yml and docker/Dockerfile (no Docker engine runs here): structure, health checks,
+ * dependency conditions, published ports, volumes, and every KVPIPE_* variable against the services' flag tables.
+ */
+class ComposeFileTest {
+  private static final Set<String> KVPIPE_PROCESSES = Set.of("kv-node", "proxy", "cdc-consumer");
+  /** Variables the kvpipe image reads besides the services' flags: logging and the JVM options. */
+  private static final Set<String> IMAGE_VARIABLES = Set.of("KVPIPE_LOG_LEVEL", "JAVA_OPTS");
+
+  private static Map<String, Object> compose;
+  private static Map<String, Map<String, Object>> services;
+
+  @BeforeAll
+  @SuppressWarnings("unchecked")
+  static void load() throws IOException {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    compose = new Yaml(options).load(Files.readString(RepoFiles.root().resolve("docker-compose.yml")));
+    services = (Map<String, Map<String, Object>>) compose.get("services");
+  }
+
+  @Test
+  void hasTheWholeStack() {
+    assertThat(services).containsKeys("kafka", "mysql", "kv-node-1", "kv-node-2", "kv-node-3", "proxy",
+        "cdc-consumer");
+    assertThat((String) services.get("kafka").get("image")).startsWith("apache/kafka:");
+    assertThat((String) services.get("mysql").get("image")).isEqualTo("mysql:8.4");
+  }
+
+  @Test
+  void everyServiceHasAHealthCheck() {
+    services.forEach((name, s) -> {
+      assertThat(s).as(name + " healthcheck").containsKey("healthcheck");
+      Map<?, ?> hc = (Map<?, ?>) s.get("healthcheck");
+      assertThat(hc.get("test")).as(name + " healthcheck test").isInstanceOf(List.class);
+      assertThat((List<?>) hc.get("test")).as(name).isNotEmpty();
+    });
+  }
+
+  @Test
+  void dependenciesExistAndWaitForHealth() {
+    services.forEach((name, s) -> {
+      Object dependsOn = s.get("depends_on");
+      if (dependsOn == null) {
+        return;
+      }
+      assertThat(dependsOn).as(name + " depends_on must be a map with conditions").isInstanceOf(Map.class);
+      ((Map<?, ?>) dependsOn).forEach((dep, cond) -> {
+        assertThat(services).as(name + " depends on " + dep).containsKey((String) dep);
+        assertThat(((Map<?, ?>) cond).get("condition")).as(name + " -> " + dep).isEqualTo("service_healthy");
+      });
+    });
+    assertThat(services.get("proxy").get("depends_on")).asInstanceOf(
+        org.assertj.core.api.InstanceOfAssertFactories.MAP).containsKeys("kv-node-1", "kv-node-2", "kv-node-3");
+    assertThat(services.get("cdc-consumer").get("depends_on")).asInstanceOf(
+        org.assertj.core.api.InstanceOfAssertFactories.MAP).containsKeys("kafka", "mysql");
+  }
+
+  @Test
+  void publishedPortsAreOnLoopbackOnly() {
+    List<String> published = new ArrayList<>();
+    services.forEach((name, s) -> {
+      for (Object p : (List<?>) s.getOrDefault("ports", List.of())) {
+        assertThat(p).as(name + " port").isInstanceOf(String.class);
+        assertThat((String) p).as(name + " port").startsWith("127.0.0.1:");
+        published.add(name);
+      }
+    });
+    assertThat(published).containsExactlyInAnyOrder("proxy", "mysql");
+  }
+
+  @Test
+  void dataLivesInDeclaredNamedVolumes() {
+    Set<String> declared = ((Map<?, ?>) compose.get("volumes")).keySet().stream().map(Object::toString)
+        .collect(java.util.stream.Collectors.toSet());
+    Set<String> used = new HashSet<>();
+    services.forEach((name, s) -> {
+      for (Object v : (List<?>) s.getOrDefault("volumes", List.of())) {
+        String source = v.toString().split(":")[0];
+        assertThat(source).as(name + " volume must be named, not a host path").doesNotStartWith(".")
+            .doesNotStartWith("/");
+        assertThat(declared).as(name + " volume " + source).contains(source);
+        used.add(source);
+      }
+    });
+    assertThat(used).containsExactlyInAnyOrderElementsOf(declared);
+    for (String stateful : List.of("kafka", "mysql", "kv-node-1", "kv-node-2", "kv-node-3")) {
+      assertThat(services.get(stateful)).as(stateful + " keeps data in a volume").containsKey("volumes");
+    }
+  }
+
+  @Test
+  void kvpipeVariablesAreOnesTheServicesRead() {
+    Map<String, Map<String, ServiceFlags.Flag>> flags = ServiceFlags.all();
+    int checked = 0;
+    for (Map.Entry<String, Map<String, Object>> e : services.entrySet()) {
+      String process = process(e.getValue());
+      if (process == null) {
+        continue;
+      }
+      Set<String> known = new HashSet<>(IMAGE_VARIABLES);
+      flags.get(process).values().forEach(f -> known.add(f.env()));
+      Map<?, ?> env = (Map<?, ?>) e.getValue().get("environment");
+      assertThat(env).as(e.getKey() + " environment").isNotNull();
+      for (Object name : env.keySet()) {
+        assertThat(known).as(e.getKey() + " (" + process + ") sets " + name + ", which it does not read")
+            .contains(name.toString());
+        checked++;
+      }
+    }
+    assertThat(checked).isGreaterThan(20);
+  }
+
+  @Test
+  void kvNodesAndProxyAgreeOnTheGroups() {
+    String groups = env("kv-node-1", "KVPIPE_GROUPS");
+    for (String node : List.of("kv-node-2", "kv-node-3")) {
+      assertThat(env(node, "KVPIPE_GROUPS")).as(node).isEqualTo(groups);
+    }
+    List<String> specs = List.of(groups.split(";"));
+    String meta = specs.stream().filter(g -> g.startsWith("meta=")).findFirst().orElseThrow();
+    assertThat(env("proxy", "KVPIPE_PROXY_META_PEERS")).isEqualTo(meta.substring("meta=".length()));
+    List<String> shards = specs.stream().filter(g -> !g.startsWith("meta=")).toList();
+    assertThat(shards).hasSize(2);
+    assertThat(env("proxy", "KVPIPE_PROXY_BOOTSTRAP_GROUPS")).isEqualTo(String.join(";", shards));
+    // Every peer address names a compose service, and each node id lives on its own service.
+    for (String peer : meta.substring(5).split(",")) {
+      String host = peer.substring(peer.indexOf('@') + 1, peer.lastIndexOf(':'));
+      assertThat(services).containsKey(host);
+      assertThat(env(host, "KVPIPE_NODE_ID")).isEqualTo(peer.substring(0, peer.indexOf('@')));
+    }
+  }
+
+  @Test
+  void imageBuildsFromTheProjectAndRunsUnprivileged() throws IOException {
+    Path dockerfile = RepoFiles.root().resolve("docker/Dockerfile");
+    for (String s : KVPIPE_PROCESSES.stream().flatMap(p -> services.entrySet().stream()
+        .filter(e -> p.equals(process(e.getValue()))).map(Map.Entry::getKey)).toList()) {
+      Map<?, ?> build = (Map<?, ?>) services.get(s).get("build");
+      assertThat(build).as(s + " build").isNotNull();
+      assertThat(build.get("dockerfile")).isEqualTo("docker/Dockerfile");
+      assertThat(build.get("context")).isEqualTo(".");
+    }
+    List<String> lines = Files.readAllLines(dockerfile);
+    long stages = lines.stream().filter(l -> l.startsWith("FROM ")).count();
+    assertThat(stages).as("multi-stage build").isGreaterThanOrEqualTo(2);
+    int lastFrom = 0;
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).startsWith("FROM ")) {
+        lastFrom = i;
+      }
+    }
+    List<String> runtime = lines.subList(lastFrom, lines.size());
+    assertThat(runtime).as("runtime stage user").anyMatch(l -> l.matches("USER\\s+(?!root\\b|0\\b)\\S+"));
+    assertThat(String.join("\n", lines)).contains("mvn").contains("install");
+    for (String helper : List.of("docker/kvpipe-launch.sh", "docker/healthcheck.sh", "docker/collect-runtime.sh")) {
+      assertThat(RepoFiles.root().resolve(helper)).as(helper).isRegularFile().isExecutable();
+    }
+    String launcher = Files.readString(RepoFiles.root().resolve("docker/kvpipe-launch.sh"));
+    KVPIPE_PROCESSES.forEach(p -> assertThat(launcher).contains(p + ")"));
+  }
+
+  /** The kvpipe process a service runs (its command's first word), or null for third-party images. */
+  private static String process(Map<String, Object> service) {
+    Object command = service.get("command");
+    if (!(command instanceof List<?> list) || list.isEmpty()) {
+      return null;
+    }
+    String first = list.get(0).toString();
+    return KVPIPE_PROCESSES.contains(first) ? first : null;
+  }
+
+  private static String env(String service, String name) {
+    Object v = ((Map<?, ?>) services.get(service).get("environment")).get(name);
+    assertThat(v).as(service + " " + name).isNotNull();
+    return v.toString();
+  }
+}

@@ -1,0 +1,33 @@
+package io.kvpipe.kvctl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+class SmallPartsTest {
+  @Test
+  void sqlStatementsSplitOutsideQuotesOnly() {
+    assertThat(SqlCommand.splitStatements("SET @k = 'a;b'; SELECT \"x;\" ; ;SELECT 1"))
+        .containsExactly("SET @k = 'a;b'", "SELECT \"x;\"", "SELECT 1");
+    assertThat(SqlCommand.splitStatements("SELECT 'it\\'s;'")).containsExactly("SELECT 'it\\'s;'");
+  }
+
+  @Test
+  void progressBarFillsInProportion() {
+    assertThat(MigrationView.progressBar(0, 10)).isEqualTo("[..........]   0.0%");
+    assertThat(MigrationView.progressBar(0.5, 10)).isEqualTo("[#####.....]  50.0%");
+    assertThat(MigrationView.progressBar(1, 10)).isEqualTo("[##########] 100.0%");
+    MigrationView m = new MigrationView("m1", "add-group", "copy", java.util.List.of("g1"), java.util.List.of("g3"),
+        30, 0);
+    assertThat(m.fraction()).isZero(); // total not known yet
+  }
+
+  @Test
+  void tableAlignsColumns() {
+    StringWriter s = new StringWriter();
+    new Table("A", "LONGER").row("xxxx", 1).row(null, "y").print(new PrintWriter(s));
+    assertThat(s.toString().lines()).containsExactly("A     LONGER", "xxxx  1", "-     y");
+  }
+}
