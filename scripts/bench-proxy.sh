@@ -3,7 +3,8 @@
 # closed-loop puts and linearizable gets at c=64 through the proxy (HTTP) and straight to the same groups with the
 # Ratis client, in one run. Prints progress, the proxy/direct ratio (target >= 0.9) and the proxy put rate against
 # etcd's reference (~3,900 puts/s at c=64; target >= 1.5x). JSON report: target/bench/proxy-<timestamp>.json.
-# Options pass through: --seconds N (per phase, default 15) --concurrency C (64) --keys K (10000) --value-bytes B (100)
+# Direct and proxy runs alternate in 3 slices each so load drift on a shared box does not bias the ratio.
+# Options pass through: --seconds N (per path and operation, default 15) --concurrency C (64) --keys K (10000) --value-bytes B (100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/jdk.sh

@@ -23,7 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Proxy benchmark (issue 5): 3 kv-node processes (meta + g1 + g2), one proxy in this JVM; closed-loop puts and
- * linearizable gets at concurrency c through the proxy (HTTP) and straight to the same groups with the Ratis client
+ * linearizable gets at concurrency c through the proxy (HTTP) and straight to the same groups with the Ratis client, alternating in slices
  * (routed by the same ring), in one run. HTTP load comes from {@link RawHttpConnection}s (one keep-alive connection
  * per logical client) so the load generator's own cost stays close to the Ratis client's. Prints progress, the proxy/direct ratios and the comparison with etcd's
  * reference; writes JSON under target/bench/. Flags: --seconds N (per phase, default 15), --concurrency C (64),
@@ -124,10 +124,14 @@ public final class ProxyBench {
       new ClosedLoop("warm-up proxy put", c, warm, proxyPut, System.out).run();
       new ClosedLoop("warm-up direct put", c, warm, directPut, System.out).run();
 
-      ClosedLoop.Result dPut = run("direct put", c, phase, directPut);
-      ClosedLoop.Result pPut = run("proxy put", c, phase, proxyPut);
-      ClosedLoop.Result dGet = run("direct get", c, phase, directGet);
-      ClosedLoop.Result pGet = run("proxy get", c, phase, proxyGet);
+      // Direct and proxy phases alternate in short slices, so a change in the (shared) machine's load between phases
+      // does not masquerade as a difference between the two paths.
+      ClosedLoop.Result[] puts = alternate("direct put", directPut, "proxy put", proxyPut, c, phase);
+      ClosedLoop.Result[] gets = alternate("direct get", directGet, "proxy get", proxyGet, c, phase);
+      ClosedLoop.Result dPut = puts[0];
+      ClosedLoop.Result pPut = puts[1];
+      ClosedLoop.Result dGet = gets[0];
+      ClosedLoop.Result pGet = gets[1];
 
       double putRatio = pPut.opsPerSecond() / dPut.opsPerSecond();
       double getRatio = pGet.opsPerSecond() / dGet.opsPerSecond();
@@ -156,6 +160,38 @@ public final class ProxyBench {
       }
       http.close();
     }
+  }
+
+  static final int ROUNDS = 3;
+
+  private static ClosedLoop.Result[] alternate(String nameA, java.util.function.IntFunction<CompletableFuture<?>> a,
+                                               String nameB, java.util.function.IntFunction<CompletableFuture<?>> b,
+                                               int c, Duration total) throws Exception {
+    Duration slice = total.dividedBy(ROUNDS);
+    java.util.List<ClosedLoop.Result> ra = new java.util.ArrayList<>();
+    java.util.List<ClosedLoop.Result> rb = new java.util.ArrayList<>();
+    for (int r = 0; r < ROUNDS; r++) {
+      ra.add(run(nameA + " (" + (r + 1) + "/" + ROUNDS + ")", c, slice, a));
+      rb.add(run(nameB + " (" + (r + 1) + "/" + ROUNDS + ")", c, slice, b));
+    }
+    return new ClosedLoop.Result[] {merge(nameA, c, ra), merge(nameB, c, rb)};
+  }
+
+  /** Totals of the slices; latency percentiles are the median of the slices' (exact within each slice). */
+  private static ClosedLoop.Result merge(String name, int c, java.util.List<ClosedLoop.Result> parts) {
+    long ops = parts.stream().mapToLong(ClosedLoop.Result::ops).sum();
+    long errors = parts.stream().mapToLong(ClosedLoop.Result::errors).sum();
+    double seconds = parts.stream().mapToDouble(ClosedLoop.Result::seconds).sum();
+    java.util.function.ToDoubleFunction<java.util.function.ToDoubleFunction<
+        io.kvpipe.testsupport.bench.LatencyRecorder.Percentiles>> median = f -> parts.stream()
+        .mapToDouble(p -> f.applyAsDouble(p.latencyMs())).sorted().toArray()[parts.size() / 2];
+    var latency = new io.kvpipe.testsupport.bench.LatencyRecorder.Percentiles(
+        parts.stream().mapToInt(p -> p.latencyMs().samples()).sum(),
+        median.applyAsDouble(p -> p.p50()), median.applyAsDouble(p -> p.p99()), median.applyAsDouble(p -> p.p999()),
+        parts.stream().mapToDouble(p -> p.latencyMs().max()).max().orElse(0));
+    String lastError = parts.stream().map(ClosedLoop.Result::lastError).filter(java.util.Objects::nonNull)
+        .reduce((x, y) -> y).orElse(null);
+    return new ClosedLoop.Result(name, c, seconds, ops, errors, ops / seconds, latency, lastError);
   }
 
   private static ClosedLoop.Result run(String name, int c, Duration d,
