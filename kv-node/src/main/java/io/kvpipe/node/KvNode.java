@@ -120,10 +120,7 @@ public final class KvNode implements AutoCloseable {
 
   /** Each shard's leader publishes its outbox to Kafka; publishing follows leadership from here on. */
   private void startPublishing() {
-    CdcConfig d = CdcConfig.defaults(config.kafkaBootstrap());
-    CdcConfig cdc = new CdcConfig(d.bootstrapServers(), config.topic(), d.partitions(), d.replicationFactor(),
-        d.linger(), d.batchSizeBytes(), d.confirmInterval(), d.maxBatchEvents(), d.maxUnackedEvents(),
-        CdcConfig.recordBytesFor(config.maxValueBytes()), d.retryBackoffMax());
+    CdcConfig cdc = config.cdcConfig();
     for (ShardStateMachine shard : shards.values()) {
       publishers.add(LeaderPublishing.attach(shard, cdc, registry));
     }

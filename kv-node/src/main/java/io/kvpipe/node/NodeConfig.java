@@ -3,7 +3,9 @@ package io.kvpipe.node;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.node.cdc.CdcConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,11 +28,16 @@ import java.util.Objects;
  * @param outboxMaxBytes CDC outbox bound, in bytes
  * @param kafkaBootstrap Kafka bootstrap servers; empty turns CDC off (no outbox is kept)
  * @param topic Kafka topic the change events go to
+ * @param cdcPartitions partition count of the topic when the node creates it (never changed afterwards)
+ * @param cdcReplicationFactor replication factor of the topic when the node creates it
+ * @param cdcLingerMs producer linger: how long a batch of events may wait to fill before it is sent
+ * @param cdcConfirmIntervalMs how often a shard leader commits "published up to N" (trimming the outbox)
  * @param metricsPort port of the Prometheus {@code /metrics} endpoint (on the listen host); 0 turns it off
  */
 public record NodeConfig(String nodeId, String listenHost, int listenPort, Path dataDir, List<GroupSpec> groups,
                          int maxValueBytes, long snapshotThreshold, long logSegmentBytes, int outboxMaxEvents,
-                         long outboxMaxBytes, String kafkaBootstrap, String topic, int metricsPort) {
+                         long outboxMaxBytes, String kafkaBootstrap, String topic, int cdcPartitions,
+                         short cdcReplicationFactor, long cdcLingerMs, long cdcConfirmIntervalMs, int metricsPort) {
 
   /** One hosted group: its name and all of its replicas. */
   public record GroupSpec(String name, List<PeerAddress> peers) {
@@ -58,7 +65,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
   public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L << 20;
   public static final int DEFAULT_OUTBOX_MAX_EVENTS = 100_000;
   public static final long DEFAULT_OUTBOX_MAX_BYTES = 256L << 20;
-  public static final String DEFAULT_TOPIC = "kv.changes";
+  public static final String DEFAULT_TOPIC = CdcConfig.DEFAULT_TOPIC;
 
   public NodeConfig {
     Objects.requireNonNull(nodeId, "nodeId");
@@ -78,10 +85,31 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
       throw new IllegalArgumentException("snapshot threshold, segment size and outbox bounds must be positive");
     }
     Limits.checkMaxValueBytes(maxValueBytes);
+    Objects.requireNonNull(kafkaBootstrap, "kafkaBootstrap");
+    // CdcConfig owns the rules of its settings; check them now even with CDC off, so a bad value never waits
+    // for the day CDC is turned on.
+    cdcConfig(kafkaBootstrap.isBlank() ? "unused:9092" : kafkaBootstrap, topic, cdcPartitions, cdcReplicationFactor,
+        cdcLingerMs, cdcConfirmIntervalMs, maxValueBytes);
   }
 
   public boolean cdcEnabled() {
     return !kafkaBootstrap.isBlank();
+  }
+
+  /** The CDC publisher's settings (meaningful only when {@link #cdcEnabled()}). */
+  public CdcConfig cdcConfig() {
+    return cdcConfig(kafkaBootstrap, topic, cdcPartitions, cdcReplicationFactor, cdcLingerMs, cdcConfirmIntervalMs,
+        maxValueBytes);
+  }
+
+  private static CdcConfig cdcConfig(String bootstrap, String topic, int partitions, short replicationFactor,
+                                     long lingerMs, long confirmIntervalMs, int maxValueBytes) {
+    try {
+      return CdcConfig.defaults(bootstrap).with(topic, partitions, replicationFactor, Duration.ofMillis(lingerMs),
+          Duration.ofMillis(confirmIntervalMs), maxValueBytes);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("CDC settings: " + e.getMessage(), e);
+    }
   }
 
   /** Flag names and the environment variables that give their defaults. */
@@ -99,6 +127,10 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     FLAGS.put("outbox-max-bytes", "KVPIPE_OUTBOX_MAX_BYTES");
     FLAGS.put("kafka-bootstrap", "KVPIPE_KAFKA_BOOTSTRAP");
     FLAGS.put("topic", "KVPIPE_TOPIC");
+    FLAGS.put("cdc-partitions", "KVPIPE_CDC_PARTITIONS");
+    FLAGS.put("cdc-replication-factor", "KVPIPE_CDC_REPLICATION_FACTOR");
+    FLAGS.put("cdc-linger-ms", "KVPIPE_CDC_LINGER_MS");
+    FLAGS.put("cdc-confirm-interval-ms", "KVPIPE_CDC_CONFIRM_INTERVAL_MS");
     FLAGS.put("metrics-port", "KVPIPE_METRICS_PORT");
   }
 
@@ -162,6 +194,10 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         in.longValue("outbox-max-bytes", DEFAULT_OUTBOX_MAX_BYTES),
         in.optional("kafka-bootstrap").orElse("").trim(),
         in.optional("topic").orElse(DEFAULT_TOPIC),
+        in.intValue("cdc-partitions", CdcConfig.DEFAULT_PARTITIONS),
+        (short) in.intValue("cdc-replication-factor", CdcConfig.DEFAULT_REPLICATION_FACTOR, Short.MAX_VALUE),
+        in.longValue("cdc-linger-ms", CdcConfig.DEFAULT_LINGER.toMillis()),
+        in.longValue("cdc-confirm-interval-ms", CdcConfig.DEFAULT_CONFIRM_INTERVAL.toMillis()),
         (int) in.longValue("metrics-port", 0));
   }
 
@@ -196,6 +232,19 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
       }
     }
 
+    int intValue(String flag, int def) {
+      return intValue(flag, def, Integer.MAX_VALUE);
+    }
+
+    /** A number of at most {@code max} (so a narrowing cast cannot wrap around). */
+    int intValue(String flag, int def, int max) {
+      long v = longValue(flag, def);
+      if (v > max || v < Integer.MIN_VALUE) {
+        throw new IllegalArgumentException("--" + flag + " must be at most " + max + ", got " + v);
+      }
+      return (int) v;
+    }
+
     int intValue(String v, String flag) {
       try {
         return Integer.parseInt(v.trim());
@@ -221,6 +270,10 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     sb.append("  outbox-max-bytes=").append(outboxMaxBytes).append('\n');
     sb.append("  kafka-bootstrap=").append(cdcEnabled() ? kafkaBootstrap : "(none: CDC off)").append('\n');
     sb.append("  topic=").append(topic).append('\n');
+    sb.append("  cdc-partitions=").append(cdcPartitions).append('\n');
+    sb.append("  cdc-replication-factor=").append(cdcReplicationFactor).append('\n');
+    sb.append("  cdc-linger-ms=").append(cdcLingerMs).append('\n');
+    sb.append("  cdc-confirm-interval-ms=").append(cdcConfirmIntervalMs).append('\n');
     sb.append("  metrics-port=").append(metricsPort == 0 ? "(off)" : String.valueOf(metricsPort));
     return sb.toString();
   }

@@ -23,6 +23,46 @@ class NodeConfigTest {
   }
 
   @Test
+  void cdcSettingsComeFromFlagsOrEnvironmentIntoTheCdcConfig() {
+    NodeConfig defaults = NodeConfig.parse(new String[] {"--id", "n1", "--group", G1,
+        "--kafka-bootstrap", "k:9092"}, Map.of());
+    assertThat(defaults.cdcConfig()).isEqualTo(io.kvpipe.node.cdc.CdcConfig.defaults("k:9092"));
+
+    NodeConfig c = NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--kafka-bootstrap", "k:9092",
+        "--topic", "t1", "--cdc-partitions", "12", "--cdc-linger-ms=0"},
+        Map.of("KVPIPE_CDC_REPLICATION_FACTOR", "3", "KVPIPE_CDC_CONFIRM_INTERVAL_MS", "250",
+            "KVPIPE_CDC_PARTITIONS", "6"));
+    io.kvpipe.node.cdc.CdcConfig cdc = c.cdcConfig();
+    assertThat(cdc.bootstrapServers()).isEqualTo("k:9092");
+    assertThat(cdc.topic()).isEqualTo("t1");
+    assertThat(cdc.partitions()).isEqualTo(12);
+    assertThat(cdc.replicationFactor()).isEqualTo((short) 3);
+    assertThat(cdc.linger()).isEqualTo(java.time.Duration.ZERO);
+    assertThat(cdc.confirmInterval()).isEqualTo(java.time.Duration.ofMillis(250));
+    assertThat(c.describe()).contains("cdc-partitions=12", "cdc-replication-factor=3", "cdc-linger-ms=0",
+        "cdc-confirm-interval-ms=250");
+  }
+
+  @Test
+  void badCdcSettingsAreRefusedEvenWithCdcOff() {
+    String[][] bad = {
+        {"--cdc-partitions", "0"},
+        {"--cdc-replication-factor", "0"},
+        {"--cdc-replication-factor", "70000"},
+        {"--cdc-linger-ms", "5000"},
+        {"--cdc-linger-ms", "-1"},
+        {"--cdc-confirm-interval-ms", "0"},
+        {"--cdc-partitions", "many"},
+        {"--topic", "no spaces"}};
+    for (String[] b : bad) {
+      assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, b[0], b[1]}, Map.of()))
+          .as(String.join(" ", b)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(b[0].equals("--cdc-partitions") && b[1].equals("many") ? "--cdc-partitions"
+              : b[0].equals("--cdc-replication-factor") && b[1].equals("70000") ? "at most" : "CDC settings");
+    }
+  }
+
+  @Test
   void groupsFromEnvironmentAreSemicolonSeparated() {
     NodeConfig c = NodeConfig.parse(new String[0], Map.of("KVPIPE_NODE_ID", "n1",
         "KVPIPE_GROUPS", G1 + ";g2=n1@127.0.0.1:7001,n2@127.0.0.1:7002"));

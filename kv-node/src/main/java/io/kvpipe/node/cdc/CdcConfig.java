@@ -34,6 +34,10 @@ public record CdcConfig(
     Duration retryBackoffMax) {
 
   public static final String DEFAULT_TOPIC = "kv.changes";
+  public static final int DEFAULT_PARTITIONS = 3;
+  public static final short DEFAULT_REPLICATION_FACTOR = 1;
+  public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
+  public static final Duration DEFAULT_CONFIRM_INTERVAL = Duration.ofMillis(100);
 
   public CdcConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -56,8 +60,8 @@ public record CdcConfig(
 
   /** The defaults: topic {@value #DEFAULT_TOPIC}, 3 partitions, RF 1, 5 ms linger, confirm every 100 ms. */
   public static CdcConfig defaults(String bootstrapServers) {
-    return new CdcConfig(bootstrapServers, DEFAULT_TOPIC, 3, (short) 1, Duration.ofMillis(5), 256 * 1024,
-        Duration.ofMillis(100), 1000, 20_000, recordBytesFor(Limits.DEFAULT_MAX_VALUE_BYTES), Duration.ofSeconds(5));
+    return new CdcConfig(bootstrapServers, DEFAULT_TOPIC, DEFAULT_PARTITIONS, DEFAULT_REPLICATION_FACTOR,
+        DEFAULT_LINGER, 256 * 1024, DEFAULT_CONFIRM_INTERVAL, 1000, 20_000, recordBytesFor(Limits.DEFAULT_MAX_VALUE_BYTES), Duration.ofSeconds(5));
   }
 
   /**
@@ -72,6 +76,13 @@ public record CdcConfig(
   public CdcConfig withTopic(String newTopic) {
     return new CdcConfig(bootstrapServers, newTopic, partitions, replicationFactor, linger, batchSizeBytes,
         confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax);
+  }
+
+  /** These settings with the node's own choices of topic layout, producer linger, confirm interval and value cap. */
+  public CdcConfig with(String newTopic, int newPartitions, short newReplicationFactor, Duration newLinger,
+                        Duration newConfirmInterval, int maxValueBytes) {
+    return new CdcConfig(bootstrapServers, newTopic, newPartitions, newReplicationFactor, newLinger, batchSizeBytes,
+        newConfirmInterval, maxBatchEvents, maxUnackedEvents, recordBytesFor(maxValueBytes), retryBackoffMax);
   }
 
   public CdcConfig withPartitions(int newPartitions) {

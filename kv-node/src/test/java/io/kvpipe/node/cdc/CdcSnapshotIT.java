@@ -46,7 +46,8 @@ class CdcSnapshotIT {
   void snapshotEventsReproduceTheLiveStateAtOneLogIndex() throws Exception {
     try (KvNodeCluster cluster = KvNodeCluster.builder(KvNodeMain.class.getName(), dir)
         .group("g1", RaftGroupId.valueOf(GroupIds.uuidOf("g1")))
-        .args("--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", TOPIC).start(START);
+        .args("--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", TOPIC, "--cdc-partitions", "2",
+            "--cdc-confirm-interval-ms", "50", "--cdc-linger-ms", "1").start(START);
          ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec()))
              .operationTimeout(Duration.ofSeconds(20)).build()) {
       cluster.awaitLeader("g1", START);
@@ -95,6 +96,7 @@ class CdcSnapshotIT {
         assertThat(e.after()).as(e.key()).isEqualTo(expected.value());
         assertThat(e.version()).as(e.key()).isEqualTo(expected.version());
       }
+      assertThat(TopicReader.partitionCount(KAFKA.bootstrapServers(), TOPIC, WAIT)).as("--cdc-partitions").isEqualTo(2);
       // The snapshot changed nothing in the store.
       for (Entry expected : live.values()) {
         Entry now = client.get(expected.keyString()).orElseThrow();

@@ -15,6 +15,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class TopicReader {
   private TopicReader() {}
 
+  static int partitionCount(String bootstrap, String topic, Duration timeout) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (KafkaConsumer<byte[], byte[]> c =
+             new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      return c.partitionsFor(topic, timeout).size();
+    }
+  }
+
   static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, Duration timeout) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
