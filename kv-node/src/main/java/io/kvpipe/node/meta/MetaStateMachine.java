@@ -8,6 +8,7 @@ import io.kvpipe.common.topology.MetaReply;
 import io.kvpipe.common.topology.MetaState;
 import io.kvpipe.common.topology.TopologyCodec;
 import io.kvpipe.common.topology.TopologyTransitions;
+import io.kvpipe.node.raft.SnapshotLoadingStateMachine;
 import java.io.File;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +24,6 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  * {@link #startTransaction} so a malformed one never enters the log; refusals that depend on the state (conflicts,
  * unknown groups) are deterministic replies from {@link #applyTransaction}, which leave the state unchanged.
  *
- * <p>Threads: Ratis' state-machine updater thread is the only writer of {@code state} (apply, snapshot load); query
+ * <p>Threads: Ratis' state-machine updater thread is the only writer of {@code state} (apply, snapshot load, also
+ * after a snapshot installed from the leader; see {@link SnapshotLoadingStateMachine}); query
  * threads read the volatile reference, which always points to an immutable, fully applied state.
  */
-public final class MetaStateMachine extends BaseStateMachine {
+public final class MetaStateMachine extends SnapshotLoadingStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
   private static final SnapshotRetentionPolicy KEEP_TWO = new SnapshotRetentionPolicy() {
     @Override
@@ -56,16 +57,11 @@ public final class MetaStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    loadLatestSnapshot();
+    startFromLatestSnapshot();
   }
 
   @Override
-  public void reinitialize() throws IOException {
-    // Called after a snapshot was installed from the leader.
-    loadLatestSnapshot();
-  }
-
-  private void loadLatestSnapshot() throws IOException {
+  protected void loadLatestSnapshot() throws IOException {
     SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
     if (snapshot == null) {
       return;

@@ -9,6 +9,7 @@ import io.kvpipe.common.wire.RejectedRequestException;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
 import io.kvpipe.common.wire.WireCodec;
+import io.kvpipe.node.raft.SnapshotLoadingStateMachine;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,11 +37,9 @@ import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
-import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * the state; request threads call startTransaction and query, which only read; the state object is swapped whole
  * (volatile) when a snapshot is loaded.
  */
-public final class ShardStateMachine extends BaseStateMachine implements OutboxView {
+public final class ShardStateMachine extends SnapshotLoadingStateMachine implements OutboxView {
   private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
 
   private final String group;
@@ -78,27 +77,11 @@ public final class ShardStateMachine extends BaseStateMachine implements OutboxV
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    getLifeCycle().startAndTransition(this::loadLatestSnapshot);
-  }
-
-  /** Ratis pauses the state machine before installing a snapshot from the leader, then calls reinitialize. */
-  @Override
-  public void pause() {
-    getLifeCycle().transition(LifeCycle.State.PAUSING);
-    getLifeCycle().transition(LifeCycle.State.PAUSED);
+    startFromLatestSnapshot();
   }
 
   @Override
-  public void reinitialize() throws IOException {
-    // After an installed snapshot replaced the state machine directory.
-    loadLatestSnapshot();
-    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
-      getLifeCycle().transition(LifeCycle.State.STARTING);
-      getLifeCycle().transition(LifeCycle.State.RUNNING);
-    }
-  }
-
-  private void loadLatestSnapshot() throws IOException {
+  protected void loadLatestSnapshot() throws IOException {
     SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
     if (snapshot == null) {
       state = new ShardState(group);

@@ -48,9 +48,12 @@ class MetaStateMachineIT {
 
   @BeforeEach
   void start() {
-    cluster = RatisCluster.builder(dir).peers(3).group(META)
-        // Let an on-demand snapshot be taken after a handful of entries (the default gap is 1024).
-        .properties(p -> org.apache.ratis.server.RaftServerConfigKeys.Snapshot.setCreationGap(p, 1))
+    // Let an on-demand snapshot be taken after a handful of entries (the default gap is 1024).
+    start(dir, p -> org.apache.ratis.server.RaftServerConfigKeys.Snapshot.setCreationGap(p, 1));
+  }
+
+  private void start(Path base, java.util.function.Consumer<RaftProperties> properties) {
+    cluster = RatisCluster.builder(base).peers(3).group(META).properties(properties)
         .stateMachines((peer, gid) -> MetaGroup.newStateMachine()).start();
     cluster.awaitLeader(META, Duration.ofSeconds(30));
     RaftProperties props = new RaftProperties();
@@ -66,9 +69,11 @@ class MetaStateMachineIT {
   void stop() throws IOException {
     if (client != null) {
       client.close();
+      client = null;
     }
     if (cluster != null) {
       cluster.close();
+      cluster = null;
     }
   }
 
@@ -146,6 +151,68 @@ class MetaStateMachineIT {
     cluster.awaitLeader(META, Duration.ofSeconds(30));
     assertThat(query(new MetaQuery.Snapshot(), Topology.class)).isEqualTo(before);
     assertThat(query(new MetaQuery.EventsSince(0, 10), MetaQuery.EventPage.class).events()).hasSize(3);
+  }
+
+  @Test
+  void aFollowerThatMissedPurgedEntriesCatchesUpFromAnInstalledSnapshot() throws Exception {
+    stop();
+    Path base = dir.resolve("purging");
+    start(base, p -> {
+      org.apache.ratis.server.RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+      org.apache.ratis.server.RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 20);
+      org.apache.ratis.server.RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+      org.apache.ratis.server.RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+      // Small segments, so the entries the follower misses end up in closed (purgeable) segments.
+      org.apache.ratis.server.RaftServerConfigKeys.Log.setSegmentSizeMax(p,
+          org.apache.ratis.util.SizeInBytes.valueOf(2048));
+    });
+    submit(new MetaCommand.Bootstrap(List.of(G1, G2), List.of(), 16, 1));
+    String leader = cluster.awaitLeader(META, Duration.ofSeconds(10));
+    String lagging = cluster.peerIds().stream().filter(p -> !p.equals(leader)).findFirst().orElseThrow();
+    Poll.until(lagging + " applied the bootstrap", Duration.ofSeconds(10),
+        () -> replicaState(lagging).topology().version() == 1);
+    cluster.stopPeer(lagging);
+
+    for (int i = 0; i < 120; i++) {
+      submit(new MetaCommand.SetNodeHealth("n" + (1 + i % 3), i % 2 == 0, "flap " + i, 10 + i));
+    }
+    Topology before = query(new MetaQuery.Snapshot(), Topology.class);
+    for (String peer : cluster.peerIds()) {
+      if (!peer.equals(lagging)) {
+        Poll.until(peer + " snapshotted and purged its log", Duration.ofSeconds(30),
+            () -> hasSnapshot(peer) && logPurged(peer));
+      }
+    }
+
+    cluster.startPeer(lagging);
+    Poll.until(lagging + " caught up", Duration.ofSeconds(60),
+        () -> replicaState(lagging).topology().equals(before));
+    // The entries it missed are gone from every log: only an installed snapshot can have brought it here.
+    assertThat(hasSnapshot(lagging)).isTrue();
+    // And the replica is alive afterwards: it keeps applying new entries.
+    submit(new MetaCommand.SetNodeHealth("n1", true, "after catch-up", 1000));
+    Topology after = query(new MetaQuery.Snapshot(), Topology.class);
+    assertThat(after.version()).isGreaterThan(before.version());
+    Poll.until(lagging + " applies new entries", Duration.ofSeconds(30),
+        () -> replicaState(lagging).topology().equals(after));
+  }
+
+  private boolean hasSnapshot(String peer) {
+    return filesUnder(cluster.dataDir(peer)).anyMatch(p -> p.getFileName().toString().matches("snapshot\\.\\d+_\\d+"));
+  }
+
+  /** Whether the peer's log no longer starts at index 0 (its first segments were purged after a snapshot). */
+  private boolean logPurged(String peer) {
+    return filesUnder(cluster.dataDir(peer)).map(p -> p.getFileName().toString())
+        .filter(f -> f.startsWith("log_")).noneMatch(f -> f.startsWith("log_0-") || f.startsWith("log_inprogress_0"));
+  }
+
+  private static Stream<Path> filesUnder(Path root) {
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.filter(Files::isRegularFile).toList().stream();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
