@@ -22,7 +22,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
@@ -62,6 +65,12 @@ public final class ShardGroupClient implements AutoCloseable {
   private final RaftClientSlot staleRaft;
   private final AtomicInteger staleCursor = new AtomicInteger();
   private final Duration operationTimeout;
+  /**
+   * Replies are decoded, and callers' callbacks run, here rather than on Ratis's reply threads: a caller that issues
+   * its next request from a callback (a closed loop, a pipeline) would otherwise block the very thread that delivers
+   * replies once Ratis's request window is full, and every request would hang.
+   */
+  private final ExecutorService callbacks;
 
   private ShardGroupClient(String group, List<PeerAddress> peers, Duration operationTimeout, Duration rpcTimeout) {
     this.group = GroupIds.checkName(group);
@@ -75,6 +84,11 @@ public final class ShardGroupClient implements AutoCloseable {
         TimeUnit.MILLISECONDS));
     RetryPolicy retry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts, RETRY_SLEEP);
     RetryPolicy staleRetry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, RETRY_SLEEP);
+    this.callbacks = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "kv-client-" + group + "-replies");
+      t.setDaemon(true);
+      return t;
+    });
     this.raft = new RaftClientSlot(() -> newRaftClient(rpcTimeout, retry));
     this.staleRaft = new RaftClientSlot(() -> newRaftClient(rpcTimeout, staleRetry));
   }
@@ -319,7 +333,7 @@ public final class ShardGroupClient implements AutoCloseable {
       return CompletableFuture.failedFuture(e); // invalid input never reaches the network
     }
     RaftClient c = raft.get();
-    return translate(raft, c, c.async().send(message));
+    return withDeadline(translate(raft, c, c.async().send(message)));
   }
 
   private CompletableFuture<Reply> read(RequestSupplier request, boolean stale) {
@@ -330,11 +344,29 @@ public final class ShardGroupClient implements AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     if (!stale) {
-      return linearizableRead(message, System.nanoTime() + operationTimeout.toNanos());
+      return withDeadline(linearizableRead(message, System.nanoTime() + operationTimeout.toNanos()));
     }
     List<RaftPeer> peers = raftGroup.getPeers().stream().toList();
     int start = Math.floorMod(staleCursor.getAndIncrement(), peers.size());
-    return staleRead(message, peers, start, 0);
+    return withDeadline(staleRead(message, peers, start, 0));
+  }
+
+  /**
+   * The operation timeout is a promise to the caller: Ratis's own retries (attempts × RPC timeout) could otherwise run
+   * far past it. The request may still complete on the server; the caller learns the outcome is unknown (TIMEOUT).
+   */
+  private <T> CompletableFuture<T> withDeadline(CompletableFuture<T> operation) {
+    return operation.orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS).handle((value, error) -> {
+      if (error == null) {
+        return value;
+      }
+      Throwable cause = error instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : error;
+      if (cause instanceof TimeoutException) {
+        throw new KvException(ErrorCode.TIMEOUT,
+            "group " + group + " gave no answer within " + operationTimeout.toMillis() + " ms");
+      }
+      throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+    });
   }
 
   /**
@@ -383,7 +415,7 @@ public final class ShardGroupClient implements AutoCloseable {
 
   private CompletableFuture<Reply> translate(RaftClientSlot slot, RaftClient used,
                                              CompletableFuture<RaftClientReply> future) {
-    return future.handle((reply, error) -> {
+    return future.handleAsync((reply, error) -> {
       if (error != null) {
         slot.onFailure(used, error);
         throw RaftErrors.toKvException(error, group);
@@ -396,7 +428,7 @@ public final class ShardGroupClient implements AutoCloseable {
         throw f.toException();
       }
       return decoded;
-    });
+    }, callbacks);
   }
 
   private static <T extends Reply> T expect(Reply r, Class<T> type) {
@@ -410,5 +442,6 @@ public final class ShardGroupClient implements AutoCloseable {
   public void close() {
     raft.close();
     staleRaft.close();
+    callbacks.shutdown();
   }
 }

@@ -109,6 +109,30 @@ class ShardReplicationIT {
     }
   }
 
+  /** Callers that issue their next request from a reply callback (closed loops, pipelines) must never stall. */
+  @Test
+  void requestsChainedFromReplyCallbacksAllComplete() {
+    int chains = 32;
+    int perChain = 40;
+    java.util.Set<String> callbackThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<java.util.concurrent.CompletableFuture<Integer>> done = new java.util.ArrayList<>();
+    for (int c = 0; c < chains; c++) {
+      java.util.concurrent.CompletableFuture<Integer> chain = java.util.concurrent.CompletableFuture.completedFuture(0);
+      for (int i = 0; i < perChain; i++) {
+        String key = "chain-" + c + "-" + i;
+        chain = chain.thenCompose(n -> g1.putAsync(key, b("v")).thenApply(w -> {
+          callbackThreads.add(Thread.currentThread().getName());
+          return n + 1;
+        }));
+      }
+      done.add(chain);
+    }
+    for (java.util.concurrent.CompletableFuture<Integer> chain : done) {
+      assertThat(chain.orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).join()).isEqualTo(perChain);
+    }
+    assertThat(callbackThreads).allMatch(t -> t.startsWith("kv-client-"), "callbacks run on the client's threads");
+  }
+
   @Test
   void compareAndSetAppliesOnlyOnTheExpectedVersion() {
     Reply.Written created = g1.put("cas", b("a"), Versions.NONE);
