@@ -1,0 +1,266 @@
+package io.kvpipe.kvctl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvpipe.testsupport.Ports;
+import io.kvpipe.testsupport.mysql.MySqlServer;
+import io.kvpipe.testsupport.mysql.MySqlServers;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dev stack as a user runs it: {@code scripts/dev-stack.sh up} (on free ports, in a temporary directory, against
+ * the class paths this build wrote), {@code scripts/demo.sh}, kvctl against the running stack (including bad
+ * arguments and a wrong token), {@code kvctl verify-archive}, {@code up} again (idempotent), then {@code down}: every
+ * process it started is gone.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DevStackIT {
+  @TempDir
+  static Path dir;
+
+  private static Path root;
+  private static final Map<String, String> env = new HashMap<>();
+  private static final List<Long> startedPids = new ArrayList<>();
+  private static String proxyUrl;
+  private static Map<String, String> stackEnv;
+
+  @BeforeAll
+  static void up() throws Exception {
+    root = RepoFiles.root();
+    int nodeBase = freeBlock(3);
+    int metricsBase = freeBlock(3);
+    proxyUrl = "http://127.0.0.1:" + Ports.freePort();
+    env.put("KVPIPE_DEVSTACK_DIR", dir.resolve("stack").toString());
+    env.put("KVPIPE_DEVSTACK_BUILD", "never"); // this build already compiled and packaged every module
+    env.put("KVPIPE_DEVSTACK_PROXY_PORT", proxyUrl.substring(proxyUrl.lastIndexOf(':') + 1));
+    env.put("KVPIPE_DEVSTACK_KAFKA_PORT", String.valueOf(Ports.freePort()));
+    env.put("KVPIPE_DEVSTACK_KAFKA_CONTROLLER_PORT", String.valueOf(Ports.freePort()));
+    env.put("KVPIPE_DEVSTACK_MYSQL_PORT", String.valueOf(Ports.freePort()));
+    env.put("KVPIPE_DEVSTACK_NODE_PORT_BASE", String.valueOf(nodeBase));
+    env.put("KVPIPE_DEVSTACK_NODE_METRICS_PORT_BASE", String.valueOf(metricsBase));
+    env.put("KVPIPE_DEVSTACK_CONSUMER_METRICS_PORT", String.valueOf(Ports.freePort()));
+    env.put("KVPIPE_DEVSTACK_JVM_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    chooseMySql();
+    Result r = run(600, "scripts/dev-stack.sh", "up");
+    assertThat(r.code).as(r.output).isZero();
+    assertThat(r.output).contains("dev-stack: ready", proxyUrl);
+    stackEnv = readEnv(dir.resolve("stack/env"));
+    try (Stream<Path> pids = Files.list(dir.resolve("stack/pids"))) {
+      for (Path p : pids.toList()) {
+        startedPids.add(Long.parseLong(Files.readString(p).trim()));
+      }
+    }
+  }
+
+  /** The stack's own throwaway mariadbd/mysqld if the machine has one, else the test fixture's server. */
+  private static void chooseMySql() {
+    boolean localBinary = Stream.of("/usr/sbin/mariadbd", "/usr/sbin/mysqld", "/usr/local/mysql/bin/mysqld")
+        .anyMatch(p -> Files.isExecutable(Path.of(p)));
+    if (System.getenv("KVPIPE_TEST_JDBC_URL") == null && localBinary && System.getenv("KVPIPE_TEST_MYSQLD") == null) {
+      return;
+    }
+    MySqlServer server = MySqlServers.shared();
+    String db = "kvpipe_devstack_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+    env.put("KVPIPE_DEVSTACK_JDBC_URL", server.jdbcUrl(db));
+    env.put("KVPIPE_DEVSTACK_JDBC_USER", server.user());
+    env.put("KVPIPE_DEVSTACK_JDBC_PASSWORD", server.password() == null ? "" : server.password());
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (root == null) {
+      return;
+    }
+    Result r = run(180, "scripts/dev-stack.sh", "down");
+    assertThat(r.code).as(r.output).isZero();
+    try (Stream<Path> left = Files.list(dir.resolve("stack/pids"))) {
+      assertThat(left.toList()).as("pid files after down").isEmpty();
+    }
+    assertThat(startedPids).hasSizeGreaterThanOrEqualTo(7);
+    for (long pid : startedPids) {
+      assertThat(running(pid)).as("process " + pid + " after down").isFalse();
+    }
+  }
+
+  /** True while the process exists and has not exited: an exited one may stay a zombie until init reaps it. */
+  private static boolean running(long pid) throws IOException {
+    Path stat = Path.of("/proc/" + pid + "/stat");
+    if (!Files.exists(stat)) {
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); // no procfs: ask the JDK
+    }
+    try {
+      String s = Files.readString(stat);
+      return !s.substring(s.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (java.nio.file.NoSuchFileException gone) {
+      return false;
+    }
+  }
+
+  @Test
+  @Order(1)
+  void writesAnEnvFileWithEverythingAClientNeeds() {
+    assertThat(stackEnv).containsKeys("KVPIPE_PROXY_URL", "KVPIPE_TOKEN", "KVPIPE_ADMIN_TOKEN",
+        "KVPIPE_KAFKA_BOOTSTRAP", "KVPIPE_MYSQL_HOST", "KVPIPE_MYSQL_PORT", "KVPIPE_MYSQL_USER",
+        "KVPIPE_MYSQL_PASSWORD", "KVPIPE_MYSQL_DATABASE");
+    assertThat(stackEnv.get("KVPIPE_PROXY_URL")).isEqualTo(proxyUrl);
+    assertThat(stackEnv.get("KVPIPE_TOKEN")).hasSizeGreaterThanOrEqualTo(8).isNotEqualTo(
+        stackEnv.get("KVPIPE_ADMIN_TOKEN"));
+  }
+
+  @Test
+  @Order(2)
+  void kvctlSeesTheRunningStack() {
+    KvctlRun status = kvctl("status");
+    assertThat(status.exitCode()).as(status.err()).isZero();
+    assertThat(status.out()).contains("g1, g2").contains("n1, n2, n3").contains("problems          none");
+
+    KvctlRun topology = kvctl("topology");
+    assertThat(topology.exitCode()).as(topology.err()).isZero();
+    assertThat(topology.out()).containsPattern("g1\\s+yes\\s+\\d+\\.\\d%").containsPattern("g2\\s+yes\\s+\\d+\\.\\d%");
+
+    KvctlRun nodes = kvctl("nodes", "--json");
+    assertThat(nodes.exitCode()).as(nodes.err()).isZero();
+    assertThat(nodes.out()).contains("\"id\" : \"n1\"").contains("\"up\" : true").doesNotContain("\"up\" : false");
+
+    KvctlRun migrations = kvctl("migrations", "list");
+    assertThat(migrations.exitCode()).as(migrations.err()).isZero();
+    assertThat(migrations.out()).contains("no migration in flight");
+  }
+
+  @Test
+  @Order(3)
+  void kvctlRefusesBadArgumentsAndBadTokensClearly() {
+    KvctlRun wrongToken = KvctlRun.of("status", "--proxy", proxyUrl, "--token", "not-the-token");
+    assertThat(wrongToken.exitCode()).isEqualTo(ExitCodes.SERVER_ERROR);
+    assertThat(wrongToken.err()).contains("HTTP 401 UNAUTHORIZED");
+
+    KvctlRun dataTokenOnAdmin = KvctlRun.of("nodes", "--probe", "--proxy", proxyUrl, "--token",
+        stackEnv.get("KVPIPE_TOKEN"), "--admin-token", stackEnv.get("KVPIPE_TOKEN"));
+    assertThat(dataTokenOnAdmin.exitCode()).isEqualTo(ExitCodes.SERVER_ERROR);
+    assertThat(dataTokenOnAdmin.err()).contains("HTTP 403");
+
+    KvctlRun badPeer = kvctl("groups", "add", "g3", "--peer", "n1-no-address");
+    assertThat(badPeer.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(badPeer.err()).contains("peer must be id@host:port");
+
+    KvctlRun unknown = kvctl("topology", "--shards");
+    assertThat(unknown.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(unknown.err()).contains("Unknown option: '--shards'");
+  }
+
+  @Test
+  @Order(4)
+  void demoWritesThroughTheProxyAndPrintsTheAudit() throws Exception {
+    Result r = run(180, "scripts/demo.sh");
+    assertThat(r.code).as(r.output).isZero();
+    assertThat(r.output).contains("archived within").contains("recipe key-history").contains("alice v2")
+        .contains("demo:bob").contains("demo: done");
+  }
+
+  @Test
+  @Order(5)
+  void verifyArchiveFindsTheArchiveConsistent() throws Exception {
+    // Through the wrapper a user runs, with the environment the stack wrote.
+    Result r = run(180, "scripts/kvctl", "verify-archive", "--wait-s", "60");
+    assertThat(r.code).as(r.output).isZero();
+    assertThat(r.output).contains("consistent: every live key").containsPattern("store: [1-9]\\d* live keys");
+
+    KvctlRun json = kvctl("verify-archive", "--json", "--mysql-host", stackEnv.get("KVPIPE_MYSQL_HOST"),
+        "--mysql-port", stackEnv.get("KVPIPE_MYSQL_PORT"), "--mysql-database", stackEnv.get("KVPIPE_MYSQL_DATABASE"),
+        "--mysql-user", stackEnv.get("KVPIPE_MYSQL_USER"), "--mysql-password", stackEnv.get("KVPIPE_MYSQL_PASSWORD"));
+    assertThat(json.exitCode()).as(json.err()).isZero();
+    assertThat(json.out()).contains("\"consistent\" : true").contains("\"differenceCount\" : 0");
+  }
+
+  @Test
+  @Order(6)
+  void upAgainReportsTheRunningStackAndStartsNothing() throws Exception {
+    Result r = run(120, "scripts/dev-stack.sh", "up");
+    assertThat(r.code).as(r.output).isZero();
+    assertThat(r.output).contains("already running").doesNotContain("started ");
+    Result status = run(60, "scripts/dev-stack.sh", "status");
+    assertThat(status.code).as(status.output).isZero();
+    assertThat(status.output).contains("proxy          running").contains("\"status\":\"ready\"");
+  }
+
+  private static KvctlRun kvctl(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--proxy", proxyUrl, "--token", stackEnv.get("KVPIPE_TOKEN"), "--admin-token",
+        stackEnv.get("KVPIPE_ADMIN_TOKEN")));
+    return KvctlRun.of(all.toArray(String[]::new));
+  }
+
+  private record Result(int code, String output) {}
+
+  /** Runs a repository script with the stack's settings (and, once written, its env file) in the environment. */
+  private static Result run(long timeoutS, String... command) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("bash"));
+    cmd.add(root.resolve(command[0]).toString());
+    cmd.addAll(List.of(command).subList(1, command.length));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("KVPIPE_") && !k.equals("KVPIPE_TEST_MYSQLD"));
+    pb.environment().putAll(env);
+    if (stackEnv != null) {
+      pb.environment().putAll(stackEnv);
+    }
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Path log = Files.createTempFile(dir, "script-", ".log");
+    pb.redirectOutput(log.toFile());
+    Process p = pb.start();
+    if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(String.join(" ", command) + " did not finish in " + timeoutS + " s:\n"
+          + Files.readString(log));
+    }
+    return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+  }
+
+  private static Map<String, String> readEnv(Path file) throws IOException {
+    Map<String, String> out = new HashMap<>();
+    for (String line : Files.readAllLines(file)) {
+      if (line.startsWith("export ")) {
+        String kv = line.substring("export ".length());
+        int eq = kv.indexOf('=');
+        out.put(kv.substring(0, eq), kv.substring(eq + 1).replaceAll("^'|'$", ""));
+      }
+    }
+    return out;
+  }
+
+  /** A base port with {@code n} consecutive free ports (the dev stack numbers kv-nodes from a base). */
+  private static int freeBlock(int n) throws IOException {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int base = 20_000 + ThreadLocalRandom.current().nextInt(30_000);
+      boolean free = true;
+      for (int i = 0; i < n && free; i++) {
+        try (ServerSocket s = new ServerSocket(base + i, 1, java.net.InetAddress.getLoopbackAddress())) {
+          s.setReuseAddress(true);
+        } catch (IOException taken) {
+          free = false;
+        }
+      }
+      if (free) {
+        return base;
+      }
+    }
+    throw new IOException("no block of " + n + " free ports found");
+  }
+}
