@@ -56,6 +56,7 @@ public final class ProxyServer implements AutoCloseable {
     KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes());
     TopologyApi topo = new TopologyApi(watcher, meta, sse, health, blocking);
     StatusApi status = new StatusApi(config, watcher, metrics);
+    SnapshotApi snapshots = new SnapshotApi(watcher, groups);
     Routes routes = Routes.builder()
         .exact("/health", "health", Access.OPEN, "GET", (Routes.Action) status::health)
         .exact("/ready", "ready", Access.OPEN, "GET", (Routes.Action) status::ready)
@@ -74,6 +75,7 @@ public final class ProxyServer implements AutoCloseable {
         .exact("/api/topology/subscribe", "topology.subscribe", Access.DATA, "GET", (Routes.Action) topo::subscribe)
         .exact("/api/topology/health", "topology.health", Access.ADMIN, "POST", (Routes.Action) topo::checkHealth)
         .exact("/api/cluster/config", "cluster.config", Access.ADMIN, "GET", (Routes.Action) status::clusterConfig)
+        .exact("/api/cluster/snapshot", "cluster.snapshot", Access.ADMIN, "POST", (Routes.Action) snapshots::publish)
         // Everything else under /api/cluster/ needs the admin token before it can even learn that it does not exist.
         .prefix("/api/cluster/", "cluster.unknown", Access.ADMIN)
         .build();

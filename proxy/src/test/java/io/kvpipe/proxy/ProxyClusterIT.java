@@ -207,6 +207,7 @@ class ProxyClusterIT {
         new Case("GET", "/api/cluster/config", DATA_TOKEN, 403),
         new Case("POST", "/api/cluster/groups", DATA_TOKEN, 403),
         new Case("POST", "/api/topology/health", DATA_TOKEN, 403),
+        new Case("POST", "/api/cluster/snapshot", DATA_TOKEN, 403),
         new Case("GET", "/api/cluster/config", ADMIN_TOKEN, 200),
         new Case("GET", "/api/topology/snapshot", DATA_TOKEN, 200),
         new Case("GET", "/health", null, 200),
@@ -225,6 +226,12 @@ class ProxyClusterIT {
     assertThat(new String(get(b, key, "").body())).isEqualTo("original");
     String config = new String(cluster.send(req(a, "/api/cluster/config", ADMIN_TOKEN).GET()).body());
     assertThat(config).doesNotContain(DATA_TOKEN).doesNotContain(ADMIN_TOKEN);
+    // This cluster runs without Kafka: a CDC snapshot is refused by every group, each saying why.
+    HttpResponse<byte[]> snapshot = cluster.send(req(a, "/api/cluster/snapshot", ADMIN_TOKEN)
+        .POST(BodyPublishers.noBody()));
+    assertThat(snapshot.statusCode()).isEqualTo(409);
+    assertThat(json(snapshot).get("groups")).hasSize(2)
+        .allSatisfy(g -> assertThat(g.get("message").asText()).contains("CDC is off"));
   }
 
   @Test

@@ -136,6 +136,11 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       return trx.setLogData(UnsafeByteOperations.unsafeWrap(logData)).setStateMachineContext(command).build();
     } catch (KvException e) {
       return trx.build().setException(RejectedRequestException.of(e));
+    } catch (RuntimeException bug) {
+      // Validation must answer every request: an escaped exception would leave the caller waiting forever.
+      LOG.error("group {}: validating a request failed unexpectedly", group, bug);
+      return trx.build().setException(RejectedRequestException.of(
+          new KvException(ErrorCode.INTERNAL, "the node could not validate the request: " + bug)));
     }
   }
 
