@@ -35,6 +35,7 @@ public final class Exchange {
   private final ProxyMetrics metrics;
   private final long startNanos;
   private final AtomicBoolean done = new AtomicBoolean();
+  private volatile boolean bodyRead;
   private String route = "unknown";
   private String tail = "";
 
@@ -101,6 +102,7 @@ public final class Exchange {
     int limit = (int) Math.min(Integer.MAX_VALUE - 8, max);
     // BLOCKING: the continuation hands off to a Ratis client, which blocks its caller while its request window is full.
     Content.Source.asByteArrayAsync(request, limit, Promise.Invocable.from(InvocationType.BLOCKING, (body, err) -> {
+      bodyRead = err == null;
       if (err != null) {
         fail(err instanceof IllegalArgumentException || String.valueOf(err.getMessage()).contains("too large")
             ? new KvException(ErrorCode.VALUE_TOO_LARGE, "request body exceeds " + max + " bytes")
@@ -187,6 +189,11 @@ public final class Exchange {
       for (HttpField f : headers) {
         h.put(f);
       }
+      if (hasUnreadBody()) {
+        // Answered before reading the body (401, 403, 404, 413...): the connection cannot be reused, so say so
+        // rather than let a keep-alive client send its next request into a connection the server is closing.
+        h.put(HttpHeader.CONNECTION, "close");
+      }
       int len = body == null ? 0 : body.length;
       h.put(HttpHeader.CONTENT_LENGTH, len);
       response.write(true, len == 0 ? null : ByteBuffer.wrap(body), callback);
@@ -195,6 +202,14 @@ public final class Exchange {
     } finally {
       metrics.request(route, request.getMethod(), status, System.nanoTime() - startNanos);
     }
+  }
+
+  private boolean hasUnreadBody() {
+    if (bodyRead) {
+      return false;
+    }
+    var h = request.getHeaders();
+    return h.getLongField(HttpHeader.CONTENT_LENGTH) > 0 || h.contains(HttpHeader.TRANSFER_ENCODING);
   }
 
   /** For streaming responses (SSE): marks the exchange done and records the metric; the caller owns the callback. */

@@ -41,11 +41,15 @@ public final class MetaClient implements AutoCloseable {
   private final RaftClient client;
   private final Duration timeout;
 
+  private static final long MAX_ATTEMPT_MILLIS = 3000;
+
   public MetaClient(List<Peer> peers, Duration timeout) {
     this.timeout = timeout;
     RaftProperties props = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(props,
-        TimeDuration.valueOf(Math.max(500, timeout.toMillis() / 2), TimeUnit.MILLISECONDS));
+    // Per attempt, not per operation: an attempt stuck on a dead leader must give way to a retry on the new one within
+    // about an election, while the operation as a whole still has the full timeout (orTimeout below).
+    RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(
+        Math.clamp(timeout.toMillis() / 4, 500, MAX_ATTEMPT_MILLIS), TimeUnit.MILLISECONDS));
     RaftGroup group = RaftGroup.valueOf(groupId(), peers.stream().map(MetaClient::raftPeer).toList());
     this.client = RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
         .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), props))
