@@ -1,9 +1,11 @@
 package io.kvpipe.consumer;
 
+import io.kvpipe.common.config.CommandLineFlags;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -81,26 +83,8 @@ public record ConsumerConfig(
     for (Setting s : SETTINGS) {
       v.put(s.flag(), env.getOrDefault(s.env(), s.defaultValue()));
     }
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + usage());
-      }
-      String name = a.substring(2);
-      String value;
-      int eq = name.indexOf('=');
-      if (eq >= 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new IllegalArgumentException("flag --" + name + " needs a value\n" + usage());
-      }
-      if (!v.containsKey(name)) {
-        throw new IllegalArgumentException("unknown flag --" + name + "\n" + usage());
-      }
-      v.put(name, value);
+    for (CommandLineFlags.Flag f : CommandLineFlags.scan(args, Set.copyOf(v.keySet()), ConsumerConfig::usage)) {
+      v.put(f.name(), f.value());
     }
     return new ConsumerConfig(v.get("bootstrap-servers"), v.get("topic"), v.get("group-id"), v.get("instance-id").trim(),
         num(v, "session-timeout-ms", Integer::parseInt), v.get("jdbc-url"),

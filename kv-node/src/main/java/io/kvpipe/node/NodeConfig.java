@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.common.config.CommandLineFlags;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
@@ -144,26 +145,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
   /** Parses {@code --flag value} / {@code --flag=value} arguments over environment defaults. */
   public static NodeConfig parse(String[] args, Map<String, String> env) {
     Map<String, List<String>> given = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + usage());
-      }
-      String name = a.substring(2);
-      String value;
-      int eq = name.indexOf('=');
-      if (eq >= 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new IllegalArgumentException("flag --" + name + " needs a value");
-      }
-      if (!FLAGS.containsKey(name)) {
-        throw new IllegalArgumentException("unknown flag --" + name + "\n" + usage());
-      }
-      given.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    for (CommandLineFlags.Flag f : CommandLineFlags.scan(args, FLAGS.keySet(), NodeConfig::usage)) {
+      given.computeIfAbsent(f.name(), k -> new ArrayList<>()).add(f.value());
     }
     Lookup in = new Lookup(given, env);
 

@@ -1,5 +1,6 @@
 package io.kvpipe.proxy;
 
+import io.kvpipe.common.config.CommandLineFlags;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.topology.Peer;
@@ -59,26 +60,8 @@ public final class ProxyConfigParser {
       String fromEnv = env.get(envName(k));
       values.put(k, fromEnv != null ? fromEnv : v);
     });
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + usage());
-      }
-      String name = a.substring(2);
-      String value;
-      int eq = name.indexOf('=');
-      if (eq >= 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new IllegalArgumentException("flag --" + name + " needs a value");
-      }
-      if (!DEFAULTS.containsKey(name)) {
-        throw new IllegalArgumentException("unknown flag --" + name + "\n" + usage());
-      }
-      values.put(name, value);
+    for (CommandLineFlags.Flag f : CommandLineFlags.scan(args, DEFAULTS.keySet(), ProxyConfigParser::usage)) {
+      values.put(f.name(), f.value());
     }
     return new ProxyConfig(
         values.get("host"),
