@@ -12,7 +12,7 @@
 #                            [--writer-threads 2] [--rounds 1] [--bootstrap host:port] [--jdbc-url jdbc:mysql://host:port/ --jdbc-user U --jdbc-password P]
 #                            [--e2e true|false] [--e2e-rate 2000] [--e2e-seconds 15]
 #
-# KVPIPE_SKIP_BUILD=1 reuses the last build; KVPIPE_MVN_ARGS adds Maven flags (e.g. -o). The class path is
+# KVPIPE_BENCH_NO_BUILD=1 (as for every bench script) reuses the last build; KVPIPE_MVN_ARGS adds Maven flags (e.g. -o). The class path is
 # cdc-consumer's test class path, which includes kv-node (test scope) for the kv-node processes of the e2e phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ kvpipe_require_maven
 case " $* " in *" --jdbc-url "*) ;; *) kvpipe_require_mysqld ;; esac
 
 mvn_args=(-B -q ${KVPIPE_MVN_ARGS:-})
-if [ "${KVPIPE_SKIP_BUILD:-0}" != 1 ]; then
+if [ -z "${KVPIPE_BENCH_NO_BUILD:-}" ] && [ "${KVPIPE_SKIP_BUILD:-0}" != 1 ]; then
   echo "bench-archive: building cdc-consumer and what it needs ..."
   mvn "${mvn_args[@]}" install -pl cdc-consumer -am -DskipTests
 fi
