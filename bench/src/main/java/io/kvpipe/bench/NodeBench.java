@@ -34,6 +34,7 @@ public final class NodeBench {
       "--enable-native-access=ALL-UNNAMED");
 
   private final Duration phase;
+  private final Duration warmUp;
   private final int trials;
   private final List<Integer> concurrencies;
   private final int valueBytes;
@@ -42,6 +43,8 @@ public final class NodeBench {
 
   private NodeBench(BenchArgs a) {
     this.phase = a.seconds("seconds", 10);
+    // The nodes' JIT needs tens of seconds of load: with 5 s, the first trial ran at a quarter of the third.
+    this.warmUp = a.seconds("warmup-seconds", 30);
     this.trials = a.integer("trials", 3);
     this.concurrencies = a.integers("concurrency", "1,16,64");
     this.valueBytes = a.integer("value-bytes", 100);
@@ -53,8 +56,8 @@ public final class NodeBench {
     BenchArgs a = new BenchArgs(args);
     NodeBench bench = new NodeBench(a);
     JsonReport report = new JsonReport("node").put("settings", JsonReport.map("phase_seconds",
-        bench.phase.toSeconds(), "trials", bench.trials, "key_bytes", 16, "value_bytes", bench.valueBytes,
-        "key_space", bench.keySpace, "replicas", 3, "fsync", true));
+        bench.phase.toSeconds(), "warmup_seconds", bench.warmUp.toSeconds(), "trials", bench.trials,
+        "key_bytes", 16, "value_bytes", bench.valueBytes, "key_space", bench.keySpace, "replicas", 3, "fsync", true));
     Map<String, Object> off = bench.runCluster(false, a.integer("kill-trials", 3), List.of());
     report.put("cdc_off", off);
     if (a.flag("cdc")) {
@@ -86,8 +89,8 @@ public final class NodeBench {
       cluster.awaitLeader(GROUP, START);
       byte[] value = new byte[valueBytes];
       ThreadLocalRandom.current().nextBytes(value);
-      OUT.println("warm-up (JIT, connections, log segments)");
-      puts(client, value, 64, Duration.ofSeconds(5)).run();
+      OUT.println("warm-up (JIT, connections, log segments): " + warmUp.toSeconds() + " s");
+      puts(client, value, 64, warmUp).run();
 
       List<Object> trialResults = new ArrayList<>();
       List<Double> maxCRates = new ArrayList<>();
