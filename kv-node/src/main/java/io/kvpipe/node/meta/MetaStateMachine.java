@@ -16,15 +16,8 @@ import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
-import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
-import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.MD5FileUtil;
@@ -43,26 +36,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class MetaStateMachine extends SnapshotLoadingStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
-  private static final SnapshotRetentionPolicy KEEP_TWO = new SnapshotRetentionPolicy() {
-    @Override
-    public int getNumSnapshotsRetained() {
-      return 2;
-    }
-  };
 
-  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private volatile MetaState state = MetaState.EMPTY;
 
   @Override
-  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
-    super.initialize(server, groupId, raftStorage);
-    storage.init(raftStorage);
-    startFromLatestSnapshot();
-  }
-
-  @Override
   protected void loadLatestSnapshot() throws IOException {
-    SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+    SingleFileSnapshotInfo snapshot = latestSnapshot();
     if (snapshot == null) {
       return;
     }
@@ -77,24 +56,10 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
   }
 
   @Override
-  public StateMachineStorage getStateMachineStorage() {
-    return storage;
-  }
-
-  @Override
-  public long takeSnapshot() throws IOException {
-    // Runs on the updater thread, so state and last-applied index belong together.
-    MetaState current = state;
-    TermIndex last = getLastAppliedTermIndex();
-    if (last == null || last.getIndex() < 0) {
-      return -1;
-    }
-    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-    MetaSnapshotFile.write(file.toPath(), current);
-    MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-    storage.cleanupOldSnapshots(KEEP_TWO);
-    return last.getIndex();
+  protected MD5Hash writeSnapshot(File file, TermIndex at) throws IOException {
+    // Runs on the updater thread, so state and the last-applied index belong together.
+    MetaSnapshotFile.write(file.toPath(), state);
+    return MD5FileUtil.computeAndSaveMd5ForFile(file);
   }
 
   @Override

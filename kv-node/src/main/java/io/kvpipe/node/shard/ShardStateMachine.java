@@ -29,15 +29,10 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
-import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.slf4j.Logger;
@@ -57,7 +52,6 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
 
   private final String group;
   private final ShardSettings settings;
-  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final CopyOnWriteArrayList<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
   private final ClientId confirmClientId = ClientId.randomId();
   private final AtomicLong confirmCallIds = new AtomicLong();
@@ -74,15 +68,8 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   }
 
   @Override
-  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
-    super.initialize(server, groupId, raftStorage);
-    storage.init(raftStorage);
-    startFromLatestSnapshot();
-  }
-
-  @Override
   protected void loadLatestSnapshot() throws IOException {
-    SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+    SingleFileSnapshotInfo snapshot = latestSnapshot();
     if (snapshot == null) {
       state = new ShardState(group);
       return;
@@ -99,21 +86,10 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   }
 
   @Override
-  public SimpleStateMachineStorage getStateMachineStorage() {
-    return storage;
-  }
-
-  @Override
-  public long takeSnapshot() throws IOException {
-    TermIndex last = getLastAppliedTermIndex();
-    if (last == null || last.getIndex() < 0) {
-      return -1;
-    }
-    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-    MD5Hash md5 = SnapshotFile.write(state, last.getTerm(), last.getIndex(), file);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+  protected MD5Hash writeSnapshot(File file, TermIndex at) throws IOException {
+    MD5Hash md5 = SnapshotFile.write(state, at.getTerm(), at.getIndex(), file);
     LOG.info("group={} took snapshot {}", group, file.getName());
-    return last.getIndex();
+    return md5;
   }
 
   private LogStamp newStamp() {
