@@ -17,10 +17,11 @@ import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 
 /** Translates what the Ratis client throws into the one cross-module exception, {@link KvException}. */
-final class RaftErrors {
+public final class RaftErrors {
   private RaftErrors() {}
 
-  static KvException toKvException(Throwable t, String group) {
+  /** {@code group} names the group the call went to, for the message. */
+  public static KvException toKvException(Throwable t, String group) {
     Throwable e = unwrap(t);
     if (e instanceof KvException kv) {
       return kv;
@@ -52,7 +53,7 @@ final class RaftErrors {
     if (e instanceof NotLeaderException || e instanceof LeaderNotReadyException || e instanceof ReadIndexException) {
       return new KvException(ErrorCode.NO_LEADER, "group " + group + ": " + e.getMessage(), e);
     }
-    if (e instanceof TimeoutIOException) {
+    if (e instanceof TimeoutIOException || e instanceof java.util.concurrent.TimeoutException) {
       return new KvException(ErrorCode.TIMEOUT, "group " + group + " did not answer in time: " + e.getMessage(), e);
     }
     if (e instanceof ResourceUnavailableException || e instanceof AlreadyClosedException) {
@@ -64,7 +65,8 @@ final class RaftErrors {
     return new KvException(ErrorCode.INTERNAL, "group " + group + ": " + e, e);
   }
 
-  private static Throwable unwrap(Throwable t) {
+  /** Strips the CompletionException/ExecutionException wrappers futures add. */
+  public static Throwable unwrap(Throwable t) {
     Throwable e = t;
     while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
       e = e.getCause();

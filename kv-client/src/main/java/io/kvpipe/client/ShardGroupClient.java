@@ -207,6 +207,31 @@ public final class ShardGroupClient implements AutoCloseable {
     return submit(Command.PublishSnapshot::new).thenApply(r -> expect(r, Reply.SnapshotPublished.class));
   }
 
+  /**
+   * Bulk load: every pair put unconditionally in one log entry (at most {@code Query.MAX_ITEMS} pairs, and within
+   * the node's message size); all or nothing. Completes with the version every key got.
+   */
+  public CompletableFuture<Reply.Written> putAllAsync(Map<String, byte[]> values) {
+    return submit(() -> new Command.PutAll(values.entrySet().stream()
+        .map(e -> new Command.KeyValue(Keys.validateKey(e.getKey()), e.getValue())).toList()))
+        .thenApply(r -> expect(r, Reply.Written.class));
+  }
+
+  /** Migration copy: applies each record unless the group has a newer one (see {@link Command.MigrateIn}). */
+  public CompletableFuture<Reply.Migrated> migrateInAsync(List<Entry> records) {
+    return submit(() -> new Command.MigrateIn(records)).thenApply(r -> expect(r, Reply.Migrated.class));
+  }
+
+  /** Removes up to {@code limit} records the group no longer owns (after a migration copied them away). */
+  public CompletableFuture<Reply.Purged> purgeUnownedAsync(int limit) {
+    return submit(() -> new Command.PurgeUnowned(limit)).thenApply(r -> expect(r, Reply.Purged.class));
+  }
+
+  /** Removes up to {@code limit} tombstones in {@code ranges} (after a migration into them finished). */
+  public CompletableFuture<Reply.Purged> collectTombstonesAsync(HashRanges ranges, int limit) {
+    return submit(() -> new Command.CollectTombstones(ranges, limit)).thenApply(r -> expect(r, Reply.Purged.class));
+  }
+
   // ---- reads ----
 
   /** Linearizable get of the live value; empty when the key is absent or deleted. */
@@ -222,6 +247,15 @@ public final class ShardGroupClient implements AutoCloseable {
   /** The key's record, tombstones included (a deleted key gives an entry with {@code deleted() == true}). */
   public CompletableFuture<Optional<Entry>> readRecordAsync(String key, boolean stale) {
     return read(() -> new Query.Get(Keys.validateKey(key)), stale)
+        .thenApply(r -> Optional.ofNullable(expect(r, Reply.Found.class).entry()));
+  }
+
+  /**
+   * Linearizable read of the key's record (tombstones included) even if the group no longer owns it: the migration's
+   * fallback read on the group a key is moving away from.
+   */
+  public CompletableFuture<Optional<Entry>> fallbackGetAsync(String key) {
+    return read(() -> new Query.FallbackGet(Keys.validateKey(key)), false)
         .thenApply(r -> Optional.ofNullable(expect(r, Reply.Found.class).entry()));
   }
 

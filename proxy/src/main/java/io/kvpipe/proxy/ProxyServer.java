@@ -9,7 +9,7 @@ import io.kvpipe.proxy.kv.GroupClients;
 import io.kvpipe.proxy.kv.KvApi;
 import io.kvpipe.proxy.kv.KvRouter;
 import io.kvpipe.proxy.kv.OwnershipSync;
-import io.kvpipe.proxy.meta.MetaClient;
+import io.kvpipe.client.meta.MetaClient;
 import io.kvpipe.proxy.topology.HealthMonitor;
 import io.kvpipe.proxy.topology.SseHub;
 import io.kvpipe.proxy.topology.TopologyApi;

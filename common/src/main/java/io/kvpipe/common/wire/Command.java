@@ -1,12 +1,14 @@
 package io.kvpipe.common.wire;
 
 import io.kvpipe.common.ring.HashRanges;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * A replicated write. Keys travel as raw bytes so the server validates exactly what it received. An expected version
  * of {@link Request#ANY_VERSION} means unconditional; {@code Versions.NONE} means "only if the key has no live value".
- * (There is deliberately no multi-key batch write: clients pipeline single puts, each its own log entry and event.)
+ * Client writes are single-key; {@link PutAll} (bulk load) and {@link MigrateIn} (migration copy) carry many keys in
+ * one log entry, each key still its own change event (same log index, seq 0..n-1).
  */
 public sealed interface Command extends Request {
 
@@ -40,6 +42,53 @@ public sealed interface Command extends Request {
   /** From {@code epoch} on, the group owns exactly {@code ranges} (migration). The epoch never decreases. */
   record SetOwnership(long epoch, HashRanges ranges) implements Command {
     public SetOwnership {
+      Objects.requireNonNull(ranges, "ranges");
+    }
+  }
+
+  /**
+   * Bulk load: puts every pair unconditionally, in order, in one log entry (all at the same version). Each key is an
+   * ordinary client write with its own change event. All keys must be owned and valid, else nothing is applied.
+   */
+  record PutAll(List<KeyValue> pairs) implements Command {
+    public PutAll {
+      pairs = List.copyOf(pairs);
+    }
+  }
+
+  /** One key and its new value, for {@link PutAll}. */
+  record KeyValue(byte[] key, byte[] value) {
+    public KeyValue {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(value, "value");
+    }
+  }
+
+  /**
+   * Migration copy into this group: each record (a tombstone when its value is null) is applied, keeping its version,
+   * only if this group has no record of the key or an older one; a newer write or tombstone here always wins. Applied
+   * records become change events with origin {@code migration}. Every key must be owned by this group (else nothing
+   * is applied: WRONG_GROUP). With CDC on, refused with CDC_BACKLOG_FULL while the outbox is over half its bound, so
+   * a copy never takes the room client writes need.
+   */
+  record MigrateIn(List<Entry> entries) implements Command {
+    public MigrateIn {
+      entries = List.copyOf(entries);
+    }
+  }
+
+  /**
+   * Removes up to {@code limit} records (tombstones included) this group holds but no longer owns, in store order,
+   * after a migration copied them to their new owner. Emits no change events: the keys moved, they were not deleted.
+   */
+  record PurgeUnowned(int limit) implements Command {}
+
+  /**
+   * Removes up to {@code limit} tombstones within {@code ranges}, once no migration can copy into those ranges (a
+   * tombstone only exists so a copy cannot resurrect a deleted key). Emits no change events.
+   */
+  record CollectTombstones(HashRanges ranges, int limit) implements Command {
+    public CollectTombstones {
       Objects.requireNonNull(ranges, "ranges");
     }
   }

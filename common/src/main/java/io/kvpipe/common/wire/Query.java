@@ -15,6 +15,17 @@ public sealed interface Query extends Request {
     }
   }
 
+  /**
+   * A get that skips the ownership check: the migration's fallback read of a key whose ownership moved away from this
+   * group (a plain {@link Get} of a key the group does not own is refused with WRONG_GROUP, so a proxy with an old
+   * ring learns it must refresh instead of reading a frozen copy).
+   */
+  record FallbackGet(byte[] key) implements Query {
+    public FallbackGet {
+      Objects.requireNonNull(key, "key");
+    }
+  }
+
   record BatchGet(List<byte[]> keys) implements Query {
     public BatchGet {
       keys = List.copyOf(keys);

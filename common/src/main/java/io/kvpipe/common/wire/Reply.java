@@ -30,6 +30,12 @@ public sealed interface Reply {
     }
   }
 
+  /** A migration copy: {@code applied} records taken, {@code skipped} ones this group already had newer. */
+  record Migrated(int applied, int skipped) implements Reply {}
+
+  /** A purge or tombstone collection removed {@code removed} records; {@code more} if some are left to remove. */
+  record Purged(int removed, boolean more) implements Reply {}
+
   record Confirmed(long confirmedIndex) implements Reply {}
 
   /** A snapshot was queued for publication: {@code events} r events at log index {@code logIndex}. */

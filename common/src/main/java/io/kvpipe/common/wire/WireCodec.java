@@ -20,10 +20,15 @@ public final class WireCodec {
   private static final int CONFIRM_PUBLISHED = 3;
   private static final int SET_OWNERSHIP = 4;
   private static final int PUBLISH_SNAPSHOT = 5;
+  private static final int PUT_ALL = 6;
+  private static final int MIGRATE_IN = 7;
+  private static final int PURGE_UNOWNED = 8;
+  private static final int COLLECT_TOMBSTONES = 9;
   private static final int GET = 20;
   private static final int BATCH_GET = 21;
   private static final int SCAN = 22;
   private static final int STATUS = 23;
+  private static final int FALLBACK_GET = 24;
 
   private static final int WRITTEN = 1;
   private static final int FOUND = 2;
@@ -34,6 +39,8 @@ public final class WireCodec {
   private static final int STATUS_REPLY = 7;
   private static final int SNAPSHOT_PUBLISHED = 8;
   private static final int FAILURE = 9;
+  private static final int MIGRATED = 10;
+  private static final int PURGED = 11;
 
   private WireCodec() {}
 
@@ -45,7 +52,18 @@ public final class WireCodec {
       case Command.ConfirmPublished c -> w.u8(CONFIRM_PUBLISHED).i64(c.upToIndex());
       case Command.SetOwnership s -> w.u8(SET_OWNERSHIP).i64(s.epoch()).ranges(s.ranges());
       case Command.PublishSnapshot s -> w.u8(PUBLISH_SNAPSHOT);
+      case Command.PutAll p -> {
+        w.u8(PUT_ALL).i32(p.pairs().size());
+        p.pairs().forEach(kv -> w.bytes(kv.key()).bytes(kv.value()));
+      }
+      case Command.MigrateIn m -> {
+        w.u8(MIGRATE_IN).i32(m.entries().size());
+        m.entries().forEach(w::entry);
+      }
+      case Command.PurgeUnowned p -> w.u8(PURGE_UNOWNED).i32(p.limit());
+      case Command.CollectTombstones c -> w.u8(COLLECT_TOMBSTONES).ranges(c.ranges()).i32(c.limit());
       case Query.Get g -> w.u8(GET).bytes(g.key());
+      case Query.FallbackGet g -> w.u8(FALLBACK_GET).bytes(g.key());
       case Query.BatchGet b -> {
         w.u8(BATCH_GET).i32(b.keys().size());
         b.keys().forEach(w::bytes);
@@ -74,7 +92,19 @@ public final class WireCodec {
         case CONFIRM_PUBLISHED -> new Command.ConfirmPublished(r.i64());
         case SET_OWNERSHIP -> new Command.SetOwnership(r.i64(), r.ranges());
         case PUBLISH_SNAPSHOT -> new Command.PublishSnapshot();
+        case PUT_ALL -> {
+          int n = r.count(Query.MAX_ITEMS, 8);
+          List<Command.KeyValue> pairs = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            pairs.add(new Command.KeyValue(r.bytes(), r.bytes()));
+          }
+          yield new Command.PutAll(pairs);
+        }
+        case MIGRATE_IN -> new Command.MigrateIn(entries(r, false));
+        case PURGE_UNOWNED -> new Command.PurgeUnowned(r.i32());
+        case COLLECT_TOMBSTONES -> new Command.CollectTombstones(r.ranges(), r.i32());
         case GET -> new Query.Get(r.bytes());
+        case FALLBACK_GET -> new Query.FallbackGet(r.bytes());
         case BATCH_GET -> {
           int n = r.count(Query.MAX_ITEMS, 4);
           List<byte[]> keys = new ArrayList<>(n);
@@ -111,6 +141,8 @@ public final class WireCodec {
         w.cursor(x.next());
       }
       case Reply.Confirmed x -> w.u8(CONFIRMED).i64(x.confirmedIndex());
+      case Reply.Migrated x -> w.u8(MIGRATED).i32(x.applied()).i32(x.skipped());
+      case Reply.Purged x -> w.u8(PURGED).i32(x.removed()).u8(x.more() ? 1 : 0);
       case Reply.SnapshotPublished x -> w.u8(SNAPSHOT_PUBLISHED).i64(x.logIndex()).i32(x.events());
       case Reply.Ownership x -> w.u8(OWNERSHIP).i64(x.epoch()).ranges(x.ranges());
       case Reply.Status x -> w.u8(STATUS_REPLY).i64(x.epoch()).ranges(x.ranges()).i64(x.appliedIndex())
@@ -135,9 +167,11 @@ public final class WireCodec {
       Reply reply = switch (tag) {
         case WRITTEN -> new Reply.Written(r.i64(), r.bytesOrNull());
         case FOUND -> new Reply.Found(r.entryOrNull());
-        case FOUND_MANY -> new Reply.FoundMany(entries(r));
-        case SCAN_PAGE -> new Reply.ScanPage(entries(r), r.cursorOrNull());
+        case FOUND_MANY -> new Reply.FoundMany(entries(r, true));
+        case SCAN_PAGE -> new Reply.ScanPage(entries(r, true), r.cursorOrNull());
         case CONFIRMED -> new Reply.Confirmed(r.i64());
+        case MIGRATED -> new Reply.Migrated(r.i32(), r.i32());
+        case PURGED -> new Reply.Purged(r.i32(), r.u8() != 0);
         case SNAPSHOT_PUBLISHED -> new Reply.SnapshotPublished(r.i64(), r.i32());
         case OWNERSHIP -> new Reply.Ownership(r.i64(), r.ranges());
         case STATUS_REPLY -> new Reply.Status(r.i64(), r.ranges(), r.i64(), r.i64(), r.i32(), r.i64(), r.i64());
@@ -153,11 +187,15 @@ public final class WireCodec {
     }
   }
 
-  private static List<Entry> entries(WireReader r) {
+  private static List<Entry> entries(WireReader r, boolean nullable) {
     int n = r.count(Query.MAX_ITEMS, 1);
     List<Entry> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      out.add(r.entryOrNull());
+      Entry e = r.entryOrNull();
+      if (e == null && !nullable) {
+        throw WireReader.malformed("entry " + i + " is missing");
+      }
+      out.add(e);
     }
     return out;
   }

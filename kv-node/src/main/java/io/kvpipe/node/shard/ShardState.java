@@ -88,7 +88,16 @@ public final class ShardState {
       }
       case Command.SetOwnership s -> checkEpoch(s.epoch());
       case Command.PublishSnapshot s -> checkCdcOn(stamp);
+      case Command.PutAll p -> throw notYet(p);
+      case Command.MigrateIn m -> throw notYet(m);
+      case Command.PurgeUnowned p -> throw notYet(p);
+      case Command.CollectTombstones c -> throw notYet(c);
     }
+  }
+
+  // Transitional: the migration commands are wired end to end before the shard applies them.
+  private static KvException notYet(Command c) {
+    return new KvException(ErrorCode.MALFORMED_REQUEST, c.getClass().getSimpleName() + " is not supported yet");
   }
 
   private void checkCdcOn(LogStamp stamp) {
@@ -151,6 +160,10 @@ public final class ShardState {
           yield new Reply.Ownership(s.epoch(), s.ranges());
         }
         case Command.PublishSnapshot s -> publishSnapshot(index, term, stamp);
+        case Command.PutAll p -> throw notYet(p);
+        case Command.MigrateIn m -> throw notYet(m);
+        case Command.PurgeUnowned p -> throw notYet(p);
+        case Command.CollectTombstones c -> throw notYet(c);
       };
     } catch (KvException e) {
       return Reply.Failure.of(e);
@@ -210,6 +223,7 @@ public final class ShardState {
     try {
       return switch (query) {
         case Query.Get g -> new Reply.Found(entry(g.key()));
+        case Query.FallbackGet g -> new Reply.Found(entry(g.key()));
         case Query.BatchGet b -> {
           if (b.keys().size() > Query.MAX_ITEMS) {
             throw new KvException(ErrorCode.MALFORMED_REQUEST, "at most " + Query.MAX_ITEMS + " keys per batch");

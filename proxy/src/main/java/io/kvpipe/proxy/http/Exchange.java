@@ -163,7 +163,7 @@ public final class Exchange {
 
   /** Any failure: KvExceptions keep their code, anything else is logged and answered 500. */
   public void fail(Throwable t) {
-    Throwable e = io.kvpipe.proxy.meta.RatisErrors.unwrap(t);
+    Throwable e = io.kvpipe.client.RaftErrors.unwrap(t);
     if (e instanceof KvException kv) {
       fail(kv);
     } else {

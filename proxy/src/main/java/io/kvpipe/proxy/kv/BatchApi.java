@@ -143,7 +143,7 @@ final class BatchApi {
       f.join();
       throw new IllegalStateException("not failed");
     } catch (RuntimeException e) {
-      Throwable t = io.kvpipe.proxy.meta.RatisErrors.unwrap(e);
+      Throwable t = io.kvpipe.client.RaftErrors.unwrap(e);
       return t instanceof KvException kv ? kv : new KvException(ErrorCode.INTERNAL, String.valueOf(t));
     }
   }

@@ -4,7 +4,7 @@ import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.proxy.ProxyMetrics;
-import io.kvpipe.proxy.meta.RatisErrors;
+import io.kvpipe.client.RaftErrors;
 import io.kvpipe.proxy.topology.TopologyView;
 import io.kvpipe.proxy.topology.TopologyWatcher;
 import java.time.Duration;
@@ -122,10 +122,10 @@ public final class KvRouter {
   }
 
   private KvException classify(Throwable err) {
-    Throwable e = RatisErrors.unwrap(err);
+    Throwable e = RaftErrors.unwrap(err);
     if (e instanceof TimeoutException) {
       return new KvException(ErrorCode.TIMEOUT, "request did not complete within " + requestTimeout.toMillis() + " ms");
     }
-    return e instanceof KvException kv ? kv : RatisErrors.toKv(e, "request");
+    return e instanceof KvException kv ? kv : RaftErrors.toKvException(e, "request");
   }
 }

@@ -3,7 +3,7 @@ package io.kvpipe.proxy.topology;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.NodeInfo;
 import io.kvpipe.proxy.ProxyMetrics;
-import io.kvpipe.proxy.meta.MetaClient;
+import io.kvpipe.client.meta.MetaClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

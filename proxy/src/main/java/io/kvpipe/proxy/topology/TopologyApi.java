@@ -9,7 +9,7 @@ import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.topology.Topology;
 import io.kvpipe.proxy.http.Exchange;
 import io.kvpipe.proxy.http.QueryParams;
-import io.kvpipe.proxy.meta.MetaClient;
+import io.kvpipe.client.meta.MetaClient;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -9,7 +9,7 @@ import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.topology.Topology;
 import io.kvpipe.common.topology.TopologyEvent;
-import io.kvpipe.proxy.meta.MetaClient;
+import io.kvpipe.client.meta.MetaClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -169,7 +169,7 @@ public final class TopologyWatcher implements AutoCloseable {
           return v;
         }
       } catch (RuntimeException e) {
-        last = io.kvpipe.proxy.meta.RatisErrors.toKv(e, "loading the topology");
+        last = io.kvpipe.client.RaftErrors.toKvException(e, "loading the topology");
       }
       LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
     }

@@ -1,5 +1,6 @@
-package io.kvpipe.proxy.meta;
+package io.kvpipe.client.meta;
 
+import io.kvpipe.client.RaftErrors;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.topology.MetaCommand;
@@ -73,7 +74,7 @@ public final class MetaClient implements AutoCloseable {
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((reply, err) -> {
           if (err != null) {
-            throw RatisErrors.toKv(err, "meta command " + command.getClass().getSimpleName());
+            throw RaftErrors.toKvException(err, "meta command " + command.getClass().getSimpleName());
           }
           checkSuccess(reply, "meta command");
           return TopologyCodec.decode(reply.getMessage().getContent().toByteArray(), MetaReply.class).orThrow();
@@ -106,7 +107,7 @@ public final class MetaClient implements AutoCloseable {
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((reply, err) -> {
           if (err != null) {
-            throw RatisErrors.toKv(err, "meta query");
+            throw RaftErrors.toKvException(err, "meta query");
           }
           checkSuccess(reply, "meta query");
           return TopologyCodec.decode(reply.getMessage().getContent().toByteArray(), type);
@@ -115,7 +116,7 @@ public final class MetaClient implements AutoCloseable {
 
   private static void checkSuccess(RaftClientReply reply, String what) {
     if (!reply.isSuccess()) {
-      throw RatisErrors.toKv(reply.getException() != null ? reply.getException()
+      throw RaftErrors.toKvException(reply.getException() != null ? reply.getException()
           : new IOException("unsuccessful reply"), what);
     }
   }
@@ -124,7 +125,7 @@ public final class MetaClient implements AutoCloseable {
     try {
       return f.join();
     } catch (RuntimeException e) {
-      KvException kv = RatisErrors.toKv(e, "meta call");
+      KvException kv = RaftErrors.toKvException(e, "meta call");
       throw new KvException(kv.code(), kv.getMessage(), kv);
     }
   }
