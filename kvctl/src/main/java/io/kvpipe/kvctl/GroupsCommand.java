@@ -32,8 +32,19 @@ final class GroupsCommand implements Runnable {
         description = "a replica of the new group (repeat for each; usually 3)")
     List<String> peers;
 
+    @Option(names = "--keys-per-second", defaultValue = "0", paramLabel = "N",
+        description = "copy at most N keys/s (0 = unlimited; changeable later with kvctl migrations throttle)")
+    long keysPerSecond;
+
+    @Option(names = "--batch-size", defaultValue = "2000", paramLabel = "N",
+        description = "records per copy batch, 1..10000 (default ${DEFAULT-VALUE})")
+    int batchSize;
+
     @Override
     public Integer call() {
+      if (keysPerSecond < 0 || batchSize < 1 || batchSize > 10_000) {
+        throw new KvctlException(ExitCodes.USAGE, "--keys-per-second must be >= 0 and --batch-size within 1..10000");
+      }
       ShardGroup group;
       try {
         group = new ShardGroup(id, peers.stream().map(Peer::parse).toList());
@@ -43,6 +54,8 @@ final class GroupsCommand implements Runnable {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("id", group.id());
       body.put("peers", group.peers().stream().map(Peer::toString).toList());
+      body.put("throttleKeysPerSecond", keysPerSecond);
+      body.put("batchSize", batchSize);
       JsonNode r = cluster.api().adminPost("/api/cluster/groups", body);
       report(r, "group " + group.id() + " added");
       return ExitCodes.OK;

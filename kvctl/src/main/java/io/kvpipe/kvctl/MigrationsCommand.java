@@ -1,7 +1,8 @@
 package io.kvpipe.kvctl;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,60 +12,53 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code kvctl migrations list|watch}. Reads {@code GET /api/migrations}; a proxy without that endpoint still has the
- * migrations in its topology snapshot, which is used instead (said on stderr).
+ * {@code kvctl migrations list|watch|throttle|cancel} over {@code /api/migrations}: migrations (add/remove group) and
+ * membership changes (add/remove peer), in flight and recent history.
  */
-@Command(name = "migrations", description = "Migrations in flight (list, or watch with a progress bar).",
-    subcommands = {MigrationsCommand.ListCommand.class, MigrationsCommand.Watch.class})
+@Command(name = "migrations", description = "Migrations and membership changes: list, watch (progress bar), "
+    + "throttle, cancel.",
+    subcommands = {MigrationsCommand.ListCommand.class, MigrationsCommand.Watch.class,
+        MigrationsCommand.Throttle.class, MigrationsCommand.Cancel.class})
 final class MigrationsCommand implements Runnable {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: list or watch");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        "a subcommand is required: list, watch, throttle or cancel");
   }
 
-  static List<MigrationView> fetch(ProxyApi api, java.io.PrintWriter err, boolean[] warned) {
-    try {
-      return MigrationView.listOf(api.get("/api/migrations"));
-    } catch (ApiException e) {
-      if (!e.missingEndpoint()) {
-        throw e;
-      }
-      if (!warned[0]) {
-        err.println("kvctl: the proxy has no /api/migrations; reading migrations from its topology snapshot");
-        err.flush();
-        warned[0] = true;
-      }
-      return MigrationView.listOf(api.get("/api/topology/snapshot"));
-    }
+  static String path(String id) {
+    return "/api/migrations/" + ProxyApi.segment(id);
   }
 
-  @Command(name = "list", description = "List migrations in flight.")
+  @Command(name = "list", description = "List migrations in flight and recently finished ones.")
   static final class ListCommand extends KvctlCommand {
     @Override
     public Integer call() {
-      List<MigrationView> ms = fetch(cluster.api(), err(), new boolean[1]);
+      List<MigrationView> ms = MigrationView.listOf(cluster.api().get("/api/migrations"));
       if (json()) {
         printJson(ms);
         return ExitCodes.OK;
       }
       if (ms.isEmpty()) {
-        out().println("no migration in flight");
+        out().println("no migrations");
         return ExitCodes.OK;
       }
-      Table t = new Table("ID", "KIND", "PHASE", "FROM", "TO", "COPIED", "TOTAL", "DONE");
+      Table t = new Table("ID", "KIND", "PHASE", "FROM", "TO", "COPIED", "TOTAL", "DONE", "KEYS/S", "ETA");
       for (MigrationView m : ms) {
         t.row(m.id(), m.kind(), m.phase(), String.join(",", m.sources()), String.join(",", m.targets()),
-            m.keysCopied(), m.keysTotal(), String.format(Locale.ROOT, "%.1f%%", 100 * m.fraction()));
+            m.keysCopied(), m.keysTotal(), String.format(Locale.ROOT, "%.1f%%", 100 * m.fraction()),
+            String.format(Locale.ROOT, "%.0f", m.keysPerSecond()), m.eta());
       }
       t.print(out());
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "watch", description = "Follow migrations with a progress bar until they finish.")
+  @Command(name = "watch", description = "Follow a migration (default: all in flight) with a progress bar until it "
+      + "ends; exit code 1 if it failed or was cancelled.")
   static final class Watch extends KvctlCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "one migration (default: all)")
     String id;
@@ -81,41 +75,93 @@ final class MigrationsCommand implements Runnable {
         throw new KvctlException(ExitCodes.USAGE, "--interval-ms must be >= 50 and --timeout-s >= 0");
       }
       ProxyApi api = cluster.api();
-      boolean[] warned = new boolean[1];
       long deadline = timeoutS == 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(timeoutS).toNanos();
-      Map<String, long[]> last = new HashMap<>(); // id -> {nanoTime, keysCopied}, for the rate
-      boolean seen = false;
       while (true) {
-        List<MigrationView> ms = fetch(api, err(), warned).stream()
-            .filter(m -> id == null || m.id().equals(id)).toList();
+        List<MigrationView> ms = id != null ? List.of(MigrationView.of(api.get(path(id))))
+            : MigrationView.listOf(api.get("/api/migrations")).stream().filter(m -> !m.ended()).toList();
         if (ms.isEmpty()) {
-          out().println(seen || id == null ? "no migration in flight" + (seen ? ": done" : "")
-              : "migration " + id + " is not in flight (finished or unknown)");
+          out().println("no migration in flight");
           return ExitCodes.OK;
         }
-        seen = true;
-        long now = System.nanoTime();
         for (MigrationView m : ms) {
-          long[] prev = last.put(m.id(), new long[] {now, m.keysCopied()});
-          double rate = prev == null || now == prev[0] ? 0 : (m.keysCopied() - prev[1]) * 1e9 / (now - prev[0]);
           if (json()) {
             printJson(m);
           } else {
-            out().printf(Locale.ROOT, "%s %-12s %s %d/%d keys %.0f keys/s%n", m.id(), m.phase(),
-                MigrationView.progressBar(m.fraction(), 30), m.keysCopied(), m.keysTotal(), rate);
-          }
-          if (m.failed()) {
-            err().println("kvctl: migration " + m.id() + " ended in phase " + m.phase());
-            return ExitCodes.FOUND_PROBLEMS;
+            out().printf(Locale.ROOT, "%s %-13s %s %d/%d keys %.0f keys/s eta %s%n", m.id(), m.phase(),
+                MigrationView.progressBar(m.fraction(), 30), m.keysCopied(), m.keysTotal(), m.keysPerSecond(),
+                m.eta());
           }
         }
         out().flush();
+        if (id != null && ms.getFirst().ended()) {
+          MigrationView m = ms.getFirst();
+          if (m.failed()) {
+            err().println("kvctl: migration " + m.id() + " ended " + m.phase()
+                + (m.error() == null ? "" : ": " + m.error()));
+            return ExitCodes.FOUND_PROBLEMS;
+          }
+          return ExitCodes.OK;
+        }
         if (System.nanoTime() > deadline) {
-          err().println("kvctl: migrations still in flight after " + timeoutS + " s");
+          err().println("kvctl: still in flight after " + timeoutS + " s");
           return ExitCodes.FOUND_PROBLEMS;
         }
         LockSupport.parkNanos(Duration.ofMillis(intervalMs).toNanos()); // the poll interval, not a synchronisation
       }
+    }
+  }
+
+  @Command(name = "throttle", description = "Change a running migration's copy rate or batch size.")
+  static final class Throttle extends KvctlCommand {
+    @Parameters(index = "0", paramLabel = "ID")
+    String id;
+
+    @Option(names = "--keys-per-second", paramLabel = "N", description = "copy at most N keys/s (0 = unlimited)")
+    Long keysPerSecond;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "records per copy batch (1..10000)")
+    Integer batchSize;
+
+    @Override
+    public Integer call() {
+      if (keysPerSecond == null && batchSize == null) {
+        throw new KvctlException(ExitCodes.USAGE, "give --keys-per-second and/or --batch-size");
+      }
+      if (keysPerSecond != null && keysPerSecond < 0 || batchSize != null && (batchSize < 1 || batchSize > 10_000)) {
+        throw new KvctlException(ExitCodes.USAGE, "--keys-per-second must be >= 0 and --batch-size within 1..10000");
+      }
+      Map<String, Object> body = new LinkedHashMap<>();
+      if (keysPerSecond != null) {
+        body.put("throttleKeysPerSecond", keysPerSecond);
+      }
+      if (batchSize != null) {
+        body.put("batchSize", batchSize);
+      }
+      JsonNode r = cluster.api().adminPatch(path(id), body);
+      if (json()) {
+        printJson(r);
+      } else {
+        out().println("migration " + id + ": throttle " + r.path("throttleKeysPerSecond").asLong() + " keys/s, batch "
+            + r.path("batchSize").asInt());
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "cancel", description = "Cancel a migration still fencing or copying (its moved keys move back).")
+  static final class Cancel extends KvctlCommand {
+    @Parameters(index = "0", paramLabel = "ID")
+    String id;
+
+    @Override
+    public Integer call() {
+      JsonNode r = cluster.api().adminPost(path(id) + "/cancel", Map.of());
+      if (json()) {
+        printJson(r);
+      } else {
+        out().println("migration " + id + " is being cancelled (phase " + r.path("phase").asText() + ")");
+      }
+      return ExitCodes.OK;
     }
   }
 }

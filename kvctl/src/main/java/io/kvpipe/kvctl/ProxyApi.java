@@ -72,6 +72,10 @@ public final class ProxyApi {
     return send("POST", path, body, adminToken());
   }
 
+  public JsonNode adminPatch(String path, Object body) {
+    return send("PATCH", path, body, adminToken());
+  }
+
   public JsonNode adminDelete(String path) {
     return send("DELETE", path, null, adminToken());
   }

@@ -19,9 +19,26 @@ class SmallPartsTest {
     assertThat(MigrationView.progressBar(0, 10)).isEqualTo("[..........]   0.0%");
     assertThat(MigrationView.progressBar(0.5, 10)).isEqualTo("[#####.....]  50.0%");
     assertThat(MigrationView.progressBar(1, 10)).isEqualTo("[##########] 100.0%");
-    MigrationView m = new MigrationView("m1", "add-group", "copy", java.util.List.of("g1"), java.util.List.of("g3"),
-        30, 0);
+    MigrationView m = new MigrationView("m1", "add-group", "copying", java.util.List.of("g1"), java.util.List.of("g3"),
+        30, 0, 0, -1, null);
     assertThat(m.fraction()).isZero(); // total not known yet
+    assertThat(m.ended()).isFalse();
+    assertThat(m.eta()).isEqualTo("-");
+  }
+
+  @Test
+  void aMigrationViewReadsTheApiJson() throws Exception {
+    var json = ProxyApi.JSON.readTree("""
+        {"migrations":[{"id":"m7","kind":"remove-group","phase":"cancelled","sourceGroups":["g2"],
+         "targetGroups":["g1","g3"],"keysCopied":50,"keysTotal":200,"keysPerSecond":12.5,"etaSeconds":12,
+         "error":"cancelled by an operator"}]}""");
+    MigrationView m = MigrationView.listOf(json).getFirst();
+    assertThat(m.targets()).containsExactly("g1", "g3");
+    assertThat(m.fraction()).isEqualTo(0.25);
+    assertThat(m.ended()).isTrue();
+    assertThat(m.failed()).isTrue();
+    assertThat(m.error()).contains("operator");
+    assertThat(m.eta()).isEqualTo("-"); // ended: no ETA
   }
 
   @Test
