@@ -45,6 +45,13 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.protocol.exceptions.ReconfigurationInProgressException;
+import org.apache.ratis.protocol.exceptions.ReconfigurationTimeoutException;
+import org.apache.ratis.protocol.exceptions.SetConfigurationException;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.rpc.SupportedRpcType;
 
@@ -230,6 +237,153 @@ public final class ShardGroupClient implements AutoCloseable {
   /** Removes up to {@code limit} tombstones in {@code ranges} (after a migration into them finished). */
   public CompletableFuture<Reply.Purged> collectTombstonesAsync(HashRanges ranges, int limit) {
     return submit(() -> new Command.CollectTombstones(ranges, limit)).thenApply(r -> expect(r, Reply.Purged.class));
+  }
+
+  /**
+   * Changes the group's replicas to exactly {@code peers} (Ratis setConfiguration), within the client's operation
+   * timeout. See {@link #setPeersAsync(List, Duration)}.
+   */
+  public CompletableFuture<Void> setPeersAsync(List<PeerAddress> peers) {
+    return setPeersAsync(peers, operationTimeout);
+  }
+
+  /**
+   * Changes the group's replicas to exactly {@code peers} (Ratis setConfiguration). New peers catch up first (log
+   * replay or a snapshot install) as non-voting staging members; the call completes once the new configuration is
+   * committed. A new peer's node must already host the group as a joining replica (created with an empty peer list).
+   * Idempotent: asking for the configuration the group already has succeeds at once, so a caller may simply retry.
+   *
+   * <p>Retried until {@code timeout} (give a new peer that needs a large snapshot more than the operation timeout):
+   * lost leaders, timeouts, another reconfiguration still running, a new peer not answering yet. Failures
+   * (KvException): CONFLICT when Ratis refuses the change itself (e.g. it would replace a majority at once) or when
+   * another reconfiguration was still running at the deadline (the caller's change was not applied);
+   * UNAVAILABLE when a new peer never caught up (not reachable, or not hosting the group); TIMEOUT / NO_LEADER
+   * otherwise. The group's peers may have changed anyway if the outcome is TIMEOUT: read them back (idempotence makes
+   * a plain retry safe).
+   */
+  public CompletableFuture<Void> setPeersAsync(List<PeerAddress> peers, Duration timeout) {
+    if (peers == null || peers.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          new KvException(ErrorCode.MALFORMED_REQUEST, "group " + group + " needs at least one peer"));
+    }
+    if (peers.stream().map(PeerAddress::id).distinct().count() != peers.size()) {
+      return CompletableFuture.failedFuture(
+          new KvException(ErrorCode.MALFORMED_REQUEST, "group " + group + ": a peer id repeats in " + peers));
+    }
+    List<RaftPeer> target = peers.stream()
+        .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build()).toList();
+    // The Ratis admin call blocks, sometimes for long (staging), so it gets a thread of its own, never a reply thread.
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread.ofVirtual().name("kv-client-" + group + "-set-peers").start(() -> {
+      try {
+        new PeerChange(target, System.nanoTime() + timeout.toNanos()).run();
+        done.complete(null);
+      } catch (KvException e) {
+        done.completeExceptionally(e);
+      } catch (RuntimeException e) {
+        done.completeExceptionally(new KvException(ErrorCode.INTERNAL, "group " + group + ": " + e, e));
+      }
+    });
+    return done;
+  }
+
+  public void setPeers(List<PeerAddress> peers) {
+    join(setPeersAsync(peers));
+  }
+
+  public void setPeers(List<PeerAddress> peers, Duration timeout) {
+    join(setPeersAsync(peers, timeout));
+  }
+
+  /** One setConfiguration driven to its end: attempts on a private admin client until success or the deadline. */
+  private final class PeerChange {
+    private static final long ATTEMPT_MILLIS = 5000;
+    private static final long PAUSE_MILLIS = 200;
+    private final List<RaftPeer> target;
+    private final long deadlineNanos;
+    private int nextHint;
+
+    PeerChange(List<RaftPeer> target, long deadlineNanos) {
+      this.target = target;
+      this.deadlineNanos = deadlineNanos;
+    }
+
+    void run() {
+      RaftClient admin = adminClient(null);
+      try {
+        while (true) {
+          IOException failure;
+          try {
+            RaftClientReply reply = admin.admin().setConfiguration(target);
+            if (reply.isSuccess()) {
+              return;
+            }
+            failure = reply.getException() != null ? reply.getException() : new IOException("unsuccessful reply");
+          } catch (IOException e) {
+            failure = e;
+          }
+          Throwable cause = RaftErrors.unwrap(failure);
+          if (cause instanceof RaftRetryFailureException && cause.getCause() != null) {
+            cause = cause.getCause();
+          }
+          if (cause instanceof SetConfigurationException) {
+            throw new KvException(ErrorCode.CONFLICT, "group " + group + " refused the peers " + target + ": "
+                + cause.getMessage(), cause);
+          }
+          long pause = TimeUnit.MILLISECONDS.toNanos(PAUSE_MILLIS);
+          if (System.nanoTime() + pause >= deadlineNanos) {
+            throw finalError(cause);
+          }
+          if (cause instanceof GroupMismatchException || cause instanceof AlreadyClosedException) {
+            // The replica the client tried (e.g. one removed from the group) will never lead it: start over elsewhere.
+            close(admin);
+            admin = adminClient(raftGroup.getPeers().stream().toList().get(
+                Math.floorMod(nextHint++, raftGroup.getPeers().size())).getId());
+          }
+          LockSupport.parkNanos(pause);
+        }
+      } finally {
+        close(admin);
+      }
+    }
+
+    private KvException finalError(Throwable cause) {
+      if (cause instanceof ReconfigurationInProgressException) {
+        return new KvException(ErrorCode.CONFLICT, "group " + group + ": another membership change was still running"
+            + " at the deadline; peers " + target + " not applied: " + cause.getMessage(), cause);
+      }
+      if (cause instanceof ReconfigurationTimeoutException) {
+        return new KvException(ErrorCode.UNAVAILABLE, "group " + group + ": a new peer of " + target
+            + " did not catch up (is it running and hosting the group?): " + cause.getMessage(), cause);
+      }
+      KvException kv = RaftErrors.toKvException(cause, group);
+      return new KvException(kv.code(), "changing the peers of group " + group + " to " + target + ": "
+          + kv.getMessage(), cause);
+    }
+
+    private RaftClient adminClient(RaftPeerId leaderHint) {
+      long attempt = Math.clamp(TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()), 500,
+          ATTEMPT_MILLIS);
+      RaftProperties props = new RaftProperties();
+      RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
+      RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(attempt, TimeUnit.MILLISECONDS));
+      // Ratis follows a NotLeader redirect only through its retry policy; every other retry is ours (deadline-bound).
+      RaftClient.Builder b = RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(raftGroup)
+          .setProperties(props).setParameters(new Parameters())
+          .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3, RETRY_SLEEP));
+      if (leaderHint != null) {
+        b.setLeaderId(leaderHint);
+      }
+      return b.build();
+    }
+
+    private void close(RaftClient c) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        // Nothing depends on it: the admin client was private to this change.
+      }
+    }
   }
 
   // ---- reads ----

@@ -2,7 +2,16 @@ package io.kvpipe.node;
 
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
-import io.kvpipe.node.cdc.CdcConfig;
+import io.kvpipe.client.meta.MetaClient;
+import io.kvpipe.common.topology.Peer;
+import io.kvpipe.node.reconcile.GroupReconciler;
+import io.kvpipe.node.reconcile.GroupRoster;
+import io.kvpipe.node.reconcile.ReplicaHost;
+import io.micrometer.core.instrument.Meter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.TreeSet;
 import io.kvpipe.node.cdc.LeaderPublishing;
 import io.kvpipe.node.meta.MetaGroup;
 import io.kvpipe.node.shard.OutboxView;
@@ -11,7 +20,6 @@ import io.kvpipe.node.shard.ShardStateMachine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,25 +52,41 @@ import org.slf4j.LoggerFactory;
  * the data directory are recovered from it; configured groups not yet there are created. Requests for a group this
  * node does not host are refused by Ratis (the client reports UNKNOWN_GROUP). The group named "meta" runs the
  * topology state machine; every other group is a shard.
+ *
+ * <p>With meta peers configured, a {@link GroupReconciler} then creates, joins and removes shard replicas as the
+ * topology says; the names of those groups live in the data dir ({@link GroupRoster}) so a restart recovers them.
  */
-public final class KvNode implements AutoCloseable {
+public final class KvNode implements AutoCloseable, ReplicaHost {
   private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
+
+  /** Directory (in the data dir) where removed replicas' directories are kept. */
+  public static final String REMOVED_GROUPS_DIR = "removed-groups";
 
   private final NodeConfig config;
   private final RaftServer server;
-  private final Map<RaftGroupId, String> groupNames = new LinkedHashMap<>();
+  /** Names of the groups the state machine registry may serve: from --group flags, the roster, the reconciler. */
+  private final Map<RaftGroupId, String> groupNames = new ConcurrentHashMap<>();
   private final Map<String, ShardStateMachine> shards = new ConcurrentHashMap<>();
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final List<LeaderPublishing> publishers = new ArrayList<>();
+  private final Map<String, LeaderPublishing> publishers = new ConcurrentHashMap<>();
+  private final GroupRoster roster;
+  private final AtomicLong callIds = new AtomicLong();
   private MetricsEndpoint metricsEndpoint;
+  private GroupReconciler reconciler;
 
   private KvNode(NodeConfig config) throws IOException {
     this.config = config;
+    Files.createDirectories(config.dataDir());
+    this.roster = GroupRoster.load(config.dataDir());
     for (NodeConfig.GroupSpec g : config.groups()) {
-      groupNames.put(RaftGroupId.valueOf(GroupIds.uuidOf(g.name())), g.name());
+      groupNames.put(gid(g.name()), g.name());
+    }
+    for (String g : roster.managed()) {
+      groupNames.put(gid(g), g);
     }
     RaftProperties props = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(props, List.of(config.dataDir().toFile()));
+    RaftServerConfigKeys.setRemovedGroupsDir(props, removedGroupsDir().toFile());
     GrpcConfigKeys.Server.setHost(props, config.listenHost());
     GrpcConfigKeys.Server.setPort(props, config.listenPort());
     RaftTuning.apply(props, config.snapshotThreshold(), config.logSegmentBytes(), config.maxValueBytes());
@@ -82,8 +106,10 @@ public final class KvNode implements AutoCloseable {
     }
     String name = groupNames.get(gid);
     if (name == null) {
-      // A group directory on disk that the configuration no longer lists: refuse to serve it rather than guess.
-      throw new IllegalStateException("data dir holds group " + gid + ", which no --group names");
+      // A group directory on disk that neither the configuration nor the roster names: refuse to serve it rather
+      // than guess which group (and so which state machine) it is.
+      throw new IllegalStateException("data dir holds group " + gid + ", which no --group or " + GroupRoster.FILE_NAME
+          + " names");
     }
     ShardStateMachine sm = new ShardStateMachine(name, settings);
     shards.put(name, sm);
@@ -97,11 +123,16 @@ public final class KvNode implements AutoCloseable {
       node.server.start();
       node.addMissingGroups();
       node.bindMetrics();
-      if (config.cdcEnabled()) {
-        node.startPublishing();
-      }
+      node.shards.values().forEach(node::attach);
       if (config.metricsPort() != 0) {
         node.metricsEndpoint = new MetricsEndpoint(config.listenHost(), config.metricsPort(), node.registry);
+      }
+      if (config.followsTopology()) {
+        MetaClient meta = new MetaClient(config.metaPeers().stream()
+            .map(p -> new Peer(p.id(), p.host(), p.port())).toList(), Duration.ofSeconds(5));
+        node.reconciler = new GroupReconciler(config.nodeId(), NodeConfig.META_GROUP, meta, node, node.roster,
+            Duration.ofMillis(config.reconcileIntervalMs()), node.registry);
+        node.reconciler.start();
       }
     } catch (IOException | RuntimeException e) {
       node.close();
@@ -115,24 +146,39 @@ public final class KvNode implements AutoCloseable {
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    shards.values().forEach(s -> s.bindMetrics(registry));
   }
 
-  /** Each shard's leader publishes its outbox to Kafka; publishing follows leadership from here on. */
-  private void startPublishing() {
-    CdcConfig cdc = config.cdcConfig();
-    for (ShardStateMachine shard : shards.values()) {
-      publishers.add(LeaderPublishing.attach(shard, cdc, registry));
+  /**
+   * A shard replica's metrics and, with CDC on, its publishing: its leader publishes the outbox to Kafka, following
+   * leadership from here on. The same for replicas present at start and ones the reconciler creates later.
+   */
+  private void attach(ShardStateMachine shard) {
+    shard.bindMetrics(registry);
+    if (config.cdcEnabled()) {
+      publishers.put(shard.group(), LeaderPublishing.attach(shard, config.cdcConfig(), registry));
     }
+  }
+
+  private static RaftGroupId gid(String name) {
+    return RaftGroupId.valueOf(GroupIds.uuidOf(name));
+  }
+
+  private Path removedGroupsDir() {
+    return config.dataDir().resolve(REMOVED_GROUPS_DIR);
   }
 
   private void addMissingGroups() throws IOException {
     Set<RaftGroupId> hosted = new HashSet<>();
     server.getGroupIds().forEach(hosted::add);
-    AtomicLong callIds = new AtomicLong();
     for (NodeConfig.GroupSpec g : config.groups()) {
-      RaftGroupId gid = RaftGroupId.valueOf(GroupIds.uuidOf(g.name()));
+      RaftGroupId gid = gid(g.name());
       if (hosted.contains(gid)) {
+        continue;
+      }
+      if (roster.hasLeft(g.name())) {
+        // The topology took this replica away; recreating it from a stale flag would bring back a member the group
+        // no longer has. The reconciler creates it again if the topology gives it back.
+        LOG.warn("group {} is named by --group but this node has left it; not recreating it", g.name());
         continue;
       }
       if (java.nio.file.Files.exists(config.dataDir().resolve(gid.getUuid().toString()))) {
@@ -146,13 +192,72 @@ public final class KvNode implements AutoCloseable {
       for (PeerAddress p : g.peers()) {
         peers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
       }
-      RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
-          server.getId(), callIds.incrementAndGet(), RaftGroup.valueOf(gid, peers), true));
-      if (!reply.isSuccess()) {
-        throw new IOException("cannot create group " + g.name() + ": " + reply.getException(), reply.getException());
-      }
-      LOG.info("created group {} ({})", g.name(), gid);
+      addGroup(g.name(), peers);
     }
+  }
+
+  private void addGroup(String name, List<RaftPeer> peers) throws IOException {
+    RaftGroupId gid = gid(name);
+    RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+        server.getId(), callIds.incrementAndGet(), RaftGroup.valueOf(gid, peers), true));
+    if (!reply.isSuccess()) {
+      throw new IOException("cannot create group " + name + ": " + reply.getException(), reply.getException());
+    }
+    LOG.info("created group {} ({}) with peers {}", name, gid, peers.isEmpty() ? "(none yet: joining)" : peers);
+  }
+
+  // ---- ReplicaHost: called by the reconciler's thread only ----
+
+  @Override
+  public Set<String> hostedShardGroups() {
+    Set<String> out = new TreeSet<>();
+    for (RaftGroupId gid : server.getGroupIds()) {
+      String name = groupNames.get(gid);
+      if (name != null && !MetaGroup.isMeta(gid)) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void createReplica(String group, List<Peer> peers) throws IOException {
+    RaftGroupId gid = gid(group);
+    if (Files.exists(config.dataDir().resolve(gid.getUuid().toString()))) {
+      // Not hosted, yet its directory is there: it failed to load at start. Formatting it would destroy the evidence.
+      throw new IOException("group " + group + " has a directory that failed to load; not reformatting it");
+    }
+    groupNames.put(gid, group);
+    addGroup(group, peers.stream().map(MetaGroup::raftPeer).toList());
+    ShardStateMachine shard = shards.get(group);
+    if (shard == null) {
+      throw new IllegalStateException("group " + group + " was added but its state machine is not known");
+    }
+    attach(shard);
+  }
+
+  @Override
+  public void removeReplica(String group) throws IOException {
+    RaftGroupId gid = gid(group);
+    // Publishing stops first: a replica on its way out must not send one more event.
+    LeaderPublishing publisher = publishers.remove(group);
+    if (publisher != null) {
+      publisher.close();
+    }
+    RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(ClientId.randomId(),
+        server.getId(), callIds.incrementAndGet(), gid, false, true));
+    if (!reply.isSuccess()) {
+      throw new IOException("cannot remove group " + group + ": " + reply.getException(), reply.getException());
+    }
+    shards.remove(group);
+    List<Meter> meters = registry.getMeters().stream().filter(m -> group.equals(m.getId().getTag("group"))).toList();
+    meters.forEach(registry::remove);
+    // Ratis moved the directory to removed-groups/<uuid>; a later removal of the same group would collide there.
+    Path moved = removedGroupsDir().resolve(gid.getUuid().toString());
+    if (Files.isDirectory(moved)) {
+      Files.move(moved, removedGroupsDir().resolve(group + "-" + gid.getUuid() + "-" + System.currentTimeMillis()));
+    }
+    LOG.info("removed group {} ({}); its data is kept under {}", group, gid, removedGroupsDir());
   }
 
   public NodeConfig config() {
@@ -168,10 +273,21 @@ public final class KvNode implements AutoCloseable {
     return registry;
   }
 
-  /** Stops publishing first (no event leaves after this node stops leading), then the Raft server. */
+  /** The topology follower, if this node has meta peers (for tests and diagnostics). */
+  public java.util.Optional<GroupReconciler> reconciler() {
+    return java.util.Optional.ofNullable(reconciler);
+  }
+
+  /**
+   * Stops following the topology first (no replica appears or goes while closing), then publishing (no event leaves
+   * after this node stops leading), then the Raft server.
+   */
   @Override
   public void close() throws IOException {
-    for (LeaderPublishing p : publishers) {
+    if (reconciler != null) {
+      reconciler.close();
+    }
+    for (LeaderPublishing p : publishers.values()) {
       p.close();
     }
     if (metricsEndpoint != null) {

@@ -34,11 +34,15 @@ import java.util.Objects;
  * @param cdcLingerMs producer linger: how long a batch of events may wait to fill before it is sent
  * @param cdcConfirmIntervalMs how often a shard leader commits "published up to N" (trimming the outbox)
  * @param metricsPort port of the Prometheus {@code /metrics} endpoint (on the listen host); 0 turns it off
+ * @param metaPeers the meta group's replicas, where the node reads the topology it follows (create, join and leave
+ *                  shard groups); empty: the node hosts its {@code --group}s only
+ * @param reconcileIntervalMs how often the topology version is checked when following it
  */
 public record NodeConfig(String nodeId, String listenHost, int listenPort, Path dataDir, List<GroupSpec> groups,
                          int maxValueBytes, long snapshotThreshold, long logSegmentBytes, int outboxMaxEvents,
                          long outboxMaxBytes, String kafkaBootstrap, String topic, int cdcPartitions,
-                         short cdcReplicationFactor, long cdcLingerMs, long cdcConfirmIntervalMs, int metricsPort) {
+                         short cdcReplicationFactor, long cdcLingerMs, long cdcConfirmIntervalMs, int metricsPort,
+                         List<PeerAddress> metaPeers, long reconcileIntervalMs) {
 
   /** One hosted group: its name and all of its replicas. */
   public record GroupSpec(String name, List<PeerAddress> peers) {
@@ -67,12 +71,17 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
   public static final int DEFAULT_OUTBOX_MAX_EVENTS = 100_000;
   public static final long DEFAULT_OUTBOX_MAX_BYTES = 256L << 20;
   public static final String DEFAULT_TOPIC = CdcConfig.DEFAULT_TOPIC;
+  public static final long DEFAULT_RECONCILE_INTERVAL_MS = 400;
 
   public NodeConfig {
     Objects.requireNonNull(nodeId, "nodeId");
     groups = List.copyOf(groups);
-    if (groups.isEmpty()) {
-      throw new IllegalArgumentException("at least one --group is required");
+    metaPeers = metaPeers == null ? List.of() : List.copyOf(metaPeers);
+    if (groups.isEmpty() && metaPeers.isEmpty()) {
+      throw new IllegalArgumentException("at least one --group, or --meta-peers, is required");
+    }
+    if (reconcileIntervalMs < 10 || reconcileIntervalMs > 60_000) {
+      throw new IllegalArgumentException("--reconcile-interval-ms must be within 10..60000");
     }
     for (GroupSpec g : groups) {
       if (g.peers().stream().noneMatch(p -> p.id().equals(nodeId))) {
@@ -113,6 +122,14 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     }
   }
 
+  /** The meta group's name (the topology); {@code --group meta=...} makes this node one of its replicas. */
+  public static final String META_GROUP = "meta";
+
+  /** Whether the node follows the topology in the meta group (creating, joining and leaving shard groups). */
+  public boolean followsTopology() {
+    return !metaPeers.isEmpty();
+  }
+
   /** Flag names and the environment variables that give their defaults. */
   private static final Map<String, String> FLAGS = new LinkedHashMap<>();
 
@@ -133,12 +150,15 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     FLAGS.put("cdc-linger-ms", "KVPIPE_CDC_LINGER_MS");
     FLAGS.put("cdc-confirm-interval-ms", "KVPIPE_CDC_CONFIRM_INTERVAL_MS");
     FLAGS.put("metrics-port", "KVPIPE_METRICS_PORT");
+    FLAGS.put("meta-peers", "KVPIPE_META_PEERS");
+    FLAGS.put("reconcile-interval-ms", "KVPIPE_RECONCILE_INTERVAL_MS");
   }
 
   public static String usage() {
     StringBuilder sb = new StringBuilder("kv-node flags (environment variable in brackets):\n");
     FLAGS.forEach((flag, env) -> sb.append("  --").append(flag).append(" [").append(env).append("]\n"));
     sb.append("  --group is repeatable: name=id@host:port,id@host:port,... ; KVPIPE_GROUPS separates groups by ';'\n");
+    sb.append("  --meta-peers id@host:port,...: follow the topology (default: the peers of --group meta=..., if any)\n");
     return sb.toString();
   }
 
@@ -159,8 +179,12 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         groups.add(GroupSpec.parse(g.trim()));
       }
     }
-    if (groups.isEmpty()) {
-      throw new IllegalArgumentException("at least one --group (or KVPIPE_GROUPS) is required\n" + usage());
+    List<PeerAddress> metaPeers = in.optional("meta-peers").map(PeerAddress::parseList)
+        .orElseGet(() -> groups.stream().filter(g -> g.name().equals(META_GROUP)).findFirst()
+            .map(GroupSpec::peers).orElse(List.of()));
+    if (groups.isEmpty() && metaPeers.isEmpty()) {
+      throw new IllegalArgumentException("at least one --group (or KVPIPE_GROUPS), or --meta-peers, is required\n"
+          + usage());
     }
     String listen = in.optional("listen").orElseGet(() -> ownAddress(id, groups));
     int colon = listen.lastIndexOf(':');
@@ -181,7 +205,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         (short) in.intValue("cdc-replication-factor", CdcConfig.DEFAULT_REPLICATION_FACTOR, Short.MAX_VALUE),
         in.longValue("cdc-linger-ms", CdcConfig.DEFAULT_LINGER.toMillis()),
         in.longValue("cdc-confirm-interval-ms", CdcConfig.DEFAULT_CONFIRM_INTERVAL.toMillis()),
-        (int) in.longValue("metrics-port", 0));
+        (int) in.longValue("metrics-port", 0), metaPeers,
+        in.longValue("reconcile-interval-ms", DEFAULT_RECONCILE_INTERVAL_MS));
   }
 
   /** Without --listen, the node binds where its groups say it lives. */
@@ -257,7 +282,10 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     sb.append("  cdc-replication-factor=").append(cdcReplicationFactor).append('\n');
     sb.append("  cdc-linger-ms=").append(cdcLingerMs).append('\n');
     sb.append("  cdc-confirm-interval-ms=").append(cdcConfirmIntervalMs).append('\n');
-    sb.append("  metrics-port=").append(metricsPort == 0 ? "(off)" : String.valueOf(metricsPort));
+    sb.append("  metrics-port=").append(metricsPort == 0 ? "(off)" : String.valueOf(metricsPort)).append('\n');
+    sb.append("  meta-peers=").append(metaPeers.isEmpty() ? "(none: hosts its --groups only)"
+        : String.join(",", metaPeers.stream().map(PeerAddress::toString).toList())).append('\n');
+    sb.append("  reconcile-interval-ms=").append(reconcileIntervalMs);
     return sb.toString();
   }
 }

@@ -85,4 +85,27 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1"}, Map.of()))
         .hasMessageContaining("--group");
   }
+
+  @Test
+  void metaPeersComeFromTheFlagOrTheHostedMetaGroupAndAllowANodeWithoutGroups() {
+    String meta = "meta=n1@127.0.0.1:7001,n2@127.0.0.1:7002,n3@127.0.0.1:7003";
+    NodeConfig hostsMeta = NodeConfig.parse(new String[] {"--id", "n1", "--group", meta, "--group", G1}, Map.of());
+    assertThat(hostsMeta.followsTopology()).isTrue();
+    assertThat(hostsMeta.metaPeers()).hasSize(3);
+
+    NodeConfig plain = NodeConfig.parse(new String[] {"--id", "n1", "--group", G1}, Map.of());
+    assertThat(plain.followsTopology()).isFalse();
+
+    NodeConfig joiner = NodeConfig.parse(new String[] {"--id", "n4", "--listen", "127.0.0.1:7004"},
+        Map.of("KVPIPE_META_PEERS", "n1@127.0.0.1:7001", "KVPIPE_RECONCILE_INTERVAL_MS", "250"));
+    assertThat(joiner.groups()).isEmpty();
+    assertThat(joiner.metaPeers()).extracting(p -> p.id()).containsExactly("n1");
+    assertThat(joiner.reconcileIntervalMs()).isEqualTo(250);
+    assertThat(joiner.describe()).contains("meta-peers=n1@127.0.0.1:7001");
+
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n4", "--listen", "127.0.0.1:7004"}, Map.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--meta-peers");
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n4", "--listen", "127.0.0.1:7004",
+        "--meta-peers", "nonsense"}, Map.of())).isInstanceOf(IllegalArgumentException.class);
+  }
 }

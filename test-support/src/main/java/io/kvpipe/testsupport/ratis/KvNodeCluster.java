@@ -40,9 +40,11 @@ public final class KvNodeCluster implements AutoCloseable {
   private final Map<String, JavaProcess> processes = new LinkedHashMap<>();
   private final Map<String, RaftGroupId> groups;
   private final Map<String, RaftClient> infoClients = new LinkedHashMap<>();
+  private final Builder builder;
 
   private KvNodeCluster(Builder b) {
-    this.groups = Map.copyOf(b.groups);
+    this.builder = b;
+    this.groups = new LinkedHashMap<>(b.groups);
     for (int i = 1; i <= b.nodes; i++) {
       ports.put("n" + i, Ports.freePort());
     }
@@ -54,13 +56,67 @@ public final class KvNodeCluster implements AutoCloseable {
         args.add(g + "=" + peersSpec());
       }
       args.addAll(b.extraArgs);
-      JavaProcess.Builder process = JavaProcess.builder(b.mainClass);
-      if (b.jvmArgs != null) {
-        process.jvmArgs(b.jvmArgs.toArray(String[]::new));
-      }
-      processes.put(id, process.args(args).env("KVPIPE_LOG_LEVEL", "INFO")
-          .logFile(b.baseDir.resolve(id + ".log")).build());
+      processes.put(id, newProcess(id, args));
     }
+  }
+
+  private JavaProcess newProcess(String id, List<String> args) {
+    JavaProcess.Builder process = JavaProcess.builder(builder.mainClass);
+    if (builder.jvmArgs != null) {
+      process.jvmArgs(builder.jvmArgs.toArray(String[]::new));
+    }
+    return process.args(args).env("KVPIPE_LOG_LEVEL", "INFO").logFile(builder.baseDir.resolve(id + ".log")).build();
+  }
+
+  /**
+   * Starts one more node on a free port with its own data dir, hosting no group from flags: {@code args} say what it
+   * does (e.g. {@code --meta-peers ...} to follow the topology). The builder's extra arguments are not applied.
+   * Waits until it listens.
+   */
+  public void addNode(String nodeId, List<String> args, Duration timeout) {
+    if (ports.containsKey(nodeId)) {
+      throw new IllegalArgumentException("node " + nodeId + " exists already");
+    }
+    ports.put(nodeId, Ports.freePort());
+    List<String> all = new ArrayList<>(List.of("--id", nodeId, "--listen", "127.0.0.1:" + ports.get(nodeId),
+        "--data-dir", builder.baseDir.resolve(nodeId).toString()));
+    all.addAll(args);
+    processes.put(nodeId, newProcess(nodeId, all));
+    closeInfoClients(); // they know the old peer set only
+    processes.get(nodeId).start();
+    awaitListening(nodeId, timeout);
+  }
+
+  /** One node in kv-node/kv-client text form: {@code n4@127.0.0.1:p4}. */
+  public String peerSpec(String nodeId) {
+    Integer port = ports.get(nodeId);
+    if (port == null) {
+      throw new IllegalArgumentException("unknown node " + nodeId);
+    }
+    return nodeId + "@127.0.0.1:" + port;
+  }
+
+  /** Makes a group created at runtime known to {@link #leader}, {@link #hosts} and friends. */
+  public void trackGroup(String name, RaftGroupId id) {
+    groups.put(name, id);
+  }
+
+  /** Whether the node answers for the group (a live replica there); false if it is down or does not host it. */
+  public boolean hosts(String nodeId, String group) {
+    if (!processes.get(nodeId).isAlive()) {
+      return false;
+    }
+    try {
+      return infoClient(group).getGroupManagementApi(RaftPeerId.valueOf(nodeId)).info(groups.get(group)).isSuccess();
+    } catch (IOException | RuntimeException notHosted) {
+      // GroupMismatchException (not hosted), unreachable, or a gRPC deadline: either way it does not serve the group.
+      return false;
+    }
+  }
+
+  /** The node's data dir (for checking what it keeps on disk). */
+  public Path dataDir(String nodeId) {
+    return builder.baseDir.resolve(nodeId);
   }
 
   public static Builder builder(String mainClass, Path baseDir) {
@@ -198,8 +254,7 @@ public final class KvNodeCluster implements AutoCloseable {
     });
   }
 
-  @Override
-  public void close() {
+  private void closeInfoClients() {
     for (RaftClient c : infoClients.values()) {
       try {
         c.close();
@@ -207,6 +262,12 @@ public final class KvNodeCluster implements AutoCloseable {
         throw new UncheckedIOException(e);
       }
     }
+    infoClients.clear();
+  }
+
+  @Override
+  public void close() {
+    closeInfoClients();
     processes.values().forEach(p -> p.stop(Duration.ofSeconds(5)));
   }
 }

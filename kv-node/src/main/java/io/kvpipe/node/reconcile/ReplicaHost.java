@@ -1,0 +1,21 @@
+package io.kvpipe.node.reconcile;
+
+import io.kvpipe.common.topology.Peer;
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+
+/** What the reconciler needs of the node: which shard replicas it hosts, and creating and removing one. */
+public interface ReplicaHost {
+  /** Names of the shard groups (never meta) this node hosts a replica of now. */
+  Set<String> hostedShardGroups();
+
+  /**
+   * Creates a replica with these peers; an empty list creates a joining replica that waits to be added by the group's
+   * leader. Also starts its metrics and (with CDC on) its leader publishing.
+   */
+  void createReplica(String group, List<Peer> peers) throws IOException;
+
+  /** Stops the replica's publishing, then removes it from the server, keeping its directory aside. */
+  void removeReplica(String group) throws IOException;
+}
