@@ -1,0 +1,305 @@
+package io.kvpipe.systemtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kvpipe.client.ShardGroupClient;
+import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.consumer.ArchiveService;
+import io.kvpipe.consumer.ConsumerConfig;
+import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.Ports;
+import io.kvpipe.testsupport.mysql.MySqlDatabase;
+import io.kvpipe.testsupport.process.JavaProcess;
+import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.ratis.protocol.RaftGroupId;
+
+/**
+ * The whole system for a scenario: three kv-node processes hosting the meta group and the first shard groups (nodes
+ * follow the topology, so groups added later appear on them by themselves), spare kv-nodes that host nothing until
+ * the topology names them, proxies as child processes (so one can be killed with SIGKILL), and optionally the CDC
+ * pipeline: nodes publishing to a real broker and the archive consumer (in this JVM) writing to a fresh database.
+ * One test drives it.
+ */
+final class SystemStack implements AutoCloseable {
+  static final String DATA_TOKEN = "data-token-for-system-tests";
+  static final String ADMIN_TOKEN = "admin-token-for-system-tests";
+  static final Duration START = Duration.ofSeconds(90);
+  private static final int PARTITIONS = 3;
+
+  private final Path dir;
+  private final KvNodeCluster nodes;
+  private final List<String> nodeArgs;
+  private final Map<String, ProxyProcess> proxies = new LinkedHashMap<>();
+  private final Map<String, JavaProcess> spares = new LinkedHashMap<>();
+  private final Map<String, String> spareAddresses = new LinkedHashMap<>();
+  private final Map<String, ShardGroupClient> groupClients = new LinkedHashMap<>();
+  private final String bootstrapGroups;
+  private final String kafkaBootstrap;
+  private final String topic;
+  private final MySqlDatabase db;
+  private ArchiveService archive;
+  private final CompletableFuture<Void> archiveDone = new CompletableFuture<>();
+  private KafkaConsumer<byte[], byte[]> offsetsProbe;
+
+  private SystemStack(Builder b) {
+    this.dir = b.dir;
+    this.kafkaBootstrap = b.kafkaBootstrap;
+    this.db = b.db;
+    this.topic = b.kafkaBootstrap == null ? null : "kv.changes.system";
+    List<String> args = new ArrayList<>();
+    if (kafkaBootstrap != null) {
+      args.addAll(List.of("--kafka-bootstrap", kafkaBootstrap, "--topic", topic));
+    }
+    this.nodeArgs = List.copyOf(args);
+    KvNodeCluster.Builder nb = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
+        .group("meta", RaftGroupId.valueOf(GroupIds.uuidOf("meta")));
+    for (String g : b.groups) {
+      nb.group(g, RaftGroupId.valueOf(GroupIds.uuidOf(g)));
+    }
+    this.nodes = nb.args(nodeArgs.toArray(String[]::new)).start(START);
+    List<String> specs = new ArrayList<>();
+    b.groups.forEach(g -> specs.add(g + "=" + nodes.peersSpec()));
+    this.bootstrapGroups = String.join(";", specs);
+  }
+
+  static Builder builder(Path dir) {
+    return new Builder(dir);
+  }
+
+  static final class Builder {
+    private final Path dir;
+    private List<String> groups = List.of("g1", "g2");
+    private List<String> proxies = List.of("a");
+    private int spareNodes;
+    private String kafkaBootstrap;
+    private MySqlDatabase db;
+
+    private Builder(Path dir) {
+      this.dir = dir;
+    }
+
+    /** The shard groups on the first ring (hosted by n1..n3). */
+    Builder groups(String... g) {
+      this.groups = List.of(g);
+      return this;
+    }
+
+    Builder proxies(String... names) {
+      this.proxies = List.of(names);
+      return this;
+    }
+
+    /** kv-nodes n4, n5, ... that host no group until the topology names them. */
+    Builder spareNodes(int n) {
+      this.spareNodes = n;
+      return this;
+    }
+
+    /** CDC on: nodes publish to this broker, the archive consumer writes to {@code database}. */
+    Builder pipeline(String bootstrapServers, MySqlDatabase database) {
+      this.kafkaBootstrap = bootstrapServers;
+      this.db = database;
+      return this;
+    }
+
+    SystemStack start() throws Exception {
+      if (kafkaBootstrap != null) {
+        createTopics(kafkaBootstrap, "kv.changes.system", "kv.changes.system.dlq");
+      }
+      SystemStack s = new SystemStack(this);
+      try {
+        for (String g : groups) {
+          s.nodes.awaitLeader(g, START);
+        }
+        for (int i = 0; i < spareNodes; i++) {
+          s.startSpare("n" + (4 + i));
+        }
+        for (String p : proxies) {
+          s.startProxy(p);
+        }
+        if (kafkaBootstrap != null) {
+          s.startArchive();
+        }
+        return s;
+      } catch (Exception | Error e) {
+        s.close();
+        throw e;
+      }
+    }
+  }
+
+  private void startSpare(String id) {
+    int port = Ports.freePort();
+    List<String> args = new ArrayList<>(List.of("--id", id, "--listen", "127.0.0.1:" + port,
+        "--data-dir", dir.resolve(id).toString(), "--meta-peers", nodes.peersSpec()));
+    args.addAll(nodeArgs);
+    JavaProcess p = JavaProcess.builder("io.kvpipe.node.KvNodeMain").args(args).env("KVPIPE_LOG_LEVEL", "INFO")
+        .logFile(dir.resolve(id + ".log")).build().start();
+    spares.put(id, p);
+    spareAddresses.put(id, id + "@127.0.0.1:" + port);
+    Poll.until(id + " listening on " + port, START, Duration.ofMillis(100), () -> {
+      if (!p.isAlive()) {
+        throw new Poll.Abort(id + " exited:\n" + p.logTail(40));
+      }
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+        return true;
+      } catch (java.io.IOException notYet) {
+        return false;
+      }
+    });
+  }
+
+  ProxyProcess startProxy(String name) {
+    ProxyProcess p = new ProxyProcess(name, dir, nodes.peersSpec(), bootstrapGroups, List.of());
+    proxies.put(name, p);
+    return p.start(START);
+  }
+
+  private void startArchive() throws Exception {
+    archive = new ArchiveService(ConsumerConfig.parse(new String[] {"--bootstrap-servers", kafkaBootstrap,
+        "--topic", topic, "--dlq-topic", topic + ".dlq", "--group-id", "archive-system",
+        "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(), "--jdbc-password", db.password(),
+        "--metrics-port", "0", "--max-backoff-ms", "1000", "--max-poll-records", "1000",
+        "--statement-rows", "200"}, Map.of()));
+    ArchiveService service = archive;
+    Thread.ofPlatform().name("archive-system").start(() -> {
+      try (service) {
+        service.run();
+        archiveDone.complete(null);
+      } catch (Throwable e) {
+        archiveDone.completeExceptionally(e);
+      }
+    });
+  }
+
+  KvNodeCluster nodes() {
+    return nodes;
+  }
+
+  ProxyProcess proxy(String name) {
+    return proxies.get(name);
+  }
+
+  /** A spare node's peer address {@code id@127.0.0.1:port}. */
+  String spareAddress(String id) {
+    return spareAddresses.get(id);
+  }
+
+  /** The peers of the first three nodes, as a list of {@code id@host:port}. */
+  List<String> corePeers() {
+    return List.of(nodes.peersSpec().split(","));
+  }
+
+  boolean hasPipeline() {
+    return kafkaBootstrap != null;
+  }
+
+  MySqlDatabase database() {
+    return db;
+  }
+
+  /** A client of a shard group at the peers the topology lists now (cached per group and peer list). */
+  ShardGroupClient group(String id, List<String> peers) {
+    String key = id + "=" + String.join(",", peers);
+    return groupClients.computeIfAbsent(key, k -> ShardGroupClient.builder(id,
+        PeerAddress.parseList(String.join(",", peers))).operationTimeout(Duration.ofSeconds(30)).build());
+  }
+
+  /** Shard groups in the topology: id → peers (as {@code id@host:port}), and which are on the ring. */
+  record Shards(Map<String, List<String>> peers, List<String> ring, int vnodes, long epoch) {}
+
+  Shards shards(AdminApi admin) {
+    JsonNode n = admin.call("GET", "/api/topology/shards", null, 200);
+    Map<String, List<String>> peers = new LinkedHashMap<>();
+    List<String> ring = new ArrayList<>();
+    for (JsonNode s : n.path("shards")) {
+      List<String> ps = new ArrayList<>();
+      s.path("peers").forEach(p -> ps.add(p.asText()));
+      peers.put(s.path("id").asText(), ps);
+      if (s.path("onRing").asBoolean()) {
+        ring.add(s.path("id").asText());
+      }
+    }
+    return new Shards(peers, ring, n.path("vnodes").asInt(), n.path("epoch").asLong());
+  }
+
+  /**
+   * True when nothing is in flight in the pipeline: every ring group's outbox is empty and the consumer's offsets
+   * stored in MySQL reach the end of every partition.
+   */
+  boolean pipelineIdle(Shards shards) {
+    if (archiveDone.isDone()) {
+      String why = archiveDone.handle((ok, e) -> e == null ? "it returned" : e.toString()).join();
+      throw new Poll.Abort("the archive consumer stopped: " + why);
+    }
+    for (String g : shards.ring()) {
+      if (group(g, shards.peers().get(g)).status().outboxEvents() != 0) {
+        return false;
+      }
+    }
+    if (offsetsProbe == null) {
+      offsetsProbe = new KafkaConsumer<>(Map.of("bootstrap.servers", kafkaBootstrap), new ByteArrayDeserializer(),
+          new ByteArrayDeserializer());
+    }
+    List<TopicPartition> parts = new ArrayList<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      parts.add(new TopicPartition(topic, p));
+    }
+    long end = offsetsProbe.endOffsets(parts, Duration.ofSeconds(30)).values().stream().mapToLong(Long::longValue)
+        .sum();
+    try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT COALESCE(SUM(next_offset), 0) FROM kv_consumer_offsets WHERE topic = '" + topic + "'")) {
+      rs.next();
+      return rs.getLong(1) == end;
+    } catch (SQLException notYet) {
+      return false; // schema not migrated yet
+    }
+  }
+
+  private static void createTopics(String bootstrap, String... topics) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      List<NewTopic> list = new ArrayList<>();
+      for (String t : topics) {
+        list.add(new NewTopic(t, PARTITIONS, (short) 1));
+      }
+      admin.createTopics(list).all().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      if (archive != null) {
+        archive.stop();
+        archiveDone.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      if (offsetsProbe != null) {
+        offsetsProbe.close();
+      }
+      groupClients.values().forEach(ShardGroupClient::close);
+      proxies.values().forEach(ProxyProcess::close);
+      spares.values().forEach(p -> p.stop(Duration.ofSeconds(5)));
+      nodes.close();
+    }
+  }
+}
