@@ -67,7 +67,7 @@ final class StatusApi {
     out.put("groups", t.groups().stream().map(ShardGroup::id).toList());
     out.put("nodesUp", t.nodes().stream().filter(NodeInfo::up).map(NodeInfo::id).toList());
     out.put("nodesDown", t.nodes().stream().filter(n -> !n.up()).map(NodeInfo::id).toList());
-    out.put("migrations", t.migrations().size());
+    out.put("migrations", t.migrations().stream().filter(io.kvpipe.common.topology.Migration::inFlight).count());
     out.put("problems", problems(v));
     ex.sendJson(200, out);
   }

@@ -53,7 +53,7 @@ public sealed interface MetaCommand {
     }
   }
 
-  /** Removes a group; refused while it is on the ring or named by a migration. */
+  /** Removes a group; refused while it is on the ring or named by a migration in flight (but in its last step). */
   record RemoveGroup(String groupId, Long expectedVersion, long atMs) implements MetaCommand {
     public RemoveGroup {
       ShardGroup.checkId(groupId);
@@ -80,7 +80,7 @@ public sealed interface MetaCommand {
     }
   }
 
-  /** Creates or replaces a migration record. */
+  /** Creates or replaces a migration record; refused (CONFLICT) while another one is in flight. */
   record PutMigration(Migration migration, Long expectedVersion, long atMs) implements MetaCommand {
     public PutMigration {
       if (migration == null) {

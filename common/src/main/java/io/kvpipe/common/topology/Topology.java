@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * The cluster's topology as stored by the meta group: shard groups and their replicas, the ring that maps keys to
- * groups, the ownership epoch, node health, and migrations in flight. Immutable; every change produces a new instance
+ * groups, the ownership epoch, node health, and migrations (at most one in flight, plus recent history). Immutable; every change produces a new instance
  * with {@code version} + 1 (the epoch only moves when ownership changes). {@link #EMPTY} (version 0) means "not
  * bootstrapped yet".
  *
@@ -57,6 +57,11 @@ public record Topology(long version, long epoch, RingSpec ring, List<ShardGroup>
 
   public Optional<Migration> migration(String id) {
     return migrations.stream().filter(m -> m.id().equals(id)).findFirst();
+  }
+
+  /** The migration or membership change in flight, if any (there is at most one). */
+  public Optional<Migration> inFlightMigration() {
+    return migrations.stream().filter(Migration::inFlight).findFirst();
   }
 
   /** The ids of the groups on the ring (the ones that own keys at {@link #epoch}). */

@@ -107,8 +107,9 @@ public final class TopologyTransitions {
     if (t.ringMembers().contains(c.groupId())) {
       return refuse(state, ErrorCode.CONFLICT, "group " + c.groupId() + " still owns keys; drain it first");
     }
-    boolean inMigration = t.migrations().stream().anyMatch(m -> m.sourceGroups().contains(c.groupId())
-        || m.targetGroups().contains(c.groupId()));
+    // A drain's own last step removes the group it drained, so a migration past copying does not hold it.
+    boolean inMigration = t.migrations().stream().anyMatch(m -> m.inFlight() && m.involves(c.groupId())
+        && !m.phase().equals("finishing"));
     if (inMigration) {
       return refuse(state, ErrorCode.CONFLICT, "group " + c.groupId() + " is part of a migration in flight");
     }
@@ -146,12 +147,37 @@ public final class TopologyTransitions {
             "epoch", Long.toString(c.epoch())));
   }
 
+  /**
+   * One change at a time: a migration in flight is refused while another one is. An ended migration cannot be revived
+   * (a coordinator that lost its lease must not undo the one that finished the job). Ended migrations are kept as
+   * history, the newest {@link Migration#MAX_HISTORY} by update time.
+   */
   private static Result putMigration(MetaState state, MetaCommand.PutMigration c) {
     Topology t = state.topology();
     Migration m = c.migration();
+    Migration existing = t.migration(m.id()).orElse(null);
+    if (existing != null && !existing.inFlight() && m.inFlight()) {
+      return refuse(state, ErrorCode.CONFLICT, "migration " + m.id() + " already ended (" + existing.phase() + ")");
+    }
+    if (m.inFlight()) {
+      Migration other = t.inFlightMigration().filter(x -> !x.id().equals(m.id())).orElse(null);
+      if (other != null) {
+        return refuse(state, ErrorCode.CONFLICT, "another change is in flight: " + other.kind() + " " + other.id()
+            + " (" + other.phase() + ")");
+      }
+    }
     List<Migration> migrations = new ArrayList<>(t.migrations());
-    migrations.removeIf(x -> x.id().equals(m.id()));
-    migrations.add(m);
+    int at = migrations.indexOf(existing);
+    if (at >= 0) {
+      migrations.set(at, m);
+    } else {
+      migrations.add(m);
+    }
+    List<Migration> ended = migrations.stream().filter(x -> !x.inFlight())
+        .sorted(java.util.Comparator.comparingLong(Migration::updatedAtMs)).toList();
+    for (int i = 0; i < ended.size() - Migration.MAX_HISTORY; i++) {
+      migrations.remove(ended.get(i));
+    }
     return changed(state, t.withMigrations(migrations).bumped(c.atMs()), TopologyEvent.MIGRATION_UPDATED,
         details("migration", m.id(), "kind", m.kind(), "phase", m.phase()));
   }

@@ -116,6 +116,58 @@ class TopologyTransitionsTest {
     assertThat(rmAgain.reply().changed()).isFalse();
   }
 
+  static Migration migration(String id, String phase, long updatedAt) {
+    return new Migration(id, Migration.ADD_GROUP, phase, 1, 2, new RingSpec(64, List.of("g1", "g2")),
+        List.of("g1", "g2"), List.of("g3"), 0, 0, 1, updatedAt, java.util.Map.of("group", "g3"));
+  }
+
+  @Test
+  void onlyOneMigrationIsInFlightAndEndedOnesAreKeptAsBoundedHistory() {
+    MetaState s = bootstrapped();
+    s = TopologyTransitions.apply(s, new MetaCommand.PutMigration(migration("m1", "copying", 10), null, 10)).state();
+    var second = TopologyTransitions.apply(s, new MetaCommand.PutMigration(migration("m2", "pending", 11), null, 11));
+    assertThat(second.reply().error()).isEqualTo("CONFLICT");
+    assertThat(second.reply().message()).contains("m1");
+    assertThat(second.state()).isSameAs(s);
+
+    var update = TopologyTransitions.apply(s, new MetaCommand.PutMigration(migration("m1", "purging", 12), null, 12));
+    assertThat(update.reply().ok()).isTrue();
+    assertThat(update.state().topology().inFlightMigration().orElseThrow().phase()).isEqualTo("purging");
+
+    s = TopologyTransitions.apply(update.state(),
+        new MetaCommand.PutMigration(migration("m1", Migration.DONE, 13), null, 13)).state();
+    assertThat(s.topology().inFlightMigration()).isEmpty();
+    var revive = TopologyTransitions.apply(s, new MetaCommand.PutMigration(migration("m1", "copying", 14), null, 14));
+    assertThat(revive.reply().error()).isEqualTo("CONFLICT");
+
+    for (int i = 0; i < Migration.MAX_HISTORY + 5; i++) {
+      var started = TopologyTransitions.apply(s,
+          new MetaCommand.PutMigration(migration("h" + i, "pending", 100 + 2L * i), null, 100 + 2L * i));
+      assertThat(started.reply().ok()).as("h" + i).isTrue();
+      s = TopologyTransitions.apply(started.state(),
+          new MetaCommand.PutMigration(migration("h" + i, Migration.CANCELLED, 101 + 2L * i), null, 101)).state();
+    }
+    List<Migration> kept = s.topology().migrations();
+    assertThat(kept).hasSize(Migration.MAX_HISTORY);
+    assertThat(kept).extracting(Migration::id).doesNotContain("m1", "h0", "h4").contains("h5", "h24");
+  }
+
+  @Test
+  void aDrainedGroupCanBeRemovedByItsOwnMigrationsLastStepOnly() {
+    MetaState s = bootstrapped();
+    ShardGroup g3 = ShardGroup.parse("g3=n5@127.0.0.1:9005");
+    s = TopologyTransitions.apply(s, new MetaCommand.AddGroup(g3, null, 2)).state();
+    Migration copying = new Migration("m1", Migration.REMOVE_GROUP, "copying", 1, 2,
+        new RingSpec(64, List.of("g1", "g2")), List.of("g3"), List.of("g1"), 0, 0, 1, 3, java.util.Map.of());
+    s = TopologyTransitions.apply(s, new MetaCommand.PutMigration(copying, null, 3)).state();
+    assertThat(TopologyTransitions.apply(s, new MetaCommand.RemoveGroup("g3", null, 4)).reply().error())
+        .isEqualTo("CONFLICT");
+    Migration finishing = new Migration("m1", Migration.REMOVE_GROUP, "finishing", 1, 2,
+        new RingSpec(64, List.of("g1", "g2")), List.of("g3"), List.of("g1"), 0, 0, 1, 5, java.util.Map.of());
+    s = TopologyTransitions.apply(s, new MetaCommand.PutMigration(finishing, null, 5)).state();
+    assertThat(TopologyTransitions.apply(s, new MetaCommand.RemoveGroup("g3", null, 6)).reply().ok()).isTrue();
+  }
+
   @Test
   void eventLogIsBoundedAndReportsTruncation() {
     MetaState s = bootstrapped();

@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
  * Makes each ring group's own fence match the ring: a group starts out owning every key at epoch 1, so after the
  * first topology is installed each member is told the ranges the ring gives it at the topology's epoch. From then on
  * a write that reaches the wrong group (a stale proxy, a direct client) is refused with WRONG_GROUP. Skipped while a
- * migration is in flight (the migration coordinator owns fences then). Idempotent: several proxies may run it.
+ * migration is in flight (the migration coordinator owns fences then; ended migrations kept as history do not
+ * count), and never moves a group backwards: only a group behind the topology's epoch, or at that epoch with other
+ * ranges, is told. Idempotent: several proxies may run it.
  */
 public final class OwnershipSync {
   private static final Logger LOG = LoggerFactory.getLogger(OwnershipSync.class);
@@ -23,7 +25,7 @@ public final class OwnershipSync {
   /** Fences every ring member whose ownership lags the topology; returns how many groups were updated. */
   public static int run(TopologyView view, GroupClients groups) {
     Topology t = view.topology();
-    if (!view.isReady() || !t.migrations().isEmpty()) {
+    if (!view.isReady() || t.inFlightMigration().isPresent()) {
       return 0;
     }
     int updated = 0;
