@@ -10,6 +10,12 @@ import io.kvpipe.proxy.kv.KvApi;
 import io.kvpipe.proxy.kv.KvRouter;
 import io.kvpipe.proxy.kv.OwnershipSync;
 import io.kvpipe.client.meta.MetaClient;
+import io.kvpipe.proxy.migration.ClientShardOps;
+import io.kvpipe.proxy.migration.MetaAccess;
+import io.kvpipe.proxy.migration.MigrationApi;
+import io.kvpipe.proxy.migration.MigrationCoordinator;
+import io.kvpipe.proxy.migration.MigrationSettings;
+import io.kvpipe.proxy.migration.MigrationStore;
 import io.kvpipe.proxy.topology.HealthMonitor;
 import io.kvpipe.proxy.topology.SseHub;
 import io.kvpipe.proxy.topology.TopologyApi;
@@ -26,7 +32,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * One proxy instance: the Jetty server, the route table, and the components behind it (meta client, topology watcher,
- * group clients, health monitor, SSE hub). {@link #start()} loads (or bootstraps) the topology before accepting
+ * group clients, health monitor, SSE hub, migration coordinator). {@link #start()} loads (or bootstraps) the topology before accepting
  * requests; {@link #close()} stops everything it started, in reverse order.
  */
 public final class ProxyServer implements AutoCloseable {
@@ -40,8 +46,13 @@ public final class ProxyServer implements AutoCloseable {
   private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
   private final Server server;
   private final ServerConnector connector;
+  private final MigrationCoordinator migrations;
 
   public ProxyServer(ProxyConfig config) {
+    this(config, MigrationSettings.DEFAULTS);
+  }
+
+  public ProxyServer(ProxyConfig config, MigrationSettings migrationSettings) {
     this.config = config;
     this.meta = new MetaClient(config.metaPeers(), config.requestTimeout());
     this.watcher = new TopologyWatcher(meta, config.topologyPoll());
@@ -57,6 +68,15 @@ public final class ProxyServer implements AutoCloseable {
     TopologyApi topo = new TopologyApi(watcher, meta, sse, health, blocking);
     StatusApi status = new StatusApi(config, watcher, metrics);
     SnapshotApi snapshots = new SnapshotApi(watcher, groups);
+    TokenAuth auth = new TokenAuth(config.dataToken(), config.adminToken());
+    // Unique per process: leases must tell two proxies apart even when they share a host and a configured port.
+    String coordinatorId = "proxy-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "@"
+        + config.listenHost() + ":" + config.listenPort();
+    this.migrations = new MigrationCoordinator(coordinatorId,
+        new MigrationStore(MetaAccess.of(meta), System::currentTimeMillis),
+        new ClientShardOps(groups, () -> watcher.refresh()), () -> watcher.current().topology(), migrationSettings,
+        metrics);
+    MigrationApi admin = new MigrationApi(migrations, MigrationApi.scansOf(groups), auth, blocking);
     Routes routes = Routes.builder()
         .exact("/health", "health", Access.OPEN, "GET", (Routes.Action) status::health)
         .exact("/ready", "ready", Access.OPEN, "GET", (Routes.Action) status::ready)
@@ -76,6 +96,13 @@ public final class ProxyServer implements AutoCloseable {
         .exact("/api/topology/health", "topology.health", Access.ADMIN, "POST", (Routes.Action) topo::checkHealth)
         .exact("/api/cluster/config", "cluster.config", Access.ADMIN, "GET", (Routes.Action) status::clusterConfig)
         .exact("/api/cluster/snapshot", "cluster.snapshot", Access.ADMIN, "POST", (Routes.Action) snapshots::publish)
+        .exact("/api/cluster/groups", "cluster.groups", Access.ADMIN, "POST", (Routes.Action) admin::addGroup)
+        .prefix("/api/cluster/groups/", "cluster.group", Access.ADMIN, "GET", (Routes.Action) admin::groupSubresource,
+            "POST", (Routes.Action) admin::groupSubresource, "DELETE", (Routes.Action) admin::groupSubresource)
+        .exact("/api/migrations", "migrations", Access.DATA, "GET", (Routes.Action) admin::list)
+        // GET needs a token; PATCH and cancel check for the admin token themselves.
+        .prefix("/api/migrations/", "migration", Access.DATA, "GET", (Routes.Action) admin::migration,
+            "PATCH", (Routes.Action) admin::migration, "POST", (Routes.Action) admin::migration)
         // Everything else under /api/cluster/ needs the admin token before it can even learn that it does not exist.
         .prefix("/api/cluster/", "cluster.unknown", Access.ADMIN)
         .build();
@@ -95,7 +122,7 @@ public final class ProxyServer implements AutoCloseable {
     connector.setPort(config.listenPort());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
-    server.setHandler(new ProxyHandler(routes, new TokenAuth(config.dataToken(), config.adminToken()), metrics));
+    server.setHandler(new ProxyHandler(routes, auth, metrics));
     server.setErrorHandler(new JsonErrorHandler());
   }
 
@@ -107,6 +134,7 @@ public final class ProxyServer implements AutoCloseable {
     watcher.awaitReady(Duration.ofSeconds(60));
     blocking.execute(() -> OwnershipSync.run(watcher.current(), groups));
     health.start();
+    migrations.start();
     server.start();
     return this;
   }
@@ -124,8 +152,13 @@ public final class ProxyServer implements AutoCloseable {
     return meta;
   }
 
+  public MigrationCoordinator migrations() {
+    return migrations;
+  }
+
   @Override
   public void close() throws Exception {
+    migrations.close();
     sse.close();
     server.stop();
     health.close();

@@ -55,7 +55,7 @@ final class BatchApi {
       String k = text(keysNode.get(i), "keys[" + i + "]");
       byte[] kb = validKey(k, "keys[" + i + "]");
       keys.add(k);
-      futures.add(router.call(kb, true, c -> c.getAsync(k, stale), ex.startNanos()));
+      futures.add(router.read(kb, stale, ex.startNanos()));
     }
     CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((ignored, err) -> {
       if (err != null) {

@@ -37,9 +37,8 @@ public final class KvApi {
 
   public void get(Exchange ex) {
     byte[] key = KeyPath.decode(ex.tail());
-    String k = new String(key, StandardCharsets.UTF_8);
     boolean stale = stale(QueryParams.parse(ex.query()).get("consistency"));
-    router.<Optional<Entry>>call(key, true, c -> c.getAsync(k, stale), ex.startNanos()).whenComplete((found, err) -> {
+    router.read(key, stale, ex.startNanos()).whenComplete((found, err) -> {
       if (err != null) {
         ex.fail(err);
       } else if (found.isEmpty()) {

@@ -7,7 +7,10 @@ import io.kvpipe.proxy.ProxyMetrics;
 import io.kvpipe.client.RaftErrors;
 import io.kvpipe.proxy.topology.TopologyView;
 import io.kvpipe.proxy.topology.TopologyWatcher;
+import io.kvpipe.common.wire.Entry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -17,13 +20,15 @@ import java.util.function.Function;
 
 /**
  * Routes one key's operation to the group that owns it on the current ring and retries transparently: a WRONG_GROUP
- * reply (the group no longer owns the key at its epoch) reloads the topology and routes again, a bounded number of
- * times; NO_LEADER / UNAVAILABLE (a leader change) are retried with a short backoff while the request's deadline
- * allows, for reads and for writes the caller marks safe to repeat. Stateless apart from its collaborators.
+ * reply (the group no longer owns the key at its epoch) reloads the topology and routes again while the request's
+ * deadline allows (during a migration's fencing the ring may lag the groups' fences for a moment); NO_LEADER /
+ * UNAVAILABLE (a leader change) are retried with a short backoff while the deadline allows, for reads and for writes
+ * the caller marks safe to repeat. Reads during a migration follow the fallback rule (see {@link #read}). Stateless
+ * apart from its collaborators.
  */
 public final class KvRouter {
-  static final int MAX_WRONG_GROUP_RETRIES = 5;
   private static final long BACKOFF_MS = 50;
+  private static final long MAX_WRONG_GROUP_BACKOFF_MS = 200;
 
   private final TopologyWatcher watcher;
   private final GroupClients groups;
@@ -60,10 +65,35 @@ public final class KvRouter {
   public <T> CompletableFuture<T> call(byte[] key, boolean repeatable, Function<ShardGroupClient, CompletableFuture<T>> op,
                                       long startNanos) {
     long deadline = startNanos + requestTimeout.toNanos();
-    return attempt(key, repeatable, op, deadline, 0, 0);
+    return attempt(v -> v.groupFor(key), repeatable, op, deadline, 0, 0);
   }
 
-  private <T> CompletableFuture<T> attempt(byte[] key, boolean repeatable,
+  /**
+   * Reads {@code key}'s live value. During a migration whose ring switch has happened, a key that moved is read from
+   * its new owner, and only if that has no record at all (not even a tombstone: a delete there must hide the old
+   * value) from its old owner with a fallback get, which skips the old owner's ownership check. Writes never fall
+   * back: they always go to the new owner.
+   */
+  public CompletableFuture<Optional<Entry>> read(byte[] key, boolean stale, long startNanos) {
+    long deadline = startNanos + requestTimeout.toNanos();
+    String k = new String(key, StandardCharsets.UTF_8);
+    return this.<Optional<Entry>>attempt(v -> v.groupFor(key), true, c -> c.readRecordAsync(k, stale), deadline, 0, 0)
+        .thenCompose(found -> {
+          if (found.isPresent()) {
+            return CompletableFuture.completedFuture(found.filter(e -> !e.deleted()));
+          }
+          TopologyView v = watcher.current();
+          String previous = v.isReady() ? v.fallbackGroupFor(key) : null;
+          if (previous == null) {
+            return CompletableFuture.completedFuture(Optional.<Entry>empty());
+          }
+          metrics.retry("fallback_read");
+          return this.<Optional<Entry>>attempt(x -> previous, true, c -> c.fallbackGetAsync(k), deadline, 0, 0)
+              .thenApply(o -> o.filter(e -> !e.deleted()));
+        });
+  }
+
+  private <T> CompletableFuture<T> attempt(Function<TopologyView, String> route, boolean repeatable,
                                            Function<ShardGroupClient, CompletableFuture<T>> op, long deadline,
                                            int wrongGroupRetries, int otherRetries) {
     long remaining = deadline - System.nanoTime();
@@ -74,7 +104,11 @@ public final class KvRouter {
     CompletableFuture<T> call;
     String group = null;
     try {
-      group = groupFor(key);
+      TopologyView v = watcher.current();
+      if (!v.isReady()) {
+        throw new KvException(ErrorCode.UNAVAILABLE, "no topology loaded yet");
+      }
+      group = route.apply(v);
       ShardGroupClient client = groups.get(group);
       if (client == null) {
         throw new KvException(ErrorCode.WRONG_GROUP, "no client for group " + group + " yet");
@@ -93,20 +127,20 @@ public final class KvRouter {
       if (kv.code() == ErrorCode.TIMEOUT && routedTo != null) {
         groups.timedOut(routedTo);
       }
-      if (kv.code() == ErrorCode.WRONG_GROUP && wrongGroupRetries < MAX_WRONG_GROUP_RETRIES) {
+      long delay = wrongGroupRetries == 0 ? 0 : Math.min(MAX_WRONG_GROUP_BACKOFF_MS, BACKOFF_MS * wrongGroupRetries);
+      if (kv.code() == ErrorCode.WRONG_GROUP && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(delay)) {
         metrics.retry("wrong_group");
         // Reload, then route again; if the meta group has not caught up yet, the backoff gives it a moment.
-        long delay = wrongGroupRetries == 0 ? 0 : BACKOFF_MS * wrongGroupRetries;
         return watcher.refresh().exceptionally(t -> null)
             .thenComposeAsync(v -> delayed(delay), retries)
-            .thenComposeAsync(v -> attempt(key, repeatable, op, deadline, wrongGroupRetries + 1, otherRetries),
+            .thenComposeAsync(v -> attempt(route, repeatable, op, deadline, wrongGroupRetries + 1, otherRetries),
                 retries);
       }
       boolean leaderTrouble = kv.code() == ErrorCode.NO_LEADER || kv.code() == ErrorCode.UNAVAILABLE;
       if (leaderTrouble && repeatable && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(BACKOFF_MS)) {
         metrics.retry(kv.code() == ErrorCode.NO_LEADER ? "no_leader" : "unavailable");
         return delayed(Math.min(500, BACKOFF_MS << Math.min(otherRetries, 3)))
-            .thenComposeAsync(v -> attempt(key, repeatable, op, deadline, wrongGroupRetries, otherRetries + 1),
+            .thenComposeAsync(v -> attempt(route, repeatable, op, deadline, wrongGroupRetries, otherRetries + 1),
                 retries);
       }
       return CompletableFuture.<T>failedFuture(kv);

@@ -1,0 +1,311 @@
+package io.kvpipe.proxy.migration;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.ring.HashRanges;
+import io.kvpipe.common.topology.MetaCommand;
+import io.kvpipe.common.topology.Migration;
+import io.kvpipe.common.topology.Peer;
+import io.kvpipe.common.topology.ShardGroup;
+import io.kvpipe.common.topology.Topology;
+import io.kvpipe.common.wire.Reply;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Adds a group to the ring or drains one, in the contract's steps, each idempotent so a coordinator that takes over
+ * repeats at most the step it finds in the record: {@code pending} (create the group in the topology, wait until it
+ * answers, estimate the keys to move), {@code fencing} (SetOwnership at the new epoch on the groups that give ranges
+ * away, then on those that receive; then the meta ring), {@code copying} (every pair in parallel, see
+ * {@link PairCopier}), {@code purging} (PurgeUnowned on the sources), {@code finishing} (CollectTombstones on the
+ * targets; a drained group leaves the topology), then done. A cancel before purging swaps in the inverse plan (ring
+ * back, at a higher epoch) and runs the same steps under the public phase {@code cancelling}, ending cancelled.
+ */
+final class GroupMigrationRun extends MigrationRun {
+  static final int PURGE_LIMIT = 5000;
+
+  private final Throttle throttle;
+  private volatile int batchSize = MigrationRecord.DEFAULT_BATCH;
+  private volatile boolean cancelSeen;
+  private volatile CopyProgress progress;
+
+  GroupMigrationRun(String id, Context ctx) {
+    super(id, ctx);
+    this.throttle = new Throttle(0, System::nanoTime);
+  }
+
+  @Override
+  protected void steps() {
+    int failures = 0;
+    while (!stopped()) {
+      MigrationRecord r = ctx.store().read(id).orElse(null);
+      if (r == null || !r.inFlight()) {
+        return;
+      }
+      if (!r.coordinator().equals(ctx.coordinatorId())) {
+        throw new LeaseLost(r.coordinator());
+      }
+      observe(r);
+      String step = r.step();
+      try {
+        if (r.cancelRequested() && !r.cancelled()) {
+          startInverse(r);
+        } else {
+          switch (step) {
+            case MigrationRecord.PENDING -> prepare(r);
+            case MigrationRecord.FENCING -> fence(r);
+            case MigrationRecord.COPYING -> copy(r);
+            case MigrationRecord.PURGING -> purge(r);
+            case MigrationRecord.FINISHING -> finish(r);
+            default -> throw new KvException(ErrorCode.INTERNAL, "unknown step " + step);
+          }
+        }
+        failures = 0;
+      } catch (Retrying.Stopped e) {
+        if (stopped()) {
+          throw e;
+        }
+        // Stopped for a cancel request: the next turn reads the record and starts the inverse.
+      } catch (LeaseLost e) {
+        throw e;
+      } catch (RuntimeException e) {
+        failedAttempt(step, e, failures++);
+      }
+    }
+  }
+
+  @Override
+  protected boolean shouldStop() {
+    return super.shouldStop() || cancelSeen;
+  }
+
+  @Override
+  protected void observe(MigrationRecord r) {
+    throttle.setRate(r.throttleKeysPerSecond());
+    batchSize = r.batchSize();
+    // Assigned, not just set: a heartbeat that read the record before the inverse started must not stop it for good.
+    cancelSeen = r.cancelRequested() && !r.cancelled() && MigrationRecord.CANCELLABLE_STEPS.contains(r.step());
+  }
+
+  // ---- pending ----
+
+  private void prepare(MigrationRecord r) {
+    Topology t = ctx.store().topology();
+    if (r.kind().equals(Migration.ADD_GROUP) && t.group(r.group()).isEmpty()) {
+      List<Peer> peers = Arrays.stream(r.migration().attributes().getOrDefault("peers", "").split(","))
+          .filter(s -> !s.isBlank()).map(Peer::parse).toList();
+      submitIdempotent(new MetaCommand.AddGroup(new ShardGroup(r.group(), peers), null, ctx.store().now()));
+    }
+    MigrationPlan plan = r.plan();
+    for (String g : plan.groups()) {
+      retrying.await("reach group " + g, () -> ctx.ops().status(g));
+    }
+    long estimate = estimate(plan);
+    advance(cur -> cur.with(cur.phase(), 0, estimate, ctx.store().now()), MigrationRecord.FENCING);
+  }
+
+  /** Keys to move: each source's record count scaled by the share of its ranges that moves (an estimate). */
+  private long estimate(MigrationPlan plan) {
+    Map<String, HashRanges> before = plan.previousRing().toRing().ownership();
+    double total = 0;
+    for (MigrationPlan.Transfer t : plan.transfers()) {
+      Reply.Status s = retrying.await("status of " + t.source(), () -> ctx.ops().status(t.source()));
+      long width = before.getOrDefault(t.source(), HashRanges.EMPTY).width();
+      total += width == 0 ? 0 : (double) s.records() * t.ranges().width() / width;
+    }
+    return Math.round(total);
+  }
+
+  // ---- fencing ----
+
+  private void fence(MigrationRecord r) {
+    MigrationPlan plan = r.plan();
+    setOwnership(plan, plan.fenceFirst());
+    setOwnership(plan, plan.fenceSecond());
+    Topology t = ctx.store().topology();
+    if (t.epoch() > plan.toEpoch()) {
+      throw new KvException(ErrorCode.CONFLICT, "the topology moved to epoch " + t.epoch() + " past this migration's "
+          + plan.toEpoch());
+    }
+    if (t.epoch() < plan.toEpoch()) {
+      submitIdempotent(new MetaCommand.SetRing(plan.nextRing(), plan.toEpoch(), null, ctx.store().now()));
+    }
+    advance(cur -> cur, MigrationRecord.COPYING);
+  }
+
+  private void setOwnership(MigrationPlan plan, List<String> groups) {
+    List<CompletableFuture<Reply.Ownership>> started = new ArrayList<>();
+    for (String g : groups) {
+      started.add(ctx.ops().setOwnership(g, plan.toEpoch(), plan.rangesAfter(g)));
+    }
+    for (int i = 0; i < groups.size(); i++) {
+      String g = groups.get(i);
+      retrying.await("fence " + g + " at epoch " + plan.toEpoch(), started.get(i),
+          () -> ctx.ops().setOwnership(g, plan.toEpoch(), plan.rangesAfter(g)));
+    }
+  }
+
+  // ---- copying ----
+
+  private void copy(MigrationRecord r) {
+    MigrationPlan plan = r.plan();
+    CopyProgress p = progress;
+    if (p == null || p.toEpoch() != plan.toEpoch()) {
+      p = CopyProgress.from(r);
+      progress = p;
+    }
+    CopyProgress current = p;
+    try (ExecutorService pairs = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> running = new ArrayList<>();
+      for (MigrationPlan.Transfer t : plan.transfers()) {
+        PairCopier copier = new PairCopier(ctx.ops(), t, current, throttle, () -> batchSize, retrying,
+            n -> ctx.metrics().migrationKeysCopied(n));
+        running.add(pairs.submit(() -> {
+          copier.run();
+          return null;
+        }));
+      }
+      for (Future<?> f : running) {
+        await(f);
+      }
+    }
+    long copied = current.total();
+    advance(cur -> {
+      if (cur.cancelRequested() && !cur.cancelled()) {
+        throw new Retrying.Stopped(); // the loop starts the inverse instead of purging
+      }
+      return cur.withAttributes(ctx.store().now(), a -> {
+        current.writeTo(a);
+        a.put("keysTotalEstimate", "false");
+        a.put("keysPerSecond", "0");
+      }).with(cur.phase(), copied, copied, ctx.store().now());
+    }, MigrationRecord.PURGING);
+  }
+
+  private static void await(Future<?> f) {
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Retrying.Stopped();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new KvException(ErrorCode.INTERNAL, "copy failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  @Override
+  protected MigrationRecord withProgress(MigrationRecord r, long nowMs) {
+    CopyProgress p = progress;
+    if (p == null || !r.step().equals(MigrationRecord.COPYING) || r.migration().toEpoch() != p.toEpoch()) {
+      return r;
+    }
+    double rate = p.rate(System.nanoTime());
+    ctx.metrics().migrationRate(rate);
+    return r.withAttributes(nowMs, a -> {
+      p.writeTo(a);
+      a.put("keysPerSecond", String.format(Locale.ROOT, "%.1f", rate));
+    }).with(r.phase(), p.total(), Math.max(r.migration().keysTotal(), p.total()), nowMs);
+  }
+
+  // ---- purging, finishing ----
+
+  private void purge(MigrationRecord r) {
+    drain(r.plan().sources(), g -> ctx.ops().purgeUnowned(g, PURGE_LIMIT), "purge ");
+    advance(cur -> cur, MigrationRecord.FINISHING);
+  }
+
+  private void finish(MigrationRecord r) {
+    MigrationPlan plan = r.plan();
+    drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT), "collect tombstones ");
+    if (r.kind().equals(Migration.REMOVE_GROUP) && !r.cancelled() && ctx.store().topology().group(r.group())
+        .isPresent()) {
+      submitIdempotent(new MetaCommand.RemoveGroup(r.group(), null, ctx.store().now()));
+    }
+    advance(cur -> cur, r.cancelled() ? Migration.CANCELLED : Migration.DONE);
+  }
+
+  /** Repeats a bounded removal on each group (in parallel) until it reports nothing more. */
+  private void drain(List<String> groups, java.util.function.Function<String, CompletableFuture<Reply.Purged>> op,
+                     String what) {
+    try (ExecutorService each = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> running = new ArrayList<>();
+      for (String g : groups) {
+        running.add(each.submit(() -> {
+          while (retrying.await(what + g, () -> op.apply(g)).more()) {
+            if (shouldStop()) {
+              throw new Retrying.Stopped();
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : running) {
+        await(f);
+      }
+    }
+  }
+
+  // ---- cancel ----
+
+  /** Replaces the plan by its inverse; the steps run again from fencing under the phase {@code cancelling}. */
+  private void startInverse(MigrationRecord r) {
+    String step = r.step();
+    if (step.equals(MigrationRecord.PENDING)) {
+      advance(cur -> cur.withAttributes(ctx.store().now(), a -> a.put("cancelled", "true")), Migration.CANCELLED);
+      return;
+    }
+    MigrationPlan inverse = r.plan().inverse();
+    long copiedSoFar = r.migration().keysCopied();
+    advance(cur -> {
+      if (!cur.cancelRequested() || cur.cancelled()) {
+        return cur;
+      }
+      long now = ctx.store().now();
+      return cur.withPlan(inverse, copiedSoFar, now).withAttributes(now, a -> {
+        a.put("cancelled", "true");
+        a.put("keysTotalEstimate", "true");
+      });
+    }, MigrationRecord.FENCING);
+    progress = null;
+  }
+
+  private void submitIdempotent(MetaCommand c) {
+    try {
+      ctx.store().meta().submit(c);
+    } catch (KvException e) {
+      // Already applied by this or an earlier coordinator (AddGroup of a present group, SetRing at the same epoch).
+      if (e.code() != ErrorCode.CONFLICT) {
+        throw e;
+      }
+      Topology t = ctx.store().topology();
+      boolean done = switch (c) {
+        case MetaCommand.AddGroup a -> t.group(a.group().id()).isPresent();
+        case MetaCommand.SetRing s -> t.epoch() == s.epoch() && t.ring().equals(s.ring());
+        case MetaCommand.RemoveGroup g -> t.group(g.groupId()).isEmpty();
+        default -> false;
+      };
+      if (!done) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  protected String progressLine(MigrationRecord r) {
+    Migration m = r.migration();
+    return String.format(Locale.ROOT, "%s %s %s: %d/%d keys, %.0f keys/s, throttle %d keys/s, batch %d", m.kind(),
+        r.group(), m.phase(), m.keysCopied(), m.keysTotal(), r.keysPerSecond(), r.throttleKeysPerSecond(),
+        r.batchSize());
+  }
+}

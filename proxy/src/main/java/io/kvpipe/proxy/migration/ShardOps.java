@@ -1,0 +1,31 @@
+package io.kvpipe.proxy.migration;
+
+import io.kvpipe.common.ring.HashRanges;
+import io.kvpipe.common.topology.Peer;
+import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.Reply;
+import io.kvpipe.common.wire.ScanCursor;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The shard-group commands a migration is made of, by group name. Asynchronous; failures are KvExceptions (the
+ * future's cause). {@link ClientShardOps} sends them to the real groups; unit tests use an in-memory fake.
+ */
+public interface ShardOps {
+  CompletableFuture<Reply.Ownership> setOwnership(String group, long epoch, HashRanges ranges);
+
+  CompletableFuture<Reply.ScanPage> scan(String group, HashRanges ranges, ScanCursor after, int limit);
+
+  CompletableFuture<Reply.Migrated> migrateIn(String group, List<Entry> records);
+
+  CompletableFuture<Reply.Purged> purgeUnowned(String group, int limit);
+
+  CompletableFuture<Reply.Purged> collectTombstones(String group, HashRanges ranges, int limit);
+
+  CompletableFuture<Reply.Status> status(String group);
+
+  /** Raft membership change of {@code group} to exactly {@code peers}; new peers catch up before they count. */
+  CompletableFuture<Void> setPeers(String group, List<Peer> peers, Duration timeout);
+}

@@ -1,0 +1,223 @@
+package io.kvpipe.proxy.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.ring.HashRanges;
+import io.kvpipe.common.ring.HashRing;
+import io.kvpipe.common.topology.MetaCommand;
+import io.kvpipe.common.topology.Migration;
+import io.kvpipe.common.topology.Peer;
+import io.kvpipe.common.topology.ShardGroup;
+import io.kvpipe.common.topology.Topology;
+import io.kvpipe.common.wire.Entry;
+import io.kvpipe.proxy.ProxyMetrics;
+import io.kvpipe.testsupport.Poll;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The coordinator's steps against in-memory groups and the real meta transitions (unit level only). */
+class MigrationCoordinatorTest {
+  static final MigrationSettings FAST = new MigrationSettings(Duration.ofMillis(800), Duration.ofMillis(100),
+      Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(1));
+  static final int KEYS = 3000;
+
+  FakeCluster fake;
+  final List<MigrationCoordinator> coordinators = new ArrayList<>();
+  final List<String> keys = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    fake = new FakeCluster();
+    fake.submit(new MetaCommand.Bootstrap(List.of(ShardGroup.parse("g1=n1@127.0.0.1:1"),
+        ShardGroup.parse("g2=n2@127.0.0.1:2")), List.of(), 64, 1));
+    Topology t = fake.snapshot();
+    t.ring().toRing().ownership().forEach((g, r) -> fake.setOwnership(g, 1, r));
+    HashRing ring = t.ring().toRing();
+    for (int i = 0; i < KEYS; i++) {
+      String k = "key-" + i;
+      keys.add(k);
+      fake.put(ring.groupFor(k.getBytes(StandardCharsets.UTF_8)), k, ("v" + i).getBytes());
+    }
+  }
+
+  @AfterEach
+  void tearDown() {
+    coordinators.forEach(MigrationCoordinator::close);
+  }
+
+  MigrationCoordinator coordinator(String id) {
+    MigrationCoordinator c = new MigrationCoordinator(id, new MigrationStore(fake, System::currentTimeMillis), fake,
+        fake::snapshot, FAST, new ProxyMetrics());
+    coordinators.add(c);
+    return c;
+  }
+
+  Migration awaitPhase(String id, String phase) {
+    return Poll.forValue("migration " + id + " " + phase, Duration.ofSeconds(30), () -> {
+      Migration m = fake.snapshot().migration(id).orElseThrow();
+      if (m.phase().equals(Migration.FAILED)) {
+        throw new Poll.Abort("failed: " + m.attributes().get("error"));
+      }
+      return m.phase().equals(phase) ? m : null;
+    });
+  }
+
+  /** Every key lives in exactly its owner under the topology's ring, with its value. */
+  void assertEveryKeyAtItsOwner(String expectedValueSuffixKey, String expectedValue) {
+    Topology t = fake.snapshot();
+    HashRing ring = t.ring().toRing();
+    for (String k : keys) {
+      String owner = ring.groupFor(k.getBytes(StandardCharsets.UTF_8));
+      for (String g : List.of("g1", "g2", "g3")) {
+        Entry e = fake.record(g, k);
+        if (g.equals(owner)) {
+          assertThat(e).as(k + " in its owner " + g).isNotNull();
+          String want = k.equals(expectedValueSuffixKey) ? expectedValue : "v" + k.substring(4);
+          assertThat(new String(e.value())).as(k).isEqualTo(want);
+        } else {
+          assertThat(e).as(k + " purged from " + g).isNull();
+        }
+      }
+    }
+  }
+
+  @Test
+  void addsThenRemovesAGroupMovingOnlyTheKeysWhoseOwnerChanges() {
+    MigrationCoordinator c = coordinator("c1");
+    HashRing before = fake.snapshot().ring().toRing();
+    MigrationRecord r = c.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 0, 100);
+    assertThat(r.phase()).isEqualTo("pending");
+    Migration done = awaitPhase(r.id(), Migration.DONE);
+    Topology t = fake.snapshot();
+    assertThat(t.ringMembers()).containsExactly("g1", "g2", "g3");
+    assertThat(t.epoch()).isEqualTo(2);
+    long moved = keys.stream().filter(k -> !before.groupFor(k.getBytes()).equals(
+        t.ring().toRing().groupFor(k.getBytes()))).count();
+    assertThat(moved).isBetween((long) (KEYS * 0.25), (long) (KEYS * 0.42));
+    assertThat(done.keysCopied()).isEqualTo(moved);
+    assertThat(done.keysTotal()).isEqualTo(moved);
+    assertEveryKeyAtItsOwner(null, null);
+    assertThat(fake.group("g3").epoch).isEqualTo(2);
+    assertThat(fake.group("g1").epoch).isEqualTo(2);
+
+    Map<String, Object> view = MigrationView.of(new MigrationRecord(done));
+    assertThat(view).containsEntry("kind", "add-group").containsEntry("group", "g3").containsEntry("phase", "done")
+        .containsEntry("sourceGroups", List.of("g1", "g2")).containsEntry("targetGroups", List.of("g3"))
+        .containsEntry("fromEpoch", 1L).containsEntry("toEpoch", 2L).containsEntry("coordinator", "c1")
+        .containsEntry("cancelled", false).containsEntry("error", null).containsEntry("etaSeconds", 0L)
+        .containsEntry("keysTotalEstimate", false);
+
+    MigrationRecord rm = c.removeGroup("g2", 0, 500);
+    awaitPhase(rm.id(), Migration.DONE);
+    Topology after = fake.snapshot();
+    assertThat(after.ringMembers()).containsExactly("g1", "g3");
+    assertThat(after.group("g2")).isEmpty();
+    assertThat(after.epoch()).isEqualTo(3);
+    assertEveryKeyAtItsOwner(null, null);
+    assertThat(fake.group("g2").records).isEmpty();
+    assertThat(MigrationView.list(after)).extracting(m -> m.get("id")).containsExactly(rm.id(), r.id());
+  }
+
+  @Test
+  void oneChangeAtATimeAndBadRequestsChangeNothing() {
+    MigrationCoordinator c = coordinator("c1");
+    MigrationRecord r = c.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 100, 100);
+    long version = fake.snapshot().version();
+    assertThatThrownBy(() -> c.removeGroup("g1", 0, 100)).isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    assertThatThrownBy(() -> c.changePeers(Migration.ADD_PEER, "g1", Peer.parse("n7@127.0.0.1:7")))
+        .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    assertThatThrownBy(() -> c.patch(r.id(), -1L, null)).isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_REQUEST));
+    assertThatThrownBy(() -> c.patch(r.id(), null, 10_001)).isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_REQUEST));
+    assertThatThrownBy(() -> c.patch("nope", 5L, null)).isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+    assertThat(fake.snapshot().migration(r.id()).orElseThrow().attributes()).containsEntry("throttleKeysPerSecond",
+        "100");
+    assertThat(fake.snapshot().version()).isGreaterThanOrEqualTo(version);
+    c.patch(r.id(), 0L, 500);
+    awaitPhase(r.id(), Migration.DONE);
+    assertThatThrownBy(() -> c.addGroup("g3", List.of(), 0, 100)).isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    assertThatThrownBy(() -> c.addGroup("g4", List.of(), 0, 100)).isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_REQUEST));
+    assertThatThrownBy(() -> c.addGroup("g4", List.of(Peer.parse("n1@127.0.0.1:999")), 0, 100))
+        .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    assertThatThrownBy(() -> c.removeGroup("g9", 0, 100)).isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_GROUP));
+    assertThatThrownBy(() -> c.cancel(r.id())).isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    assertThat(fake.snapshot().inFlightMigration()).isEmpty();
+  }
+
+  @Test
+  void aCancelDuringTheCopyPutsTheRingAndEveryKeyBack() {
+    MigrationCoordinator c = coordinator("c1");
+    HashRing before = fake.snapshot().ring().toRing();
+    MigrationRecord r = c.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 400, 50);
+    Poll.until("copying", Duration.ofSeconds(10), () -> fake.snapshot().migration(r.id()).orElseThrow().phase()
+        .equals("copying"));
+    // A client write to a moved key lands on the new owner during the copy; the cancel must carry it back.
+    String moved = keys.stream().filter(k -> !before.groupFor(k.getBytes()).equals(
+        fake.snapshot().ring().toRing().groupFor(k.getBytes()))).findFirst().orElseThrow();
+    fake.put("g3", moved, "written-during-copy".getBytes());
+    MigrationRecord cancelling = c.cancel(r.id());
+    assertThat(MigrationView.of(cancelling)).containsEntry("cancelled", true);
+    assertThat(c.cancel(r.id()).migration().attributes()).containsEntry("cancelRequested", "true");
+    Migration end = awaitPhase(r.id(), Migration.CANCELLED);
+    assertThat(end.fromEpoch()).isEqualTo(2);
+    assertThat(end.toEpoch()).isEqualTo(3);
+    Topology t = fake.snapshot();
+    assertThat(t.ringMembers()).containsExactly("g1", "g2");
+    assertThat(t.epoch()).isEqualTo(3);
+    assertEveryKeyAtItsOwner(moved, "written-during-copy");
+    assertThat(fake.group("g3").records).isEmpty();
+    assertThat(fake.group("g3").owned).isEqualTo(HashRanges.EMPTY);
+  }
+
+  @Test
+  void anotherCoordinatorTakesOverWhenTheLeaseExpiresAndFinishesTheJob() {
+    MigrationCoordinator a = coordinator("a");
+    MigrationCoordinator b = coordinator("b");
+    b.start();
+    MigrationRecord r = a.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 500, 50);
+    Poll.until("some keys copied", Duration.ofSeconds(10), () -> fake.snapshot().migration(r.id()).orElseThrow()
+        .keysCopied() > 0);
+    a.close(); // stops heartbeating, as a crashed proxy would
+    Migration done = awaitPhase(r.id(), Migration.DONE);
+    assertThat(done.attributes()).containsEntry("coordinator", "b");
+    assertEveryKeyAtItsOwner(null, null);
+  }
+
+  @Test
+  void replicasAreAddedAndRemovedWithTheirGuards() {
+    MigrationCoordinator c = coordinator("c1");
+    Peer n9 = Peer.parse("n9@127.0.0.1:9");
+    MigrationRecord add = c.changePeers(Migration.ADD_PEER, "g1", n9);
+    assertThat(add.migration().attributes()).containsEntry("group", "g1").containsEntry("peer", n9.toString());
+    awaitPhase(add.id(), Migration.DONE);
+    assertThat(fake.snapshot().group("g1").orElseThrow().peers()).extracting(Peer::id).containsExactly("n1", "n9");
+    assertThat(fake.group("g1").peers).extracting(Peer::id).containsExactly("n1", "n9");
+    assertThatThrownBy(() -> c.changePeers(Migration.ADD_PEER, "g1", n9)).isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    assertThatThrownBy(() -> c.changePeers(Migration.REMOVE_PEER, "g2", Peer.parse("n2@x:1")))
+        .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    assertThatThrownBy(() -> c.changePeers(Migration.REMOVE_PEER, "g7", n9)).isInstanceOfSatisfying(
+        KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_GROUP));
+
+    MigrationRecord rm = c.changePeers(Migration.REMOVE_PEER, "g1", new Peer("n9", "unknown", 1));
+    assertThat(rm.peer()).isEqualTo(n9.toString());
+    awaitPhase(rm.id(), Migration.DONE);
+    assertThat(fake.snapshot().group("g1").orElseThrow().peers()).extracting(Peer::id).containsExactly("n1");
+  }
+}
