@@ -10,8 +10,8 @@ import java.util.Objects;
  * @param before the value before the change, or null if the key had no live value
  * @param after the value after the change, or null for a delete
  * @param tsMs the leader's commit time (informational: ordering always uses {@code version})
- * @param seq the event's position among the events of its log entry: 0 for a client or migration change (one event
- *     per entry), 0..N-1 for the N {@code r} events of one snapshot
+ * @param seq the event's position among the events of its log entry: 0 for a single-key write, 0..N-1 for the N
+ *     events of an entry that changes many keys (a bulk load, a migration copy, the {@code r} events of a snapshot)
  */
 public record ChangeEvent(
     Op op,
@@ -43,7 +43,7 @@ public record ChangeEvent(
     }
   }
 
-  /** An event that is alone in its log entry (seq 0): every client write and migration move. */
+  /** An event that is alone in its log entry (seq 0): a single-key client write. */
   public ChangeEvent(Op op, String key, byte[] before, byte[] after, long tsMs, String group, long logIndex, long term,
                      long epoch, long version, Origin origin) {
     this(op, key, before, after, tsMs, group, logIndex, 0, term, epoch, version, origin);

@@ -29,7 +29,15 @@ class WireCodecTest {
         new Command.SetOwnership(3, RANGES),
         new Command.SetOwnership(4, HashRanges.EMPTY),
         new Command.PublishSnapshot(),
+        new Command.PutAll(List.of(new Command.KeyValue(b("a"), b("1")), new Command.KeyValue(b("b"), new byte[0]))),
+        new Command.PutAll(List.of()),
+        new Command.MigrateIn(List.of(new Entry(b("a"), b("1"), 1L << 40 | 9), new Entry(b("gone"), null, 12))),
+        new Command.MigrateIn(List.of()),
+        new Command.PurgeUnowned(2000),
+        new Command.CollectTombstones(RANGES, 100_000),
+        new Command.CollectTombstones(HashRanges.EMPTY, 1),
         new Query.Get(b("k")),
+        new Query.FallbackGet(b("moved")),
         new Query.BatchGet(List.of(b("a"), b("b"))),
         new Query.Scan(HashRanges.FULL, null, 100),
         new Query.Scan(RANGES, new ScanCursor(5, b("x")), 1),
@@ -47,6 +55,9 @@ class WireCodecTest {
         new Reply.ScanPage(List.of(new Entry(b("a"), null, 1)), new ScanCursor(77, b("a"))),
         new Reply.ScanPage(List.of(), null),
         new Reply.Confirmed(12),
+        new Reply.Migrated(1990, 10),
+        new Reply.Purged(0, false),
+        new Reply.Purged(100_000, true),
         new Reply.SnapshotPublished(40, 12_345),
         new Reply.Ownership(2, RANGES),
         new Reply.Status(1, HashRanges.FULL, 10, 5, 3, 300, 7),
@@ -101,6 +112,51 @@ class WireCodecTest {
     assertThatThrownBy(() -> WireCodec.decodeRequest(bomb)).isInstanceOf(KvException.class);
     byte[] bigKey = {1, 20, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1};
     assertThatThrownBy(() -> WireCodec.decodeRequest(bigKey)).isInstanceOf(KvException.class);
+  }
+
+  @Test
+  void malformedBulkRequestsAreRejected() {
+    // PUT_ALL of one pair whose value is null (-1 length)
+    byte[] nullValue = new WireWriter(32).u8(1).u8(6).i32(1).bytes(b("k")).i32(-1).toByteArray();
+    // MIGRATE_IN of one entry marked absent
+    byte[] absentEntry = new WireWriter(32).u8(1).u8(7).i32(1).u8(0).toByteArray();
+    // MIGRATE_IN whose entry flag is neither 0 nor 1
+    byte[] badFlag = new WireWriter(32).u8(1).u8(7).i32(1).u8(2).bytes(b("k")).bytes(b("v")).i64(1).toByteArray();
+    // PUT_ALL / MIGRATE_IN counting more records than allowed, or than the bytes could hold
+    byte[] tooMany = new WireWriter(32).u8(1).u8(6).i32(Query.MAX_ITEMS + 1).toByteArray();
+    byte[] negative = new WireWriter(32).u8(1).u8(7).i32(-1).toByteArray();
+    byte[] overCount = new WireWriter(32).u8(1).u8(7).i32(5).u8(1).bytes(b("k")).bytes(null).i64(3).toByteArray();
+    // COLLECT_TOMBSTONES with an inverted range; PURGE_UNOWNED without its limit
+    byte[] badRange = new WireWriter(32).u8(1).u8(9).i32(1).i64(10).i64(5).i32(5).toByteArray();
+    byte[] noLimit = new WireWriter(32).u8(1).u8(8).toByteArray();
+    // FALLBACK_GET with a null key
+    byte[] nullKey = new WireWriter(32).u8(1).u8(24).i32(-1).toByteArray();
+    for (byte[] bad : List.of(nullValue, absentEntry, badFlag, tooMany, negative, overCount, badRange, noLimit,
+        nullKey)) {
+      assertThatThrownBy(() -> WireCodec.decodeRequest(bad)).isInstanceOf(KvException.class)
+          .extracting(e -> ((KvException) e).code()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
+    }
+    // A Purged reply whose flag byte is missing
+    byte[] shortPurged = new WireWriter(8).u8(1).u8(11).i32(3).toByteArray();
+    assertThatThrownBy(() -> WireCodec.decodeReply(shortPurged)).isInstanceOf(KvException.class);
+  }
+
+  @Test
+  void aFullBulkRequestRoundTrips() {
+    List<Entry> entries = new java.util.ArrayList<>();
+    for (int i = 0; i < Query.MAX_ITEMS; i++) {
+      entries.add(new Entry(b("key-" + i), i % 10 == 0 ? null : new byte[100], i + 1));
+    }
+    Command.MigrateIn m = new Command.MigrateIn(entries);
+    Command.MigrateIn back = (Command.MigrateIn) WireCodec.decodeRequest(WireCodec.encode(m));
+    assertThat(back.entries()).hasSize(Query.MAX_ITEMS);
+    for (int i = 0; i < Query.MAX_ITEMS; i++) {
+      Entry a = entries.get(i);
+      Entry z = back.entries().get(i);
+      assertThat(z.key()).isEqualTo(a.key());
+      assertThat(z.value()).isEqualTo(a.value());
+      assertThat(z.version()).isEqualTo(a.version());
+    }
   }
 
   @Test

@@ -23,13 +23,28 @@ final class Outbox {
   private volatile long confirmedIndex;
 
   static long sizeOf(ChangeEvent e) {
-    return EVENT_OVERHEAD_BYTES + e.key().length() * 3L
-        + (e.before() == null ? 0 : e.before().length) + (e.after() == null ? 0 : e.after().length);
+    return sizeOf(e.key(), e.before(), e.after());
+  }
+
+  /** The size of an event before it is built (to check for room first). */
+  static long sizeOf(String key, byte[] before, byte[] after) {
+    return EVENT_OVERHEAD_BYTES + key.length() * 3L + (before == null ? 0 : before.length)
+        + (after == null ? 0 : after.length);
   }
 
   /** Whether one more event of {@code eventBytes} fits under both bounds. */
   boolean hasRoom(long maxEvents, long maxBytes, long eventBytes) {
-    return size < maxEvents && bytes + eventBytes <= maxBytes;
+    return hasRoom(maxEvents, maxBytes, 1, eventBytes);
+  }
+
+  /** Whether {@code count} more events of {@code eventBytes} in all fit under both bounds. */
+  boolean hasRoom(long maxEvents, long maxBytes, int count, long eventBytes) {
+    return size + (long) count <= maxEvents && bytes + eventBytes <= maxBytes;
+  }
+
+  /** Whether the outbox holds more than half of either bound (migration copies leave that half to client writes). */
+  boolean isOverHalf(long maxEvents, long maxBytes) {
+    return size * 2L > maxEvents || bytes * 2 > maxBytes;
   }
 
   /** Whether the outbox is already at (or past) a bound; the leader's pre-check before accepting a write. */

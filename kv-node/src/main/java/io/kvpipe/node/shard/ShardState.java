@@ -1,12 +1,14 @@
 package io.kvpipe.node.shard;
 
 import io.kvpipe.common.Keys;
+import io.kvpipe.common.Limits;
 import io.kvpipe.common.Versions;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.event.ChangeEvent;
 import io.kvpipe.common.event.Op;
 import io.kvpipe.common.event.Origin;
+import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.wire.Command;
 import io.kvpipe.common.wire.Entry;
@@ -26,6 +28,9 @@ import java.util.List;
  * request threads and only read.
  */
 public final class ShardState {
+  /** Upper bound on the records one PurgeUnowned or CollectTombstones removes, so one log entry stays short. */
+  public static final int MAX_REMOVALS = 100_000;
+
   private final String group;
   private final ShardStore store = new ShardStore();
   private final Outbox outbox = new Outbox();
@@ -64,7 +69,9 @@ public final class ShardState {
 
   /**
    * The leader's checks before a command is replicated: well-formed key and value, key owned by this group, room in
-   * the outbox. Throws {@link KvException}; the same state-dependent checks are repeated at apply time.
+   * the outbox. Throws {@link KvException}; the same state-dependent checks are repeated at apply time. Bulk commands
+   * (PutAll, MigrateIn) repeat every check at apply, the value cap excepted: the leader's configured cap is not in the
+   * log, so apply holds values to the hard cap only.
    */
   void validate(Command command, int maxValueBytes, LogStamp stamp) {
     switch (command) {
@@ -88,16 +95,17 @@ public final class ShardState {
       }
       case Command.SetOwnership s -> checkEpoch(s.epoch());
       case Command.PublishSnapshot s -> checkCdcOn(stamp);
-      case Command.PutAll p -> throw notYet(p);
-      case Command.MigrateIn m -> throw notYet(m);
-      case Command.PurgeUnowned p -> throw notYet(p);
-      case Command.CollectTombstones c -> throw notYet(c);
+      case Command.PutAll p -> BulkLoad.prepare(this, p.pairs(), maxValueBytes, stamp);
+      case Command.MigrateIn m -> MigrationCopy.check(this, m.entries(), maxValueBytes, stamp);
+      case Command.PurgeUnowned p -> checkLimit(p.limit());
+      case Command.CollectTombstones c -> checkLimit(c.limit());
     }
   }
 
-  // Transitional: the migration commands are wired end to end before the shard applies them.
-  private static KvException notYet(Command c) {
-    return new KvException(ErrorCode.MALFORMED_REQUEST, c.getClass().getSimpleName() + " is not supported yet");
+  private static void checkLimit(int limit) {
+    if (limit < 1 || limit > MAX_REMOVALS) {
+      throw new KvException(ErrorCode.MALFORMED_REQUEST, "limit must be within 1.." + MAX_REMOVALS + ", got " + limit);
+    }
   }
 
   private void checkCdcOn(LogStamp stamp) {
@@ -114,20 +122,24 @@ public final class ShardState {
   }
 
   private void checkOwned(byte[] key) {
+    checkOwned(HashRing.position(key));
+  }
+
+  void checkOwned(long position) {
     Ownership own = ownership;
-    if (!own.ranges().contains(HashRing.position(key))) {
+    if (!own.ranges().contains(position)) {
       throw new KvException(ErrorCode.WRONG_GROUP,
           "group " + group + " does not own this key at epoch " + own.epoch());
     }
   }
 
-  private void checkOutboxNotFull(LogStamp stamp) {
+  void checkOutboxNotFull(LogStamp stamp) {
     if (stamp.cdcEnabled() && outbox.isFull(stamp.outboxMaxEvents(), stamp.outboxMaxBytes())) {
       throw backlogFull();
     }
   }
 
-  private KvException backlogFull() {
+  KvException backlogFull() {
     return new KvException(ErrorCode.CDC_BACKLOG_FULL, "group " + group + ": " + outbox.size()
         + " change events (" + outbox.bytes() + " bytes) wait for the CDC publisher; refusing writes until it"
         + " catches up");
@@ -160,10 +172,20 @@ public final class ShardState {
           yield new Reply.Ownership(s.epoch(), s.ranges());
         }
         case Command.PublishSnapshot s -> publishSnapshot(index, term, stamp);
-        case Command.PutAll p -> throw notYet(p);
-        case Command.MigrateIn m -> throw notYet(m);
-        case Command.PurgeUnowned p -> throw notYet(p);
-        case Command.CollectTombstones c -> throw notYet(c);
+        case Command.PutAll p ->
+            BulkLoad.prepare(this, p.pairs(), Limits.HARD_MAX_VALUE_BYTES, stamp).apply(index, term, stamp);
+        case Command.MigrateIn m ->
+            MigrationCopy.check(this, m.entries(), Limits.HARD_MAX_VALUE_BYTES, stamp).apply(index, term, stamp);
+        case Command.PurgeUnowned p -> {
+          checkLimit(p.limit());
+          ShardStore.Removal r = store.removeIn(HashRanges.FULL.minus(ownership.ranges()), p.limit());
+          yield new Reply.Purged(r.removed(), r.more());
+        }
+        case Command.CollectTombstones c -> {
+          checkLimit(c.limit());
+          ShardStore.Removal r = store.removeTombstonesIn(c.ranges(), c.limit());
+          yield new Reply.Purged(r.removed(), r.more());
+        }
       };
     } catch (KvException e) {
       return Reply.Failure.of(e);
@@ -171,8 +193,9 @@ public final class ShardState {
   }
 
   private Reply write(byte[] key, byte[] value, long expected, long index, long term, LogStamp stamp) {
-    checkOwned(key);
-    ShardStore.Rec current = store.get(key);
+    ShardStore.Slot slot = ShardStore.slot(key);
+    checkOwned(slot.position());
+    ShardStore.Rec current = store.get(slot);
     boolean live = current != null && current.live();
     if (expected != Request.ANY_VERSION) {
       long actual = live ? current.version() : Versions.NONE;
@@ -193,7 +216,7 @@ public final class ShardState {
       }
       outbox.append(event);
     }
-    store.put(key, new ShardStore.Rec(value, version));
+    store.put(slot, new ShardStore.Rec(value, version));
     return new Reply.Written(version, previous);
   }
 
@@ -222,15 +245,15 @@ public final class ShardState {
   Reply query(Query query) {
     try {
       return switch (query) {
-        case Query.Get g -> new Reply.Found(entry(g.key()));
-        case Query.FallbackGet g -> new Reply.Found(entry(g.key()));
+        case Query.Get g -> new Reply.Found(entry(g.key(), true));
+        case Query.FallbackGet g -> new Reply.Found(entry(g.key(), false));
         case Query.BatchGet b -> {
           if (b.keys().size() > Query.MAX_ITEMS) {
             throw new KvException(ErrorCode.MALFORMED_REQUEST, "at most " + Query.MAX_ITEMS + " keys per batch");
           }
           List<Entry> out = new ArrayList<>(b.keys().size());
           for (byte[] k : b.keys()) {
-            out.add(entry(k));
+            out.add(entry(k, true));
           }
           yield new Reply.FoundMany(out);
         }
@@ -252,9 +275,17 @@ public final class ShardState {
     }
   }
 
-  private Entry entry(byte[] key) {
+  /**
+   * The key's record. A plain read of a key the group does not own is refused (a proxy on an old ring must refresh
+   * rather than read a copy that stopped changing); the migration's fallback read skips that check.
+   */
+  private Entry entry(byte[] key, boolean mustOwn) {
     Keys.validateKey(key);
-    ShardStore.Rec r = store.get(key);
+    ShardStore.Slot slot = ShardStore.slot(key);
+    if (mustOwn) {
+      checkOwned(slot.position());
+    }
+    ShardStore.Rec r = store.get(slot);
     return r == null ? null : new Entry(key, r.value(), r.version());
   }
 }

@@ -8,14 +8,18 @@ import io.kvpipe.common.wire.ScanCursor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The records of one shard, live values and tombstones, ordered by (ring position, key bytes) so a scan over hash
- * ranges is a walk of the sub-maps. Thread ownership: only the Raft apply thread writes; query threads read
- * concurrently (the skip list makes each record's replacement atomic).
+ * ranges is a walk of the sub-maps. Tombstones are also indexed on their own, so collecting them never walks the live
+ * records. Thread ownership: only the Raft apply thread writes (and reads the tombstone index); query threads read
+ * the records concurrently (the skip list makes each record's replacement atomic).
  */
 final class ShardStore {
   /** Ordering key: ring position first (for range scans), then unsigned key bytes (to break hash ties). */
@@ -28,12 +32,19 @@ final class ShardStore {
     }
   }
 
+  /** What a bounded removal did: how many records went, and whether matching ones are left. */
+  record Removal(int removed, boolean more) {}
+
   private static final Comparator<Slot> ORDER = (a, b) -> {
     int c = Long.compare(a.position(), b.position());
     return c != 0 ? c : Arrays.compareUnsigned(a.key(), b.key());
   };
+  private static final byte[] NO_KEY = new byte[0];
 
   private final ConcurrentSkipListMap<Slot, Rec> records = new ConcurrentSkipListMap<>(ORDER);
+  private final TreeSet<Slot> tombstones = new TreeSet<>(ORDER);
+  /** The skip list's own size() walks every record; the apply thread keeps the count instead. */
+  private volatile int count;
 
   static Slot slot(byte[] key) {
     return new Slot(HashRing.position(key), key);
@@ -43,16 +54,101 @@ final class ShardStore {
     return records.get(slot(key));
   }
 
+  Rec get(Slot slot) {
+    return records.get(slot);
+  }
+
   void put(byte[] key, Rec rec) {
-    records.put(slot(key), rec);
+    put(slot(key), rec);
+  }
+
+  void put(Slot slot, Rec rec) {
+    Rec previous = records.put(slot, rec);
+    if (previous == null) {
+      count++;
+    }
+    boolean wasTombstone = previous != null && !previous.live();
+    if (!rec.live() && !wasTombstone) {
+      tombstones.add(slot);
+    } else if (rec.live() && wasTombstone) {
+      tombstones.remove(slot);
+    }
+  }
+
+  /** Inserts {@code rec} only if the key has no record; returns the record it has, or null if inserted. */
+  Rec putIfAbsent(Slot slot, Rec rec) {
+    Rec existing = records.putIfAbsent(slot, rec);
+    if (existing == null) {
+      count++;
+      if (!rec.live()) {
+        tombstones.add(slot);
+      }
+    }
+    return existing;
   }
 
   int size() {
-    return records.size();
+    return count;
+  }
+
+  int tombstoneCount() {
+    return tombstones.size();
   }
 
   Iterable<Map.Entry<Slot, Rec>> all() {
     return records.entrySet();
+  }
+
+  /**
+   * Removes up to {@code limit} records (tombstones included) whose position lies in {@code ranges}, in store order.
+   * Each range is a seek into the skip list, so records outside {@code ranges} are never visited.
+   */
+  Removal removeIn(HashRanges ranges, int limit) {
+    int removed = 0;
+    for (HashRange r : ranges.ranges()) {
+      Iterator<Map.Entry<Slot, Rec>> it = records.subMap(low(r), true, high(r), false).entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<Slot, Rec> e = it.next();
+        if (removed == limit) {
+          return new Removal(removed, true);
+        }
+        it.remove();
+        count--;
+        if (!e.getValue().live()) {
+          tombstones.remove(e.getKey());
+        }
+        removed++;
+      }
+    }
+    return new Removal(removed, false);
+  }
+
+  /** Removes up to {@code limit} tombstones whose position lies in {@code ranges}, in store order. */
+  Removal removeTombstonesIn(HashRanges ranges, int limit) {
+    int removed = 0;
+    for (HashRange r : ranges.ranges()) {
+      NavigableSet<Slot> view = tombstones.subSet(low(r), true, high(r), false);
+      Iterator<Slot> it = view.iterator();
+      while (it.hasNext()) {
+        Slot s = it.next();
+        if (removed == limit) {
+          return new Removal(removed, true);
+        }
+        it.remove();
+        records.remove(s);
+        count--;
+        removed++;
+      }
+    }
+    return new Removal(removed, false);
+  }
+
+  private static Slot low(HashRange r) {
+    return new Slot(r.start(), NO_KEY);
+  }
+
+  private static Slot high(HashRange r) {
+    return new Slot(r.end(), NO_KEY);
   }
 
   /**
@@ -69,12 +165,10 @@ final class ShardStore {
         continue;
       }
       Map<Slot, Rec> view;
-      Slot lo = new Slot(r.start(), new byte[0]);
-      Slot hi = new Slot(r.end(), new byte[0]);
       if (after != null && after.position() >= r.start()) {
-        view = records.subMap(new Slot(after.position(), after.key()), false, hi, false);
+        view = records.subMap(new Slot(after.position(), after.key()), false, high(r), false);
       } else {
-        view = records.subMap(lo, true, hi, false);
+        view = records.subMap(low(r), true, high(r), false);
       }
       for (Map.Entry<Slot, Rec> e : view.entrySet()) {
         if (out.size() == limit) {

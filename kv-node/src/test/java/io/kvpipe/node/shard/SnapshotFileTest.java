@@ -62,11 +62,11 @@ class SnapshotFileTest {
     assertThat(copy.outbox().pendingAfter(0, 100)).containsExactlyElementsOf(original.outbox().pendingAfter(0, 100));
     assertThat(copy.store().size()).isEqualTo(20);
     for (int k = 0; k < 20; k++) {
-      Reply a = original.query(new Query.Get(b("key" + k)));
-      Reply c = copy.query(new Query.Get(b("key" + k)));
+      Reply a = original.query(new Query.FallbackGet(b("key" + k)));
+      Reply c = copy.query(new Query.FallbackGet(b("key" + k)));
       assertThat(c).usingRecursiveComparison().isEqualTo(a);
     }
-    assertThat(((Reply.Found) copy.query(new Query.Get(b("key3")))).entry().deleted()).isTrue();
+    assertThat(((Reply.Found) copy.query(new Query.FallbackGet(b("key3")))).entry().deleted()).isTrue();
     List<ChangeEvent> pending = copy.outbox().pendingAfter(0, 100);
     assertThat(pending).allSatisfy(e -> assertThat(e.logIndex()).isGreaterThan(10));
     assertThat(pending).filteredOn(e -> e.logIndex() == 24).extracting(ChangeEvent::seq)
