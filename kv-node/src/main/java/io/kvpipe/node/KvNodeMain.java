@@ -39,8 +39,8 @@ public final class KvNodeMain {
       }
       stopped.countDown();
     }, "kv-node-shutdown"));
-    LOG.info("kv-node {} serving {} group(s) on {}:{}", config.nodeId(), config.groups().size(),
-        config.listenHost(), config.listenPort());
+    LOG.info("kv-node {} serving {} configured group(s) on {}:{}{}", config.nodeId(), config.groups().size(),
+        config.listenHost(), config.listenPort(), config.followsTopology() ? ", following the topology" : "");
     System.out.println("kv-node " + config.nodeId() + " ready");
     try {
       stopped.await();
