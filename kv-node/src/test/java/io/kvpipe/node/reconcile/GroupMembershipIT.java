@@ -15,7 +15,10 @@ import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.node.KvNode;
 import io.kvpipe.node.KvNodeMain;
+import io.kvpipe.common.Versions;
 import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.kafka.KafkaBrokerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,12 +46,16 @@ import org.junit.jupiter.api.io.TempDir;
  * Real kv-node processes hosting the meta group, following the topology in it: a group added in meta appears on its
  * nodes; a fourth node joins g1 through an add-peer record and setConfiguration while a writer keeps writing, and ends
  * with every acknowledged key; n1 leaves g1 and its replica goes away; a group removed from meta goes away; a
- * restarted node keeps its dynamic group. The steps build on each other, in order.
+ * restarted node keeps its dynamic group. CDC is on: replicas created at runtime publish like the others (their
+ * leader confirms what it published). The steps build on each other, in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GroupMembershipIT {
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
   static final Duration START = Duration.ofSeconds(60);
   static final Duration CONVERGE = Duration.ofSeconds(30);
+  /** Twice the snapshot threshold: n4 joins behind a snapshot and a purged log. */
+  static final int PRE_WRITES = 600;
 
   @TempDir
   static Path dir;
@@ -62,7 +69,7 @@ class GroupMembershipIT {
         .group("meta", RaftGroupId.valueOf(GroupIds.uuidOf("meta")))
         .group("g1", gid("g1"))
         // Small snapshots and segments: the joining node has to catch up by an installed snapshot.
-        .args("--snapshot-threshold", "300", "--log-segment-bytes", "16384", "--reconcile-interval-ms", "200")
+        .args(nodeArgs("--snapshot-threshold", "300", "--log-segment-bytes", "16384").toArray(String[]::new))
         .start(START);
     cluster.trackGroup("g3", gid("g3"));
     meta = new MetaClient(peers("n1", "n2", "n3"), Duration.ofSeconds(10));
@@ -85,6 +92,20 @@ class GroupMembershipIT {
     if (cluster != null) {
       cluster.close();
     }
+  }
+
+  static List<String> nodeArgs(String... more) {
+    List<String> args = new ArrayList<>(List.of("--reconcile-interval-ms", "200",
+        "--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", "kv.changes.membership",
+        "--cdc-confirm-interval-ms", "50", "--cdc-linger-ms", "1"));
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  /** The group's leader published (and confirmed) everything up to the write that got {@code version}. */
+  static void awaitPublished(ShardGroupClient client, long version) {
+    Poll.until("group " + client.group() + " published up to " + Versions.logIndex(version), CONVERGE,
+        () -> client.status().confirmedIndex() >= Versions.logIndex(version));
   }
 
   static RaftGroupId gid(String group) {
@@ -172,6 +193,7 @@ class GroupMembershipIT {
       long v = g3.put("k3", "v3".getBytes(StandardCharsets.UTF_8)).version();
       assertThat(v).isPositive();
       assertThat(g3.get("k3")).map(e -> new String(e.value(), StandardCharsets.UTF_8)).contains("v3");
+      awaitPublished(g3, v);
     }
   }
 
@@ -179,15 +201,15 @@ class GroupMembershipIT {
   @Order(2)
   void aFourthNodeJoinsG1WhileWritesGoOnAndHoldsEveryAcknowledgedKey() throws Exception {
     // Enough data that n4 starts behind a purged log.
-    for (int i = 0; i < 1200; i += 100) {
+    for (int i = 0; i < PRE_WRITES; i += 100) {
       List<java.util.concurrent.CompletableFuture<?>> batch = new ArrayList<>();
       for (int j = i; j < i + 100; j++) {
         batch.add(g1.putAsync("pre" + j, ("pre" + j).getBytes(StandardCharsets.UTF_8)));
       }
       batch.forEach(ShardGroupClient::join);
     }
-    cluster.addNode("n4", List.of("--meta-peers", cluster.peerSpec("n1") + "," + cluster.peerSpec("n2") + ","
-        + cluster.peerSpec("n3"), "--reconcile-interval-ms", "200"), START);
+    cluster.addNode("n4", nodeArgs("--meta-peers", cluster.peerSpec("n1") + "," + cluster.peerSpec("n2") + ","
+        + cluster.peerSpec("n3")), START);
     assertThat(cluster.hosts("n4", "g1")).isFalse();
 
     try (Writer writer = new Writer("w")) {
@@ -203,17 +225,22 @@ class GroupMembershipIT {
       assertThat(writer.failures).as("writes failed during the change").isEmpty();
 
       List<String> all = new ArrayList<>();
-      for (int j = 0; j < 1200; j++) {
+      for (int j = 0; j < PRE_WRITES; j++) {
         all.add("pre" + j);
       }
       all.addAll(writer.acked);
       try (ShardGroupClient onN4 = client("g1", "n4")) {
         String last = all.getLast();
         Poll.until("n4 applied the last acknowledged write", CONVERGE, () -> onN4.get(last, true).isPresent());
-        for (String key : all) {
-          Optional<Entry> e = onN4.get(key, true);
-          assertThat(e).as("key %s on n4", key).isPresent();
-          assertThat(new String(e.get().value(), StandardCharsets.UTF_8)).isEqualTo(key);
+        for (int from = 0; from < all.size(); from += 200) {
+          List<String> page = all.subList(from, Math.min(all.size(), from + 200));
+          List<java.util.concurrent.CompletableFuture<Optional<Entry>>> reads =
+              page.stream().map(k -> onN4.getAsync(k, true)).toList();
+          for (int i = 0; i < page.size(); i++) {
+            Optional<Entry> e = ShardGroupClient.join(reads.get(i));
+            assertThat(e).as("key %s on n4", page.get(i)).isPresent();
+            assertThat(new String(e.get().value(), StandardCharsets.UTF_8)).isEqualTo(page.get(i));
+          }
         }
       }
     }
@@ -276,7 +303,8 @@ class GroupMembershipIT {
       Poll.until("n4 caught up after its restart", CONVERGE,
           () -> onN4.get("while-n4-down", true).isPresent());
     }
-    g1.put("after-restart", "v".getBytes(StandardCharsets.UTF_8));
+    long v = g1.put("after-restart", "v".getBytes(StandardCharsets.UTF_8)).version();
     assertThat(g1.get("after-restart")).isPresent();
+    awaitPublished(g1, v);
   }
 }
