@@ -29,7 +29,7 @@ class CoordinatorKillIT {
   void anotherProxyFinishesAMigrationWhoseCoordinatorWasKilled(MySqlDatabase db) throws Exception {
     try (SystemStack stack = SystemStack.builder(dir).groups("g1", "g2").proxies("a", "b")
         .pipeline(KAFKA.bootstrapServers(), db).start()) {
-      Scenario s = new Scenario(stack, "b", LoadSettings.defaults());
+      Scenario s = new Scenario(stack, "b", LoadSettings.defaults(), Scenario.MIGRATION_BALLAST);
       AdminApi viaA = s.admin("a");
       AdminApi viaB = s.admin("b");
       s.fillAndStart("b");

@@ -33,7 +33,7 @@ class MembershipChangeIT {
   void replacingAReplicaUnderLoadLosesNothing(MySqlDatabase db) throws Exception {
     try (SystemStack stack = SystemStack.builder(dir).groups("g1", "g2").proxies("a").spareNodes(1)
         .pipeline(KAFKA.bootstrapServers(), db).start()) {
-      Scenario s = new Scenario(stack, "a", LoadSettings.defaults());
+      Scenario s = new Scenario(stack, "a", LoadSettings.defaults(), Scenario.MIGRATION_BALLAST);
       AdminApi admin = s.admin("a");
       s.fillAndStart("a");
       s.awaitMoreAcks(200);
@@ -50,6 +50,7 @@ class MembershipChangeIT {
       assertThat(remove.kind()).isEqualTo("remove-peer");
       s.log("remove-peer done: %s", admin.awaitDone(remove.id(), Scenario.WAIT, v -> { }));
 
+      Poll.until("n1 to leave g1", Scenario.WAIT, Duration.ofMillis(500), () -> !stack.nodes().hosts("n1", "g1"));
       List<String> g1Peers = stack.shards(admin).peers().get("g1");
       assertThat(g1Peers).as("g1's replicas").extracting(p -> p.substring(0, p.indexOf('@')))
           .containsExactlyInAnyOrder("n2", "n3", "n4");

@@ -27,7 +27,7 @@ class MigrationAddGroupIT {
   void addingAGroupUnderLoadMovesAThirdAndLosesNothing(MySqlDatabase db) throws Exception {
     try (SystemStack stack = SystemStack.builder(dir).groups("g1", "g2").proxies("a")
         .pipeline(KAFKA.bootstrapServers(), db).start()) {
-      Scenario s = new Scenario(stack, "a", LoadSettings.defaults());
+      Scenario s = new Scenario(stack, "a", LoadSettings.defaults(), Scenario.MIGRATION_BALLAST);
       AdminApi admin = s.admin("a");
       s.fillAndStart("a");
       s.awaitMoreAcks(200);

@@ -23,15 +23,21 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class Scenario {
   static final Duration WAIT = Duration.ofSeconds(120);
+  /** With these, a moved fraction is measured to about +-0.4% (one standard deviation). */
+  static final int MIGRATION_BALLAST = 15_000;
 
   private final SystemStack stack;
   private final AtomicReference<KvHttp> loadProxy;
   private final LoadDriver load;
+  private final int ballastKeys;
   private StoreContents before;
+  private Ballast ballast;
   private final long t0 = System.nanoTime();
 
-  Scenario(SystemStack stack, String loadProxy, LoadSettings settings) {
+  /** @param ballastKeys keys bulk-loaded beside the load's (see {@link Ballast}); 0 for none */
+  Scenario(SystemStack stack, String loadProxy, LoadSettings settings, int ballastKeys) {
     this.stack = stack;
+    this.ballastKeys = ballastKeys;
     this.loadProxy = new AtomicReference<>(stack.proxy(loadProxy).data());
     this.load = new LoadDriver(this.loadProxy::get, settings);
   }
@@ -46,9 +52,12 @@ final class Scenario {
 
   /** Writes every key once, records where each lives, and starts the mixed load. */
   void fillAndStart(String adminProxy) throws Exception {
+    SystemStack.Shards shards = stack.shards(admin(adminProxy));
+    ballast = Ballast.load(stack, shards, ballastKeys, 100);
+    log("bulk-loaded %d ballast keys", ballast.size());
     load.fill();
     log("filled %d keys: %s", load.keys().size(), load.report().summary());
-    before = StoreContents.scan(stack, stack.shards(admin(adminProxy)));
+    before = StoreContents.scan(stack, shards);
     load.start();
   }
 
@@ -82,6 +91,7 @@ final class Scenario {
     HashRing ring = HashRing.of(shards.ring(), shards.vnodes());
     assertThat(after.misplaced(ring)).as("keys outside the group the ring names").isEmpty();
     assertThat(storeVsModel(after, load.model())).as("store vs acknowledged writes").isEmpty();
+    assertThat(ballast.missing(after)).as("bulk-loaded keys lost or changed").isEmpty();
 
     if (!Double.isNaN(expectedMovedFraction)) {
       double moved = movedFraction(before, after);
@@ -128,7 +138,7 @@ final class Scenario {
     return out;
   }
 
-  /** Among keys live both before and after, the share whose group changed. */
+  /** Among keys live both before and after (ballast and the load's), the share whose group changed. */
   static double movedFraction(StoreContents before, StoreContents after) {
     int both = 0;
     int moved = 0;

@@ -24,7 +24,7 @@ class SteadyLoadIT {
   void everyAcknowledgedWriteIsReadArchivedAndKept(MySqlDatabase db) throws Exception {
     try (SystemStack stack = SystemStack.builder(dir).groups("g1", "g2").proxies("a")
         .pipeline(KAFKA.bootstrapServers(), db).start()) {
-      Scenario s = new Scenario(stack, "a", LoadSettings.defaults());
+      Scenario s = new Scenario(stack, "a", LoadSettings.defaults(), 0);
       s.fillAndStart("a");
       s.awaitMoreAcks(500);
       s.stopAndVerify("a", Double.NaN);

@@ -7,9 +7,7 @@ import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.consumer.ArchiveService;
 import io.kvpipe.consumer.ConsumerConfig;
 import io.kvpipe.testsupport.Poll;
-import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
-import io.kvpipe.testsupport.process.JavaProcess;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -48,8 +46,8 @@ final class SystemStack implements AutoCloseable {
   private final KvNodeCluster nodes;
   private final List<String> nodeArgs;
   private final Map<String, ProxyProcess> proxies = new LinkedHashMap<>();
-  private final Map<String, JavaProcess> spares = new LinkedHashMap<>();
-  private final Map<String, String> spareAddresses = new LinkedHashMap<>();
+  /** n1..n3, the meta group's replicas and the first groups' (spare nodes are added to the cluster later). */
+  private final String coreSpec;
   private final Map<String, ShardGroupClient> groupClients = new LinkedHashMap<>();
   private final String bootstrapGroups;
   private final String kafkaBootstrap;
@@ -75,8 +73,9 @@ final class SystemStack implements AutoCloseable {
       nb.group(g, RaftGroupId.valueOf(GroupIds.uuidOf(g)));
     }
     this.nodes = nb.args(nodeArgs.toArray(String[]::new)).start(START);
+    this.coreSpec = nodes.peersSpec();
     List<String> specs = new ArrayList<>();
-    b.groups.forEach(g -> specs.add(g + "=" + nodes.peersSpec()));
+    b.groups.forEach(g -> specs.add(g + "=" + coreSpec));
     this.bootstrapGroups = String.join(";", specs);
   }
 
@@ -147,29 +146,13 @@ final class SystemStack implements AutoCloseable {
   }
 
   private void startSpare(String id) {
-    int port = Ports.freePort();
-    List<String> args = new ArrayList<>(List.of("--id", id, "--listen", "127.0.0.1:" + port,
-        "--data-dir", dir.resolve(id).toString(), "--meta-peers", nodes.peersSpec()));
+    List<String> args = new ArrayList<>(List.of("--meta-peers", coreSpec));
     args.addAll(nodeArgs);
-    JavaProcess p = JavaProcess.builder("io.kvpipe.node.KvNodeMain").args(args).env("KVPIPE_LOG_LEVEL", "INFO")
-        .logFile(dir.resolve(id + ".log")).build().start();
-    spares.put(id, p);
-    spareAddresses.put(id, id + "@127.0.0.1:" + port);
-    Poll.until(id + " listening on " + port, START, Duration.ofMillis(100), () -> {
-      if (!p.isAlive()) {
-        throw new Poll.Abort(id + " exited:\n" + p.logTail(40));
-      }
-      try (java.net.Socket s = new java.net.Socket()) {
-        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
-        return true;
-      } catch (java.io.IOException notYet) {
-        return false;
-      }
-    });
+    nodes.addNode(id, args, START);
   }
 
   ProxyProcess startProxy(String name) {
-    ProxyProcess p = new ProxyProcess(name, dir, nodes.peersSpec(), bootstrapGroups, List.of());
+    ProxyProcess p = new ProxyProcess(name, dir, coreSpec, bootstrapGroups, List.of());
     proxies.put(name, p);
     return p.start(START);
   }
@@ -201,12 +184,12 @@ final class SystemStack implements AutoCloseable {
 
   /** A spare node's peer address {@code id@127.0.0.1:port}. */
   String spareAddress(String id) {
-    return spareAddresses.get(id);
+    return nodes.peerSpec(id);
   }
 
   /** The peers of the first three nodes, as a list of {@code id@host:port}. */
   List<String> corePeers() {
-    return List.of(nodes.peersSpec().split(","));
+    return List.of(coreSpec.split(","));
   }
 
   boolean hasPipeline() {
@@ -298,7 +281,6 @@ final class SystemStack implements AutoCloseable {
       }
       groupClients.values().forEach(ShardGroupClient::close);
       proxies.values().forEach(ProxyProcess::close);
-      spares.values().forEach(p -> p.stop(Duration.ofSeconds(5)));
       nodes.close();
     }
   }

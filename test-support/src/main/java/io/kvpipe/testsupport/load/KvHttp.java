@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,6 +55,13 @@ public final class KvHttp {
   public Response put(String key, byte[] value) throws IOException, InterruptedException {
     return send(request("/v1/kv/" + key).PUT(HttpRequest.BodyPublishers.ofByteArray(value))
         .header("Content-Type", "application/octet-stream"));
+  }
+
+  /** An asynchronous put (for open-loop load): completes with the response, or exceptionally on a transport error. */
+  public CompletableFuture<Response> putAsync(String key, byte[] value) {
+    HttpRequest r = request("/v1/kv/" + key).PUT(HttpRequest.BodyPublishers.ofByteArray(value))
+        .header("Content-Type", "application/octet-stream").build();
+    return http.sendAsync(r, HttpResponse.BodyHandlers.ofByteArray()).thenApply(KvHttp::response);
   }
 
   public Response get(String key) throws IOException, InterruptedException {
@@ -106,7 +114,10 @@ public final class KvHttp {
   }
 
   private Response send(HttpRequest.Builder request) throws IOException, InterruptedException {
-    HttpResponse<byte[]> r = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    return response(http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray()));
+  }
+
+  private static Response response(HttpResponse<byte[]> r) {
     long version = r.headers().firstValue(VERSION_HEADER).map(Long::parseLong).orElse(0L);
     return new Response(r.statusCode(), version, r.body());
   }
