@@ -10,8 +10,6 @@ import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.ScanCursor;
 import io.kvpipe.proxy.kv.GroupClients;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -77,36 +75,6 @@ public final class ClientShardOps implements ShardOps {
   @Override
   public CompletableFuture<Void> setPeers(String group, List<Peer> peers, Duration timeout) {
     List<PeerAddress> addresses = peers.stream().map(p -> new PeerAddress(p.id(), p.host(), p.port())).toList();
-    return on(group, c -> SetPeersCall.invoke(c, addresses, timeout));
-  }
-
-  /**
-   * {@code ShardGroupClient.setPeersAsync(List<PeerAddress>, Duration)} comes with the node-membership work; it is
-   * looked up at run time so this module builds before it lands. Once it has, this becomes a plain call.
-   */
-  static final class SetPeersCall {
-    private static final Method METHOD = find();
-
-    private static Method find() {
-      try {
-        return ShardGroupClient.class.getMethod("setPeersAsync", List.class, Duration.class);
-      } catch (NoSuchMethodException e) {
-        return null;
-      }
-    }
-
-    static CompletableFuture<Void> invoke(ShardGroupClient c, List<PeerAddress> peers, Duration timeout) {
-      if (METHOD == null) {
-        return CompletableFuture.failedFuture(new KvException(ErrorCode.UNAVAILABLE,
-            "this build's kv-client cannot change a group's replicas yet (no ShardGroupClient.setPeersAsync)"));
-      }
-      try {
-        return ((CompletableFuture<?>) METHOD.invoke(c, peers, timeout)).thenApply(ignored -> null);
-      } catch (IllegalAccessException e) {
-        return CompletableFuture.failedFuture(new KvException(ErrorCode.INTERNAL, "setPeersAsync: " + e));
-      } catch (InvocationTargetException e) {
-        return CompletableFuture.failedFuture(e.getCause());
-      }
-    }
+    return on(group, c -> c.setPeersAsync(addresses, timeout));
   }
 }

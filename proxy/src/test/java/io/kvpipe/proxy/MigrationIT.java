@@ -1,0 +1,277 @@
+package io.kvpipe.proxy;
+
+import static io.kvpipe.proxy.ProxyTestCluster.ADMIN_TOKEN;
+import static io.kvpipe.proxy.ProxyTestCluster.DATA_TOKEN;
+import static io.kvpipe.proxy.ProxyTestCluster.req;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kvpipe.common.ring.HashRing;
+import io.kvpipe.common.topology.Topology;
+import io.kvpipe.proxy.http.KeyPath;
+import io.kvpipe.testsupport.Poll;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three kv-node processes, two proxies: adds g3 to g1, g2 through the admin API while a client keeps writing and
+ * reading through both proxies, then drains g2. Every key stays readable with its latest value throughout, about a
+ * third of the keys move, and the groups keep only what they own.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MigrationIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final int KEYS = 3000;
+
+  @TempDir
+  static Path dir;
+  ProxyTestCluster cluster;
+  ProxyServer a;
+  ProxyServer b;
+  final Map<String, String> latest = new ConcurrentHashMap<>();
+
+  @BeforeAll
+  void start() throws Exception {
+    cluster = new ProxyTestCluster(dir);
+    a = cluster.startProxy(cluster.config(64 * 1024));
+    b = cluster.startProxy(cluster.config(64 * 1024));
+    for (int from = 0; from < KEYS; from += 500) {
+      StringBuilder items = new StringBuilder("{\"items\":[");
+      for (int i = from; i < from + 500; i++) {
+        String k = "mig-" + i;
+        String v = "v0-" + i;
+        latest.put(k, v);
+        items.append(i == from ? "" : ",").append("{\"key\":\"").append(k).append("\",\"value\":\"")
+            .append(Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))).append("\"}");
+      }
+      HttpResponse<byte[]> r = cluster.send(req(a, "/v1/kv:batchPut", DATA_TOKEN)
+          .POST(BodyPublishers.ofString(items.append("]}").toString())));
+      assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+    }
+  }
+
+  @AfterAll
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static JsonNode json(HttpResponse<byte[]> r) {
+    try {
+      return JSON.readTree(r.body());
+    } catch (Exception e) {
+      throw new AssertionError("not JSON: " + new String(r.body(), StandardCharsets.UTF_8), e);
+    }
+  }
+
+  HttpResponse<byte[]> admin(ProxyServer p, String method, String path, String body) {
+    return cluster.send(req(p, path, ADMIN_TOKEN).method(method,
+        body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body)));
+  }
+
+  String value(ProxyServer p, String key) {
+    HttpResponse<byte[]> r = cluster.send(req(p, "/v1/kv/" + KeyPath.encode(key), DATA_TOKEN).GET());
+    return r.statusCode() == 200 ? new String(r.body(), StandardCharsets.UTF_8) : "HTTP " + r.statusCode()
+        + " " + new String(r.body(), StandardCharsets.UTF_8);
+  }
+
+  /** Writes (through one proxy) and reads back (through the other) while a migration runs; records every miss. */
+  final class Load implements AutoCloseable {
+    final AtomicBoolean stop = new AtomicBoolean();
+    final List<String> failures = new CopyOnWriteArrayList<>();
+    final AtomicInteger ops = new AtomicInteger();
+    final Thread thread = Thread.ofVirtual().start(this::loop);
+
+    void loop() {
+      for (int n = 1; !stop.get(); n++) {
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        String k = "mig-" + rnd.nextInt(KEYS);
+        if (n % 3 == 0) {
+          String v = "v" + n + "-" + k;
+          HttpResponse<byte[]> w = cluster.send(req(n % 2 == 0 ? a : b, "/v1/kv/" + k, DATA_TOKEN)
+              .PUT(BodyPublishers.ofString(v)));
+          if (w.statusCode() >= 300) {
+            failures.add("PUT " + k + ": " + w.statusCode() + " " + new String(w.body()));
+            continue;
+          }
+          latest.put(k, v);
+        }
+        String got = value(n % 2 == 0 ? b : a, k);
+        if (!got.equals(latest.get(k))) {
+          failures.add("GET " + k + ": " + got + ", expected " + latest.get(k));
+        }
+        ops.incrementAndGet();
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      thread.join(30_000);
+    }
+  }
+
+  JsonNode awaitEnd(String id) {
+    return Poll.forValue("migration " + id + " done", Duration.ofSeconds(180), () -> {
+      JsonNode m = json(admin(b, "GET", "/api/migrations/" + id, null));
+      String phase = m.get("phase").asText();
+      if (phase.equals("failed") || phase.equals("cancelled")) {
+        throw new Poll.Abort("migration ended " + phase + ": " + m);
+      }
+      return phase.equals("done") ? m : null;
+    });
+  }
+
+  /** Every record a group holds (the admin scan, page by page) is one its ring position gives it. */
+  void assertHoldsOnlyWhatItOwns(String group, HashRing ring) {
+    String cursor = null;
+    int seen = 0;
+    do {
+      JsonNode page = json(admin(a, "GET", "/api/cluster/groups/" + group + "/scan?limit=700"
+          + (cursor == null ? "" : "&cursor=" + cursor), null));
+      for (JsonNode item : page.get("items")) {
+        byte[] key = Base64.getDecoder().decode(item.get("key").asText());
+        assertThat(ring.groupFor(key)).as(new String(key, StandardCharsets.UTF_8) + " held by " + group)
+            .isEqualTo(group);
+        assertThat(item.get("version").asLong()).isPositive();
+        seen++;
+      }
+      cursor = page.get("next").isNull() ? null : page.get("next").asText();
+    } while (cursor != null);
+    assertThat(seen).as(group + " holds some keys").isPositive();
+  }
+
+  void assertEveryKeyHasItsLatestValue() {
+    for (String k : latest.keySet()) {
+      assertThat(value(a, k)).as(k).isEqualTo(latest.get(k));
+    }
+  }
+
+  @Test
+  @Order(1)
+  void badRequestsAreRefusedClearlyAndChangeNothing() {
+    long version = a.meta().snapshot().version();
+    record Case(String method, String path, String body, int status) {}
+    List<Case> cases = List.of(
+        new Case("POST", "/api/cluster/groups", "{\"id\":", 400),
+        new Case("POST", "/api/cluster/groups", "[]", 400),
+        new Case("POST", "/api/cluster/groups", "{\"id\":\"g3\",\"peers\":[\"n1-no-address\"]}", 400),
+        new Case("POST", "/api/cluster/groups", "{\"id\":\"bad id!\",\"peers\":[\"n1@127.0.0.1:1\"]}", 400),
+        new Case("POST", "/api/cluster/groups", "{\"id\":\"g3\",\"peers\":[\"n1@127.0.0.1:1\"],"
+            + "\"throttleKeysPerSecond\":-5}", 400),
+        new Case("POST", "/api/cluster/groups", "{\"id\":\"g3\",\"peers\":[\"n1@127.0.0.1:1\"],\"batchSize\":0}",
+            400),
+        new Case("POST", "/api/cluster/groups", "{\"id\":\"g1\",\"peers\":[]}", 409),
+        new Case("DELETE", "/api/cluster/groups/g7", null, 404),
+        new Case("POST", "/api/cluster/groups/g7/peers", "{\"peer\":\"n9@127.0.0.1:9\"}", 404),
+        new Case("POST", "/api/cluster/groups/g1/peers", "{\"peer\":\"n9\"}", 400),
+        new Case("DELETE", "/api/cluster/groups/g1/peers/n9", null, 404),
+        new Case("GET", "/api/cluster/groups/g7/scan?limit=5", null, 404),
+        new Case("GET", "/api/cluster/groups/g1/scan?limit=0", null, 400),
+        new Case("GET", "/api/cluster/groups/g1/scan?limit=5&cursor=%21%21", null, 400),
+        new Case("GET", "/api/migrations/nope", null, 404),
+        new Case("PATCH", "/api/migrations/nope", "{\"batchSize\":5}", 404),
+        new Case("PATCH", "/api/migrations/nope", "{\"batchSize\":50000}", 400),
+        new Case("POST", "/api/migrations/nope/cancel", null, 404),
+        new Case("GET", "/api/cluster/groups/g1/nothing", null, 404));
+    for (Case c : cases) {
+      HttpResponse<byte[]> r = admin(a, c.method(), c.path(), c.body());
+      assertThat(r.statusCode()).as(c + ": " + new String(r.body())).isEqualTo(c.status());
+      assertThat(json(r).get("error").asText()).as(c.toString()).isNotBlank();
+    }
+    assertThat(cluster.send(req(a, "/api/cluster/groups", DATA_TOKEN).POST(BodyPublishers.ofString("{}")))
+        .statusCode()).isEqualTo(403);
+    assertThat(cluster.send(req(a, "/api/migrations/x", DATA_TOKEN).method("PATCH", BodyPublishers.ofString("{}")))
+        .statusCode()).isEqualTo(403);
+    assertThat(json(cluster.send(req(a, "/api/migrations", DATA_TOKEN).GET())).get("migrations")).isEmpty();
+    assertThat(a.meta().snapshot().version()).isEqualTo(version);
+  }
+
+  @Test
+  @Order(2)
+  void addingAGroupUnderLoadMovesAThirdOfTheKeysAndLosesNone() throws Exception {
+    Topology before = a.meta().snapshot();
+    HashRing oldRing = before.ring().toRing();
+    List<String> peers = new ArrayList<>(List.of(cluster.nodes.peersSpec().split(",")));
+    String body = JSON.writeValueAsString(Map.of("id", "g3", "peers", peers, "batchSize", 500));
+    JsonNode started;
+    try (Load load = new Load()) {
+      Poll.until("some load first", Duration.ofSeconds(30), () -> load.ops.get() > 20);
+      HttpResponse<byte[]> r = admin(a, "POST", "/api/cluster/groups", body);
+      assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(202);
+      started = json(r).get("migration");
+      assertThat(started.get("kind").asText()).isEqualTo("add-group");
+      assertThat(started.get("group").asText()).isEqualTo("g3");
+      assertThat(admin(b, "DELETE", "/api/cluster/groups/g2", null).statusCode()).isEqualTo(409);
+      JsonNode done = awaitEnd(started.get("id").asText());
+      int atDone = load.ops.get();
+      Poll.until("load after the migration", Duration.ofSeconds(30), () -> load.ops.get() > atDone + 20);
+      load.close();
+      assertThat(load.failures).as("client-visible failures").isEmpty();
+
+      Topology after = a.meta().snapshot();
+      assertThat(after.ringMembers()).containsExactly("g1", "g2", "g3");
+      assertThat(after.epoch()).isEqualTo(before.epoch() + 1);
+      HashRing newRing = after.ring().toRing();
+      long moved = latest.keySet().stream().filter(k -> !oldRing.groupFor(k.getBytes(StandardCharsets.UTF_8))
+          .equals(newRing.groupFor(k.getBytes(StandardCharsets.UTF_8)))).count();
+      assertThat((double) moved / KEYS).isBetween(0.22, 0.45);
+      assertThat(done.get("keysCopied").asLong()).isEqualTo(moved);
+      assertThat(done.get("sourceGroups")).hasSize(2);
+      assertEveryKeyHasItsLatestValue();
+      for (String g : List.of("g1", "g2", "g3")) {
+        assertHoldsOnlyWhatItOwns(g, newRing);
+      }
+    }
+    JsonNode list = json(cluster.send(req(b, "/api/migrations", DATA_TOKEN).GET())).get("migrations");
+    assertThat(list.get(0).get("id").asText()).isEqualTo(started.get("id").asText());
+    assertThat(list.get(0).get("phase").asText()).isEqualTo("done");
+  }
+
+  @Test
+  @Order(3)
+  void drainingAGroupUnderLoadKeepsEveryKey() throws Exception {
+    try (Load load = new Load()) {
+      Poll.until("some load first", Duration.ofSeconds(30), () -> load.ops.get() > 20);
+      HttpResponse<byte[]> r = admin(b, "DELETE", "/api/cluster/groups/g2", null);
+      assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(202);
+      JsonNode started = json(r).get("migration");
+      assertThat(started.get("kind").asText()).isEqualTo("remove-group");
+      awaitEnd(started.get("id").asText());
+      int atDone = load.ops.get();
+      Poll.until("load after the migration", Duration.ofSeconds(30), () -> load.ops.get() > atDone + 20);
+      load.close();
+      assertThat(load.failures).as("client-visible failures").isEmpty();
+    }
+    Topology after = a.meta().snapshot();
+    assertThat(after.ringMembers()).containsExactly("g1", "g3");
+    assertThat(after.group("g2")).isEmpty();
+    assertEveryKeyHasItsLatestValue();
+    HashRing ring = after.ring().toRing();
+    assertHoldsOnlyWhatItOwns("g1", ring);
+    assertHoldsOnlyWhatItOwns("g3", ring);
+  }
+}
