@@ -25,9 +25,8 @@ public final class ReconcilePlan {
   public static final String ATTR_GROUP = "group";
   /** Migration attribute naming the peer ({@code id@host:port}) an add-peer / remove-peer migration adds or removes. */
   public static final String ATTR_PEER = "peer";
-  public static final String KIND_ADD_PEER = "add-peer";
-  public static final String KIND_REMOVE_PEER = "remove-peer";
-  private static final Set<String> FINAL_PHASES = Set.of("done", "failed", "cancelled");
+  public static final String KIND_ADD_PEER = Migration.ADD_PEER;
+  public static final String KIND_REMOVE_PEER = Migration.REMOVE_PEER;
 
   private ReconcilePlan() {}
 
@@ -78,7 +77,7 @@ public final class ReconcilePlan {
   static Set<String> joiningGroups(Topology t, String nodeId) {
     Set<String> out = new LinkedHashSet<>();
     for (Migration m : t.migrations()) {
-      if (KIND_ADD_PEER.equals(m.kind()) && inFlight(m) && namesNode(m, nodeId)) {
+      if (KIND_ADD_PEER.equals(m.kind()) && m.inFlight() && namesNode(m, nodeId)) {
         out.add(m.attributes().get(ATTR_GROUP));
       }
     }
@@ -89,15 +88,11 @@ public final class ReconcilePlan {
   static Set<String> namedGroups(Topology t, String nodeId) {
     Set<String> out = new LinkedHashSet<>();
     for (Migration m : t.migrations()) {
-      if (inFlight(m) && namesNode(m, nodeId)) {
+      if (m.inFlight() && namesNode(m, nodeId)) {
         out.add(m.attributes().get(ATTR_GROUP));
       }
     }
     return out;
-  }
-
-  static boolean inFlight(Migration m) {
-    return !FINAL_PHASES.contains(m.phase());
   }
 
   private static boolean namesNode(Migration m, String nodeId) {
