@@ -67,6 +67,11 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
     this.state = new ShardState(group);
   }
 
+  /** The replica's current state (replaced whole when a snapshot is loaded); for assertions on replica state. */
+  ShardState state() {
+    return state;
+  }
+
   @Override
   protected void loadLatestSnapshot() throws IOException {
     SingleFileSnapshotInfo snapshot = latestSnapshot();
