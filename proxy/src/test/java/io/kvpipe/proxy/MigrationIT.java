@@ -54,7 +54,8 @@ class MigrationIT {
 
   @BeforeAll
   void start() throws Exception {
-    cluster = new ProxyTestCluster(dir);
+    // MIGIT_DIR keeps the kv-node logs after the run (a TempDir is deleted), for diagnosing a failure.
+    cluster = new ProxyTestCluster(System.getenv("MIGIT_DIR") != null ? Path.of(System.getenv("MIGIT_DIR")) : dir);
     a = cluster.startProxy(cluster.config(64 * 1024));
     b = cluster.startProxy(cluster.config(64 * 1024));
     for (int from = 0; from < KEYS; from += 500) {

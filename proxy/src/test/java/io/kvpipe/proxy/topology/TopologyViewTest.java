@@ -6,6 +6,8 @@ import io.kvpipe.common.ring.HashRange;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.MetaState;
+import io.kvpipe.common.topology.Migration;
+import io.kvpipe.common.topology.RingSpec;
 import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.topology.TopologyEvent;
 import io.kvpipe.common.topology.TopologyTransitions;
@@ -48,5 +50,41 @@ class TopologyViewTest {
     assertThat(snap.substring(0, snap.length() - 2)).doesNotContain("\n\n");
     String change = SseHub.changeFrame(new TopologyEvent(7, 99, TopologyEvent.NODE_DOWN, Map.of("node", "n1")));
     assertThat(change).startsWith("id: 7\nevent: change\ndata: ").contains("\"NODE_DOWN\"").endsWith("\n\n");
+  }
+
+  @Test
+  void readsFallBackToThePreviousOwnerOnlyForMovedKeysWhileTheMigrationIsInFlightOnTheNewRing() {
+    MetaState s = TopologyTransitions.apply(MetaState.EMPTY, new MetaCommand.Bootstrap(List.of(
+        ShardGroup.parse("g1=n1@127.0.0.1:1"), ShardGroup.parse("g2=n2@127.0.0.1:2")), List.of(), 32, 1)).state();
+    s = TopologyTransitions.apply(s, new MetaCommand.AddGroup(ShardGroup.parse("g3=n3@127.0.0.1:3"), null, 2)).state();
+    RingSpec before = s.topology().ring();
+    Migration copying = new Migration("m1", Migration.ADD_GROUP, "copying", 1, 2, before, List.of("g1", "g2"),
+        List.of("g3"), 0, 0, 1, 1, Map.of());
+    s = TopologyTransitions.apply(s, new MetaCommand.PutMigration(copying, null, 3)).state();
+    assertThat(new TopologyView(s.topology()).fallbackGroupFor("k".getBytes())).as("ring not switched yet").isNull();
+    s = TopologyTransitions.apply(s, new MetaCommand.SetRing(new RingSpec(32, List.of("g1", "g2", "g3")), 2, null, 4))
+        .state();
+    TopologyView v = new TopologyView(s.topology());
+    HashRing old = before.toRing();
+    int moved = 0;
+    for (int i = 0; i < 2000; i++) {
+      byte[] key = ("key-" + i).getBytes(StandardCharsets.UTF_8);
+      String fallback = v.fallbackGroupFor(key);
+      if (old.groupFor(key).equals(v.groupFor(key))) {
+        assertThat(fallback).isNull();
+      } else {
+        assertThat(v.groupFor(key)).isEqualTo("g3");
+        assertThat(fallback).isEqualTo(old.groupFor(key));
+        moved++;
+      }
+    }
+    assertThat(moved).isBetween(400, 900);
+    Migration done = new Migration("m1", Migration.ADD_GROUP, Migration.DONE, 1, 2, before, List.of("g1", "g2"),
+        List.of("g3"), 0, 0, 1, 2, Map.of());
+    s = TopologyTransitions.apply(s, new MetaCommand.PutMigration(done, null, 5)).state();
+    TopologyView after = new TopologyView(s.topology());
+    for (int i = 0; i < 200; i++) {
+      assertThat(after.fallbackGroupFor(("key-" + i).getBytes(StandardCharsets.UTF_8))).isNull();
+    }
   }
 }
