@@ -3,6 +3,7 @@ package io.kvpipe.proxy.migration;
 import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.ScanCursor;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -12,11 +13,16 @@ import java.util.function.LongConsumer;
 /**
  * Copies one (source, target) pair's moving ranges: scans the source page by page from the saved cursor and applies
  * each page on the target with MigrateIn (live records and tombstones, each keeping its version). Pipelined: the next
- * page is scanned while the previous one is being applied. Blocking; runs on its own (virtual) thread.
+ * page is scanned while up to {@link #WINDOW} earlier ones are being applied. Blocking; runs on its own (virtual) thread.
  */
 final class PairCopier {
   /** A MigrateIn stays well under the smallest Raft append batch (4 MiB), whatever the values' sizes. */
   static final long MAX_CHUNK_BYTES = 2L << 20;
+  /**
+   * Pages being applied at once. Order does not matter to MigrateIn (each record keeps its version and only ever
+   * replaces an older one); the cursor only moves past a page once every page before it was applied.
+   */
+  static final int WINDOW = 2;
   private static final int RECORD_OVERHEAD = 32;
 
   private final ShardOps ops;
@@ -26,6 +32,7 @@ final class PairCopier {
   private final IntSupplier batchSize;
   private final Retrying retrying;
   private final LongConsumer copiedMetric;
+  private final String where;
 
   PairCopier(ShardOps ops, MigrationPlan.Transfer transfer, CopyProgress progress, Throttle throttle,
              IntSupplier batchSize, Retrying retrying, LongConsumer copiedMetric) {
@@ -36,32 +43,46 @@ final class PairCopier {
     this.batchSize = batchSize;
     this.retrying = retrying;
     this.copiedMetric = copiedMetric;
+    this.where = "copy " + transfer.key();
   }
 
   void run() throws InterruptedException {
     if (progress.done(transfer)) {
       return;
     }
-    String source = transfer.source();
-    String where = "copy " + transfer.key();
     ScanCursor cursor = progress.cursor(transfer);
     CompletableFuture<Reply.ScanPage> prefetched = scan(cursor);
+    ArrayDeque<Applying> window = new ArrayDeque<>();
     while (true) {
       ScanCursor at = cursor;
-      Reply.ScanPage page = retrying.await(where + " (scan " + source + ")", prefetched, () -> scan(at));
+      Reply.ScanPage page = retrying.await(where + " (scan " + transfer.source() + ")", prefetched, () -> scan(at));
       prefetched = page.next() == null ? null : scan(page.next());
       throttle.acquire(page.entries().size());
-      for (List<Entry> chunk : chunks(page.entries())) {
-        retrying.await(where + " (MigrateIn " + transfer.target() + ")", () -> ops.migrateIn(transfer.target(), chunk));
+      window.addLast(new Applying(page, chunks(page.entries()).stream().map(c -> new Chunk(c,
+          ops.migrateIn(transfer.target(), c))).toList()));
+      while (window.size() >= WINDOW || (page.next() == null && !window.isEmpty())) {
+        finish(window.removeFirst());
       }
-      progress.advance(transfer, page.next(), page.entries().size());
-      copiedMetric.accept(page.entries().size());
       if (page.next() == null) {
         return;
       }
       cursor = page.next();
     }
   }
+
+  /** Waits for a page's MigrateIns (retrying any that failed), then moves the pair's cursor past it. */
+  private void finish(Applying a) {
+    for (Chunk c : a.chunks()) {
+      retrying.await(where + " (MigrateIn " + transfer.target() + ")", c.applying(),
+          () -> ops.migrateIn(transfer.target(), c.records()));
+    }
+    progress.advance(transfer, a.page().next(), a.page().entries().size());
+    copiedMetric.accept(a.page().entries().size());
+  }
+
+  private record Chunk(List<Entry> records, CompletableFuture<Reply.Migrated> applying) {}
+
+  private record Applying(Reply.ScanPage page, List<Chunk> chunks) {}
 
   private CompletableFuture<Reply.ScanPage> scan(ScanCursor after) {
     return ops.scan(transfer.source(), transfer.ranges(), after, batchSize.getAsInt());
