@@ -99,6 +99,11 @@ class MigrationIT {
         + " " + new String(r.body(), StandardCharsets.UTF_8);
   }
 
+  String retries(ProxyServer p) {
+    String metrics = new String(cluster.send(req(p, "/metrics", null).GET()).body(), StandardCharsets.UTF_8);
+    return metrics.lines().filter(l -> l.startsWith("kvpipe_proxy_retries_total")).toList().toString();
+  }
+
   /** Writes (through one proxy) and reads back (through the other) while a migration runs; records every miss. */
   final class Load implements AutoCloseable {
     final AtomicBoolean stop = new AtomicBoolean();
@@ -120,9 +125,11 @@ class MigrationIT {
           }
           latest.put(k, v);
         }
+        long started = System.currentTimeMillis();
         String got = value(n % 2 == 0 ? b : a, k);
         if (!got.equals(latest.get(k))) {
-          failures.add("GET " + k + ": " + got + ", expected " + latest.get(k));
+          failures.add("GET " + k + " at " + java.time.Instant.ofEpochMilli(started) + ": " + got + ", expected "
+              + latest.get(k) + "; retries so far: " + retries(n % 2 == 0 ? b : a));
         }
         ops.incrementAndGet();
       }

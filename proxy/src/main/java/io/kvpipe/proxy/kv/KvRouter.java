@@ -128,8 +128,10 @@ public final class KvRouter {
         groups.timedOut(routedTo);
       }
       long delay = wrongGroupRetries == 0 ? 0 : Math.min(MAX_WRONG_GROUP_BACKOFF_MS, BACKOFF_MS * wrongGroupRetries);
-      if (kv.code() == ErrorCode.WRONG_GROUP && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(delay)) {
-        metrics.retry("wrong_group");
+      // A group its replicas no longer host was drained and removed: the topology moved on, as with WRONG_GROUP.
+      boolean moved = kv.code() == ErrorCode.WRONG_GROUP || kv.code() == ErrorCode.UNKNOWN_GROUP;
+      if (moved && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(delay)) {
+        metrics.retry(kv.code() == ErrorCode.WRONG_GROUP ? "wrong_group" : "unknown_group");
         // Reload, then route again; if the meta group has not caught up yet, the backoff gives it a moment.
         return watcher.refresh().exceptionally(t -> null)
             .thenComposeAsync(v -> delayed(delay), retries)
