@@ -25,6 +25,9 @@ public final class KeyModel {
   public record Ack(String key, long version, boolean delete) {}
 
   private final Map<String, State> states = new ConcurrentHashMap<>();
+  /** Per key: deletes sent and deletes answered (acknowledged or not). A 404 carries no version, so a read may only
+   *  be judged against deletes that could have been applied while it ran. */
+  private final Map<String, long[]> deletes = new ConcurrentHashMap<>();
   private final Queue<Ack> acks = new ConcurrentLinkedQueue<>();
 
   /**
@@ -42,6 +45,28 @@ public final class KeyModel {
   public void uncertain(String key) {
     states.compute(key, (k, prev) -> prev == null ? new State(0, null, true)
         : new State(prev.version(), prev.value(), true));
+  }
+
+  /** The key's writer is about to send a delete. */
+  public void deleteStarting(String key) {
+    deletes.compute(key, (k, c) -> c == null ? new long[] {1, 0} : new long[] {c[0] + 1, c[1]});
+  }
+
+  /** The key's writer has its answer to the delete (success or not). */
+  public void deleteAnswered(String key) {
+    deletes.compute(key, (k, c) -> new long[] {c[0], c[1] + 1});
+  }
+
+  /** Deletes of the key answered so far (taken before a read). */
+  public long deletesAnswered(String key) {
+    long[] c = deletes.get(key);
+    return c == null ? 0 : c[1];
+  }
+
+  /** Whether a delete of the key was sent after {@code answeredBefore} deletes had been answered. */
+  public boolean deleteSentSince(String key, long answeredBefore) {
+    long[] c = deletes.get(key);
+    return c != null && c[0] > answeredBefore;
   }
 
   /** Null if the key was never acknowledged. */

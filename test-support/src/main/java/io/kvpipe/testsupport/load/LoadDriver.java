@@ -182,6 +182,7 @@ public final class LoadDriver {
   }
 
   private void delete(String key) {
+    model.deleteStarting(key);
     try {
       KvHttp.Response r = proxy.get().delete(key);
       if (!r.ok() || r.version() <= 0) {
@@ -196,10 +197,13 @@ public final class LoadDriver {
       }
     } catch (Exception e) {
       failed(key, "DELETE " + shortKey(key) + " -> " + e);
+    } finally {
+      model.deleteAnswered(key);
     }
   }
 
   private void read(String key) {
+    long deletesAnswered = model.deletesAnswered(key);
     KeyModel.State before = model.get(key);
     KvHttp.Response r;
     try {
@@ -215,7 +219,9 @@ public final class LoadDriver {
       return;
     }
     gets.incrementAndGet();
-    String problem = freshness(key, before, r);
+    // A 404 may be a delete applied while the read ran (in flight when it started, or sent since).
+    boolean concurrentDelete = r.status() == 404 && model.deleteSentSince(key, deletesAnswered);
+    String problem = concurrentDelete ? null : freshness(key, before, r);
     if (problem != null) {
       if (problem.startsWith("foreign")) {
         foreign.incrementAndGet();
