@@ -8,9 +8,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The CDC outbox: change events committed but not yet confirmed as published, by log index. A log index holds one
- * event (a client write) or many (the r events of a snapshot, seq 0..N-1); an index's events are stored as one
- * immutable list, so a reader sees all of them or none. Replicated state (every replica holds the same events, and
- * snapshots carry them). Thread ownership: the apply thread is the only writer; the publisher reads concurrently
+ * event (a single-key write) or many (a bulk load, a migration copy, the r events of a snapshot: seq 0..N-1); an
+ * index's events are stored as one immutable list, so a reader sees all of them or none. Replicated state (every
+ * replica holds the same events, and snapshots carry them). Thread ownership: the apply thread is the only writer; the publisher reads concurrently
  * through {@link #pendingAfter}.
  */
 final class Outbox {
