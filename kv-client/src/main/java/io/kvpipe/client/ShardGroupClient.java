@@ -16,7 +16,9 @@ import io.kvpipe.common.wire.WireCodec;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -314,6 +316,7 @@ public final class ShardGroupClient implements AutoCloseable {
         while (true) {
           IOException failure;
           try {
+            handOverLeadershipIfLeaving(admin);
             RaftClientReply reply = admin.admin().setConfiguration(target);
             if (reply.isSuccess()) {
               return;
@@ -344,6 +347,43 @@ public final class ShardGroupClient implements AutoCloseable {
         }
       } finally {
         close(admin);
+      }
+    }
+
+    /**
+     * A leader that commits a configuration without itself closes its own replica from inside Ratis, and that close
+     * can deadlock with a request being submitted on that node (seen with the CDC publisher's confirm on Ratis 3.3).
+     * So a leaving leader first hands leadership to a peer that stays; if the hand-over fails, the change goes ahead
+     * anyway (the next attempt tries again).
+     */
+    private void handOverLeadershipIfLeaving(RaftClient admin) {
+      Set<String> staying = new HashSet<>();
+      target.forEach(p -> staying.add(p.getId().toString()));
+      RaftPeerId leader = null;
+      for (RaftPeer peer : raftGroup.getPeers()) {
+        try {
+          GroupInfoReply info = admin.getGroupManagementApi(peer.getId()).info(raftGroup.getGroupId());
+          if (info.isSuccess() && info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER) {
+            leader = peer.getId();
+            break;
+          }
+        } catch (IOException | RuntimeException unreachable) {
+          // Down, or no longer hosting the group: not the leader we look for.
+        }
+      }
+      if (leader == null || staying.contains(leader.toString())) {
+        return;
+      }
+      for (RaftPeer peer : raftGroup.getPeers()) {
+        if (staying.contains(peer.getId().toString())) {
+          try {
+            if (admin.admin().transferLeadership(peer.getId(), ATTEMPT_MILLIS).isSuccess()) {
+              return;
+            }
+          } catch (IOException | RuntimeException e) {
+            // That peer could not take over (lagging, down): try the next one.
+          }
+        }
       }
     }
 

@@ -1,36 +1,36 @@
 package io.kvpipe.node;
 
-import io.kvpipe.common.wire.GroupIds;
-import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.client.meta.MetaClient;
 import io.kvpipe.common.topology.Peer;
+import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.node.cdc.LeaderPublishing;
+import io.kvpipe.node.meta.MetaGroup;
 import io.kvpipe.node.reconcile.GroupReconciler;
 import io.kvpipe.node.reconcile.GroupRoster;
 import io.kvpipe.node.reconcile.ReplicaHost;
-import io.micrometer.core.instrument.Meter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.TreeSet;
-import io.kvpipe.node.cdc.LeaderPublishing;
-import io.kvpipe.node.meta.MetaGroup;
 import io.kvpipe.node.shard.OutboxView;
 import io.kvpipe.node.shard.ShardSettings;
 import io.kvpipe.node.shard.ShardStateMachine;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -84,6 +84,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     for (String g : roster.managed()) {
       groupNames.put(gid(g), g);
     }
+    setAsideLeftGroups();
     RaftProperties props = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(props, List.of(config.dataDir().toFile()));
     RaftServerConfigKeys.setRemovedGroupsDir(props, removedGroupsDir().toFile());
@@ -167,6 +168,19 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     return config.dataDir().resolve(REMOVED_GROUPS_DIR);
   }
 
+  /** Finishes removals a stop interrupted: a left group's directory still in the data dir is moved aside. */
+  private void setAsideLeftGroups() throws IOException {
+    for (String g : roster.left()) {
+      Path d = config.dataDir().resolve(gid(g).getUuid().toString());
+      if (Files.isDirectory(d)) {
+        Files.createDirectories(removedGroupsDir());
+        Path to = removedGroupsDir().resolve(g + "-" + gid(g).getUuid() + "-" + System.currentTimeMillis());
+        Files.move(d, to);
+        LOG.warn("group {} was left but its directory was still in place; moved it to {}", g, to);
+      }
+    }
+  }
+
   private void addMissingGroups() throws IOException {
     Set<RaftGroupId> hosted = new HashSet<>();
     server.getGroupIds().forEach(hosted::add);
@@ -204,6 +218,37 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       throw new IOException("cannot create group " + name + ": " + reply.getException(), reply.getException());
     }
     LOG.info("created group {} ({}) with peers {}", name, gid, peers.isEmpty() ? "(none yet: joining)" : peers);
+  }
+
+  private static final java.time.Duration REMOVE_TIMEOUT = java.time.Duration.ofSeconds(30);
+
+  /**
+   * Ratis's group removal waits for the replica to close, and a close can hang (a leader that removed itself closes
+   * its replica from inside Ratis, which can deadlock with a request being submitted): the wait is bounded, so one
+   * stuck removal never stops the node from following the topology. The roster already says "left", so the next
+   * start sets the directory aside.
+   */
+  private RaftClientReply removeWithin(RaftGroupId gid, String group, java.time.Duration timeout) throws IOException {
+    java.util.concurrent.CompletableFuture<RaftClientReply> done = new java.util.concurrent.CompletableFuture<>();
+    Thread.ofPlatform().daemon().name("remove-group-" + group).start(() -> {
+      try {
+        done.complete(server.groupManagement(GroupManagementRequest.newRemove(ClientId.randomId(), server.getId(),
+            callIds.incrementAndGet(), gid, false, true)));
+      } catch (IOException | RuntimeException e) {
+        done.completeExceptionally(e);
+      }
+    });
+    try {
+      return done.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IOException("Ratis did not finish removing group " + group + " within " + timeout
+          + "; it no longer serves it, and its directory is set aside at the next start", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while removing group " + group, e);
+    }
   }
 
   // ---- ReplicaHost: called by the reconciler's thread only ----
@@ -244,8 +289,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     if (publisher != null) {
       publisher.close();
     }
-    RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(ClientId.randomId(),
-        server.getId(), callIds.incrementAndGet(), gid, false, true));
+    RaftClientReply reply = removeWithin(gid, group, REMOVE_TIMEOUT);
     if (!reply.isSuccess()) {
       throw new IOException("cannot remove group " + group + ": " + reply.getException(), reply.getException());
     }

@@ -8,7 +8,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -44,6 +46,8 @@ public final class GroupReconciler implements AutoCloseable {
 
   private long lastFullCheckNanos;
   private boolean retryNeeded = true;
+  /** Actions that failed in the last round: a repeat failure is logged at debug, not every interval. */
+  private Set<ReplicaAction> failedLastRound = Set.of();
   private long lastWarningNanos;
 
   public GroupReconciler(String nodeId, String metaGroup, MetaClient meta, ReplicaHost host, GroupRoster roster,
@@ -104,6 +108,7 @@ public final class GroupReconciler implements AutoCloseable {
     List<ReplicaAction> actions = ReconcilePlan.plan(t, nodeId, host.hostedShardGroups(), roster.managed(),
         metaGroup);
     boolean allDone = true;
+    Set<ReplicaAction> failed = new HashSet<>();
     for (ReplicaAction a : actions) {
       if (closed) {
         return;
@@ -113,12 +118,18 @@ public final class GroupReconciler implements AutoCloseable {
         actionsDone.increment();
       } catch (Exception e) {
         allDone = false;
+        failed.add(a);
         actionsFailed.increment();
-        LOG.warn("node {}: {} at topology version {} failed (retried next round): {}", nodeId, a, t.version(),
-            e.toString());
-        LOG.debug("replica change failed", e);
+        if (failedLastRound.contains(a)) {
+          LOG.debug("node {}: {} failed again: {}", nodeId, a, e.toString());
+        } else {
+          LOG.warn("node {}: {} at topology version {} failed (retried every round): {}", nodeId, a, t.version(),
+              e.toString());
+          LOG.debug("replica change failed", e);
+        }
       }
     }
+    failedLastRound = failed;
     retryNeeded = !allDone;
     if (allDone) {
       converged.set(t.version());
@@ -145,8 +156,10 @@ public final class GroupReconciler implements AutoCloseable {
         LOG.info("node {}: group {} now follows the topology (version {})", nodeId, ad.group(), version);
       }
       case ReplicaAction.Remove r -> {
-        host.removeReplica(r.group());
+        // Left first: should Ratis not finish the removal (or the node die now), the next start puts the directory
+        // aside instead of serving a replica the topology took away.
         roster.markLeft(r.group());
+        host.removeReplica(r.group());
         LOG.info("node {}: removed its replica of group {} at topology version {}", nodeId, r.group(), version);
       }
     }

@@ -61,6 +61,10 @@ public final class GroupRoster {
     return Set.copyOf(managed);
   }
 
+  public synchronized Set<String> left() {
+    return Set.copyOf(left);
+  }
+
   public synchronized boolean hasLeft(String group) {
     return left.contains(group);
   }

@@ -114,6 +114,16 @@ public final class KvNodeCluster implements AutoCloseable {
     }
   }
 
+  /** Asks the group's current leader to hand leadership to {@code nodeId}; true once it leads. */
+  public boolean transferLeadership(String group, String nodeId, Duration timeout) {
+    try {
+      return infoClient(group).admin().transferLeadership(RaftPeerId.valueOf(nodeId), timeout.toMillis()).isSuccess();
+    } catch (IOException | RuntimeException e) {
+      // No leader yet, or the transfer timed out: the caller polls again.
+      return false;
+    }
+  }
+
   /** The node's data dir (for checking what it keeps on disk). */
   public Path dataDir(String nodeId) {
     return builder.baseDir.resolve(nodeId);
