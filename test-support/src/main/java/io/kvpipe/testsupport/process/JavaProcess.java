@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Java main class run as a separate OS process, so tests and benchmarks can {@code kill -9} it. Output goes to a log
- * file (never to the parent's pipes, which would block the child when full). Not thread-safe: one owner drives it.
+ * file (never to the parent's pipes, which would block the child when full). The child runs under
+ * {@link OrphanGuard}, so it exits when this JVM dies, even by kill -9. Not thread-safe: one owner drives it.
  */
 public final class JavaProcess implements AutoCloseable {
   private final Spec spec;
@@ -100,7 +101,8 @@ public final class JavaProcess implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(spec.jvmArgs());
     cmd.add("-cp");
-    cmd.add(spec.classPath());
+    cmd.add(spec.classPath() + java.io.File.pathSeparator + guardLocation());
+    cmd.add(OrphanGuard.class.getName());
     cmd.add(spec.mainClass());
     cmd.addAll(spec.args());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -113,6 +115,15 @@ public final class JavaProcess implements AutoCloseable {
       throw new UncheckedIOException("cannot start " + spec.mainClass(), e);
     }
     return this;
+  }
+
+  /** Where OrphanGuard's class comes from (this module's jar or classes), for class paths that lack it. */
+  private static String guardLocation() {
+    try {
+      return Path.of(OrphanGuard.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException("cannot locate test-support's classes", e);
+    }
   }
 
   public synchronized boolean isAlive() {
