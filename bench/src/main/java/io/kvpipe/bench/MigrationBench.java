@@ -46,6 +46,7 @@ public final class MigrationBench {
       "--enable-native-access=ALL-UNNAMED");
   /** Slice of the background load while the migration runs: the migration's end is checked between slices. */
   private static final Duration SLICE = Duration.ofSeconds(2);
+  private static final int MAX_IN_FLIGHT = 256;
 
   private final long keys;
   private final int valueBytes;
@@ -167,26 +168,40 @@ public final class MigrationBench {
       String id = started.path("id").asText();
       OUT.printf("== add g3: migration %s started%n", id);
       AtomicReference<JsonNode> last = new AtomicReference<>(started);
-      Map<String, Double> phaseStarts = new LinkedHashMap<>();
-      long skipped = 0;
-      long nextPrint = 0;
-      while (!finished(last.get())) {
-        skipped += bg.loop(SLICE).skipped();
-        JsonNode v = call(admin, "GET", "/api/migrations/" + id, null, 200);
-        last.set(v);
-        double at = (System.nanoTime() - t0) / 1e9;
-        phaseStarts.putIfAbsent(v.path("phase").asText(), at);
-        if (System.nanoTime() >= nextPrint || finished(v)) {
-          OUT.printf("  %5.1fs %-10s %,d / %,d keys copied, %,.0f keys/s, eta %s s%n", at, v.path("phase").asText(),
-              v.path("keysCopied").asLong(), v.path("keysTotal").asLong(), v.path("keysPerSecond").asDouble(),
-              v.path("etaSeconds").asText("?"));
-          nextPrint = System.nanoTime() + 1_000_000_000L;
+      Map<String, Double> phaseStarts = new java.util.concurrent.ConcurrentHashMap<>();
+      AtomicReference<Double> finishedAt = new AtomicReference<>();
+      // The progress poller runs on its own so slow background writes never delay it.
+      Thread poller = Thread.ofPlatform().name("migration-poller").daemon().start(() -> {
+        while (finishedAt.get() == null) {
+          try {
+            JsonNode v = call(admin, "GET", "/api/migrations/" + id, null, 200);
+            last.set(v);
+            double at = (System.nanoTime() - t0) / 1e9;
+            phaseStarts.putIfAbsent(v.path("phase").asText(), at);
+            OUT.printf("  %5.1fs %-10s %,d / %,d keys copied, %,.0f keys/s, eta %s s%n", at, v.path("phase").asText(),
+                v.path("keysCopied").asLong(), v.path("keysTotal").asLong(), v.path("keysPerSecond").asDouble(),
+                v.path("etaSeconds").asText("?"));
+            if (finished(v)) {
+              finishedAt.set(at);
+              return;
+            }
+            Thread.sleep(1000); // the progress print interval
+          } catch (InterruptedException e) {
+            return;
+          } catch (Exception e) {
+            OUT.println("  (progress poll failed: " + e.getMessage() + ")");
+          }
         }
-        if (at > 3600) {
-          throw new IllegalStateException("the migration did not finish within an hour: " + v);
+      });
+      long skipped = 0;
+      while (finishedAt.get() == null) {
+        skipped += bg.loop(SLICE).skipped();
+        if ((System.nanoTime() - t0) / 1e9 > 3600) {
+          throw new IllegalStateException("the migration did not finish within an hour: " + last.get());
         }
       }
-      double seconds = (System.nanoTime() - t0) / 1e9;
+      poller.join();
+      double seconds = finishedAt.get();
       JsonNode done = last.get();
       LatencyRecorder.Percentiles pd = duringLat.percentiles();
       long errorsDuring = bg.errors.get() - errorsBefore;
@@ -204,6 +219,9 @@ public final class MigrationBench {
           + " %d during; skipped at in-flight cap %d%n", pb.p50(), pb.p99(), pd.p50(), pd.p99(), errorsBefore,
           errorsDuring, skipped);
       OUT.printf("   records per group after: %s%n", records);
+      if (!bg.errorSamples.isEmpty()) {
+        OUT.println("   first errors: " + bg.errorSamples);
+      }
       report.put("migration", JsonReport.map("id", id, "final_phase", done.path("phase").asText(),
           "error", done.path("error").isNull() ? null : done.path("error").asText(),
           "duration_s", round(seconds), "keys_moved", moved, "keys_total", done.path("keysTotal").asLong(),
@@ -214,7 +232,8 @@ public final class MigrationBench {
           "before", JsonReport.map("writes", pb.samples(), "p50_ms", pb.p50(), "p99_ms", pb.p99(),
               "p999_ms", pb.p999(), "max_ms", pb.max(), "errors", errorsBefore),
           "during", JsonReport.map("writes", pd.samples(), "p50_ms", pd.p50(), "p99_ms", pd.p99(),
-              "p999_ms", pd.p999(), "max_ms", pd.max(), "errors", errorsDuring, "skipped", skipped)));
+              "p999_ms", pd.p999(), "max_ms", pd.max(), "errors", errorsDuring, "skipped", skipped),
+          "error_samples", List.copyOf(bg.errorSamples)));
       if (!done.path("phase").asText().equals("done")) {
         OUT.println("!! the migration did not complete: " + done);
       }
@@ -262,6 +281,8 @@ public final class MigrationBench {
     private final AtomicReference<LatencyRecorder> recorder = new AtomicReference<>();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong seq = new AtomicLong();
+    /** The first few distinct errors, so a report says why writes failed. */
+    private final java.util.Set<String> errorSamples = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     Background(KvHttp data, byte[] value) {
       this.data = data;
@@ -276,7 +297,9 @@ public final class MigrationBench {
 
     OpenLoop.Result loop(Duration d) throws InterruptedException {
       PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
-      return new OpenLoop("background writes", backgroundRate, d, 2048, n -> write(), quiet).run();
+      // Each request in flight holds an HTTP/1.1 connection: a cap in the hundreds keeps an overloaded proxy from
+      // being flooded with connections (its accept queue overflows), and reports the overload as skipped writes.
+      return new OpenLoop("background writes", backgroundRate, d, MAX_IN_FLIGHT, n -> write(), quiet).run();
     }
 
     private CompletableFuture<?> write() {
@@ -286,7 +309,11 @@ public final class MigrationBench {
       return data.putAsync(key, value).handle((resp, e) -> {
         if (e != null || !resp.ok()) {
           errors.incrementAndGet();
-          throw new IllegalStateException(e != null ? e.toString() : "status " + resp.status());
+          String why = e != null ? e.toString() : resp.status() + " " + resp.bodyText();
+          if (errorSamples.size() < 5) {
+            errorSamples.add(why.length() > 300 ? why.substring(0, 300) : why);
+          }
+          throw new IllegalStateException(why);
         }
         r.record(System.nanoTime() - t);
         return resp;
