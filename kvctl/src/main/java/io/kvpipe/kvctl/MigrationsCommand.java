@@ -77,8 +77,19 @@ final class MigrationsCommand implements Runnable {
       ProxyApi api = cluster.api();
       long deadline = timeoutS == 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(timeoutS).toNanos();
       while (true) {
-        List<MigrationView> ms = id != null ? List.of(MigrationView.of(api.get(path(id))))
-            : MigrationView.listOf(api.get("/api/migrations")).stream().filter(m -> !m.ended()).toList();
+        List<MigrationView> ms;
+        try {
+          ms = id != null ? List.of(MigrationView.of(api.get(path(id))))
+              : MigrationView.listOf(api.get("/api/migrations")).stream().filter(m -> !m.ended()).toList();
+        } catch (ApiException e) {
+          // 503: the meta group is electing a leader for a moment; a watch outlasts that (its deadline still holds).
+          if (e.status() != 503 || System.nanoTime() > deadline) {
+            throw e;
+          }
+          err().println("kvctl: " + e.getMessage() + "; retrying");
+          LockSupport.parkNanos(Duration.ofMillis(intervalMs).toNanos());
+          continue;
+        }
         if (ms.isEmpty()) {
           out().println("no migration in flight");
           return ExitCodes.OK;

@@ -71,8 +71,9 @@ public final class KvRouter {
   /**
    * Reads {@code key}'s live value. During a migration whose ring switch has happened, a key that moved is read from
    * its new owner, and only if that has no record at all (not even a tombstone: a delete there must hide the old
-   * value) from its old owner with a fallback get, which skips the old owner's ownership check. Writes never fall
-   * back: they always go to the new owner.
+   * value) from its old owner with a fallback get, which skips the old owner's ownership check. If the old owner has
+   * no record either, the new owner is read once more: the copy and the purge may both have finished between the two
+   * reads, moving the key out of sight of each. Writes never fall back: they always go to the new owner.
    */
   public CompletableFuture<Optional<Entry>> read(byte[] key, boolean stale, long startNanos) {
     long deadline = startNanos + requestTimeout.toNanos();
@@ -89,6 +90,10 @@ public final class KvRouter {
           }
           metrics.retry("fallback_read");
           return this.<Optional<Entry>>attempt(x -> previous, true, c -> c.fallbackGetAsync(k), deadline, 0, 0)
+              .thenCompose(old -> old.isPresent()
+                  ? CompletableFuture.completedFuture(old)
+                  : this.<Optional<Entry>>attempt(x -> x.groupFor(key), true, c -> c.readRecordAsync(k, stale),
+                      deadline, 0, 0))
               .thenApply(o -> o.filter(e -> !e.deleted()));
         });
   }
