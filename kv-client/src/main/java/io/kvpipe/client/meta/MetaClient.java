@@ -103,7 +103,9 @@ public final class MetaClient implements AutoCloseable {
 
   private <T> CompletableFuture<T> query(MetaQuery q, Class<T> type) {
     Message msg = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeQuery(q)));
-    return client.async().sendReadOnly(msg)
+    // Unordered: Ratis's ordered async window is shared with this client's writes, and one lost request in it holds
+    // every later one (seen as topology reloads hanging for the whole request timeout during a migration).
+    return client.async().sendReadOnlyUnordered(msg)
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((reply, err) -> {
           if (err != null) {
