@@ -135,12 +135,23 @@ public final class RatisCluster implements AutoCloseable {
     return running.containsKey(peerId);
   }
 
-  /** Starts (or restarts, recovering from its data dir) one peer and makes sure it hosts every group. */
+  static {
+    // Ratis ends the JVM when a server cannot bind its port; in a test JVM that kills every test. Made an exception.
+    org.apache.ratis.util.ExitUtils.disableSystemExit();
+  }
+
+  /**
+   * Starts (or restarts, recovering from its data dir) one peer and makes sure it hosts every group. A restart on the
+   * same port waits until the stopped server's gRPC socket is really released (closing returns before that).
+   */
   public void startPeer(String peerId) {
     if (running.containsKey(peerId)) {
       throw new IllegalStateException("peer " + peerId + " is already running");
     }
     RaftPeer peer = peers.get(peerId);
+    int port = Integer.parseInt(peer.getAddress().substring(peer.getAddress().lastIndexOf(':') + 1));
+    Poll.until("port " + port + " of peer " + peerId + " to be free", Duration.ofSeconds(30), Duration.ofMillis(50),
+        () -> canBind(port));
     RaftProperties props = new RaftProperties();
     RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
     RaftServerConfigKeys.setStorageDir(props, List.of(dataDir(peerId).toFile()));
@@ -170,6 +181,16 @@ public final class RatisCluster implements AutoCloseable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start peer " + peerId, e);
+    }
+  }
+
+  private static boolean canBind(int port) {
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException inUse) {
+      return false;
     }
   }
 
