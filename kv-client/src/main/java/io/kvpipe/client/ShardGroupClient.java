@@ -609,7 +609,7 @@ public final class ShardGroupClient implements AutoCloseable {
             return CompletableFuture.completedFuture(reply);
           }
           KvException kv = RaftErrors.toKvException(error, group);
-          if (kv.retriable() && System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) < deadlineNanos) {
+          if (replicaTrouble(kv) && System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) < deadlineNanos) {
             return CompletableFuture.supplyAsync(() -> null,
                     CompletableFuture.delayedExecutor(RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS))
                 .thenCompose(ignored -> linearizableRead(message, deadlineNanos));
@@ -629,12 +629,21 @@ public final class ShardGroupClient implements AutoCloseable {
             return CompletableFuture.completedFuture(reply);
           }
           KvException kv = RaftErrors.toKvException(error, group);
-          if (kv.retriable() && tried + 1 < peers.size()) {
+          if (replicaTrouble(kv) && tried + 1 < peers.size()) {
             return staleRead(message, peers, start, tried + 1);
           }
           return CompletableFuture.<Reply>failedFuture(kv);
         })
         .thenCompose(Function.identity());
+  }
+
+  /**
+   * Failures another attempt (later, or on another replica) may cure. Not WRONG_GROUP, though it is retriable for
+   * the caller: it is the group's answer, and only the caller can act on it (reload its ring), so retrying it here
+   * would hold a stale router's read until the deadline.
+   */
+  private static boolean replicaTrouble(KvException kv) {
+    return kv.code() == ErrorCode.NO_LEADER || kv.code() == ErrorCode.UNAVAILABLE || kv.code() == ErrorCode.TIMEOUT;
   }
 
   private static Message toMessage(Request r) {
