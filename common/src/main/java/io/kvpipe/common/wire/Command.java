@@ -7,8 +7,8 @@ import java.util.Objects;
 /**
  * A replicated write. Keys travel as raw bytes so the server validates exactly what it received. An expected version
  * of {@link Request#ANY_VERSION} means unconditional; {@code Versions.NONE} means "only if the key has no live value".
- * Client writes are single-key; {@link PutAll} (bulk load) and {@link MigrateIn} (migration copy) carry many keys in
- * one log entry, each key still its own change event (same log index, seq 0..n-1).
+ * Client writes are single-key; {@link Batch} (group commit), {@link PutAll} (bulk load) and {@link MigrateIn} (migration
+ * copy) carry many keys in one log entry, each key still its own change event (same log index, seq 0..n-1).
  */
 public sealed interface Command extends Request {
 
@@ -26,6 +26,28 @@ public sealed interface Command extends Request {
   record Delete(byte[] key, long expectedVersion) implements Command {
     public Delete {
       Objects.requireNonNull(key, "key");
+    }
+  }
+
+  /**
+   * Group commit: concurrent single-key client writes ({@link Put} and {@link Delete}, at most {@link #MAX_OPS}, each
+   * key at most once) sharing one log entry. Each is applied in order with its own outcome (a refusal of one leaves
+   * the others alone), its own change event (seq = its position among the entry's events) and the entry's version;
+   * distinct keys keep every key's versions strictly increasing.
+   */
+  record Batch(List<Command> ops) implements Command {
+    public static final int MAX_OPS = 1024;
+
+    public Batch {
+      ops = List.copyOf(ops);
+      if (ops.isEmpty() || ops.size() > MAX_OPS) {
+        throw new IllegalArgumentException("a batch carries 1.." + MAX_OPS + " writes, not " + ops.size());
+      }
+      for (Command op : ops) {
+        if (!(op instanceof Put || op instanceof Delete)) {
+          throw new IllegalArgumentException("a batch carries puts and deletes only, not " + op);
+        }
+      }
     }
   }
 

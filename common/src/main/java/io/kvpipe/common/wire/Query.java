@@ -42,6 +42,25 @@ public sealed interface Query extends Request {
     }
   }
 
+  /**
+   * Concurrent single-key reads ({@link Get}, {@link FallbackGet}; at most {@link Command.Batch#MAX_OPS}) answered
+   * together, so they share one linearizable read round; each has its own outcome (a key the group does not own fails
+   * only that read).
+   */
+  record Batch(List<Query> reads) implements Query {
+    public Batch {
+      reads = List.copyOf(reads);
+      if (reads.isEmpty() || reads.size() > Command.Batch.MAX_OPS) {
+        throw new IllegalArgumentException("a read batch carries 1.." + Command.Batch.MAX_OPS + " reads");
+      }
+      for (Query q : reads) {
+        if (!(q instanceof Get || q instanceof FallbackGet)) {
+          throw new IllegalArgumentException("a read batch carries single-key gets only, not " + q);
+        }
+      }
+    }
+  }
+
   /** The replica's ownership, applied index and outbox level. */
   record Status() implements Query {}
 }

@@ -20,8 +20,10 @@ public class RejectedRequestException extends Exception {
     return new RejectedRequestException(e.code().name() + ": " + e.getMessage());
   }
 
+  /** The refusal, with this exception as its cause: proof that the request was refused before it was logged. */
   public KvException toKvException() {
-    return parse(getMessage());
+    KvException parsed = parse(getMessage());
+    return new KvException(parsed.code(), parsed.getMessage(), this);
   }
 
   /** Parses "CODE: text"; anything else becomes an INTERNAL error keeping the text. */

@@ -30,6 +30,13 @@ public sealed interface Reply {
     }
   }
 
+  /** The outcomes of a {@link Command.Batch} or {@link Query.Batch}, one per operation, in order. */
+  record Batch(List<Reply> replies) implements Reply {
+    public Batch {
+      replies = List.copyOf(replies);
+    }
+  }
+
   /** A migration copy: {@code applied} records taken, {@code skipped} ones this group already had newer. */
   record Migrated(int applied, int skipped) implements Reply {}
 

@@ -24,11 +24,13 @@ public final class WireCodec {
   private static final int MIGRATE_IN = 7;
   private static final int PURGE_UNOWNED = 8;
   private static final int COLLECT_TOMBSTONES = 9;
+  private static final int BATCH = 10;
   private static final int GET = 20;
   private static final int BATCH_GET = 21;
   private static final int SCAN = 22;
   private static final int STATUS = 23;
   private static final int FALLBACK_GET = 24;
+  private static final int READ_BATCH = 25;
 
   private static final int WRITTEN = 1;
   private static final int FOUND = 2;
@@ -41,6 +43,7 @@ public final class WireCodec {
   private static final int FAILURE = 9;
   private static final int MIGRATED = 10;
   private static final int PURGED = 11;
+  private static final int BATCH_REPLY = 12;
 
   private WireCodec() {}
 
@@ -62,6 +65,14 @@ public final class WireCodec {
       }
       case Command.PurgeUnowned p -> w.u8(PURGE_UNOWNED).i32(p.limit());
       case Command.CollectTombstones c -> w.u8(COLLECT_TOMBSTONES).ranges(c.ranges()).i32(c.limit());
+      case Command.Batch b -> {
+        w.u8(BATCH).i32(b.ops().size());
+        b.ops().forEach(op -> w.bytes(encode(op)));
+      }
+      case Query.Batch b -> {
+        w.u8(READ_BATCH).i32(b.reads().size());
+        b.reads().forEach(q -> w.bytes(encode(q)));
+      }
       case Query.Get g -> w.u8(GET).bytes(g.key());
       case Query.FallbackGet g -> w.u8(FALLBACK_GET).bytes(g.key());
       case Query.BatchGet b -> {
@@ -103,6 +114,8 @@ public final class WireCodec {
         case MIGRATE_IN -> new Command.MigrateIn(entries(r, false));
         case PURGE_UNOWNED -> new Command.PurgeUnowned(r.i32());
         case COLLECT_TOMBSTONES -> new Command.CollectTombstones(r.ranges(), r.i32());
+        case BATCH -> new Command.Batch(nested(r, Command.class, Command.Put.class, Command.Delete.class));
+        case READ_BATCH -> new Query.Batch(nested(r, Query.class, Query.Get.class, Query.FallbackGet.class));
         case GET -> new Query.Get(r.bytes());
         case FALLBACK_GET -> new Query.FallbackGet(r.bytes());
         case BATCH_GET -> {
@@ -148,6 +161,10 @@ public final class WireCodec {
       case Reply.Status x -> w.u8(STATUS_REPLY).i64(x.epoch()).ranges(x.ranges()).i64(x.appliedIndex())
           .i64(x.confirmedIndex()).i32(x.outboxEvents()).i64(x.outboxBytes()).i64(x.records());
       case Reply.Failure x -> w.u8(FAILURE).string(x.code().name()).string(x.message());
+      case Reply.Batch x -> {
+        w.u8(BATCH_REPLY).i32(x.replies().size());
+        x.replies().forEach(one -> w.bytes(encode(one)));
+      }
     }
     return w.toByteArray();
   }
@@ -176,6 +193,18 @@ public final class WireCodec {
         case OWNERSHIP -> new Reply.Ownership(r.i64(), r.ranges());
         case STATUS_REPLY -> new Reply.Status(r.i64(), r.ranges(), r.i64(), r.i64(), r.i32(), r.i64(), r.i64());
         case FAILURE -> new Reply.Failure(errorCode(r.string()), r.string());
+        case BATCH_REPLY -> {
+          int n = r.count(Command.Batch.MAX_OPS, 4);
+          List<Reply> replies = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            Reply nested = decodeReply(r.bytes());
+            if (nested instanceof Reply.Batch) {
+              throw WireReader.malformed("a batch reply inside a batch reply");
+            }
+            replies.add(nested);
+          }
+          yield new Reply.Batch(replies);
+        }
         default -> throw WireReader.malformed("unknown reply type " + tag);
       };
       r.expectEnd();
@@ -185,6 +214,28 @@ public final class WireCodec {
     } catch (RuntimeException e) {
       throw new KvException(ErrorCode.MALFORMED_REQUEST, "malformed reply: " + e, e);
     }
+  }
+
+  /** The elements of a batch: each a whole encoded request of one of the {@code allowed} types. */
+  @SafeVarargs
+  private static <T extends Request> List<T> nested(WireReader r, Class<T> kind, Class<? extends T>... allowed) {
+    int n = r.count(Command.Batch.MAX_OPS, 4);
+    if (n == 0) {
+      throw WireReader.malformed("an empty batch");
+    }
+    List<T> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Request nested = decodeRequest(r.bytes());
+      boolean ok = false;
+      for (Class<? extends T> c : allowed) {
+        ok |= c.isInstance(nested);
+      }
+      if (!ok) {
+        throw WireReader.malformed("batch element " + i + " may not be a " + nested.getClass().getSimpleName());
+      }
+      out.add(kind.cast(nested));
+    }
+    return out;
   }
 
   private static List<Entry> entries(WireReader r, boolean nullable) {

@@ -36,6 +36,9 @@ class WireCodecTest {
         new Command.PurgeUnowned(2000),
         new Command.CollectTombstones(RANGES, 100_000),
         new Command.CollectTombstones(HashRanges.EMPTY, 1),
+        new Command.Batch(List.of(new Command.Put(b("a"), b("1"), Request.ANY_VERSION), new Command.Delete(b("b"), 7))),
+        new Command.Batch(List.of(new Command.Delete(b("only"), Request.ANY_VERSION))),
+        new Query.Batch(List.of(new Query.Get(b("a")), new Query.FallbackGet(b("b")), new Query.Get(b("a")))),
         new Query.Get(b("k")),
         new Query.FallbackGet(b("moved")),
         new Query.BatchGet(List.of(b("a"), b("b"))),
@@ -61,7 +64,9 @@ class WireCodecTest {
         new Reply.SnapshotPublished(40, 12_345),
         new Reply.Ownership(2, RANGES),
         new Reply.Status(1, HashRanges.FULL, 10, 5, 3, 300, 7),
-        new Reply.Failure(ErrorCode.VERSION_MISMATCH, "expected 3, found 4"));
+        new Reply.Failure(ErrorCode.VERSION_MISMATCH, "expected 3, found 4"),
+        new Reply.Batch(List.of(new Reply.Written(5, null), new Reply.Failure(ErrorCode.WRONG_GROUP, "not mine"),
+            new Reply.Found(new Entry(b("k"), b("v"), 3)), new Reply.Found(null))));
   }
 
   @Test
@@ -139,6 +144,30 @@ class WireCodecTest {
     // A Purged reply whose flag byte is missing
     byte[] shortPurged = new WireWriter(8).u8(1).u8(11).i32(3).toByteArray();
     assertThatThrownBy(() -> WireCodec.decodeReply(shortPurged)).isInstanceOf(KvException.class);
+  }
+
+  @Test
+  void malformedBatchesAreRejected() {
+    byte[] put = WireCodec.encode(new Command.Put(b("k"), b("v"), Request.ANY_VERSION));
+    byte[] get = WireCodec.encode(new Query.Get(b("k")));
+    byte[] inner = WireCodec.encode(new Command.Batch(List.of(new Command.Put(b("k"), b("v"), -1))));
+    byte[] confirm = WireCodec.encode(new Command.ConfirmPublished(3));
+    List<byte[]> bad = List.of(
+        new WireWriter(8).u8(1).u8(10).i32(0).toByteArray(),                         // empty write batch
+        new WireWriter(8).u8(1).u8(25).i32(0).toByteArray(),                         // empty read batch
+        new WireWriter(64).u8(1).u8(10).i32(1).bytes(inner).toByteArray(),          // a batch in a batch
+        new WireWriter(64).u8(1).u8(10).i32(1).bytes(confirm).toByteArray(),        // not a client write
+        new WireWriter(64).u8(1).u8(10).i32(1).bytes(get).toByteArray(),            // a read among writes
+        new WireWriter(64).u8(1).u8(25).i32(1).bytes(put).toByteArray(),            // a write among reads
+        new WireWriter(64).u8(1).u8(10).i32(Command.Batch.MAX_OPS + 1).toByteArray(), // too many
+        new WireWriter(64).u8(1).u8(10).i32(2).bytes(put).toByteArray());           // fewer than counted
+    for (byte[] b : bad) {
+      assertThatThrownBy(() -> WireCodec.decodeRequest(b)).isInstanceOf(KvException.class)
+          .extracting(e -> ((KvException) e).code()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
+    }
+    byte[] nestedReply = WireCodec.encode(new Reply.Batch(List.of(new Reply.Confirmed(1))));
+    byte[] replyInReply = new WireWriter(64).u8(1).u8(12).i32(1).bytes(nestedReply).toByteArray();
+    assertThatThrownBy(() -> WireCodec.decodeReply(replyInReply)).isInstanceOf(KvException.class);
   }
 
   @Test
