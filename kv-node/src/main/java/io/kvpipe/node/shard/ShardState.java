@@ -76,18 +76,16 @@ public final class ShardState {
   void validate(Command command, int maxValueBytes, LogStamp stamp) {
     switch (command) {
       case Command.Put p -> {
-        Keys.validateKey(p.key());
-        Keys.validateValue(p.value(), maxValueBytes);
-        checkExpected(p.expectedVersion());
+        checkWellFormed(p, maxValueBytes);
         checkOwned(p.key());
         checkOutboxNotFull(stamp);
       }
       case Command.Delete d -> {
-        Keys.validateKey(d.key());
-        checkExpected(d.expectedVersion());
+        checkWellFormed(d, maxValueBytes);
         checkOwned(d.key());
         checkOutboxNotFull(stamp);
       }
+      case Command.Batch b -> validateBatch(b, maxValueBytes, stamp);
       case Command.ConfirmPublished c -> {
         if (c.upToIndex() < 0) {
           throw new KvException(ErrorCode.MALFORMED_REQUEST, "confirmed index must not be negative");
@@ -100,6 +98,50 @@ public final class ShardState {
       case Command.PurgeUnowned p -> checkLimit(p.limit());
       case Command.CollectTombstones c -> checkLimit(c.limit());
     }
+  }
+
+  /**
+   * A batch is refused as a whole only for what no op of it could survive (a malformed op, a key twice, a full
+   * outbox, no key owned), so the client learns at once; ownership of single keys and CAS are each op's own outcome
+   * at apply.
+   */
+  private void validateBatch(Command.Batch batch, int maxValueBytes, LogStamp stamp) {
+    ShardStore.Slot[] slots = new ShardStore.Slot[batch.ops().size()];
+    boolean anyOwned = false;
+    for (int i = 0; i < slots.length; i++) {
+      Command op = batch.ops().get(i);
+      checkWellFormed(op, maxValueBytes);
+      slots[i] = ShardStore.slot(keyOf(op));
+      anyOwned |= ownership.ranges().contains(slots[i].position());
+    }
+    if (BulkChecks.firstDuplicate(slots) >= 0) {
+      // Two writes of one key in one entry would share a version.
+      throw new KvException(ErrorCode.MALFORMED_REQUEST, "a batch writes a key twice");
+    }
+    if (!anyOwned) {
+      throw new KvException(ErrorCode.WRONG_GROUP,
+          "group " + group + " owns none of the batch's keys at epoch " + ownership.epoch());
+    }
+    checkOutboxNotFull(stamp);
+  }
+
+  private static void checkWellFormed(Command op, int maxValueBytes) {
+    switch (op) {
+      case Command.Put p -> {
+        BulkChecks.checkKey(p.key());
+        Keys.validateValue(p.value(), maxValueBytes);
+        checkExpected(p.expectedVersion());
+      }
+      case Command.Delete d -> {
+        BulkChecks.checkKey(d.key());
+        checkExpected(d.expectedVersion());
+      }
+      default -> throw new KvException(ErrorCode.MALFORMED_REQUEST, "not a single-key write: " + op);
+    }
+  }
+
+  private static byte[] keyOf(Command op) {
+    return op instanceof Command.Put p ? p.key() : ((Command.Delete) op).key();
   }
 
   private static void checkLimit(int limit) {
@@ -160,8 +202,9 @@ public final class ShardState {
     appliedIndex = index;
     try {
       return switch (command) {
-        case Command.Put p -> write(p.key(), p.value(), p.expectedVersion(), index, term, stamp);
-        case Command.Delete d -> write(d.key(), null, d.expectedVersion(), index, term, stamp);
+        case Command.Put p -> writeAlone(p, index, term, stamp);
+        case Command.Delete d -> writeAlone(d, index, term, stamp);
+        case Command.Batch b -> applyBatch(b, index, term, stamp);
         case Command.ConfirmPublished c -> {
           outbox.confirm(Math.min(c.upToIndex(), index));
           yield new Reply.Confirmed(outbox.confirmedIndex());
@@ -192,7 +235,66 @@ public final class ShardState {
     }
   }
 
-  private Reply write(byte[] key, byte[] value, long expected, long index, long term, LogStamp stamp) {
+  private Reply writeAlone(Command op, long index, long term, LogStamp stamp) {
+    EntryEvents events = new EntryEvents(1);
+    Reply r = write(op, index, term, stamp, events);
+    outbox.appendAll(events.list());
+    return r;
+  }
+
+  /**
+   * The ops of a batch, in order, each with its own outcome; their events share the entry's index (seq in order of
+   * the ops that were applied) and reach the outbox together.
+   */
+  private Reply applyBatch(Command.Batch batch, long index, long term, LogStamp stamp) {
+    EntryEvents events = new EntryEvents(batch.ops().size());
+    List<Reply> replies = new ArrayList<>(batch.ops().size());
+    for (Command op : batch.ops()) {
+      try {
+        replies.add(write(op, index, term, stamp, events));
+      } catch (KvException e) {
+        replies.add(Reply.Failure.of(e));
+      }
+    }
+    outbox.appendAll(events.list());
+    return new Reply.Batch(replies);
+  }
+
+  /** The change events one log entry has made so far, and their size against the outbox's byte bound. */
+  private static final class EntryEvents {
+    private final List<ChangeEvent> list;
+    private long bytes;
+
+    EntryEvents(int expected) {
+      list = new ArrayList<>(expected);
+    }
+
+    void add(ChangeEvent e, long eventBytes) {
+      list.add(e);
+      bytes += eventBytes;
+    }
+
+    int size() {
+      return list.size();
+    }
+
+    long bytes() {
+      return bytes;
+    }
+
+    List<ChangeEvent> list() {
+      return list;
+    }
+  }
+
+  /**
+   * One put or delete at {@code index}; its change event (if CDC is on) is added to {@code events}, the entry's events
+   * so far, which the caller hands to the outbox. A refusal throws and changes nothing.
+   */
+  private Reply write(Command op, long index, long term, LogStamp stamp, EntryEvents events) {
+    byte[] key = keyOf(op);
+    byte[] value = op instanceof Command.Put p ? p.value() : null;
+    long expected = op instanceof Command.Put p ? p.expectedVersion() : ((Command.Delete) op).expectedVersion();
     ShardStore.Slot slot = ShardStore.slot(key);
     checkOwned(slot.position());
     ShardStore.Rec current = store.get(slot);
@@ -208,13 +310,15 @@ public final class ShardState {
     long version = Versions.of(epoch, index);
     byte[] previous = live ? current.value() : null;
     if (stamp.cdcEnabled()) {
-      Op op = value == null ? Op.DELETE : live ? Op.UPDATE : Op.CREATE;
-      ChangeEvent event = new ChangeEvent(op, new String(key, StandardCharsets.UTF_8), previous, value,
-          stamp.tsMs(), group, index, term, epoch, version, Origin.CLIENT);
-      if (!outbox.hasRoom(stamp.outboxMaxEvents(), stamp.outboxMaxBytes(), Outbox.sizeOf(event))) {
+      Op eventOp = value == null ? Op.DELETE : live ? Op.UPDATE : Op.CREATE;
+      ChangeEvent event = new ChangeEvent(eventOp, new String(key, StandardCharsets.UTF_8), previous, value,
+          stamp.tsMs(), group, index, events.size(), term, epoch, version, Origin.CLIENT);
+      long eventBytes = Outbox.sizeOf(event);
+      if (!outbox.hasRoom(stamp.outboxMaxEvents(), stamp.outboxMaxBytes(), events.size() + 1,
+          events.bytes() + eventBytes)) {
         throw backlogFull();
       }
-      outbox.append(event);
+      events.add(event, eventBytes);
     }
     store.put(slot, new ShardStore.Rec(value, version));
     return new Reply.Written(version, previous);
@@ -246,6 +350,13 @@ public final class ShardState {
     try {
       return switch (query) {
         case Query.Get g -> new Reply.Found(entry(g.key(), true));
+        case Query.Batch b -> {
+          List<Reply> replies = new ArrayList<>(b.reads().size());
+          for (Query q : b.reads()) {
+            replies.add(query(q));
+          }
+          yield new Reply.Batch(replies);
+        }
         case Query.FallbackGet g -> new Reply.Found(entry(g.key(), false));
         case Query.BatchGet b -> {
           if (b.keys().size() > Query.MAX_ITEMS) {

@@ -136,15 +136,23 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       LogStamp stamp = LogStamp.read(data);
       Command command = trx.getStateMachineContext() instanceof Command c ? c : decodeCommand(data);
       reply = state.apply(command, index, term, stamp);
-      if (command instanceof Command.Put || command instanceof Command.Delete) {
-        (reply instanceof Reply.Failure ? writesRefused : writesApplied).increment();
-      }
+      countWrites(command, reply);
     } catch (KvException e) {
       // Only reachable for an entry no leader of ours would have written; refuse it identically everywhere.
       reply = Reply.Failure.of(e);
     }
     updateLastAppliedTermIndex(term, index);
     return CompletableFuture.completedFuture(toMessage(reply));
+  }
+
+  private void countWrites(Command command, Reply reply) {
+    if (command instanceof Command.Put || command instanceof Command.Delete) {
+      (reply instanceof Reply.Failure ? writesRefused : writesApplied).increment();
+    } else if (command instanceof Command.Batch && reply instanceof Reply.Batch batch) {
+      for (Reply r : batch.replies()) {
+        (r instanceof Reply.Failure ? writesRefused : writesApplied).increment();
+      }
+    }
   }
 
   private static Command decodeCommand(ByteBuffer data) {
