@@ -38,7 +38,9 @@ public final class RaftErrors {
         // A replica that has not caught up (e.g. just restarted): another replica, or later, may answer.
         return new KvException(ErrorCode.UNAVAILABLE, "group " + group + ": " + stale.getMessage(), e);
       }
-      return RejectedRequestException.parse(stripServerPrefix(sme.getMessage()));
+      // Our state machine raises exceptions only from validation, before an entry is logged (apply answers refusals
+      // as replies), so this too is a refusal of a request that never happened.
+      return new RejectedRequestException(stripServerPrefix(sme.getMessage())).toKvException();
     }
     if (e instanceof GroupMismatchException) {
       return new KvException(ErrorCode.UNKNOWN_GROUP, "no replica hosts group " + group + ": " + e.getMessage(), e);

@@ -71,8 +71,12 @@ public final class ShardGroupClient implements AutoCloseable {
    * replies once Ratis's request window is full, and every request would hang.
    */
   private final ExecutorService callbacks;
+  /** Group commit: concurrent puts and deletes share a log entry; concurrent linearizable gets share a read round. */
+  private final Coalescer writes;
+  private final Coalescer reads;
 
-  private ShardGroupClient(String group, List<PeerAddress> peers, Duration operationTimeout, Duration rpcTimeout) {
+  private ShardGroupClient(String group, List<PeerAddress> peers, Duration operationTimeout, Duration rpcTimeout,
+                           GroupCommit groupCommit) {
     this.group = GroupIds.checkName(group);
     this.operationTimeout = operationTimeout;
     List<RaftPeer> raftPeers = new ArrayList<>();
@@ -91,6 +95,11 @@ public final class ShardGroupClient implements AutoCloseable {
     });
     this.raft = new RaftClientSlot(() -> newRaftClient(rpcTimeout, retry));
     this.staleRaft = new RaftClientSlot(() -> newRaftClient(rpcTimeout, staleRetry));
+    this.writes = new Coalescer(group, groupCommit, true, ops -> new Command.Batch(ops.stream()
+        .map(Command.class::cast).toList()), this::send, operationTimeout);
+    this.reads = new Coalescer(group, groupCommit, false, qs -> new Query.Batch(qs.stream()
+        .map(Query.class::cast).toList()),
+        q -> linearizableRead(toMessage(q), System.nanoTime() + operationTimeout.toNanos()), operationTimeout);
   }
 
   /** A client with default timeouts (10 s per operation including retries across leader changes). */
@@ -107,6 +116,7 @@ public final class ShardGroupClient implements AutoCloseable {
     private final List<PeerAddress> peers;
     private Duration operationTimeout = Duration.ofSeconds(10);
     private Duration rpcTimeout = Duration.ofSeconds(3);
+    private GroupCommit groupCommit = GroupCommit.DEFAULT;
 
     private Builder(String group, List<PeerAddress> peers) {
       this.group = group;
@@ -128,8 +138,14 @@ public final class ShardGroupClient implements AutoCloseable {
       return this;
     }
 
+    /** How concurrent operations are batched ({@link GroupCommit#OFF}: one request each). */
+    public Builder groupCommit(GroupCommit g) {
+      this.groupCommit = java.util.Objects.requireNonNull(g, "groupCommit");
+      return this;
+    }
+
     public ShardGroupClient build() {
-      return new ShardGroupClient(group, peers, operationTimeout, rpcTimeout);
+      return new ShardGroupClient(group, peers, operationTimeout, rpcTimeout, groupCommit);
     }
   }
 
@@ -164,8 +180,7 @@ public final class ShardGroupClient implements AutoCloseable {
    * only if the key has no live value; {@link Request#ANY_VERSION}: unconditional); else VERSION_MISMATCH.
    */
   public CompletableFuture<Reply.Written> putAsync(String key, byte[] value, long expectedVersion) {
-    return submit(() -> new Command.Put(Keys.validateKey(key), value, expectedVersion))
-        .thenApply(r -> expect(r, Reply.Written.class));
+    return write(() -> new Command.Put(Keys.validateKey(key), value, expectedVersion));
   }
 
   /** Deletes (leaves a tombstone with a version, even when the key had no value). */
@@ -174,8 +189,7 @@ public final class ShardGroupClient implements AutoCloseable {
   }
 
   public CompletableFuture<Reply.Written> deleteAsync(String key, long expectedVersion) {
-    return submit(() -> new Command.Delete(Keys.validateKey(key), expectedVersion))
-        .thenApply(r -> expect(r, Reply.Written.class));
+    return write(() -> new Command.Delete(Keys.validateKey(key), expectedVersion));
   }
 
   /**
@@ -302,8 +316,18 @@ public final class ShardGroupClient implements AutoCloseable {
 
   /** The key's record, tombstones included (a deleted key gives an entry with {@code deleted() == true}). */
   public CompletableFuture<Optional<Entry>> readRecordAsync(String key, boolean stale) {
-    return read(() -> new Query.Get(Keys.validateKey(key)), stale)
-        .thenApply(r -> Optional.ofNullable(expect(r, Reply.Found.class).entry()));
+    CompletableFuture<Reply> reply;
+    if (stale) {
+      reply = read(() -> new Query.Get(Keys.validateKey(key)), true);
+    } else {
+      try {
+        byte[] k = Keys.validateKey(key);
+        reply = withDeadline(reads.submit(new Query.Get(k), k, k.length));
+      } catch (KvException e) {
+        reply = CompletableFuture.failedFuture(e);
+      }
+    }
+    return reply.thenApply(r -> Optional.ofNullable(expect(r, Reply.Found.class).entry()));
   }
 
   /**
@@ -416,14 +440,38 @@ public final class ShardGroupClient implements AutoCloseable {
   }
 
   private CompletableFuture<Reply> submit(RequestSupplier request) {
-    Message message;
+    Request r;
     try {
-      message = toMessage(request.get());
+      r = request.get();
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e); // invalid input never reaches the network
     }
+    return withDeadline(send(r));
+  }
+
+  /** A single-key put or delete, through group commit. */
+  private CompletableFuture<Reply.Written> write(RequestSupplier request) {
+    Command op;
+    try {
+      op = (Command) request.get();
+    } catch (KvException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    byte[] key = op instanceof Command.Put p ? p.key() : ((Command.Delete) op).key();
+    int bytes = key.length + (op instanceof Command.Put p ? p.value().length : 0);
+    return withDeadline(writes.submit(op, key, bytes)).thenApply(r -> expect(r, Reply.Written.class));
+  }
+
+  /** One write request to the leader (Ratis finds it and retries), decoded. */
+  private CompletableFuture<Reply> send(Request request) {
     RaftClient c = raft.get();
-    return withDeadline(translate(raft, c, c.async().send(message)));
+    return translate(raft, c, c.async().send(toMessage(request)));
+  }
+
+  /** What group commit has sent so far (for benchmarks: operations per request). */
+  public GroupCommit.Stats groupCommitStats() {
+    return new GroupCommit.Stats(writes.requestsSent(), writes.operationsSent(), reads.requestsSent(),
+        reads.operationsSent());
   }
 
   private CompletableFuture<Reply> read(RequestSupplier request, boolean stale) {

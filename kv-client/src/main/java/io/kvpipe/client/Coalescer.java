@@ -1,0 +1,240 @@
+package io.kvpipe.client;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.wire.Reply;
+import io.kvpipe.common.wire.RejectedRequestException;
+import io.kvpipe.common.wire.Request;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * Group commit for one group and one kind of operation: concurrent single-key operations share one request (a
+ * {@code Command.Batch} or {@code Query.Batch}), each still getting its own reply. Nothing waits while fewer than
+ * {@link GroupCommit#maxInFlight()} requests are in flight; operations arriving beyond that queue and leave together
+ * in the next request as soon as one completes, so batches grow with concurrency and latency does not.
+ *
+ * <p>With {@code distinctKeys} a batch never carries two operations on one key (writes: they would share a version);
+ * a later operation on a key already in the batch waits for the next one, in submission order.
+ *
+ * <p>A batch the leader refused before logging it for one operation's fault (malformed or oversized) is sent again one
+ * operation at a time, so each gets its own verdict; any other failure of the request fails every operation in it,
+ * with the same ambiguity (e.g. TIMEOUT: maybe applied) a single operation would have had.
+ *
+ * <p>Threads: {@link #submit} from any thread; the queue and the in-flight count are guarded by {@code this}, and
+ * requests are handed to the transport under it (so they leave in order); replies are distributed outside it, on the
+ * thread that completes the request.
+ */
+final class Coalescer {
+  /** One queued operation: the request alone, its key (for distinctness) and size, and its caller's future. */
+  private record Pending(Request op, ByteBuffer key, int bytes, CompletableFuture<Reply> result) {}
+
+  /** How far a drain looks past operations it must leave queued (same key as one already taken). */
+  private static final int SCAN_FACTOR = 4;
+
+  private final String group;
+  private final GroupCommit settings;
+  private final boolean distinctKeys;
+  private final Function<List<Request>, Request> batchOf;
+  /** Sends one request and completes with the decoded reply, or fails with a {@link KvException}. */
+  private final Function<Request, CompletableFuture<Reply>> transport;
+  private final long requestTimeoutNanos;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private int inFlight;
+  private final LongAdder requests = new LongAdder();
+  private final LongAdder operations = new LongAdder();
+
+  Coalescer(String group, GroupCommit settings, boolean distinctKeys, Function<List<Request>, Request> batchOf,
+            Function<Request, CompletableFuture<Reply>> transport, Duration requestTimeout) {
+    this.group = group;
+    this.settings = settings;
+    this.distinctKeys = distinctKeys;
+    this.batchOf = batchOf;
+    this.transport = transport;
+    this.requestTimeoutNanos = requestTimeout.toNanos();
+  }
+
+  /**
+   * Queues {@code op} (on {@code key}, {@code bytes} of payload); completes with its own reply ({@code Reply.Failure}
+   * already turned into a failed future) or fails with the request's failure.
+   */
+  CompletableFuture<Reply> submit(Request op, byte[] key, int bytes) {
+    Pending p = new Pending(op, ByteBuffer.wrap(key), bytes, new CompletableFuture<>());
+    Sending sending = null;
+    synchronized (this) {
+      queue.add(p);
+      if (inFlight < settings.maxInFlight()) {
+        sending = startNext();
+      }
+    }
+    follow(sending);
+    return p.result();
+  }
+
+  /** A request on its way and the operations it carries. */
+  private record Sending(List<Pending> batch, CompletableFuture<Reply> reply) {}
+
+  /** Requests sent and operations they carried, for the mean batch size. */
+  long requestsSent() {
+    return requests.sum();
+  }
+
+  long operationsSent() {
+    return operations.sum();
+  }
+
+  /** The next batch from the queue (null if nothing is left to send). Caller holds the lock. */
+  private List<Pending> drain() {
+    List<Pending> batch = null;
+    Set<ByteBuffer> keys = null;
+    long bytes = 0;
+    int scanned = 0;
+    Iterator<Pending> it = queue.iterator();
+    while (it.hasNext() && scanned++ < settings.maxOps() * SCAN_FACTOR) {
+      Pending p = it.next();
+      if (p.result().isDone()) {
+        it.remove(); // its caller gave up (deadline) before it was sent: never send it
+        continue;
+      }
+      if (batch != null && (batch.size() >= settings.maxOps() || bytes + p.bytes() > settings.maxBytes())) {
+        break;
+      }
+      if (distinctKeys) {
+        if (keys == null) {
+          keys = new HashSet<>();
+        }
+        if (!keys.add(p.key())) {
+          continue;
+        }
+      }
+      it.remove();
+      if (batch == null) {
+        batch = new ArrayList<>(Math.min(queue.size() + 1, settings.maxOps()));
+      }
+      batch.add(p);
+      bytes += p.bytes();
+    }
+    return batch;
+  }
+
+  /**
+   * Sends the next batch from the queue, if any. Caller holds the lock: requests leave in the order they were drained,
+   * so two writes of one key in successive batches reach the (order-preserving) Ratis client in submission order.
+   * The transport only enqueues (its completions run on the client's reply threads), so the lock is held briefly.
+   */
+  private Sending startNext() {
+    List<Pending> batch = drain();
+    if (batch == null) {
+      return null;
+    }
+    inFlight++;
+    requests.increment();
+    operations.add(batch.size());
+    CompletableFuture<Reply> reply;
+    try {
+      Request request = batch.size() == 1 ? batch.get(0).op() : batchOf.apply(ops(batch));
+      // Bounded so a request Ratis keeps retrying cannot hold its in-flight slot past every caller's deadline.
+      reply = transport.apply(request).orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (RuntimeException e) {
+      reply = CompletableFuture.failedFuture(e);
+    }
+    return new Sending(batch, reply);
+  }
+
+  /** Distributes each request's replies when it completes, then sends what waited meanwhile. */
+  private void follow(Sending sending) {
+    while (sending != null) {
+      Sending s = sending;
+      if (!s.reply().isDone()) {
+        s.reply().whenComplete((r, err) -> follow(finish(s, r, err)));
+        return;
+      }
+      // Completed at once (refused without a network call): loop rather than recurse.
+      sending = finish(s, s.reply().getNow(null), s.reply().isCompletedExceptionally() ? exceptionOf(s.reply()) : null);
+    }
+  }
+
+  private Sending finish(Sending s, Reply reply, Throwable error) {
+    distribute(s.batch(), reply, error);
+    synchronized (this) {
+      inFlight--;
+      return startNext();
+    }
+  }
+
+  private void distribute(List<Pending> batch, Reply reply, Throwable error) {
+    if (error != null) {
+      KvException kv = RaftErrors.toKvException(error, group);
+      if (batch.size() > 1 && refusedForOneOfItsOps(kv)) {
+        // Nothing of it happened: let each operation meet the server's checks alone.
+        for (Pending p : batch) {
+          transport.apply(p.op()).whenComplete((r, e) -> complete(p, r, e));
+        }
+        return;
+      }
+      batch.forEach(p -> p.result().completeExceptionally(kv));
+      return;
+    }
+    if (batch.size() == 1) {
+      complete(batch.get(0), reply, null);
+      return;
+    }
+    if (!(reply instanceof Reply.Batch b) || b.replies().size() != batch.size()) {
+      KvException bad = new KvException(ErrorCode.INTERNAL,
+          "group " + group + " answered a batch of " + batch.size() + " with " + reply);
+      batch.forEach(p -> p.result().completeExceptionally(bad));
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      complete(batch.get(i), b.replies().get(i), null);
+    }
+  }
+
+  private void complete(Pending p, Reply reply, Throwable error) {
+    if (error != null) {
+      p.result().completeExceptionally(RaftErrors.toKvException(error, group));
+    } else if (reply instanceof Reply.Failure f) {
+      p.result().completeExceptionally(f.toException());
+    } else {
+      p.result().complete(reply);
+    }
+  }
+
+  /**
+   * The leader refused the whole batch before logging it (so nothing of it happened) for a fault of some operation
+   * in it; refusals every operation shares (no key owned, CDC backlog full) are simply every operation's answer.
+   */
+  private static boolean refusedForOneOfItsOps(KvException kv) {
+    return kv.getCause() instanceof RejectedRequestException && switch (kv.code()) {
+      case MALFORMED_REQUEST, INVALID_KEY, VALUE_TOO_LARGE -> true;
+      default -> false;
+    };
+  }
+
+  private static List<Request> ops(List<Pending> batch) {
+    List<Request> ops = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      ops.add(p.op());
+    }
+    return ops;
+  }
+
+  private static Throwable exceptionOf(CompletableFuture<?> f) {
+    try {
+      f.join();
+      return null;
+    } catch (RuntimeException e) {
+      return e;
+    }
+  }
+}

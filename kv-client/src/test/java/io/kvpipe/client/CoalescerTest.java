@@ -1,0 +1,166 @@
+package io.kvpipe.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.wire.Command;
+import io.kvpipe.common.wire.RejectedRequestException;
+import io.kvpipe.common.wire.Reply;
+import io.kvpipe.common.wire.Request;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The batching rules of group commit, against a transport the test completes by hand. */
+class CoalescerTest {
+  /** Every request the transport was given, with the future the test completes. */
+  record Sent(Request request, CompletableFuture<Reply> reply) {}
+
+  final List<Sent> sent = new ArrayList<>();
+
+  Coalescer coalescer(int maxInFlight, int maxOps) {
+    return new Coalescer("g1", new GroupCommit(maxInFlight, maxOps, 1 << 20), true,
+        ops -> new Command.Batch(ops.stream().map(Command.class::cast).toList()),
+        r -> {
+          CompletableFuture<Reply> f = new CompletableFuture<>();
+          synchronized (sent) {
+            sent.add(new Sent(r, f));
+          }
+          return f;
+        }, Duration.ofSeconds(10));
+  }
+
+  static Command.Put put(String k) {
+    return Command.Put.unconditional(k.getBytes(StandardCharsets.UTF_8), new byte[] {1});
+  }
+
+  static CompletableFuture<Reply> submit(Coalescer c, String k) {
+    Command.Put p = put(k);
+    return c.submit(p, p.key(), p.key().length + 1);
+  }
+
+  static String keyOf(Request r) {
+    return new String(((Command.Put) r).key(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aLoneOperationIsSentAtOnceAndAlone() {
+    Coalescer c = coalescer(2, 100);
+    CompletableFuture<Reply> f = submit(c, "a");
+    assertThat(sent).hasSize(1);
+    assertThat(sent.get(0).request()).isInstanceOf(Command.Put.class);
+    sent.get(0).reply().complete(new Reply.Written(7, null));
+    assertThat(f.join()).isEqualTo(new Reply.Written(7, null));
+  }
+
+  @Test
+  void operationsArrivingWhileTheWindowIsFullLeaveTogetherWithTheirOwnReplies() {
+    Coalescer c = coalescer(1, 100);
+    CompletableFuture<Reply> first = submit(c, "a");
+    List<CompletableFuture<Reply>> waiting = new ArrayList<>();
+    for (String k : List.of("b", "c", "d")) {
+      waiting.add(submit(c, k));
+    }
+    assertThat(sent).hasSize(1);
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    assertThat(first).isCompleted();
+    assertThat(sent).hasSize(2);
+    Command.Batch batch = (Command.Batch) sent.get(1).request();
+    assertThat(batch.ops()).extracting(CoalescerTest::keyOf).containsExactly("b", "c", "d");
+    sent.get(1).reply().complete(new Reply.Batch(List.of(new Reply.Written(2, null),
+        new Reply.Failure(ErrorCode.VERSION_MISMATCH, "no"), new Reply.Written(2, null))));
+    assertThat(waiting.get(0).join()).isEqualTo(new Reply.Written(2, null));
+    assertThatThrownBy(waiting.get(1)::join).hasCauseInstanceOf(KvException.class)
+        .cause().extracting(e -> ((KvException) e).code()).isEqualTo(ErrorCode.VERSION_MISMATCH);
+    assertThat(waiting.get(2).join()).isEqualTo(new Reply.Written(2, null));
+    assertThat(c.requestsSent()).isEqualTo(2);
+    assertThat(c.operationsSent()).isEqualTo(4);
+  }
+
+  @Test
+  void aKeyNeverAppearsTwiceInABatchAndItsWritesKeepTheirOrder() {
+    Coalescer c = coalescer(1, 100);
+    submit(c, "x");
+    submit(c, "k");
+    submit(c, "k");
+    submit(c, "m");
+    submit(c, "k");
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    assertThat(((Command.Batch) sent.get(1).request()).ops()).extracting(CoalescerTest::keyOf)
+        .containsExactly("k", "m");
+    sent.get(1).reply().complete(new Reply.Batch(List.of(new Reply.Written(2, null), new Reply.Written(2, null))));
+    // The second and third write of k go one entry each, in the order they were submitted.
+    assertThat(sent.get(2).request()).isInstanceOf(Command.Put.class);
+    sent.get(2).reply().complete(new Reply.Written(3, null));
+    assertThat(sent).hasSize(4);
+    assertThat(keyOf(sent.get(3).request())).isEqualTo("k");
+  }
+
+  @Test
+  void batchesRespectTheOperationBound() {
+    Coalescer c = coalescer(1, 2);
+    submit(c, "a");
+    for (String k : List.of("b", "c", "d", "e", "f")) {
+      submit(c, k);
+    }
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    assertThat(((Command.Batch) sent.get(1).request()).ops()).hasSize(2);
+    sent.get(1).reply().complete(new Reply.Batch(List.of(new Reply.Written(2, null), new Reply.Written(2, null))));
+    assertThat(((Command.Batch) sent.get(2).request()).ops()).extracting(CoalescerTest::keyOf)
+        .containsExactly("d", "e");
+  }
+
+  @Test
+  void aBatchRefusedForOneOperationsFaultIsRetriedOneByOne() {
+    Coalescer c = coalescer(1, 100);
+    submit(c, "a");
+    CompletableFuture<Reply> good = submit(c, "b");
+    CompletableFuture<Reply> bad = submit(c, "c");
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    KvException refusal = new RejectedRequestException("VALUE_TOO_LARGE: value too big").toKvException();
+    sent.get(1).reply().completeExceptionally(new CompletionException(refusal));
+    assertThat(sent).hasSize(4);
+    assertThat(sent.subList(2, 4)).extracting(s -> keyOf(s.request())).containsExactly("b", "c");
+    sent.get(2).reply().complete(new Reply.Written(2, null));
+    sent.get(3).reply().completeExceptionally(refusal);
+    assertThat(good.join()).isEqualTo(new Reply.Written(2, null));
+    assertThatThrownBy(bad::join).cause().isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.VALUE_TOO_LARGE));
+  }
+
+  @Test
+  void anAmbiguousFailureFailsEveryOperationOnceAndIsNeverResent() {
+    Coalescer c = coalescer(1, 100);
+    submit(c, "a");
+    CompletableFuture<Reply> b = submit(c, "b");
+    CompletableFuture<Reply> d = submit(c, "d");
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    sent.get(1).reply().completeExceptionally(new KvException(ErrorCode.TIMEOUT, "maybe applied"));
+    assertThat(sent).hasSize(2);
+    for (CompletableFuture<Reply> f : List.of(b, d)) {
+      assertThatThrownBy(f::join).cause().isInstanceOfSatisfying(KvException.class,
+          e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
+    }
+  }
+
+  @Test
+  void anOperationWhoseCallerGaveUpIsNeverSent() {
+    Coalescer c = coalescer(1, 100);
+    submit(c, "a");
+    CompletableFuture<Reply> late = submit(c, "late");
+    CompletableFuture<Reply> live = submit(c, "live");
+    late.orTimeout(1, TimeUnit.NANOSECONDS);
+    assertThatThrownBy(late::join).isInstanceOf(CompletionException.class);
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    assertThat(sent).hasSize(2);
+    assertThat(keyOf(sent.get(1).request())).isEqualTo("live");
+    assertThat(live).isNotDone();
+  }
+}
