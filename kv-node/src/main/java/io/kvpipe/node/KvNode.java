@@ -91,6 +91,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     GrpcConfigKeys.Server.setHost(props, config.listenHost());
     GrpcConfigKeys.Server.setPort(props, config.listenPort());
     RaftTuning.apply(props, config.snapshotThreshold(), config.logSegmentBytes(), config.maxValueBytes());
+    config.raftProperties().forEach(props::set);
     ShardSettings settings = new ShardSettings(config.maxValueBytes(), config.cdcEnabled(), config.outboxMaxEvents(),
         config.outboxMaxBytes());
     this.server = RaftServer.newBuilder()

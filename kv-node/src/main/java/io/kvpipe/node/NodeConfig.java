@@ -37,12 +37,14 @@ import java.util.Objects;
  * @param metaPeers the meta group's replicas, where the node reads the topology it follows (create, join and leave
  *                  shard groups); empty: the node hosts its {@code --group}s only
  * @param reconcileIntervalMs how often the topology version is checked when following it
+ * @param raftProperties Ratis settings ({@code raft.*} keys) applied over kvpipe's own tuning ({@link RaftTuning}):
+ *                       for measuring a knob without a rebuild; kvpipe's choices are the tested ones
  */
 public record NodeConfig(String nodeId, String listenHost, int listenPort, Path dataDir, List<GroupSpec> groups,
                          int maxValueBytes, long snapshotThreshold, long logSegmentBytes, int outboxMaxEvents,
                          long outboxMaxBytes, String kafkaBootstrap, String topic, int cdcPartitions,
                          short cdcReplicationFactor, long cdcLingerMs, long cdcConfirmIntervalMs, int metricsPort,
-                         List<PeerAddress> metaPeers, long reconcileIntervalMs) {
+                         List<PeerAddress> metaPeers, long reconcileIntervalMs, Map<String, String> raftProperties) {
 
   /** One hosted group: its name and all of its replicas. */
   public record GroupSpec(String name, List<PeerAddress> peers) {
@@ -77,6 +79,13 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     Objects.requireNonNull(nodeId, "nodeId");
     groups = List.copyOf(groups);
     metaPeers = metaPeers == null ? List.of() : List.copyOf(metaPeers);
+    raftProperties = raftProperties == null ? Map.of() : java.util.Collections.unmodifiableMap(
+        new java.util.TreeMap<>(raftProperties));
+    for (String key : raftProperties.keySet()) {
+      if (!key.startsWith("raft.")) {
+        throw new IllegalArgumentException("--raft-property takes Ratis keys (raft.*), got '" + key + "'");
+      }
+    }
     if (groups.isEmpty() && metaPeers.isEmpty()) {
       throw new IllegalArgumentException("at least one --group, or --meta-peers, is required");
     }
@@ -152,6 +161,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     FLAGS.put("metrics-port", "KVPIPE_METRICS_PORT");
     FLAGS.put("meta-peers", "KVPIPE_META_PEERS");
     FLAGS.put("reconcile-interval-ms", "KVPIPE_RECONCILE_INTERVAL_MS");
+    FLAGS.put("raft-property", "KVPIPE_RAFT_PROPERTIES");
   }
 
   public static String usage() {
@@ -159,6 +169,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     FLAGS.forEach((flag, env) -> sb.append("  --").append(flag).append(" [").append(env).append("]\n"));
     sb.append("  --group is repeatable: name=id@host:port,id@host:port,... ; KVPIPE_GROUPS separates groups by ';'\n");
     sb.append("  --meta-peers id@host:port,...: follow the topology (default: the peers of --group meta=..., if any)\n");
+    sb.append("  --raft-property is repeatable: raft.key=value over kvpipe's Ratis tuning; KVPIPE_RAFT_PROPERTIES"
+        + " separates them by ';'\n");
     return sb.toString();
   }
 
@@ -206,7 +218,24 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         in.longValue("cdc-linger-ms", CdcConfig.DEFAULT_LINGER.toMillis()),
         in.longValue("cdc-confirm-interval-ms", CdcConfig.DEFAULT_CONFIRM_INTERVAL.toMillis()),
         (int) in.longValue("metrics-port", 0), metaPeers,
-        in.longValue("reconcile-interval-ms", DEFAULT_RECONCILE_INTERVAL_MS));
+        in.longValue("reconcile-interval-ms", DEFAULT_RECONCILE_INTERVAL_MS), raftProperties(given, in));
+  }
+
+  private static Map<String, String> raftProperties(Map<String, List<String>> given, Lookup in) {
+    List<String> texts = given.containsKey("raft-property") ? given.get("raft-property")
+        : in.optional("raft-property").map(s -> List.of(s.split(";"))).orElse(List.of());
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String t : texts) {
+      if (t.isBlank()) {
+        continue;
+      }
+      int eq = t.indexOf('=');
+      if (eq < 1) {
+        throw new IllegalArgumentException("--raft-property must be key=value, got '" + t + "'");
+      }
+      out.put(t.substring(0, eq).trim(), t.substring(eq + 1).trim());
+    }
+    return out;
   }
 
   /** Without --listen, the node binds where its groups say it lives. */
@@ -286,6 +315,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     sb.append("  meta-peers=").append(metaPeers.isEmpty() ? "(none: hosts its --groups only)"
         : String.join(",", metaPeers.stream().map(PeerAddress::toString).toList())).append('\n');
     sb.append("  reconcile-interval-ms=").append(reconcileIntervalMs);
+    raftProperties.forEach((k, v) -> sb.append("\n  raft-property=").append(k).append('=').append(v));
     return sb.toString();
   }
 }
