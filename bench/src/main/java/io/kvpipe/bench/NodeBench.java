@@ -1,5 +1,6 @@
 package io.kvpipe.bench;
 
+import io.kvpipe.client.GroupCommit;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
@@ -40,6 +41,10 @@ public final class NodeBench {
   private final int valueBytes;
   private final int keySpace;
   private final Path work;
+  /** The client's batching ("off": one request per operation), to price group commit. */
+  private final GroupCommit groupCommit;
+  /** Extra kv-node flags, space-separated (e.g. "--raft-property raft.server.read.leader.lease.enabled=true"). */
+  private final List<String> nodeArgs;
 
   private NodeBench(BenchArgs a) {
     this.phase = a.seconds("seconds", 10);
@@ -50,6 +55,8 @@ public final class NodeBench {
     this.valueBytes = a.integer("value-bytes", 100);
     this.keySpace = a.integer("keys", 100_000);
     this.work = Path.of(a.string("work-dir", "target/bench-work"));
+    this.groupCommit = GroupCommit.parse(a.string("group-commit", GroupCommit.DEFAULT.toString()));
+    this.nodeArgs = a.string("node-args", "").isBlank() ? List.of() : List.of(a.string("node-args", "").split(" "));
   }
 
   public static void main(String[] args) throws Exception {
@@ -57,7 +64,8 @@ public final class NodeBench {
     NodeBench bench = new NodeBench(a);
     JsonReport report = new JsonReport("node").put("settings", JsonReport.map("phase_seconds",
         bench.phase.toSeconds(), "warmup_seconds", bench.warmUp.toSeconds(), "trials", bench.trials,
-        "key_bytes", 16, "value_bytes", bench.valueBytes, "key_space", bench.keySpace, "replicas", 3, "fsync", true));
+        "key_bytes", 16, "value_bytes", bench.valueBytes, "key_space", bench.keySpace, "replicas", 3, "fsync", true,
+        "group_commit", bench.groupCommit.toString(), "node_args", String.join(" ", bench.nodeArgs)));
     Map<String, Object> off = bench.runCluster(false, a.integer("kill-trials", 3), List.of());
     report.put("cdc_off", off);
     if (a.flag("cdc")) {
@@ -83,9 +91,12 @@ public final class NodeBench {
     if (broker != null) {
       builder.args("--kafka-bootstrap", broker.bootstrapServers());
     }
+    if (!nodeArgs.isEmpty()) {
+      builder.args(nodeArgs.toArray(String[]::new));
+    }
     try (KvNodeCluster cluster = builder.start(START);
          ShardGroupClient client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec()))
-             .operationTimeout(Duration.ofSeconds(10)).build()) {
+             .operationTimeout(Duration.ofSeconds(10)).groupCommit(groupCommit).build()) {
       cluster.awaitLeader(GROUP, START);
       byte[] value = new byte[valueBytes];
       ThreadLocalRandom.current().nextBytes(value);
@@ -98,9 +109,15 @@ public final class NodeBench {
         OUT.printf("-- trial %d/%d%n", t, trials);
         List<Object> putPhases = new ArrayList<>();
         for (int c : concurrencies) {
+          GroupCommit.Stats before = client.groupCommitStats();
           ClosedLoop.Result r = puts(client, value, c, phase).run();
-          OUT.println(r.summary());
-          putPhases.add(r.toMap());
+          GroupCommit.Stats after = client.groupCommitStats();
+          double perEntry = (double) (after.writeOps() - before.writeOps())
+              / Math.max(1, after.writeRequests() - before.writeRequests());
+          OUT.println(r.summary() + String.format(" (%.1f puts per log entry)", perEntry));
+          Map<String, Object> phaseMap = new java.util.LinkedHashMap<>(r.toMap());
+          phaseMap.put("puts_per_log_entry", Math.round(perEntry * 10) / 10.0);
+          putPhases.add(phaseMap);
           if (c == concurrencies.stream().mapToInt(Integer::intValue).max().orElseThrow()) {
             maxCRates.add(r.opsPerSecond());
           }
