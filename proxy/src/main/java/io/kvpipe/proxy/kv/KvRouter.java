@@ -6,7 +6,7 @@ import io.kvpipe.common.error.KvException;
 import io.kvpipe.proxy.ProxyMetrics;
 import io.kvpipe.client.RaftErrors;
 import io.kvpipe.proxy.topology.TopologyView;
-import io.kvpipe.proxy.topology.TopologyWatcher;
+import io.kvpipe.proxy.topology.TopologySource;
 import io.kvpipe.common.wire.Entry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,15 +22,15 @@ import java.util.function.Function;
  * Routes one key's operation to the group that owns it on the current ring and retries transparently: a WRONG_GROUP
  * reply (the group no longer owns the key at its epoch) reloads the topology and routes again while the request's
  * deadline allows (during a migration's fencing the ring may lag the groups' fences for a moment); NO_LEADER /
- * UNAVAILABLE (a leader change) are retried with a short backoff while the deadline allows, for reads and for writes
- * the caller marks safe to repeat. Reads during a migration follow the fallback rule (see {@link #read}). Stateless
- * apart from its collaborators.
+ * UNAVAILABLE (a leader change) are retried with a short backoff while the deadline allows, for reads only (see
+ * {@link #write}). Reads during a migration follow the fallback rule (see {@link #read}). Stateless apart from its
+ * collaborators.
  */
 public final class KvRouter {
   private static final long BACKOFF_MS = 50;
   private static final long MAX_WRONG_GROUP_BACKOFF_MS = 200;
 
-  private final TopologyWatcher watcher;
+  private final TopologySource watcher;
   private final GroupClients groups;
   private final ProxyMetrics metrics;
   private final Duration requestTimeout;
@@ -40,7 +40,7 @@ public final class KvRouter {
    */
   private final Executor retries = Executors.newVirtualThreadPerTaskExecutor();
 
-  public KvRouter(TopologyWatcher watcher, GroupClients groups, ProxyMetrics metrics, Duration requestTimeout) {
+  public KvRouter(TopologySource watcher, GroupClients groups, ProxyMetrics metrics, Duration requestTimeout) {
     this.watcher = watcher;
     this.groups = groups;
     this.metrics = metrics;
@@ -57,15 +57,16 @@ public final class KvRouter {
   }
 
   /**
-   * Runs {@code op} against the owner of {@code key}, retrying as described above.
-   *
-   * @param repeatable whether repeating the operation after an ambiguous failure is harmless (reads, unconditional
-   *                   writes); a conditional write is only repeated when the group certainly did not apply it
+   * Runs the write {@code op} against the owner of {@code key}. It is routed again only after a refusal that proves it
+   * was not applied (WRONG_GROUP, a group no longer hosted); after an ambiguous failure (NO_LEADER once Ratis's own
+   * retries ran out, UNAVAILABLE, TIMEOUT) the caller gets the failure: a new request could apply the write a second
+   * time (readers would see A, B, A, and the changelog two events for one request). Ratis already retries a lost
+   * leader within the deadline with the same call id, which its retry cache deduplicates.
    */
-  public <T> CompletableFuture<T> call(byte[] key, boolean repeatable, Function<ShardGroupClient, CompletableFuture<T>> op,
-                                      long startNanos) {
+  public <T> CompletableFuture<T> write(byte[] key, Function<ShardGroupClient, CompletableFuture<T>> op,
+                                       long startNanos) {
     long deadline = startNanos + requestTimeout.toNanos();
-    return attempt(v -> v.groupFor(key), repeatable, op, deadline, 0, 0);
+    return attempt(v -> v.groupFor(key), false, op, deadline, 0, 0);
   }
 
   /**
@@ -98,6 +99,7 @@ public final class KvRouter {
         });
   }
 
+  /** {@code repeatable}: the operation is a read, so repeating it after an ambiguous failure is harmless. */
   private <T> CompletableFuture<T> attempt(Function<TopologyView, String> route, boolean repeatable,
                                            Function<ShardGroupClient, CompletableFuture<T>> op, long deadline,
                                            int wrongGroupRetries, int otherRetries) {

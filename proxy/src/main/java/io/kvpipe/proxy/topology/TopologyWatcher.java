@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: one daemon poller thread; {@code current} is a volatile reference replaced whole, read by request
  * threads; {@code update} is synchronized so views only move forward and listeners see versions in order.
  */
-public final class TopologyWatcher implements AutoCloseable {
+public final class TopologyWatcher implements TopologySource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TopologyWatcher.class);
 
   /** A newer topology and the events that led to it (possibly empty if the event log was truncated). */
@@ -47,6 +47,7 @@ public final class TopologyWatcher implements AutoCloseable {
     this.pollInterval = pollInterval;
   }
 
+  @Override
   public TopologyView current() {
     return current;
   }
@@ -103,6 +104,7 @@ public final class TopologyWatcher implements AutoCloseable {
   }
 
   /** Reloads the topology now; concurrent callers share one reload. */
+  @Override
   public CompletableFuture<TopologyView> refresh() {
     CompletableFuture<TopologyView> f = inFlight;
     if (f != null && !f.isDone()) {

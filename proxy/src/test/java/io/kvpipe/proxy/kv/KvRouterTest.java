@@ -1,0 +1,111 @@
+package io.kvpipe.proxy.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.topology.MetaCommand;
+import io.kvpipe.common.topology.MetaState;
+import io.kvpipe.common.topology.ShardGroup;
+import io.kvpipe.common.topology.TopologyTransitions;
+import io.kvpipe.proxy.ProxyMetrics;
+import io.kvpipe.proxy.topology.TopologySource;
+import io.kvpipe.proxy.topology.TopologyView;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The router's retry rules, with a fixed topology and operations the test scripts (the group clients exist but are
+ * never called: the operation under test stands in for the call).
+ */
+class KvRouterTest {
+  static final byte[] KEY = "k".getBytes(StandardCharsets.UTF_8);
+
+  final TopologyView view = view();
+  final GroupClients groups = new GroupClients(Duration.ofSeconds(2));
+  final KvRouter router;
+
+  KvRouterTest() {
+    groups.update(view.topology());
+    TopologySource fixed = new TopologySource() {
+      @Override
+      public TopologyView current() {
+        return view;
+      }
+
+      @Override
+      public CompletableFuture<TopologyView> refresh() {
+        return CompletableFuture.completedFuture(view);
+      }
+    };
+    router = new KvRouter(fixed, groups, new ProxyMetrics(), Duration.ofSeconds(2));
+  }
+
+  @AfterEach
+  void close() {
+    groups.close();
+  }
+
+  static TopologyView view() {
+    MetaState s = TopologyTransitions.apply(MetaState.EMPTY, new MetaCommand.Bootstrap(List.of(
+        ShardGroup.parse("g1=n1@127.0.0.1:1")), List.of(), 8, 1)).state();
+    return new TopologyView(s.topology());
+  }
+
+  /** An operation that fails its first {@code failures} calls with {@code code}, then succeeds; counts calls. */
+  static final class Scripted {
+    final AtomicInteger calls = new AtomicInteger();
+    final int failures;
+    final ErrorCode code;
+
+    Scripted(int failures, ErrorCode code) {
+      this.failures = failures;
+      this.code = code;
+    }
+
+    CompletableFuture<String> call() {
+      return calls.incrementAndGet() <= failures
+          ? CompletableFuture.failedFuture(new KvException(code, "scripted"))
+          : CompletableFuture.completedFuture("ok");
+    }
+  }
+
+  /**
+   * Issue 11 item 8: NO_LEADER after Ratis's own retries (or UNAVAILABLE, TIMEOUT) does not say the write was not
+   * applied; sending it again as a new request could apply it twice (readers see A, B, A; two change events).
+   */
+  @Test
+  void aWriteIsNeverSentAgainAfterAnAmbiguousFailure() {
+    for (ErrorCode ambiguous : List.of(ErrorCode.NO_LEADER, ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT)) {
+      Scripted op = new Scripted(1, ambiguous);
+      CompletableFuture<String> result = router.write(KEY, c -> op.call(), System.nanoTime());
+      assertThatThrownBy(result::join).isInstanceOf(CompletionException.class).cause()
+          .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(ambiguous));
+      assertThat(op.calls).as("calls after " + ambiguous).hasValue(1);
+    }
+  }
+
+  @Test
+  void aWriteTheGroupRefusedAsNotItsOwnIsRoutedAgain() {
+    Scripted op = new Scripted(2, ErrorCode.WRONG_GROUP);
+    assertThat(router.write(KEY, c -> op.call(), System.nanoTime()).join()).isEqualTo("ok");
+    assertThat(op.calls).hasValue(3);
+  }
+
+  @Test
+  void aRefusalOfTheWriteItselfIsTheAnswer() {
+    for (ErrorCode refusal : List.of(ErrorCode.VERSION_MISMATCH, ErrorCode.CDC_BACKLOG_FULL)) {
+      Scripted op = new Scripted(1, refusal);
+      assertThatThrownBy(router.write(KEY, c -> op.call(), System.nanoTime())::join).cause()
+          .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(refusal));
+      assertThat(op.calls).hasValue(1);
+    }
+  }
+}
