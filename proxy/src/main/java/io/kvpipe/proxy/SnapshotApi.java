@@ -31,24 +31,27 @@ final class SnapshotApi {
     for (String group : watcher.current().topology().ringMembers()) {
       started.put(group, groups.get(group).publishSnapshotAsync());
     }
-    List<Map<String, Object>> results = new ArrayList<>();
-    int status = 200;
-    for (Map.Entry<String, CompletableFuture<Reply.SnapshotPublished>> e : started.entrySet()) {
-      Map<String, Object> r = new LinkedHashMap<>();
-      r.put("group", e.getKey());
-      try {
-        Reply.SnapshotPublished done = e.getValue().join();
-        r.put("logIndex", done.logIndex());
-        r.put("events", done.events());
-      } catch (CompletionException failed) {
-        KvException kv = failed.getCause() instanceof KvException k ? k
-            : new KvException(io.kvpipe.common.error.ErrorCode.INTERNAL, String.valueOf(failed.getCause()));
-        r.put("error", kv.code().name());
-        r.put("message", kv.getMessage());
-        status = Math.max(status, kv.code().httpStatus());
+    // Answer when every group has answered, without holding a request thread meanwhile.
+    CompletableFuture.allOf(started.values().toArray(CompletableFuture[]::new)).whenComplete((ignored, err) -> {
+      List<Map<String, Object>> results = new ArrayList<>();
+      int status = 200;
+      for (Map.Entry<String, CompletableFuture<Reply.SnapshotPublished>> e : started.entrySet()) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("group", e.getKey());
+        try {
+          Reply.SnapshotPublished done = e.getValue().join();
+          r.put("logIndex", done.logIndex());
+          r.put("events", done.events());
+        } catch (CompletionException failed) {
+          KvException kv = failed.getCause() instanceof KvException k ? k
+              : new KvException(io.kvpipe.common.error.ErrorCode.INTERNAL, String.valueOf(failed.getCause()));
+          r.put("error", kv.code().name());
+          r.put("message", kv.getMessage());
+          status = Math.max(status, kv.code().httpStatus());
+        }
+        results.add(r);
       }
-      results.add(r);
-    }
-    ex.sendJson(status, Map.of("groups", results));
+      ex.sendJson(status, Map.of("groups", results));
+    });
   }
 }

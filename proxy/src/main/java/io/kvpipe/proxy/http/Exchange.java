@@ -100,8 +100,8 @@ public final class Exchange {
       return;
     }
     int limit = (int) Math.min(Integer.MAX_VALUE - 8, max);
-    // BLOCKING: the continuation hands off to a Ratis client, which blocks its caller while its request window is full.
-    Content.Source.asByteArrayAsync(request, limit, Promise.Invocable.from(InvocationType.BLOCKING, (body, err) -> {
+    // NON_BLOCKING: the continuation only queues the operation in a group client (see ProxyHandler).
+    Content.Source.asByteArrayAsync(request, limit, Promise.Invocable.from(InvocationType.NON_BLOCKING, (body, err) -> {
       bodyRead = err == null;
       if (err != null) {
         fail(err instanceof IllegalArgumentException || String.valueOf(err.getMessage()).contains("too large")

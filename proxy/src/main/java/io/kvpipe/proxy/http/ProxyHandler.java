@@ -14,10 +14,12 @@ import org.eclipse.jetty.util.Callback;
  * The single Jetty handler: matches the route (404), checks the token (401/403), the method (405 with Allow), then
  * runs the route's action. Any exception an action throws becomes a JSON error; none escapes to Jetty.
  *
- * <p>Not declared non-blocking although actions are asynchronous: a Ratis client blocks its caller while its request
- * window is full, and that must never happen on a selector thread.
+ * <p>Declared non-blocking, so Jetty may run it on the thread that parsed the request, with no hand-off: every action
+ * completes its exchange asynchronously and never waits (the group clients only queue an operation: group commit
+ * keeps at most a few requests in flight, far from the Ratis request window that would block a sender; calls that
+ * must wait, such as the meta group's, run on the proxy's blocking executor).
  */
-public final class ProxyHandler extends Handler.Abstract {
+public final class ProxyHandler extends Handler.Abstract.NonBlocking {
   private final Routes routes;
   private final TokenAuth auth;
   private final ProxyMetrics metrics;
