@@ -56,10 +56,13 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
   }
 
   @Override
-  protected MD5Hash writeSnapshot(File file, TermIndex at) throws IOException {
-    // Runs on the updater thread, so state and the last-applied index belong together.
-    MetaSnapshotFile.write(file.toPath(), state);
-    return MD5FileUtil.computeAndSaveMd5ForFile(file);
+  protected Frozen freeze(TermIndex at) {
+    // On the updater thread, so the state and the last-applied index belong together; the state is immutable.
+    MetaState frozen = state;
+    return file -> {
+      MetaSnapshotFile.write(file.toPath(), frozen);
+      return MD5FileUtil.computeAndSaveMd5ForFile(file);
+    };
   }
 
   @Override

@@ -2,6 +2,11 @@ package io.kvpipe.node.raft;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
@@ -13,18 +18,26 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A Ratis state machine whose whole state lives in one checksummed snapshot file, named by term and index: written by
- * {@link #takeSnapshot()}, loaded at start and again after the leader installed a snapshot on this lagging replica.
- * Subclasses say only how their state is written and read ({@link #writeSnapshot}, {@link #loadLatestSnapshot}).
+ * A Ratis state machine whose whole state lives in one checksummed snapshot file, named by term and index: written
+ * after {@link #takeSnapshot()}, loaded at start and again after the leader installed a snapshot on this lagging
+ * replica. Subclasses say only how their state is captured, written and read ({@link #freeze},
+ * {@link #loadLatestSnapshot}).
+ *
+ * <p>The apply thread only captures the state ({@link #freeze}, cheap); a writer thread of its own writes the file,
+ * its MD5 and fsync, so applies never stall behind a snapshot. {@link #takeSnapshot()} therefore reports each snapshot
+ * at the first call after it was written (answering -1, "none yet", meanwhile), and only then may Ratis purge the log
+ * up to it.
  *
  * <p>It carries the lifecycle Ratis expects around an install: the state machine must be RUNNING before Ratis may
  * {@link #pause()} it (PAUSING, PAUSED), and {@link #reinitialize()} must bring it back to RUNNING; otherwise Ratis's
  * apply thread fails a lifecycle assertion and closes the replica.
  *
- * <p>Threads: loading runs during initialize; snapshots, pause and reinitialize on Ratis's apply thread, which is also
- * the only thread that writes the subclass's state.
+ * <p>Threads: loading runs during initialize; takeSnapshot, pause and reinitialize on Ratis's apply thread, which is
+ * also the only thread that writes the subclass's state; the frozen state is written on the snapshot writer thread.
  */
 public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
   private static final SnapshotRetentionPolicy KEEP_TWO = new SnapshotRetentionPolicy() {
@@ -39,8 +52,26 @@ public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
   /** Replaces the state with {@link #latestSnapshot()} (or an empty state, if there is none). */
   protected abstract void loadLatestSnapshot() throws IOException;
 
-  /** Writes the current state, as applied up to {@code at}, to {@code file}; returns the file's MD5 (sidecar saved). */
-  protected abstract MD5Hash writeSnapshot(File file, TermIndex at) throws IOException;
+  /** The state as applied up to some index, captured on the apply thread, written later on another thread. */
+  protected interface Frozen {
+    /** Writes the captured state to {@code file}; returns the file's MD5 (sidecar saved). */
+    MD5Hash writeTo(File file) throws IOException;
+
+    /** The write has ended, well or not (e.g. stop keeping old values aside for it). */
+    default void release() {}
+  }
+
+  /** Captures the current state, as applied up to {@code at}. Apply thread only; must be cheap. */
+  protected abstract Frozen freeze(TermIndex at);
+
+  private static final Logger LOG = LoggerFactory.getLogger(SnapshotLoadingStateMachine.class);
+  private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "snapshot-writer");
+    t.setDaemon(true);
+    return t;
+  });
+  /** The snapshot being written (its index once written), or null; set and cleared by the apply thread. */
+  private volatile CompletableFuture<Long> writing;
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
@@ -61,20 +92,98 @@ public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
 
   @Override
   public final long takeSnapshot() throws IOException {
+    CompletableFuture<Long> w = writing;
+    if (w != null) {
+      if (!w.isDone()) {
+        return -1; // still writing: nothing new yet, and the log stays until it is done
+      }
+      writing = null;
+      try {
+        return w.join(); // written: Ratis may purge the log up to it
+      } catch (CompletionException e) {
+        throw new IOException("writing a snapshot failed: " + e.getCause(), e.getCause());
+      }
+    }
     TermIndex last = getLastAppliedTermIndex();
     if (last == null || last.getIndex() < 0) {
       return -1;
     }
+    Frozen frozen = freeze(last);
     File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-    MD5Hash md5 = writeSnapshot(file, last);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-    storage.cleanupOldSnapshots(KEEP_TWO);
-    return last.getIndex();
+    if (!writesInBackground()) {
+      return write(frozen, file, last);
+    }
+    writing = CompletableFuture.supplyAsync(() -> {
+      long index = write(frozen, file, last);
+      purgeLogUpTo(index);
+      return index;
+    }, writer);
+    return -1;
+  }
+
+  /**
+   * Whether snapshots are written on the writer thread (large states) rather than on the apply thread (small ones:
+   * there, Ratis's snapshot API, which expects the snapshot taken when takeSnapshot returns, keeps working).
+   */
+  protected boolean writesInBackground() {
+    return false;
+  }
+
+  /**
+   * Ratis purges the log only when takeSnapshot reports a snapshot, and calls it only as entries are applied: a
+   * group that goes quiet while its snapshot is written would keep its log until the next write. The log's purge
+   * may be asked from any thread (the log worker runs it).
+   */
+  private void purgeLogUpTo(long index) {
+    try {
+      getServer().join().getDivision(getGroupId()).getRaftLog().purge(index);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("group {}: purging the log up to snapshot {} failed (the next snapshot retries): {}", getGroupId(),
+          index, e.toString());
+    }
+  }
+
+  private long write(Frozen frozen, File file, TermIndex at) {
+    long start = System.nanoTime();
+    try {
+      MD5Hash md5 = frozen.writeTo(file);
+      storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
+      storage.cleanupOldSnapshots(KEEP_TWO);
+      LOG.info("group {}: wrote snapshot {} in {} ms", getGroupId(), file.getName(),
+          (System.nanoTime() - start) / 1_000_000);
+      return at.getIndex();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      frozen.release();
+    }
+  }
+
+  /** Lets a snapshot being written finish (an install or a close must not race with it). */
+  private void awaitWriter() {
+    CompletableFuture<Long> w = writing;
+    if (w != null) {
+      try {
+        w.join();
+      } catch (CompletionException e) {
+        LOG.warn("group {}: the snapshot being written failed: {}", getGroupId(), e.getCause().toString());
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    awaitWriter();
+    writer.shutdown();
+    super.close();
   }
 
   /** Ratis pauses the state machine before installing a snapshot from the leader, then calls reinitialize. */
   @Override
   public void pause() {
+    // An installed snapshot is about to replace the directory's content; a late write must not register after it.
+    awaitWriter();
+    writing = null;
     getLifeCycle().transition(LifeCycle.State.PAUSING);
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }

@@ -61,6 +61,23 @@ public final class ShardState {
     return appliedIndex;
   }
 
+  /**
+   * The state as of now, for a snapshot written by another thread while applies go on: ownership and the confirmed
+   * index as values, the outbox's events as a list (immutable events, bounded by the outbox's limits), the records
+   * as a frozen view of the store. Apply thread only; the caller releases the view once written.
+   */
+  Frozen freeze() {
+    return new Frozen(group, ownership, outbox.confirmedIndex(), store.freeze(), outbox.all());
+  }
+
+  /** See {@link #freeze()}. */
+  record Frozen(String group, Ownership ownership, long confirmedIndex, ShardStore.Frozen records,
+                List<ChangeEvent> outbox) {
+    void release() {
+      records.release();
+    }
+  }
+
   void restore(Ownership restoredOwnership, long restoredAppliedIndex, long confirmedIndex) {
     ownership = restoredOwnership;
     appliedIndex = restoredAppliedIndex;

@@ -90,11 +90,26 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
         loaded.index(), loaded.state().store().size(), loaded.state().outbox().size());
   }
 
+  /** A shard's store can be large: its snapshots are written off the apply thread. */
   @Override
-  protected MD5Hash writeSnapshot(File file, TermIndex at) throws IOException {
-    MD5Hash md5 = SnapshotFile.write(state, at.getTerm(), at.getIndex(), file);
-    LOG.info("group={} took snapshot {}", group, file.getName());
-    return md5;
+  protected boolean writesInBackground() {
+    return true;
+  }
+
+  @Override
+  protected Frozen freeze(TermIndex at) {
+    ShardState.Frozen frozen = state.freeze();
+    return new Frozen() {
+      @Override
+      public MD5Hash writeTo(File file) throws IOException {
+        return SnapshotFile.write(frozen, at.getTerm(), at.getIndex(), file);
+      }
+
+      @Override
+      public void release() {
+        frozen.release();
+      }
+    };
   }
 
   private LogStamp newStamp() {

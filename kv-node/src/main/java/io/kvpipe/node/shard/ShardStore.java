@@ -45,6 +45,9 @@ final class ShardStore {
   private final TreeSet<Slot> tombstones = new TreeSet<>(ORDER);
   /** The skip list's own size() walks every record; the apply thread keeps the count instead. */
   private volatile int count;
+  /** The frozen view being read (a snapshot being written), or null. */
+  private volatile Frozen frozen;
+  private static final Rec ABSENT = new Rec(null, Long.MIN_VALUE);
 
   static Slot slot(byte[] key) {
     return new Slot(HashRing.position(key), key);
@@ -63,6 +66,7 @@ final class ShardStore {
   }
 
   void put(Slot slot, Rec rec) {
+    preserve(slot);
     Rec previous = records.put(slot, rec);
     if (previous == null) {
       count++;
@@ -77,6 +81,7 @@ final class ShardStore {
 
   /** Inserts {@code rec} only if the key has no record; returns the record it has, or null if inserted. */
   Rec putIfAbsent(Slot slot, Rec rec) {
+    preserve(slot);
     Rec existing = records.putIfAbsent(slot, rec);
     if (existing == null) {
       count++;
@@ -112,6 +117,7 @@ final class ShardStore {
         if (removed == limit) {
           return new Removal(removed, true);
         }
+        preserve(e.getKey(), e.getValue());
         it.remove();
         count--;
         if (!e.getValue().live()) {
@@ -134,6 +140,7 @@ final class ShardStore {
         if (removed == limit) {
           return new Removal(removed, true);
         }
+        preserve(s);
         it.remove();
         records.remove(s);
         count--;
@@ -141,6 +148,101 @@ final class ShardStore {
       }
     }
     return new Removal(removed, false);
+  }
+
+  /** Keeps {@code slot}'s record as it is now, if a frozen view is being read and has not kept it yet. */
+  private void preserve(Slot slot) {
+    Frozen f = frozen;
+    if (f != null) {
+      f.keep(slot, records.get(slot));
+    }
+  }
+
+  private void preserve(Slot slot, Rec current) {
+    Frozen f = frozen;
+    if (f != null) {
+      f.keep(slot, current);
+    }
+  }
+
+  /**
+   * The records as they are now, readable once (by another thread) while the apply thread goes on changing the
+   * store. Apply thread only; one frozen view at a time.
+   */
+  Frozen freeze() {
+    if (frozen != null) {
+      throw new IllegalStateException("a frozen view is still being read");
+    }
+    Frozen f = new Frozen(count);
+    frozen = f;
+    return f;
+  }
+
+  /**
+   * A frozen view of the records: {@link #forEach} once, then {@link #release}. The walk reads the live skip list;
+   * before the apply thread first changes or removes a record, it keeps the record's value as of the freeze here,
+   * noting whether the walk had already passed it. The walk gives a kept value instead of the live one, and the
+   * records it could not meet (removed before it got there) are given at the end. The walk's step over one record
+   * and the apply thread's keeping of one record are mutually exclusive, so each record is given exactly once.
+   */
+  final class Frozen {
+    /** A record's value at the freeze ({@link #ABSENT}: none), and whether the walk had passed it by then. */
+    private record Kept(Rec rec, boolean passed) {}
+
+    private final int size;
+    private final ConcurrentSkipListMap<Slot, Kept> kept = new ConcurrentSkipListMap<>(ORDER);
+    /** Guards {@link #cursor} and the step of the walk over one record against {@link #keep}. */
+    private final Object step = new Object();
+    private Slot cursor;
+
+    private Frozen(int size) {
+      this.size = size;
+    }
+
+    /** How many records the view holds. */
+    int size() {
+      return size;
+    }
+
+    private void keep(Slot slot, Rec current) {
+      synchronized (step) {
+        if (!kept.containsKey(slot)) {
+          kept.put(slot, new Kept(current == null ? ABSENT : current, cursor != null && ORDER.compare(slot, cursor) <= 0));
+        }
+      }
+    }
+
+    /** Each record of the view: in store order, then the ones removed since the freeze that the walk did not meet. */
+    void forEach(java.util.function.BiConsumer<Slot, Rec> action) {
+      TreeSet<Slot> usedKept = new TreeSet<>(ORDER);
+      for (Map.Entry<Slot, Rec> e : records.entrySet()) {
+        Rec give;
+        synchronized (step) {
+          Kept k = kept.get(e.getKey());
+          if (k != null) {
+            usedKept.add(e.getKey());
+          }
+          give = k == null ? e.getValue() : k.rec();
+          cursor = e.getKey();
+        }
+        if (give != ABSENT) {
+          action.accept(e.getKey(), give);
+        }
+      }
+      for (Map.Entry<Slot, Kept> e : kept.entrySet()) {
+        Kept k = e.getValue();
+        if (k.rec() != ABSENT && !k.passed() && !usedKept.contains(e.getKey())) {
+          action.accept(e.getKey(), k.rec());
+        }
+      }
+    }
+
+    /** Stops keeping values aside for this view. */
+    void release() {
+      if (frozen == this) {
+        frozen = null;
+      }
+    }
   }
 
   private static Slot low(HashRange r) {

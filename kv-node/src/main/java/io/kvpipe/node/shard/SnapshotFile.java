@@ -41,8 +41,21 @@ public final class SnapshotFile {
 
   private SnapshotFile() {}
 
-  /** Writes {@code state} as of (term, index) to {@code target}; returns the file's MD5. Apply thread only. */
-  public static MD5Hash write(ShardState state, long term, long index, File target) throws IOException {
+  /** Writes {@code state} as it is now (frozen for the write). Apply thread only. */
+  static MD5Hash write(ShardState state, long term, long index, File target) throws IOException {
+    ShardState.Frozen frozen = state.freeze();
+    try {
+      return write(frozen, term, index, target);
+    } finally {
+      frozen.release();
+    }
+  }
+
+  /**
+   * Writes {@code state}, frozen as of (term, index), to {@code target}; returns the file's MD5. Any thread: the
+   * apply thread goes on meanwhile.
+   */
+  public static MD5Hash write(ShardState.Frozen state, long term, long index, File target) throws IOException {
     File tmp = new File(target.getParentFile(), target.getName() + ".tmp");
     MessageDigest md5 = MD5FileUtil.newMD5();
     try (FileOutputStream fos = new FileOutputStream(tmp);
@@ -60,15 +73,34 @@ public final class SnapshotFile {
         out.writeLong(r.start());
         out.writeLong(r.end());
       }
-      out.writeLong(state.outbox().confirmedIndex());
-      out.writeInt(state.store().size());
-      for (Map.Entry<ShardStore.Slot, ShardStore.Rec> e : state.store().all()) {
-        writeBytes(out, e.getKey().key());
-        writeBytes(out, e.getValue().value());
-        out.writeLong(e.getValue().version());
+      out.writeLong(state.confirmedIndex());
+      int expected = state.records().size();
+      out.writeInt(expected);
+      int[] written = {0};
+      IOException[] failed = {null};
+      state.records().forEach((slot, rec) -> {
+        if (failed[0] != null) {
+          return;
+        }
+        try {
+          writeBytes(out, slot.key());
+          writeBytes(out, rec.value());
+          out.writeLong(rec.version());
+          written[0]++;
+        } catch (IOException e) {
+          failed[0] = e;
+        }
+      });
+      if (failed[0] != null) {
+        throw failed[0];
+      }
+      if (written[0] != expected) {
+        // A frozen view that disagrees with its own count would load as a different state: never publish it.
+        throw new IOException("snapshot of " + state.group() + " at " + index + ": the frozen view gave "
+            + written[0] + " records, not " + expected);
       }
       out.writeInt(state.outbox().size());
-      for (ChangeEvent ev : state.outbox().all()) {
+      for (ChangeEvent ev : state.outbox()) {
         writeEvent(out, ev);
       }
       out.writeInt(END_MAGIC);
