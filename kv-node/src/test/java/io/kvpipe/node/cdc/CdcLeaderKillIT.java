@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,17 +97,23 @@ class CdcLeaderKillIT {
         t.join(Duration.ofSeconds(60));
       }
 
-      // Every acknowledged write arrives (published by whichever leader holds its unconfirmed outbox entry).
-      Map<Long, Ack> ackByVersion = new HashMap<>();
+      // Every acknowledged write arrives (published by whichever leader holds its unconfirmed outbox entry). A write
+      // is known by key and version (group commit gives the writes of one entry one version); an event by its
+      // identity (log index, seq).
+      Map<String, Ack> ackByKeyVersion = new HashMap<>();
       for (Ack a : acks) {
-        ackByVersion.put(a.version(), a);
+        ackByKeyVersion.put(a.key() + "@" + a.version(), a);
       }
-      Map<Long, ChangeEvent> byIndex = new HashMap<>();
+      Map<String, ChangeEvent> byIdentity = new HashMap<>();
+      Set<String> published = new HashSet<>();
       List<ConsumerRecord<byte[], byte[]>> records = Poll.forValue("all acknowledged writes on " + TOPIC, WAIT, () -> {
         List<ConsumerRecord<byte[], byte[]>> all = TopicReader.readAll(KAFKA.bootstrapServers(), TOPIC, WAIT);
-        Set<Long> versions = ConcurrentHashMap.newKeySet();
-        all.forEach(r -> versions.add(ChangeEventCodec.decode(r.value()).version()));
-        return versions.containsAll(ackByVersion.keySet()) ? all : null;
+        Set<String> writes = ConcurrentHashMap.newKeySet();
+        all.forEach(r -> {
+          ChangeEvent e = ChangeEventCodec.decode(r.value());
+          writes.add(e.key() + "@" + e.version());
+        });
+        return writes.containsAll(ackByKeyVersion.keySet()) ? all : null;
       });
 
       Map<String, List<Long>> firstSeenVersions = new HashMap<>();
@@ -117,12 +124,12 @@ class CdcLeaderKillIT {
         assertThat(Versions.logIndex(e.version())).isEqualTo(e.logIndex());
         String after = new String(e.after(), StandardCharsets.UTF_8);
         assertThat(attempted).as("an event nobody wrote").contains(e.key() + "=" + after);
-        Ack ack = ackByVersion.get(e.version());
+        Ack ack = ackByKeyVersion.get(e.key() + "@" + e.version());
         if (ack != null) {
-          assertThat(e.key()).isEqualTo(ack.key());
           assertThat(after).isEqualTo(ack.value());
         }
-        ChangeEvent first = byIndex.putIfAbsent(e.logIndex(), e);
+        published.add(e.key() + "@" + e.version());
+        ChangeEvent first = byIdentity.putIfAbsent(e.logIndex() + "." + e.seq(), e);
         if (first != null) {
           assertThat(e).as("a republished event is identical").isEqualTo(first);
           duplicates++;
@@ -136,8 +143,8 @@ class CdcLeaderKillIT {
       // And the topic agrees with the store: each key's newest event is its current record.
       for (String key : firstSeenVersions.keySet()) {
         Entry current = client.get(key).orElseThrow();
-        Poll.until(key + "@" + current.version() + " on the topic", WAIT, () -> byIndex.containsKey(
-            Versions.logIndex(current.version())) || newest(key, TOPIC) >= current.version());
+        Poll.until(key + "@" + current.version() + " on the topic", WAIT, () -> published.contains(
+            key + "@" + current.version()) || newest(key, TOPIC) >= current.version());
       }
       System.out.printf("cdc-leader-kill: %d acks, %d events on the topic, %d republished duplicates%n",
           acks.size(), records.size(), duplicates);
