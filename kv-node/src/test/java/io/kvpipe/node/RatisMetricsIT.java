@@ -11,10 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -34,18 +31,17 @@ class RatisMetricsIT {
     try (KvNode node = KvNode.start(config);
          ShardGroupClient client = ShardGroupClient.connect("g1", PeerAddress.parseList("n1@127.0.0.1:" + port));
          HttpClient http = HttpClient.newHttpClient()) {
-      List<CompletableFuture<?>> puts = new ArrayList<>();
-      for (int i = 0; i < 40; i++) {
-        puts.add(client.putAsync("k" + i, ("v" + i).getBytes(StandardCharsets.UTF_8)));
+      // One at a time: each put is then its own log entry (concurrent ones may share one through group commit).
+      for (int i = 0; i < 10; i++) {
+        client.put("k" + i, ("v" + i).getBytes(StandardCharsets.UTF_8));
       }
-      puts.forEach(CompletableFuture::join);
       String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
           .build(), HttpResponse.BodyHandlers.ofString()).body();
 
       double flushes = value(text, "kvpipe_raft_log_flushes_total");
       double entries = value(text, "kvpipe_raft_log_entries_written_total");
       assertThat(flushes).isGreaterThan(0);
-      assertThat(entries).isGreaterThanOrEqualTo(40).isGreaterThanOrEqualTo(flushes);
+      assertThat(entries).isGreaterThanOrEqualTo(10).isGreaterThanOrEqualTo(flushes);
       // A lone replica still becomes leader by an election of its own.
       assertThat(value(text, "kvpipe_raft_elections_total")).isGreaterThanOrEqualTo(1);
     }
