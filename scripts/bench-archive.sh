@@ -23,12 +23,14 @@ kvpipe_require_maven
 case " $* " in *" --jdbc-url "*) ;; *) kvpipe_require_mysqld ;; esac
 
 mvn_args=(-B -q ${KVPIPE_MVN_ARGS:-})
-if [ -z "${KVPIPE_BENCH_NO_BUILD:-}" ] && [ "${KVPIPE_SKIP_BUILD:-0}" != 1 ]; then
-  echo "bench-archive: building cdc-consumer and what it needs ..."
-  mvn "${mvn_args[@]}" install -pl cdc-consumer -am -DskipTests
-fi
 cp_file=cdc-consumer/target/bench-classpath.txt
-mvn "${mvn_args[@]}" dependency:build-classpath -pl cdc-consumer -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$cp_file"
+if [ -z "${KVPIPE_BENCH_NO_BUILD:-}" ] && [ "${KVPIPE_SKIP_BUILD:-0}" != 1 ] || [ ! -f "$cp_file" ]; then
+  echo "bench-archive: building cdc-consumer and what it needs ..."
+  # Through the reactor (package, no install): the class path names this checkout's module jars and the shared ~/.m2
+  # snapshots stay untouched. The relative output file is per module; cdc-consumer's is the one used.
+  mvn "${mvn_args[@]}" package -pl cdc-consumer -am -DskipTests dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/bench-classpath.txt
+fi
 
 mkdir -p target/bench
 echo "bench-archive: $(java -version 2>&1 | head -1), $(nproc) cores"

@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# Node benchmark (issue 2): 3 kv-node processes on loopback, fsync on, 16-byte keys / 100-byte values; closed-loop puts
-# at c=1,16,64, linearizable gets, leader-kill unavailability; 3 trials. Figures printed and written as JSON under
-# target/bench/. Options pass through, e.g. --seconds 10 --warmup-seconds 30 --trials 3 --concurrency 1,16,64 --kill-trials 3 --cdc
+# Direct-to-Ratis benchmark (issues 2 and 18): 3 kv-node processes on loopback hosting one shard group (fsync on),
+# driven straight through the Ratis client (ShardGroupClient) with 16-byte keys and 100-byte values. Per trial:
+# closed-loop puts at each concurrency and linearizable gets at the highest, each phase with its cost per kv-node
+# process (CPU user+sys from /proc/<pid>/stat, in seconds and % of one core) and the Raft log's entries per fsync
+# (log flushes and entries written, from each node's /metrics), ops per leader log entry, and elections (term
+# changes, elections the replicas ran) while nothing was killed; then the leader-kill window: kill -9 of the leader
+# -> first acknowledged write issued after it, over --kill-trials (default 10): p50/p99/max.
+# Figures printed and written as JSON under target/bench/node-<timestamp>.json.
+# Options: --seconds 10 --warmup-seconds 30 --trials 3 --concurrency 1,16,64 --kill-trials 10 --keys 100000
+#   --value-bytes 100 --group-commit (the client's batching; "off" to compare) --node-args "..." (extra kv-node flags,
+#   e.g. "--raft-property raft.server.read.leader.lease.enabled=true") --cdc (the same with a Kafka broker and CDC
+#   on, plus publish lag at --lag-rates 2000,5000)
+# KVPIPE_BENCH_NO_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/bench.sh

@@ -1,21 +1,43 @@
 #!/usr/bin/env bash
-# Proxy benchmark (issue 5): 3 kv-node processes (meta group + shard groups g1, g2, 3 replicas each) and one proxy;
-# closed-loop puts and linearizable gets at c=64 through the proxy (HTTP) and straight to the same groups with the
-# Ratis client, in one run. Prints progress, the proxy/direct ratio (target >= 0.9) and the proxy put rate against
-# etcd's reference (~3,900 puts/s at c=64; target >= 1.5x). JSON report: target/bench/proxy-<timestamp>.json.
-# Direct and proxy runs alternate in 3 slices each so load drift on a shared box does not bias the ratio.
-# Options pass through: --seconds N (per path and operation, default 15) --concurrency C (64) --keys K (10000) --value-bytes B (100)
+# Side-by-side benchmark (issue 18): kvpipe through its proxy vs a 3-member etcd, and vs straight to Ratis, in one run.
+# Starts, each as its own process(es): 3 etcd members (Debian's etcd-server, installed when missing; fsync on, loopback,
+# own temp data dirs), 3 kv-node processes (meta group + shard groups g1, g2, 3 replicas each) and one proxy. Loads
+# every key into both, warms up (the JIT needs ~30 s of load), then per operation (puts, linearizable gets) and
+# concurrency (wrk -c 1, 16, 64, 256) runs kvpipe, etcd and direct in alternating slices: kvpipe and etcd driven by
+# the same wrk (Debian's, installed when missing) + scripts/wrk/kv.lua (16-byte keys, 100-byte values, keep-alive),
+# direct by ShardGroupClient from the benchmark JVM. Per point and system: ops/s, p50/p99, errors (HTTP >= 400 and
+# socket errors), CPU of the system's processes; kvpipe/etcd and proxy/direct ratios, issue 18's targets.
+# Prints a table; JSON: target/bench/proxy-<timestamp>.json; wrk's own output: target/bench-work/proxy-*/wrk.log.
+#
+# Options: --seconds S (15 per system per point, split into --rounds R slices, default 3) --concurrency 1,16,64,256
+#   --ops put,get --keys K (10000) --value-bytes B (100) --warmup-seconds W (30) --wrk-threads T (2)
+#   --etcd true|false --direct true|false --node-jvm "..." --proxy-jvm "..." --etcd-binary PATH
+# KVPIPE_BENCH_NO_BUILD=1 reuses the last build. etcd is killed at the end, also when the benchmark fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/lib/jdk.sh
-kvpipe_require_jdk
-kvpipe_require_maven
-if [ -z "${KVPIPE_BENCH_NO_BUILD:-}" ]; then
-  echo "building (common, kv-client, kv-node, test-support, proxy test classes) ..."
-  mvn -B -q -ntp install -DskipTests -pl common,kv-client,kv-node,test-support >/dev/null
-  mvn -B -q -ntp test-compile dependency:build-classpath -pl proxy -Dmdep.includeScope=test \
-    -Dmdep.outputFile=target/test-classpath.txt >/dev/null
-fi
-cp="proxy/target/test-classes:proxy/target/classes:$(cat proxy/target/test-classpath.txt)"
-# The kv-node child processes inherit this class path (KvNodeCluster launches io.kvpipe.node.KvNodeMain from it).
-exec java -Xmx1g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED -cp "$cp" io.kvpipe.proxy.ProxyBench "$@"
+. scripts/lib/bench.sh
+kvpipe_require_package wrk wrk
+kvpipe_require_package etcd etcd-server
+kvpipe_bench_build
+
+mkdir -p target/bench-work
+pid_file=$(mktemp target/bench-work/etcd-pids.XXXXXX)
+cleanup() {
+  local pid
+  while read -r pid; do
+    # Only our etcd members: a pid the OS has since given to another program is left alone.
+    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = etcd ]; then
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done < "$pid_file"
+  rm -f "$pid_file"
+}
+trap cleanup EXIT
+
+kvpipe_bench_cmd io.kvpipe.bench.ProxyBench --pid-file "$pid_file" "$@"
+# In the background so a signal to this script is handled at once: the driver is stopped (its kv-node and proxy
+# children follow it, see test-support's OrphanGuard) and the EXIT trap kills etcd.
+"${KVPIPE_BENCH_CMD[@]}" &
+driver=$!
+trap 'kill "$driver" 2>/dev/null || true; exit 130' INT TERM
+wait "$driver"

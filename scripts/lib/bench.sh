@@ -1,17 +1,55 @@
 # shellcheck shell=bash
 # Builds the bench module (and what it depends on) if needed and runs a benchmark driver on its class path.
+# The build goes through the reactor (package, no install): the class path then names this checkout's module jars,
+# and the shared ~/.m2 snapshots other checkouts may resolve are left alone.
 . "$(dirname "${BASH_SOURCE[0]}")/jdk.sh"
 
-kvpipe_bench_run() {
-  local main=$1; shift
+kvpipe_bench_build() {
   kvpipe_require_jdk
   kvpipe_require_maven
   if [ -z "${KVPIPE_BENCH_NO_BUILD:-}" ]; then
-    echo "building (mvn -q install -DskipTests -pl bench -am) ..."
-    mvn -B -q -ntp install -DskipTests -pl bench -am >/dev/null
+    echo "building (mvn -q package -DskipTests -pl bench -am) ..."
+    mkdir -p target
+    if ! mvn -B -q -ntp ${KVPIPE_MVN_ARGS:-} package -DskipTests -pl bench -am >target/bench-build.log 2>&1; then
+      tail -40 target/bench-build.log >&2
+      echo "kvpipe: the build failed (log: target/bench-build.log)" >&2
+      return 1
+    fi
   fi
-  local cp
-  cp="bench/target/classes:$(cat bench/target/bench-classpath.txt)"
-  exec java -Xmx2g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED \
-    -Dlogback.configurationFile=bench/target/classes/logback-bench.xml -cp "$cp" "$main" "$@"
+}
+
+# The java command line of a driver, in the array KVPIPE_BENCH_CMD.
+kvpipe_bench_cmd() {
+  local main=$1; shift
+  local quiet=()
+  # JDK 24+ warns on every JVM start about sun.misc.Unsafe, which Ratis's shaded Netty still uses.
+  [ "$(kvpipe_java_major "$JAVA_HOME/bin/java")" -ge 24 ] && quiet=(--sun-misc-unsafe-memory-access=allow)
+  KVPIPE_BENCH_CMD=(java -Xmx2g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED "${quiet[@]}"
+    -Dlogback.configurationFile=bench/target/classes/logback-bench.xml
+    -cp "bench/target/classes:$(cat bench/target/bench-classpath.txt)" "$main" "$@")
+}
+
+kvpipe_bench_run() {
+  kvpipe_bench_build
+  kvpipe_bench_cmd "$@"
+  exec "${KVPIPE_BENCH_CMD[@]}"
+}
+
+# Makes sure a command exists, installing its Debian package when missing (as root), without starting the package's
+# own service (etcd-server's would listen on the default ports).
+kvpipe_require_package() {
+  local cmd=$1 pkg=$2
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "kvpipe: $cmd not found; installing $pkg from Debian's packages" >&2
+    apt-get update -qq >/dev/null 2>&1 || true
+    local had_policy=0 rc=0
+    [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+    [ $had_policy -eq 1 ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null 2>&1 || rc=$?
+    [ $had_policy -eq 1 ] || rm -f /usr/sbin/policy-rc.d
+    [ $rc -eq 0 ] && command -v "$cmd" >/dev/null 2>&1 && return 0
+  fi
+  echo "kvpipe: $cmd is required: install Debian's $pkg package" >&2
+  return 1
 }

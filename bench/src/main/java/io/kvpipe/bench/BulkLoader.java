@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
 
 /**
  * Loads {@code count} keys straight into the shard groups, each key to the group the ring gives it, in PutAll batches
@@ -36,8 +37,13 @@ final class BulkLoader {
     return String.format("bench-%09d", i);
   }
 
-  /** Returns the load rate in keys per second. */
+  /** Loads {@code key(0..count-1)}; returns the load rate in keys per second. */
   double load(long count, byte[] value) throws InterruptedException {
+    return load(count, BulkLoader::key, value);
+  }
+
+  /** Loads {@code keyOf(0..count-1)}; returns the load rate in keys per second. */
+  double load(long count, LongFunction<String> keyOf, byte[] value) throws InterruptedException {
     Map<String, Semaphore> slots = new LinkedHashMap<>();
     Map<String, Map<String, byte[]>> pending = new LinkedHashMap<>();
     groups.keySet().forEach(g -> {
@@ -50,7 +56,7 @@ final class BulkLoader {
     long start = System.nanoTime();
     long nextReport = start + 1_000_000_000L;
     for (long i = 0; i < count; i++) {
-      String k = key(i);
+      String k = keyOf.apply(i);
       String g = ring.groupFor(k.getBytes(StandardCharsets.UTF_8));
       Map<String, byte[]> batch = pending.get(g);
       batch.put(k, value);

@@ -4,19 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kvpipe.client.ShardGroupClient;
-import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.ring.HashRing;
-import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
-import io.kvpipe.common.wire.Reply;
-import io.kvpipe.testsupport.Poll;
-import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.LatencyRecorder;
 import io.kvpipe.testsupport.bench.OpenLoop;
 import io.kvpipe.testsupport.load.KvHttp;
-import io.kvpipe.testsupport.process.JavaProcess;
-import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.ratis.protocol.RaftGroupId;
 
 /**
  * Online migration benchmark: 3 kv-node processes (meta, g1, g2) and one proxy process; N keys bulk-loaded straight
@@ -39,11 +31,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 public final class MigrationBench {
   private static final PrintStream OUT = System.out;
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration START = Duration.ofSeconds(90);
-  private static final String DATA_TOKEN = "bench-data-token";
-  private static final String ADMIN_TOKEN = "bench-admin-token";
-  private static final List<String> NODE_JVM = List.of("-Xms512m", "-Xmx2g", "-XX:+UseParallelGC",
-      "--enable-native-access=ALL-UNNAMED");
   /** Slice of the background load while the migration runs: the migration's end is checked between slices. */
   private static final Duration SLICE = Duration.ofSeconds(2);
   private static final int MAX_IN_FLIGHT = 256;
@@ -57,6 +44,7 @@ public final class MigrationBench {
   private final Duration before;
   private final Path work;
   private final Path out;
+  private final KvStack.Options options;
 
   private MigrationBench(BenchArgs a) {
     this.keys = a.integer("keys", 1_000_000);
@@ -68,6 +56,7 @@ public final class MigrationBench {
     this.before = a.seconds("before-seconds", 10);
     this.work = Path.of(a.string("work-dir", "target/bench-work"));
     this.out = Path.of(a.string("out", "target/bench"));
+    this.options = KvStack.Options.from(a).withProxyArgs("--request-timeout-ms", "20000");
   }
 
   public static void main(String[] args) throws Exception {
@@ -85,160 +74,113 @@ public final class MigrationBench {
 
   private void run(JsonReport report) throws Exception {
     Path dir = Files.createDirectories(work).resolve("migration-" + System.currentTimeMillis());
-    OUT.printf("== starting 3 kv-node processes and a proxy in %s%n", dir);
-    KvNodeCluster.Builder nb = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3).jvmArgs(NODE_JVM)
-        .group("meta", RaftGroupId.valueOf(GroupIds.uuidOf("meta")));
-    for (String g : List.of("g1", "g2")) {
-      nb.group(g, RaftGroupId.valueOf(GroupIds.uuidOf(g)));
-    }
-    try (KvNodeCluster nodes = nb.start(START)) {
-      String peers = nodes.peersSpec();
-      int port = Ports.freePort();
-      JavaProcess proxy = JavaProcess.builder("io.kvpipe.proxy.ProxyMain")
-          .jvmArgs("-Xms256m", "-Xmx1g", "-XX:+UseParallelGC", "--enable-native-access=ALL-UNNAMED")
-          .args("--host", "127.0.0.1", "--port", Integer.toString(port), "--meta-peers", peers,
-              "--bootstrap-groups", "g1=" + peers + ";g2=" + peers, "--data-token", DATA_TOKEN,
-              "--admin-token", ADMIN_TOKEN, "--request-timeout-ms", "20000")
-          .logFile(dir.resolve("proxy.log")).build().start();
-      try {
-        String base = "http://127.0.0.1:" + port;
-        KvHttp admin = new KvHttp(base, ADMIN_TOKEN, Duration.ofSeconds(30));
-        KvHttp data = new KvHttp(base, DATA_TOKEN, Duration.ofSeconds(30));
-        Poll.until("the proxy ready", START, Duration.ofMillis(200), () -> {
-          if (!proxy.isAlive()) {
-            throw new Poll.Abort("the proxy exited:\n" + proxy.logTail(40));
-          }
-          try {
-            return admin.json("GET", "/ready", null).status() == 200;
-          } catch (Exception notYet) {
-            return false;
-          }
-        });
-        measure(report, nodes, peers, admin, data);
-      } finally {
-        proxy.stop(Duration.ofSeconds(10));
-      }
+    try (KvStack stack = KvStack.start(dir, options, OUT)) {
+      measure(report, stack);
     }
   }
 
-  private void measure(JsonReport report, KvNodeCluster nodes, String peers, KvHttp admin, KvHttp data)
-      throws Exception {
-    JsonNode shards = call(admin, "GET", "/api/topology/shards", null, 200);
-    HashRing ring = HashRing.of(List.of("g1", "g2"), shards.path("vnodes").asInt());
-    long epoch = shards.path("epoch").asLong();
-    Map<String, ShardGroupClient> groups = new LinkedHashMap<>();
-    for (String g : List.of("g1", "g2")) {
-      groups.put(g, ShardGroupClient.builder(g, PeerAddress.parseList(peers)).operationTimeout(Duration.ofSeconds(60))
-          .build());
+  private void measure(JsonReport report, KvStack stack) throws Exception {
+    HashRing ring = stack.ring();
+    Map<String, ShardGroupClient> groups = stack.clients();
+    String peers = stack.peers();
+    KvHttp admin = stack.admin();
+    KvHttp data = stack.data();
+    byte[] value = new byte[valueBytes];
+    ThreadLocalRandom.current().nextBytes(value);
+    OUT.printf("== bulk load: %,d keys of %d bytes into g1, g2 (PutAll batches of %d)%n", keys, valueBytes,
+        loadBatch);
+    double loadRate = new BulkLoader(ring, groups, loadBatch, OUT).load(keys, value);
+    report.put("bulk_load_keys_per_s", Math.round(loadRate));
+
+    Background bg = new Background(data, value);
+    OUT.printf("== background writes at %,d/s through the proxy: %d s before the migration%n", backgroundRate,
+        before.toSeconds());
+    LatencyRecorder beforeLat = bg.phase();
+    OpenLoop.Result beforeRun = bg.loop(before);
+    LatencyRecorder.Percentiles pb = beforeLat.percentiles();
+    OUT.printf("  before: p50 %.1f ms, p99 %.1f ms (%,d writes, %d errors, %d skipped)%n", pb.p50(), pb.p99(),
+        pb.samples(), bg.errors.get(), beforeRun.skipped());
+    long errorsBefore = bg.errors.get();
+
+    ObjectNode body = JSON.createObjectNode().put("id", "g3").put("throttleKeysPerSecond", throttle)
+        .put("batchSize", batchSize);
+    for (String p : peers.split(",")) {
+      body.withArray("peers").add(p);
     }
-    try {
-      // Until the proxy fences each group to its ring ranges a group accepts any key: load only after that.
-      Map<String, HashRanges> own = ring.ownership();
-      for (String g : groups.keySet()) {
-        Poll.until(g + " fenced at epoch " + epoch, START, Duration.ofMillis(200), () -> {
-          Reply.Status s = groups.get(g).status();
-          return s.epoch() == epoch && s.ranges().equals(own.get(g));
-        });
-      }
-      byte[] value = new byte[valueBytes];
-      ThreadLocalRandom.current().nextBytes(value);
-      OUT.printf("== bulk load: %,d keys of %d bytes into g1, g2 (PutAll batches of %d)%n", keys, valueBytes,
-          loadBatch);
-      double loadRate = new BulkLoader(ring, groups, loadBatch, OUT).load(keys, value);
-      report.put("bulk_load_keys_per_s", Math.round(loadRate));
-
-      Background bg = new Background(data, value);
-      OUT.printf("== background writes at %,d/s through the proxy: %d s before the migration%n", backgroundRate,
-          before.toSeconds());
-      LatencyRecorder beforeLat = bg.phase();
-      OpenLoop.Result beforeRun = bg.loop(before);
-      LatencyRecorder.Percentiles pb = beforeLat.percentiles();
-      OUT.printf("  before: p50 %.1f ms, p99 %.1f ms (%,d writes, %d errors, %d skipped)%n", pb.p50(), pb.p99(),
-          pb.samples(), bg.errors.get(), beforeRun.skipped());
-      long errorsBefore = bg.errors.get();
-
-      ObjectNode body = JSON.createObjectNode().put("id", "g3").put("throttleKeysPerSecond", throttle)
-          .put("batchSize", batchSize);
-      for (String p : peers.split(",")) {
-        body.withArray("peers").add(p);
-      }
-      LatencyRecorder duringLat = bg.phase();
-      long t0 = System.nanoTime();
-      JsonNode started = call(admin, "POST", "/api/cluster/groups", body.toString(), 202).path("migration");
-      String id = started.path("id").asText();
-      OUT.printf("== add g3: migration %s started%n", id);
-      AtomicReference<JsonNode> last = new AtomicReference<>(started);
-      Map<String, Double> phaseStarts = new java.util.concurrent.ConcurrentHashMap<>();
-      AtomicReference<Double> finishedAt = new AtomicReference<>();
-      // The progress poller runs on its own so slow background writes never delay it.
-      Thread poller = Thread.ofPlatform().name("migration-poller").daemon().start(() -> {
-        while (finishedAt.get() == null) {
-          try {
-            JsonNode v = call(admin, "GET", "/api/migrations/" + id, null, 200);
-            last.set(v);
-            double at = (System.nanoTime() - t0) / 1e9;
-            phaseStarts.putIfAbsent(v.path("phase").asText(), at);
-            OUT.printf("  %5.1fs %-10s %,d / %,d keys copied, %,.0f keys/s, eta %s s%n", at, v.path("phase").asText(),
-                v.path("keysCopied").asLong(), v.path("keysTotal").asLong(), v.path("keysPerSecond").asDouble(),
-                v.path("etaSeconds").asText("?"));
-            if (finished(v)) {
-              finishedAt.set(at);
-              return;
-            }
-            Thread.sleep(1000); // the progress print interval
-          } catch (InterruptedException e) {
-            return;
-          } catch (Exception e) {
-            OUT.println("  (progress poll failed: " + e.getMessage() + ")");
-          }
-        }
-      });
-      long skipped = 0;
+    LatencyRecorder duringLat = bg.phase();
+    long t0 = System.nanoTime();
+    JsonNode started = call(admin, "POST", "/api/cluster/groups", body.toString(), 202).path("migration");
+    String id = started.path("id").asText();
+    OUT.printf("== add g3: migration %s started%n", id);
+    AtomicReference<JsonNode> last = new AtomicReference<>(started);
+    Map<String, Double> phaseStarts = new java.util.concurrent.ConcurrentHashMap<>();
+    AtomicReference<Double> finishedAt = new AtomicReference<>();
+    // The progress poller runs on its own so slow background writes never delay it.
+    Thread poller = Thread.ofPlatform().name("migration-poller").daemon().start(() -> {
       while (finishedAt.get() == null) {
-        skipped += bg.loop(SLICE).skipped();
-        if ((System.nanoTime() - t0) / 1e9 > 3600) {
-          throw new IllegalStateException("the migration did not finish within an hour: " + last.get());
+        try {
+          JsonNode v = call(admin, "GET", "/api/migrations/" + id, null, 200);
+          last.set(v);
+          double at = (System.nanoTime() - t0) / 1e9;
+          phaseStarts.putIfAbsent(v.path("phase").asText(), at);
+          OUT.printf("  %5.1fs %-10s %,d / %,d keys copied, %,.0f keys/s, eta %s s%n", at, v.path("phase").asText(),
+              v.path("keysCopied").asLong(), v.path("keysTotal").asLong(), v.path("keysPerSecond").asDouble(),
+              v.path("etaSeconds").asText("?"));
+          if (finished(v)) {
+            finishedAt.set(at);
+            return;
+          }
+          Thread.sleep(1000); // the progress print interval
+        } catch (InterruptedException e) {
+          return;
+        } catch (Exception e) {
+          OUT.println("  (progress poll failed: " + e.getMessage() + ")");
         }
       }
-      poller.join();
-      double seconds = finishedAt.get();
-      JsonNode done = last.get();
-      LatencyRecorder.Percentiles pd = duringLat.percentiles();
-      long errorsDuring = bg.errors.get() - errorsBefore;
-      long moved = done.path("keysCopied").asLong();
-      double copySeconds = copySeconds(phaseStarts, seconds);
-      Map<String, Long> records = new LinkedHashMap<>();
-      for (String g : List.of("g1", "g2", "g3")) {
-        try (ShardGroupClient c = ShardGroupClient.connect(g, PeerAddress.parseList(peers))) {
-          records.put(g, c.status().records());
-        }
+    });
+    long skipped = 0;
+    while (finishedAt.get() == null) {
+      skipped += bg.loop(SLICE).skipped();
+      if ((System.nanoTime() - t0) / 1e9 > 3600) {
+        throw new IllegalStateException("the migration did not finish within an hour: " + last.get());
       }
-      OUT.printf("%n== migration %s %s in %.1f s: %,d keys moved (%.1f%% of %,d), copy %,.0f keys/s%n", id,
-          done.path("phase").asText(), seconds, moved, 100.0 * moved / keys, keys, moved / copySeconds);
-      OUT.printf("   client writes: before p50 %.1f ms p99 %.1f ms; during p50 %.1f ms p99 %.1f ms; errors %d before,"
-          + " %d during; skipped at in-flight cap %d%n", pb.p50(), pb.p99(), pd.p50(), pd.p99(), errorsBefore,
-          errorsDuring, skipped);
-      OUT.printf("   records per group after: %s%n", records);
-      if (!bg.errorSamples.isEmpty()) {
-        OUT.println("   first errors: " + bg.errorSamples);
+    }
+    poller.join();
+    double seconds = finishedAt.get();
+    JsonNode done = last.get();
+    LatencyRecorder.Percentiles pd = duringLat.percentiles();
+    long errorsDuring = bg.errors.get() - errorsBefore;
+    long moved = done.path("keysCopied").asLong();
+    double copySeconds = copySeconds(phaseStarts, seconds);
+    Map<String, Long> records = new LinkedHashMap<>();
+    for (String g : List.of("g1", "g2", "g3")) {
+      try (ShardGroupClient c = ShardGroupClient.connect(g, PeerAddress.parseList(peers))) {
+        records.put(g, c.status().records());
       }
-      report.put("migration", JsonReport.map("id", id, "final_phase", done.path("phase").asText(),
-          "error", done.path("error").isNull() ? null : done.path("error").asText(),
-          "duration_s", round(seconds), "keys_moved", moved, "keys_total", done.path("keysTotal").asLong(),
-          "moved_fraction", round((double) moved / keys), "copy_seconds", round(copySeconds),
-          "copy_keys_per_s", Math.round(moved / copySeconds), "phase_started_at_s", phaseStarts,
-          "records_per_group_after", records));
-      report.put("client", JsonReport.map(
-          "before", JsonReport.map("writes", pb.samples(), "p50_ms", pb.p50(), "p99_ms", pb.p99(),
-              "p999_ms", pb.p999(), "max_ms", pb.max(), "errors", errorsBefore),
-          "during", JsonReport.map("writes", pd.samples(), "p50_ms", pd.p50(), "p99_ms", pd.p99(),
-              "p999_ms", pd.p999(), "max_ms", pd.max(), "errors", errorsDuring, "skipped", skipped),
-          "error_samples", List.copyOf(bg.errorSamples)));
-      if (!done.path("phase").asText().equals("done")) {
-        OUT.println("!! the migration did not complete: " + done);
-      }
-    } finally {
-      groups.values().forEach(ShardGroupClient::close);
+    }
+    OUT.printf("%n== migration %s %s in %.1f s: %,d keys moved (%.1f%% of %,d), copy %,.0f keys/s%n", id,
+        done.path("phase").asText(), seconds, moved, 100.0 * moved / keys, keys, moved / copySeconds);
+    OUT.printf("   client writes: before p50 %.1f ms p99 %.1f ms; during p50 %.1f ms p99 %.1f ms; errors %d before,"
+        + " %d during; skipped at in-flight cap %d%n", pb.p50(), pb.p99(), pd.p50(), pd.p99(), errorsBefore,
+        errorsDuring, skipped);
+    OUT.printf("   records per group after: %s%n", records);
+    if (!bg.errorSamples.isEmpty()) {
+      OUT.println("   first errors: " + bg.errorSamples);
+    }
+    report.put("migration", JsonReport.map("id", id, "final_phase", done.path("phase").asText(),
+        "error", done.path("error").isNull() ? null : done.path("error").asText(),
+        "duration_s", round(seconds), "keys_moved", moved, "keys_total", done.path("keysTotal").asLong(),
+        "moved_fraction", round((double) moved / keys), "copy_seconds", round(copySeconds),
+        "copy_keys_per_s", Math.round(moved / copySeconds), "phase_started_at_s", phaseStarts,
+        "records_per_group_after", records));
+    report.put("client", JsonReport.map(
+        "before", JsonReport.map("writes", pb.samples(), "p50_ms", pb.p50(), "p99_ms", pb.p99(),
+            "p999_ms", pb.p999(), "max_ms", pb.max(), "errors", errorsBefore),
+        "during", JsonReport.map("writes", pd.samples(), "p50_ms", pd.p50(), "p99_ms", pd.p99(),
+            "p999_ms", pd.p999(), "max_ms", pd.max(), "errors", errorsDuring, "skipped", skipped),
+        "error_samples", List.copyOf(bg.errorSamples)));
+    if (!done.path("phase").asText().equals("done")) {
+      OUT.println("!! the migration did not complete: " + done);
     }
   }
 

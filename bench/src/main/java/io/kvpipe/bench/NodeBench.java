@@ -22,10 +22,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.ratis.protocol.RaftGroupId;
 
 /**
- * Issue 2's benchmark: one shard group of 3 kv-node processes on loopback (fsync on), driven straight through the
- * Ratis client with 16-byte keys and 100-byte values. Per trial: closed-loop puts at each concurrency, linearizable
- * gets at the highest one, and the leader-kill window (kill -9 of the leader → first successful write issued after
- * the kill). Optional {@code --cdc}: the same run with a Kafka broker and CDC on, to price CDC against CDC off.
+ * Issues 2 and 18's direct-to-Ratis benchmark: one shard group of 3 kv-node processes on loopback (fsync on), driven
+ * straight through the Ratis client with 16-byte keys and 100-byte values. Per trial: closed-loop puts at each
+ * concurrency and linearizable gets at the highest one, each phase with what it cost every kv-node process (CPU from
+ * /proc, % of one core) and the Raft log's entries per fsync (from each node's /metrics); elections that happened
+ * while nothing was killed (term changes, elections run); then the leader-kill window over N trials (kill -9 of the
+ * leader → first acknowledged write issued after the kill: p50/p99/max). Optional {@code --cdc}: the same run with a
+ * Kafka broker and CDC on, to price CDC against CDC off.
  */
 public final class NodeBench {
   private static final PrintStream OUT = System.out;
@@ -66,7 +69,7 @@ public final class NodeBench {
         bench.phase.toSeconds(), "warmup_seconds", bench.warmUp.toSeconds(), "trials", bench.trials,
         "key_bytes", 16, "value_bytes", bench.valueBytes, "key_space", bench.keySpace, "replicas", 3, "fsync", true,
         "group_commit", bench.groupCommit.toString(), "node_args", String.join(" ", bench.nodeArgs)));
-    Map<String, Object> off = bench.runCluster(false, a.integer("kill-trials", 3), List.of());
+    Map<String, Object> off = bench.runCluster(false, a.integer("kill-trials", 10), List.of());
     report.put("cdc_off", off);
     if (a.flag("cdc")) {
       Map<String, Object> on = bench.runCluster(true, 0, a.integers("lag-rates", "2000,5000"));
@@ -87,7 +90,7 @@ public final class NodeBench {
     KafkaBroker broker = cdc ? KafkaBroker.start(dir.resolve("kafka")) : null;
     OUT.printf("%n== %s: starting 3 kv-node processes in %s%n", cdc ? "CDC on" : "CDC off", dir);
     KvNodeCluster.Builder builder = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
-        .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(NODE_JVM);
+        .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(NODE_JVM).metricsPorts();
     if (broker != null) {
       builder.args("--kafka-bootstrap", broker.bootstrapServers());
     }
@@ -103,37 +106,48 @@ public final class NodeBench {
       OUT.println("warm-up (JIT, connections, log segments): " + warmUp.toSeconds() + " s");
       puts(client, value, 64, warmUp).run();
 
+      NodeProbe probe = new NodeProbe(cluster, GROUP);
+      NodeProbe.Snapshot loadStart = probe.snapshot();
       List<Object> trialResults = new ArrayList<>();
       List<Double> maxCRates = new ArrayList<>();
+      long loadOps = 0;
       for (int t = 1; t <= trials; t++) {
         OUT.printf("-- trial %d/%d%n", t, trials);
         List<Object> putPhases = new ArrayList<>();
         for (int c : concurrencies) {
-          GroupCommit.Stats before = client.groupCommitStats();
+          GroupCommit.Stats beforeStats = client.groupCommitStats();
+          NodeProbe.Snapshot before = probe.snapshot();
           ClosedLoop.Result r = puts(client, value, c, phase).run();
           GroupCommit.Stats after = client.groupCommitStats();
-          double perEntry = (double) (after.writeOps() - before.writeOps())
-              / Math.max(1, after.writeRequests() - before.writeRequests());
-          OUT.println(r.summary() + String.format(" (%.1f puts per log entry)", perEntry));
-          Map<String, Object> phaseMap = new java.util.LinkedHashMap<>(r.toMap());
+          double perEntry = (double) (after.writeOps() - beforeStats.writeOps())
+              / Math.max(1, after.writeRequests() - beforeStats.writeRequests());
+          Map<String, Object> phaseMap = withCost(r, probe.since(before, r.ops()));
+          OUT.printf("    %.1f puts per client request (group commit: one log entry each)%n", perEntry);
           phaseMap.put("puts_per_log_entry", Math.round(perEntry * 10) / 10.0);
           putPhases.add(phaseMap);
+          loadOps += r.ops();
           if (c == concurrencies.stream().mapToInt(Integer::intValue).max().orElseThrow()) {
             maxCRates.add(r.opsPerSecond());
           }
         }
         int maxC = concurrencies.stream().mapToInt(Integer::intValue).max().orElse(64);
+        NodeProbe.Snapshot before = probe.snapshot();
         ClosedLoop.Result gets = new ClosedLoop("linearizable gets", maxC, phase,
             i -> client.getAsync(key(ThreadLocalRandom.current().nextInt(keySpace))), OUT).run();
-        OUT.println(gets.summary());
-        trialResults.add(JsonReport.map("puts", putPhases, "gets", gets.toMap()));
+        Map<String, Object> getPhase = withCost(gets, probe.since(before, gets.ops()));
+        loadOps += gets.ops();
+        trialResults.add(JsonReport.map("puts", putPhases, "gets", getPhase));
       }
-      List<Object> kills = new ArrayList<>();
+      NodeProbe.Result load = probe.since(loadStart, loadOps);
+      OUT.printf("elections while nothing was killed (from the end of the warm-up to the last load phase): term +%d, "
+          + "%d elections run by the replicas%n", load.termChange(), load.electionsRun());
+      List<Long> kills = new ArrayList<>();
       for (int k = 1; k <= killTrials; k++) {
         double ms = leaderKillWindow(cluster, client, value);
-        OUT.printf("leader kill %d/%d: first successful write %.0f ms after kill -9%n", k, killTrials, ms);
+        OUT.printf("leader kill %d/%d: first acknowledged write %.0f ms after kill -9%n", k, killTrials, ms);
         kills.add(Math.round(ms));
       }
+      Map<String, Object> killFigures = killFigures(kills);
       List<Object> lags = new ArrayList<>();
       for (int rate : lagRates) {
         lags.add(publishLag(broker.bootstrapServers(), client, value, rate));
@@ -141,7 +155,9 @@ public final class NodeBench {
       maxCRates.sort(null);
       return JsonReport.map("trials", trialResults, "median_puts_per_s_at_max_c",
           maxCRates.isEmpty() ? 0.0 : maxCRates.get(maxCRates.size() / 2),
-          "leader_kill_to_first_write_ms", kills, "publish_lag", lags);
+          "elections_without_kills", JsonReport.map("term_change", load.termChange(), "elections_run",
+              load.electionsRun(), "window", "end of warm-up to end of the last load phase"),
+          "leader_kill_to_first_write_ms", kills, "leader_kill", killFigures, "publish_lag", lags);
     } finally {
       if (broker != null) {
         broker.close();
@@ -165,6 +181,29 @@ public final class NodeBench {
           "errors", r.errors(), "skipped_at_in_flight_cap", r.skipped(), "events", p.samples(), "p50_ms", p.p50(),
           "p99_ms", p.p99(), "p999_ms", p.p999(), "max_ms", p.max());
     }
+  }
+
+  /** A phase's figures with what it cost the nodes, printed as they come. */
+  private static Map<String, Object> withCost(ClosedLoop.Result r, NodeProbe.Result cost) {
+    OUT.println(r.summary());
+    OUT.println(cost.summary());
+    Map<String, Object> m = r.toMap();
+    m.put("node_cost", cost.figures());
+    return m;
+  }
+
+  /** p50, p99 (nearest rank: over 10 trials, the worst) and max of the kill windows. */
+  private static Map<String, Object> killFigures(List<Long> kills) {
+    if (kills.isEmpty()) {
+      return null;
+    }
+    List<Long> sorted = kills.stream().sorted().toList();
+    long p50 = sorted.get((int) Math.ceil(0.5 * sorted.size()) - 1);
+    long p99 = sorted.get((int) Math.ceil(0.99 * sorted.size()) - 1);
+    long max = sorted.get(sorted.size() - 1);
+    OUT.printf("leader kill -9 -> first acknowledged write over %d trials: p50 %d ms, p99 %d ms, max %d ms "
+        + "(target p99 < 500 ms)%n", kills.size(), p50, p99, max);
+    return JsonReport.map("trials", kills.size(), "p50_ms", p50, "p99_ms", p99, "max_ms", max, "target_p99_ms", 500);
   }
 
   private ClosedLoop puts(ShardGroupClient client, byte[] value, int concurrency, Duration d) {
@@ -209,6 +248,6 @@ public final class NodeBench {
 
   /** 16-byte keys, as the issue specifies. */
   private static String key(int n) {
-    return String.format("key-%012d", n);
+    return KvShape.key(n);
   }
 }

@@ -6,6 +6,7 @@ import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.node.cdc.LeaderPublishing;
 import io.kvpipe.node.meta.MetaGroup;
+import io.kvpipe.node.raft.RatisMetricsBridge;
 import io.kvpipe.node.reconcile.GroupReconciler;
 import io.kvpipe.node.reconcile.GroupRoster;
 import io.kvpipe.node.reconcile.ReplicaHost;
@@ -156,6 +157,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
    */
   private void attach(ShardStateMachine shard) {
     shard.bindMetrics(registry);
+    RatisMetricsBridge.bind(registry, server.getId(), shard.group(), gid(shard.group()));
     if (config.cdcEnabled()) {
       publishers.put(shard.group(), LeaderPublishing.attach(shard, config.cdcConfig(), registry));
     }

@@ -2,9 +2,11 @@ package io.kvpipe.consumer.pipeline;
 
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.bench.ChangelogWatcher;
 import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.LatencyRecorder;
 import io.kvpipe.testsupport.bench.OpenLoop;
+import io.kvpipe.testsupport.bench.VisibilityTracker;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
 import io.kvpipe.testsupport.mysql.MySqlServer;
 import java.io.PrintStream;

@@ -172,6 +172,11 @@ public final class KafkaBroker implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The broker JVM's OS process id (benchmarks read its CPU time). */
+  public synchronized long pid() {
+    return process.pid();
+  }
+
   /** Clean shutdown (SIGTERM; SIGKILL after 30 s). Data stays for {@link #restart()}. */
   public synchronized void stop() {
     process.stop(STOP_GRACE);

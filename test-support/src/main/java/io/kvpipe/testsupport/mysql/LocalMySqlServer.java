@@ -233,6 +233,14 @@ public final class LocalMySqlServer implements MySqlServer {
     return port;
   }
 
+  /** The server's OS process id (benchmarks read its CPU time); the server must be running. */
+  public synchronized long pid() {
+    if (process == null || !process.isAlive()) {
+      throw new IllegalStateException("the server is not running");
+    }
+    return process.pid();
+  }
+
   public String version() {
     return version;
   }

@@ -37,6 +37,7 @@ import org.apache.ratis.util.TimeDuration;
  */
 public final class KvNodeCluster implements AutoCloseable {
   private final Map<String, Integer> ports = new LinkedHashMap<>();
+  private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
   private final Map<String, JavaProcess> processes = new LinkedHashMap<>();
   private final Map<String, RaftGroupId> groups;
   private final Map<String, RaftClient> infoClients = new LinkedHashMap<>();
@@ -51,6 +52,10 @@ public final class KvNodeCluster implements AutoCloseable {
     for (String id : ports.keySet()) {
       List<String> args = new ArrayList<>(List.of("--id", id, "--listen", "127.0.0.1:" + ports.get(id),
           "--data-dir", b.baseDir.resolve(id).toString()));
+      if (b.metricsPorts) {
+        metricsPorts.put(id, Ports.freePort());
+        args.addAll(List.of("--metrics-port", Integer.toString(metricsPorts.get(id))));
+      }
       for (String g : b.groups.keySet()) {
         args.add("--group");
         args.add(g + "=" + peersSpec());
@@ -140,6 +145,7 @@ public final class KvNodeCluster implements AutoCloseable {
     private final Map<String, RaftGroupId> groups = new LinkedHashMap<>();
     private final List<String> extraArgs = new ArrayList<>();
     private List<String> jvmArgs;
+    private boolean metricsPorts;
 
     private Builder(String mainClass, Path baseDir) {
       this.mainClass = mainClass;
@@ -169,6 +175,12 @@ public final class KvNodeCluster implements AutoCloseable {
       return this;
     }
 
+    /** Gives each node its own free {@code --metrics-port} (Prometheus {@code /metrics}; see {@link #metricsPort}). */
+    public Builder metricsPorts() {
+      this.metricsPorts = true;
+      return this;
+    }
+
     /** Starts every node and waits until each listens. */
     public KvNodeCluster start(Duration timeout) {
       KvNodeCluster c = new KvNodeCluster(this);
@@ -183,6 +195,15 @@ public final class KvNodeCluster implements AutoCloseable {
     List<String> parts = new ArrayList<>();
     ports.forEach((id, port) -> parts.add(id + "@127.0.0.1:" + port));
     return String.join(",", parts);
+  }
+
+  /** The node's metrics port, if the cluster was built with {@link Builder#metricsPorts()}. */
+  public int metricsPort(String nodeId) {
+    Integer port = metricsPorts.get(nodeId);
+    if (port == null) {
+      throw new IllegalArgumentException("node " + nodeId + " has no metrics port (build with metricsPorts())");
+    }
+    return port;
   }
 
   public List<String> nodeIds() {
@@ -246,6 +267,26 @@ public final class KvNodeCluster implements AutoCloseable {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The current term of the group as its leader reports it, waiting up to {@code timeout} for a leader. Each election
+   * that gets as far as a vote raises the term, so the difference between two readings counts elections in between.
+   */
+  public long leaderTerm(String group, Duration timeout) {
+    return Poll.forValue("the term of " + group + "'s leader", timeout, () -> {
+      String leader = leader(group).orElse(null);
+      if (leader == null) {
+        return null;
+      }
+      try {
+        GroupInfoReply info = infoClient(group).getGroupManagementApi(RaftPeerId.valueOf(leader)).info(groups.get(group));
+        return info.isSuccess() && info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER
+            ? info.getRoleInfoProto().getLeaderInfo().getTerm() : null;
+      } catch (IOException leaderJustChanged) {
+        return null; // asked again on the next poll
+      }
+    });
   }
 
   public String awaitLeader(String group, Duration timeout) {

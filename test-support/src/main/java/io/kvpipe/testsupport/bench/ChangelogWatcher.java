@@ -1,4 +1,4 @@
-package io.kvpipe.consumer.pipeline;
+package io.kvpipe.testsupport.bench;
 
 import io.kvpipe.testsupport.Poll;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * were seen, or that stayed missing for {@link #GAP_GIVE_UP_NANOS} (a rolled back or duplicate-ignored insert leaves a
  * permanent hole). All fields below are owned by the watcher thread, except the volatile target and the counters.
  */
-final class ChangelogWatcher implements AutoCloseable {
+public final class ChangelogWatcher implements AutoCloseable {
   private static final long GAP_GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(2);
 
   private final String jdbcUrl;
@@ -43,7 +43,7 @@ final class ChangelogWatcher implements AutoCloseable {
   private final Map<Long, Long> missingSince = new HashMap<>();
   private long maxSeen;
 
-  ChangelogWatcher(String jdbcUrl, String user, String password, long intervalMillis) {
+  public ChangelogWatcher(String jdbcUrl, String user, String password, long intervalMillis) {
     this.jdbcUrl = jdbcUrl;
     this.user = user;
     this.password = password;
@@ -52,20 +52,20 @@ final class ChangelogWatcher implements AutoCloseable {
   }
 
   /** Rows seen from now on go to {@code tracker}. */
-  void reportTo(VisibilityTracker tracker) {
+  public void reportTo(VisibilityTracker tracker) {
     this.target = tracker;
   }
 
-  long rowsSeen() {
+  public long rowsSeen() {
     return rowsSeen.get();
   }
 
-  long queries() {
+  public long queries() {
     return queries.get();
   }
 
   /** Rethrows what stopped the watcher, if anything did. */
-  void check() {
+  public void check() {
     if (failure != null) {
       throw new Poll.Abort("the changelog watcher failed: " + failure);
     }

@@ -1,6 +1,5 @@
-package io.kvpipe.consumer.pipeline;
+package io.kvpipe.testsupport.bench;
 
-import io.kvpipe.testsupport.bench.LatencyRecorder;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -9,8 +8,8 @@ import java.util.Map;
  * records the difference. Either side may come first (a row can be seen before the client thread handles the ack); a
  * row seen first counts as zero latency. Thread-safe (client reply threads and the watcher thread; one lock).
  */
-final class VisibilityTracker {
-  record Id(String key, long version) {}
+public final class VisibilityTracker {
+  private record Id(String key, long version) {}
 
   private final LatencyRecorder latency;
   private final Map<Id, Long> ackedAt = new HashMap<>();
@@ -19,11 +18,11 @@ final class VisibilityTracker {
   private long matched;
   private long seenBeforeAck;
 
-  VisibilityTracker(int capacity) {
+  public VisibilityTracker(int capacity) {
     this.latency = new LatencyRecorder(capacity);
   }
 
-  synchronized void acked(String key, long version, long nanos) {
+  public synchronized void acked(String key, long version, long nanos) {
     acks++;
     Id id = new Id(key, version);
     Long seen = seenAt.remove(id);
@@ -35,7 +34,7 @@ final class VisibilityTracker {
     }
   }
 
-  synchronized void seen(String key, long version, long nanos) {
+  public synchronized void seen(String key, long version, long nanos) {
     Id id = new Id(key, version);
     Long acked = ackedAt.remove(id);
     if (acked == null) {
@@ -51,24 +50,24 @@ final class VisibilityTracker {
   }
 
   /** Acknowledged writes whose row has not been seen yet. */
-  synchronized int pending() {
+  public synchronized int pending() {
     return ackedAt.size();
   }
 
-  synchronized long acks() {
+  public synchronized long acks() {
     return acks;
   }
 
-  synchronized long matched() {
+  public synchronized long matched() {
     return matched;
   }
 
   /** Rows seen before their write's acknowledgement was handled (counted as zero latency). */
-  synchronized long seenBeforeAck() {
+  public synchronized long seenBeforeAck() {
     return seenBeforeAck;
   }
 
-  LatencyRecorder latency() {
+  public LatencyRecorder latency() {
     return latency;
   }
 }

@@ -1,0 +1,87 @@
+package io.kvpipe.bench;
+
+import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a load phase cost the kv-node processes of one group: CPU per process (from /proc), and from each node's
+ * /metrics the Raft log flushes (fsyncs) and entries written, hence entries per fsync, plus elections. Read before and
+ * after the phase ({@link #snapshot}, {@link #since}); the cluster must be built with metrics ports.
+ */
+final class NodeProbe {
+  private static final Duration LEADER_WAIT = Duration.ofSeconds(30);
+
+  private final KvNodeCluster cluster;
+  private final String group;
+
+  NodeProbe(KvNodeCluster cluster, String group) {
+    this.cluster = cluster;
+    this.group = group;
+  }
+
+  /** The state of every node at one instant. */
+  record Snapshot(ProcessCpu.Sample cpu, Map<String, NodeMetrics.Reading> metrics, String leader, long term) {}
+
+  Snapshot snapshot() {
+    Map<String, Long> pids = new LinkedHashMap<>();
+    Map<String, NodeMetrics.Reading> metrics = new LinkedHashMap<>();
+    for (String id : cluster.nodeIds()) {
+      if (cluster.process(id).isAlive()) {
+        pids.put(id, cluster.process(id).pid());
+      }
+      metrics.put(id, NodeMetrics.read(cluster.metricsPort(id), group));
+    }
+    long term = cluster.leaderTerm(group, LEADER_WAIT);
+    return new Snapshot(ProcessCpu.Sample.of(pids), metrics, cluster.leader(group).orElse("?"), term);
+  }
+
+  /** The phase's figures from {@code before} to now; {@code ops} = operations the phase completed. */
+  Result since(Snapshot before, long ops) {
+    Snapshot now = snapshot();
+    Map<String, Object> cpu = now.cpu().since(before.cpu());
+    Map<String, Object> nodes = new LinkedHashMap<>();
+    List<String> summary = new ArrayList<>();
+    double elections = 0;
+    double leaderEntries = Double.NaN;
+    for (String id : cluster.nodeIds()) {
+      NodeMetrics.Reading d = now.metrics().get(id).minus(before.metrics().get(id));
+      String role = id.equals(before.leader()) ? "leader" : "follower";
+      nodes.put(id, JsonReport.map("role_at_start", role, "cpu", cpu.get(id), "log_flushes", num(d.flushes()),
+          "log_entries", num(d.entries()), "entries_per_fsync", num(ProcessCpu.round(2, d.entriesPerFlush())),
+          "elections_run", num(d.elections())));
+      if (!Double.isNaN(d.elections())) {
+        elections += d.elections();
+      }
+      if (role.equals("leader")) {
+        leaderEntries = d.entries();
+      }
+      summary.add(String.format("%s%s %s%% CPU, %s entries/fsync", id, role.equals("leader") ? "*" : "",
+          cpu.get(id) instanceof Map<?, ?> m ? m.get("core_pct") : "?", text(d.entriesPerFlush())));
+    }
+    double opsPerEntry = leaderEntries > 0 ? ops / leaderEntries : Double.NaN;
+    long termChange = now.term() - before.term();
+    Map<String, Object> map = JsonReport.map("nodes", nodes, "cpu_total", cpu.get("total"),
+        "ops_per_leader_log_entry", num(ProcessCpu.round(2, opsPerEntry)), "term_change", termChange,
+        "elections_run", elections, "leader_changed", !now.leader().equals(before.leader()));
+    String line = String.format("    %s; total %s%% CPU; %s ops per leader log entry; term +%d, %d elections run",
+        String.join("; ", summary), cpu.get("total") instanceof Map<?, ?> m ? m.get("core_pct") : "?",
+        text(opsPerEntry), termChange, (long) elections);
+    return new Result(map, line, termChange, (long) elections);
+  }
+
+  /** The figures as JSON, a one-line summary, and the election counts. */
+  record Result(Map<String, Object> figures, String summary, long termChange, long electionsRun) {}
+
+  private static String text(double d) {
+    return Double.isNaN(d) ? "-" : String.format("%.2f", d);
+  }
+
+  private static Object num(double d) {
+    return Double.isNaN(d) ? null : d;
+  }
+}

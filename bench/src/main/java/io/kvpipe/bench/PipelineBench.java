@@ -1,0 +1,252 @@
+package io.kvpipe.bench;
+
+import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.bench.ChangelogWatcher;
+import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.bench.LatencyRecorder;
+import io.kvpipe.testsupport.bench.OpenLoop;
+import io.kvpipe.testsupport.bench.VisibilityTracker;
+import io.kvpipe.testsupport.kafka.KafkaBroker;
+import io.kvpipe.testsupport.load.KvHttp;
+import io.kvpipe.testsupport.mysql.LocalMySqlServer;
+import io.kvpipe.testsupport.mysql.MySqlDatabase;
+import io.kvpipe.testsupport.process.JavaProcess;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * Issue 18's open-loop whole-pipeline benchmark: every part on this box, each its own process — 3 kv-nodes (meta, g1,
+ * g2; CDC on), a Kafka broker, the cdc-consumer, a throwaway MariaDB/MySQL with durable commits, and a proxy. Writes
+ * go through the proxy at fixed rates (open loop: issued on schedule whether or not earlier ones have answered, so
+ * queueing shows as latency; a cap on writes in flight reports overload as skipped writes), and each rate reports
+ * write-ack p50/p99/p999, errors, and the CDC end-to-end latency (ack → row visible in kv_changelog, by a poller),
+ * with each process's CPU. Names the highest rate whose ack p99 stays under the target (25 ms) with no errors.
+ */
+public final class PipelineBench {
+  private static final PrintStream OUT = System.out;
+  private static final String TOPIC = "kv.changes";
+  private static final int WATCH_INTERVAL_MS = 2;
+  private static final Duration DRAIN = Duration.ofSeconds(120);
+
+  private final BenchArgs args;
+  private final List<Integer> rates;
+  private final Duration phase;
+  private final Duration warmUp;
+  private final int warmUpRate;
+  private final int keys;
+  private final int valueBytes;
+  private final int maxInFlight;
+  private final double targetP99Ms;
+  private final Path work;
+
+  private PipelineBench(BenchArgs a) {
+    this.args = a;
+    this.rates = a.integers("rates", "500,1000,2000,3000");
+    this.phase = a.seconds("seconds", 20);
+    this.warmUp = a.seconds("warmup-seconds", 30);
+    this.warmUpRate = a.integer("warmup-rate", 1000);
+    this.keys = a.integer("keys", 10_000);
+    this.valueBytes = a.integer("value-bytes", 100);
+    // Each write in flight holds an HTTP/1.1 connection: beyond a few hundred the proxy's accept queue overflows.
+    this.maxInFlight = a.integer("max-in-flight", 256);
+    this.targetP99Ms = a.integer("target-p99-ms", 25);
+    this.work = Path.of(a.string("work-dir", "target/bench-work")).resolve("pipeline-" + System.currentTimeMillis());
+  }
+
+  public static void main(String[] argv) throws Exception {
+    BenchArgs a = new BenchArgs(argv);
+    PipelineBench bench = new PipelineBench(a);
+    JsonReport report = new JsonReport("pipeline");
+    bench.run(report);
+    Path file = report.write(Path.of(a.string("out", "target/bench")));
+    OUT.println("wrote " + file.toAbsolutePath());
+    System.exit(0);
+  }
+
+  private void run(JsonReport report) throws Exception {
+    Files.createDirectories(work);
+    report.put("settings", JsonReport.map("rates_per_s", rates, "seconds_per_rate", phase.toSeconds(),
+        "warmup_seconds", warmUp.toSeconds(), "warmup_rate", warmUpRate, "keys", keys, "key_bytes", 16,
+        "value_bytes", valueBytes, "max_in_flight", maxInFlight, "target_ack_p99_ms", targetP99Ms,
+        "load", "open loop (test-support OpenLoop) of PUT /v1/kv/{key} through the proxy, java.net.http keep-alive",
+        "e2e", "ack -> kv_changelog row seen by a poller every " + WATCH_INTERVAL_MS + " ms (upper bound)"));
+    OUT.println("== starting a Kafka broker and a throwaway MySQL-compatible server (durable commits)");
+    try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"))) {
+      LocalMySqlServer mysql = LocalMySqlServer.launch(true);
+      try (MySqlDatabase db = MySqlDatabase.create(mysql, "benchpipe")) {
+        createTopics(broker.bootstrapServers());
+        KvStack.Options options = KvStack.Options.from(args).withNodeArgs("--kafka-bootstrap",
+            broker.bootstrapServers(), "--topic", TOPIC);
+        report.put("kvpipe", options.describe());
+        report.put("mysql", mysql.description());
+        try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT);
+             JavaProcess consumer = startConsumer(broker.bootstrapServers(), db);
+             ChangelogWatcher watcher = new ChangelogWatcher(db.jdbcUrl(), db.user(), db.password(),
+                 WATCH_INTERVAL_MS)) {
+          Map<String, Long> pids = new LinkedHashMap<>(stack.pids());
+          pids.put("kafka", broker.pid());
+          pids.put("consumer", consumer.pid());
+          pids.put("mysql", mysql.pid());
+          pids.put("bench", ProcessHandle.current().pid());
+          Writer writer = new Writer(stack.data(), watcher, consumer);
+          OUT.printf("== warm-up: %d s at %,d writes/s (JITs, connections, consumer group join)%n",
+              warmUp.toSeconds(), warmUpRate);
+          Map<String, Object> w = writer.phase(warmUpRate, warmUp, pids);
+          OUT.printf("   warm-up: ack p99 %s ms, e2e p99 %s ms%n", w.get("ack_p99_ms"), w.get("e2e_p99_ms"));
+          List<Object> results = new ArrayList<>();
+          Integer best = null;
+          Map<String, Object> at2000 = null;
+          for (int rate : rates) {
+            OUT.printf("== %,d writes/s for %d s%n", rate, phase.toSeconds());
+            Map<String, Object> r = writer.phase(rate, phase, pids);
+            results.add(r);
+            boolean under = (double) r.get("ack_p99_ms") < targetP99Ms && (long) r.get("errors") == 0
+                && (long) r.get("skipped") == 0;
+            r.put("ack_p99_under_target_without_errors", under);
+            if (under && (best == null || rate > best)) {
+              best = rate;
+            }
+            if (rate == 2000) {
+              at2000 = r;
+            }
+          }
+          report.put("rates", results);
+          report.put("highest_rate_with_ack_p99_under_target", best);
+          printTable(results, best);
+          if (at2000 != null) {
+            boolean met = (boolean) at2000.get("ack_p99_under_target_without_errors");
+            report.put("target_2000_per_s", JsonReport.map("target", "at 2,000 writes/s through the proxy: ack p99 < "
+                + targetP99Ms + " ms and 0 errors", "met", met));
+            OUT.printf("target at 2,000 writes/s: ack p99 < %.0f ms and 0 errors: %s%n", targetP99Ms,
+                met ? "MET" : "MISSED");
+          }
+        }
+      } finally {
+        mysql.stop();
+      }
+    }
+  }
+
+  private static void createTopics(String bootstrap) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1), new NewTopic(TOPIC + ".dlq", 3, (short) 1)))
+          .all().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private JavaProcess startConsumer(String bootstrap, MySqlDatabase db) {
+    JavaProcess c = JavaProcess.builder("io.kvpipe.consumer.ConsumerMain")
+        .jvmArgs(KvStack.split(args.string("consumer-jvm", KvStack.PROXY_JVM)).toArray(String[]::new))
+        .args("--bootstrap-servers", bootstrap, "--topic", TOPIC, "--dlq-topic", TOPIC + ".dlq",
+            "--group-id", "kvpipe-archive-bench", "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(),
+            "--jdbc-password", db.password(), "--metrics-port", "0")
+        .logFile(work.resolve("consumer.log")).build().start();
+    OUT.printf("   cdc-consumer pid %d (log %s)%n", c.pid(), work.resolve("consumer.log"));
+    return c;
+  }
+
+  /** Writes at a rate and times each write's ack and its row's arrival in kv_changelog. */
+  private final class Writer {
+    private final KvHttp data;
+    private final ChangelogWatcher watcher;
+    private final JavaProcess consumer;
+    private final byte[] value = KvShape.value(valueBytes);
+    private long seq;
+
+    Writer(KvHttp data, ChangelogWatcher watcher, JavaProcess consumer) {
+      this.data = data;
+      this.watcher = watcher;
+      this.consumer = consumer;
+    }
+
+    Map<String, Object> phase(int rate, Duration d, Map<String, Long> pids) throws InterruptedException {
+      int capacity = (int) Math.min(Integer.MAX_VALUE - 16, (long) rate * d.toSeconds() + 1000);
+      LatencyRecorder ack = new LatencyRecorder(capacity);
+      VisibilityTracker tracker = new VisibilityTracker(capacity);
+      Set<String> errorSamples = ConcurrentHashMap.newKeySet();
+      watcher.reportTo(tracker);
+      long base = seq;
+      ProcessCpu.Sample before = ProcessCpu.Sample.of(pids);
+      OpenLoop.Result r = new OpenLoop("writes at " + rate + "/s", rate, d, maxInFlight,
+          n -> write(KvShape.key((base + n) % keys), ack, tracker, errorSamples), OUT).run();
+      Map<String, Object> cpu = ProcessCpu.Sample.of(pids).since(before);
+      seq = base + r.issued();
+      OUT.printf("   waiting until every acknowledged write is in kv_changelog (%,d not yet)%n", tracker.pending());
+      long drainStart = System.nanoTime();
+      try {
+        Poll.until("every acknowledged write in kv_changelog", DRAIN, Duration.ofMillis(50), () -> {
+          watcher.check();
+          if (!consumer.isAlive()) {
+            throw new Poll.Abort("the cdc-consumer exited:\n" + consumer.logTail(40));
+          }
+          return tracker.pending() == 0;
+        });
+      } catch (AssertionError | RuntimeException notAll) {
+        OUT.printf("   !! %,d acknowledged writes not in kv_changelog after %d s%n", tracker.pending(),
+            DRAIN.toSeconds());
+      }
+      double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+      LatencyRecorder.Percentiles a = ack.percentiles();
+      LatencyRecorder.Percentiles e = tracker.latency().percentiles();
+      OUT.printf("   %,d/s asked, %,.0f/s acknowledged: ack p50 %.2f ms, p99 %.2f ms, p999 %.2f ms; %d errors, %d skipped; "
+              + "e2e p50 %.1f ms, p99 %.1f ms; CPU %s%% of a core in all%n", rate, r.achievedPerSecond(), a.p50(),
+          a.p99(), a.p999(), r.errors(), r.skipped(), e.p50(), e.p99(),
+          cpu.get("total") instanceof Map<?, ?> m ? m.get("core_pct") : "?");
+      if (!errorSamples.isEmpty()) {
+        OUT.println("   first errors: " + errorSamples);
+      }
+      return JsonReport.map("target_writes_per_s", rate, "seconds", ProcessCpu.round(2, r.seconds()),
+          "achieved_writes_per_s", Math.round(r.achievedPerSecond()), "ok", r.ok(), "errors", r.errors(),
+          "skipped", r.skipped(), "ack_p50_ms", ProcessCpu.round(3, a.p50()), "ack_p99_ms",
+          ProcessCpu.round(3, a.p99()), "ack_p999_ms", ProcessCpu.round(3, a.p999()), "ack_max_ms",
+          ProcessCpu.round(3, a.max()), "e2e_matched", tracker.matched(), "e2e_not_visible", tracker.pending(),
+          "e2e_p50_ms", ProcessCpu.round(2, e.p50()), "e2e_p99_ms", ProcessCpu.round(2, e.p99()), "e2e_p999_ms",
+          ProcessCpu.round(2, e.p999()), "e2e_max_ms", ProcessCpu.round(2, e.max()), "drain_seconds",
+          ProcessCpu.round(2, drainSeconds), "cpu", cpu, "error_samples", List.copyOf(errorSamples));
+    }
+
+    private CompletableFuture<?> write(String key, LatencyRecorder ack, VisibilityTracker tracker,
+                                       Set<String> errorSamples) {
+      long t0 = System.nanoTime();
+      return data.putAsync(key, value).handle((resp, e) -> {
+        if (e != null || !resp.ok()) {
+          String why = e != null ? e.toString() : resp.status() + " " + resp.bodyText();
+          if (errorSamples.size() < 5) {
+            errorSamples.add(why.length() > 300 ? why.substring(0, 300) : why);
+          }
+          throw new IllegalStateException(why);
+        }
+        long now = System.nanoTime();
+        ack.record(now - t0);
+        tracker.acked(key, resp.version(), now);
+        return resp;
+      });
+    }
+  }
+
+  private void printTable(List<Object> results, Integer best) {
+    OUT.println();
+    OUT.println("asked/s  acked/s  ack p50  ack p99  ack p999  errors  skipped | e2e p50  e2e p99  e2e p999 (ms)");
+    for (Object o : results) {
+      Map<?, ?> r = (Map<?, ?>) o;
+      OUT.printf("%7s  %7s  %7s  %7s  %8s  %6s  %7s | %7s  %7s  %8s%n", r.get("target_writes_per_s"),
+          r.get("achieved_writes_per_s"), r.get("ack_p50_ms"), r.get("ack_p99_ms"), r.get("ack_p999_ms"),
+          r.get("errors"), r.get("skipped"), r.get("e2e_p50_ms"), r.get("e2e_p99_ms"), r.get("e2e_p999_ms"));
+    }
+    OUT.printf("highest rate with ack p99 < %.0f ms, no errors, none skipped: %s%n", targetP99Ms,
+        best == null ? "none of the rates tried" : String.format("%,d writes/s", best));
+  }
+}

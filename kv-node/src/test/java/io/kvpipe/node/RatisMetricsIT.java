@@ -1,0 +1,55 @@
+package io.kvpipe.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvpipe.client.ShardGroupClient;
+import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.testsupport.Ports;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node's /metrics shows Ratis's own per-group log and election counters (benchmarks read entries per fsync there). */
+class RatisMetricsIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  void metricsShowRaftLogFlushesEntriesAndElections() throws Exception {
+    int port = Ports.freePort();
+    int metricsPort = Ports.freePort();
+    NodeConfig config = NodeConfig.parse(new String[] {"--id", "n1", "--data-dir", dir.toString(),
+        "--group", "g1=n1@127.0.0.1:" + port, "--metrics-port", Integer.toString(metricsPort)}, Map.of());
+    try (KvNode node = KvNode.start(config);
+         ShardGroupClient client = ShardGroupClient.connect("g1", PeerAddress.parseList("n1@127.0.0.1:" + port));
+         HttpClient http = HttpClient.newHttpClient()) {
+      // One at a time: each put is then its own log entry (concurrent ones may share one through group commit).
+      for (int i = 0; i < 10; i++) {
+        client.put("k" + i, ("v" + i).getBytes(StandardCharsets.UTF_8));
+      }
+      String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+          .build(), HttpResponse.BodyHandlers.ofString()).body();
+
+      double flushes = value(text, "kvpipe_raft_log_flushes_total");
+      double entries = value(text, "kvpipe_raft_log_entries_written_total");
+      assertThat(flushes).isGreaterThan(0);
+      assertThat(entries).isGreaterThanOrEqualTo(10).isGreaterThanOrEqualTo(flushes);
+      // A lone replica still becomes leader by an election of its own.
+      assertThat(value(text, "kvpipe_raft_elections_total")).isGreaterThanOrEqualTo(1);
+    }
+  }
+
+  private static double value(String metrics, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + "\\{group=\"g1\",?\\} (\\S+)$").matcher(metrics);
+    assertThat(m.find()).as(name + " for g1 in /metrics:\n" + metrics).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Open-loop whole-pipeline benchmark (issue 18): everything on this box, each its own process: 3 kv-nodes (meta, g1,
+# g2; 3 replicas, fsync on, CDC on), a Kafka broker (KRaft, child JVM), the cdc-consumer, a throwaway MariaDB/MySQL
+# (durable commits; mariadb-server installed when missing) and a proxy. After a warm-up, writes go through the proxy
+# (PUT /v1/kv/{key}, 16-byte keys, 100-byte values) at fixed rates, open loop (issued on schedule whether or not
+# earlier writes answered; writes due while --max-in-flight are pending are counted as skipped). Per rate: write-ack
+# p50/p99/p999, errors, skipped, the CDC end-to-end latency (ack -> row visible in kv_changelog, polled every 2 ms)
+# and each process's CPU; then the highest rate whose ack p99 stays under --target-p99-ms (25) with no errors.
+# JSON: target/bench/pipeline-<timestamp>.json.
+#
+# Options: --rates 500,1000,2000,3000 --seconds 20 (per rate) --warmup-seconds 30 --warmup-rate 1000 --keys 10000
+#   --value-bytes 100 --max-in-flight 256 --target-p99-ms 25 --node-jvm "..." --proxy-jvm "..." --consumer-jvm "..."
+# KVPIPE_BENCH_NO_BUILD=1 reuses the last build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/bench.sh
+. scripts/lib/mysql.sh
+kvpipe_require_mysqld
+kvpipe_bench_run io.kvpipe.bench.PipelineBench "$@"
