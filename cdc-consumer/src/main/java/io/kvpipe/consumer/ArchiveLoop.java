@@ -164,7 +164,10 @@ public final class ArchiveLoop implements Runnable {
     long start = System.nanoTime();
     ArchiveBatch batch = decoder.decode(records, share);
     try {
-      deadLetters.publish(batch.deadLetters());
+      List<DeadLetter> letters = deadLetters.publish(batch.deadLetters());
+      if (letters != batch.deadLetters()) {
+        batch = new ArchiveBatch(batch.events(), letters, batch.nextOffsets()); // some marked: stub or not published
+      }
       writer.write(batch);
       return new ShareResult(batch, System.nanoTime() - start, null);
     } catch (SQLException | KafkaException e) {

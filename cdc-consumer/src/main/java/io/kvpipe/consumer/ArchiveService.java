@@ -34,7 +34,7 @@ public final class ArchiveService implements AutoCloseable {
     this.config = config;
     dataSource = ArchiveDataSource.create(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(),
         config.poolSize());
-    deadLetters = new DeadLetterPublisher(config.bootstrapServers(), config.dlqTopic());
+    deadLetters = new DeadLetterPublisher(config.bootstrapServers(), config.dlqTopic(), registry);
     consumer = new KafkaConsumer<>(kafkaProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     StoppedPartitions stopped = new StoppedPartitions(registry);
     metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry, stopped::problems)
@@ -54,6 +54,7 @@ public final class ArchiveService implements AutoCloseable {
     if (stopping) {
       return;
     }
+    deadLetters.ensureTopic(); // nobody else creates it, and brokers may not create topics on first use
     log.info("archiving topic {} as group {}{}", config.topic(), config.groupId(),
         metricsServer != null ? ", metrics on :" + metricsServer.port() + "/metrics, readiness on /ready" : "");
     loop.run();

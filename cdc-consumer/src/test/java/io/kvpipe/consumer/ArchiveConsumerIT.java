@@ -245,6 +245,128 @@ class ArchiveConsumerIT {
   }
 
   @Test
+  void anEventTimeOutsideWhatDatetimeHoldsIsDeadLetteredAndTheConsumerLivesOn() throws Exception {
+    long year10000 = 253_402_300_800_000L; // 10000-01-01T00:00:00Z
+    long year0999 = -30_641_760_000_000L;  // 0999-01-01T00:00:00Z
+    produceWithPoison(List.of(
+        record("t-future", Events.encode(new ChangeEvent(io.kvpipe.common.event.Op.CREATE, "t-future", null,
+            Events.b("x"), year10000, "g1", 9001, 1, 1, 9001, io.kvpipe.common.event.Origin.CLIENT))),
+        record("t-past", Events.encode(new ChangeEvent(io.kvpipe.common.event.Op.CREATE, "t-past", null,
+            Events.b("x"), year0999, "g1", 9002, 1, 1, 9002, io.kvpipe.common.event.Origin.CLIENT)))));
+    try (InProcess consumer = new InProcess()) {
+      awaitArchivedExactlyOnce(consumer, GOOD);
+      Poll.until("2 dead letters", Duration.ofSeconds(30), () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 2);
+    }
+    assertThat(deadLetterReasons()).hasSize(2).allMatch(r -> r.contains("ts_ms"));
+  }
+
+  @Test
+  void aRecordKeyLargerThanTheDeadLetterColumnIsDeadLetteredTruncatedThereAndWholeOnTheTopic() throws Exception {
+    String hugeKey = "h".repeat(70_000); // kv_dead_letter.record_key is a BLOB: 65,535 bytes
+    produceWithPoison(List.of(record(hugeKey, Events.encode(Events.set("g1", 9001, hugeKey, "x", 9001)))));
+    try (InProcess consumer = new InProcess()) {
+      awaitArchivedExactlyOnce(consumer, GOOD);
+      Poll.until("the dead letter in MySQL", Duration.ofSeconds(30),
+          () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 1);
+    }
+    assertThat(count("SELECT LENGTH(record_key) FROM kv_dead_letter")).isEqualTo(65_535);
+    assertThat(deadLetterReasons().getFirst()).contains("record key truncated", "70000", "invalid key");
+    List<ConsumerRecord<byte[], byte[]>> dlq = KafkaTopics.read(KAFKA.bootstrapServers(), topic + ".dlq", 1,
+        Duration.ofSeconds(30));
+    assertThat(dlq.getFirst().key()).hasSize(70_000);
+  }
+
+  @Test
+  void aDeadLetterLargerThanTheDeadLetterTopicAcceptsIsRecordedWholeInMySqlAndAsAStubOnTheTopic() throws Exception {
+    String dlq = topic + ".small-dlq";
+    KafkaTopics.create(KAFKA.bootstrapServers(), 1, Map.of("max.message.bytes", "2048"), dlq);
+    byte[] big = ("{\"not json" + "x".repeat(20_000)).getBytes(StandardCharsets.UTF_8);
+    produceWithPoison(List.of(record("p-big", big)));
+    try (InProcess consumer = new InProcess("--dlq-topic", dlq)) {
+      awaitArchivedExactlyOnce(consumer, GOOD);
+      Poll.until("the dead letter in MySQL", Duration.ofSeconds(30),
+          () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 1);
+    }
+    assertThat(count("SELECT LENGTH(record_value) FROM kv_dead_letter")).isEqualTo(big.length);
+    ConsumerRecord<byte[], byte[]> stub = KafkaTopics.read(KAFKA.bootstrapServers(), dlq, 1, Duration.ofSeconds(30))
+        .getFirst();
+    assertThat(new String(stub.key(), StandardCharsets.UTF_8)).isEqualTo("p-big");
+    assertThat(stub.value()).isNull();
+    assertThat(new String(stub.headers().lastHeader("kvpipe.dlq.truncated").value(), StandardCharsets.UTF_8))
+        .contains(String.valueOf(big.length));
+  }
+
+  @Test
+  void aMissingDeadLetterTopicIsCreatedByTheConsumer() throws Exception {
+    String dlq = topic + ".new-dlq"; // nobody created it, and the broker does not create topics on use
+    produceWithPoison(List.of(record("p-json", Events.b("{not json"))));
+    try (InProcess consumer = new InProcess("--dlq-topic", dlq)) {
+      awaitArchivedExactlyOnce(consumer, GOOD);
+      Poll.until("the dead letter in MySQL", Duration.ofSeconds(30),
+          () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 1);
+    }
+    assertThat(KafkaTopics.read(KAFKA.bootstrapServers(), dlq, 1, Duration.ofSeconds(30)).getFirst().key())
+        .isEqualTo(Events.b("p-json"));
+  }
+
+  @Test
+  void aDeadLetterTopicThatCannotBeCreatedLeavesTheDeadLetterInMySqlAndBlocksNothing() throws Exception {
+    // Kafka refuses this name: it collides with the existing "<topic>.dlq" ('.' and '_' clash in metric names).
+    String dlq = (topic + ".dlq").replace('.', '_');
+    produceWithPoison(List.of(record("p-json", Events.b("{not json"))));
+    try (InProcess consumer = new InProcess("--dlq-topic", dlq)) {
+      awaitArchivedExactlyOnce(consumer, GOOD);
+      Poll.until("the dead letter in MySQL", Duration.ofSeconds(30),
+          () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 1);
+      assertThat(consumer.counter("kvpipe.archive.dead.letters.unpublished")).isEqualTo(1);
+    }
+    assertThat(deadLetterReasons().getFirst()).contains("not published to dead-letter topic " + dlq, "not valid JSON");
+  }
+
+  private static final List<ChangeEvent> GOOD = ArchiveCheck.stream("g1", 300, 40);
+
+  /** The good stream with {@code poison} spread through it, on whichever partitions the keys hash to. */
+  private void produceWithPoison(List<ProducerRecord<byte[], byte[]>> poison) {
+    try (KafkaProducer<byte[], byte[]> p = KafkaTopics.producer(KAFKA.bootstrapServers())) {
+      int every = GOOD.size() / (poison.size() + 1);
+      for (int i = 0; i < GOOD.size(); i++) {
+        ChangeEvent e = GOOD.get(i);
+        p.send(new ProducerRecord<>(topic, Events.b(e.key()), ChangeEventCodec.encode(e)));
+        if (i % every == every / 2 && i / every < poison.size()) {
+          p.send(poison.get(i / every));
+        }
+      }
+      p.flush();
+    }
+  }
+
+  /** Like {@link #assertArchivedExactlyOnce}, but gives up at once when the consumer died or keeps failing. */
+  private void awaitArchivedExactlyOnce(InProcess consumer, List<ChangeEvent> events) throws SQLException {
+    Poll.until("all " + events.size() + " events archived", Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
+      if (consumer.done.isDone()) {
+        throw new Poll.Abort("the consumer ended: " + consumer.done.handle((ok, e) -> String.valueOf(e)).join());
+      }
+      if (consumer.counter("kvpipe.archive.batch.failures") >= 3) {
+        throw new Poll.Abort("the same batch keeps failing (" + consumer.counter("kvpipe.archive.batch.failures")
+            + " failures): the partition is blocked");
+      }
+      return rows() >= events.size();
+    });
+    assertArchivedExactlyOnce(events);
+  }
+
+  private List<String> deadLetterReasons() throws SQLException {
+    List<String> reasons = new ArrayList<>();
+    try (Connection c = db.connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT reason FROM kv_dead_letter ORDER BY id")) {
+      while (rs.next()) {
+        reasons.add(rs.getString(1));
+      }
+    }
+    return reasons;
+  }
+
+  @Test
   void aStoredOffsetBelowTheLogStartStopsThePartitionUntilAnOperatorResetsIt() throws Exception {
     // 60 records on each partition: event i (log index i + 1) on partition i % 3.
     KafkaTopics.produceRoundRobin(KAFKA.bootstrapServers(), topic, 3, ArchiveCheck.stream("g1", 180, 180));

@@ -29,10 +29,15 @@ final class KafkaTopics {
   private KafkaTopics() {}
 
   static void create(String bootstrap, int partitions, String... topics) {
+    create(bootstrap, partitions, Map.of(), topics);
+  }
+
+  /** Creates the topics with these topic-level settings (e.g. max.message.bytes). */
+  static void create(String bootstrap, int partitions, Map<String, String> configs, String... topics) {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       List<NewTopic> list = new ArrayList<>();
       for (String t : topics) {
-        list.add(new NewTopic(t, partitions, (short) 1));
+        list.add(new NewTopic(t, partitions, (short) 1).configs(configs));
       }
       admin.createTopics(list).all().get(60, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
