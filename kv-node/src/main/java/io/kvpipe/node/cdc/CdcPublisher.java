@@ -12,6 +12,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,8 +88,8 @@ public final class CdcPublisher implements AutoCloseable {
   private long ackedAtFailure;
 
   public CdcPublisher(String groupId, CdcConfig config, OutboxSource outbox, PublishConfirmer confirmer,
-                      LeaderCheck leader, CdcMetrics metrics) {
-    this(groupId, config, outbox, confirmer, leader, metrics, KafkaAccess.of(config, groupId));
+                      LeaderCheck leader, CdcMetrics metrics, TopicStatus topic) {
+    this(groupId, config, outbox, confirmer, leader, metrics, KafkaAccess.of(config, groupId, topic));
   }
 
   CdcPublisher(String groupId, CdcConfig config, OutboxSource outbox, PublishConfirmer confirmer, LeaderCheck leader,
@@ -193,6 +194,14 @@ public final class CdcPublisher implements AutoCloseable {
     }
     Throwable failed = tracker.takeFailure();
     if (failed != null) {
+      if (failed instanceof RecordTooLargeException) {
+        // Refused for good: no retry can pass it. Read the topic's settings again (the node then refuses such writes)
+        // and say what has to change; the event stays in the outbox until the topic takes it.
+        topicReady = false;
+        log.error("CDC publishing of group {} is STUCK: Kafka refuses an event after log index {} as too large ({})."
+            + " Raise the topic's max.message.bytes (docs/operations.md); publishing resumes by itself then",
+            groupId, tracker.ackedUpTo(), failed.getMessage());
+      }
       throw new CdcKafkaException("send failed: " + failed.getMessage(), failed);
     }
     maybeConfirm();

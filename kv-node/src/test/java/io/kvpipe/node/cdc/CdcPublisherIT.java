@@ -150,7 +150,8 @@ class CdcPublisherIT {
   }
 
   private CdcPublisher start(CdcConfig config) {
-    CdcPublisher p = new CdcPublisher("g1", config, outbox, outbox, () -> true, metrics);
+    CdcPublisher p = new CdcPublisher("g1", config, outbox, outbox, () -> true, metrics,
+        new TopicStatus(config, io.kvpipe.common.Limits.DEFAULT_MAX_VALUE_BYTES, new SimpleMeterRegistry()));
     publishers.add(p);
     p.start();
     return p;
