@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Where to read from is always what MySQL says: on assignment, and after any failed batch, the affected partitions
  * are paused and re-seeked to their stored offsets before anything more is read, retrying with backoff while MySQL is
- * down. So nothing is skipped and a replay only re-writes rows that are idempotent anyway.
+ * down. So nothing is skipped and a replay only re-writes rows that are idempotent anyway. Kafka never moves a
+ * position by itself ({@code auto.offset.reset=none}): a stored offset Kafka no longer holds stops its partition
+ * ({@link StartPosition}, {@link StoppedPartitions}) until an operator names where to resume.
  *
  * <p>Threads: {@link #run()} owns the Kafka consumer and every field below; writer threads (when
  * {@code writerThreads > 1}) only decode and write their share of a poll; {@link #stop()} may be called from any thread
@@ -41,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ArchiveLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ArchiveLoop.class);
+  private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration STOPPED_RECHECK = Duration.ofSeconds(30);
 
   private final Consumer<byte[], byte[]> consumer;
   private final String topic;
@@ -54,15 +59,20 @@ public final class ArchiveLoop implements Runnable {
   private final int writerThreads;
   /** Writes the shares of a poll concurrently when {@code writerThreads > 1}; null otherwise. */
   private final ExecutorService writers;
+  /** Operator's explicit resume offsets by partition of {@link #topic} ({@code --reset-offsets}). */
+  private final Map<Integer, Long> resets;
+  private final StoppedPartitions stopped;
   /** Assigned partitions whose position must first be set from MySQL; they stay paused until then. */
   private final Set<TopicPartition> needSeek = new HashSet<>();
+  /** When stopped partitions are looked at again (an operator may have fixed their stored offset by hand). */
+  private long recheckStoppedNanos;
   private volatile boolean stopping;
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final CountDownLatch finished = new CountDownLatch(1);
 
   ArchiveLoop(Consumer<byte[], byte[]> consumer, String topic, Duration pollTimeout, EventDecoder decoder,
               ArchiveWriter writer, OffsetStore offsets, DeadLetterPublisher deadLetters, ArchiveMetrics metrics,
-              Backoff backoff, int writerThreads) {
+              Backoff backoff, int writerThreads, Map<Integer, Long> resets, StoppedPartitions stopped) {
     this.consumer = consumer;
     this.topic = topic;
     this.pollTimeout = pollTimeout;
@@ -73,6 +83,8 @@ public final class ArchiveLoop implements Runnable {
     this.metrics = metrics;
     this.backoff = backoff;
     this.writerThreads = writerThreads;
+    this.resets = Map.copyOf(resets);
+    this.stopped = stopped;
     this.writers = writerThreads > 1 ? Executors.newFixedThreadPool(writerThreads, r -> {
       Thread t = new Thread(r, "archive-writer");
       t.setDaemon(true);
@@ -85,10 +97,20 @@ public final class ArchiveLoop implements Runnable {
     try {
       consumer.subscribe(List.of(topic), new SeekToStoredOffsets());
       while (!stopping) {
+        recheckStopped();
         if (!needSeek.isEmpty() && !seekToStored()) {
           pause(backoff.next());
         }
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+          records = consumer.poll(pollTimeout);
+        } catch (InvalidOffsetException e) {
+          // auto.offset.reset is none: Kafka refuses to move a position by itself (retention passed it while this
+          // consumer lagged or was paused). Decide from MySQL's offsets like on assignment; that stops the partition.
+          log.warn("Kafka has no valid position for {}: {}", e.partitions(), e.getMessage());
+          rewind(e.partitions());
+          continue;
+        }
         if (!records.isEmpty() && !stopping) {
           archive(records);
         }
@@ -142,7 +164,10 @@ public final class ArchiveLoop implements Runnable {
     long start = System.nanoTime();
     ArchiveBatch batch = decoder.decode(records, share);
     try {
-      deadLetters.publish(batch.deadLetters());
+      List<DeadLetter> letters = deadLetters.publish(batch.deadLetters());
+      if (letters != batch.deadLetters()) {
+        batch = new ArchiveBatch(batch.events(), letters, batch.nextOffsets()); // some marked: stub or not published
+      }
       writer.write(batch);
       return new ShareResult(batch, System.nanoTime() - start, null);
     } catch (SQLException | KafkaException e) {
@@ -208,31 +233,83 @@ public final class ArchiveLoop implements Runnable {
     needSeek.addAll(partitions);
   }
 
-  /** Seeks every partition in {@link #needSeek} to MySQL's offset and resumes it; false if MySQL cannot be read. */
+  /**
+   * Positions every partition in {@link #needSeek} from MySQL's offset and the range Kafka retains ({@link
+   * StartPosition}), resuming it unless it must stay stopped; false if MySQL or Kafka cannot be read (retried).
+   */
   private boolean seekToStored() {
     needSeek.retainAll(consumer.assignment());
     if (needSeek.isEmpty()) {
       return true;
     }
     Map<TopicPartition, Long> stored;
+    Map<TopicPartition, Long> starts;
+    Map<TopicPartition, Long> ends;
     try {
       stored = offsets.load(needSeek);
+      starts = consumer.beginningOffsets(needSeek, OFFSETS_TIMEOUT);
+      ends = consumer.endOffsets(needSeek, OFFSETS_TIMEOUT);
     } catch (SQLException e) {
       log.warn("cannot read stored offsets, retrying: {}", e.toString());
       return false;
+    } catch (WakeupException e) {
+      throw e;
+    } catch (KafkaException e) {
+      log.warn("cannot read the retained offsets of {}, retrying: {}", needSeek, e.toString());
+      return false;
     }
+    List<TopicPartition> resume = new ArrayList<>();
     for (TopicPartition tp : needSeek) {
-      Long next = stored.get(tp);
-      if (next != null) {
-        consumer.seek(tp, next);
-      } else {
-        consumer.seekToBeginning(List.of(tp)); // never archived: the whole retained partition
+      StartPosition start = StartPosition.decide(stored.get(tp), starts.get(tp), ends.get(tp),
+          tp.topic().equals(topic) ? resets.get(tp.partition()) : null);
+      switch (start) {
+        case StartPosition.Stored s -> consumer.seek(tp, s.offset());
+        case StartPosition.FromBeginning b -> consumer.seekToBeginning(List.of(tp)); // the whole retained partition
+        case StartPosition.Reset r -> {
+          try {
+            offsets.saveNow(Map.of(tp, r.to()));
+          } catch (SQLException e) {
+            log.warn("cannot store the reset offset of {}, retrying: {}", tp, e.toString());
+            return false;
+          }
+          log.warn("{}: operator reset (--reset-offsets) from stored offset {} to {}: the {} records at offsets {}..{}"
+              + " are not archived", tp, r.from(), r.to(), Math.max(0, r.to() - r.from()), r.from(), r.to() - 1);
+          consumer.seek(tp, r.to());
+        }
+        case StartPosition.Stopped s -> {
+          // A position Kafka will never fetch from (the partition stays paused), so it does not ask for a reset.
+          consumer.seek(tp, s.stored());
+          if (stopped.stop(tp, s)) {
+            log.error("{} STOPPED, nothing more is archived from it: {}. To recover, re-snapshot (kvctl"
+                + " snapshot-to-kafka), then restart the consumer with --reset-offsets {}={} (docs/operations.md)",
+                tp, s.reason(), tp.partition(), s.logStart());
+          }
+          continue;
+        }
       }
+      if (stopped.contains(tp)) {
+        log.info("{} resumes: its stored offset is within the retained range again", tp);
+        stopped.resume(tp);
+      }
+      resume.add(tp);
     }
-    consumer.resume(needSeek);
+    consumer.resume(resume);
     needSeek.clear();
     backoff.reset();
     return true;
+  }
+
+  /** Stopped partitions are looked at again now and then: an operator may have set their stored offset by hand. */
+  private void recheckStopped() {
+    if (stopped.isEmpty() || System.nanoTime() < recheckStoppedNanos) {
+      return;
+    }
+    recheckStoppedNanos = System.nanoTime() + STOPPED_RECHECK.toNanos();
+    for (TopicPartition tp : stopped.partitions()) {
+      if (consumer.assignment().contains(tp)) {
+        needSeek.add(tp);
+      }
+    }
   }
 
   private void pause(long millis) {
@@ -274,6 +351,7 @@ public final class ArchiveLoop implements Runnable {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       needSeek.removeAll(partitions);
+      stopped.forget(partitions);
       metrics.forget(partitions);
     }
 

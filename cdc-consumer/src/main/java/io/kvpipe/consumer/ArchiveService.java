@@ -34,13 +34,16 @@ public final class ArchiveService implements AutoCloseable {
     this.config = config;
     dataSource = ArchiveDataSource.create(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(),
         config.poolSize());
-    deadLetters = new DeadLetterPublisher(config.bootstrapServers(), config.dlqTopic());
+    deadLetters = new DeadLetterPublisher(config.bootstrapServers(), config.dlqTopic(), registry);
     consumer = new KafkaConsumer<>(kafkaProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry) : null;
+    StoppedPartitions stopped = new StoppedPartitions(registry);
+    metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry, stopped::problems)
+        : null;
     OffsetStore offsets = new OffsetStore(dataSource, config.groupId());
     loop = new ArchiveLoop(consumer, config.topic(), Duration.ofMillis(config.pollTimeoutMs()), new EventDecoder(),
         new ArchiveWriter(dataSource, offsets, config.statementRows()), offsets, deadLetters,
-        new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()), config.writerThreads());
+        new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()), config.writerThreads(),
+        config.resetOffsets(), stopped);
   }
 
   /** Migrates the schema (unless disabled), then archives until {@link #stop()}. */
@@ -51,8 +54,9 @@ public final class ArchiveService implements AutoCloseable {
     if (stopping) {
       return;
     }
+    deadLetters.ensureTopic(); // nobody else creates it, and brokers may not create topics on first use
     log.info("archiving topic {} as group {}{}", config.topic(), config.groupId(),
-        metricsServer != null ? ", metrics on :" + metricsServer.port() + "/metrics" : "");
+        metricsServer != null ? ", metrics on :" + metricsServer.port() + "/metrics, readiness on /ready" : "");
     loop.run();
   }
 
@@ -101,7 +105,9 @@ public final class ArchiveService implements AutoCloseable {
     p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, String.valueOf(config.sessionTimeoutMs()));
     p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, String.valueOf(Math.max(500, config.sessionTimeoutMs() / 5)));
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // Kafka must never move a position by itself: "earliest" would silently skip records retention deleted before
+    // they were archived. Positions always come from MySQL (ArchiveLoop, StartPosition).
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.maxPollRecords()));
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // producers may be transactional (fencing)
     p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 << 20));

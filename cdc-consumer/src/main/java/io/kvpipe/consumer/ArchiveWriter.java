@@ -131,14 +131,17 @@ public final class ArchiveWriter {
       to = chunkEnd(rows, from, d -> size(d.recordKey()) + size(d.recordValue()));
       try (PreparedStatement ps = c.prepareStatement(DEAD_LETTER.sql(to - from))) {
         int i = 1;
-        for (DeadLetter d : rows.subList(from, to)) {
+        for (DeadLetter letter : rows.subList(from, to)) {
+          DeadLetter d = letter.fitTable();
           ps.setString(i++, d.topic());
           ps.setInt(i++, d.partition());
           ps.setLong(i++, d.offset());
           ps.setBytes(i++, d.recordKey());
           ps.setBytes(i++, d.recordValue());
           ps.setString(i++, d.reason());
-          ps.setString(i++, d.recordTimeMs() >= 0 ? SqlTime.utc(d.recordTimeMs()) : null);
+          // Any producer sets a record's timestamp; one DATETIME cannot hold is left out (Kafka's "none" is -1).
+          ps.setString(i++, d.recordTimeMs() >= 0 && SqlTime.inRange(d.recordTimeMs())
+              ? SqlTime.utc(d.recordTimeMs()) : null);
         }
         ps.executeUpdate();
       }

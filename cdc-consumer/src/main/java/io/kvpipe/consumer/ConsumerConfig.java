@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -14,7 +15,9 @@ import java.util.function.Function;
  *
  * @param instanceId Kafka static group membership id (empty = dynamic): a restarted instance with the same id takes
  *     its partitions back at once, without waiting for a session timeout
- * @param metricsPort port of the Prometheus endpoint {@code /metrics}; 0 disables it
+ * @param metricsPort port of the Prometheus endpoint {@code /metrics} (and {@code /ready}); 0 disables it
+ * @param resetOffsets the operator's explicit resume offsets, by partition of {@code topic}: applied only to a
+ *     partition whose stored offset Kafka no longer holds, and only to an offset Kafka holds ({@link StartPosition})
  */
 public record ConsumerConfig(
     String bootstrapServers,
@@ -33,7 +36,8 @@ public record ConsumerConfig(
     boolean flyway,
     String dlqTopic,
     int metricsPort,
-    long maxBackoffMs) {
+    long maxBackoffMs,
+    Map<Integer, Long> resetOffsets) {
 
   /** A setting: flag name (without --), environment variable, default. */
   record Setting(String flag, String env, String defaultValue, String help) {}
@@ -56,7 +60,9 @@ public record ConsumerConfig(
       new Setting("flyway", "KVPIPE_FLYWAY", "true", "migrate the schema at start (true/false)"),
       new Setting("dlq-topic", "KVPIPE_DLQ_TOPIC", "kv.changes.dlq", "dead-letter topic for malformed events"),
       new Setting("metrics-port", "KVPIPE_METRICS_PORT", "9404", "Prometheus /metrics port (0 = off)"),
-      new Setting("max-backoff-ms", "KVPIPE_MAX_BACKOFF_MS", "5000", "longest retry pause when MySQL/Kafka is down"));
+      new Setting("max-backoff-ms", "KVPIPE_MAX_BACKOFF_MS", "5000", "longest retry pause when MySQL/Kafka is down"),
+      new Setting("reset-offsets", "KVPIPE_RESET_OFFSETS", "",
+          "partition=offset,...: where a stopped partition (stored offset no longer in Kafka) resumes"));
 
   public ConsumerConfig {
     require(!bootstrapServers.isBlank(), "bootstrap-servers must not be empty");
@@ -75,6 +81,7 @@ public record ConsumerConfig(
     require(poolSize > writerThreads, "pool-size must exceed writer-threads (offset reads need a connection too)");
     require(metricsPort >= 0 && metricsPort <= 65535, "metrics-port must be 0..65535");
     require(maxBackoffMs >= 10, "max-backoff-ms must be at least 10");
+    resetOffsets = Map.copyOf(resetOffsets);
   }
 
   /** Parses flags over environment defaults. Throws {@link IllegalArgumentException} with a clear message. */
@@ -92,7 +99,31 @@ public record ConsumerConfig(
         num(v, "poll-timeout-ms", Long::parseLong), num(v, "max-poll-records", Integer::parseInt),
         num(v, "statement-rows", Integer::parseInt),
         num(v, "writer-threads", Integer::parseInt), bool(v, "flyway"), v.get("dlq-topic"),
-        num(v, "metrics-port", Integer::parseInt), num(v, "max-backoff-ms", Long::parseLong));
+        num(v, "metrics-port", Integer::parseInt), num(v, "max-backoff-ms", Long::parseLong),
+        resetOffsets(v.get("reset-offsets")));
+  }
+
+  /** Parses {@code partition=offset,...} (empty: none). */
+  static Map<Integer, Long> resetOffsets(String text) {
+    Map<Integer, Long> out = new TreeMap<>();
+    for (String part : text.split(",")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      String[] kv = part.trim().split("=", -1);
+      try {
+        if (kv.length != 2) {
+          throw new NumberFormatException();
+        }
+        int partition = Integer.parseInt(kv[0].trim());
+        long offset = Long.parseLong(kv[1].trim());
+        require(partition >= 0 && offset >= 0, "--reset-offsets: partition and offset must not be negative: " + part);
+        require(out.put(partition, offset) == null, "--reset-offsets names partition " + partition + " twice");
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--reset-offsets must be partition=offset,..., got '" + part.trim() + "'");
+      }
+    }
+    return out;
   }
 
   private static <T> T num(Map<String, String> v, String name, Function<String, T> parser) {
@@ -146,6 +177,8 @@ public record ConsumerConfig(
     lines.add("dlq-topic=" + dlqTopic);
     lines.add("metrics-port=" + metricsPort);
     lines.add("max-backoff-ms=" + maxBackoffMs);
+    lines.add("reset-offsets=" + (resetOffsets.isEmpty() ? "(none)" : new TreeMap<>(resetOffsets).toString()
+        .replaceAll("[{} ]", "")));
     return String.join("\n", lines);
   }
 

@@ -20,7 +20,7 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Splits a poll into archivable events and dead letters. An event is dead-lettered when it does not decode, when the
  * record key differs from the event's key, or when it breaks a limit the schema relies on (key size and encoding,
- * group id shape, value size): such an event could never be stored faithfully, and it must not block its partition.
+ * group id shape, value size, an event time DATETIME holds): such an event could never be stored faithfully, and it must not block its partition.
  * Stateless and thread-safe.
  */
 public final class EventDecoder {
@@ -45,6 +45,10 @@ public final class EventDecoder {
         } catch (MalformedEventException e) {
           dead.add(new DeadLetter(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.timestamp(),
               e.getMessage()));
+        } catch (RuntimeException e) {
+          // Whatever a record does to the decoder, it must not end the consumer or block its partition.
+          dead.add(new DeadLetter(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.timestamp(),
+              "cannot decode: " + e));
         }
       }
       if (last >= 0) {
@@ -74,6 +78,10 @@ public final class EventDecoder {
     }
     checkSize(e.after(), "after");
     checkSize(e.before(), "before");
+    if (!SqlTime.inRange(e.tsMs())) {
+      throw new MalformedEventException("ts_ms " + e.tsMs() + " is outside what the archive's DATETIME columns hold"
+          + " (1000-01-01 to 9999-12-31 UTC)");
+    }
     return new ArchiveEvent(e, key);
   }
 

@@ -52,6 +52,20 @@ public final class OffsetStore {
     return out;
   }
 
+  /** Writes the offsets in a transaction of their own (an operator's reset, applied before anything is read). */
+  void saveNow(Map<TopicPartition, Long> offsets) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        save(c, offsets);
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
   /** Writes the offsets on {@code c}, inside the caller's transaction. */
   void save(Connection c, Map<TopicPartition, Long> offsets) throws SQLException {
     if (offsets.isEmpty()) {

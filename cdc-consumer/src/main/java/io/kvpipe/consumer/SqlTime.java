@@ -5,7 +5,17 @@ package io.kvpipe.consumer;
  * Connector/J talking to MariaDB drops the fractional seconds of temporal parameters. Allocation-light: runs per row.
  */
 final class SqlTime {
+  /** 1000-01-01 00:00:00.000 UTC: the first instant MySQL documents for DATETIME. */
+  static final long MIN_MS = -30_610_224_000_000L;
+  /** 9999-12-31 23:59:59.999 UTC: the last. */
+  static final long MAX_MS = 253_402_300_799_999L;
+
   private SqlTime() {}
+
+  /** Whether a DATETIME(3) column holds this instant on MySQL and MariaDB alike. */
+  static boolean inRange(long epochMs) {
+    return epochMs >= MIN_MS && epochMs <= MAX_MS;
+  }
 
   static String utc(long epochMs) {
     long days = Math.floorDiv(epochMs, 86_400_000L);

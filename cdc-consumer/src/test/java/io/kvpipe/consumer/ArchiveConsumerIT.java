@@ -6,11 +6,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.kvpipe.common.event.ChangeEvent;
 import io.kvpipe.common.event.ChangeEventCodec;
 import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.kafka.KafkaBrokerExtension;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
 import io.kvpipe.testsupport.mysql.MySqlServer;
 import io.kvpipe.testsupport.mysql.MySqlServers;
 import io.kvpipe.testsupport.process.JavaProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -28,6 +33,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,8 +76,11 @@ class ArchiveConsumerIT {
     final ArchiveService service;
     final CompletableFuture<Void> done = new CompletableFuture<>();
 
-    InProcess() throws Exception {
-      service = new ArchiveService(ConsumerConfig.parse(flags().toArray(String[]::new), Map.of()));
+    /** {@code extraFlags} come after (so override) the test's usual flags. */
+    InProcess(String... extraFlags) throws Exception {
+      List<String> all = new ArrayList<>(flags());
+      all.addAll(List.of(extraFlags));
+      service = new ArchiveService(ConsumerConfig.parse(all.toArray(String[]::new), Map.of()));
       Thread t = new Thread(() -> {
         try (service) {
           service.run();
@@ -85,6 +94,12 @@ class ArchiveConsumerIT {
 
     double counter(String name) {
       return service.registry().get(name).counter().count();
+    }
+
+    /** A gauge's value, or -1 while it does not exist. */
+    double gauge(String name) {
+      var g = service.registry().find(name).gauge();
+      return g == null ? -1 : g.value();
     }
 
     @Override
@@ -227,6 +242,185 @@ class ArchiveConsumerIT {
     }
     assertThat(rows()).isEqualTo(200);
     assertThat(count("SELECT MIN(log_index) FROM kv_changelog")).isEqualTo(201);
+  }
+
+  @Test
+  void anEventTimeOutsideWhatDatetimeHoldsIsDeadLetteredAndTheConsumerLivesOn() throws Exception {
+    long year10000 = 253_402_300_800_000L; // 10000-01-01T00:00:00Z
+    long year0999 = -30_641_760_000_000L;  // 0999-01-01T00:00:00Z
+    produceWithPoison(List.of(
+        record("t-future", Events.encode(new ChangeEvent(io.kvpipe.common.event.Op.CREATE, "t-future", null,
+            Events.b("x"), year10000, "g1", 9001, 1, 1, 9001, io.kvpipe.common.event.Origin.CLIENT))),
+        record("t-past", Events.encode(new ChangeEvent(io.kvpipe.common.event.Op.CREATE, "t-past", null,
+            Events.b("x"), year0999, "g1", 9002, 1, 1, 9002, io.kvpipe.common.event.Origin.CLIENT)))));
+    try (InProcess consumer = new InProcess()) {
+      awaitArchivedExactlyOnce(consumer, GOOD);
+      Poll.until("2 dead letters", Duration.ofSeconds(30), () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 2);
+    }
+    assertThat(deadLetterReasons()).hasSize(2).allMatch(r -> r.contains("ts_ms"));
+  }
+
+  @Test
+  void aRecordKeyLargerThanTheDeadLetterColumnIsDeadLetteredTruncatedThereAndWholeOnTheTopic() throws Exception {
+    String hugeKey = "h".repeat(70_000); // kv_dead_letter.record_key is a BLOB: 65,535 bytes
+    produceWithPoison(List.of(record(hugeKey, Events.encode(Events.set("g1", 9001, hugeKey, "x", 9001)))));
+    try (InProcess consumer = new InProcess()) {
+      awaitArchivedExactlyOnce(consumer, GOOD);
+      Poll.until("the dead letter in MySQL", Duration.ofSeconds(30),
+          () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 1);
+    }
+    assertThat(count("SELECT LENGTH(record_key) FROM kv_dead_letter")).isEqualTo(65_535);
+    assertThat(deadLetterReasons().getFirst()).contains("record key truncated", "70000", "invalid key");
+    List<ConsumerRecord<byte[], byte[]>> dlq = KafkaTopics.read(KAFKA.bootstrapServers(), topic + ".dlq", 1,
+        Duration.ofSeconds(30));
+    assertThat(dlq.getFirst().key()).hasSize(70_000);
+  }
+
+  @Test
+  void aDeadLetterLargerThanTheDeadLetterTopicAcceptsIsRecordedWholeInMySqlAndAsAStubOnTheTopic() throws Exception {
+    String dlq = topic + ".small-dlq";
+    KafkaTopics.create(KAFKA.bootstrapServers(), 1, Map.of("max.message.bytes", "2048"), dlq);
+    byte[] big = ("{\"not json" + "x".repeat(20_000)).getBytes(StandardCharsets.UTF_8);
+    produceWithPoison(List.of(record("p-big", big)));
+    try (InProcess consumer = new InProcess("--dlq-topic", dlq)) {
+      awaitArchivedExactlyOnce(consumer, GOOD);
+      Poll.until("the dead letter in MySQL", Duration.ofSeconds(30),
+          () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 1);
+    }
+    assertThat(count("SELECT LENGTH(record_value) FROM kv_dead_letter")).isEqualTo(big.length);
+    ConsumerRecord<byte[], byte[]> stub = KafkaTopics.read(KAFKA.bootstrapServers(), dlq, 1, Duration.ofSeconds(30))
+        .getFirst();
+    assertThat(new String(stub.key(), StandardCharsets.UTF_8)).isEqualTo("p-big");
+    assertThat(stub.value()).isNull();
+    assertThat(new String(stub.headers().lastHeader("kvpipe.dlq.truncated").value(), StandardCharsets.UTF_8))
+        .contains(String.valueOf(big.length));
+  }
+
+  @Test
+  void aMissingDeadLetterTopicIsCreatedByTheConsumer() throws Exception {
+    String dlq = topic + ".new-dlq"; // nobody created it, and the broker does not create topics on use
+    produceWithPoison(List.of(record("p-json", Events.b("{not json"))));
+    try (InProcess consumer = new InProcess("--dlq-topic", dlq)) {
+      awaitArchivedExactlyOnce(consumer, GOOD);
+      Poll.until("the dead letter in MySQL", Duration.ofSeconds(30),
+          () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 1);
+    }
+    assertThat(KafkaTopics.read(KAFKA.bootstrapServers(), dlq, 1, Duration.ofSeconds(30)).getFirst().key())
+        .isEqualTo(Events.b("p-json"));
+  }
+
+  @Test
+  void aDeadLetterTopicThatCannotBeCreatedLeavesTheDeadLetterInMySqlAndBlocksNothing() throws Exception {
+    // Kafka refuses this name: it collides with the existing "<topic>.dlq" ('.' and '_' clash in metric names).
+    String dlq = (topic + ".dlq").replace('.', '_');
+    produceWithPoison(List.of(record("p-json", Events.b("{not json"))));
+    try (InProcess consumer = new InProcess("--dlq-topic", dlq)) {
+      awaitArchivedExactlyOnce(consumer, GOOD);
+      Poll.until("the dead letter in MySQL", Duration.ofSeconds(30),
+          () -> count("SELECT COUNT(*) FROM kv_dead_letter") == 1);
+      assertThat(consumer.counter("kvpipe.archive.dead.letters.unpublished")).isEqualTo(1);
+    }
+    assertThat(deadLetterReasons().getFirst()).contains("not published to dead-letter topic " + dlq, "not valid JSON");
+  }
+
+  private static final List<ChangeEvent> GOOD = ArchiveCheck.stream("g1", 300, 40);
+
+  /** The good stream with {@code poison} spread through it, on whichever partitions the keys hash to. */
+  private void produceWithPoison(List<ProducerRecord<byte[], byte[]>> poison) {
+    try (KafkaProducer<byte[], byte[]> p = KafkaTopics.producer(KAFKA.bootstrapServers())) {
+      int every = GOOD.size() / (poison.size() + 1);
+      for (int i = 0; i < GOOD.size(); i++) {
+        ChangeEvent e = GOOD.get(i);
+        p.send(new ProducerRecord<>(topic, Events.b(e.key()), ChangeEventCodec.encode(e)));
+        if (i % every == every / 2 && i / every < poison.size()) {
+          p.send(poison.get(i / every));
+        }
+      }
+      p.flush();
+    }
+  }
+
+  /** Like {@link #assertArchivedExactlyOnce}, but gives up at once when the consumer died or keeps failing. */
+  private void awaitArchivedExactlyOnce(InProcess consumer, List<ChangeEvent> events) throws SQLException {
+    Poll.until("all " + events.size() + " events archived", Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
+      if (consumer.done.isDone()) {
+        throw new Poll.Abort("the consumer ended: " + consumer.done.handle((ok, e) -> String.valueOf(e)).join());
+      }
+      if (consumer.counter("kvpipe.archive.batch.failures") >= 3) {
+        throw new Poll.Abort("the same batch keeps failing (" + consumer.counter("kvpipe.archive.batch.failures")
+            + " failures): the partition is blocked");
+      }
+      return rows() >= events.size();
+    });
+    assertArchivedExactlyOnce(events);
+  }
+
+  private List<String> deadLetterReasons() throws SQLException {
+    List<String> reasons = new ArrayList<>();
+    try (Connection c = db.connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT reason FROM kv_dead_letter ORDER BY id")) {
+      while (rs.next()) {
+        reasons.add(rs.getString(1));
+      }
+    }
+    return reasons;
+  }
+
+  @Test
+  void aStoredOffsetBelowTheLogStartStopsThePartitionUntilAnOperatorResetsIt() throws Exception {
+    // 60 records on each partition: event i (log index i + 1) on partition i % 3.
+    KafkaTopics.produceRoundRobin(KAFKA.bootstrapServers(), topic, 3, ArchiveCheck.stream("g1", 180, 180));
+    TopicPartition p0 = new TopicPartition(topic, 0);
+    TopicPartition p1 = new TopicPartition(topic, 1);
+    TopicPartition p2 = new TopicPartition(topic, 2);
+    // An earlier run archived the first 10 records of each partition; while it was away, retention removed the first
+    // 40 records of partition 0: records 10..39 are lost to the archive.
+    storeOffsets(Map.of(p0, 10L, p1, 10L, p2, 10L));
+    KafkaTopics.deleteRecordsBefore(KAFKA.bootstrapServers(), p0, 40);
+    int port = Ports.freePort();
+    try (InProcess consumer = new InProcess("--metrics-port", String.valueOf(port))) {
+      Poll.until("partitions 1 and 2 archived, and partition 0 moved on or reported stopped", Duration.ofSeconds(60),
+          () -> stored(p1) == 60 && stored(p2) == 60
+              && (stored(p0) != 10 || consumer.gauge("kvpipe.archive.partitions.stopped") == 1));
+      assertThat(stored(p0)).as("partition 0 must not skip silently over the 30 records retention removed")
+          .isEqualTo(10);
+      assertThat(count("SELECT COUNT(*) FROM kv_changelog WHERE log_index % 3 = 1")).isZero();
+      assertThat(consumer.gauge("kvpipe.archive.partitions.stopped")).isEqualTo(1);
+      HttpResponse<String> ready = http(port, "/ready");
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(ready.body()).contains(topic + "-0", "stored offset 10", "log start 40");
+      assertThat(http(port, "/metrics").body()).contains("kvpipe_archive_partitions_stopped 1.0");
+    }
+    // The operator (after kvctl snapshot-to-kafka) names the position partition 0 resumes from.
+    int port2 = Ports.freePort();
+    try (InProcess consumer = new InProcess("--metrics-port", String.valueOf(port2), "--reset-offsets", "0=40")) {
+      Poll.until("partition 0 archived from its log start", Duration.ofSeconds(60), () -> stored(p0) == 60);
+      assertThat(count("SELECT COUNT(*) FROM kv_changelog WHERE log_index % 3 = 1")).isEqualTo(20);
+      assertThat(consumer.gauge("kvpipe.archive.partitions.stopped")).isZero();
+      assertThat(http(port2, "/ready").statusCode()).isEqualTo(200);
+    }
+  }
+
+  private void storeOffsets(Map<TopicPartition, Long> offsets) throws SQLException {
+    try (var ds = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 1)) {
+      SchemaMigrator.migrate(ds);
+      try (Connection c = ds.getConnection()) {
+        new OffsetStore(ds, "archive-" + topic).save(c, offsets);
+        c.commit();
+      }
+    }
+  }
+
+  private long stored(TopicPartition tp) {
+    return count("SELECT COALESCE(MAX(next_offset), -1) FROM kv_consumer_offsets WHERE topic = '" + tp.topic()
+        + "' AND kafka_partition = " + tp.partition());
+  }
+
+  private static HttpResponse<String> http(int port, String path) throws Exception {
+    try (HttpClient client = HttpClient.newHttpClient()) {
+      return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
   }
 
   private long count(String sql) {

@@ -44,6 +44,20 @@ class ConsumerConfigTest {
   }
 
   @Test
+  void resetOffsetsAreParsedAndChecked() {
+    assertThat(ConsumerConfig.parse(new String[0], Map.of()).resetOffsets()).isEmpty();
+    ConsumerConfig c = ConsumerConfig.parse(new String[] {"--reset-offsets", "2=75, 0=40"}, Map.of());
+    assertThat(c.resetOffsets()).containsExactlyInAnyOrderEntriesOf(Map.of(0, 40L, 2, 75L));
+    assertThat(c.describe()).contains("reset-offsets=0=40,2=75");
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--reset-offsets", "0:40"}, Map.of()))
+        .hasMessageContaining("partition=offset");
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--reset-offsets", "0=1,0=2"}, Map.of()))
+        .hasMessageContaining("twice");
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--reset-offsets", "0=-1"}, Map.of()))
+        .hasMessageContaining("negative");
+  }
+
+  @Test
   void usageListsEveryFlagWithItsVariable() {
     for (ConsumerConfig.Setting s : ConsumerConfig.SETTINGS) {
       assertThat(ConsumerConfig.usage()).contains("--" + s.flag()).contains("$" + s.env());

@@ -41,6 +41,21 @@ class EventDecoderTest {
   }
 
   @Test
+  void refusesAnEventTimeTheArchiveCannotStore() {
+    for (long ts : new long[] {SqlTime.MAX_MS + 1, SqlTime.MIN_MS - 1, Long.MAX_VALUE, Long.MIN_VALUE}) {
+      ChangeEvent e = new ChangeEvent(io.kvpipe.common.event.Op.CREATE, "k", null, b("v"), ts, "g1", 1, 1, 1, 1,
+          io.kvpipe.common.event.Origin.CLIENT);
+      assertThatThrownBy(() -> decoder.decode(b("k"), Events.encode(e))).as("ts_ms " + ts)
+          .isInstanceOf(MalformedEventException.class).hasMessageContaining("ts_ms");
+    }
+    ChangeEvent edge = new ChangeEvent(io.kvpipe.common.event.Op.CREATE, "k", null, b("v"), SqlTime.MAX_MS, "g1", 1, 1,
+        1, 1, io.kvpipe.common.event.Origin.CLIENT);
+    assertThat(decoder.decode(b("k"), Events.encode(edge)).event().tsMs()).isEqualTo(SqlTime.MAX_MS);
+    assertThat(SqlTime.utc(SqlTime.MAX_MS)).isEqualTo("9999-12-31 23:59:59.999");
+    assertThat(SqlTime.utc(SqlTime.MIN_MS)).isEqualTo("1000-01-01 00:00:00.000");
+  }
+
+  @Test
   void splitsAPollIntoEventsAndDeadLettersAndAdvancesEveryPartition() {
     TopicPartition p0 = new TopicPartition("t", 0);
     TopicPartition p1 = new TopicPartition("t", 1);

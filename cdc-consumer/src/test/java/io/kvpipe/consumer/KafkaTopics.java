@@ -13,12 +13,14 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -27,10 +29,15 @@ final class KafkaTopics {
   private KafkaTopics() {}
 
   static void create(String bootstrap, int partitions, String... topics) {
+    create(bootstrap, partitions, Map.of(), topics);
+  }
+
+  /** Creates the topics with these topic-level settings (e.g. max.message.bytes). */
+  static void create(String bootstrap, int partitions, Map<String, String> configs, String... topics) {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       List<NewTopic> list = new ArrayList<>();
       for (String t : topics) {
-        list.add(new NewTopic(t, partitions, (short) 1));
+        list.add(new NewTopic(t, partitions, (short) 1).configs(configs));
       }
       admin.createTopics(list).all().get(60, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -38,6 +45,30 @@ final class KafkaTopics {
       throw new IllegalStateException(e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("cannot create topics " + List.of(topics), e);
+    }
+  }
+
+  /** Moves the log start of {@code tp} to {@code offset}, as retention would: the records before it are gone. */
+  static void deleteRecordsBefore(String bootstrap, TopicPartition tp, long offset) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(offset))).all().get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot delete records of " + tp + " before " + offset, e);
+    }
+  }
+
+  /** Sends event i to partition {@code i % partitions} (not by key), and flushes. */
+  static void produceRoundRobin(String bootstrap, String topic, int partitions, List<ChangeEvent> events) {
+    try (KafkaProducer<byte[], byte[]> p = producer(bootstrap)) {
+      for (int i = 0; i < events.size(); i++) {
+        ChangeEvent e = events.get(i);
+        p.send(new ProducerRecord<>(topic, i % partitions, e.key().getBytes(StandardCharsets.UTF_8),
+            ChangeEventCodec.encode(e)));
+      }
+      p.flush();
     }
   }
 

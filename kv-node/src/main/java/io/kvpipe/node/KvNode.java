@@ -4,12 +4,16 @@ import io.kvpipe.client.meta.MetaClient;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
+import io.kvpipe.node.cdc.CdcKafkaException;
+import io.kvpipe.node.cdc.ChangeTopic;
 import io.kvpipe.node.cdc.LeaderPublishing;
+import io.kvpipe.node.cdc.TopicStatus;
 import io.kvpipe.node.meta.MetaGroup;
 import io.kvpipe.node.raft.RatisMetricsBridge;
 import io.kvpipe.node.reconcile.GroupReconciler;
 import io.kvpipe.node.reconcile.GroupRoster;
 import io.kvpipe.node.reconcile.ReplicaHost;
+import io.kvpipe.node.shard.EventLimit;
 import io.kvpipe.node.shard.OutboxView;
 import io.kvpipe.node.shard.ShardSettings;
 import io.kvpipe.node.shard.ShardStateMachine;
@@ -71,6 +75,8 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, LeaderPublishing> publishers = new ConcurrentHashMap<>();
   private final GroupRoster roster;
+  /** The change topic's limits and durability as this node knows them; null with CDC off. */
+  private final TopicStatus topicStatus;
   private final AtomicLong callIds = new AtomicLong();
   private MetricsEndpoint metricsEndpoint;
   private GroupReconciler reconciler;
@@ -93,8 +99,10 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     GrpcConfigKeys.Server.setPort(props, config.listenPort());
     RaftTuning.apply(props, config.snapshotThreshold(), config.logSegmentBytes(), config.maxValueBytes());
     config.raftProperties().forEach(props::set);
+    this.topicStatus = config.cdcEnabled() ? new TopicStatus(config.cdcConfig(), config.maxValueBytes(), registry)
+        : null;
     ShardSettings settings = new ShardSettings(config.maxValueBytes(), config.cdcEnabled(), config.outboxMaxEvents(),
-        config.outboxMaxBytes());
+        config.outboxMaxBytes(), topicStatus != null ? topicStatus : EventLimit.NONE);
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setProperties(props)
@@ -123,6 +131,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   public static KvNode start(NodeConfig config) throws IOException {
     KvNode node = new KvNode(config);
     try {
+      node.checkChangeTopic();
       node.server.start();
       node.addMissingGroups();
       node.bindMetrics();
@@ -144,6 +153,25 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     return node;
   }
 
+  /**
+   * Reads the change topic's real settings before serving: its record limit decides which writes a leader here must
+   * refuse (an event Kafka refuses is refused for good), and its durability is reported. Kafka may be down: then the
+   * producer's own bound applies until a leader reads the topic when it starts publishing.
+   */
+  private void checkChangeTopic() {
+    if (topicStatus == null) {
+      return;
+    }
+    try {
+      topicStatus.update(ChangeTopic.ensure(config.cdcConfig(), TOPIC_CHECK_AT_START));
+    } catch (CdcKafkaException e) {
+      LOG.warn("CDC: cannot read topic {} at start ({}); until a leader here reads it, {}", config.topic(),
+          e.getMessage(), topicStatus.describe());
+    }
+  }
+
+  private static final Duration TOPIC_CHECK_AT_START = Duration.ofSeconds(3);
+
   private void bindMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -159,7 +187,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     shard.bindMetrics(registry);
     RatisMetricsBridge.bind(registry, server.getId(), shard.group(), gid(shard.group()));
     if (config.cdcEnabled()) {
-      publishers.put(shard.group(), LeaderPublishing.attach(shard, config.cdcConfig(), registry));
+      publishers.put(shard.group(), LeaderPublishing.attach(shard, config.cdcConfig(), registry, topicStatus));
     }
   }
 

@@ -311,6 +311,11 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     sb.append("  cdc-replication-factor=").append(cdcReplicationFactor).append('\n');
     sb.append("  cdc-linger-ms=").append(cdcLingerMs).append('\n');
     sb.append("  cdc-confirm-interval-ms=").append(cdcConfirmIntervalMs).append('\n');
+    if (cdcEnabled()) {
+      // Derived, not a flag: the topic's own max.message.bytes (read at start, logged as "CDC limits") may lower it.
+      sb.append("  cdc-max-event-bytes=").append(cdcConfig().maxRecordBytes())
+          .append(" (for --max-value-bytes; the topic's max.message.bytes may lower it, see the CDC limits line)\n");
+    }
     sb.append("  metrics-port=").append(metricsPort == 0 ? "(off)" : String.valueOf(metricsPort)).append('\n');
     sb.append("  meta-peers=").append(metaPeers.isEmpty() ? "(none: hosts its --groups only)"
         : String.join(",", metaPeers.stream().map(PeerAddress::toString).toList())).append('\n');

@@ -25,7 +25,44 @@ public final class ChangeEventCodec {
   private static final Base64.Encoder B64 = Base64.getEncoder();
   private static final Base64.Decoder B64D = Base64.getDecoder();
 
+  /**
+   * The longest envelope of an event with an empty key and null before/after: the largest numbers, the longest group id
+   * (63) and origin. Measured once by encoding exactly that, so the bound follows the format if it changes.
+   */
+  private static final int ENVELOPE_BYTES = encode(new ChangeEvent(Op.DELETE, "", null, null, Long.MIN_VALUE,
+      "g".repeat(63), Long.MIN_VALUE, Integer.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE,
+      Origin.MIGRATION)).length;
+  /** Jackson escapes a control character as backslash, u and four hex digits: one key byte never takes more than six. */
+  private static final int MAX_ESCAPED_BYTES_PER_KEY_BYTE = 6;
+  private static final int NULL_BYTES = 4;
+
   private ChangeEventCodec() {}
+
+  /**
+   * An upper bound of {@code encode(e).length} for any event with a key of {@code keyBytes} UTF-8 bytes and before/after
+   * values of these lengths ({@code -1}: null). What the publisher must be able to send for such a change.
+   */
+  public static long maxEncodedSize(int keyBytes, int beforeBytes, int afterBytes) {
+    return ENVELOPE_BYTES + (long) MAX_ESCAPED_BYTES_PER_KEY_BYTE * keyBytes + valueBytes(beforeBytes)
+        + valueBytes(afterBytes) - 2L * NULL_BYTES;
+  }
+
+  /**
+   * The largest value length {@code v} such that any event with a key of {@code maxKeyBytes} and before and after of
+   * {@code v} bytes each encodes within {@code maxEventBytes}; -1 if not even empty values fit.
+   */
+  public static int largestValueFor(long maxEventBytes, int maxKeyBytes) {
+    long perValue = (maxEventBytes - maxEncodedSize(maxKeyBytes, 0, 0)) / 2; // room for one value's base64 beyond ""
+    if (perValue < 0) {
+      return -1;
+    }
+    return (int) Math.min(Integer.MAX_VALUE, perValue / 4 * 3);
+  }
+
+  /** A JSON string of the value's base64 (quotes included), or {@code null}. */
+  private static long valueBytes(int length) {
+    return length < 0 ? NULL_BYTES : 2 + (length + 2L) / 3 * 4;
+  }
 
   public static byte[] encode(ChangeEvent e) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(128 + sizeOf(e.before()) + sizeOf(e.after()));

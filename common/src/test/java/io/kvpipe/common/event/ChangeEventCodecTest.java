@@ -25,6 +25,42 @@ class ChangeEventCodecTest {
   }
 
   @Test
+  void maxEncodedSizeBoundsEveryEncodingAndIsExactForTheWorstCase() {
+    String controls = "\u0001".repeat(512); // each byte escaped in six bytes
+    String emoji = "🔑".repeat(128);          // 512 bytes of 4-byte characters, written raw
+    for (String key : new String[] {"k", controls, emoji, "\"".repeat(512)}) {
+      int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
+      for (int before : new int[] {-1, 0, 1, 2, 3, 4, 1000, 100_001}) {
+        for (int after : new int[] {-1, 0, 5, 65_537}) {
+          if (after < 0 && before < 0) {
+            continue;
+          }
+          ChangeEvent e = new ChangeEvent(after < 0 ? Op.DELETE : Op.UPDATE, key,
+              before < 0 ? null : new byte[before], after < 0 ? null : new byte[after], Long.MIN_VALUE,
+              "g".repeat(63), Long.MIN_VALUE, Integer.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE,
+              Origin.MIGRATION);
+          long bound = ChangeEventCodec.maxEncodedSize(keyBytes, before, after);
+          assertThat((long) ChangeEventCodec.encode(e).length).as(key.length() + "/" + before + "/" + after)
+              .isLessThanOrEqualTo(bound);
+          if (key.equals(controls)) {
+            assertThat((long) ChangeEventCodec.encode(e).length).isEqualTo(bound);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void largestValueForIsTheLargestThatFits() {
+    for (long limit : new long[] {100_000, 1_048_588, 2_900_000, 45_000_000}) {
+      int v = ChangeEventCodec.largestValueFor(limit, 512);
+      assertThat(ChangeEventCodec.maxEncodedSize(512, v, v)).isLessThanOrEqualTo(limit);
+      assertThat(ChangeEventCodec.maxEncodedSize(512, v + 1, v + 1)).isGreaterThan(limit);
+    }
+    assertThat(ChangeEventCodec.largestValueFor(100, 512)).isEqualTo(-1);
+  }
+
+  @Test
   void writesTheDebeziumEnvelopeShape() {
     ChangeEvent e = new ChangeEvent(Op.UPDATE, "k", "old".getBytes(StandardCharsets.UTF_8),
         "new".getBytes(StandardCharsets.UTF_8), 5L, "g1", 42, 3, 1, 99, Origin.CLIENT);

@@ -7,28 +7,47 @@ import java.util.ArrayDeque;
  * acknowledged (the only index that may be confirmed). Acks arrive on the producer's I/O thread, in order per
  * partition but not across partitions; the frontier advances only over a contiguous acknowledged prefix.
  *
+ * <p>Events are registered in chunks: a whole log index, or a run of its events by seq (a snapshot or bulk entry can
+ * hold far more events than may be in flight). The frontier is therefore a position: every index up to {@link
+ * #ackedUpTo()} whole, plus the events of {@link #ackedOpenIndex()} before seq {@link #ackedOpenSeq()}. Only whole
+ * indexes are confirmed through Raft, but a restart after a failure resends from that position, so progress within a
+ * large index is never lost while this publisher runs.
+ *
  * <p>A {@link #reset} starts a new generation: acks of an abandoned producer's sends are ignored, because the
  * publisher resends those events. Thread-safe (monitor on this).
  */
 final class AckTracker {
-  /** One log index's events; all of them must be acked before the frontier passes it. */
+  /** A chunk of one log index's events (seq {@code fromSeq..endSeq-1}); all must be acked before the frontier passes. */
   static final class Slot {
     final long index;
+    final int endSeq;
+    final boolean lastOfIndex;
     final int generation;
     private int remaining;
+    private long bytes;
 
-    private Slot(long index, int generation, int count) {
+    private Slot(long index, int endSeq, boolean lastOfIndex, int generation, int count, long bytes) {
       this.index = index;
+      this.endSeq = endSeq;
+      this.lastOfIndex = lastOfIndex;
       this.generation = generation;
       this.remaining = count;
+      this.bytes = bytes;
     }
   }
 
   private final ArrayDeque<Slot> unacked = new ArrayDeque<>();
   private long ackedUpTo;
+  /** The index of which a prefix (seq below ackedOpenSeq) is acknowledged; 0 if none. */
+  private long ackedOpenIndex;
+  private int ackedOpenSeq;
   private long highestRegistered;
+  /** The index registered in part (the next chunk must start at openSeq); 0 if none. */
+  private long openIndex;
+  private int openSeq;
   private int generation;
   private long unackedEvents;
+  private long unackedBytes;
   private Throwable failure;
 
   AckTracker(long ackedUpTo) {
@@ -36,27 +55,48 @@ final class AckTracker {
     this.highestRegistered = ackedUpTo;
   }
 
+  /** Registers a whole log index of {@code count} events (of unknown size). */
+  Slot register(long index, int count) {
+    return register(index, 0, count, 0, true);
+  }
+
   /**
-   * Registers all {@code count} events of log {@code index} before any of them is sent (so an early ack cannot move
-   * the frontier past events not yet sent). Indexes must be registered in increasing order.
+   * Registers events {@code fromSeq..fromSeq+count-1} of log {@code index} before any of them is sent (so an early ack
+   * cannot move the frontier past events not yet sent). Chunks must follow each other: an index's chunks in seq order
+   * from 0 (or from where a reset left it), the last one marked, then a higher index.
+   *
+   * @param bytes the chunk's encoded size, counted in {@link #unackedBytes()} until its events are acked
    */
-  synchronized Slot register(long index, int count) {
-    if (index <= highestRegistered) {
-      throw new IllegalArgumentException("index " + index + " registered out of order (after " + highestRegistered
-          + ")");
-    }
+  synchronized Slot register(long index, int fromSeq, int count, long bytes, boolean lastOfIndex) {
     if (count < 1) {
       throw new IllegalArgumentException("count must be >= 1");
     }
-    Slot slot = new Slot(index, generation, count);
+    if (openIndex != 0 ? index != openIndex || fromSeq != openSeq : index <= highestRegistered || fromSeq != 0) {
+      throw new IllegalArgumentException("chunk " + index + "/" + fromSeq + " registered out of order (after "
+          + (openIndex != 0 ? openIndex + "/" + openSeq : String.valueOf(highestRegistered)) + ")");
+    }
+    Slot slot = new Slot(index, fromSeq + count, lastOfIndex, generation, count, bytes);
     unacked.addLast(slot);
-    highestRegistered = index;
+    if (lastOfIndex) {
+      highestRegistered = index;
+      openIndex = 0;
+      openSeq = 0;
+    } else {
+      openIndex = index;
+      openSeq = fromSeq + count;
+    }
     unackedEvents += count;
+    unackedBytes += bytes;
     return slot;
   }
 
   /** One event of {@code slot} was acknowledged; returns false for an ack from an abandoned generation. */
-  synchronized boolean acked(Slot slot) {
+  boolean acked(Slot slot) {
+    return acked(slot, 0);
+  }
+
+  /** One event of {@code slot}, of {@code bytes} encoded, was acknowledged; false if from an abandoned generation. */
+  synchronized boolean acked(Slot slot, long bytes) {
     if (slot.generation != generation) {
       return false;
     }
@@ -64,9 +104,20 @@ final class AckTracker {
       throw new IllegalStateException("more acks than events at index " + slot.index);
     }
     slot.remaining--;
+    long freed = slot.remaining == 0 ? slot.bytes : Math.min(bytes, slot.bytes);
+    slot.bytes -= freed;
+    unackedBytes -= freed;
     unackedEvents--;
     while (!unacked.isEmpty() && unacked.peekFirst().remaining == 0) {
-      ackedUpTo = unacked.pollFirst().index;
+      Slot done = unacked.pollFirst();
+      if (done.lastOfIndex) {
+        ackedUpTo = done.index;
+        ackedOpenIndex = 0;
+        ackedOpenSeq = 0;
+      } else {
+        ackedOpenIndex = done.index;
+        ackedOpenSeq = done.endSeq;
+      }
     }
     return true;
   }
@@ -94,16 +145,24 @@ final class AckTracker {
   }
 
   /**
-   * Abandons everything not yet acknowledged (its acks will be ignored) and restarts from {@code from}, which is the
-   * current frontier or a higher confirmed index. Returns the index to resend after.
+   * Abandons everything not yet acknowledged (its acks will be ignored) and restarts from the acknowledged position, or
+   * from {@code from} if that confirmed index is higher. Returns the last whole index to resend after; registration
+   * continues at {@link #registeringIndex()}/{@link #registeringSeq()} (a partly acked index) or after it.
    */
   synchronized long reset(long from) {
     generation++;
     failure = null;
     unacked.clear();
     unackedEvents = 0;
+    unackedBytes = 0;
     ackedUpTo = Math.max(ackedUpTo, from);
+    if (ackedOpenIndex <= ackedUpTo) {
+      ackedOpenIndex = 0;
+      ackedOpenSeq = 0;
+    }
     highestRegistered = ackedUpTo;
+    openIndex = ackedOpenIndex;
+    openSeq = ackedOpenSeq;
     return ackedUpTo;
   }
 
@@ -111,12 +170,33 @@ final class AckTracker {
     return ackedUpTo;
   }
 
-  /** The highest index handed out (the position to continue reading the outbox after). */
+  synchronized long ackedOpenIndex() {
+    return ackedOpenIndex;
+  }
+
+  synchronized int ackedOpenSeq() {
+    return ackedOpenSeq;
+  }
+
+  /** The highest index registered whole. */
   synchronized long highestRegistered() {
     return highestRegistered;
   }
 
+  /** The index registered in part, whose next chunk starts at {@link #registeringSeq()}; 0 if none. */
+  synchronized long registeringIndex() {
+    return openIndex;
+  }
+
+  synchronized int registeringSeq() {
+    return openSeq;
+  }
+
   synchronized long unackedEvents() {
     return unackedEvents;
+  }
+
+  synchronized long unackedBytes() {
+    return unackedBytes;
   }
 }

@@ -1,6 +1,7 @@
 package io.kvpipe.node.cdc;
 
 import io.kvpipe.common.Limits;
+import io.kvpipe.common.event.ChangeEventCodec;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -69,8 +70,8 @@ public record CdcConfig(
    * 3), plus the key (512 UTF-8 bytes, up to 6 bytes each once JSON-escaped) and the envelope.
    */
   public static int recordBytesFor(int maxValueBytes) {
-    long base64 = (Limits.checkMaxValueBytes(maxValueBytes) + 2L) / 3 * 4;
-    return Math.toIntExact(2 * base64 + 6L * Limits.MAX_KEY_BYTES + 1024);
+    Limits.checkMaxValueBytes(maxValueBytes);
+    return Math.toIntExact(ChangeEventCodec.maxEncodedSize(Limits.MAX_KEY_BYTES, maxValueBytes, maxValueBytes));
   }
 
   public CdcConfig withTopic(String newTopic) {

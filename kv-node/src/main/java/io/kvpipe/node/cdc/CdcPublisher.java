@@ -2,6 +2,7 @@ package io.kvpipe.node.cdc;
 
 import io.kvpipe.common.event.ChangeEvent;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -9,7 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +38,13 @@ import org.slf4j.LoggerFactory;
  * abandoned and a new one resends everything after the last contiguous ack, after an exponential backoff; the
  * publisher never skips an event.
  *
- * <p><b>Threads.</b> One publisher thread owns the producer, the read cursor and the confirm schedule. Acks arrive
+ * <p><b>Bounds.</b> At most {@code maxUnackedEvents} events and {@link #MAX_UNACKED_BYTES} are in flight, also within
+ * one log index: a snapshot or bulk entry with more events goes in chunks by seq, and the ack frontier is a (index,
+ * seq) position, so a stall resends from the last acknowledged chunk. The producer's buffer therefore never fills
+ * (a send blocked past max.block.ms would fail), and even an index larger than anything the producer could hold at
+ * once completes. Raft confirms stay per whole index: a new leader resends a partly published index from seq 0.
+ *
+ * <p><b>Threads.</b> One publisher thread owns the producer, the read buffer and the confirm schedule. Acks arrive
  * on the producer's I/O thread and go to the {@link AckTracker}. {@link #wake()} may be called from any thread.
  */
 public final class CdcPublisher implements AutoCloseable {
@@ -45,6 +54,11 @@ public final class CdcPublisher implements AutoCloseable {
   private static final long FIRST_BACKOFF_MS = 100;
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * Encoded bytes in flight before the publisher waits: half the producer's smallest buffer ({@link
+   * KafkaAccess#producerProperties}), so a send never blocks on a full buffer (a block past max.block.ms fails it).
+   */
+  static final long MAX_UNACKED_BYTES = 16L << 20;
 
   private final String groupId;
   private final CdcConfig config;
@@ -65,15 +79,17 @@ public final class CdcPublisher implements AutoCloseable {
 
   // Publisher thread only.
   private boolean topicReady;
-  private long cursor;
+  /** Outbox events read but not yet sent, from {@code bufferPos}; dropped at every (re)start. */
+  private List<ChangeEvent> buffer = List.of();
+  private int bufferPos;
   private long nextConfirmNanos;
   private long backoffMs;
   private boolean failing;
   private long ackedAtFailure;
 
   public CdcPublisher(String groupId, CdcConfig config, OutboxSource outbox, PublishConfirmer confirmer,
-                      LeaderCheck leader, CdcMetrics metrics) {
-    this(groupId, config, outbox, confirmer, leader, metrics, KafkaAccess.of(config, groupId));
+                      LeaderCheck leader, CdcMetrics metrics, TopicStatus topic) {
+    this(groupId, config, outbox, confirmer, leader, metrics, KafkaAccess.of(config, groupId, topic));
   }
 
   CdcPublisher(String groupId, CdcConfig config, OutboxSource outbox, PublishConfirmer confirmer, LeaderCheck leader,
@@ -172,11 +188,20 @@ public final class CdcPublisher implements AutoCloseable {
         kafka.ensureTopic();
         topicReady = true;
       }
-      cursor = tracker.reset(outbox.confirmedIndex());
+      tracker.reset(outbox.confirmedIndex());
+      buffer = List.of();
       producer = kafka.newProducer();
     }
     Throwable failed = tracker.takeFailure();
     if (failed != null) {
+      if (failed instanceof RecordTooLargeException) {
+        // Refused for good: no retry can pass it. Read the topic's settings again (the node then refuses such writes)
+        // and say what has to change; the event stays in the outbox until the topic takes it.
+        topicReady = false;
+        log.error("CDC publishing of group {} is STUCK: Kafka refuses an event after log index {} as too large ({})."
+            + " Raise the topic's max.message.bytes (docs/operations.md); publishing resumes by itself then",
+            groupId, tracker.ackedUpTo(), failed.getMessage());
+      }
       throw new CdcKafkaException("send failed: " + failed.getMessage(), failed);
     }
     maybeConfirm();
@@ -195,46 +220,86 @@ public final class CdcPublisher implements AutoCloseable {
     }
   }
 
-  /** Sends the next outbox events after the cursor; false if there was nothing to send (or no room). */
+  /**
+   * Sends the next outbox events, as many as the unacked bounds leave room for; false if there was nothing to send (or
+   * no room). A log index with more events than that (a snapshot, a bulk load) goes in chunks by seq, each registered
+   * with the tracker before it is sent, so a stall resends from the last acknowledged chunk rather than the index start.
+   */
   private boolean sendBatch() {
-    if (tracker.unackedEvents() >= config.maxUnackedEvents()) {
+    long unacked = tracker.unackedEvents();
+    long unackedBytes = tracker.unackedBytes();
+    if (unacked >= config.maxUnackedEvents() || (unacked > 0 && unackedBytes >= MAX_UNACKED_BYTES)) {
       return false;
     }
-    List<ChangeEvent> events = outbox.pendingAfter(cursor, config.maxBatchEvents());
-    if (events.isEmpty() || !leader.isLeader() || stopped) {
+    if (bufferPos >= buffer.size() && !refill()) {
+      return false;
+    }
+    if (!leader.isLeader() || stopped) {
       return false;
     }
     Producer<byte[], byte[]> p = producer;
-    int i = 0;
+    long roomEvents = config.maxUnackedEvents() - unacked;
+    long roomBytes = MAX_UNACKED_BYTES - unackedBytes;
     // A failed send (e.g. metadata unavailable: each such send blocks up to max.block.ms) ends the batch at once;
     // the rest would only be resent after the restart from the last contiguous ack anyway.
-    while (i < events.size() && !stopped && !tracker.hasFailure()) {
-      long index = events.get(i).logIndex();
-      int end = i;
-      while (end < events.size() && events.get(end).logIndex() == index) {
+    while (bufferPos < buffer.size() && roomEvents > 0 && (roomBytes > 0 || unacked == 0) && !stopped
+        && !tracker.hasFailure()) {
+      long index = buffer.get(bufferPos).logIndex();
+      int fromSeq = buffer.get(bufferPos).seq();
+      List<ProducerRecord<byte[], byte[]>> chunk = new ArrayList<>();
+      long bytes = 0;
+      int end = bufferPos;
+      // At least one event per chunk, so one event larger than the byte bound still goes (alone).
+      // A chunk is at most a batch: the ack frontier moves by chunks, so they stay small enough to show progress.
+      while (end < buffer.size() && buffer.get(end).logIndex() == index && chunk.size() < roomEvents
+          && chunk.size() < config.maxBatchEvents() && (chunk.isEmpty() || bytes < roomBytes)) {
+        ProducerRecord<byte[], byte[]> r = ChangeRecords.toRecord(config.topic(), buffer.get(end));
+        chunk.add(r);
+        bytes += r.value().length;
         end++;
       }
-      AckTracker.Slot slot = tracker.register(index, end - i);
-      for (int k = i; k < end; k++) {
-        ChangeEvent e = events.get(k);
-        long tsMs = e.tsMs();
-        p.send(ChangeRecords.toRecord(config.topic(), e), (RecordMetadata md, Exception ex) -> onAck(slot, tsMs, ex));
+      boolean last = end == buffer.size() || buffer.get(end).logIndex() != index;
+      AckTracker.Slot slot = tracker.register(index, fromSeq, chunk.size(), bytes, last);
+      for (int k = 0; k < chunk.size(); k++) {
+        long tsMs = buffer.get(bufferPos + k).tsMs();
+        long size = chunk.get(k).value().length;
+        p.send(chunk.get(k), (RecordMetadata md, Exception ex) -> onAck(slot, tsMs, size, ex));
       }
-      cursor = index;
-      i = end;
+      bufferPos = end;
+      roomEvents -= chunk.size();
+      roomBytes -= bytes;
+      unacked += chunk.size();
     }
     return true;
   }
 
+  /**
+   * Reads the outbox after what is registered: from the start of a partly registered index, skipping its events
+   * already registered (the outbox returns whole indexes only). False if there is nothing new.
+   */
+  private boolean refill() {
+    long open = tracker.registeringIndex();
+    buffer = outbox.pendingAfter(open != 0 ? open - 1 : tracker.highestRegistered(), config.maxBatchEvents());
+    bufferPos = 0;
+    if (open != 0) {
+      int skip = tracker.registeringSeq();
+      while (bufferPos < buffer.size() && buffer.get(bufferPos).logIndex() == open
+          && buffer.get(bufferPos).seq() < skip) {
+        bufferPos++;
+      }
+    }
+    return bufferPos < buffer.size();
+  }
+
   /** Producer I/O thread. */
-  private void onAck(AckTracker.Slot slot, long tsMs, Exception error) {
+  private void onAck(AckTracker.Slot slot, long tsMs, long bytes, Exception error) {
     if (error != null) {
       if (tracker.failed(slot, error)) {
         LockSupport.unpark(thread);
       }
       return;
     }
-    if (tracker.acked(slot)) {
+    if (tracker.acked(slot, bytes)) {
       metrics.published.increment();
       metrics.publishLag.record(Math.max(0, System.currentTimeMillis() - tsMs), TimeUnit.MILLISECONDS);
     }
@@ -303,6 +368,7 @@ public final class CdcPublisher implements AutoCloseable {
   private void abandonProducer() {
     // New generation first, so the aborted sends' error callbacks are ignored.
     tracker.reset(tracker.ackedUpTo());
+    buffer = List.of();
     Producer<byte[], byte[]> p = producer;
     producer = null;
     if (p != null) {

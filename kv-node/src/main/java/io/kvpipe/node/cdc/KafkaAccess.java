@@ -14,11 +14,12 @@ interface KafkaAccess {
 
   Producer<byte[], byte[]> newProducer();
 
-  static KafkaAccess of(CdcConfig config, String groupId) {
+  /** The real thing; every topic check also tells {@code status} the topic's settings. */
+  static KafkaAccess of(CdcConfig config, String groupId, TopicStatus status) {
     return new KafkaAccess() {
       @Override
       public void ensureTopic() {
-        ChangeTopic.ensure(config, Duration.ofSeconds(5));
+        status.update(ChangeTopic.ensure(config, Duration.ofSeconds(5)));
       }
 
       @Override
@@ -29,6 +30,11 @@ interface KafkaAccess {
     };
   }
 
+  /** The producer's {@code max.request.size}: the largest event for the node's value cap, plus slack. */
+  static int maxRequestBytes(CdcConfig config) {
+    return config.maxRecordBytes() + ChangeTopic.RECORD_OVERHEAD_BYTES;
+  }
+
   /**
    * Idempotent, acks=all, at most 5 requests in flight: the broker then appends a partition's batches in send order
    * or not at all (sequence numbers), so there is never a gap that a later event could jump. Deliveries never time
@@ -36,7 +42,7 @@ interface KafkaAccess {
    * publisher then abandons the producer and resends from the last contiguous ack.
    */
   static Properties producerProperties(CdcConfig config, String groupId) {
-    int maxRequest = config.maxRecordBytes() + ChangeTopic.RECORD_OVERHEAD_BYTES;
+    int maxRequest = maxRequestBytes(config);
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "kvpipe-cdc-" + groupId);

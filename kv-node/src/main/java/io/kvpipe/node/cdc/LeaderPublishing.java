@@ -42,9 +42,13 @@ public final class LeaderPublishing implements AutoCloseable {
     });
   }
 
-  /** Starts following the group's leadership (publishing at once if this replica leads already). */
-  public static LeaderPublishing attach(OutboxView view, CdcConfig config, MeterRegistry registry) {
-    return attach(view, config, registry, KafkaAccess.of(config, view.group()));
+  /**
+   * Starts following the group's leadership (publishing at once if this replica leads already). Each topic check tells
+   * {@code topic} the topic's settings.
+   */
+  public static LeaderPublishing attach(OutboxView view, CdcConfig config, MeterRegistry registry,
+                                        TopicStatus topic) {
+    return attach(view, config, registry, KafkaAccess.of(config, view.group(), topic));
   }
 
   static LeaderPublishing attach(OutboxView view, CdcConfig config, MeterRegistry registry, KafkaAccess kafka) {

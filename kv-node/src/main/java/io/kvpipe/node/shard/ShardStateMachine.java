@@ -128,6 +128,9 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       }
       LogStamp stamp = newStamp();
       state.validate(command, settings.maxValueBytes(), stamp);
+      if (stamp.cdcEnabled()) {
+        CdcEventLimit.check(state, command, settings.eventLimit());
+      }
       byte[] logData = stamp.wrap(request.getMessage().getContent().toByteArray());
       return trx.setLogData(UnsafeByteOperations.unsafeWrap(logData)).setStateMachineContext(command).build();
     } catch (KvException e) {

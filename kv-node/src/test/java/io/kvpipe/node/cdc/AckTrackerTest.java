@@ -65,6 +65,49 @@ class AckTrackerTest {
   }
 
   @Test
+  void chunksOfOneIndexMoveAPartialFrontierThatAResetKeeps() {
+    AckTracker t = new AckTracker(4);
+    AckTracker.Slot a = t.register(5, 0, 2, 20, false);
+    AckTracker.Slot b = t.register(5, 2, 2, 20, false);
+    assertThatThrownBy(() -> t.register(5, 5, 1, 10, true)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> t.register(6, 0, 1, 10, true)).isInstanceOf(IllegalArgumentException.class);
+    AckTracker.Slot c = t.register(5, 4, 1, 10, true);
+    assertThat(t.unackedBytes()).isEqualTo(50);
+    t.acked(a, 10);
+    t.acked(a, 10);
+    assertThat(t.ackedUpTo()).isEqualTo(4);
+    assertThat(t.ackedOpenIndex()).isEqualTo(5);
+    assertThat(t.ackedOpenSeq()).isEqualTo(2);
+    assertThat(t.unackedBytes()).isEqualTo(30);
+    t.acked(c, 10); // another partition first: the frontier waits for b
+    assertThat(t.ackedOpenSeq()).isEqualTo(2);
+
+    assertThat(t.reset(0)).isEqualTo(4);
+    assertThat(t.acked(b, 10)).isFalse();
+    assertThat(t.registeringIndex()).isEqualTo(5);
+    assertThat(t.registeringSeq()).as("the resend starts at the first unacknowledged chunk").isEqualTo(2);
+    assertThat(t.unackedBytes()).isZero();
+    AckTracker.Slot again = t.register(5, 2, 3, 30, true);
+    for (int i = 0; i < 3; i++) {
+      t.acked(again, 10);
+    }
+    assertThat(t.ackedUpTo()).isEqualTo(5);
+    assertThat(t.ackedOpenIndex()).isZero();
+    assertThat(t.highestRegistered()).isEqualTo(5);
+  }
+
+  @Test
+  void aConfirmedIndexPastAPartialFrontierDropsIt() {
+    AckTracker t = new AckTracker(0);
+    AckTracker.Slot a = t.register(1, 0, 1, 0, false);
+    t.acked(a);
+    assertThat(t.ackedOpenIndex()).isEqualTo(1);
+    assertThat(t.reset(1)).isEqualTo(1);
+    assertThat(t.registeringIndex()).isZero();
+    t.register(2, 0, 1, 0, true);
+  }
+
+  @Test
   void resetJumpsToAHigherConfirmedIndex() {
     AckTracker t = new AckTracker(3);
     assertThat(t.reset(9)).isEqualTo(9);

@@ -122,13 +122,36 @@ class CdcPublisherIT {
     assertComplete(all, 300);
   }
 
+  @Test
+  void aSnapshotFarLargerThanThePublishersBoundCompletesOnARealBroker() {
+    CdcConfig base = config("cdc-big-snapshot");
+    CdcConfig tight = new CdcConfig(base.bootstrapServers(), base.topic(), 3, (short) 1, base.linger(),
+        base.batchSizeBytes(), base.confirmInterval(), 100, 200, base.maxRecordBytes(), base.retryBackoffMax());
+    write(10);
+    List<String> keys = java.util.stream.IntStream.range(0, 20_000).mapToObj(i -> "snap-" + i).toList();
+    long snapshotIndex = outbox.putAll(keys).getFirst().logIndex(); // 100 times the unacked bound, at one index
+    write(10);
+    start(tight);
+    awaitConfirmed(snapshotIndex + 10);
+    java.util.Set<Integer> seqs = new java.util.HashSet<>();
+    for (ConsumerRecord<byte[], byte[]> r : readAll(tight.topic())) {
+      ChangeEvent e = ChangeEventCodec.decode(r.value());
+      if (e.logIndex() == snapshotIndex) {
+        seqs.add(e.seq());
+      }
+    }
+    assertThat(seqs).hasSize(keys.size());
+    assertThat(metrics.kafkaErrors()).isZero();
+  }
+
   private CdcConfig config(String topic) {
     return CdcConfig.defaults(KAFKA.bootstrapServers()).withTopic(topic).withPartitions(3)
         .withRetryBackoffMax(Duration.ofMillis(500));
   }
 
   private CdcPublisher start(CdcConfig config) {
-    CdcPublisher p = new CdcPublisher("g1", config, outbox, outbox, () -> true, metrics);
+    CdcPublisher p = new CdcPublisher("g1", config, outbox, outbox, () -> true, metrics,
+        new TopicStatus(config, io.kvpipe.common.Limits.DEFAULT_MAX_VALUE_BYTES, new SimpleMeterRegistry()));
     publishers.add(p);
     p.start();
     return p;

@@ -2,6 +2,7 @@ package io.kvpipe.node.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvpipe.common.event.ChangeEvent;
 import io.kvpipe.common.event.ChangeEventCodec;
 import io.kvpipe.testsupport.Poll;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -203,6 +204,55 @@ class CdcPublisherTest {
     p.completeNext();
     p.completeNext();
     await("next 2", () -> p.history().size() == 4);
+  }
+
+  @Test
+  void aSnapshotLargerThanTheUnackedBoundGoesInChunksAndAStallResumesFromTheLastAckedChunk() {
+    CdcConfig base = CdcConfig.defaults("127.0.0.1:1");
+    CdcConfig tight = new CdcConfig(base.bootstrapServers(), base.topic(), 1, (short) 1, base.linger(),
+        base.batchSizeBytes(), base.confirmInterval(), 50, 100, base.maxRecordBytes(), Duration.ofMillis(50));
+    outbox.put("before", "1"); // index 1
+    List<String> keys = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "s" + i).toList();
+    outbox.putAll(keys);      // index 2: a snapshot of 1000 events, ten times the unacked bound
+    outbox.put("after", "2"); // index 3
+    kafka.bufferRecords.set(150); // more than that in flight and a send fails, as after max.block.ms
+    start(tight);
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("the first 100 sends", () -> p.history().size() >= 100);
+    int seen = leaderChecks.get();
+    await("several rounds", () -> leaderChecks.get() >= seen + 5);
+    assertThat(p.history()).as("sends within one log index honour the unacked bound").hasSize(100);
+    assertThat(kafka.producers).hasSize(1);
+
+    for (int i = 0; i < 100; i++) {
+      p.completeNext();
+    }
+    await("confirm of index 1", () -> outbox.confirmedIndex() == 1);
+    await("the next chunk", () -> p.history().size() == 200);
+    for (int i = 0; i < 50; i++) {
+      p.completeNext();
+    }
+    p.errorNext(new org.apache.kafka.common.errors.TimeoutException("stall (test)"));
+    MockProducer<byte[], byte[]> second = kafka.awaitProducer(2);
+    await("the resend", () -> !second.history().isEmpty());
+    ChangeEvent firstResent = ChangeEventCodec.decode(second.history().getFirst().value());
+    assertThat(firstResent.logIndex()).isEqualTo(2);
+    assertThat(firstResent.seq()).as("resent from the last acknowledged chunk, not from seq 0").isEqualTo(149);
+    assertThat(outbox.confirmedIndex()).as("an index is confirmed only whole").isEqualTo(1);
+
+    await("the snapshot and the write after it confirmed", () -> {
+      while (second.completeNext()) {
+        // Kafka answers everything sent so far
+      }
+      return outbox.confirmedIndex() == 3;
+    });
+    java.util.Set<Integer> seqs = new java.util.TreeSet<>();
+    for (MockProducer<byte[], byte[]> any : kafka.producers) {
+      any.history().stream().map(r -> ChangeEventCodec.decode(r.value())).filter(e -> e.logIndex() == 2)
+          .forEach(e -> seqs.add(e.seq()));
+    }
+    assertThat(seqs).hasSize(1000);
+    assertThat(kafka.producers).hasSize(2);
   }
 
   private static List<Long> indexes(MockProducer<byte[], byte[]> p) {
