@@ -230,9 +230,43 @@ final class GroupMigrationRun extends MigrationRun {
     drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT), "collect tombstones ");
     if (r.kind().equals(Migration.REMOVE_GROUP) && !r.cancelled() && ctx.store().topology().group(r.group())
         .isPresent()) {
-      submitIdempotent(new MetaCommand.RemoveGroup(r.group(), null, ctx.store().now()));
+      removeGroup(r.group());
     }
     advance(cur -> cur, r.cancelled() ? Migration.CANCELLED : Migration.DONE);
+  }
+
+  /**
+   * Removes a group from the topology once every change event it committed is confirmed published: its replicas are
+   * dropped after that, and an event still in their outbox would never reach Kafka. The index it was published up to
+   * goes into the record first, so a node that missed the last confirmations (down meanwhile) can tell that what its
+   * replica still holds was published by the others ({@code publishedUpTo.<group>}).
+   */
+  private void removeGroup(String group) {
+    long published = awaitPublished(group);
+    long now = ctx.store().now();
+    write(cur -> cur.withAttributes(now, a -> a.put(Migration.PUBLISHED_UP_TO + group,
+        Long.toString(published))));
+    submitIdempotent(new MetaCommand.RemoveGroup(group, null, ctx.store().now()));
+  }
+
+  /**
+   * Waits until {@code group}'s outbox is empty (a Kafka outage or a stuck publisher holds it up for as long as it
+   * lasts), saying in the record what it waits for; returns the group's confirmed index then.
+   */
+  private long awaitPublished(String group) {
+    for (int waits = 0; ; waits++) {
+      Reply.Status s = retrying.await("status of " + group, () -> ctx.ops().status(group));
+      if (s.outboxEvents() == 0) {
+        waitingFor(null);
+        return s.confirmedIndex();
+      }
+      waitingFor(group + ": " + s.outboxEvents() + " change events not yet published to Kafka (published up to log"
+          + " index " + s.confirmedIndex() + ")");
+      if (shouldStop()) {
+        throw new Retrying.Stopped();
+      }
+      retrying.pause(Math.min(waits, 3));
+    }
   }
 
   /** Repeats a bounded removal on each group (in parallel) until it reports nothing more. */

@@ -39,6 +39,8 @@ final class FakeCluster implements MetaAccess, ShardOps {
     long index;
     final TreeMap<Key, Entry> records = new TreeMap<>(ORDER);
     List<Peer> peers = List.of();
+    /** Change events not yet published (the real group's outbox), as its status reports them. */
+    volatile int unpublished;
   }
 
   private MetaState meta = MetaState.EMPTY;
@@ -176,8 +178,8 @@ final class FakeCluster implements MetaAccess, ShardOps {
   @Override
   public synchronized CompletableFuture<Reply.Status> status(String g) {
     Group grp = group(g);
-    return CompletableFuture.completedFuture(new Reply.Status(grp.epoch, grp.owned, grp.index, 0, 0, 0,
-        grp.records.size()));
+    return CompletableFuture.completedFuture(new Reply.Status(grp.epoch, grp.owned, grp.index,
+        grp.unpublished == 0 ? grp.index : 0, grp.unpublished, 0, grp.records.size()));
   }
 
   @Override

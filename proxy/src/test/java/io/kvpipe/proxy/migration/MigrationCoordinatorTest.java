@@ -128,6 +128,27 @@ class MigrationCoordinatorTest {
   }
 
   @Test
+  void aDrainedGroupLeavesTheTopologyOnlyOnceItsChangeEventsArePublished() {
+    MigrationCoordinator c = coordinator("c1");
+    fake.group("g2").unpublished = 7;
+    MigrationRecord r = c.removeGroup("g2", 0, 500);
+    Migration waiting = Poll.forValue("the drain waiting for g2's events", Duration.ofSeconds(30), () -> {
+      Migration m = fake.snapshot().migration(r.id()).orElseThrow();
+      String w = m.attributes().get("waitingFor");
+      return w != null && w.contains("g2: 7 change events") ? m : null;
+    });
+    assertThat(waiting.phase()).isEqualTo(MigrationRecord.FINISHING);
+    assertThat(fake.snapshot().group("g2")).isPresent();
+    assertThat(MigrationView.of(new MigrationRecord(waiting)).get("waitingFor")).asString().contains("g2");
+
+    fake.group("g2").unpublished = 0;
+    Migration done = awaitPhase(r.id(), Migration.DONE);
+    assertThat(fake.snapshot().group("g2")).isEmpty();
+    assertThat(done.attributes()).doesNotContainKey("waitingFor");
+    assertThat(done.publishedUpTo("g2")).isEqualTo(fake.group("g2").index);
+  }
+
+  @Test
   void oneChangeAtATimeAndBadRequestsChangeNothing() {
     MigrationCoordinator c = coordinator("c1");
     MigrationRecord r = c.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 100, 100);
