@@ -36,6 +36,10 @@ class WireCodecTest {
         new Command.PurgeUnowned(2000),
         new Command.CollectTombstones(RANGES, 100_000),
         new Command.CollectTombstones(HashRanges.EMPTY, 1),
+        new Command.SetOwnership(5, RANGES, "add-group-g3-x1"),
+        new Command.MigrateIn(List.of(new Entry(b("a"), b("1"), 9)), new MigrationToken("add-group-g3-x1", 5)),
+        new Command.PurgeUnowned(10, new MigrationToken("m", 6)),
+        new Command.CollectTombstones(RANGES, 7, new MigrationToken("m", 6)),
         new Query.Get(b("k")),
         new Query.FallbackGet(b("moved")),
         new Query.BatchGet(List.of(b("a"), b("b"))),
@@ -139,6 +143,16 @@ class WireCodecTest {
     // A Purged reply whose flag byte is missing
     byte[] shortPurged = new WireWriter(8).u8(1).u8(11).i32(3).toByteArray();
     assertThatThrownBy(() -> WireCodec.decodeReply(shortPurged)).isInstanceOf(KvException.class);
+  }
+
+  @Test
+  void migrationCommandsLoggedBeforeTokensStillDecodeWithoutOne() {
+    byte[] setOwnership = new WireWriter(64).u8(1).u8(4).i64(3).ranges(RANGES).toByteArray();
+    assertThat(WireCodec.decodeRequest(setOwnership)).isEqualTo(new Command.SetOwnership(3, RANGES, ""));
+    byte[] purge = new WireWriter(16).u8(1).u8(8).i32(5).toByteArray();
+    assertThat(WireCodec.decodeRequest(purge)).isEqualTo(new Command.PurgeUnowned(5, null));
+    byte[] badToken = new WireWriter(16).u8(1).u8(42).string("").i64(3).i32(5).toByteArray();
+    assertThatThrownBy(() -> WireCodec.decodeRequest(badToken)).isInstanceOf(KvException.class);
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.kvpipe.common.topology.Migration;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.topology.Topology;
+import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.Reply;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -142,15 +143,21 @@ final class GroupMigrationRun extends MigrationRun {
   }
 
   private void setOwnership(MigrationPlan plan, List<String> groups) {
+    MigrationToken token = token(plan);
     List<CompletableFuture<Reply.Ownership>> started = new ArrayList<>();
     for (String g : groups) {
-      started.add(ctx.ops().setOwnership(g, plan.toEpoch(), plan.rangesAfter(g)));
+      started.add(ctx.ops().setOwnership(g, token, plan.rangesAfter(g)));
     }
     for (int i = 0; i < groups.size(); i++) {
       String g = groups.get(i);
       retrying.await("fence " + g + " at epoch " + plan.toEpoch(), started.get(i),
-          () -> ctx.ops().setOwnership(g, plan.toEpoch(), plan.rangesAfter(g)));
+          () -> ctx.ops().setOwnership(g, token, plan.rangesAfter(g)));
     }
+  }
+
+  /** What the groups know this plan's commands by: a cancel's inverse fences one epoch further under the same id. */
+  private MigrationToken token(MigrationPlan plan) {
+    return new MigrationToken(id, plan.toEpoch());
   }
 
   // ---- copying ----
@@ -166,7 +173,7 @@ final class GroupMigrationRun extends MigrationRun {
     try (ExecutorService pairs = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> running = new ArrayList<>();
       for (MigrationPlan.Transfer t : plan.transfers()) {
-        PairCopier copier = new PairCopier(ctx.ops(), t, current, throttle, () -> batchSize, retrying,
+        PairCopier copier = new PairCopier(ctx.ops(), t, token(plan), current, throttle, () -> batchSize, retrying,
             n -> ctx.metrics().migrationKeysCopied(n));
         running.add(pairs.submit(() -> {
           copier.run();
@@ -221,13 +228,15 @@ final class GroupMigrationRun extends MigrationRun {
   // ---- purging, finishing ----
 
   private void purge(MigrationRecord r) {
-    drain(r.plan().sources(), g -> ctx.ops().purgeUnowned(g, PURGE_LIMIT), "purge ");
+    MigrationPlan plan = r.plan();
+    drain(plan.sources(), g -> ctx.ops().purgeUnowned(g, PURGE_LIMIT, token(plan)), "purge ");
     advance(cur -> cur, MigrationRecord.FINISHING);
   }
 
   private void finish(MigrationRecord r) {
     MigrationPlan plan = r.plan();
-    drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT), "collect tombstones ");
+    drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT, token(plan)),
+        "collect tombstones ");
     if (r.kind().equals(Migration.REMOVE_GROUP) && !r.cancelled() && ctx.store().topology().group(r.group())
         .isPresent()) {
       removeGroup(r.group());

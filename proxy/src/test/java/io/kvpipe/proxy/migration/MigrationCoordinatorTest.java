@@ -40,7 +40,7 @@ class MigrationCoordinatorTest {
     fake.submit(new MetaCommand.Bootstrap(List.of(ShardGroup.parse("g1=n1@127.0.0.1:1"),
         ShardGroup.parse("g2=n2@127.0.0.1:2")), List.of(), 64, 1));
     Topology t = fake.snapshot();
-    t.ring().toRing().ownership().forEach((g, r) -> fake.setOwnership(g, 1, r));
+    t.ring().toRing().ownership().forEach((g, r) -> fake.setOwnership(g, 1, r, ""));
     HashRing ring = t.ring().toRing();
     for (int i = 0; i < KEYS; i++) {
       String k = "key-" + i;
