@@ -7,6 +7,7 @@ import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.wire.Command;
 import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.common.wire.Query;
 import io.kvpipe.common.wire.Reply;
@@ -206,9 +207,14 @@ public final class ShardGroupClient implements AutoCloseable {
     });
   }
 
-  /** Sets the hash ranges the group owns from {@code epoch} on (migration). */
+  /** Sets the hash ranges the group owns from {@code epoch} on, outside any migration (e.g. the first ring). */
   public CompletableFuture<Reply.Ownership> setOwnershipAsync(long epoch, HashRanges ranges) {
-    return submit(() -> new Command.SetOwnership(epoch, ranges))
+    return setOwnershipAsync(epoch, ranges, "");
+  }
+
+  /** Fences the group for migration {@code migrationId}: it owns {@code ranges} from {@code epoch} on. */
+  public CompletableFuture<Reply.Ownership> setOwnershipAsync(long epoch, HashRanges ranges, String migrationId) {
+    return submit(() -> new Command.SetOwnership(epoch, ranges, migrationId))
         .thenApply(r -> expect(r, Reply.Ownership.class));
   }
 
@@ -232,18 +238,19 @@ public final class ShardGroupClient implements AutoCloseable {
   }
 
   /** Migration copy: applies each record unless the group has a newer one (see {@link Command.MigrateIn}). */
-  public CompletableFuture<Reply.Migrated> migrateInAsync(List<Entry> records) {
-    return submit(() -> new Command.MigrateIn(records)).thenApply(r -> expect(r, Reply.Migrated.class));
+  public CompletableFuture<Reply.Migrated> migrateInAsync(List<Entry> records, MigrationToken token) {
+    return submit(() -> new Command.MigrateIn(records, token)).thenApply(r -> expect(r, Reply.Migrated.class));
   }
 
   /** Removes up to {@code limit} records the group no longer owns (after a migration copied them away). */
-  public CompletableFuture<Reply.Purged> purgeUnownedAsync(int limit) {
-    return submit(() -> new Command.PurgeUnowned(limit)).thenApply(r -> expect(r, Reply.Purged.class));
+  public CompletableFuture<Reply.Purged> purgeUnownedAsync(int limit, MigrationToken token) {
+    return submit(() -> new Command.PurgeUnowned(limit, token)).thenApply(r -> expect(r, Reply.Purged.class));
   }
 
   /** Removes up to {@code limit} tombstones in {@code ranges} (after a migration into them finished). */
-  public CompletableFuture<Reply.Purged> collectTombstonesAsync(HashRanges ranges, int limit) {
-    return submit(() -> new Command.CollectTombstones(ranges, limit)).thenApply(r -> expect(r, Reply.Purged.class));
+  public CompletableFuture<Reply.Purged> collectTombstonesAsync(HashRanges ranges, int limit, MigrationToken token) {
+    return submit(() -> new Command.CollectTombstones(ranges, limit, token))
+        .thenApply(r -> expect(r, Reply.Purged.class));
   }
 
   /**

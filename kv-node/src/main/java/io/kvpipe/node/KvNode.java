@@ -313,6 +313,12 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   }
 
   @Override
+  public long unpublishedEvents(String group, long publishedUpTo) {
+    ShardStateMachine shard = shards.get(group);
+    return shard == null ? 0 : shard.pendingAfter(publishedUpTo, Integer.MAX_VALUE).size();
+  }
+
+  @Override
   public void removeReplica(String group) throws IOException {
     RaftGroupId gid = gid(group);
     // Publishing stops first: a replica on its way out must not send one more event.

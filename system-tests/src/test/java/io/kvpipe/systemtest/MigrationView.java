@@ -7,7 +7,7 @@ import java.util.List;
 /** The proxy's migration view ({@code GET /api/migrations/{id}}), with the fields the scenarios look at. */
 record MigrationView(String id, String kind, String phase, String group, List<String> sourceGroups,
                      List<String> targetGroups, long fromEpoch, long toEpoch, long keysCopied, long keysTotal,
-                     String coordinator, String error, boolean cancelled, String json) {
+                     String coordinator, String error, boolean cancelled, String waitingFor, String json) {
 
   static MigrationView of(JsonNode n) {
     return new MigrationView(n.path("id").asText(), n.path("kind").asText(), n.path("phase").asText(),
@@ -15,7 +15,7 @@ record MigrationView(String id, String kind, String phase, String group, List<St
         n.path("fromEpoch").asLong(), n.path("toEpoch").asLong(), n.path("keysCopied").asLong(),
         n.path("keysTotal").asLong(), n.path("coordinator").asText(null),
         n.path("error").isNull() ? null : n.path("error").asText(null), n.path("cancelled").asBoolean(),
-        n.toString());
+        n.path("waitingFor").isNull() ? null : n.path("waitingFor").asText(null), n.toString());
   }
 
   boolean finished() {

@@ -31,6 +31,12 @@ public record Migration(String id, String kind, String phase, long fromEpoch, lo
   public static final String CANCELLED = "cancelled";
   public static final String FAILED = "failed";
   public static final Set<String> ENDED_PHASES = Set.of(DONE, CANCELLED, FAILED);
+  /**
+   * Attribute prefix: {@code publishedUpTo.<group>} is the log index up to which every change event of a group the
+   * migration removed from the topology was published when it was removed. A node whose replica of that group missed
+   * the last confirmations (it was down) learns from it that what the replica still holds was published.
+   */
+  public static final String PUBLISHED_UP_TO = "publishedUpTo.";
   /** Ended migrations kept in the topology; older ones are dropped. */
   public static final int MAX_HISTORY = 20;
 
@@ -49,6 +55,15 @@ public record Migration(String id, String kind, String phase, long fromEpoch, lo
   /** Not yet done, cancelled or failed. (Not a bean getter, so it stays out of the JSON form.) */
   public boolean inFlight() {
     return !ENDED_PHASES.contains(phase);
+  }
+
+  /** The index {@code group}'s events were published up to when this migration removed it, or -1 if it did not. */
+  public long publishedUpTo(String group) {
+    try {
+      return Long.parseLong(attributes.getOrDefault(PUBLISHED_UP_TO + group, "-1"));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** Whether the migration names {@code group} as a source or a target. */

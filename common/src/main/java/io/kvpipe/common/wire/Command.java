@@ -61,10 +61,19 @@ public sealed interface Command extends Request {
    */
   record PublishSnapshot() implements Command {}
 
-  /** From {@code epoch} on, the group owns exactly {@code ranges} (migration). The epoch never decreases. */
-  record SetOwnership(long epoch, HashRanges ranges) implements Command {
+  /**
+   * From {@code epoch} on, the group owns exactly {@code ranges}. The epoch never decreases. {@code migrationId} names
+   * the migration that fences the group ("" for none, e.g. aligning a group with the first ring): from then on the
+   * group takes that migration's commands only (see {@link MigrationToken}).
+   */
+  record SetOwnership(long epoch, HashRanges ranges, String migrationId) implements Command {
     public SetOwnership {
       Objects.requireNonNull(ranges, "ranges");
+      Objects.requireNonNull(migrationId, "migrationId");
+    }
+
+    public SetOwnership(long epoch, HashRanges ranges) {
+      this(epoch, ranges, "");
     }
   }
 
@@ -91,27 +100,47 @@ public sealed interface Command extends Request {
    * only if this group has no record of the key or an older one; a newer write or tombstone here always wins. Applied
    * records become change events with origin {@code migration}. Every key must be owned by this group (else nothing
    * is applied: WRONG_GROUP). With CDC on, refused with CDC_BACKLOG_FULL while the outbox is over half its bound, so
-   * a copy never takes the room client writes need.
+   * a copy never takes the room client writes need. Refused (CONFLICT) unless {@code token} is the migration that
+   * fenced the group and its copies are still open: they close when it collects its tombstones, after which a late
+   * copy could bring back a key deleted meanwhile.
    */
-  record MigrateIn(List<Entry> entries) implements Command {
+  record MigrateIn(List<Entry> entries, MigrationToken token) implements Command {
     public MigrateIn {
       entries = List.copyOf(entries);
+    }
+
+    /** Without a token: only as found in a log written before tokens existed (a new request is refused). */
+    public MigrateIn(List<Entry> entries) {
+      this(entries, null);
     }
   }
 
   /**
    * Removes up to {@code limit} records (tombstones included) this group holds but no longer owns, in store order,
    * after a migration copied them to their new owner. Emits no change events: the keys moved, they were not deleted.
+   * Refused (CONFLICT) unless {@code token} is the migration that fenced the group: another one's sources may still
+   * hold records it has not copied yet.
    */
-  record PurgeUnowned(int limit) implements Command {}
+  record PurgeUnowned(int limit, MigrationToken token) implements Command {
+    /** Without a token: only as found in a log written before tokens existed (a new request is refused). */
+    public PurgeUnowned(int limit) {
+      this(limit, null);
+    }
+  }
 
   /**
    * Removes up to {@code limit} tombstones within {@code ranges}, once no migration can copy into those ranges (a
-   * tombstone only exists so a copy cannot resurrect a deleted key). Emits no change events.
+   * tombstone only exists so a copy cannot resurrect a deleted key). Emits no change events. Refused (CONFLICT)
+   * unless {@code token} is the migration that fenced the group; closes that migration's copies.
    */
-  record CollectTombstones(HashRanges ranges, int limit) implements Command {
+  record CollectTombstones(HashRanges ranges, int limit, MigrationToken token) implements Command {
     public CollectTombstones {
       Objects.requireNonNull(ranges, "ranges");
+    }
+
+    /** Without a token: only as found in a log written before tokens existed (a new request is refused). */
+    public CollectTombstones(HashRanges ranges, int limit) {
+      this(ranges, limit, null);
     }
   }
 }

@@ -25,6 +25,11 @@ public final class WireCodec {
   private static final int PURGE_UNOWNED = 8;
   private static final int COLLECT_TOMBSTONES = 9;
   private static final int BATCH = 10;
+  // The migration commands with their fencing token; the tags above stay readable for logs written before them.
+  private static final int SET_OWNERSHIP_FENCED = 40;
+  private static final int MIGRATE_IN_FENCED = 41;
+  private static final int PURGE_UNOWNED_FENCED = 42;
+  private static final int COLLECT_TOMBSTONES_FENCED = 43;
   private static final int GET = 20;
   private static final int BATCH_GET = 21;
   private static final int SCAN = 22;
@@ -53,18 +58,17 @@ public final class WireCodec {
       case Command.Put p -> w.u8(PUT).bytes(p.key()).bytes(p.value()).i64(p.expectedVersion());
       case Command.Delete d -> w.u8(DELETE).bytes(d.key()).i64(d.expectedVersion());
       case Command.ConfirmPublished c -> w.u8(CONFIRM_PUBLISHED).i64(c.upToIndex());
-      case Command.SetOwnership s -> w.u8(SET_OWNERSHIP).i64(s.epoch()).ranges(s.ranges());
+      case Command.SetOwnership s -> w.u8(SET_OWNERSHIP_FENCED).i64(s.epoch()).ranges(s.ranges())
+          .string(s.migrationId());
       case Command.PublishSnapshot s -> w.u8(PUBLISH_SNAPSHOT);
       case Command.PutAll p -> {
         w.u8(PUT_ALL).i32(p.pairs().size());
         p.pairs().forEach(kv -> w.bytes(kv.key()).bytes(kv.value()));
       }
       case Command.MigrateIn m -> {
-        w.u8(MIGRATE_IN).i32(m.entries().size());
+        token(w.u8(m.token() == null ? MIGRATE_IN : MIGRATE_IN_FENCED), m.token()).i32(m.entries().size());
         m.entries().forEach(w::entry);
       }
-      case Command.PurgeUnowned p -> w.u8(PURGE_UNOWNED).i32(p.limit());
-      case Command.CollectTombstones c -> w.u8(COLLECT_TOMBSTONES).ranges(c.ranges()).i32(c.limit());
       case Command.Batch b -> {
         w.u8(BATCH).i32(b.ops().size());
         b.ops().forEach(op -> w.bytes(encode(op)));
@@ -73,6 +77,10 @@ public final class WireCodec {
         w.u8(READ_BATCH).i32(b.reads().size());
         b.reads().forEach(q -> w.bytes(encode(q)));
       }
+      case Command.PurgeUnowned p ->
+          token(w.u8(p.token() == null ? PURGE_UNOWNED : PURGE_UNOWNED_FENCED), p.token()).i32(p.limit());
+      case Command.CollectTombstones c -> token(w.u8(c.token() == null ? COLLECT_TOMBSTONES
+          : COLLECT_TOMBSTONES_FENCED), c.token()).ranges(c.ranges()).i32(c.limit());
       case Query.Get g -> w.u8(GET).bytes(g.key());
       case Query.FallbackGet g -> w.u8(FALLBACK_GET).bytes(g.key());
       case Query.BatchGet b -> {
@@ -116,6 +124,19 @@ public final class WireCodec {
         case COLLECT_TOMBSTONES -> new Command.CollectTombstones(r.ranges(), r.i32());
         case BATCH -> new Command.Batch(nested(r, Command.class, Command.Put.class, Command.Delete.class));
         case READ_BATCH -> new Query.Batch(nested(r, Query.class, Query.Get.class, Query.FallbackGet.class));
+        case SET_OWNERSHIP_FENCED -> new Command.SetOwnership(r.i64(), r.ranges(), r.string());
+        case MIGRATE_IN_FENCED -> {
+          MigrationToken token = token(r);
+          yield new Command.MigrateIn(entries(r, false), token);
+        }
+        case PURGE_UNOWNED_FENCED -> {
+          MigrationToken token = token(r);
+          yield new Command.PurgeUnowned(r.i32(), token);
+        }
+        case COLLECT_TOMBSTONES_FENCED -> {
+          MigrationToken token = token(r);
+          yield new Command.CollectTombstones(r.ranges(), r.i32(), token);
+        }
         case GET -> new Query.Get(r.bytes());
         case FALLBACK_GET -> new Query.FallbackGet(r.bytes());
         case BATCH_GET -> {
@@ -236,6 +257,15 @@ public final class WireCodec {
       out.add(kind.cast(nested));
     }
     return out;
+  }
+
+  private static WireWriter token(WireWriter w, MigrationToken t) {
+    return t == null ? w : w.string(t.migrationId()).i64(t.epoch());
+  }
+
+  private static MigrationToken token(WireReader r) {
+    String id = r.string();
+    return new MigrationToken(id, r.i64());
   }
 
   private static List<Entry> entries(WireReader r, boolean nullable) {

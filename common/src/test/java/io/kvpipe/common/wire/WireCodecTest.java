@@ -39,6 +39,10 @@ class WireCodecTest {
         new Command.Batch(List.of(new Command.Put(b("a"), b("1"), Request.ANY_VERSION), new Command.Delete(b("b"), 7))),
         new Command.Batch(List.of(new Command.Delete(b("only"), Request.ANY_VERSION))),
         new Query.Batch(List.of(new Query.Get(b("a")), new Query.FallbackGet(b("b")), new Query.Get(b("a")))),
+        new Command.SetOwnership(5, RANGES, "add-group-g3-x1"),
+        new Command.MigrateIn(List.of(new Entry(b("a"), b("1"), 9)), new MigrationToken("add-group-g3-x1", 5)),
+        new Command.PurgeUnowned(10, new MigrationToken("m", 6)),
+        new Command.CollectTombstones(RANGES, 7, new MigrationToken("m", 6)),
         new Query.Get(b("k")),
         new Query.FallbackGet(b("moved")),
         new Query.BatchGet(List.of(b("a"), b("b"))),
@@ -168,6 +172,16 @@ class WireCodecTest {
     byte[] nestedReply = WireCodec.encode(new Reply.Batch(List.of(new Reply.Confirmed(1))));
     byte[] replyInReply = new WireWriter(64).u8(1).u8(12).i32(1).bytes(nestedReply).toByteArray();
     assertThatThrownBy(() -> WireCodec.decodeReply(replyInReply)).isInstanceOf(KvException.class);
+  }
+
+  @Test
+  void migrationCommandsLoggedBeforeTokensStillDecodeWithoutOne() {
+    byte[] setOwnership = new WireWriter(64).u8(1).u8(4).i64(3).ranges(RANGES).toByteArray();
+    assertThat(WireCodec.decodeRequest(setOwnership)).isEqualTo(new Command.SetOwnership(3, RANGES, ""));
+    byte[] purge = new WireWriter(16).u8(1).u8(8).i32(5).toByteArray();
+    assertThat(WireCodec.decodeRequest(purge)).isEqualTo(new Command.PurgeUnowned(5, null));
+    byte[] badToken = new WireWriter(16).u8(1).u8(42).string("").i64(3).i32(5).toByteArray();
+    assertThatThrownBy(() -> WireCodec.decodeRequest(badToken)).isInstanceOf(KvException.class);
   }
 
   @Test

@@ -156,6 +156,14 @@ public final class GroupReconciler implements AutoCloseable {
         LOG.info("node {}: group {} now follows the topology (version {})", nodeId, ad.group(), version);
       }
       case ReplicaAction.Remove r -> {
+        long unpublished = r.publishedUpTo() == ReplicaAction.Remove.NOT_LEAVING ? 0
+            : host.unpublishedEvents(r.group(), r.publishedUpTo());
+        if (unpublished > 0) {
+          // Once every replica is gone nobody publishes them: the replica keeps running (its leader keeps
+          // publishing) and the next round tries again.
+          throw new IllegalStateException("refusing to remove its replica of group " + r.group() + ": it holds "
+              + unpublished + " change events not published to Kafka yet");
+        }
         // Left first: should Ratis not finish the removal (or the node die now), the next start puts the directory
         // aside instead of serving a replica the topology took away.
         roster.markLeft(r.group());

@@ -18,7 +18,8 @@ import java.util.Set;
  * {@code id@host:port}) makes it join that group. A hosted group is removed only if the topology has listed it for
  * this node before ("managed") and now neither lists it for this node nor has a migration in flight naming this node
  * for it: a group hosted by {@code --group} alone, which the topology never mentioned, is left alone (it may be about
- * to be added). The meta group is never touched.
+ * to be added). Removing the replica of a group that left the topology carries what the topology says about its
+ * published events (see {@link ReplicaAction.Remove}). The meta group is never touched.
  */
 public final class ReconcilePlan {
   /** Migration attribute naming the group an add-peer / remove-peer migration changes. */
@@ -64,9 +65,19 @@ public final class ReconcilePlan {
       if (g.equals(metaGroup) || planned.contains(g) || named.contains(g) || !managed.contains(g)) {
         continue;
       }
-      out.add(new ReplicaAction.Remove(g));
+      out.add(new ReplicaAction.Remove(g, t.group(g).isPresent() ? ReplicaAction.Remove.NOT_LEAVING
+          : publishedUpTo(t, g)));
     }
     return out;
+  }
+
+  /** Where the migration that removed {@code group} recorded its events published up to; -1 if none did. */
+  static long publishedUpTo(Topology t, String group) {
+    long best = -1;
+    for (Migration m : t.migrations()) {
+      best = Math.max(best, m.publishedUpTo(group));
+    }
+    return best;
   }
 
   private static boolean lists(ShardGroup g, String nodeId) {

@@ -23,6 +23,13 @@ public sealed interface ReplicaAction {
   /** The replica already exists and the topology lists it: from now on the topology decides its fate. */
   record Adopt(String group) implements ReplicaAction {}
 
-  /** Stop hosting a replica the topology no longer gives this node (its directory is kept aside, not deleted). */
-  record Remove(String group) implements ReplicaAction {}
+  /**
+   * Stop hosting a replica the topology no longer gives this node (its directory is kept aside, not deleted). When the
+   * group itself left the topology, {@code publishedUpTo} is the log index the topology says its change events were
+   * all published up to (-1: unknown), and the replica is kept while it holds an event above it: nobody would publish
+   * that event once the replicas are gone. {@link #NOT_LEAVING} when the group lives on without this replica.
+   */
+  record Remove(String group, long publishedUpTo) implements ReplicaAction {
+    public static final long NOT_LEAVING = Long.MAX_VALUE;
+  }
 }

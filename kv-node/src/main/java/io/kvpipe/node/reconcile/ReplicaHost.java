@@ -16,6 +16,12 @@ public interface ReplicaHost {
    */
   void createReplica(String group, List<Peer> peers) throws IOException;
 
+  /**
+   * How many change events the replica holds (unconfirmed in its outbox) with a log index above
+   * {@code publishedUpTo}: events that may not have reached Kafka yet. 0 if it is not hosted.
+   */
+  long unpublishedEvents(String group, long publishedUpTo);
+
   /** Stops the replica's publishing, then removes it from the server, keeping its directory aside. */
   void removeReplica(String group) throws IOException;
 }

@@ -12,6 +12,7 @@ import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.wire.Command;
 import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.Query;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
@@ -108,12 +109,21 @@ public final class ShardState {
           throw new KvException(ErrorCode.MALFORMED_REQUEST, "confirmed index must not be negative");
         }
       }
-      case Command.SetOwnership s -> checkEpoch(s.epoch());
+      case Command.SetOwnership s -> nextOwnership(s);
       case Command.PublishSnapshot s -> checkCdcOn(stamp);
       case Command.PutAll p -> BulkLoad.prepare(this, p.pairs(), maxValueBytes, stamp);
-      case Command.MigrateIn m -> MigrationCopy.check(this, m.entries(), maxValueBytes, stamp);
-      case Command.PurgeUnowned p -> checkLimit(p.limit());
-      case Command.CollectTombstones c -> checkLimit(c.limit());
+      case Command.MigrateIn m -> {
+        checkToken(requireToken(m.token(), "MigrateIn"), true);
+        MigrationCopy.check(this, m.entries(), maxValueBytes, stamp);
+      }
+      case Command.PurgeUnowned p -> {
+        checkToken(requireToken(p.token(), "PurgeUnowned"), false);
+        checkLimit(p.limit());
+      }
+      case Command.CollectTombstones c -> {
+        checkToken(requireToken(c.token(), "CollectTombstones"), false);
+        checkLimit(c.limit());
+      }
     }
   }
 
@@ -159,6 +169,54 @@ public final class ShardState {
 
   private static byte[] keyOf(Command op) {
     return op instanceof Command.Put p ? p.key() : ((Command.Delete) op).key();
+  }
+
+  /** A new request must carry a token; only log entries written before tokens existed are applied without one. */
+  private static MigrationToken requireToken(MigrationToken token, String what) {
+    if (token == null) {
+      throw new KvException(ErrorCode.CONFLICT, what + " without a migration token (sent by a coordinator older"
+          + " than this node) is refused");
+    }
+    return token;
+  }
+
+  /**
+   * Refuses a migration command of any migration but the one that set this group's ownership, and a copy once that
+   * one's copies are closed: a coordinator that lost its lease must not act after another one moved on.
+   */
+  private void checkToken(MigrationToken token, boolean copy) {
+    Ownership own = ownership;
+    if (!own.isCurrent(token)) {
+      throw new KvException(ErrorCode.CONFLICT, "group " + group + " is fenced by migration "
+          + (own.migration().isEmpty() ? "(none)" : own.migration()) + " at epoch " + own.epoch() + ", not by "
+          + token + ": refused");
+    }
+    if (copy && own.copiesClosed()) {
+      throw new KvException(ErrorCode.CONFLICT, "group " + group + ": migration " + token + " already collected its"
+          + " tombstones, so a late copy could bring back a key deleted meanwhile: refused");
+    }
+  }
+
+  /**
+   * The ownership a SetOwnership leads to. The epoch never goes back; at the same epoch another migration cannot
+   * take the group over, and repeating the fence (a resuming coordinator) keeps the copies closed if they were.
+   */
+  private Ownership nextOwnership(Command.SetOwnership s) {
+    checkEpoch(s.epoch());
+    if (s.migrationId().length() > MigrationToken.MAX_ID_LENGTH) {
+      throw new KvException(ErrorCode.MALFORMED_REQUEST, "migration id too long");
+    }
+    Ownership own = ownership;
+    if (s.epoch() > own.epoch()) {
+      return new Ownership(s.epoch(), s.ranges(), s.migrationId(), false);
+    }
+    boolean same = s.migrationId().equals(own.migration());
+    if (!same && !s.migrationId().isEmpty() && !own.migration().isEmpty()) {
+      throw new KvException(ErrorCode.CONFLICT, "group " + group + " is fenced at epoch " + own.epoch()
+          + " by migration " + own.migration() + ", not " + s.migrationId());
+    }
+    String migration = s.migrationId().isEmpty() ? own.migration() : s.migrationId();
+    return new Ownership(s.epoch(), s.ranges(), migration, same && own.copiesClosed());
   }
 
   private static void checkLimit(int limit) {
@@ -227,23 +285,36 @@ public final class ShardState {
           yield new Reply.Confirmed(outbox.confirmedIndex());
         }
         case Command.SetOwnership s -> {
-          checkEpoch(s.epoch());
-          ownership = new Ownership(s.epoch(), s.ranges());
+          ownership = nextOwnership(s);
           yield new Reply.Ownership(s.epoch(), s.ranges());
         }
         case Command.PublishSnapshot s -> publishSnapshot(index, term, stamp);
         case Command.PutAll p ->
             BulkLoad.prepare(this, p.pairs(), Limits.HARD_MAX_VALUE_BYTES, stamp).apply(index, term, stamp);
-        case Command.MigrateIn m ->
-            MigrationCopy.check(this, m.entries(), Limits.HARD_MAX_VALUE_BYTES, stamp).apply(index, term, stamp);
+        case Command.MigrateIn m -> {
+          // Entries logged before tokens existed (none) are applied as they were then.
+          if (m.token() != null) {
+            checkToken(m.token(), true);
+          }
+          yield MigrationCopy.check(this, m.entries(), Limits.HARD_MAX_VALUE_BYTES, stamp).apply(index, term, stamp);
+        }
         case Command.PurgeUnowned p -> {
+          if (p.token() != null) {
+            checkToken(p.token(), false);
+          }
           checkLimit(p.limit());
           ShardStore.Removal r = store.removeIn(HashRanges.FULL.minus(ownership.ranges()), p.limit());
           yield new Reply.Purged(r.removed(), r.more());
         }
         case Command.CollectTombstones c -> {
+          if (c.token() != null) {
+            checkToken(c.token(), false);
+          }
           checkLimit(c.limit());
           ShardStore.Removal r = store.removeTombstonesIn(c.ranges(), c.limit());
+          if (c.token() != null) {
+            ownership = ownership.closingCopies();
+          }
           yield new Reply.Purged(r.removed(), r.more());
         }
       };

@@ -31,8 +31,12 @@ import org.apache.ratis.util.MD5FileUtil;
  */
 public final class SnapshotFile {
   private static final int MAGIC = 0x4b565053; // "KVPS"
-  /** 2 added the outbox events' seq (several events per log index); format 1 files are still read. */
-  private static final int FORMAT = 2;
+  /**
+   * 2 added the outbox events' seq (several events per log index); 3 the migration that set the ownership and whether
+   * its copies are closed. Older formats are still read (no migration, copies open).
+   */
+  private static final int FORMAT = 3;
+  private static final int FORMAT_WITHOUT_MIGRATION = 2;
   private static final int FORMAT_ONE_EVENT_PER_INDEX = 1;
   private static final int END_MAGIC = 0x454e4421; // "END!"
 
@@ -73,6 +77,8 @@ public final class SnapshotFile {
         out.writeLong(r.start());
         out.writeLong(r.end());
       }
+      out.writeUTF(own.migration());
+      out.writeBoolean(own.copiesClosed());
       out.writeLong(state.confirmedIndex());
       int expected = state.records().size();
       out.writeInt(expected);
@@ -127,7 +133,7 @@ public final class SnapshotFile {
     try (InputStream fin = Files.newInputStream(file.toPath());
          DataInputStream in = new DataInputStream(new BufferedInputStream(fin, 1 << 16))) {
       int format = in.readInt() == MAGIC ? in.readInt() : -1;
-      if (format != FORMAT && format != FORMAT_ONE_EVENT_PER_INDEX) {
+      if (format < FORMAT_ONE_EVENT_PER_INDEX || format > FORMAT) {
         throw new IOException("snapshot " + file + " is not a kvpipe shard snapshot of format "
             + FORMAT_ONE_EVENT_PER_INDEX + ".." + FORMAT);
       }
@@ -140,8 +146,10 @@ public final class SnapshotFile {
       for (int i = 0; i < nRanges; i++) {
         ranges.add(new HashRange(in.readLong(), in.readLong()));
       }
+      String migration = format > FORMAT_WITHOUT_MIGRATION ? in.readUTF() : "";
+      boolean copiesClosed = format > FORMAT_WITHOUT_MIGRATION && in.readBoolean();
       long confirmed = in.readLong();
-      state.restore(new Ownership(epoch, HashRanges.of(ranges)), index, confirmed);
+      state.restore(new Ownership(epoch, HashRanges.of(ranges), migration, copiesClosed), index, confirmed);
       int nRecords = in.readInt();
       for (int i = 0; i < nRecords; i++) {
         byte[] key = readBytes(in);

@@ -11,6 +11,7 @@ import io.kvpipe.common.event.Origin;
 import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.node.KvNodeMain;
@@ -67,7 +68,8 @@ class CdcMigrationIT {
       long loadIndex = Versions.logIndex(loaded.version());
 
       // The group takes over at epoch 2; copies carry epoch-1 versions from their old group.
-      ShardGroupClient.join(client.setOwnershipAsync(2, HashRanges.FULL));
+      MigrationToken token = new MigrationToken("m1", 2);
+      ShardGroupClient.join(client.setOwnershipAsync(2, HashRanges.FULL, token.migrationId()));
       long newer = client.put("written-here", b("mine")).version();
       List<Entry> copies = List.of(
           new Entry(b("copied"), b("c"), Versions.of(1, 900)),
@@ -75,7 +77,7 @@ class CdcMigrationIT {
           new Entry(b("load-2"), b("newer copy"), Versions.of(1, loadIndex + 1000)),
           new Entry(b("written-here"), b("theirs"), Versions.of(1, 5000)), // written here at epoch 2: no event
           new Entry(b("deleted-there"), null, Versions.of(1, 950)));
-      Reply.Migrated migrated = ShardGroupClient.join(client.migrateInAsync(copies));
+      Reply.Migrated migrated = ShardGroupClient.join(client.migrateInAsync(copies, token));
       assertThat(migrated).isEqualTo(new Reply.Migrated(3, 2));
       // Confirm entries interleave with ours, so the copy's index is found from its events' origin.
       Map<Long, TreeMap<Integer, ChangeEvent>> byIndex = Poll.forValue("the bulk and copy events on " + TOPIC, WAIT,

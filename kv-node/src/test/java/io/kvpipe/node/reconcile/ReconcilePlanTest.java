@@ -53,7 +53,7 @@ class ReconcilePlanTest {
 
     Topology failed = topology(List.of(G1), List.of("g1"), membership("add-peer", "failed", "g1", N4));
     assertThat(ReconcilePlan.plan(failed, "n4", Set.of("g1"), Set.of("g1"), "meta"))
-        .containsExactly(new ReplicaAction.Remove("g1"));
+        .containsExactly(new ReplicaAction.Remove("g1", ReplicaAction.Remove.NOT_LEAVING));
   }
 
   @Test
@@ -61,14 +61,23 @@ class ReconcilePlanTest {
     ShardGroup without1 = new ShardGroup("g1", List.of(N2, N3, N4));
     Topology t = topology(List.of(without1), List.of("g1"));
     assertThat(ReconcilePlan.plan(t, "n1", Set.of("g1"), Set.of("g1"), "meta"))
-        .containsExactly(new ReplicaAction.Remove("g1"));
+        .containsExactly(new ReplicaAction.Remove("g1", ReplicaAction.Remove.NOT_LEAVING));
     Topology removing = topology(List.of(without1), List.of("g1"), membership("remove-peer", "reconfiguring", "g1",
         N1));
     assertThat(ReconcilePlan.plan(removing, "n1", Set.of("g1"), Set.of("g1"), "meta")).isEmpty();
 
     Topology gone = topology(List.of(G2), List.of("g2"));
     assertThat(ReconcilePlan.plan(gone, "n1", Set.of("g1", "g2"), Set.of("g1", "g2"), "meta"))
-        .containsExactly(new ReplicaAction.Remove("g1"));
+        .containsExactly(new ReplicaAction.Remove("g1", -1));
+  }
+
+  @Test
+  void aGroupThatLeftTheTopologyIsRemovedWithTheIndexItsEventsWerePublishedUpTo() {
+    Migration drain = new Migration("m2", Migration.REMOVE_GROUP, Migration.DONE, 1, 2, null, List.of("g1"),
+        List.of("g2"), 0, 0, 0, 0, Map.of(Migration.PUBLISHED_UP_TO + "g1", "4711"));
+    Topology t = topology(List.of(G2), List.of("g2"), drain);
+    assertThat(ReconcilePlan.plan(t, "n1", Set.of("g1", "g2"), Set.of("g1", "g2"), "meta"))
+        .containsExactly(new ReplicaAction.Remove("g1", 4711));
   }
 
   @Test

@@ -15,6 +15,7 @@ import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.ScanCursor;
@@ -52,6 +53,7 @@ class ShardMigrationIT {
   static final HashRanges LOW = HashRanges.of(List.of(new HashRange(0, HashRange.RING_SIZE / 2)));
   static final HashRanges HIGH = HashRanges.FULL.minus(LOW);
   static final Duration WAIT = Duration.ofSeconds(60);
+  static final MigrationToken M1 = new MigrationToken("m1", 2);
 
   @TempDir
   Path dir;
@@ -78,8 +80,7 @@ class ShardMigrationIT {
     return ((ShardStateMachine) cluster.stateMachine(peer, gid)).state();
   }
 
-  @Test
-  void copyPurgeAndCollectAcrossTwoGroupsWithAFollowerCatchingUpByInstalledSnapshot() throws Exception {
+  void startCluster() throws Exception {
     cluster = RatisCluster.builder(dir).peers(3).group(SRC).group(DST)
         .properties(p -> {
           RaftTuning.apply(p, 30, 16 << 10, MAX_VALUE);
@@ -88,6 +89,56 @@ class ShardMigrationIT {
         .stateMachines((peer, gid) -> new ShardStateMachine(NAMES.get(gid),
             new ShardSettings(MAX_VALUE, true, 100_000, 64 << 20)))
         .start();
+  }
+
+  /**
+   * A coordinator paused past its lease still holds a scanned page when it wakes up; by then another one finished the
+   * migration, a client deleted a copied key on the target and the tombstone was collected. Its late MigrateIn must
+   * not bring the key back: the target refuses every copy of a migration that collected its tombstones, and the
+   * commands of any migration but the one that fenced it last.
+   */
+  @Test
+  void aLateCopyFromAMigrationThatEndedCannotResurrectADeletedKey() throws Exception {
+    startCluster();
+    cluster.awaitLeader(SRC, WAIT);
+    cluster.awaitLeader(DST, WAIT);
+    try (ShardGroupClient src = client("src"); ShardGroupClient dst = client("dst")) {
+      String k = "user-" + java.util.stream.IntStream.range(0, 100).filter(i -> HIGH.contains(HashRing.position(
+          b("user-" + i)))).findFirst().orElseThrow();
+      src.put(k, b("v1"));
+      ShardGroupClient.join(src.setOwnershipAsync(2, LOW, M1.migrationId()));
+      ShardGroupClient.join(dst.setOwnershipAsync(2, HIGH, M1.migrationId()));
+      Reply.ScanPage paused = src.scan(HIGH, null, 100); // the paused coordinator's page
+
+      copy(src, dst, HIGH, 100, M1); // the coordinator that took over copies,
+      dst.delete(k); // a client deletes the key on its new owner,
+      ShardGroupClient.join(src.purgeUnownedAsync(100, M1)); // and the migration ends.
+      ShardGroupClient.join(dst.collectTombstonesAsync(HIGH, 100, M1));
+      assertThat(ShardGroupClient.join(dst.readRecordAsync(k, false))).isEmpty();
+
+      assertThat(codeOf(() -> ShardGroupClient.join(dst.migrateInAsync(paused.entries(), M1))))
+          .isEqualTo(ErrorCode.CONFLICT);
+      assertThat(dst.get(k)).as("a deleted key after a late copy").isEmpty();
+      // A repeated fence (a resuming coordinator) does not reopen the copies; nor is another migration's token taken.
+      ShardGroupClient.join(dst.setOwnershipAsync(2, HIGH, M1.migrationId()));
+      assertThat(codeOf(() -> ShardGroupClient.join(dst.migrateInAsync(paused.entries(), M1))))
+          .isEqualTo(ErrorCode.CONFLICT);
+      assertThat(codeOf(() -> ShardGroupClient.join(dst.migrateInAsync(paused.entries(),
+          new MigrationToken("m0", 2))))).isEqualTo(ErrorCode.CONFLICT);
+      assertThat(codeOf(() -> ShardGroupClient.join(src.purgeUnownedAsync(100, new MigrationToken("m0", 1)))))
+          .isEqualTo(ErrorCode.CONFLICT);
+      assertThat(dst.get(k)).isEmpty();
+      // The next migration fences at a new epoch and takes copies again.
+      MigrationToken m2 = new MigrationToken("m2", 3);
+      ShardGroupClient.join(dst.setOwnershipAsync(3, HashRanges.FULL, m2.migrationId()));
+      assertThat(ShardGroupClient.join(dst.migrateInAsync(List.of(new Entry(b("other"), b("o"), 5)), m2)).applied())
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void copyPurgeAndCollectAcrossTwoGroupsWithAFollowerCatchingUpByInstalledSnapshot() throws Exception {
+    startCluster();
     String srcLeader = cluster.awaitLeader(SRC, WAIT);
     String dstLeader = cluster.awaitLeader(DST, WAIT);
     try (ShardGroupClient src = client("src"); ShardGroupClient dst = client("dst")) {
@@ -118,8 +169,8 @@ class ShardMigrationIT {
       cluster.stopPeer(lagging);
 
       // 2. The fence: the high half moves from src to dst at epoch 2.
-      ShardGroupClient.join(src.setOwnershipAsync(2, LOW));
-      ShardGroupClient.join(dst.setOwnershipAsync(2, HIGH));
+      ShardGroupClient.join(src.setOwnershipAsync(2, LOW, M1.migrationId()));
+      ShardGroupClient.join(dst.setOwnershipAsync(2, HIGH, M1.migrationId()));
       String moved = high.get(20);
       assertThat(codeOf(() -> src.get(moved))).isEqualTo(ErrorCode.WRONG_GROUP);
       assertThat(codeOf(() -> src.put(moved, b("late")))).isEqualTo(ErrorCode.WRONG_GROUP);
@@ -131,10 +182,10 @@ class ShardMigrationIT {
       dst.delete(deletedOnTarget);
 
       // 3. The copy, page by page, and once more (a resumed copy changes nothing).
-      Reply.Migrated first = copy(src, dst, HIGH, 97);
+      Reply.Migrated first = copy(src, dst, HIGH, 97, M1);
       assertThat(first.applied() + first.skipped()).isEqualTo(high.size());
       assertThat(first.skipped()).isEqualTo(2);
-      Reply.Migrated again = copy(src, dst, HIGH, 500);
+      Reply.Migrated again = copy(src, dst, HIGH, 500, M1);
       assertThat(again).isEqualTo(new Reply.Migrated(0, high.size()));
 
       Entry copied = dst.get(moved).orElseThrow();
@@ -150,7 +201,7 @@ class ShardMigrationIT {
       long dstRecords = dst.status().records();
       Entry foreign = new Entry(b(low.get(0)), b("x"), 5);
       Entry fine = new Entry(b(high.get(40)), b("x"), 5);
-      assertThat(codeOf(() -> ShardGroupClient.join(dst.migrateInAsync(List.of(fine, foreign)))))
+      assertThat(codeOf(() -> ShardGroupClient.join(dst.migrateInAsync(List.of(fine, foreign), M1))))
           .isEqualTo(ErrorCode.WRONG_GROUP);
       assertThat(dst.status().records()).isEqualTo(dstRecords);
 
@@ -167,7 +218,7 @@ class ShardMigrationIT {
       int purged = 0;
       Reply.Purged step;
       do {
-        step = ShardGroupClient.join(src.purgeUnownedAsync(64));
+        step = ShardGroupClient.join(src.purgeUnownedAsync(64, M1));
         purged += step.removed();
       } while (step.more());
       assertThat(purged).isEqualTo(high.size());
@@ -177,7 +228,7 @@ class ShardMigrationIT {
       // 5. Collect the target's tombstones in the ranges it received.
       int collected = 0;
       do {
-        step = ShardGroupClient.join(dst.collectTombstonesAsync(HIGH, 4));
+        step = ShardGroupClient.join(dst.collectTombstonesAsync(HIGH, 4, M1));
         collected += step.removed();
       } while (step.more());
       assertThat(collected).isEqualTo(11);
@@ -230,13 +281,14 @@ class ShardMigrationIT {
   }
 
   /** Copies every record of {@code ranges} from one group to the other, scan page by scan page. */
-  static Reply.Migrated copy(ShardGroupClient from, ShardGroupClient to, HashRanges ranges, int page) {
+  static Reply.Migrated copy(ShardGroupClient from, ShardGroupClient to, HashRanges ranges, int page,
+                             MigrationToken token) {
     int applied = 0;
     int skipped = 0;
     ScanCursor cursor = null;
     do {
       Reply.ScanPage p = from.scan(ranges, cursor, page);
-      Reply.Migrated m = ShardGroupClient.join(to.migrateInAsync(p.entries()));
+      Reply.Migrated m = ShardGroupClient.join(to.migrateInAsync(p.entries(), token));
       applied += m.applied();
       skipped += m.skipped();
       cursor = p.next();

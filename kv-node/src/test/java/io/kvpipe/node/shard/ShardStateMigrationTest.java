@@ -15,6 +15,7 @@ import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.wire.Command;
 import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.Query;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
@@ -34,6 +35,7 @@ class ShardStateMigrationTest {
   static final LogStamp NO_CDC = new LogStamp(1000, false, 100, 1 << 20);
   static final HashRanges LOW = HashRanges.of(List.of(new HashRange(0, HashRange.RING_SIZE / 2)));
   static final HashRanges HIGH = HashRanges.FULL.minus(LOW);
+  static final MigrationToken M = new MigrationToken("m", 2);
 
   @TempDir
   Path dir;
@@ -66,6 +68,37 @@ class ShardStateMigrationTest {
 
   Reply apply(Command c) {
     return apply(c, CDC);
+  }
+
+  @Test
+  void migrationCommandsAreTakenOnlyFromTheMigrationThatFencedTheGroupAndCopiesStopAtItsCollection() {
+    MigrationToken m1 = new MigrationToken("m1", 2);
+    Command.MigrateIn copy = new Command.MigrateIn(List.of(copy("k", "v", Versions.of(1, 5))), m1);
+    // Before any fence, and for requests without a token (an older coordinator), nothing is taken.
+    assertThatThrownBy(() -> state.validate(copy, 1024, CDC)).isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    apply(new Command.SetOwnership(2, HashRanges.FULL, "m1"));
+    assertThatThrownBy(() -> state.validate(new Command.MigrateIn(copy.entries()), 1024, CDC))
+        .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    state.validate(copy, 1024, CDC);
+    assertThat(apply(copy)).isEqualTo(new Reply.Migrated(1, 0));
+    assertFailure(apply(new Command.MigrateIn(copy.entries(), new MigrationToken("m0", 2))), ErrorCode.CONFLICT);
+    assertFailure(apply(new Command.MigrateIn(copy.entries(), new MigrationToken("m1", 1))), ErrorCode.CONFLICT);
+    assertFailure(apply(new Command.PurgeUnowned(10, new MigrationToken("m0", 2))), ErrorCode.CONFLICT);
+    // Another migration cannot take the group over at the same epoch.
+    assertFailure(apply(new Command.SetOwnership(2, HashRanges.FULL, "m9")), ErrorCode.CONFLICT);
+
+    assertThat(apply(new Command.CollectTombstones(HashRanges.FULL, 10, m1))).isEqualTo(new Reply.Purged(0, false));
+    assertFailure(apply(copy), ErrorCode.CONFLICT);
+    assertThat(apply(new Command.PurgeUnowned(10, m1))).isEqualTo(new Reply.Purged(0, false));
+    apply(new Command.SetOwnership(2, HashRanges.FULL, "m1")); // a resumed fence does not reopen the copies
+    assertFailure(apply(copy), ErrorCode.CONFLICT);
+
+    MigrationToken m2 = new MigrationToken("m2", 3);
+    apply(new Command.SetOwnership(3, HashRanges.FULL, "m2"));
+    assertThat(apply(new Command.MigrateIn(List.of(copy("k2", "v", Versions.of(1, 6))), m2)))
+        .isEqualTo(new Reply.Migrated(1, 0));
+    assertFailure(apply(copy), ErrorCode.CONFLICT);
   }
 
   Entry record(String key) {
@@ -284,12 +317,12 @@ class ShardStateMigrationTest {
 
   @Test
   void migrateInRefusesWholeWhenAnyKeyIsNotOwned() {
-    apply(new Command.SetOwnership(2, LOW));
+    apply(new Command.SetOwnership(2, LOW, M.migrationId()));
     List<String> owned = keysIn(LOW, "m", 2);
     String foreign = keysIn(HIGH, "m", 1).get(0);
     Fingerprint before = fingerprint();
     Command.MigrateIn m = new Command.MigrateIn(List.of(copy(owned.get(0), "a", 5), copy(foreign, "b", 5),
-        copy(owned.get(1), "c", 5)));
+        copy(owned.get(1), "c", 5)), M);
     assertRefused(m, 100, CDC, ErrorCode.WRONG_GROUP);
     assertFailure(apply(m), ErrorCode.WRONG_GROUP);
     assertThat(fingerprint()).isEqualTo(before);
@@ -298,7 +331,7 @@ class ShardStateMigrationTest {
   @Test
   void migrateInWaitsWhileTheOutboxIsOverHalfFull() {
     LogStamp tight = new LogStamp(5, true, 10, 1 << 20);
-    apply(new Command.SetOwnership(2, HashRanges.FULL), tight);
+    apply(new Command.SetOwnership(2, HashRanges.FULL, M.migrationId()), tight);
     for (int i = 0; i < 5; i++) {
       apply(Command.Put.unconditional(b("w" + i), b("v")), tight);
     }
@@ -310,7 +343,7 @@ class ShardStateMigrationTest {
     assertThat(apply(new Command.MigrateIn(batch), tight)).isEqualTo(new Reply.Migrated(4, 0));
     assertThat(state.outbox().size()).isEqualTo(9);
     Fingerprint before = fingerprint();
-    Command.MigrateIn next = new Command.MigrateIn(List.of(copy("c9", "v", 7)));
+    Command.MigrateIn next = new Command.MigrateIn(List.of(copy("c9", "v", 7)), M);
     assertRefused(next, 100, tight, ErrorCode.CDC_BACKLOG_FULL);
     assertFailure(apply(next, tight), ErrorCode.CDC_BACKLOG_FULL);
     assertThat(fingerprint()).isEqualTo(before);
@@ -332,7 +365,7 @@ class ShardStateMigrationTest {
 
   @Test
   void migrateInRefusesBadRecordsAndChangesNothing() {
-    apply(new Command.SetOwnership(2, HashRanges.FULL));
+    apply(new Command.SetOwnership(2, HashRanges.FULL, M.migrationId()));
     apply(Command.Put.unconditional(b("k"), b("v")));
     Fingerprint before = fingerprint();
     record Case(List<Entry> entries, ErrorCode code) {}
@@ -345,7 +378,7 @@ class ShardStateMigrationTest {
         new Case(List.of(new Entry(new byte[] {(byte) 0xff, 'a'}, b("1"), 5)), ErrorCode.INVALID_KEY),
         new Case(List.of(copy("a", "1", 5), new Entry(b("big"), new byte[101], 5)), ErrorCode.VALUE_TOO_LARGE));
     for (Case c : cases) {
-      Command.MigrateIn m = new Command.MigrateIn(c.entries());
+      Command.MigrateIn m = new Command.MigrateIn(c.entries(), M);
       assertRefused(m, 100, CDC, c.code());
       if (c.code() != ErrorCode.VALUE_TOO_LARGE) { // apply knows only the hard cap
         assertFailure(apply(m), c.code());
@@ -433,11 +466,11 @@ class ShardStateMigrationTest {
   @Test
   void removalLimitsAreChecked() {
     apply(new Command.Delete(b("t"), Request.ANY_VERSION));
-    apply(new Command.SetOwnership(2, HashRanges.EMPTY));
+    apply(new Command.SetOwnership(2, HashRanges.EMPTY, M.migrationId()));
     Fingerprint before = fingerprint();
     for (int limit : new int[] {0, -1, ShardState.MAX_REMOVALS + 1, Integer.MIN_VALUE}) {
-      for (Command c : List.of(new Command.PurgeUnowned(limit), new Command.CollectTombstones(HashRanges.FULL,
-          limit))) {
+      for (Command c : List.of(new Command.PurgeUnowned(limit, M), new Command.CollectTombstones(HashRanges.FULL,
+          limit, M))) {
         assertRefused(c, 100, CDC, ErrorCode.MALFORMED_REQUEST);
         assertFailure(apply(c), ErrorCode.MALFORMED_REQUEST);
       }

@@ -38,8 +38,11 @@ class SnapshotFileTest {
     }
     s.apply(new Command.Delete(b("key3"), Request.ANY_VERSION), ++i, 2, stamp);
     s.apply(new Command.ConfirmPublished(10), ++i, 2, stamp);
-    s.apply(new Command.SetOwnership(4, HashRanges.of(List.of(new HashRange(0, 1L << 31)))), ++i, 3, stamp);
+    s.apply(new Command.SetOwnership(4, HashRanges.of(List.of(new HashRange(0, 1L << 31))), "m4"), ++i, 3, stamp);
     s.apply(new Command.PublishSnapshot(), ++i, 3, stamp); // many events at one index
+    // Copies of m4 closed: the snapshot must keep them closed.
+    s.apply(new Command.CollectTombstones(HashRanges.EMPTY, 1, new io.kvpipe.common.wire.MigrationToken("m4", 4)),
+        ++i, 3, stamp);
     return s;
   }
 
@@ -57,6 +60,8 @@ class SnapshotFileTest {
     ShardState copy = loaded.state();
     assertThat(copy.group()).isEqualTo("g1");
     assertThat(copy.ownership()).isEqualTo(original.ownership());
+    assertThat(copy.ownership().migration()).isEqualTo("m4");
+    assertThat(copy.ownership().copiesClosed()).isTrue();
     assertThat(copy.outbox().confirmedIndex()).isEqualTo(10);
     assertThat(copy.outbox().bytes()).isEqualTo(original.outbox().bytes());
     assertThat(copy.outbox().pendingAfter(0, 100)).containsExactlyElementsOf(original.outbox().pendingAfter(0, 100));

@@ -6,6 +6,7 @@ import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.ScanCursor;
@@ -43,8 +44,8 @@ public final class ClientShardOps implements ShardOps {
   }
 
   @Override
-  public CompletableFuture<Reply.Ownership> setOwnership(String group, long epoch, HashRanges ranges) {
-    return on(group, c -> c.setOwnershipAsync(epoch, ranges));
+  public CompletableFuture<Reply.Ownership> setOwnership(String group, MigrationToken token, HashRanges ranges) {
+    return on(group, c -> c.setOwnershipAsync(token.epoch(), ranges, token.migrationId()));
   }
 
   @Override
@@ -53,18 +54,19 @@ public final class ClientShardOps implements ShardOps {
   }
 
   @Override
-  public CompletableFuture<Reply.Migrated> migrateIn(String group, List<Entry> records) {
-    return on(group, c -> c.migrateInAsync(records));
+  public CompletableFuture<Reply.Migrated> migrateIn(String group, List<Entry> records, MigrationToken token) {
+    return on(group, c -> c.migrateInAsync(records, token));
   }
 
   @Override
-  public CompletableFuture<Reply.Purged> purgeUnowned(String group, int limit) {
-    return on(group, c -> c.purgeUnownedAsync(limit));
+  public CompletableFuture<Reply.Purged> purgeUnowned(String group, int limit, MigrationToken token) {
+    return on(group, c -> c.purgeUnownedAsync(limit, token));
   }
 
   @Override
-  public CompletableFuture<Reply.Purged> collectTombstones(String group, HashRanges ranges, int limit) {
-    return on(group, c -> c.collectTombstonesAsync(ranges, limit));
+  public CompletableFuture<Reply.Purged> collectTombstones(String group, HashRanges ranges, int limit,
+                                                          MigrationToken token) {
+    return on(group, c -> c.collectTombstonesAsync(ranges, limit, token));
   }
 
   @Override

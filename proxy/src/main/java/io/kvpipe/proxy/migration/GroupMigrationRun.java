@@ -8,6 +8,7 @@ import io.kvpipe.common.topology.Migration;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.topology.Topology;
+import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.Reply;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -142,15 +143,21 @@ final class GroupMigrationRun extends MigrationRun {
   }
 
   private void setOwnership(MigrationPlan plan, List<String> groups) {
+    MigrationToken token = token(plan);
     List<CompletableFuture<Reply.Ownership>> started = new ArrayList<>();
     for (String g : groups) {
-      started.add(ctx.ops().setOwnership(g, plan.toEpoch(), plan.rangesAfter(g)));
+      started.add(ctx.ops().setOwnership(g, token, plan.rangesAfter(g)));
     }
     for (int i = 0; i < groups.size(); i++) {
       String g = groups.get(i);
       retrying.await("fence " + g + " at epoch " + plan.toEpoch(), started.get(i),
-          () -> ctx.ops().setOwnership(g, plan.toEpoch(), plan.rangesAfter(g)));
+          () -> ctx.ops().setOwnership(g, token, plan.rangesAfter(g)));
     }
+  }
+
+  /** What the groups know this plan's commands by: a cancel's inverse fences one epoch further under the same id. */
+  private MigrationToken token(MigrationPlan plan) {
+    return new MigrationToken(id, plan.toEpoch());
   }
 
   // ---- copying ----
@@ -166,7 +173,7 @@ final class GroupMigrationRun extends MigrationRun {
     try (ExecutorService pairs = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> running = new ArrayList<>();
       for (MigrationPlan.Transfer t : plan.transfers()) {
-        PairCopier copier = new PairCopier(ctx.ops(), t, current, throttle, () -> batchSize, retrying,
+        PairCopier copier = new PairCopier(ctx.ops(), t, token(plan), current, throttle, () -> batchSize, retrying,
             n -> ctx.metrics().migrationKeysCopied(n));
         running.add(pairs.submit(() -> {
           copier.run();
@@ -221,18 +228,54 @@ final class GroupMigrationRun extends MigrationRun {
   // ---- purging, finishing ----
 
   private void purge(MigrationRecord r) {
-    drain(r.plan().sources(), g -> ctx.ops().purgeUnowned(g, PURGE_LIMIT), "purge ");
+    MigrationPlan plan = r.plan();
+    drain(plan.sources(), g -> ctx.ops().purgeUnowned(g, PURGE_LIMIT, token(plan)), "purge ");
     advance(cur -> cur, MigrationRecord.FINISHING);
   }
 
   private void finish(MigrationRecord r) {
     MigrationPlan plan = r.plan();
-    drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT), "collect tombstones ");
+    drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT, token(plan)),
+        "collect tombstones ");
     if (r.kind().equals(Migration.REMOVE_GROUP) && !r.cancelled() && ctx.store().topology().group(r.group())
         .isPresent()) {
-      submitIdempotent(new MetaCommand.RemoveGroup(r.group(), null, ctx.store().now()));
+      removeGroup(r.group());
     }
     advance(cur -> cur, r.cancelled() ? Migration.CANCELLED : Migration.DONE);
+  }
+
+  /**
+   * Removes a group from the topology once every change event it committed is confirmed published: its replicas are
+   * dropped after that, and an event still in their outbox would never reach Kafka. The index it was published up to
+   * goes into the record first, so a node that missed the last confirmations (down meanwhile) can tell that what its
+   * replica still holds was published by the others ({@code publishedUpTo.<group>}).
+   */
+  private void removeGroup(String group) {
+    long published = awaitPublished(group);
+    long now = ctx.store().now();
+    write(cur -> cur.withAttributes(now, a -> a.put(Migration.PUBLISHED_UP_TO + group,
+        Long.toString(published))));
+    submitIdempotent(new MetaCommand.RemoveGroup(group, null, ctx.store().now()));
+  }
+
+  /**
+   * Waits until {@code group}'s outbox is empty (a Kafka outage or a stuck publisher holds it up for as long as it
+   * lasts), saying in the record what it waits for; returns the group's confirmed index then.
+   */
+  private long awaitPublished(String group) {
+    for (int waits = 0; ; waits++) {
+      Reply.Status s = retrying.await("status of " + group, () -> ctx.ops().status(group));
+      if (s.outboxEvents() == 0) {
+        waitingFor(null);
+        return s.confirmedIndex();
+      }
+      waitingFor(group + ": " + s.outboxEvents() + " change events not yet published to Kafka (published up to log"
+          + " index " + s.confirmedIndex() + ")");
+      if (shouldStop()) {
+        throw new Retrying.Stopped();
+      }
+      retrying.pause(Math.min(waits, 3));
+    }
   }
 
   /** Repeats a bounded removal on each group (in parallel) until it reports nothing more. */

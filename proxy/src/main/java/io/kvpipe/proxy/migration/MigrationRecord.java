@@ -18,8 +18,10 @@ import java.util.function.Consumer;
  * <p>Attributes: {@code group}, {@code peer} (membership), {@code nextRing} ({@code vnodes:g1,g2}), {@code step} (the
  * internal phase; the public phase reads {@code cancelling} while a cancel's inverse runs), {@code cancelRequested},
  * {@code cancelled}, {@code throttleKeysPerSecond}, {@code batchSize}, the lease ({@code coordinator},
- * {@code heartbeatMs}), {@code error}, {@code keysPerSecond}, {@code keysTotalEstimate}, and per pair
- * {@code cursor.<source>><target>} (last copied position, or {@code end}) and {@code copied.<source>><target>}.
+ * {@code heartbeatMs}), {@code error}, {@code waitingFor} (what a step waits for, e.g. a group's change events to
+ * reach Kafka), {@code keysPerSecond}, {@code keysTotalEstimate}, per pair {@code cursor.<source>><target>} (last
+ * copied position, or {@code end}) and {@code copied.<source>><target>}, and per group the migration removed
+ * {@link Migration#PUBLISHED_UP_TO}{@code <group>}.
  */
 public record MigrationRecord(Migration migration) {
   public static final String PENDING = "pending";
@@ -33,6 +35,8 @@ public record MigrationRecord(Migration migration) {
 
   /** Steps a cancel can still undo (the contract's "fencing or copying", and pending, where nothing happened yet). */
   public static final java.util.Set<String> CANCELLABLE_STEPS = java.util.Set.of(PENDING, FENCING, COPYING);
+
+  public static final String WAITING_FOR = "waitingFor";
 
   public static final int DEFAULT_BATCH = 2000;
   public static final int MAX_BATCH = 10_000;
@@ -98,6 +102,11 @@ public record MigrationRecord(Migration migration) {
   public String error() {
     String e = migration.attributes().get("error");
     return e == null || e.isEmpty() ? null : e;
+  }
+
+  public String waitingFor() {
+    String w = migration.attributes().get(WAITING_FOR);
+    return w == null || w.isEmpty() ? null : w;
   }
 
   public double keysPerSecond() {

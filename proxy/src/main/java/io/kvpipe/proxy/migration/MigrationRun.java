@@ -35,6 +35,7 @@ abstract class MigrationRun implements Runnable {
   private final Object writes = new Object();
   private volatile boolean stopped;
   private volatile String pendingError;
+  private volatile String waiting;
   private long lastLogNanos = System.nanoTime();
 
   MigrationRun(String id, Context ctx) {
@@ -116,11 +117,28 @@ abstract class MigrationRun implements Runnable {
     MigrationRecord r = write(cur -> change.apply(cur).atStep(step, now)
         .withAttributes(now, a -> {
           a.remove("error");
+          a.remove(MigrationRecord.WAITING_FOR);
           a.put("heartbeatMs", Long.toString(now));
         }));
     ctx.metrics().migrationStep(r.kind(), step);
     LOG.info("migration {} ({} {}): now {}", id, r.kind(), r.group(), r.phase());
     return r;
+  }
+
+  /**
+   * Says in the record what the step waits for (null: nothing any more); written when it changes, and logged, so an
+   * operator sees why a migration does not move.
+   */
+  protected void waitingFor(String what) {
+    if (java.util.Objects.equals(what, waiting)) {
+      return;
+    }
+    waiting = what;
+    if (what != null) {
+      LOG.warn("migration {}: waiting for {}", id, what);
+    }
+    long now = ctx.store().now();
+    write(r -> r.withAttributes(now, a -> a.put(MigrationRecord.WAITING_FOR, what)));
   }
 
   /** Ends the migration as failed, saying why. */

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * The JSON view of a migration, exactly the contract's fields plus {@code keysTotalEstimate} (true while
- * {@code keysTotal} is derived from the sources' record counts, before the copy has counted them) and, for membership
- * changes, {@code peer}.
+ * {@code keysTotal} is derived from the sources' record counts, before the copy has counted them), {@code waitingFor}
+ * (what the current step waits for, null when nothing) and, for membership changes, {@code peer}.
  */
 public final class MigrationView {
   private MigrationView() {}
@@ -40,6 +40,7 @@ public final class MigrationView {
     v.put("startedAt", Instant.ofEpochMilli(m.startedAtMs()).toString());
     v.put("updatedAt", Instant.ofEpochMilli(m.updatedAtMs()).toString());
     v.put("error", r.error());
+    v.put("waitingFor", r.waitingFor());
     v.put("cancelled", r.cancelled() || r.cancelRequested());
     if (!r.isGroupMigration()) {
       v.put("peer", r.peer());

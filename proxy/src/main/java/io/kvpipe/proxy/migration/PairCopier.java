@@ -1,6 +1,7 @@
 package io.kvpipe.proxy.migration;
 
 import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.ScanCursor;
 import java.util.ArrayDeque;
@@ -27,6 +28,7 @@ final class PairCopier {
 
   private final ShardOps ops;
   private final MigrationPlan.Transfer transfer;
+  private final MigrationToken token;
   private final CopyProgress progress;
   private final Throttle throttle;
   private final IntSupplier batchSize;
@@ -34,10 +36,11 @@ final class PairCopier {
   private final LongConsumer copiedMetric;
   private final String where;
 
-  PairCopier(ShardOps ops, MigrationPlan.Transfer transfer, CopyProgress progress, Throttle throttle,
-             IntSupplier batchSize, Retrying retrying, LongConsumer copiedMetric) {
+  PairCopier(ShardOps ops, MigrationPlan.Transfer transfer, MigrationToken token, CopyProgress progress,
+             Throttle throttle, IntSupplier batchSize, Retrying retrying, LongConsumer copiedMetric) {
     this.ops = ops;
     this.transfer = transfer;
+    this.token = token;
     this.progress = progress;
     this.throttle = throttle;
     this.batchSize = batchSize;
@@ -59,7 +62,7 @@ final class PairCopier {
       prefetched = page.next() == null ? null : scan(page.next());
       throttle.acquire(page.entries().size());
       window.addLast(new Applying(page, chunks(page.entries()).stream().map(c -> new Chunk(c,
-          ops.migrateIn(transfer.target(), c))).toList()));
+          ops.migrateIn(transfer.target(), c, token))).toList()));
       while (window.size() >= WINDOW || (page.next() == null && !window.isEmpty())) {
         finish(window.removeFirst());
       }
@@ -74,7 +77,7 @@ final class PairCopier {
   private void finish(Applying a) {
     for (Chunk c : a.chunks()) {
       retrying.await(where + " (MigrateIn " + transfer.target() + ")", c.applying(),
-          () -> ops.migrateIn(transfer.target(), c.records()));
+          () -> ops.migrateIn(transfer.target(), c.records(), token));
     }
     progress.advance(transfer, a.page().next(), a.page().entries().size());
     copiedMetric.accept(a.page().entries().size());

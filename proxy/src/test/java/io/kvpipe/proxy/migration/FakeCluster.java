@@ -11,6 +11,7 @@ import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.topology.Topology;
 import io.kvpipe.common.topology.TopologyTransitions;
 import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.ScanCursor;
 import java.time.Duration;
@@ -36,9 +37,13 @@ final class FakeCluster implements MetaAccess, ShardOps {
   static final class Group {
     long epoch = 1;
     HashRanges owned = HashRanges.FULL;
+    String migration = "";
+    boolean copiesClosed;
     long index;
     final TreeMap<Key, Entry> records = new TreeMap<>(ORDER);
     List<Peer> peers = List.of();
+    /** Change events not yet published (the real group's outbox), as its status reports them. */
+    volatile int unpublished;
   }
 
   private MetaState meta = MetaState.EMPTY;
@@ -88,14 +93,31 @@ final class FakeCluster implements MetaAccess, ShardOps {
   }
 
   @Override
-  public synchronized CompletableFuture<Reply.Ownership> setOwnership(String g, long epoch, HashRanges ranges) {
+  public synchronized CompletableFuture<Reply.Ownership> setOwnership(String g, MigrationToken token,
+                                                                     HashRanges ranges) {
+    return setOwnership(g, token.epoch(), ranges, token.migrationId());
+  }
+
+  /** The real group's rules: the epoch never goes back; repeating a fence keeps its copies closed. */
+  synchronized CompletableFuture<Reply.Ownership> setOwnership(String g, long epoch, HashRanges ranges,
+                                                               String migrationId) {
     Group grp = group(g);
-    if (epoch < grp.epoch) {
-      return CompletableFuture.failedFuture(new KvException(ErrorCode.CONFLICT, "epoch below " + grp.epoch));
+    if (epoch < grp.epoch || (epoch == grp.epoch && !grp.migration.isEmpty() && !migrationId.isEmpty()
+        && !migrationId.equals(grp.migration))) {
+      return CompletableFuture.failedFuture(new KvException(ErrorCode.CONFLICT, "fenced at " + grp.epoch));
     }
+    grp.copiesClosed = epoch == grp.epoch && migrationId.equals(grp.migration) && grp.copiesClosed;
     grp.epoch = epoch;
     grp.owned = ranges;
+    grp.migration = migrationId;
     return CompletableFuture.completedFuture(new Reply.Ownership(epoch, ranges));
+  }
+
+  private static <T> CompletableFuture<T> refuseUnlessCurrent(Group grp, MigrationToken token, boolean copy) {
+    if (!token.migrationId().equals(grp.migration) || token.epoch() != grp.epoch || (copy && grp.copiesClosed)) {
+      return CompletableFuture.failedFuture(new KvException(ErrorCode.CONFLICT, token + " is not current"));
+    }
+    return null;
   }
 
   @Override
@@ -119,8 +141,13 @@ final class FakeCluster implements MetaAccess, ShardOps {
   }
 
   @Override
-  public synchronized CompletableFuture<Reply.Migrated> migrateIn(String g, List<Entry> records) {
+  public synchronized CompletableFuture<Reply.Migrated> migrateIn(String g, List<Entry> records,
+                                                                 MigrationToken token) {
     Group grp = group(g);
+    CompletableFuture<Reply.Migrated> refused = refuseUnlessCurrent(grp, token, true);
+    if (refused != null) {
+      return refused;
+    }
     for (Entry e : records) {
       if (!grp.owned.contains(HashRing.position(e.key()))) {
         return CompletableFuture.failedFuture(new KvException(ErrorCode.WRONG_GROUP, "not owned"));
@@ -138,8 +165,12 @@ final class FakeCluster implements MetaAccess, ShardOps {
   }
 
   @Override
-  public synchronized CompletableFuture<Reply.Purged> purgeUnowned(String g, int limit) {
+  public synchronized CompletableFuture<Reply.Purged> purgeUnowned(String g, int limit, MigrationToken token) {
     Group grp = group(g);
+    CompletableFuture<Reply.Purged> refused = refuseUnlessCurrent(grp, token, false);
+    if (refused != null) {
+      return refused;
+    }
     int removed = 0;
     var it = grp.records.entrySet().iterator();
     while (it.hasNext()) {
@@ -156,8 +187,14 @@ final class FakeCluster implements MetaAccess, ShardOps {
   }
 
   @Override
-  public synchronized CompletableFuture<Reply.Purged> collectTombstones(String g, HashRanges ranges, int limit) {
+  public synchronized CompletableFuture<Reply.Purged> collectTombstones(String g, HashRanges ranges, int limit,
+                                                                       MigrationToken token) {
     Group grp = group(g);
+    CompletableFuture<Reply.Purged> refused = refuseUnlessCurrent(grp, token, false);
+    if (refused != null) {
+      return refused;
+    }
+    grp.copiesClosed = true;
     int removed = 0;
     var it = grp.records.entrySet().iterator();
     while (it.hasNext()) {
@@ -176,8 +213,8 @@ final class FakeCluster implements MetaAccess, ShardOps {
   @Override
   public synchronized CompletableFuture<Reply.Status> status(String g) {
     Group grp = group(g);
-    return CompletableFuture.completedFuture(new Reply.Status(grp.epoch, grp.owned, grp.index, 0, 0, 0,
-        grp.records.size()));
+    return CompletableFuture.completedFuture(new Reply.Status(grp.epoch, grp.owned, grp.index,
+        grp.unpublished == 0 ? grp.index : 0, grp.unpublished, 0, grp.records.size()));
   }
 
   @Override

@@ -40,7 +40,7 @@ class MigrationCoordinatorTest {
     fake.submit(new MetaCommand.Bootstrap(List.of(ShardGroup.parse("g1=n1@127.0.0.1:1"),
         ShardGroup.parse("g2=n2@127.0.0.1:2")), List.of(), 64, 1));
     Topology t = fake.snapshot();
-    t.ring().toRing().ownership().forEach((g, r) -> fake.setOwnership(g, 1, r));
+    t.ring().toRing().ownership().forEach((g, r) -> fake.setOwnership(g, 1, r, ""));
     HashRing ring = t.ring().toRing();
     for (int i = 0; i < KEYS; i++) {
       String k = "key-" + i;
@@ -125,6 +125,27 @@ class MigrationCoordinatorTest {
     assertEveryKeyAtItsOwner(null, null);
     assertThat(fake.group("g2").records).isEmpty();
     assertThat(MigrationView.list(after)).extracting(m -> m.get("id")).containsExactly(rm.id(), r.id());
+  }
+
+  @Test
+  void aDrainedGroupLeavesTheTopologyOnlyOnceItsChangeEventsArePublished() {
+    MigrationCoordinator c = coordinator("c1");
+    fake.group("g2").unpublished = 7;
+    MigrationRecord r = c.removeGroup("g2", 0, 500);
+    Migration waiting = Poll.forValue("the drain waiting for g2's events", Duration.ofSeconds(30), () -> {
+      Migration m = fake.snapshot().migration(r.id()).orElseThrow();
+      String w = m.attributes().get("waitingFor");
+      return w != null && w.contains("g2: 7 change events") ? m : null;
+    });
+    assertThat(waiting.phase()).isEqualTo(MigrationRecord.FINISHING);
+    assertThat(fake.snapshot().group("g2")).isPresent();
+    assertThat(MigrationView.of(new MigrationRecord(waiting)).get("waitingFor")).asString().contains("g2");
+
+    fake.group("g2").unpublished = 0;
+    Migration done = awaitPhase(r.id(), Migration.DONE);
+    assertThat(fake.snapshot().group("g2")).isEmpty();
+    assertThat(done.attributes()).doesNotContainKey("waitingFor");
+    assertThat(done.publishedUpTo("g2")).isEqualTo(fake.group("g2").index);
   }
 
   @Test
