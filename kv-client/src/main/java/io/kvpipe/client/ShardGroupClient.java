@@ -13,65 +13,29 @@ import io.kvpipe.common.wire.Query;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
 import io.kvpipe.common.wire.ScanCursor;
-import io.kvpipe.common.wire.WireCodec;
-import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.Parameters;
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.GroupInfoReply;
-import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.retry.RetryPolicy;
-import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
-import org.apache.ratis.util.TimeDuration;
-import org.apache.ratis.RaftConfigKeys;
-import org.apache.ratis.rpc.SupportedRpcType;
 
 /**
  * Client of one shard group (its replicas' gRPC addresses). Writes go to the leader through Ratis, which finds it,
  * follows leader changes and retries; reads are linearizable unless {@code stale} is asked for, in which case any
  * replica answers from its applied state. Every method has an async form (many may be in flight; they are pipelined
- * over one connection per replica) and a blocking one. Failures are {@link KvException}s (async: the future's cause).
- * Thread-safe.
+ * over one connection per replica) and a blocking one. Concurrent single-key writes share log entries and concurrent
+ * linearizable gets share read rounds ({@link GroupCommit}), each keeping its own outcome. Failures are
+ * {@link KvException}s (async: the future's cause). Thread-safe; the Ratis plumbing is {@link GroupTransport}.
  */
 public final class ShardGroupClient implements AutoCloseable {
-  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(50, TimeUnit.MILLISECONDS);
-
   private final String group;
-  private final RaftGroup raftGroup;
-  private final RaftClientSlot raft;
-  /** Stale reads go to one chosen replica; a short retry budget lets us move on to the next one quickly. */
-  private final RaftClientSlot staleRaft;
-  private final AtomicInteger staleCursor = new AtomicInteger();
+  private final GroupTransport transport;
   private final Duration operationTimeout;
-  /**
-   * Replies are decoded, and callers' callbacks run, here rather than on Ratis's reply threads: a caller that issues
-   * its next request from a callback (a closed loop, a pipeline) would otherwise block the very thread that delivers
-   * replies once Ratis's request window is full, and every request would hang.
-   */
-  private final ExecutorService callbacks;
   /** Group commit: concurrent puts and deletes share a log entry; concurrent linearizable gets share a read round. */
   private final Coalescer writes;
   private final Coalescer reads;
@@ -80,27 +44,12 @@ public final class ShardGroupClient implements AutoCloseable {
                            GroupCommit groupCommit) {
     this.group = GroupIds.checkName(group);
     this.operationTimeout = operationTimeout;
-    List<RaftPeer> raftPeers = new ArrayList<>();
-    for (PeerAddress p : peers) {
-      raftPeers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
-    }
-    this.raftGroup = RaftGroup.valueOf(RaftGroupId.valueOf(GroupIds.uuidOf(group)), raftPeers);
-    int attempts = (int) Math.max(1, operationTimeout.toMillis() / RETRY_SLEEP.toLong(
-        TimeUnit.MILLISECONDS));
-    RetryPolicy retry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts, RETRY_SLEEP);
-    RetryPolicy staleRetry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, RETRY_SLEEP);
-    this.callbacks = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "kv-client-" + group + "-replies");
-      t.setDaemon(true);
-      return t;
-    });
-    this.raft = new RaftClientSlot(() -> newRaftClient(rpcTimeout, retry));
-    this.staleRaft = new RaftClientSlot(() -> newRaftClient(rpcTimeout, staleRetry));
+    this.transport = new GroupTransport(group, peers, operationTimeout, rpcTimeout);
     this.writes = new Coalescer(group, groupCommit, true, ops -> new Command.Batch(ops.stream()
-        .map(Command.class::cast).toList()), this::send, operationTimeout);
+        .map(Command.class::cast).toList()), transport::write, operationTimeout);
     this.reads = new Coalescer(group, groupCommit, false, qs -> new Query.Batch(qs.stream()
         .map(Query.class::cast).toList()),
-        q -> linearizableRead(toMessage(q), System.nanoTime() + operationTimeout.toNanos()), operationTimeout);
+        q -> transport.linearizableRead(q, System.nanoTime() + operationTimeout.toNanos()), operationTimeout);
   }
 
   /** A client with default timeouts (10 s per operation including retries across leader changes). */
@@ -148,21 +97,6 @@ public final class ShardGroupClient implements AutoCloseable {
     public ShardGroupClient build() {
       return new ShardGroupClient(group, peers, operationTimeout, rpcTimeout, groupCommit);
     }
-  }
-
-  private RaftClient newRaftClient(Duration rpcTimeout, RetryPolicy retry) {
-    RaftProperties props = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
-    RaftClientConfigKeys.Rpc.setRequestTimeout(props,
-        TimeDuration.valueOf(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS));
-    RaftClientConfigKeys.Async.setOutstandingRequestsMax(props, 4096);
-    return RaftClient.newBuilder()
-        .setClientId(ClientId.randomId())
-        .setRaftGroup(raftGroup)
-        .setProperties(props)
-        .setParameters(new Parameters())
-        .setRetryPolicy(retry)
-        .build();
   }
 
   public String group() {
@@ -290,7 +224,7 @@ public final class ShardGroupClient implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Thread.ofVirtual().name("kv-client-" + group + "-set-peers").start(() -> {
       try {
-        new PeerChange(group, raftGroup, target, System.nanoTime() + timeout.toNanos()).run();
+        new PeerChange(group, transport.raftGroup(), target, System.nanoTime() + timeout.toNanos()).run();
         done.complete(null);
       } catch (KvException e) {
         done.completeExceptionally(e);
@@ -413,22 +347,7 @@ public final class ShardGroupClient implements AutoCloseable {
 
   /** The id of the replica that says it leads the group now, asking each replica in turn; empty if none does. */
   public Optional<String> findLeader() {
-    try (RaftClient probe = newRaftClient(Duration.ofSeconds(1), RetryPolicies.noRetry())) {
-      for (RaftPeer peer : raftGroup.getPeers()) {
-        try {
-          GroupInfoReply info = probe.getGroupManagementApi(peer.getId()).info(raftGroup.getGroupId());
-          if (info.isSuccess() && info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER) {
-            return Optional.of(peer.getId().toString());
-          }
-        } catch (IOException e) {
-          // This replica is down or does not host the group; another one may still answer.
-          continue;
-        }
-      }
-      return Optional.empty();
-    } catch (IOException e) {
-      throw new KvException(ErrorCode.UNAVAILABLE, "cannot close the leader probe of group " + group, e);
-    }
+    return transport.findLeader();
   }
 
   /** Unwraps a future's failure into the {@link KvException} it carries. */
@@ -453,7 +372,7 @@ public final class ShardGroupClient implements AutoCloseable {
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e); // invalid input never reaches the network
     }
-    return withDeadline(send(r));
+    return withDeadline(transport.write(r));
   }
 
   /** A single-key put or delete, through group commit. */
@@ -469,12 +388,6 @@ public final class ShardGroupClient implements AutoCloseable {
     return withDeadline(writes.submit(op, key, bytes)).thenApply(r -> expect(r, Reply.Written.class));
   }
 
-  /** One write request to the leader (Ratis finds it and retries), decoded. */
-  private CompletableFuture<Reply> send(Request request) {
-    RaftClient c = raft.get();
-    return translate(raft, c, c.async().send(toMessage(request)));
-  }
-
   /** What group commit has sent so far (for benchmarks: operations per request). */
   public GroupCommit.Stats groupCommitStats() {
     return new GroupCommit.Stats(writes.requestsSent(), writes.operationsSent(), reads.requestsSent(),
@@ -482,18 +395,14 @@ public final class ShardGroupClient implements AutoCloseable {
   }
 
   private CompletableFuture<Reply> read(RequestSupplier request, boolean stale) {
-    Message message;
+    Request r;
     try {
-      message = toMessage(request.get());
+      r = request.get();
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e);
     }
-    if (!stale) {
-      return withDeadline(linearizableRead(message, System.nanoTime() + operationTimeout.toNanos()));
-    }
-    List<RaftPeer> peers = raftGroup.getPeers().stream().toList();
-    int start = Math.floorMod(staleCursor.getAndIncrement(), peers.size());
-    return withDeadline(staleRead(message, peers, start, 0));
+    return withDeadline(stale ? transport.staleRead(r)
+        : transport.linearizableRead(r, System.nanoTime() + operationTimeout.toNanos()));
   }
 
   /**
@@ -514,77 +423,6 @@ public final class ShardGroupClient implements AutoCloseable {
     });
   }
 
-  /**
-   * Reads are idempotent, so a retriable failure Ratis does not retry itself (e.g. a follower that cannot get a read
-   * index from a leader elected a moment ago) is retried here until the operation deadline.
-   */
-  private CompletableFuture<Reply> linearizableRead(Message message, long deadlineNanos) {
-    RaftClient c = raft.get();
-    return translate(raft, c, c.async().sendReadOnlyUnordered(message))
-        .handle((reply, error) -> {
-          if (error == null) {
-            return CompletableFuture.completedFuture(reply);
-          }
-          KvException kv = RaftErrors.toKvException(error, group);
-          if (replicaTrouble(kv) && System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) < deadlineNanos) {
-            return CompletableFuture.supplyAsync(() -> null,
-                    CompletableFuture.delayedExecutor(RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS))
-                .thenCompose(ignored -> linearizableRead(message, deadlineNanos));
-          }
-          return CompletableFuture.<Reply>failedFuture(kv);
-        })
-        .thenCompose(Function.identity());
-  }
-
-  /** Tries replicas one after another, so one replica being down costs one short retry budget, not the read. */
-  private CompletableFuture<Reply> staleRead(Message message, List<RaftPeer> peers, int start, int tried) {
-    RaftPeerId target = peers.get((start + tried) % peers.size()).getId();
-    RaftClient c = staleRaft.get();
-    return translate(staleRaft, c, c.async().sendStaleRead(message, 0, target))
-        .handle((reply, error) -> {
-          if (error == null) {
-            return CompletableFuture.completedFuture(reply);
-          }
-          KvException kv = RaftErrors.toKvException(error, group);
-          if (replicaTrouble(kv) && tried + 1 < peers.size()) {
-            return staleRead(message, peers, start, tried + 1);
-          }
-          return CompletableFuture.<Reply>failedFuture(kv);
-        })
-        .thenCompose(Function.identity());
-  }
-
-  /**
-   * Failures another attempt (later, or on another replica) may cure. Not WRONG_GROUP, though it is retriable for
-   * the caller: it is the group's answer, and only the caller can act on it (reload its ring), so retrying it here
-   * would hold a stale router's read until the deadline.
-   */
-  private static boolean replicaTrouble(KvException kv) {
-    return kv.code() == ErrorCode.NO_LEADER || kv.code() == ErrorCode.UNAVAILABLE || kv.code() == ErrorCode.TIMEOUT;
-  }
-
-  private static Message toMessage(Request r) {
-    return Message.valueOf(UnsafeByteOperations.unsafeWrap(WireCodec.encode(r)));
-  }
-
-  private CompletableFuture<Reply> translate(RaftClientSlot slot, RaftClient used,
-                                             CompletableFuture<RaftClientReply> future) {
-    return future.handleAsync((reply, error) -> {
-      if (error != null) {
-        slot.onFailure(used, error);
-        throw RaftErrors.toKvException(error, group);
-      }
-      if (!reply.isSuccess()) {
-        throw RaftErrors.toKvException(reply.getException(), group);
-      }
-      Reply decoded = WireCodec.decodeReply(reply.getMessage().getContent().asReadOnlyByteBuffer());
-      if (decoded instanceof Reply.Failure f) {
-        throw f.toException();
-      }
-      return decoded;
-    }, callbacks);
-  }
-
   private static <T extends Reply> T expect(Reply r, Class<T> type) {
     if (type.isInstance(r)) {
       return type.cast(r);
@@ -594,8 +432,6 @@ public final class ShardGroupClient implements AutoCloseable {
 
   @Override
   public void close() {
-    raft.close();
-    staleRaft.close();
-    callbacks.shutdown();
+    transport.close();
   }
 }
