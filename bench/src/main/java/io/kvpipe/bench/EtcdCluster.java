@@ -109,6 +109,19 @@ final class EtcdCluster implements AutoCloseable {
     });
   }
 
+  /** The highest Raft term any member reports: its growth counts etcd's elections. */
+  long term() {
+    long term = 0;
+    for (String name : clientPorts.keySet()) {
+      try {
+        term = Math.max(term, call(name, "POST", "/v3/maintenance/status", "{}").path("raftTerm").asLong());
+      } catch (IOException unreachable) {
+        continue; // the others answer
+      }
+    }
+    return term;
+  }
+
   String url(String member) {
     return "http://127.0.0.1:" + clientPorts.get(member);
   }

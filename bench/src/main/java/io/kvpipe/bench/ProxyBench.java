@@ -103,6 +103,7 @@ public final class ProxyBench {
         OUT.printf("   etcd leader %s at %s%n", leader, etcdUrl);
       }
       Map<String, Long> terms = terms(stack);
+      long etcdTerm = etcd == null ? 0 : etcd.term();
       Runner runner = new Runner(stack, etcd, etcdUrl, value);
       OUT.printf("== loading %,d keys into kvpipe (straight to g1, g2) and etcd%n", keys);
       new BulkLoader(stack.ring(), stack.clients(), 1000, OUT).load(keys, KvShape::key, value);
@@ -126,8 +127,9 @@ public final class ProxyBench {
             for (String system : order) {
               if (runner.enabled(system)) {
                 Slice s = runner.slice(system, op, c, Duration.ofSeconds(sliceSeconds));
-                OUT.printf("   %-6s %5.1f s: %,8.0f ops/s, p50 %7.2f ms, p99 %7.2f ms, %d errors, CPU %.0f%% of a core%n",
-                    system, s.seconds, s.rate(), s.p50, s.p99, s.errors, 100 * s.cpuSeconds / s.seconds);
+                OUT.printf("   %-6s %5.1f s: %,8.0f ops/s, p50 %7.2f ms, p99 %7.2f ms, %d errors, CPU %.0f%% of a core%s%n",
+                    system, s.seconds, s.rate(), s.p50, s.p99, s.errors, 100 * s.cpuSeconds / s.seconds,
+                    s.elections == 0 ? "" : ", !! " + s.elections + " election(s) during the slice");
                 slices.computeIfAbsent(system, k -> new ArrayList<>()).add(s);
               }
             }
@@ -142,9 +144,12 @@ public final class ProxyBench {
       Map<String, Long> after = terms(stack);
       Map<String, Object> elections = new LinkedHashMap<>();
       terms.forEach((g, t) -> elections.put(g, after.get(g) - t));
+      if (etcd != null) {
+        elections.put("etcd", etcd.term() - etcdTerm);
+      }
       report.put("raft_elections_during_run", elections);
       printTable(rows);
-      OUT.println("elections during the run (term changes): " + elections);
+      OUT.println("elections during the run (term changes; from the load of the keys on): " + elections);
       report.put("targets", targets(rows));
       report.put("wrk_log", work.resolve("wrk.log").toString());
     } finally {
@@ -239,20 +244,27 @@ public final class ProxyBench {
           pids.put("bench", ProcessHandle.current().pid());
         }
       }
+      long termBefore = term(system);
       ProcessCpu.Sample before = ProcessCpu.Sample.of(pids);
       Slice s;
       if (system.equals("direct")) {
         ClosedLoop.Result r = new ClosedLoop("direct " + op, c, d, direct(op), quiet).run();
         s = new Slice(system, op, r.seconds(), r.ops(), r.errors(), r.latencyMs().p50(), r.latencyMs().p99(),
-            r.latencyMs().max(), 0, r.lastError());
+            r.latencyMs().max(), 0, 0, r.lastError());
       } else {
         String url = system.equals("etcd") ? etcdUrl : stack.proxyUrl();
         int threads = c == 1 ? 1 : Math.min(wrkThreads, c);
         Wrk.Result r = wrk.run(url, system, op, c, threads, d, system.equals("kvpipe") ? KvStack.DATA_TOKEN : null);
         s = new Slice(system, op, r.seconds(), r.requests() - r.statusErrors(), r.errors(), r.p50(), r.p99(),
-            r.max(), 0, r.errors() > 0 ? r.statusErrors() + " HTTP >= 400, " + r.socketErrors() + " socket" : null);
+            r.max(), 0, 0, r.errors() > 0 ? r.statusErrors() + " HTTP >= 400, " + r.socketErrors() + " socket" : null);
       }
-      return s.withCpu(ProcessCpu.Sample.of(pids).totalSince(before));
+      double cpu = ProcessCpu.Sample.of(pids).totalSince(before);
+      return s.with(cpu, term(system) - termBefore);
+    }
+
+    /** The sum of the system's Raft terms (kvpipe: meta, g1, g2; etcd: its one group): growth = elections. */
+    private long term(String system) {
+      return system.equals("etcd") ? etcd.term() : terms(stack).values().stream().mapToLong(Long::longValue).sum();
     }
 
     private IntFunction<CompletableFuture<?>> direct(String op) {
@@ -269,19 +281,20 @@ public final class ProxyBench {
 
   /** One slice of one system at one point; latencies in ms. */
   record Slice(String system, String op, double seconds, long ok, long errors, double p50, double p99, double max,
-               double cpuSeconds, String errorNote) {
+               double cpuSeconds, long elections, String errorNote) {
     double rate() {
       return ok / seconds;
     }
 
-    Slice withCpu(double cpu) {
-      return new Slice(system, op, seconds, ok, errors, p50, p99, max, cpu, errorNote);
+    Slice with(double cpu, long elections) {
+      return new Slice(system, op, seconds, ok, errors, p50, p99, max, cpu, elections, errorNote);
     }
 
     Map<String, Object> toMap() {
       return JsonReport.map("seconds", ProcessCpu.round(2, seconds), "ok", ok, "errors", errors, "ops_per_s",
           Math.round(rate()), "p50_ms", ProcessCpu.round(3, p50), "p99_ms", ProcessCpu.round(3, p99), "max_ms",
-          ProcessCpu.round(3, max), "cpu_s", ProcessCpu.round(2, cpuSeconds), "errors_note", errorNote);
+          ProcessCpu.round(3, max), "cpu_s", ProcessCpu.round(2, cpuSeconds), "elections", elections,
+          "errors_note", errorNote);
     }
   }
 
@@ -290,7 +303,7 @@ public final class ProxyBench {
    * the medians of the slices' own (exact within each slice), the worst slice's p99 beside them.
    */
   record Figures(double rate, double p50, double p99, double p99Worst, long errors, double cpuCorePct,
-                 double cpuMsPerOp, List<Slice> slices) {
+                 double cpuMsPerOp, long elections, List<Slice> slices) {
     static Figures of(List<Slice> slices) {
       if (slices == null || slices.isEmpty()) {
         return null;
@@ -301,7 +314,8 @@ public final class ProxyBench {
       return new Figures(ok / seconds, median(slices.stream().mapToDouble(Slice::p50).toArray()),
           median(slices.stream().mapToDouble(Slice::p99).toArray()),
           slices.stream().mapToDouble(Slice::p99).max().orElse(0), slices.stream().mapToLong(Slice::errors).sum(),
-          100 * cpu / seconds, ok == 0 ? Double.NaN : 1000 * cpu / ok, slices);
+          100 * cpu / seconds, ok == 0 ? Double.NaN : 1000 * cpu / ok,
+          slices.stream().mapToLong(Slice::elections).sum(), slices);
     }
 
     private static double median(double[] v) {
@@ -313,6 +327,7 @@ public final class ProxyBench {
       return JsonReport.map("ops_per_s", Math.round(rate), "p50_ms", ProcessCpu.round(3, p50), "p99_ms",
           ProcessCpu.round(3, p99), "p99_ms_worst_slice", ProcessCpu.round(3, p99Worst), "errors", errors,
           "cpu_core_pct", ProcessCpu.round(1, cpuCorePct), "cpu_ms_per_op", ProcessCpu.round(4, cpuMsPerOp),
+          "elections_during_slices", elections,
           "slices", slices.stream().map(Slice::toMap).toList());
     }
   }
