@@ -58,6 +58,7 @@ class DevStackIT {
     env.put("KVPIPE_DEVSTACK_NODE_METRICS_PORT_BASE", String.valueOf(metricsBase));
     env.put("KVPIPE_DEVSTACK_CONSUMER_METRICS_PORT", String.valueOf(Ports.freePort()));
     env.put("KVPIPE_DEVSTACK_JVM_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    env.put("KVPIPE_DEVSTACK_NODE_JVM_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
     chooseMySql();
     Result r = run(600, "scripts/dev-stack.sh", "up");
     assertThat(r.code).as(r.output).isZero();
