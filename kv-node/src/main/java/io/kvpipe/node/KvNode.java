@@ -5,6 +5,7 @@ import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.node.cdc.CdcKafkaException;
+import io.kvpipe.node.cdc.CdcOffWatch;
 import io.kvpipe.node.cdc.ChangeTopic;
 import io.kvpipe.node.cdc.LeaderPublishing;
 import io.kvpipe.node.cdc.TopicStatus;
@@ -160,6 +161,8 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
    */
   private void checkChangeTopic() {
     if (topicStatus == null) {
+      LOG.warn("CDC is OFF on this node (no --kafka-bootstrap): writes committed while it leads a shard group make no"
+          + " change events. If other nodes of the cluster publish, start this one with --kafka-bootstrap too");
       return;
     }
     try {
@@ -188,6 +191,8 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     RatisMetricsBridge.bind(registry, server.getId(), shard.group(), gid(shard.group()));
     if (config.cdcEnabled()) {
       publishers.put(shard.group(), LeaderPublishing.attach(shard, config.cdcConfig(), registry, topicStatus));
+    } else {
+      CdcOffWatch.attach(shard, registry);
     }
   }
 

@@ -12,9 +12,10 @@ import org.slf4j.LoggerFactory;
 /**
  * What this node knows about the change topic, shared by all its shard groups: the largest event it can publish (the
  * smaller of the topic's {@code max.message.bytes} and the producer's {@code max.request.size}, less a record's
- * framing), so its leaders refuse writes whose events could never be published ({@link EventLimit}). Updated whenever the topic is read (at start, and by each leader that starts
+ * framing) — so its leaders refuse writes whose events could never be published ({@link EventLimit}) — and whether the
+ * topic keeps acknowledged events durably. Updated whenever the topic is read (at start, and by each leader that starts
  * publishing); until then the producer's bound alone applies. Reported in the log when it changes and as meters
- * {@code kvpipe.cdc.max.event.bytes}, {@code kvpipe.cdc.max.value.bytes}.
+ * {@code kvpipe.cdc.max.event.bytes}, {@code kvpipe.cdc.max.value.bytes}, {@code kvpipe.cdc.topic.durability.weak}.
  * Thread-safe.
  */
 public final class TopicStatus implements EventLimit {
@@ -35,9 +36,12 @@ public final class TopicStatus implements EventLimit {
         .description("largest change event the topic and producer take; larger writes are refused").register(registry);
     Gauge.builder("kvpipe.cdc.max.value.bytes", this, TopicStatus::maxValueBytes)
         .description("largest value accepted, given the change topic's record limit").register(registry);
+    Gauge.builder("kvpipe.cdc.topic.durability.weak", this, s -> s.weakDurability() == null ? 0 : 1)
+        .description("1 if the change topic can lose acknowledged events (replication factor < 3, min ISR < 2,"
+            + " unclean leader election)").register(registry);
   }
 
-  /** Takes what the topic's settings are now; logs the limits when they change. */
+  /** Takes what the topic's settings are now; logs the limits and any durability weakness when they change. */
   public void update(TopicFacts now) {
     TopicFacts before = facts;
     facts = Objects.requireNonNull(now, "facts");
@@ -50,6 +54,12 @@ public final class TopicStatus implements EventLimit {
           maxValueBytes(), configuredMaxValueBytes, raiseHint());
     } else {
       log.info("CDC limits: {}", limits);
+    }
+    String weak = weakDurability();
+    if (weak != null) {
+      log.warn("CDC topic {} can LOSE acknowledged change events: {}. For durability the topic needs replication"
+          + " factor >= 3, min.insync.replicas >= 2 and unclean.leader.election.enable=false (docs/operations.md)",
+          topic, weak);
     }
   }
 
@@ -81,6 +91,27 @@ public final class TopicStatus implements EventLimit {
         + ", replication factor " + f.replicationFactor() + ", min.insync.replicas=" + f.minInsyncReplicas())
         + ", producer max.request.size=" + producerMaxRequestBytes + ": events up to " + maxEventBytes()
         + " bytes, values up to " + maxValueBytes() + " bytes (--max-value-bytes " + configuredMaxValueBytes + ")";
+  }
+
+  /** Why the topic may lose acknowledged events, or null if it is durable (or not read yet). */
+  public String weakDurability() {
+    TopicFacts f = facts;
+    if (f == null) {
+      return null;
+    }
+    StringBuilder why = new StringBuilder();
+    if (f.replicationFactor() < 3) {
+      why.append("replication factor ").append(f.replicationFactor()).append(" (one broker's disk holds the only"
+          + " copy, or one broker may be left)");
+    }
+    if (f.minInsyncReplicas() < 2) {
+      why.append(why.isEmpty() ? "" : "; ").append("min.insync.replicas=").append(f.minInsyncReplicas())
+          .append(" (acks=all is satisfied by the leader alone)");
+    }
+    if (f.uncleanLeaderElection()) {
+      why.append(why.isEmpty() ? "" : "; ").append("unclean.leader.election.enable=true");
+    }
+    return why.isEmpty() ? null : why.toString();
   }
 
   private String raiseHint() {

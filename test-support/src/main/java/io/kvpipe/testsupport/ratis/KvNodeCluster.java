@@ -61,6 +61,7 @@ public final class KvNodeCluster implements AutoCloseable {
         args.add(g + "=" + peersSpec());
       }
       args.addAll(b.extraArgs);
+      args.addAll(b.nodeArgs.getOrDefault(id, List.of()));
       processes.put(id, newProcess(id, args));
     }
   }
@@ -144,6 +145,7 @@ public final class KvNodeCluster implements AutoCloseable {
     private int nodes = 3;
     private final Map<String, RaftGroupId> groups = new LinkedHashMap<>();
     private final List<String> extraArgs = new ArrayList<>();
+    private final Map<String, List<String>> nodeArgs = new LinkedHashMap<>();
     private List<String> jvmArgs;
     private boolean metricsPorts;
 
@@ -166,6 +168,12 @@ public final class KvNodeCluster implements AutoCloseable {
     /** Extra kv-node flags for every node, e.g. {@code "--snapshot-threshold", "100"}. */
     public Builder args(String... a) {
       extraArgs.addAll(List.of(a));
+      return this;
+    }
+
+    /** Extra kv-node flags for one node only (after those of {@link #args}), e.g. to configure one node differently. */
+    public Builder nodeArgs(String nodeId, String... a) {
+      nodeArgs.computeIfAbsent(nodeId, k -> new ArrayList<>()).addAll(List.of(a));
       return this;
     }
 
