@@ -19,7 +19,8 @@ final class BenchArgs {
       int eq = a.indexOf('=');
       if (eq > 0) {
         values.put(a.substring(2, eq), a.substring(eq + 1));
-      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+      } else if (i + 1 < args.length && (!args[i + 1].startsWith("--") || args[i + 1].contains(" "))) {
+        // A value with a space is a list of flags for a child process (--node-args "--raft-property k=v ..."), not a flag.
         values.put(a.substring(2), args[++i]);
       } else {
         values.put(a.substring(2), "true");
