@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Entry point of the kvpipe image: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl [flags...]
+#                                  kvpipe-launch.sh tls-init DIR NAME[:HOST,...]...   (scripts/tls-init.sh)
 # Every flag also has a KVPIPE_* environment variable (docs/configuration.md). JVM options: JAVA_OPTS.
 set -euo pipefail
 case "${1:-}" in
+  tls-init) shift; exec /opt/kvpipe/bin/tls-init.sh "$@" ;;
   kv-node) main=io.kvpipe.node.KvNodeMain ;;
   proxy) main=io.kvpipe.proxy.ProxyMain ;;
   cdc-consumer) main=io.kvpipe.consumer.ConsumerMain ;;
   kvctl) main=io.kvpipe.kvctl.Kvctl ;;
-  *) echo "usage: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl [flags...]" >&2; exit 2 ;;
+  *) echo "usage: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl|tls-init [args...]" >&2; exit 2 ;;
 esac
 process=$1
 shift

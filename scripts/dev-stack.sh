@@ -88,6 +88,16 @@ load_tokens() {
   [ "$TOKEN" != "$ADMIN_TOKEN" ] || ds_die "KVPIPE_TOKEN and KVPIPE_ADMIN_TOKEN must differ"
 }
 
+# The stack's throwaway CA and one certificate per process (mutual TLS on every Ratis port), made on the first start.
+DS_TLS=$DS_DIR/tls
+make_tls() {
+  "$ROOT/scripts/tls-init.sh" "$DS_TLS" "${DS_NODES[@]}" proxy kvctl >/dev/null \
+    || ds_die "could not make the stack's TLS certificates (scripts/tls-init.sh needs openssl)"
+}
+
+# Sets TLS_FLAGS to the --tls-* flags of process $1 (a certificate made by make_tls).
+tls_flags() { TLS_FLAGS=(--tls-cert "$DS_TLS/$1.pem" --tls-key "$DS_TLS/$1-key.pem" --tls-ca "$DS_TLS/ca.pem"); }
+
 write_env() {
   local tmp=$DS_DIR/env.tmp
   (
@@ -106,6 +116,9 @@ export KVPIPE_MYSQL_PASSWORD='$DS_MYSQL_PASSWORD'
 export KVPIPE_MYSQL_DATABASE='$DS_MYSQL_DATABASE'
 export KVPIPE_MYSQL_SOCKET='$(ds_mysql_external || echo "$DS_MYSQL_SOCKET")'
 export KVPIPE_META_PEERS='$(ds_peers)'
+export KVPIPE_TLS_CERT='$DS_TLS/kvctl.pem'
+export KVPIPE_TLS_KEY='$DS_TLS/kvctl-key.pem'
+export KVPIPE_TLS_CA='$DS_TLS/ca.pem'
 export KVPIPE_DEVSTACK_DIR='$DS_DIR'
 EOF
   )
@@ -134,19 +147,21 @@ start_kafka() {
 
 start_node() {
   local n=$1 groups=() g
+  tls_flags "$n"
   groups+=(--group "meta=$(ds_peers)")
   for g in "${DS_SHARD_GROUPS[@]}"; do groups+=(--group "$g=$(ds_peers)"); done
   ds_start_java "kv-node-$n" kv-node io.kvpipe.node.KvNodeMain --id "$n" --listen "127.0.0.1:$(ds_node_port "$n")" \
     --data-dir "$DS_DIR/nodes/$n" "${groups[@]}" --kafka-bootstrap "127.0.0.1:$DS_KAFKA_PORT" --topic "$DS_TOPIC" \
-    --metrics-port "$(ds_node_metrics_port "$n")"
+    --metrics-port "$(ds_node_metrics_port "$n")" "${TLS_FLAGS[@]}"
 }
 
 start_proxy() {
   local bootstrap="" g
+  tls_flags proxy
   for g in "${DS_SHARD_GROUPS[@]}"; do bootstrap+="${bootstrap:+;}$g=$(ds_peers)"; done
   ds_start_java proxy proxy "KVPIPE_PROXY_DATA_TOKEN=$TOKEN" "KVPIPE_PROXY_ADMIN_TOKEN=$ADMIN_TOKEN" \
     io.kvpipe.proxy.ProxyMain --host 127.0.0.1 --port "$DS_PROXY_PORT" --meta-peers "$(ds_peers)" \
-    --bootstrap-groups "$bootstrap"
+    --bootstrap-groups "$bootstrap" "${TLS_FLAGS[@]}"
 }
 
 start_consumer() {
@@ -184,8 +199,10 @@ up() {
   check_ports
   kvpipe_require_jdk
   command -v curl >/dev/null || ds_die "curl is required"
+  kvpipe_require_package openssl openssl || ds_die "openssl is required (the stack's TLS certificates)"
   build
   load_tokens
+  make_tls
   write_env
 
   if ! ds_mysql_external; then

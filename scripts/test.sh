@@ -8,5 +8,6 @@ cd "$(dirname "$0")/.."
 kvpipe_require_jdk
 kvpipe_require_maven
 kvpipe_require_mysqld
+kvpipe_require_package openssl openssl # the dev stack's throwaway CA (DevStackIT)
 echo "kvpipe: testing with $(java -version 2>&1 | head -1) at $JAVA_HOME"
 exec mvn -B -ntp verify "$@"

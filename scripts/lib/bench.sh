@@ -34,22 +34,3 @@ kvpipe_bench_run() {
   kvpipe_bench_cmd "$@"
   exec "${KVPIPE_BENCH_CMD[@]}"
 }
-
-# Makes sure a command exists, installing its Debian package when missing (as root), without starting the package's
-# own service (etcd-server's would listen on the default ports).
-kvpipe_require_package() {
-  local cmd=$1 pkg=$2
-  command -v "$cmd" >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "kvpipe: $cmd not found; installing $pkg from Debian's packages" >&2
-    apt-get update -qq >/dev/null 2>&1 || true
-    local had_policy=0 rc=0
-    [ -e /usr/sbin/policy-rc.d ] && had_policy=1
-    [ $had_policy -eq 1 ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; }
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null 2>&1 || rc=$?
-    [ $had_policy -eq 1 ] || rm -f /usr/sbin/policy-rc.d
-    [ $rc -eq 0 ] && command -v "$cmd" >/dev/null 2>&1 && return 0
-  fi
-  echo "kvpipe: $cmd is required: install Debian's $pkg package" >&2
-  return 1
-}

@@ -107,6 +107,7 @@ final class KvStack implements AutoCloseable {
       List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port),
           "--meta-peers", peers, "--bootstrap-groups", "g1=" + peers + ";g2=" + peers, "--data-token", DATA_TOKEN,
           "--admin-token", ADMIN_TOKEN));
+      args.addAll(List.of(nodes.tls().flags()));
       args.addAll(o.proxyArgs());
       proxy = JavaProcess.builder("io.kvpipe.proxy.ProxyMain").jvmArgs(split(o.proxyJvm()).toArray(String[]::new))
           .args(args).logFile(dir.resolve("proxy.log")).build().start();
@@ -186,7 +187,7 @@ final class KvStack implements AutoCloseable {
 
   /** A Ratis client of the group, straight to its replicas (one per group, closed with the stack). */
   ShardGroupClient client(String group) {
-    return clients.computeIfAbsent(group, g -> ShardGroupClient.builder(g, PeerAddress.parseList(nodes.peersSpec()))
+    return clients.computeIfAbsent(group, g -> ShardGroupClient.builder(g, PeerAddress.parseList(nodes.peersSpec())).tls(nodes.tls().raftTls())
         .operationTimeout(Duration.ofSeconds(60)).build());
   }
 

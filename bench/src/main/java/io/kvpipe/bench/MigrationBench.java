@@ -154,7 +154,8 @@ public final class MigrationBench {
     double copySeconds = copySeconds(phaseStarts, seconds);
     Map<String, Long> records = new LinkedHashMap<>();
     for (String g : List.of("g1", "g2", "g3")) {
-      try (ShardGroupClient c = ShardGroupClient.connect(g, PeerAddress.parseList(peers))) {
+      try (ShardGroupClient c = ShardGroupClient.connect(g, PeerAddress.parseList(peers),
+          stack.nodes().tls().raftTls())) {
         records.put(g, c.status().records());
       }
     }

@@ -98,7 +98,7 @@ public final class NodeBench {
       builder.args(nodeArgs.toArray(String[]::new));
     }
     try (KvNodeCluster cluster = builder.start(START);
-         ShardGroupClient client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec()))
+         ShardGroupClient client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec())).tls(cluster.tls().raftTls())
              .operationTimeout(Duration.ofSeconds(10)).groupCommit(groupCommit).build()) {
       cluster.awaitLeader(GROUP, START);
       byte[] value = new byte[valueBytes];
@@ -239,7 +239,7 @@ public final class NodeBench {
     String key = lastKey;
     long version = lastVersion;
     try (ShardGroupClient onRestarted = ShardGroupClient.connect(GROUP,
-        PeerAddress.parseList(cluster.peersSpec()).stream().filter(p -> p.id().equals(leader)).toList())) {
+        PeerAddress.parseList(cluster.peersSpec()).stream().filter(p -> p.id().equals(leader)).toList(), cluster.tls().raftTls())) {
       Poll.until(leader + " caught up to version " + version, START, Duration.ofMillis(100),
           () -> onRestarted.readRecordAsync(key, true).join().map(e -> e.version() >= version).orElse(false));
     }

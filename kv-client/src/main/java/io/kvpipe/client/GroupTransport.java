@@ -47,6 +47,7 @@ final class GroupTransport implements AutoCloseable {
 
   private final String group;
   private final RaftGroup raftGroup;
+  private final RaftTls tls;
   private final RaftClientSlot raft;
   /** Stale reads go to one chosen replica; a short retry budget lets us move on to the next one quickly. */
   private final RaftClientSlot staleRaft;
@@ -58,8 +59,9 @@ final class GroupTransport implements AutoCloseable {
    */
   private final ExecutorService callbacks;
 
-  GroupTransport(String group, List<PeerAddress> peers, Duration operationTimeout, Duration rpcTimeout) {
+  GroupTransport(String group, List<PeerAddress> peers, RaftTls tls, Duration operationTimeout, Duration rpcTimeout) {
     this.group = GroupIds.checkName(group);
+    this.tls = tls;
     List<RaftPeer> raftPeers = new ArrayList<>();
     for (PeerAddress p : peers) {
       raftPeers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
@@ -81,6 +83,10 @@ final class GroupTransport implements AutoCloseable {
     return raftGroup;
   }
 
+  RaftTls tls() {
+    return tls;
+  }
+
   private RaftClient newRaftClient(Duration rpcTimeout, RetryPolicy retry) {
     RaftProperties props = new RaftProperties();
     RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
@@ -91,7 +97,7 @@ final class GroupTransport implements AutoCloseable {
         .setClientId(ClientId.randomId())
         .setRaftGroup(raftGroup)
         .setProperties(props)
-        .setParameters(new org.apache.ratis.conf.Parameters())
+        .setParameters(tls.parameters())
         .setRetryPolicy(retry)
         .build();
   }

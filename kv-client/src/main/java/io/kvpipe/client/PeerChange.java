@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
@@ -40,13 +39,15 @@ final class PeerChange {
   private static final TimeDuration REDIRECT_SLEEP = TimeDuration.valueOf(50, TimeUnit.MILLISECONDS);
   private final String group;
   private final RaftGroup raftGroup;
+  private final RaftTls tls;
   private final List<RaftPeer> target;
   private final long deadlineNanos;
   private int nextHint;
 
-  PeerChange(String group, RaftGroup raftGroup, List<RaftPeer> target, long deadlineNanos) {
+  PeerChange(String group, RaftGroup raftGroup, RaftTls tls, List<RaftPeer> target, long deadlineNanos) {
     this.group = group;
     this.raftGroup = raftGroup;
+    this.tls = tls;
     this.target = target;
     this.deadlineNanos = deadlineNanos;
   }
@@ -150,7 +151,7 @@ final class PeerChange {
     RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(attempt, TimeUnit.MILLISECONDS));
     // Ratis follows a NotLeader redirect only through its retry policy; every other retry is ours (deadline-bound).
     RaftClient.Builder b = RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(raftGroup)
-        .setProperties(props).setParameters(new Parameters())
+        .setProperties(props).setParameters(tls.parameters())
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3, REDIRECT_SLEEP));
     if (leaderHint != null) {
       b.setLeaderId(leaderHint);

@@ -40,11 +40,11 @@ public final class ShardGroupClient implements AutoCloseable {
   private final Coalescer writes;
   private final Coalescer reads;
 
-  private ShardGroupClient(String group, List<PeerAddress> peers, Duration operationTimeout, Duration rpcTimeout,
-                           GroupCommit groupCommit) {
+  private ShardGroupClient(String group, List<PeerAddress> peers, RaftTls tls, Duration operationTimeout,
+                           Duration rpcTimeout, GroupCommit groupCommit) {
     this.group = GroupIds.checkName(group);
     this.operationTimeout = operationTimeout;
-    this.transport = new GroupTransport(group, peers, operationTimeout, rpcTimeout);
+    this.transport = new GroupTransport(group, peers, tls, operationTimeout, rpcTimeout);
     this.writes = new Coalescer(group, groupCommit, true, ops -> new Command.Batch(ops.stream()
         .map(Command.class::cast).toList()), transport::write, operationTimeout);
     this.reads = new Coalescer(group, groupCommit, false, qs -> new Query.Batch(qs.stream()
@@ -57,6 +57,11 @@ public final class ShardGroupClient implements AutoCloseable {
     return builder(group, peers).build();
   }
 
+  /** A client with default timeouts talking {@code tls} to the replicas. */
+  public static ShardGroupClient connect(String group, List<PeerAddress> peers, RaftTls tls) {
+    return builder(group, peers).tls(tls).build();
+  }
+
   public static Builder builder(String group, List<PeerAddress> peers) {
     return new Builder(group, peers);
   }
@@ -67,6 +72,7 @@ public final class ShardGroupClient implements AutoCloseable {
     private Duration operationTimeout = Duration.ofSeconds(10);
     private Duration rpcTimeout = Duration.ofSeconds(3);
     private GroupCommit groupCommit = GroupCommit.DEFAULT;
+    private RaftTls tls = RaftTls.PLAINTEXT;
 
     private Builder(String group, List<PeerAddress> peers) {
       this.group = group;
@@ -94,8 +100,14 @@ public final class ShardGroupClient implements AutoCloseable {
       return this;
     }
 
+    /** How to talk to the group's replicas: the cluster's mutual TLS, or plaintext (the default). */
+    public Builder tls(RaftTls t) {
+      this.tls = java.util.Objects.requireNonNull(t, "tls");
+      return this;
+    }
+
     public ShardGroupClient build() {
-      return new ShardGroupClient(group, peers, operationTimeout, rpcTimeout, groupCommit);
+      return new ShardGroupClient(group, peers, tls, operationTimeout, rpcTimeout, groupCommit);
     }
   }
 
@@ -224,7 +236,7 @@ public final class ShardGroupClient implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Thread.ofVirtual().name("kv-client-" + group + "-set-peers").start(() -> {
       try {
-        new PeerChange(group, transport.raftGroup(), target, System.nanoTime() + timeout.toNanos()).run();
+        new PeerChange(group, transport.raftGroup(), transport.tls(), target, System.nanoTime() + timeout.toNanos()).run();
         done.complete(null);
       } catch (KvException e) {
         done.completeExceptionally(e);

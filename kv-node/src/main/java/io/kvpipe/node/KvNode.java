@@ -37,7 +37,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -107,7 +106,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setProperties(props)
-        .setParameters(new Parameters())
+        .setParameters(config.raftTls().parameters())
         .setStateMachineRegistry(gid -> newStateMachine(gid, settings))
         .build();
   }
@@ -130,6 +129,11 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
 
   /** Starts the server, joins every configured group, and (if configured) CDC publishing and metrics. */
   public static KvNode start(NodeConfig config) throws IOException {
+    if (!config.raftTls().enabled()) {
+      LOG.warn("Ratis port {}:{} runs WITHOUT TLS (--insecure-plaintext): anyone who can reach it can submit any"
+          + " command to any group, rewrite the topology or delete data without change events", config.listenHost(),
+          config.listenPort());
+    }
     KvNode node = new KvNode(config);
     try {
       node.checkChangeTopic();
@@ -142,7 +146,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       }
       if (config.followsTopology()) {
         MetaClient meta = new MetaClient(config.metaPeers().stream()
-            .map(p -> new Peer(p.id(), p.host(), p.port())).toList(), Duration.ofSeconds(5));
+            .map(p -> new Peer(p.id(), p.host(), p.port())).toList(), Duration.ofSeconds(5), config.raftTls());
         node.reconciler = new GroupReconciler(config.nodeId(), NodeConfig.META_GROUP, meta, node, node.roster,
             Duration.ofMillis(config.reconcileIntervalMs()), node.registry);
         node.reconciler.start();

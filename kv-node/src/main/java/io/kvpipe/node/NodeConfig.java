@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.config.CommandLineFlags;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.wire.GroupIds;
@@ -37,6 +38,7 @@ import java.util.Objects;
  * @param metaPeers the meta group's replicas, where the node reads the topology it follows (create, join and leave
  *                  shard groups); empty: the node hosts its {@code --group}s only
  * @param reconcileIntervalMs how often the topology version is checked when following it
+ * @param raftTls how the node's Ratis port talks: mutual TLS with the cluster's CA, or (asked for explicitly) plaintext
  * @param raftProperties Ratis settings ({@code raft.*} keys) applied over kvpipe's own tuning ({@link RaftTuning}):
  *                       for measuring a knob without a rebuild; kvpipe's choices are the tested ones
  */
@@ -44,7 +46,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
                          int maxValueBytes, long snapshotThreshold, long logSegmentBytes, int outboxMaxEvents,
                          long outboxMaxBytes, String kafkaBootstrap, String topic, int cdcPartitions,
                          short cdcReplicationFactor, long cdcLingerMs, long cdcConfirmIntervalMs, int metricsPort,
-                         List<PeerAddress> metaPeers, long reconcileIntervalMs, Map<String, String> raftProperties) {
+                         List<PeerAddress> metaPeers, long reconcileIntervalMs, RaftTls raftTls,
+                         Map<String, String> raftProperties) {
 
   /** One hosted group: its name and all of its replicas. */
   public record GroupSpec(String name, List<PeerAddress> peers) {
@@ -77,6 +80,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
 
   public NodeConfig {
     Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(raftTls, "raftTls");
     groups = List.copyOf(groups);
     metaPeers = metaPeers == null ? List.of() : List.copyOf(metaPeers);
     raftProperties = raftProperties == null ? Map.of() : java.util.Collections.unmodifiableMap(
@@ -161,6 +165,10 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     FLAGS.put("metrics-port", "KVPIPE_METRICS_PORT");
     FLAGS.put("meta-peers", "KVPIPE_META_PEERS");
     FLAGS.put("reconcile-interval-ms", "KVPIPE_RECONCILE_INTERVAL_MS");
+    FLAGS.put("tls-cert", "KVPIPE_TLS_CERT");
+    FLAGS.put("tls-key", "KVPIPE_TLS_KEY");
+    FLAGS.put("tls-ca", "KVPIPE_TLS_CA");
+    FLAGS.put("insecure-plaintext", "KVPIPE_INSECURE_PLAINTEXT");
     FLAGS.put("raft-property", "KVPIPE_RAFT_PROPERTIES");
   }
 
@@ -218,7 +226,10 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         in.longValue("cdc-linger-ms", CdcConfig.DEFAULT_LINGER.toMillis()),
         in.longValue("cdc-confirm-interval-ms", CdcConfig.DEFAULT_CONFIRM_INTERVAL.toMillis()),
         (int) in.longValue("metrics-port", 0), metaPeers,
-        in.longValue("reconcile-interval-ms", DEFAULT_RECONCILE_INTERVAL_MS), raftProperties(given, in));
+        in.longValue("reconcile-interval-ms", DEFAULT_RECONCILE_INTERVAL_MS),
+        RaftTls.fromSettings(in.optional("tls-cert").orElse(null), in.optional("tls-key").orElse(null),
+            in.optional("tls-ca").orElse(null), in.bool("insecure-plaintext")),
+        raftProperties(given, in));
   }
 
   private static Map<String, String> raftProperties(Map<String, List<String>> given, Lookup in) {
@@ -253,6 +264,14 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
       }
       String fromEnv = env.get(FLAGS.get(flag));
       return fromEnv == null || fromEnv.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(fromEnv);
+    }
+
+    boolean bool(String flag) {
+      String v = optional(flag).orElse("false").trim();
+      if (!v.equals("true") && !v.equals("false")) {
+        throw new IllegalArgumentException("--" + flag + " must be true or false, got '" + v + "'");
+      }
+      return v.equals("true");
     }
 
     String required(String flag) {
@@ -319,7 +338,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     sb.append("  metrics-port=").append(metricsPort == 0 ? "(off)" : String.valueOf(metricsPort)).append('\n');
     sb.append("  meta-peers=").append(metaPeers.isEmpty() ? "(none: hosts its --groups only)"
         : String.join(",", metaPeers.stream().map(PeerAddress::toString).toList())).append('\n');
-    sb.append("  reconcile-interval-ms=").append(reconcileIntervalMs);
+    sb.append("  reconcile-interval-ms=").append(reconcileIntervalMs).append('\n');
+    sb.append("  raft-transport=").append(raftTls);
     raftProperties.forEach((k, v) -> sb.append("\n  raft-property=").append(k).append('=').append(v));
     return sb.toString();
   }

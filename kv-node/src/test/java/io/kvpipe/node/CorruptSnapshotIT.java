@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,11 +28,11 @@ class CorruptSnapshotIT {
   @Test
   void corruptSnapshotIsDetectedOnRestart() throws Exception {
     int port = Ports.freePort();
-    NodeConfig config = NodeConfig.parse(new String[] {"--id", "n1", "--data-dir", dir.toString(),
-        "--group", "g1=n1@127.0.0.1:" + port, "--snapshot-threshold", "20", "--max-value-bytes", "4096"}, Map.of());
+    NodeConfig config = NodeConfig.parse(withTls("--id", "n1", "--data-dir", dir.toString(),
+        "--group", "g1=n1@127.0.0.1:" + port, "--snapshot-threshold", "20", "--max-value-bytes", "4096"), Map.of());
     Path sm = dir.resolve(GroupIds.uuidOf("g1").toString()).resolve("sm");
     try (KvNode node = KvNode.start(config);
-         ShardGroupClient client = ShardGroupClient.connect("g1", PeerAddress.parseList("n1@127.0.0.1:" + port))) {
+         ShardGroupClient client = ShardGroupClient.connect("g1", PeerAddress.parseList("n1@127.0.0.1:" + port), TestTls.cluster().raftTls())) {
       for (int i = 0; i < 30; i++) {
         client.put("k" + i, ("v" + i).getBytes(StandardCharsets.UTF_8));
       }
@@ -40,7 +41,7 @@ class CorruptSnapshotIT {
 
     // Restarting from intact files recovers the data.
     try (KvNode node = KvNode.start(config);
-         ShardGroupClient client = ShardGroupClient.connect("g1", PeerAddress.parseList("n1@127.0.0.1:" + port))) {
+         ShardGroupClient client = ShardGroupClient.connect("g1", PeerAddress.parseList("n1@127.0.0.1:" + port), TestTls.cluster().raftTls())) {
       assertThat(client.get("k29")).isPresent();
     }
 
@@ -71,5 +72,11 @@ class CorruptSnapshotIT {
   static long index(Path p) {
     String n = p.getFileName().toString();
     return Long.parseLong(n.substring(n.indexOf('_') + 1));
+  }
+
+  /** The node's flags plus the test cluster CA's TLS files. */
+  private static String[] withTls(String... args) {
+    return java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+        java.util.Arrays.stream(TestTls.cluster().flags())).toArray(String[]::new);
   }
 }

@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -46,7 +47,7 @@ class DurabilityIT {
         // Group commit puts up to 64 of writeMany's puts in one entry: a low threshold still snapshots many times.
         .args("--snapshot-threshold", "20", "--log-segment-bytes", "16384", "--max-value-bytes", "4096")
         .start(START);
-    client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec()))
+    client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec())).tls(TestTls.cluster().raftTls())
         .operationTimeout(Duration.ofSeconds(20)).build();
     cluster.awaitLeader(GROUP, START);
   }
@@ -131,7 +132,7 @@ class DurabilityIT {
     cluster.restart(follower, START);
     String lastKey = "catchup-1199";
     try (ShardGroupClient onlyFollower = ShardGroupClient.connect(GROUP, PeerAddress.parseList(cluster.peersSpec())
-        .stream().filter(p -> p.id().equals(follower)).toList())) {
+        .stream().filter(p -> p.id().equals(follower)).toList(), TestTls.cluster().raftTls())) {
       Poll.until(follower + " caught up", Duration.ofSeconds(60),
           () -> onlyFollower.get(lastKey, true).isPresent());
       for (String key : List.of("catchup-0", "catchup-600", lastKey)) {

@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -37,7 +38,7 @@ class LeaderKillIT {
   void writesContinueAfterLeaderKillAndEveryAckSurvives() throws Exception {
     try (KvNodeCluster cluster = KvNodeCluster.builder(KvNodeMain.class.getName(), dir)
         .group("g1", RaftGroupId.valueOf(GroupIds.uuidOf("g1"))).start(START);
-         ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec()))
+         ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec())).tls(TestTls.cluster().raftTls())
              .operationTimeout(Duration.ofSeconds(15)).build()) {
       String leader = cluster.awaitLeader("g1", START);
       Map<String, Ack> acked = new ConcurrentHashMap<>();
@@ -98,7 +99,7 @@ class LeaderKillIT {
       }
       // The restarted replica converges to the same state (stale reads served by it alone).
       try (ShardGroupClient onlyRestarted = ShardGroupClient.connect("g1", PeerAddress.parseList(cluster.peersSpec())
-          .stream().filter(p -> p.id().equals(leader)).toList())) {
+          .stream().filter(p -> p.id().equals(leader)).toList(), TestTls.cluster().raftTls())) {
         for (int i = 0; i < keys.size(); i++) {
           String key = keys.get(i);
           long version = found.get(i).version();

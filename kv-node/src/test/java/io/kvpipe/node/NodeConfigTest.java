@@ -11,7 +11,7 @@ class NodeConfigTest {
 
   @Test
   void flagsOverrideEnvironmentAndListenDefaultsToOwnPeerAddress() {
-    NodeConfig c = NodeConfig.parse(new String[] {"--id", "n2", "--group", G1, "--snapshot-threshold=500"},
+    NodeConfig c = parse(new String[] {"--id", "n2", "--group", G1, "--snapshot-threshold=500"},
         Map.of("KVPIPE_SNAPSHOT_THRESHOLD", "9", "KVPIPE_KAFKA_BOOTSTRAP", "localhost:9092"));
     assertThat(c.listenHost()).isEqualTo("127.0.0.1");
     assertThat(c.listenPort()).isEqualTo(7002);
@@ -24,11 +24,11 @@ class NodeConfigTest {
 
   @Test
   void cdcSettingsComeFromFlagsOrEnvironmentIntoTheCdcConfig() {
-    NodeConfig defaults = NodeConfig.parse(new String[] {"--id", "n1", "--group", G1,
+    NodeConfig defaults = parse(new String[] {"--id", "n1", "--group", G1,
         "--kafka-bootstrap", "k:9092"}, Map.of());
     assertThat(defaults.cdcConfig()).isEqualTo(io.kvpipe.node.cdc.CdcConfig.defaults("k:9092"));
 
-    NodeConfig c = NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--kafka-bootstrap", "k:9092",
+    NodeConfig c = parse(new String[] {"--id", "n1", "--group", G1, "--kafka-bootstrap", "k:9092",
         "--topic", "t1", "--cdc-partitions", "12", "--cdc-linger-ms=0"},
         Map.of("KVPIPE_CDC_REPLICATION_FACTOR", "3", "KVPIPE_CDC_CONFIRM_INTERVAL_MS", "250",
             "KVPIPE_CDC_PARTITIONS", "6"));
@@ -55,7 +55,7 @@ class NodeConfigTest {
         {"--cdc-partitions", "many"},
         {"--topic", "no spaces"}};
     for (String[] b : bad) {
-      assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, b[0], b[1]}, Map.of()))
+      assertThatThrownBy(() -> parse(new String[] {"--id", "n1", "--group", G1, b[0], b[1]}, Map.of()))
           .as(String.join(" ", b)).isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining(b[0].equals("--cdc-partitions") && b[1].equals("many") ? "--cdc-partitions"
               : b[0].equals("--cdc-replication-factor") && b[1].equals("70000") ? "at most" : "CDC settings");
@@ -64,7 +64,7 @@ class NodeConfigTest {
 
   @Test
   void groupsFromEnvironmentAreSemicolonSeparated() {
-    NodeConfig c = NodeConfig.parse(new String[0], Map.of("KVPIPE_NODE_ID", "n1",
+    NodeConfig c = parse(new String[0], Map.of("KVPIPE_NODE_ID", "n1",
         "KVPIPE_GROUPS", G1 + ";g2=n1@127.0.0.1:7001,n2@127.0.0.1:7002"));
     assertThat(c.groups()).extracting(NodeConfig.GroupSpec::name).containsExactly("g1", "g2");
     assertThat(c.cdcEnabled()).isFalse();
@@ -72,40 +72,72 @@ class NodeConfigTest {
 
   @Test
   void badConfigurationIsRefusedWithAReason() {
-    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--group", G1}, Map.of()))
+    assertThatThrownBy(() -> parse(new String[] {"--group", G1}, Map.of()))
         .hasMessageContaining("--id");
-    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n9", "--listen", "127.0.0.1:7009", "--group", G1}, Map.of()))
+    assertThatThrownBy(() -> parse(new String[] {"--id", "n9", "--listen", "127.0.0.1:7009", "--group", G1}, Map.of()))
         .hasMessageContaining("does not list this node");
-    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--bogus", "1"}, Map.of()))
+    assertThatThrownBy(() -> parse(new String[] {"--id", "n1", "--group", G1, "--bogus", "1"}, Map.of()))
         .hasMessageContaining("unknown flag --bogus");
-    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--max-value-bytes",
+    assertThatThrownBy(() -> parse(new String[] {"--id", "n1", "--group", G1, "--max-value-bytes",
         String.valueOf(64 << 20)}, Map.of())).hasMessageContaining("max value bytes");
-    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", "g1=n1@h"}, Map.of()))
+    assertThatThrownBy(() -> parse(new String[] {"--id", "n1", "--group", "g1=n1@h"}, Map.of()))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1"}, Map.of()))
+    assertThatThrownBy(() -> parse(new String[] {"--id", "n1"}, Map.of()))
         .hasMessageContaining("--group");
   }
 
   @Test
   void metaPeersComeFromTheFlagOrTheHostedMetaGroupAndAllowANodeWithoutGroups() {
     String meta = "meta=n1@127.0.0.1:7001,n2@127.0.0.1:7002,n3@127.0.0.1:7003";
-    NodeConfig hostsMeta = NodeConfig.parse(new String[] {"--id", "n1", "--group", meta, "--group", G1}, Map.of());
+    NodeConfig hostsMeta = parse(new String[] {"--id", "n1", "--group", meta, "--group", G1}, Map.of());
     assertThat(hostsMeta.followsTopology()).isTrue();
     assertThat(hostsMeta.metaPeers()).hasSize(3);
 
-    NodeConfig plain = NodeConfig.parse(new String[] {"--id", "n1", "--group", G1}, Map.of());
+    NodeConfig plain = parse(new String[] {"--id", "n1", "--group", G1}, Map.of());
     assertThat(plain.followsTopology()).isFalse();
 
-    NodeConfig joiner = NodeConfig.parse(new String[] {"--id", "n4", "--listen", "127.0.0.1:7004"},
+    NodeConfig joiner = parse(new String[] {"--id", "n4", "--listen", "127.0.0.1:7004"},
         Map.of("KVPIPE_META_PEERS", "n1@127.0.0.1:7001", "KVPIPE_RECONCILE_INTERVAL_MS", "250"));
     assertThat(joiner.groups()).isEmpty();
     assertThat(joiner.metaPeers()).extracting(p -> p.id()).containsExactly("n1");
     assertThat(joiner.reconcileIntervalMs()).isEqualTo(250);
     assertThat(joiner.describe()).contains("meta-peers=n1@127.0.0.1:7001");
 
-    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n4", "--listen", "127.0.0.1:7004"}, Map.of()))
+    assertThatThrownBy(() -> parse(new String[] {"--id", "n4", "--listen", "127.0.0.1:7004"}, Map.of()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--meta-peers");
-    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n4", "--listen", "127.0.0.1:7004",
+    assertThatThrownBy(() -> parse(new String[] {"--id", "n4", "--listen", "127.0.0.1:7004",
         "--meta-peers", "nonsense"}, Map.of())).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** Parses as the node does; plaintext unless the case says otherwise, since these cases are not about TLS. */
+  private static NodeConfig parse(String[] args, Map<String, String> env) {
+    Map<String, String> e = new java.util.HashMap<>(env);
+    if (java.util.Arrays.stream(args).noneMatch(a -> a.startsWith("--tls-") || a.startsWith("--insecure"))
+        && env.keySet().stream().noneMatch(k -> k.startsWith("KVPIPE_TLS_") || k.equals("KVPIPE_INSECURE_PLAINTEXT"))) {
+      e.put("KVPIPE_INSECURE_PLAINTEXT", "true");
+    }
+    return NodeConfig.parse(args, e);
+  }
+
+  @Test
+  void ratisPortsNeedMutualTlsUnlessPlaintextIsAskedForExplicitly() {
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1}, Map.of()))
+        .hasMessageContaining("Ratis ports need mutual TLS").hasMessageContaining("--insecure-plaintext true");
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--tls-cert", "/nope.pem",
+        "--tls-key", "/nope-key.pem", "--tls-ca", "/ca.pem"}, Map.of())).hasMessageContaining("/nope.pem");
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--tls-cert", "/x.pem"},
+        Map.of())).hasMessageContaining("--tls-key");
+    var tls = io.kvpipe.testsupport.tls.TestTls.cluster();
+    NodeConfig secure = NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--tls-cert", tls.cert().toString(),
+        "--tls-key", tls.key().toString(), "--tls-ca", tls.ca().toString()}, Map.of());
+    assertThat(secure.raftTls().enabled()).isTrue();
+    assertThat(secure.describe()).contains("raft-transport=mutual TLS");
+    assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--tls-cert",
+        tls.cert().toString(), "--tls-key", tls.key().toString(), "--tls-ca", tls.ca().toString(),
+        "--insecure-plaintext", "true"}, Map.of())).hasMessageContaining("exclude each other");
+    NodeConfig plain = NodeConfig.parse(new String[] {"--id", "n1", "--group", G1}, Map.of("KVPIPE_INSECURE_PLAINTEXT",
+        "true"));
+    assertThat(plain.raftTls().enabled()).isFalse();
+    assertThat(plain.describe()).contains("raft-transport=PLAINTEXT");
   }
 }

@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -26,10 +27,10 @@ class RatisMetricsIT {
   void metricsShowRaftLogFlushesEntriesAndElections() throws Exception {
     int port = Ports.freePort();
     int metricsPort = Ports.freePort();
-    NodeConfig config = NodeConfig.parse(new String[] {"--id", "n1", "--data-dir", dir.toString(),
-        "--group", "g1=n1@127.0.0.1:" + port, "--metrics-port", Integer.toString(metricsPort)}, Map.of());
+    NodeConfig config = NodeConfig.parse(withTls("--id", "n1", "--data-dir", dir.toString(),
+        "--group", "g1=n1@127.0.0.1:" + port, "--metrics-port", Integer.toString(metricsPort)), Map.of());
     try (KvNode node = KvNode.start(config);
-         ShardGroupClient client = ShardGroupClient.connect("g1", PeerAddress.parseList("n1@127.0.0.1:" + port));
+         ShardGroupClient client = ShardGroupClient.connect("g1", PeerAddress.parseList("n1@127.0.0.1:" + port), TestTls.cluster().raftTls());
          HttpClient http = HttpClient.newHttpClient()) {
       // One at a time: each put is then its own log entry (concurrent ones may share one through group commit).
       for (int i = 0; i < 10; i++) {
@@ -51,5 +52,11 @@ class RatisMetricsIT {
     Matcher m = Pattern.compile("(?m)^" + name + "\\{group=\"g1\",?\\} (\\S+)$").matcher(metrics);
     assertThat(m.find()).as(name + " for g1 in /metrics:\n" + metrics).isTrue();
     return Double.parseDouble(m.group(1));
+  }
+
+  /** The node's flags plus the test cluster CA's TLS files. */
+  private static String[] withTls(String... args) {
+    return java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+        java.util.Arrays.stream(TestTls.cluster().flags())).toArray(String[]::new);
   }
 }

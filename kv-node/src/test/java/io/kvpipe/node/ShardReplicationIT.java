@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -77,7 +78,7 @@ class ShardReplicationIT {
   }
 
   static ShardGroupClient client(String group) {
-    return ShardGroupClient.builder(group, peers()).operationTimeout(Duration.ofSeconds(20)).build();
+    return ShardGroupClient.builder(group, peers()).tls(TestTls.cluster().raftTls()).operationTimeout(Duration.ofSeconds(20)).build();
   }
 
   @AfterAll
@@ -318,7 +319,7 @@ class ShardReplicationIT {
 
   @Test
   void unknownGroupIsRefusedClearly() {
-    try (ShardGroupClient nope = ShardGroupClient.builder("nope", peers()).operationTimeout(Duration.ofSeconds(5))
+    try (ShardGroupClient nope = ShardGroupClient.builder("nope", peers()).tls(TestTls.cluster().raftTls()).operationTimeout(Duration.ofSeconds(5))
         .build()) {
       assertCode(() -> nope.put("k", b("v")), ErrorCode.UNKNOWN_GROUP);
       assertCode(() -> nope.get("k"), ErrorCode.UNKNOWN_GROUP);
@@ -396,13 +397,49 @@ class ShardReplicationIT {
   }
 
   static RaftClient rawClient(String group) {
+    return rawClient(group, cluster.tls().parameters(), 100);
+  }
+
+  static RaftClient rawClient(String group, org.apache.ratis.conf.Parameters params, int attempts) {
     RaftProperties props = new RaftProperties();
     RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
-    return RaftClient.newBuilder().setProperties(props).setParameters(new Parameters())
+    return RaftClient.newBuilder().setProperties(props).setParameters(params)
         .setRaftGroup(cluster.group(RaftGroupId.valueOf(GroupIds.uuidOf(group))))
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(100,
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
             org.apache.ratis.util.TimeDuration.valueOf(50, java.util.concurrent.TimeUnit.MILLISECONDS)))
         .build();
+  }
+
+  /**
+   * Issue 13: the Ratis ports take only callers whose certificate the cluster's CA signed. Without one (plaintext) or
+   * with one from another CA, a caller cannot read, write, or submit the command that would wedge a group for good
+   * (SetOwnership at the highest epoch, owning nothing); and nothing changes. Peers reach each other through the same
+   * port with the same check, so a node with another CA's certificate cannot take part either.
+   */
+  @Test
+  void aCallerWithoutACertificateFromTheClustersCaIsRefusedAndNothingChanges() throws Exception {
+    g1.put("guarded", b("v"));
+    long appliedBefore = g1.status().appliedIndex();
+    Map<String, io.kvpipe.client.RaftTls> strangers = new LinkedHashMap<>();
+    strangers.put("plaintext", io.kvpipe.client.RaftTls.PLAINTEXT);
+    strangers.put("another CA", TestTls.otherCa().raftTls());
+    for (Map.Entry<String, io.kvpipe.client.RaftTls> s : strangers.entrySet()) {
+      try (ShardGroupClient intruder = ShardGroupClient.builder("g1", peers()).tls(s.getValue())
+          .operationTimeout(Duration.ofSeconds(3)).build()) {
+        assertThatThrownBy(() -> intruder.put("guarded", b("overwritten"))).as(s.getKey())
+            .isInstanceOf(KvException.class);
+        assertThatThrownBy(() -> intruder.get("guarded")).as(s.getKey()).isInstanceOf(KvException.class);
+      }
+      try (RaftClient raw = rawClient("g1", s.getValue().parameters(), 2)) {
+        byte[] wedge = WireCodec.encode(new Command.SetOwnership(Versions.MAX_EPOCH, HashRanges.EMPTY, ""));
+        assertThatThrownBy(() -> raw.io().send(Message.valueOf(
+            org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(wedge)))).as(s.getKey())
+            .isInstanceOf(java.io.IOException.class);
+      }
+    }
+    assertThat(g1.get("guarded").orElseThrow().value()).isEqualTo(b("v"));
+    assertThat(g1.status().appliedIndex()).isEqualTo(appliedBefore);
+    assertThat(g1.status().epoch()).isLessThan(Versions.MAX_EPOCH);
   }
 
   static void assertCode(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, ErrorCode code) {

@@ -21,6 +21,32 @@ public final class ClusterOptions {
       description = "timeout of one HTTP request (default ${DEFAULT-VALUE})")
   long timeoutMs;
 
+  @Option(names = "--tls-cert", paramLabel = "PEM", defaultValue = "${env:KVPIPE_TLS_CERT}",
+      description = "certificate for mutual TLS to the kv-nodes' Ratis ports, when a command reads them directly"
+          + " (env KVPIPE_TLS_CERT)")
+  String tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", defaultValue = "${env:KVPIPE_TLS_KEY}",
+      description = "its private key (env KVPIPE_TLS_KEY)")
+  String tlsKey;
+
+  @Option(names = "--tls-ca", paramLabel = "PEM", defaultValue = "${env:KVPIPE_TLS_CA}",
+      description = "the cluster's CA certificate (env KVPIPE_TLS_CA)")
+  String tlsCa;
+
+  @Option(names = "--insecure-plaintext", paramLabel = "BOOL", defaultValue = "${env:KVPIPE_INSECURE_PLAINTEXT:-false}",
+      description = "talk to Ratis ports without TLS (env KVPIPE_INSECURE_PLAINTEXT; default ${DEFAULT-VALUE})")
+  boolean insecurePlaintext;
+
+  /** How to reach Ratis ports directly (only the Ratis scan fallback of verify-archive does). */
+  public io.kvpipe.client.RaftTls raftTls() {
+    try {
+      return io.kvpipe.client.RaftTls.fromSettings(tlsCert, tlsKey, tlsCa, insecurePlaintext);
+    } catch (IllegalArgumentException e) {
+      throw new KvctlException(ExitCodes.USAGE, e.getMessage());
+    }
+  }
+
   public ProxyApi api() {
     if (timeoutMs < 1) {
       throw new KvctlException(ExitCodes.USAGE, "--timeout-ms must be positive");

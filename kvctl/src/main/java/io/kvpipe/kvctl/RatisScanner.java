@@ -1,5 +1,6 @@
 package io.kvpipe.kvctl;
 
+import io.kvpipe.client.RaftTls;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.ring.HashRanges;
@@ -18,16 +19,19 @@ import java.util.function.Consumer;
 final class RatisScanner implements StoreScanner {
   private final int pageSize;
   private final Duration timeout;
+  private final RaftTls tls;
 
-  RatisScanner(int pageSize, Duration timeout) {
+  RatisScanner(int pageSize, Duration timeout, RaftTls tls) {
     this.pageSize = pageSize;
     this.timeout = timeout;
+    this.tls = tls;
   }
 
   @Override
   public void scan(String group, List<String> peers, Consumer<KeyState> sink) {
     List<PeerAddress> addresses = peers.stream().map(PeerAddress::parse).toList();
-    try (ShardGroupClient client = ShardGroupClient.builder(group, addresses).operationTimeout(timeout).build()) {
+    try (ShardGroupClient client = ShardGroupClient.builder(group, addresses).operationTimeout(timeout).tls(tls)
+        .build()) {
       ScanCursor cursor = null;
       do {
         Reply.ScanPage page = client.scan(HashRanges.FULL, cursor, pageSize);

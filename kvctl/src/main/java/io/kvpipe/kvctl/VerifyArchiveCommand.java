@@ -108,7 +108,7 @@ final class VerifyArchiveCommand extends KvctlCommand {
         }
       }
     }
-    RatisScanner ratis = new RatisScanner(pageSize, Duration.ofMillis(cluster.timeoutMs));
+    RatisScanner ratis = new RatisScanner(pageSize, Duration.ofMillis(cluster.timeoutMs), cluster.raftTls());
     ratis.scan(group, peers, cmp::addStore);
     return ratis.description();
   }

@@ -1,5 +1,6 @@
 package io.kvpipe.proxy;
 
+import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.topology.ShardGroup;
@@ -32,9 +33,10 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
                           int vnodes, String dataToken, String adminToken, boolean metricsOpen, int maxValueBytes,
                           int maxHeaderBytes, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
                           Duration healthInterval, Duration healthTimeout, int healthRetries,
-                          int healthFailureThreshold) {
+                          int healthFailureThreshold, RaftTls raftTls) {
   public ProxyConfig {
     Objects.requireNonNull(listenHost, "listenHost");
+    Objects.requireNonNull(raftTls, "raftTls");
     metaPeers = List.copyOf(metaPeers);
     bootstrapGroups = List.copyOf(bootstrapGroups);
     if (metaPeers.isEmpty()) {
@@ -86,7 +88,8 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
         "  health-interval          " + healthInterval,
         "  health-timeout           " + healthTimeout,
         "  health-retries           " + healthRetries,
-        "  health-failure-threshold " + healthFailureThreshold);
+        "  health-failure-threshold " + healthFailureThreshold,
+        "  raft-transport           " + raftTls);
   }
 
   static String mask(String secret) {

@@ -1,5 +1,6 @@
 package io.kvpipe.proxy;
 
+import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.config.CommandLineFlags;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.ring.HashRing;
@@ -38,6 +39,10 @@ public final class ProxyConfigParser {
     DEFAULTS.put("health-timeout-ms", "1000");
     DEFAULTS.put("health-retries", "1");
     DEFAULTS.put("health-failure-threshold", "2");
+    DEFAULTS.put("tls-cert", "");
+    DEFAULTS.put("tls-key", "");
+    DEFAULTS.put("tls-ca", "");
+    DEFAULTS.put("insecure-plaintext", "false");
   }
 
   private ProxyConfigParser() {}
@@ -47,6 +52,8 @@ public final class ProxyConfigParser {
     DEFAULTS.forEach((k, v) -> sb.append(String.format("  --%-26s env %-40s default %s%n", k, envName(k),
         v == null ? "(required)" : v.isEmpty() ? "(none)" : v)));
     sb.append("  bootstrap-groups: g1=n1@host:port,n2@host:port;g2=... (used only if the meta group has no topology)\n");
+    sb.append("  tls-cert, tls-key, tls-ca: PEM files for mutual TLS to the kv-nodes' Ratis ports (all three, or\n"
+        + "    --insecure-plaintext true)\n");
     return sb.toString();
   }
 
@@ -80,7 +87,9 @@ public final class ProxyConfigParser {
         millis(values, "health-interval-ms"),
         millis(values, "health-timeout-ms"),
         integer(values, "health-retries"),
-        integer(values, "health-failure-threshold"));
+        integer(values, "health-failure-threshold"),
+        RaftTls.fromSettings(values.get("tls-cert"), values.get("tls-key"), values.get("tls-ca"),
+            bool(values, "insecure-plaintext")));
   }
 
   static List<Peer> peers(String text) {

@@ -54,11 +54,11 @@ public final class ProxyServer implements AutoCloseable {
 
   public ProxyServer(ProxyConfig config, MigrationSettings migrationSettings) {
     this.config = config;
-    this.meta = new MetaClient(config.metaPeers(), config.requestTimeout());
+    this.meta = new MetaClient(config.metaPeers(), config.requestTimeout(), config.raftTls());
     this.watcher = new TopologyWatcher(meta, config.topologyPoll());
-    this.groups = new GroupClients(config.requestTimeout());
+    this.groups = new GroupClients(config.requestTimeout(), config.raftTls());
     this.health = new HealthMonitor(watcher, meta, metrics, config.healthInterval(), config.healthTimeout(),
-        config.healthRetries(), config.healthFailureThreshold());
+        config.healthRetries(), config.healthFailureThreshold(), config.raftTls());
     watcher.addListener(u -> metrics.topology(u.view().version(), u.view().topology().epoch()));
     watcher.addListener(u -> groups.update(u.view().topology()));
     watcher.addListener(sse::publish);

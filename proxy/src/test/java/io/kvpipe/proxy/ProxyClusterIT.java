@@ -1,5 +1,6 @@
 package io.kvpipe.proxy;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static io.kvpipe.proxy.ProxyTestCluster.ADMIN_TOKEN;
 import static io.kvpipe.proxy.ProxyTestCluster.DATA_TOKEN;
 import static io.kvpipe.proxy.ProxyTestCluster.req;
@@ -109,7 +110,7 @@ class ProxyClusterIT {
     }
     for (ShardGroup g : cluster.shardGroups()) {
       try (ShardGroupClient direct = ShardGroupClient.connect(g.id(),
-          g.peers().stream().map(p -> PeerAddress.parse(p.toString())).toList())) {
+          g.peers().stream().map(p -> PeerAddress.parse(p.toString())).toList(), TestTls.cluster().raftTls())) {
         for (String key : keys) {
           boolean owner = ring.groupFor(key.getBytes(StandardCharsets.UTF_8)).equals(g.id());
           // A plain get of a key the group does not own is refused (WRONG_GROUP); the fallback get reads any record.
@@ -367,7 +368,7 @@ class ProxyClusterIT {
     a.meta().submitAndWait(new MetaCommand.SetRing(newRing, before.epoch() + 1, null,
         System.currentTimeMillis()));
     var after = a.meta().snapshot();
-    try (GroupClients fences = new GroupClients(Duration.ofSeconds(10))) {
+    try (GroupClients fences = new GroupClients(Duration.ofSeconds(10), TestTls.cluster().raftTls())) {
       fences.update(after);
       assertThat(OwnershipSync.run(new TopologyView(after), fences)).isEqualTo(2);
     }

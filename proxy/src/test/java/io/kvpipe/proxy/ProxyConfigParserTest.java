@@ -11,7 +11,8 @@ class ProxyConfigParserTest {
   private static final Map<String, String> ENV = Map.of(
       "KVPIPE_PROXY_META_PEERS", "n1@127.0.0.1:9001,n2@127.0.0.1:9002",
       "KVPIPE_PROXY_DATA_TOKEN", "data-token-1",
-      "KVPIPE_PROXY_ADMIN_TOKEN", "admin-token-1");
+      "KVPIPE_PROXY_ADMIN_TOKEN", "admin-token-1",
+      "KVPIPE_PROXY_INSECURE_PLAINTEXT", "true");
 
   @Test
   void envGivesDefaultsAndFlagsOverrideThem() {

@@ -53,7 +53,7 @@ final class ProxyTestCluster implements AutoCloseable {
         // A generous request deadline: the ITs share 2 cores with other suites, and a leader election under that
         // load can take several seconds; the proxy must retry through it rather than give up.
         8192, Duration.ofSeconds(20), Duration.ofSeconds(30), topologyPoll, Duration.ofMillis(500),
-        Duration.ofMillis(400), 1, 2);
+        Duration.ofMillis(400), 1, 2, nodes.tls().raftTls());
   }
 
   ProxyServer startProxy(ProxyConfig config) throws Exception {

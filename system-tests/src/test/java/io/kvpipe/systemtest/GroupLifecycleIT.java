@@ -1,5 +1,6 @@
 package io.kvpipe.systemtest;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -143,7 +144,7 @@ class GroupLifecycleIT {
     stack.nodes().trackGroup("g4", RaftGroupId.valueOf(GroupIds.uuidOf("g4")));
     List<String> nodes = List.of("n1", "n2", "n3");
     try (MetaClient meta = new MetaClient(stack.corePeers().stream().map(Peer::parse).toList(),
-        Duration.ofSeconds(10))) {
+        Duration.ofSeconds(10), TestTls.cluster().raftTls())) {
       meta.submitAndWait(new MetaCommand.AddGroup(ShardGroup.parse("g4=" + String.join(",", stack.corePeers())),
           null, System.currentTimeMillis()));
       ShardGroupClient g4 = stack.group("g4", stack.corePeers());

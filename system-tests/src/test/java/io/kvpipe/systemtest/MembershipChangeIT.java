@@ -1,5 +1,6 @@
 package io.kvpipe.systemtest;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -64,7 +65,7 @@ class MembershipChangeIT {
       store.byKey().forEach((k, l) -> l.stream().filter(p -> p.group().equals("g1"))
           .forEach(p -> g1Records.add(Map.entry(k, p))));
       assertThat(g1Records).as("g1 records").isNotEmpty();
-      try (ShardGroupClient onN4 = ShardGroupClient.builder("g1", PeerAddress.parseList(n4))
+      try (ShardGroupClient onN4 = ShardGroupClient.builder("g1", PeerAddress.parseList(n4)).tls(TestTls.cluster().raftTls())
           .operationTimeout(Duration.ofSeconds(10)).build()) {
         Poll.until("n4 to hold all " + g1Records.size() + " records of g1", Scenario.WAIT, Duration.ofMillis(500),
             () -> g1Records.stream().allMatch(e -> onN4.readRecordAsync(e.getKey(), true).join()

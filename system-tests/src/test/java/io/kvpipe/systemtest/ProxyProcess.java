@@ -1,5 +1,6 @@
 package io.kvpipe.systemtest;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.load.KvHttp;
@@ -28,6 +29,7 @@ final class ProxyProcess implements AutoCloseable {
         // seconds; the proxy must retry through it instead of failing the client.
         "--request-timeout-ms", "30000", "--topology-poll-ms", "100",
         "--health-interval-ms", "500", "--health-timeout-ms", "400"));
+    args.addAll(List.of(TestTls.cluster().flags()));
     args.addAll(extraArgs);
     this.process = JavaProcess.builder("io.kvpipe.proxy.ProxyMain").args(args)
         .logFile(logDir.resolve("proxy-" + name + ".log")).build();

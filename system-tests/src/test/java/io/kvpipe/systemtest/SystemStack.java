@@ -1,5 +1,6 @@
 package io.kvpipe.systemtest;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.wire.GroupIds;
@@ -204,7 +205,7 @@ final class SystemStack implements AutoCloseable {
   ShardGroupClient group(String id, List<String> peers) {
     String key = id + "=" + String.join(",", peers);
     return groupClients.computeIfAbsent(key, k -> ShardGroupClient.builder(id,
-        PeerAddress.parseList(String.join(",", peers))).operationTimeout(Duration.ofSeconds(30)).build());
+        PeerAddress.parseList(String.join(",", peers))).tls(TestTls.cluster().raftTls()).operationTimeout(Duration.ofSeconds(30)).build());
   }
 
   /** Shard groups in the topology: id → peers (as {@code id@host:port}), and which are on the ring. */

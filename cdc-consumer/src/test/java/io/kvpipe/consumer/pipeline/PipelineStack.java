@@ -1,5 +1,6 @@
 package io.kvpipe.consumer.pipeline;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
@@ -75,7 +76,7 @@ public final class PipelineStack implements AutoCloseable {
     ShardGroupClient client = null;
     ArchiveService archive = null;
     try {
-      client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec()))
+      client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec())).tls(TestTls.cluster().raftTls())
           .operationTimeout(Duration.ofSeconds(20)).build();
       cluster.awaitLeader(GROUP, timeout);
       archive = new ArchiveService(ConsumerConfig.parse(new String[] {"--bootstrap-servers", bootstrap,

@@ -1,6 +1,7 @@
 package io.kvpipe.client.meta;
 
 import io.kvpipe.client.RaftErrors;
+import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.topology.MetaCommand;
@@ -17,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.protocol.ClientId;
@@ -44,7 +44,7 @@ public final class MetaClient implements AutoCloseable {
 
   private static final long MAX_ATTEMPT_MILLIS = 3000;
 
-  public MetaClient(List<Peer> peers, Duration timeout) {
+  public MetaClient(List<Peer> peers, Duration timeout, RaftTls tls) {
     this.timeout = timeout;
     RaftProperties props = new RaftProperties();
     // Per attempt, not per operation: an attempt stuck on a dead leader must give way to a retry on the new one within
@@ -53,7 +53,7 @@ public final class MetaClient implements AutoCloseable {
         Math.clamp(timeout.toMillis() / 4, 500, MAX_ATTEMPT_MILLIS), TimeUnit.MILLISECONDS));
     RaftGroup group = RaftGroup.valueOf(groupId(), peers.stream().map(MetaClient::raftPeer).toList());
     this.client = RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
-        .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), props))
+        .setClientRpc(new GrpcFactory(tls.parameters()).newRaftClientRpc(ClientId.randomId(), props))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             Math.max(3, (int) (timeout.toMillis() / 100)), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
         .build();

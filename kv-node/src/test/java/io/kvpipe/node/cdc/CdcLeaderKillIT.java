@@ -1,5 +1,6 @@
 package io.kvpipe.node.cdc;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -56,7 +57,7 @@ class CdcLeaderKillIT {
     try (KvNodeCluster cluster = KvNodeCluster.builder(KvNodeMain.class.getName(), dir)
         .group("g1", RaftGroupId.valueOf(GroupIds.uuidOf("g1")))
         .args("--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", TOPIC).start(START);
-         ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec()))
+         ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec())).tls(TestTls.cluster().raftTls())
              .operationTimeout(Duration.ofSeconds(20)).build()) {
       cluster.awaitLeader("g1", START);
       List<Ack> acks = new ArrayList<>();

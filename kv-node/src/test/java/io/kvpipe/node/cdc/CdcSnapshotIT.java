@@ -1,5 +1,6 @@
 package io.kvpipe.node.cdc;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -48,7 +49,7 @@ class CdcSnapshotIT {
         .group("g1", RaftGroupId.valueOf(GroupIds.uuidOf("g1")))
         .args("--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", TOPIC, "--cdc-partitions", "2",
             "--cdc-confirm-interval-ms", "50", "--cdc-linger-ms", "1").start(START);
-         ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec()))
+         ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec())).tls(TestTls.cluster().raftTls())
              .operationTimeout(Duration.ofSeconds(20)).build()) {
       cluster.awaitLeader("g1", START);
       Map<String, Entry> live = new HashMap<>();

@@ -1,5 +1,6 @@
 package io.kvpipe.node.cdc;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -58,7 +59,7 @@ class CdcTopicLimitsIT {
         .group("g1", RaftGroupId.valueOf(GroupIds.uuidOf("g1")))
         .args("--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", topic, "--cdc-confirm-interval-ms", "50")
         .start(START);
-         ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec()))
+         ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec())).tls(TestTls.cluster().raftTls())
              .operationTimeout(Duration.ofSeconds(20)).build()) {
       cluster.awaitLeader("g1", START);
       long first = client.put("small-1", "x".getBytes(StandardCharsets.UTF_8)).version();
@@ -111,7 +112,7 @@ class CdcTopicLimitsIT {
         .nodeArgs("n1", "--metrics-port", String.valueOf(metricsPort))
         .nodeArgs("n2", "--kafka-bootstrap", KAFKA.bootstrapServers())
         .nodeArgs("n3", "--kafka-bootstrap", KAFKA.bootstrapServers()).start(START);
-         ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec()))
+         ShardGroupClient client = ShardGroupClient.builder("g1", PeerAddress.parseList(cluster.peersSpec())).tls(TestTls.cluster().raftTls())
              .operationTimeout(Duration.ofSeconds(20)).build()) {
       cluster.awaitLeader("g1", START);
       Poll.until("n2 leads g1", WAIT, () -> "n2".equals(cluster.leader("g1").orElse(null))

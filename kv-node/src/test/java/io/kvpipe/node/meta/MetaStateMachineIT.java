@@ -1,5 +1,6 @@
 package io.kvpipe.node.meta;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,7 +59,7 @@ class MetaStateMachineIT {
     cluster.awaitLeader(META, Duration.ofSeconds(30));
     RaftProperties props = new RaftProperties();
     RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
-    client = RaftClient.newBuilder().setProperties(props).setParameters(new Parameters())
+    client = RaftClient.newBuilder().setProperties(props).setParameters(TestTls.cluster().parameters())
         .setRaftGroup(cluster.group(META))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(100,
             TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))

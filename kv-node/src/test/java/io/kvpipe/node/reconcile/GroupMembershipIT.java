@@ -1,5 +1,6 @@
 package io.kvpipe.node.reconcile;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -72,7 +73,7 @@ class GroupMembershipIT {
         .args(nodeArgs("--snapshot-threshold", "300", "--log-segment-bytes", "16384").toArray(String[]::new))
         .start(START);
     cluster.trackGroup("g3", gid("g3"));
-    meta = new MetaClient(peers("n1", "n2", "n3"), Duration.ofSeconds(10));
+    meta = new MetaClient(peers("n1", "n2", "n3"), Duration.ofSeconds(10), TestTls.cluster().raftTls());
     Poll.until("topology bootstrapped", START, () -> {
       meta.submitAndWait(new MetaCommand.Bootstrap(List.of(new ShardGroup("g1", peers("n1", "n2", "n3"))),
           peers("n1", "n2", "n3"), 16, System.currentTimeMillis()));
@@ -124,7 +125,7 @@ class GroupMembershipIT {
   static ShardGroupClient client(String group, String... ids) {
     List<PeerAddress> known = Stream.of(ids).filter(id -> cluster.nodeIds().contains(id))
         .map(id -> PeerAddress.parse(cluster.peerSpec(id))).toList();
-    return ShardGroupClient.builder(group, known).operationTimeout(Duration.ofSeconds(20)).build();
+    return ShardGroupClient.builder(group, known).tls(TestTls.cluster().raftTls()).operationTimeout(Duration.ofSeconds(20)).build();
   }
 
   static MetaReply submit(MetaCommand c) {

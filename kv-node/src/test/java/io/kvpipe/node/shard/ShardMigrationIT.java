@@ -1,5 +1,6 @@
 package io.kvpipe.node.shard;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -73,7 +74,7 @@ class ShardMigrationIT {
   ShardGroupClient client(String group) {
     List<PeerAddress> peers = cluster.peers().stream()
         .map(p -> PeerAddress.parse(p.getId() + "@" + p.getAddress())).toList();
-    return ShardGroupClient.builder(group, peers).operationTimeout(Duration.ofSeconds(30)).build();
+    return ShardGroupClient.builder(group, peers).tls(TestTls.cluster().raftTls()).operationTimeout(Duration.ofSeconds(30)).build();
   }
 
   ShardState replica(String peer, RaftGroupId gid) {

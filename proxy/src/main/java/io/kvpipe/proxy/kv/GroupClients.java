@@ -1,5 +1,6 @@
 package io.kvpipe.proxy.kv;
 
+import io.kvpipe.client.RaftTls;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.topology.Topology;
@@ -34,10 +35,12 @@ public final class GroupClients implements AutoCloseable {
   }
 
   private final Duration operationTimeout;
+  private final RaftTls tls;
   private final Map<String, Held> clients = new ConcurrentHashMap<>();
 
-  public GroupClients(Duration operationTimeout) {
+  public GroupClients(Duration operationTimeout, RaftTls tls) {
     this.operationTimeout = operationTimeout;
+    this.tls = tls;
   }
 
   /** The client of {@code group}, or null if the topology has no such group. */
@@ -96,6 +99,7 @@ public final class GroupClients implements AutoCloseable {
     return ShardGroupClient.builder(g.id(), g.peers().stream().map(p -> PeerAddress.parse(p.toString())).toList())
         .operationTimeout(operationTimeout)
         .rpcTimeout(Duration.ofMillis(Math.max(500, Math.min(3000, operationTimeout.toMillis()))))
+        .tls(tls)
         .build();
   }
 

@@ -1,5 +1,6 @@
 package io.kvpipe.proxy.topology;
 
+import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.NodeInfo;
 import io.kvpipe.proxy.ProxyMetrics;
@@ -47,7 +48,7 @@ public final class HealthMonitor implements AutoCloseable {
   private final ExecutorService probes = Executors.newVirtualThreadPerTaskExecutor();
 
   public HealthMonitor(TopologyWatcher watcher, MetaClient meta, ProxyMetrics metrics, Duration interval,
-                       Duration timeout, int retries, int failureThreshold) {
+                       Duration timeout, int retries, int failureThreshold, RaftTls tls) {
     this.watcher = watcher;
     this.meta = meta;
     this.metrics = metrics;
@@ -55,7 +56,7 @@ public final class HealthMonitor implements AutoCloseable {
     this.timeout = timeout;
     this.retries = retries;
     this.failureThreshold = failureThreshold;
-    this.prober = new NodeProber(timeout);
+    this.prober = new NodeProber(timeout, tls);
   }
 
   public void start() {

@@ -1,5 +1,6 @@
 package io.kvpipe.proxy.topology;
 
+import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.topology.NodeInfo;
 import java.io.IOException;
 import java.time.Duration;
@@ -8,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.protocol.ClientId;
@@ -32,10 +32,12 @@ final class NodeProber implements AutoCloseable {
   private record Probe(String address, RaftClient client) {}
 
   private final Duration timeout;
+  private final RaftTls tls;
   private final Map<String, Probe> clients = new ConcurrentHashMap<>();
 
-  NodeProber(Duration timeout) {
+  NodeProber(Duration timeout, RaftTls tls) {
     this.timeout = timeout;
+    this.tls = tls;
   }
 
   /** True if the node answered within the timeout. */
@@ -64,7 +66,7 @@ final class NodeProber implements AutoCloseable {
     RaftPeer peer = RaftPeer.newBuilder().setId(node.id()).setAddress(node.address()).build();
     return RaftClient.newBuilder().setProperties(props)
         .setRaftGroup(RaftGroup.valueOf(RaftGroupId.randomId(), peer))
-        .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), props))
+        .setClientRpc(new GrpcFactory(tls.parameters()).newRaftClientRpc(ClientId.randomId(), props))
         .setRetryPolicy(RetryPolicies.noRetry())
         .build();
   }

@@ -1,5 +1,6 @@
 package io.kvpipe.proxy.kv;
 
+import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,7 +30,7 @@ class KvRouterTest {
   static final byte[] KEY = "k".getBytes(StandardCharsets.UTF_8);
 
   final TopologyView view = view();
-  final GroupClients groups = new GroupClients(Duration.ofSeconds(2));
+  final GroupClients groups = new GroupClients(Duration.ofSeconds(2), TestTls.cluster().raftTls());
   final KvRouter router;
 
   KvRouterTest() {

@@ -2,6 +2,7 @@ package io.kvpipe.testsupport.ratis;
 
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
+import io.kvpipe.testsupport.tls.TestTls;
 import io.kvpipe.testsupport.process.JavaProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.GroupInfoReply;
@@ -52,6 +52,7 @@ public final class KvNodeCluster implements AutoCloseable {
     for (String id : ports.keySet()) {
       List<String> args = new ArrayList<>(List.of("--id", id, "--listen", "127.0.0.1:" + ports.get(id),
           "--data-dir", b.baseDir.resolve(id).toString()));
+      args.addAll(List.of(b.tls.flags()));
       if (b.metricsPorts) {
         metricsPorts.put(id, Ports.freePort());
         args.addAll(List.of("--metrics-port", Integer.toString(metricsPorts.get(id))));
@@ -86,6 +87,7 @@ public final class KvNodeCluster implements AutoCloseable {
     ports.put(nodeId, Ports.freePort());
     List<String> all = new ArrayList<>(List.of("--id", nodeId, "--listen", "127.0.0.1:" + ports.get(nodeId),
         "--data-dir", builder.baseDir.resolve(nodeId).toString()));
+    all.addAll(List.of(builder.tls.flags()));
     all.addAll(args);
     processes.put(nodeId, newProcess(nodeId, all));
     closeInfoClients(); // they know the old peer set only
@@ -130,6 +132,11 @@ public final class KvNodeCluster implements AutoCloseable {
     }
   }
 
+  /** The TLS files the nodes use; a client needs a certificate from the same CA. */
+  public TestTls.Files tls() {
+    return builder.tls;
+  }
+
   /** The node's data dir (for checking what it keeps on disk). */
   public Path dataDir(String nodeId) {
     return builder.baseDir.resolve(nodeId);
@@ -148,6 +155,7 @@ public final class KvNodeCluster implements AutoCloseable {
     private final Map<String, List<String>> nodeArgs = new LinkedHashMap<>();
     private List<String> jvmArgs;
     private boolean metricsPorts;
+    private TestTls.Files tls = TestTls.cluster();
 
     private Builder(String mainClass, Path baseDir) {
       this.mainClass = mainClass;
@@ -186,6 +194,12 @@ public final class KvNodeCluster implements AutoCloseable {
     /** Gives each node its own free {@code --metrics-port} (Prometheus {@code /metrics}; see {@link #metricsPort}). */
     public Builder metricsPorts() {
       this.metricsPorts = true;
+      return this;
+    }
+
+    /** The nodes' mutual-TLS identity (default: the JVM's test cluster CA, as every fixture's clients use). */
+    public Builder tls(TestTls.Files t) {
+      this.tls = t;
       return this;
     }
 
@@ -308,7 +322,7 @@ public final class KvNodeCluster implements AutoCloseable {
       RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(1, TimeUnit.SECONDS));
       List<RaftPeer> peers = new ArrayList<>();
       ports.forEach((id, port) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress("127.0.0.1:" + port).build()));
-      return RaftClient.newBuilder().setProperties(props).setParameters(new Parameters())
+      return RaftClient.newBuilder().setProperties(props).setParameters(builder.tls.parameters())
           .setRaftGroup(RaftGroup.valueOf(groups.get(g), peers)).setRetryPolicy(RetryPolicies.noRetry()).build();
     });
   }

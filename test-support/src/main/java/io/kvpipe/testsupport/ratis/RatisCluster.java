@@ -2,6 +2,7 @@ package io.kvpipe.testsupport.ratis;
 
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -17,7 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.apache.ratis.RaftConfigKeys;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -42,6 +42,7 @@ public final class RatisCluster implements AutoCloseable {
   private final List<RaftGroupId> groupIds;
   private final BiFunction<String, RaftGroupId, StateMachine> stateMachines;
   private final Consumer<RaftProperties> tuning;
+  private final TestTls.Files tls;
   private final Map<String, RaftPeer> peers = new LinkedHashMap<>();
   private final Map<String, RaftServer> running = new LinkedHashMap<>();
   private final AtomicLong callIds = new AtomicLong();
@@ -51,6 +52,7 @@ public final class RatisCluster implements AutoCloseable {
     this.groupIds = List.copyOf(b.groups);
     this.stateMachines = b.stateMachines;
     this.tuning = b.tuning;
+    this.tls = b.tls;
     for (int i = 1; i <= b.peers; i++) {
       String id = "p" + i;
       peers.put(id, RaftPeer.newBuilder().setId(id).setAddress("127.0.0.1:" + Ports.freePort()).build());
@@ -67,6 +69,7 @@ public final class RatisCluster implements AutoCloseable {
     private final List<RaftGroupId> groups = new ArrayList<>();
     private BiFunction<String, RaftGroupId, StateMachine> stateMachines;
     private Consumer<RaftProperties> tuning = p -> { };
+    private TestTls.Files tls = TestTls.cluster();
 
     private Builder(Path baseDir) {
       this.baseDir = baseDir;
@@ -94,6 +97,12 @@ public final class RatisCluster implements AutoCloseable {
       return this;
     }
 
+    /** The peers' mutual-TLS identity (default: the JVM's test cluster CA, as every fixture's clients use). */
+    public Builder tls(TestTls.Files t) {
+      this.tls = t;
+      return this;
+    }
+
     /** Starts every peer and creates the groups. */
     public RatisCluster start() {
       if (groups.isEmpty() || stateMachines == null) {
@@ -109,6 +118,11 @@ public final class RatisCluster implements AutoCloseable {
 
   public List<RaftPeer> peers() {
     return List.copyOf(peers.values());
+  }
+
+  /** The TLS files the peers use; a client needs a certificate from the same CA. */
+  public TestTls.Files tls() {
+    return tls;
   }
 
   public List<String> peerIds() {
@@ -163,7 +177,7 @@ public final class RatisCluster implements AutoCloseable {
       RaftServer server = RaftServer.newBuilder()
           .setServerId(RaftPeerId.valueOf(peerId))
           .setProperties(props)
-          .setParameters(new Parameters())
+          .setParameters(tls.parameters())
           .setStateMachineRegistry(gid -> stateMachines.apply(peerId, gid))
           .build();
       server.start();
