@@ -1,6 +1,5 @@
 package io.kvpipe.node;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -9,6 +8,7 @@ import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,5 @@
 package io.kvpipe.node;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -11,6 +10,7 @@ import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

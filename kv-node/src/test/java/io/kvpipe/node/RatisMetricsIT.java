@@ -1,11 +1,11 @@
 package io.kvpipe.node;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.testsupport.Ports;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,6 +1,5 @@
 package io.kvpipe.node;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,6 +21,7 @@ import io.kvpipe.node.shard.ShardSettings;
 import io.kvpipe.node.shard.ShardStateMachine;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.ratis.RatisCluster;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package io.kvpipe.proxy;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static io.kvpipe.proxy.ProxyTestCluster.ADMIN_TOKEN;
 import static io.kvpipe.proxy.ProxyTestCluster.DATA_TOKEN;
 import static io.kvpipe.proxy.ProxyTestCluster.req;
@@ -19,6 +18,7 @@ import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.proxy.http.KeyPath;
 import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

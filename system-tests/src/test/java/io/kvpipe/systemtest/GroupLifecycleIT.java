@@ -1,6 +1,5 @@
 package io.kvpipe.systemtest;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -17,6 +16,7 @@ import io.kvpipe.testsupport.load.KeyModel;
 import io.kvpipe.testsupport.load.KvHttp;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
 import io.kvpipe.testsupport.mysql.MySqlExtension;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

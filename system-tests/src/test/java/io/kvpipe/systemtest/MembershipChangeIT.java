@@ -1,6 +1,5 @@
 package io.kvpipe.systemtest;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -10,6 +9,7 @@ import io.kvpipe.testsupport.kafka.KafkaBrokerExtension;
 import io.kvpipe.testsupport.load.LoadSettings;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
 import io.kvpipe.testsupport.mysql.MySqlExtension;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

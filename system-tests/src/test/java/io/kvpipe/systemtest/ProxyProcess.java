@@ -1,10 +1,10 @@
 package io.kvpipe.systemtest;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.load.KvHttp;
 import io.kvpipe.testsupport.process.JavaProcess;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

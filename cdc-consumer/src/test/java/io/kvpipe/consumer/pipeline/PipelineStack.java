@@ -1,6 +1,5 @@
 package io.kvpipe.consumer.pipeline;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
@@ -10,6 +9,7 @@ import io.kvpipe.node.KvNodeMain;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;

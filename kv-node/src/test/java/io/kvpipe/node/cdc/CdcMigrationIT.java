@@ -1,6 +1,5 @@
 package io.kvpipe.node.cdc;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -19,6 +18,7 @@ import io.kvpipe.node.KvNodeMain;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.kafka.KafkaBrokerExtension;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package io.kvpipe.node.cdc;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -15,6 +14,7 @@ import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.kafka.KafkaBrokerExtension;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

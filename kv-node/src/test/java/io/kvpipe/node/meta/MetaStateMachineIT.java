@@ -1,6 +1,5 @@
 package io.kvpipe.node.meta;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +12,7 @@ import io.kvpipe.common.topology.Topology;
 import io.kvpipe.common.topology.TopologyCodec;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.ratis.RatisCluster;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

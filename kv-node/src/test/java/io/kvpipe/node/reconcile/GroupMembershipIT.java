@@ -1,6 +1,5 @@
 package io.kvpipe.node.reconcile;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvpipe.client.ShardGroupClient;
@@ -19,6 +18,7 @@ import io.kvpipe.node.KvNodeMain;
 import io.kvpipe.common.Versions;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.kafka.KafkaBrokerExtension;
+import io.kvpipe.testsupport.tls.TestTls;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import java.io.IOException;

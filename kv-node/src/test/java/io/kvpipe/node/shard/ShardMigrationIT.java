@@ -1,6 +1,5 @@
 package io.kvpipe.node.shard;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,6 +22,7 @@ import io.kvpipe.common.wire.ScanCursor;
 import io.kvpipe.node.RaftTuning;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.ratis.RatisCluster;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,5 @@
 package io.kvpipe.proxy.kv;
 
-import io.kvpipe.testsupport.tls.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +12,7 @@ import io.kvpipe.common.topology.TopologyTransitions;
 import io.kvpipe.proxy.ProxyMetrics;
 import io.kvpipe.proxy.topology.TopologySource;
 import io.kvpipe.proxy.topology.TopologyView;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

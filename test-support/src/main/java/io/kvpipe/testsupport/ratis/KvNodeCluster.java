@@ -2,8 +2,8 @@ package io.kvpipe.testsupport.ratis;
 
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
-import io.kvpipe.testsupport.tls.TestTls;
 import io.kvpipe.testsupport.process.JavaProcess;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
