@@ -13,6 +13,7 @@ import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.load.KvHttp;
 import io.kvpipe.testsupport.process.JavaProcess;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,31 +61,38 @@ final class KvStack implements AutoCloseable {
   }
 
   /** What to start; the JVM options are space-separated (as in {@code --node-jvm "..."}). */
-  record Options(String nodeJvm, String proxyJvm, List<String> nodeArgs, List<String> proxyArgs, boolean metrics) {
+  /** @param tls mutual TLS on the Ratis ports (the default, as kvpipe runs), or plaintext to price it */
+  record Options(String nodeJvm, String proxyJvm, List<String> nodeArgs, List<String> proxyArgs, boolean metrics,
+                 boolean tls) {
     static Options from(BenchArgs a) {
+      String tls = a.string("tls", "on");
+      if (!tls.equals("on") && !tls.equals("off")) {
+        throw new IllegalArgumentException("--tls must be on or off, got " + tls);
+      }
       return new Options(a.string("node-jvm", NODE_JVM), a.string("proxy-jvm", PROXY_JVM), List.of(), List.of(),
-          false);
+          false, tls.equals("on"));
     }
 
     Options withNodeArgs(String... args) {
       List<String> all = new ArrayList<>(nodeArgs);
       all.addAll(List.of(args));
-      return new Options(nodeJvm, proxyJvm, all, proxyArgs, metrics);
+      return new Options(nodeJvm, proxyJvm, all, proxyArgs, metrics, tls);
     }
 
     Options withProxyArgs(String... args) {
       List<String> all = new ArrayList<>(proxyArgs);
       all.addAll(List.of(args));
-      return new Options(nodeJvm, proxyJvm, nodeArgs, all, metrics);
+      return new Options(nodeJvm, proxyJvm, nodeArgs, all, metrics, tls);
     }
 
     Options withMetrics() {
-      return new Options(nodeJvm, proxyJvm, nodeArgs, proxyArgs, true);
+      return new Options(nodeJvm, proxyJvm, nodeArgs, proxyArgs, true, tls);
     }
 
     Map<String, Object> describe() {
       return io.kvpipe.testsupport.bench.JsonReport.map("kv_nodes", 3, "groups", "meta, g1, g2", "replicas", 3,
-          "fsync", true, "node_jvm", nodeJvm, "proxy_jvm", proxyJvm, "node_args", nodeArgs, "proxy_args", proxyArgs);
+          "fsync", true, "ratis_tls", tls ? "mutual TLS" : "plaintext", "node_jvm", nodeJvm, "proxy_jvm", proxyJvm,
+          "node_args", nodeArgs, "proxy_args", proxyArgs);
     }
   }
 
@@ -92,7 +100,7 @@ final class KvStack implements AutoCloseable {
     out.printf("== starting 3 kv-node processes (meta, g1, g2) and a proxy process in %s%n", dir);
     KvNodeCluster.Builder nb = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
         .jvmArgs(split(o.nodeJvm())).group("meta", RaftGroupId.valueOf(GroupIds.uuidOf("meta")))
-        .args(o.nodeArgs().toArray(String[]::new));
+        .args(o.nodeArgs().toArray(String[]::new)).tls(o.tls() ? TestTls.cluster() : TestTls.PLAINTEXT);
     for (String g : GROUPS) {
       nb.group(g, RaftGroupId.valueOf(GroupIds.uuidOf(g)));
     }

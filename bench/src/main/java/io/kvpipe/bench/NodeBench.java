@@ -11,6 +11,7 @@ import io.kvpipe.testsupport.bench.LatencyRecorder;
 import io.kvpipe.testsupport.bench.OpenLoop;
 import io.kvpipe.testsupport.kafka.KafkaBroker;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +45,8 @@ public final class NodeBench {
   private final int valueBytes;
   private final int keySpace;
   private final Path work;
+  /** Mutual TLS on the Ratis ports (the default, as kvpipe runs); off to price it. */
+  private final boolean tls;
   /** The client's batching ("off": one request per operation), to price group commit. */
   private final GroupCommit groupCommit;
   /** Extra kv-node flags, space-separated (e.g. "--raft-property raft.server.read.leader.lease.enabled=true"). */
@@ -59,6 +62,7 @@ public final class NodeBench {
     this.keySpace = a.integer("keys", 100_000);
     this.work = Path.of(a.string("work-dir", "target/bench-work"));
     this.groupCommit = GroupCommit.parse(a.string("group-commit", GroupCommit.DEFAULT.toString()));
+    this.tls = !a.string("tls", "on").equals("off");
     this.nodeArgs = a.string("node-args", "").isBlank() ? List.of() : List.of(a.string("node-args", "").split(" "));
   }
 
@@ -68,7 +72,7 @@ public final class NodeBench {
     JsonReport report = new JsonReport("node").put("settings", JsonReport.map("phase_seconds",
         bench.phase.toSeconds(), "warmup_seconds", bench.warmUp.toSeconds(), "trials", bench.trials,
         "key_bytes", 16, "value_bytes", bench.valueBytes, "key_space", bench.keySpace, "replicas", 3, "fsync", true,
-        "group_commit", bench.groupCommit.toString(), "node_args", String.join(" ", bench.nodeArgs)));
+        "group_commit", bench.groupCommit.toString(), "ratis_tls", bench.tls, "node_args", String.join(" ", bench.nodeArgs)));
     Map<String, Object> off = bench.runCluster(false, a.integer("kill-trials", 10), List.of());
     report.put("cdc_off", off);
     if (a.flag("cdc")) {
@@ -90,7 +94,8 @@ public final class NodeBench {
     KafkaBroker broker = cdc ? KafkaBroker.start(dir.resolve("kafka")) : null;
     OUT.printf("%n== %s: starting 3 kv-node processes in %s%n", cdc ? "CDC on" : "CDC off", dir);
     KvNodeCluster.Builder builder = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
-        .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(NODE_JVM).metricsPorts();
+        .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(NODE_JVM).metricsPorts()
+        .tls(tls ? TestTls.cluster() : TestTls.PLAINTEXT);
     if (broker != null) {
       builder.args("--kafka-bootstrap", broker.bootstrapServers());
     }

@@ -159,8 +159,10 @@ final class Coalescer {
         s.reply().whenComplete((r, err) -> follow(finish(s, r, err)));
         return;
       }
-      // Completed at once (refused without a network call): loop rather than recurse.
-      sending = finish(s, s.reply().getNow(null), s.reply().isCompletedExceptionally() ? exceptionOf(s.reply()) : null);
+      // Completed already (a quick refusal, or refused without a network call): loop rather than recurse. getNow
+      // would throw for a failed future, so the failure is taken out first.
+      Throwable failure = s.reply().isCompletedExceptionally() ? exceptionOf(s.reply()) : null;
+      sending = finish(s, failure == null ? s.reply().getNow(null) : null, failure);
     }
   }
 

@@ -150,6 +150,20 @@ class CoalescerTest {
     }
   }
 
+  /** A request that failed before the coalescer could attach to it fails its operation, not the submitting call. */
+  @Test
+  void aRequestAlreadyFailedWhenSentFailsItsOperationsThroughTheirFutures() {
+    Coalescer c = new Coalescer("g1", new GroupCommit(1, 100, 1 << 20), true,
+        ops -> new Command.Batch(ops.stream().map(Command.class::cast).toList()),
+        r -> CompletableFuture.failedFuture(new CompletionException(new KvException(ErrorCode.WRONG_GROUP, "moved"))),
+        Duration.ofSeconds(10));
+    CompletableFuture<Reply> f = submit(c, "a");
+    assertThatThrownBy(f::join).cause().isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.WRONG_GROUP));
+    // The slot was given back: the next operation is sent (and fails) the same way.
+    assertThatThrownBy(submit(c, "b")::join).cause().isInstanceOf(KvException.class);
+  }
+
   @Test
   void anOperationWhoseCallerGaveUpIsNeverSent() {
     Coalescer c = coalescer(1, 100);

@@ -38,16 +38,17 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * directory: a certificate (SAN 127.0.0.1 and localhost, for server and client use), its PKCS#8 key, the CA.
  */
 public final class TestTls {
-  /** The three PEM files a kvpipe process takes for mutual TLS. */
+  /** The three PEM files a kvpipe process takes for mutual TLS ({@link #PLAINTEXT}: none, no TLS). */
   public record Files(Path cert, Path key, Path ca) {
     /** The kv-node / proxy flags naming them. */
     public String[] flags() {
-      return new String[] {"--tls-cert", cert.toString(), "--tls-key", key.toString(), "--tls-ca", ca.toString()};
+      return cert == null ? new String[] {"--insecure-plaintext", "true"}
+          : new String[] {"--tls-cert", cert.toString(), "--tls-key", key.toString(), "--tls-ca", ca.toString()};
     }
 
     /** The setting kvpipe's clients take ({@code ShardGroupClient.Builder.tls}, {@code MetaClient}). */
     public RaftTls raftTls() {
-      return RaftTls.of(cert, key, ca);
+      return cert == null ? RaftTls.PLAINTEXT : RaftTls.of(cert, key, ca);
     }
 
     /** Ratis parameters for a server or a raw client using them (mutual TLS). */
@@ -55,6 +56,9 @@ public final class TestTls {
       return raftTls().parameters();
     }
   }
+
+  /** No TLS at all (for a benchmark pricing TLS against plaintext): {@code --insecure-plaintext true}. */
+  public static final Files PLAINTEXT = new Files(null, null, null);
 
   private static Files cluster;
 
