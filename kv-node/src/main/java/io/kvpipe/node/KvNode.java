@@ -282,9 +282,30 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   }
 
   @Override
-  public long unpublishedEvents(String group, long publishedUpTo) {
+  public String removalBlocker(String group, long publishedUpTo) {
     ShardStateMachine shard = shards.get(group);
-    return shard == null ? 0 : shard.pendingAfter(publishedUpTo, Integer.MAX_VALUE).size();
+    if (shard == null) {
+      return null;
+    }
+    int unpublished = shard.pendingAfter(publishedUpTo, Integer.MAX_VALUE).size();
+    if (unpublished > 0) {
+      return "it holds " + unpublished + " change events not published to Kafka yet";
+    }
+    if (publishedUpTo < 0) {
+      // Nobody recorded what was published: only a replica that applied all it knows committed can judge by its own
+      // outbox. (A follower the last entries have not reached yet cannot know; the others still hold them.)
+      try {
+        RaftServer.Division d = server.getDivision(gid(group));
+        long applied = d.getInfo().getLastAppliedIndex();
+        long committed = d.getRaftLog().getLastCommittedIndex();
+        if (applied < committed) {
+          return "it applied log index " + applied + " of " + committed + " committed";
+        }
+      } catch (IOException e) {
+        return "its state is unknown: " + e.getMessage();
+      }
+    }
+    return null;
   }
 
   @Override
