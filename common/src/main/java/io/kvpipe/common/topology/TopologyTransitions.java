@@ -92,11 +92,17 @@ public final class TopologyTransitions {
     if (t.group(c.group().id()).isPresent()) {
       return refuse(state, ErrorCode.CONFLICT, "group " + c.group().id() + " already exists");
     }
+    // A new incarnation: the version this change produces, which no other change ever had.
+    ShardGroup added = c.group().withIncarnation(t.version() + 1);
+    if (added.raftName().length() > ShardGroup.MAX_RAFT_NAME) {
+      return refuse(state, ErrorCode.MALFORMED_REQUEST, "group id " + added.id() + " is too long to be added now:"
+          + " its Raft group " + added.raftName() + " must fit in " + ShardGroup.MAX_RAFT_NAME + " characters");
+    }
     List<ShardGroup> groups = new ArrayList<>(t.groups());
-    groups.add(c.group());
+    groups.add(added);
     List<NodeInfo> nodes = Topology.nodesFor(groups, t.metaPeers(), t.nodes(), c.atMs());
     return changed(state, t.withGroups(groups, nodes).bumped(c.atMs()), TopologyEvent.GROUP_ADDED,
-        details("group", c.group().id(), "peers", c.group().toString()));
+        details("group", added.id(), "raftGroup", added.raftName(), "peers", added.toString()));
   }
 
   private static Result removeGroup(MetaState state, MetaCommand.RemoveGroup c) {
@@ -124,7 +130,7 @@ public final class TopologyTransitions {
     if (t.group(c.groupId()).isEmpty()) {
       return refuse(state, ErrorCode.UNKNOWN_GROUP, "unknown group " + c.groupId());
     }
-    ShardGroup updated = new ShardGroup(c.groupId(), c.peers());
+    ShardGroup updated = t.group(c.groupId()).orElseThrow().withPeers(c.peers());
     List<ShardGroup> groups = new ArrayList<>(t.groups());
     groups.replaceAll(g -> g.id().equals(c.groupId()) ? updated : g);
     List<NodeInfo> nodes = Topology.nodesFor(groups, t.metaPeers(), t.nodes(), c.atMs());

@@ -248,12 +248,13 @@ final class GroupMigrationRun extends MigrationRun {
    * Removes a group from the topology once every change event it committed is confirmed published: its replicas are
    * dropped after that, and an event still in their outbox would never reach Kafka. The index it was published up to
    * goes into the record first, so a node that missed the last confirmations (down meanwhile) can tell that what its
-   * replica still holds was published by the others ({@code publishedUpTo.<group>}).
+   * replica still holds was published by the others ({@code publishedUpTo.<raft name>}).
    */
   private void removeGroup(String group) {
     long published = awaitPublished(group);
+    String raftName = ctx.store().topology().group(group).map(ShardGroup::raftName).orElse(group);
     long now = ctx.store().now();
-    write(cur -> cur.withAttributes(now, a -> a.put(Migration.PUBLISHED_UP_TO + group,
+    write(cur -> cur.withAttributes(now, a -> a.put(Migration.PUBLISHED_UP_TO + raftName,
         Long.toString(published))));
     submitIdempotent(new MetaCommand.RemoveGroup(group, null, ctx.store().now()));
   }
