@@ -89,7 +89,11 @@ public final class KvRouter {
             return CompletableFuture.completedFuture(Optional.<Entry>empty());
           }
           metrics.retry("fallback_read");
-          return this.<Optional<Entry>>attempt(x -> previous, true, c -> c.fallbackGetAsync(k), deadline, 0, 0)
+          // Routed again on every retry: once the old owner left the topology (drained and removed) the new owner,
+          // which by then holds everything, answers the fallback get instead of a group that is gone.
+          Function<TopologyView, String> fallback = x -> Optional.ofNullable(x.fallbackGroupFor(key))
+              .orElseGet(() -> x.groupFor(key));
+          return this.<Optional<Entry>>attempt(fallback, true, c -> c.fallbackGetAsync(k), deadline, 0, 0)
               .thenCompose(old -> old.isPresent()
                   ? CompletableFuture.completedFuture(old)
                   : this.<Optional<Entry>>attempt(x -> x.groupFor(key), true, c -> c.readRecordAsync(k, stale),

@@ -48,14 +48,15 @@ public final class TopologyView {
   /**
    * The group a read of {@code key} falls back to when its owner has no record of it: its owner under the ring before
    * the migration in flight, if the ring has already changed and the key moved; null otherwise. (From the ring switch
-   * until the migration is done, so also while the coordinator is between steps.)
+   * until the migration is done, so also while the coordinator is between steps.) Null too once that group left the
+   * topology: a drained group is removed only after it was purged, so it holds nothing to fall back to any more.
    */
   public String fallbackGroupFor(byte[] key) {
     if (fallbackRing == null) {
       return null;
     }
     String before = fallbackRing.groupFor(key);
-    return before.equals(ring.groupFor(key)) ? null : before;
+    return before.equals(ring.groupFor(key)) || topology.group(before).isEmpty() ? null : before;
   }
 
   /** Ranges each ring member owns (computed on first use; only the admin API needs it). */

@@ -87,4 +87,21 @@ class TopologyViewTest {
       assertThat(after.fallbackGroupFor(("key-" + i).getBytes(StandardCharsets.UTF_8))).isNull();
     }
   }
+
+  @Test
+  void noReadFallsBackToADrainedGroupOnceItLeftTheTopology() {
+    MetaState s = TopologyTransitions.apply(MetaState.EMPTY, new MetaCommand.Bootstrap(List.of(
+        ShardGroup.parse("g1=n1@127.0.0.1:1"), ShardGroup.parse("g2=n2@127.0.0.1:2")), List.of(), 32, 1)).state();
+    RingSpec before = s.topology().ring();
+    s = TopologyTransitions.apply(s, new MetaCommand.SetRing(new RingSpec(32, List.of("g1")), 2, null, 2)).state();
+    Migration finishing = new Migration("m1", Migration.REMOVE_GROUP, "finishing", 1, 2, before, List.of("g2"),
+        List.of("g1"), 0, 0, 1, 1, Map.of());
+    s = TopologyTransitions.apply(s, new MetaCommand.PutMigration(finishing, null, 3)).state();
+    byte[] moved = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> ("key-" + i).getBytes())
+        .filter(k -> before.toRing().groupFor(k).equals("g2")).findFirst().orElseThrow();
+    assertThat(new TopologyView(s.topology()).fallbackGroupFor(moved)).isEqualTo("g2");
+    s = TopologyTransitions.apply(s, new MetaCommand.RemoveGroup("g2", null, 4)).state();
+    assertThat(s.topology().inFlightMigration()).isPresent();
+    assertThat(new TopologyView(s.topology()).fallbackGroupFor(moved)).isNull();
+  }
 }
