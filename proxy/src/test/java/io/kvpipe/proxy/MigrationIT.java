@@ -324,4 +324,61 @@ class MigrationIT {
       a.meta().submitAndWait(new MetaCommand.RemoveMigration(finishing.id(), null, System.currentTimeMillis()));
     }
   }
+
+  /**
+   * A cancel during copying hands a moving key back to its old owner, which still holds the record from before the
+   * migration: k=v1 there, k=v2 written on the new owner, then the cancel. Until the copy-back reaches k, a read must
+   * still see v2, and a conditional write on v1's version must be refused (else it would win over v2 for good).
+   */
+  @Test
+  @Order(5)
+  void aCancelDuringTheCopyNeitherShowsNorBuildsOnTheOldValueOfAKeyWrittenMeanwhile() throws Exception {
+    Topology t = a.meta().snapshot();
+    HashRing now = t.ring().toRing();
+    HashRing next = new RingSpec(t.ring().vnodes(), List.of("g1", "g2", "g3")).toRing();
+    // The moving key the copies reach last (a scan goes in ring-position order), so they never reach it first.
+    String k = java.util.stream.IntStream.range(0, 20_000).mapToObj(i -> "cancel-" + i)
+        .filter(x -> next.groupFor(x.getBytes(StandardCharsets.UTF_8)).equals("g2"))
+        .max(java.util.Comparator.comparingLong(x -> HashRing.position(x.getBytes(StandardCharsets.UTF_8))))
+        .orElseThrow();
+    long v1 = version(cluster.send(req(a, "/v1/kv/" + k, DATA_TOKEN).PUT(BodyPublishers.ofString("v1"))));
+    assertThat(now.groupFor(k.getBytes(StandardCharsets.UTF_8))).isNotEqualTo("g2");
+
+    List<String> peers = new ArrayList<>(List.of(cluster.nodes.peersSpec().split(",")));
+    HttpResponse<byte[]> r = admin(a, "POST", "/api/cluster/groups", JSON.writeValueAsString(Map.of("id", "g2",
+        "peers", peers, "batchSize", 1, "throttleKeysPerSecond", 1)));
+    assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(202);
+    String id = json(r).get("migration").get("id").asText();
+    Poll.until("copying", Duration.ofSeconds(60), () -> json(admin(b, "GET", "/api/migrations/" + id, null))
+        .get("phase").asText().equals("copying"));
+    Poll.until("the proxies on the new ring", Duration.ofSeconds(10), () -> List.of(a, b).stream()
+        .allMatch(p -> p.watcher().current().topology().ringMembers().contains("g2")));
+    long v2 = version(cluster.send(req(a, "/v1/kv/" + k, DATA_TOKEN).PUT(BodyPublishers.ofString("v2"))));
+    assertThat(v2).isGreaterThan(v1);
+
+    assertThat(admin(b, "POST", "/api/migrations/" + id + "/cancel", null).statusCode()).isEqualTo(202);
+    Poll.until("the old ring back on both proxies", Duration.ofSeconds(60), () -> List.of(a, b).stream()
+        .allMatch(p -> !p.watcher().current().topology().ringMembers().contains("g2")));
+    String readBeforeCopyBack = value(b, k);
+    HttpResponse<byte[]> cas = cluster.send(req(a, "/v1/kv/" + k, DATA_TOKEN).header("If-Match", "\"" + v1 + "\"")
+        .PUT(BodyPublishers.ofString("v3-built-on-v1")));
+    JsonNode progress = json(admin(b, "GET", "/api/migrations/" + id, null));
+    admin(b, "PATCH", "/api/migrations/" + id, "{\"throttleKeysPerSecond\":0,\"batchSize\":500}");
+    Poll.until("cancelled", Duration.ofSeconds(120), () -> json(admin(b, "GET", "/api/migrations/" + id, null))
+        .get("phase").asText().equals("cancelled"));
+    String after = value(a, k);
+
+    assertThat(progress.get("phase").asText()).as("the cancel still copying back: " + progress)
+        .isEqualTo("cancelling");
+    org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+    soft.assertThat(readBeforeCopyBack).as("GET before the copy-back reached the key").isEqualTo("v2");
+    soft.assertThat(cas.statusCode()).as("If-Match on v1's version: " + new String(cas.body())).isEqualTo(412);
+    soft.assertThat(after).as("the key once the cancel ended").isEqualTo("v2");
+    soft.assertAll();
+  }
+
+  static long version(HttpResponse<byte[]> r) {
+    assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isBetween(200, 201);
+    return Long.parseLong(r.headers().firstValue("X-Kv-Version").orElseThrow());
+  }
 }

@@ -11,6 +11,7 @@ import io.kvpipe.common.topology.RingSpec;
 import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.topology.TopologyEvent;
 import io.kvpipe.common.topology.TopologyTransitions;
+import io.kvpipe.common.wire.MigrationToken;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -103,5 +104,30 @@ class TopologyViewTest {
     s = TopologyTransitions.apply(s, new MetaCommand.RemoveGroup("g2", null, 4)).state();
     assertThat(s.topology().inFlightMigration()).isPresent();
     assertThat(new TopologyView(s.topology()).fallbackGroupFor(moved)).isNull();
+  }
+
+  @Test
+  void aCancelsInverseIsKnownForTheOldRecordsItsNewOwnersHoldAndEachPlanHasItsToken() {
+    MetaState s = TopologyTransitions.apply(MetaState.EMPTY, new MetaCommand.Bootstrap(List.of(
+        ShardGroup.parse("g1=n1@127.0.0.1:1"), ShardGroup.parse("g2=n2@127.0.0.1:2")), List.of(), 32, 1)).state();
+    s = TopologyTransitions.apply(s, new MetaCommand.AddGroup(ShardGroup.parse("g3=n3@127.0.0.1:3"), null, 2)).state();
+    RingSpec before = s.topology().ring();
+    RingSpec with3 = new RingSpec(32, List.of("g1", "g2", "g3"));
+    s = TopologyTransitions.apply(s, new MetaCommand.SetRing(with3, 2, null, 3)).state();
+    Migration forward = new Migration("m1", Migration.ADD_GROUP, "copying", 1, 2, before, List.of("g1", "g2"),
+        List.of("g3"), 0, 0, 1, 1, Map.of());
+    TopologyView f = new TopologyView(TopologyTransitions.apply(s, new MetaCommand.PutMigration(forward, null, 4))
+        .state().topology());
+    assertThat(f.oldRecordsOnNewOwner()).isFalse();
+    assertThat(f.migrationToken()).isEqualTo(new MigrationToken("m1", 2));
+
+    s = TopologyTransitions.apply(s, new MetaCommand.SetRing(before, 3, null, 5)).state();
+    Migration inverse = new Migration("m1", Migration.ADD_GROUP, "cancelling", 2, 3, with3, List.of("g3"),
+        List.of("g1", "g2"), 0, 0, 1, 1, Map.of("cancelled", "true"));
+    TopologyView i = new TopologyView(TopologyTransitions.apply(s, new MetaCommand.PutMigration(inverse, null, 6))
+        .state().topology());
+    assertThat(i.oldRecordsOnNewOwner()).isTrue();
+    assertThat(i.migrationToken()).isEqualTo(new MigrationToken("m1", 3));
+    assertThat(new TopologyView(s.topology()).migrationToken()).isNull();
   }
 }
