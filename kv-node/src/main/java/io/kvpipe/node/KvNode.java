@@ -292,14 +292,25 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       return "it holds " + unpublished + " change events not published to Kafka yet";
     }
     if (publishedUpTo < 0) {
-      // Nobody recorded what was published: only a replica that applied all it knows committed can judge by its own
-      // outbox. (A follower the last entries have not reached yet cannot know; the others still hold them.)
+      // Nobody recorded what was published, so each replica judges by its own outbox: only once it applied all it
+      // knows committed, and a leader only once every follower has its whole log (the confirmations included). So the
+      // leader leaves last, and no follower behind it is left alone with events it can neither publish nor see
+      // confirmed. (A follower the last entries have not reached yet cannot know; the leader still holds them.)
       try {
         RaftServer.Division d = server.getDivision(gid(group));
         long applied = d.getInfo().getLastAppliedIndex();
         long committed = d.getRaftLog().getLastCommittedIndex();
         if (applied < committed) {
           return "it applied log index " + applied + " of " + committed + " committed";
+        }
+        long last = d.getRaftLog().getLastEntryTermIndex() == null ? 0
+            : d.getRaftLog().getLastEntryTermIndex().getIndex();
+        if (d.getInfo().isLeader()) {
+          for (long match : d.getInfo().getFollowerMatchIndices()) {
+            if (match < last) {
+              return "it leads and a follower has its log up to index " + match + " of " + last + " only";
+            }
+          }
         }
       } catch (IOException e) {
         return "its state is unknown: " + e.getMessage();
