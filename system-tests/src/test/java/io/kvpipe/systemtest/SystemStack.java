@@ -192,6 +192,11 @@ final class SystemStack implements AutoCloseable {
     return List.of(coreSpec.split(","));
   }
 
+  /** The change topic (null without the pipeline). */
+  String topic() {
+    return topic;
+  }
+
   boolean hasPipeline() {
     return kafkaBootstrap != null;
   }

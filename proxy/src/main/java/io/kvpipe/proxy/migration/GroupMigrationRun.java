@@ -127,9 +127,19 @@ final class GroupMigrationRun extends MigrationRun {
 
   // ---- fencing ----
 
+  /**
+   * Per key, the change topic must show the events in version order across the move: a target may take a moving key
+   * (a client write, a copy) only once every source has published what it committed before its fence, or a source
+   * publisher running late would put the key's older event after the target's newer one. So the sources are fenced,
+   * then the targets wait until each source's change events up to its fence are published. Waiting once before the
+   * fence too (for what the sources hold now) keeps the fenced window short: a Kafka outage holds the migration here,
+   * before anything is fenced, instead of holding the moving keys unwritable.
+   */
   private void fence(MigrationRecord r) {
     MigrationPlan plan = r.plan();
+    awaitSourcesPublished(plan, "before fencing");
     setOwnership(plan, plan.fenceFirst());
+    awaitSourcesPublished(plan, "up to its fence");
     setOwnership(plan, plan.fenceSecond());
     Topology t = ctx.store().topology();
     if (t.epoch() > plan.toEpoch()) {
@@ -140,6 +150,26 @@ final class GroupMigrationRun extends MigrationRun {
       submitIdempotent(new MetaCommand.SetRing(plan.nextRing(), plan.toEpoch(), null, ctx.store().now()));
     }
     advance(cur -> cur, MigrationRecord.COPYING);
+  }
+
+  /** Waits until each source has published every change event up to the index it had applied when asked. */
+  private void awaitSourcesPublished(MigrationPlan plan, String what) {
+    for (String g : plan.sources()) {
+      long upTo = retrying.await("status of " + g, () -> ctx.ops().status(g)).appliedIndex();
+      for (int waits = 0; ; waits++) {
+        Reply.Status s = retrying.await("status of " + g, () -> ctx.ops().status(g));
+        if (s.outboxEvents() == 0 || s.confirmedIndex() >= upTo) {
+          break;
+        }
+        waitingFor(g + ": change events " + what + " (log index " + upTo + ") not yet published to Kafka (published"
+            + " up to " + s.confirmedIndex() + ", " + s.outboxEvents() + " waiting)");
+        if (shouldStop()) {
+          throw new Retrying.Stopped();
+        }
+        retrying.pause(Math.min(waits, 3));
+      }
+    }
+    waitingFor(null);
   }
 
   private void setOwnership(MigrationPlan plan, List<String> groups) {
