@@ -12,6 +12,7 @@ import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.Migration;
 import io.kvpipe.common.topology.RingSpec;
 import io.kvpipe.common.topology.Topology;
+import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.proxy.http.KeyPath;
 import io.kvpipe.testsupport.Poll;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -28,6 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -355,6 +357,8 @@ class MigrationIT {
         .allMatch(p -> p.watcher().current().topology().ringMembers().contains("g2")));
     long v2 = version(cluster.send(req(a, "/v1/kv/" + k, DATA_TOKEN).PUT(BodyPublishers.ofString("v2"))));
     assertThat(v2).isGreaterThan(v1);
+    String g2Raft = a.meta().snapshot().group("g2").orElseThrow().raftName();
+    cluster.nodes.trackGroup(g2Raft, RaftGroupId.valueOf(GroupIds.uuidOf(g2Raft)));
 
     assertThat(admin(b, "POST", "/api/migrations/" + id + "/cancel", null).statusCode()).isEqualTo(202);
     Poll.until("the old ring back on both proxies", Duration.ofSeconds(60), () -> List.of(a, b).stream()
@@ -375,6 +379,10 @@ class MigrationIT {
     soft.assertThat(cas.statusCode()).as("If-Match on v1's version: " + new String(cas.body())).isEqualTo(412);
     soft.assertThat(after).as("the key once the cancel ended").isEqualTo("v2");
     soft.assertAll();
+    // The cancelled add leaves nothing behind: the group it created is gone, and so are its replicas.
+    assertThat(a.meta().snapshot().group("g2")).as("g2 after its add was cancelled").isEmpty();
+    Poll.until("the nodes to drop " + g2Raft, Duration.ofSeconds(60),
+        () -> cluster.nodes.nodeIds().stream().noneMatch(n -> cluster.nodes.hosts(n, g2Raft)));
   }
 
   static long version(HttpResponse<byte[]> r) {

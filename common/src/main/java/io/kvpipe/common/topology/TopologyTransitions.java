@@ -113,9 +113,10 @@ public final class TopologyTransitions {
     if (t.ringMembers().contains(c.groupId())) {
       return refuse(state, ErrorCode.CONFLICT, "group " + c.groupId() + " still owns keys; drain it first");
     }
-    // A drain's own last step removes the group it drained, so a migration past copying does not hold it.
+    // A drain's own last step removes the group it drained (a cancelled add the group it added), so a migration in
+    // its finishing step does not hold it (the public phase of a cancel's steps is "cancelling").
     boolean inMigration = t.migrations().stream().anyMatch(m -> m.inFlight() && m.involves(c.groupId())
-        && !m.phase().equals("finishing"));
+        && !m.phase().equals("finishing") && !"finishing".equals(m.attributes().get("step")));
     if (inMigration) {
       return refuse(state, ErrorCode.CONFLICT, "group " + c.groupId() + " is part of a migration in flight");
     }

@@ -28,7 +28,8 @@ import java.util.concurrent.Future;
  * away, then on those that receive; then the meta ring), {@code copying} (every pair in parallel, see
  * {@link PairCopier}), {@code purging} (PurgeUnowned on the sources), {@code finishing} (CollectTombstones on the
  * targets; a drained group leaves the topology), then done. A cancel before purging swaps in the inverse plan (ring
- * back, at a higher epoch) and runs the same steps under the public phase {@code cancelling}, ending cancelled.
+ * back, at a higher epoch) and runs the same steps under the public phase {@code cancelling}, ending cancelled; a
+ * cancelled add removes the group it created. A cancel while pending (nothing fenced) goes straight to finishing.
  */
 final class GroupMigrationRun extends MigrationRun {
   static final int PURGE_LIMIT = 5000;
@@ -265,11 +266,21 @@ final class GroupMigrationRun extends MigrationRun {
 
   private void finish(MigrationRecord r) {
     MigrationPlan plan = r.plan();
-    drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT, token(plan)),
-        "collect tombstones ");
-    if (r.kind().equals(Migration.REMOVE_GROUP) && !r.cancelled() && ctx.store().topology().group(r.group())
-        .isPresent()) {
-      removeGroup(r.group());
+    if (!r.cancelledBeforeFencing()) {
+      drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT, token(plan)),
+          "collect tombstones ");
+    }
+    // A drain removes the group it emptied; a cancelled add removes the group it created (its keys went back).
+    boolean leaves = r.kind().equals(Migration.REMOVE_GROUP) != r.cancelled();
+    if (leaves && !ctx.store().topology().ringMembers().contains(r.group())
+        && ctx.store().topology().group(r.group()).isPresent()) {
+      if (r.cancelledBeforeFencing()) {
+        // Never fenced into the ring, so never written through it; and its replicas may be the very reason for the
+        // cancel (unreachable). The nodes still keep a replica holding events (they check on their own).
+        submitIdempotent(new MetaCommand.RemoveGroup(r.group(), null, ctx.store().now()));
+      } else {
+        removeGroup(r.group());
+      }
     }
     advance(cur -> cur, r.cancelled() ? Migration.CANCELLED : Migration.DONE);
   }
@@ -336,7 +347,11 @@ final class GroupMigrationRun extends MigrationRun {
   private void startInverse(MigrationRecord r) {
     String step = r.step();
     if (step.equals(MigrationRecord.PENDING)) {
-      advance(cur -> cur.withAttributes(ctx.store().now(), a -> a.put("cancelled", "true")), Migration.CANCELLED);
+      // Nothing was fenced, so nothing moves back; finishing still removes a group the add may have created.
+      advance(cur -> cur.withAttributes(ctx.store().now(), a -> {
+        a.put("cancelled", "true");
+        a.put(MigrationRecord.CANCELLED_BEFORE_FENCING, "true");
+      }), MigrationRecord.FINISHING);
       return;
     }
     MigrationPlan inverse = r.plan().inverse();

@@ -227,6 +227,22 @@ class MigrationCoordinatorTest {
     assertEveryKeyAtItsOwner(moved, "written-during-copy");
     assertThat(fake.group("g3").records).isEmpty();
     assertThat(fake.group("g3").owned).isEqualTo(HashRanges.EMPTY);
+    assertThat(t.group("g3")).as("the group a cancelled add created").isEmpty();
+  }
+
+  @Test
+  void aCancelBeforeAnythingMovedRemovesTheGroupItAdded() {
+    MigrationCoordinator c = coordinator("c1");
+    fake.group("g3").unreachable = true; // its replicas are not up yet: the add waits in pending
+    MigrationRecord r = c.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 0, 100);
+    Poll.until("g3 in the topology", Duration.ofSeconds(10), () -> fake.snapshot().group("g3").isPresent());
+    c.cancel(r.id());
+    awaitPhase(r.id(), Migration.CANCELLED);
+    Topology t = fake.snapshot();
+    assertThat(t.ringMembers()).containsExactly("g1", "g2");
+    assertThat(t.epoch()).isEqualTo(1);
+    assertThat(t.group("g3")).as("the group a cancelled add created").isEmpty();
+    assertEveryKeyAtItsOwner(null, null);
   }
 
   @Test
