@@ -153,8 +153,11 @@ public final class MigrationBench {
     long moved = done.path("keysCopied").asLong();
     double copySeconds = copySeconds(phaseStarts, seconds);
     Map<String, Long> records = new LinkedHashMap<>();
+    Map<String, String> raftGroups = new LinkedHashMap<>();
+    call(admin, "GET", "/api/topology/shards", null, 200).path("shards")
+        .forEach(n -> raftGroups.put(n.path("id").asText(), n.path("raftGroup").asText(n.path("id").asText())));
     for (String g : List.of("g1", "g2", "g3")) {
-      try (ShardGroupClient c = ShardGroupClient.connect(g, PeerAddress.parseList(peers),
+      try (ShardGroupClient c = ShardGroupClient.connect(raftGroups.getOrDefault(g, g), PeerAddress.parseList(peers),
           stack.nodes().tls().raftTls())) {
         records.put(g, c.status().records());
       }

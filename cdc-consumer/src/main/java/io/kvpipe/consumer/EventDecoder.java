@@ -24,8 +24,11 @@ import org.apache.kafka.common.TopicPartition;
  * Stateless and thread-safe.
  */
 public final class EventDecoder {
-  /** Same rule as the topology's shard group ids; the schema stores them as ASCII of at most 63 characters. */
-  private static final Pattern GROUP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+  /**
+   * A shard group's Raft name: its id (the topology's rule), followed by {@code .<incarnation>} for a group added after
+   * the bootstrap (ShardGroup.raftName). The schema stores it as ASCII of at most 63 characters.
+   */
+  private static final Pattern GROUP_ID = Pattern.compile("(?=.{1,63}$)[A-Za-z0-9][A-Za-z0-9_-]*(\\.[1-9][0-9]{0,18})?");
 
   public ArchiveBatch decode(ConsumerRecords<byte[], byte[]> records) {
     return decode(records, records.partitions());
@@ -74,7 +77,8 @@ public final class EventDecoder {
       throw new MalformedEventException("record key does not match the event's key");
     }
     if (!GROUP_ID.matcher(e.group()).matches()) {
-      throw new MalformedEventException("invalid group id (1..63 of [A-Za-z0-9_-], starting alphanumeric)");
+      throw new MalformedEventException("invalid group id (1..63 of [A-Za-z0-9_-], starting alphanumeric, optionally"
+          + " followed by .<incarnation>)");
     }
     checkSize(e.after(), "after");
     checkSize(e.before(), "before");

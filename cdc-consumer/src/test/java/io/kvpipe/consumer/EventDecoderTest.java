@@ -38,6 +38,18 @@ class EventDecoderTest {
         .hasMessageContaining("invalid key");
     assertThatThrownBy(() -> decoder.decode(b("k"), Events.encode(Events.set("g 1", 1, "k", "v", 1))))
         .hasMessageContaining("group id");
+    for (String bad : List.of("g3.", "g3.x", "g3.01", ".5", "g3.5.6", "g".repeat(62) + ".5")) {
+      assertThatThrownBy(() -> decoder.decode(b("k"), Events.encode(Events.set(bad, 1, "k", "v", 1))))
+          .as(bad).hasMessageContaining("group id");
+    }
+  }
+
+  @Test
+  void acceptsTheRaftNameOfAGroupAddedAgain() {
+    for (String name : List.of("g3.57", "g3", "a_b-c.9223372036854775807", "g".repeat(60) + ".12")) {
+      ChangeEvent e = Events.set(name, 5, "k", "v", 9);
+      assertThat(decoder.decode(b("k"), Events.encode(e)).event().group()).isEqualTo(name);
+    }
   }
 
   @Test

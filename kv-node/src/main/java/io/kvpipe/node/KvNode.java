@@ -322,9 +322,41 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   }
 
   @Override
-  public long unpublishedEvents(String group, long publishedUpTo) {
+  public String removalBlocker(String group, long publishedUpTo) {
     ShardStateMachine shard = shards.get(group);
-    return shard == null ? 0 : shard.pendingAfter(publishedUpTo, Integer.MAX_VALUE).size();
+    if (shard == null) {
+      return null;
+    }
+    int unpublished = shard.pendingAfter(publishedUpTo, Integer.MAX_VALUE).size();
+    if (unpublished > 0) {
+      return "it holds " + unpublished + " change events not published to Kafka yet";
+    }
+    if (publishedUpTo < 0) {
+      // Nobody recorded what was published, so each replica judges by its own outbox: only once it applied all it
+      // knows committed, and a leader only once every follower has its whole log (the confirmations included). So the
+      // leader leaves last, and no follower behind it is left alone with events it can neither publish nor see
+      // confirmed. (A follower the last entries have not reached yet cannot know; the leader still holds them.)
+      try {
+        RaftServer.Division d = server.getDivision(gid(group));
+        long applied = d.getInfo().getLastAppliedIndex();
+        long committed = d.getRaftLog().getLastCommittedIndex();
+        if (applied < committed) {
+          return "it applied log index " + applied + " of " + committed + " committed";
+        }
+        long last = d.getRaftLog().getLastEntryTermIndex() == null ? 0
+            : d.getRaftLog().getLastEntryTermIndex().getIndex();
+        if (d.getInfo().isLeader()) {
+          for (long match : d.getInfo().getFollowerMatchIndices()) {
+            if (match < last) {
+              return "it leads and a follower has its log up to index " + match + " of " + last + " only";
+            }
+          }
+        }
+      } catch (IOException e) {
+        return "its state is unknown: " + e.getMessage();
+      }
+    }
+    return null;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.kvpipe.kvctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kvpipe.common.topology.ShardGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -90,13 +91,13 @@ final class VerifyArchiveCommand extends KvctlCommand {
       String id = g.path("id").asText();
       List<String> peers = Json.strings(g.path("peers"));
       groups.add(id);
-      from = scanGroup(api, id, peers, cmp);
+      from = scanGroup(api, id, ShardGroup.raftName(id, g.path("incarnation").asLong(0)), peers, cmp);
     }
     return new Outcome(cmp.compare(ArchiveReader.currentRows(mysql), maxListed), from, groups);
   }
 
   /** Scans one group with the chosen source; in auto mode falls back to Ratis when the proxy lacks the endpoint. */
-  private String scanGroup(ProxyApi api, String group, List<String> peers, ArchiveComparison cmp) {
+  private String scanGroup(ProxyApi api, String group, String raftGroup, List<String> peers, ArchiveComparison cmp) {
     if (source != Source.ratis) {
       ProxyScanner proxy = new ProxyScanner(api, pageSize);
       try {
@@ -109,7 +110,7 @@ final class VerifyArchiveCommand extends KvctlCommand {
       }
     }
     RatisScanner ratis = new RatisScanner(pageSize, Duration.ofMillis(cluster.timeoutMs), cluster.raftTls());
-    ratis.scan(group, peers, cmp::addStore);
+    ratis.scan(raftGroup, peers, cmp::addStore);
     return ratis.description();
   }
 

@@ -8,7 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.common.ring.HashRing;
+import io.kvpipe.common.topology.MetaCommand;
+import io.kvpipe.common.topology.Migration;
+import io.kvpipe.common.topology.RingSpec;
 import io.kvpipe.common.topology.Topology;
+import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.proxy.http.KeyPath;
 import io.kvpipe.testsupport.Poll;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -25,6 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -281,5 +286,107 @@ class MigrationIT {
     HashRing ring = after.ring().toRing();
     assertHoldsOnlyWhatItOwns("g1", ring);
     assertHoldsOnlyWhatItOwns("g3", ring);
+  }
+
+  /**
+   * Between a drain's RemoveGroup and the migration marked done (a coordinator paused there: recorded here as the
+   * meta group holds it then, with a lease that does not expire), a read that misses on the new owner must not wait
+   * on the group that is gone: it was purged before it was removed, so the miss is the answer.
+   */
+  @Test
+  @Order(4)
+  void aReadOfAMovedKeyDoesNotWaitOnTheDrainedGroupAfterItsRemoval() {
+    Topology t = a.meta().snapshot();
+    assertThat(t.group("g2")).isEmpty();
+    RingSpec before = new RingSpec(t.ring().vnodes(), List.of("g1", "g2", "g3"));
+    String never = java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "never-written-" + i)
+        .filter(k -> before.toRing().groupFor(k.getBytes(StandardCharsets.UTF_8)).equals("g2")).findFirst()
+        .orElseThrow();
+    long now = System.currentTimeMillis();
+    Migration finishing = new Migration("remove-group-g2-paused", Migration.REMOVE_GROUP, "finishing",
+        t.epoch() - 1, t.epoch(), before, List.of("g2"), List.of("g1", "g3"), 0, 0, now, now,
+        Map.of("group", "g2", "step", "finishing", "coordinator", "paused-elsewhere",
+            "heartbeatMs", Long.toString(now + 3_600_000)));
+    a.meta().submitAndWait(new MetaCommand.PutMigration(finishing, null, now));
+    try {
+      for (ProxyServer p : List.of(a, b)) {
+        Poll.until("the proxy sees the finishing drain", Duration.ofSeconds(10),
+            () -> p.watcher().current().topology().inFlightMigration().isPresent());
+        long started = System.nanoTime();
+        HttpResponse<byte[]> r = cluster.send(req(p, "/v1/kv/" + never, DATA_TOKEN).GET());
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        assertThat(r.statusCode()).as("GET %s after %d ms: %s", never, ms, new String(r.body())).isEqualTo(404);
+        assertThat(ms).as("ms to answer").isLessThan(5000);
+      }
+    } finally {
+      Migration ended = new Migration(finishing.id(), finishing.kind(), Migration.DONE, finishing.fromEpoch(),
+          finishing.toEpoch(), before, finishing.sourceGroups(), finishing.targetGroups(), 0, 0, now, now,
+          finishing.attributes());
+      a.meta().submitAndWait(new MetaCommand.PutMigration(ended, null, System.currentTimeMillis()));
+      a.meta().submitAndWait(new MetaCommand.RemoveMigration(finishing.id(), null, System.currentTimeMillis()));
+    }
+  }
+
+  /**
+   * A cancel during copying hands a moving key back to its old owner, which still holds the record from before the
+   * migration: k=v1 there, k=v2 written on the new owner, then the cancel. Until the copy-back reaches k, a read must
+   * still see v2, and a conditional write on v1's version must be refused (else it would win over v2 for good).
+   */
+  @Test
+  @Order(5)
+  void aCancelDuringTheCopyNeitherShowsNorBuildsOnTheOldValueOfAKeyWrittenMeanwhile() throws Exception {
+    Topology t = a.meta().snapshot();
+    HashRing now = t.ring().toRing();
+    HashRing next = new RingSpec(t.ring().vnodes(), List.of("g1", "g2", "g3")).toRing();
+    // The moving key the copies reach last (a scan goes in ring-position order), so they never reach it first.
+    String k = java.util.stream.IntStream.range(0, 20_000).mapToObj(i -> "cancel-" + i)
+        .filter(x -> next.groupFor(x.getBytes(StandardCharsets.UTF_8)).equals("g2"))
+        .max(java.util.Comparator.comparingLong(x -> HashRing.position(x.getBytes(StandardCharsets.UTF_8))))
+        .orElseThrow();
+    long v1 = version(cluster.send(req(a, "/v1/kv/" + k, DATA_TOKEN).PUT(BodyPublishers.ofString("v1"))));
+    assertThat(now.groupFor(k.getBytes(StandardCharsets.UTF_8))).isNotEqualTo("g2");
+
+    List<String> peers = new ArrayList<>(List.of(cluster.nodes.peersSpec().split(",")));
+    HttpResponse<byte[]> r = admin(a, "POST", "/api/cluster/groups", JSON.writeValueAsString(Map.of("id", "g2",
+        "peers", peers, "batchSize", 1, "throttleKeysPerSecond", 1)));
+    assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(202);
+    String id = json(r).get("migration").get("id").asText();
+    Poll.until("copying", Duration.ofSeconds(60), () -> json(admin(b, "GET", "/api/migrations/" + id, null))
+        .get("phase").asText().equals("copying"));
+    Poll.until("the proxies on the new ring", Duration.ofSeconds(10), () -> List.of(a, b).stream()
+        .allMatch(p -> p.watcher().current().topology().ringMembers().contains("g2")));
+    long v2 = version(cluster.send(req(a, "/v1/kv/" + k, DATA_TOKEN).PUT(BodyPublishers.ofString("v2"))));
+    assertThat(v2).isGreaterThan(v1);
+    String g2Raft = a.meta().snapshot().group("g2").orElseThrow().raftName();
+    cluster.nodes.trackGroup(g2Raft, RaftGroupId.valueOf(GroupIds.uuidOf(g2Raft)));
+
+    assertThat(admin(b, "POST", "/api/migrations/" + id + "/cancel", null).statusCode()).isEqualTo(202);
+    Poll.until("the old ring back on both proxies", Duration.ofSeconds(60), () -> List.of(a, b).stream()
+        .allMatch(p -> !p.watcher().current().topology().ringMembers().contains("g2")));
+    String readBeforeCopyBack = value(b, k);
+    HttpResponse<byte[]> cas = cluster.send(req(a, "/v1/kv/" + k, DATA_TOKEN).header("If-Match", "\"" + v1 + "\"")
+        .PUT(BodyPublishers.ofString("v3-built-on-v1")));
+    JsonNode progress = json(admin(b, "GET", "/api/migrations/" + id, null));
+    admin(b, "PATCH", "/api/migrations/" + id, "{\"throttleKeysPerSecond\":0,\"batchSize\":500}");
+    Poll.until("cancelled", Duration.ofSeconds(120), () -> json(admin(b, "GET", "/api/migrations/" + id, null))
+        .get("phase").asText().equals("cancelled"));
+    String after = value(a, k);
+
+    assertThat(progress.get("phase").asText()).as("the cancel still copying back: " + progress)
+        .isEqualTo("cancelling");
+    org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+    soft.assertThat(readBeforeCopyBack).as("GET before the copy-back reached the key").isEqualTo("v2");
+    soft.assertThat(cas.statusCode()).as("If-Match on v1's version: " + new String(cas.body())).isEqualTo(412);
+    soft.assertThat(after).as("the key once the cancel ended").isEqualTo("v2");
+    soft.assertAll();
+    // The cancelled add leaves nothing behind: the group it created is gone, and so are its replicas.
+    assertThat(a.meta().snapshot().group("g2")).as("g2 after its add was cancelled").isEmpty();
+    Poll.until("the nodes to drop " + g2Raft, Duration.ofSeconds(60),
+        () -> cluster.nodes.nodeIds().stream().noneMatch(n -> cluster.nodes.hosts(n, g2Raft)));
+  }
+
+  static long version(HttpResponse<byte[]> r) {
+    assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isBetween(200, 201);
+    return Long.parseLong(r.headers().firstValue("X-Kv-Version").orElseThrow());
   }
 }

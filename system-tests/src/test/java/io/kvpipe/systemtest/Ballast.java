@@ -32,7 +32,7 @@ final class Ballast {
     // A fresh group owns every key until the proxy fences it to its ring ranges; loading before that would put keys
     // where the ring does not look for them.
     for (String g : shards.ring()) {
-      ShardGroupClient c = stack.group(g, shards.peers().get(g));
+      ShardGroupClient c = stack.group(shards, g);
       Poll.until(g + " fenced to its ring ranges at epoch " + shards.epoch(), SystemStack.START,
           Duration.ofMillis(200), () -> {
             Reply.Status s = c.status();
@@ -48,7 +48,7 @@ final class Ballast {
           .put(key, value);
     }
     byGroup.forEach((g, keys) -> {
-      ShardGroupClient c = stack.group(g, shards.peers().get(g));
+      ShardGroupClient c = stack.group(shards, g);
       List<String> names = new ArrayList<>(keys.keySet());
       for (int from = 0; from < names.size(); from += 1000) {
         Map<String, byte[]> batch = new LinkedHashMap<>();

@@ -31,7 +31,7 @@ record StoreContents(Map<String, List<Placed>> byKey) {
   static StoreContents scan(SystemStack stack, SystemStack.Shards shards) {
     Map<String, List<Placed>> m = new TreeMap<>();
     for (String g : shards.ring()) {
-      ShardGroupClient c = stack.group(g, shards.peers().get(g));
+      ShardGroupClient c = stack.group(shards, g);
       ScanCursor cursor = null;
       do {
         Reply.ScanPage page = c.scan(HashRanges.FULL, cursor, 500);

@@ -193,6 +193,11 @@ final class SystemStack implements AutoCloseable {
     return List.of(coreSpec.split(","));
   }
 
+  /** The change topic (null without the pipeline). */
+  String topic() {
+    return topic;
+  }
+
   boolean hasPipeline() {
     return kafkaBootstrap != null;
   }
@@ -201,29 +206,41 @@ final class SystemStack implements AutoCloseable {
     return db;
   }
 
-  /** A client of a shard group at the peers the topology lists now (cached per group and peer list). */
+  /** A client of the Raft group {@code id} at {@code peers} (cached per group and peer list). */
   ShardGroupClient group(String id, List<String> peers) {
     String key = id + "=" + String.join(",", peers);
     return groupClients.computeIfAbsent(key, k -> ShardGroupClient.builder(id,
         PeerAddress.parseList(String.join(",", peers))).tls(TestTls.cluster().raftTls()).operationTimeout(Duration.ofSeconds(30)).build());
   }
 
-  /** Shard groups in the topology: id → peers (as {@code id@host:port}), and which are on the ring. */
-  record Shards(Map<String, List<String>> peers, List<String> ring, int vnodes, long epoch) {}
+  /**
+   * Shard groups in the topology: id → peers (as {@code id@host:port}), which are on the ring, and id → the Raft
+   * group of its current incarnation (what a direct client talks to).
+   */
+  record Shards(Map<String, List<String>> peers, List<String> ring, int vnodes, long epoch,
+                Map<String, String> raftGroups) {}
 
   Shards shards(AdminApi admin) {
     JsonNode n = admin.call("GET", "/api/topology/shards", null, 200);
     Map<String, List<String>> peers = new LinkedHashMap<>();
+    Map<String, String> raftGroups = new LinkedHashMap<>();
     List<String> ring = new ArrayList<>();
     for (JsonNode s : n.path("shards")) {
       List<String> ps = new ArrayList<>();
       s.path("peers").forEach(p -> ps.add(p.asText()));
-      peers.put(s.path("id").asText(), ps);
+      String id = s.path("id").asText();
+      peers.put(id, ps);
+      raftGroups.put(id, s.path("raftGroup").asText(id));
       if (s.path("onRing").asBoolean()) {
-        ring.add(s.path("id").asText());
+        ring.add(id);
       }
     }
-    return new Shards(peers, ring, n.path("vnodes").asInt(), n.path("epoch").asLong());
+    return new Shards(peers, ring, n.path("vnodes").asInt(), n.path("epoch").asLong(), raftGroups);
+  }
+
+  /** A client of group {@code id}'s current incarnation, as {@code shards} lists it. */
+  ShardGroupClient group(Shards shards, String id) {
+    return group(shards.raftGroups().get(id), shards.peers().get(id));
   }
 
   /**
@@ -236,7 +253,7 @@ final class SystemStack implements AutoCloseable {
       throw new Poll.Abort("the archive consumer stopped: " + why);
     }
     for (String g : shards.ring()) {
-      if (group(g, shards.peers().get(g)).status().outboxEvents() != 0) {
+      if (group(shards, g).status().outboxEvents() != 0) {
         return false;
       }
     }

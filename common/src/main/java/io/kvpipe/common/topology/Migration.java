@@ -32,9 +32,9 @@ public record Migration(String id, String kind, String phase, long fromEpoch, lo
   public static final String FAILED = "failed";
   public static final Set<String> ENDED_PHASES = Set.of(DONE, CANCELLED, FAILED);
   /**
-   * Attribute prefix: {@code publishedUpTo.<group>} is the log index up to which every change event of a group the
-   * migration removed from the topology was published when it was removed. A node whose replica of that group missed
-   * the last confirmations (it was down) learns from it that what the replica still holds was published.
+   * Attribute prefix: {@code publishedUpTo.<raft name>} is the log index up to which every change event of a group
+   * the migration removed from the topology was published when it was removed. A node whose replica of that group
+   * missed the last confirmations (it was down) learns from it that what the replica still holds was published.
    */
   public static final String PUBLISHED_UP_TO = "publishedUpTo.";
   /** Ended migrations kept in the topology; older ones are dropped. */
@@ -57,7 +57,7 @@ public record Migration(String id, String kind, String phase, long fromEpoch, lo
     return !ENDED_PHASES.contains(phase);
   }
 
-  /** The index {@code group}'s events were published up to when this migration removed it, or -1 if it did not. */
+  /** The index the group of Raft name {@code group} was published up to when this migration removed it, or -1. */
   public long publishedUpTo(String group) {
     try {
       return Long.parseLong(attributes.getOrDefault(PUBLISHED_UP_TO + group, "-1"));

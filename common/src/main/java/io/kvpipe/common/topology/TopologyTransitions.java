@@ -92,11 +92,17 @@ public final class TopologyTransitions {
     if (t.group(c.group().id()).isPresent()) {
       return refuse(state, ErrorCode.CONFLICT, "group " + c.group().id() + " already exists");
     }
+    // A new incarnation: the version this change produces, which no other change ever had.
+    ShardGroup added = c.group().withIncarnation(t.version() + 1);
+    if (added.raftName().length() > ShardGroup.MAX_RAFT_NAME) {
+      return refuse(state, ErrorCode.MALFORMED_REQUEST, "group id " + added.id() + " is too long to be added now:"
+          + " its Raft group " + added.raftName() + " must fit in " + ShardGroup.MAX_RAFT_NAME + " characters");
+    }
     List<ShardGroup> groups = new ArrayList<>(t.groups());
-    groups.add(c.group());
+    groups.add(added);
     List<NodeInfo> nodes = Topology.nodesFor(groups, t.metaPeers(), t.nodes(), c.atMs());
     return changed(state, t.withGroups(groups, nodes).bumped(c.atMs()), TopologyEvent.GROUP_ADDED,
-        details("group", c.group().id(), "peers", c.group().toString()));
+        details("group", added.id(), "raftGroup", added.raftName(), "peers", added.toString()));
   }
 
   private static Result removeGroup(MetaState state, MetaCommand.RemoveGroup c) {
@@ -107,9 +113,10 @@ public final class TopologyTransitions {
     if (t.ringMembers().contains(c.groupId())) {
       return refuse(state, ErrorCode.CONFLICT, "group " + c.groupId() + " still owns keys; drain it first");
     }
-    // A drain's own last step removes the group it drained, so a migration past copying does not hold it.
+    // A drain's own last step removes the group it drained (a cancelled add the group it added), so a migration in
+    // its finishing step does not hold it (the public phase of a cancel's steps is "cancelling").
     boolean inMigration = t.migrations().stream().anyMatch(m -> m.inFlight() && m.involves(c.groupId())
-        && !m.phase().equals("finishing"));
+        && !m.phase().equals("finishing") && !"finishing".equals(m.attributes().get("step")));
     if (inMigration) {
       return refuse(state, ErrorCode.CONFLICT, "group " + c.groupId() + " is part of a migration in flight");
     }
@@ -124,7 +131,7 @@ public final class TopologyTransitions {
     if (t.group(c.groupId()).isEmpty()) {
       return refuse(state, ErrorCode.UNKNOWN_GROUP, "unknown group " + c.groupId());
     }
-    ShardGroup updated = new ShardGroup(c.groupId(), c.peers());
+    ShardGroup updated = t.group(c.groupId()).orElseThrow().withPeers(c.peers());
     List<ShardGroup> groups = new ArrayList<>(t.groups());
     groups.replaceAll(g -> g.id().equals(c.groupId()) ? updated : g);
     List<NodeInfo> nodes = Topology.nodesFor(groups, t.metaPeers(), t.nodes(), c.atMs());

@@ -52,6 +52,19 @@ class TopologyCodecTest {
     assertThat(json).isEqualTo("{\"id\":\"g1\",\"peers\":[\"n1@127.0.0.1:9001\"]}");
   }
 
+  @Test
+  void aGroupsIncarnationIsWrittenUnlessItIsTheFirstAndReadAsTheFirstWhenAbsent() {
+    ShardGroup g = ShardGroup.parse("g3=n1@127.0.0.1:9001").withIncarnation(17);
+    String json = new String(TopologyCodec.encode(g), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"incarnation\":17");
+    assertThat(TopologyCodec.decode(json.getBytes(StandardCharsets.UTF_8), ShardGroup.class)).isEqualTo(g);
+    ShardGroup old = TopologyCodec.decode("{\"id\":\"g3\",\"peers\":[\"n1@h:1\"]}".getBytes(StandardCharsets.UTF_8),
+        ShardGroup.class);
+    assertThat(old.incarnation()).isZero();
+    assertThat(old.raftName()).isEqualTo("g3");
+    assertThat(g.raftName()).isEqualTo("g3.17");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"", "{", "null", "[]", "{\"type\":\"nope\"}", "{\"type\":\"set-node-health\"}",
       "{\"type\":\"set-node-health\",\"nodeId\":\"n1\",\"up\":true,\"atMs\":1} x",

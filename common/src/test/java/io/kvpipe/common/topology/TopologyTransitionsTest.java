@@ -88,6 +88,30 @@ class TopologyTransitionsTest {
   }
 
   @Test
+  void eachAddOfAGroupIsANewIncarnationWithItsOwnRaftName() {
+    MetaState s = bootstrapped();
+    assertThat(s.topology().group("g1").orElseThrow().raftName()).isEqualTo("g1");
+    ShardGroup g3 = ShardGroup.parse("g3=n1@127.0.0.1:9001");
+    s = TopologyTransitions.apply(s, new MetaCommand.AddGroup(g3, null, 1)).state();
+    ShardGroup first = s.topology().group("g3").orElseThrow();
+    assertThat(first.incarnation()).isEqualTo(s.topology().version());
+    s = TopologyTransitions.apply(s, new MetaCommand.SetGroupPeers("g3", List.of(Peer.parse("n2@127.0.0.1:9002")),
+        null, 2)).state();
+    assertThat(s.topology().group("g3").orElseThrow().incarnation()).isEqualTo(first.incarnation());
+    s = TopologyTransitions.apply(s, new MetaCommand.RemoveGroup("g3", null, 3)).state();
+    s = TopologyTransitions.apply(s, new MetaCommand.AddGroup(g3, null, 4)).state();
+    ShardGroup second = s.topology().group("g3").orElseThrow();
+    assertThat(second.incarnation()).isGreaterThan(first.incarnation());
+    assertThat(second.raftName()).isEqualTo("g3." + second.incarnation()).isNotEqualTo(first.raftName());
+
+    String longest = "g".repeat(63);
+    var tooLong = TopologyTransitions.apply(s, new MetaCommand.AddGroup(ShardGroup.parse(longest
+        + "=n1@127.0.0.1:9001"), null, 5));
+    assertThat(tooLong.reply().error()).isEqualTo("MALFORMED_REQUEST");
+    assertThat(tooLong.reply().message()).contains("too long");
+  }
+
+  @Test
   void expectedVersionGuardsRacingCoordinators() {
     MetaState s = bootstrapped();
     var stale = TopologyTransitions.apply(s, new MetaCommand.AddGroup(ShardGroup.parse("g3=n1@127.0.0.1:9001"), 7L, 1));

@@ -156,13 +156,12 @@ public final class GroupReconciler implements AutoCloseable {
         LOG.info("node {}: group {} now follows the topology (version {})", nodeId, ad.group(), version);
       }
       case ReplicaAction.Remove r -> {
-        long unpublished = r.publishedUpTo() == ReplicaAction.Remove.NOT_LEAVING ? 0
-            : host.unpublishedEvents(r.group(), r.publishedUpTo());
-        if (unpublished > 0) {
+        String blocker = r.publishedUpTo() == ReplicaAction.Remove.NOT_LEAVING ? null
+            : host.removalBlocker(r.group(), r.publishedUpTo());
+        if (blocker != null) {
           // Once every replica is gone nobody publishes them: the replica keeps running (its leader keeps
           // publishing) and the next round tries again.
-          throw new IllegalStateException("refusing to remove its replica of group " + r.group() + ": it holds "
-              + unpublished + " change events not published to Kafka yet");
+          throw new IllegalStateException("refusing to remove its replica of group " + r.group() + ": " + blocker);
         }
         // Left first: should Ratis not finish the removal (or the node die now), the next start puts the directory
         // aside instead of serving a replica the topology took away.

@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * What one node must do to host exactly the shard-group replicas a topology gives it: a pure function, so the rules
- * are tested without a cluster.
+ * are tested without a cluster. Replicas are named by their group's Raft name ({@link ShardGroup#raftName()}): a
+ * replica of an earlier incarnation of a group name is another group, removed like any group that left.
  *
  * <p>Rules. Nothing is done on a topology that is not bootstrapped. A group that lists this node and is not hosted is
  * created. An add-peer migration in flight naming this node (attributes {@code group}, {@code peer} =
@@ -44,15 +45,16 @@ public final class ReconcilePlan {
     Set<String> joining = joiningGroups(t, nodeId);
     Set<String> planned = new LinkedHashSet<>();
     for (ShardGroup g : t.groups()) {
-      if (g.id().equals(metaGroup) || !lists(g, nodeId)) {
+      String name = g.raftName();
+      if (name.equals(metaGroup) || !lists(g, nodeId)) {
         continue;
       }
-      if (!hosted.contains(g.id())) {
-        out.add(new ReplicaAction.Create(g.id(), g.peers()));
-      } else if (!managed.contains(g.id())) {
-        out.add(new ReplicaAction.Adopt(g.id()));
+      if (!hosted.contains(name)) {
+        out.add(new ReplicaAction.Create(name, g.peers()));
+      } else if (!managed.contains(name)) {
+        out.add(new ReplicaAction.Adopt(name));
       }
-      planned.add(g.id());
+      planned.add(name);
     }
     for (String g : joining) {
       if (!planned.contains(g) && !g.equals(metaGroup) && !hosted.contains(g)) {
@@ -65,8 +67,8 @@ public final class ReconcilePlan {
       if (g.equals(metaGroup) || planned.contains(g) || named.contains(g) || !managed.contains(g)) {
         continue;
       }
-      out.add(new ReplicaAction.Remove(g, t.group(g).isPresent() ? ReplicaAction.Remove.NOT_LEAVING
-          : publishedUpTo(t, g)));
+      boolean livesOn = t.groups().stream().anyMatch(x -> x.raftName().equals(g));
+      out.add(new ReplicaAction.Remove(g, livesOn ? ReplicaAction.Remove.NOT_LEAVING : publishedUpTo(t, g)));
     }
     return out;
   }
@@ -84,23 +86,23 @@ public final class ReconcilePlan {
     return g.peers().stream().anyMatch(p -> p.id().equals(nodeId));
   }
 
-  /** Groups an add-peer migration in flight is adding this node to. */
+  /** Raft names of the groups an add-peer migration in flight is adding this node to. */
   static Set<String> joiningGroups(Topology t, String nodeId) {
     Set<String> out = new LinkedHashSet<>();
     for (Migration m : t.migrations()) {
       if (KIND_ADD_PEER.equals(m.kind()) && m.inFlight() && namesNode(m, nodeId)) {
-        out.add(m.attributes().get(ATTR_GROUP));
+        t.group(m.attributes().get(ATTR_GROUP)).ifPresent(g -> out.add(g.raftName()));
       }
     }
     return out;
   }
 
-  /** Groups a membership migration in flight names this node for (its replica must stay while it runs). */
+  /** Raft names of the groups a membership migration in flight names this node for (the replica stays meanwhile). */
   static Set<String> namedGroups(Topology t, String nodeId) {
     Set<String> out = new LinkedHashSet<>();
     for (Migration m : t.migrations()) {
       if (m.inFlight() && namesNode(m, nodeId)) {
-        out.add(m.attributes().get(ATTR_GROUP));
+        t.group(m.attributes().get(ATTR_GROUP)).ifPresent(g -> out.add(g.raftName()));
       }
     }
     return out;

@@ -17,10 +17,11 @@ public interface ReplicaHost {
   void createReplica(String group, List<Peer> peers) throws IOException;
 
   /**
-   * How many change events the replica holds (unconfirmed in its outbox) with a log index above
-   * {@code publishedUpTo}: events that may not have reached Kafka yet. 0 if it is not hosted.
+   * Why the replica of a group that left the topology must not be removed yet, or null if it may: it holds change
+   * events (unconfirmed in its outbox) with a log index above {@code publishedUpTo} (-1: nothing known published),
+   * which may not have reached Kafka; or, with nothing known, it has not applied every entry it knows committed.
    */
-  long unpublishedEvents(String group, long publishedUpTo);
+  String removalBlocker(String group, long publishedUpTo);
 
   /** Stops the replica's publishing, then removes it from the server, keeping its directory aside. */
   void removeReplica(String group) throws IOException;

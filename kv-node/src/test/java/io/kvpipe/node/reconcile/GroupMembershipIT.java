@@ -63,6 +63,7 @@ class GroupMembershipIT {
   static KvNodeCluster cluster;
   static MetaClient meta;
   static ShardGroupClient g1;
+  static String g3Raft;
 
   @BeforeAll
   static void start() {
@@ -72,7 +73,6 @@ class GroupMembershipIT {
         // Small snapshots and segments: the joining node has to catch up by an installed snapshot.
         .args(nodeArgs("--snapshot-threshold", "300", "--log-segment-bytes", "16384").toArray(String[]::new))
         .start(START);
-    cluster.trackGroup("g3", gid("g3"));
     meta = new MetaClient(peers("n1", "n2", "n3"), Duration.ofSeconds(10), TestTls.cluster().raftTls());
     Poll.until("topology bootstrapped", START, () -> {
       meta.submitAndWait(new MetaCommand.Bootstrap(List.of(new ShardGroup("g1", peers("n1", "n2", "n3"))),
@@ -195,10 +195,14 @@ class GroupMembershipIT {
   @Order(1)
   void aGroupAddedInMetaIsCreatedOnItsNodesAndTakesWrites() {
     submit(new MetaCommand.AddGroup(new ShardGroup("g3", peers("n1", "n2", "n3")), null, now()));
+    // Added at runtime: its Raft group is this incarnation's, g3.<version>.
+    g3Raft = meta.snapshot().group("g3").orElseThrow().raftName();
+    assertThat(g3Raft).startsWith("g3.");
+    cluster.trackGroup("g3", gid(g3Raft));
     for (String n : List.of("n1", "n2", "n3")) {
       Poll.until(n + " hosts g3", CONVERGE, () -> cluster.hosts(n, "g3"));
     }
-    try (ShardGroupClient g3 = client("g3", "n1", "n2", "n3")) {
+    try (ShardGroupClient g3 = client(g3Raft, "n1", "n2", "n3")) {
       long v = g3.put("k3", "v3".getBytes(StandardCharsets.UTF_8)).version();
       assertThat(v).isPositive();
       assertThat(g3.get("k3")).map(e -> new String(e.value(), StandardCharsets.UTF_8)).contains("v3");
@@ -300,7 +304,7 @@ class GroupMembershipIT {
     for (String n : List.of("n1", "n2", "n3")) {
       Poll.until(n + " no longer hosts g3", CONVERGE, () -> !cluster.hosts(n, "g3"));
       Poll.until(n + " kept g3's data aside", CONVERGE,
-          () -> removedDirs(n).stream().anyMatch(d -> d.startsWith("g3-")));
+          () -> removedDirs(n).stream().anyMatch(d -> d.startsWith(g3Raft + "-")));
     }
   }
 

@@ -81,6 +81,17 @@ class ReconcilePlanTest {
   }
 
   @Test
+  void aReplicaOfAnEarlierIncarnationIsAnotherGroup() {
+    ShardGroup again = new ShardGroup("g1", List.of(N1, N2, N3), 42);
+    Migration drain = new Migration("m2", Migration.REMOVE_GROUP, Migration.DONE, 1, 2, null, List.of("g1"),
+        List.of("g2"), 0, 0, 0, 0, Map.of(Migration.PUBLISHED_UP_TO + "g1", "77"));
+    Topology t = topology(List.of(again, G2), List.of("g1", "g2"), drain);
+    assertThat(ReconcilePlan.plan(t, "n1", Set.of("g1", "g2"), Set.of("g1", "g2"), "meta")).containsExactly(
+        new ReplicaAction.Create("g1.42", again.peers()), new ReplicaAction.Remove("g1", 77));
+    assertThat(ReconcilePlan.plan(t, "n1", Set.of("g1.42", "g2"), Set.of("g1.42", "g2"), "meta")).isEmpty();
+  }
+
+  @Test
   void aGroupTheTopologyNeverGaveThisNodeAndTheMetaGroupAreLeftAlone() {
     Topology t = topology(List.of(G2), List.of("g2"));
     assertThat(ReconcilePlan.plan(t, "n1", Set.of("g2", "g9", "meta"), Set.of("g2"), "meta")).isEmpty();

@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@link ShardGroupClient} per shard group of the topology, created when a group appears, rebuilt when its replica
- * list changes, closed when it goes away. A replaced client is closed only after {@code grace} so requests already in
- * flight on it can finish.
+ * One {@link ShardGroupClient} per shard group of the topology (by name, talking to its current incarnation's Raft
+ * group), created when a group appears, rebuilt when its replica list or incarnation changes, closed when it goes
+ * away. A replaced client is closed only after {@code grace} so requests already in flight on it can finish.
  *
  * <p>Threads: {@link #update} runs on the topology watcher's thread (synchronized); {@link #get} is lock-free from
  * request threads.
@@ -96,7 +96,8 @@ public final class GroupClients implements AutoCloseable {
   }
 
   private ShardGroupClient newClient(ShardGroup g) {
-    return ShardGroupClient.builder(g.id(), g.peers().stream().map(p -> PeerAddress.parse(p.toString())).toList())
+    return ShardGroupClient.builder(g.raftName(),
+            g.peers().stream().map(p -> PeerAddress.parse(p.toString())).toList())
         .operationTimeout(operationTimeout)
         .rpcTimeout(Duration.ofMillis(Math.max(500, Math.min(3000, operationTimeout.toMillis()))))
         .tls(tls)

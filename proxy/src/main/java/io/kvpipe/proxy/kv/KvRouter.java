@@ -39,10 +39,12 @@ public final class KvRouter {
    * (orTimeout), and a Ratis client whose request window is full blocks the caller until a slot frees up.
    */
   private final Executor retries = Executors.newVirtualThreadPerTaskExecutor();
+  private final MovingKeys moving;
 
   public KvRouter(TopologySource watcher, GroupClients groups, ProxyMetrics metrics, Duration requestTimeout) {
     this.watcher = watcher;
     this.groups = groups;
+    this.moving = new MovingKeys(watcher, groups);
     this.metrics = metrics;
     this.requestTimeout = requestTimeout;
   }
@@ -62,11 +64,14 @@ public final class KvRouter {
    * retries ran out, UNAVAILABLE, TIMEOUT) the caller gets the failure: a new request could apply the write a second
    * time (readers would see A, B, A, and the changelog two events for one request). Ratis already retries a lost
    * leader within the deadline with the same call id, which its retry cache deduplicates.
+   *
+   * @param conditional whether the write carries an expected version (If-Match / If-None-Match)
    */
-  public <T> CompletableFuture<T> write(byte[] key, Function<ShardGroupClient, CompletableFuture<T>> op,
-                                       long startNanos) {
+  public <T> CompletableFuture<T> write(byte[] key, boolean conditional,
+                                       Function<ShardGroupClient, CompletableFuture<T>> op, long startNanos) {
     long deadline = startNanos + requestTimeout.toNanos();
-    return attempt(v -> v.groupFor(key), false, op, deadline, 0, 0);
+    // A conditional write must compare with the key's newest version, wherever a migration left it (MovingKeys).
+    return attempt(v -> v.groupFor(key), false, conditional ? moving.newestFirst(key, op) : op, deadline, 0, 0);
   }
 
   /**
@@ -74,11 +79,16 @@ public final class KvRouter {
    * its new owner, and only if that has no record at all (not even a tombstone: a delete there must hide the old
    * value) from its old owner with a fallback get, which skips the old owner's ownership check. If the old owner has
    * no record either, the new owner is read once more: the copy and the purge may both have finished between the two
-   * reads, moving the key out of sight of each. Writes never fall back: they always go to the new owner.
+   * reads, moving the key out of sight of each. Writes never fall back: they always go to the new owner. During a
+   * cancel's inverse the new owner may hold an older record than the old one: both are read, the newer wins.
    */
   public CompletableFuture<Optional<Entry>> read(byte[] key, boolean stale, long startNanos) {
     long deadline = startNanos + requestTimeout.toNanos();
     String k = new String(key, StandardCharsets.UTF_8);
+    TopologyView now = watcher.current();
+    if (now.isReady() && now.oldRecordsOnNewOwner() && now.fallbackGroupFor(key) != null) {
+      return newestOfBoth(key, stale, deadline);
+    }
     return this.<Optional<Entry>>attempt(v -> v.groupFor(key), true, c -> c.readRecordAsync(k, stale), deadline, 0, 0)
         .thenCompose(found -> {
           if (found.isPresent()) {
@@ -90,13 +100,28 @@ public final class KvRouter {
             return CompletableFuture.completedFuture(Optional.<Entry>empty());
           }
           metrics.retry("fallback_read");
-          return this.<Optional<Entry>>attempt(x -> previous, true, c -> c.fallbackGetAsync(k), deadline, 0, 0)
+          // Routed again on every retry: once the old owner left the topology (drained and removed) the new owner,
+          // which by then holds everything, answers the fallback get instead of a group that is gone.
+          Function<TopologyView, String> fallback = x -> Optional.ofNullable(x.fallbackGroupFor(key))
+              .orElseGet(() -> x.groupFor(key));
+          return this.<Optional<Entry>>attempt(fallback, true, c -> c.fallbackGetAsync(k), deadline, 0, 0)
               .thenCompose(old -> old.isPresent()
                   ? CompletableFuture.completedFuture(old)
                   : this.<Optional<Entry>>attempt(x -> x.groupFor(key), true, c -> c.readRecordAsync(k, stale),
                       deadline, 0, 0))
               .thenApply(o -> o.filter(e -> !e.deleted()));
         });
+  }
+
+  /** During a cancel's inverse: both owners' records of a moving key, the newer one wins (see {@link MovingKeys}). */
+  private CompletableFuture<Optional<Entry>> newestOfBoth(byte[] key, boolean stale, long deadline) {
+    String k = new String(key, StandardCharsets.UTF_8);
+    CompletableFuture<Optional<Entry>> owner = attempt(x -> x.groupFor(key), true, c -> c.readRecordAsync(k, stale),
+        deadline, 0, 0);
+    CompletableFuture<Optional<Entry>> old = attempt(x -> Optional.ofNullable(x.fallbackGroupFor(key))
+        .orElseGet(() -> x.groupFor(key)), true, c -> c.fallbackGetAsync(k), deadline, 0, 0);
+    metrics.retry("fallback_read");
+    return owner.thenCombine(old, MovingKeys::newer).thenApply(o -> o.filter(e -> !e.deleted()));
   }
 
   /** {@code repeatable}: the operation is a read, so repeating it after an ambiguous failure is harmless. */

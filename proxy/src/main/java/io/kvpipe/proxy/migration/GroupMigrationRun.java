@@ -28,7 +28,8 @@ import java.util.concurrent.Future;
  * away, then on those that receive; then the meta ring), {@code copying} (every pair in parallel, see
  * {@link PairCopier}), {@code purging} (PurgeUnowned on the sources), {@code finishing} (CollectTombstones on the
  * targets; a drained group leaves the topology), then done. A cancel before purging swaps in the inverse plan (ring
- * back, at a higher epoch) and runs the same steps under the public phase {@code cancelling}, ending cancelled.
+ * back, at a higher epoch) and runs the same steps under the public phase {@code cancelling}, ending cancelled; a
+ * cancelled add removes the group it created. A cancel while pending (nothing fenced) goes straight to finishing.
  */
 final class GroupMigrationRun extends MigrationRun {
   static final int PURGE_LIMIT = 5000;
@@ -127,9 +128,19 @@ final class GroupMigrationRun extends MigrationRun {
 
   // ---- fencing ----
 
+  /**
+   * Per key, the change topic must show the events in version order across the move: a target may take a moving key
+   * (a client write, a copy) only once every source has published what it committed before its fence, or a source
+   * publisher running late would put the key's older event after the target's newer one. So the sources are fenced,
+   * then the targets wait until each source's change events up to its fence are published. Waiting once before the
+   * fence too (for what the sources hold now) keeps the fenced window short: a Kafka outage holds the migration here,
+   * before anything is fenced, instead of holding the moving keys unwritable.
+   */
   private void fence(MigrationRecord r) {
     MigrationPlan plan = r.plan();
+    awaitSourcesPublished(plan, "before fencing");
     setOwnership(plan, plan.fenceFirst());
+    awaitSourcesPublished(plan, "up to its fence");
     setOwnership(plan, plan.fenceSecond());
     Topology t = ctx.store().topology();
     if (t.epoch() > plan.toEpoch()) {
@@ -140,6 +151,26 @@ final class GroupMigrationRun extends MigrationRun {
       submitIdempotent(new MetaCommand.SetRing(plan.nextRing(), plan.toEpoch(), null, ctx.store().now()));
     }
     advance(cur -> cur, MigrationRecord.COPYING);
+  }
+
+  /** Waits until each source has published every change event up to the index it had applied when asked. */
+  private void awaitSourcesPublished(MigrationPlan plan, String what) {
+    for (String g : plan.sources()) {
+      long upTo = retrying.await("status of " + g, () -> ctx.ops().status(g)).appliedIndex();
+      for (int waits = 0; ; waits++) {
+        Reply.Status s = retrying.await("status of " + g, () -> ctx.ops().status(g));
+        if (s.outboxEvents() == 0 || s.confirmedIndex() >= upTo) {
+          break;
+        }
+        waitingFor(g + ": change events " + what + " (log index " + upTo + ") not yet published to Kafka (published"
+            + " up to " + s.confirmedIndex() + ", " + s.outboxEvents() + " waiting)");
+        if (shouldStop()) {
+          throw new Retrying.Stopped();
+        }
+        retrying.pause(Math.min(waits, 3));
+      }
+    }
+    waitingFor(null);
   }
 
   private void setOwnership(MigrationPlan plan, List<String> groups) {
@@ -235,11 +266,21 @@ final class GroupMigrationRun extends MigrationRun {
 
   private void finish(MigrationRecord r) {
     MigrationPlan plan = r.plan();
-    drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT, token(plan)),
-        "collect tombstones ");
-    if (r.kind().equals(Migration.REMOVE_GROUP) && !r.cancelled() && ctx.store().topology().group(r.group())
-        .isPresent()) {
-      removeGroup(r.group());
+    if (!r.cancelledBeforeFencing()) {
+      drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT, token(plan)),
+          "collect tombstones ");
+    }
+    // A drain removes the group it emptied; a cancelled add removes the group it created (its keys went back).
+    boolean leaves = r.kind().equals(Migration.REMOVE_GROUP) != r.cancelled();
+    if (leaves && !ctx.store().topology().ringMembers().contains(r.group())
+        && ctx.store().topology().group(r.group()).isPresent()) {
+      if (r.cancelledBeforeFencing()) {
+        // Never fenced into the ring, so never written through it; and its replicas may be the very reason for the
+        // cancel (unreachable). The nodes still keep a replica holding events (they check on their own).
+        submitIdempotent(new MetaCommand.RemoveGroup(r.group(), null, ctx.store().now()));
+      } else {
+        removeGroup(r.group());
+      }
     }
     advance(cur -> cur, r.cancelled() ? Migration.CANCELLED : Migration.DONE);
   }
@@ -248,12 +289,13 @@ final class GroupMigrationRun extends MigrationRun {
    * Removes a group from the topology once every change event it committed is confirmed published: its replicas are
    * dropped after that, and an event still in their outbox would never reach Kafka. The index it was published up to
    * goes into the record first, so a node that missed the last confirmations (down meanwhile) can tell that what its
-   * replica still holds was published by the others ({@code publishedUpTo.<group>}).
+   * replica still holds was published by the others ({@code publishedUpTo.<raft name>}).
    */
   private void removeGroup(String group) {
     long published = awaitPublished(group);
+    String raftName = ctx.store().topology().group(group).map(ShardGroup::raftName).orElse(group);
     long now = ctx.store().now();
-    write(cur -> cur.withAttributes(now, a -> a.put(Migration.PUBLISHED_UP_TO + group,
+    write(cur -> cur.withAttributes(now, a -> a.put(Migration.PUBLISHED_UP_TO + raftName,
         Long.toString(published))));
     submitIdempotent(new MetaCommand.RemoveGroup(group, null, ctx.store().now()));
   }
@@ -305,7 +347,11 @@ final class GroupMigrationRun extends MigrationRun {
   private void startInverse(MigrationRecord r) {
     String step = r.step();
     if (step.equals(MigrationRecord.PENDING)) {
-      advance(cur -> cur.withAttributes(ctx.store().now(), a -> a.put("cancelled", "true")), Migration.CANCELLED);
+      // Nothing was fenced, so nothing moves back; finishing still removes a group the add may have created.
+      advance(cur -> cur.withAttributes(ctx.store().now(), a -> {
+        a.put("cancelled", "true");
+        a.put(MigrationRecord.CANCELLED_BEFORE_FENCING, "true");
+      }), MigrationRecord.FINISHING);
       return;
     }
     MigrationPlan inverse = r.plan().inverse();

@@ -37,6 +37,8 @@ public record MigrationRecord(Migration migration) {
   public static final java.util.Set<String> CANCELLABLE_STEPS = java.util.Set.of(PENDING, FENCING, COPYING);
 
   public static final String WAITING_FOR = "waitingFor";
+  /** Set when a cancel came before anything was fenced: finishing has no tombstones to collect then. */
+  public static final String CANCELLED_BEFORE_FENCING = "cancelledBeforeFencing";
 
   public static final int DEFAULT_BATCH = 2000;
   public static final int MAX_BATCH = 10_000;
@@ -77,6 +79,10 @@ public record MigrationRecord(Migration migration) {
 
   public boolean cancelled() {
     return Boolean.parseBoolean(attr("cancelled", "false"));
+  }
+
+  public boolean cancelledBeforeFencing() {
+    return Boolean.parseBoolean(attr(CANCELLED_BEFORE_FENCING, "false"));
   }
 
   public boolean cancelRequested() {

@@ -3,18 +3,21 @@ package io.kvpipe.proxy.topology;
 import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.NodeInfo;
+import io.kvpipe.common.topology.Topology;
 import io.kvpipe.proxy.ProxyMetrics;
 import io.kvpipe.client.meta.MetaClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +37,8 @@ public final class HealthMonitor implements AutoCloseable {
   public record NodeResult(String node, String address, boolean reachable, int consecutiveFailures, boolean up,
                            long probeMillis) {}
 
-  private final TopologyWatcher watcher;
+  private final Supplier<Topology> topology;
+  private final Runnable refresh;
   private final MetaClient meta;
   private final ProxyMetrics metrics;
   private final Duration interval;
@@ -49,7 +53,15 @@ public final class HealthMonitor implements AutoCloseable {
 
   public HealthMonitor(TopologyWatcher watcher, MetaClient meta, ProxyMetrics metrics, Duration interval,
                        Duration timeout, int retries, int failureThreshold, RaftTls tls) {
-    this.watcher = watcher;
+    this(() -> watcher.current().topology(), watcher::refresh, meta, metrics, interval, timeout, retries,
+        failureThreshold, tls);
+  }
+
+  /** @param topology the proxy's current topology; {@code refresh} reloads it after a recorded change */
+  HealthMonitor(Supplier<Topology> topology, Runnable refresh, MetaClient meta, ProxyMetrics metrics,
+                Duration interval, Duration timeout, int retries, int failureThreshold, RaftTls tls) {
+    this.topology = topology;
+    this.refresh = refresh;
     this.meta = meta;
     this.metrics = metrics;
     this.interval = interval;
@@ -71,7 +83,7 @@ public final class HealthMonitor implements AutoCloseable {
 
   /** Runs one round now and returns each node's result (after recording any up/down transition). */
   public synchronized List<NodeResult> runNow() {
-    List<NodeInfo> nodes = watcher.current().topology().nodes();
+    List<NodeInfo> nodes = topology.get().nodes();
     List<Future<long[]>> pending = new ArrayList<>();
     for (NodeInfo n : nodes) {
       pending.add(probes.submit(() -> probeWithRetries(n)));
@@ -94,7 +106,9 @@ public final class HealthMonitor implements AutoCloseable {
       }
       results.add(new NodeResult(n.id(), n.address(), reachable, failed, up, r[1]));
     }
-    failures.keySet().retainAll(nodes.stream().map(NodeInfo::id).toList());
+    Set<String> ids = Set.copyOf(nodes.stream().map(NodeInfo::id).toList());
+    failures.keySet().retainAll(ids);
+    prober.retain(ids);
     return results;
   }
 
@@ -122,12 +136,17 @@ public final class HealthMonitor implements AutoCloseable {
     try {
       meta.submitAndWait(new MetaCommand.SetNodeHealth(n.id(), up, reason, System.currentTimeMillis()));
       LOG.warn("node {} ({}) is now {}: {}", n.id(), n.address(), up ? "UP" : "DOWN", reason);
-      watcher.refresh();
+      refresh.run();
       return true;
     } catch (RuntimeException e) {
       LOG.warn("could not record node {} as {}: {}", n.id(), up ? "up" : "down", e.toString());
       return false;
     }
+  }
+
+  /** Nodes the prober holds a client for (for tests). */
+  Set<String> probedNodes() {
+    return prober.nodes();
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.kvpipe.common.topology.NodeInfo;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
@@ -58,6 +59,23 @@ final class NodeProber implements AutoCloseable {
       LOG.debug("probe of {} failed: {}", node.id(), e.toString());
       return false;
     }
+  }
+
+  /** Closes the clients of nodes other than {@code nodeIds} (they left the topology). */
+  void retain(Set<String> nodeIds) {
+    for (String id : Set.copyOf(clients.keySet())) {
+      if (!nodeIds.contains(id)) {
+        Probe gone = clients.remove(id);
+        if (gone != null) {
+          closeQuietly(gone.client());
+        }
+      }
+    }
+  }
+
+  /** The nodes this prober holds a client for. */
+  Set<String> nodes() {
+    return Set.copyOf(clients.keySet());
   }
 
   private RaftClient newClient(NodeInfo node) {

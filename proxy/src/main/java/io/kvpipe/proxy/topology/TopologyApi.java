@@ -59,6 +59,7 @@ public final class TopologyApi {
       HashRanges r = own.getOrDefault(g.id(), HashRanges.EMPTY);
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("id", g.id());
+      m.put("raftGroup", g.raftName());
       m.put("peers", g.peers());
       m.put("onRing", t.ringMembers().contains(g.id()));
       m.put("ranges", r.ranges().size());

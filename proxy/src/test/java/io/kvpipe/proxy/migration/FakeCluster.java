@@ -44,6 +44,8 @@ final class FakeCluster implements MetaAccess, ShardOps {
     List<Peer> peers = List.of();
     /** Change events not yet published (the real group's outbox), as its status reports them. */
     volatile int unpublished;
+    /** Its replicas do not answer yet (status fails as retriable). */
+    volatile boolean unreachable;
   }
 
   private MetaState meta = MetaState.EMPTY;
@@ -213,6 +215,9 @@ final class FakeCluster implements MetaAccess, ShardOps {
   @Override
   public synchronized CompletableFuture<Reply.Status> status(String g) {
     Group grp = group(g);
+    if (grp.unreachable) {
+      return CompletableFuture.failedFuture(new KvException(ErrorCode.UNAVAILABLE, g + " not reachable"));
+    }
     return CompletableFuture.completedFuture(new Reply.Status(grp.epoch, grp.owned, grp.index,
         grp.unpublished == 0 ? grp.index : 0, grp.unpublished, 0, grp.records.size()));
   }

@@ -130,8 +130,11 @@ class MigrationCoordinatorTest {
   @Test
   void aDrainedGroupLeavesTheTopologyOnlyOnceItsChangeEventsArePublished() {
     MigrationCoordinator c = coordinator("c1");
-    fake.group("g2").unpublished = 7;
-    MigrationRecord r = c.removeGroup("g2", 0, 500);
+    MigrationRecord r = c.removeGroup("g2", 200, 100);
+    Poll.until("copying", Duration.ofSeconds(10), () -> fake.snapshot().migration(r.id()).orElseThrow().phase()
+        .equals("copying"));
+    fake.group("g2").unpublished = 7; // e.g. written just before the fence, with Kafka down since
+    c.patch(r.id(), 0L, 500);
     Migration waiting = Poll.forValue("the drain waiting for g2's events", Duration.ofSeconds(30), () -> {
       Migration m = fake.snapshot().migration(r.id()).orElseThrow();
       String w = m.attributes().get("waitingFor");
@@ -146,6 +149,26 @@ class MigrationCoordinatorTest {
     assertThat(fake.snapshot().group("g2")).isEmpty();
     assertThat(done.attributes()).doesNotContainKey("waitingFor");
     assertThat(done.publishedUpTo("g2")).isEqualTo(fake.group("g2").index);
+  }
+
+  @Test
+  void targetsTakeTheMovingKeysOnlyOnceEverySourcePublishedItsChanges() {
+    MigrationCoordinator c = coordinator("c1");
+    fake.group("g1").unpublished = 3; // Kafka down: g1's last changes wait in its outbox
+    MigrationRecord r = c.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 0, 500);
+    Migration waiting = Poll.forValue("the add waiting for g1's events", Duration.ofSeconds(30), () -> {
+      Migration m = fake.snapshot().migration(r.id()).orElseThrow();
+      String w = m.attributes().get("waitingFor");
+      return w != null && w.startsWith("g1: change events before fencing") ? m : null;
+    });
+    assertThat(waiting.phase()).isEqualTo(MigrationRecord.FENCING);
+    assertThat(fake.snapshot().epoch()).as("ring not moved").isEqualTo(1);
+    assertThat(fake.group("g1").epoch).as("nothing fenced yet: g1 takes writes of every key it owns").isEqualTo(1);
+    assertThat(fake.group("g3").epoch).isEqualTo(1);
+
+    fake.group("g1").unpublished = 0;
+    awaitPhase(r.id(), Migration.DONE);
+    assertEveryKeyAtItsOwner(null, null);
   }
 
   @Test
@@ -204,6 +227,22 @@ class MigrationCoordinatorTest {
     assertEveryKeyAtItsOwner(moved, "written-during-copy");
     assertThat(fake.group("g3").records).isEmpty();
     assertThat(fake.group("g3").owned).isEqualTo(HashRanges.EMPTY);
+    assertThat(t.group("g3")).as("the group a cancelled add created").isEmpty();
+  }
+
+  @Test
+  void aCancelBeforeAnythingMovedRemovesTheGroupItAdded() {
+    MigrationCoordinator c = coordinator("c1");
+    fake.group("g3").unreachable = true; // its replicas are not up yet: the add waits in pending
+    MigrationRecord r = c.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 0, 100);
+    Poll.until("g3 in the topology", Duration.ofSeconds(10), () -> fake.snapshot().group("g3").isPresent());
+    c.cancel(r.id());
+    awaitPhase(r.id(), Migration.CANCELLED);
+    Topology t = fake.snapshot();
+    assertThat(t.ringMembers()).containsExactly("g1", "g2");
+    assertThat(t.epoch()).isEqualTo(1);
+    assertThat(t.group("g3")).as("the group a cancelled add created").isEmpty();
+    assertEveryKeyAtItsOwner(null, null);
   }
 
   @Test

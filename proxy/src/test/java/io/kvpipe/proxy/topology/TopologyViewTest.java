@@ -11,6 +11,7 @@ import io.kvpipe.common.topology.RingSpec;
 import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.topology.TopologyEvent;
 import io.kvpipe.common.topology.TopologyTransitions;
+import io.kvpipe.common.wire.MigrationToken;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -86,5 +87,47 @@ class TopologyViewTest {
     for (int i = 0; i < 200; i++) {
       assertThat(after.fallbackGroupFor(("key-" + i).getBytes(StandardCharsets.UTF_8))).isNull();
     }
+  }
+
+  @Test
+  void noReadFallsBackToADrainedGroupOnceItLeftTheTopology() {
+    MetaState s = TopologyTransitions.apply(MetaState.EMPTY, new MetaCommand.Bootstrap(List.of(
+        ShardGroup.parse("g1=n1@127.0.0.1:1"), ShardGroup.parse("g2=n2@127.0.0.1:2")), List.of(), 32, 1)).state();
+    RingSpec before = s.topology().ring();
+    s = TopologyTransitions.apply(s, new MetaCommand.SetRing(new RingSpec(32, List.of("g1")), 2, null, 2)).state();
+    Migration finishing = new Migration("m1", Migration.REMOVE_GROUP, "finishing", 1, 2, before, List.of("g2"),
+        List.of("g1"), 0, 0, 1, 1, Map.of());
+    s = TopologyTransitions.apply(s, new MetaCommand.PutMigration(finishing, null, 3)).state();
+    byte[] moved = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> ("key-" + i).getBytes())
+        .filter(k -> before.toRing().groupFor(k).equals("g2")).findFirst().orElseThrow();
+    assertThat(new TopologyView(s.topology()).fallbackGroupFor(moved)).isEqualTo("g2");
+    s = TopologyTransitions.apply(s, new MetaCommand.RemoveGroup("g2", null, 4)).state();
+    assertThat(s.topology().inFlightMigration()).isPresent();
+    assertThat(new TopologyView(s.topology()).fallbackGroupFor(moved)).isNull();
+  }
+
+  @Test
+  void aCancelsInverseIsKnownForTheOldRecordsItsNewOwnersHoldAndEachPlanHasItsToken() {
+    MetaState s = TopologyTransitions.apply(MetaState.EMPTY, new MetaCommand.Bootstrap(List.of(
+        ShardGroup.parse("g1=n1@127.0.0.1:1"), ShardGroup.parse("g2=n2@127.0.0.1:2")), List.of(), 32, 1)).state();
+    s = TopologyTransitions.apply(s, new MetaCommand.AddGroup(ShardGroup.parse("g3=n3@127.0.0.1:3"), null, 2)).state();
+    RingSpec before = s.topology().ring();
+    RingSpec with3 = new RingSpec(32, List.of("g1", "g2", "g3"));
+    s = TopologyTransitions.apply(s, new MetaCommand.SetRing(with3, 2, null, 3)).state();
+    Migration forward = new Migration("m1", Migration.ADD_GROUP, "copying", 1, 2, before, List.of("g1", "g2"),
+        List.of("g3"), 0, 0, 1, 1, Map.of());
+    TopologyView f = new TopologyView(TopologyTransitions.apply(s, new MetaCommand.PutMigration(forward, null, 4))
+        .state().topology());
+    assertThat(f.oldRecordsOnNewOwner()).isFalse();
+    assertThat(f.migrationToken()).isEqualTo(new MigrationToken("m1", 2));
+
+    s = TopologyTransitions.apply(s, new MetaCommand.SetRing(before, 3, null, 5)).state();
+    Migration inverse = new Migration("m1", Migration.ADD_GROUP, "cancelling", 2, 3, with3, List.of("g3"),
+        List.of("g1", "g2"), 0, 0, 1, 1, Map.of("cancelled", "true"));
+    TopologyView i = new TopologyView(TopologyTransitions.apply(s, new MetaCommand.PutMigration(inverse, null, 6))
+        .state().topology());
+    assertThat(i.oldRecordsOnNewOwner()).isTrue();
+    assertThat(i.migrationToken()).isEqualTo(new MigrationToken("m1", 3));
+    assertThat(new TopologyView(s.topology()).migrationToken()).isNull();
   }
 }

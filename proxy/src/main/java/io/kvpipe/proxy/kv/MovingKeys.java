@@ -1,0 +1,85 @@
+package io.kvpipe.proxy.kv;
+
+import io.kvpipe.client.RaftErrors;
+import io.kvpipe.client.ShardGroupClient;
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.MigrationToken;
+import io.kvpipe.common.wire.Reply;
+import io.kvpipe.proxy.topology.TopologyView;
+import io.kvpipe.proxy.topology.TopologySource;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * How a key whose range is moving (a migration in flight whose ring is the current one) is read and conditionally
+ * written so that both see its newest version wherever it lives. The old owner is fenced: its record of the key is
+ * final. The new owner is the only place the key can be written.
+ *
+ * <ul>
+ *   <li>Reads: forward, everything the new owner holds in the moving ranges was written there after the fence or
+ *       copied, so its record, when it has one, is the newest (see {@link KvRouter#read}). During a cancel's inverse
+ *       the new owner is the group the key first left, still holding its record from before the migration, so a
+ *       read takes the newer of both owners' records ({@link #newer}).</li>
+ *   <li>Conditional writes (If-Match, If-None-Match), in both directions: before comparing, the old owner's record is
+ *       copied onto the new owner (a MigrateIn, applied only if newer than what the new owner has), so the
+ *       compare-and-set runs against the newest version. An unconditional write needs nothing: it is newer than any
+ *       record of either owner.</li>
+ * </ul>
+ */
+final class MovingKeys {
+  private final TopologySource watcher;
+  private final GroupClients groups;
+
+  MovingKeys(TopologySource watcher, GroupClients groups) {
+    this.watcher = watcher;
+    this.groups = groups;
+  }
+
+  /** The record with the higher version (a tombstone included); empty if neither owner has one. */
+  static Optional<Entry> newer(Optional<Entry> a, Optional<Entry> b) {
+    if (a.isEmpty()) {
+      return b;
+    }
+    return b.isPresent() && b.get().version() > a.get().version() ? b : a;
+  }
+
+  /**
+   * {@code write} run on the new owner after the old owner's record of {@code key} was copied onto it. A refused copy
+   * (the migration moved on since this proxy's topology) fails as WRONG_GROUP, which the router answers by reloading
+   * the topology and running the whole thing again.
+   */
+  <T> Function<ShardGroupClient, CompletableFuture<T>> newestFirst(byte[] key,
+                                                                 Function<ShardGroupClient, CompletableFuture<T>> write) {
+    return owner -> {
+      TopologyView v = watcher.current();
+      String old = v.isReady() ? v.fallbackGroupFor(key) : null;
+      MigrationToken token = v.migrationToken();
+      if (old == null || token == null) {
+        return write.apply(owner);
+      }
+      ShardGroupClient from = groups.get(old);
+      if (from == null) {
+        return CompletableFuture.failedFuture(new KvException(ErrorCode.WRONG_GROUP, "no client for group " + old
+            + " yet"));
+      }
+      String k = new String(key, StandardCharsets.UTF_8);
+      return from.fallbackGetAsync(k).thenCompose(found -> found.isEmpty() ? write.apply(owner)
+          : owner.migrateInAsync(List.of(found.get()), token)
+              .exceptionallyCompose(e -> CompletableFuture.<Reply.Migrated>failedFuture(refenced(e, token)))
+              .thenCompose(copied -> write.apply(owner)));
+    };
+  }
+
+  private static Throwable refenced(Throwable e, MigrationToken token) {
+    Throwable t = RaftErrors.unwrap(e);
+    if (t instanceof KvException kv && kv.code() == ErrorCode.CONFLICT) {
+      return new KvException(ErrorCode.WRONG_GROUP, "migration " + token + " moved on: " + kv.getMessage());
+    }
+    return t;
+  }
+}
