@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param adminToken         bearer token for /api/cluster/* and mutating admin calls (also accepted where data is)
  * @param metricsOpen        true: /metrics needs no token; false: it needs the data or admin token
  * @param maxValueBytes      largest value accepted
- * @param maxHeaderBytes     largest request header block; beyond it 431
+ * @param limits             bounds on what one caller can make the proxy hold (headers, URI, batch gets, SSE)
  * @param requestTimeout     deadline for one client request, retries included; beyond it 504
  * @param idleTimeout        idle connection timeout
  * @param topologyPoll       how often the meta group's version is polled
@@ -30,7 +30,7 @@ import java.util.Objects;
  */
 public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeers, List<ShardGroup> bootstrapGroups,
                           int vnodes, String dataToken, String adminToken, boolean metricsOpen, int maxValueBytes,
-                          int maxHeaderBytes, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
+                          HttpLimits limits, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
                           Duration healthInterval, Duration healthTimeout, int healthRetries,
                           int healthFailureThreshold) {
   public ProxyConfig {
@@ -50,8 +50,10 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
       throw new IllegalArgumentException("the data token and the admin token must differ");
     }
     Limits.checkMaxValueBytes(maxValueBytes);
-    if (maxHeaderBytes < 1024 || maxHeaderBytes > 1 << 20) {
-      throw new IllegalArgumentException("--max-header-bytes must be within 1024..1048576");
+    Objects.requireNonNull(limits, "limits");
+    if (limits.maxBatchGetBytes() < maxValueBytes) {
+      throw new IllegalArgumentException("--max-batch-get-bytes must be at least --max-value-bytes (" + maxValueBytes
+          + "), or a batch get of one large value could never succeed");
     }
     for (Duration d : List.of(requestTimeout, idleTimeout, topologyPoll, healthInterval, healthTimeout)) {
       if (d.isNegative() || d.isZero()) {
@@ -79,7 +81,11 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
         "  admin-token              " + mask(adminToken),
         "  metrics-open             " + metricsOpen,
         "  max-value-bytes          " + maxValueBytes,
-        "  max-header-bytes         " + maxHeaderBytes,
+        "  max-header-bytes         " + limits.maxHeaderBytes(),
+        "  max-uri-bytes            " + limits.maxUriBytes(),
+        "  max-batch-get-bytes      " + limits.maxBatchGetBytes(),
+        "  max-sse-subscribers      " + limits.maxSseSubscribers(),
+        "  sse-queue-frames         " + limits.sseQueueFrames(),
         "  request-timeout          " + requestTimeout,
         "  idle-timeout             " + idleTimeout,
         "  topology-poll            " + topologyPoll,

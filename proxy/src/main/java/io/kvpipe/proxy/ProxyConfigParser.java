@@ -31,6 +31,10 @@ public final class ProxyConfigParser {
     DEFAULTS.put("metrics-open", "true");
     DEFAULTS.put("max-value-bytes", Integer.toString(Limits.DEFAULT_MAX_VALUE_BYTES));
     DEFAULTS.put("max-header-bytes", "8192");
+    DEFAULTS.put("max-uri-bytes", "4096");
+    DEFAULTS.put("max-batch-get-bytes", Integer.toString(16 << 20));
+    DEFAULTS.put("max-sse-subscribers", "256");
+    DEFAULTS.put("sse-queue-frames", "256");
     DEFAULTS.put("request-timeout-ms", "5000");
     DEFAULTS.put("idle-timeout-ms", "30000");
     DEFAULTS.put("topology-poll-ms", "200");
@@ -73,7 +77,9 @@ public final class ProxyConfigParser {
         values.get("admin-token"),
         bool(values, "metrics-open"),
         integer(values, "max-value-bytes"),
-        integer(values, "max-header-bytes"),
+        new HttpLimits(integer(values, "max-header-bytes"), integer(values, "max-uri-bytes"),
+            integer(values, "max-batch-get-bytes"), integer(values, "max-sse-subscribers"),
+            integer(values, "sse-queue-frames")),
         millis(values, "request-timeout-ms"),
         millis(values, "idle-timeout-ms"),
         millis(values, "topology-poll-ms"),

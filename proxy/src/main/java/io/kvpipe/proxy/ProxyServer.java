@@ -1,7 +1,7 @@
 package io.kvpipe.proxy;
 
 import io.kvpipe.proxy.http.Access;
-import io.kvpipe.proxy.http.JsonErrorHandler;
+import io.kvpipe.proxy.http.HttpListener;
 import io.kvpipe.proxy.http.ProxyHandler;
 import io.kvpipe.proxy.http.Routes;
 import io.kvpipe.proxy.http.TokenAuth;
@@ -23,12 +23,6 @@ import io.kvpipe.proxy.topology.TopologyWatcher;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.eclipse.jetty.http.UriCompliance;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * One proxy instance: the Jetty server, the route table, and the components behind it (meta client, topology watcher,
@@ -42,10 +36,9 @@ public final class ProxyServer implements AutoCloseable {
   private final TopologyWatcher watcher;
   private final GroupClients groups;
   private final HealthMonitor health;
-  private final SseHub sse = new SseHub(Duration.ofSeconds(15));
+  private final SseHub sse;
   private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
-  private final Server server;
-  private final ServerConnector connector;
+  private final HttpListener http;
   private final MigrationCoordinator migrations;
 
   public ProxyServer(ProxyConfig config) {
@@ -54,6 +47,8 @@ public final class ProxyServer implements AutoCloseable {
 
   public ProxyServer(ProxyConfig config, MigrationSettings migrationSettings) {
     this.config = config;
+    this.sse = new SseHub(Duration.ofSeconds(15), config.limits().maxSseSubscribers(),
+        config.limits().sseQueueFrames(), metrics);
     this.meta = new MetaClient(config.metaPeers(), config.requestTimeout());
     this.watcher = new TopologyWatcher(meta, config.topologyPoll());
     this.groups = new GroupClients(config.requestTimeout());
@@ -64,7 +59,8 @@ public final class ProxyServer implements AutoCloseable {
     watcher.addListener(sse::publish);
 
     KvRouter router = new KvRouter(watcher, groups, metrics, config.requestTimeout());
-    KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes());
+    KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes(), config.limits().maxBatchGetBytes(),
+        metrics);
     TopologyApi topo = new TopologyApi(watcher, meta, sse, health, blocking);
     StatusApi status = new StatusApi(config, watcher, metrics);
     SnapshotApi snapshots = new SnapshotApi(watcher, groups);
@@ -107,23 +103,8 @@ public final class ProxyServer implements AutoCloseable {
         .prefix("/api/cluster/", "cluster.unknown", Access.ADMIN)
         .build();
 
-    QueuedThreadPool threads = new QueuedThreadPool(64, 4);
-    threads.setName("proxy-http");
-    threads.setDaemon(true);
-    server = new Server(threads);
-    HttpConfiguration http = new HttpConfiguration();
-    http.setRequestHeaderSize(config.maxHeaderBytes());
-    http.setSendServerVersion(false);
-    http.setSendDateHeader(false);
-    // Keys may contain anything once percent-decoded ("a%2Fb", "%2E%2E"): we decode the raw path ourselves.
-    http.setUriCompliance(UriCompliance.UNSAFE);
-    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-    connector.setHost(config.listenHost());
-    connector.setPort(config.listenPort());
-    connector.setIdleTimeout(config.idleTimeout().toMillis());
-    server.addConnector(connector);
-    server.setHandler(new ProxyHandler(routes, auth, metrics));
-    server.setErrorHandler(new JsonErrorHandler());
+    http = new HttpListener(config.listenHost(), config.listenPort(), config.idleTimeout(), config.limits(),
+        new ProxyHandler(routes, auth, metrics, config.limits().maxUriBytes()), metrics);
   }
 
   /** Loads (bootstrapping if configured and needed) the topology, then starts serving. */
@@ -135,13 +116,13 @@ public final class ProxyServer implements AutoCloseable {
     blocking.execute(() -> OwnershipSync.run(watcher.current(), groups));
     health.start();
     migrations.start();
-    server.start();
+    http.start();
     return this;
   }
 
   /** The bound port (useful with port 0). */
   public int port() {
-    return connector.getLocalPort();
+    return http.port();
   }
 
   public TopologyWatcher watcher() {
@@ -160,7 +141,7 @@ public final class ProxyServer implements AutoCloseable {
   public void close() throws Exception {
     migrations.close();
     sse.close();
-    server.stop();
+    http.close();
     health.close();
     watcher.close();
     groups.close();

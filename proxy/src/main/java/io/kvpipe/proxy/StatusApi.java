@@ -82,7 +82,11 @@ final class StatusApi {
     out.put("adminToken", ProxyConfig.mask(config.adminToken()));
     out.put("metricsOpen", config.metricsOpen());
     out.put("maxValueBytes", config.maxValueBytes());
-    out.put("maxHeaderBytes", config.maxHeaderBytes());
+    out.put("maxHeaderBytes", config.limits().maxHeaderBytes());
+    out.put("maxUriBytes", config.limits().maxUriBytes());
+    out.put("maxBatchGetBytes", config.limits().maxBatchGetBytes());
+    out.put("maxSseSubscribers", config.limits().maxSseSubscribers());
+    out.put("sseQueueFrames", config.limits().sseQueueFrames());
     out.put("requestTimeoutMs", config.requestTimeout().toMillis());
     out.put("topologyPollMs", config.topologyPoll().toMillis());
     out.put("healthIntervalMs", config.healthInterval().toMillis());
