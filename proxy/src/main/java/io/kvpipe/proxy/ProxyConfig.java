@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param metaPeers          replicas of the meta group (where the topology lives)
  * @param bootstrapGroups    groups to install as the first topology if the meta group holds none (may be empty)
  * @param vnodes             virtual nodes per group for a bootstrapped ring
- * @param dataToken          bearer token for /v1/kv and read-only /api endpoints
- * @param adminToken         bearer token for /api/cluster/* and mutating admin calls (also accepted where data is)
+ * @param tokens             bearer tokens: data (for /v1/kv and read-only /api endpoints) and admin (for /api/cluster/*
+ *                           and mutating admin calls, also accepted where data is), several per role for rotation
  * @param metricsOpen        true: /metrics needs no token; false: it needs the data or admin token
  * @param maxValueBytes      largest value accepted
  * @param limits             bounds on what one caller can make the proxy hold (headers, URI, batch gets, SSE)
@@ -29,7 +29,7 @@ import java.util.Objects;
  * @param healthFailureThreshold consecutive failed rounds before a node is marked down
  */
 public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeers, List<ShardGroup> bootstrapGroups,
-                          int vnodes, String dataToken, String adminToken, boolean metricsOpen, int maxValueBytes,
+                          int vnodes, TokenConfig tokens, boolean metricsOpen, int maxValueBytes,
                           HttpLimits limits, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
                           Duration healthInterval, Duration healthTimeout, int healthRetries,
                           int healthFailureThreshold) {
@@ -43,12 +43,7 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
     if (listenPort < 0 || listenPort > 65535) {
       throw new IllegalArgumentException("--port must be within 0..65535");
     }
-    if (dataToken == null || dataToken.length() < 8 || adminToken == null || adminToken.length() < 8) {
-      throw new IllegalArgumentException("--data-token and --admin-token are required (at least 8 characters each)");
-    }
-    if (dataToken.equals(adminToken)) {
-      throw new IllegalArgumentException("the data token and the admin token must differ");
-    }
+    Objects.requireNonNull(tokens, "tokens");
     Limits.checkMaxValueBytes(maxValueBytes);
     Objects.requireNonNull(limits, "limits");
     if (limits.maxBatchGetBytes() < maxValueBytes) {
@@ -77,8 +72,8 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
         "  meta-peers               " + metaPeers,
         "  bootstrap-groups         " + bootstrapGroups,
         "  vnodes                   " + vnodes,
-        "  data-token               " + mask(dataToken),
-        "  admin-token              " + mask(adminToken),
+        "  data-tokens              " + tokens.describe("data"),
+        "  admin-tokens             " + tokens.describe("admin"),
         "  metrics-open             " + metricsOpen,
         "  max-value-bytes          " + maxValueBytes,
         "  max-header-bytes         " + limits.maxHeaderBytes(),
@@ -93,10 +88,6 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
         "  health-timeout           " + healthTimeout,
         "  health-retries           " + healthRetries,
         "  health-failure-threshold " + healthFailureThreshold);
-  }
-
-  static String mask(String secret) {
-    return secret == null ? "(none)" : "****" + " (" + secret.length() + " chars)";
   }
 
   @Override

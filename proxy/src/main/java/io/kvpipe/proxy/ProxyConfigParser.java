@@ -26,8 +26,10 @@ public final class ProxyConfigParser {
     DEFAULTS.put("meta-peers", null);
     DEFAULTS.put("bootstrap-groups", "");
     DEFAULTS.put("vnodes", Integer.toString(HashRing.DEFAULT_VNODES));
-    DEFAULTS.put("data-token", null);
-    DEFAULTS.put("admin-token", null);
+    DEFAULTS.put("data-token", "");
+    DEFAULTS.put("admin-token", "");
+    DEFAULTS.put("data-token-file", "");
+    DEFAULTS.put("admin-token-file", "");
     DEFAULTS.put("metrics-open", "true");
     DEFAULTS.put("max-value-bytes", Integer.toString(Limits.DEFAULT_MAX_VALUE_BYTES));
     DEFAULTS.put("max-header-bytes", "8192");
@@ -51,6 +53,8 @@ public final class ProxyConfigParser {
     DEFAULTS.forEach((k, v) -> sb.append(String.format("  --%-26s env %-40s default %s%n", k, envName(k),
         v == null ? "(required)" : v.isEmpty() ? "(none)" : v)));
     sb.append("  bootstrap-groups: g1=n1@host:port,n2@host:port;g2=... (used only if the meta group has no topology)\n");
+    sb.append("  tokens: data-token/admin-token take several, comma-separated; token files one per line (re-read on"
+        + " change);\n  prefer the variables or files: a flag's value is visible in the process list\n");
     return sb.toString();
   }
 
@@ -64,8 +68,10 @@ public final class ProxyConfigParser {
       String fromEnv = env.get(envName(k));
       values.put(k, fromEnv != null ? fromEnv : v);
     });
+    boolean tokenOnCommandLine = false;
     for (CommandLineFlags.Flag f : CommandLineFlags.scan(args, DEFAULTS.keySet(), ProxyConfigParser::usage)) {
       values.put(f.name(), f.value());
+      tokenOnCommandLine |= f.name().equals("data-token") || f.name().equals("admin-token");
     }
     return new ProxyConfig(
         values.get("host"),
@@ -73,8 +79,8 @@ public final class ProxyConfigParser {
         peers(required(values, "meta-peers")),
         groups(values.get("bootstrap-groups")),
         integer(values, "vnodes"),
-        values.get("data-token"),
-        values.get("admin-token"),
+        new TokenConfig(TokenConfig.split(values.get("data-token")), TokenConfig.split(values.get("admin-token")),
+            path(values.get("data-token-file")), path(values.get("admin-token-file")), tokenOnCommandLine),
         bool(values, "metrics-open"),
         integer(values, "max-value-bytes"),
         new HttpLimits(integer(values, "max-header-bytes"), integer(values, "max-uri-bytes"),
@@ -98,6 +104,11 @@ public final class ProxyConfigParser {
       return List.of();
     }
     return Arrays.stream(text.split(";")).map(String::trim).filter(s -> !s.isEmpty()).map(ShardGroup::parse).toList();
+  }
+
+  private static java.util.Optional<java.nio.file.Path> path(String value) {
+    return value == null || value.isBlank() ? java.util.Optional.empty()
+        : java.util.Optional.of(java.nio.file.Path.of(value.trim()));
   }
 
   private static String required(Map<String, String> values, String name) {

@@ -5,6 +5,7 @@ import io.kvpipe.proxy.http.HttpListener;
 import io.kvpipe.proxy.http.ProxyHandler;
 import io.kvpipe.proxy.http.Routes;
 import io.kvpipe.proxy.http.TokenAuth;
+import io.kvpipe.proxy.http.TokenFiles;
 import io.kvpipe.proxy.kv.GroupClients;
 import io.kvpipe.proxy.kv.KvApi;
 import io.kvpipe.proxy.kv.KvRouter;
@@ -39,6 +40,7 @@ public final class ProxyServer implements AutoCloseable {
   private final SseHub sse;
   private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
   private final HttpListener http;
+  private final TokenFiles tokens;
   private final MigrationCoordinator migrations;
 
   public ProxyServer(ProxyConfig config) {
@@ -64,7 +66,9 @@ public final class ProxyServer implements AutoCloseable {
     TopologyApi topo = new TopologyApi(watcher, meta, sse, health, blocking);
     StatusApi status = new StatusApi(config, watcher, metrics);
     SnapshotApi snapshots = new SnapshotApi(watcher, groups);
-    TokenAuth auth = new TokenAuth(config.dataToken(), config.adminToken());
+    this.tokens = new TokenFiles(config.tokens()::load, java.util.stream.Stream.of(config.tokens().dataTokenFile(),
+        config.tokens().adminTokenFile()).flatMap(java.util.Optional::stream).toList(), Duration.ofSeconds(1));
+    TokenAuth auth = new TokenAuth(tokens);
     // Unique per process: leases must tell two proxies apart even when they share a host and a configured port.
     String coordinatorId = "proxy-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "@"
         + config.listenHost() + ":" + config.listenPort();
@@ -142,6 +146,7 @@ public final class ProxyServer implements AutoCloseable {
     migrations.close();
     sse.close();
     http.close();
+    tokens.close();
     health.close();
     watcher.close();
     groups.close();

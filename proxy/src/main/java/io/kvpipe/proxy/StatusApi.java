@@ -78,8 +78,8 @@ final class StatusApi {
     out.put("metaPeers", config.metaPeers().stream().map(Object::toString).toList());
     out.put("bootstrapGroups", config.bootstrapGroups().stream().map(Object::toString).toList());
     out.put("vnodes", config.vnodes());
-    out.put("dataToken", ProxyConfig.mask(config.dataToken()));
-    out.put("adminToken", ProxyConfig.mask(config.adminToken()));
+    out.put("dataTokens", config.tokens().describe("data"));
+    out.put("adminTokens", config.tokens().describe("admin"));
     out.put("metricsOpen", config.metricsOpen());
     out.put("maxValueBytes", config.maxValueBytes());
     out.put("maxHeaderBytes", config.limits().maxHeaderBytes());
