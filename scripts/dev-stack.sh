@@ -17,6 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib/mysql.sh"
 . "$ROOT/scripts/lib/devstack.sh"
 . "$ROOT/scripts/lib/devstack-mysql.sh"
+. "$ROOT/scripts/lib/devstack-proxy-tls.sh"
 
 PROCS=(mysql kafka kv-node-n1 kv-node-n2 kv-node-n3 proxy cdc-consumer)
 
@@ -94,7 +95,8 @@ write_env() {
     umask 077
     cat >"$tmp" <<EOF
 # kvpipe dev stack ($(date -u +%Y-%m-%dT%H:%M:%SZ)); source this file: . $DS_DIR/env
-export KVPIPE_PROXY_URL='http://127.0.0.1:$DS_PROXY_PORT'
+export KVPIPE_PROXY_URL='$(ds_proxy_url)'
+export KVPIPE_PROXY_CA='$(ds_proxy_tls && echo "$DS_TLS_DIR/proxy-cert.pem")'
 export KVPIPE_TOKEN='$TOKEN'
 export KVPIPE_ADMIN_TOKEN='$ADMIN_TOKEN'
 export KVPIPE_KAFKA_BOOTSTRAP='127.0.0.1:$DS_KAFKA_PORT'
@@ -112,7 +114,7 @@ EOF
   mv "$tmp" "$DS_DIR/env"
 }
 
-proxy_ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$DS_PROXY_PORT/ready")" = 200 ]; }
+proxy_ready() { [ "$(ds_proxy_curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$(ds_proxy_url)/ready")" = 200 ]; }
 
 consumer_ready() {
   # "archiving topic" is logged once the schema is migrated and the consumer subscribes (INFO level).
@@ -142,11 +144,13 @@ start_node() {
 }
 
 start_proxy() {
-  local bootstrap="" g
+  local bootstrap="" g tls=()
   for g in "${DS_SHARD_GROUPS[@]}"; do bootstrap+="${bootstrap:+;}$g=$(ds_peers)"; done
+  ds_proxy_tls_prepare
+  mapfile -t tls < <(ds_proxy_tls_args)
   ds_start_java proxy proxy "KVPIPE_PROXY_DATA_TOKEN=$TOKEN" "KVPIPE_PROXY_ADMIN_TOKEN=$ADMIN_TOKEN" \
     io.kvpipe.proxy.ProxyMain --host 127.0.0.1 --port "$DS_PROXY_PORT" --meta-peers "$(ds_peers)" \
-    --bootstrap-groups "$bootstrap"
+    --bootstrap-groups "$bootstrap" "${tls[@]}"
 }
 
 start_consumer() {
@@ -169,6 +173,7 @@ start_unless_running() {
 
 up() {
   ds_check_settings
+  ds_proxy_tls_check
   mkdir -p "$DS_DIR" "$DS_PIDS" "$DS_LOGS"
   ds_mysql_settings
   local all_running=1 p
@@ -212,7 +217,7 @@ print_endpoints() {
   local n
   cat <<EOF
 kvpipe dev stack ($DS_DIR):
-  proxy         http://127.0.0.1:$DS_PROXY_PORT   (tokens: KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN in $DS_DIR/env)
+  proxy         $(ds_proxy_url)   (tokens: KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN in $DS_DIR/env$(ds_proxy_tls && echo "; CA: KVPIPE_PROXY_CA"))
   kafka         127.0.0.1:$DS_KAFKA_PORT   topic $DS_TOPIC
   mysql         $DS_MYSQL_HOST:$DS_MYSQL_PORT   database $DS_MYSQL_DATABASE, user $DS_MYSQL_USER
   consumer      metrics http://127.0.0.1:$DS_CONSUMER_METRICS_PORT/metrics
@@ -222,7 +227,7 @@ EOF
   done
   cat <<EOF
 Next:  . $DS_DIR/env
-       curl -X PUT -H "Authorization: Bearer \$KVPIPE_TOKEN" --data-binary hello \$KVPIPE_PROXY_URL/v1/kv/greeting
+       curl -X PUT -H "Authorization: Bearer \$KVPIPE_TOKEN" $(ds_proxy_tls && echo '--cacert $KVPIPE_PROXY_CA ')--data-binary hello \$KVPIPE_PROXY_URL/v1/kv/greeting
        scripts/demo.sh;  scripts/kvctl status;  scripts/dev-stack.sh down
 EOF
 }
@@ -255,7 +260,7 @@ status() {
     fi
   done
   if ds_pid_of proxy >/dev/null; then
-    printf '  %-14s %s\n' "proxy /ready" "$(curl -s --max-time 2 "http://127.0.0.1:$DS_PROXY_PORT/ready" || echo unreachable)"
+    printf '  %-14s %s\n' "proxy /ready" "$(ds_proxy_curl -s --max-time 2 "$(ds_proxy_url)/ready" || echo unreachable)"
   fi
   [ $rc -eq 0 ] && print_endpoints
   return $rc

@@ -44,9 +44,23 @@ class ComposeFileTest {
     assertThat((String) services.get("mysql").get("image")).isEqualTo("mysql:8.4");
   }
 
+  /** Services that run once and exit (e.g. making a key pair): others wait for them to complete, not to be healthy. */
+  private static Set<String> oneShot() {
+    Set<String> out = new HashSet<>();
+    services.forEach((name, s) -> {
+      if ("no".equals(s.get("restart")) && !s.containsKey("healthcheck")) {
+        out.add(name);
+      }
+    });
+    return out;
+  }
+
   @Test
   void everyServiceHasAHealthCheck() {
     services.forEach((name, s) -> {
+      if (oneShot().contains(name)) {
+        return;
+      }
       assertThat(s).as(name + " healthcheck").containsKey("healthcheck");
       Map<?, ?> hc = (Map<?, ?>) s.get("healthcheck");
       assertThat(hc.get("test")).as(name + " healthcheck test").isInstanceOf(List.class);
@@ -64,7 +78,8 @@ class ComposeFileTest {
       assertThat(dependsOn).as(name + " depends_on must be a map with conditions").isInstanceOf(Map.class);
       ((Map<?, ?>) dependsOn).forEach((dep, cond) -> {
         assertThat(services).as(name + " depends on " + dep).containsKey((String) dep);
-        assertThat(((Map<?, ?>) cond).get("condition")).as(name + " -> " + dep).isEqualTo("service_healthy");
+        assertThat(((Map<?, ?>) cond).get("condition")).as(name + " -> " + dep).isEqualTo(
+            oneShot().contains((String) dep) ? "service_completed_successfully" : "service_healthy");
       });
     });
     assertThat(services.get("proxy").get("depends_on")).asInstanceOf(
@@ -126,6 +141,20 @@ class ComposeFileTest {
       }
     }
     assertThat(checked).isGreaterThan(20);
+  }
+
+  @Test
+  void theProxyServesHttpsWithAKeyPairMadeOnFirstStart() throws IOException {
+    assertThat(env("proxy", "KVPIPE_PROXY_TLS_CERT")).isEqualTo("/tls/proxy.p12");
+    assertThat(env("proxy", "KVPIPE_PROXY_TLS_PASSWORD_FILE")).isEqualTo("/tls/proxy.p12.password");
+    assertThat(services.get("proxy").get("volumes").toString()).contains("proxy-tls:/tls:ro");
+    assertThat(services.get("proxy-cert").get("command").toString()).startsWith("[proxy-cert, /tls");
+    assertThat(services.get("proxy-cert").get("volumes").toString()).isEqualTo("[proxy-tls:/tls]");
+    assertThat(((Map<?, ?>) services.get("proxy").get("healthcheck")).get("test").toString()).contains("https");
+    String launcher = Files.readString(RepoFiles.root().resolve("docker/kvpipe-launch.sh"));
+    assertThat(launcher).contains("proxy-cert)");
+    assertThat(RepoFiles.root().resolve("docker/proxy-cert.sh")).isExecutable();
+    assertThat(Files.readString(RepoFiles.root().resolve("docker/Dockerfile"))).contains("docker/proxy-cert.sh");
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.kvpipe.common.topology.ShardGroup;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The proxy's effective configuration, built only by {@link ProxyConfigParser}. Immutable.
@@ -27,12 +28,13 @@ import java.util.Objects;
  * @param healthTimeout      deadline of one probe
  * @param healthRetries      extra probe attempts within one round before it counts as a failure
  * @param healthFailureThreshold consecutive failed rounds before a node is marked down
+ * @param tls                TLS on the HTTP listener (HTTPS), or empty for plain HTTP
  */
 public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeers, List<ShardGroup> bootstrapGroups,
                           int vnodes, TokenConfig tokens, boolean metricsOpen, int maxValueBytes,
                           HttpLimits limits, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
                           Duration healthInterval, Duration healthTimeout, int healthRetries,
-                          int healthFailureThreshold) {
+                          int healthFailureThreshold, Optional<ListenerTls> tls) {
   public ProxyConfig {
     Objects.requireNonNull(listenHost, "listenHost");
     metaPeers = List.copyOf(metaPeers);
@@ -44,6 +46,8 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
       throw new IllegalArgumentException("--port must be within 0..65535");
     }
     Objects.requireNonNull(tokens, "tokens");
+    Objects.requireNonNull(tls, "tls");
+    tls.ifPresent(io.kvpipe.proxy.http.TlsKeys::load); // a missing or unreadable key fails at start
     Limits.checkMaxValueBytes(maxValueBytes);
     Objects.requireNonNull(limits, "limits");
     if (limits.maxBatchGetBytes() < maxValueBytes) {
@@ -68,7 +72,8 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
   /** One line per setting, tokens masked, for the start-up log. */
   public String describe() {
     return String.join("\n",
-        "  listen                   " + listenHost + ":" + listenPort,
+        "  listen                   " + listenHost + ":" + listenPort + (tls.isPresent() ? " (https)" : " (http)"),
+        "  tls                      " + tls.map(Object::toString).orElse("off"),
         "  meta-peers               " + metaPeers,
         "  bootstrap-groups         " + bootstrapGroups,
         "  vnodes                   " + vnodes,

@@ -41,7 +41,8 @@ public final class ProxyMain {
       LOG.error("proxy failed to start", e);
       System.exit(1);
     }
-    System.out.println("kvpipe proxy listening on " + config.listenHost() + ":" + proxy.port());
+    System.out.println("kvpipe proxy listening on " + (config.tls().isPresent() ? "https://" : "http://")
+        + config.listenHost() + ":" + proxy.port());
     Thread.currentThread().join();
   }
 }

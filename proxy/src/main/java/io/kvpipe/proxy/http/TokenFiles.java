@@ -1,9 +1,6 @@
 package io.kvpipe.proxy.http;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -77,14 +74,7 @@ public final class TokenFiles implements Supplier<TokenSet>, AutoCloseable {
   }
 
   private List<String> stamps() {
-    return files.stream().map(f -> {
-      try {
-        FileTime t = Files.getLastModifiedTime(f);
-        return t.toMillis() + ":" + Files.size(f);
-      } catch (IOException e) {
-        return "missing";
-      }
-    }).toList();
+    return FileStamps.of(files);
   }
 
   @Override
