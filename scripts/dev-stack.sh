@@ -153,10 +153,13 @@ start_proxy() {
     --bootstrap-groups "$bootstrap" "${tls[@]}"
 }
 
+# The consumer writes as the archive's writer account; its Flyway runs as the administrator (the schema's owner).
 start_consumer() {
-  ds_start_java cdc-consumer cdc-consumer "KVPIPE_JDBC_PASSWORD=$DS_MYSQL_PASSWORD" io.kvpipe.consumer.ConsumerMain \
+  ds_start_java cdc-consumer cdc-consumer "KVPIPE_JDBC_PASSWORD=$(cat "$DS_MYSQL_ACCOUNTS_DIR/writer.password")" \
+    "KVPIPE_FLYWAY_PASSWORD=$DS_MYSQL_ADMIN_PASSWORD" io.kvpipe.consumer.ConsumerMain \
     --bootstrap-servers "127.0.0.1:$DS_KAFKA_PORT" --topic "$DS_TOPIC" --jdbc-url "$DS_JDBC_URL" \
-    --jdbc-user "$DS_MYSQL_USER" --metrics-port "$DS_CONSUMER_METRICS_PORT" --instance-id devstack-1
+    --jdbc-user "$DS_MYSQL_WRITER_USER" --flyway-user "$DS_MYSQL_ADMIN_USER" \
+    --metrics-port "$DS_CONSUMER_METRICS_PORT" --instance-id devstack-1
 }
 
 # Starts $1 with function $2 unless it runs already.
@@ -191,7 +194,6 @@ up() {
   command -v curl >/dev/null || ds_die "curl is required"
   build
   load_tokens
-  write_env
 
   if ! ds_mysql_external; then
     start_unless_running mysql ds_mysql_start || true
@@ -200,6 +202,8 @@ up() {
   if ! ds_mysql_external; then
     ds_wait_for mysql "connections on port $DS_MYSQL_PORT" ds_mysql_ready || ds_die "MySQL is not ready; run $0 down"
   fi
+  ds_mysql_accounts
+  write_env
   local n
   for n in "${DS_NODES[@]}"; do start_unless_running "kv-node-$n" start_node "$n" || true; done
   for n in "${DS_NODES[@]}"; do
@@ -219,7 +223,7 @@ print_endpoints() {
 kvpipe dev stack ($DS_DIR):
   proxy         $(ds_proxy_url)   (tokens: KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN in $DS_DIR/env$(ds_proxy_tls && echo "; CA: KVPIPE_PROXY_CA"))
   kafka         127.0.0.1:$DS_KAFKA_PORT   topic $DS_TOPIC
-  mysql         $DS_MYSQL_HOST:$DS_MYSQL_PORT   database $DS_MYSQL_DATABASE, user $DS_MYSQL_USER
+  mysql         $DS_MYSQL_HOST:$DS_MYSQL_PORT   database $DS_MYSQL_DATABASE, auditor $DS_MYSQL_USER (SELECT only; in env), consumer $DS_MYSQL_WRITER_USER
   consumer      metrics http://127.0.0.1:$DS_CONSUMER_METRICS_PORT/metrics
 EOF
   for n in "${DS_NODES[@]}"; do

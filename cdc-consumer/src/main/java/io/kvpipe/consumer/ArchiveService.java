@@ -75,7 +75,8 @@ public final class ArchiveService implements AutoCloseable {
     Backoff backoff = new Backoff(config.maxBackoffMs());
     while (!stopping) {
       try {
-        int n = SchemaMigrator.migrate(dataSource);
+        int n = config.flywayUser().isEmpty() ? SchemaMigrator.migrate(dataSource)
+            : SchemaMigrator.migrate(config.jdbcUrl(), config.migrationUser(), config.migrationPassword());
         log.info("schema up to date ({} migration(s) applied)", n);
         return;
       } catch (RuntimeException e) {

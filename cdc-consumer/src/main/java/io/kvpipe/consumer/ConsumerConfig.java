@@ -16,6 +16,8 @@ import java.util.function.Function;
  * @param instanceId Kafka static group membership id (empty = dynamic): a restarted instance with the same id takes
  *     its partitions back at once, without waiting for a session timeout
  * @param metricsPort port of the Prometheus endpoint {@code /metrics} (and {@code /ready}); 0 disables it
+ * @param flywayUser the account Flyway migrates with (empty: {@code jdbcUser}); the archive's writer account needs no
+ *     DDL rights when the schema's owner migrates (docs/security.md)
  * @param resetOffsets the operator's explicit resume offsets, by partition of {@code topic}: applied only to a
  *     partition whose stored offset Kafka no longer holds, and only to an offset Kafka holds ({@link StartPosition})
  */
@@ -34,6 +36,8 @@ public record ConsumerConfig(
     int statementRows,
     int writerThreads,
     boolean flyway,
+    String flywayUser,
+    String flywayPassword,
     String dlqTopic,
     int metricsPort,
     long maxBackoffMs,
@@ -58,6 +62,9 @@ public record ConsumerConfig(
       new Setting("writer-threads", "KVPIPE_WRITER_THREADS", "2",
           "concurrent transactions per poll, each for a share of its partitions (1 = one per poll)"),
       new Setting("flyway", "KVPIPE_FLYWAY", "true", "migrate the schema at start (true/false)"),
+      new Setting("flyway-user", "KVPIPE_FLYWAY_USER", "",
+          "account that migrates the schema (empty: jdbc-user); the schema owner, so jdbc-user needs no DDL"),
+      new Setting("flyway-password", "KVPIPE_FLYWAY_PASSWORD", "", "its password (never printed)"),
       new Setting("dlq-topic", "KVPIPE_DLQ_TOPIC", "kv.changes.dlq", "dead-letter topic for malformed events"),
       new Setting("metrics-port", "KVPIPE_METRICS_PORT", "9404", "Prometheus /metrics port (0 = off)"),
       new Setting("max-backoff-ms", "KVPIPE_MAX_BACKOFF_MS", "5000", "longest retry pause when MySQL/Kafka is down"),
@@ -98,7 +105,8 @@ public record ConsumerConfig(
         v.get("jdbc-user"), v.get("jdbc-password"), num(v, "pool-size", Integer::parseInt),
         num(v, "poll-timeout-ms", Long::parseLong), num(v, "max-poll-records", Integer::parseInt),
         num(v, "statement-rows", Integer::parseInt),
-        num(v, "writer-threads", Integer::parseInt), bool(v, "flyway"), v.get("dlq-topic"),
+        num(v, "writer-threads", Integer::parseInt), bool(v, "flyway"), v.get("flyway-user").trim(),
+        v.get("flyway-password"), v.get("dlq-topic"),
         num(v, "metrics-port", Integer::parseInt), num(v, "max-backoff-ms", Long::parseLong),
         resetOffsets(v.get("reset-offsets")));
   }
@@ -174,12 +182,23 @@ public record ConsumerConfig(
     lines.add("statement-rows=" + statementRows);
     lines.add("writer-threads=" + writerThreads);
     lines.add("flyway=" + flyway);
+    lines.add("flyway-user=" + (flywayUser.isEmpty() ? "(jdbc-user)" : flywayUser));
+    lines.add("flyway-password=" + (flywayPassword.isEmpty() ? "(empty)" : "****"));
     lines.add("dlq-topic=" + dlqTopic);
     lines.add("metrics-port=" + metricsPort);
     lines.add("max-backoff-ms=" + maxBackoffMs);
     lines.add("reset-offsets=" + (resetOffsets.isEmpty() ? "(none)" : new TreeMap<>(resetOffsets).toString()
         .replaceAll("[{} ]", "")));
     return String.join("\n", lines);
+  }
+
+  /** The account Flyway uses: {@code flywayUser}, or the pool's own when none is set. */
+  public String migrationUser() {
+    return flywayUser.isEmpty() ? jdbcUser : flywayUser;
+  }
+
+  public String migrationPassword() {
+    return flywayUser.isEmpty() ? jdbcPassword : flywayPassword;
   }
 
   @Override

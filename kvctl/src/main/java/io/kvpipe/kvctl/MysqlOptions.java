@@ -24,6 +24,16 @@ public final class MysqlOptions {
       description = "MySQL password (env KVPIPE_MYSQL_PASSWORD; default empty)")
   String password;
 
+  /** The server, without a default database (for creating it). */
+  String serverJdbcUrl() {
+    String url = jdbcUrl();
+    return url.replace("/" + database + "?", "/?");
+  }
+
+  String database() {
+    return database;
+  }
+
   String jdbcUrl() {
     if (port < 1 || port > 65535) {
       throw new KvctlException(ExitCodes.USAGE, "--mysql-port must be within 1..65535");

@@ -158,6 +158,19 @@ class ComposeFileTest {
   }
 
   @Test
+  void theConsumerWritesWithItsOwnAccountAndAuditorsOnlyRead() {
+    assertThat(env("cdc-consumer", "KVPIPE_JDBC_USER")).isEqualTo("kvpipe_writer");
+    assertThat(env("cdc-consumer", "KVPIPE_FLYWAY_USER")).isEqualTo(env("mysql", "MYSQL_USER"));
+    String accounts = services.get("archive-accounts").get("command").toString();
+    assertThat(accounts).startsWith("[kvctl, archive-accounts").contains("kvpipe_writer").contains("kvpipe_auditor");
+    assertThat(env("archive-accounts", "KVPIPE_ARCHIVE_WRITER_PASSWORD"))
+        .isEqualTo(env("cdc-consumer", "KVPIPE_JDBC_PASSWORD"));
+    assertThat(((Map<?, ?>) services.get("cdc-consumer").get("depends_on")).keySet().toString())
+        .contains("archive-accounts");
+    assertThat(services.get("mysql").get("command").toString()).contains("--skip-log-bin");
+  }
+
+  @Test
   void kvNodesAndProxyAgreeOnTheGroups() {
     String groups = env("kv-node-1", "KVPIPE_GROUPS");
     for (String node : List.of("kv-node-2", "kv-node-3")) {
