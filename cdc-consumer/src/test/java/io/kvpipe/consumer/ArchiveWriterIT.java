@@ -246,4 +246,15 @@ class ArchiveWriterIT {
       return rs.getLong(1);
     }
   }
+
+  @Test
+  void driverPropertiesReachThePoolsConnections(MySqlDatabase db) throws Exception {
+    try (var pool = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 1,
+        Map.of("sessionVariables", "wait_timeout=4321"));
+         Connection c = pool.getConnection(); Statement s = c.createStatement();
+         java.sql.ResultSet rs = s.executeQuery("SELECT @@wait_timeout")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong(1)).isEqualTo(4321);
+    }
+  }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -64,7 +63,7 @@ final class ArchiveAccountsCommand implements Callable<Integer> {
         password(writerPasswordFile, "KVPIPE_ARCHIVE_WRITER_PASSWORD"), auditorUser,
         password(auditorPasswordFile, "KVPIPE_ARCHIVE_AUDITOR_PASSWORD"), accountHost);
     String url = mysql.serverJdbcUrl();
-    try (Connection c = DriverManager.getConnection(url, mysql.user, mysql.password);
+    try (Connection c = mysql.connect(url);
          Statement st = c.createStatement()) {
       for (String s : statements) {
         st.execute(s);

@@ -1,7 +1,6 @@
 package io.kvpipe.kvctl;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -47,7 +46,7 @@ final class SqlCommand implements Callable<Integer> {
     String url = mysql.jdbcUrl();
     List<String> statements = splitStatements(sql);
     statements.forEach(ReadOnlySql::check);
-    try (Connection c = DriverManager.getConnection(url, mysql.user, mysql.password)) {
+    try (Connection c = mysql.connect(url)) {
       c.setReadOnly(true);
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {

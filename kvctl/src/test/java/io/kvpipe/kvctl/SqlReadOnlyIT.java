@@ -97,4 +97,17 @@ class SqlReadOnlyIT {
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("v");
   }
+
+  @Test
+  void driverPropertiesFromAFileReachTheConnection(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path props = java.nio.file.Files.writeString(dir.resolve("mysql.properties"),
+        "sessionVariables=wait_timeout=1234\nconnectTimeout=3000\n");
+    List<String> args = new ArrayList<>(List.of("sql", "--tsv", "SELECT @@wait_timeout", "--mysql-properties",
+        props.toString()));
+    args.addAll(List.of(mysqlArgs(db, db.user(), db.password())));
+    KvctlRun r = KvctlRun.of(args.toArray(String[]::new));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out().strip()).isEqualTo("1234");
+  }
 }
