@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Entry point of the kvpipe image: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl [flags...]
-#                                  kvpipe-launch.sh proxy-cert DIR [NAME...]   (one-shot: the proxy's TLS key pair)
+#                                  kvpipe-launch.sh proxy-https-cert DIR [NAME...]   (one-shot: the proxy's TLS key pair)
 # Every flag also has a KVPIPE_* environment variable (docs/configuration.md). JVM options: JAVA_OPTS.
 set -euo pipefail
 case "${1:-}" in
-  proxy-cert) shift; exec /opt/kvpipe/bin/proxy-cert.sh "$@" ;;
+  proxy-https-cert) shift; exec /opt/kvpipe/bin/proxy-https-cert.sh "$@" ;;
   kv-node) main=io.kvpipe.node.KvNodeMain ;;
   proxy) main=io.kvpipe.proxy.ProxyMain ;;
   cdc-consumer) main=io.kvpipe.consumer.ConsumerMain ;;
   kvctl) main=io.kvpipe.kvctl.Kvctl ;;
-  *) echo "usage: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl [flags...] | proxy-cert DIR [NAME...]" >&2
+  *) echo "usage: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl [flags...] | proxy-https-cert DIR [NAME...]" >&2
      exit 2 ;;
 esac
 process=$1

@@ -17,7 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib/mysql.sh"
 . "$ROOT/scripts/lib/devstack.sh"
 . "$ROOT/scripts/lib/devstack-mysql.sh"
-. "$ROOT/scripts/lib/devstack-proxy-tls.sh"
+. "$ROOT/scripts/lib/devstack-proxy-https.sh"
 
 PROCS=(mysql kafka kv-node-n1 kv-node-n2 kv-node-n3 proxy cdc-consumer)
 
@@ -96,7 +96,7 @@ write_env() {
     cat >"$tmp" <<EOF
 # kvpipe dev stack ($(date -u +%Y-%m-%dT%H:%M:%SZ)); source this file: . $DS_DIR/env
 export KVPIPE_PROXY_URL='$(ds_proxy_url)'
-export KVPIPE_PROXY_CA='$(ds_proxy_tls && echo "$DS_TLS_DIR/proxy-cert.pem")'
+export KVPIPE_PROXY_CA='$(ds_proxy_https && echo "$DS_HTTPS_DIR/proxy-cert.pem")'
 export KVPIPE_TOKEN='$TOKEN'
 export KVPIPE_ADMIN_TOKEN='$ADMIN_TOKEN'
 export KVPIPE_KAFKA_BOOTSTRAP='127.0.0.1:$DS_KAFKA_PORT'
@@ -146,8 +146,8 @@ start_node() {
 start_proxy() {
   local bootstrap="" g tls=()
   for g in "${DS_SHARD_GROUPS[@]}"; do bootstrap+="${bootstrap:+;}$g=$(ds_peers)"; done
-  ds_proxy_tls_prepare
-  mapfile -t tls < <(ds_proxy_tls_args)
+  ds_proxy_https_prepare
+  mapfile -t tls < <(ds_proxy_https_args)
   ds_start_java proxy proxy "KVPIPE_PROXY_DATA_TOKEN=$TOKEN" "KVPIPE_PROXY_ADMIN_TOKEN=$ADMIN_TOKEN" \
     io.kvpipe.proxy.ProxyMain --host 127.0.0.1 --port "$DS_PROXY_PORT" --meta-peers "$(ds_peers)" \
     --bootstrap-groups "$bootstrap" "${tls[@]}"
@@ -176,7 +176,7 @@ start_unless_running() {
 
 up() {
   ds_check_settings
-  ds_proxy_tls_check
+  ds_proxy_https_check
   mkdir -p "$DS_DIR" "$DS_PIDS" "$DS_LOGS"
   ds_mysql_settings
   local all_running=1 p
@@ -221,7 +221,7 @@ print_endpoints() {
   local n
   cat <<EOF
 kvpipe dev stack ($DS_DIR):
-  proxy         $(ds_proxy_url)   (tokens: KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN in $DS_DIR/env$(ds_proxy_tls && echo "; CA: KVPIPE_PROXY_CA"))
+  proxy         $(ds_proxy_url)   (tokens: KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN in $DS_DIR/env$(ds_proxy_https && echo "; CA: KVPIPE_PROXY_CA"))
   kafka         127.0.0.1:$DS_KAFKA_PORT   topic $DS_TOPIC
   mysql         $DS_MYSQL_HOST:$DS_MYSQL_PORT   database $DS_MYSQL_DATABASE, auditor $DS_MYSQL_USER (SELECT only; in env), consumer $DS_MYSQL_WRITER_USER
   consumer      metrics http://127.0.0.1:$DS_CONSUMER_METRICS_PORT/metrics
@@ -231,7 +231,7 @@ EOF
   done
   cat <<EOF
 Next:  . $DS_DIR/env
-       curl -X PUT -H "Authorization: Bearer \$KVPIPE_TOKEN" $(ds_proxy_tls && echo '--cacert $KVPIPE_PROXY_CA ')--data-binary hello \$KVPIPE_PROXY_URL/v1/kv/greeting
+       curl -X PUT -H "Authorization: Bearer \$KVPIPE_TOKEN" $(ds_proxy_https && echo '--cacert $KVPIPE_PROXY_CA ')--data-binary hello \$KVPIPE_PROXY_URL/v1/kv/greeting
        scripts/demo.sh;  scripts/kvctl status;  scripts/dev-stack.sh down
 EOF
 }

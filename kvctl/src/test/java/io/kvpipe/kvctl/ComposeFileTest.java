@@ -145,16 +145,16 @@ class ComposeFileTest {
 
   @Test
   void theProxyServesHttpsWithAKeyPairMadeOnFirstStart() throws IOException {
-    assertThat(env("proxy", "KVPIPE_PROXY_TLS_CERT")).isEqualTo("/tls/proxy.p12");
-    assertThat(env("proxy", "KVPIPE_PROXY_TLS_PASSWORD_FILE")).isEqualTo("/tls/proxy.p12.password");
-    assertThat(services.get("proxy").get("volumes").toString()).contains("proxy-tls:/tls:ro");
-    assertThat(services.get("proxy-cert").get("command").toString()).startsWith("[proxy-cert, /tls");
-    assertThat(services.get("proxy-cert").get("volumes").toString()).isEqualTo("[proxy-tls:/tls]");
+    assertThat(env("proxy", "KVPIPE_PROXY_HTTP_TLS_CERT")).isEqualTo("/https/proxy.p12");
+    assertThat(env("proxy", "KVPIPE_PROXY_HTTP_TLS_PASSWORD_FILE")).isEqualTo("/https/proxy.p12.password");
+    assertThat(services.get("proxy").get("volumes").toString()).contains("proxy-https:/https:ro");
+    assertThat(services.get("proxy-https-cert").get("command").toString()).startsWith("[proxy-https-cert, /https");
+    assertThat(services.get("proxy-https-cert").get("volumes").toString()).isEqualTo("[proxy-https:/https]");
     assertThat(((Map<?, ?>) services.get("proxy").get("healthcheck")).get("test").toString()).contains("https");
     String launcher = Files.readString(RepoFiles.root().resolve("docker/kvpipe-launch.sh"));
-    assertThat(launcher).contains("proxy-cert)");
-    assertThat(RepoFiles.root().resolve("docker/proxy-cert.sh")).isExecutable();
-    assertThat(Files.readString(RepoFiles.root().resolve("docker/Dockerfile"))).contains("docker/proxy-cert.sh");
+    assertThat(launcher).contains("proxy-https-cert)");
+    assertThat(RepoFiles.root().resolve("docker/proxy-https-cert.sh")).isExecutable();
+    assertThat(Files.readString(RepoFiles.root().resolve("docker/Dockerfile"))).contains("docker/proxy-https-cert.sh");
   }
 
   @Test

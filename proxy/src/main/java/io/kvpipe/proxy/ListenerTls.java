@@ -16,12 +16,12 @@ public record ListenerTls(Path cert, Optional<Path> key, Optional<Path> password
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(passwordFile, "passwordFile");
     if (isPkcs12(cert) && key.isPresent()) {
-      throw new IllegalArgumentException("--tls-key is for a PEM certificate; a PKCS12 keystore (" + cert
+      throw new IllegalArgumentException("--http-tls-key is for a PEM certificate; a PKCS12 keystore (" + cert
           + ") holds its key");
     }
     if (!isPkcs12(cert) && key.isEmpty()) {
-      throw new IllegalArgumentException("--tls-cert " + cert + " is PEM: --tls-key (its PEM private key) is needed"
-          + " too (or give a .p12/.pfx keystore)");
+      throw new IllegalArgumentException("--http-tls-cert " + cert + " is PEM: --http-tls-key (its PEM private key)"
+          + " is needed too (or give a .p12/.pfx keystore)");
     }
   }
 

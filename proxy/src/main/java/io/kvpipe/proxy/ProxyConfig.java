@@ -73,7 +73,7 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
   public String describe() {
     return String.join("\n",
         "  listen                   " + listenHost + ":" + listenPort + (tls.isPresent() ? " (https)" : " (http)"),
-        "  tls                      " + tls.map(Object::toString).orElse("off"),
+        "  http-tls                 " + tls.map(Object::toString).orElse("off (plain HTTP)"),
         "  meta-peers               " + metaPeers,
         "  bootstrap-groups         " + bootstrapGroups,
         "  vnodes                   " + vnodes,

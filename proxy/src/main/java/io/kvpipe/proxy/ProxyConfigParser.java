@@ -23,9 +23,9 @@ public final class ProxyConfigParser {
   static {
     DEFAULTS.put("host", "0.0.0.0");
     DEFAULTS.put("port", "8080");
-    DEFAULTS.put("tls-cert", "");
-    DEFAULTS.put("tls-key", "");
-    DEFAULTS.put("tls-password-file", "");
+    DEFAULTS.put("http-tls-cert", "");
+    DEFAULTS.put("http-tls-key", "");
+    DEFAULTS.put("http-tls-password-file", "");
     DEFAULTS.put("meta-peers", null);
     DEFAULTS.put("bootstrap-groups", "");
     DEFAULTS.put("vnodes", Integer.toString(HashRing.DEFAULT_VNODES));
@@ -76,10 +76,10 @@ public final class ProxyConfigParser {
       values.put(f.name(), f.value());
       tokenOnCommandLine |= f.name().equals("data-token") || f.name().equals("admin-token");
     }
-    if (path(values.get("tls-cert")).isEmpty() && (path(values.get("tls-key")).isPresent()
-        || path(values.get("tls-password-file")).isPresent())) {
-      throw new IllegalArgumentException("--tls-key and --tls-password-file need --tls-cert: without it the proxy"
-          + " would serve plain HTTP");
+    if (path(values.get("http-tls-cert")).isEmpty() && (path(values.get("http-tls-key")).isPresent()
+        || path(values.get("http-tls-password-file")).isPresent())) {
+      throw new IllegalArgumentException("--http-tls-key and --http-tls-password-file need --http-tls-cert: without"
+          + " it the proxy would serve plain HTTP");
     }
     return new ProxyConfig(
         values.get("host"),
@@ -101,8 +101,8 @@ public final class ProxyConfigParser {
         millis(values, "health-timeout-ms"),
         integer(values, "health-retries"),
         integer(values, "health-failure-threshold"),
-        path(values.get("tls-cert")).map(cert -> new ListenerTls(cert, path(values.get("tls-key")),
-            path(values.get("tls-password-file")))));
+        path(values.get("http-tls-cert")).map(cert -> new ListenerTls(cert, path(values.get("http-tls-key")),
+            path(values.get("http-tls-password-file")))));
   }
 
   static List<Peer> peers(String text) {

@@ -40,7 +40,7 @@ public record CdcConfig(
     Duration retryBackoffMax,
     ClientProperties clientProperties) {
 
-  /** Producer settings kvpipe chooses (acks=all, idempotence, endless retries, sizes from the topic): not overridable. */
+  /** Producer settings kvpipe chooses (acks=all, idempotence, endless retries, sizes from the topic). */
   public static final Set<String> PRODUCER_KEYS = Set.of("bootstrap.servers", "acks", "enable.idempotence",
       "max.in.flight.requests.per.connection", "retries", "delivery.timeout.ms", "max.request.size",
       "key.serializer", "value.serializer", "transactional.id", "max.block.ms");
@@ -107,7 +107,8 @@ public record CdcConfig(
   public CdcConfig with(String newTopic, int newPartitions, short newReplicationFactor, Duration newLinger,
                         Duration newConfirmInterval, int maxValueBytes) {
     return new CdcConfig(bootstrapServers, newTopic, newPartitions, newReplicationFactor, newLinger, batchSizeBytes,
-        newConfirmInterval, maxBatchEvents, maxUnackedEvents, recordBytesFor(maxValueBytes), retryBackoffMax, clientProperties);
+        newConfirmInterval, maxBatchEvents, maxUnackedEvents, recordBytesFor(maxValueBytes), retryBackoffMax,
+        clientProperties);
   }
 
   public CdcConfig withClientProperties(ClientProperties properties) {

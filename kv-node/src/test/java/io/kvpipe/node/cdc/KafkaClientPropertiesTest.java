@@ -11,7 +11,7 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** --kafka-properties reaches the CDC producer and the topic's admin client; kvpipe's own guarantees cannot be undone. */
+/** --kafka-properties reaches the CDC producer and the topic's admin client; kvpipe's own guarantees stay. */
 class KafkaClientPropertiesTest {
   private static final String G1 = "g1=n1@127.0.0.1:7001";
 
@@ -43,7 +43,8 @@ class KafkaClientPropertiesTest {
     Path f = Files.writeString(dir.resolve("bad.properties"), "acks=1\nproducer.enable.idempotence=false\n");
     assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--kafka-bootstrap",
         "k:9093"}, Map.of("KVPIPE_KAFKA_PROPERTIES", f.toString())))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acks").hasMessageContaining("enable.idempotence");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acks")
+        .hasMessageContaining("enable.idempotence");
     assertThatThrownBy(() -> NodeConfig.parse(new String[] {"--id", "n1", "--group", G1, "--kafka-properties",
         dir.resolve("missing").toString()}, Map.of())).hasMessageContaining("--kafka-properties");
   }

@@ -148,18 +148,18 @@ class TlsListenerTest {
   void badTlsSettingsAreClearErrorsAtStart() {
     Map<String, String> env = Map.of("KVPIPE_PROXY_META_PEERS", "n1@127.0.0.1:9001",
         "KVPIPE_PROXY_DATA_TOKEN", "data-token-1", "KVPIPE_PROXY_ADMIN_TOKEN", "admin-token-1");
-    assertThat(ProxyConfigParser.parse(new String[] {"--tls-cert", certPem.toString(), "--tls-key",
+    assertThat(ProxyConfigParser.parse(new String[] {"--http-tls-cert", certPem.toString(), "--http-tls-key",
         keyPem.toString()}, env).describe()).contains("(https)").doesNotContain("BEGIN");
-    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--tls-cert", certPem.toString()}, env))
-        .hasMessageContaining("--tls-key");
-    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--tls-key", keyPem.toString()}, env))
-        .hasMessageContaining("need --tls-cert");
-    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--tls-cert", p12.toString()}, env))
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--http-tls-cert", certPem.toString()}, env))
+        .hasMessageContaining("--http-tls-key");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--http-tls-key", keyPem.toString()}, env))
+        .hasMessageContaining("need --http-tls-cert");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--http-tls-cert", p12.toString()}, env))
         .hasMessageContaining("cannot read PKCS12 keystore");
-    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--tls-cert", certPem.toString(), "--tls-key",
-        certPem.toString()}, env)).hasMessageContaining("no unencrypted PKCS#8 key");
-    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--tls-cert", dir.resolve("nope.crt").toString(),
-        "--tls-key", keyPem.toString()}, env)).hasMessageContaining("cannot read");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--http-tls-cert", certPem.toString(),
+        "--http-tls-key", certPem.toString()}, env)).hasMessageContaining("no unencrypted PKCS#8 key");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--http-tls-cert", dir.resolve("nope.crt").toString(),
+        "--http-tls-key", keyPem.toString()}, env)).hasMessageContaining("cannot read");
   }
 
   /** What a plain-HTTP request to the HTTPS port gets back (the listener closes the connection). */

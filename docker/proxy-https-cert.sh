@@ -2,14 +2,14 @@
 # One-shot: a self-signed certificate for the proxy's HTTPS listener, made once into DIR (a volume) with the JRE's
 # keytool: DIR/proxy.p12 (key + certificate), DIR/proxy.p12.password, DIR/proxy-cert.pem (what clients trust).
 # Nothing is committed; a later run keeps what exists (delete the volume for a new one).
-#   proxy-cert.sh DIR [NAME...]      NAME: extra DNS names of the proxy (default: proxy, localhost)
+#   proxy-https-cert.sh DIR [NAME...]      NAME: extra DNS names of the proxy (default: proxy, localhost)
 set -euo pipefail
-dir=${1:?usage: proxy-cert.sh DIR [NAME...]}
+dir=${1:?usage: proxy-https-cert.sh DIR [NAME...]}
 shift
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(proxy localhost)
 if [ -f "$dir/proxy.p12" ] && [ -f "$dir/proxy-cert.pem" ]; then
-  echo "proxy-cert: $dir/proxy.p12 exists; keeping it"
+  echo "proxy-https-cert: $dir/proxy.p12 exists; keeping it"
   exit 0
 fi
 umask 077
@@ -22,4 +22,4 @@ keytool -exportcert -rfc -alias proxy -keystore "$dir/proxy.p12.tmp" -storepass:
   -file "$dir/proxy-cert.pem"
 chmod 644 "$dir/proxy-cert.pem"
 mv "$dir/proxy.p12.tmp" "$dir/proxy.p12"
-echo "proxy-cert: made $dir/proxy.p12 for $san"
+echo "proxy-https-cert: made $dir/proxy.p12 for $san"
