@@ -28,13 +28,13 @@ import java.util.Optional;
  * @param healthTimeout      deadline of one probe
  * @param healthRetries      extra probe attempts within one round before it counts as a failure
  * @param healthFailureThreshold consecutive failed rounds before a node is marked down
- * @param tls                TLS on the HTTP listener (HTTPS), or empty for plain HTTP
+ * @param httpTls            TLS on the HTTP listener (HTTPS), or empty for plain HTTP
  */
 public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeers, List<ShardGroup> bootstrapGroups,
                           int vnodes, TokenConfig tokens, boolean metricsOpen, int maxValueBytes,
                           HttpLimits limits, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
                           Duration healthInterval, Duration healthTimeout, int healthRetries,
-                          int healthFailureThreshold, Optional<ListenerTls> tls) {
+                          int healthFailureThreshold, Optional<ListenerTls> httpTls) {
   public ProxyConfig {
     Objects.requireNonNull(listenHost, "listenHost");
     metaPeers = List.copyOf(metaPeers);
@@ -46,8 +46,8 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
       throw new IllegalArgumentException("--port must be within 0..65535");
     }
     Objects.requireNonNull(tokens, "tokens");
-    Objects.requireNonNull(tls, "tls");
-    tls.ifPresent(io.kvpipe.proxy.http.TlsKeys::load); // a missing or unreadable key fails at start
+    Objects.requireNonNull(httpTls, "httpTls");
+    httpTls.ifPresent(io.kvpipe.proxy.http.TlsKeys::load); // a missing or unreadable key fails at start
     Limits.checkMaxValueBytes(maxValueBytes);
     Objects.requireNonNull(limits, "limits");
     if (limits.maxBatchGetBytes() < maxValueBytes) {
@@ -72,8 +72,8 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
   /** One line per setting, tokens masked, for the start-up log. */
   public String describe() {
     return String.join("\n",
-        "  listen                   " + listenHost + ":" + listenPort + (tls.isPresent() ? " (https)" : " (http)"),
-        "  http-tls                 " + tls.map(Object::toString).orElse("off (plain HTTP)"),
+        "  listen                   " + listenHost + ":" + listenPort + (httpTls.isPresent() ? " (https)" : " (http)"),
+        "  http-tls                 " + httpTls.map(Object::toString).orElse("off (plain HTTP)"),
         "  meta-peers               " + metaPeers,
         "  bootstrap-groups         " + bootstrapGroups,
         "  vnodes                   " + vnodes,

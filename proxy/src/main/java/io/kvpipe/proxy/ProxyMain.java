@@ -41,7 +41,7 @@ public final class ProxyMain {
       LOG.error("proxy failed to start", e);
       System.exit(1);
     }
-    System.out.println("kvpipe proxy listening on " + (config.tls().isPresent() ? "https://" : "http://")
+    System.out.println("kvpipe proxy listening on " + (config.httpTls().isPresent() ? "https://" : "http://")
         + config.listenHost() + ":" + proxy.port());
     Thread.currentThread().join();
   }

@@ -108,7 +108,7 @@ public final class ProxyServer implements AutoCloseable {
         .build();
 
     http = new HttpListener(config.listenHost(), config.listenPort(), config.idleTimeout(), config.limits(),
-        config.tls(), new ProxyHandler(routes, auth, metrics, config.limits().maxUriBytes()), metrics);
+        config.httpTls(), new ProxyHandler(routes, auth, metrics, config.limits().maxUriBytes()), metrics);
   }
 
   /** Loads (bootstrapping if configured and needed) the topology, then starts serving. */

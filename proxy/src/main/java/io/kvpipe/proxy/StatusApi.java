@@ -75,7 +75,7 @@ final class StatusApi {
   void clusterConfig(Exchange ex) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("listen", config.listenHost() + ":" + config.listenPort());
-    out.put("httpTls", config.tls().map(Object::toString).orElse("off"));
+    out.put("httpTls", config.httpTls().map(Object::toString).orElse("off"));
     out.put("metaPeers", config.metaPeers().stream().map(Object::toString).toList());
     out.put("bootstrapGroups", config.bootstrapGroups().stream().map(Object::toString).toList());
     out.put("vnodes", config.vnodes());
