@@ -93,9 +93,15 @@ public record TokenConfig(List<String> dataTokens, List<String> adminTokens, Opt
   String describe(String role) {
     List<String> inline = role.equals("data") ? dataTokens : adminTokens;
     Optional<Path> file = role.equals("data") ? dataTokenFile : adminTokenFile;
-    TokenSet now = load();
-    int total = role.equals("data") ? now.dataCount() : now.adminCount();
-    return total + " token(s): " + inline.size() + " inline" + file.map(f -> ", file " + f).orElse("")
+    String count;
+    try {
+      TokenSet now = load();
+      count = (role.equals("data") ? now.dataCount() : now.adminCount()) + " token(s): ";
+    } catch (IllegalArgumentException e) {
+      // A token file broken while the proxy runs: the tokens last read stay in force (TokenFiles).
+      count = "token file unusable now (" + e.getMessage() + "), the tokens last read are in force: ";
+    }
+    return count + inline.size() + " inline" + file.map(f -> ", file " + f).orElse("")
         + (onCommandLine ? " (WARNING: given on the command line, visible in ps)" : "");
   }
 

@@ -84,6 +84,8 @@ class TokenConfigTest {
       write(admin, "\n", 3);
       assertThat(files.reloadIfChanged()).isFalse();
       assertThat(files.get().roleOf("admin-token-new")).isEqualTo(TokenSet.Role.ADMIN);
+      // The printed configuration (/api/cluster/config) still answers, saying so.
+      assertThat(cfg.describe("admin")).contains("unusable now").contains("last read are in force");
     }
   }
 
