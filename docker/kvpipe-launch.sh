@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Entry point of the kvpipe image: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl [flags...]
 #                                  kvpipe-launch.sh tls-init DIR NAME[:HOST,...]...   (scripts/tls-init.sh)
+#                                  kvpipe-launch.sh proxy-https-cert DIR [NAME...]   (one-shot: the proxy's TLS key pair)
 # Every flag also has a KVPIPE_* environment variable (docs/configuration.md). JVM options: JAVA_OPTS.
 set -euo pipefail
 case "${1:-}" in
   tls-init) shift; exec /opt/kvpipe/bin/tls-init.sh "$@" ;;
+  proxy-https-cert) shift; exec /opt/kvpipe/bin/proxy-https-cert.sh "$@" ;;
   kv-node) main=io.kvpipe.node.KvNodeMain ;;
   proxy) main=io.kvpipe.proxy.ProxyMain ;;
   cdc-consumer) main=io.kvpipe.consumer.ConsumerMain ;;
   kvctl) main=io.kvpipe.kvctl.Kvctl ;;
-  *) echo "usage: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl|tls-init [args...]" >&2; exit 2 ;;
+  *) echo "usage: kvpipe-launch.sh kv-node|proxy|cdc-consumer|kvctl [flags...] | tls-init DIR NAME... | proxy-https-cert DIR [NAME...]" >&2
+     exit 2 ;;
 esac
 process=$1
 shift

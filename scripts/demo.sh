@@ -17,6 +17,7 @@ kv() {
   local method=$1 key=$2 out code
   out=$(mktemp)
   local args=(-s -o "$out" -w '%{http_code}' -X "$method" -H "Authorization: Bearer $KVPIPE_TOKEN")
+  [ -n "${KVPIPE_PROXY_CA:-}" ] && args+=(--cacert "$KVPIPE_PROXY_CA")
   [ $# -ge 3 ] && args+=(-H 'Content-Type: application/octet-stream' --data-binary "$3")
   code=$(curl "${args[@]}" "$KVPIPE_PROXY_URL/v1/kv/$key")
   if [ "${code:0:1}" != 2 ]; then

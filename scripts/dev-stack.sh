@@ -17,6 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib/mysql.sh"
 . "$ROOT/scripts/lib/devstack.sh"
 . "$ROOT/scripts/lib/devstack-mysql.sh"
+. "$ROOT/scripts/lib/devstack-proxy-https.sh"
 
 PROCS=(mysql kafka kv-node-n1 kv-node-n2 kv-node-n3 proxy cdc-consumer)
 
@@ -104,7 +105,8 @@ write_env() {
     umask 077
     cat >"$tmp" <<EOF
 # kvpipe dev stack ($(date -u +%Y-%m-%dT%H:%M:%SZ)); source this file: . $DS_DIR/env
-export KVPIPE_PROXY_URL='http://127.0.0.1:$DS_PROXY_PORT'
+export KVPIPE_PROXY_URL='$(ds_proxy_url)'
+export KVPIPE_PROXY_CA='$(ds_proxy_https && echo "$DS_HTTPS_DIR/proxy-cert.pem")'
 export KVPIPE_TOKEN='$TOKEN'
 export KVPIPE_ADMIN_TOKEN='$ADMIN_TOKEN'
 export KVPIPE_KAFKA_BOOTSTRAP='127.0.0.1:$DS_KAFKA_PORT'
@@ -125,7 +127,7 @@ EOF
   mv "$tmp" "$DS_DIR/env"
 }
 
-proxy_ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$DS_PROXY_PORT/ready")" = 200 ]; }
+proxy_ready() { [ "$(ds_proxy_curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$(ds_proxy_url)/ready")" = 200 ]; }
 
 consumer_ready() {
   # "archiving topic" is logged once the schema is migrated and the consumer subscribes (INFO level).
@@ -156,18 +158,23 @@ start_node() {
 }
 
 start_proxy() {
-  local bootstrap="" g
+  local bootstrap="" g tls=()
   tls_flags proxy
   for g in "${DS_SHARD_GROUPS[@]}"; do bootstrap+="${bootstrap:+;}$g=$(ds_peers)"; done
+  ds_proxy_https_prepare
+  mapfile -t tls < <(ds_proxy_https_args)
   ds_start_java proxy proxy "KVPIPE_PROXY_DATA_TOKEN=$TOKEN" "KVPIPE_PROXY_ADMIN_TOKEN=$ADMIN_TOKEN" \
     io.kvpipe.proxy.ProxyMain --host 127.0.0.1 --port "$DS_PROXY_PORT" --meta-peers "$(ds_peers)" \
-    --bootstrap-groups "$bootstrap" "${TLS_FLAGS[@]}"
+    --bootstrap-groups "$bootstrap" "${TLS_FLAGS[@]}" "${tls[@]}"
 }
 
+# The consumer writes as the archive's writer account; its Flyway runs as the administrator (the schema's owner).
 start_consumer() {
-  ds_start_java cdc-consumer cdc-consumer "KVPIPE_JDBC_PASSWORD=$DS_MYSQL_PASSWORD" io.kvpipe.consumer.ConsumerMain \
+  ds_start_java cdc-consumer cdc-consumer "KVPIPE_JDBC_PASSWORD=$(cat "$DS_MYSQL_ACCOUNTS_DIR/writer.password")" \
+    "KVPIPE_FLYWAY_PASSWORD=$DS_MYSQL_ADMIN_PASSWORD" io.kvpipe.consumer.ConsumerMain \
     --bootstrap-servers "127.0.0.1:$DS_KAFKA_PORT" --topic "$DS_TOPIC" --jdbc-url "$DS_JDBC_URL" \
-    --jdbc-user "$DS_MYSQL_USER" --metrics-port "$DS_CONSUMER_METRICS_PORT" --instance-id devstack-1
+    --jdbc-user "$DS_MYSQL_WRITER_USER" --flyway-user "$DS_MYSQL_ADMIN_USER" \
+    --metrics-port "$DS_CONSUMER_METRICS_PORT" --instance-id devstack-1
 }
 
 # Starts $1 with function $2 unless it runs already.
@@ -184,6 +191,7 @@ start_unless_running() {
 
 up() {
   ds_check_settings
+  ds_proxy_https_check
   mkdir -p "$DS_DIR" "$DS_PIDS" "$DS_LOGS"
   ds_mysql_settings
   local all_running=1 p
@@ -203,7 +211,6 @@ up() {
   build
   load_tokens
   make_tls
-  write_env
 
   if ! ds_mysql_external; then
     start_unless_running mysql ds_mysql_start || true
@@ -212,6 +219,8 @@ up() {
   if ! ds_mysql_external; then
     ds_wait_for mysql "connections on port $DS_MYSQL_PORT" ds_mysql_ready || ds_die "MySQL is not ready; run $0 down"
   fi
+  ds_mysql_accounts
+  write_env
   local n
   for n in "${DS_NODES[@]}"; do start_unless_running "kv-node-$n" start_node "$n" || true; done
   for n in "${DS_NODES[@]}"; do
@@ -229,9 +238,9 @@ print_endpoints() {
   local n
   cat <<EOF
 kvpipe dev stack ($DS_DIR):
-  proxy         http://127.0.0.1:$DS_PROXY_PORT   (tokens: KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN in $DS_DIR/env)
+  proxy         $(ds_proxy_url)   (tokens: KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN in $DS_DIR/env$(ds_proxy_https && echo "; CA: KVPIPE_PROXY_CA"))
   kafka         127.0.0.1:$DS_KAFKA_PORT   topic $DS_TOPIC
-  mysql         $DS_MYSQL_HOST:$DS_MYSQL_PORT   database $DS_MYSQL_DATABASE, user $DS_MYSQL_USER
+  mysql         $DS_MYSQL_HOST:$DS_MYSQL_PORT   database $DS_MYSQL_DATABASE, auditor $DS_MYSQL_USER (SELECT only; in env), consumer $DS_MYSQL_WRITER_USER
   consumer      metrics http://127.0.0.1:$DS_CONSUMER_METRICS_PORT/metrics
 EOF
   for n in "${DS_NODES[@]}"; do
@@ -239,7 +248,7 @@ EOF
   done
   cat <<EOF
 Next:  . $DS_DIR/env
-       curl -X PUT -H "Authorization: Bearer \$KVPIPE_TOKEN" --data-binary hello \$KVPIPE_PROXY_URL/v1/kv/greeting
+       curl -X PUT -H "Authorization: Bearer \$KVPIPE_TOKEN" $(ds_proxy_https && echo '--cacert $KVPIPE_PROXY_CA ')--data-binary hello \$KVPIPE_PROXY_URL/v1/kv/greeting
        scripts/demo.sh;  scripts/kvctl status;  scripts/dev-stack.sh down
 EOF
 }
@@ -272,7 +281,7 @@ status() {
     fi
   done
   if ds_pid_of proxy >/dev/null; then
-    printf '  %-14s %s\n' "proxy /ready" "$(curl -s --max-time 2 "http://127.0.0.1:$DS_PROXY_PORT/ready" || echo unreachable)"
+    printf '  %-14s %s\n' "proxy /ready" "$(ds_proxy_curl -s --max-time 2 "$(ds_proxy_url)/ready" || echo unreachable)"
   fi
   [ $rc -eq 0 ] && print_endpoints
   return $rc

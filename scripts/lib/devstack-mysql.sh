@@ -6,7 +6,9 @@ DS_EXTERNAL_JDBC_URL=${KVPIPE_DEVSTACK_JDBC_URL:-}
 DS_MYSQL_DATA=$DS_DIR/mysql/data
 DS_MYSQL_SOCKET=$DS_MYSQL_DATA/mysqld.sock
 
-# Sets DS_MYSQL_HOST/PORT/DATABASE/USER/PASSWORD and DS_JDBC_URL.
+# Sets DS_MYSQL_HOST/PORT/DATABASE, the administrator (DS_MYSQL_ADMIN_USER/PASSWORD: creates the database and the
+# accounts, migrates the schema), the archive's accounts (DS_MYSQL_WRITER_USER: the consumer's; DS_MYSQL_USER: the
+# auditors', SELECT only, what .devstack/env hands to kvctl and the mysql client) and DS_JDBC_URL.
 ds_mysql_settings() {
   if [ -n "$DS_EXTERNAL_JDBC_URL" ]; then
     local re='^jdbc:(mysql|mariadb)://([^:/?]+)(:([0-9]+))?(/([^?]*))?(\?.*)?$'
@@ -15,18 +17,47 @@ ds_mysql_settings() {
     DS_MYSQL_HOST=${BASH_REMATCH[2]}
     DS_MYSQL_PORT=${BASH_REMATCH[4]:-3306}
     DS_MYSQL_DATABASE=${BASH_REMATCH[6]:-kvpipe}
-    DS_MYSQL_USER=${KVPIPE_DEVSTACK_JDBC_USER:-root}
-    DS_MYSQL_PASSWORD=${KVPIPE_DEVSTACK_JDBC_PASSWORD:-}
+    DS_MYSQL_ADMIN_USER=${KVPIPE_DEVSTACK_JDBC_USER:-root}
+    DS_MYSQL_ADMIN_PASSWORD=${KVPIPE_DEVSTACK_JDBC_PASSWORD:-}
   else
     DS_MYSQL_HOST=127.0.0.1
     DS_MYSQL_PORT=$DS_MYSQL_PORT
     DS_MYSQL_DATABASE=kvpipe
-    DS_MYSQL_USER=root
-    DS_MYSQL_PASSWORD=
+    DS_MYSQL_ADMIN_USER=root
+    DS_MYSQL_ADMIN_PASSWORD=
   fi
   [[ "$DS_MYSQL_DATABASE" =~ ^[A-Za-z0-9_]+$ ]] || ds_die "database name '$DS_MYSQL_DATABASE' must be [A-Za-z0-9_]+"
-  # The consumer creates the database if it is missing, then Flyway creates the schema.
-  DS_JDBC_URL="jdbc:mysql://$DS_MYSQL_HOST:$DS_MYSQL_PORT/$DS_MYSQL_DATABASE?createDatabaseIfNotExist=true"
+  # Named after the database, so two stacks on one external server keep apart (accounts are server-wide).
+  DS_MYSQL_WRITER_USER=${DS_MYSQL_DATABASE:0:23}_writer
+  DS_MYSQL_USER=${DS_MYSQL_DATABASE:0:23}_auditor
+  DS_MYSQL_ACCOUNTS_DIR=$DS_DIR/mysql-accounts
+  DS_MYSQL_PASSWORD=$(cat "$DS_MYSQL_ACCOUNTS_DIR/auditor.password" 2>/dev/null || true)
+  # The database and the accounts are made by ds_mysql_accounts; then the consumer's Flyway (as the administrator)
+  # makes the schema.
+  DS_JDBC_URL="jdbc:mysql://$DS_MYSQL_HOST:$DS_MYSQL_PORT/$DS_MYSQL_DATABASE"
+}
+
+# The archive's accounts (docs/security.md): passwords made once into .devstack/mysql-accounts/ (mode 600), then
+# `kvctl archive-accounts` as the administrator creates the database and both accounts and sets their grants. Runs at
+# every `up`: it also repairs grants someone changed.
+ds_mysql_accounts() {
+  local f
+  (
+    umask 077
+    mkdir -p "$DS_MYSQL_ACCOUNTS_DIR"
+    for f in writer auditor; do
+      [ -s "$DS_MYSQL_ACCOUNTS_DIR/$f.password" ] \
+        || head -c 24 /dev/urandom | base64 | tr '+/' '-_' >"$DS_MYSQL_ACCOUNTS_DIR/$f.password"
+    done
+  )
+  KVPIPE_MYSQL_PASSWORD=$DS_MYSQL_ADMIN_PASSWORD "$ROOT/scripts/kvctl" archive-accounts \
+    --mysql-host "$DS_MYSQL_HOST" --mysql-port "$DS_MYSQL_PORT" --mysql-database "$DS_MYSQL_DATABASE" \
+    --mysql-user "$DS_MYSQL_ADMIN_USER" \
+    --writer-user "$DS_MYSQL_WRITER_USER" --writer-password-file "$DS_MYSQL_ACCOUNTS_DIR/writer.password" \
+    --auditor-user "$DS_MYSQL_USER" --auditor-password-file "$DS_MYSQL_ACCOUNTS_DIR/auditor.password" \
+    >>"$DS_LOGS/mysql-accounts.log" 2>&1 \
+    || { tail -n 5 "$DS_LOGS/mysql-accounts.log" >&2; ds_die "could not create the archive accounts as $DS_MYSQL_ADMIN_USER (it needs CREATE USER and GRANT OPTION)"; }
+  DS_MYSQL_PASSWORD=$(cat "$DS_MYSQL_ACCOUNTS_DIR/auditor.password")
 }
 
 ds_mysql_external() { [ -n "$DS_EXTERNAL_JDBC_URL" ]; }

@@ -113,12 +113,12 @@ final class KvStack implements AutoCloseable {
       String peers = nodes.peersSpec();
       int port = Ports.freePort();
       List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port),
-          "--meta-peers", peers, "--bootstrap-groups", "g1=" + peers + ";g2=" + peers, "--data-token", DATA_TOKEN,
-          "--admin-token", ADMIN_TOKEN));
+          "--meta-peers", peers, "--bootstrap-groups", "g1=" + peers + ";g2=" + peers));
       args.addAll(List.of(nodes.tls().flags()));
       args.addAll(o.proxyArgs());
       proxy = JavaProcess.builder("io.kvpipe.proxy.ProxyMain").jvmArgs(split(o.proxyJvm()).toArray(String[]::new))
-          .args(args).logFile(dir.resolve("proxy.log")).build().start();
+          .args(args).env("KVPIPE_PROXY_DATA_TOKEN", DATA_TOKEN).env("KVPIPE_PROXY_ADMIN_TOKEN", ADMIN_TOKEN)
+          .logFile(dir.resolve("proxy.log")).build().start();
       KvHttp admin = new KvHttp("http://127.0.0.1:" + port, ADMIN_TOKEN, Duration.ofSeconds(30));
       JavaProcess p = proxy;
       Poll.until("the proxy ready", START, Duration.ofMillis(200), () -> {

@@ -8,6 +8,12 @@ public final class ArchiveDataSource {
   private ArchiveDataSource() {}
 
   public static HikariDataSource create(String jdbcUrl, String user, String password, int poolSize) {
+    return create(jdbcUrl, user, password, poolSize, java.util.Map.of());
+  }
+
+  /** @param driverProperties the deployment's extra driver properties (TLS, timeouts...), applied over kvpipe's */
+  public static HikariDataSource create(String jdbcUrl, String user, String password, int poolSize,
+                                        java.util.Map<String, String> driverProperties) {
     HikariConfig c = new HikariConfig();
     c.setPoolName("kvpipe-archive");
     c.setJdbcUrl(jdbcUrl);
@@ -32,6 +38,7 @@ public final class ArchiveDataSource {
     c.addDataSourceProperty("socketTimeout", "120000");
     c.addDataSourceProperty("tcpKeepAlive", "true");
     // Strict mode: a value that does not fit fails the statement instead of being silently cut.
+    driverProperties.forEach(c::addDataSourceProperty);
     c.setConnectionInitSql("SET SESSION sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'");
     return new HikariDataSource(c);
   }

@@ -33,8 +33,9 @@ public final class ArchiveService implements AutoCloseable {
   public ArchiveService(io.kvpipe.consumer.ConsumerConfig config) throws IOException {
     this.config = config;
     dataSource = ArchiveDataSource.create(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(),
-        config.poolSize());
-    deadLetters = new DeadLetterPublisher(config.bootstrapServers(), config.dlqTopic(), registry);
+        config.poolSize(), config.jdbcProperties().all());
+    deadLetters = new DeadLetterPublisher(config.bootstrapServers(), config.dlqTopic(), registry,
+        config.kafkaProperties());
     consumer = new KafkaConsumer<>(kafkaProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     StoppedPartitions stopped = new StoppedPartitions(registry);
     metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry, stopped::problems)
@@ -75,7 +76,7 @@ public final class ArchiveService implements AutoCloseable {
     Backoff backoff = new Backoff(config.maxBackoffMs());
     while (!stopping) {
       try {
-        int n = SchemaMigrator.migrate(dataSource);
+        int n = migrate();
         log.info("schema up to date ({} migration(s) applied)", n);
         return;
       } catch (RuntimeException e) {
@@ -88,6 +89,17 @@ public final class ArchiveService implements AutoCloseable {
     }
   }
 
+  /** With the pool, or, when the schema's owner migrates, with a one-connection pool of its own. */
+  private int migrate() {
+    if (config.flywayUser().isEmpty()) {
+      return SchemaMigrator.migrate(dataSource);
+    }
+    try (HikariDataSource owner = ArchiveDataSource.create(config.jdbcUrl(), config.migrationUser(),
+        config.migrationPassword(), 1, config.jdbcProperties().all())) {
+      return SchemaMigrator.migrate(owner);
+    }
+  }
+
   private static Throwable rootCause(Throwable t) {
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
@@ -97,6 +109,7 @@ public final class ArchiveService implements AutoCloseable {
 
   static Properties kafkaProperties(io.kvpipe.consumer.ConsumerConfig config) {
     Properties p = new Properties();
+    p.putAll(config.kafkaProperties().forClient("consumer")); // kvpipe's own settings below win (and are refused there)
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     if (!config.instanceId().isEmpty()) {

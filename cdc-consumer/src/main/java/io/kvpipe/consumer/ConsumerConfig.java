@@ -1,5 +1,6 @@
 package io.kvpipe.consumer;
 
+import io.kvpipe.common.config.ClientProperties;
 import io.kvpipe.common.config.CommandLineFlags;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +17,12 @@ import java.util.function.Function;
  * @param instanceId Kafka static group membership id (empty = dynamic): a restarted instance with the same id takes
  *     its partitions back at once, without waiting for a session timeout
  * @param metricsPort port of the Prometheus endpoint {@code /metrics} (and {@code /ready}); 0 disables it
+ * @param flywayUser the account Flyway migrates with (empty: {@code jdbcUser}); the archive's writer account needs no
+ *     DDL rights when the schema's owner migrates (docs/security.md)
+ * @param kafkaProperties the deployment's extra Kafka client properties (SASL, SSL, timeouts) for the consumer, the
+ *     dead-letter producer and the admin client; keys the exactly-once archive rests on are refused
+ * @param jdbcProperties the deployment's extra MySQL driver properties (sslMode, trust store, timeouts) for the pool
+ *     and Flyway
  * @param resetOffsets the operator's explicit resume offsets, by partition of {@code topic}: applied only to a
  *     partition whose stored offset Kafka no longer holds, and only to an offset Kafka holds ({@link StartPosition})
  */
@@ -34,10 +41,23 @@ public record ConsumerConfig(
     int statementRows,
     int writerThreads,
     boolean flyway,
+    String flywayUser,
+    String flywayPassword,
     String dlqTopic,
     int metricsPort,
     long maxBackoffMs,
+    ClientProperties kafkaProperties,
+    ClientProperties jdbcProperties,
     Map<Integer, Long> resetOffsets) {
+
+  /** Consumer settings the exactly-once archive rests on (offsets live in MySQL; never skip, never auto-commit). */
+  static final Set<String> CONSUMER_KEYS = Set.of("bootstrap.servers", "group.id", "group.instance.id",
+      "enable.auto.commit", "auto.offset.reset", "isolation.level", "key.deserializer", "value.deserializer");
+  /** Dead-letter producer settings: every dead letter is acknowledged by all replicas. */
+  static final Set<String> PRODUCER_KEYS = Set.of("bootstrap.servers", "acks", "enable.idempotence",
+      "key.serializer", "value.serializer", "transactional.id");
+  /** Driver properties given by flags of their own. */
+  static final Set<String> JDBC_KEYS = Set.of("user", "password");
 
   /** A setting: flag name (without --), environment variable, default. */
   record Setting(String flag, String env, String defaultValue, String help) {}
@@ -58,9 +78,16 @@ public record ConsumerConfig(
       new Setting("writer-threads", "KVPIPE_WRITER_THREADS", "2",
           "concurrent transactions per poll, each for a share of its partitions (1 = one per poll)"),
       new Setting("flyway", "KVPIPE_FLYWAY", "true", "migrate the schema at start (true/false)"),
+      new Setting("flyway-user", "KVPIPE_FLYWAY_USER", "",
+          "account that migrates the schema (empty: jdbc-user); the schema owner, so jdbc-user needs no DDL"),
+      new Setting("flyway-password", "KVPIPE_FLYWAY_PASSWORD", "", "its password (never printed)"),
       new Setting("dlq-topic", "KVPIPE_DLQ_TOPIC", "kv.changes.dlq", "dead-letter topic for malformed events"),
       new Setting("metrics-port", "KVPIPE_METRICS_PORT", "9404", "Prometheus /metrics port (0 = off)"),
       new Setting("max-backoff-ms", "KVPIPE_MAX_BACKOFF_MS", "5000", "longest retry pause when MySQL/Kafka is down"),
+      new Setting("kafka-properties", "KVPIPE_KAFKA_PROPERTIES", "",
+          "file of extra Kafka client properties (SASL, SSL, timeouts; consumer./producer./admin. prefixes)"),
+      new Setting("jdbc-properties", "KVPIPE_JDBC_PROPERTIES", "",
+          "file of extra MySQL driver properties (sslMode, trust store, timeouts)"),
       new Setting("reset-offsets", "KVPIPE_RESET_OFFSETS", "",
           "partition=offset,...: where a stopped partition (stored offset no longer in Kafka) resumes"));
 
@@ -81,6 +108,10 @@ public record ConsumerConfig(
     require(poolSize > writerThreads, "pool-size must exceed writer-threads (offset reads need a connection too)");
     require(metricsPort >= 0 && metricsPort <= 65535, "metrics-port must be 0..65535");
     require(maxBackoffMs >= 10, "max-backoff-ms must be at least 10");
+    kafkaProperties.refuse("consumer", CONSUMER_KEYS, "the exactly-once archive rests on them")
+        .refuse("producer", PRODUCER_KEYS, "dead letters must reach every replica")
+        .refuse("admin", Set.of("bootstrap.servers"), "set it with --bootstrap-servers");
+    jdbcProperties.refuse(null, JDBC_KEYS, "use --jdbc-user and --jdbc-password");
     resetOffsets = Map.copyOf(resetOffsets);
   }
 
@@ -98,8 +129,11 @@ public record ConsumerConfig(
         v.get("jdbc-user"), v.get("jdbc-password"), num(v, "pool-size", Integer::parseInt),
         num(v, "poll-timeout-ms", Long::parseLong), num(v, "max-poll-records", Integer::parseInt),
         num(v, "statement-rows", Integer::parseInt),
-        num(v, "writer-threads", Integer::parseInt), bool(v, "flyway"), v.get("dlq-topic"),
+        num(v, "writer-threads", Integer::parseInt), bool(v, "flyway"), v.get("flyway-user").trim(),
+        v.get("flyway-password"), v.get("dlq-topic"),
         num(v, "metrics-port", Integer::parseInt), num(v, "max-backoff-ms", Long::parseLong),
+        ClientProperties.load(v.get("kafka-properties"), "kafka-properties"),
+        ClientProperties.load(v.get("jdbc-properties"), "jdbc-properties"),
         resetOffsets(v.get("reset-offsets")));
   }
 
@@ -174,12 +208,25 @@ public record ConsumerConfig(
     lines.add("statement-rows=" + statementRows);
     lines.add("writer-threads=" + writerThreads);
     lines.add("flyway=" + flyway);
+    lines.add("flyway-user=" + (flywayUser.isEmpty() ? "(jdbc-user)" : flywayUser));
+    lines.add("flyway-password=" + (flywayPassword.isEmpty() ? "(empty)" : "****"));
     lines.add("dlq-topic=" + dlqTopic);
     lines.add("metrics-port=" + metricsPort);
     lines.add("max-backoff-ms=" + maxBackoffMs);
+    lines.add("kafka-properties=" + kafkaProperties.describe());
+    lines.add("jdbc-properties=" + jdbcProperties.describe());
     lines.add("reset-offsets=" + (resetOffsets.isEmpty() ? "(none)" : new TreeMap<>(resetOffsets).toString()
         .replaceAll("[{} ]", "")));
     return String.join("\n", lines);
+  }
+
+  /** The account Flyway uses: {@code flywayUser}, or the pool's own when none is set. */
+  public String migrationUser() {
+    return flywayUser.isEmpty() ? jdbcUser : flywayUser;
+  }
+
+  public String migrationPassword() {
+    return flywayUser.isEmpty() ? jdbcPassword : flywayPassword;
   }
 
   @Override

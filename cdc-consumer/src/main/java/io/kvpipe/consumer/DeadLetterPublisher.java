@@ -60,8 +60,15 @@ final class DeadLetterPublisher implements AutoCloseable {
   private volatile long recheckNanos;
 
   DeadLetterPublisher(String bootstrapServers, String topic, MeterRegistry registry) {
+    this(bootstrapServers, topic, registry, io.kvpipe.common.config.ClientProperties.none());
+  }
+
+  /** @param extra the deployment's Kafka client properties (producer and admin sections) */
+  DeadLetterPublisher(String bootstrapServers, String topic, MeterRegistry registry,
+                      io.kvpipe.common.config.ClientProperties extra) {
     this.topic = topic;
     Properties p = new Properties();
+    p.putAll(extra.forClient("producer"));
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -71,10 +78,12 @@ final class DeadLetterPublisher implements AutoCloseable {
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(MAX_REQUEST_BYTES));
     producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+    Map<String, Object> a = new java.util.HashMap<>(extra.forClient("admin"));
+    a.putAll(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         AdminClientConfig.CLIENT_ID_CONFIG, "kvpipe-archive-dlq-admin",
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis(),
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis()));
+    admin = Admin.create(a);
     unpublished = Counter.builder("kvpipe.archive.dead.letters.unpublished")
         .description("dead letters kept in MySQL only: the dead-letter topic was missing and could not be created")
         .register(registry);

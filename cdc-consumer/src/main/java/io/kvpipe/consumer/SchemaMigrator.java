@@ -15,4 +15,10 @@ public final class SchemaMigrator {
     MigrateResult r = Flyway.configure().dataSource(dataSource).locations(LOCATION).load().migrate();
     return r.migrationsExecuted;
   }
+
+  /** Applies pending migrations as another account than the pool's (the schema's owner); returns how many ran. */
+  public static int migrate(String jdbcUrl, String user, String password) {
+    MigrateResult r = Flyway.configure().dataSource(jdbcUrl, user, password).locations(LOCATION).load().migrate();
+    return r.migrationsExecuted;
+  }
 }

@@ -63,4 +63,29 @@ class ConsumerConfigTest {
       assertThat(ConsumerConfig.usage()).contains("--" + s.flag()).contains("$" + s.env());
     }
   }
+
+  @Test
+  void extraKafkaAndJdbcPropertiesReachTheClientsButNotWhatTheArchiveRestsOn(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path kafka = java.nio.file.Files.writeString(dir.resolve("kafka.properties"),
+        "security.protocol=SSL\nssl.keystore.password=ks-secret\nconsumer.fetch.max.wait.ms=250\n");
+    java.nio.file.Path jdbc = java.nio.file.Files.writeString(dir.resolve("jdbc.properties"),
+        "sslMode=VERIFY_IDENTITY\ntrustCertificateKeyStorePassword=ts-secret\n");
+    ConsumerConfig c = ConsumerConfig.parse(new String[] {"--kafka-properties", kafka.toString()},
+        Map.of("KVPIPE_JDBC_PROPERTIES", jdbc.toString()));
+    java.util.Properties p = ArchiveService.kafkaProperties(c);
+    assertThat(p).containsEntry("security.protocol", "SSL").containsEntry("fetch.max.wait.ms", "250")
+        .containsEntry("enable.auto.commit", "false").containsEntry("auto.offset.reset", "none");
+    assertThat(c.jdbcProperties().all()).containsEntry("sslMode", "VERIFY_IDENTITY");
+    assertThat(c.describe()).contains("kafka-properties=" + kafka).doesNotContain("ks-secret")
+        .doesNotContain("ts-secret");
+
+    java.nio.file.Path bad = java.nio.file.Files.writeString(dir.resolve("bad.properties"),
+        "consumer.enable.auto.commit=true\n");
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--kafka-properties", bad.toString()}, Map.of()))
+        .hasMessageContaining("enable.auto.commit");
+    java.nio.file.Path user = java.nio.file.Files.writeString(dir.resolve("user.properties"), "user=root\n");
+    assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--jdbc-properties", user.toString()}, Map.of()))
+        .hasMessageContaining("--jdbc-user");
+  }
 }

@@ -1,6 +1,7 @@
 package io.kvpipe.node;
 
 import io.kvpipe.client.RaftTls;
+import io.kvpipe.common.config.ClientProperties;
 import io.kvpipe.common.config.CommandLineFlags;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.wire.GroupIds;
@@ -41,13 +42,14 @@ import java.util.Objects;
  * @param raftTls how the node's Ratis port talks: mutual TLS with the cluster's CA, or (asked for explicitly) plaintext
  * @param raftProperties Ratis settings ({@code raft.*} keys) applied over kvpipe's own tuning ({@link RaftTuning}):
  *                       for measuring a knob without a rebuild; kvpipe's choices are the tested ones
+ * @param kafkaProperties the deployment's extra Kafka client properties (SASL, SSL, timeouts) from a file
  */
 public record NodeConfig(String nodeId, String listenHost, int listenPort, Path dataDir, List<GroupSpec> groups,
                          int maxValueBytes, long snapshotThreshold, long logSegmentBytes, int outboxMaxEvents,
                          long outboxMaxBytes, String kafkaBootstrap, String topic, int cdcPartitions,
                          short cdcReplicationFactor, long cdcLingerMs, long cdcConfirmIntervalMs, int metricsPort,
                          List<PeerAddress> metaPeers, long reconcileIntervalMs, RaftTls raftTls,
-                         Map<String, String> raftProperties) {
+                         Map<String, String> raftProperties, ClientProperties kafkaProperties) {
 
   /** One hosted group: its name and all of its replicas. */
   public record GroupSpec(String name, List<PeerAddress> peers) {
@@ -112,7 +114,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     // CdcConfig owns the rules of its settings; check them now even with CDC off, so a bad value never waits
     // for the day CDC is turned on.
     cdcConfig(kafkaBootstrap.isBlank() ? "unused:9092" : kafkaBootstrap, topic, cdcPartitions, cdcReplicationFactor,
-        cdcLingerMs, cdcConfirmIntervalMs, maxValueBytes);
+        cdcLingerMs, cdcConfirmIntervalMs, maxValueBytes, kafkaProperties);
   }
 
   public boolean cdcEnabled() {
@@ -122,14 +124,15 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
   /** The CDC publisher's settings (meaningful only when {@link #cdcEnabled()}). */
   public CdcConfig cdcConfig() {
     return cdcConfig(kafkaBootstrap, topic, cdcPartitions, cdcReplicationFactor, cdcLingerMs, cdcConfirmIntervalMs,
-        maxValueBytes);
+        maxValueBytes, kafkaProperties);
   }
 
   private static CdcConfig cdcConfig(String bootstrap, String topic, int partitions, short replicationFactor,
-                                     long lingerMs, long confirmIntervalMs, int maxValueBytes) {
+                                     long lingerMs, long confirmIntervalMs, int maxValueBytes,
+                                     ClientProperties kafkaProperties) {
     try {
       return CdcConfig.defaults(bootstrap).with(topic, partitions, replicationFactor, Duration.ofMillis(lingerMs),
-          Duration.ofMillis(confirmIntervalMs), maxValueBytes);
+          Duration.ofMillis(confirmIntervalMs), maxValueBytes).withClientProperties(kafkaProperties);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("CDC settings: " + e.getMessage(), e);
     }
@@ -162,6 +165,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     FLAGS.put("cdc-replication-factor", "KVPIPE_CDC_REPLICATION_FACTOR");
     FLAGS.put("cdc-linger-ms", "KVPIPE_CDC_LINGER_MS");
     FLAGS.put("cdc-confirm-interval-ms", "KVPIPE_CDC_CONFIRM_INTERVAL_MS");
+    FLAGS.put("kafka-properties", "KVPIPE_KAFKA_PROPERTIES");
     FLAGS.put("metrics-port", "KVPIPE_METRICS_PORT");
     FLAGS.put("meta-peers", "KVPIPE_META_PEERS");
     FLAGS.put("reconcile-interval-ms", "KVPIPE_RECONCILE_INTERVAL_MS");
@@ -229,7 +233,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         in.longValue("reconcile-interval-ms", DEFAULT_RECONCILE_INTERVAL_MS),
         RaftTls.fromSettings(in.optional("tls-cert").orElse(null), in.optional("tls-key").orElse(null),
             in.optional("tls-ca").orElse(null), in.bool("insecure-plaintext")),
-        raftProperties(given, in));
+        raftProperties(given, in),
+        ClientProperties.load(in.optional("kafka-properties").orElse(""), "kafka-properties"));
   }
 
   private static Map<String, String> raftProperties(Map<String, List<String>> given, Lookup in) {
@@ -310,7 +315,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     }
   }
 
-  /** The effective configuration, one setting per line, as printed at start (nothing here is secret). */
+  /** The effective configuration, one setting per line, as printed at start (property values are never shown). */
   public String describe() {
     StringBuilder sb = new StringBuilder("kv-node configuration:\n");
     sb.append("  id=").append(nodeId).append('\n');
@@ -330,6 +335,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     sb.append("  cdc-replication-factor=").append(cdcReplicationFactor).append('\n');
     sb.append("  cdc-linger-ms=").append(cdcLingerMs).append('\n');
     sb.append("  cdc-confirm-interval-ms=").append(cdcConfirmIntervalMs).append('\n');
+    sb.append("  kafka-properties=").append(kafkaProperties.describe()).append('\n');
     if (cdcEnabled()) {
       // Derived, not a flag: the topic's own max.message.bytes (read at start, logged as "CDC limits") may lower it.
       sb.append("  cdc-max-event-bytes=").append(cdcConfig().maxRecordBytes())

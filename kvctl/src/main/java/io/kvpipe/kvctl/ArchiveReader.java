@@ -1,7 +1,6 @@
 package io.kvpipe.kvctl;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,7 +13,7 @@ final class ArchiveReader {
 
   static List<KeyState> currentRows(MysqlOptions mysql) {
     String url = mysql.jdbcUrl();
-    try (Connection c = DriverManager.getConnection(url, mysql.user, mysql.password);
+    try (Connection c = mysql.connect(url);
          PreparedStatement st = c.prepareStatement("SELECT kv_key, version, deleted FROM kv_current",
              ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
       st.setFetchSize(Integer.MIN_VALUE); // Connector/J: stream rows instead of buffering the whole table

@@ -17,6 +17,11 @@ public final class ClusterOptions {
       description = "admin bearer token for /api/cluster/* (env KVPIPE_ADMIN_TOKEN)")
   String adminToken;
 
+  @Option(names = "--proxy-ca", paramLabel = "PEM", defaultValue = "${env:KVPIPE_PROXY_CA}",
+      description = "PEM certificate(s) to trust for an https proxy, e.g. the dev stack's (env KVPIPE_PROXY_CA;"
+          + " default: the JVM's trusted CAs)")
+  String proxyCa;
+
   @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "10000",
       description = "timeout of one HTTP request (default ${DEFAULT-VALUE})")
   long timeoutMs;
@@ -51,6 +56,7 @@ public final class ClusterOptions {
     if (timeoutMs < 1) {
       throw new KvctlException(ExitCodes.USAGE, "--timeout-ms must be positive");
     }
-    return new ProxyApi(proxyUrl, token, adminToken, Duration.ofMillis(timeoutMs));
+    return new ProxyApi(proxyUrl, token, adminToken, Duration.ofMillis(timeoutMs),
+        proxyCa == null || proxyCa.isBlank() ? null : TrustedCerts.sslContext(java.nio.file.Path.of(proxyCa)));
   }
 }

@@ -1,5 +1,11 @@
 package io.kvpipe.kvctl;
 
+import io.kvpipe.common.config.ClientProperties;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /** Where the archive is: the same KVPIPE_MYSQL_* variables scripts/dev-stack.sh writes to .devstack/env. */
@@ -23,6 +29,37 @@ public final class MysqlOptions {
   @Option(names = "--mysql-password", defaultValue = "${env:KVPIPE_MYSQL_PASSWORD:-}",
       description = "MySQL password (env KVPIPE_MYSQL_PASSWORD; default empty)")
   String password;
+
+  /** The server, without a default database (for creating it). */
+  String serverJdbcUrl() {
+    String url = jdbcUrl();
+    return url.replace("/" + database + "?", "/?");
+  }
+
+  String database() {
+    return database;
+  }
+
+  @Option(names = "--mysql-properties", paramLabel = "FILE", defaultValue = "${env:KVPIPE_MYSQL_PROPERTIES:-}",
+      description = "file of extra MySQL driver properties, e.g. sslMode=VERIFY_IDENTITY and a trust store"
+          + " (env KVPIPE_MYSQL_PROPERTIES)")
+  String propertiesFile;
+
+  /** Connects to {@code url} as the user, with the driver properties of --mysql-properties. */
+  Connection connect(String url) throws SQLException {
+    ClientProperties extra;
+    try {
+      extra = ClientProperties.load(propertiesFile, "mysql-properties")
+          .refuse(null, Set.of("user", "password"), "use --mysql-user and --mysql-password");
+    } catch (IllegalArgumentException e) {
+      throw new KvctlException(ExitCodes.USAGE, e.getMessage(), e);
+    }
+    Properties p = new Properties();
+    p.putAll(extra.all());
+    p.setProperty("user", user);
+    p.setProperty("password", password == null ? "" : password);
+    return DriverManager.getConnection(url, p);
+  }
 
   String jdbcUrl() {
     if (port < 1 || port > 65535) {

@@ -25,11 +25,20 @@ public final class ProxyApi {
   private final HttpClient http;
 
   public ProxyApi(String baseUrl, String dataToken, String adminToken, Duration timeout) {
+    this(baseUrl, dataToken, adminToken, timeout, null);
+  }
+
+  /** @param tls the trust for an https proxy; null: the JVM's default CAs */
+  public ProxyApi(String baseUrl, String dataToken, String adminToken, Duration timeout, javax.net.ssl.SSLContext tls) {
     this.base = parseBase(baseUrl);
     this.dataToken = blankToNull(dataToken);
     this.adminToken = blankToNull(adminToken);
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
+    if (tls != null) {
+      b.sslContext(tls);
+    }
+    this.http = b.build();
   }
 
   private static URI parseBase(String url) {

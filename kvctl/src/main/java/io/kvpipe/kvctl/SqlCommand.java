@@ -1,7 +1,6 @@
 package io.kvpipe.kvctl;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -21,7 +20,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code kvctl sql "SELECT ..."}: runs audit queries (docs/audit.md) against the archive in a read-only transaction,
  * for machines without the mariadb/mysql client. Statements separated by ';' run in order on one connection (so
- * {@code SET @key = ...; SELECT ...} works); the result of each query is printed.
+ * {@code SET @key = ...; SELECT ...} works); the result of each query is printed. Every statement is checked first
+ * ({@link ReadOnlySql}): one that could write refuses the whole run before anything is sent. Use it with the auditor
+ * account, which the server itself keeps to SELECT.
  */
 @Command(name = "sql", description = "Run read-only SQL (e.g. docs/audit.md recipes) against the archive.")
 final class SqlCommand implements Callable<Integer> {
@@ -43,11 +44,13 @@ final class SqlCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     String url = mysql.jdbcUrl();
-    try (Connection c = DriverManager.getConnection(url, mysql.user, mysql.password)) {
+    List<String> statements = splitStatements(sql);
+    statements.forEach(ReadOnlySql::check);
+    try (Connection c = mysql.connect(url)) {
       c.setReadOnly(true);
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {
-        for (String statement : splitStatements(sql)) {
+        for (String statement : statements) {
           if (st.execute(statement)) {
             try (ResultSet rs = st.getResultSet()) {
               print(rs);

@@ -23,8 +23,6 @@ class ComposeFileTest {
   private static final Set<String> KVPIPE_PROCESSES = Set.of("kv-node", "proxy", "cdc-consumer");
   /** Variables the kvpipe image reads besides the services' flags: logging and the JVM options. */
   private static final Set<String> IMAGE_VARIABLES = Set.of("KVPIPE_LOG_LEVEL", "JAVA_OPTS");
-  /** Services that run once and exit (others wait for them to complete): no health check. */
-  private static final Set<String> ONE_SHOT = Set.of("tls-init");
 
   private static Map<String, Object> compose;
   private static Map<String, Map<String, Object>> services;
@@ -46,11 +44,21 @@ class ComposeFileTest {
     assertThat((String) services.get("mysql").get("image")).isEqualTo("mysql:8.4");
   }
 
+  /** Services that run once and exit (e.g. making a key pair): others wait for them to complete, not to be healthy. */
+  private static Set<String> oneShot() {
+    Set<String> out = new HashSet<>();
+    services.forEach((name, s) -> {
+      if ("no".equals(s.get("restart")) && !s.containsKey("healthcheck")) {
+        out.add(name);
+      }
+    });
+    return out;
+  }
+
   @Test
   void everyServiceHasAHealthCheck() {
     services.forEach((name, s) -> {
-      if (ONE_SHOT.contains(name)) {
-        assertThat(s).as(name + " runs once: no healthcheck").doesNotContainKey("healthcheck");
+      if (oneShot().contains(name)) {
         return;
       }
       assertThat(s).as(name + " healthcheck").containsKey("healthcheck");
@@ -70,8 +78,8 @@ class ComposeFileTest {
       assertThat(dependsOn).as(name + " depends_on must be a map with conditions").isInstanceOf(Map.class);
       ((Map<?, ?>) dependsOn).forEach((dep, cond) -> {
         assertThat(services).as(name + " depends on " + dep).containsKey((String) dep);
-        assertThat(((Map<?, ?>) cond).get("condition")).as(name + " -> " + dep)
-            .isEqualTo(ONE_SHOT.contains((String) dep) ? "service_completed_successfully" : "service_healthy");
+        assertThat(((Map<?, ?>) cond).get("condition")).as(name + " -> " + dep).isEqualTo(
+            oneShot().contains((String) dep) ? "service_completed_successfully" : "service_healthy");
       });
     });
     assertThat(services.get("proxy").get("depends_on")).asInstanceOf(
@@ -133,6 +141,33 @@ class ComposeFileTest {
       }
     }
     assertThat(checked).isGreaterThan(20);
+  }
+
+  @Test
+  void theProxyServesHttpsWithAKeyPairMadeOnFirstStart() throws IOException {
+    assertThat(env("proxy", "KVPIPE_PROXY_HTTP_TLS_CERT")).isEqualTo("/https/proxy.p12");
+    assertThat(env("proxy", "KVPIPE_PROXY_HTTP_TLS_PASSWORD_FILE")).isEqualTo("/https/proxy.p12.password");
+    assertThat(services.get("proxy").get("volumes").toString()).contains("proxy-https:/https:ro");
+    assertThat(services.get("proxy-https-cert").get("command").toString()).startsWith("[proxy-https-cert, /https");
+    assertThat(services.get("proxy-https-cert").get("volumes").toString()).isEqualTo("[proxy-https:/https]");
+    assertThat(((Map<?, ?>) services.get("proxy").get("healthcheck")).get("test").toString()).contains("https");
+    String launcher = Files.readString(RepoFiles.root().resolve("docker/kvpipe-launch.sh"));
+    assertThat(launcher).contains("proxy-https-cert)");
+    assertThat(RepoFiles.root().resolve("docker/proxy-https-cert.sh")).isExecutable();
+    assertThat(Files.readString(RepoFiles.root().resolve("docker/Dockerfile"))).contains("docker/proxy-https-cert.sh");
+  }
+
+  @Test
+  void theConsumerWritesWithItsOwnAccountAndAuditorsOnlyRead() {
+    assertThat(env("cdc-consumer", "KVPIPE_JDBC_USER")).isEqualTo("kvpipe_writer");
+    assertThat(env("cdc-consumer", "KVPIPE_FLYWAY_USER")).isEqualTo(env("mysql", "MYSQL_USER"));
+    String accounts = services.get("archive-accounts").get("command").toString();
+    assertThat(accounts).startsWith("[kvctl, archive-accounts").contains("kvpipe_writer").contains("kvpipe_auditor");
+    assertThat(env("archive-accounts", "KVPIPE_ARCHIVE_WRITER_PASSWORD"))
+        .isEqualTo(env("cdc-consumer", "KVPIPE_JDBC_PASSWORD"));
+    assertThat(((Map<?, ?>) services.get("cdc-consumer").get("depends_on")).keySet().toString())
+        .contains("archive-accounts");
+    assertThat(services.get("mysql").get("command").toString()).contains("--skip-log-bin");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.kvpipe.kvctl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.mysql.MySqlServer;
@@ -189,6 +190,26 @@ class DevStackIT {
         "--mysql-user", stackEnv.get("KVPIPE_MYSQL_USER"), "--mysql-password", stackEnv.get("KVPIPE_MYSQL_PASSWORD"));
     assertThat(json.exitCode()).as(json.err()).isZero();
     assertThat(json.out()).contains("\"consistent\" : true").contains("\"differenceCount\" : 0");
+  }
+
+  @Test
+  @Order(5)
+  void theStacksMysqlAccountIsTheAuditorWhichOnlyReads() throws Exception {
+    assertThat(stackEnv.get("KVPIPE_MYSQL_USER")).endsWith("_auditor");
+    String url = "jdbc:mysql://" + stackEnv.get("KVPIPE_MYSQL_HOST") + ":" + stackEnv.get("KVPIPE_MYSQL_PORT") + "/"
+        + stackEnv.get("KVPIPE_MYSQL_DATABASE");
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, stackEnv.get("KVPIPE_MYSQL_USER"),
+        stackEnv.get("KVPIPE_MYSQL_PASSWORD")); java.sql.Statement s = c.createStatement()) {
+      java.sql.ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM kv_changelog");
+      assertThat(rs.next()).isTrue();
+      long rows = rs.getLong(1);
+      assertThat(rows).isPositive();
+      assertThatThrownBy(() -> s.execute("DELETE FROM kv_changelog")).hasMessageContaining("denied");
+      assertThatThrownBy(() -> s.execute("DROP TABLE kv_current")).hasMessageContaining("denied");
+      rs = s.executeQuery("SELECT COUNT(*) FROM kv_changelog");
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(rows);
+    }
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.kvpipe.common.topology.ShardGroup;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The proxy's effective configuration, built only by {@link ProxyConfigParser}. Immutable.
@@ -16,11 +17,11 @@ import java.util.Objects;
  * @param metaPeers          replicas of the meta group (where the topology lives)
  * @param bootstrapGroups    groups to install as the first topology if the meta group holds none (may be empty)
  * @param vnodes             virtual nodes per group for a bootstrapped ring
- * @param dataToken          bearer token for /v1/kv and read-only /api endpoints
- * @param adminToken         bearer token for /api/cluster/* and mutating admin calls (also accepted where data is)
+ * @param tokens             bearer tokens: data (for /v1/kv and read-only /api endpoints) and admin (for /api/cluster/*
+ *                           and mutating admin calls, also accepted where data is), several per role for rotation
  * @param metricsOpen        true: /metrics needs no token; false: it needs the data or admin token
  * @param maxValueBytes      largest value accepted
- * @param maxHeaderBytes     largest request header block; beyond it 431
+ * @param limits             bounds on what one caller can make the proxy hold (headers, URI, batch gets, SSE)
  * @param requestTimeout     deadline for one client request, retries included; beyond it 504
  * @param idleTimeout        idle connection timeout
  * @param topologyPoll       how often the meta group's version is polled
@@ -28,12 +29,13 @@ import java.util.Objects;
  * @param healthTimeout      deadline of one probe
  * @param healthRetries      extra probe attempts within one round before it counts as a failure
  * @param healthFailureThreshold consecutive failed rounds before a node is marked down
+ * @param httpTls            TLS on the HTTP listener (HTTPS), or empty for plain HTTP
  */
 public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeers, List<ShardGroup> bootstrapGroups,
-                          int vnodes, String dataToken, String adminToken, boolean metricsOpen, int maxValueBytes,
-                          int maxHeaderBytes, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
+                          int vnodes, TokenConfig tokens, boolean metricsOpen, int maxValueBytes,
+                          HttpLimits limits, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
                           Duration healthInterval, Duration healthTimeout, int healthRetries,
-                          int healthFailureThreshold, RaftTls raftTls) {
+                          int healthFailureThreshold, RaftTls raftTls, Optional<ListenerTls> httpTls) {
   public ProxyConfig {
     Objects.requireNonNull(listenHost, "listenHost");
     Objects.requireNonNull(raftTls, "raftTls");
@@ -45,15 +47,14 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
     if (listenPort < 0 || listenPort > 65535) {
       throw new IllegalArgumentException("--port must be within 0..65535");
     }
-    if (dataToken == null || dataToken.length() < 8 || adminToken == null || adminToken.length() < 8) {
-      throw new IllegalArgumentException("--data-token and --admin-token are required (at least 8 characters each)");
-    }
-    if (dataToken.equals(adminToken)) {
-      throw new IllegalArgumentException("the data token and the admin token must differ");
-    }
+    Objects.requireNonNull(tokens, "tokens");
+    Objects.requireNonNull(httpTls, "httpTls");
+    httpTls.ifPresent(io.kvpipe.proxy.http.TlsKeys::load); // a missing or unreadable key fails at start
     Limits.checkMaxValueBytes(maxValueBytes);
-    if (maxHeaderBytes < 1024 || maxHeaderBytes > 1 << 20) {
-      throw new IllegalArgumentException("--max-header-bytes must be within 1024..1048576");
+    Objects.requireNonNull(limits, "limits");
+    if (limits.maxBatchGetBytes() < maxValueBytes) {
+      throw new IllegalArgumentException("--max-batch-get-bytes must be at least --max-value-bytes (" + maxValueBytes
+          + "), or a batch get of one large value could never succeed");
     }
     for (Duration d : List.of(requestTimeout, idleTimeout, topologyPoll, healthInterval, healthTimeout)) {
       if (d.isNegative() || d.isZero()) {
@@ -73,15 +74,20 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
   /** One line per setting, tokens masked, for the start-up log. */
   public String describe() {
     return String.join("\n",
-        "  listen                   " + listenHost + ":" + listenPort,
+        "  listen                   " + listenHost + ":" + listenPort + (httpTls.isPresent() ? " (https)" : " (http)"),
+        "  http-tls                 " + httpTls.map(Object::toString).orElse("off (plain HTTP)"),
         "  meta-peers               " + metaPeers,
         "  bootstrap-groups         " + bootstrapGroups,
         "  vnodes                   " + vnodes,
-        "  data-token               " + mask(dataToken),
-        "  admin-token              " + mask(adminToken),
+        "  data-tokens              " + tokens.describe("data"),
+        "  admin-tokens             " + tokens.describe("admin"),
         "  metrics-open             " + metricsOpen,
         "  max-value-bytes          " + maxValueBytes,
-        "  max-header-bytes         " + maxHeaderBytes,
+        "  max-header-bytes         " + limits.maxHeaderBytes(),
+        "  max-uri-bytes            " + limits.maxUriBytes(),
+        "  max-batch-get-bytes      " + limits.maxBatchGetBytes(),
+        "  max-sse-subscribers      " + limits.maxSseSubscribers(),
+        "  sse-queue-frames         " + limits.sseQueueFrames(),
         "  request-timeout          " + requestTimeout,
         "  idle-timeout             " + idleTimeout,
         "  topology-poll            " + topologyPoll,
@@ -90,10 +96,6 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
         "  health-retries           " + healthRetries,
         "  health-failure-threshold " + healthFailureThreshold,
         "  raft-transport           " + raftTls);
-  }
-
-  static String mask(String secret) {
-    return secret == null ? "(none)" : "****" + " (" + secret.length() + " chars)";
   }
 
   @Override

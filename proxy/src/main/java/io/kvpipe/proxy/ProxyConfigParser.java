@@ -24,14 +24,23 @@ public final class ProxyConfigParser {
   static {
     DEFAULTS.put("host", "0.0.0.0");
     DEFAULTS.put("port", "8080");
+    DEFAULTS.put("http-tls-cert", "");
+    DEFAULTS.put("http-tls-key", "");
+    DEFAULTS.put("http-tls-password-file", "");
     DEFAULTS.put("meta-peers", null);
     DEFAULTS.put("bootstrap-groups", "");
     DEFAULTS.put("vnodes", Integer.toString(HashRing.DEFAULT_VNODES));
-    DEFAULTS.put("data-token", null);
-    DEFAULTS.put("admin-token", null);
+    DEFAULTS.put("data-token", "");
+    DEFAULTS.put("admin-token", "");
+    DEFAULTS.put("data-token-file", "");
+    DEFAULTS.put("admin-token-file", "");
     DEFAULTS.put("metrics-open", "true");
     DEFAULTS.put("max-value-bytes", Integer.toString(Limits.DEFAULT_MAX_VALUE_BYTES));
     DEFAULTS.put("max-header-bytes", "8192");
+    DEFAULTS.put("max-uri-bytes", "4096");
+    DEFAULTS.put("max-batch-get-bytes", Integer.toString(16 << 20));
+    DEFAULTS.put("max-sse-subscribers", "256");
+    DEFAULTS.put("sse-queue-frames", "256");
     DEFAULTS.put("request-timeout-ms", "5000");
     DEFAULTS.put("idle-timeout-ms", "30000");
     DEFAULTS.put("topology-poll-ms", "200");
@@ -54,6 +63,8 @@ public final class ProxyConfigParser {
     sb.append("  bootstrap-groups: g1=n1@host:port,n2@host:port;g2=... (used only if the meta group has no topology)\n");
     sb.append("  tls-cert, tls-key, tls-ca: PEM files for mutual TLS to the kv-nodes' Ratis ports (all three, or\n"
         + "    --insecure-plaintext true)\n");
+    sb.append("  tokens: data-token/admin-token take several, comma-separated; token files one per line (re-read on"
+        + " change);\n  prefer the variables or files: a flag's value is visible in the process list\n");
     return sb.toString();
   }
 
@@ -67,8 +78,15 @@ public final class ProxyConfigParser {
       String fromEnv = env.get(envName(k));
       values.put(k, fromEnv != null ? fromEnv : v);
     });
+    boolean tokenOnCommandLine = false;
     for (CommandLineFlags.Flag f : CommandLineFlags.scan(args, DEFAULTS.keySet(), ProxyConfigParser::usage)) {
       values.put(f.name(), f.value());
+      tokenOnCommandLine |= f.name().equals("data-token") || f.name().equals("admin-token");
+    }
+    if (path(values.get("http-tls-cert")).isEmpty() && (path(values.get("http-tls-key")).isPresent()
+        || path(values.get("http-tls-password-file")).isPresent())) {
+      throw new IllegalArgumentException("--http-tls-key and --http-tls-password-file need --http-tls-cert: without"
+          + " it the proxy would serve plain HTTP");
     }
     return new ProxyConfig(
         values.get("host"),
@@ -76,11 +94,13 @@ public final class ProxyConfigParser {
         peers(required(values, "meta-peers")),
         groups(values.get("bootstrap-groups")),
         integer(values, "vnodes"),
-        values.get("data-token"),
-        values.get("admin-token"),
+        new TokenConfig(TokenConfig.split(values.get("data-token")), TokenConfig.split(values.get("admin-token")),
+            path(values.get("data-token-file")), path(values.get("admin-token-file")), tokenOnCommandLine),
         bool(values, "metrics-open"),
         integer(values, "max-value-bytes"),
-        integer(values, "max-header-bytes"),
+        new HttpLimits(integer(values, "max-header-bytes"), integer(values, "max-uri-bytes"),
+            integer(values, "max-batch-get-bytes"), integer(values, "max-sse-subscribers"),
+            integer(values, "sse-queue-frames")),
         millis(values, "request-timeout-ms"),
         millis(values, "idle-timeout-ms"),
         millis(values, "topology-poll-ms"),
@@ -89,7 +109,9 @@ public final class ProxyConfigParser {
         integer(values, "health-retries"),
         integer(values, "health-failure-threshold"),
         RaftTls.fromSettings(values.get("tls-cert"), values.get("tls-key"), values.get("tls-ca"),
-            bool(values, "insecure-plaintext")));
+            bool(values, "insecure-plaintext")),
+        path(values.get("http-tls-cert")).map(cert -> new ListenerTls(cert, path(values.get("http-tls-key")),
+            path(values.get("http-tls-password-file")))));
   }
 
   static List<Peer> peers(String text) {
@@ -101,6 +123,11 @@ public final class ProxyConfigParser {
       return List.of();
     }
     return Arrays.stream(text.split(";")).map(String::trim).filter(s -> !s.isEmpty()).map(ShardGroup::parse).toList();
+  }
+
+  private static java.util.Optional<java.nio.file.Path> path(String value) {
+    return value == null || value.isBlank() ? java.util.Optional.empty()
+        : java.util.Optional.of(java.nio.file.Path.of(value.trim()));
   }
 
   private static String required(Map<String, String> values, String name) {

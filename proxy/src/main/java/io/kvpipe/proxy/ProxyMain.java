@@ -23,6 +23,10 @@ public final class ProxyMain {
       return;
     }
     System.out.println("kvpipe proxy starting with:\n" + config.describe());
+    if (config.tokens().onCommandLine()) {
+      LOG.warn("a token was given on the command line, where anyone who can list processes reads it: use"
+          + " KVPIPE_PROXY_DATA_TOKEN / KVPIPE_PROXY_ADMIN_TOKEN or --data-token-file / --admin-token-file");
+    }
     ProxyServer proxy = new ProxyServer(config);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -37,7 +41,8 @@ public final class ProxyMain {
       LOG.error("proxy failed to start", e);
       System.exit(1);
     }
-    System.out.println("kvpipe proxy listening on " + config.listenHost() + ":" + proxy.port());
+    System.out.println("kvpipe proxy listening on " + (config.httpTls().isPresent() ? "https://" : "http://")
+        + config.listenHost() + ":" + proxy.port());
     Thread.currentThread().join();
   }
 }

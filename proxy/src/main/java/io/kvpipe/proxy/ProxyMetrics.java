@@ -10,10 +10,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The proxy's metrics: request latency by route/method/status, transparent retries by reason, topology version and
- * health-probe outcomes, and the migration this proxy coordinates (keys copied, copy rate, steps reached, runs). Meters are cached so the request path does one map lookup, no registration. Thread-safe.
+ * The proxy's metrics: request latency by route/method/status, transparent retries by reason, requests refused by a
+ * limit (by which limit), topology version and health-probe outcomes, and the migration this proxy coordinates (keys
+ * copied, copy rate, steps reached, runs). Meters are cached so the request path does one map lookup, no registration.
+ * Every tag value comes from a fixed set, never from what a caller sent (a made-up method must not make a new timer).
+ * Thread-safe.
  */
 public final class ProxyMetrics {
+  /** Methods that keep their own tag; any other method string a client sends is tagged {@code other}. */
+  private static final java.util.Set<String> METHODS =
+      java.util.Set.of("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS");
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
@@ -32,7 +39,8 @@ public final class ProxyMetrics {
     migrationKeys = Counter.builder("kvpipe.proxy.migration.keys.copied").register(registry);
   }
 
-  public void request(String route, String method, int status, long nanos) {
+  public void request(String route, String requestMethod, int status, long nanos) {
+    String method = methodTag(requestMethod);
     String key = route + ' ' + method + ' ' + status;
     Timer t = timers.get(key);
     if (t == null) {
@@ -41,6 +49,16 @@ public final class ProxyMetrics {
           .publishPercentileHistogram(false).register(registry));
     }
     t.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The tag a request method is recorded under: itself if it is a standard method, else {@code other}. */
+  public static String methodTag(String method) {
+    return method != null && METHODS.contains(method) ? method : "other";
+  }
+
+  /** A request refused by one of the limits on what a caller can make the proxy hold ({@code reason}: fixed names). */
+  public void rejected(String reason) {
+    count("kvpipe.proxy.rejected", "reason", reason);
   }
 
   public void retry(String reason) {

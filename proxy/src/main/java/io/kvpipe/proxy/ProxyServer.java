@@ -1,10 +1,11 @@
 package io.kvpipe.proxy;
 
 import io.kvpipe.proxy.http.Access;
-import io.kvpipe.proxy.http.JsonErrorHandler;
+import io.kvpipe.proxy.http.HttpListener;
 import io.kvpipe.proxy.http.ProxyHandler;
 import io.kvpipe.proxy.http.Routes;
 import io.kvpipe.proxy.http.TokenAuth;
+import io.kvpipe.proxy.http.TokenFiles;
 import io.kvpipe.proxy.kv.GroupClients;
 import io.kvpipe.proxy.kv.KvApi;
 import io.kvpipe.proxy.kv.KvRouter;
@@ -23,12 +24,6 @@ import io.kvpipe.proxy.topology.TopologyWatcher;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.eclipse.jetty.http.UriCompliance;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * One proxy instance: the Jetty server, the route table, and the components behind it (meta client, topology watcher,
@@ -42,10 +37,10 @@ public final class ProxyServer implements AutoCloseable {
   private final TopologyWatcher watcher;
   private final GroupClients groups;
   private final HealthMonitor health;
-  private final SseHub sse = new SseHub(Duration.ofSeconds(15));
+  private final SseHub sse;
   private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
-  private final Server server;
-  private final ServerConnector connector;
+  private final HttpListener http;
+  private final TokenFiles tokens;
   private final MigrationCoordinator migrations;
 
   public ProxyServer(ProxyConfig config) {
@@ -54,6 +49,8 @@ public final class ProxyServer implements AutoCloseable {
 
   public ProxyServer(ProxyConfig config, MigrationSettings migrationSettings) {
     this.config = config;
+    this.sse = new SseHub(Duration.ofSeconds(15), config.limits().maxSseSubscribers(),
+        config.limits().sseQueueFrames(), metrics);
     this.meta = new MetaClient(config.metaPeers(), config.requestTimeout(), config.raftTls());
     this.watcher = new TopologyWatcher(meta, config.topologyPoll());
     this.groups = new GroupClients(config.requestTimeout(), config.raftTls());
@@ -64,11 +61,14 @@ public final class ProxyServer implements AutoCloseable {
     watcher.addListener(sse::publish);
 
     KvRouter router = new KvRouter(watcher, groups, metrics, config.requestTimeout());
-    KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes());
+    KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes(), config.limits().maxBatchGetBytes(),
+        metrics);
     TopologyApi topo = new TopologyApi(watcher, meta, sse, health, blocking);
     StatusApi status = new StatusApi(config, watcher, metrics);
     SnapshotApi snapshots = new SnapshotApi(watcher, groups);
-    TokenAuth auth = new TokenAuth(config.dataToken(), config.adminToken());
+    this.tokens = new TokenFiles(config.tokens()::load, java.util.stream.Stream.of(config.tokens().dataTokenFile(),
+        config.tokens().adminTokenFile()).flatMap(java.util.Optional::stream).toList(), Duration.ofSeconds(1));
+    TokenAuth auth = new TokenAuth(tokens);
     // Unique per process: leases must tell two proxies apart even when they share a host and a configured port.
     String coordinatorId = "proxy-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "@"
         + config.listenHost() + ":" + config.listenPort();
@@ -107,23 +107,8 @@ public final class ProxyServer implements AutoCloseable {
         .prefix("/api/cluster/", "cluster.unknown", Access.ADMIN)
         .build();
 
-    QueuedThreadPool threads = new QueuedThreadPool(64, 4);
-    threads.setName("proxy-http");
-    threads.setDaemon(true);
-    server = new Server(threads);
-    HttpConfiguration http = new HttpConfiguration();
-    http.setRequestHeaderSize(config.maxHeaderBytes());
-    http.setSendServerVersion(false);
-    http.setSendDateHeader(false);
-    // Keys may contain anything once percent-decoded ("a%2Fb", "%2E%2E"): we decode the raw path ourselves.
-    http.setUriCompliance(UriCompliance.UNSAFE);
-    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-    connector.setHost(config.listenHost());
-    connector.setPort(config.listenPort());
-    connector.setIdleTimeout(config.idleTimeout().toMillis());
-    server.addConnector(connector);
-    server.setHandler(new ProxyHandler(routes, auth, metrics));
-    server.setErrorHandler(new JsonErrorHandler());
+    http = new HttpListener(config.listenHost(), config.listenPort(), config.idleTimeout(), config.limits(),
+        config.httpTls(), new ProxyHandler(routes, auth, metrics, config.limits().maxUriBytes()), metrics);
   }
 
   /** Loads (bootstrapping if configured and needed) the topology, then starts serving. */
@@ -135,13 +120,13 @@ public final class ProxyServer implements AutoCloseable {
     blocking.execute(() -> OwnershipSync.run(watcher.current(), groups));
     health.start();
     migrations.start();
-    server.start();
+    http.start();
     return this;
   }
 
   /** The bound port (useful with port 0). */
   public int port() {
-    return connector.getLocalPort();
+    return http.port();
   }
 
   public TopologyWatcher watcher() {
@@ -160,7 +145,8 @@ public final class ProxyServer implements AutoCloseable {
   public void close() throws Exception {
     migrations.close();
     sse.close();
-    server.stop();
+    http.close();
+    tokens.close();
     health.close();
     watcher.close();
     groups.close();

@@ -75,14 +75,19 @@ final class StatusApi {
   void clusterConfig(Exchange ex) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("listen", config.listenHost() + ":" + config.listenPort());
+    out.put("httpTls", config.httpTls().map(Object::toString).orElse("off"));
     out.put("metaPeers", config.metaPeers().stream().map(Object::toString).toList());
     out.put("bootstrapGroups", config.bootstrapGroups().stream().map(Object::toString).toList());
     out.put("vnodes", config.vnodes());
-    out.put("dataToken", ProxyConfig.mask(config.dataToken()));
-    out.put("adminToken", ProxyConfig.mask(config.adminToken()));
+    out.put("dataTokens", config.tokens().describe("data"));
+    out.put("adminTokens", config.tokens().describe("admin"));
     out.put("metricsOpen", config.metricsOpen());
     out.put("maxValueBytes", config.maxValueBytes());
-    out.put("maxHeaderBytes", config.maxHeaderBytes());
+    out.put("maxHeaderBytes", config.limits().maxHeaderBytes());
+    out.put("maxUriBytes", config.limits().maxUriBytes());
+    out.put("maxBatchGetBytes", config.limits().maxBatchGetBytes());
+    out.put("maxSseSubscribers", config.limits().maxSseSubscribers());
+    out.put("sseQueueFrames", config.limits().sseQueueFrames());
     out.put("requestTimeoutMs", config.requestTimeout().toMillis());
     out.put("topologyPollMs", config.topologyPoll().toMillis());
     out.put("healthIntervalMs", config.healthInterval().toMillis());

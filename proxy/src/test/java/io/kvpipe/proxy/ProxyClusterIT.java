@@ -194,6 +194,31 @@ class ProxyClusterIT {
   }
 
   @Test
+  @Order(3)
+  void aBatchGetIsCappedInKeysRepeatedAndInBytesReturned() throws Exception {
+    HttpResponse<byte[]> dup = cluster.send(req(a, "/v1/kv:batchGet", DATA_TOKEN).POST(BodyPublishers.ofString(
+        "{\"keys\":[\"dup-a\",\"dup-b\",\"dup-a\"]}")));
+    assertThat(dup.statusCode()).isEqualTo(400);
+    assertThat(json(dup).get("message").asText()).contains("keys[2] repeats keys[0]");
+
+    ProxyServer capped = cluster.startProxy(cluster.config(MAX_VALUE, Duration.ofMillis(100),
+        "--max-batch-get-bytes", Integer.toString(2 * MAX_VALUE)));
+    for (int i = 0; i < 3; i++) {
+      assertThat(put(a, "big-" + i, new byte[MAX_VALUE]).statusCode()).isIn(200, 201);
+    }
+    HttpResponse<byte[]> two = cluster.send(req(capped, "/v1/kv:batchGet", DATA_TOKEN).POST(BodyPublishers.ofString(
+        "{\"keys\":[\"big-0\",\"big-1\"]}")));
+    assertThat(two.statusCode()).isEqualTo(200);
+    HttpResponse<byte[]> three = cluster.send(req(capped, "/v1/kv:batchGet", DATA_TOKEN).POST(
+        BodyPublishers.ofString("{\"keys\":[\"big-0\",\"big-1\",\"big-2\"]}")));
+    assertThat(three.statusCode()).isEqualTo(413);
+    assertThat(json(three).get("message").asText()).contains("--max-batch-get-bytes");
+    String metrics = new String(cluster.send(req(capped, "/metrics", DATA_TOKEN).GET()).body(),
+        StandardCharsets.UTF_8);
+    assertThat(metrics).contains("kvpipe_proxy_rejected_total{reason=\"batch_get_bytes\"} 1.0");
+  }
+
+  @Test
   @Order(4)
   void authMatrixRefusesAndChangesNothing() {
     String key = "auth-key";

@@ -48,12 +48,24 @@ final class ProxyTestCluster implements AutoCloseable {
     return config(maxValueBytes, Duration.ofMillis(100));
   }
 
-  ProxyConfig config(int maxValueBytes, Duration topologyPoll) {
-    return new ProxyConfig("127.0.0.1", 0, peers(), shardGroups(), 64, DATA_TOKEN, ADMIN_TOKEN, true, maxValueBytes,
+  ProxyConfig config(int maxValueBytes, Duration topologyPoll, String... extraArgs) {
+    String groups = String.join(";", shardGroups().stream().map(Object::toString).toList());
+    return ProxyConfigParser.parse(concat(new String[] {"--host", "127.0.0.1", "--port", "0", "--meta-peers",
+        nodes.peersSpec(), "--bootstrap-groups", groups, "--vnodes", "64", "--max-value-bytes",
+        Integer.toString(maxValueBytes), "--max-batch-get-bytes", Integer.toString(Math.max(maxValueBytes, 16 << 20)),
         // A generous request deadline: the ITs share 2 cores with other suites, and a leader election under that
         // load can take several seconds; the proxy must retry through it rather than give up.
-        8192, Duration.ofSeconds(20), Duration.ofSeconds(30), topologyPoll, Duration.ofMillis(500),
-        Duration.ofMillis(400), 1, 2, nodes.tls().raftTls());
+        "--request-timeout-ms", "20000", "--idle-timeout-ms", "30000",
+        "--topology-poll-ms", Long.toString(topologyPoll.toMillis()), "--health-interval-ms", "500",
+        "--health-timeout-ms", "400", "--health-retries", "1", "--health-failure-threshold", "2"},
+        concat(nodes.tls().flags(), extraArgs)),
+        java.util.Map.of("KVPIPE_PROXY_DATA_TOKEN", DATA_TOKEN, "KVPIPE_PROXY_ADMIN_TOKEN", ADMIN_TOKEN));
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   ProxyServer startProxy(ProxyConfig config) throws Exception {

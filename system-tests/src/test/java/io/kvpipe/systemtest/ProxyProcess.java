@@ -24,14 +24,15 @@ final class ProxyProcess implements AutoCloseable {
     this.port = Ports.freePort();
     List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port),
         "--meta-peers", metaPeers, "--bootstrap-groups", bootstrapGroups,
-        "--data-token", SystemStack.DATA_TOKEN, "--admin-token", SystemStack.ADMIN_TOKEN,
         // Generous: the scenarios share 2 cores with the whole stack, and an election under that load can take
         // seconds; the proxy must retry through it instead of failing the client.
         "--request-timeout-ms", "30000", "--topology-poll-ms", "100",
         "--health-interval-ms", "500", "--health-timeout-ms", "400"));
     args.addAll(List.of(TestTls.cluster().flags()));
     args.addAll(extraArgs);
+    // Tokens in the environment, never as flags (visible in the process list; the proxy warns).
     this.process = JavaProcess.builder("io.kvpipe.proxy.ProxyMain").args(args)
+        .env("KVPIPE_PROXY_DATA_TOKEN", SystemStack.DATA_TOKEN).env("KVPIPE_PROXY_ADMIN_TOKEN", SystemStack.ADMIN_TOKEN)
         .logFile(logDir.resolve("proxy-" + name + ".log")).build();
   }
 

@@ -1,5 +1,8 @@
 package io.kvpipe.node.cdc;
 
+import io.kvpipe.common.config.ClientProperties;
+import java.util.Set;
+
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.event.ChangeEventCodec;
 import java.time.Duration;
@@ -20,6 +23,8 @@ import java.util.Objects;
  * @param maxUnackedEvents events sent but not yet acknowledged by Kafka before the publisher waits
  * @param maxRecordBytes the largest event record; must fit the node's value cap, see {@link #recordBytesFor(int)}
  * @param retryBackoffMax the longest pause between attempts while Kafka is unreachable
+ * @param clientProperties the deployment's extra Kafka client properties (SASL, SSL, timeouts) for the producer and
+ *     the admin client; keys the publisher's guarantees rest on are refused ({@link #PRODUCER_KEYS})
  */
 public record CdcConfig(
     String bootstrapServers,
@@ -32,7 +37,23 @@ public record CdcConfig(
     int maxBatchEvents,
     int maxUnackedEvents,
     int maxRecordBytes,
-    Duration retryBackoffMax) {
+    Duration retryBackoffMax,
+    ClientProperties clientProperties) {
+
+  /** Producer settings kvpipe chooses (acks=all, idempotence, endless retries, sizes from the topic). */
+  public static final Set<String> PRODUCER_KEYS = Set.of("bootstrap.servers", "acks", "enable.idempotence",
+      "max.in.flight.requests.per.connection", "retries", "delivery.timeout.ms", "max.request.size",
+      "key.serializer", "value.serializer", "transactional.id", "max.block.ms");
+  /** Admin settings kvpipe chooses. */
+  public static final Set<String> ADMIN_KEYS = Set.of("bootstrap.servers");
+
+  /** Without extra client properties. */
+  public CdcConfig(String bootstrapServers, String topic, int partitions, short replicationFactor, Duration linger,
+                   int batchSizeBytes, Duration confirmInterval, int maxBatchEvents, int maxUnackedEvents,
+                   int maxRecordBytes, Duration retryBackoffMax) {
+    this(bootstrapServers, topic, partitions, replicationFactor, linger, batchSizeBytes, confirmInterval,
+        maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, ClientProperties.none());
+  }
 
   public static final String DEFAULT_TOPIC = "kv.changes";
   public static final int DEFAULT_PARTITIONS = 3;
@@ -57,6 +78,9 @@ public record CdcConfig(
     require(maxUnackedEvents >= maxBatchEvents, "max unacked events must be >= max batch events");
     require(maxRecordBytes >= recordBytesFor(0), "max record bytes must be >= " + recordBytesFor(0));
     require(retryBackoffMax.toMillis() >= 10, "retry backoff max must be >= 10 ms, got " + retryBackoffMax);
+    Objects.requireNonNull(clientProperties, "clientProperties");
+    clientProperties.refuse("producer", PRODUCER_KEYS, "the publisher's delivery guarantees rest on them")
+        .refuse("admin", ADMIN_KEYS, "set it with --kafka-bootstrap");
   }
 
   /** The defaults: topic {@value #DEFAULT_TOPIC}, 3 partitions, RF 1, 5 ms linger, confirm every 100 ms. */
@@ -76,24 +100,30 @@ public record CdcConfig(
 
   public CdcConfig withTopic(String newTopic) {
     return new CdcConfig(bootstrapServers, newTopic, partitions, replicationFactor, linger, batchSizeBytes,
-        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax);
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, clientProperties);
   }
 
   /** These settings with the node's own choices of topic layout, producer linger, confirm interval and value cap. */
   public CdcConfig with(String newTopic, int newPartitions, short newReplicationFactor, Duration newLinger,
                         Duration newConfirmInterval, int maxValueBytes) {
     return new CdcConfig(bootstrapServers, newTopic, newPartitions, newReplicationFactor, newLinger, batchSizeBytes,
-        newConfirmInterval, maxBatchEvents, maxUnackedEvents, recordBytesFor(maxValueBytes), retryBackoffMax);
+        newConfirmInterval, maxBatchEvents, maxUnackedEvents, recordBytesFor(maxValueBytes), retryBackoffMax,
+        clientProperties);
+  }
+
+  public CdcConfig withClientProperties(ClientProperties properties) {
+    return new CdcConfig(bootstrapServers, topic, partitions, replicationFactor, linger, batchSizeBytes,
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, properties);
   }
 
   public CdcConfig withPartitions(int newPartitions) {
     return new CdcConfig(bootstrapServers, topic, newPartitions, replicationFactor, linger, batchSizeBytes,
-        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax);
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, clientProperties);
   }
 
   public CdcConfig withRetryBackoffMax(Duration newMax) {
     return new CdcConfig(bootstrapServers, topic, partitions, replicationFactor, linger, batchSizeBytes,
-        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, newMax);
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, newMax, clientProperties);
   }
 
   private static void require(boolean ok, String message) {

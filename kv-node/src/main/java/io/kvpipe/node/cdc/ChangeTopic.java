@@ -38,6 +38,7 @@ public final class ChangeTopic {
    */
   public static TopicFacts ensure(CdcConfig config, Duration timeout) {
     Properties props = new Properties();
+    props.putAll(config.clientProperties().forClient("admin"));
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());

@@ -44,6 +44,9 @@ interface KafkaAccess {
   static Properties producerProperties(CdcConfig config, String groupId) {
     int maxRequest = maxRequestBytes(config);
     Properties p = new Properties();
+    // The deployment's extras first (SASL, SSL, timeouts...); kvpipe's own choices below (CdcConfig refuses a file
+    // that sets one of those).
+    p.putAll(config.clientProperties().forClient("producer"));
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "kvpipe-cdc-" + groupId);
     p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -1,5 +1,6 @@
 package io.kvpipe.proxy.http;
 
+import io.kvpipe.proxy.ProxyMetrics;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
@@ -11,12 +12,24 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Errors Jetty itself produces before our handler runs (malformed request line, ambiguous URI, headers too large)
- * rendered in the API's JSON error shape instead of an HTML page.
+ * rendered in the API's JSON error shape instead of an HTML page; a refusal by a size limit is counted.
  */
 public final class JsonErrorHandler extends ErrorHandler {
+  private final ProxyMetrics metrics;
+
+  public JsonErrorHandler(ProxyMetrics metrics) {
+    this.metrics = metrics;
+  }
+
   @Override
   protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                   Callback callback) throws IOException {
+    switch (code) {
+      case 413 -> metrics.rejected("body_too_large");
+      case 414 -> metrics.rejected("uri_too_long");
+      case 431 -> metrics.rejected("headers_too_large");
+      default -> { }
+    }
     byte[] body = ApiError.body(codeName(code), message == null ? HttpStatus.getMessage(code) : message);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);

@@ -23,18 +23,29 @@ public final class ProxyHandler extends Handler.Abstract.NonBlocking {
   private final Routes routes;
   private final TokenAuth auth;
   private final ProxyMetrics metrics;
+  private final int maxUriBytes;
 
-  public ProxyHandler(Routes routes, TokenAuth auth, ProxyMetrics metrics) {
+  public ProxyHandler(Routes routes, TokenAuth auth, ProxyMetrics metrics, int maxUriBytes) {
     this.routes = routes;
     this.auth = auth;
     this.metrics = metrics;
+    this.maxUriBytes = maxUriBytes;
   }
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     Exchange ex = new Exchange(request, response, callback, metrics);
     try {
-      Routes.Match match = routes.match(request.getHttpURI().getPath());
+      String path = request.getHttpURI().getPath();
+      String query = request.getHttpURI().getQuery();
+      long uriBytes = (path == null ? 0 : path.length()) + (query == null ? 0 : query.length() + 1L);
+      if (uriBytes > maxUriBytes) {
+        metrics.rejected("uri_too_long");
+        ex.sendRawJson(414, ApiError.body("URI_TOO_LONG", "the request target is " + uriBytes
+            + " bytes; the limit is " + maxUriBytes));
+        return true;
+      }
+      Routes.Match match = routes.match(path);
       if (match == null) {
         ex.fail(new KvException(ErrorCode.NOT_FOUND, "no such endpoint"));
         return true;
@@ -48,7 +59,11 @@ public final class ProxyHandler extends Handler.Abstract.NonBlocking {
       }
       Routes.Action action = route.methods().get(request.getMethod());
       if (action == null) {
-        ex.failWith(new KvException(ErrorCode.METHOD_NOT_ALLOWED, request.getMethod() + " is not allowed here"),
+        if (ProxyMetrics.methodTag(request.getMethod()).equals("other")) {
+          metrics.rejected("unknown_method");
+        }
+        ex.failWith(new KvException(ErrorCode.METHOD_NOT_ALLOWED, abbreviate(request.getMethod())
+            + " is not allowed here"),
             new HttpField[] {new HttpField(HttpHeader.ALLOW, route.allowHeader())});
         return true;
       }
@@ -57,5 +72,10 @@ public final class ProxyHandler extends Handler.Abstract.NonBlocking {
       ex.fail(t);
     }
     return true;
+  }
+
+  /** A caller's method string, cut short: it is echoed in the error and may be anything up to the header limit. */
+  private static String abbreviate(String method) {
+    return method.length() <= 16 ? method : method.substring(0, 16) + "...";
   }
 }

@@ -2,28 +2,32 @@ package io.kvpipe.proxy.http;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * Bearer-token checks. Tokens are compared in constant time (no early exit on the first differing byte), and both
- * tokens are always compared so the time taken does not tell which one almost matched. Thread-safe (immutable).
+ * Bearer-token checks against the tokens in force ({@link TokenSet}, constant-time), which may change while the proxy
+ * runs (token files re-read on change). Thread-safe.
  */
 public final class TokenAuth {
   private static final String BEARER = "Bearer ";
 
-  private final byte[] dataToken;
-  private final byte[] adminToken;
+  private final Supplier<TokenSet> tokens;
 
+  public TokenAuth(Supplier<TokenSet> tokens) {
+    this.tokens = tokens;
+  }
+
+  /** Fixed tokens, one per role (tests). */
   public TokenAuth(String dataToken, String adminToken) {
-    this.dataToken = dataToken.getBytes(StandardCharsets.UTF_8);
-    this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
+    TokenSet fixed = TokenSet.of(List.of(dataToken), List.of(adminToken));
+    this.tokens = () -> fixed;
   }
 
   /**
    * Checks an {@code Authorization} header value against what a route needs.
    *
-   * @throws KvException UNAUTHORIZED without a valid token, FORBIDDEN for the data token on an admin route
+   * @throws KvException UNAUTHORIZED without a valid token, FORBIDDEN for a data token on an admin route
    */
   public void check(Access needed, String authorization) {
     if (needed == Access.OPEN) {
@@ -32,13 +36,11 @@ public final class TokenAuth {
     if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       throw new KvException(ErrorCode.UNAUTHORIZED, "a bearer token is required");
     }
-    byte[] presented = authorization.substring(BEARER.length()).trim().getBytes(StandardCharsets.UTF_8);
-    boolean isData = MessageDigest.isEqual(presented, dataToken);
-    boolean isAdmin = MessageDigest.isEqual(presented, adminToken);
-    if (!isData && !isAdmin) {
+    TokenSet.Role role = tokens.get().roleOf(authorization.substring(BEARER.length()).trim());
+    if (role == TokenSet.Role.NONE) {
       throw new KvException(ErrorCode.UNAUTHORIZED, "invalid token");
     }
-    if (needed == Access.ADMIN && !isAdmin) {
+    if (needed == Access.ADMIN && role != TokenSet.Role.ADMIN) {
       throw new KvException(ErrorCode.FORBIDDEN, "this endpoint needs the admin token");
     }
   }

@@ -8,11 +8,13 @@ import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
+import io.kvpipe.proxy.ProxyMetrics;
 import io.kvpipe.proxy.http.ApiError;
 import io.kvpipe.proxy.http.Exchange;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +27,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code POST /v1/kv:batchPut} {@code {"items":[{"key":"a","value":"<base64>","ifMatch":N}]}} →
  * {@code {"items":[{"key":"a","version":N},...]}}. Each key is routed on its own (keys of one batch may live in
  * different groups), so a batch put is not atomic: each item reports its own outcome, and the response status is 200
- * only if every item succeeded, else the status of the first failed item.
+ * only if every item succeeded, else the status of the first failed item. A batch get names each key once and returns
+ * at most {@code maxResponseBytes} of values (413 beyond), read a window at a time so an oversized one stops early.
  */
 final class BatchApi {
   static final int MAX_ITEMS = 1000;
@@ -35,10 +38,14 @@ final class BatchApi {
 
   private final KvRouter router;
   private final int maxValueBytes;
+  private final long maxResponseBytes;
+  private final ProxyMetrics metrics;
 
-  BatchApi(KvRouter router, int maxValueBytes) {
+  BatchApi(KvRouter router, int maxValueBytes, long maxResponseBytes, ProxyMetrics metrics) {
     this.router = router;
     this.maxValueBytes = maxValueBytes;
+    this.maxResponseBytes = maxResponseBytes;
+    this.metrics = metrics;
   }
 
   void get(Exchange ex, byte[] body) {
@@ -50,32 +57,48 @@ final class BatchApi {
     JsonNode consistency = root.get("consistency");
     boolean stale = KvApi.stale(consistency == null || consistency.isNull() ? null : consistency.asText());
     List<String> keys = new ArrayList<>();
-    List<CompletableFuture<Optional<Entry>>> futures = new ArrayList<>();
+    List<byte[]> keyBytes = new ArrayList<>();
+    Map<String, Integer> seen = new HashMap<>();
     for (int i = 0; i < keysNode.size(); i++) {
       String k = text(keysNode.get(i), "keys[" + i + "]");
       byte[] kb = validKey(k, "keys[" + i + "]");
+      Integer first = seen.putIfAbsent(k, i);
+      if (first != null) {
+        // One stored value asked for a thousand times would be held and encoded a thousand times.
+        metrics.rejected("batch_duplicate_keys");
+        throw new KvException(ErrorCode.MALFORMED_REQUEST, "keys[" + i + "] repeats keys[" + first
+            + "]: each key may appear once in a batch get");
+      }
       keys.add(k);
-      futures.add(router.read(kb, stale, ex.startNanos()));
+      keyBytes.add(kb);
     }
-    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((ignored, err) -> {
-      if (err != null) {
-        ex.fail(err);
-        return;
-      }
-      List<Map<String, Object>> items = new ArrayList<>();
-      for (int i = 0; i < keys.size(); i++) {
-        Optional<Entry> e = futures.get(i).join();
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("key", keys.get(i));
-        item.put("found", e.isPresent());
-        e.ifPresent(entry -> {
-          item.put("value", B64.encodeToString(entry.value()));
-          item.put("version", entry.version());
+    BoundedReads.run(keyBytes, kb -> router.read(kb, stale, ex.startNanos()), maxResponseBytes)
+        .whenComplete((found, err) -> {
+          if (err != null) {
+            Throwable cause = err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
+            if (cause instanceof BoundedReads.OverLimit over) {
+              metrics.rejected("batch_get_bytes");
+              ex.fail(new KvException(ErrorCode.VALUE_TOO_LARGE, "the values of this batch get add up to more than "
+                  + over.limit() + " bytes (--max-batch-get-bytes): ask for fewer keys per batch"));
+            } else {
+              ex.fail(err);
+            }
+            return;
+          }
+          List<Map<String, Object>> items = new ArrayList<>();
+          for (int i = 0; i < keys.size(); i++) {
+            Optional<Entry> e = found.get(i);
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("key", keys.get(i));
+            item.put("found", e.isPresent());
+            e.ifPresent(entry -> {
+              item.put("value", B64.encodeToString(entry.value()));
+              item.put("version", entry.version());
+            });
+            items.add(item);
+          }
+          ex.sendJson(200, Map.of("items", items));
         });
-        items.add(item);
-      }
-      ex.sendJson(200, Map.of("items", items));
-    });
   }
 
   void put(Exchange ex, byte[] body) {

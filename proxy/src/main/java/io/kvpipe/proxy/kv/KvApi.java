@@ -28,11 +28,12 @@ public final class KvApi {
   private final long maxBodyBytes;
   private final BatchApi batch;
 
-  public KvApi(KvRouter router, int maxValueBytes, long maxBodyBytes) {
+  public KvApi(KvRouter router, int maxValueBytes, long maxBodyBytes, long maxBatchGetBytes,
+               io.kvpipe.proxy.ProxyMetrics metrics) {
     this.router = router;
     this.maxValueBytes = maxValueBytes;
     this.maxBodyBytes = maxBodyBytes;
-    this.batch = new BatchApi(router, maxValueBytes);
+    this.batch = new BatchApi(router, maxValueBytes, maxBatchGetBytes, metrics);
   }
 
   public void get(Exchange ex) {

@@ -1,7 +1,10 @@
 package io.kvpipe.proxy.topology;
 
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.topology.TopologyCodec;
 import io.kvpipe.common.topology.TopologyEvent;
+import io.kvpipe.proxy.ProxyMetrics;
 import io.kvpipe.proxy.http.Exchange;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +15,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -26,27 +30,38 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@link #publish} runs on the watcher's thread and only enqueues; each subscriber has one virtual thread
  * that owns its response and does the (blocking) writes, so a slow client never slows anyone else down. A subscriber
- * whose queue overflows or whose write fails is dropped.
+ * whose queue overflows or whose write fails is dropped. What subscribers can make the proxy hold is bounded: at most
+ * {@code maxSubscribers} at once (503 beyond), each with at most {@code queueFrames} frames queued.
  */
 public final class SseHub implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SseHub.class);
-  private static final int MAX_QUEUED = 1000;
   private static final String CLOSE = "";
 
   private final Duration heartbeat;
+  private final int maxSubscribers;
+  private final int queueFrames;
+  private final ProxyMetrics metrics;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+  /** Subscribers admitted and not yet finished (their streaming thread may outlive their place in the set). */
+  private final AtomicInteger admitted = new AtomicInteger();
 
-  public SseHub(Duration heartbeat) {
+  public SseHub(Duration heartbeat, int maxSubscribers, int queueFrames, ProxyMetrics metrics) {
     this.heartbeat = heartbeat;
+    this.maxSubscribers = maxSubscribers;
+    this.queueFrames = queueFrames;
+    this.metrics = metrics;
   }
 
   private final class Subscriber {
-    final BlockingQueue<String> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
+    final BlockingQueue<String> queue = new LinkedBlockingQueue<>(queueFrames);
     volatile long lastVersion;
 
     void offer(String frame) {
       if (!queue.offer(frame)) {
-        subscribers.remove(this);
+        if (subscribers.remove(this)) {
+          metrics.rejected("sse_queue_full");
+          LOG.info("SSE subscriber dropped: {} frames queued and not read", queueFrames);
+        }
         queue.clear();
         queue.offer(CLOSE);
       }
@@ -59,6 +74,22 @@ public final class SseHub implements AutoCloseable {
 
   /** Takes over the exchange and streams until the client goes away or the hub closes. */
   public void subscribe(Exchange ex, java.util.function.Supplier<TopologyView> latest) {
+    if (admitted.incrementAndGet() > maxSubscribers) {
+      admitted.decrementAndGet();
+      metrics.rejected("sse_subscribers");
+      ex.fail(new KvException(ErrorCode.UNAVAILABLE, "this proxy already streams to " + maxSubscribers
+          + " topology subscribers (--max-sse-subscribers); retry later or poll /api/topology/events"));
+      return;
+    }
+    try {
+      admit(ex, latest);
+    } catch (RuntimeException e) {
+      admitted.decrementAndGet();
+      throw e;
+    }
+  }
+
+  private void admit(Exchange ex, java.util.function.Supplier<TopologyView> latest) {
     TopologyView current = latest.get();
     Response response = ex.response();
     response.setStatus(200);
@@ -79,6 +110,14 @@ public final class SseHub implements AutoCloseable {
   }
 
   private void stream(Subscriber s, Response response, Callback done) {
+    try {
+      streamFrames(s, response, done);
+    } finally {
+      admitted.decrementAndGet();
+    }
+  }
+
+  private void streamFrames(Subscriber s, Response response, Callback done) {
     try {
       while (true) {
         String frame = s.queue.poll(heartbeat.toMillis(), TimeUnit.MILLISECONDS);

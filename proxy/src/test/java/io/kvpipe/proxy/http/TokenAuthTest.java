@@ -27,6 +27,19 @@ class TokenAuthTest {
     expect(Access.ADMIN, null, ErrorCode.UNAUTHORIZED);
   }
 
+  @Test
+  void severalTokensPerRoleSoTheyCanRotate() {
+    TokenAuth two = new TokenAuth(() -> TokenSet.of(java.util.List.of("data-old-1", "data-new-1"),
+        java.util.List.of("admin-old-1", "admin-new-1")));
+    for (String t : java.util.List.of("data-old-1", "data-new-1", "admin-old-1", "admin-new-1")) {
+      assertThatCode(() -> two.check(Access.DATA, "Bearer " + t)).as(t).doesNotThrowAnyException();
+    }
+    assertThatCode(() -> two.check(Access.ADMIN, "Bearer admin-new-1")).doesNotThrowAnyException();
+    assertThatThrownBy(() -> two.check(Access.ADMIN, "Bearer data-new-1")).isInstanceOf(KvException.class)
+        .hasMessageContaining("admin token");
+    assertThatThrownBy(() -> two.check(Access.DATA, "Bearer data-old-2")).hasMessage("invalid token");
+  }
+
   private void expect(Access access, String header, ErrorCode code) {
     assertThatThrownBy(() -> auth.check(access, header)).as(access + " with " + header)
         .isInstanceOfSatisfying(KvException.class, e -> org.assertj.core.api.Assertions.assertThat(e.code())

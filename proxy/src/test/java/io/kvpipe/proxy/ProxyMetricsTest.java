@@ -1,0 +1,31 @@
+package io.kvpipe.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class ProxyMetricsTest {
+  /** Any token is a valid HTTP method to Jetty: without a bound, each made-up one would become a timer of its own. */
+  @Test
+  void madeUpMethodsShareOneTag() {
+    ProxyMetrics metrics = new ProxyMetrics();
+    for (int i = 0; i < 500; i++) {
+      metrics.request("unknown", "X" + i, 404, 1_000);
+    }
+    metrics.request("kv", "GET", 200, 1_000);
+    String scrape = metrics.scrape();
+    assertThat(count(scrape, "kvpipe_proxy_requests_seconds_count\\{")).as("request timers").isEqualTo(2);
+    assertThat(scrape).contains("method=\"other\"").doesNotContain("method=\"X1\"");
+  }
+
+  private static int count(String text, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(text);
+    int n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,178 @@
+package io.kvpipe.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvpipe.common.topology.Topology;
+import io.kvpipe.proxy.HttpLimits;
+import io.kvpipe.proxy.ProxyMetrics;
+import io.kvpipe.proxy.topology.SseHub;
+import io.kvpipe.proxy.topology.TopologyView;
+import io.kvpipe.proxy.topology.TopologyWatcher;
+import io.kvpipe.testsupport.Poll;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The limits on what one caller can make the proxy hold, through the real listener and handler on loopback (routes
+ * without a cluster behind them): each answers a clear error and counts the refusal by reason.
+ */
+class RequestLimitsTest {
+  private static final String TOKEN = "data-token-for-tests";
+  private static final HttpLimits LIMITS = new HttpLimits(2048, 512, 1 << 20, 2, 4);
+
+  private final ProxyMetrics metrics = new ProxyMetrics();
+  private final SseHub sse = new SseHub(Duration.ofSeconds(30), LIMITS.maxSseSubscribers(), LIMITS.sseQueueFrames(),
+      metrics);
+  private volatile TopologyView view = new TopologyView(topology(1));
+  private HttpListener listener;
+
+  @BeforeEach
+  void start() throws Exception {
+    Routes routes = Routes.builder()
+        .prefix("/v1/kv/", "kv", Access.DATA, "GET", (Routes.Action) ex -> ex.sendBytes(200, new byte[] {1}))
+        .exact("/api/topology/subscribe", "topology.subscribe", Access.DATA, "GET",
+            (Routes.Action) ex -> sse.subscribe(ex, () -> view))
+        .build();
+    listener = new HttpListener("127.0.0.1", 0, Duration.ofSeconds(30), LIMITS,
+        new ProxyHandler(routes, new TokenAuth(TOKEN, "admin-token-for-tests"), metrics, LIMITS.maxUriBytes()),
+        metrics);
+    listener.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    sse.close();
+    listener.close();
+  }
+
+  @Test
+  void madeUpMethodsAre405AndOneMetricTag() throws Exception {
+    for (int i = 0; i < 50; i++) {
+      String reply = exchange("BREW" + i + " /v1/kv/a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+          + "\r\nConnection: close\r\n\r\n");
+      assertThat(reply).startsWith("HTTP/1.1 405").contains("METHOD_NOT_ALLOWED");
+    }
+    String scrape = metrics.scrape();
+    assertThat(scrape).contains("method=\"other\"").doesNotContain("BREW");
+    assertThat(counter(scrape, "unknown_method")).isEqualTo(50);
+  }
+
+  @Test
+  void aLongRequestTargetIs414() throws Exception {
+    String reply = exchange("GET /v1/kv/" + "a".repeat(600) + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+        + TOKEN + "\r\nConnection: close\r\n\r\n");
+    assertThat(reply).startsWith("HTTP/1.1 414").contains("\"error\":\"URI_TOO_LONG\"");
+    assertThat(counter(metrics.scrape(), "uri_too_long")).isEqualTo(1);
+    assertThat(exchange("GET /v1/kv/" + "a".repeat(400) + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+        + "\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200");
+  }
+
+  @Test
+  void largeHeadersAre431() throws Exception {
+    String reply = exchange("GET /v1/kv/a HTTP/1.1\r\nHost: x\r\nX-Pad: " + "p".repeat(3000)
+        + "\r\nConnection: close\r\n\r\n");
+    assertThat(reply).startsWith("HTTP/1.1 431").contains("HEADERS_TOO_LARGE");
+    assertThat(counter(metrics.scrape(), "headers_too_large")).isEqualTo(1);
+  }
+
+  @Test
+  void subscribersBeyondTheCapAre503UntilOneLeaves() throws Exception {
+    List<Socket> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < LIMITS.maxSseSubscribers(); i++) {
+        open.add(subscribe());
+      }
+      assertThat(exchange(subscribeRequest().replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")))
+          .startsWith("HTTP/1.1 503").contains("max-sse-subscribers");
+      assertThat(counter(metrics.scrape(), "sse_subscribers")).isEqualTo(1);
+      open.removeFirst().close();
+      Poll.until("a subscriber leaves", Duration.ofSeconds(10), () -> {
+        view = new TopologyView(topology(view.version() + 1)); // the next write finds the closed socket
+        sse.publish(new TopologyWatcher.Update(view, List.of()));
+        return sse.subscriberCount() < LIMITS.maxSseSubscribers();
+      });
+      Poll.until("a new subscriber is admitted", Duration.ofSeconds(10), () -> {
+        try (Socket s = subscribe()) {
+          return true;
+        } catch (AssertionError e) {
+          return false;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+    } finally {
+      for (Socket s : open) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void aSubscriberThatDoesNotReadIsDroppedWhenItsQueueIsFull() throws Exception {
+    try (Socket s = subscribe()) {
+      assertThat(sse.subscriberCount()).isEqualTo(1);
+      // The client reads nothing more: once the socket buffers are full the writer blocks, the queue fills up.
+      Poll.until("the subscriber is dropped", Duration.ofSeconds(20), () -> {
+        for (int i = 0; i < 200; i++) {
+          view = new TopologyView(topology(view.version() + 1));
+          sse.publish(new TopologyWatcher.Update(view, List.of()));
+        }
+        return sse.subscriberCount() == 0;
+      });
+      assertThat(counter(metrics.scrape(), "sse_queue_full")).isEqualTo(1);
+    }
+  }
+
+  private Socket subscribe() throws Exception {
+    Socket s = new Socket();
+    s.setReceiveBufferSize(4096); // before connecting, so the window stays small and a non-reader stalls the server
+    s.setSoTimeout(10_000);
+    s.connect(new java.net.InetSocketAddress("127.0.0.1", listener.port()));
+    s.getOutputStream().write(subscribeRequest().getBytes(StandardCharsets.US_ASCII));
+    String status = readLine(s.getInputStream());
+    assertThat(status).startsWith("HTTP/1.1 200");
+    return s;
+  }
+
+  private static String subscribeRequest() {
+    return "GET /api/topology/subscribe HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n";
+  }
+
+  /** Sends a raw request (any method string, any size) and returns the whole reply; the server closes after it. */
+  private String exchange(String request) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", listener.port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  private static String readLine(InputStream in) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = in.read()) >= 0 && c != '\n') {
+      sb.append((char) c);
+    }
+    return sb.toString();
+  }
+
+  private static double counter(String scrape, String reason) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+        "kvpipe_proxy_rejected_total\\{reason=\"" + reason + "\"} ([0-9.E]+)").matcher(scrape);
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+
+  private static Topology topology(long version) {
+    return new Topology(version, 1, null, List.of(), List.of(), List.of(), List.of(), version);
+  }
+}
