@@ -22,17 +22,18 @@ import java.util.TreeMap;
 /** Reads the archive (kv_changelog, kv_current) and the store's records into comparable form. Stateless. */
 final class ArchiveContents {
   /** One kv_changelog row. */
-  record Row(String group, long logIndex, String op, String key, byte[] value, long version, String origin) {}
+  /** One kv_changelog row; (group, logIndex, seq) is the event's identity. */
+  record Row(String group, long logIndex, int seq, String op, String key, byte[] value, long version, String origin) {}
 
   private ArchiveContents() {}
 
   static List<Row> changelog(MySqlDatabase db) throws SQLException {
     List<Row> rows = new ArrayList<>();
     try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-        "SELECT group_id, log_index, op, kv_key, kv_value, version, origin FROM kv_changelog ORDER BY id")) {
+        "SELECT group_id, log_index, event_seq, op, kv_key, kv_value, version, origin FROM kv_changelog ORDER BY id")) {
       while (rs.next()) {
-        rows.add(new Row(rs.getString(1), rs.getLong(2), rs.getString(3),
-            new String(rs.getBytes(4), StandardCharsets.UTF_8), rs.getBytes(5), rs.getLong(6), rs.getString(7)));
+        rows.add(new Row(rs.getString(1), rs.getLong(2), rs.getInt(3), rs.getString(4),
+            new String(rs.getBytes(5), StandardCharsets.UTF_8), rs.getBytes(6), rs.getLong(7), rs.getString(8)));
       }
     }
     return rows;

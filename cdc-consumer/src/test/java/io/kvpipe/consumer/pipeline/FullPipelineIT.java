@@ -62,8 +62,9 @@ class FullPipelineIT {
         assertThat(r.group()).isEqualTo(PipelineStack.GROUP);
         assertThat(r.origin()).isEqualTo("client");
       });
-      assertThat(rows.stream().map(r -> r.group() + "/" + r.logIndex()).distinct().count())
-          .as("unique (group, log_index)").isEqualTo(rows.size());
+      // Group commit puts concurrent writes in one entry: the identity is (group, log index, seq).
+      assertThat(rows.stream().map(r -> r.group() + "/" + r.logIndex() + "." + r.seq()).distinct().count())
+          .as("unique (group, log_index, seq)").isEqualTo(rows.size());
 
       Map<String, List<Row>> byKeyVersion = new HashMap<>();
       rows.forEach(r -> byKeyVersion.computeIfAbsent(r.key() + "@" + r.version(), x -> new java.util.ArrayList<>())
