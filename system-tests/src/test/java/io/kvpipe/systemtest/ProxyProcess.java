@@ -72,6 +72,11 @@ final class ProxyProcess implements AutoCloseable {
     process.kill9();
   }
 
+  /** The OS process id (a nemesis pauses it with SIGSTOP). */
+  long pid() {
+    return process.pid();
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }
