@@ -13,7 +13,7 @@ import java.util.TreeMap;
 /**
  * Write availability under faults: per shard group (by the first ring, g1 and g2), the longest time between two
  * consecutive acknowledged writes that overlaps a fault (from its start until 5 s after it healed, when the system
- * should have recovered); grouped by fault kind. The nemesis faults one process at a time, so a majority of every
+ * should have recovered, or until the next fault starts); grouped by fault kind. The nemesis faults one process at a time, so a majority of every
  * group stays up throughout: every such window counts. A window is measured between write acknowledgements, so it
  * includes the clients' own pacing (a few ms on an idle run).
  */
@@ -36,15 +36,19 @@ final class Availability {
     acks.values().forEach(l -> l.sort(Long::compare));
     Map<String, List<long[]>> byKind = new LinkedHashMap<>(); // kind -> (window ns, event index)
     Map<String, String> worst = new HashMap<>();
-    for (int i = 0; i < timeline.size(); i++) {
-      Timeline.Event e = timeline.get(i);
-      if (e.kind().equals("migration")) {
-        continue;
+    List<Timeline.Event> faults = timeline.stream().filter(e -> !e.kind().equals("migration"))
+        .sorted((a, b) -> Long.compare(a.start(), b.start())).toList();
+    for (int i = 0; i < faults.size(); i++) {
+      Timeline.Event e = faults.get(i);
+      // The recovery after a fault counts as its own, until the next fault starts.
+      long to = e.end() + GRACE_NANOS;
+      if (i + 1 < faults.size()) {
+        to = Math.max(e.end(), Math.min(to, faults.get(i + 1).start()));
       }
       long window = 0;
       String where = null;
       for (Map.Entry<String, List<Long>> g : acks.entrySet()) {
-        long w = longestGap(g.getValue(), e.start(), e.end() + GRACE_NANOS);
+        long w = longestGap(g.getValue(), e.start(), to);
         if (w > window) {
           window = w;
           where = g.getKey();

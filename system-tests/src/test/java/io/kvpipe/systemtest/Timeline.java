@@ -57,7 +57,7 @@ final class Timeline implements AutoCloseable {
     } catch (IOException ex) {
       throw new UncheckedIOException(ex);
     }
-    System.out.printf("[%6.1fs] %s %s %s (%.1f s)%s%n", e.end() / 1e9, e.ok() ? "healed" : "FAILED", e.kind(),
+    System.out.printf("  (t=%.1fs) %s %s %s (%.1f s)%s%n", e.end() / 1e9, e.ok() ? "healed" : "FAILED", e.kind(),
         e.target(), (e.end() - e.start()) / 1e9, e.note() == null ? "" : ": " + e.note());
   }
 
