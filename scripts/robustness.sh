@@ -4,7 +4,8 @@
 # and cold keys, every op recorded ok / refused / unknown), and a seeded nemesis injecting one fault at a time:
 #   kill      kill -9 + restart of a kv-node (leader or follower)     pause     SIGSTOP/SIGCONT of a kv-node or proxy, 1-10 s
 #   kafka     broker kill -9 or pause, then back                      mysql     mariadbd kill -9, then restarted
-#   consumer  archive consumer kill -9, then restarted                migration add/drain a group g3, add/remove replica n4 (operations)
+#   consumer  archive consumer kill -9, then restarted
+#   migration operations beside the faults: groups (add/drain a group g3) and replicas (add/remove replica n4 of g1)
 # Then it heals, reads every key once more, waits for the pipeline to be idle and checks: the history linearizable
 # (per key, unknown outcomes as may-or-may-not), every acknowledged write in kv_changelog exactly once and nothing
 # unwritten, kv_current = the store, per-key version order on the topic, and write availability per fault kind.

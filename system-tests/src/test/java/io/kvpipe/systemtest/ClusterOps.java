@@ -6,24 +6,29 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Cluster changes as operations running beside the faults (not faults themselves): in turn, add a group g3 on n1..n3
- * or drain it if it is there, then add the spare n4 to g1 as a replica or remove it if it is one, and so on, each
+ * Cluster changes as operations running beside the faults (not faults themselves): add a group g3 on n1..n3 or drain
+ * it if it is there, and/or add the spare n4 to g1 as a replica or remove it if it is one (in turn), each
  * through one of the proxies (alternating) and followed until done. An operation that fails or does not finish in time
  * is recorded in the {@link Timeline} as failed and the next one goes on.
  */
 final class ClusterOps implements AutoCloseable {
   static final Duration OP_TIMEOUT = Duration.ofMinutes(4);
 
+  /** Which operations: groups (add/drain g3), replicas (add/remove n4 in g1), or both in turn. */
+  enum Mode { GROUPS, REPLICAS, BOTH }
+
   private final SystemStack stack;
   private final Timeline timeline;
+  private final Mode mode;
   private final AtomicBoolean running = new AtomicBoolean();
   private final List<String> failures = new ArrayList<>();
   private Thread thread;
   private int done;
 
-  ClusterOps(SystemStack stack, Timeline timeline) {
+  ClusterOps(SystemStack stack, Timeline timeline, Mode mode) {
     this.stack = stack;
     this.timeline = timeline;
+    this.mode = mode;
   }
 
   ClusterOps start() {
@@ -43,8 +48,8 @@ final class ClusterOps implements AutoCloseable {
   private void run() {
     int n = 0;
     while (running.get()) {
-      String proxy = n % 2 == 0 ? "a" : "b";
-      boolean groupTurn = n % 2 == 0;
+      String proxy = (mode == Mode.BOTH ? n / 2 : n) % 2 == 0 ? "a" : "b";
+      boolean groupTurn = mode == Mode.BOTH ? n % 2 == 0 : mode == Mode.GROUPS;
       n++;
       long start = timeline.now();
       String what = groupTurn ? "group g3" : "replica n4 of g1";

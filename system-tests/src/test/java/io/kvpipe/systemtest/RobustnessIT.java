@@ -25,7 +25,7 @@ class RobustnessIT {
     if (LocalMySqlServer.findBinary().isPresent()) {
       faults.add(Nemesis.Kind.MYSQL);
     }
-    RobustnessRun.Options options = new RobustnessRun.Options(100, SEED, faults, false, 6,
+    RobustnessRun.Options options = new RobustnessRun.Options(100, SEED, faults, null, 6,
         Path.of("target", "robustness-it"));
     RobustnessRun.Verdict v = new RobustnessRun(options).run();
 

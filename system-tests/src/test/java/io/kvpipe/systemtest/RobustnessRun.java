@@ -46,13 +46,14 @@ final class RobustnessRun {
   private static final Duration IDLE_WAIT = Duration.ofMinutes(5);
 
   /** What to run. {@code operations}: the cluster operations (add/drain g3, add/remove replica n4) run beside. */
-  record Options(int seconds, long seed, Set<Nemesis.Kind> faults, boolean operations, int clients, Path outRoot) {
-    static final String KINDS = "kill,pause,kafka,mysql,consumer,migration";
+  record Options(int seconds, long seed, Set<Nemesis.Kind> faults, ClusterOps.Mode operations, int clients,
+                 Path outRoot) {
+    static final String KINDS = "kill,pause,kafka,mysql,consumer,migration (= groups,replicas)";
 
     static Options parse(String[] args) {
       int seconds = 180;
       long seed = System.currentTimeMillis() % 100_000;
-      String nemesis = KINDS;
+      String nemesis = "kill,pause,kafka,mysql,consumer,migration";
       int clients = 8;
       Path out = Path.of("target", "robustness");
       for (int i = 0; i < args.length; i++) {
@@ -70,11 +71,17 @@ final class RobustnessRun {
         i++;
       }
       Set<Nemesis.Kind> faults = new TreeSet<>();
-      boolean ops = false;
+      boolean groups = false;
+      boolean replicas = false;
       for (String k : nemesis.split(",")) {
         switch (k.trim()) {
           case "" -> { }
-          case "migration" -> ops = true;
+          case "migration" -> {
+            groups = true;
+            replicas = true;
+          }
+          case "groups" -> groups = true;
+          case "replicas" -> replicas = true;
           case "partition" -> throw new IllegalArgumentException("'partition' is not available yet: the kv-nodes "
               + "would need to run in network namespaces (see docs/robustness.md, 'Partitions'); use "
               + KINDS);
@@ -87,6 +94,8 @@ final class RobustnessRun {
           }
         }
       }
+      ClusterOps.Mode ops = groups && replicas ? ClusterOps.Mode.BOTH : groups ? ClusterOps.Mode.GROUPS
+          : replicas ? ClusterOps.Mode.REPLICAS : null;
       return new Options(seconds, seed, faults, ops, clients, out);
     }
 
@@ -130,7 +139,7 @@ final class RobustnessRun {
     Path work = dir.resolve("work");
     Files.createDirectories(work);
     log("run %s: %d s, seed %d, faults %s%s, %d clients", dir, o.seconds(), o.seed(), o.faults(),
-        o.operations() ? " + cluster operations" : "", o.clients());
+        o.operations() != null ? " + cluster operations (" + o.operations() + ")" : "", o.clients());
     LocalMySqlServer local = LocalMySqlServer.findBinary().isPresent() ? LocalMySqlServer.launch(false) : null;
     if (local == null && o.faults().contains(Nemesis.Kind.MYSQL)) {
       throw new IllegalStateException("the mysql fault needs mariadbd/mysqld on this machine (scripts/lib/mysql.sh)");
@@ -166,7 +175,7 @@ final class RobustnessRun {
       workload.start();
       log("workload started: %d clients over proxies a and b, keys %s-*", o.clients(), prefix);
       Nemesis nemesis = new Nemesis(stack, broker, local, o.faults(), o.seed(), timeline).start();
-      ClusterOps ops = o.operations() ? new ClusterOps(stack, timeline).start() : null;
+      ClusterOps ops = o.operations() != null ? new ClusterOps(stack, timeline, o.operations()).start() : null;
       long end = System.nanoTime() + Duration.ofSeconds(o.seconds()).toNanos();
       long nextProgress = System.nanoTime();
       while (System.nanoTime() < end) {
@@ -268,7 +277,7 @@ final class RobustnessRun {
   private void write(Verdict v) throws Exception {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = json.createObjectNode().put("ok", v.ok()).put("seconds", o.seconds()).put("seed", o.seed())
-        .put("faults", o.faults().toString()).put("clusterOperations", o.operations());
+        .put("faults", o.faults().toString()).put("clusterOperations", String.valueOf(o.operations()));
     ObjectNode l = root.putObject("linearizability");
     l.put("ops", v.lin().opsChecked()).put("opsWithoutEffect", v.lin().opsIgnored()).put("keys", v.lin().keys())
         .put("violations", v.lin().violations().size()).put("inconclusive", v.lin().inconclusive().size())
