@@ -24,19 +24,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>{@code kill}: kill -9 of one of n1..n3 (leader or follower of whatever it hosts), restart after 1-5 s;
  *   <li>{@code pause}: SIGSTOP of n1..n3 or a proxy for 1-10 s (a GC pause past the election timeout and the
  *   migration lease), then SIGCONT;
+ *   <li>{@code partition}: one of n1..n3 (leader or follower) cut off from every peer, proxy and the broker for
+ *   2-10 s, then reconnected (needs the nodes on a {@link NodeNetwork});
  *   <li>{@code kafka}: the broker killed (kill -9) or paused for 2-8 s, then restarted or resumed;
  *   <li>{@code mysql}: mariadbd killed (kill -9) for 2-8 s, then started again;
  *   <li>{@code consumer}: the archive consumer killed (kill -9, whatever batch it is in), restarted after 0.5-3 s.
  * </ul>
  */
 final class Nemesis implements AutoCloseable {
-  enum Kind { KILL, PAUSE, KAFKA, MYSQL, CONSUMER }
+  enum Kind { KILL, PAUSE, PARTITION, KAFKA, MYSQL, CONSUMER }
 
   private static final Duration START = Duration.ofSeconds(90);
 
   private final SystemStack stack;
   private final KafkaBroker broker;
   private final LocalMySqlServer mysql;
+  private final NodeNetwork network;
   private final List<Kind> kinds;
   private final Random random;
   private final Timeline timeline;
@@ -44,16 +47,20 @@ final class Nemesis implements AutoCloseable {
   private final List<String> errors = new ArrayList<>();
   private Thread thread;
 
-  Nemesis(SystemStack stack, KafkaBroker broker, LocalMySqlServer mysql, Set<Kind> kinds, long seed,
-          Timeline timeline) {
+  Nemesis(SystemStack stack, KafkaBroker broker, LocalMySqlServer mysql, NodeNetwork network, Set<Kind> kinds,
+          long seed, Timeline timeline) {
     this.stack = stack;
     this.broker = broker;
     this.mysql = mysql;
+    this.network = network;
     this.kinds = new ArrayList<>(EnumSet.copyOf(kinds));
     this.random = new Random(seed);
     this.timeline = timeline;
     if (this.kinds.contains(Kind.MYSQL) && mysql == null) {
       throw new IllegalArgumentException("the mysql fault needs a throwaway local server (LocalMySqlServer)");
+    }
+    if (this.kinds.contains(Kind.PARTITION) && network == null) {
+      throw new IllegalArgumentException("the partition fault needs the nodes on a NodeNetwork");
     }
   }
 
@@ -83,6 +90,7 @@ final class Nemesis implements AutoCloseable {
         target = switch (kind) {
           case KILL -> kill();
           case PAUSE -> pause();
+          case PARTITION -> partition();
           case KAFKA -> kafka();
           case MYSQL -> mysql();
           case CONSUMER -> consumer();
@@ -143,6 +151,19 @@ final class Nemesis implements AutoCloseable {
       signal("CONT", pid);
     }
     return target;
+  }
+
+  private String partition() {
+    String node = "n" + (1 + random.nextInt(3));
+    long holdMs = 2_000 + random.nextInt(8_000);
+    String leads = leads(node);
+    network.cut(node);
+    try {
+      hold(holdMs);
+    } finally {
+      network.heal(node);
+    }
+    return node + leads + " cut off";
   }
 
   private String kafka() {

@@ -48,7 +48,7 @@ final class RobustnessRun {
   /** What to run. {@code operations}: the cluster operations (add/drain g3, add/remove replica n4) run beside. */
   record Options(int seconds, long seed, Set<Nemesis.Kind> faults, ClusterOps.Mode operations, int clients,
                  Path outRoot) {
-    static final String KINDS = "kill,pause,kafka,mysql,consumer,migration (= groups,replicas)";
+    static final String KINDS = "kill,pause,partition,kafka,mysql,consumer,migration (= groups,replicas)";
 
     static Options parse(String[] args) {
       int seconds = 180;
@@ -82,9 +82,6 @@ final class RobustnessRun {
           }
           case "groups" -> groups = true;
           case "replicas" -> replicas = true;
-          case "partition" -> throw new IllegalArgumentException("'partition' is not available yet: the kv-nodes "
-              + "would need to run in network namespaces (see docs/robustness.md, 'Partitions'); use "
-              + KINDS);
           default -> {
             try {
               faults.add(Nemesis.Kind.valueOf(k.trim().toUpperCase()));
@@ -145,21 +142,41 @@ final class RobustnessRun {
       throw new IllegalStateException("the mysql fault needs mariadbd/mysqld on this machine (scripts/lib/mysql.sh)");
     }
     MySqlServer server = local != null ? local : MySqlServers.shared();
-    try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"));
+    NodeNetwork network = null;
+    if (o.faults().contains(Nemesis.Kind.PARTITION)) {
+      String why = NodeNetwork.unavailableBecause();
+      if (why != null) {
+        throw new IllegalStateException(why);
+      }
+      network = NodeNetwork.create(o.seed());
+      log("kv-nodes in their own network namespaces, bridge at %s", network.gateway());
+    }
+    // With the nodes in namespaces, the broker listens on the bridge's address, which they can reach.
+    java.util.Map<String, String> brokerProps = network == null ? java.util.Map.of()
+        : java.util.Map.of(io.kvpipe.testsupport.kafka.BrokerConfigFiles.LISTENER_HOST, network.gateway());
+    try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), brokerProps, KafkaBroker.DEFAULT_START_TIMEOUT);
          MySqlDatabase db = MySqlDatabase.create(server, "robust")) {
       log("Kafka at %s, MySQL %s", broker.bootstrapServers(), db);
-      try (SystemStack stack = SystemStack.builder(work).groups("g1", "g2").proxies("a", "b").spareNodes(1)
-          .pipeline(broker.bootstrapServers(), db).archiveAsProcess().start()) {
-        return runOn(stack, broker, local, db, dir);
+      SystemStack.Builder b = SystemStack.builder(work).groups("g1", "g2").proxies("a", "b").spareNodes(1)
+          .pipeline(broker.bootstrapServers(), db).archiveAsProcess();
+      if (network != null) {
+        b.network(network);
+      }
+      try (SystemStack stack = b.start()) {
+        return runOn(stack, broker, local, network, db, dir);
       }
     } finally {
       if (local != null) {
         local.stop();
       }
+      if (network != null) {
+        network.close();
+      }
     }
   }
 
-  private Verdict runOn(SystemStack stack, KafkaBroker broker, LocalMySqlServer local, MySqlDatabase db, Path dir)
+  private Verdict runOn(SystemStack stack, KafkaBroker broker, LocalMySqlServer local, NodeNetwork network,
+                        MySqlDatabase db, Path dir)
       throws Exception {
     String prefix = "r" + Long.toString(System.currentTimeMillis(), 36) + "s" + o.seed();
     RegisterWorkload.Settings settings = new RegisterWorkload.Settings(o.clients(), 6, 2_000, 0.5, o.seed(), 5,
@@ -172,23 +189,26 @@ final class RobustnessRun {
     try (HistoryRecorder history = new HistoryRecorder(dir.resolve("history.jsonl"));
          Timeline timeline = new Timeline(dir.resolve("timeline.jsonl"), history::now)) {
       RegisterWorkload workload = new RegisterWorkload(settings, c -> proxies[c % proxies.length], history);
-      workload.start();
-      log("workload started: %d clients over proxies a and b, keys %s-*", o.clients(), prefix);
-      Nemesis nemesis = new Nemesis(stack, broker, local, o.faults(), o.seed(), timeline).start();
-      ClusterOps ops = o.operations() != null ? new ClusterOps(stack, timeline, o.operations()).start() : null;
-      long end = System.nanoTime() + Duration.ofSeconds(o.seconds()).toNanos();
-      long nextProgress = System.nanoTime();
-      while (System.nanoTime() < end) {
-        if (System.nanoTime() >= nextProgress) {
-          progress(history);
-          nextProgress += Duration.ofSeconds(10).toNanos();
+      Nemesis nemesis = new Nemesis(stack, broker, local, network, o.faults(), o.seed(), timeline);
+      ClusterOps ops = o.operations() != null ? new ClusterOps(stack, timeline, o.operations()) : null;
+      try {
+        workload.start();
+        log("workload started: %d clients over proxies a and b, keys %s-*", o.clients(), prefix);
+        nemesis.start();
+        if (ops != null) {
+          ops.start();
         }
-        LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // the run's length, not a condition
+        faultPhase(history);
+      } finally {
+        // Healed whatever happens: a node left stopped would outlive the run.
+        log("stopping the nemesis (healing the fault in progress)%s",
+            ops != null ? " and the cluster operations" : "");
+        nemesis.close();
+        if (ops != null) {
+          ops.close();
+        }
       }
-      log("stopping the nemesis (healing the fault in progress)%s", ops != null ? " and the cluster operations" : "");
-      nemesis.close();
       if (ops != null) {
-        ops.close();
         warnings.addAll(ops.failures().stream().map(f -> "cluster operation: " + f).toList());
         log("cluster operations: %d done, %d failed", ops.done(), ops.failures().size());
       }
@@ -243,21 +263,45 @@ final class RobustnessRun {
     return v;
   }
 
+  /** The run's length, with progress every 10 s. */
+  private void faultPhase(HistoryRecorder history) {
+    long end = System.nanoTime() + Duration.ofSeconds(o.seconds()).toNanos();
+    long nextProgress = System.nanoTime();
+    while (System.nanoTime() < end) {
+      if (System.nanoTime() >= nextProgress) {
+        progress(history);
+        nextProgress += Duration.ofSeconds(10).toNanos();
+      }
+      LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // the run's length, not a condition
+    }
+  }
+
   /** A final linearizable read of every key the run touched, recorded like the others: the end state is checked. */
   private void finalReads(RegisterWorkload workload, HistoryRecorder history, KvHttp via) throws Exception {
     Set<String> touched = new LinkedHashSet<>();
     history.ops().forEach(op -> touched.add(op.key()));
     for (String key : touched) {
-      long id = history.nextId();
-      long call = history.now();
-      KvHttp.Response r = via.send("GET", "/v1/kv/" + URLEncoder.encode(key, StandardCharsets.UTF_8), null);
-      long ret = history.now();
-      if (r.status() != 200 && r.status() != 404) {
-        throw new IllegalStateException("final read of " + key + " -> " + r.status() + " " + r.bodyText());
-      }
-      history.record(new Op(id, -1, key, Op.Kind.GET, Op.ANY, r.status() == 200
-          ? new String(r.body(), StandardCharsets.UTF_8) : null, Op.Outcome.OK, r.status() == 200, r.version(), null,
-          call, ret, "final"));
+      // Retried while the healed cluster settles; every attempt goes into the history (one without an answer is
+      // left out by the checker).
+      Poll.until("a final read of " + key, Duration.ofMinutes(1), Duration.ofMillis(200), () -> {
+        long id = history.nextId();
+        long call = history.now();
+        KvHttp.Response r;
+        try {
+          r = via.send("GET", "/v1/kv/" + URLEncoder.encode(key, StandardCharsets.UTF_8), null);
+        } catch (Exception e) {
+          history.record(new Op(id, -1, key, Op.Kind.GET, Op.ANY, null, Op.Outcome.UNKNOWN, false, 0, null, call,
+              history.now(), "final " + e.getClass().getSimpleName()));
+          return false;
+        }
+        long ret = history.now();
+        boolean answered = r.status() == 200 || r.status() == 404;
+        history.record(new Op(id, -1, key, Op.Kind.GET, Op.ANY, r.status() == 200
+            ? new String(r.body(), StandardCharsets.UTF_8) : null, answered ? Op.Outcome.OK : Op.Outcome.UNKNOWN,
+            r.status() == 200, r.status() == 200 ? r.version() : 0, null, call, ret,
+            answered ? "final" : "final " + r.status()));
+        return answered;
+      });
     }
     log("final reads: %d keys", touched.size());
   }

@@ -78,6 +78,9 @@ final class SystemStack implements AutoCloseable {
     for (String g : b.groups) {
       nb.group(g, RaftGroupId.valueOf(GroupIds.uuidOf(g)));
     }
+    if (b.network != null) {
+      nb.network(b.network::host, b.network::launcher);
+    }
     this.nodes = nb.args(nodeArgs.toArray(String[]::new)).start(START);
     this.coreSpec = nodes.peersSpec();
     List<String> specs = new ArrayList<>();
@@ -97,6 +100,7 @@ final class SystemStack implements AutoCloseable {
     private String kafkaBootstrap;
     private MySqlDatabase db;
     private boolean archiveAsProcess;
+    private NodeNetwork network;
 
     private Builder(Path dir) {
       this.dir = dir;
@@ -129,6 +133,12 @@ final class SystemStack implements AutoCloseable {
     /** The archive consumer runs as a child process ({@link #archiveProcess()}) instead of in this JVM. */
     Builder archiveAsProcess() {
       this.archiveAsProcess = true;
+      return this;
+    }
+
+    /** Every kv-node in its own network namespace on {@code net} (so one can be cut off); the caller closes it. */
+    Builder network(NodeNetwork net) {
+      this.network = net;
       return this;
     }
 
