@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The robustness suite's short run in the test suite (about 3 minutes): the whole pipeline under the checking
  * workload while a seeded nemesis kills and pauses kv-nodes and proxies, kills or pauses the broker, kills the
- * consumer (and mariadbd when a local one runs), then every check of {@link RobustnessRun}. Longer and other mixes:
+ * consumer (and mariadbd when a local one runs, and cuts kv-nodes off when namespaces can be made, as root), then
+ * every check of {@link RobustnessRun}. Longer and other mixes:
  * {@code scripts/robustness.sh}. A failing run leaves its history, timeline and verdict under
  * {@code target/robustness-it/}; the same seed replays its fault schedule.
  */
@@ -24,6 +25,9 @@ class RobustnessIT {
         Nemesis.Kind.CONSUMER);
     if (LocalMySqlServer.findBinary().isPresent()) {
       faults.add(Nemesis.Kind.MYSQL);
+    }
+    if (NodeNetwork.unavailableBecause() == null) {
+      faults.add(Nemesis.Kind.PARTITION);
     }
     RobustnessRun.Options options = new RobustnessRun.Options(100, SEED, faults, null, 6,
         Path.of("target", "robustness-it"));
