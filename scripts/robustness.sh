@@ -10,7 +10,9 @@
 # (per key, unknown outcomes as may-or-may-not), every acknowledged write in kv_changelog exactly once and nothing
 # unwritten, kv_current = the store, per-key version order on the topic, and write availability per fault kind.
 #
-#   scripts/robustness.sh --seconds 180 --seed 42 --nemesis kill,pause,kafka,mysql,consumer,migration [--clients 8]
+#   scripts/robustness.sh --seconds 180 --seed 42 --nemesis kill,pause,partition,kafka,mysql,consumer,migration
+#                         [--clients 8] [--request-timeout-ms 5000 (the proxies': a write unanswered by then is unknown)]
+# partition needs root (the kv-nodes then run in network namespaces).
 #
 # Output under target/robustness/<time>-seed<S>/: history.jsonl, timeline.jsonl, verdict.json, run.log, work/ (the
 # processes' logs). Exit 0 if every check passed, 1 if not. The same --seed replays the same fault schedule.

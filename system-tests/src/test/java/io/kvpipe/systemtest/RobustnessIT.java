@@ -29,7 +29,7 @@ class RobustnessIT {
     if (NodeNetwork.unavailableBecause() == null) {
       faults.add(Nemesis.Kind.PARTITION);
     }
-    RobustnessRun.Options options = new RobustnessRun.Options(100, SEED, faults, null, 6,
+    RobustnessRun.Options options = new RobustnessRun.Options(100, SEED, faults, null, 6, 5_000,
         Path.of("target", "robustness-it"));
     RobustnessRun.Verdict v = new RobustnessRun(options).run();
 

@@ -47,7 +47,7 @@ final class RobustnessRun {
 
   /** What to run. {@code operations}: the cluster operations (add/drain g3, add/remove replica n4) run beside. */
   record Options(int seconds, long seed, Set<Nemesis.Kind> faults, ClusterOps.Mode operations, int clients,
-                 Path outRoot) {
+                 int requestTimeoutMs, Path outRoot) {
     static final String KINDS = "kill,pause,partition,kafka,mysql,consumer,migration (= groups,replicas)";
 
     static Options parse(String[] args) {
@@ -55,6 +55,7 @@ final class RobustnessRun {
       long seed = System.currentTimeMillis() % 100_000;
       String nemesis = "kill,pause,kafka,mysql,consumer,migration";
       int clients = 8;
+      int timeoutMs = 5_000;
       Path out = Path.of("target", "robustness");
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
@@ -64,9 +65,10 @@ final class RobustnessRun {
           case "--seed" -> seed = Long.parseLong(need(a, v));
           case "--nemesis" -> nemesis = need(a, v);
           case "--clients" -> clients = positive(a, v);
+          case "--request-timeout-ms" -> timeoutMs = positive(a, v);
           case "--out" -> out = Path.of(need(a, v));
           default -> throw new IllegalArgumentException("unknown option '" + a + "' (options: --seconds N --seed S"
-              + " --nemesis " + KINDS + " --clients N --out DIR)");
+              + " --nemesis " + KINDS + " --clients N --request-timeout-ms MS --out DIR)");
         }
         i++;
       }
@@ -93,7 +95,7 @@ final class RobustnessRun {
       }
       ClusterOps.Mode ops = groups && replicas ? ClusterOps.Mode.BOTH : groups ? ClusterOps.Mode.GROUPS
           : replicas ? ClusterOps.Mode.REPLICAS : null;
-      return new Options(seconds, seed, faults, ops, clients, out);
+      return new Options(seconds, seed, faults, ops, clients, timeoutMs, out);
     }
 
     private static String need(String flag, String v) {
@@ -135,8 +137,9 @@ final class RobustnessRun {
     Path dir = o.outRoot().resolve(STAMP.format(Instant.now()) + "-seed" + o.seed());
     Path work = dir.resolve("work");
     Files.createDirectories(work);
-    log("run %s: %d s, seed %d, faults %s%s, %d clients", dir, o.seconds(), o.seed(), o.faults(),
-        o.operations() != null ? " + cluster operations (" + o.operations() + ")" : "", o.clients());
+    log("run %s: %d s, seed %d, faults %s%s, %d clients, proxy request timeout %d ms", dir, o.seconds(), o.seed(),
+        o.faults(), o.operations() != null ? " + cluster operations (" + o.operations() + ")" : "", o.clients(),
+        o.requestTimeoutMs());
     LocalMySqlServer local = LocalMySqlServer.findBinary().isPresent() ? LocalMySqlServer.launch(false) : null;
     if (local == null && o.faults().contains(Nemesis.Kind.MYSQL)) {
       throw new IllegalStateException("the mysql fault needs mariadbd/mysqld on this machine (scripts/lib/mysql.sh)");
@@ -157,8 +160,10 @@ final class RobustnessRun {
     try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), brokerProps, KafkaBroker.DEFAULT_START_TIMEOUT);
          MySqlDatabase db = MySqlDatabase.create(server, "robust")) {
       log("Kafka at %s, MySQL %s", broker.bootstrapServers(), db);
+      // The proxies' request timeout: a write still unanswered then is answered 504, an unknown outcome.
       SystemStack.Builder b = SystemStack.builder(work).groups("g1", "g2").proxies("a", "b").spareNodes(1)
-          .pipeline(broker.bootstrapServers(), db).archiveAsProcess();
+          .pipeline(broker.bootstrapServers(), db).archiveAsProcess()
+          .proxyArgs("--request-timeout-ms", Integer.toString(o.requestTimeoutMs()));
       if (network != null) {
         b.network(network);
       }
@@ -181,7 +186,8 @@ final class RobustnessRun {
     String prefix = "r" + Long.toString(System.currentTimeMillis(), 36) + "s" + o.seed();
     RegisterWorkload.Settings settings = new RegisterWorkload.Settings(o.clients(), 6, 2_000, 0.5, o.seed(), 5,
         prefix);
-    KvHttp[] proxies = {client(stack.proxy("a")), client(stack.proxy("b"))};
+    Duration clientTimeout = Duration.ofMillis(o.requestTimeoutMs()).plusSeconds(10);
+    KvHttp[] proxies = {client(stack.proxy("a"), clientTimeout), client(stack.proxy("b"), clientTimeout)};
     List<String> problems = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     LinearizabilityChecker.Report lin;
@@ -306,9 +312,9 @@ final class RobustnessRun {
     log("final reads: %d keys", touched.size());
   }
 
-  /** Client timeouts longer than the proxy's own (30 s in SystemStack), so a hung proxy shows as unknown. */
-  private static KvHttp client(ProxyProcess p) {
-    return new KvHttp(p.base(), SystemStack.DATA_TOKEN, Duration.ofSeconds(40));
+  /** Client timeouts longer than the proxy's own, so only a hung proxy shows as a client-side timeout. */
+  private static KvHttp client(ProxyProcess p, Duration timeout) {
+    return new KvHttp(p.base(), SystemStack.DATA_TOKEN, timeout);
   }
 
   private void progress(HistoryRecorder h) {
@@ -321,7 +327,7 @@ final class RobustnessRun {
   private void write(Verdict v) throws Exception {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = json.createObjectNode().put("ok", v.ok()).put("seconds", o.seconds()).put("seed", o.seed())
-        .put("faults", o.faults().toString()).put("clusterOperations", String.valueOf(o.operations()));
+        .put("faults", o.faults().toString()).put("requestTimeoutMs", o.requestTimeoutMs()).put("clusterOperations", String.valueOf(o.operations()));
     ObjectNode l = root.putObject("linearizability");
     l.put("ops", v.lin().opsChecked()).put("opsWithoutEffect", v.lin().opsIgnored()).put("keys", v.lin().keys())
         .put("violations", v.lin().violations().size()).put("inconclusive", v.lin().inconclusive().size())

@@ -59,6 +59,7 @@ final class SystemStack implements AutoCloseable {
   /** The archive consumer when it runs as a child process (so a nemesis can kill -9 it), else null. */
   private JavaProcess archiveProcess;
   private final boolean archiveAsProcess;
+  private final List<String> proxyArgs;
   private final CompletableFuture<Void> archiveDone = new CompletableFuture<>();
   private KafkaConsumer<byte[], byte[]> offsetsProbe;
 
@@ -67,6 +68,7 @@ final class SystemStack implements AutoCloseable {
     this.kafkaBootstrap = b.kafkaBootstrap;
     this.db = b.db;
     this.archiveAsProcess = b.archiveAsProcess;
+    this.proxyArgs = b.proxyArgs;
     this.topic = b.kafkaBootstrap == null ? null : "kv.changes.system";
     List<String> args = new ArrayList<>();
     if (kafkaBootstrap != null) {
@@ -101,6 +103,7 @@ final class SystemStack implements AutoCloseable {
     private MySqlDatabase db;
     private boolean archiveAsProcess;
     private NodeNetwork network;
+    private List<String> proxyArgs = List.of();
 
     private Builder(Path dir) {
       this.dir = dir;
@@ -133,6 +136,12 @@ final class SystemStack implements AutoCloseable {
     /** The archive consumer runs as a child process ({@link #archiveProcess()}) instead of in this JVM. */
     Builder archiveAsProcess() {
       this.archiveAsProcess = true;
+      return this;
+    }
+
+    /** Extra flags for every proxy, after the fixture's own (a flag given again wins). */
+    Builder proxyArgs(String... args) {
+      this.proxyArgs = List.of(args);
       return this;
     }
 
@@ -175,7 +184,7 @@ final class SystemStack implements AutoCloseable {
   }
 
   ProxyProcess startProxy(String name) {
-    ProxyProcess p = new ProxyProcess(name, dir, coreSpec, bootstrapGroups, List.of());
+    ProxyProcess p = new ProxyProcess(name, dir, coreSpec, bootstrapGroups, proxyArgs);
     proxies.put(name, p);
     return p.start(START);
   }
