@@ -1,8 +1,5 @@
 package io.kvpipe.systemtest;
 
-import io.kvpipe.common.event.ChangeEvent;
-import io.kvpipe.common.event.ChangeEventCodec;
-import io.kvpipe.common.event.Origin;
 import io.kvpipe.testsupport.check.Op;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
 import java.nio.charset.StandardCharsets;
@@ -10,25 +7,18 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The archive against a robustness run's history, once the pipeline is idle: every acknowledged write has exactly one
  * client row in kv_changelog (same key, version, kind and value); every client row of the run's keys is an
  * acknowledged write or one of unknown outcome (a put by its unique value, used once; a delete within the number of
- * unknown deletes of its key): nothing appears that was never written. And on the topic, per key, client events (a
- * redelivered event, same identity, set aside) come in strictly increasing version order.
+ * unknown deletes of its key): nothing appears that was never written.
  */
 final class ArchiveVerdict {
   private ArchiveVerdict() {}
@@ -103,60 +93,6 @@ final class ArchiveVerdict {
         }
       }
     }
-    return out;
-  }
-
-  /** Topic order per key; also returns, as its last line's prefix "stats:", events read and redeliveries. */
-  static List<String> topicVersionOrder(String bootstrap, String topic, String keyPrefix) {
-    List<String> out = new ArrayList<>();
-    Map<String, Long> lastVersion = new HashMap<>();
-    Set<String> identities = new HashSet<>();
-    long events = 0;
-    long redelivered = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
-        "enable.auto.commit", "false"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-        parts.add(new TopicPartition(topic, p.partition()));
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(30));
-      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-      while (parts.stream().anyMatch(p -> consumer.position(p, Duration.ofSeconds(30)) < end.get(p))) {
-        if (System.nanoTime() > deadline) {
-          out.add("could not read the topic to its end within 3 minutes");
-          break;
-        }
-        for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(500))) {
-          if (rec.value() == null) {
-            continue;
-          }
-          ChangeEvent e;
-          try {
-            e = ChangeEventCodec.decode(rec.value());
-          } catch (RuntimeException malformed) {
-            out.add("malformed event at " + rec.topic() + "-" + rec.partition() + "@" + rec.offset() + ": "
-                + malformed.getMessage());
-            continue;
-          }
-          if (e.origin() != Origin.CLIENT || !e.key().startsWith(keyPrefix)) {
-            continue;
-          }
-          events++;
-          if (!identities.add(e.group() + "/" + e.logIndex() + "/" + e.seq())) {
-            redelivered++;
-            continue;
-          }
-          Long prev = lastVersion.put(e.key(), e.version());
-          if (prev != null && prev >= e.version()) {
-            out.add("topic: " + e.key() + " v" + e.version() + " (" + e.group() + "/" + e.logIndex() + ") after v"
-                + prev);
-          }
-        }
-      }
-    }
-    out.add("stats: " + events + " client events of the run's keys on the topic, " + redelivered + " redelivered");
     return out;
   }
 }

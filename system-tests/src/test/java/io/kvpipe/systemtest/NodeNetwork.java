@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 final class NodeNetwork implements AutoCloseable {
   private static final String NS_PREFIX = "kvp-";
   private static final String BRIDGE_PREFIX = "kvb";
+  private static final int MAX_NODES = 8;
 
   private final String id;
   private final String bridge;
@@ -55,6 +56,9 @@ final class NodeNetwork implements AutoCloseable {
       String ns = namespace(n);
       String outside = "kvr" + id + n;
       String inside = "kvn" + id + n;
+      if (hosts.size() >= MAX_NODES) {
+        throw new IllegalStateException("at most " + MAX_NODES + " nodes on a NodeNetwork");
+      }
       String address = subnet + "." + (10 + hosts.size() + 1);
       ip("netns", "add", ns);
       ip("link", "add", outside, "type", "veth", "peer", "name", inside);
@@ -67,6 +71,18 @@ final class NodeNetwork implements AutoCloseable {
       ip("-n", ns, "link", "set", "eth0", "up");
       return address;
     });
+  }
+
+  /**
+   * The addresses nodes may get (in the order they are asked for): the first {@value #MAX_NODES}, known before any
+   * node starts, so one certificate can name them all.
+   */
+  List<String> nodeAddresses() {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; i <= MAX_NODES; i++) {
+      out.add(subnet + "." + (10 + i));
+    }
+    return out;
   }
 
   /** The command that starts a node's JVM in its namespace. */

@@ -250,13 +250,7 @@ final class RobustnessRun {
       ArchiveCheck.currentMatchesStore(db, store).forEach(p -> problems.add("kv_current vs store: " + p));
       ArchiveCheck.rowsNotFromClientEvents(db).forEach(p -> problems.add("kv_current: " + p));
       ArchiveVerdict.changelogMatchesHistory(db, history.ops(), prefix).forEach(p -> problems.add("archive: " + p));
-      for (String line : ArchiveVerdict.topicVersionOrder(stack.kafkaBootstrap(), stack.topic(), prefix)) {
-        if (line.startsWith("stats: ")) {
-          log("topic: %s", line.substring(7));
-        } else {
-          problems.add(line);
-        }
-      }
+      TopicOrder.outOfOrder(stack.kafkaBootstrap(), stack.topic()).forEach(p -> problems.add("topic: " + p));
       availability = Availability.measure(history.ops(), timeline.events(),
           HashRing.of(List.of("g1", "g2"), shards.vnodes()));
       for (Availability.PerKind a : availability) {

@@ -60,6 +60,7 @@ final class SystemStack implements AutoCloseable {
   private JavaProcess archiveProcess;
   private final boolean archiveAsProcess;
   private final List<String> proxyArgs;
+  private final TestTls.Files tls;
   private final CompletableFuture<Void> archiveDone = new CompletableFuture<>();
   private KafkaConsumer<byte[], byte[]> offsetsProbe;
 
@@ -69,6 +70,7 @@ final class SystemStack implements AutoCloseable {
     this.db = b.db;
     this.archiveAsProcess = b.archiveAsProcess;
     this.proxyArgs = b.proxyArgs;
+    this.tls = b.tls;
     this.topic = b.kafkaBootstrap == null ? null : "kv.changes.system";
     List<String> args = new ArrayList<>();
     if (kafkaBootstrap != null) {
@@ -83,6 +85,7 @@ final class SystemStack implements AutoCloseable {
     if (b.network != null) {
       nb.network(b.network::host, b.network::launcher);
     }
+    nb.tls(b.tls);
     this.nodes = nb.args(nodeArgs.toArray(String[]::new)).start(START);
     this.coreSpec = nodes.peersSpec();
     List<String> specs = new ArrayList<>();
@@ -104,6 +107,7 @@ final class SystemStack implements AutoCloseable {
     private boolean archiveAsProcess;
     private NodeNetwork network;
     private List<String> proxyArgs = List.of();
+    private TestTls.Files tls = TestTls.cluster();
 
     private Builder(Path dir) {
       this.dir = dir;
@@ -145,9 +149,13 @@ final class SystemStack implements AutoCloseable {
       return this;
     }
 
-    /** Every kv-node in its own network namespace on {@code net} (so one can be cut off); the caller closes it. */
+    /**
+     * Every kv-node in its own network namespace on {@code net} (so one can be cut off); the caller closes it. The
+     * Ratis ports then use a certificate naming the nodes' addresses (clients check them).
+     */
     Builder network(NodeNetwork net) {
       this.network = net;
+      this.tls = TestTls.forAddresses("kvpipe-test-netns", net.nodeAddresses());
       return this;
     }
 
@@ -184,7 +192,7 @@ final class SystemStack implements AutoCloseable {
   }
 
   ProxyProcess startProxy(String name) {
-    ProxyProcess p = new ProxyProcess(name, dir, coreSpec, bootstrapGroups, proxyArgs);
+    ProxyProcess p = new ProxyProcess(name, dir, coreSpec, bootstrapGroups, proxyArgs, tls);
     proxies.put(name, p);
     return p.start(START);
   }
@@ -218,11 +226,6 @@ final class SystemStack implements AutoCloseable {
   /** The archive consumer's process, if built with {@link Builder#archiveAsProcess()}. */
   JavaProcess archiveProcess() {
     return archiveProcess;
-  }
-
-  /** The topic the nodes publish to (null without the pipeline). */
-  String topic() {
-    return topic;
   }
 
   String kafkaBootstrap() {
@@ -264,7 +267,7 @@ final class SystemStack implements AutoCloseable {
   ShardGroupClient group(String id, List<String> peers) {
     String key = id + "=" + String.join(",", peers);
     return groupClients.computeIfAbsent(key, k -> ShardGroupClient.builder(id,
-        PeerAddress.parseList(String.join(",", peers))).tls(TestTls.cluster().raftTls()).operationTimeout(Duration.ofSeconds(30)).build());
+        PeerAddress.parseList(String.join(",", peers))).tls(tls.raftTls()).operationTimeout(Duration.ofSeconds(30)).build());
   }
 
   /**
