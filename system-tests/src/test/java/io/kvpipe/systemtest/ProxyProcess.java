@@ -20,6 +20,11 @@ final class ProxyProcess implements AutoCloseable {
   private final JavaProcess process;
 
   ProxyProcess(String name, Path logDir, String metaPeers, String bootstrapGroups, List<String> extraArgs) {
+    this(name, logDir, metaPeers, bootstrapGroups, extraArgs, TestTls.cluster());
+  }
+
+  ProxyProcess(String name, Path logDir, String metaPeers, String bootstrapGroups, List<String> extraArgs,
+               TestTls.Files tls) {
     this.name = name;
     this.port = Ports.freePort();
     List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port),
@@ -28,7 +33,7 @@ final class ProxyProcess implements AutoCloseable {
         // seconds; the proxy must retry through it instead of failing the client.
         "--request-timeout-ms", "30000", "--topology-poll-ms", "100",
         "--health-interval-ms", "500", "--health-timeout-ms", "400"));
-    args.addAll(List.of(TestTls.cluster().flags()));
+    args.addAll(List.of(tls.flags()));
     args.addAll(extraArgs);
     // Tokens in the environment, never as flags (visible in the process list; the proxy warns).
     this.process = JavaProcess.builder("io.kvpipe.proxy.ProxyMain").args(args)
@@ -70,6 +75,11 @@ final class ProxyProcess implements AutoCloseable {
 
   void kill9() {
     process.kill9();
+  }
+
+  /** The OS process id (a nemesis pauses it with SIGSTOP). */
+  long pid() {
+    return process.pid();
   }
 
   boolean isAlive() {

@@ -8,6 +8,7 @@ import io.kvpipe.consumer.ArchiveService;
 import io.kvpipe.consumer.ConsumerConfig;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
+import io.kvpipe.testsupport.process.JavaProcess;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import io.kvpipe.testsupport.tls.TestTls;
 import java.nio.file.Path;
@@ -55,6 +56,11 @@ final class SystemStack implements AutoCloseable {
   private final String topic;
   private final MySqlDatabase db;
   private ArchiveService archive;
+  /** The archive consumer when it runs as a child process (so a nemesis can kill -9 it), else null. */
+  private JavaProcess archiveProcess;
+  private final boolean archiveAsProcess;
+  private final List<String> proxyArgs;
+  private final TestTls.Files tls;
   private final CompletableFuture<Void> archiveDone = new CompletableFuture<>();
   private KafkaConsumer<byte[], byte[]> offsetsProbe;
 
@@ -62,6 +68,9 @@ final class SystemStack implements AutoCloseable {
     this.dir = b.dir;
     this.kafkaBootstrap = b.kafkaBootstrap;
     this.db = b.db;
+    this.archiveAsProcess = b.archiveAsProcess;
+    this.proxyArgs = b.proxyArgs;
+    this.tls = b.tls;
     this.topic = b.kafkaBootstrap == null ? null : "kv.changes.system";
     List<String> args = new ArrayList<>();
     if (kafkaBootstrap != null) {
@@ -73,6 +82,10 @@ final class SystemStack implements AutoCloseable {
     for (String g : b.groups) {
       nb.group(g, RaftGroupId.valueOf(GroupIds.uuidOf(g)));
     }
+    if (b.network != null) {
+      nb.network(b.network::host, b.network::launcher);
+    }
+    nb.tls(b.tls);
     this.nodes = nb.args(nodeArgs.toArray(String[]::new)).start(START);
     this.coreSpec = nodes.peersSpec();
     List<String> specs = new ArrayList<>();
@@ -91,6 +104,10 @@ final class SystemStack implements AutoCloseable {
     private int spareNodes;
     private String kafkaBootstrap;
     private MySqlDatabase db;
+    private boolean archiveAsProcess;
+    private NodeNetwork network;
+    private List<String> proxyArgs = List.of();
+    private TestTls.Files tls = TestTls.cluster();
 
     private Builder(Path dir) {
       this.dir = dir;
@@ -117,6 +134,28 @@ final class SystemStack implements AutoCloseable {
     Builder pipeline(String bootstrapServers, MySqlDatabase database) {
       this.kafkaBootstrap = bootstrapServers;
       this.db = database;
+      return this;
+    }
+
+    /** The archive consumer runs as a child process ({@link #archiveProcess()}) instead of in this JVM. */
+    Builder archiveAsProcess() {
+      this.archiveAsProcess = true;
+      return this;
+    }
+
+    /** Extra flags for every proxy, after the fixture's own (a flag given again wins). */
+    Builder proxyArgs(String... args) {
+      this.proxyArgs = List.of(args);
+      return this;
+    }
+
+    /**
+     * Every kv-node in its own network namespace on {@code net} (so one can be cut off); the caller closes it. The
+     * Ratis ports then use a certificate naming the nodes' addresses (clients check them).
+     */
+    Builder network(NodeNetwork net) {
+      this.network = net;
+      this.tls = TestTls.forAddresses("kvpipe-test-netns", net.nodeAddresses());
       return this;
     }
 
@@ -153,17 +192,18 @@ final class SystemStack implements AutoCloseable {
   }
 
   ProxyProcess startProxy(String name) {
-    ProxyProcess p = new ProxyProcess(name, dir, coreSpec, bootstrapGroups, List.of());
+    ProxyProcess p = new ProxyProcess(name, dir, coreSpec, bootstrapGroups, proxyArgs, tls);
     proxies.put(name, p);
     return p.start(START);
   }
 
   private void startArchive() throws Exception {
-    archive = new ArchiveService(ConsumerConfig.parse(new String[] {"--bootstrap-servers", kafkaBootstrap,
-        "--topic", topic, "--dlq-topic", topic + ".dlq", "--group-id", "archive-system",
-        "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(), "--jdbc-password", db.password(),
-        "--metrics-port", "0", "--max-backoff-ms", "1000", "--max-poll-records", "1000",
-        "--statement-rows", "200"}, Map.of()));
+    if (archiveAsProcess) {
+      archiveProcess = JavaProcess.builder("io.kvpipe.consumer.ConsumerMain").args(archiveArgs())
+          .logFile(dir.resolve("consumer.log")).build().start();
+      return;
+    }
+    archive = new ArchiveService(ConsumerConfig.parse(archiveArgs(), Map.of()));
     ArchiveService service = archive;
     Thread.ofPlatform().name("archive-system").start(() -> {
       try (service) {
@@ -173,6 +213,23 @@ final class SystemStack implements AutoCloseable {
         archiveDone.completeExceptionally(e);
       }
     });
+  }
+
+  private String[] archiveArgs() {
+    return new String[] {"--bootstrap-servers", kafkaBootstrap,
+        "--topic", topic, "--dlq-topic", topic + ".dlq", "--group-id", "archive-system",
+        "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(), "--jdbc-password", db.password(),
+        "--metrics-port", "0", "--max-backoff-ms", "1000", "--max-poll-records", "1000",
+        "--statement-rows", "200"};
+  }
+
+  /** The archive consumer's process, if built with {@link Builder#archiveAsProcess()}. */
+  JavaProcess archiveProcess() {
+    return archiveProcess;
+  }
+
+  String kafkaBootstrap() {
+    return kafkaBootstrap;
   }
 
   KvNodeCluster nodes() {
@@ -210,7 +267,7 @@ final class SystemStack implements AutoCloseable {
   ShardGroupClient group(String id, List<String> peers) {
     String key = id + "=" + String.join(",", peers);
     return groupClients.computeIfAbsent(key, k -> ShardGroupClient.builder(id,
-        PeerAddress.parseList(String.join(",", peers))).tls(TestTls.cluster().raftTls()).operationTimeout(Duration.ofSeconds(30)).build());
+        PeerAddress.parseList(String.join(",", peers))).tls(tls.raftTls()).operationTimeout(Duration.ofSeconds(30)).build());
   }
 
   /**
@@ -248,6 +305,9 @@ final class SystemStack implements AutoCloseable {
    * stored in MySQL reach the end of every partition.
    */
   boolean pipelineIdle(Shards shards) {
+    if (archiveProcess != null && !archiveProcess.isAlive()) {
+      return false; // killed on purpose, not restarted yet
+    }
     if (archiveDone.isDone()) {
       String why = archiveDone.handle((ok, e) -> e == null ? "it returned" : e.toString()).join();
       throw new Poll.Abort("the archive consumer stopped: " + why);
@@ -292,6 +352,9 @@ final class SystemStack implements AutoCloseable {
       if (archive != null) {
         archive.stop();
         archiveDone.get(60, TimeUnit.SECONDS);
+      }
+      if (archiveProcess != null) {
+        archiveProcess.stop(Duration.ofSeconds(10));
       }
     } finally {
       if (offsetsProbe != null) {

@@ -34,8 +34,19 @@ public record BrokerConfigFiles(Path dir, int brokerPort, int controllerPort, Ma
     return dir.resolve("data");
   }
 
+  /**
+   * Not a Kafka property: the address of the client listener (127.0.0.1 unless given, e.g. a bridge's address that
+   * processes in network namespaces can reach). Taken out of the properties written.
+   */
+  public static final String LISTENER_HOST = "kvpipe.listener.host";
+
   public String bootstrapServers() {
-    return "127.0.0.1:" + brokerPort;
+    return listenerHost() + ":" + brokerPort;
+  }
+
+  /** The client listener's address (see {@link #LISTENER_HOST}). */
+  public String listenerHost() {
+    return overrides.getOrDefault(LISTENER_HOST, "127.0.0.1");
   }
 
   /** The broker properties. Sized for a small shared test machine; every replication setting is 1 (one node). */
@@ -44,8 +55,8 @@ public record BrokerConfigFiles(Path dir, int brokerPort, int controllerPort, Ma
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+    p.put("listeners", "PLAINTEXT://" + listenerHost() + ":" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://" + listenerHost() + ":" + brokerPort);
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
     p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
@@ -71,6 +82,7 @@ public record BrokerConfigFiles(Path dir, int brokerPort, int controllerPort, Ma
     p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
     p.put("log.cleaner.threads", "1");
     p.putAll(overrides);
+    p.remove(LISTENER_HOST);
     return p;
   }
 

@@ -122,7 +122,7 @@ public final class KafkaBroker implements AutoCloseable {
     // Port first, so the admin client below does not log connection refusals.
     awaitUntil("listening", deadline, () -> {
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.brokerPort()), 1000);
+        s.connect(new InetSocketAddress(InetAddress.getByName(config.listenerHost()), config.brokerPort()), 1000);
         return true;
       } catch (IOException notYet) {
         return false;

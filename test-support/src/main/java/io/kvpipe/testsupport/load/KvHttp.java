@@ -97,6 +97,23 @@ public final class KvHttp {
     return versions;
   }
 
+  /**
+   * A single-key call with optional extra headers as name/value pairs, e.g. a conditional write:
+   * {@code send("PUT", "/v1/kv/k", value, "If-Match", "12")}; {@code body} null sends none.
+   */
+  public Response send(String method, String path, byte[] body, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b = request(path).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofByteArray(body));
+    if (body != null) {
+      b.header("Content-Type", "application/octet-stream");
+    }
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return send(b);
+  }
+
   /** Any call with an optional JSON body (null: none), e.g. {@code json("POST", "/api/cluster/groups", "{...}")}. */
   public Response json(String method, String path, String body) throws IOException, InterruptedException {
     HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()

@@ -19,10 +19,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class JavaProcess implements AutoCloseable {
   private final Spec spec;
+  /** Run before {@code java}, e.g. {@code ip netns exec <ns>} (which execs in place: the pid stays the JVM's). */
+  private final List<String> launcher;
   private Process process;
 
-  private JavaProcess(Spec spec) {
+  private JavaProcess(Spec spec, List<String> launcher) {
     this.spec = spec;
+    this.launcher = List.copyOf(launcher);
   }
 
   /** What to run. {@code classPath} defaults to this JVM's class path; {@code java} to this JVM's binary. */
@@ -50,6 +53,7 @@ public final class JavaProcess implements AutoCloseable {
     private final Map<String, String> env = new TreeMap<>();
     private String classPath;
     private Path logFile;
+    private final List<String> launcher = new ArrayList<>();
 
     private Builder(String mainClass) {
       this.mainClass = mainClass;
@@ -87,8 +91,18 @@ public final class JavaProcess implements AutoCloseable {
       return this;
     }
 
+    /**
+     * A command that runs the JVM, e.g. {@code ip netns exec kvp-n1} to start it in a network namespace; it must exec
+     * the rest of its command line in place, so signals reach the JVM.
+     */
+    public Builder launcher(List<String> command) {
+      launcher.clear();
+      launcher.addAll(command);
+      return this;
+    }
+
     public JavaProcess build() {
-      return new JavaProcess(new Spec(mainClass, args, jvmArgs, env, classPath, logFile));
+      return new JavaProcess(new Spec(mainClass, args, jvmArgs, env, classPath, logFile), launcher);
     }
   }
 
@@ -97,7 +111,7 @@ public final class JavaProcess implements AutoCloseable {
     if (isAlive()) {
       throw new IllegalStateException(spec.mainClass() + " is already running (pid " + process.pid() + ")");
     }
-    List<String> cmd = new ArrayList<>();
+    List<String> cmd = new ArrayList<>(launcher);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(spec.jvmArgs());
     cmd.add("-cp");

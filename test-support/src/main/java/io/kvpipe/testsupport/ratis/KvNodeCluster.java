@@ -37,6 +37,8 @@ import org.apache.ratis.util.TimeDuration;
  */
 public final class KvNodeCluster implements AutoCloseable {
   private final Map<String, Integer> ports = new LinkedHashMap<>();
+  /** Each node's address: 127.0.0.1 unless the builder gave one (a node in its own network namespace). */
+  private final Map<String, String> hosts = new LinkedHashMap<>();
   private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
   private final Map<String, JavaProcess> processes = new LinkedHashMap<>();
   private final Map<String, RaftGroupId> groups;
@@ -48,9 +50,10 @@ public final class KvNodeCluster implements AutoCloseable {
     this.groups = new LinkedHashMap<>(b.groups);
     for (int i = 1; i <= b.nodes; i++) {
       ports.put("n" + i, Ports.freePort());
+      hosts.put("n" + i, b.hosts.apply("n" + i));
     }
     for (String id : ports.keySet()) {
-      List<String> args = new ArrayList<>(List.of("--id", id, "--listen", "127.0.0.1:" + ports.get(id),
+      List<String> args = new ArrayList<>(List.of("--id", id, "--listen", address(id),
           "--data-dir", b.baseDir.resolve(id).toString()));
       args.addAll(List.of(b.tls.flags()));
       if (b.metricsPorts) {
@@ -72,7 +75,8 @@ public final class KvNodeCluster implements AutoCloseable {
     if (builder.jvmArgs != null) {
       process.jvmArgs(builder.jvmArgs.toArray(String[]::new));
     }
-    return process.args(args).env("KVPIPE_LOG_LEVEL", "INFO").logFile(builder.baseDir.resolve(id + ".log")).build();
+    return process.args(args).env("KVPIPE_LOG_LEVEL", "INFO").logFile(builder.baseDir.resolve(id + ".log"))
+        .launcher(builder.launcher.apply(id)).build();
   }
 
   /**
@@ -85,7 +89,8 @@ public final class KvNodeCluster implements AutoCloseable {
       throw new IllegalArgumentException("node " + nodeId + " exists already");
     }
     ports.put(nodeId, Ports.freePort());
-    List<String> all = new ArrayList<>(List.of("--id", nodeId, "--listen", "127.0.0.1:" + ports.get(nodeId),
+    hosts.put(nodeId, builder.hosts.apply(nodeId));
+    List<String> all = new ArrayList<>(List.of("--id", nodeId, "--listen", address(nodeId),
         "--data-dir", builder.baseDir.resolve(nodeId).toString()));
     all.addAll(List.of(builder.tls.flags()));
     all.addAll(args);
@@ -97,11 +102,14 @@ public final class KvNodeCluster implements AutoCloseable {
 
   /** One node in kv-node/kv-client text form: {@code n4@127.0.0.1:p4}. */
   public String peerSpec(String nodeId) {
-    Integer port = ports.get(nodeId);
-    if (port == null) {
+    if (!ports.containsKey(nodeId)) {
       throw new IllegalArgumentException("unknown node " + nodeId);
     }
-    return nodeId + "@127.0.0.1:" + port;
+    return nodeId + "@" + address(nodeId);
+  }
+
+  private String address(String nodeId) {
+    return hosts.get(nodeId) + ":" + ports.get(nodeId);
   }
 
   /** Makes a group created at runtime known to {@link #leader}, {@link #hosts} and friends. */
@@ -156,6 +164,8 @@ public final class KvNodeCluster implements AutoCloseable {
     private List<String> jvmArgs;
     private boolean metricsPorts;
     private TestTls.Files tls = TestTls.cluster();
+    private java.util.function.Function<String, String> hosts = id -> "127.0.0.1";
+    private java.util.function.Function<String, List<String>> launcher = id -> List.of();
 
     private Builder(String mainClass, Path baseDir) {
       this.mainClass = mainClass;
@@ -203,6 +213,17 @@ public final class KvNodeCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where each node runs (nodes added later too): its address, and a launcher command for its JVM (e.g. {@code ip
+     * netns exec <ns>} with the namespace's address), instead of 127.0.0.1 in this network namespace.
+     */
+    public Builder network(java.util.function.Function<String, String> host,
+                           java.util.function.Function<String, List<String>> launcherCommand) {
+      this.hosts = host;
+      this.launcher = launcherCommand;
+      return this;
+    }
+
     /** Starts every node and waits until each listens. */
     public KvNodeCluster start(Duration timeout) {
       KvNodeCluster c = new KvNodeCluster(this);
@@ -215,7 +236,7 @@ public final class KvNodeCluster implements AutoCloseable {
   /** The peer list in kv-node/kv-client text form: {@code n1@127.0.0.1:p1,n2@...}. */
   public String peersSpec() {
     List<String> parts = new ArrayList<>();
-    ports.forEach((id, port) -> parts.add(id + "@127.0.0.1:" + port));
+    ports.keySet().forEach(id -> parts.add(id + "@" + address(id)));
     return String.join(",", parts);
   }
 
@@ -263,7 +284,7 @@ public final class KvNodeCluster implements AutoCloseable {
         throw new Poll.Abort(nodeId + " exited:\n" + p.logTail(40));
       }
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", ports.get(nodeId)), 200);
+        s.connect(new InetSocketAddress(hosts.get(nodeId), ports.get(nodeId)), 200);
         return true;
       } catch (IOException notYet) {
         return false;
@@ -321,7 +342,7 @@ public final class KvNodeCluster implements AutoCloseable {
       RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
       RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(1, TimeUnit.SECONDS));
       List<RaftPeer> peers = new ArrayList<>();
-      ports.forEach((id, port) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress("127.0.0.1:" + port).build()));
+      ports.keySet().forEach(id -> peers.add(RaftPeer.newBuilder().setId(id).setAddress(address(id)).build()));
       return RaftClient.newBuilder().setProperties(props).setParameters(builder.tls.parameters())
           .setRaftGroup(RaftGroup.valueOf(groups.get(g), peers)).setRetryPolicy(RetryPolicies.noRetry()).build();
     });

@@ -14,6 +14,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import io.kvpipe.client.RaftTls;
 import org.apache.ratis.conf.Parameters;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -77,7 +78,19 @@ public final class TestTls {
     return issue("kvpipe-test-stranger");
   }
 
+  /**
+   * A CA of its own and a certificate that also names {@code addresses} (beside 127.0.0.1 and localhost): for
+   * processes reached at other addresses, e.g. kv-nodes in network namespaces, since clients check the address.
+   */
+  public static Files forAddresses(String name, List<String> addresses) {
+    return issue(name, addresses);
+  }
+
   private static Files issue(String name) {
+    return issue(name, List.of());
+  }
+
+  private static Files issue(String name, List<String> addresses) {
     try {
       Path dir = java.nio.file.Files.createTempDirectory(name);
       dir.toFile().deleteOnExit();
@@ -98,8 +111,7 @@ public final class TestTls {
           .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
           .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
               KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
-          .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-              new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+          .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(subjectNames(addresses)));
       X509Certificate cert = sign(leaf, caKeys);
 
       Files files = new Files(dir.resolve(name + ".pem"), dir.resolve(name + "-key.pem"), dir.resolve("ca.pem"));
@@ -115,6 +127,13 @@ public final class TestTls {
     } catch (Exception e) {
       throw new IllegalStateException("cannot make test certificates: " + e, e);
     }
+  }
+
+  private static GeneralName[] subjectNames(List<String> addresses) {
+    List<GeneralName> names = new java.util.ArrayList<>(List.of(new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+        new GeneralName(GeneralName.dNSName, "localhost")));
+    addresses.forEach(a -> names.add(new GeneralName(GeneralName.iPAddress, a)));
+    return names.toArray(GeneralName[]::new);
   }
 
   private static KeyPair ecKeys() throws Exception {

@@ -1,0 +1,182 @@
+package io.kvpipe.systemtest;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private network for kv-nodes, so a nemesis can cut one off: each node runs in its own network namespace with a
+ * veth pair to a bridge in this namespace, which holds the gateway address (the proxies, the broker and the test
+ * reach the nodes through it). Cutting a node sets its bridge-side link down: it can reach no peer, proxy or broker,
+ * and nothing reaches it, until healed. Needs root and iproute2 ({@code ip}). Names carry a random run id; namespaces
+ * and bridges left by a run that died are swept at the next start. Not thread-safe beyond cut/heal of distinct nodes.
+ */
+final class NodeNetwork implements AutoCloseable {
+  private static final String NS_PREFIX = "kvp-";
+  private static final String BRIDGE_PREFIX = "kvb";
+  private static final int MAX_NODES = 8;
+
+  private final String id;
+  private final String bridge;
+  private final String subnet;
+  private final Map<String, String> hosts = new LinkedHashMap<>();
+
+  private NodeNetwork(String id, String subnet) {
+    this.id = id;
+    this.bridge = BRIDGE_PREFIX + id;
+    this.subnet = subnet;
+  }
+
+  /** Creates the bridge; nodes get their namespace when first asked for ({@link #host}). */
+  static NodeNetwork create(long seed) {
+    sweep();
+    Random r = new Random(seed ^ System.nanoTime());
+    String id = String.format("%04x", r.nextInt(0x10000));
+    String subnet = "10." + (200 + r.nextInt(50)) + "." + r.nextInt(256);
+    NodeNetwork n = new NodeNetwork(id, subnet);
+    ip("link", "add", n.bridge, "type", "bridge");
+    ip("addr", "add", n.gateway() + "/24", "dev", n.bridge);
+    ip("link", "set", n.bridge, "up");
+    return n;
+  }
+
+  /** The bridge's address: what the nodes reach the broker at. */
+  String gateway() {
+    return subnet + ".1";
+  }
+
+  /** The node's address, making its namespace and link on first use. */
+  synchronized String host(String node) {
+    return hosts.computeIfAbsent(node, n -> {
+      String ns = namespace(n);
+      String outside = "kvr" + id + n;
+      String inside = "kvn" + id + n;
+      if (hosts.size() >= MAX_NODES) {
+        throw new IllegalStateException("at most " + MAX_NODES + " nodes on a NodeNetwork");
+      }
+      String address = subnet + "." + (10 + hosts.size() + 1);
+      ip("netns", "add", ns);
+      ip("link", "add", outside, "type", "veth", "peer", "name", inside);
+      ip("link", "set", inside, "netns", ns);
+      ip("link", "set", outside, "master", bridge);
+      ip("link", "set", outside, "up");
+      ip("-n", ns, "link", "set", "lo", "up");
+      ip("-n", ns, "link", "set", inside, "name", "eth0");
+      ip("-n", ns, "addr", "add", address + "/24", "dev", "eth0");
+      ip("-n", ns, "link", "set", "eth0", "up");
+      return address;
+    });
+  }
+
+  /**
+   * The addresses nodes may get (in the order they are asked for): the first {@value #MAX_NODES}, known before any
+   * node starts, so one certificate can name them all.
+   */
+  List<String> nodeAddresses() {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; i <= MAX_NODES; i++) {
+      out.add(subnet + "." + (10 + i));
+    }
+    return out;
+  }
+
+  /** The command that starts a node's JVM in its namespace. */
+  List<String> launcher(String node) {
+    host(node);
+    return List.of("ip", "netns", "exec", namespace(node));
+  }
+
+  /** Cuts the node off from everything (its link to the bridge goes down). */
+  void cut(String node) {
+    ip("link", "set", "kvr" + id + node, "down");
+  }
+
+  void heal(String node) {
+    ip("link", "set", "kvr" + id + node, "up");
+  }
+
+  private String namespace(String node) {
+    return NS_PREFIX + id + "-" + node;
+  }
+
+  /** Removes the namespaces (their veths go with them) and the bridge; the nodes must have stopped. */
+  @Override
+  public synchronized void close() {
+    for (String node : hosts.keySet()) {
+      ipQuiet("netns", "del", namespace(node));
+    }
+    ipQuiet("link", "del", bridge);
+  }
+
+  /** Namespaces of earlier runs with no process left in them, and bridges with no port left. */
+  private static void sweep() {
+    for (String line : run(List.of("ip", "netns", "list"), false).split("\n")) {
+      String ns = line.split(" ")[0].trim();
+      if (ns.startsWith(NS_PREFIX) && run(List.of("ip", "netns", "pids", ns), false).isBlank()) {
+        ipQuiet("netns", "del", ns);
+      }
+    }
+    for (String line : run(List.of("ip", "-o", "link", "show", "type", "bridge"), false).split("\n")) {
+      String[] parts = line.split(":");
+      if (parts.length > 1 && parts[1].trim().startsWith(BRIDGE_PREFIX)) {
+        String br = parts[1].trim();
+        if (run(List.of("ip", "-o", "link", "show", "master", br), false).isBlank()) {
+          ipQuiet("link", "del", br);
+        }
+      }
+    }
+  }
+
+  /** Whether this machine can make namespaces (root, iproute2). */
+  static String unavailableBecause() {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      return "network partitions need root (ip netns)";
+    }
+    try {
+      run(List.of("ip", "netns", "list"), true);
+      return null;
+    } catch (IllegalStateException e) {
+      return "network partitions need iproute2's ip netns: " + e.getMessage();
+    }
+  }
+
+  private static void ip(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("ip"));
+    cmd.addAll(List.of(args));
+    run(cmd, true);
+  }
+
+  private static void ipQuiet(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("ip"));
+    cmd.addAll(List.of(args));
+    run(cmd, false);
+  }
+
+  private static String run(List<String> cmd, boolean check) {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("timed out: " + String.join(" ", cmd));
+      }
+      if (check && p.exitValue() != 0) {
+        throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out.trim());
+      }
+      return out;
+    } catch (IOException e) {
+      if (check) {
+        throw new IllegalStateException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
+      }
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted: " + String.join(" ", cmd), e);
+    }
+  }
+}

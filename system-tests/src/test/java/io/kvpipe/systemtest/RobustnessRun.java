@@ -1,0 +1,346 @@
+package io.kvpipe.systemtest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kvpipe.common.ring.HashRing;
+import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.check.KeyResult;
+import io.kvpipe.testsupport.check.LinearizabilityChecker;
+import io.kvpipe.testsupport.check.Op;
+import io.kvpipe.testsupport.kafka.KafkaBroker;
+import io.kvpipe.testsupport.load.KvHttp;
+import io.kvpipe.testsupport.mysql.LocalMySqlServer;
+import io.kvpipe.testsupport.mysql.MySqlDatabase;
+import io.kvpipe.testsupport.mysql.MySqlServer;
+import io.kvpipe.testsupport.mysql.MySqlServers;
+import io.kvpipe.testsupport.robust.HistoryRecorder;
+import io.kvpipe.testsupport.robust.RegisterWorkload;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One robustness run: the whole pipeline (3 kv-nodes with meta, g1, g2; a spare n4; proxies a and b; a Kafka broker;
+ * the archive consumer as a process; a throwaway MariaDB), the checking workload over both proxies, the nemesis and
+ * the cluster operations for {@code seconds}; then everything healed, a final read of every key, the pipeline idle,
+ * and the verdict: the history linearizable, the archive exact, the store consistent, availability per fault kind.
+ * Writes {@code history.jsonl}, {@code timeline.jsonl} and {@code verdict.json} under its directory; process logs
+ * under {@code work/}.
+ */
+final class RobustnessRun {
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+      .withZone(ZoneOffset.UTC);
+  private static final Duration IDLE_WAIT = Duration.ofMinutes(5);
+
+  /** What to run. {@code operations}: the cluster operations (add/drain g3, add/remove replica n4) run beside. */
+  record Options(int seconds, long seed, Set<Nemesis.Kind> faults, ClusterOps.Mode operations, int clients,
+                 int requestTimeoutMs, Path outRoot) {
+    static final String KINDS = "kill,pause,partition,kafka,mysql,consumer,migration (= groups,replicas)";
+
+    static Options parse(String[] args) {
+      int seconds = 180;
+      long seed = System.currentTimeMillis() % 100_000;
+      String nemesis = "kill,pause,kafka,mysql,consumer,migration";
+      int clients = 8;
+      int timeoutMs = 5_000;
+      Path out = Path.of("target", "robustness");
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        String v = i + 1 < args.length ? args[i + 1] : null;
+        switch (a) {
+          case "--seconds" -> seconds = positive(a, v);
+          case "--seed" -> seed = Long.parseLong(need(a, v));
+          case "--nemesis" -> nemesis = need(a, v);
+          case "--clients" -> clients = positive(a, v);
+          case "--request-timeout-ms" -> timeoutMs = positive(a, v);
+          case "--out" -> out = Path.of(need(a, v));
+          default -> throw new IllegalArgumentException("unknown option '" + a + "' (options: --seconds N --seed S"
+              + " --nemesis " + KINDS + " --clients N --request-timeout-ms MS --out DIR)");
+        }
+        i++;
+      }
+      Set<Nemesis.Kind> faults = new TreeSet<>();
+      boolean groups = false;
+      boolean replicas = false;
+      for (String k : nemesis.split(",")) {
+        switch (k.trim()) {
+          case "" -> { }
+          case "migration" -> {
+            groups = true;
+            replicas = true;
+          }
+          case "groups" -> groups = true;
+          case "replicas" -> replicas = true;
+          default -> {
+            try {
+              faults.add(Nemesis.Kind.valueOf(k.trim().toUpperCase()));
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException("unknown nemesis '" + k + "' (kinds: " + KINDS + ")");
+            }
+          }
+        }
+      }
+      ClusterOps.Mode ops = groups && replicas ? ClusterOps.Mode.BOTH : groups ? ClusterOps.Mode.GROUPS
+          : replicas ? ClusterOps.Mode.REPLICAS : null;
+      return new Options(seconds, seed, faults, ops, clients, timeoutMs, out);
+    }
+
+    private static String need(String flag, String v) {
+      if (v == null) {
+        throw new IllegalArgumentException(flag + " needs a value");
+      }
+      return v;
+    }
+
+    private static int positive(String flag, String v) {
+      try {
+        int n = Integer.parseInt(need(flag, v));
+        if (n < 1) {
+          throw new NumberFormatException();
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(flag + " must be a positive integer, got '" + v + "'");
+      }
+    }
+  }
+
+  /** The outcome: {@code problems} empty means every check passed; {@code warnings} do not fail the run. */
+  record Verdict(Path dir, List<String> problems, List<String> warnings, LinearizabilityChecker.Report lin,
+                 List<Availability.PerKind> availability) {
+    boolean ok() {
+      return problems.isEmpty();
+    }
+  }
+
+  private final Options o;
+  private final long t0 = System.nanoTime();
+
+  RobustnessRun(Options options) {
+    this.o = options;
+  }
+
+  Verdict run() throws Exception {
+    Path dir = o.outRoot().resolve(STAMP.format(Instant.now()) + "-seed" + o.seed());
+    Path work = dir.resolve("work");
+    Files.createDirectories(work);
+    log("run %s: %d s, seed %d, faults %s%s, %d clients, proxy request timeout %d ms", dir, o.seconds(), o.seed(),
+        o.faults(), o.operations() != null ? " + cluster operations (" + o.operations() + ")" : "", o.clients(),
+        o.requestTimeoutMs());
+    LocalMySqlServer local = LocalMySqlServer.findBinary().isPresent() ? LocalMySqlServer.launch(false) : null;
+    if (local == null && o.faults().contains(Nemesis.Kind.MYSQL)) {
+      throw new IllegalStateException("the mysql fault needs mariadbd/mysqld on this machine (scripts/lib/mysql.sh)");
+    }
+    MySqlServer server = local != null ? local : MySqlServers.shared();
+    NodeNetwork network = null;
+    if (o.faults().contains(Nemesis.Kind.PARTITION)) {
+      String why = NodeNetwork.unavailableBecause();
+      if (why != null) {
+        throw new IllegalStateException(why);
+      }
+      network = NodeNetwork.create(o.seed());
+      log("kv-nodes in their own network namespaces, bridge at %s", network.gateway());
+    }
+    // With the nodes in namespaces, the broker listens on the bridge's address, which they can reach.
+    java.util.Map<String, String> brokerProps = network == null ? java.util.Map.of()
+        : java.util.Map.of(io.kvpipe.testsupport.kafka.BrokerConfigFiles.LISTENER_HOST, network.gateway());
+    try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), brokerProps, KafkaBroker.DEFAULT_START_TIMEOUT);
+         MySqlDatabase db = MySqlDatabase.create(server, "robust")) {
+      log("Kafka at %s, MySQL %s", broker.bootstrapServers(), db);
+      // The proxies' request timeout: a write still unanswered then is answered 504, an unknown outcome.
+      SystemStack.Builder b = SystemStack.builder(work).groups("g1", "g2").proxies("a", "b").spareNodes(1)
+          .pipeline(broker.bootstrapServers(), db).archiveAsProcess()
+          .proxyArgs("--request-timeout-ms", Integer.toString(o.requestTimeoutMs()));
+      if (network != null) {
+        b.network(network);
+      }
+      try (SystemStack stack = b.start()) {
+        return runOn(stack, broker, local, network, db, dir);
+      }
+    } finally {
+      if (local != null) {
+        local.stop();
+      }
+      if (network != null) {
+        network.close();
+      }
+    }
+  }
+
+  private Verdict runOn(SystemStack stack, KafkaBroker broker, LocalMySqlServer local, NodeNetwork network,
+                        MySqlDatabase db, Path dir)
+      throws Exception {
+    String prefix = "r" + Long.toString(System.currentTimeMillis(), 36) + "s" + o.seed();
+    RegisterWorkload.Settings settings = new RegisterWorkload.Settings(o.clients(), 6, 2_000, 0.5, o.seed(), 5,
+        prefix);
+    Duration clientTimeout = Duration.ofMillis(o.requestTimeoutMs()).plusSeconds(10);
+    KvHttp[] proxies = {client(stack.proxy("a"), clientTimeout), client(stack.proxy("b"), clientTimeout)};
+    List<String> problems = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    LinearizabilityChecker.Report lin;
+    List<Availability.PerKind> availability;
+    try (HistoryRecorder history = new HistoryRecorder(dir.resolve("history.jsonl"));
+         Timeline timeline = new Timeline(dir.resolve("timeline.jsonl"), history::now)) {
+      RegisterWorkload workload = new RegisterWorkload(settings, c -> proxies[c % proxies.length], history);
+      Nemesis nemesis = new Nemesis(stack, broker, local, network, o.faults(), o.seed(), timeline);
+      ClusterOps ops = o.operations() != null ? new ClusterOps(stack, timeline, o.operations()) : null;
+      try {
+        workload.start();
+        log("workload started: %d clients over proxies a and b, keys %s-*", o.clients(), prefix);
+        nemesis.start();
+        if (ops != null) {
+          ops.start();
+        }
+        faultPhase(history);
+      } finally {
+        // Healed whatever happens: a node left stopped would outlive the run.
+        log("stopping the nemesis (healing the fault in progress)%s",
+            ops != null ? " and the cluster operations" : "");
+        nemesis.close();
+        if (ops != null) {
+          ops.close();
+        }
+      }
+      if (ops != null) {
+        warnings.addAll(ops.failures().stream().map(f -> "cluster operation: " + f).toList());
+        log("cluster operations: %d done, %d failed", ops.done(), ops.failures().size());
+      }
+      problems.addAll(nemesis.errors().stream().map(e -> "nemesis: " + e).toList());
+      long healed = history.now();
+      Poll.until("an acknowledged write after healing", Duration.ofMinutes(2), Duration.ofMillis(200),
+          () -> history.lastOkWrite() > healed + Duration.ofSeconds(5).toNanos());
+      workload.stop();
+      progress(history);
+      finalReads(workload, history, proxies[0]);
+      log("history: %d ops in %s", history.size(), history.file());
+
+      AdminApi admin = new AdminApi(stack.proxy("a").admin());
+      SystemStack.Shards shards = stack.shards(admin);
+      StoreContents store = StoreContents.scan(stack, shards);
+      store.duplicated().forEach(k -> problems.add("store: " + k + " is held by several groups"));
+      HashRing ring = HashRing.of(shards.ring(), shards.vnodes());
+      store.misplaced(ring).forEach(m -> problems.add("store: misplaced " + m));
+
+      log("checking linearizability of %d ops ...", history.size());
+      lin = new LinearizabilityChecker(LinearizabilityChecker.DEFAULT_BUDGET, 2).check(history.ops());
+      log("linearizability: %s", lin.summary());
+      for (KeyResult r : lin.violations()) {
+        problems.add("not linearizable: key " + r.key() + "\n" + r.explanation());
+      }
+      for (KeyResult r : lin.inconclusive()) {
+        problems.add("linearizability not decided for key " + r.key() + ": " + r.explanation());
+      }
+
+      log("waiting for the pipeline to be idle ...");
+      Poll.until("the pipeline to be idle (outboxes empty, every partition archived)", IDLE_WAIT,
+          Duration.ofMillis(500), () -> stack.pipelineIdle(shards));
+      ArchiveCheck.currentMatchesStore(db, store).forEach(p -> problems.add("kv_current vs store: " + p));
+      ArchiveCheck.rowsNotFromClientEvents(db).forEach(p -> problems.add("kv_current: " + p));
+      ArchiveVerdict.changelogMatchesHistory(db, history.ops(), prefix).forEach(p -> problems.add("archive: " + p));
+      TopicOrder.outOfOrder(stack.kafkaBootstrap(), stack.topic()).forEach(p -> problems.add("topic: " + p));
+      availability = Availability.measure(history.ops(), timeline.events(),
+          HashRing.of(List.of("g1", "g2"), shards.vnodes()));
+      for (Availability.PerKind a : availability) {
+        log("availability under %-8s: %3d faults, longest window without an acknowledged write p50 %5d ms, p99 %5d"
+            + " ms, max %5d ms (%s)", a.kind(), a.faults(), a.p50Ms(), a.p99Ms(), a.maxMs(), a.worst());
+      }
+    }
+    Verdict v = new Verdict(dir, problems, warnings, lin, availability);
+    write(v);
+    return v;
+  }
+
+  /** The run's length, with progress every 10 s. */
+  private void faultPhase(HistoryRecorder history) {
+    long end = System.nanoTime() + Duration.ofSeconds(o.seconds()).toNanos();
+    long nextProgress = System.nanoTime();
+    while (System.nanoTime() < end) {
+      if (System.nanoTime() >= nextProgress) {
+        progress(history);
+        nextProgress += Duration.ofSeconds(10).toNanos();
+      }
+      LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // the run's length, not a condition
+    }
+  }
+
+  /** A final linearizable read of every key the run touched, recorded like the others: the end state is checked. */
+  private void finalReads(RegisterWorkload workload, HistoryRecorder history, KvHttp via) throws Exception {
+    Set<String> touched = new LinkedHashSet<>();
+    history.ops().forEach(op -> touched.add(op.key()));
+    for (String key : touched) {
+      // Retried while the healed cluster settles; every attempt goes into the history (one without an answer is
+      // left out by the checker).
+      Poll.until("a final read of " + key, Duration.ofMinutes(1), Duration.ofMillis(200), () -> {
+        long id = history.nextId();
+        long call = history.now();
+        KvHttp.Response r;
+        try {
+          r = via.send("GET", "/v1/kv/" + URLEncoder.encode(key, StandardCharsets.UTF_8), null);
+        } catch (Exception e) {
+          history.record(new Op(id, -1, key, Op.Kind.GET, Op.ANY, null, Op.Outcome.UNKNOWN, false, 0, null, call,
+              history.now(), "final " + e.getClass().getSimpleName()));
+          return false;
+        }
+        long ret = history.now();
+        boolean answered = r.status() == 200 || r.status() == 404;
+        history.record(new Op(id, -1, key, Op.Kind.GET, Op.ANY, r.status() == 200
+            ? new String(r.body(), StandardCharsets.UTF_8) : null, answered ? Op.Outcome.OK : Op.Outcome.UNKNOWN,
+            r.status() == 200, r.status() == 200 ? r.version() : 0, null, call, ret,
+            answered ? "final" : "final " + r.status()));
+        return answered;
+      });
+    }
+    log("final reads: %d keys", touched.size());
+  }
+
+  /** Client timeouts longer than the proxy's own, so only a hung proxy shows as a client-side timeout. */
+  private static KvHttp client(ProxyProcess p, Duration timeout) {
+    return new KvHttp(p.base(), SystemStack.DATA_TOKEN, timeout);
+  }
+
+  private void progress(HistoryRecorder h) {
+    long last = h.lastOkWrite();
+    log("progress: %d ops (%d ok, %d refused 412, %d failed, %d unknown), last acknowledged write %s", h.size(),
+        h.count(Op.Outcome.OK), h.count(Op.Outcome.MISMATCH), h.count(Op.Outcome.FAILED), h.count(Op.Outcome.UNKNOWN),
+        last < 0 ? "none yet" : String.format("%.1f s ago", (h.now() - last) / 1e9));
+  }
+
+  private void write(Verdict v) throws Exception {
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode root = json.createObjectNode().put("ok", v.ok()).put("seconds", o.seconds()).put("seed", o.seed())
+        .put("faults", o.faults().toString()).put("requestTimeoutMs", o.requestTimeoutMs()).put("clusterOperations", String.valueOf(o.operations()));
+    ObjectNode l = root.putObject("linearizability");
+    l.put("ops", v.lin().opsChecked()).put("opsWithoutEffect", v.lin().opsIgnored()).put("keys", v.lin().keys())
+        .put("violations", v.lin().violations().size()).put("inconclusive", v.lin().inconclusive().size())
+        .put("seconds", v.lin().nanos() / 1e9);
+    ArrayNode av = root.putArray("availability");
+    for (Availability.PerKind a : v.availability()) {
+      av.addObject().put("fault", a.kind()).put("faults", a.faults()).put("p50Ms", a.p50Ms()).put("p99Ms", a.p99Ms())
+          .put("maxMs", a.maxMs()).put("worst", a.worst());
+    }
+    v.problems().forEach(root.putArray("problems")::add);
+    v.warnings().forEach(root.putArray("warnings")::add);
+    json.writeValue(v.dir().resolve("verdict.json").toFile(), root);
+    log("verdict: %s (%d problems, %d warnings) in %s", v.ok() ? "OK" : "FAILED", v.problems().size(),
+        v.warnings().size(), v.dir().resolve("verdict.json"));
+    v.problems().stream().limit(20).forEach(p -> System.out.println("  problem: " + p));
+    v.warnings().stream().limit(20).forEach(p -> System.out.println("  warning: " + p));
+  }
+
+  void log(String format, Object... args) {
+    System.out.printf("[%6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, String.format(format, args));
+  }
+}

@@ -1,0 +1,76 @@
+package io.kvpipe.systemtest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * What the nemesis and the cluster operations did and when, on the history's clock (nanoseconds since the run's
+ * start), as JSON lines ({@code timeline.jsonl}) and in memory for the availability checker. Thread-safe.
+ */
+final class Timeline implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * One fault or operation: {@code kind} (kill, pause, kafka, mysql, consumer, migration), what it hit, from
+   * {@code start} until healed at {@code end} ({@code -1} while it lasts), and whether it ended as planned.
+   */
+  record Event(String kind, String target, long start, long end, boolean ok, String note) {}
+
+  private final LongSupplier clock;
+  private final BufferedWriter out;
+  private final List<Event> events = new ArrayList<>();
+
+  Timeline(Path file, LongSupplier clock) {
+    this.clock = clock;
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  long now() {
+    return clock.getAsLong();
+  }
+
+  synchronized void add(Event e) {
+    events.add(e);
+    ObjectNode n = JSON.createObjectNode().put("kind", e.kind()).put("target", e.target())
+        .put("start_ms", e.start() / 1_000_000).put("end_ms", e.end() / 1_000_000).put("ok", e.ok());
+    if (e.note() != null) {
+      n.put("note", e.note());
+    }
+    try {
+      out.write(n.toString());
+      out.write('\n');
+      out.flush();
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+    System.out.printf("  (t=%.1fs) %s %s %s (%.1f s)%s%n", e.end() / 1e9, e.ok() ? "healed" : "FAILED", e.kind(),
+        e.target(), (e.end() - e.start()) / 1e9, e.note() == null ? "" : ": " + e.note());
+  }
+
+  synchronized List<Event> events() {
+    return List.copyOf(events);
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      out.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
