@@ -94,6 +94,43 @@ public final class ProxyApi {
     return exchange(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build(), "GET " + path);
   }
 
+  /**
+   * A streaming read (Server-Sent Events, e.g. {@code /v1/watch}): the open response body once the proxy answered 200;
+   * any other status is an {@link ApiException} with the server's error code and message.
+   */
+  public java.io.InputStream stream(String pathAndQuery, String lastEventId) {
+    String what = "GET " + pathAndQuery;
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(timeout)
+        .header("Authorization", "Bearer " + readToken()).header("Accept", "text/event-stream").GET();
+    if (lastEventId != null) {
+      b.header("Last-Event-ID", lastEventId);
+    }
+    HttpResponse<java.io.InputStream> r;
+    try {
+      r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new KvctlException(ExitCodes.SERVER_ERROR, "cannot reach the proxy at " + base + " (" + what + "): "
+          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KvctlException(ExitCodes.SERVER_ERROR, "interrupted during " + what, e);
+    }
+    if (r.statusCode() == 200) {
+      return r.body();
+    }
+    String body;
+    try (java.io.InputStream in = r.body()) {
+      body = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      body = "";
+    }
+    JsonNode json = parse(body);
+    String code = json != null && json.hasNonNull("error") ? json.get("error").asText() : "HTTP_" + r.statusCode();
+    String message = json != null && json.hasNonNull("message") ? json.get("message").asText()
+        : body.isBlank() ? "(empty body)" : body.strip();
+    throw new ApiException(what, r.statusCode(), code, message);
+  }
+
   private String readToken() {
     if (dataToken != null) {
       return dataToken;

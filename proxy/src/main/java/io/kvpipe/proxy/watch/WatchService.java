@@ -171,6 +171,7 @@ public final class WatchService implements AutoCloseable {
         throw new KvException(ErrorCode.MALFORMED_REQUEST, "the watch position names " + from.partitions()
             + " partitions; the change topic has " + parts.size() + ": it is not a position of this cluster");
       }
+      probe.assign(parts); // offsets of unassigned partitions work too, but the client logs a warning per call
       long[] begin = TopicReaders.offsets(probe.beginningOffsets(parts), parts);
       long[] end = TopicReaders.offsets(probe.endOffsets(parts), parts);
       for (int p = 0; p < parts.size(); p++) {
