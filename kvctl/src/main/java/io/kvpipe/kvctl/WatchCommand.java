@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code kvctl watch PREFIX}: follows {@code GET /v1/watch} and prints one line per change (version, op, key, value).
  * When the stream ends (the proxy restarted, cut the watcher off as too slow, or the connection dropped) it resumes
- * from the last position it received, so no change is printed twice or skipped; a refusal (401, 400, 404, 410) ends it.
+ * from the last position it received, so no change is printed twice or skipped. A refusal (401, 400, 404, 410), or no
+ * answer to the first request, ends it (exit 3).
  */
 @Command(name = "watch", description = "Follow the changes of every key starting with PREFIX (or one key with --key) "
     + "as they happen; resumes by itself after a dropped stream.")
@@ -47,8 +48,10 @@ final class WatchCommand extends KvctlCommand {
     String path = "/v1/watch?" + (exactKey ? "key=" : "prefix=") + ProxyApi.segment(prefix);
     String position = from;
     long printed = 0;
+    boolean connected = false;
     while (true) {
       try (InputStream in = api.stream(path, position)) {
+        connected = true;
         SseReader sse = new SseReader(in);
         SseReader.Event e;
         while ((e = sse.next()) != null) {
@@ -66,11 +69,15 @@ final class WatchCommand extends KvctlCommand {
           }
         }
       } catch (ApiException refused) {
-        if (refused.status() != 503) {
+        if (refused.status() != 503 || !connected) {
           throw refused;
         }
         err().println("kvctl: " + refused.getMessage() + "; retrying");
       } catch (IOException | KvctlException dropped) {
+        if (!connected) {
+          throw dropped instanceof KvctlException k ? k
+              : new KvctlException(ExitCodes.SERVER_ERROR, "watch failed: " + dropped.getMessage(), dropped);
+        }
         err().println("kvctl: stream dropped (" + dropped.getMessage() + "); resuming");
       }
       err().flush();
