@@ -192,13 +192,7 @@ public final class WatchBench {
       int prefix = (int) (n % prefixes);
       String key = "p" + prefix + "/" + (n / prefixes % 16);
       return stack.data().putAsync(key, value).handle((resp, e) -> {
-        if (e != null || !resp.ok()) {
-          String why = e != null ? e.toString() : resp.status() + " " + resp.bodyText();
-          if (errorSamples.size() < 5) {
-            errorSamples.add(why.length() > 300 ? why.substring(0, 300) : why);
-          }
-          throw new IllegalStateException(why);
-        }
+        WriteErrors.check(resp, e, errorSamples);
         long now = System.nanoTime();
         for (int w = prefix; w < watchers; w += prefixes) {
           t.acked(w + "|" + key, resp.version(), now);
