@@ -196,7 +196,7 @@ final class KvStack implements AutoCloseable {
   /** A Ratis client of the group, straight to its replicas (one per group, closed with the stack). */
   ShardGroupClient client(String group) {
     return clients.computeIfAbsent(group, g -> ShardGroupClient.builder(g, PeerAddress.parseList(nodes.peersSpec())).tls(nodes.tls().raftTls())
-        .operationTimeout(Duration.ofSeconds(60)).build());
+        .operationTimeout(Duration.ofSeconds(30)).build());
   }
 
   Map<String, ShardGroupClient> clients() {

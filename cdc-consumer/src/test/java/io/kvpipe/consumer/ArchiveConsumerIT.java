@@ -209,7 +209,7 @@ class ArchiveConsumerIT {
       Poll.until("the consumer to log its graceful stop", Duration.ofSeconds(5),
           () -> consumer.logTail(20).contains("cdc-consumer: stopped"));
     } catch (AssertionError | RuntimeException e) {
-      System.err.println("consumer log tail:\n" + consumer.logTail(40));
+      System.out.println("killMinus9: " + rows() + " rows archived; consumer log tail:\n" + consumer.logTail(60));
       throw e;
     }
   }

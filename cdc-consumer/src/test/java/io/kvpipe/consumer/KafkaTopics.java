@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -17,9 +19,11 @@ import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -63,12 +67,37 @@ final class KafkaTopics {
   /** Sends event i to partition {@code i % partitions} (not by key), and flushes. */
   static void produceRoundRobin(String bootstrap, String topic, int partitions, List<ChangeEvent> events) {
     try (KafkaProducer<byte[], byte[]> p = producer(bootstrap)) {
+      SendErrors errors = new SendErrors();
       for (int i = 0; i < events.size(); i++) {
         ChangeEvent e = events.get(i);
         p.send(new ProducerRecord<>(topic, i % partitions, e.key().getBytes(StandardCharsets.UTF_8),
-            ChangeEventCodec.encode(e)));
+            ChangeEventCodec.encode(e)), errors);
       }
       p.flush();
+      errors.throwIfAny(topic);
+    }
+  }
+
+  /**
+   * Remembers the first failed send: a record the broker never took would otherwise leave a test waiting for rows that
+   * can never arrive, and blame the consumer.
+   */
+  private static final class SendErrors implements Callback {
+    private final AtomicReference<Exception> first = new AtomicReference<>();
+    private final AtomicLong failed = new AtomicLong();
+
+    @Override
+    public void onCompletion(RecordMetadata metadata, Exception e) {
+      if (e != null) {
+        failed.incrementAndGet();
+        first.compareAndSet(null, e);
+      }
+    }
+
+    void throwIfAny(String topic) {
+      if (first.get() != null) {
+        throw new IllegalStateException(failed.get() + " records were not written to " + topic, first.get());
+      }
     }
   }
 
@@ -84,15 +113,18 @@ final class KafkaTopics {
   static void produce(String bootstrap, String topic, List<ChangeEvent> events, int perSecond) {
     try (KafkaProducer<byte[], byte[]> p = producer(bootstrap)) {
       long start = System.nanoTime();
+      SendErrors errors = new SendErrors();
       for (int i = 0; i < events.size(); i++) {
         ChangeEvent e = events.get(i);
-        p.send(new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), ChangeEventCodec.encode(e)));
+        p.send(new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), ChangeEventCodec.encode(e)),
+            errors);
         if (perSecond > 0 && i % 100 == 99) {
           long due = start + (long) ((i + 1) * 1e9 / perSecond);
           LockSupport.parkNanos(due - System.nanoTime()); // pacing the load, not waiting for a condition
         }
       }
       p.flush();
+      errors.throwIfAny(topic);
     }
   }
 

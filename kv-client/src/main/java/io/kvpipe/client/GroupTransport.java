@@ -67,8 +67,8 @@ final class GroupTransport implements AutoCloseable {
       raftPeers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
     }
     this.raftGroup = RaftGroup.valueOf(RaftGroupId.valueOf(GroupIds.uuidOf(group)), raftPeers);
-    int attempts = (int) Math.max(1, operationTimeout.toMillis() / RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS));
-    RetryPolicy retry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts, RETRY_SLEEP);
+    // Bounded by time, not by attempts: resends past the replicas' retry cache would apply a write twice.
+    RetryPolicy retry = RetryWindow.policy(operationTimeout, Duration.ofMillis(RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS)));
     RetryPolicy staleRetry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, RETRY_SLEEP);
     this.callbacks = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "kv-client-" + group + "-replies");

@@ -107,6 +107,7 @@ public final class ShardGroupClient implements AutoCloseable {
     }
 
     public ShardGroupClient build() {
+      RetryWindow.check(operationTimeout, rpcTimeout);
       return new ShardGroupClient(group, peers, tls, operationTimeout, rpcTimeout, groupCommit);
     }
   }

@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.client.RetryWindow;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -48,6 +49,9 @@ public final class RaftTuning {
     RaftServerConfigKeys.Log.setWriteBufferSize(p, writeBuffer);
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(Math.max(logSegmentBytes, entryMax * 2)));
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(32L << 20, entryMax * 4)));
+
+    // Longer than any client may resend a request (RetryWindow): a resend the cache forgot would be applied twice.
+    RaftServerConfigKeys.RetryCache.setExpiryTime(p, ms(RetryWindow.SERVER_RETRY_CACHE.toMillis()));
 
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotThreshold);

@@ -1,6 +1,7 @@
 package io.kvpipe.kvctl;
 
 import io.kvpipe.client.RaftTls;
+import io.kvpipe.client.RetryWindow;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.ring.HashRanges;
@@ -17,20 +18,24 @@ import java.util.function.Consumer;
  * gives: needs network access to the kv-nodes (true for the local dev stack, not for a Docker stack seen from the host).
  */
 final class RatisScanner implements StoreScanner {
+  private static final Duration RPC_TIMEOUT = Duration.ofSeconds(3);
+
   private final int pageSize;
   private final Duration timeout;
   private final RaftTls tls;
 
   RatisScanner(int pageSize, Duration timeout, RaftTls tls) {
     this.pageSize = pageSize;
-    this.timeout = timeout;
+    // A scan page is a read, but no Ratis client may resend past what the replicas remember (RetryWindow).
+    Duration longest = RetryWindow.MAX_CLIENT_WINDOW.minus(RPC_TIMEOUT);
+    this.timeout = timeout.compareTo(longest) > 0 ? longest : timeout;
     this.tls = tls;
   }
 
   @Override
   public void scan(String group, List<String> peers, Consumer<KeyState> sink) {
     List<PeerAddress> addresses = peers.stream().map(PeerAddress::parse).toList();
-    try (ShardGroupClient client = ShardGroupClient.builder(group, addresses).operationTimeout(timeout).tls(tls)
+    try (ShardGroupClient client = ShardGroupClient.builder(group, addresses).operationTimeout(timeout).rpcTimeout(RPC_TIMEOUT).tls(tls)
         .build()) {
       ScanCursor cursor = null;
       do {

@@ -1,6 +1,7 @@
 package io.kvpipe.proxy;
 
 import io.kvpipe.client.RaftTls;
+import io.kvpipe.client.RetryWindow;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.topology.ShardGroup;
@@ -64,6 +65,12 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException("durations must be positive");
       }
+    }
+    try {
+      // The proxy's group and meta clients resend within the request timeout plus one attempt of at most 3 s.
+      RetryWindow.check(requestTimeout, Duration.ofSeconds(3));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--request-timeout-ms is too long: " + e.getMessage(), e);
     }
     if (healthRetries < 0 || healthFailureThreshold < 1) {
       throw new IllegalArgumentException("health retries must be >= 0 and the failure threshold >= 1");

@@ -41,6 +41,8 @@ class ProxyConfigParserTest {
         .hasMessageContaining("unknown flag --nope");
     assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--port", "x"}, ENV))
         .hasMessageContaining("--port must be an integer");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--request-timeout-ms", "120000"}, ENV))
+        .hasMessageContaining("--request-timeout-ms is too long").hasMessageContaining("retry cache");
     assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--max-value-bytes", "999999999"}, ENV))
         .hasMessageContaining("max value bytes");
     assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--admin-token", "data-token-1"}, ENV))

@@ -2,6 +2,7 @@ package io.kvpipe.client.meta;
 
 import io.kvpipe.client.RaftErrors;
 import io.kvpipe.client.RaftTls;
+import io.kvpipe.client.RetryWindow;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.topology.MetaCommand;
@@ -27,7 +28,6 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.TimeDuration;
 
@@ -49,13 +49,13 @@ public final class MetaClient implements AutoCloseable {
     RaftProperties props = new RaftProperties();
     // Per attempt, not per operation: an attempt stuck on a dead leader must give way to a retry on the new one within
     // about an election, while the operation as a whole still has the full timeout (orTimeout below).
-    RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(
-        Math.clamp(timeout.toMillis() / 4, 500, MAX_ATTEMPT_MILLIS), TimeUnit.MILLISECONDS));
+    long attemptMillis = Math.clamp(timeout.toMillis() / 4, 500, MAX_ATTEMPT_MILLIS);
+    RetryWindow.check(timeout, Duration.ofMillis(attemptMillis));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(attemptMillis, TimeUnit.MILLISECONDS));
     RaftGroup group = RaftGroup.valueOf(groupId(), peers.stream().map(MetaClient::raftPeer).toList());
     this.client = RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
         .setClientRpc(new GrpcFactory(tls.parameters()).newRaftClientRpc(ClientId.randomId(), props))
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-            Math.max(3, (int) (timeout.toMillis() / 100)), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+        .setRetryPolicy(RetryWindow.policy(timeout, Duration.ofMillis(100)))
         .build();
   }
 

@@ -60,10 +60,11 @@ public final class KvRouter {
 
   /**
    * Runs the write {@code op} against the owner of {@code key}. It is routed again only after a refusal that proves it
-   * was not applied (WRONG_GROUP, a group no longer hosted); after an ambiguous failure (NO_LEADER once Ratis's own
-   * retries ran out, UNAVAILABLE, TIMEOUT) the caller gets the failure: a new request could apply the write a second
-   * time (readers would see A, B, A, and the changelog two events for one request). Ratis already retries a lost
-   * leader within the deadline with the same call id, which its retry cache deduplicates.
+   * was not applied (WRONG_GROUP); after an ambiguous failure (NO_LEADER once Ratis's own retries ran out,
+   * UNAVAILABLE, TIMEOUT, a group that left the topology while the write was in flight) the caller gets the failure: a
+   * new request could apply the write a second time (readers would see A, B, A, and the changelog two events for one
+   * request). Ratis already resends to a new leader within the deadline with the same call id, which the replicas'
+   * retry cache deduplicates for as long as any client may resend ({@link io.kvpipe.client.RetryWindow}).
    *
    * @param conditional whether the write carries an expected version (If-Match / If-None-Match)
    */
@@ -160,7 +161,15 @@ public final class KvRouter {
         groups.timedOut(routedTo);
       }
       long delay = wrongGroupRetries == 0 ? 0 : Math.min(MAX_WRONG_GROUP_BACKOFF_MS, BACKOFF_MS * wrongGroupRetries);
-      // A group its replicas no longer host was drained and removed: the topology moved on, as with WRONG_GROUP.
+      if (kv.code() == ErrorCode.UNKNOWN_GROUP && !repeatable) {
+        // Whatever attempt reached the removed group was refused, but Ratis may have sent an earlier one that was
+        // applied before the group was drained: sending the write to the new owner could apply it twice.
+        return CompletableFuture.<T>failedFuture(new KvException(ErrorCode.UNAVAILABLE, "group " + routedTo
+            + " left the topology while this write was in flight; whether it was applied is unknown: read the key"
+            + " before writing it again"));
+      }
+      // WRONG_GROUP is the group's answer to this write (a resend gets the first attempt's reply from the retry cache,
+      // see RetryWindow), so it was not applied; a read may also follow a group that was drained and removed.
       boolean moved = kv.code() == ErrorCode.WRONG_GROUP || kv.code() == ErrorCode.UNKNOWN_GROUP;
       if (moved && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(delay)) {
         metrics.retry(kv.code() == ErrorCode.WRONG_GROUP ? "wrong_group" : "unknown_group");

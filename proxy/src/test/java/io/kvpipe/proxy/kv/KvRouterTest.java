@@ -100,6 +100,22 @@ class KvRouterTest {
     assertThat(op.calls).hasValue(3);
   }
 
+  /**
+   * Robustness finding 5: a group its replicas no longer host answers whatever attempt reaches it, and Ratis may have
+   * resent the write after an earlier attempt was applied, before the group was drained and removed. Sending the write
+   * to the key's new owner could apply it twice; the caller gets an unknown outcome instead.
+   */
+  @Test
+  void aWriteIsNotSentAgainWhenItsGroupIsGone() {
+    Scripted write = new Scripted(1, ErrorCode.UNKNOWN_GROUP);
+    assertThatThrownBy(router.write(KEY, false, c -> write.call(), System.nanoTime())::join).cause()
+        .isInstanceOfSatisfying(KvException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+          assertThat(e.getMessage()).contains("unknown");
+        });
+    assertThat(write.calls).hasValue(1);
+  }
+
   @Test
   void aRefusalOfTheWriteItselfIsTheAnswer() {
     for (ErrorCode refusal : List.of(ErrorCode.VERSION_MISMATCH, ErrorCode.CDC_BACKLOG_FULL)) {

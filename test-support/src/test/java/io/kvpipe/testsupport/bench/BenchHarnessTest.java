@@ -67,16 +67,23 @@ class BenchHarnessTest {
     assertThat(fast.issued()).isEqualTo(calls.get()).isBetween(400L, 520L);
     assertThat(fast.skipped()).isZero();
 
+    // Nothing completes until well after the loop's 2 s: the cap must hold, and every due operation past it be counted
+    // as skipped. (With 500 ms and the answer scheduled at start, a loop thread starved on a loaded box issued only 9.)
     CompletableFuture<Void> never = new CompletableFuture<>();
-    java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    var answers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r);
       t.setDaemon(true);
       return t;
-    }).schedule(() -> never.complete(null), 700, java.util.concurrent.TimeUnit.MILLISECONDS);
-    OpenLoop.Result capped = new OpenLoop("capped", 1000, Duration.ofMillis(500), 10, seq -> never,
-        new PrintStream(OutputStream.nullOutputStream())).run();
+    });
+    AtomicInteger firstCalls = new AtomicInteger();
+    OpenLoop.Result capped = new OpenLoop("capped", 1000, Duration.ofSeconds(2), 10, seq -> {
+      if (firstCalls.getAndIncrement() == 0) {
+        answers.schedule(() -> never.complete(null), 2_500, java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+      return never;
+    }, new PrintStream(OutputStream.nullOutputStream())).run();
     assertThat(capped.issued()).isEqualTo(10);
-    assertThat(capped.skipped()).isGreaterThan(300);
+    assertThat(capped.skipped()).isGreaterThan(1_500);
     assertThat(capped.ok()).isEqualTo(10);
   }
 }
