@@ -102,16 +102,22 @@ final class ChangeFeed implements AutoCloseable {
   }
 
   private List<TopicPartition> awaitTopic() {
+    boolean said = false;
     while (!stopping) {
       try {
         List<TopicPartition> parts = TopicReaders.partitions(consumer, config.topic(), Duration.ofSeconds(10));
         if (!parts.isEmpty()) {
           return parts;
         }
-        LOG.info("watch feed: topic {} does not exist yet; watch requests get 503 until it does", config.topic());
+        if (!said) {
+          LOG.info("watch feed: topic {} does not exist yet; watch requests get 503 until it does", config.topic());
+        }
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
-        LOG.info("watch feed: Kafka not reachable yet ({}); retrying", e.getMessage());
+        if (!said) {
+          LOG.info("watch feed: Kafka not reachable yet ({}); retrying", e.getMessage());
+        }
       }
+      said = true; // once is enough: the stack starts Kafka and the publishing leaders in any order
       java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(2).toNanos()); // retry backoff
     }
     return List.of();
