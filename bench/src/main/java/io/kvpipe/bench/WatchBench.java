@@ -30,7 +30,8 @@ import org.apache.kafka.clients.admin.NewTopic;
  * split into 1000/F prefixes, F watchers per prefix, and writes through the proxy (open loop at {@code --rate}) go
  * round-robin over the prefixes, so each acknowledged write must reach F watchers. Reports per F the notify latency
  * from the write's acknowledgement (at the writer) to its event at each watcher: p50/p99/p999/max, events delivered,
- * events missing after a drain, and each process's CPU.
+ * events missing after a drain, and each process's CPU; and as a baseline, ack → readable in Kafka for a plain
+ * consumer in this JVM (what the proxy's feed and fan-out add is the difference).
  */
 public final class WatchBench {
   private static final PrintStream OUT = System.out;
@@ -90,13 +91,14 @@ public final class WatchBench {
         pids.put("kafka", broker.pid());
         pids.put("bench", ProcessHandle.current().pid());
         HttpClient http = ResumingWatcher.httpClient();
+        DirectReader direct = new DirectReader(broker.bootstrapServers());
         List<Object> results = new ArrayList<>();
         boolean first = true;
         for (int f : fanouts) {
           if (watchers % f != 0) {
             throw new IllegalArgumentException("--fanout " + f + " must divide --watchers " + watchers);
           }
-          Phase p = new Phase(stack, http, f);
+          Phase p = new Phase(stack, http, f, direct);
           try {
             p.subscribe();
             if (first) {
@@ -111,16 +113,61 @@ public final class WatchBench {
             p.close();
           }
         }
+        direct.close();
         report.put("fanouts", results);
         OUT.println();
-        OUT.println("fan-out  writes/s  events/s  notify p50  p99  p999  max (ms)  missing  cut-off/reconnects");
+        OUT.println("fan-out  writes/s  events/s  notify p50  p99  p999  max (ms)  missing  reconnects"
+            + " | ack->Kafka p50  p99 (ms)");
         for (Object o : results) {
           Map<?, ?> r = (Map<?, ?>) o;
-          OUT.printf("%7s  %8s  %8s  %10s  %s  %s  %s  %7s  %s%n", r.get("fanout"), r.get("achieved_writes_per_s"),
-              r.get("events_per_s"), r.get("notify_p50_ms"), r.get("notify_p99_ms"), r.get("notify_p999_ms"),
-              r.get("notify_max_ms"), r.get("events_missing"), r.get("extra_connections"));
+          OUT.printf("%7s  %8s  %8s  %10s  %s  %s  %s  %7s  %s | %s  %s%n", r.get("fanout"),
+              r.get("achieved_writes_per_s"), r.get("events_per_s"), r.get("notify_p50_ms"), r.get("notify_p99_ms"),
+              r.get("notify_p999_ms"), r.get("notify_max_ms"), r.get("events_missing"), r.get("extra_connections"),
+              r.get("kafka_visible_p50_ms"), r.get("kafka_visible_p99_ms"));
         }
       }
+    }
+  }
+
+  /**
+   * The baseline: a plain Kafka consumer of the change topic in this JVM (from its end, committed records), pairing
+   * each change with its write's acknowledgement as the watchers do: ack → readable in Kafka. The difference to the
+   * watchers' figure is what the proxy's feed and fan-out add.
+   */
+  private static final class DirectReader implements AutoCloseable {
+    private final org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile VisibilityTracker tracker = new VisibilityTracker(16);
+
+    DirectReader(String bootstrap) {
+      consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
+          "isolation.level", "read_committed", "fetch.max.wait.ms", 50, "enable.auto.commit", false),
+          new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+          new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+      List<org.apache.kafka.common.TopicPartition> parts = consumer.partitionsFor(TOPIC, Duration.ofSeconds(30))
+          .stream().map(i -> new org.apache.kafka.common.TopicPartition(TOPIC, i.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToEnd(parts);
+      parts.forEach(consumer::position);
+      thread = Thread.ofPlatform().name("direct-reader").daemon().start(this::loop);
+    }
+
+    private void loop() {
+      while (running) {
+        for (var rec : consumer.poll(Duration.ofMillis(50))) {
+          long now = System.nanoTime();
+          var e = io.kvpipe.common.event.ChangeEventCodec.decode(rec.value());
+          tracker.seen(e.key(), e.version(), now);
+        }
+      }
+      consumer.close();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.join(10_000);
     }
   }
 
@@ -132,10 +179,12 @@ public final class WatchBench {
     private final int prefixes;
     private final List<ResumingWatcher> streams = new ArrayList<>();
     private final byte[] value = KvShape.value(valueBytes);
+    private final DirectReader direct;
     private volatile VisibilityTracker tracker = new VisibilityTracker(16);
     private long seq;
 
-    Phase(KvStack stack, HttpClient http, int fanout) {
+    Phase(KvStack stack, HttpClient http, int fanout, DirectReader direct) {
+      this.direct = direct;
       this.stack = stack;
       this.http = http;
       this.fanout = fanout;
@@ -158,12 +207,14 @@ public final class WatchBench {
       int capacity = (int) Math.min(Integer.MAX_VALUE - 16, ((long) rate * d.toSeconds() + 1000) * fanout);
       VisibilityTracker t = new VisibilityTracker(capacity);
       tracker = t;
+      VisibilityTracker kafka = new VisibilityTracker((int) ((long) rate * d.toSeconds() + 1000));
+      direct.tracker = kafka;
       int connectionsBefore = streams.stream().mapToInt(ResumingWatcher::connections).sum();
       Set<String> errorSamples = ConcurrentHashMap.newKeySet();
       long base = seq;
       ProcessCpu.Sample before = ProcessCpu.Sample.of(pids);
       OpenLoop.Result r = new OpenLoop("writes at " + rate + "/s", rate, d, 256,
-          n -> write(base + n, t, errorSamples), OUT).run();
+          n -> write(base + n, t, kafka, errorSamples), OUT).run();
       Map<String, Object> cpu = ProcessCpu.Sample.of(pids).since(before);
       seq = base + r.issued();
       try {
@@ -172,12 +223,15 @@ public final class WatchBench {
         OUT.printf("   !! %,d events not delivered %d s after the writes%n", t.pending(), DRAIN.toSeconds());
       }
       LatencyRecorder.Percentiles p = t.latency().percentiles();
+      LatencyRecorder.Percentiles k = kafka.latency().percentiles();
       int reconnects = streams.stream().mapToInt(ResumingWatcher::connections).sum() - connectionsBefore;
       OUT.printf("   %,.0f writes/s acknowledged, %d errors, %d skipped; %,d events delivered (%,.0f/s); notify p50 "
               + "%.1f ms, p99 %.1f ms, p999 %.1f ms, max %.1f ms; %d missing; %d reconnects; CPU %s%% of a core%n",
           r.achievedPerSecond(), r.errors(), r.skipped(), t.matched(), t.matched() / r.seconds(), p.p50(), p.p99(),
           p.p999(), p.max(), t.pending(), reconnects,
           cpu.get("total") instanceof Map<?, ?> m ? m.get("core_pct") : "?");
+      OUT.printf("   baseline, a plain Kafka consumer in this JVM: ack -> readable in Kafka p50 %.1f ms, p99 %.1f ms%n",
+          k.p50(), k.p99());
       return JsonReport.map("fanout", fanout, "prefixes", prefixes, "watchers", watchers, "target_writes_per_s",
           rate, "achieved_writes_per_s", Math.round(r.achievedPerSecond()), "write_errors", r.errors(),
           "writes_skipped", r.skipped(), "events_delivered", t.matched(), "events_per_s",
@@ -185,15 +239,19 @@ public final class WatchBench {
           "notify_p50_ms", ProcessCpu.round(2, p.p50()), "notify_p99_ms", ProcessCpu.round(2, p.p99()),
           "notify_p999_ms", ProcessCpu.round(2, p.p999()), "notify_max_ms", ProcessCpu.round(2, p.max()),
           "events_missing", t.pending(), "extra_connections", reconnects, "cpu", cpu,
+          "kafka_visible_p50_ms", ProcessCpu.round(2, k.p50()), "kafka_visible_p99_ms", ProcessCpu.round(2, k.p99()),
+          "kafka_visible_p999_ms", ProcessCpu.round(2, k.p999()),
           "error_samples", List.copyOf(errorSamples));
     }
 
-    private CompletableFuture<?> write(long n, VisibilityTracker t, Set<String> errorSamples) {
+    private CompletableFuture<?> write(long n, VisibilityTracker t, VisibilityTracker kafka,
+                                       Set<String> errorSamples) {
       int prefix = (int) (n % prefixes);
       String key = "p" + prefix + "/" + (n / prefixes % 16);
       return stack.data().putAsync(key, value).handle((resp, e) -> {
         WriteErrors.check(resp, e, errorSamples);
         long now = System.nanoTime();
+        kafka.acked(key, resp.version(), now);
         for (int w = prefix; w < watchers; w += prefixes) {
           t.acked(w + "|" + key, resp.version(), now);
         }

@@ -45,6 +45,9 @@ final class Fanout {
 
   long[] position() {
     synchronized (lock) {
+      if (position == null) {
+        throw new IllegalStateException("the change feed is not reading the topic");
+      }
       return position.clone();
     }
   }
@@ -56,6 +59,10 @@ final class Fanout {
    */
   long[] register(Watcher w, long[] from) {
     synchronized (lock) {
+      if (position == null) {
+        throw new io.kvpipe.common.error.KvException(io.kvpipe.common.error.ErrorCode.UNAVAILABLE,
+            "this proxy's change feed is not reading the topic");
+      }
       long[] at = position.clone();
       long[] start = at.clone();
       if (from != null) {
@@ -93,6 +100,9 @@ final class Fanout {
   /** Dispatches a batch of reads, then moves the position to {@code after} (past control records and the like). */
   void dispatch(List<Read> reads, long[] after) {
     synchronized (lock) {
+      if (position == null) {
+        return; // closed
+      }
       List<Watcher> cut = null;
       for (Read r : reads) {
         position[r.partition()] = r.offset() + 1;
@@ -159,11 +169,15 @@ final class Fanout {
     return out;
   }
 
-  /** Closes every watcher (proxy shutdown): each client gets an error event and reconnects elsewhere. */
+  /**
+   * Closes every watcher (proxy shutdown, or the feed stopped): each client gets an error event and reconnects
+   * elsewhere; from now on {@link #ready()} is false, so new watchers are refused (503) instead of waiting forever.
+   */
   void closeAll(String code, String message) {
     synchronized (lock) {
       watchers.forEach(w -> w.close(code, message));
       watchers.clear();
+      position = null;
     }
   }
 }

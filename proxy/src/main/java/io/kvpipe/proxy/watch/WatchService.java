@@ -80,7 +80,12 @@ public final class WatchService implements AutoCloseable {
           + " watchers (--watch-max-watchers); retry later or on another proxy");
     }
     if (req.from().isEmpty()) {
-      begin(ex, req, null);
+      try {
+        begin(ex, req, null);
+      } catch (RuntimeException e) {
+        admitted.decrementAndGet();
+        throw e;
+      }
       return;
     }
     blocking.execute(() -> {
@@ -98,10 +103,10 @@ public final class WatchService implements AutoCloseable {
     response.setStatus(200);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
-    Callback done = ex.takeOver(200);
     Watcher w = new Watcher(req, config.queueEvents(), config.queueBytes());
     long[] from = req.from().map(WatchPosition::toArray).orElse(null);
-    long[] target = fanout.register(w, from);
+    long[] target = fanout.register(w, from); // may refuse (the feed stopped): before the response is taken over
+    Callback done = ex.takeOver(200);
     Thread.ofVirtual().name("watch-stream").start(() -> stream(w, response, done));
     if (from != null) {
       Thread.ofVirtual().name("watch-catchup").start(() -> resume(w, from, target, parts));

@@ -120,4 +120,16 @@ class FanoutTest {
     assertThat(frames).containsExactly("id: " + WatchPosition.of(1).token() + "\nevent: progress\ndata: "
         + "{\"position\":\"" + WatchPosition.of(1).token() + "\"}\n\n");
   }
+
+  @Test
+  void onceClosedEveryWatcherGetsTheReasonAndNewOnesAreRefused() {
+    fanout.start(new long[] {0});
+    Watcher w = watcher("", 10);
+    fanout.register(w, null);
+    fanout.closeAll("UNAVAILABLE", "feed stopped");
+    assertThat(w.closeCode()).isEqualTo("UNAVAILABLE");
+    assertThat(fanout.ready()).isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> fanout.register(watcher("", 10), null))
+        .isInstanceOf(io.kvpipe.common.error.KvException.class).hasMessageContaining("not reading");
+  }
 }
