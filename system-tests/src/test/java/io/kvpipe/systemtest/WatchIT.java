@@ -121,6 +121,11 @@ class WatchIT {
         System.out.printf("  %d acknowledged writes, %d uncertain, %d connections, close reasons %s%n", acked.get(),
             uncertain.values().stream().mapToInt(AtomicInteger::get).sum(), watcher.connections(),
             watcher.closeReasons());
+        for (String name : List.of("a", "b")) {
+          String metrics = stack.proxy(name).data().json("GET", "/metrics", null).bodyText();
+          metrics.lines().filter(l -> l.startsWith("kvpipe_proxy_watch_") && !l.startsWith("kvpipe_proxy_watch_feed"))
+              .forEach(l -> System.out.println("  proxy " + name + ": " + l));
+        }
         synchronized (seen) {
           assertThat(foreign).as("changes of keys outside the prefix").isEmpty();
           for (Map.Entry<String, List<Ack>> en : acks.entrySet()) {
