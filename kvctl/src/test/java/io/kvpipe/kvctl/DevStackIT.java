@@ -144,8 +144,12 @@ class DevStackIT {
           var put = java.net.http.HttpRequest.newBuilder(java.net.URI.create(proxyUrl + "/v1/kv/devwatch/k"))
               .header("Authorization", "Bearer " + stackEnv.get("KVPIPE_TOKEN"))
               .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("v" + n[0]++)).build();
-          assertThat(http.send(put, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isBetween(200,
-              201);
+          try {
+            assertThat(http.send(put, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isBetween(200, 201);
+          } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("PUT devwatch/k failed", e);
+          }
           return watch.isDone();
         });
     KvctlRun first = watch.get();
