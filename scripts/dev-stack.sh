@@ -262,7 +262,10 @@ down() {
   ds_stop proxy cdc-consumer
   ds_stop kv-node-n1 kv-node-n2 kv-node-n3
   ds_stop kafka
-  rm -f "$DS_DIR/kafka/kafka.pid"
+  # Also the broker kafka-local.sh names in its own pid file: an `up` interrupted (or raced by this `down`) between
+  # starting the broker and recording it above would otherwise leave it running, holding the ports of the next `up`.
+  KVPIPE_KAFKA_DIR=$DS_DIR/kafka KAFKA_PORT=$DS_KAFKA_PORT KAFKA_CONTROLLER_PORT=$DS_KAFKA_CONTROLLER_PORT \
+    "$ROOT/scripts/kafka-local.sh" stop >/dev/null 2>&1 || ds_say "could not stop the broker named in $DS_DIR/kafka/kafka.pid"
   ds_stop mysql
   ds_say "down"
 }
