@@ -102,9 +102,12 @@ public final class ProxyMetrics {
     Gauge.builder("kvpipe.proxy.migration.running", running, r -> r.get()).register(registry);
   }
 
-  /** A gauge read from {@code value} at scrape time. */
+  /**
+   * A gauge read from {@code value} at scrape time. Held strongly: a gauge of a lambda (whose only reference is the
+   * registry's) would otherwise read NaN after the next garbage collection.
+   */
   public void gauge(String name, java.util.function.Supplier<Number> value) {
-    Gauge.builder(name, value, v -> v.get().doubleValue()).register(registry);
+    Gauge.builder(name, value).strongReference(true).register(registry);
   }
 
   /** A change-topic record the watch feed did not pass on ({@code kind}: republished, malformed). */

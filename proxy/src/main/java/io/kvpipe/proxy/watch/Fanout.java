@@ -19,7 +19,7 @@ final class Fanout {
   private long[] position;
   private String progressToken;
 
-  /** @param onCutOff called (under the lock: it must not block) for a watcher a live frame overflowed */
+  /** @param onCutOff called (under the lock: it must not block) for a watcher the server closed with a reason */
   Fanout(Consumer<Watcher> onCutOff) {
     this.onCutOff = onCutOff;
   }
@@ -137,7 +137,8 @@ final class Fanout {
       }
       if (cut != null) {
         watchers.removeAll(cut);
-        cut.forEach(onCutOff);
+        // Closed without a reason: the client left (its writer closed it); only a cut-off is reported.
+        cut.stream().filter(w -> w.closeCode() != null).forEach(onCutOff);
       }
     }
   }
