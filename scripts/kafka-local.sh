@@ -26,6 +26,17 @@ running_pid() { # prints the broker's pid if the pid file names a live kafka.Kaf
     && echo "$pid"
 }
 
+broker_by_cmdline() { # prints the pid of a live kafka.Kafka process started on this directory's server.properties
+  local d pid
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    { tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null | grep -qF -- "kafka.Kafka $DIR/server.properties" || continue
+    echo "$pid"
+    return 0
+  done
+  return 1
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 classpath_ok() { # the build-time class path file exists and every jar in it is still there
@@ -72,6 +83,11 @@ start() {
   echo $! >"$PIDFILE"
   local deadline=$((SECONDS + TIMEOUT))
   until port_open "$PORT"; do
+    # $! is the broker unless setsid had to fork (it does when it leads a process group): then it is a parent that
+    # has already exited, and the broker, which runs on, is found by its command line instead.
+    if ! running_pid >/dev/null && pid=$(broker_by_cmdline); then
+      echo "$pid" >"$PIDFILE"
+    fi
     if ! running_pid >/dev/null; then
       say "broker exited during startup; last lines of $DIR/kafka.log:"
       tail -n 30 "$DIR/kafka.log" >&2
@@ -90,7 +106,7 @@ start() {
 
 stop() {
   local pid
-  if ! pid=$(running_pid); then
+  if ! pid=$(running_pid) && ! pid=$(broker_by_cmdline); then
     say "not running"
     rm -f "$PIDFILE"
     return 0
