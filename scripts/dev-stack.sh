@@ -165,7 +165,8 @@ start_proxy() {
   mapfile -t tls < <(ds_proxy_https_args)
   ds_start_java proxy proxy "KVPIPE_PROXY_DATA_TOKEN=$TOKEN" "KVPIPE_PROXY_ADMIN_TOKEN=$ADMIN_TOKEN" \
     io.kvpipe.proxy.ProxyMain --host 127.0.0.1 --port "$DS_PROXY_PORT" --meta-peers "$(ds_peers)" \
-    --bootstrap-groups "$bootstrap" "${TLS_FLAGS[@]}" "${tls[@]}"
+    --bootstrap-groups "$bootstrap" --watch-kafka-bootstrap "127.0.0.1:$DS_KAFKA_PORT" --watch-topic "$DS_TOPIC" \
+    "${TLS_FLAGS[@]}" "${tls[@]}"
 }
 
 # The consumer writes as the archive's writer account; its Flyway runs as the administrator (the schema's owner).

@@ -240,13 +240,7 @@ public final class PipelineBench {
                                        Set<String> errorSamples) {
       long t0 = System.nanoTime();
       return data.putAsync(key, value).handle((resp, e) -> {
-        if (e != null || !resp.ok()) {
-          String why = e != null ? e.toString() : resp.status() + " " + resp.bodyText();
-          if (errorSamples.size() < 5) {
-            errorSamples.add(why.length() > 300 ? why.substring(0, 300) : why);
-          }
-          throw new IllegalStateException(why);
-        }
+        WriteErrors.check(resp, e, errorSamples);
         long now = System.nanoTime();
         ack.record(now - t0);
         if (tracker != null) {

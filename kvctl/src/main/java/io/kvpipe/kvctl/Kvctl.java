@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     description = "Administer a kvpipe cluster through its proxy.",
     subcommands = {StatusCommand.class, TopologyCommand.class, NodesCommand.class, GroupsCommand.class,
         PeersCommand.class, MigrationsCommand.class, SnapshotToKafkaCommand.class, VerifyArchiveCommand.class, SqlCommand.class,
-        ArchiveAccountsCommand.class,
+        ArchiveAccountsCommand.class, WatchCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 problems found (differences, nodes down), 2 bad arguments, "
         + "3 proxy/MySQL unreachable or refused the request."})

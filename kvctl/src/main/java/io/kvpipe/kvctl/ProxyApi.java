@@ -91,7 +91,40 @@ public final class ProxyApi {
 
   /** {@code GET} of an open endpoint ({@code /ready}, {@code /health}): status code and body, no error mapping. */
   public HttpResponse<String> open(String path) {
-    return exchange(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build(), "GET " + path);
+    return exchange(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), "GET " + path);
+  }
+
+  /**
+   * A streaming read (Server-Sent Events, e.g. {@code /v1/watch}): the open response body once the proxy answered 200;
+   * any other status is an {@link ApiException} with the server's error code and message.
+   */
+  public java.io.InputStream stream(String pathAndQuery, String lastEventId) {
+    String what = "GET " + pathAndQuery;
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(timeout)
+        .header("Authorization", "Bearer " + readToken()).header("Accept", "text/event-stream").GET();
+    if (lastEventId != null) {
+      b.header("Last-Event-ID", lastEventId);
+    }
+    HttpResponse<java.io.InputStream> r = exchange(b.build(), HttpResponse.BodyHandlers.ofInputStream(), what);
+    if (r.statusCode() == 200) {
+      return r.body();
+    }
+    String body;
+    try (java.io.InputStream in = r.body()) {
+      body = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      body = "";
+    }
+    throw refusal(what, r.statusCode(), body, parse(body));
+  }
+
+  /** The proxy's error answer ({@code {"error","message"}}, or whatever it sent) as an exception. */
+  private static ApiException refusal(String what, int status, String body, JsonNode json) {
+    String code = json != null && json.hasNonNull("error") ? json.get("error").asText() : "HTTP_" + status;
+    String message = json != null && json.hasNonNull("message") ? json.get("message").asText()
+        : body.isBlank() ? "(empty body)" : body.strip();
+    return new ApiException(what, status, code, message);
   }
 
   private String readToken() {
@@ -126,13 +159,10 @@ public final class ProxyApi {
     } catch (IOException e) {
       throw new KvctlException(ExitCodes.SERVER_ERROR, "cannot encode the request body of " + what, e);
     }
-    HttpResponse<String> r = exchange(b.build(), what);
+    HttpResponse<String> r = exchange(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), what);
     JsonNode json = parse(r.body());
     if (r.statusCode() / 100 != 2) {
-      String code = json != null && json.hasNonNull("error") ? json.get("error").asText() : "HTTP_" + r.statusCode();
-      String message = json != null && json.hasNonNull("message") ? json.get("message").asText()
-          : r.body().isBlank() ? "(empty body)" : r.body().strip();
-      throw new ApiException(what, r.statusCode(), code, message);
+      throw refusal(what, r.statusCode(), r.body(), json);
     }
     if (json == null) {
       throw new KvctlException(ExitCodes.SERVER_ERROR, what + ": the proxy answered " + r.statusCode()
@@ -141,9 +171,9 @@ public final class ProxyApi {
     return json;
   }
 
-  private HttpResponse<String> exchange(HttpRequest request, String what) {
+  private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> body, String what) {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return http.send(request, body);
     } catch (IOException e) {
       throw new KvctlException(ExitCodes.SERVER_ERROR, "cannot reach the proxy at " + base + " (" + what + "): "
           + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);

@@ -33,6 +33,8 @@ class KvctlArgumentsTest {
       "status --timeout-ms soon " + T + "                        | Invalid value for option '--timeout-ms'",
       "status --bogus " + T + "                                  | Unknown option: '--bogus'",
       "topology extra " + T + "                                  | Unmatched argument at index 1: 'extra'",
+      "watch " + T + "                                           | Missing required parameter: 'PREFIX'",
+      "watch user: --count -1 " + T + "                          | --count must be >= 0",
   })
   void badArgumentsAreRefusedClearly(String args, String message) {
     KvctlRun r = KvctlRun.of(args.trim().split("\\s+"));
@@ -64,10 +66,18 @@ class KvctlArgumentsTest {
   }
 
   @Test
+  void aWatchWhoseProxyIsUnreachableEndsAsAServerError() {
+    int port = Ports.freePort();
+    KvctlRun r = KvctlRun.of("watch", "user:", "--proxy", "http://127.0.0.1:" + port, T, "--timeout-ms", "2000");
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.SERVER_ERROR);
+    assertThat(r.err()).contains("cannot reach the proxy at http://127.0.0.1:" + port);
+  }
+
+  @Test
   void helpListsEveryCommandAndTheExitCodes() {
     KvctlRun r = KvctlRun.of("--help");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).contains("status", "topology", "nodes", "groups", "peers", "migrations", "snapshot-to-kafka",
-        "verify-archive", "sql", "Exit codes");
+        "verify-archive", "sql", "watch", "Exit codes");
   }
 }

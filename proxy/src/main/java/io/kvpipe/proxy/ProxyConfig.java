@@ -5,6 +5,7 @@ import io.kvpipe.client.RetryWindow;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.topology.ShardGroup;
+import io.kvpipe.proxy.watch.WatchConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -31,12 +32,14 @@ import java.util.Optional;
  * @param healthRetries      extra probe attempts within one round before it counts as a failure
  * @param healthFailureThreshold consecutive failed rounds before a node is marked down
  * @param httpTls            TLS on the HTTP listener (HTTPS), or empty for plain HTTP
+ * @param watch              {@code GET /v1/watch}: the change topic it reads and its bounds
  */
 public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeers, List<ShardGroup> bootstrapGroups,
                           int vnodes, TokenConfig tokens, boolean metricsOpen, int maxValueBytes,
                           HttpLimits limits, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
                           Duration healthInterval, Duration healthTimeout, int healthRetries,
-                          int healthFailureThreshold, RaftTls raftTls, Optional<ListenerTls> httpTls) {
+                          int healthFailureThreshold, RaftTls raftTls, Optional<ListenerTls> httpTls,
+                          WatchConfig watch) {
   public ProxyConfig {
     Objects.requireNonNull(listenHost, "listenHost");
     Objects.requireNonNull(raftTls, "raftTls");
@@ -50,6 +53,7 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
     }
     Objects.requireNonNull(tokens, "tokens");
     Objects.requireNonNull(httpTls, "httpTls");
+    Objects.requireNonNull(watch, "watch");
     httpTls.ifPresent(io.kvpipe.proxy.http.TlsKeys::load); // a missing or unreadable key fails at start
     Limits.checkMaxValueBytes(maxValueBytes);
     Objects.requireNonNull(limits, "limits");
@@ -102,7 +106,11 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
         "  health-timeout           " + healthTimeout,
         "  health-retries           " + healthRetries,
         "  health-failure-threshold " + healthFailureThreshold,
-        "  raft-transport           " + raftTls);
+        "  raft-transport           " + raftTls,
+        "  watch                    " + (watch.enabled() ? watch.topic() + " at " + watch.kafkaBootstrap().get()
+            + ", max " + watch.maxWatchers() + " watchers, queue " + watch.queueEvents() + " events / "
+            + watch.queueBytes() + " bytes, dedupe window " + watch.dedupeWindow() + ", catch-up readers "
+            + watch.catchUpReaders() + ", heartbeat " + watch.heartbeat() : "off (no --watch-kafka-bootstrap)"));
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.kvpipe.common.Limits;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.topology.ShardGroup;
+import io.kvpipe.proxy.watch.WatchConfig;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -48,6 +49,14 @@ public final class ProxyConfigParser {
     DEFAULTS.put("health-timeout-ms", "1000");
     DEFAULTS.put("health-retries", "1");
     DEFAULTS.put("health-failure-threshold", "2");
+    DEFAULTS.put("watch-kafka-bootstrap", "");
+    DEFAULTS.put("watch-topic", "kv.changes");
+    DEFAULTS.put("watch-max-watchers", "1024");
+    DEFAULTS.put("watch-queue-events", "1024");
+    DEFAULTS.put("watch-queue-bytes", Integer.toString(8 << 20));
+    DEFAULTS.put("watch-dedupe-window", "20000");
+    DEFAULTS.put("watch-catchup-readers", "4");
+    DEFAULTS.put("watch-heartbeat-ms", "5000");
     DEFAULTS.put("tls-cert", "");
     DEFAULTS.put("tls-key", "");
     DEFAULTS.put("tls-ca", "");
@@ -111,7 +120,12 @@ public final class ProxyConfigParser {
         RaftTls.fromSettings(values.get("tls-cert"), values.get("tls-key"), values.get("tls-ca"),
             bool(values, "insecure-plaintext")),
         path(values.get("http-tls-cert")).map(cert -> new ListenerTls(cert, path(values.get("http-tls-key")),
-            path(values.get("http-tls-password-file")))));
+            path(values.get("http-tls-password-file")))),
+        new WatchConfig(java.util.Optional.ofNullable(values.get("watch-kafka-bootstrap")).map(String::trim)
+            .filter(v -> !v.isEmpty()), values.get("watch-topic"), integer(values, "watch-max-watchers"),
+            integer(values, "watch-queue-events"), integer(values, "watch-queue-bytes"),
+            integer(values, "watch-dedupe-window"), integer(values, "watch-catchup-readers"),
+            millis(values, "watch-heartbeat-ms")));
   }
 
   static List<Peer> peers(String text) {

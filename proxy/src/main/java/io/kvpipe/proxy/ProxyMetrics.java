@@ -29,6 +29,8 @@ public final class ProxyMetrics {
   private final java.util.concurrent.atomic.AtomicReference<Double> migrationRate =
       new java.util.concurrent.atomic.AtomicReference<>(0.0);
   private final Counter migrationKeys;
+  private final Counter watchEvents;
+  private final Counter watchResumes;
 
   public ProxyMetrics() {
     Gauge.builder("kvpipe.proxy.topology.version", topologyVersion, AtomicLong::get).register(registry);
@@ -37,6 +39,8 @@ public final class ProxyMetrics {
         java.util.concurrent.atomic.AtomicReference::get)
         .register(registry);
     migrationKeys = Counter.builder("kvpipe.proxy.migration.keys.copied").register(registry);
+    watchEvents = Counter.builder("kvpipe.proxy.watch.events.sent").register(registry);
+    watchResumes = Counter.builder("kvpipe.proxy.watch.resumes").register(registry);
   }
 
   public void request(String route, String requestMethod, int status, long nanos) {
@@ -96,6 +100,32 @@ public final class ProxyMetrics {
   /** How many migrations this proxy is running now. */
   public void migrationRuns(java.util.function.Supplier<Integer> running) {
     Gauge.builder("kvpipe.proxy.migration.running", running, r -> r.get()).register(registry);
+  }
+
+  /**
+   * A gauge read from {@code value} at scrape time. Held strongly: a gauge of a lambda (whose only reference is the
+   * registry's) would otherwise read NaN after the next garbage collection.
+   */
+  public void gauge(String name, java.util.function.Supplier<Number> value) {
+    Gauge.builder(name, value).strongReference(true).register(registry);
+  }
+
+  /** A change-topic record the watch feed did not pass on ({@code kind}: republished, malformed). */
+  public void watchRecord(String kind) {
+    count("kvpipe.proxy.watch.records.dropped", "kind", kind);
+  }
+
+  /** A watcher cut off by the proxy ({@code code}: WATCHER_TOO_SLOW, ...). */
+  public void watchCutOff(String code) {
+    count("kvpipe.proxy.watch.cutoff", "reason", code == null ? "none" : code);
+  }
+
+  public void watchEventSent() {
+    watchEvents.increment();
+  }
+
+  public void watchCaughtUp() {
+    watchResumes.increment();
   }
 
   public String scrape() {

@@ -21,6 +21,7 @@ import io.kvpipe.proxy.topology.HealthMonitor;
 import io.kvpipe.proxy.topology.SseHub;
 import io.kvpipe.proxy.topology.TopologyApi;
 import io.kvpipe.proxy.topology.TopologyWatcher;
+import io.kvpipe.proxy.watch.WatchService;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,6 +43,7 @@ public final class ProxyServer implements AutoCloseable {
   private final HttpListener http;
   private final TokenFiles tokens;
   private final MigrationCoordinator migrations;
+  private final WatchService watch;
 
   public ProxyServer(ProxyConfig config) {
     this(config, MigrationSettings.DEFAULTS);
@@ -66,6 +68,7 @@ public final class ProxyServer implements AutoCloseable {
     TopologyApi topo = new TopologyApi(watcher, meta, sse, health, blocking);
     StatusApi status = new StatusApi(config, watcher, metrics);
     SnapshotApi snapshots = new SnapshotApi(watcher, groups);
+    this.watch = new WatchService(config.watch(), metrics, blocking);
     this.tokens = new TokenFiles(config.tokens()::load, java.util.stream.Stream.of(config.tokens().dataTokenFile(),
         config.tokens().adminTokenFile()).flatMap(java.util.Optional::stream).toList(), Duration.ofSeconds(1));
     TokenAuth auth = new TokenAuth(tokens);
@@ -86,6 +89,7 @@ public final class ProxyServer implements AutoCloseable {
         .exact("/v1/kv:batchPut", "kv.batchPut", Access.DATA, "POST", (Routes.Action) kv::batchPut)
         .prefix("/v1/kv/", "kv", Access.DATA, "GET", (Routes.Action) kv::get, "PUT", (Routes.Action) kv::put,
             "DELETE", (Routes.Action) kv::delete)
+        .exact("/v1/watch", "watch", Access.DATA, "GET", (Routes.Action) watch::watch)
         .exact("/api/status", "status", Access.DATA, "GET", (Routes.Action) status::status)
         .exact("/api/topology/snapshot", "topology.snapshot", Access.DATA, "GET", (Routes.Action) topo::snapshot)
         .exact("/api/topology/shards", "topology.shards", Access.DATA, "GET", (Routes.Action) topo::shards)
@@ -120,6 +124,7 @@ public final class ProxyServer implements AutoCloseable {
     blocking.execute(() -> OwnershipSync.run(watcher.current(), groups));
     health.start();
     migrations.start();
+    watch.start();
     http.start();
     return this;
   }
@@ -144,6 +149,7 @@ public final class ProxyServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     migrations.close();
+    watch.close();
     sse.close();
     http.close();
     tokens.close();

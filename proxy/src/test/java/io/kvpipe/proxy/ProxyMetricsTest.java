@@ -20,6 +20,17 @@ class ProxyMetricsTest {
     assertThat(scrape).contains("method=\"other\"").doesNotContain("method=\"X1\"");
   }
 
+  /** A gauge of a lambda must survive garbage collection (Micrometer holds gauge state weakly unless told). */
+  @Test
+  void gaugesOfLambdasStillReadAfterAGarbageCollection() {
+    ProxyMetrics metrics = new ProxyMetrics();
+    java.util.concurrent.atomic.AtomicInteger watchers = new java.util.concurrent.atomic.AtomicInteger(7);
+    metrics.gauge("kvpipe.proxy.watch.watchers", watchers::get);
+    System.gc();
+    System.gc();
+    assertThat(metrics.scrape()).contains("kvpipe_proxy_watch_watchers 7.0");
+  }
+
   private static int count(String text, String regex) {
     Matcher m = Pattern.compile(regex).matcher(text);
     int n = 0;

@@ -15,6 +15,8 @@ public enum ErrorCode {
   CONFLICT(409, false),
   VERSION_MISMATCH(412, false),
   VALUE_TOO_LARGE(413, false),
+  /** A watch asked to resume from a position the change topic no longer holds (retention deleted it). */
+  POSITION_EXPIRED(410, false),
   /** The group does not own the key at its epoch: refresh the topology and route again. */
   WRONG_GROUP(421, true),
   NO_LEADER(503, true),
