@@ -2,6 +2,7 @@ package io.kvpipe.node.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvpipe.common.event.DebeziumEnvelope;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.Versions;
 import io.kvpipe.common.event.ChangeEvent;
@@ -86,7 +87,7 @@ class CdcMigrationIT {
             Map<Long, TreeMap<Integer, ChangeEvent>> seen = new java.util.HashMap<>();
             for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(KAFKA.bootstrapServers(), TOPIC, WAIT)) {
               ChangeEvent e = ChangeEventCodec.decode(r.value());
-              assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(e.key());
+              assertThat(DebeziumEnvelope.decodeKey(r.key())).isEqualTo(e.key());
               seen.computeIfAbsent(e.logIndex(), i -> new TreeMap<>()).put(e.seq(), e);
             }
             long moves = seen.values().stream().flatMap(m -> m.values().stream())

@@ -2,6 +2,7 @@ package io.kvpipe.node.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvpipe.common.event.DebeziumEnvelope;
 import io.kvpipe.common.event.ChangeEvent;
 import io.kvpipe.common.event.ChangeEventCodec;
 import io.kvpipe.testsupport.Poll;
@@ -57,7 +58,7 @@ class CdcPublisherTest {
     MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
     await("5 sends", () -> p.history().size() == 5);
     assertThat(indexes(p)).containsExactly(1L, 2L, 3L, 4L, 5L);
-    assertThat(new String(p.history().get(0).key())).isEqualTo("k0");
+    assertThat(DebeziumEnvelope.decodeKey(p.history().get(0).key())).isEqualTo("k0");
 
     for (int i = 0; i < 3; i++) {
       p.completeNext();
