@@ -35,7 +35,7 @@ public final class ChangeEventCodec {
     if (json == null || json.length == 0) {
       throw new MalformedEventException("empty event");
     }
-    EnvelopeFormat f = format != null ? format : detect(json);
+    EnvelopeFormat f = format != null ? format : formatOf(json);
     try (JsonParser p = StrictJson.JSON.createParser(json)) {
       return f == EnvelopeFormat.LEGACY ? LegacyEnvelope.decode(p) : DebeziumEnvelope.decode(p);
     } catch (MalformedEventException e) {
@@ -51,7 +51,7 @@ public final class ChangeEventCodec {
    * Format 1 if the value's top-level object has a {@code key} field (format 2 never has one), else format 2. Input
    * that is not a JSON object counts as format 2, whose decoder then says what is wrong with it.
    */
-  static EnvelopeFormat detect(byte[] json) {
+  public static EnvelopeFormat formatOf(byte[] json) {
     try (JsonParser p = StrictJson.JSON.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return EnvelopeFormat.DEBEZIUM;
