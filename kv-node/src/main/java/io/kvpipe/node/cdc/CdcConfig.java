@@ -49,7 +49,7 @@ public record CdcConfig(
   /** Producer settings kvpipe chooses (acks=all, idempotence, endless retries, sizes from the topic). */
   public static final Set<String> PRODUCER_KEYS = Set.of("bootstrap.servers", "acks", "enable.idempotence",
       "max.in.flight.requests.per.connection", "retries", "delivery.timeout.ms", "max.request.size",
-      "key.serializer", "value.serializer", "transactional.id", "max.block.ms");
+      "key.serializer", "value.serializer", "transactional.id", "max.block.ms", "partitioner.class");
   /** Admin settings kvpipe chooses. */
   public static final Set<String> ADMIN_KEYS = Set.of("bootstrap.servers");
 

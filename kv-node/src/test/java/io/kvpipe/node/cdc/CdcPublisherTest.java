@@ -77,6 +77,44 @@ class CdcPublisherTest {
   }
 
   @Test
+  void aDeleteIsFollowedByItsTombstoneAndCountsAsPublishedOnlyOnceBothAreAcknowledged() {
+    outbox.put("k", "v1");
+    outbox.delete("k");
+    start();
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("3 sends", () -> p.history().size() == 3);
+    var records = p.history();
+    assertThat(records.get(1).value()).as("the delete").isNotNull();
+    assertThat(records.get(2).value()).as("its tombstone").isNull();
+    assertThat(records.get(2).key()).isEqualTo(records.get(1).key());
+    assertThat(new String(records.get(2).headers().lastHeader(ChangeRecords.HEADER_FORMAT).value())).isEqualTo("2");
+    assertThat(records.get(2).headers().lastHeader(ChangeRecords.HEADER_OP)).isNull();
+    assertThat(ChangeEventCodec.decode(records.get(1).value()).op()).isEqualTo(io.kvpipe.common.event.Op.DELETE);
+
+    p.completeNext();
+    p.completeNext(); // the delete, not yet its tombstone
+    await("confirm of 1", () -> outbox.confirmedIndex() == 1);
+    assertThat(publisher.ackedIndex()).isEqualTo(1);
+    p.completeNext();
+    await("confirm of 2", () -> outbox.confirmedIndex() == 2);
+    assertThat(metrics.eventsPublished()).isEqualTo(2);
+  }
+
+  @Test
+  void withoutTombstonesADeleteIsOneRecord() {
+    outbox.put("k", "v1");
+    outbox.delete("k");
+    CdcConfig base = CdcConfig.defaults("127.0.0.1:1").withRetryBackoffMax(Duration.ofMillis(50));
+    start(base.withEnvelope(base.envelope(), false));
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("2 sends", () -> p.history().size() == 2);
+    p.completeNext();
+    p.completeNext();
+    await("confirm of 2", () -> outbox.confirmedIndex() == 2);
+    assertThat(p.history()).hasSize(2).allMatch(r -> r.value() != null);
+  }
+
+  @Test
   void aFailedSendRestartsFromTheLastAckedIndexWithANewProducer() {
     for (int i = 0; i < 5; i++) {
       outbox.put("k" + i, "v" + i);
