@@ -120,8 +120,11 @@ public final class KafkaConnect implements AutoCloseable {
     return file;
   }
 
-  /** True when the connector and all its tasks run; aborts the wait if one failed or the worker died. */
-  private boolean running(String name) {
+  /**
+   * True when the connector and all its tasks run; throws {@link Poll.Abort} (ending a {@link Poll} at once) with the
+   * failure's trace if one FAILED or the worker died.
+   */
+  public boolean running(String name) {
     if (!process.isAlive()) {
       throw new Poll.Abort("the Connect worker exited");
     }
