@@ -80,11 +80,16 @@ class DebeziumJdbcSinkIT {
     assertThat(live).as("live keys").hasSizeGreaterThan(20);
 
     for (String table : List.of("kv_sink", "kv_flat")) {
-      Poll.until(table + " to equal kv_current's live rows", WAIT, Duration.ofMillis(500), () -> {
-        connect.running("kv-sink"); // a failed task ends the wait with its trace
-        connect.running("kv-flat");
-        return table(db, table).equals(live);
-      });
+      try {
+        Poll.until(table + " to equal kv_current's live rows", WAIT, Duration.ofMillis(500), () -> {
+          connect.running("kv-sink"); // a failed task ends the wait with its trace
+          connect.running("kv-flat");
+          return table(db, table).equals(live);
+        });
+      } catch (AssertionError timedOut) {
+        assertThat(table(db, table)).as("%s (%s)", table, showCreate(db, table)).isEqualTo(live); // shows the diff
+        throw timedOut;
+      }
     }
     connect.assertHealthy("kv-sink");
     connect.assertHealthy("kv-flat");
@@ -146,6 +151,13 @@ class DebeziumJdbcSinkIT {
       throw new IllegalStateException(e);
     }
     return m;
+  }
+
+  private static String showCreate(MySqlDatabase db, String table) throws SQLException {
+    try (Connection c = db.connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SHOW CREATE TABLE " + table)) {
+      return rs.next() ? rs.getString(2) : "(no table)";
+    }
   }
 
   private static List<String> columns(MySqlDatabase db, String table) throws SQLException {

@@ -272,20 +272,10 @@ public final class DebeziumEnvelope {
     private final JsonParser p;
     private boolean sawPayload;
     private boolean sawEnvelopeField;
-    private String op;
+    private final EventFields f = new EventFields();
     private Row before;
     private Row after;
-    private boolean sawBefore;
-    private boolean sawAfter;
     private String connector;
-    private Long tsMs;
-    private String group;
-    private Long logIndex;
-    private Long seq;
-    private Long term;
-    private Long epoch;
-    private Long version;
-    private String origin;
 
     Reader(JsonParser p) {
       this.p = p;
@@ -328,9 +318,9 @@ public final class DebeziumEnvelope {
 
     private void envelopeField(String name, JsonToken t) throws IOException {
       switch (name) {
-        case "op" -> op = text(p, t, name);
-        case "before" -> { before = row(t, name); sawBefore = true; }
-        case "after" -> { after = row(t, name); sawAfter = true; }
+        case "op" -> f.op = text(p, t, name);
+        case "before" -> { before = row(t, name); f.sawBefore = true; }
+        case "after" -> { after = row(t, name); f.sawAfter = true; }
         case "source" -> readSource(t);
         default -> p.skipChildren(); // ts_ms (publish time), transaction, and fields of later versions
       }
@@ -368,40 +358,24 @@ public final class DebeziumEnvelope {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken v = p.nextToken();
-        String path = "source." + name;
         switch (name) {
-          case "connector" -> connector = text(p, v, path);
-          case "ts_ms" -> tsMs = number(p, v, path);
-          case "group" -> group = text(p, v, path);
-          case "log_index" -> logIndex = number(p, v, path);
-          case "seq" -> seq = number(p, v, path);
-          case "term" -> term = number(p, v, path);
-          case "epoch" -> epoch = number(p, v, path);
-          case "key_version" -> version = number(p, v, path);
-          case "origin" -> origin = text(p, v, path);
-          default -> p.skipChildren(); // version, name, snapshot, db, table: descriptive
+          case "connector" -> connector = text(p, v, "source.connector");
+          case "ts_ms" -> f.tsMs = number(p, v, "source.ts_ms");
+          default -> {
+            if (!f.sourceField(p, name, v, "key_version")) {
+              p.skipChildren(); // version, name, snapshot, db, table: descriptive
+            }
+          }
         }
       }
     }
 
     private ChangeEvent build() {
-      require(op, "op");
       require(connector, "source.connector");
       if (!connector.equals(CONNECTOR)) {
         throw new MalformedEventException("not a kvpipe event: source.connector is '" + connector + "'");
       }
-      require(tsMs, "source.ts_ms");
-      require(group, "source.group");
-      require(logIndex, "source.log_index");
-      require(seq, "source.seq");
-      require(term, "source.term");
-      require(epoch, "source.epoch");
-      require(version, "source.key_version");
-      require(origin, "source.origin");
-      if (!sawBefore || !sawAfter) {
-        throw new MalformedEventException("missing field '" + (sawBefore ? "after" : "before") + "'");
-      }
-      if (after == null && before == null) {
+      if (f.sawBefore && f.sawAfter && after == null && before == null) {
         throw new MalformedEventException("neither 'before' nor 'after' names the key");
       }
       if (after != null && before != null && !after.key().equals(before.key())) {
@@ -409,18 +383,20 @@ public final class DebeziumEnvelope {
       }
       if (after != null) {
         require(after.value(), "after.kv_value");
-        if (!Objects.equals(after.version(), version) || !Objects.equals(after.groupId(), group)
-            || !Objects.equals(after.logIndex(), logIndex)) {
-          throw new MalformedEventException("the 'after' row's version, group_id and log_index must repeat"
-              + " source.key_version, source.group and source.log_index");
-        }
       }
-      if (before != null && before.value() == null && !op.equals(Op.DELETE.code())) {
+      if (before != null && before.value() == null && !Op.DELETE.code().equals(f.op)) {
         throw new MalformedEventException("a 'before' row without kv_value belongs to a delete only");
       }
-      String key = after != null ? after.key() : before.key();
-      return ChangeEventCodec.checked(op, key, before == null ? null : before.value(),
-          after == null ? null : after.value(), tsMs, group, logIndex, seq, term, epoch, version, origin);
+      f.key = after != null ? after.key() : before != null ? before.key() : null;
+      f.before = before == null ? null : before.value();
+      f.after = after == null ? null : after.value();
+      ChangeEvent e = f.build("after.kv_key", "source.ts_ms", "source.key_version", true);
+      if (after != null && !(Objects.equals(after.version(), e.version()) && e.group().equals(after.groupId())
+          && Objects.equals(after.logIndex(), e.logIndex()))) {
+        throw new MalformedEventException("the 'after' row's version, group_id and log_index must repeat"
+            + " source.key_version, source.group and source.log_index");
+      }
+      return e;
     }
   }
 

@@ -3,7 +3,6 @@ package io.kvpipe.common.event;
 import static io.kvpipe.common.event.StrictJson.bytes;
 import static io.kvpipe.common.event.StrictJson.expect;
 import static io.kvpipe.common.event.StrictJson.number;
-import static io.kvpipe.common.event.StrictJson.require;
 import static io.kvpipe.common.event.StrictJson.text;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -70,20 +69,7 @@ public final class LegacyEnvelope {
   /** One decode: collects fields, then checks that every required one was present exactly with the right type. */
   private static final class Reader {
     private final JsonParser p;
-    private String op;
-    private String key;
-    private byte[] before;
-    private byte[] after;
-    private boolean sawBefore;
-    private boolean sawAfter;
-    private Long tsMs;
-    private String group;
-    private Long logIndex;
-    private long seq;
-    private Long term;
-    private Long epoch;
-    private Long version;
-    private String origin;
+    private final EventFields f = new EventFields();
 
     Reader(JsonParser p) {
       this.p = p;
@@ -95,29 +81,17 @@ public final class LegacyEnvelope {
         String name = p.currentName();
         JsonToken t = p.nextToken();
         switch (name) {
-          case "op" -> op = text(p, t, name);
-          case "key" -> key = text(p, t, name);
-          case "before" -> { before = bytes(p, t, name); sawBefore = true; }
-          case "after" -> { after = bytes(p, t, name); sawAfter = true; }
-          case "ts_ms" -> tsMs = number(p, t, name);
+          case "op" -> f.op = text(p, t, name);
+          case "key" -> f.key = text(p, t, name);
+          case "before" -> { f.before = bytes(p, t, name); f.sawBefore = true; }
+          case "after" -> { f.after = bytes(p, t, name); f.sawAfter = true; }
+          case "ts_ms" -> f.tsMs = number(p, t, name);
           case "source" -> readSource(t);
           default -> p.skipChildren();
         }
       }
       StrictJson.expectEnd(p);
-      require(op, "op");
-      require(key, "key");
-      require(tsMs, "ts_ms");
-      require(group, "source.group");
-      require(logIndex, "source.log_index");
-      require(term, "source.term");
-      require(epoch, "source.epoch");
-      require(version, "source.version");
-      require(origin, "source.origin");
-      if (!sawBefore || !sawAfter) {
-        throw new MalformedEventException("missing field '" + (sawBefore ? "after" : "before") + "'");
-      }
-      return ChangeEventCodec.checked(op, key, before, after, tsMs, group, logIndex, seq, term, epoch, version, origin);
+      return f.build("key", "ts_ms", "source.version", false);
     }
 
     private void readSource(JsonToken t) throws IOException {
@@ -125,15 +99,8 @@ public final class LegacyEnvelope {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken v = p.nextToken();
-        switch (name) {
-          case "group" -> group = text(p, v, name);
-          case "log_index" -> logIndex = number(p, v, name);
-          case "seq" -> seq = number(p, v, name);
-          case "term" -> term = number(p, v, name);
-          case "epoch" -> epoch = number(p, v, name);
-          case "version" -> version = number(p, v, name);
-          case "origin" -> origin = text(p, v, name);
-          default -> p.skipChildren();
+        if (!f.sourceField(p, name, v, "version")) {
+          p.skipChildren();
         }
       }
     }

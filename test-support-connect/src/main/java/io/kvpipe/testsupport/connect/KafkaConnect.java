@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
+import io.kvpipe.testsupport.process.ChildLog4j;
 import io.kvpipe.testsupport.process.JavaProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,6 +62,7 @@ public final class KafkaConnect implements AutoCloseable {
     Path dir = workDir.toAbsolutePath();
     int port = Ports.freePort();
     List<String> args = new ArrayList<>();
+    String log4j;
     try {
       Files.createDirectories(dir);
       Map<String, String> worker = new LinkedHashMap<>();
@@ -79,23 +81,14 @@ public final class KafkaConnect implements AutoCloseable {
         props.put("name", c.getKey());
         args.add(write(dir.resolve(c.getKey() + ".properties"), props).toString());
       }
-      Files.writeString(dir.resolve("log4j2.properties"), """
-          status = warn
-          appender.out.type = Console
-          appender.out.name = out
-          appender.out.layout.type = PatternLayout
-          appender.out.layout.pattern = %d{HH:mm:ss.SSS} %-5p [%t] %c{1.}: %m%n
-          rootLogger.level = warn
-          rootLogger.appenderRef.out.ref = out
-          """);
+      log4j = ChildLog4j.write(dir.resolve("log4j2.properties"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the Connect worker's files into " + dir, e);
     }
     JavaProcess process = JavaProcess.builder("org.apache.kafka.connect.cli.ConnectStandalone")
         .classPath(ConnectClassPath.get())
         .jvmArgs("-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-            "-Djava.awt.headless=true",
-            "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties").toUri())
+            "-Djava.awt.headless=true", log4j)
         .args(args)
         .logFile(dir.resolve("connect.log"))
         .build()
