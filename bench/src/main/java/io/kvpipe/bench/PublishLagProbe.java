@@ -58,6 +58,9 @@ final class PublishLagProbe implements AutoCloseable {
   private void loop() {
     while (running.get()) {
       for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(50))) {
+        if (rec.value() == null) {
+          continue; // the tombstone after a delete: not an event
+        }
         long now = System.currentTimeMillis();
         long ts = ChangeEventCodec.decode(rec.value()).tsMs();
         recorder.record(Math.max(0, now - ts) * 1_000_000L);

@@ -156,6 +156,9 @@ public final class WatchBench {
     private void loop() {
       while (running) {
         for (var rec : consumer.poll(Duration.ofMillis(50))) {
+          if (rec.value() == null) {
+            continue; // the tombstone after a delete: not an event
+          }
           long now = System.nanoTime();
           var e = io.kvpipe.common.event.ChangeEventCodec.decode(rec.value());
           tracker.seen(e.key(), e.version(), now);

@@ -166,7 +166,7 @@ public final class ArchiveLoop implements Runnable {
     try {
       List<DeadLetter> letters = deadLetters.publish(batch.deadLetters());
       if (letters != batch.deadLetters()) {
-        batch = new ArchiveBatch(batch.events(), letters, batch.nextOffsets()); // some marked: stub or not published
+        batch = new ArchiveBatch(batch.events(), letters, batch.nextOffsets(), batch.tombstones()); // some marked: stub or not published
       }
       writer.write(batch);
       return new ShareResult(batch, System.nanoTime() - start, null);
@@ -187,7 +187,7 @@ public final class ArchiveLoop implements Runnable {
       return;
     }
     backoff.reset();
-    metrics.batchDone(batch.events().size(), batch.deadLetters().size(), r.nanos());
+    metrics.batchDone(batch.events().size(), batch.deadLetters().size(), batch.tombstones(), r.nanos());
     if (!batch.deadLetters().isEmpty()) {
       DeadLetter first = batch.deadLetters().getFirst();
       log.warn("{} record(s) dead-lettered, first: {}/{}/{}: {}", batch.deadLetters().size(), first.topic(),

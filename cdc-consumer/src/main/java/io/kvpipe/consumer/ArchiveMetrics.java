@@ -12,13 +12,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The consumer's meters: events archived (and a rolling events/s), batch latency, dead letters, failed batches, and lag
+ * The consumer's meters: events archived (and a rolling events/s), batch latency, dead letters, skipped tombstones,
+ * failed batches, and lag
  * per partition. Updated by the archive loop's thread, read by the scrape thread: every holder is atomic/concurrent.
  */
 final class ArchiveMetrics {
   private final MeterRegistry registry;
   private final Counter events;
   private final Counter deadLetters;
+  private final Counter tombstones;
   private final Counter failures;
   private final Timer batchLatency;
   private final RateWindow rate = new RateWindow(10);
@@ -30,6 +32,8 @@ final class ArchiveMetrics {
         .register(registry);
     deadLetters = Counter.builder("kvpipe.archive.dead.letters").description("records dead-lettered")
         .register(registry);
+    tombstones = Counter.builder("kvpipe.archive.tombstones.skipped")
+        .description("Kafka tombstones after deletes, skipped (nothing to archive)").register(registry);
     failures = Counter.builder("kvpipe.archive.batch.failures").description("batches rolled back to retry")
         .register(registry);
     batchLatency = Timer.builder("kvpipe.archive.batch.latency").description("time to archive one poll batch")
@@ -38,8 +42,9 @@ final class ArchiveMetrics {
         .description("events archived per second over the last 10 s").register(registry);
   }
 
-  void batchDone(int eventCount, int deadLetterCount, long nanos) {
+  void batchDone(int eventCount, int deadLetterCount, int tombstoneCount, long nanos) {
     events.increment(eventCount);
+    tombstones.increment(tombstoneCount);
     deadLetters.increment(deadLetterCount);
     batchLatency.record(Duration.ofNanos(nanos));
     rate.add(eventCount + deadLetterCount);

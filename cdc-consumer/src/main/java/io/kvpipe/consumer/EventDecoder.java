@@ -5,6 +5,8 @@ import io.kvpipe.common.Limits;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.event.ChangeEvent;
 import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.common.event.DebeziumEnvelope;
+import io.kvpipe.common.event.EnvelopeFormat;
 import io.kvpipe.common.event.MalformedEventException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,9 +18,13 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 
 /**
- * Splits a poll into archivable events and dead letters. An event is dead-lettered when it does not decode, when the
+ * Splits a poll into archivable events, skipped tombstones and dead letters. Each record is read in the envelope
+ * format its {@value EnvelopeFormat#HEADER} header names; a record without one predates the header and is told apart
+ * by shape (format 1 or 2, docs/events.md). A null value with format 2's header is the tombstone the publisher puts
+ * after a delete: its key must still be a valid key struct, and it is counted and skipped. An event is dead-lettered when it does not decode, when the
  * record key differs from the event's key, or when it breaks a limit the schema relies on (key size and encoding,
  * group id shape, value size, an event time DATETIME holds): such an event could never be stored faithfully, and it must not block its partition.
  * Stateless and thread-safe.
@@ -39,12 +45,18 @@ public final class EventDecoder {
     List<ArchiveEvent> events = new ArrayList<>(records.count());
     List<DeadLetter> dead = new ArrayList<>();
     Map<TopicPartition, Long> next = new HashMap<>();
+    int tombstones = 0;
     for (TopicPartition tp : partitions) {
       long last = -1;
       for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
         last = r.offset();
         try {
-          events.add(decode(r.key(), r.value()));
+          EnvelopeFormat format = EnvelopeFormat.fromHeader(headerValue(r));
+          if (r.value() == null && isTombstone(r.key(), format)) {
+            tombstones++;
+          } else {
+            events.add(decode(r.key(), r.value(), format));
+          }
         } catch (MalformedEventException e) {
           dead.add(new DeadLetter(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.timestamp(),
               e.getMessage()));
@@ -58,22 +70,55 @@ public final class EventDecoder {
         next.put(tp, last + 1);
       }
     }
-    return new ArchiveBatch(events, dead, next);
+    return new ArchiveBatch(events, dead, next, tombstones);
   }
 
-  /** Decodes and validates one record; throws {@link MalformedEventException} saying why it cannot be archived. */
-  public ArchiveEvent decode(byte[] recordKey, byte[] recordValue) {
-    if (recordValue == null) {
-      throw new MalformedEventException("record has no value (a Kafka tombstone is not a change event)");
+  private static byte[] headerValue(ConsumerRecord<byte[], byte[]> r) {
+    Header h = r.headers().lastHeader(EnvelopeFormat.HEADER);
+    return h == null ? null : h.value();
+  }
+
+  /**
+   * Whether a record without a value is the tombstone after a delete: format 2 (the header says so) and a key struct
+   * naming a valid key. A null value without that header is nothing kvpipe wrote: it is dead-lettered.
+   */
+  static boolean isTombstone(byte[] recordKey, EnvelopeFormat format) {
+    if (format != EnvelopeFormat.DEBEZIUM) {
+      return false;
     }
-    ChangeEvent e = ChangeEventCodec.decode(recordValue);
+    try {
+      Keys.validateKey(DebeziumEnvelope.decodeKey(recordKey));
+    } catch (KvException ex) {
+      throw new MalformedEventException("tombstone with an invalid key: " + ex.getMessage());
+    }
+    return true;
+  }
+
+  /** As {@link #decode(byte[], byte[], EnvelopeFormat)} for a record without a format header. */
+  public ArchiveEvent decode(byte[] recordKey, byte[] recordValue) {
+    return decode(recordKey, recordValue, null);
+  }
+
+  /**
+   * Decodes and validates one record of {@code format} (null: no header, told apart by shape); throws
+   * {@link MalformedEventException} saying why it cannot be archived.
+   */
+  public ArchiveEvent decode(byte[] recordKey, byte[] recordValue, EnvelopeFormat format) {
+    if (recordValue == null) {
+      throw new MalformedEventException("record has no value (a Kafka tombstone without the " + EnvelopeFormat.HEADER
+          + " header is not a kvpipe tombstone)");
+    }
+    EnvelopeFormat f = format != null ? format : ChangeEventCodec.formatOf(recordValue);
+    ChangeEvent e = ChangeEventCodec.decode(recordValue, f);
     byte[] key;
     try {
       key = Keys.validateKey(e.key());
     } catch (KvException ex) {
       throw new MalformedEventException("invalid key: " + ex.getMessage());
     }
-    if (recordKey == null || !Arrays.equals(recordKey, key)) {
+    boolean keyMatches = recordKey != null && (f == EnvelopeFormat.LEGACY ? Arrays.equals(recordKey, key)
+        : e.key().equals(DebeziumEnvelope.decodeKey(recordKey)));
+    if (!keyMatches) {
       throw new MalformedEventException("record key does not match the event's key");
     }
     if (!GROUP_ID.matcher(e.group()).matches()) {

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kvpipe.common.event.ChangeEvent;
-import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.common.event.DebeziumEnvelope;
+import io.kvpipe.common.event.EnvelopeOptions;
+import io.kvpipe.common.event.LegacyEnvelope;
+import io.kvpipe.node.cdc.ChangeRecords;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.kafka.KafkaBrokerExtension;
@@ -123,6 +126,43 @@ class ArchiveConsumerIT {
         .isEqualTo(ArchiveCheck.expectedCurrent(events));
   }
 
+  /**
+   * Issue 14: a topic written first in format 1 (raw key, no header) and then in format 2 (key struct, header, with
+   * and without Connect schemas, a tombstone after each delete) archives exactly as the same events would in one
+   * format; the tombstones are counted and skipped, never dead-lettered.
+   */
+  @Test
+  void formatOneAndFormatTwoRecordsInOneTopicArchiveAlikeAndTombstonesAreSkipped() throws Exception {
+    List<ChangeEvent> events = ArchiveCheck.stream("g1", 1400, 60);
+    int half = events.size() / 2;
+    DebeziumEnvelope bare = DebeziumEnvelope.of(new EnvelopeOptions("it", false));
+    DebeziumEnvelope withSchemas = DebeziumEnvelope.of(new EnvelopeOptions("it", true));
+    int tombstones = 0;
+    try (KafkaProducer<byte[], byte[]> p = KafkaTopics.producer(KAFKA.bootstrapServers())) {
+      for (int i = 0; i < events.size(); i++) {
+        ChangeEvent e = events.get(i);
+        if (i < half) {
+          p.send(new ProducerRecord<>(topic, Events.b(e.key()), LegacyEnvelope.encode(e)));
+          continue;
+        }
+        var records = ChangeRecords.toRecords(topic, e, i % 2 == 0 ? bare : withSchemas, true,
+            System.currentTimeMillis());
+        tombstones += records.size() - 1;
+        records.forEach(p::send);
+      }
+      p.flush();
+    }
+    assertThat(tombstones).as("deletes in the format-2 half").isGreaterThan(50);
+    try (InProcess consumer = new InProcess()) {
+      assertArchivedExactlyOnce(events);
+      int expected = tombstones;
+      Poll.until("every tombstone counted", Duration.ofSeconds(30),
+          () -> consumer.counter("kvpipe.archive.tombstones.skipped") == expected);
+      assertThat(consumer.counter("kvpipe.archive.dead.letters")).isZero();
+    }
+    assertThat(count("SELECT COUNT(*) FROM kv_dead_letter")).isZero();
+  }
+
   @Test
   void poisonEventsGoToTheDeadLetterTopicAndTableWhileTheRestIsArchived() throws Exception {
     List<ChangeEvent> good = ArchiveCheck.stream("g1", 300, 40);
@@ -130,13 +170,13 @@ class ArchiveConsumerIT {
     List<ProducerRecord<byte[], byte[]>> poison = List.of(
         record("p-json", "{not json".getBytes(StandardCharsets.UTF_8)),
         record("p-tombstone", null),
-        record("p-mismatch", ChangeEventCodec.encode(Events.set("g1", 9001, "someone-else", "x", 9001))),
-        record(longKey, ChangeEventCodec.encode(Events.set("g1", 9002, longKey, "x", 9002))),
+        record("p-mismatch", LegacyEnvelope.encode(Events.set("g1", 9001, "someone-else", "x", 9001))),
+        record(longKey, LegacyEnvelope.encode(Events.set("g1", 9002, longKey, "x", 9002))),
         record("p-fields", "{\"op\":\"c\",\"key\":\"p-fields\"}".getBytes(StandardCharsets.UTF_8)));
     try (KafkaProducer<byte[], byte[]> p = KafkaTopics.producer(KAFKA.bootstrapServers())) {
       for (int i = 0; i < good.size(); i++) {
         ChangeEvent e = good.get(i);
-        p.send(new ProducerRecord<>(topic, Events.b(e.key()), ChangeEventCodec.encode(e)));
+        p.send(new ProducerRecord<>(topic, Events.b(e.key()), LegacyEnvelope.encode(e)));
         if (i % 60 == 30) {
           p.send(poison.get(i / 60)); // poison in the middle of the stream, on whichever partition it hashes to
         }
@@ -331,7 +371,7 @@ class ArchiveConsumerIT {
       int every = GOOD.size() / (poison.size() + 1);
       for (int i = 0; i < GOOD.size(); i++) {
         ChangeEvent e = GOOD.get(i);
-        p.send(new ProducerRecord<>(topic, Events.b(e.key()), ChangeEventCodec.encode(e)));
+        p.send(new ProducerRecord<>(topic, Events.b(e.key()), LegacyEnvelope.encode(e)));
         if (i % every == every / 2 && i / every < poison.size()) {
           p.send(poison.get(i / every));
         }

@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.DebeziumEnvelope;
+import io.kvpipe.common.event.EnvelopeFormat;
+import io.kvpipe.common.event.EnvelopeOptions;
 import io.kvpipe.common.event.MalformedEventException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 class EventDecoderTest {
@@ -79,5 +85,44 @@ class EventDecoderTest {
     assertThat(batch.events()).hasSize(1);
     assertThat(batch.deadLetters()).extracting(DeadLetter::offset).containsExactlyInAnyOrder(11L, 3L);
     assertThat(batch.nextOffsets()).containsExactlyInAnyOrderEntriesOf(Map.of(p0, 12L, p1, 4L));
+  }
+
+  private static ConsumerRecord<byte[], byte[]> record(long offset, byte[] key, byte[] value, String format) {
+    RecordHeaders headers = new RecordHeaders();
+    if (format != null) {
+      headers.add(EnvelopeFormat.HEADER, b(format));
+    }
+    return new ConsumerRecord<>("t", 0, offset, 0L, TimestampType.CREATE_TIME, 0, 0, key, value, headers,
+        Optional.empty());
+  }
+
+  @Test
+  void readsFormatTwoSkipsItsTombstonesAndDeadLettersWhatIsNotKvpipes() {
+    DebeziumEnvelope env = DebeziumEnvelope.of(new EnvelopeOptions("t", true));
+    ChangeEvent set = Events.set("g1", 1, "a", "v", 1);
+    ChangeEvent delete = Events.delete("g1", 2, "a", 2);
+    TopicPartition p0 = new TopicPartition("t", 0);
+    ConsumerRecords<byte[], byte[]> records = new ConsumerRecords<>(Map.of(p0, List.of(
+        record(0, env.encodeKey("a"), env.encode(set, 5).value(), "2"),
+        record(1, env.encodeKey("a"), env.encode(delete, 5).value(), "2"),
+        record(2, env.encodeKey("a"), null, "2"),                       // the tombstone after the delete: skipped
+        record(3, b("a"), Events.encode(set), null),                     // format 1, no header: read by its shape
+        record(4, b("a"), null, null),                                   // a null value without the header: not ours
+        record(5, b("a"), null, "2"),                                    // a tombstone whose key is no key struct
+        record(6, env.encodeKey("b"), env.encode(set, 5).value(), "2"),  // record key of another key
+        record(7, env.encodeKey("a"), env.encode(set, 5).value(), "3"),  // a format this reader does not know
+        record(8, b("a"), env.encode(set, 5).value(), null))),           // format 2 without header, raw key
+        Map.of());
+    ArchiveBatch batch = decoder.decode(records);
+    assertThat(batch.events()).extracting(ArchiveEvent::event).containsExactly(set, delete, set);
+    assertThat(batch.tombstones()).isEqualTo(1);
+    assertThat(batch.deadLetters()).extracting(DeadLetter::offset).containsExactly(4L, 5L, 6L, 7L, 8L);
+    assertThat(batch.deadLetters()).extracting(DeadLetter::reason).satisfiesExactly(
+        r -> assertThat(r).contains("no value"),
+        r -> assertThat(r).contains("record key"),
+        r -> assertThat(r).contains("does not match"),
+        r -> assertThat(r).contains("unknown envelope format '3'"),
+        r -> assertThat(r).contains("record key"));
+    assertThat(batch.nextOffsets()).containsExactlyEntriesOf(Map.of(p0, 9L));
   }
 }

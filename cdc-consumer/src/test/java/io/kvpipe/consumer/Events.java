@@ -1,7 +1,7 @@
 package io.kvpipe.consumer;
 
 import io.kvpipe.common.event.ChangeEvent;
-import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.common.event.LegacyEnvelope;
 import io.kvpipe.common.event.Op;
 import io.kvpipe.common.event.Origin;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +40,6 @@ final class Events {
   }
 
   static byte[] encode(ChangeEvent e) {
-    return ChangeEventCodec.encode(e);
+    return LegacyEnvelope.encode(e);
   }
 }

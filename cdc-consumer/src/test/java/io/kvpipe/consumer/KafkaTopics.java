@@ -1,7 +1,7 @@
 package io.kvpipe.consumer;
 
 import io.kvpipe.common.event.ChangeEvent;
-import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.common.event.LegacyEnvelope;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,7 +71,7 @@ final class KafkaTopics {
       for (int i = 0; i < events.size(); i++) {
         ChangeEvent e = events.get(i);
         p.send(new ProducerRecord<>(topic, i % partitions, e.key().getBytes(StandardCharsets.UTF_8),
-            ChangeEventCodec.encode(e)), errors);
+            LegacyEnvelope.encode(e)), errors);
       }
       p.flush();
       errors.throwIfAny(topic);
@@ -116,7 +116,7 @@ final class KafkaTopics {
       SendErrors errors = new SendErrors();
       for (int i = 0; i < events.size(); i++) {
         ChangeEvent e = events.get(i);
-        p.send(new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), ChangeEventCodec.encode(e)),
+        p.send(new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), LegacyEnvelope.encode(e)),
             errors);
         if (perSecond > 0 && i % 100 == 99) {
           long due = start + (long) ((i + 1) * 1e9 / perSecond);

@@ -4,6 +4,7 @@ import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.config.ClientProperties;
 import io.kvpipe.common.config.CommandLineFlags;
 import io.kvpipe.common.Limits;
+import io.kvpipe.common.event.EnvelopeOptions;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.node.cdc.CdcConfig;
@@ -43,13 +44,17 @@ import java.util.Objects;
  * @param raftProperties Ratis settings ({@code raft.*} keys) applied over kvpipe's own tuning ({@link RaftTuning}):
  *                       for measuring a knob without a rebuild; kvpipe's choices are the tested ones
  * @param kafkaProperties the deployment's extra Kafka client properties (SASL, SSL, timeouts) from a file
+ * @param cdcEnvelope how change events are written: the cluster's name ({@code source.name}, {@code source.db}, schema
+ *                    names) and whether they carry Kafka Connect JSON schemas (docs/events.md)
+ * @param cdcTombstones whether a Kafka tombstone follows each delete event (for compacted topics)
  */
 public record NodeConfig(String nodeId, String listenHost, int listenPort, Path dataDir, List<GroupSpec> groups,
                          int maxValueBytes, long snapshotThreshold, long logSegmentBytes, int outboxMaxEvents,
                          long outboxMaxBytes, String kafkaBootstrap, String topic, int cdcPartitions,
                          short cdcReplicationFactor, long cdcLingerMs, long cdcConfirmIntervalMs, int metricsPort,
                          List<PeerAddress> metaPeers, long reconcileIntervalMs, RaftTls raftTls,
-                         Map<String, String> raftProperties, ClientProperties kafkaProperties) {
+                         Map<String, String> raftProperties, ClientProperties kafkaProperties,
+                         EnvelopeOptions cdcEnvelope, boolean cdcTombstones) {
 
   /** One hosted group: its name and all of its replicas. */
   public record GroupSpec(String name, List<PeerAddress> peers) {
@@ -111,10 +116,11 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     }
     Limits.checkMaxValueBytes(maxValueBytes);
     Objects.requireNonNull(kafkaBootstrap, "kafkaBootstrap");
+    Objects.requireNonNull(cdcEnvelope, "cdcEnvelope");
     // CdcConfig owns the rules of its settings; check them now even with CDC off, so a bad value never waits
     // for the day CDC is turned on.
     cdcConfig(kafkaBootstrap.isBlank() ? "unused:9092" : kafkaBootstrap, topic, cdcPartitions, cdcReplicationFactor,
-        cdcLingerMs, cdcConfirmIntervalMs, maxValueBytes, kafkaProperties);
+        cdcLingerMs, cdcConfirmIntervalMs, maxValueBytes, kafkaProperties, cdcEnvelope, cdcTombstones);
   }
 
   public boolean cdcEnabled() {
@@ -124,14 +130,15 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
   /** The CDC publisher's settings (meaningful only when {@link #cdcEnabled()}). */
   public CdcConfig cdcConfig() {
     return cdcConfig(kafkaBootstrap, topic, cdcPartitions, cdcReplicationFactor, cdcLingerMs, cdcConfirmIntervalMs,
-        maxValueBytes, kafkaProperties);
+        maxValueBytes, kafkaProperties, cdcEnvelope, cdcTombstones);
   }
 
   private static CdcConfig cdcConfig(String bootstrap, String topic, int partitions, short replicationFactor,
                                      long lingerMs, long confirmIntervalMs, int maxValueBytes,
-                                     ClientProperties kafkaProperties) {
+                                     ClientProperties kafkaProperties, EnvelopeOptions envelope,
+                                     boolean tombstones) {
     try {
-      return CdcConfig.defaults(bootstrap).with(topic, partitions, replicationFactor, Duration.ofMillis(lingerMs),
+      return CdcConfig.defaults(bootstrap).withEnvelope(envelope, tombstones).with(topic, partitions, replicationFactor, Duration.ofMillis(lingerMs),
           Duration.ofMillis(confirmIntervalMs), maxValueBytes).withClientProperties(kafkaProperties);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("CDC settings: " + e.getMessage(), e);
@@ -166,6 +173,9 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     FLAGS.put("cdc-linger-ms", "KVPIPE_CDC_LINGER_MS");
     FLAGS.put("cdc-confirm-interval-ms", "KVPIPE_CDC_CONFIRM_INTERVAL_MS");
     FLAGS.put("kafka-properties", "KVPIPE_KAFKA_PROPERTIES");
+    FLAGS.put("cluster-name", "KVPIPE_CLUSTER_NAME");
+    FLAGS.put("cdc-schemas", "KVPIPE_CDC_SCHEMAS");
+    FLAGS.put("cdc-tombstones", "KVPIPE_CDC_TOMBSTONES");
     FLAGS.put("metrics-port", "KVPIPE_METRICS_PORT");
     FLAGS.put("meta-peers", "KVPIPE_META_PEERS");
     FLAGS.put("reconcile-interval-ms", "KVPIPE_RECONCILE_INTERVAL_MS");
@@ -234,7 +244,10 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         RaftTls.fromSettings(in.optional("tls-cert").orElse(null), in.optional("tls-key").orElse(null),
             in.optional("tls-ca").orElse(null), in.bool("insecure-plaintext")),
         raftProperties(given, in),
-        ClientProperties.load(in.optional("kafka-properties").orElse(""), "kafka-properties"));
+        ClientProperties.load(in.optional("kafka-properties").orElse(""), "kafka-properties"),
+        new EnvelopeOptions(in.optional("cluster-name").orElse(EnvelopeOptions.DEFAULT_CLUSTER),
+            in.bool("cdc-schemas", EnvelopeOptions.DEFAULT_SCHEMAS)),
+        in.bool("cdc-tombstones", CdcConfig.DEFAULT_TOMBSTONES));
   }
 
   private static Map<String, String> raftProperties(Map<String, List<String>> given, Lookup in) {
@@ -272,7 +285,11 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     }
 
     boolean bool(String flag) {
-      String v = optional(flag).orElse("false").trim();
+      return bool(flag, false);
+    }
+
+    boolean bool(String flag, boolean def) {
+      String v = optional(flag).orElse(String.valueOf(def)).trim();
       if (!v.equals("true") && !v.equals("false")) {
         throw new IllegalArgumentException("--" + flag + " must be true or false, got '" + v + "'");
       }
@@ -336,6 +353,9 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     sb.append("  cdc-linger-ms=").append(cdcLingerMs).append('\n');
     sb.append("  cdc-confirm-interval-ms=").append(cdcConfirmIntervalMs).append('\n');
     sb.append("  kafka-properties=").append(kafkaProperties.describe()).append('\n');
+    sb.append("  cluster-name=").append(cdcEnvelope.cluster()).append('\n');
+    sb.append("  cdc-schemas=").append(cdcEnvelope.schemas()).append('\n');
+    sb.append("  cdc-tombstones=").append(cdcTombstones).append('\n');
     if (cdcEnabled()) {
       // Derived, not a flag: the topic's own max.message.bytes (read at start, logged as "CDC limits") may lower it.
       sb.append("  cdc-max-event-bytes=").append(cdcConfig().maxRecordBytes())

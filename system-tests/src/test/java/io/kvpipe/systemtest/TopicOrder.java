@@ -39,6 +39,9 @@ final class TopicOrder {
       Set<String> seen = new HashSet<>();
       while (parts.stream().anyMatch(p -> c.position(p, Duration.ofSeconds(30)) < end.get(p))) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+          if (r.value() == null) {
+            continue; // the tombstone after a delete
+          }
           ChangeEvent e = ChangeEventCodec.decode(r.value());
           if (!seen.add(e.group() + "/" + e.logIndex() + "/" + e.seq())) {
             continue;

@@ -65,10 +65,18 @@ public final class PipelineStack implements AutoCloseable {
    */
   public static PipelineStack start(Path dir, String bootstrap, MySqlDatabase db, String topic, List<String> nodeJvmArgs,
                                     Duration timeout) throws Exception {
+    return start(dir, bootstrap, db, topic, nodeJvmArgs, List.of(), timeout);
+  }
+
+  /** As above, with extra kv-node flags (e.g. {@code --cdc-schemas true}). */
+  public static PipelineStack start(Path dir, String bootstrap, MySqlDatabase db, String topic, List<String> nodeJvmArgs,
+                                    List<String> nodeArgs, Duration timeout) throws Exception {
     createTopics(bootstrap, topic, topic + ".dlq");
+    List<String> args = new ArrayList<>(List.of("--kafka-bootstrap", bootstrap, "--topic", topic));
+    args.addAll(nodeArgs);
     KvNodeCluster.Builder b = KvNodeCluster.builder(KvNodeMain.class.getName(), dir)
         .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP)))
-        .args("--kafka-bootstrap", bootstrap, "--topic", topic);
+        .args(args.toArray(String[]::new));
     if (nodeJvmArgs != null) {
       b.jvmArgs(nodeJvmArgs);
     }

@@ -8,11 +8,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+/** Format 1 (read, no longer written) and format detection; format 2 is {@link DebeziumEnvelopeTest}. */
 class ChangeEventCodecTest {
   private static final byte[] BINARY = {0, (byte) 0xff, 10, 13, '"', '\\', (byte) 0x80};
 
   @Test
-  void roundTripsEveryOpWithBinaryValues() {
+  void roundTripsEveryOpWithBinaryValuesInFormatOne() {
     for (ChangeEvent e : new ChangeEvent[] {
         new ChangeEvent(Op.CREATE, "k", null, BINARY, 1_700_000_000_123L, "g1", 42, 3, 1, 1099511627818L, Origin.CLIENT),
         new ChangeEvent(Op.UPDATE, "ключ 🔑", BINARY, new byte[0], 1L, "g2", 43, 3, 2, 2199023255595L, Origin.MIGRATION),
@@ -20,51 +21,16 @@ class ChangeEventCodecTest {
         new ChangeEvent(Op.READ, "k", null, BINARY, 3L, "g1", 45, 4, 1, 1099511627821L, Origin.SNAPSHOT),
         new ChangeEvent(Op.READ, "k2", null, BINARY, 3L, "g1", 45, 7, 4, 1, 1099511627821L, Origin.SNAPSHOT),
         new ChangeEvent(Op.READ, "k3", null, BINARY, 3L, "g1", 45, Integer.MAX_VALUE, 4, 1, 9L, Origin.SNAPSHOT)}) {
-      assertThat(ChangeEventCodec.decode(ChangeEventCodec.encode(e))).isEqualTo(e);
+      assertThat(ChangeEventCodec.decode(LegacyEnvelope.encode(e))).isEqualTo(e);
+      assertThat(ChangeEventCodec.decode(LegacyEnvelope.encode(e), EnvelopeFormat.LEGACY)).isEqualTo(e);
     }
   }
 
   @Test
-  void maxEncodedSizeBoundsEveryEncodingAndIsExactForTheWorstCase() {
-    String controls = "\u0001".repeat(512); // each byte escaped in six bytes
-    String emoji = "🔑".repeat(128);          // 512 bytes of 4-byte characters, written raw
-    for (String key : new String[] {"k", controls, emoji, "\"".repeat(512)}) {
-      int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
-      for (int before : new int[] {-1, 0, 1, 2, 3, 4, 1000, 100_001}) {
-        for (int after : new int[] {-1, 0, 5, 65_537}) {
-          if (after < 0 && before < 0) {
-            continue;
-          }
-          ChangeEvent e = new ChangeEvent(after < 0 ? Op.DELETE : Op.UPDATE, key,
-              before < 0 ? null : new byte[before], after < 0 ? null : new byte[after], Long.MIN_VALUE,
-              "g".repeat(63), Long.MIN_VALUE, Integer.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE,
-              Origin.MIGRATION);
-          long bound = ChangeEventCodec.maxEncodedSize(keyBytes, before, after);
-          assertThat((long) ChangeEventCodec.encode(e).length).as(key.length() + "/" + before + "/" + after)
-              .isLessThanOrEqualTo(bound);
-          if (key.equals(controls)) {
-            assertThat((long) ChangeEventCodec.encode(e).length).isEqualTo(bound);
-          }
-        }
-      }
-    }
-  }
-
-  @Test
-  void largestValueForIsTheLargestThatFits() {
-    for (long limit : new long[] {100_000, 1_048_588, 2_900_000, 45_000_000}) {
-      int v = ChangeEventCodec.largestValueFor(limit, 512);
-      assertThat(ChangeEventCodec.maxEncodedSize(512, v, v)).isLessThanOrEqualTo(limit);
-      assertThat(ChangeEventCodec.maxEncodedSize(512, v + 1, v + 1)).isGreaterThan(limit);
-    }
-    assertThat(ChangeEventCodec.largestValueFor(100, 512)).isEqualTo(-1);
-  }
-
-  @Test
-  void writesTheDebeziumEnvelopeShape() {
+  void writesFormatOneShape() {
     ChangeEvent e = new ChangeEvent(Op.UPDATE, "k", "old".getBytes(StandardCharsets.UTF_8),
         "new".getBytes(StandardCharsets.UTF_8), 5L, "g1", 42, 3, 1, 99, Origin.CLIENT);
-    assertThat(new String(ChangeEventCodec.encode(e), StandardCharsets.UTF_8)).isEqualTo(
+    assertThat(new String(LegacyEnvelope.encode(e), StandardCharsets.UTF_8)).isEqualTo(
         "{\"op\":\"u\",\"key\":\"k\",\"before\":\"b2xk\",\"after\":\"bmV3\",\"ts_ms\":5,\"source\":{\"group\":\"g1\","
             + "\"log_index\":42,\"seq\":0,\"term\":3,\"epoch\":1,\"version\":99,\"origin\":\"client\"}}");
   }
@@ -74,8 +40,8 @@ class ChangeEventCodecTest {
     ChangeEvent first = new ChangeEvent(Op.READ, "a", null, BINARY, 5L, "g1", 42, 0, 3, 1, 99, Origin.SNAPSHOT);
     ChangeEvent second = new ChangeEvent(Op.READ, "a", null, BINARY, 5L, "g1", 42, 1, 3, 1, 99, Origin.SNAPSHOT);
     assertThat(first).isNotEqualTo(second);
-    assertThat(new String(ChangeEventCodec.encode(second), StandardCharsets.UTF_8)).contains("\"seq\":1,");
-    assertThat(ChangeEventCodec.decode(ChangeEventCodec.encode(second)).seq()).isEqualTo(1);
+    assertThat(new String(LegacyEnvelope.encode(second), StandardCharsets.UTF_8)).contains("\"seq\":1,");
+    assertThat(ChangeEventCodec.decode(LegacyEnvelope.encode(second)).seq()).isEqualTo(1);
   }
 
   @Test

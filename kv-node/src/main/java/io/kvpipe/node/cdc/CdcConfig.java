@@ -4,7 +4,8 @@ import io.kvpipe.common.config.ClientProperties;
 import java.util.Set;
 
 import io.kvpipe.common.Limits;
-import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.common.event.DebeziumEnvelope;
+import io.kvpipe.common.event.EnvelopeOptions;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -25,6 +26,9 @@ import java.util.Objects;
  * @param retryBackoffMax the longest pause between attempts while Kafka is unreachable
  * @param clientProperties the deployment's extra Kafka client properties (SASL, SSL, timeouts) for the producer and
  *     the admin client; keys the publisher's guarantees rest on are refused ({@link #PRODUCER_KEYS})
+ * @param envelope how events are written (cluster name, Connect schemas on or off): format 2, docs/events.md
+ * @param tombstones whether each delete event is followed by a Kafka tombstone (the record key, no value), so a
+ *     compacted topic can drop a deleted key's records
  */
 public record CdcConfig(
     String bootstrapServers,
@@ -38,14 +42,25 @@ public record CdcConfig(
     int maxUnackedEvents,
     int maxRecordBytes,
     Duration retryBackoffMax,
-    ClientProperties clientProperties) {
+    ClientProperties clientProperties,
+    EnvelopeOptions envelope,
+    boolean tombstones) {
 
   /** Producer settings kvpipe chooses (acks=all, idempotence, endless retries, sizes from the topic). */
   public static final Set<String> PRODUCER_KEYS = Set.of("bootstrap.servers", "acks", "enable.idempotence",
       "max.in.flight.requests.per.connection", "retries", "delivery.timeout.ms", "max.request.size",
-      "key.serializer", "value.serializer", "transactional.id", "max.block.ms");
+      "key.serializer", "value.serializer", "transactional.id", "max.block.ms", "partitioner.class");
   /** Admin settings kvpipe chooses. */
   public static final Set<String> ADMIN_KEYS = Set.of("bootstrap.servers");
+
+  /** With the default envelope and tombstones. */
+  public CdcConfig(String bootstrapServers, String topic, int partitions, short replicationFactor, Duration linger,
+                   int batchSizeBytes, Duration confirmInterval, int maxBatchEvents, int maxUnackedEvents,
+                   int maxRecordBytes, Duration retryBackoffMax, ClientProperties clientProperties) {
+    this(bootstrapServers, topic, partitions, replicationFactor, linger, batchSizeBytes, confirmInterval,
+        maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, clientProperties, EnvelopeOptions.DEFAULT,
+        DEFAULT_TOMBSTONES);
+  }
 
   /** Without extra client properties. */
   public CdcConfig(String bootstrapServers, String topic, int partitions, short replicationFactor, Duration linger,
@@ -60,6 +75,8 @@ public record CdcConfig(
   public static final short DEFAULT_REPLICATION_FACTOR = 1;
   public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
   public static final Duration DEFAULT_CONFIRM_INTERVAL = Duration.ofMillis(100);
+  /** Debezium's default too ({@code tombstones.on.delete}); kvpipe's consumer skips them. */
+  public static final boolean DEFAULT_TOMBSTONES = true;
 
   public CdcConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -76,7 +93,9 @@ public record CdcConfig(
     require(confirmInterval.toMillis() >= 1, "confirm interval must be >= 1 ms, got " + confirmInterval);
     require(maxBatchEvents >= 1, "max batch events must be >= 1, got " + maxBatchEvents);
     require(maxUnackedEvents >= maxBatchEvents, "max unacked events must be >= max batch events");
-    require(maxRecordBytes >= recordBytesFor(0), "max record bytes must be >= " + recordBytesFor(0));
+    Objects.requireNonNull(envelope, "envelope");
+    require(maxRecordBytes >= recordBytesFor(envelope, 0), "max record bytes must be >= "
+        + recordBytesFor(envelope, 0));
     require(retryBackoffMax.toMillis() >= 10, "retry backoff max must be >= 10 ms, got " + retryBackoffMax);
     Objects.requireNonNull(clientProperties, "clientProperties");
     clientProperties.refuse("producer", PRODUCER_KEYS, "the publisher's delivery guarantees rest on them")
@@ -89,41 +108,64 @@ public record CdcConfig(
         DEFAULT_LINGER, 256 * 1024, DEFAULT_CONFIRM_INTERVAL, 1000, 20_000, recordBytesFor(Limits.DEFAULT_MAX_VALUE_BYTES), Duration.ofSeconds(5));
   }
 
-  /**
-   * The largest encoded event for values of at most {@code maxValueBytes}: before and after, each base64 (4 bytes per
-   * 3), plus the key (512 UTF-8 bytes, up to 6 bytes each once JSON-escaped) and the envelope.
-   */
+  /** The largest encoded event (record key and value) for values of at most {@code maxValueBytes}, default envelope. */
   public static int recordBytesFor(int maxValueBytes) {
+    return recordBytesFor(EnvelopeOptions.DEFAULT, maxValueBytes);
+  }
+
+  /**
+   * The largest encoded event (record key and value) for values of at most {@code maxValueBytes}: before and after,
+   * each base64 (4 bytes per 3), the key in the record key and the rows (512 UTF-8 bytes, up to 6 bytes each once
+   * JSON-escaped) and the envelope ({@link DebeziumEnvelope#maxEncodedSize}).
+   */
+  public static int recordBytesFor(EnvelopeOptions envelope, int maxValueBytes) {
     Limits.checkMaxValueBytes(maxValueBytes);
-    return Math.toIntExact(ChangeEventCodec.maxEncodedSize(Limits.MAX_KEY_BYTES, maxValueBytes, maxValueBytes));
+    return Math.toIntExact(DebeziumEnvelope.of(envelope).maxEncodedSize(Limits.MAX_KEY_BYTES, maxValueBytes,
+        maxValueBytes));
+  }
+
+  /** The writer of this topic's events. */
+  public DebeziumEnvelope encoder() {
+    return DebeziumEnvelope.of(envelope);
+  }
+
+  /** These settings writing events with {@code newEnvelope}; set before {@link #with}, which sizes records for it. */
+  public CdcConfig withEnvelope(EnvelopeOptions newEnvelope, boolean newTombstones) {
+    return new CdcConfig(bootstrapServers, topic, partitions, replicationFactor, linger, batchSizeBytes,
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, clientProperties,
+        newEnvelope, newTombstones);
   }
 
   public CdcConfig withTopic(String newTopic) {
     return new CdcConfig(bootstrapServers, newTopic, partitions, replicationFactor, linger, batchSizeBytes,
-        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, clientProperties);
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, clientProperties,
+        envelope, tombstones);
   }
 
   /** These settings with the node's own choices of topic layout, producer linger, confirm interval and value cap. */
   public CdcConfig with(String newTopic, int newPartitions, short newReplicationFactor, Duration newLinger,
                         Duration newConfirmInterval, int maxValueBytes) {
     return new CdcConfig(bootstrapServers, newTopic, newPartitions, newReplicationFactor, newLinger, batchSizeBytes,
-        newConfirmInterval, maxBatchEvents, maxUnackedEvents, recordBytesFor(maxValueBytes), retryBackoffMax,
-        clientProperties);
+        newConfirmInterval, maxBatchEvents, maxUnackedEvents, recordBytesFor(envelope, maxValueBytes), retryBackoffMax,
+        clientProperties, envelope, tombstones);
   }
 
   public CdcConfig withClientProperties(ClientProperties properties) {
     return new CdcConfig(bootstrapServers, topic, partitions, replicationFactor, linger, batchSizeBytes,
-        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, properties);
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, properties, envelope,
+        tombstones);
   }
 
   public CdcConfig withPartitions(int newPartitions) {
     return new CdcConfig(bootstrapServers, topic, newPartitions, replicationFactor, linger, batchSizeBytes,
-        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, clientProperties);
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, retryBackoffMax, clientProperties,
+        envelope, tombstones);
   }
 
   public CdcConfig withRetryBackoffMax(Duration newMax) {
     return new CdcConfig(bootstrapServers, topic, partitions, replicationFactor, linger, batchSizeBytes,
-        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, newMax, clientProperties);
+        confirmInterval, maxBatchEvents, maxUnackedEvents, maxRecordBytes, newMax, clientProperties, envelope,
+        tombstones);
   }
 
   private static void require(boolean ok, String message) {

@@ -1,6 +1,7 @@
 package io.kvpipe.node.cdc;
 
 import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.DebeziumEnvelope;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +68,7 @@ public final class CdcPublisher implements AutoCloseable {
   private final LeaderCheck leader;
   private final CdcMetrics metrics;
   private final KafkaAccess kafka;
+  private final DebeziumEnvelope encoder;
   private final Thread thread;
   private final AckTracker tracker = new AckTracker(0);
   private final AtomicBoolean started = new AtomicBoolean();
@@ -101,6 +103,7 @@ public final class CdcPublisher implements AutoCloseable {
     this.leader = Objects.requireNonNull(leader, "leader");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.kafka = kafka;
+    this.encoder = config.encoder();
     this.thread = new Thread(this::run, "cdc-publisher-" + groupId);
     this.thread.setDaemon(true);
   }
@@ -246,24 +249,36 @@ public final class CdcPublisher implements AutoCloseable {
         && !tracker.hasFailure()) {
       long index = buffer.get(bufferPos).logIndex();
       int fromSeq = buffer.get(bufferPos).seq();
-      List<ProducerRecord<byte[], byte[]>> chunk = new ArrayList<>();
+      // One entry per event: its record, and the tombstone that follows a delete (when on).
+      List<List<ProducerRecord<byte[], byte[]>>> chunk = new ArrayList<>();
       long bytes = 0;
       int end = bufferPos;
+      long now = System.currentTimeMillis();
       // At least one event per chunk, so one event larger than the byte bound still goes (alone).
       // A chunk is at most a batch: the ack frontier moves by chunks, so they stay small enough to show progress.
       while (end < buffer.size() && buffer.get(end).logIndex() == index && chunk.size() < roomEvents
           && chunk.size() < config.maxBatchEvents() && (chunk.isEmpty() || bytes < roomBytes)) {
-        ProducerRecord<byte[], byte[]> r = ChangeRecords.toRecord(config.topic(), buffer.get(end));
-        chunk.add(r);
-        bytes += r.value().length;
+        List<ProducerRecord<byte[], byte[]>> records = ChangeRecords.toRecords(config.topic(), buffer.get(end),
+            encoder, config.tombstones(), now);
+        chunk.add(records);
+        bytes += records.getFirst().value().length;
         end++;
       }
       boolean last = end == buffer.size() || buffer.get(end).logIndex() != index;
       AckTracker.Slot slot = tracker.register(index, fromSeq, chunk.size(), bytes, last);
       for (int k = 0; k < chunk.size(); k++) {
         long tsMs = buffer.get(bufferPos + k).tsMs();
-        long size = chunk.get(k).value().length;
-        p.send(chunk.get(k), (RecordMetadata md, Exception ex) -> onAck(slot, tsMs, size, ex));
+        List<ProducerRecord<byte[], byte[]>> records = chunk.get(k);
+        long size = records.getFirst().value().length;
+        if (records.size() == 1) {
+          p.send(records.getFirst(), (RecordMetadata md, Exception ex) -> onAck(slot, tsMs, size, ex));
+        } else {
+          // The event counts as acknowledged once its tombstone is too (same partition, so in order).
+          EventAcks acks = new EventAcks(records.size(), ex -> onAck(slot, tsMs, size, ex));
+          for (ProducerRecord<byte[], byte[]> r : records) {
+            p.send(r, (RecordMetadata md, Exception ex) -> acks.one(ex));
+          }
+        }
       }
       bufferPos = end;
       roomEvents -= chunk.size();

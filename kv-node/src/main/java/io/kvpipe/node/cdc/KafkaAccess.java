@@ -62,6 +62,8 @@ interface KafkaAccess {
     // A send blocks the publisher thread at most this long (metadata unknown or buffer full), keeping stop() prompt.
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1000);
     p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
+    // A key's partition follows its KV key, as in format 1, not the bytes of the key struct.
+    p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, KvKeyPartitioner.class.getName());
     return p;
   }
 }

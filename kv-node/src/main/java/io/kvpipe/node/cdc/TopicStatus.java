@@ -1,7 +1,7 @@
 package io.kvpipe.node.cdc;
 
 import io.kvpipe.common.Limits;
-import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.common.event.DebeziumEnvelope;
 import io.kvpipe.node.shard.EventLimit;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,18 +20,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicStatus implements EventLimit {
   private static final Logger log = LoggerFactory.getLogger(TopicStatus.class);
-  /** A record's bytes beyond its value: batch header, key (512 B at most), headers, varints. */
+  /** A record's bytes beyond its key and value: batch header, headers, varints (generous: the headers take ~200). */
   static final int RECORD_FRAMING_BYTES = 1024;
 
   private final String topic;
   private final int configuredMaxValueBytes;
   private final long producerMaxRequestBytes;
+  private final DebeziumEnvelope envelope;
   private volatile TopicFacts facts;
 
   public TopicStatus(CdcConfig config, int configuredMaxValueBytes, MeterRegistry registry) {
     this.topic = config.topic();
     this.configuredMaxValueBytes = configuredMaxValueBytes;
     this.producerMaxRequestBytes = KafkaAccess.maxRequestBytes(config);
+    this.envelope = config.encoder();
     Gauge.builder("kvpipe.cdc.max.event.bytes", this, TopicStatus::maxEventBytes)
         .description("largest change event the topic and producer take; larger writes are refused").register(registry);
     Gauge.builder("kvpipe.cdc.max.value.bytes", this, TopicStatus::maxValueBytes)
@@ -73,7 +75,12 @@ public final class TopicStatus implements EventLimit {
   /** The largest value accepted: the configured cap, or less if the topic cannot take events that large. */
   public int maxValueBytes() {
     return Math.max(0, Math.min(configuredMaxValueBytes,
-        ChangeEventCodec.largestValueFor(maxEventBytes(), Limits.MAX_KEY_BYTES)));
+        envelope.largestValueFor(maxEventBytes(), Limits.MAX_KEY_BYTES)));
+  }
+
+  @Override
+  public DebeziumEnvelope envelope() {
+    return envelope;
   }
 
   @Override
@@ -115,7 +122,7 @@ public final class TopicStatus implements EventLimit {
   }
 
   private String raiseHint() {
-    long needed = ChangeEventCodec.maxEncodedSize(Limits.MAX_KEY_BYTES, configuredMaxValueBytes,
+    long needed = envelope.maxEncodedSize(Limits.MAX_KEY_BYTES, configuredMaxValueBytes,
         configuredMaxValueBytes) + RECORD_FRAMING_BYTES;
     return "raise the topic's max.message.bytes to at least " + needed + " to accept values up to --max-value-bytes "
         + configuredMaxValueBytes;

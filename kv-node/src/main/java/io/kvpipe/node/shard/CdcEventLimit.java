@@ -3,7 +3,7 @@ package io.kvpipe.node.shard;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
-import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.common.event.DebeziumEnvelope;
 import io.kvpipe.common.wire.Command;
 import io.kvpipe.common.wire.Entry;
 
@@ -25,7 +25,8 @@ final class CdcEventLimit {
     if (max == Long.MAX_VALUE) {
       return;
     }
-    int valueCap = ChangeEventCodec.largestValueFor(max, Limits.MAX_KEY_BYTES);
+    DebeziumEnvelope envelope = limit.envelope();
+    int valueCap = envelope.largestValueFor(max, Limits.MAX_KEY_BYTES);
     switch (command) {
       case Command.Put p -> checkWrite(state, p.key(), p.value(), max, valueCap, limit);
       case Command.Delete d -> checkWrite(state, d.key(), null, max, valueCap, limit);
@@ -48,7 +49,7 @@ final class CdcEventLimit {
       case Command.PublishSnapshot s -> {
         for (var e : state.store().all()) {
           ShardStore.Rec rec = e.getValue();
-          if (rec.live() && ChangeEventCodec.maxEncodedSize(e.getKey().key().length, -1, rec.value().length) > max) {
+          if (rec.live() && envelope.maxEncodedSize(e.getKey().key().length, -1, rec.value().length) > max) {
             throw new KvException(ErrorCode.VALUE_TOO_LARGE, "the value of a live key is " + rec.value().length
                 + " bytes: its snapshot event would be larger than the " + max + " bytes allowed: " + limit.explain());
           }
@@ -69,7 +70,7 @@ final class CdcEventLimit {
     }
     ShardStore.Rec current = state.store().get(ShardStore.slot(key));
     int before = current != null && current.live() ? current.value().length : -1;
-    long size = ChangeEventCodec.maxEncodedSize(key.length, Math.max(before, valueCap),
+    long size = limit.envelope().maxEncodedSize(key.length, Math.max(before, valueCap),
         value == null ? -1 : value.length);
     if (before > valueCap && size > max) {
       throw new KvException(ErrorCode.VALUE_TOO_LARGE, "the key's current value is " + before + " bytes (written"

@@ -2,6 +2,7 @@ package io.kvpipe.node.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvpipe.common.event.DebeziumEnvelope;
 import io.kvpipe.common.event.ChangeEvent;
 import io.kvpipe.common.event.ChangeEventCodec;
 import io.kvpipe.testsupport.Poll;
@@ -65,7 +66,7 @@ class CdcPublisherIT {
     for (ConsumerRecord<byte[], byte[]> r : records) {
       ChangeEvent e = ChangeEventCodec.decode(r.value());
       assertThat(e).isEqualTo(committed.get(e.logIndex()));
-      assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(e.key());
+      assertThat(DebeziumEnvelope.decodeKey(r.key())).isEqualTo(e.key());
       assertThat(new String(r.headers().lastHeader(ChangeRecords.HEADER_LOG_INDEX).value(), StandardCharsets.UTF_8))
           .isEqualTo(Long.toString(e.logIndex()));
     }

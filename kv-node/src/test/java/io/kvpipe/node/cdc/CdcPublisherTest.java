@@ -2,6 +2,7 @@ package io.kvpipe.node.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvpipe.common.event.DebeziumEnvelope;
 import io.kvpipe.common.event.ChangeEvent;
 import io.kvpipe.common.event.ChangeEventCodec;
 import io.kvpipe.testsupport.Poll;
@@ -57,7 +58,7 @@ class CdcPublisherTest {
     MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
     await("5 sends", () -> p.history().size() == 5);
     assertThat(indexes(p)).containsExactly(1L, 2L, 3L, 4L, 5L);
-    assertThat(new String(p.history().get(0).key())).isEqualTo("k0");
+    assertThat(DebeziumEnvelope.decodeKey(p.history().get(0).key())).isEqualTo("k0");
 
     for (int i = 0; i < 3; i++) {
       p.completeNext();
@@ -73,6 +74,44 @@ class CdcPublisherTest {
     assertThat(metrics.eventsPublished()).isEqualTo(5);
     assertThat(metrics.publishLag().count()).isEqualTo(5);
     assertThat(outbox.depth()).isZero();
+  }
+
+  @Test
+  void aDeleteIsFollowedByItsTombstoneAndCountsAsPublishedOnlyOnceBothAreAcknowledged() {
+    outbox.put("k", "v1");
+    outbox.delete("k");
+    start();
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("3 sends", () -> p.history().size() == 3);
+    var records = p.history();
+    assertThat(records.get(1).value()).as("the delete").isNotNull();
+    assertThat(records.get(2).value()).as("its tombstone").isNull();
+    assertThat(records.get(2).key()).isEqualTo(records.get(1).key());
+    assertThat(new String(records.get(2).headers().lastHeader(ChangeRecords.HEADER_FORMAT).value())).isEqualTo("2");
+    assertThat(records.get(2).headers().lastHeader(ChangeRecords.HEADER_OP)).isNull();
+    assertThat(ChangeEventCodec.decode(records.get(1).value()).op()).isEqualTo(io.kvpipe.common.event.Op.DELETE);
+
+    p.completeNext();
+    p.completeNext(); // the delete, not yet its tombstone
+    await("confirm of 1", () -> outbox.confirmedIndex() == 1);
+    assertThat(publisher.ackedIndex()).isEqualTo(1);
+    p.completeNext();
+    await("confirm of 2", () -> outbox.confirmedIndex() == 2);
+    assertThat(metrics.eventsPublished()).isEqualTo(2);
+  }
+
+  @Test
+  void withoutTombstonesADeleteIsOneRecord() {
+    outbox.put("k", "v1");
+    outbox.delete("k");
+    CdcConfig base = CdcConfig.defaults("127.0.0.1:1").withRetryBackoffMax(Duration.ofMillis(50));
+    start(base.withEnvelope(base.envelope(), false));
+    MockProducer<byte[], byte[]> p = kafka.awaitProducer(1);
+    await("2 sends", () -> p.history().size() == 2);
+    p.completeNext();
+    p.completeNext();
+    await("confirm of 2", () -> outbox.confirmedIndex() == 2);
+    assertThat(p.history()).hasSize(2).allMatch(r -> r.value() != null);
   }
 
   @Test

@@ -39,6 +39,17 @@ final class InMemoryOutbox implements OutboxSource, PublishConfirmer {
     return e;
   }
 
+  /** Commits a delete of {@code key} at the next log index. */
+  synchronized ChangeEvent delete(String key) {
+    long index = ++lastIndex;
+    Long previous = lastIndexOfKey.remove(key);
+    ChangeEvent e = new ChangeEvent(Op.DELETE, key,
+        previous == null ? null : ("v@" + previous).getBytes(StandardCharsets.UTF_8), null,
+        System.currentTimeMillis(), group, index, 1, 1, Versions.of(1, index), Origin.CLIENT);
+    pending.computeIfAbsent(index, i -> new ArrayList<>()).add(e);
+    return e;
+  }
+
   /** Commits several events under one log index (as a snapshot or batch entry might). */
   synchronized List<ChangeEvent> putAll(List<String> keys) {
     long index = ++lastIndex;

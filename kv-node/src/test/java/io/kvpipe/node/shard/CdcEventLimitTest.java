@@ -8,7 +8,8 @@ import io.kvpipe.common.Limits;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.event.ChangeEvent;
-import io.kvpipe.common.event.ChangeEventCodec;
+import io.kvpipe.common.event.DebeziumEnvelope;
+import io.kvpipe.common.event.EncodedEvent;
 import io.kvpipe.common.wire.Command;
 import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.Request;
@@ -29,7 +30,8 @@ class CdcEventLimitTest {
       return "topic t takes records of at most max.message.bytes=101024";
     }
   };
-  private static final int CAP = ChangeEventCodec.largestValueFor(MAX, Limits.MAX_KEY_BYTES);
+  private static final DebeziumEnvelope ENVELOPE = LIMIT.envelope();
+  private static final int CAP = ENVELOPE.largestValueFor(MAX, Limits.MAX_KEY_BYTES);
 
   private final ShardState state = new ShardState("g1");
   private long index;
@@ -50,7 +52,8 @@ class CdcEventLimitTest {
     // The largest accepted overwrite of the largest accepted value still makes a publishable event.
     apply(Command.Put.unconditional(ShardStateTest.b("k"), new byte[CAP]));
     ChangeEvent worst = state.outbox().all().getLast();
-    assertThat((long) ChangeEventCodec.encode(worst).length).isLessThanOrEqualTo(MAX);
+    EncodedEvent encoded = ENVELOPE.encode(worst, System.currentTimeMillis());
+    assertThat((long) encoded.key().length + encoded.value().length).isLessThanOrEqualTo(MAX);
 
     assertThatThrownBy(() -> check(state, Command.Put.unconditional(ShardStateTest.b("k"), new byte[CAP + 1])))
         .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.VALUE_TOO_LARGE))

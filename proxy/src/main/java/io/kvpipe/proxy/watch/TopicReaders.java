@@ -61,6 +61,9 @@ final class TopicReaders {
   record Decoded(Kind kind, ChangeEvent event) {}
 
   static Decoded decode(ConsumerRecord<byte[], byte[]> r) {
+    if (r.value() == null) {
+      return new Decoded(Kind.NOT_A_CHANGE, null); // the tombstone after a delete (docs/events.md)
+    }
     try {
       ChangeEvent e = ChangeEventCodec.decode(r.value());
       return new Decoded(WatchFrames.isChange(e) ? Kind.CHANGE : Kind.NOT_A_CHANGE, e);

@@ -1,5 +1,6 @@
 package io.kvpipe.testsupport.kafka;
 
+import io.kvpipe.testsupport.process.ChildLog4j;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -94,15 +95,7 @@ public record BrokerConfigFiles(Path dir, int brokerPort, int controllerPort, Ma
           .map(e -> e.getKey() + "=" + e.getValue())
           .collect(Collectors.joining("\n", "# written by " + getClass().getName() + "\n", "\n"));
       Files.writeString(serverProperties(), server);
-      Files.writeString(log4jConfig(), """
-          status = warn
-          appender.out.type = Console
-          appender.out.name = out
-          appender.out.layout.type = PatternLayout
-          appender.out.layout.pattern = %d{HH:mm:ss.SSS} %-5p [%t] %c{1.}: %m%n
-          rootLogger.level = warn
-          rootLogger.appenderRef.out.ref = out
-          """);
+      ChildLog4j.write(log4jConfig());
       return this;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write broker config into " + dir, e);
@@ -111,7 +104,7 @@ public record BrokerConfigFiles(Path dir, int brokerPort, int controllerPort, Ma
 
   /** The JVM options that point the broker's log4j2 at {@link #log4jConfig()}. */
   public String log4jJvmArg() {
-    return "-Dlog4j2.configurationFile=" + log4jConfig().toAbsolutePath().toUri();
+    return ChildLog4j.jvmArg(log4jConfig());
   }
 
   /** For scripts: {@code BrokerConfigFiles <dir> <brokerPort> <controllerPort>} writes the files, prints nothing. */

@@ -1,0 +1,79 @@
+package io.kvpipe.common.event;
+
+import static io.kvpipe.common.event.StrictJson.number;
+import static io.kvpipe.common.event.StrictJson.require;
+import static io.kvpipe.common.event.StrictJson.text;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+
+/**
+ * The fields of one event as a decoder collects them, in either format, then {@link #build} checks that every required
+ * one came, exactly once with the right type, and makes the event. One per decode; not thread-safe.
+ */
+final class EventFields {
+  String op;
+  String key;
+  byte[] before;
+  byte[] after;
+  boolean sawBefore;
+  boolean sawAfter;
+  Long tsMs;
+  String group;
+  Long logIndex;
+  Long seq;
+  Long term;
+  Long epoch;
+  Long version;
+  String origin;
+
+  /**
+   * Reads {@code name} if it is one of the source block's identity fields both formats share (the key's version under
+   * {@code versionField}); false (nothing read) otherwise.
+   */
+  boolean sourceField(JsonParser p, String name, JsonToken v, String versionField) throws IOException {
+    String path = "source." + name;
+    switch (name) {
+      case "group" -> group = text(p, v, path);
+      case "log_index" -> logIndex = number(p, v, path);
+      case "seq" -> seq = number(p, v, path);
+      case "term" -> term = number(p, v, path);
+      case "epoch" -> epoch = number(p, v, path);
+      case "origin" -> origin = text(p, v, path);
+      default -> {
+        if (!name.equals(versionField)) {
+          return false;
+        }
+        version = number(p, v, path);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The event, if every required field came.
+   *
+   * @param names the format's names of key, ts_ms and the key's version, for messages
+   * @param seqRequired whether a missing {@code source.seq} is malformed (else it means 0: format 1 before seq)
+   */
+  ChangeEvent build(String keyName, String tsName, String versionName, boolean seqRequired) {
+    require(op, "op");
+    require(key, keyName);
+    require(tsMs, tsName);
+    require(group, "source.group");
+    require(logIndex, "source.log_index");
+    if (seqRequired) {
+      require(seq, "source.seq");
+    }
+    require(term, "source.term");
+    require(epoch, "source.epoch");
+    require(version, versionName);
+    require(origin, "source.origin");
+    if (!sawBefore || !sawAfter) {
+      throw new MalformedEventException("missing field '" + (sawBefore ? "after" : "before") + "'");
+    }
+    return ChangeEventCodec.checked(op, key, before, after, tsMs, group, logIndex, seq == null ? 0 : seq, term,
+        epoch, version, origin);
+  }
+}
