@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * copied there, and a conditional write was judged against the new group's records alone. Here: keys with a live
  * value, an add-group copying slowly, then {@code If-None-Match: *} on keys that moved and are not copied yet must be
  * refused (412), as the key's value is still readable. Failed on 7ee0cc3 (10 of 10 answered 201 created); passes
- * since the proxy copies a moving key's record onto its new owner before a conditional write (baf3d5f).
+ * since the proxy copies a moving key's record onto its new owner before a conditional write (baf3d5f). The same
+ * held for plain puts' created/updated answer (robustness finding 1's flags): they are judged the same way since.
  */
 class MigrationConditionalWriteIT {
   @TempDir Path dir;
@@ -55,6 +56,17 @@ class MigrationConditionalWriteIT {
         }
       }
       assertThat(wrong).as("create-only puts on moving keys that hold a value").isEmpty();
+
+      // Robustness finding 1, the unconditional half: a plain put over a moving key's live value is an update (200,
+      // and a `u` change event with its `before`), not a create judged against the new owner's empty records.
+      List<String> created = new ArrayList<>();
+      for (String key : moving.subList(moving.size() - 20, moving.size() - 10)) {
+        KvHttp.Response r = data.put(key, "newer".getBytes(StandardCharsets.UTF_8));
+        if (r.status() != 200) {
+          created.add(key + " -> " + r.status() + " " + r.bodyText());
+        }
+      }
+      assertThat(created).as("plain puts on moving keys that hold a value").isEmpty();
     }
   }
 }

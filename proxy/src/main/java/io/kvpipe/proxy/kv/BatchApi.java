@@ -137,8 +137,8 @@ final class BatchApi {
     }
     List<CompletableFuture<Reply.Written>> futures = new ArrayList<>();
     for (Item it : items) {
-      futures.add(router.write(it.keyBytes(), it.expected() != Request.ANY_VERSION,
-          c -> c.putAsync(it.key(), it.value(), it.expected()), ex.startNanos()));
+      futures.add(router.write(it.keyBytes(), c -> c.putAsync(it.key(), it.value(), it.expected()),
+          ex.startNanos()));
     }
     CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((ignored, err) -> {
       List<Map<String, Object>> out = new ArrayList<>();

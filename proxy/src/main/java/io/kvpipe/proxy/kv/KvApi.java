@@ -56,8 +56,7 @@ public final class KvApi {
     long expected = expectedVersion(ex, true);
     ex.readBody(maxValueBytes, value -> {
       Keys.validateValue(value, maxValueBytes);
-      router.<Reply.Written>write(key, expected != Request.ANY_VERSION, c -> c.putAsync(k, value, expected),
-          ex.startNanos())
+      router.<Reply.Written>write(key, c -> c.putAsync(k, value, expected), ex.startNanos())
           .whenComplete((w, err) -> {
             if (err != null) {
               ex.fail(err);
@@ -73,8 +72,7 @@ public final class KvApi {
     byte[] key = KeyPath.decode(ex.tail());
     String k = new String(key, StandardCharsets.UTF_8);
     long expected = expectedVersion(ex, false);
-    router.<Reply.Written>write(key, expected != Request.ANY_VERSION, c -> c.deleteAsync(k, expected),
-        ex.startNanos())
+    router.<Reply.Written>write(key, c -> c.deleteAsync(k, expected), ex.startNanos())
         .whenComplete((w, err) -> {
           if (err != null) {
             ex.fail(err);

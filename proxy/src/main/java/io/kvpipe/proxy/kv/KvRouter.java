@@ -65,14 +65,14 @@ public final class KvRouter {
    * new request could apply the write a second time (readers would see A, B, A, and the changelog two events for one
    * request). Ratis already resends to a new leader within the deadline with the same call id, which the replicas'
    * retry cache deduplicates for as long as any client may resend ({@link io.kvpipe.client.RetryWindow}).
-   *
-   * @param conditional whether the write carries an expected version (If-Match / If-None-Match)
    */
-  public <T> CompletableFuture<T> write(byte[] key, boolean conditional,
-                                       Function<ShardGroupClient, CompletableFuture<T>> op, long startNanos) {
+  public <T> CompletableFuture<T> write(byte[] key, Function<ShardGroupClient, CompletableFuture<T>> op,
+                                       long startNanos) {
     long deadline = startNanos + requestTimeout.toNanos();
-    // A conditional write must compare with the key's newest version, wherever a migration left it (MovingKeys).
-    return attempt(v -> v.groupFor(key), false, conditional ? moving.newestFirst(key, op) : op, deadline, 0, 0);
+    // Every write to a key a migration is moving first brings its record over from the old owner (MovingKeys): a
+    // conditional write compares with the newest version, and a plain one answers created/existed, and gets its change
+    // event's op and before, from it too (robustness finding 1: a plain put over a live value answered "created").
+    return attempt(v -> v.groupFor(key), false, moving.newestFirst(key, op), deadline, 0, 0);
   }
 
   /**

@@ -86,7 +86,7 @@ class KvRouterTest {
   void aWriteIsNeverSentAgainAfterAnAmbiguousFailure() {
     for (ErrorCode ambiguous : List.of(ErrorCode.NO_LEADER, ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT)) {
       Scripted op = new Scripted(1, ambiguous);
-      CompletableFuture<String> result = router.write(KEY, false, c -> op.call(), System.nanoTime());
+      CompletableFuture<String> result = router.write(KEY, c -> op.call(), System.nanoTime());
       assertThatThrownBy(result::join).isInstanceOf(CompletionException.class).cause()
           .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(ambiguous));
       assertThat(op.calls).as("calls after " + ambiguous).hasValue(1);
@@ -96,7 +96,7 @@ class KvRouterTest {
   @Test
   void aWriteTheGroupRefusedAsNotItsOwnIsRoutedAgain() {
     Scripted op = new Scripted(2, ErrorCode.WRONG_GROUP);
-    assertThat(router.write(KEY, false, c -> op.call(), System.nanoTime()).join()).isEqualTo("ok");
+    assertThat(router.write(KEY, c -> op.call(), System.nanoTime()).join()).isEqualTo("ok");
     assertThat(op.calls).hasValue(3);
   }
 
@@ -108,7 +108,7 @@ class KvRouterTest {
   @Test
   void aWriteIsNotSentAgainWhenItsGroupIsGone() {
     Scripted write = new Scripted(1, ErrorCode.UNKNOWN_GROUP);
-    assertThatThrownBy(router.write(KEY, false, c -> write.call(), System.nanoTime())::join).cause()
+    assertThatThrownBy(router.write(KEY, c -> write.call(), System.nanoTime())::join).cause()
         .isInstanceOfSatisfying(KvException.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
           assertThat(e.getMessage()).contains("unknown");
@@ -120,7 +120,7 @@ class KvRouterTest {
   void aRefusalOfTheWriteItselfIsTheAnswer() {
     for (ErrorCode refusal : List.of(ErrorCode.VERSION_MISMATCH, ErrorCode.CDC_BACKLOG_FULL)) {
       Scripted op = new Scripted(1, refusal);
-      assertThatThrownBy(router.write(KEY, false, c -> op.call(), System.nanoTime())::join).cause()
+      assertThatThrownBy(router.write(KEY, c -> op.call(), System.nanoTime())::join).cause()
           .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(refusal));
       assertThat(op.calls).hasValue(1);
     }
