@@ -138,26 +138,37 @@ class ArchiveConsumerIT {
     DebeziumEnvelope bare = DebeziumEnvelope.of(new EnvelopeOptions("it", false));
     DebeziumEnvelope withSchemas = DebeziumEnvelope.of(new EnvelopeOptions("it", true));
     int tombstones = 0;
+    java.util.concurrent.atomic.AtomicInteger sendFailures = new java.util.concurrent.atomic.AtomicInteger();
     try (KafkaProducer<byte[], byte[]> p = KafkaTopics.producer(KAFKA.bootstrapServers())) {
       for (int i = 0; i < events.size(); i++) {
         ChangeEvent e = events.get(i);
         if (i < half) {
-          p.send(new ProducerRecord<>(topic, Events.b(e.key()), LegacyEnvelope.encode(e)));
+          p.send(new ProducerRecord<>(topic, Events.b(e.key()), LegacyEnvelope.encode(e)), (m, err) -> {
+            if (err != null) {
+              sendFailures.incrementAndGet();
+            }
+          });
           continue;
         }
         var records = ChangeRecords.toRecords(topic, e, i % 2 == 0 ? bare : withSchemas, true,
             System.currentTimeMillis());
         tombstones += records.size() - 1;
-        records.forEach(p::send);
+        records.forEach(r -> p.send(r, (m, err) -> {
+          if (err != null) {
+            sendFailures.incrementAndGet();
+          }
+        }));
       }
       p.flush();
     }
+    assertThat(sendFailures).as("records the broker never took").hasValue(0);
     assertThat(tombstones).as("deletes in the format-2 half").isGreaterThan(50);
     try (InProcess consumer = new InProcess()) {
       assertArchivedExactlyOnce(events);
       int expected = tombstones;
+      // At least: a resent batch may deliver a tombstone twice (see KafkaTopics.producer).
       Poll.until("every tombstone counted", Duration.ofSeconds(30),
-          () -> consumer.counter("kvpipe.archive.tombstones.skipped") == expected);
+          () -> consumer.counter("kvpipe.archive.tombstones.skipped") >= expected);
       assertThat(consumer.counter("kvpipe.archive.dead.letters")).isZero();
     }
     assertThat(count("SELECT COUNT(*) FROM kv_dead_letter")).isZero();

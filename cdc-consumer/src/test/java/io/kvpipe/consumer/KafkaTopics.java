@@ -101,9 +101,15 @@ final class KafkaTopics {
     }
   }
 
+  /**
+   * Not idempotent, on purpose: right after a topic is created the broker once answered a batch it had appended with
+   * NOT_LEADER_OR_FOLLOWER, and the idempotent producer's resend of sequence 0 then met OUT_OF_ORDER_SEQUENCE_NUMBER
+   * for two minutes until the delivery timeout dropped the records (a suite run: "timed out waiting for all 1400 events
+   * archived"). A plain resend may duplicate a record instead, which the archive absorbs like any republished event.
+   */
   static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
     return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false",
         ProducerConfig.LINGER_MS_CONFIG, "5", ProducerConfig.BATCH_SIZE_CONFIG, "262144",
         ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
         new ByteArraySerializer(), new ByteArraySerializer());
