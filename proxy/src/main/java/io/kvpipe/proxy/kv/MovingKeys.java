@@ -68,11 +68,24 @@ final class MovingKeys {
             + " yet"));
       }
       String k = new String(key, StandardCharsets.UTF_8);
-      return from.fallbackGetAsync(k).thenCompose(found -> found.isEmpty() ? write.apply(owner)
+      // A failure before the write is sent proves it was not applied: an old owner that just left the topology (a
+      // drain's last step) is "route again", never the unknown outcome a write that reached a removed group gets.
+      return from.fallbackGetAsync(k)
+          .exceptionallyCompose(e -> CompletableFuture.<Optional<Entry>>failedFuture(
+              oldOwnerGone(e, old)))
+          .thenCompose(found -> found.isEmpty() ? write.apply(owner)
           : owner.migrateInAsync(List.of(found.get()), token)
               .exceptionallyCompose(e -> CompletableFuture.<Reply.Migrated>failedFuture(refenced(e, token)))
               .thenCompose(copied -> write.apply(owner)));
     };
+  }
+
+  private static Throwable oldOwnerGone(Throwable e, String old) {
+    Throwable t = RaftErrors.unwrap(e);
+    if (t instanceof KvException kv && kv.code() == ErrorCode.UNKNOWN_GROUP) {
+      return new KvException(ErrorCode.WRONG_GROUP, "the old owner " + old + " left the topology: " + kv.getMessage());
+    }
+    return t;
   }
 
   private static Throwable refenced(Throwable e, MigrationToken token) {
