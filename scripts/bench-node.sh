@@ -7,7 +7,7 @@
 # changes, elections the replicas ran) while nothing was killed; then the leader-kill window: kill -9 of the leader
 # -> first acknowledged write issued after it, over --kill-trials (default 10): p50/p99/max.
 # Figures printed and written as JSON under target/bench/node-<timestamp>.json.
-# Options: --seconds 10 --warmup-seconds 30 --trials 3 --concurrency 1,16,64 --kill-trials 10 --keys 100000 --tls on|off
+# Options: --seconds 10 --warmup-seconds 60 --trials 3 --concurrency 1,16,64 --kill-trials 10 --keys 100000 --tls on|off
 #   --value-bytes 100 --group-commit (the client's batching; "off" to compare) --node-args "..." (extra kv-node flags,
 #   e.g. "--raft-property raft.server.read.leader.lease.enabled=true") --cdc (the same with a Kafka broker and CDC
 #   on, plus publish lag at --lag-rates 2000,5000)

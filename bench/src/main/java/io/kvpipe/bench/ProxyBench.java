@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 /**
@@ -53,7 +54,7 @@ public final class ProxyBench {
     this.keys = a.integer("keys", 10_000);
     this.valueBytes = a.integer("value-bytes", 100);
     // The JIT needs tens of seconds of load before kvpipe's JVMs run at speed.
-    this.warmUp = a.integer("warmup-seconds", 30);
+    this.warmUp = a.integer("warmup-seconds", 60);
     this.wrkThreads = a.integer("wrk-threads", 2);
     this.withEtcd = Boolean.parseBoolean(a.string("etcd", "true"));
     this.withDirect = Boolean.parseBoolean(a.string("direct", "true"));
@@ -214,19 +215,31 @@ public final class ProxyBench {
       };
     }
 
+    /**
+     * kvpipe's JVMs reach their steady rate only after the JIT has compiled both the batched path (c=64) and the
+     * lone-request path (c=1): measured, c=1 puts ran at a third of their steady rate after 30 s of c=64 alone. So
+     * puts and gets at c=64 and c=1 take turns until the warm-up time is spent (etcd, compiled ahead, needs none).
+     */
     void warmUp() throws Exception {
-      int puts = Math.max(1, warmUp * 2 / 3);
-      int gets = Math.max(1, warmUp - puts);
-      OUT.printf("== warm-up (JITs, connections): kvpipe puts %d s and gets %d s at c=64%s%n", puts, gets,
-          (withDirect ? ", direct puts " + Math.min(10, puts) + " s" : "")
+      OUT.printf("== warm-up (JITs, connections): kvpipe puts and gets at c=64 and c=1 in turn for %d s%s%n", warmUp,
+          (withDirect ? ", direct puts " + Math.min(15, warmUp) + " s" : "")
               + (etcd != null ? ", etcd puts " + Math.min(5, warmUp) + " s" : ""));
-      for (Slice s : List.of(slice("kvpipe", "put", 64, Duration.ofSeconds(puts)),
-          slice("kvpipe", "get", 64, Duration.ofSeconds(gets)))) {
-        OUT.printf("   kvpipe %ss: %,.0f ops/s, p99 %.1f ms, %d errors%n", s.op, s.rate(), s.p99, s.errors);
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp);
+      record Turn(String op, int c, int seconds) { }
+      List<Turn> turns = List.of(new Turn("put", 64, 6), new Turn("put", 1, 3), new Turn("get", 64, 3),
+          new Turn("get", 1, 2));
+      for (int i = 0; System.nanoTime() < end; i++) {
+        Turn t = turns.get(i % turns.size());
+        long leftSeconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(end - System.nanoTime()));
+        Slice s = slice("kvpipe", t.op(), t.c(), Duration.ofSeconds(Math.min(t.seconds(), leftSeconds)));
+        OUT.printf("   kvpipe %ss c=%d: %,.0f ops/s, p50 %.2f ms, p99 %.1f ms, %d errors%n", s.op, t.c(), s.rate(), s.p50,
+            s.p99, s.errors);
       }
       if (withDirect) {
-        Slice s = slice("direct", "put", 64, Duration.ofSeconds(Math.min(10, puts)));
-        OUT.printf("   direct puts: %,.0f ops/s, p99 %.1f ms%n", s.rate(), s.p99);
+        for (int c : List.of(64, 1)) {
+          Slice s = slice("direct", "put", c, Duration.ofSeconds(Math.min(c == 1 ? 5 : 10, warmUp)));
+          OUT.printf("   direct puts c=%d: %,.0f ops/s, p99 %.1f ms%n", c, s.rate(), s.p99);
+        }
       }
       if (etcd != null) {
         Slice s = slice("etcd", "put", 64, Duration.ofSeconds(Math.min(5, warmUp)));
