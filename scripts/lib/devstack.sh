@@ -67,7 +67,7 @@ ds_pid_of() { # prints the live pid of a process this stack started, or fails
 }
 
 # Starts a Java main class detached from this shell (own session), log in logs/<name>.log, pid in pids/<name>.pid.
-# The child sees none of the caller's KVPIPE_* variables (every setting is passed explicitly) except
+# The child sees none of the caller's KVPIPE_* variables (every setting is passed explicitly) except the logging ones,
 # KVPIPE_LOG_LEVEL and the NAME=value pairs given before the main class: ds_start_java NAME MODULE [VAR=v...] MAIN ARGS
 ds_start_java() {
   local name=$1 module=$2; shift 2
@@ -77,7 +77,9 @@ ds_start_java() {
   local cp
   cp=$(ds_process_classpath "$module")
   (
-    for v in $(compgen -v KVPIPE_); do [ "$v" = KVPIPE_LOG_LEVEL ] || unset "$v"; done
+    for v in $(compgen -v KVPIPE_); do
+      case "$v" in KVPIPE_LOG_LEVEL|KVPIPE_LOG_FORMAT|KVPIPE_ACCESS_LOG) ;; *) unset "$v" ;; esac
+    done
     export KVPIPE_LOG_LEVEL=${KVPIPE_LOG_LEVEL:-INFO}
     for e in "${envs[@]}"; do export "${e?}"; done
     cd "$DS_DIR" || exit 1

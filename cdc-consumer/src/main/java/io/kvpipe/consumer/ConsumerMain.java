@@ -1,5 +1,6 @@
 package io.kvpipe.consumer;
 
+import io.kvpipe.common.config.LogFormat;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -17,6 +18,7 @@ public final class ConsumerMain {
     }
     ConsumerConfig config;
     try {
+      LogFormat.check(System.getenv());
       config = ConsumerConfig.parse(args, System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("cdc-consumer: " + e.getMessage());

@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.common.config.LogFormat;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -14,6 +15,7 @@ public final class KvNodeMain {
   public static void main(String[] args) {
     NodeConfig config;
     try {
+      LogFormat.check(System.getenv());
       config = NodeConfig.parse(args, System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("kv-node: " + e.getMessage());

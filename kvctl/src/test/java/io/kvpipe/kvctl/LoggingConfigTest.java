@@ -2,6 +2,13 @@ package io.kvpipe.kvctl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,5 +41,53 @@ class LoggingConfigTest {
       assertThat(logback(module)).as(module).contains("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX}")
           .doesNotContain("%d{HH:mm:ss.SSS}");
     }
+  }
+
+  /** KVPIPE_LOG_FORMAT=json gives one JSON object per line, with the level, logger and the formatted message. */
+  @Test
+  void jsonFormatWritesOneJsonObjectPerEvent() throws Exception {
+    for (String module : SERVICES) {
+      String line = logOneLine(module, "json");
+      JsonNode event = new ObjectMapper().readTree(line);
+      assertThat(event.path("level").asText()).as(module).isEqualTo("WARN");
+      assertThat(event.path("loggerName").asText()).as(module).isEqualTo("io.kvpipe.probe");
+      assertThat(event.path("formattedMessage").asText()).as(module).isEqualTo("hello 42");
+    }
+  }
+
+  @Test
+  void textFormatIsTheDefault() throws Exception {
+    for (String module : SERVICES) {
+      assertThat(logOneLine(module, null)).as(module).matches("\\d{4}-\\d{2}-\\d{2}T.* WARN .*hello 42");
+    }
+  }
+
+  /** Configures a fresh logback context from the module's logback.xml and captures what one warning prints. */
+  private static String logOneLine(String module, String format) throws Exception {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    LoggerContext context = new LoggerContext();
+    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+    try {
+      if (format != null) {
+        context.putProperty("KVPIPE_LOG_FORMAT", format);
+      }
+      PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8);
+      System.setOut(capture);
+      System.setErr(capture);
+      JoranConfigurator configurator = new JoranConfigurator();
+      configurator.setContext(context);
+      configurator.doConfigure(RepoFiles.root().resolve(module).resolve("src/main/resources/logback.xml").toFile());
+      context.getLogger("io.kvpipe.probe").warn("hello {}", 42);
+    } finally {
+      context.stop();
+      System.setOut(out);
+      System.setErr(err);
+    }
+    List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("hello")).toList();
+    assertThat(lines).as(module + " with format " + format + "; logback said: "
+        + context.getStatusManager().getCopyOfStatusList()).hasSize(1);
+    return lines.get(0);
   }
 }

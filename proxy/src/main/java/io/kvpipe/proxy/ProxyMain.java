@@ -1,5 +1,6 @@
 package io.kvpipe.proxy;
 
+import io.kvpipe.common.config.LogFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,7 @@ public final class ProxyMain {
     }
     ProxyConfig config;
     try {
+      LogFormat.check(System.getenv());
       config = ProxyConfigParser.parse(args, System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("proxy: " + e.getMessage());
