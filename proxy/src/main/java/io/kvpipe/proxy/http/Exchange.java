@@ -34,6 +34,7 @@ public final class Exchange {
   private final Callback callback;
   private final ProxyMetrics metrics;
   private final long startNanos;
+  private final String requestId;
   private final AtomicBoolean done = new AtomicBoolean();
   private volatile boolean bodyRead;
   private String route = "unknown";
@@ -45,6 +46,12 @@ public final class Exchange {
     this.callback = callback;
     this.metrics = metrics;
     this.startNanos = System.nanoTime();
+    this.requestId = RequestIds.of(request.getHeaders().get(RequestIds.HEADER));
+  }
+
+  /** This request's id (the caller's X-Request-Id if plain, else a new one), answered in the same header. */
+  public String requestId() {
+    return requestId;
   }
 
   public Request request() {
@@ -180,6 +187,8 @@ public final class Exchange {
     if (!done.compareAndSet(false, true)) {
       return;
     }
+    // Recorded before the write: once written, a caller may already act on the answer (and a test read the log).
+    finished(status, body == null ? 0 : body.length);
     try {
       response.setStatus(status);
       var h = response.getHeaders();
@@ -194,14 +203,20 @@ public final class Exchange {
         // rather than let a keep-alive client send its next request into a connection the server is closing.
         h.put(HttpHeader.CONNECTION, "close");
       }
+      h.put(RequestIds.HEADER, requestId);
       int len = body == null ? 0 : body.length;
       h.put(HttpHeader.CONTENT_LENGTH, len);
       response.write(true, len == 0 ? null : ByteBuffer.wrap(body), callback);
     } catch (RuntimeException e) {
       callback.failed(e);
-    } finally {
-      metrics.request(route, request.getMethod(), status, System.nanoTime() - startNanos);
     }
+  }
+
+  private void finished(int status, long bytes) {
+    long nanos = System.nanoTime() - startNanos;
+    metrics.request(route, request.getMethod(), status, nanos);
+    AccessLog.record(Request.getRemoteAddr(request), request.getMethod(), request.getHttpURI().getPathQuery(), status,
+        bytes, nanos, requestId);
   }
 
   private boolean hasUnreadBody() {
@@ -217,7 +232,8 @@ public final class Exchange {
     if (!done.compareAndSet(false, true)) {
       throw new IllegalStateException("exchange already completed");
     }
-    metrics.request(route, request.getMethod(), status, System.nanoTime() - startNanos);
+    response.getHeaders().put(RequestIds.HEADER, requestId);
+    finished(status, -1);
     return callback;
   }
 }
