@@ -14,7 +14,17 @@ public final class ArchiveDataSource {
   /** @param driverProperties the deployment's extra driver properties (TLS, timeouts...), applied over kvpipe's */
   public static HikariDataSource create(String jdbcUrl, String user, String password, int poolSize,
                                         java.util.Map<String, String> driverProperties) {
+    return create(jdbcUrl, user, password, poolSize, driverProperties, null);
+  }
+
+  /** @param registry where the pool's meters go (hikaricp_*: connections, waits, timeouts), or null for none */
+  public static HikariDataSource create(String jdbcUrl, String user, String password, int poolSize,
+                                        java.util.Map<String, String> driverProperties,
+                                        io.micrometer.core.instrument.MeterRegistry registry) {
     HikariConfig c = new HikariConfig();
+    if (registry != null) {
+      c.setMetricsTrackerFactory(new com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory(registry));
+    }
     c.setPoolName("kvpipe-archive");
     c.setJdbcUrl(jdbcUrl);
     c.setUsername(user);

@@ -1,5 +1,6 @@
 package io.kvpipe.consumer;
 
+import io.kvpipe.common.metrics.StandardMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The consumer's meters: events archived (and a rolling events/s), batch latency, dead letters, skipped tombstones,
+ * The consumer's meters: events archived (a counter: its rate is PromQL's job), batch latency (fixed buckets), dead letters, skipped tombstones,
  * failed batches, and lag
  * per partition. Updated by the archive loop's thread, read by the scrape thread: every holder is atomic/concurrent.
  */
@@ -23,7 +24,6 @@ final class ArchiveMetrics {
   private final Counter tombstones;
   private final Counter failures;
   private final Timer batchLatency;
-  private final RateWindow rate = new RateWindow(10);
   private final Map<TopicPartition, AtomicLong> lag = new ConcurrentHashMap<>();
 
   ArchiveMetrics(MeterRegistry registry) {
@@ -37,9 +37,7 @@ final class ArchiveMetrics {
     failures = Counter.builder("kvpipe.archive.batch.failures").description("batches rolled back to retry")
         .register(registry);
     batchLatency = Timer.builder("kvpipe.archive.batch.latency").description("time to archive one poll batch")
-        .publishPercentiles(0.5, 0.99).register(registry);
-    Gauge.builder("kvpipe.archive.events.per.second", rate, RateWindow::perSecond)
-        .description("events archived per second over the last 10 s").register(registry);
+        .serviceLevelObjectives(StandardMeters.LATENCY_BUCKETS).register(registry);
   }
 
   void batchDone(int eventCount, int deadLetterCount, int tombstoneCount, long nanos) {
@@ -47,7 +45,6 @@ final class ArchiveMetrics {
     tombstones.increment(tombstoneCount);
     deadLetters.increment(deadLetterCount);
     batchLatency.record(Duration.ofNanos(nanos));
-    rate.add(eventCount + deadLetterCount);
   }
 
   void batchFailed() {
@@ -72,35 +69,4 @@ final class ArchiveMetrics {
     }
   }
 
-  /** Events per second over a sliding window of whole seconds. */
-  static final class RateWindow {
-    private final long[] counts;
-    private final long[] seconds;
-
-    RateWindow(int windowSeconds) {
-      counts = new long[windowSeconds];
-      seconds = new long[windowSeconds];
-    }
-
-    synchronized void add(long n) {
-      long now = System.currentTimeMillis() / 1000;
-      int i = (int) (now % counts.length);
-      if (seconds[i] != now) {
-        seconds[i] = now;
-        counts[i] = 0;
-      }
-      counts[i] += n;
-    }
-
-    synchronized double perSecond() {
-      long now = System.currentTimeMillis() / 1000;
-      long sum = 0;
-      for (int i = 0; i < counts.length; i++) {
-        if (now - seconds[i] < counts.length) {
-          sum += counts[i];
-        }
-      }
-      return (double) sum / counts.length;
-    }
-  }
 }

@@ -1,5 +1,7 @@
 package io.kvpipe.consumer;
 
+import io.kvpipe.common.metrics.StandardMeters;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,10 +35,12 @@ public final class ArchiveService implements AutoCloseable {
   public ArchiveService(io.kvpipe.consumer.ConsumerConfig config) throws IOException {
     this.config = config;
     dataSource = ArchiveDataSource.create(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(),
-        config.poolSize(), config.jdbcProperties().all());
+        config.poolSize(), config.jdbcProperties().all(), registry);
+    StandardMeters.bindJvm(registry);
     deadLetters = new DeadLetterPublisher(config.bootstrapServers(), config.dlqTopic(), registry,
         config.kafkaProperties());
     consumer = new KafkaConsumer<>(kafkaProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    new KafkaClientMetrics(consumer).bindTo(registry);
     StoppedPartitions stopped = new StoppedPartitions(registry);
     metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry, stopped::problems)
         : null;

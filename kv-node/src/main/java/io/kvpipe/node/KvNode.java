@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.common.metrics.StandardMeters;
 import io.kvpipe.client.meta.MetaClient;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.wire.GroupIds;
@@ -19,10 +20,6 @@ import io.kvpipe.node.shard.OutboxView;
 import io.kvpipe.node.shard.ShardSettings;
 import io.kvpipe.node.shard.ShardStateMachine;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -180,10 +177,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   private static final Duration TOPIC_CHECK_AT_START = Duration.ofSeconds(3);
 
   private void bindMetrics() {
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
+    StandardMeters.bindJvm(registry);
   }
 
   /**

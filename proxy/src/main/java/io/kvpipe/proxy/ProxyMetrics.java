@@ -1,5 +1,6 @@
 package io.kvpipe.proxy;
 
+import io.kvpipe.common.metrics.StandardMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -26,18 +27,14 @@ public final class ProxyMetrics {
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final AtomicLong topologyVersion = new AtomicLong();
   private final AtomicLong topologyEpoch = new AtomicLong();
-  private final java.util.concurrent.atomic.AtomicReference<Double> migrationRate =
-      new java.util.concurrent.atomic.AtomicReference<>(0.0);
   private final Counter migrationKeys;
   private final Counter watchEvents;
   private final Counter watchResumes;
 
   public ProxyMetrics() {
+    StandardMeters.bindJvm(registry);
     Gauge.builder("kvpipe.proxy.topology.version", topologyVersion, AtomicLong::get).register(registry);
     Gauge.builder("kvpipe.proxy.topology.epoch", topologyEpoch, AtomicLong::get).register(registry);
-    Gauge.builder("kvpipe.proxy.migration.keys.per.second", migrationRate,
-        java.util.concurrent.atomic.AtomicReference::get)
-        .register(registry);
     migrationKeys = Counter.builder("kvpipe.proxy.migration.keys.copied").register(registry);
     watchEvents = Counter.builder("kvpipe.proxy.watch.events.sent").register(registry);
     watchResumes = Counter.builder("kvpipe.proxy.watch.resumes").register(registry);
@@ -50,7 +47,7 @@ public final class ProxyMetrics {
     if (t == null) {
       t = timers.computeIfAbsent(key, k -> Timer.builder("kvpipe.proxy.requests")
           .tag("route", route).tag("method", method).tag("status", Integer.toString(status))
-          .publishPercentileHistogram(false).register(registry));
+          .serviceLevelObjectives(StandardMeters.LATENCY_BUCKETS).register(registry));
     }
     t.record(nanos, TimeUnit.NANOSECONDS);
   }
@@ -85,10 +82,6 @@ public final class ProxyMetrics {
 
   public void migrationKeysCopied(long n) {
     migrationKeys.increment(n);
-  }
-
-  public void migrationRate(double keysPerSecond) {
-    migrationRate.set(keysPerSecond);
   }
 
   /** A migration of {@code kind} reached {@code phase} (counted, so a dashboard sees each step as it happens). */

@@ -1,10 +1,10 @@
 package io.kvpipe.node.cdc;
 
+import io.kvpipe.common.metrics.StandardMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -40,9 +40,7 @@ public final class CdcMetrics {
         .description("log index up to which Kafka acknowledged every event").register(registry);
     publishLag = Timer.builder("kvpipe.cdc.publish.lag").tag("group", groupId)
         .description("leader commit time to Kafka acknowledgement")
-        .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
-        .register(registry);
+        .serviceLevelObjectives(StandardMeters.LATENCY_BUCKETS).register(registry);
     published = Counter.builder("kvpipe.cdc.events.published").tag("group", groupId)
         .description("change events acknowledged by Kafka").register(registry);
     confirms = Counter.builder("kvpipe.cdc.confirms").tag("group", groupId)

@@ -249,7 +249,6 @@ final class GroupMigrationRun extends MigrationRun {
       return r;
     }
     double rate = p.rate(System.nanoTime());
-    ctx.metrics().migrationRate(rate);
     return r.withAttributes(nowMs, a -> {
       p.writeTo(a);
       a.put("keysPerSecond", String.format(Locale.ROOT, "%.1f", rate));
