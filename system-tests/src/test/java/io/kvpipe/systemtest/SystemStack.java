@@ -59,6 +59,8 @@ final class SystemStack implements AutoCloseable {
   /** The archive consumer when it runs as a child process (so a nemesis can kill -9 it), else null. */
   private JavaProcess archiveProcess;
   private final boolean archiveAsProcess;
+  /** The archive process's metrics port, or 0 (none) unless built with {@link Builder#metricsPorts()}. */
+  private final int archiveMetricsPort;
   private final List<String> proxyArgs;
   private final TestTls.Files tls;
   private final CompletableFuture<Void> archiveDone = new CompletableFuture<>();
@@ -69,6 +71,7 @@ final class SystemStack implements AutoCloseable {
     this.kafkaBootstrap = b.kafkaBootstrap;
     this.db = b.db;
     this.archiveAsProcess = b.archiveAsProcess;
+    this.archiveMetricsPort = b.metricsPorts && b.archiveAsProcess ? io.kvpipe.testsupport.Ports.freePort() : 0;
     this.proxyArgs = b.proxyArgs;
     this.tls = b.tls;
     this.topic = b.kafkaBootstrap == null ? null : "kv.changes.system";
@@ -86,6 +89,9 @@ final class SystemStack implements AutoCloseable {
       nb.network(b.network::host, b.network::launcher);
     }
     nb.tls(b.tls);
+    if (b.metricsPorts) {
+      nb.metricsPorts();
+    }
     this.nodes = nb.args(nodeArgs.toArray(String[]::new)).start(START);
     this.coreSpec = nodes.peersSpec();
     List<String> specs = new ArrayList<>();
@@ -105,6 +111,7 @@ final class SystemStack implements AutoCloseable {
     private String kafkaBootstrap;
     private MySqlDatabase db;
     private boolean archiveAsProcess;
+    private boolean metricsPorts;
     private NodeNetwork network;
     private List<String> proxyArgs = List.of();
     private TestTls.Files tls = TestTls.cluster();
@@ -134,6 +141,12 @@ final class SystemStack implements AutoCloseable {
     Builder pipeline(String bootstrapServers, MySqlDatabase database) {
       this.kafkaBootstrap = bootstrapServers;
       this.db = database;
+      return this;
+    }
+
+    /** Every kv-node, and the archive consumer if it runs as a process, serves /metrics on a port of its own. */
+    Builder metricsPorts() {
+      this.metricsPorts = true;
       return this;
     }
 
@@ -219,8 +232,13 @@ final class SystemStack implements AutoCloseable {
     return new String[] {"--bootstrap-servers", kafkaBootstrap,
         "--topic", topic, "--dlq-topic", topic + ".dlq", "--group-id", "archive-system",
         "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(), "--jdbc-password", db.password(),
-        "--metrics-port", "0", "--max-backoff-ms", "1000", "--max-poll-records", "1000",
+        "--metrics-port", Integer.toString(archiveMetricsPort), "--max-backoff-ms", "1000", "--max-poll-records", "1000",
         "--statement-rows", "200"};
+  }
+
+  /** The archive process's metrics port (0 unless built with metricsPorts() and archiveAsProcess()). */
+  int archiveMetricsPort() {
+    return archiveMetricsPort;
   }
 
   /** The archive consumer's process, if built with {@link Builder#archiveAsProcess()}. */
