@@ -8,6 +8,9 @@
 #   scripts/dev-stack.sh status             what runs, with pids and endpoints (exit 3 if something is not running)
 #   scripts/dev-stack.sh logs [PROC] [-f]   last lines of every log, or of one process (-f: follow)
 #   scripts/dev-stack.sh clean              down, then delete .devstack (all data)
+#   scripts/dev-stack.sh add-node NODE      one more kv-node (n4..n9) that follows the topology and hosts no group
+#                                           yet; then: scripts/kvctl peers add g1 NODE@127.0.0.1:PORT (it prints it)
+#   scripts/dev-stack.sh remove-node NODE   stop an added kv-node; refused while the topology lists it in a group
 #
 # State lives in .devstack/ (KVPIPE_DEVSTACK_DIR): env (source it), pids/<process>.pid, logs/<process>.log, data.
 # Settings (ports, MySQL, tokens, JVM options): docs/configuration.md, "dev stack".
@@ -22,7 +25,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PROCS=(mysql kafka kv-node-n1 kv-node-n2 kv-node-n3 proxy cdc-consumer)
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -178,6 +181,65 @@ start_consumer() {
     --metrics-port "$DS_CONSUMER_METRICS_PORT" --instance-id devstack-1
 }
 
+# A kv-node added to the running stack (n4..n9): it follows the topology through the meta group and hosts a group
+# only once a peers add names it. Its ports follow n1..n3's (Ratis base+3.., metrics base+3..).
+start_added_node() {
+  local n=$1
+  tls_flags "$n"
+  ds_start_java "kv-node-$n" kv-node io.kvpipe.node.KvNodeMain --id "$n" --listen "127.0.0.1:$(ds_node_port "$n")" \
+    --data-dir "$DS_DIR/nodes/$n" --meta-peers "$(ds_peers)" --kafka-bootstrap "127.0.0.1:$DS_KAFKA_PORT" \
+    --topic "$DS_TOPIC" --metrics-port "$(ds_node_metrics_port "$n")" "${TLS_FLAGS[@]}"
+}
+
+added_node_id() {
+  [[ "$1" =~ ^n[4-9]$ ]] || ds_die "an added node is named n4..n9 (n1..n3 are the stack's own), got '${1:-}'"
+}
+
+# Every kv-node this stack runs, added ones included (from the pid files).
+node_procs() {
+  local f
+  for f in "$DS_PIDS"/kv-node-n*.pid; do [ -e "$f" ] && basename "$f" .pid; done
+  return 0
+}
+
+add_node() {
+  local n=${1:-} port
+  added_node_id "$n"
+  ds_check_settings
+  mkdir -p "$DS_PIDS" "$DS_LOGS"
+  ds_pid_of proxy >/dev/null || ds_die "the stack is not up: run $0 up first"
+  if ds_pid_of "kv-node-$n" >/dev/null; then
+    ds_say "kv-node-$n already running (pid $(ds_pid_of "kv-node-$n"))"
+  else
+    for port in "$(ds_node_port "$n")" "$(ds_node_metrics_port "$n")"; do
+      ! ds_port_open "$port" || ds_die "port $port (kv-node $n) is taken by another program"
+    done
+    kvpipe_require_jdk
+    "$ROOT/scripts/tls-init.sh" "$DS_TLS" "$n" >/dev/null || ds_die "could not make $n's TLS certificate"
+    start_unless_running "kv-node-$n" start_added_node "$n" || true
+    ds_wait_for "kv-node-$n" "readiness" node_ready "$n" || ds_die "kv-node $n is not ready; see $0 logs kv-node-$n"
+  fi
+  echo "kv-node $n: ratis 127.0.0.1:$(ds_node_port "$n"), metrics http://127.0.0.1:$(ds_node_metrics_port "$n")/metrics"
+  echo "Next:  scripts/kvctl peers add g1 $n@127.0.0.1:$(ds_node_port "$n")    # make it a replica of g1"
+}
+
+remove_node() {
+  local n=${1:-} topology
+  added_node_id "$n"
+  ds_check_settings
+  ds_pid_of "kv-node-$n" >/dev/null || { ds_say "kv-node-$n is not running"; return 0; }
+  if ds_pid_of proxy >/dev/null; then
+    load_tokens
+    topology=$(ds_proxy_curl -sf --max-time 5 -H "Authorization: Bearer $TOKEN" "$(ds_proxy_url)/api/topology/shards") \
+      || ds_die "cannot read the topology from the proxy to check that $n is in no group"
+    if [[ "$topology" == *"\"$n@"* ]]; then
+      ds_die "$n is still a replica of a group: scripts/kvctl peers remove GROUP $n first (scripts/kvctl groups shows which)"
+    fi
+  fi
+  ds_stop "kv-node-$n"
+  ds_say "kv-node-$n stopped (its data stays in $DS_DIR/nodes/$n)"
+}
+
 # Starts $1 with function $2 unless it runs already.
 start_unless_running() {
   local pid
@@ -260,7 +322,9 @@ down() {
   ds_check_settings
   mkdir -p "$DS_PIDS"
   ds_stop proxy cdc-consumer
-  ds_stop kv-node-n1 kv-node-n2 kv-node-n3
+  local nodes
+  mapfile -t nodes < <(node_procs)
+  [ ${#nodes[@]} -eq 0 ] || ds_stop "${nodes[@]}"
   ds_stop kafka
   # Also the broker kafka-local.sh names in its own pid file: an `up` interrupted (or raced by this `down`) between
   # starting the broker and recording it above would otherwise leave it running, holding the ports of the next `up`.
@@ -273,8 +337,9 @@ down() {
 status() {
   ds_check_settings
   ds_mysql_settings
-  local p pid rc=0
-  for p in "${PROCS[@]}"; do
+  local p pid rc=0 added
+  mapfile -t added < <(node_procs | grep -v -x -e kv-node-n1 -e kv-node-n2 -e kv-node-n3)
+  for p in "${PROCS[@]}" "${added[@]}"; do
     if [ "$p" = mysql ] && ds_mysql_external; then
       printf '  %-14s external %s:%s\n' mysql "$DS_MYSQL_HOST" "$DS_MYSQL_PORT"
     elif pid=$(ds_pid_of "$p"); then
@@ -297,7 +362,7 @@ logs() {
     case "$a" in -f|--follow) follow=1 ;; -*) usage ;; *) proc=$a ;; esac
   done
   if [ -n "$proc" ]; then
-    [[ " ${PROCS[*]} " == *" $proc "* ]] || ds_die "unknown process '$proc'; one of: ${PROCS[*]}"
+    [[ " ${PROCS[*]} " == *" $proc "* || "$proc" =~ ^kv-node-n[4-9]$ ]] || ds_die "unknown process '$proc'; one of: ${PROCS[*]}"
     [ -e "$(ds_log_file "$proc")" ] || ds_die "no log yet: $(ds_log_file "$proc")"
     if [ $follow -eq 1 ]; then exec tail -n 100 -F "$(ds_log_file "$proc")"; fi
     tail -n 100 "$(ds_log_file "$proc")"
@@ -322,5 +387,7 @@ case "${1:-}" in
   status) status ;;
   logs) shift; logs "$@" ;;
   clean) clean ;;
+  add-node) add_node "${2:-}" ;;
+  remove-node) remove_node "${2:-}" ;;
   *) usage ;;
 esac

@@ -46,8 +46,8 @@ class DevStackIT {
   @BeforeAll
   static void up() throws Exception {
     root = RepoFiles.root();
-    int nodeBase = freeBlock(3);
-    int metricsBase = freeBlock(3);
+    int nodeBase = freeBlock(5); // n1..n3, and n4, n5 added by a test
+    int metricsBase = freeBlock(5);
     proxyUrl = "http://127.0.0.1:" + Ports.freePort();
     env.put("KVPIPE_DEVSTACK_DIR", dir.resolve("stack").toString());
     env.put("KVPIPE_DEVSTACK_BUILD", "never"); // this build already compiled and packaged every module
@@ -280,8 +280,45 @@ class DevStackIT {
     assertThat(verify.output).contains("consistent: every live key").contains("g3");
   }
 
+  /**
+   * add-node starts a kv-node that follows the topology; it becomes a replica of g1 through kvctl peers add, and
+   * remove-node refuses to stop it until kvctl peers remove took it out. n5 is left running: down must stop it too.
+   */
   @Test
   @Order(7)
+  void addNodeAndRemoveNodeWalkAReplicaInAndOut() throws Exception {
+    Result added = run(180, "scripts/dev-stack.sh", "add-node", "n4");
+    assertThat(added.code).as(added.output).isZero();
+    String n4Port = String.valueOf(Integer.parseInt(env.get("KVPIPE_DEVSTACK_NODE_PORT_BASE")) + 3);
+    assertThat(added.output).contains("Next:  scripts/kvctl peers add g1 n4@127.0.0.1:" + n4Port);
+    startedPids.add(Long.parseLong(Files.readString(dir.resolve("stack/pids/kv-node-n4.pid")).trim()));
+    assertThat(run(30, "scripts/dev-stack.sh", "add-node", "n1").code).as("n1 is the stack's own").isNotZero();
+
+    KvctlRun join = kvctl("peers", "add", "g1", "n4@127.0.0.1:" + n4Port);
+    assertThat(join.exitCode()).as(join.err()).isZero();
+    io.kvpipe.testsupport.Poll.until("n4 listed as a replica of g1", java.time.Duration.ofSeconds(120),
+        java.time.Duration.ofMillis(500), () -> kvctl("topology").out().contains("n4@"));
+    Result refused = run(60, "scripts/dev-stack.sh", "remove-node", "n4");
+    assertThat(refused.code).as(refused.output).isNotZero();
+    assertThat(refused.output).contains("n4 is still a replica of a group");
+
+    KvctlRun leave = kvctl("peers", "remove", "g1", "n4");
+    assertThat(leave.exitCode()).as(leave.err()).isZero();
+    io.kvpipe.testsupport.Poll.until("n4 gone from g1", java.time.Duration.ofSeconds(120),
+        java.time.Duration.ofMillis(500), () -> !kvctl("topology").out().contains("n4@"));
+    Result removed = run(120, "scripts/dev-stack.sh", "remove-node", "n4");
+    assertThat(removed.code).as(removed.output).isZero();
+    assertThat(Files.exists(dir.resolve("stack/pids/kv-node-n4.pid"))).isFalse();
+
+    Result spare = run(180, "scripts/dev-stack.sh", "add-node", "n5");
+    assertThat(spare.code).as(spare.output).isZero();
+    startedPids.add(Long.parseLong(Files.readString(dir.resolve("stack/pids/kv-node-n5.pid")).trim()));
+    Result status = run(60, "scripts/dev-stack.sh", "status");
+    assertThat(status.output).contains("kv-node-n5     running");
+  }
+
+  @Test
+  @Order(8)
   void upAgainReportsTheRunningStackAndStartsNothing() throws Exception {
     Result r = run(120, "scripts/dev-stack.sh", "up");
     assertThat(r.code).as(r.output).isZero();
