@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = MetaQuery.Snapshot.class, name = "snapshot"),
     @JsonSubTypes.Type(value = MetaQuery.Version.class, name = "version"),
     @JsonSubTypes.Type(value = MetaQuery.EventsSince.class, name = "events"),
+    @JsonSubTypes.Type(value = MetaQuery.ChangedAfter.class, name = "changed-after"),
 })
 public sealed interface MetaQuery {
   /** The whole topology; answered with {@link Topology}. */
@@ -23,6 +24,20 @@ public sealed interface MetaQuery {
       if (limit <= 0 || limit > MetaState.MAX_EVENTS) {
         limit = MetaState.MAX_EVENTS;
       }
+    }
+  }
+
+  /**
+   * Waits until the topology's version is greater than {@code version} and answers with its {@link VersionInfo} at
+   * once when it already is; otherwise the meta leader answers the moment a command it applies changes the version,
+   * or after {@code waitMillis} (clamped to 0..{@link #MAX_WAIT_MILLIS}) with the unchanged version. How proxies learn
+   * of changes without polling.
+   */
+  record ChangedAfter(long version, long waitMillis) implements MetaQuery {
+    public static final long MAX_WAIT_MILLIS = 10_000;
+
+    public ChangedAfter {
+      waitMillis = Math.clamp(waitMillis, 0, MAX_WAIT_MILLIS);
     }
   }
 

@@ -41,6 +41,8 @@ public final class MetaClient implements AutoCloseable {
 
   private final RaftClient client;
   private final Duration timeout;
+  /** How long the meta leader may hold a {@link MetaQuery.ChangedAfter}: well inside one attempt, so no resend. */
+  private final long changeWaitMillis;
 
   private static final long MAX_ATTEMPT_MILLIS = 3000;
 
@@ -52,6 +54,7 @@ public final class MetaClient implements AutoCloseable {
     long attemptMillis = Math.clamp(timeout.toMillis() / 4, 500, MAX_ATTEMPT_MILLIS);
     RetryWindow.check(timeout, Duration.ofMillis(attemptMillis));
     RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(attemptMillis, TimeUnit.MILLISECONDS));
+    this.changeWaitMillis = attemptMillis / 2;
     RaftGroup group = RaftGroup.valueOf(groupId(), peers.stream().map(MetaClient::raftPeer).toList());
     this.client = RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
         .setClientRpc(new GrpcFactory(tls.parameters()).newRaftClientRpc(ClientId.randomId(), props))
@@ -95,6 +98,14 @@ public final class MetaClient implements AutoCloseable {
 
   public CompletableFuture<MetaQuery.VersionInfo> versionAsync() {
     return query(new MetaQuery.Version(), MetaQuery.VersionInfo.class);
+  }
+
+  /**
+   * The topology's version once it is greater than {@code version}: answered by the meta leader as soon as it applies
+   * a change, or after a wait of about half an attempt with the version unchanged (the caller asks again).
+   */
+  public MetaQuery.VersionInfo changedAfter(long version) {
+    return join(query(new MetaQuery.ChangedAfter(version, changeWaitMillis), MetaQuery.VersionInfo.class));
   }
 
   public MetaQuery.EventPage eventsSince(long since, int limit) {

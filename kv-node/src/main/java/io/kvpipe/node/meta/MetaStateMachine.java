@@ -38,6 +38,7 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
 
   private volatile MetaState state = MetaState.EMPTY;
+  private final VersionWaiters waiters = new VersionWaiters();
 
   @Override
   protected void loadLatestSnapshot() throws IOException {
@@ -51,6 +52,7 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
     }
     MetaState loaded = MetaSnapshotFile.read(file.toPath());
     state = loaded;
+    waiters.changed(versionInfo(loaded));
     setLastAppliedTermIndex(snapshot.getTermIndex());
     LOG.info("meta: loaded snapshot {} (topology version {})", snapshot.getTermIndex(), loaded.topology().version());
   }
@@ -88,8 +90,12 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
       MetaCommand command = trx.getStateMachineContext() instanceof MetaCommand c ? c
           : TopologyCodec.decodeCommand(entry.getStateMachineLogEntry().getLogData().toByteArray());
       TopologyTransitions.Result result = TopologyTransitions.apply(state, command);
+      long before = state.topology().version();
       state = result.state();
       reply = result.reply();
+      if (state.topology().version() != before) {
+        waiters.changed(versionInfo(state));
+      }
     } catch (KvException e) {
       // Only a leader that skipped validation could log such an entry; every replica refuses it the same way.
       LOG.warn("meta: refusing undecodable log entry {}: {}", entry.getIndex(), e.getMessage());
@@ -103,16 +109,36 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
   public CompletableFuture<Message> query(Message request) {
     try {
       MetaQuery q = TopologyCodec.decodeQuery(request.getContent().toByteArray());
+      if (q instanceof MetaQuery.ChangedAfter x) {
+        return waiters.await(x.version(), x.waitMillis(), () -> versionInfo(state))
+            .thenApply(v -> Message.valueOf(ByteString.copyFrom(TopologyCodec.encode(v))));
+      }
       MetaState s = state;
       Object answer = switch (q) {
         case MetaQuery.Snapshot x -> s.topology();
-        case MetaQuery.Version x -> new MetaQuery.VersionInfo(s.topology().version(), s.topology().epoch());
+        case MetaQuery.Version x -> versionInfo(s);
         case MetaQuery.EventsSince x -> s.eventsSince(x.since(), x.limit());
+        case MetaQuery.ChangedAfter x -> throw new IllegalStateException("answered above");
       };
       return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(TopologyCodec.encode(answer))));
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  private static MetaQuery.VersionInfo versionInfo(MetaState s) {
+    return new MetaQuery.VersionInfo(s.topology().version(), s.topology().epoch());
+  }
+
+  @Override
+  public void close() throws IOException {
+    waiters.close();
+    super.close();
+  }
+
+  /** Readers this replica holds until the topology changes ({@link MetaQuery.ChangedAfter}). */
+  public int heldReaders() {
+    return waiters.size();
   }
 
   /** The current state (for the hosting process's status page and tests). */

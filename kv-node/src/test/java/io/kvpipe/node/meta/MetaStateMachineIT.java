@@ -115,6 +115,32 @@ class MetaStateMachineIT {
     }
   }
 
+  /** A reader waiting for a change is answered by the apply of the command that makes it, not by a poll. */
+  @Test
+  void aReaderWaitingForAChangeIsAnsweredWhenTheChangeApplies() throws Exception {
+    submit(new MetaCommand.Bootstrap(List.of(G1, G2), List.of(), 64, 100));
+    Message ask = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeQuery(
+        new MetaQuery.ChangedAfter(1, MetaQuery.ChangedAfter.MAX_WAIT_MILLIS))));
+    java.util.concurrent.CompletableFuture<RaftClientReply> waiting = client.async().sendReadOnly(ask);
+    // Nothing changed yet: the leader holds the reader (the unchanged answer would come only after 10 s).
+    Poll.until("the leader holds the reader", Duration.ofSeconds(10), () -> heldReaders() == 1);
+    assertThat(waiting).isNotDone();
+    long before = System.nanoTime();
+    submit(new MetaCommand.SetNodeHealth("n2", false, "test", 102));
+    RaftClientReply r = waiting.get(5, TimeUnit.SECONDS);
+    assertThat(TopologyCodec.decode(r.getMessage().getContent().toByteArray(), MetaQuery.VersionInfo.class).version())
+        .isEqualTo(2);
+    assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(5));
+    // A reader already behind is answered at once.
+    assertThat(query(new MetaQuery.ChangedAfter(1, MetaQuery.ChangedAfter.MAX_WAIT_MILLIS),
+        MetaQuery.VersionInfo.class).version()).isEqualTo(2);
+  }
+
+  private int heldReaders() {
+    return cluster.peerIds().stream().mapToInt(p -> ((MetaStateMachine) cluster.stateMachine(p, META)).heldReaders())
+        .sum();
+  }
+
   @Test
   void malformedCommandsNeverEnterTheLog() throws IOException {
     submit(new MetaCommand.Bootstrap(List.of(G1), List.of(), 16, 1));

@@ -20,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this proxy's copy of the topology current: polls the meta group's version (a cheap linearizable read) every
- * {@code pollInterval}, and on a change reads the snapshot and the events in between and tells its listeners (routing,
+ * Keeps this proxy's copy of the topology current: asks the meta group to answer once its version moves past the
+ * one held ({@link MetaQuery.ChangedAfter}, answered by the leader's apply; {@code pollInterval} is only the pause
+ * after a failed ask), and on a change reads the snapshot and the events in between and tells its listeners (routing,
  * SSE subscribers, metrics). {@link #refresh()} forces a reload now (after a WRONG_GROUP reply); concurrent refreshes
  * share one meta read.
  *
@@ -91,15 +92,33 @@ public final class TopologyWatcher implements TopologySource, AutoCloseable {
   private void pollLoop() {
     while (running) {
       try {
-        MetaQuery.VersionInfo v = meta.version();
+        // Held by the meta leader until a command it applies changes the version (or about half an attempt has
+        // passed): a change reaches this proxy as it is applied, not at the next poll.
+        MetaQuery.VersionInfo v = meta.changedAfter(current.version());
+        if (!running) {
+          return; // closed while the ask was held: a closed watcher changes nothing
+        }
         if (v.version() != current.version()) {
           refresh().join();
         }
       } catch (RuntimeException e) {
-        // The meta group may be electing a leader or down; keep serving the last topology and try again.
-        LOG.debug("topology poll failed: {}", e.toString());
+        // The meta group may be electing a leader, down, or (during a rolling upgrade) too old to hold a reader:
+        // keep serving the last topology, and after the poll interval check the version the old way before asking
+        // again, so a proxy in front of older meta replicas still follows changes.
+        LOG.debug("waiting for a topology change failed: {}", e.toString());
+        LockSupport.parkNanos(pollInterval.toNanos());
+        pollOnce();
       }
-      LockSupport.parkNanos(pollInterval.toNanos());
+    }
+  }
+
+  private void pollOnce() {
+    try {
+      if (running && meta.version().version() != current.version()) {
+        refresh().join();
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("topology poll failed: {}", e.toString());
     }
   }
 
