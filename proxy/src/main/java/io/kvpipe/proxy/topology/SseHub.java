@@ -145,17 +145,23 @@ public final class SseHub implements AutoCloseable {
   public void publish(TopologyWatcher.Update update) {
     TopologyView view = update.view();
     List<TopologyEvent> events = update.events();
+    // Encoded once per update, not once per subscriber: with thousands of subscribers the JSON encoding was the fan-out.
+    List<String> changeFrames = events.stream().map(SseHub::changeFrame).toList();
+    String snapshotFrame = null;
     for (Subscriber s : subscribers) {
       long from = s.lastVersion;
       boolean contiguous = !events.isEmpty() && events.getFirst().version() <= from + 1;
       if (contiguous) {
-        for (TopologyEvent e : events) {
-          if (e.version() > from) {
-            s.offer(changeFrame(e));
+        for (int i = 0; i < events.size(); i++) {
+          if (events.get(i).version() > from) {
+            s.offer(changeFrames.get(i));
           }
         }
       } else if (view.version() > from) {
-        s.offer(snapshotFrame(view));
+        if (snapshotFrame == null) {
+          snapshotFrame = snapshotFrame(view);
+        }
+        s.offer(snapshotFrame);
       }
       s.lastVersion = Math.max(from, view.version());
     }

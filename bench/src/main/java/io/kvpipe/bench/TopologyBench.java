@@ -1,0 +1,225 @@
+package io.kvpipe.bench;
+
+import io.kvpipe.client.meta.MetaClient;
+import io.kvpipe.common.topology.MetaCommand;
+import io.kvpipe.common.topology.MetaReply;
+import io.kvpipe.common.topology.Peer;
+import io.kvpipe.common.topology.ShardGroup;
+import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.bench.LatencyRecorder;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * The proxy's topology service (issue 15): how fast a topology change reaches every SSE subscriber of
+ * {@code /api/topology/subscribe}, how many topology queries one proxy answers, and what the subscribers cost it.
+ * 3 kv-nodes (meta, g1, g2) and a proxy, each its own process; {@code --subscribers} SSE streams from this JVM (one
+ * HTTP/1.1 connection each). Changes are topology commands sent to the meta group from this JVM (a group that no node
+ * hosts, added and removed in turn, one every {@code --interval-ms}); the latency of a change at a subscriber is from
+ * the command's acknowledgement to its {@code id:} line read by the subscriber (0 if read before the ack). Queries:
+ * wrk on {@code GET /api/topology/version} (closed loop) at each {@code --query-concurrency}.
+ */
+public final class TopologyBench {
+  private static final PrintStream OUT = System.out;
+
+  private final BenchArgs args;
+  private final int subscribers;
+  private final int changes;
+  private final int warmupChanges;
+  private final Duration interval;
+  private final List<Integer> queryConcurrency;
+  private final Duration querySeconds;
+  private final Path work;
+
+  private TopologyBench(BenchArgs a) {
+    this.args = a;
+    this.subscribers = a.integer("subscribers", 2000);
+    this.changes = a.integer("changes", 100);
+    this.warmupChanges = a.integer("warmup-changes", 30);
+    this.interval = Duration.ofMillis(a.integer("interval-ms", 100));
+    this.queryConcurrency = a.integers("query-concurrency", "16,64");
+    this.querySeconds = a.seconds("query-seconds", 10);
+    this.work = Path.of(a.string("work-dir", "target/bench-work")).resolve("topology-" + System.currentTimeMillis());
+  }
+
+  public static void main(String[] argv) throws Exception {
+    BenchArgs a = new BenchArgs(argv);
+    JsonReport report = new JsonReport("topology");
+    new TopologyBench(a).run(report);
+    Path file = report.write(Path.of(a.string("out", "target/bench")));
+    OUT.println("wrote " + file.toAbsolutePath());
+    System.exit(0);
+  }
+
+  private void run(JsonReport report) throws Exception {
+    Files.createDirectories(work);
+    report.put("settings", JsonReport.map("subscribers", subscribers, "changes", changes, "warmup_changes",
+        warmupChanges, "interval_ms", interval.toMillis(), "query_concurrency", queryConcurrency, "query_seconds",
+        querySeconds.toSeconds(), "latency", "meta command acknowledged (in this JVM) -> its id: line read by each "
+            + "subscriber; 0 when read before the ack", "queries", "wrk closed loop, GET /api/topology/version"));
+    KvStack.Options options = KvStack.Options.from(args)
+        .withProxyArgs("--max-sse-subscribers", Integer.toString(subscribers + 16));
+    report.put("kvpipe", options.describe());
+    try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT)) {
+      long proxyPid = stack.proxy().pid();
+      long rssBefore = rssKib(proxyPid);
+      Subscribers subs = new Subscribers(stack);
+      subs.open();
+      long rssWith = rssKib(proxyPid);
+      OUT.printf("   proxy RSS %,d KiB before, %,d KiB with %,d subscribers (%.1f KiB each)%n", rssBefore, rssWith,
+          subscribers, (rssWith - rssBefore) / (double) subscribers);
+      List<Peer> metaPeers = Arrays.stream(stack.peers().split(",")).map(Peer::parse).toList();
+      try (MetaClient meta = new MetaClient(metaPeers, Duration.ofSeconds(10), stack.nodes().tls().raftTls())) {
+        OUT.printf("== warm-up: %d changes%n", warmupChanges);
+        changes(meta, subs, warmupChanges, 0);
+        OUT.printf("== %d changes, one every %d ms, to %,d subscribers%n", changes, interval.toMillis(), subscribers);
+        Map<String, Object> push = changes(meta, subs, changes, warmupChanges);
+        report.put("push", push);
+      }
+      report.put("proxy_rss_kib", JsonReport.map("before_subscribers", rssBefore, "with_subscribers", rssWith,
+          "per_subscriber_kib", ProcessCpu.round(2, (rssWith - rssBefore) / (double) subscribers)));
+      subs.close();
+
+      Wrk wrk = new Wrk(Path.of("scripts/wrk/kv.lua"), work.resolve("wrk.log"), 1, 0);
+      List<Object> queries = new ArrayList<>();
+      for (int c : queryConcurrency) {
+        Wrk.Result r = wrk.run(stack.proxyUrl(), "kvpipe", "topology", c, Math.min(2, c), querySeconds,
+            KvStack.DATA_TOKEN);
+        OUT.printf("   topology queries c=%d: %,.0f/s, p50 %.2f ms, p99 %.2f ms, %d errors%n", c,
+            r.requests() / r.seconds(), r.p50(), r.p99(), r.errors());
+        queries.add(JsonReport.map("concurrency", c, "queries_per_s", Math.round(r.requests() / r.seconds()),
+            "p50_ms", r.p50(), "p99_ms", r.p99(), "p999_ms", r.p999(), "errors", r.errors()));
+      }
+      report.put("queries", queries);
+    }
+  }
+
+  /** Sends {@code n} changes (add/remove a group no node hosts) and times their arrival at every subscriber. */
+  private Map<String, Object> changes(MetaClient meta, Subscribers subs, int n, int offset) throws Exception {
+    ShardGroup ghost = ShardGroup.parse("bench-ghost=ghost1@127.0.0.1:9");
+    Map<Long, Long> ackedAt = new ConcurrentHashMap<>();
+    for (int i = 0; i < n; i++) {
+      boolean add = (offset + i) % 2 == 0;
+      MetaReply r = meta.submitAndWait(add
+          ? new MetaCommand.AddGroup(ghost, null, System.currentTimeMillis())
+          : new MetaCommand.RemoveGroup(ghost.id(), null, System.currentTimeMillis()));
+      long acked = System.nanoTime();
+      if (!r.ok() || !r.changed()) {
+        throw new IllegalStateException("the meta group did not apply change " + i + ": " + r);
+      }
+      ackedAt.put(r.version(), acked);
+      Thread.sleep(interval.toMillis()); // the pace of the changes, not a wait for anything
+    }
+    Poll.until("every change at every subscriber", Duration.ofSeconds(60), Duration.ofMillis(50),
+        () -> ackedAt.keySet().stream().allMatch(v -> subs.arrivals(v) >= subscribers));
+    LatencyRecorder latency = new LatencyRecorder(n * subscribers + 16);
+    long missing = 0;
+    for (Map.Entry<Long, Long> e : ackedAt.entrySet()) {
+      long[] at = subs.arrivalTimes(e.getKey());
+      missing += subscribers - at.length;
+      for (long t : at) {
+        latency.record(Math.max(0, t - e.getValue()));
+      }
+    }
+    LatencyRecorder.Percentiles p = latency.percentiles();
+    OUT.printf("   change -> SSE event at each of %,d subscribers: p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, "
+        + "max %.2f ms; %d missing; %d reconnects%n", subscribers, p.p50(), p.p99(), p.p999(), p.max(), missing,
+        subs.reconnects());
+    return JsonReport.map("changes", n, "deliveries", p.samples(), "p50_ms", ProcessCpu.round(2, p.p50()),
+        "p99_ms", ProcessCpu.round(2, p.p99()), "p999_ms", ProcessCpu.round(2, p.p999()), "max_ms",
+        ProcessCpu.round(2, p.max()), "missing", missing);
+  }
+
+  private static long rssKib(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  /** The SSE streams: one reader (virtual thread) each, recording when each version's id: line arrives. */
+  private final class Subscribers implements AutoCloseable {
+    private final KvStack stack;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final Map<Long, long[]> arrivals = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicInteger> counts = new ConcurrentHashMap<>();
+    private final AtomicInteger ready = new AtomicInteger();
+    private final AtomicInteger opened = new AtomicInteger();
+    private final List<Thread> readers = new ArrayList<>();
+    private volatile boolean closing;
+
+    Subscribers(KvStack stack) {
+      this.stack = stack;
+    }
+
+    void open() {
+      OUT.printf("   opening %,d SSE subscribers%n", subscribers);
+      for (int i = 0; i < subscribers; i++) {
+        readers.add(Thread.ofVirtual().name("sse-" + i).start(this::read));
+      }
+      Poll.until("every subscriber's snapshot frame", Duration.ofSeconds(120), Duration.ofMillis(100),
+          () -> ready.get() >= subscribers);
+    }
+
+    private void read() {
+      HttpRequest req = HttpRequest.newBuilder(URI.create(stack.proxyUrl() + "/api/topology/subscribe"))
+          .header("Authorization", "Bearer " + KvStack.DATA_TOKEN).GET().build();
+      opened.incrementAndGet();
+      try (Stream<String> lines = http.send(req, HttpResponse.BodyHandlers.ofLines()).body()) {
+        lines.forEach(line -> {
+          if (line.startsWith("id: ")) {
+            long now = System.nanoTime();
+            long v = Long.parseLong(line.substring(4).trim());
+            int slot = counts.computeIfAbsent(v, k -> new AtomicInteger()).getAndIncrement();
+            long[] times = arrivals.computeIfAbsent(v, k -> new long[subscribers]);
+            if (slot < times.length) {
+              times[slot] = now;
+            }
+          } else if (line.equals("event: snapshot")) {
+            ready.incrementAndGet();
+          }
+        });
+      } catch (Exception e) {
+        if (!closing) {
+          OUT.println("   !! a subscriber's stream ended: " + e);
+        }
+      }
+    }
+
+    int arrivals(long version) {
+      AtomicInteger c = counts.get(version);
+      return c == null ? 0 : c.get();
+    }
+
+    long[] arrivalTimes(long version) {
+      long[] all = arrivals.getOrDefault(version, new long[0]);
+      return Arrays.copyOf(all, Math.min(all.length, arrivals(version)));
+    }
+
+    int reconnects() {
+      return opened.get() - subscribers;
+    }
+
+    @Override
+    public void close() {
+      closing = true;
+      http.shutdownNow();
+    }
+  }
+}
