@@ -307,6 +307,16 @@ public final class ShardGroupClient implements AutoCloseable {
     return read(() -> new Query.Scan(ranges, after, limit), false).thenApply(r -> expect(r, Reply.ScanPage.class));
   }
 
+  /**
+   * One linearizable page of records (tombstones included) with keys in [{@code start}, {@code end}) in key order,
+   * and the group's ownership as it was when the page was read (see {@link Query.KeyScan}).
+   */
+  public CompletableFuture<Reply.KeyPage> keyScanAsync(byte[] start, byte[] end, int limit, boolean values,
+                                                       int maxBytes) {
+    return read(() -> new Query.KeyScan(start, end, limit, values, maxBytes), false)
+        .thenApply(r -> expect(r, Reply.KeyPage.class));
+  }
+
   /** The leader's view of ownership, applied index and CDC outbox (linearizable). */
   public CompletableFuture<Reply.Status> statusAsync() {
     return read(Query.Status::new, false).thenApply(r -> expect(r, Reply.Status.class));

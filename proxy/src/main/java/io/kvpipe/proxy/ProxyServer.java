@@ -8,6 +8,7 @@ import io.kvpipe.proxy.http.TokenAuth;
 import io.kvpipe.proxy.http.TokenFiles;
 import io.kvpipe.proxy.kv.GroupClients;
 import io.kvpipe.proxy.kv.KvApi;
+import io.kvpipe.proxy.kv.ScanApi;
 import io.kvpipe.proxy.kv.KvRouter;
 import io.kvpipe.proxy.kv.OwnershipSync;
 import io.kvpipe.client.meta.MetaClient;
@@ -71,6 +72,7 @@ public final class ProxyServer implements AutoCloseable {
     KvRouter router = new KvRouter(watcher, groups, metrics, config.requestTimeout());
     KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes(), config.limits().maxBatchGetBytes(),
         metrics);
+    ScanApi scans = new ScanApi(watcher, groups, metrics, config.requestTimeout(), config.limits().maxBatchGetBytes());
     TopologyApi topo = new TopologyApi(watcher, meta, sse, health, groupStatus, blocking);
     StatusApi status = new StatusApi(config, watcher, groupStatus, metrics);
     SnapshotApi snapshots = new SnapshotApi(watcher, groups);
@@ -91,6 +93,7 @@ public final class ProxyServer implements AutoCloseable {
         .exact("/ready", "ready", Access.OPEN, "GET", (Routes.Action) status::ready)
         .exact("/metrics", "metrics", config.metricsOpen() ? Access.OPEN : Access.DATA,
             "GET", (Routes.Action) status::metrics)
+        .exact("/v1/kv", "kv.scan", Access.DATA, "GET", (Routes.Action) scans::scan)
         .exact("/v1/kv:batchGet", "kv.batchGet", Access.DATA, "POST", (Routes.Action) kv::batchGet)
         .exact("/v1/kv:batchPut", "kv.batchPut", Access.DATA, "POST", (Routes.Action) kv::batchPut)
         .prefix("/v1/kv/", "kv", Access.DATA, "GET", (Routes.Action) kv::get, "PUT", (Routes.Action) kv::put,

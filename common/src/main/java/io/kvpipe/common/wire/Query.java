@@ -43,6 +43,23 @@ public sealed interface Query extends Request {
   }
 
   /**
+   * Records (tombstones included, owned or not) whose key lies in [{@code start}, {@code end}) in unsigned byte
+   * order of the keys, at most {@code limit} of them and, when {@code values}, at most about {@code maxBytes} of
+   * values (the first record always fits). {@code end == null}: no upper bound. Without {@code values} a live record
+   * comes with an empty value, so a tombstone ({@code null}) stays recognisable. The reply names the group's ownership
+   * as read before the walk, so a caller can tell whether its ring was current (see {@link Reply.KeyPage}). Unlike
+   * {@link Scan}, which walks ring order for migrations, this walks an index by key.
+   */
+  record KeyScan(byte[] start, byte[] end, int limit, boolean values, int maxBytes) implements Query {
+    /** Longest bound: a key and one byte more (the successor of a key, to resume after it). */
+    public static final int MAX_BOUND_BYTES = io.kvpipe.common.Limits.MAX_KEY_BYTES + 1;
+
+    public KeyScan {
+      Objects.requireNonNull(start, "start");
+    }
+  }
+
+  /**
    * Concurrent single-key reads ({@link Get}, {@link FallbackGet}; at most {@link Command.Batch#MAX_OPS}) answered
    * together, so they share one linearizable read round; each has its own outcome (a key the group does not own fails
    * only that read).

@@ -30,6 +30,17 @@ public sealed interface Reply {
     }
   }
 
+  /**
+   * A {@link Query.KeyScan} page in key order; {@code more} when records past the last one may be left within the
+   * bounds. {@code epoch} and {@code owned} are the group's ownership as it was before the page was read.
+   */
+  record KeyPage(long epoch, HashRanges owned, List<Entry> entries, boolean more) implements Reply {
+    public KeyPage {
+      Objects.requireNonNull(owned, "owned");
+      entries = List.copyOf(entries);
+    }
+  }
+
   /** The outcomes of a {@link Command.Batch} or {@link Query.Batch}, one per operation, in order. */
   record Batch(List<Reply> replies) implements Reply {
     public Batch {

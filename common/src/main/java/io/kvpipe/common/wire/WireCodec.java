@@ -36,6 +36,7 @@ public final class WireCodec {
   private static final int STATUS = 23;
   private static final int FALLBACK_GET = 24;
   private static final int READ_BATCH = 25;
+  private static final int KEY_SCAN = 26;
 
   private static final int WRITTEN = 1;
   private static final int FOUND = 2;
@@ -49,6 +50,7 @@ public final class WireCodec {
   private static final int MIGRATED = 10;
   private static final int PURGED = 11;
   private static final int BATCH_REPLY = 12;
+  private static final int KEY_PAGE = 13;
 
   private WireCodec() {}
 
@@ -88,6 +90,8 @@ public final class WireCodec {
         b.keys().forEach(w::bytes);
       }
       case Query.Scan s -> w.u8(SCAN).ranges(s.ranges()).cursor(s.after()).i32(s.limit());
+      case Query.KeyScan s -> w.u8(KEY_SCAN).bytes(s.start()).bytes(s.end()).i32(s.limit()).u8(s.values() ? 1 : 0)
+          .i32(s.maxBytes());
       case Query.Status s -> w.u8(STATUS);
     }
     return w.toByteArray();
@@ -148,6 +152,7 @@ public final class WireCodec {
           yield new Query.BatchGet(keys);
         }
         case SCAN -> new Query.Scan(r.ranges(), r.cursorOrNull(), r.i32());
+        case KEY_SCAN -> new Query.KeyScan(bound(r.bytes()), boundOrNull(r.bytesOrNull()), r.i32(), r.bool(), r.i32());
         case STATUS -> new Query.Status();
         default -> throw WireReader.malformed("unknown request type " + tag);
       };
@@ -173,6 +178,11 @@ public final class WireCodec {
         w.u8(SCAN_PAGE).i32(x.entries().size());
         x.entries().forEach(w::entry);
         w.cursor(x.next());
+      }
+      case Reply.KeyPage x -> {
+        w.u8(KEY_PAGE).i64(x.epoch()).ranges(x.owned()).i32(x.entries().size());
+        x.entries().forEach(w::entry);
+        w.u8(x.more() ? 1 : 0);
       }
       case Reply.Confirmed x -> w.u8(CONFIRMED).i64(x.confirmedIndex());
       case Reply.Migrated x -> w.u8(MIGRATED).i32(x.applied()).i32(x.skipped());
@@ -207,6 +217,7 @@ public final class WireCodec {
         case FOUND -> new Reply.Found(r.entryOrNull());
         case FOUND_MANY -> new Reply.FoundMany(entries(r, true));
         case SCAN_PAGE -> new Reply.ScanPage(entries(r, true), r.cursorOrNull());
+        case KEY_PAGE -> new Reply.KeyPage(r.i64(), r.ranges(), entries(r, false), r.bool());
         case CONFIRMED -> new Reply.Confirmed(r.i64());
         case MIGRATED -> new Reply.Migrated(r.i32(), r.i32());
         case PURGED -> new Reply.Purged(r.i32(), r.u8() != 0);
@@ -257,6 +268,17 @@ public final class WireCodec {
       out.add(kind.cast(nested));
     }
     return out;
+  }
+
+  private static byte[] bound(byte[] b) {
+    if (b.length > Query.KeyScan.MAX_BOUND_BYTES) {
+      throw WireReader.malformed("scan bound of " + b.length + " bytes");
+    }
+    return b;
+  }
+
+  private static byte[] boundOrNull(byte[] b) {
+    return b == null ? null : bound(b);
   }
 
   private static WireWriter token(WireWriter w, MigrationToken t) {

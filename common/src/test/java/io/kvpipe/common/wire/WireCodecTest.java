@@ -48,6 +48,8 @@ class WireCodecTest {
         new Query.BatchGet(List.of(b("a"), b("b"))),
         new Query.Scan(HashRanges.FULL, null, 100),
         new Query.Scan(RANGES, new ScanCursor(5, b("x")), 1),
+        new Query.KeyScan(b("user/"), b("user0"), 100, true, 4 << 20),
+        new Query.KeyScan(new byte[0], null, 1, false, 1),
         new Query.Status());
   }
 
@@ -61,6 +63,8 @@ class WireCodecTest {
         new Reply.FoundMany(Arrays.asList(new Entry(b("a"), b("1"), 1), null)),
         new Reply.ScanPage(List.of(new Entry(b("a"), null, 1)), new ScanCursor(77, b("a"))),
         new Reply.ScanPage(List.of(), null),
+        new Reply.KeyPage(3, RANGES, List.of(new Entry(b("a"), b(""), 1), new Entry(b("b"), null, 2)), true),
+        new Reply.KeyPage(1, HashRanges.EMPTY, List.of(), false),
         new Reply.Confirmed(12),
         new Reply.Migrated(1990, 10),
         new Reply.Purged(0, false),
@@ -172,6 +176,15 @@ class WireCodecTest {
     byte[] nestedReply = WireCodec.encode(new Reply.Batch(List.of(new Reply.Confirmed(1))));
     byte[] replyInReply = new WireWriter(64).u8(1).u8(12).i32(1).bytes(nestedReply).toByteArray();
     assertThatThrownBy(() -> WireCodec.decodeReply(replyInReply)).isInstanceOf(KvException.class);
+  }
+
+  @Test
+  void aKeyScanBoundLongerThanAKeyAndOneByteIsMalformed() {
+    byte[] tooLong = new byte[Query.KeyScan.MAX_BOUND_BYTES + 1];
+    assertThatThrownBy(() -> WireCodec.decodeRequest(WireCodec.encode(new Query.KeyScan(tooLong, null, 1, false, 1))))
+        .isInstanceOf(KvException.class).hasMessageContaining("scan bound");
+    assertThatThrownBy(() -> WireCodec.decodeRequest(WireCodec.encode(new Query.KeyScan(b("a"), tooLong, 1, false,
+        1)))).isInstanceOf(KvException.class).hasMessageContaining("scan bound");
   }
 
   @Test

@@ -463,6 +463,19 @@ public final class ShardState {
           ShardStore.ScanResult r = store.scan(s.ranges(), s.after(), s.limit());
           yield new Reply.ScanPage(r.entries(), r.next());
         }
+        case Query.KeyScan s -> {
+          if (s.limit() < 1 || s.limit() > Query.MAX_ITEMS) {
+            throw new KvException(ErrorCode.MALFORMED_REQUEST, "scan limit must be within 1.." + Query.MAX_ITEMS);
+          }
+          if (s.maxBytes() < 1) {
+            throw new KvException(ErrorCode.MALFORMED_REQUEST, "scan byte bound must be positive");
+          }
+          // Read before the walk: a range owned then was owned for every record the walk meets after it, and a range
+          // fenced meanwhile holds records that no longer change.
+          Ownership own = ownership;
+          ShardStore.KeyScanResult r = store.scanKeys(s.start(), s.end(), s.limit(), s.values(), s.maxBytes());
+          yield new Reply.KeyPage(own.epoch(), own.ranges(), r.entries(), r.more());
+        }
         case Query.Status s -> {
           Ownership own = ownership;
           yield new Reply.Status(own.epoch(), own.ranges(), appliedIndex, outbox.confirmedIndex(), outbox.size(),

@@ -20,6 +20,10 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * ranges is a walk of the sub-maps. Tombstones are also indexed on their own, so collecting them never walks the live
  * records. Thread ownership: only the Raft apply thread writes (and reads the tombstone index); query threads read
  * the records concurrently (the skip list makes each record's replacement atomic).
+ *
+ * <p>A second index orders the same records by key bytes alone (unsigned, i.e. by code point for UTF-8), so a scan of
+ * a key range or prefix seeks to its start instead of walking every record. The apply thread updates both indexes
+ * record by record; a reader may see one a record ahead of the other, never a record lost.
  */
 final class ShardStore {
   /** Ordering key: ring position first (for range scans), then unsigned key bytes (to break hash ties). */
@@ -43,6 +47,7 @@ final class ShardStore {
 
   private final ConcurrentSkipListMap<Slot, Rec> records = new ConcurrentSkipListMap<>(ORDER);
   private final TreeSet<Slot> tombstones = new TreeSet<>(ORDER);
+  private final ConcurrentSkipListMap<byte[], Rec> byKey = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
   /** The skip list's own size() walks every record; the apply thread keeps the count instead. */
   private volatile int count;
   /** The frozen view being read (a snapshot being written), or null. */
@@ -68,6 +73,7 @@ final class ShardStore {
   void put(Slot slot, Rec rec) {
     preserve(slot);
     Rec previous = records.put(slot, rec);
+    byKey.put(slot.key(), rec);
     if (previous == null) {
       count++;
     }
@@ -84,6 +90,7 @@ final class ShardStore {
     preserve(slot);
     Rec existing = records.putIfAbsent(slot, rec);
     if (existing == null) {
+      byKey.put(slot.key(), rec);
       count++;
       if (!rec.live()) {
         tombstones.add(slot);
@@ -119,6 +126,7 @@ final class ShardStore {
         }
         preserve(e.getKey(), e.getValue());
         it.remove();
+        byKey.remove(e.getKey().key());
         count--;
         if (!e.getValue().live()) {
           tombstones.remove(e.getKey());
@@ -143,6 +151,7 @@ final class ShardStore {
         preserve(s);
         it.remove();
         records.remove(s);
+        byKey.remove(s.key());
         count--;
         removed++;
       }
@@ -286,4 +295,28 @@ final class ShardStore {
   }
 
   record ScanResult(List<Entry> entries, ScanCursor next) {}
+
+  /**
+   * Up to {@code limit} records (tombstones included) with keys in [{@code start}, {@code end}) ({@code end} null:
+   * unbounded) in key order, stopping once the values taken reach {@code maxBytes} (the first record always fits).
+   * Without {@code values} a live record's value is empty. {@code more}: the walk stopped before the end.
+   */
+  KeyScanResult scanKeys(byte[] start, byte[] end, int limit, boolean values, long maxBytes) {
+    Map<byte[], Rec> view = end == null ? byKey.tailMap(start, true)
+        : Arrays.compareUnsigned(start, end) >= 0 ? Map.of() : byKey.subMap(start, true, end, false);
+    List<Entry> out = new ArrayList<>(Math.min(limit, 1024));
+    long bytes = 0;
+    for (Map.Entry<byte[], Rec> e : view.entrySet()) {
+      Rec rec = e.getValue();
+      long size = values && rec.live() ? rec.value().length : 0;
+      if (out.size() == limit || (!out.isEmpty() && bytes + size > maxBytes)) {
+        return new KeyScanResult(out, true);
+      }
+      bytes += size;
+      out.add(new Entry(e.getKey(), rec.live() && !values ? NO_KEY : rec.value(), rec.version()));
+    }
+    return new KeyScanResult(out, false);
+  }
+
+  record KeyScanResult(List<Entry> entries, boolean more) {}
 }
