@@ -42,7 +42,7 @@ public final class ArchiveService implements AutoCloseable {
         : null;
     OffsetStore offsets = new OffsetStore(dataSource, config.groupId());
     loop = new ArchiveLoop(consumer, config.topic(), Duration.ofMillis(config.pollTimeoutMs()), new EventDecoder(),
-        new ArchiveWriter(dataSource, offsets, config.statementRows()), offsets, deadLetters,
+        new ArchiveWriter(dataSource, offsets, config.statementRows(), config.changelogLoad()), offsets, deadLetters,
         new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()), config.writerThreads(),
         config.resetOffsets(), stopped);
   }
