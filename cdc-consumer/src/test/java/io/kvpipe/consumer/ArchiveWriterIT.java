@@ -258,7 +258,8 @@ class ArchiveWriterIT {
         withOrigin(set("g2", 9, "moved", "m\n", 9), Op.CREATE, Origin.MIGRATION));
     long loadsBefore = writer.loadedBatches();
     write(1, events.toArray(ChangeEvent[]::new));
-    assertThat(writer.loadedBatches()).isEqualTo(loadsBefore + 1);
+    // MariaDB allows LOCAL INFILE by default; a MySQL 8 test server (local_infile=OFF) checks the INSERT path instead.
+    assertThat(writer.loadedBatches()).isEqualTo(loadsBefore + (count("SELECT @@local_infile") == 1 ? 1 : 0));
     List<String> expected = new ArrayList<>();
     for (ChangeEvent e : events) {
       expected.add(String.join("|", e.group(), Long.toString(e.logIndex()), Integer.toString(e.seq()), e.op().code(),
