@@ -34,9 +34,9 @@ public final class ArchiveDataSource {
     c.addDataSourceProperty("prepStmtCacheSqlLimit", "1000000"); // multi-row statements are long
     c.addDataSourceProperty("useLocalSessionState", "true");
     c.addDataSourceProperty("elideSetAutoCommits", "true");
-    // The changelog's LOAD DATA LOCAL (ChangelogLoad) streams from memory; the driver sends a file only from this
-    // empty private directory, never anything a server asks for elsewhere (unlike allowLoadLocalInfile=true).
-    c.addDataSourceProperty("allowLoadLocalInfileInPath", ChangelogLoad.directory().toString());
+    // The changelog's LOAD DATA LOCAL (ChangelogLoad): the driver sends files only from the consumer's private
+    // directory, never anything a server asks for elsewhere (as allowLoadLocalInfile=true would).
+    ChangelogLoad.driverProperties().forEach(c::addDataSourceProperty);
     c.addDataSourceProperty("connectTimeout", "5000");
     c.addDataSourceProperty("socketTimeout", "120000");
     c.addDataSourceProperty("tcpKeepAlive", "true");

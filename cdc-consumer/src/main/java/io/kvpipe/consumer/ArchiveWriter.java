@@ -125,6 +125,14 @@ public final class ArchiveWriter {
    * of the identity ignored, every other problem an error that fails the batch.
    */
   private boolean loadChangelog(Connection c, List<ArchiveEvent> rows) throws SQLException {
+    try {
+      return loadChangelogOnce(c, rows);
+    } finally {
+      ChangelogLoad.clear();
+    }
+  }
+
+  private boolean loadChangelogOnce(Connection c, List<ArchiveEvent> rows) throws SQLException {
     Savepoint before = c.setSavepoint();
     boolean clean = true;
     try (Statement s = c.createStatement()) {
