@@ -168,7 +168,11 @@ class ArchiveWriterIT {
     events.add(archive(new ChangeEvent(Op.CREATE, "bin", null, all, 1, "g1", 1, 1, 1, 1, Origin.CLIENT)));
     events.add(archive(new ChangeEvent(Op.CREATE, "big1", null, big, 1, "g1", 2, 1, 1, 2, Origin.CLIENT)));
     events.add(archive(new ChangeEvent(Op.UPDATE, "big2", big, big, 1, "g1", 3, 1, 1, 3, Origin.CLIENT)));
+    long loadsBefore = writer.loadedBatches();
     writer.write(new ArchiveBatch(events, List.of(), Map.of(P0, 3L)));
+    // A 6 MiB row goes by LOAD DATA too (where the server allows it), and leaves the writer loading.
+    assertThat(writer.loadedBatches()).isEqualTo(loadsBefore + (count("SELECT @@local_infile") == 1 ? 1 : 0));
+    assertThat(writer.loadsChangelog()).isTrue();
     try (Connection c = ds.getConnection();
          PreparedStatement ps = c.prepareStatement("SELECT kv_value FROM kv_current WHERE kv_key = ?")) {
       ps.setBytes(1, b("bin"));
@@ -180,6 +184,21 @@ class ArchiveWriterIT {
       try (ResultSet rs = ps.executeQuery()) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getBytes(1)).isEqualTo(big);
+      }
+    }
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT kv_value, prev_value FROM kv_changelog WHERE kv_key = ?")) {
+      ps.setBytes(1, b("big2"));
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getBytes(1)).isEqualTo(big);
+        assertThat(rs.getBytes(2)).isEqualTo(big);
+      }
+      ps.setBytes(1, b("bin"));
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getBytes(1)).isEqualTo(all);
+        assertThat(rs.getBytes(2)).isNull();
       }
     }
   }
