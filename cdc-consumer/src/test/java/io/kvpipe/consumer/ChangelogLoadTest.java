@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class ChangelogLoadTest {
@@ -21,6 +22,41 @@ class ChangelogLoadTest {
     String line = new String(ChangelogLoad.rows(List.of(archive(e))), StandardCharsets.ISO_8859_1);
     assertThat(line).isEqualTo("g1.7\t42\t3\tu\tk\\tey\ta\\tb\\n\\\\N\\0\r\"'\t\\N\t77\t2\t9\tclient\t"
         + "2026-01-01 00:00:00.005\n");
+  }
+
+  @Test
+  void anyBytesComeBackFromTheirFieldAndNumbersAreDecimal() {
+    SplittableRandom r = new SplittableRandom(7);
+    for (int n = 0; n < 500; n++) {
+      byte[] v = new byte[r.nextInt(300)];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (byte) (r.nextInt(8) == 0 ? "\t\n\\\0N".charAt(r.nextInt(5)) : r.nextInt(256));
+      }
+      byte[] field = new ChangelogLoad.Buffer(1).field(v).bytes();
+      assertThat(unescape(field)).isEqualTo(v);
+      assertThat(field).doesNotContain((byte) '\t', (byte) '\n', (byte) 0);
+    }
+    assertThat(new String(new ChangelogLoad.Buffer(1).number(0).tab().number(Long.MAX_VALUE).tab().number(-5)
+        .text("a b").bytes(), StandardCharsets.US_ASCII)).isEqualTo("0\t9223372036854775807\t-5a b");
+  }
+
+  /** What the server does with a field of the load (ESCAPED BY '\\'). */
+  private static byte[] unescape(byte[] f) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < f.length; i++) {
+      if (f[i] != '\\') {
+        out.write(f[i]);
+        continue;
+      }
+      byte c = f[++i];
+      out.write(switch (c) {
+        case 't' -> '\t';
+        case 'n' -> '\n';
+        case '0' -> 0;
+        default -> c;
+      });
+    }
+    return out.toByteArray();
   }
 
   @Test
