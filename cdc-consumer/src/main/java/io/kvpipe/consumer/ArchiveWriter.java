@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToLongFunction;
 import javax.sql.DataSource;
@@ -57,7 +58,12 @@ public final class ArchiveWriter {
       "(?,?,?,?,?,?,?,UTC_TIMESTAMP(3))",
       "ON DUPLICATE KEY UPDATE id = id");
 
-  private static final int LOCK_WAIT_TIMEOUT = 1205;
+  /**
+   * Refusals of LOAD DATA LOCAL: ER_NOT_ALLOWED_COMMAND (both servers), MariaDB's ER_LOAD_INFILE_CAPABILITY_DISABLED,
+   * MySQL 8's ER_CLIENT_LOCAL_FILES_DISABLED, and 0 for the driver's own (a file outside its allowed directory, or
+   * that directory missing).
+   */
+  private static final Set<Integer> LOAD_REFUSED = Set.of(1148, 4166, 3948, 0);
   private static final Logger log = LoggerFactory.getLogger(ArchiveWriter.class);
 
   private final DataSource dataSource;
@@ -152,12 +158,14 @@ public final class ArchiveWriter {
         e.addSuppressed(rollbackFailure);
         throw e;
       }
-      if (e.getErrorCode() == LOCK_WAIT_TIMEOUT) {
-        log.debug("LOAD DATA of the changelog timed out on a lock, writing the batch with INSERTs: {}", e.toString());
-      } else {
-        // Rows never fail a LOCAL load (IGNORE makes them warnings), so this is the server or driver refusing it:
-        // local_infile off, the private directory gone. Asking again for every batch would only repeat the warning.
+      if (LOAD_REFUSED.contains(e.getErrorCode())) {
+        // The server's local_infile is off, or the driver refused (its private directory gone): asking again for
+        // every batch would only repeat the refusal.
         stopLoading(e.getMessage());
+      } else {
+        // Rows never fail a LOCAL load (IGNORE makes them warnings): a lock wait, a full disk... the INSERT meets the
+        // same condition and fails the batch if it lasts.
+        log.debug("LOAD DATA of the changelog failed, writing the batch with INSERTs: {}", e.toString());
       }
       return false;
     }

@@ -323,6 +323,16 @@ class ArchiveWriterIT {
     assertThat(count("SELECT COUNT(*) FROM kv_changelog")).isEqualTo(3);
     assertThat(current("r")).isEqualTo(new Row("3", false, 3));
     assertThat(current("s")).isEqualTo(new Row("2", false, 2));
+
+    // The driver refusing by itself: its allowed directory is gone (a temp cleaner, say).
+    try (HikariDataSource noDirectory = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 1,
+        Map.of("allowLoadLocalInfileInPath", "/nonexistent/kvpipe-load"))) {
+      ArchiveWriter w = new ArchiveWriter(noDirectory, new OffsetStore(noDirectory, "g-refused"), 2);
+      w.write(new ArchiveBatch(List.of(archive(set("g1", 4, "t", "4", 4))), List.of(), Map.of(P0, 4L)));
+      assertThat(w.loadsChangelog()).isFalse();
+      assertThat(w.loadedBatches()).isZero();
+    }
+    assertThat(current("t")).isEqualTo(new Row("4", false, 4));
   }
 
   @Test
