@@ -508,7 +508,7 @@ public final class ArchiveBench {
   }
 
   private static double loadAverage() {
-    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 10) / 10.0;
   }
 
   private static Map<String, Object> machine(MySqlDatabase db) throws SQLException, IOException {
@@ -519,7 +519,7 @@ public final class ArchiveBench {
       String total = Files.readAllLines(meminfo).stream().filter(l -> l.startsWith("MemTotal:")).findFirst().orElse("");
       m.put("memory", total.replace("MemTotal:", "").trim());
     }
-    m.put("load_average", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    m.put("load_average", loadAverage());
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
     try (Connection c = db.connect(); Statement s = c.createStatement();
