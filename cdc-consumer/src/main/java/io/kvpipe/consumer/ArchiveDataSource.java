@@ -14,6 +14,12 @@ public final class ArchiveDataSource {
   /** @param driverProperties the deployment's extra driver properties (TLS, timeouts...), applied over kvpipe's */
   public static HikariDataSource create(String jdbcUrl, String user, String password, int poolSize,
                                         java.util.Map<String, String> driverProperties) {
+    return create(jdbcUrl, user, password, poolSize, driverProperties, false);
+  }
+
+  /** @param changelogLoad lets the driver send the files of {@link ChangelogLoad} (its directory, nothing else) */
+  public static HikariDataSource create(String jdbcUrl, String user, String password, int poolSize,
+                                        java.util.Map<String, String> driverProperties, boolean changelogLoad) {
     HikariConfig c = new HikariConfig();
     c.setPoolName("kvpipe-archive");
     c.setJdbcUrl(jdbcUrl);
@@ -36,7 +42,9 @@ public final class ArchiveDataSource {
     c.addDataSourceProperty("elideSetAutoCommits", "true");
     // The changelog's LOAD DATA LOCAL (ChangelogLoad): the driver sends files only from the consumer's private
     // directory, never anything a server asks for elsewhere (as allowLoadLocalInfile=true would).
-    ChangelogLoad.driverProperties().forEach(c::addDataSourceProperty);
+    if (changelogLoad) {
+      ChangelogLoad.driverProperties().forEach(c::addDataSourceProperty);
+    }
     c.addDataSourceProperty("connectTimeout", "5000");
     c.addDataSourceProperty("socketTimeout", "120000");
     c.addDataSourceProperty("tcpKeepAlive", "true");

@@ -33,7 +33,7 @@ public final class ArchiveService implements AutoCloseable {
   public ArchiveService(io.kvpipe.consumer.ConsumerConfig config) throws IOException {
     this.config = config;
     dataSource = ArchiveDataSource.create(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(),
-        config.poolSize(), config.jdbcProperties().all());
+        config.poolSize(), config.jdbcProperties().all(), config.changelogLoad());
     deadLetters = new DeadLetterPublisher(config.bootstrapServers(), config.dlqTopic(), registry,
         config.kafkaProperties());
     consumer = new KafkaConsumer<>(kafkaProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());

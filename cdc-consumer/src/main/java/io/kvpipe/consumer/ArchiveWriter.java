@@ -73,12 +73,12 @@ public final class ArchiveWriter {
   private volatile boolean loadChangelog;
   private final LongAdder loads = new LongAdder();
 
-  /** A writer that loads the changelog with LOAD DATA LOCAL when the server allows it (the default). */
+  /** A writer that writes the changelog with multi-row INSERTs (the consumer's default). */
   public ArchiveWriter(DataSource dataSource, OffsetStore offsets, int statementRows) {
-    this(dataSource, offsets, statementRows, true);
+    this(dataSource, offsets, statementRows, false);
   }
 
-  /** @param loadChangelog false: multi-row INSERTs only (the server forbids LOCAL INFILE, or to compare) */
+  /** @param loadChangelog true: LOAD DATA LOCAL where the server allows it ({@link ChangelogLoad}) */
   public ArchiveWriter(DataSource dataSource, OffsetStore offsets, int statementRows, boolean loadChangelog) {
     this.dataSource = dataSource;
     this.offsets = offsets;

@@ -44,7 +44,7 @@ import java.util.stream.Collectors;
  * identical. Prints the rates and the ratio with the load average; writes target/bench/archive-<timestamp>.json.
  *
  * <p>Flags: --events N (500000) --keys K (100000) --value-bytes B (100) --partitions P (3) --batch B (5000)
- * --writer-threads W (2, the consumer's default) --changelog-load true|false (true, the consumer's default)
+ * --writer-threads W (2, the consumer's default) --changelog-load true|false (false, the consumer's default)
  * --rounds R (1; best of R rounds, for machines shared with other load)
  * --bootstrap host:port (default: start a broker) --jdbc-url URL --jdbc-user U --jdbc-password P (default: a throwaway
  * local server with durable commits) --e2e true|false (true) --e2e-rate W (2000) --e2e-seconds S (15): the end-to-end
@@ -102,7 +102,7 @@ public final class ArchiveBench {
     partitions = Integer.parseInt(opts.getOrDefault("partitions", "3"));
     batch = Integer.parseInt(opts.getOrDefault("batch", "5000"));
     writerThreads = Integer.parseInt(opts.getOrDefault("writer-threads", "2"));
-    changelogLoad = Boolean.parseBoolean(opts.getOrDefault("changelog-load", "true"));
+    changelogLoad = Boolean.parseBoolean(opts.getOrDefault("changelog-load", "false"));
     rounds = Math.max(1, Integer.parseInt(opts.getOrDefault("rounds", "1")));
     e2e = Boolean.parseBoolean(opts.getOrDefault("e2e", "true"));
     e2eRate = Integer.parseInt(opts.getOrDefault("e2e-rate", "2000"));

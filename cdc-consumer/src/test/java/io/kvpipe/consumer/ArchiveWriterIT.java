@@ -42,11 +42,12 @@ class ArchiveWriterIT {
 
   @BeforeAll
   static void setUp(MySqlDatabase db) {
-    ds = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 2);
+    ds = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 2, Map.of(), true);
     assertThat(SchemaMigrator.migrate(ds)).isGreaterThanOrEqualTo(3);
     assertThat(SchemaMigrator.migrate(ds)).isZero();
     offsets = new OffsetStore(ds, "g-test");
-    writer = new ArchiveWriter(ds, offsets, 3); // tiny statements so every test spans several
+    // Loading the changelog: the INSERT path is what a refused or unclean load falls back to, so both get exercised.
+    writer = new ArchiveWriter(ds, offsets, 3, true); // tiny statements so every test spans several
   }
 
   @AfterAll
@@ -313,7 +314,7 @@ class ArchiveWriterIT {
     plain.setAutoCommit(false);
     plain.setMaximumPoolSize(1);
     try (HikariDataSource refusing = new HikariDataSource(plain)) {
-      ArchiveWriter w = new ArchiveWriter(refusing, new OffsetStore(refusing, "g-refused"), 2);
+      ArchiveWriter w = new ArchiveWriter(refusing, new OffsetStore(refusing, "g-refused"), 2, true);
       w.write(new ArchiveBatch(List.of(archive(set("g1", 1, "r", "1", 1)), archive(set("g1", 2, "s", "2", 2))),
           List.of(), Map.of(P0, 2L)));
       assertThat(w.loadsChangelog()).isFalse();
@@ -327,7 +328,7 @@ class ArchiveWriterIT {
     // The driver refusing by itself: its allowed directory is gone (a temp cleaner, say).
     try (HikariDataSource noDirectory = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 1,
         Map.of("allowLoadLocalInfileInPath", "/nonexistent/kvpipe-load"))) {
-      ArchiveWriter w = new ArchiveWriter(noDirectory, new OffsetStore(noDirectory, "g-refused"), 2);
+      ArchiveWriter w = new ArchiveWriter(noDirectory, new OffsetStore(noDirectory, "g-refused"), 2, true);
       w.write(new ArchiveBatch(List.of(archive(set("g1", 4, "t", "4", 4))), List.of(), Map.of(P0, 4L)));
       assertThat(w.loadsChangelog()).isFalse();
       assertThat(w.loadedBatches()).isZero();
