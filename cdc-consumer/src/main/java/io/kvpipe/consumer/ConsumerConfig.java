@@ -80,7 +80,7 @@ public record ConsumerConfig(
       new Setting("statement-rows", "KVPIPE_STATEMENT_ROWS", "1000", "rows per multi-row INSERT statement"),
       new Setting("writer-threads", "KVPIPE_WRITER_THREADS", "2",
           "concurrent transactions per poll, each for a share of its partitions (1 = one per poll)"),
-      // Off by default: on this project's 2-core box it measured no faster end to end than the INSERTs (issue 15).
+      // Off by default: on the shared 2-core box its gain end to end was mixed, from none to a fifth (issue 15).
       new Setting("changelog-load", "KVPIPE_CHANGELOG_LOAD", "false",
           "load the changelog with LOAD DATA LOCAL INFILE where the server allows it, else INSERT (true/false)"),
       new Setting("flyway", "KVPIPE_FLYWAY", "true", "migrate the schema at start (true/false)"),
