@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Archive benchmark (issue 4): the cdc-consumer's archive rate vs. a raw batched JDBC insert of the same rows, in one
-# run, on a real Kafka broker (started here unless --bootstrap) and a real MySQL-compatible server (a throwaway local
-# mariadbd/mysqld with durable commits unless --jdbc-url). Prints both rates and their ratio (target >= 0.8).
+# Archive benchmark (issues 4, 15): the cdc-consumer's archive rate vs. a raw batched upsert of the same rows (a
+# kv_changelog INSERT and a kv_current upsert per event, addBatch + rewriteBatchedStatements, one commit per --batch
+# rows) and vs. the raw changelog-only INSERT, in one run, on a real Kafka broker (started here unless --bootstrap) and
+# a real MySQL-compatible server (a throwaway local mariadbd/mysqld with durable commits unless --jdbc-url). Checks the
+# consumer's kv_current equals the raw one. Prints progress, both rates, the ratio (target >= 0.8) and the absolute rate
+# (target >= 55,000 events/s on 2 cores) with the load average, and flags a round during which this process was paused
+# (another job's SIGSTOP, heavy contention): such a round measured the pause.
 # Then (unless --e2e false) the end-to-end phase: 3 kv-node processes with CDC on publish to the same broker, the
 # consumer archives into a fresh database, and writes at a fixed rate (--e2e-rate, shared OpenLoop driver, after a
 # warm-up of max(3, seconds/3) s) are timed from their ack to their kv_changelog row being visible (a poller reads new
@@ -9,9 +13,12 @@
 # Writes target/bench/archive-<timestamp>.json with all figures and the machine's cores, memory, load, JDK and database.
 #
 #   scripts/bench-archive.sh [--events 500000] [--keys 100000] [--value-bytes 100] [--partitions 3] [--batch 5000]
-#                            [--writer-threads 2] [--rounds 1] [--bootstrap host:port] [--jdbc-url jdbc:mysql://host:port/ --jdbc-user U --jdbc-password P]
+#                            [--writer-threads 2] [--changelog-load true|false] [--rounds 1]
+#                            [--bootstrap host:port] [--jdbc-url jdbc:mysql://host:port/ --jdbc-user U --jdbc-password P]
 #                            [--e2e true|false] [--e2e-rate 2000] [--e2e-seconds 15]
 #
+# The archive figures alone, three rounds (best of each, raw and consumer alternating which goes first):
+#   scripts/bench-archive.sh --e2e false --rounds 3
 # KVPIPE_BENCH_NO_BUILD=1 (as for every bench script) reuses the last build; KVPIPE_MVN_ARGS adds Maven flags (e.g. -o). The class path is
 # cdc-consumer's test class path, which includes kv-node (test scope) for the kv-node processes of the e2e phase.
 set -euo pipefail

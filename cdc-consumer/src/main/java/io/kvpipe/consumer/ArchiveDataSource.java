@@ -14,12 +14,18 @@ public final class ArchiveDataSource {
   /** @param driverProperties the deployment's extra driver properties (TLS, timeouts...), applied over kvpipe's */
   public static HikariDataSource create(String jdbcUrl, String user, String password, int poolSize,
                                         java.util.Map<String, String> driverProperties) {
-    return create(jdbcUrl, user, password, poolSize, driverProperties, null);
+    return create(jdbcUrl, user, password, poolSize, driverProperties, false);
+  }
+
+  /** @param changelogLoad lets the driver send the files of {@link ChangelogLoad} (its directory, nothing else) */
+  public static HikariDataSource create(String jdbcUrl, String user, String password, int poolSize,
+                                        java.util.Map<String, String> driverProperties, boolean changelogLoad) {
+    return create(jdbcUrl, user, password, poolSize, driverProperties, changelogLoad, null);
   }
 
   /** @param registry where the pool's meters go (hikaricp_*: connections, waits, timeouts), or null for none */
   public static HikariDataSource create(String jdbcUrl, String user, String password, int poolSize,
-                                        java.util.Map<String, String> driverProperties,
+                                        java.util.Map<String, String> driverProperties, boolean changelogLoad,
                                         io.micrometer.core.instrument.MeterRegistry registry) {
     HikariConfig c = new HikariConfig();
     if (registry != null) {
@@ -44,6 +50,11 @@ public final class ArchiveDataSource {
     c.addDataSourceProperty("prepStmtCacheSqlLimit", "1000000"); // multi-row statements are long
     c.addDataSourceProperty("useLocalSessionState", "true");
     c.addDataSourceProperty("elideSetAutoCommits", "true");
+    // The changelog's LOAD DATA LOCAL (ChangelogLoad): the driver sends files only from the consumer's private
+    // directory, never anything a server asks for elsewhere (as allowLoadLocalInfile=true would).
+    if (changelogLoad) {
+      ChangelogLoad.driverProperties().forEach(c::addDataSourceProperty);
+    }
     c.addDataSourceProperty("connectTimeout", "5000");
     c.addDataSourceProperty("socketTimeout", "120000");
     c.addDataSourceProperty("tcpKeepAlive", "true");

@@ -35,7 +35,7 @@ public final class ArchiveService implements AutoCloseable {
   public ArchiveService(io.kvpipe.consumer.ConsumerConfig config) throws IOException {
     this.config = config;
     dataSource = ArchiveDataSource.create(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(),
-        config.poolSize(), config.jdbcProperties().all(), registry);
+        config.poolSize(), config.jdbcProperties().all(), config.changelogLoad(), registry);
     StandardMeters.bindJvm(registry);
     deadLetters = new DeadLetterPublisher(config.bootstrapServers(), config.dlqTopic(), registry,
         config.kafkaProperties());
@@ -46,7 +46,7 @@ public final class ArchiveService implements AutoCloseable {
         : null;
     OffsetStore offsets = new OffsetStore(dataSource, config.groupId());
     loop = new ArchiveLoop(consumer, config.topic(), Duration.ofMillis(config.pollTimeoutMs()), new EventDecoder(),
-        new ArchiveWriter(dataSource, offsets, config.statementRows()), offsets, deadLetters,
+        new ArchiveWriter(dataSource, offsets, config.statementRows(), config.changelogLoad()), offsets, deadLetters,
         new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()), config.writerThreads(),
         config.resetOffsets(), stopped);
   }

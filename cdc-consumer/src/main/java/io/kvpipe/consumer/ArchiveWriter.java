@@ -3,20 +3,29 @@ package io.kvpipe.consumer;
 import io.kvpipe.common.event.ChangeEvent;
 import io.kvpipe.common.event.Op;
 import io.kvpipe.common.event.Origin;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToLongFunction;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Writes one {@link ArchiveBatch} as one MySQL transaction: changelog rows (a replayed identity is a no-op, any other
- * error fails the batch), version-guarded upserts of {@code kv_current}, dead letters, and the partitions' next
+ * Writes one {@link ArchiveBatch} as one MySQL transaction: changelog rows (loaded with {@link ChangelogLoad} when the
+ * server allows it, else multi-row INSERTs; either way a replayed identity is a no-op and any other error fails the
+ * batch), version-guarded upserts of {@code kv_current}, dead letters, and the partitions' next
  * offsets. Either all of it commits or none of it does. Stateless apart from its collaborators; thread-safe.
  */
 public final class ArchiveWriter {
@@ -49,14 +58,42 @@ public final class ArchiveWriter {
       "(?,?,?,?,?,?,?,UTC_TIMESTAMP(3))",
       "ON DUPLICATE KEY UPDATE id = id");
 
+  /**
+   * Refusals of LOAD DATA LOCAL: ER_NOT_ALLOWED_COMMAND (both servers), MariaDB's ER_LOAD_INFILE_CAPABILITY_DISABLED,
+   * MySQL 8's ER_CLIENT_LOCAL_FILES_DISABLED, and 0 for the driver's own (a file outside its allowed directory, or
+   * that directory missing).
+   */
+  private static final Set<Integer> LOAD_REFUSED = Set.of(1148, 4166, 3948, 0);
+  private static final Logger log = LoggerFactory.getLogger(ArchiveWriter.class);
+
   private final DataSource dataSource;
   private final OffsetStore offsets;
   private final int statementRows;
+  /** Whether to try {@link ChangelogLoad} for the changelog; cleared for good once the server refuses it. */
+  private volatile boolean loadChangelog;
+  private final LongAdder loads = new LongAdder();
 
+  /** A writer that writes the changelog with multi-row INSERTs (the consumer's default). */
   public ArchiveWriter(DataSource dataSource, OffsetStore offsets, int statementRows) {
+    this(dataSource, offsets, statementRows, false);
+  }
+
+  /** @param loadChangelog true: LOAD DATA LOCAL where the server allows it ({@link ChangelogLoad}) */
+  public ArchiveWriter(DataSource dataSource, OffsetStore offsets, int statementRows, boolean loadChangelog) {
     this.dataSource = dataSource;
     this.offsets = offsets;
     this.statementRows = statementRows;
+    this.loadChangelog = loadChangelog;
+  }
+
+  /** Whether the changelog still goes by LOAD DATA (false once the server refused it). */
+  boolean loadsChangelog() {
+    return loadChangelog;
+  }
+
+  /** Batches whose changelog went in by LOAD DATA (the rest by INSERTs). */
+  long loadedBatches() {
+    return loads.sum();
   }
 
   /** Commits the whole batch, or rolls it back and throws. */
@@ -81,6 +118,95 @@ public final class ArchiveWriter {
   }
 
   private void insertChangelog(Connection c, List<ArchiveEvent> rows) throws SQLException {
+    if (rows.isEmpty() || (loadChangelog && loadChangelog(c, rows))) {
+      return;
+    }
+    insertChangelogRows(c, rows);
+  }
+
+  /**
+   * The fast path: true when every row went in by LOAD DATA with no warning, i.e. exactly as the INSERT would have put
+   * it. Anything else (a replayed identity, a value the column cannot hold, any other error) is rolled back to before
+   * the load and false returned, so {@link #insertChangelogRows} writes the batch with its exact semantics: duplicates
+   * of the identity ignored, every other problem an error that fails the batch.
+   */
+  private boolean loadChangelog(Connection c, List<ArchiveEvent> rows) throws SQLException {
+    try {
+      return loadChangelogOnce(c, rows);
+    } finally {
+      ChangelogLoad.clear();
+    }
+  }
+
+  private boolean loadChangelogOnce(Connection c, List<ArchiveEvent> rows) throws SQLException {
+    Savepoint before = c.setSavepoint();
+    boolean clean = true;
+    try (Statement s = c.createStatement()) {
+      for (int from = 0, to; from < rows.size() && clean; from = to) {
+        to = loadEnd(rows, from);
+        long loaded = s.executeLargeUpdate(ChangelogLoad.prepare(rows.subList(from, to)));
+        clean = loaded == to - from && warnings(s) == 0;
+      }
+    } catch (IOException e) {
+      c.rollback(before);
+      stopLoading(e.toString());
+      return false;
+    } catch (SQLException e) {
+      try {
+        c.rollback(before); // fails if the server rolled the whole transaction back (a deadlock): the batch fails
+      } catch (SQLException rollbackFailure) {
+        e.addSuppressed(rollbackFailure);
+        throw e;
+      }
+      if (LOAD_REFUSED.contains(e.getErrorCode())) {
+        // The server's local_infile is off, or the driver refused (its private directory gone): asking again for
+        // every batch would only repeat the refusal.
+        stopLoading(e.getMessage());
+      } else {
+        // Rows never fail a LOCAL load (IGNORE makes them warnings): a lock wait, a full disk... the INSERT meets the
+        // same condition and fails the batch if it lasts.
+        log.debug("LOAD DATA of the changelog failed, writing the batch with INSERTs: {}", e.toString());
+      }
+      return false;
+    }
+    if (!clean) {
+      c.rollback(before);
+      return false;
+    }
+    c.releaseSavepoint(before);
+    loads.increment();
+    return true;
+  }
+
+  private void stopLoading(String why) {
+    if (loadChangelog) {
+      loadChangelog = false;
+      log.warn("LOAD DATA LOCAL INFILE of the changelog failed ({}): the changelog is written with multi-row INSERTs"
+          + " from now on, which is slower (the server needs local_infile=ON)", why);
+    }
+  }
+
+  private static long warnings(Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("SELECT @@warning_count")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static int loadEnd(List<ArchiveEvent> rows, int from) {
+    long total = 0;
+    int to = from;
+    while (to < rows.size()) {
+      total += ChangelogLoad.bytesOf(rows.get(to));
+      if (total > ChangelogLoad.MAX_LOAD_BYTES && to > from) {
+        break;
+      }
+      to++;
+    }
+    return to;
+  }
+
+  private void insertChangelogRows(Connection c, List<ArchiveEvent> rows) throws SQLException {
     for (int from = 0, to; from < rows.size(); from = to) {
       to = chunkEnd(rows, from, a -> size(a.event().after()) + size(a.event().before()) + a.key().length);
       try (PreparedStatement ps = c.prepareStatement(CHANGELOG.sql(to - from))) {

@@ -16,6 +16,8 @@ import java.util.function.Function;
  *
  * @param instanceId Kafka static group membership id (empty = dynamic): a restarted instance with the same id takes
  *     its partitions back at once, without waiting for a session timeout
+ * @param changelogLoad whether the writer loads kv_changelog with LOAD DATA LOCAL INFILE (from a private directory,
+ *     falling back to INSERTs for good if the server refuses it) instead of multi-row INSERTs ({@link ChangelogLoad})
  * @param metricsPort port of the Prometheus endpoint {@code /metrics} (and {@code /ready}); 0 disables it
  * @param flywayUser the account Flyway migrates with (empty: {@code jdbcUser}); the archive's writer account needs no
  *     DDL rights when the schema's owner migrates (docs/security.md)
@@ -40,6 +42,7 @@ public record ConsumerConfig(
     int maxPollRecords,
     int statementRows,
     int writerThreads,
+    boolean changelogLoad,
     boolean flyway,
     String flywayUser,
     String flywayPassword,
@@ -77,6 +80,9 @@ public record ConsumerConfig(
       new Setting("statement-rows", "KVPIPE_STATEMENT_ROWS", "1000", "rows per multi-row INSERT statement"),
       new Setting("writer-threads", "KVPIPE_WRITER_THREADS", "2",
           "concurrent transactions per poll, each for a share of its partitions (1 = one per poll)"),
+      // Off by default: on the shared 2-core box its gain end to end was mixed, from none to a fifth (issue 15).
+      new Setting("changelog-load", "KVPIPE_CHANGELOG_LOAD", "false",
+          "load the changelog with LOAD DATA LOCAL INFILE where the server allows it, else INSERT (true/false)"),
       new Setting("flyway", "KVPIPE_FLYWAY", "true", "migrate the schema at start (true/false)"),
       new Setting("flyway-user", "KVPIPE_FLYWAY_USER", "",
           "account that migrates the schema (empty: jdbc-user); the schema owner, so jdbc-user needs no DDL"),
@@ -129,7 +135,7 @@ public record ConsumerConfig(
         v.get("jdbc-user"), v.get("jdbc-password"), num(v, "pool-size", Integer::parseInt),
         num(v, "poll-timeout-ms", Long::parseLong), num(v, "max-poll-records", Integer::parseInt),
         num(v, "statement-rows", Integer::parseInt),
-        num(v, "writer-threads", Integer::parseInt), bool(v, "flyway"), v.get("flyway-user").trim(),
+        num(v, "writer-threads", Integer::parseInt), bool(v, "changelog-load"), bool(v, "flyway"), v.get("flyway-user").trim(),
         v.get("flyway-password"), v.get("dlq-topic"),
         num(v, "metrics-port", Integer::parseInt), num(v, "max-backoff-ms", Long::parseLong),
         ClientProperties.load(v.get("kafka-properties"), "kafka-properties"),
@@ -207,6 +213,7 @@ public record ConsumerConfig(
     lines.add("max-poll-records=" + maxPollRecords);
     lines.add("statement-rows=" + statementRows);
     lines.add("writer-threads=" + writerThreads);
+    lines.add("changelog-load=" + changelogLoad);
     lines.add("flyway=" + flyway);
     lines.add("flyway-user=" + (flywayUser.isEmpty() ? "(jdbc-user)" : flywayUser));
     lines.add("flyway-password=" + (flywayPassword.isEmpty() ? "(empty)" : "****"));

@@ -9,6 +9,7 @@ import static io.kvpipe.consumer.Events.withOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.kvpipe.common.event.ChangeEvent;
 import io.kvpipe.common.event.Op;
@@ -41,11 +42,12 @@ class ArchiveWriterIT {
 
   @BeforeAll
   static void setUp(MySqlDatabase db) {
-    ds = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 2);
+    ds = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 2, Map.of(), true);
     assertThat(SchemaMigrator.migrate(ds)).isGreaterThanOrEqualTo(3);
     assertThat(SchemaMigrator.migrate(ds)).isZero();
     offsets = new OffsetStore(ds, "g-test");
-    writer = new ArchiveWriter(ds, offsets, 3); // tiny statements so every test spans several
+    // Loading the changelog: the INSERT path is what a refused or unclean load falls back to, so both get exercised.
+    writer = new ArchiveWriter(ds, offsets, 3, true); // tiny statements so every test spans several
   }
 
   @AfterAll
@@ -167,7 +169,11 @@ class ArchiveWriterIT {
     events.add(archive(new ChangeEvent(Op.CREATE, "bin", null, all, 1, "g1", 1, 1, 1, 1, Origin.CLIENT)));
     events.add(archive(new ChangeEvent(Op.CREATE, "big1", null, big, 1, "g1", 2, 1, 1, 2, Origin.CLIENT)));
     events.add(archive(new ChangeEvent(Op.UPDATE, "big2", big, big, 1, "g1", 3, 1, 1, 3, Origin.CLIENT)));
+    long loadsBefore = writer.loadedBatches();
     writer.write(new ArchiveBatch(events, List.of(), Map.of(P0, 3L)));
+    // A 6 MiB row goes by LOAD DATA too (where the server allows it), and leaves the writer loading.
+    assertThat(writer.loadedBatches()).isEqualTo(loadsBefore + (count("SELECT @@local_infile") == 1 ? 1 : 0));
+    assertThat(writer.loadsChangelog()).isTrue();
     try (Connection c = ds.getConnection();
          PreparedStatement ps = c.prepareStatement("SELECT kv_value FROM kv_current WHERE kv_key = ?")) {
       ps.setBytes(1, b("bin"));
@@ -179,6 +185,21 @@ class ArchiveWriterIT {
       try (ResultSet rs = ps.executeQuery()) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getBytes(1)).isEqualTo(big);
+      }
+    }
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT kv_value, prev_value FROM kv_changelog WHERE kv_key = ?")) {
+      ps.setBytes(1, b("big2"));
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getBytes(1)).isEqualTo(big);
+        assertThat(rs.getBytes(2)).isEqualTo(big);
+      }
+      ps.setBytes(1, b("bin"));
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getBytes(1)).isEqualTo(all);
+        assertThat(rs.getBytes(2)).isNull();
       }
     }
   }
@@ -221,6 +242,110 @@ class ArchiveWriterIT {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getString(1)).isEqualTo("2026-01-01 00:00:00.123");
     }
+  }
+
+  @Test
+  void aPutAfterADeleteOfTheSameKeyInOneBatchLeavesThePutAndADeleteAfterAPutLeavesATombstone() throws SQLException {
+    write(1, set("g1", 1, "k", "v1", 1), delete("g1", 2, "k", 2), set("g1", 3, "k", "v3", 3),
+        set("g1", 4, "j", "j4", 4), delete("g1", 5, "j", 5), delete("g1", 6, "x", 6), set("g1", 7, "x", "x7", 7));
+    assertThat(current("k")).isEqualTo(new Row("v3", false, 3));
+    assertThat(current("j")).isEqualTo(new Row(null, true, 5));
+    assertThat(current("x")).isEqualTo(new Row("x7", false, 7));
+    // The same batch replayed, then its events again in the reverse order: nothing changes, nothing doubles.
+    write(1, set("g1", 1, "k", "v1", 1), delete("g1", 2, "k", 2), set("g1", 3, "k", "v3", 3),
+        set("g1", 4, "j", "j4", 4), delete("g1", 5, "j", 5), delete("g1", 6, "x", 6), set("g1", 7, "x", "x7", 7));
+    write(2, set("g1", 7, "x", "x7", 7), delete("g1", 6, "x", 6), delete("g1", 5, "j", 5), set("g1", 4, "j", "j4", 4),
+        set("g1", 3, "k", "v3", 3), delete("g1", 2, "k", 2), set("g1", 1, "k", "v1", 1));
+    assertThat(current("k")).isEqualTo(new Row("v3", false, 3));
+    assertThat(current("j")).isEqualTo(new Row(null, true, 5));
+    assertThat(current("x")).isEqualTo(new Row("x7", false, 7));
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog")).isEqualTo(7);
+  }
+
+  @Test
+  void theChangelogIsLoadedByteExactly() throws SQLException {
+    byte[] all = new byte[256];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (byte) i;
+    }
+    List<ChangeEvent> events = List.of(
+        new ChangeEvent(Op.CREATE, "bin\tkey\n\\N", null, all, Events.T0 + 1, "g1.42", 1, 0, 3, 4, 5, Origin.CLIENT),
+        new ChangeEvent(Op.UPDATE, "\\N", b("\\N"), new byte[0], Events.T0 + 2, "g1.42", 2, 0, 3, 4, 6,
+            Origin.CLIENT),
+        new ChangeEvent(Op.DELETE, "\\N", new byte[0], null, Events.T0 + 3, "g1.42", 3, 0, 3, 4, 7, Origin.CLIENT),
+        new ChangeEvent(Op.READ, "snap\t", null, b("tab\there"), Events.T0 + 4, "g1.42", 4, 1, 3, 4, 8,
+            Origin.SNAPSHOT),
+        withOrigin(set("g2", 9, "moved", "m\n", 9), Op.CREATE, Origin.MIGRATION));
+    long loadsBefore = writer.loadedBatches();
+    write(1, events.toArray(ChangeEvent[]::new));
+    // MariaDB allows LOCAL INFILE by default; a MySQL 8 test server (local_infile=OFF) checks the INSERT path instead.
+    assertThat(writer.loadedBatches()).isEqualTo(loadsBefore + (count("SELECT @@local_infile") == 1 ? 1 : 0));
+    List<String> expected = new ArrayList<>();
+    for (ChangeEvent e : events) {
+      expected.add(String.join("|", e.group(), Long.toString(e.logIndex()), Integer.toString(e.seq()), e.op().code(),
+          hex(b(e.key())), hex(e.after()), hex(e.before()), Long.toString(e.version()), Long.toString(e.term()),
+          Long.toString(e.epoch()), e.origin().code(), SqlTime.utc(e.tsMs())));
+    }
+    List<String> stored = new ArrayList<>();
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT CONCAT_WS('|', group_id, log_index, event_seq, op, HEX(kv_key),"
+             + " COALESCE(HEX(kv_value), 'null'), COALESCE(HEX(prev_value), 'null'), version, term, epoch, origin,"
+             + " CAST(event_time AS CHAR)) FROM kv_changelog ORDER BY id")) {
+      while (rs.next()) {
+        stored.add(rs.getString(1));
+      }
+    }
+    assertThat(stored).containsExactlyElementsOf(expected);
+    assertThat(current("\\N")).isEqualTo(new Row(null, true, 7));
+  }
+
+  private static String hex(byte[] b) {
+    return b == null ? "null" : java.util.HexFormat.of().withUpperCase().formatHex(b);
+  }
+
+  @Test
+  void aServerOrDriverRefusingLocalInfileGetsInsertsFromThenOn(MySqlDatabase db) throws SQLException {
+    // A driver that does not offer local files gets the server's refusal (ER_NOT_ALLOWED_COMMAND), as from a server
+    // with local_infile=0 (MySQL 8's default).
+    HikariConfig plain = new HikariConfig();
+    plain.setJdbcUrl(db.jdbcUrl());
+    plain.setUsername(db.user());
+    plain.setPassword(db.password());
+    plain.setAutoCommit(false);
+    plain.setMaximumPoolSize(1);
+    try (HikariDataSource refusing = new HikariDataSource(plain)) {
+      ArchiveWriter w = new ArchiveWriter(refusing, new OffsetStore(refusing, "g-refused"), 2, true);
+      w.write(new ArchiveBatch(List.of(archive(set("g1", 1, "r", "1", 1)), archive(set("g1", 2, "s", "2", 2))),
+          List.of(), Map.of(P0, 2L)));
+      assertThat(w.loadsChangelog()).isFalse();
+      w.write(new ArchiveBatch(List.of(archive(set("g1", 3, "r", "3", 3))), List.of(), Map.of(P0, 3L)));
+      assertThat(w.loadedBatches()).isZero();
+    }
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog")).isEqualTo(3);
+    assertThat(current("r")).isEqualTo(new Row("3", false, 3));
+    assertThat(current("s")).isEqualTo(new Row("2", false, 2));
+
+    // The driver refusing by itself: its allowed directory is gone (a temp cleaner, say).
+    try (HikariDataSource noDirectory = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 1,
+        Map.of("allowLoadLocalInfileInPath", "/nonexistent/kvpipe-load"))) {
+      ArchiveWriter w = new ArchiveWriter(noDirectory, new OffsetStore(noDirectory, "g-refused"), 2, true);
+      w.write(new ArchiveBatch(List.of(archive(set("g1", 4, "t", "4", 4))), List.of(), Map.of(P0, 4L)));
+      assertThat(w.loadsChangelog()).isFalse();
+      assertThat(w.loadedBatches()).isZero();
+    }
+    assertThat(current("t")).isEqualTo(new Row("4", false, 4));
+  }
+
+  @Test
+  void theInsertOnlyWriterWritesTheSameRows() throws SQLException {
+    ArchiveWriter inserts = new ArchiveWriter(ds, offsets, 2, false);
+    inserts.write(new ArchiveBatch(List.of(archive(set("g1", 1, "k", "a\tb", 1)), archive(delete("g1", 2, "k", 2)),
+        archive(set("g1", 3, "k", "c", 3))), List.of(), Map.of(P0, 3L)));
+    inserts.write(new ArchiveBatch(List.of(archive(set("g1", 3, "k", "c", 3))), List.of(), Map.of(P0, 4L)));
+    assertThat(inserts.loadedBatches()).isZero();
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog")).isEqualTo(3);
+    assertThat(current("k")).isEqualTo(new Row("c", false, 3));
+    assertThat(offsets.load(List.of(P0))).containsEntry(P0, 4L);
   }
 
   record Row(String value, boolean deleted, long version) {}
