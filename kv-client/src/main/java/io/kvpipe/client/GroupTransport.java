@@ -27,6 +27,7 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -58,6 +59,8 @@ final class GroupTransport implements AutoCloseable {
    * replies once Ratis's request window is full, and every request would hang.
    */
   private final ExecutorService callbacks;
+  private final ResentCalls resent = new ResentCalls();
+  private final long writeWindowNanos;
 
   GroupTransport(String group, List<PeerAddress> peers, RaftTls tls, Duration operationTimeout, Duration rpcTimeout) {
     this.group = GroupIds.checkName(group);
@@ -68,7 +71,9 @@ final class GroupTransport implements AutoCloseable {
     }
     this.raftGroup = RaftGroup.valueOf(RaftGroupId.valueOf(GroupIds.uuidOf(group)), raftPeers);
     // Bounded by time, not by attempts: resends past the replicas' retry cache would apply a write twice.
-    RetryPolicy retry = RetryWindow.policy(operationTimeout, Duration.ofMillis(RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS)));
+    RetryPolicy retry = resent.noting(
+        RetryWindow.policy(operationTimeout, Duration.ofMillis(RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS))));
+    this.writeWindowNanos = operationTimeout.toNanos();
     RetryPolicy staleRetry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, RETRY_SLEEP);
     this.callbacks = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "kv-client-" + group + "-replies");
@@ -102,10 +107,38 @@ final class GroupTransport implements AutoCloseable {
         .build();
   }
 
-  /** A write (a command through the Raft log) to the leader. */
+  /**
+   * A write (a command through the Raft log) to the leader. A leader handing over its leadership refuses it before
+   * logging it, and Ratis passes that on instead of resending: sent again here, as a new request, if Ratis had sent
+   * it only once (see {@link ResentCalls}; otherwise its outcome is unknown and the caller is told so).
+   */
   CompletableFuture<Reply> write(Request request) {
+    return write(toMessage(request), System.nanoTime() + writeWindowNanos);
+  }
+
+  private CompletableFuture<Reply> write(Message message, long deadlineNanos) {
     RaftClient c = raft.get();
-    return translate(raft, c, c.async().send(toMessage(request)));
+    return c.async().send(message).handleAsync((reply, error) -> {
+      boolean resentByRatis = resent.forget(message);
+      Throwable refusal = error != null ? RaftErrors.unwrap(error) : reply.isSuccess() ? null : reply.getException();
+      if (refusal instanceof LeaderSteppingDownException) {
+        if (resentByRatis) {
+          return CompletableFuture.<Reply>failedFuture(new KvException(ErrorCode.UNAVAILABLE, "group " + group
+              + ": the leader stepped down while the write was being resent; whether it was applied is unknown:"
+              + " read the key before writing it again"));
+        }
+        if (System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) < deadlineNanos) {
+          return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(
+                  RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS, callbacks))
+              .thenCompose(ignored -> write(message, deadlineNanos));
+        }
+      }
+      try {
+        return CompletableFuture.completedFuture(decode(raft, c, reply, error));
+      } catch (RuntimeException e) {
+        return CompletableFuture.<Reply>failedFuture(e);
+      }
+    }, callbacks).thenCompose(Function.identity());
   }
 
   /**
@@ -193,20 +226,23 @@ final class GroupTransport implements AutoCloseable {
 
   private CompletableFuture<Reply> translate(RaftClientSlot slot, RaftClient used,
                                              CompletableFuture<RaftClientReply> future) {
-    return future.handleAsync((reply, error) -> {
-      if (error != null) {
-        slot.onFailure(used, error);
-        throw RaftErrors.toKvException(error, group);
-      }
-      if (!reply.isSuccess()) {
-        throw RaftErrors.toKvException(reply.getException(), group);
-      }
-      Reply decoded = WireCodec.decodeReply(reply.getMessage().getContent().asReadOnlyByteBuffer());
-      if (decoded instanceof Reply.Failure f) {
-        throw f.toException();
-      }
-      return decoded;
-    }, callbacks);
+    return future.handleAsync((reply, error) -> decode(slot, used, reply, error), callbacks);
+  }
+
+  /** A Ratis answer as our reply, or the failure it means (thrown). */
+  private Reply decode(RaftClientSlot slot, RaftClient used, RaftClientReply reply, Throwable error) {
+    if (error != null) {
+      slot.onFailure(used, error);
+      throw RaftErrors.toKvException(error, group);
+    }
+    if (!reply.isSuccess()) {
+      throw RaftErrors.toKvException(reply.getException(), group);
+    }
+    Reply decoded = WireCodec.decodeReply(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    if (decoded instanceof Reply.Failure f) {
+      throw f.toException();
+    }
+    return decoded;
   }
 
   @Override

@@ -110,6 +110,58 @@ class ShardReplicationIT {
     }
   }
 
+  /**
+   * A leader handing over its leadership refuses new requests with LeaderSteppingDownException before logging them,
+   * and Ratis passes that to the caller as is: the write was not applied, so the client sends it again to the next
+   * leader rather than fail it (MembershipChangeIT saw a 503 "is stepping down" for a put during a replica change).
+   */
+  @Test
+  void writesDuringLeadershipTransfersAllSucceed() throws Exception {
+    RaftGroupId gid = GROUPS.entrySet().stream().filter(e -> e.getValue().equals("g2")).findFirst().orElseThrow()
+        .getKey();
+    RaftProperties props = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
+    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger acked = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Thread> writers = new ArrayList<>();
+    for (int w = 0; w < 16; w++) {
+      int id = w;
+      writers.add(Thread.ofVirtual().start(() -> {
+        for (int i = 0; !stop.get(); i++) {
+          try {
+            g2.put("transfer-" + id + "-" + (i % 20), b("v" + i));
+            acked.incrementAndGet();
+          } catch (RuntimeException e) {
+            failures.add(String.valueOf(e.getMessage()));
+          }
+        }
+      }));
+    }
+    try (RaftClient admin = RaftClient.newBuilder().setProperties(props).setParameters(TestTls.cluster().parameters())
+        .setRaftGroup(cluster.group(gid)).setRetryPolicy(RetryPolicies.noRetry()).build()) {
+      for (int t = 0; t < 12; t++) {
+        int before = acked.get();
+        Poll.until("writes flowing", Duration.ofSeconds(20), () -> acked.get() > before + 50);
+        String leader = cluster.awaitLeader(gid, Duration.ofSeconds(20));
+        String next = cluster.peerIds().stream().filter(p -> !p.equals(leader)).toList().get(t % 2);
+        try {
+          admin.admin().transferLeadership(org.apache.ratis.protocol.RaftPeerId.valueOf(next), 5_000);
+        } catch (java.io.IOException e) {
+          // A transfer that does not finish in time is not what this test is about; the writes are.
+        }
+      }
+      int before = acked.get();
+      Poll.until("writes flowing after the last transfer", Duration.ofSeconds(20), () -> acked.get() > before + 50);
+    } finally {
+      stop.set(true);
+      for (Thread w : writers) {
+        w.join(30_000);
+      }
+    }
+    assertThat(failures).as("writes failed during leadership transfers (of %d acknowledged)", acked.get()).isEmpty();
+  }
+
   /** Callers that issue their next request from a reply callback (closed loops, pipelines) must never stall. */
   @Test
   void requestsChainedFromReplyCallbacksAllComplete() {
