@@ -331,16 +331,6 @@ public final class ArchiveLoop implements Runnable {
     consumer.wakeup();
   }
 
-  /**
-   * Partitions assigned to this consumer, or -1 before it first joined its group (or after it lost its assignment).
-   * Any thread (readiness).
-   */
-  int assignedPartitions() {
-    return assignedPartitions;
-  }
-
-  private volatile int assignedPartitions = -1;
-
   /** Waits for {@link #run()} to return. */
   public boolean awaitFinished(Duration timeout) throws InterruptedException {
     return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -350,7 +340,6 @@ public final class ArchiveLoop implements Runnable {
   private final class SeekToStoredOffsets implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      assignedPartitions = consumer.assignment().size();
       if (partitions.isEmpty()) {
         return;
       }
@@ -361,7 +350,6 @@ public final class ArchiveLoop implements Runnable {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      assignedPartitions = Math.max(0, assignedPartitions - partitions.size());
       needSeek.removeAll(partitions);
       stopped.forget(partitions);
       metrics.forget(partitions);
@@ -370,7 +358,6 @@ public final class ArchiveLoop implements Runnable {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       onPartitionsRevoked(partitions);
-      assignedPartitions = -1;
     }
   }
 }
