@@ -3,10 +3,11 @@ package io.kvpipe.proxy;
 import static io.kvpipe.proxy.ProxyTestCluster.ADMIN_TOKEN;
 import static io.kvpipe.proxy.ProxyTestCluster.DATA_TOKEN;
 import static io.kvpipe.proxy.ProxyTestCluster.req;
+import static io.kvpipe.proxy.ProxyTestCluster.JSON;
+import static io.kvpipe.proxy.ProxyTestCluster.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.Migration;
@@ -47,7 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MigrationIT {
-  static final ObjectMapper JSON = new ObjectMapper();
   static final int KEYS = 3000;
 
   @TempDir
@@ -85,13 +85,6 @@ class MigrationIT {
     }
   }
 
-  static JsonNode json(HttpResponse<byte[]> r) {
-    try {
-      return JSON.readTree(r.body());
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + new String(r.body(), StandardCharsets.UTF_8), e);
-    }
-  }
 
   HttpResponse<byte[]> admin(ProxyServer p, String method, String path, String body) {
     return cluster.send(req(p, path, ADMIN_TOKEN).method(method,

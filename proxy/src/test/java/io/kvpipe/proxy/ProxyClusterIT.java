@@ -3,10 +3,11 @@ package io.kvpipe.proxy;
 import static io.kvpipe.proxy.ProxyTestCluster.ADMIN_TOKEN;
 import static io.kvpipe.proxy.ProxyTestCluster.DATA_TOKEN;
 import static io.kvpipe.proxy.ProxyTestCluster.req;
+import static io.kvpipe.proxy.ProxyTestCluster.JSON;
+import static io.kvpipe.proxy.ProxyTestCluster.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.topology.MetaCommand;
@@ -51,7 +52,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProxyClusterIT {
   static final int MAX_VALUE = 64 * 1024;
-  static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   static Path dir;
@@ -85,13 +85,6 @@ class ProxyClusterIT {
     return cluster.send(req(p, "/v1/kv/" + KeyPath.encode(key) + query, DATA_TOKEN).GET());
   }
 
-  static JsonNode json(HttpResponse<byte[]> r) {
-    try {
-      return JSON.readTree(r.body());
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + new String(r.body(), StandardCharsets.UTF_8), e);
-    }
-  }
 
   static String version(HttpResponse<byte[]> r) {
     return r.headers().firstValue("X-Kv-Version").orElseThrow();

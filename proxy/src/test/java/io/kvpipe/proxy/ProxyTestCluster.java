@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,17 @@ import org.apache.ratis.protocol.RaftGroupId;
  * Used by the proxy ITs and the proxy benchmark. Not thread-safe: one test drives it.
  */
 final class ProxyTestCluster implements AutoCloseable {
+  static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** A reply body as JSON; a body that is not JSON fails the test, showing what came instead. */
+  static com.fasterxml.jackson.databind.JsonNode json(HttpResponse<byte[]> r) {
+    try {
+      return JSON.readTree(r.body());
+    } catch (Exception e) {
+      throw new AssertionError("not JSON: " + new String(r.body(), StandardCharsets.UTF_8), e);
+    }
+  }
+
   static final String DATA_TOKEN = "data-token-for-tests";
   static final String ADMIN_TOKEN = "admin-token-for-tests";
   static final List<String> SHARD_GROUPS = List.of("g1", "g2");

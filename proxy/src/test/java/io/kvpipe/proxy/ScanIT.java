@@ -3,10 +3,11 @@ package io.kvpipe.proxy;
 import static io.kvpipe.proxy.ProxyTestCluster.ADMIN_TOKEN;
 import static io.kvpipe.proxy.ProxyTestCluster.DATA_TOKEN;
 import static io.kvpipe.proxy.ProxyTestCluster.req;
+import static io.kvpipe.proxy.ProxyTestCluster.JSON;
+import static io.kvpipe.proxy.ProxyTestCluster.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.topology.Topology;
 import io.kvpipe.proxy.http.KeyPath;
@@ -45,7 +46,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScanIT {
-  static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   static Path dir;
@@ -67,13 +67,6 @@ class ScanIT {
     }
   }
 
-  static JsonNode json(HttpResponse<byte[]> r) {
-    try {
-      return JSON.readTree(r.body());
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + new String(r.body(), StandardCharsets.UTF_8), e);
-    }
-  }
 
   static String q(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);

@@ -215,8 +215,7 @@ public final class Exchange {
   private void finished(int status, long bytes) {
     long nanos = System.nanoTime() - startNanos;
     metrics.request(route, request.getMethod(), status, nanos);
-    AccessLog.record(Request.getRemoteAddr(request), request.getMethod(), request.getHttpURI().getPathQuery(), status,
-        bytes, nanos, requestId);
+    AccessLog.record(request, status, bytes, nanos, requestId);
   }
 
   private boolean hasUnreadBody() {
