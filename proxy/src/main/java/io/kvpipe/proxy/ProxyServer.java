@@ -18,6 +18,7 @@ import io.kvpipe.proxy.migration.MigrationApi;
 import io.kvpipe.proxy.migration.MigrationCoordinator;
 import io.kvpipe.proxy.migration.MigrationSettings;
 import io.kvpipe.proxy.migration.MigrationStore;
+import io.kvpipe.proxy.topology.GroupStatusMonitor;
 import io.kvpipe.proxy.topology.HealthMonitor;
 import io.kvpipe.proxy.topology.SseHub;
 import io.kvpipe.proxy.topology.TopologyApi;
@@ -39,6 +40,7 @@ public final class ProxyServer implements AutoCloseable {
   private final TopologyWatcher watcher;
   private final GroupClients groups;
   private final HealthMonitor health;
+  private final GroupStatusMonitor groupStatus;
   private final SseHub sse;
   private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
   private final HttpListener http;
@@ -59,6 +61,10 @@ public final class ProxyServer implements AutoCloseable {
     this.groups = new GroupClients(config.requestTimeout(), config.raftTls());
     this.health = new HealthMonitor(watcher, meta, metrics, config.healthInterval(), config.healthTimeout(),
         config.healthRetries(), config.healthFailureThreshold(), config.raftTls());
+    this.groupStatus = new GroupStatusMonitor(() -> watcher.current().topology(), g -> {
+      var client = groups.get(g);
+      return client == null ? null : client.statusAsync();
+    }, config.healthInterval(), config.healthTimeout(), config.raftTls());
     watcher.addListener(u -> metrics.topology(u.view().version(), u.view().topology().epoch()));
     watcher.addListener(u -> groups.update(u.view().topology()));
     watcher.addListener(sse::publish);
@@ -67,8 +73,8 @@ public final class ProxyServer implements AutoCloseable {
     KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes(), config.limits().maxBatchGetBytes(),
         metrics);
     ScanApi scans = new ScanApi(watcher, groups, metrics, config.requestTimeout(), config.limits().maxBatchGetBytes());
-    TopologyApi topo = new TopologyApi(watcher, meta, sse, health, blocking);
-    StatusApi status = new StatusApi(config, watcher, metrics);
+    TopologyApi topo = new TopologyApi(watcher, meta, sse, health, groupStatus, blocking);
+    StatusApi status = new StatusApi(config, watcher, groupStatus, metrics);
     SnapshotApi snapshots = new SnapshotApi(watcher, groups);
     this.watch = new WatchService(config.watch(), metrics, blocking);
     this.tokens = new TokenFiles(config.tokens()::load, java.util.stream.Stream.of(config.tokens().dataTokenFile(),
@@ -126,6 +132,7 @@ public final class ProxyServer implements AutoCloseable {
     watcher.awaitReady(Duration.ofSeconds(60));
     blocking.execute(() -> OwnershipSync.run(watcher.current(), groups));
     health.start();
+    groupStatus.start();
     migrations.start();
     watch.start();
     http.start();
@@ -157,6 +164,7 @@ public final class ProxyServer implements AutoCloseable {
     http.close();
     tokens.close();
     health.close();
+    groupStatus.close();
     watcher.close();
     groups.close();
     blocking.shutdownNow();

@@ -43,7 +43,23 @@ final class NodeProber implements AutoCloseable {
 
   /** True if the node answered within the timeout. */
   boolean probe(NodeInfo node) {
-    Probe p = clients.compute(node.id(), (id, old) -> {
+    Probe p = client(node);
+    try {
+      p.client().getGroupManagementApi(RaftPeerId.valueOf(node.id())).list();
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("probe of {} failed: {}", node.id(), e.toString());
+      return false;
+    }
+  }
+
+  /** The node's replica of {@code group}: role, leader, log indices (one RPC, no retry). */
+  org.apache.ratis.protocol.GroupInfoReply groupInfo(NodeInfo node, RaftGroupId group) throws IOException {
+    return client(node).client().getGroupManagementApi(RaftPeerId.valueOf(node.id())).info(group);
+  }
+
+  private Probe client(NodeInfo node) {
+    return clients.compute(node.id(), (id, old) -> {
       if (old != null && old.address().equals(node.address())) {
         return old;
       }
@@ -52,13 +68,6 @@ final class NodeProber implements AutoCloseable {
       }
       return new Probe(node.address(), newClient(node));
     });
-    try {
-      p.client().getGroupManagementApi(RaftPeerId.valueOf(node.id())).list();
-      return true;
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("probe of {} failed: {}", node.id(), e.toString());
-      return false;
-    }
   }
 
   /** Closes the clients of nodes other than {@code nodeIds} (they left the topology). */
