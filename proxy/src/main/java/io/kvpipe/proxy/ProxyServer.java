@@ -20,6 +20,7 @@ import io.kvpipe.proxy.migration.MigrationSettings;
 import io.kvpipe.proxy.migration.MigrationStore;
 import io.kvpipe.proxy.topology.GroupStatusMonitor;
 import io.kvpipe.proxy.topology.HealthMonitor;
+import io.kvpipe.proxy.topology.NodeProber;
 import io.kvpipe.proxy.topology.SseHub;
 import io.kvpipe.proxy.topology.TopologyApi;
 import io.kvpipe.proxy.topology.TopologyWatcher;
@@ -41,6 +42,7 @@ public final class ProxyServer implements AutoCloseable {
   private final GroupClients groups;
   private final HealthMonitor health;
   private final GroupStatusMonitor groupStatus;
+  private final NodeProber prober;
   private final SseHub sse;
   private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
   private final HttpListener http;
@@ -59,12 +61,13 @@ public final class ProxyServer implements AutoCloseable {
     this.meta = new MetaClient(config.metaPeers(), config.requestTimeout(), config.raftTls());
     this.watcher = new TopologyWatcher(meta, config.topologyPoll());
     this.groups = new GroupClients(config.requestTimeout(), config.raftTls());
+    this.prober = new NodeProber(config.healthTimeout(), config.raftTls());
     this.health = new HealthMonitor(watcher, meta, metrics, config.healthInterval(), config.healthTimeout(),
-        config.healthRetries(), config.healthFailureThreshold(), config.raftTls());
+        config.healthRetries(), config.healthFailureThreshold(), prober);
     this.groupStatus = new GroupStatusMonitor(() -> watcher.current().topology(), g -> {
       var client = groups.get(g);
       return client == null ? null : client.statusAsync();
-    }, config.healthInterval(), config.healthTimeout(), config.raftTls());
+    }, config.healthInterval(), config.healthTimeout(), prober);
     watcher.addListener(u -> metrics.topology(u.view().version(), u.view().topology().epoch()));
     watcher.addListener(u -> groups.update(u.view().topology()));
     watcher.addListener(sse::publish);
@@ -165,6 +168,7 @@ public final class ProxyServer implements AutoCloseable {
     tokens.close();
     health.close();
     groupStatus.close();
+    prober.close();
     watcher.close();
     groups.close();
     blocking.shutdownNow();

@@ -1,11 +1,11 @@
 package io.kvpipe.proxy;
 
 import static io.kvpipe.proxy.ProxyTestCluster.DATA_TOKEN;
+import static io.kvpipe.proxy.ProxyTestCluster.json;
 import static io.kvpipe.proxy.ProxyTestCluster.req;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.testsupport.Poll;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
@@ -23,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GroupStatusIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
 
@@ -111,13 +110,5 @@ class GroupStatusIT {
       }
     }
     throw new AssertionError("no group " + group + " in " + all);
-  }
-
-  private static JsonNode json(HttpResponse<byte[]> r) {
-    try {
-      return JSON.readTree(r.body());
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8), e);
-    }
   }
 }

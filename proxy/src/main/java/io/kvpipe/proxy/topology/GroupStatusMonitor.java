@@ -1,6 +1,5 @@
 package io.kvpipe.proxy.topology;
 
-import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.topology.NodeInfo;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.topology.ShardGroup;
@@ -13,7 +12,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,14 +52,16 @@ public final class GroupStatusMonitor implements AutoCloseable {
 
   /**
    * @param cdcStatus a group's CDC status from its leader by group id (a future failing or null if it has no client)
+   * @param prober shared with the {@link HealthMonitor}, which keeps its clients in step with the topology; its owner
+   *     closes it
    */
   public GroupStatusMonitor(Supplier<Topology> topology, Function<String, CompletableFuture<Reply.Status>> cdcStatus,
-                            Duration interval, Duration timeout, RaftTls tls) {
+                            Duration interval, Duration timeout, NodeProber prober) {
     this.topology = topology;
     this.cdcStatus = cdcStatus;
     this.interval = interval;
     this.timeout = timeout;
-    this.prober = new NodeProber(timeout, tls);
+    this.prober = prober;
   }
 
   public void start() {
@@ -102,9 +102,6 @@ public final class GroupStatusMonitor implements AutoCloseable {
         LOG.debug("status of group {} not collected: {}", id, e.toString());
       }
     });
-    Set<String> nodes = new java.util.HashSet<>();
-    t.groups().forEach(g -> g.peers().forEach(p -> nodes.add(p.id())));
-    prober.retain(nodes);
     Snapshot s = new Snapshot(Map.copyOf(out), now);
     latest = s;
     return s;
@@ -114,13 +111,19 @@ public final class GroupStatusMonitor implements AutoCloseable {
     RaftGroupId gid = RaftGroupId.valueOf(GroupIds.uuidOf(g.raftName()));
     CompletableFuture<Reply.Status> cdc = askCdc(g.id());
     Map<String, Future<ReplicaInfo>> asked = new HashMap<>();
+    Map<String, String> errors = new HashMap<>();
     for (Peer p : g.peers()) {
       NodeInfo node = t.node(p.id()).filter(n -> n.address().equals(p.address()))
           .orElseGet(() -> new NodeInfo(p.id(), p.address(), true, 0, ""));
+      if (!node.up()) {
+        // Recorded down by the health monitor, which keeps probing it and records it up when it answers: asking it
+        // here too would only add RPCs to a dead address every round.
+        errors.put(p.id(), "node recorded down (not asked)");
+        continue;
+      }
       asked.put(p.id(), asks.submit(() -> ReplicaInfo.of(p.id(), prober.groupInfo(node, gid))));
     }
     Map<String, ReplicaInfo> infos = new HashMap<>();
-    Map<String, String> errors = new HashMap<>();
     for (Map.Entry<String, Future<ReplicaInfo>> e : asked.entrySet()) {
       try {
         infos.put(e.getKey(), e.getValue().get(timeout.toMillis() + 500, TimeUnit.MILLISECONDS));
@@ -182,6 +185,5 @@ public final class GroupStatusMonitor implements AutoCloseable {
   public void close() {
     scheduler.shutdownNow();
     asks.shutdownNow();
-    prober.close();
   }
 }

@@ -26,8 +26,12 @@ import org.slf4j.LoggerFactory;
  * Asks one kv-node's Ratis server which groups it hosts: a cheap request that succeeds only if the process is up and
  * serving RPCs. One Ratis client per node (rebuilt if its address changes), never retried by Ratis itself: the
  * monitor decides about retries. Thread-safe.
+ *
+ * <p>One per proxy, shared by {@link HealthMonitor} and {@link GroupStatusMonitor} and closed by their owner: each
+ * client holds gRPC channels, and a client whose node died is reset by Ratis with a blocking channel shutdown (up to
+ * 5 s), so two monitors each with their own clients doubled that cost after a kill.
  */
-final class NodeProber implements AutoCloseable {
+public final class NodeProber implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeProber.class);
 
   private record Probe(String address, RaftClient client) {}
@@ -36,7 +40,7 @@ final class NodeProber implements AutoCloseable {
   private final RaftTls tls;
   private final Map<String, Probe> clients = new ConcurrentHashMap<>();
 
-  NodeProber(Duration timeout, RaftTls tls) {
+  public NodeProber(Duration timeout, RaftTls tls) {
     this.timeout = timeout;
     this.tls = tls;
   }
