@@ -102,6 +102,13 @@ make_tls() {
 # Sets TLS_FLAGS to the --tls-* flags of process $1 (a certificate made by make_tls).
 tls_flags() { TLS_FLAGS=(--tls-cert "$DS_TLS/$1.pem" --tls-key "$DS_TLS/$1-key.pem" --tls-ca "$DS_TLS/ca.pem"); }
 
+# The kv-nodes' HTTP ports (/metrics, /health, /ready, /status), comma-separated, for kvctl status.
+node_urls() {
+  local n out=""
+  for n in "${DS_NODES[@]}"; do out+="${out:+,}http://127.0.0.1:$(ds_node_metrics_port "$n")"; done
+  echo "$out"
+}
+
 write_env() {
   local tmp=$DS_DIR/env.tmp
   (
@@ -121,6 +128,8 @@ export KVPIPE_MYSQL_PASSWORD='$DS_MYSQL_PASSWORD'
 export KVPIPE_MYSQL_DATABASE='$DS_MYSQL_DATABASE'
 export KVPIPE_MYSQL_SOCKET='$(ds_mysql_external || echo "$DS_MYSQL_SOCKET")'
 export KVPIPE_META_PEERS='$(ds_peers)'
+export KVPIPE_NODE_URLS='$(node_urls)'
+export KVPIPE_CONSUMER_URLS='http://127.0.0.1:$DS_CONSUMER_METRICS_PORT'
 export KVPIPE_TLS_CERT='$DS_TLS/kvctl.pem'
 export KVPIPE_TLS_KEY='$DS_TLS/kvctl-key.pem'
 export KVPIPE_TLS_CA='$DS_TLS/ca.pem'
@@ -132,14 +141,14 @@ EOF
 
 proxy_ready() { [ "$(ds_proxy_curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$(ds_proxy_url)/ready")" = 200 ]; }
 
-consumer_ready() {
-  # "archiving topic" is logged once the schema is migrated and the consumer subscribes (INFO level).
-  grep -q 'archiving topic' "$(ds_log_file cdc-consumer)" 2>/dev/null \
-    || { [[ "${KVPIPE_LOG_LEVEL:-INFO}" != INFO && "${KVPIPE_LOG_LEVEL:-INFO}" != DEBUG ]] \
-         && ds_port_open "$DS_CONSUMER_METRICS_PORT"; }
-}
+# 200 from GET /ready on a local HTTP port: $1 port.
+http_ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$1/ready")" = 200 ]; }
 
-node_ready() { ds_port_open "$(ds_node_port "$1")" && grep -q "kv-node $1 ready" "$(ds_log_file "kv-node-$1")"; }
+# Joined its consumer group, the archive database answering, no partition stopped.
+consumer_ready() { http_ready "$DS_CONSUMER_METRICS_PORT"; }
+
+# Every group the node hosts has a leader and the node is caught up (a majority of the nodes must be up).
+node_ready() { http_ready "$(ds_node_metrics_port "$1")"; }
 
 start_kafka() {
   if ds_pid_of kafka >/dev/null; then ds_say "kafka already running (pid $(ds_pid_of kafka))"; return 0; fi
@@ -287,12 +296,12 @@ up() {
   local n
   for n in "${DS_NODES[@]}"; do start_unless_running "kv-node-$n" start_node "$n" || true; done
   for n in "${DS_NODES[@]}"; do
-    ds_wait_for "kv-node-$n" "readiness" node_ready "$n" || ds_die "kv-node $n is not ready; run $0 down"
+    ds_wait_for "kv-node-$n" "200 from /ready" node_ready "$n" || ds_die "kv-node $n is not ready; run $0 down"
   done
   start_unless_running proxy start_proxy || true
   start_unless_running cdc-consumer start_consumer || true
   ds_wait_for proxy "200 from /ready" proxy_ready || ds_die "the proxy is not ready; run $0 down"
-  ds_wait_for cdc-consumer "subscription" consumer_ready || ds_die "the consumer is not ready; run $0 down"
+  ds_wait_for cdc-consumer "200 from /ready" consumer_ready || ds_die "the consumer is not ready; run $0 down"
   ds_say "ready"
   print_endpoints
 }
@@ -304,10 +313,10 @@ kvpipe dev stack ($DS_DIR):
   proxy         $(ds_proxy_url)   (tokens: KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN in $DS_DIR/env$(ds_proxy_https && echo "; CA: KVPIPE_PROXY_CA"))
   kafka         127.0.0.1:$DS_KAFKA_PORT   topic $DS_TOPIC
   mysql         $DS_MYSQL_HOST:$DS_MYSQL_PORT   database $DS_MYSQL_DATABASE, auditor $DS_MYSQL_USER (SELECT only; in env), consumer $DS_MYSQL_WRITER_USER
-  consumer      metrics http://127.0.0.1:$DS_CONSUMER_METRICS_PORT/metrics
+  consumer      http://127.0.0.1:$DS_CONSUMER_METRICS_PORT (/metrics, /health, /ready)
 EOF
   for n in "${DS_NODES[@]}"; do
-    echo "  kv-node $n    ratis 127.0.0.1:$(ds_node_port "$n"), metrics http://127.0.0.1:$(ds_node_metrics_port "$n")/metrics"
+    echo "  kv-node $n    ratis 127.0.0.1:$(ds_node_port "$n"), http://127.0.0.1:$(ds_node_metrics_port "$n") (/metrics, /health, /ready, /status)"
   done
   cat <<EOF
 Next:  . $DS_DIR/env
@@ -337,7 +346,7 @@ down() {
 status() {
   ds_check_settings
   ds_mysql_settings
-  local p pid rc=0 added
+  local p pid n rc=0 added
   mapfile -t added < <(node_procs | grep -v -x -e kv-node-n1 -e kv-node-n2 -e kv-node-n3)
   for p in "${PROCS[@]}" "${added[@]}"; do
     if [ "$p" = mysql ] && ds_mysql_external; then
@@ -351,6 +360,15 @@ status() {
   done
   if ds_pid_of proxy >/dev/null; then
     printf '  %-14s %s\n' "proxy /ready" "$(ds_proxy_curl -s --max-time 2 "$(ds_proxy_url)/ready" || echo unreachable)"
+  fi
+  for p in $(node_procs); do
+    n=${p#kv-node-}
+    if ds_pid_of "$p" >/dev/null; then
+      printf '  %-14s %s\n' "$p /ready" "$(curl -s --max-time 2 "http://127.0.0.1:$(ds_node_metrics_port "$n")/ready" || echo unreachable)"
+    fi
+  done
+  if ds_pid_of cdc-consumer >/dev/null; then
+    printf '  %-14s %s\n' "consumer /ready" "$(curl -s --max-time 2 "http://127.0.0.1:$DS_CONSUMER_METRICS_PORT/ready" || echo unreachable)"
   fi
   [ $rc -eq 0 ] && print_endpoints
   return $rc

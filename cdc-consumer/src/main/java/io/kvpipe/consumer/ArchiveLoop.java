@@ -331,6 +331,16 @@ public final class ArchiveLoop implements Runnable {
     consumer.wakeup();
   }
 
+  /**
+   * Partitions assigned to this consumer, or -1 before it first joined its group (or after it lost its assignment).
+   * Any thread (readiness).
+   */
+  int assignedPartitions() {
+    return assignedPartitions;
+  }
+
+  private volatile int assignedPartitions = -1;
+
   /** Waits for {@link #run()} to return. */
   public boolean awaitFinished(Duration timeout) throws InterruptedException {
     return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -340,6 +350,7 @@ public final class ArchiveLoop implements Runnable {
   private final class SeekToStoredOffsets implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      assignedPartitions = consumer.assignment().size();
       if (partitions.isEmpty()) {
         return;
       }
@@ -350,6 +361,7 @@ public final class ArchiveLoop implements Runnable {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      assignedPartitions = Math.max(0, assignedPartitions - partitions.size());
       needSeek.removeAll(partitions);
       stopped.forget(partitions);
       metrics.forget(partitions);
@@ -358,6 +370,7 @@ public final class ArchiveLoop implements Runnable {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       onPartitionsRevoked(partitions);
+      assignedPartitions = -1;
     }
   }
 }

@@ -29,6 +29,7 @@ public final class ArchiveService implements AutoCloseable {
   private final DeadLetterPublisher deadLetters;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final MetricsServer metricsServer;
+  private final ConsumerHealth health;
   private final ArchiveLoop loop;
   private volatile boolean stopping;
 
@@ -42,14 +43,21 @@ public final class ArchiveService implements AutoCloseable {
     consumer = new KafkaConsumer<>(kafkaProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     new KafkaClientMetrics(consumer).bindTo(registry);
     StoppedPartitions stopped = new StoppedPartitions(registry);
-    metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry, stopped::problems)
-        : null;
     OffsetStore offsets = new OffsetStore(dataSource, config.groupId());
     loop = new ArchiveLoop(consumer, config.topic(), Duration.ofMillis(config.pollTimeoutMs()), new EventDecoder(),
         new ArchiveWriter(dataSource, offsets, config.statementRows(), config.changelogLoad()), offsets, deadLetters,
         new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()), config.writerThreads(),
         config.resetOffsets(), stopped);
+    health = new ConsumerHealth(dataSource, loop::assignedPartitions, stopped::problems, DB_PING_INTERVAL);
+    metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry, health::checks)
+        : null;
+    if (metricsServer != null) {
+      health.start();
+    }
   }
+
+  /** How often readiness pings the archive database. */
+  private static final Duration DB_PING_INTERVAL = Duration.ofSeconds(2);
 
   /** Migrates the schema (unless disabled), then archives until {@link #stop()}. */
   public void run() throws InterruptedException {
@@ -137,7 +145,7 @@ public final class ArchiveService implements AutoCloseable {
   @Override
   public void close() {
     stop();
-    try (dataSource; deadLetters; consumer) {
+    try (dataSource; deadLetters; consumer; health) {
       if (metricsServer != null) {
         metricsServer.close();
       }

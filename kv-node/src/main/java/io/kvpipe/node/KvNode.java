@@ -139,7 +139,8 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       node.bindMetrics();
       node.shards.values().forEach(node::attach);
       if (config.metricsPort() != 0) {
-        node.metricsEndpoint = new MetricsEndpoint(config.listenHost(), config.metricsPort(), node.registry);
+        node.metricsEndpoint = new MetricsEndpoint(config.listenHost(), config.metricsPort(), node.registry,
+            node.status());
       }
       if (config.followsTopology()) {
         MetaClient meta = new MetaClient(config.metaPeers().stream()
@@ -383,6 +384,18 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   /** The CDC view of each hosted shard group, by group name. */
   public Map<String, OutboxView> outboxes() {
     return Map.copyOf(shards);
+  }
+
+  /** This node's readiness and replica states (what {@code /ready} and {@code /status} serve). */
+  NodeStatus status() {
+    return new NodeStatus(config.nodeId(), server, gid -> MetaGroup.isMeta(gid) ? NodeConfig.META_GROUP
+        : groupNames.getOrDefault(gid, gid.toString()), shards, publishers, config.cdcEnabled(),
+        io.kvpipe.node.status.Readiness.DEFAULT_MAX_APPLY_LAG);
+  }
+
+  /** Whether this node is ready now (see {@link io.kvpipe.node.status.Readiness}); for tests and diagnostics. */
+  public io.kvpipe.node.status.Readiness.Result readiness() {
+    return status().readiness();
   }
 
   public PrometheusMeterRegistry registry() {

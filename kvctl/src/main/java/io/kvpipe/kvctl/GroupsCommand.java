@@ -10,17 +10,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code kvctl groups add|remove}: online scaling through the proxy's cluster API (a migration follows). */
-@Command(name = "groups", description = "Add or remove a shard group (starts an online migration).",
-    subcommands = {GroupsCommand.Add.class, GroupsCommand.Remove.class})
-final class GroupsCommand implements Runnable {
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: add or remove");
-  }
+/**
+ * {@code kvctl groups}: each group's leader, replica roles and lags (also {@code groups list}); {@code groups
+ * add|remove}: online scaling through the proxy's cluster API (a migration follows).
+ */
+@Command(name = "groups", description = "Shard groups: their leaders, replicas and lags; add or remove one (starts an"
+    + " online migration).", subcommands = {GroupsListCommand.class, GroupsCommand.Add.class,
+    GroupsCommand.Remove.class})
+final class GroupsCommand extends GroupsView {
 
   @Command(name = "add", description = "Create a shard group on the given replicas and add it to the ring "
       + "(POST /api/cluster/groups).")

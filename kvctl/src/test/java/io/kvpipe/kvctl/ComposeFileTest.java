@@ -144,6 +144,14 @@ class ComposeFileTest {
   }
 
   @Test
+  void kvpipeServicesAreHealthyOnlyWhenReady() {
+    for (String name : List.of("kv-node-1", "kv-node-2", "kv-node-3", "proxy", "cdc-consumer")) {
+      String test = ((Map<?, ?>) services.get(name).get("healthcheck")).get("test").toString();
+      assertThat(test).as(name + " healthcheck").contains("/ready").doesNotContain("/metrics");
+    }
+  }
+
+  @Test
   void theProxyServesHttpsWithAKeyPairMadeOnFirstStart() throws IOException {
     assertThat(env("proxy", "KVPIPE_PROXY_HTTP_TLS_CERT")).isEqualTo("/https/proxy.p12");
     assertThat(env("proxy", "KVPIPE_PROXY_HTTP_TLS_PASSWORD_FILE")).isEqualTo("/https/proxy.p12.password");

@@ -173,9 +173,21 @@ class DevStackIT {
   @Test
   @Order(2)
   void kvctlSeesTheRunningStack() {
-    KvctlRun status = kvctl("status");
-    assertThat(status.exitCode()).as(status.err()).isZero();
+    KvctlRun status = kvctl("status", "--node-url", stackEnv.get("KVPIPE_NODE_URLS"), "--consumer-url",
+        stackEnv.get("KVPIPE_CONSUMER_URLS"));
+    assertThat(status.exitCode()).as(status.out() + status.err()).isZero();
     assertThat(status.out()).contains("g1, g2").contains("n1, n2, n3").contains("problems          none");
+    // Every process's health and readiness, and each group's leader.
+    assertThat(status.out()).containsPattern("proxy\\s+\\S+\\s+ok\\s+ready")
+        .containsPattern("cdc-consumer\\s+\\S+\\s+ok\\s+ready").doesNotContain("NOT READY");
+    assertThat(status.out().lines().filter(l -> l.matches("kv-node\\s+\\S+\\s+ok\\s+ready.*"))).hasSize(3);
+    assertThat(status.out()).containsPattern("g1\\s+n\\d\\s+n1\\s+(leader|follower)")
+        .containsPattern("g2\\s+n\\d\\s+n3\\s+(leader|follower)");
+
+    KvctlRun groups = kvctl("groups");
+    assertThat(groups.exitCode()).as(groups.out() + groups.err()).isZero();
+    assertThat(groups.out().lines().filter(l -> l.matches("g[12]\\s+(n\\d)\\s+\\1\\s+leader\\s.*")))
+        .as("one leader row per group:\n" + groups.out()).hasSize(2);
 
     KvctlRun topology = kvctl("topology");
     assertThat(topology.exitCode()).as(topology.err()).isZero();

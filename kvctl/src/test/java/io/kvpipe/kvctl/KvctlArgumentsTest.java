@@ -14,7 +14,9 @@ class KvctlArgumentsTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "bogus                                                     | Unmatched argument at index 0: 'bogus'",
-      "groups                                                    | a subcommand is required: add or remove",
+      "groups --bogus " + T + "                                  | Unknown option: '--bogus'",
+      "status --node-url ftp://x " + T + "                       | --node-url must be an http(s) URL",
+      "status --consumer-url 127.0.0.1:9404 " + T + "            | --consumer-url must be an http(s) URL",
       "groups add g3                                             | Missing required option: '--peer=ID@HOST:PORT'",
       "groups add bad/id --peer n1@h:1 " + T + "                 | invalid group id 'bad/id'",
       "groups add g3 --peer nohost " + T + "                     | peer must be id@host:port",

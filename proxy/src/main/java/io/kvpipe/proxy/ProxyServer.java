@@ -18,7 +18,9 @@ import io.kvpipe.proxy.migration.MigrationApi;
 import io.kvpipe.proxy.migration.MigrationCoordinator;
 import io.kvpipe.proxy.migration.MigrationSettings;
 import io.kvpipe.proxy.migration.MigrationStore;
+import io.kvpipe.proxy.topology.GroupStatusMonitor;
 import io.kvpipe.proxy.topology.HealthMonitor;
+import io.kvpipe.proxy.topology.NodeProber;
 import io.kvpipe.proxy.topology.SseHub;
 import io.kvpipe.proxy.topology.TopologyApi;
 import io.kvpipe.proxy.topology.TopologyWatcher;
@@ -39,6 +41,8 @@ public final class ProxyServer implements AutoCloseable {
   private final TopologyWatcher watcher;
   private final GroupClients groups;
   private final HealthMonitor health;
+  private final GroupStatusMonitor groupStatus;
+  private final NodeProber prober;
   private final SseHub sse;
   private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
   private final HttpListener http;
@@ -57,8 +61,13 @@ public final class ProxyServer implements AutoCloseable {
     this.meta = new MetaClient(config.metaPeers(), config.requestTimeout(), config.raftTls());
     this.watcher = new TopologyWatcher(meta, config.topologyPoll());
     this.groups = new GroupClients(config.requestTimeout(), config.raftTls());
+    this.prober = new NodeProber(config.healthTimeout(), config.raftTls());
     this.health = new HealthMonitor(watcher, meta, metrics, config.healthInterval(), config.healthTimeout(),
-        config.healthRetries(), config.healthFailureThreshold(), config.raftTls());
+        config.healthRetries(), config.healthFailureThreshold(), prober);
+    this.groupStatus = new GroupStatusMonitor(() -> watcher.current().topology(), g -> {
+      var client = groups.get(g);
+      return client == null ? null : client.statusAsync();
+    }, config.healthInterval(), config.healthTimeout(), prober);
     watcher.addListener(u -> metrics.topology(u.view().version(), u.view().topology().epoch()));
     watcher.addListener(u -> groups.update(u.view().topology()));
     watcher.addListener(sse::publish);
@@ -67,8 +76,8 @@ public final class ProxyServer implements AutoCloseable {
     KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes(), config.limits().maxBatchGetBytes(),
         metrics);
     ScanApi scans = new ScanApi(watcher, groups, metrics, config.requestTimeout(), config.limits().maxBatchGetBytes());
-    TopologyApi topo = new TopologyApi(watcher, meta, sse, health, blocking);
-    StatusApi status = new StatusApi(config, watcher, metrics);
+    TopologyApi topo = new TopologyApi(watcher, meta, sse, health, groupStatus, blocking);
+    StatusApi status = new StatusApi(config, watcher, groupStatus, metrics);
     SnapshotApi snapshots = new SnapshotApi(watcher, groups);
     this.watch = new WatchService(config.watch(), metrics, blocking);
     this.tokens = new TokenFiles(config.tokens()::load, java.util.stream.Stream.of(config.tokens().dataTokenFile(),
@@ -126,6 +135,7 @@ public final class ProxyServer implements AutoCloseable {
     watcher.awaitReady(Duration.ofSeconds(60));
     blocking.execute(() -> OwnershipSync.run(watcher.current(), groups));
     health.start();
+    groupStatus.start();
     migrations.start();
     watch.start();
     http.start();
@@ -157,6 +167,8 @@ public final class ProxyServer implements AutoCloseable {
     http.close();
     tokens.close();
     health.close();
+    groupStatus.close();
+    prober.close();
     watcher.close();
     groups.close();
     blocking.shutdownNow();

@@ -4,6 +4,8 @@ import io.kvpipe.common.topology.NodeInfo;
 import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.common.topology.Topology;
 import io.kvpipe.proxy.http.Exchange;
+import io.kvpipe.proxy.topology.GroupStatus;
+import io.kvpipe.proxy.topology.GroupStatusMonitor;
 import io.kvpipe.proxy.topology.TopologyView;
 import io.kvpipe.proxy.topology.TopologyWatcher;
 import java.util.ArrayList;
@@ -15,12 +17,14 @@ import java.util.Map;
 final class StatusApi {
   private final ProxyConfig config;
   private final TopologyWatcher watcher;
+  private final GroupStatusMonitor groupStatus;
   private final ProxyMetrics metrics;
   private final long startedAtMs = System.currentTimeMillis();
 
-  StatusApi(ProxyConfig config, TopologyWatcher watcher, ProxyMetrics metrics) {
+  StatusApi(ProxyConfig config, TopologyWatcher watcher, GroupStatusMonitor groupStatus, ProxyMetrics metrics) {
     this.config = config;
     this.watcher = watcher;
+    this.groupStatus = groupStatus;
     this.metrics = metrics;
   }
 
@@ -28,16 +32,41 @@ final class StatusApi {
     ex.sendJson(200, Map.of("status", "ok"));
   }
 
-  /** Ready when a topology is loaded and every group on the ring has a majority of its replicas up. */
+  /**
+   * Ready when a topology is loaded, every group on the ring has a majority of its replicas up, and every group on the
+   * ring has a reachable leader (as of the last group status round). 200 or 503, with each check's result.
+   */
   void ready(Exchange ex) {
-    List<String> problems = problems(watcher.current());
-    if (problems.isEmpty()) {
-      ex.sendJson(200, Map.of("status", "ready", "version", watcher.current().version()));
+    TopologyView v = watcher.current();
+    Map<String, Object> checks = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    List<String> replicas = problems(v);
+    boolean loaded = v.isReady();
+    checks.put("topology", check(loaded, loaded ? "version " + v.version() : "no topology loaded"));
+    if (loaded) {
+      checks.put("replicas", check(replicas.isEmpty(), replicas.isEmpty()
+          ? "every ring group has a majority of its replicas up" : String.join("; ", replicas)));
+      List<String> leaders = groupStatus.leaderProblems(v.topology(), System.currentTimeMillis());
+      checks.put("leaders", check(leaders.isEmpty(), leaders.isEmpty() ? "every ring group has a reachable leader"
+          : String.join("; ", leaders)));
+      problems.addAll(replicas);
+      problems.addAll(leaders);
     } else {
-      ex.sendJson(503, Map.of("status", "not ready", "problems", problems));
+      problems.addAll(replicas);
     }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", problems.isEmpty() ? "ready" : "not ready");
+    body.put("version", v.version());
+    body.put("checks", checks);
+    body.put("problems", problems);
+    ex.sendJson(problems.isEmpty() ? 200 : 503, body);
   }
 
+  private static Map<String, Object> check(boolean ok, String detail) {
+    return Map.of("ok", ok, "detail", detail);
+  }
+
+  /** Topology problems: none loaded, or a ring group without a majority of its replicas up. */
   static List<String> problems(TopologyView view) {
     List<String> problems = new ArrayList<>();
     if (!view.isReady()) {
@@ -68,7 +97,18 @@ final class StatusApi {
     out.put("nodesUp", t.nodes().stream().filter(NodeInfo::up).map(NodeInfo::id).toList());
     out.put("nodesDown", t.nodes().stream().filter(n -> !n.up()).map(NodeInfo::id).toList());
     out.put("migrations", t.migrations().stream().filter(io.kvpipe.common.topology.Migration::inFlight).count());
-    out.put("problems", problems(v));
+    Map<String, Object> leaders = new LinkedHashMap<>();
+    GroupStatusMonitor.Snapshot snap = groupStatus.latest();
+    for (ShardGroup g : t.groups()) {
+      GroupStatus gs = snap.groups().get(g.id());
+      leaders.put(g.id(), gs == null ? null : gs.leader());
+    }
+    out.put("leaders", leaders);
+    List<String> problems = problems(v);
+    if (v.isReady()) {
+      problems.addAll(groupStatus.leaderProblems(t, System.currentTimeMillis()));
+    }
+    out.put("problems", problems);
     ex.sendJson(200, out);
   }
 

@@ -87,6 +87,8 @@ public final class CdcPublisher implements AutoCloseable {
   private long nextConfirmNanos;
   private long backoffMs;
   private boolean failing;
+  /** The failure that started the current streak, while nothing was acknowledged since; read by readiness checks. */
+  private volatile String failure;
   private long ackedAtFailure;
 
   public CdcPublisher(String groupId, CdcConfig config, OutboxSource outbox, PublishConfirmer confirmer,
@@ -153,6 +155,35 @@ public final class CdcPublisher implements AutoCloseable {
     return thread.isAlive();
   }
 
+  /**
+   * What keeps this publisher from Kafka right now, or null if its producer holds a connection to a broker (the
+   * idempotent producer connects at once to get its producer id, and reconnects by itself; it has none while every
+   * broker is unreachable). Names the last failure, if a send or topic check failed since Kafka last acknowledged
+   * something. Cheap (reads the producer's metrics); any thread.
+   */
+  public String kafkaProblem() {
+    String lastFailure = failure == null ? "" : " (last failure: " + failure + ")";
+    Producer<byte[], byte[]> p = producer;
+    if (stopped || !thread.isAlive()) {
+      return "publisher stopped";
+    }
+    if (p == null) {
+      return "no Kafka producer yet" + lastFailure;
+    }
+    double connections = 0;
+    try {
+      for (var e : p.metrics().entrySet()) {
+        if (e.getKey().name().equals("connection-count") && e.getKey().group().equals("producer-metrics")
+            && e.getValue().metricValue() instanceof Number n) {
+          connections += n.doubleValue();
+        }
+      }
+    } catch (RuntimeException e) {
+      return "Kafka producer unavailable: " + e;
+    }
+    return connections > 0 ? null : "no connection to Kafka (" + config.bootstrapServers() + ")" + lastFailure;
+  }
+
   /** The highest log index up to which Kafka acknowledged every event (this term). */
   public long ackedIndex() {
     return tracker.ackedUpTo();
@@ -215,6 +246,7 @@ public final class CdcPublisher implements AutoCloseable {
     if (failing && acked > ackedAtFailure) {
       log.info("CDC publishing of group {} resumed (acknowledged up to log index {})", groupId, acked);
       failing = false;
+      failure = null;
       backoffMs = 0;
     }
     if (!sent) {
@@ -375,6 +407,7 @@ public final class CdcPublisher implements AutoCloseable {
       log.warn("CDC publishing of group {} to {} failed; resending from log index {} with backoff: {}", groupId,
           config.bootstrapServers(), tracker.ackedUpTo(), e.toString());
       failing = true;
+      failure = e.toString();
     } else {
       log.debug("CDC publishing of group {} still failing (next attempt in {} ms)", groupId, backoffMs, e);
     }

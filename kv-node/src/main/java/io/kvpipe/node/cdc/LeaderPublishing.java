@@ -116,6 +116,18 @@ public final class LeaderPublishing implements AutoCloseable {
     return p != null && p.isRunning();
   }
 
+  /** What keeps the running publisher from Kafka (see {@link CdcPublisher#kafkaProblem()}), or null. */
+  public String kafkaProblem() {
+    CdcPublisher p = current;
+    return p == null ? "no publisher running" : p.kafkaProblem();
+  }
+
+  /** Log index up to which Kafka acknowledged the running publisher's sends, or -1 if none runs. */
+  public long ackedIndex() {
+    CdcPublisher p = current;
+    return p == null ? -1 : p.ackedIndex();
+  }
+
   public CdcMetrics metrics() {
     return metrics;
   }

@@ -1,6 +1,5 @@
 package io.kvpipe.proxy.topology;
 
-import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.NodeInfo;
 import io.kvpipe.common.topology.Topology;
@@ -52,14 +51,17 @@ public final class HealthMonitor implements AutoCloseable {
   private final ExecutorService probes = Executors.newVirtualThreadPerTaskExecutor();
 
   public HealthMonitor(TopologyWatcher watcher, MetaClient meta, ProxyMetrics metrics, Duration interval,
-                       Duration timeout, int retries, int failureThreshold, RaftTls tls) {
+                       Duration timeout, int retries, int failureThreshold, NodeProber prober) {
     this(() -> watcher.current().topology(), watcher::refresh, meta, metrics, interval, timeout, retries,
-        failureThreshold, tls);
+        failureThreshold, prober);
   }
 
-  /** @param topology the proxy's current topology; {@code refresh} reloads it after a recorded change */
+  /**
+   * @param topology the proxy's current topology; {@code refresh} reloads it after a recorded change
+   * @param prober shared with the {@link GroupStatusMonitor}; its owner closes it
+   */
   HealthMonitor(Supplier<Topology> topology, Runnable refresh, MetaClient meta, ProxyMetrics metrics,
-                Duration interval, Duration timeout, int retries, int failureThreshold, RaftTls tls) {
+                Duration interval, Duration timeout, int retries, int failureThreshold, NodeProber prober) {
     this.topology = topology;
     this.refresh = refresh;
     this.meta = meta;
@@ -68,7 +70,7 @@ public final class HealthMonitor implements AutoCloseable {
     this.timeout = timeout;
     this.retries = retries;
     this.failureThreshold = failureThreshold;
-    this.prober = new NodeProber(timeout, tls);
+    this.prober = prober;
   }
 
   public void start() {
@@ -153,6 +155,5 @@ public final class HealthMonitor implements AutoCloseable {
   public void close() {
     scheduler.shutdownNow();
     probes.shutdownNow();
-    prober.close();
   }
 }

@@ -26,8 +26,12 @@ import org.slf4j.LoggerFactory;
  * Asks one kv-node's Ratis server which groups it hosts: a cheap request that succeeds only if the process is up and
  * serving RPCs. One Ratis client per node (rebuilt if its address changes), never retried by Ratis itself: the
  * monitor decides about retries. Thread-safe.
+ *
+ * <p>One per proxy, shared by {@link HealthMonitor} and {@link GroupStatusMonitor} and closed by their owner: each
+ * client holds gRPC channels, and a client whose node died is reset by Ratis with a blocking channel shutdown (up to
+ * 5 s), so two monitors each with their own clients doubled that cost after a kill.
  */
-final class NodeProber implements AutoCloseable {
+public final class NodeProber implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeProber.class);
 
   private record Probe(String address, RaftClient client) {}
@@ -36,14 +40,30 @@ final class NodeProber implements AutoCloseable {
   private final RaftTls tls;
   private final Map<String, Probe> clients = new ConcurrentHashMap<>();
 
-  NodeProber(Duration timeout, RaftTls tls) {
+  public NodeProber(Duration timeout, RaftTls tls) {
     this.timeout = timeout;
     this.tls = tls;
   }
 
   /** True if the node answered within the timeout. */
   boolean probe(NodeInfo node) {
-    Probe p = clients.compute(node.id(), (id, old) -> {
+    Probe p = client(node);
+    try {
+      p.client().getGroupManagementApi(RaftPeerId.valueOf(node.id())).list();
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("probe of {} failed: {}", node.id(), e.toString());
+      return false;
+    }
+  }
+
+  /** The node's replica of {@code group}: role, leader, log indices (one RPC, no retry). */
+  org.apache.ratis.protocol.GroupInfoReply groupInfo(NodeInfo node, RaftGroupId group) throws IOException {
+    return client(node).client().getGroupManagementApi(RaftPeerId.valueOf(node.id())).info(group);
+  }
+
+  private Probe client(NodeInfo node) {
+    return clients.compute(node.id(), (id, old) -> {
       if (old != null && old.address().equals(node.address())) {
         return old;
       }
@@ -52,13 +72,6 @@ final class NodeProber implements AutoCloseable {
       }
       return new Probe(node.address(), newClient(node));
     });
-    try {
-      p.client().getGroupManagementApi(RaftPeerId.valueOf(node.id())).list();
-      return true;
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("probe of {} failed: {}", node.id(), e.toString());
-      return false;
-    }
   }
 
   /** Closes the clients of nodes other than {@code nodeIds} (they left the topology). */

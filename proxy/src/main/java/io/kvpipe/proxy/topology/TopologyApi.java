@@ -25,14 +25,16 @@ public final class TopologyApi {
   private final MetaClient meta;
   private final SseHub sse;
   private final HealthMonitor health;
+  private final GroupStatusMonitor groupStatus;
   private final ExecutorService blocking;
 
   public TopologyApi(TopologyWatcher watcher, MetaClient meta, SseHub sse, HealthMonitor health,
-                     ExecutorService blocking) {
+                     GroupStatusMonitor groupStatus, ExecutorService blocking) {
     this.watcher = watcher;
     this.meta = meta;
     this.sse = sse;
     this.health = health;
+    this.groupStatus = groupStatus;
     this.blocking = blocking;
   }
 
@@ -55,6 +57,7 @@ public final class TopologyApi {
     Topology t = v.topology();
     Map<String, HashRanges> own = v.ownership();
     List<Map<String, Object>> shards = new ArrayList<>();
+    GroupStatusMonitor.Snapshot status = groupStatus.latest();
     for (ShardGroup g : t.groups()) {
       HashRanges r = own.getOrDefault(g.id(), HashRanges.EMPTY);
       Map<String, Object> m = new LinkedHashMap<>();
@@ -64,10 +67,18 @@ public final class TopologyApi {
       m.put("onRing", t.ringMembers().contains(g.id()));
       m.put("ranges", r.ranges().size());
       m.put("ownedFraction", (double) r.width() / HashRange.RING_SIZE);
+      GroupStatus s = status.groups().get(g.id());
+      m.put("leader", s == null ? null : s.leader());
+      m.put("status", s);
       shards.add(m);
     }
-    ex.sendJson(200, Map.of("version", t.version(), "epoch", t.epoch(), "vnodes",
-        t.ring() == null ? 0 : t.ring().vnodes(), "shards", shards));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("version", t.version());
+    out.put("epoch", t.epoch());
+    out.put("vnodes", t.ring() == null ? 0 : t.ring().vnodes());
+    out.put("statusCollectedAtMs", status.collectedAtMs());
+    out.put("shards", shards);
+    ex.sendJson(200, out);
   }
 
   public void events(Exchange ex) {
@@ -91,7 +102,9 @@ public final class TopologyApi {
   public void checkHealth(Exchange ex) {
     blocking.execute(() -> {
       try {
-        ex.sendJson(200, Map.of("nodes", health.runNow(), "version", watcher.current().version()));
+        var nodes = health.runNow();
+        ex.sendJson(200, Map.of("nodes", nodes, "groups", groupStatus.refresh().groups().values(),
+            "version", watcher.current().version()));
       } catch (RuntimeException e) {
         ex.fail(e);
       }

@@ -29,8 +29,9 @@ class HealthMonitorTest {
     AtomicReference<Topology> current = new AtomicReference<>(s.topology());
     // Nothing listens on these ports: the nodes are probed (and found down), never reached, so plaintext will do.
     try (MetaClient meta = new MetaClient(List.of(Peer.parse(n1)), Duration.ofMillis(200), RaftTls.PLAINTEXT);
+         NodeProber prober = new NodeProber(Duration.ofMillis(300), RaftTls.PLAINTEXT);
          HealthMonitor monitor = new HealthMonitor(current::get, () -> { }, meta, new ProxyMetrics(),
-             Duration.ofSeconds(60), Duration.ofMillis(300), 0, 100, RaftTls.PLAINTEXT)) {
+             Duration.ofSeconds(60), Duration.ofMillis(300), 0, 100, prober)) {
       assertThat(monitor.runNow()).extracting(HealthMonitor.NodeResult::node).containsExactly("n1", "n2");
       assertThat(monitor.probedNodes()).containsExactlyInAnyOrder("n1", "n2");
 
