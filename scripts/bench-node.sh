@@ -10,7 +10,8 @@
 # Options: --seconds 10 --warmup-seconds 60 --trials 3 --concurrency 1,16,64 --kill-trials 10 --keys 100000 --tls on|off
 #   --value-bytes 100 --group-commit (the client's batching; "off" to compare) --node-args "..." (extra kv-node flags,
 #   e.g. "--raft-property raft.server.read.leader.lease.enabled=true") --cdc (the same with a Kafka broker and CDC
-#   on, plus publish lag at --lag-rates 2000,5000)
+#   on, plus publish lag at --lag-rates 2000,5000) --memory-keys 1000000 (then, in a fresh group, each node's RSS
+#   and live heap before and after loading that many records; RSS / raw data against issue 15's 2.5; 0 skips it)
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -72,9 +72,13 @@ public final class NodeBench {
     JsonReport report = new JsonReport("node").put("settings", JsonReport.map("phase_seconds",
         bench.phase.toSeconds(), "warmup_seconds", bench.warmUp.toSeconds(), "trials", bench.trials,
         "key_bytes", 16, "value_bytes", bench.valueBytes, "key_space", bench.keySpace, "replicas", 3, "fsync", true,
-        "group_commit", bench.groupCommit.toString(), "ratis_tls", bench.tls, "node_args", String.join(" ", bench.nodeArgs)));
+        "group_commit", bench.groupCommit.toString(), "node_jvm", String.join(" ", NODE_JVM), "ratis_tls", bench.tls, "node_args", String.join(" ", bench.nodeArgs)));
     Map<String, Object> off = bench.runCluster(false, a.integer("kill-trials", 10), List.of());
     report.put("cdc_off", off);
+    long memoryKeys = a.integer("memory-keys", 1_000_000);
+    if (memoryKeys > 0) {
+      report.put("memory", bench.runMemory(memoryKeys));
+    }
     if (a.flag("cdc")) {
       Map<String, Object> on = bench.runCluster(true, 0, a.integers("lag-rates", "2000,5000"));
       report.put("cdc_on", on);
@@ -167,6 +171,23 @@ public final class NodeBench {
       if (broker != null) {
         broker.close();
       }
+    }
+  }
+
+  /** A fresh cluster, so the figures hold only the loaded records: see {@link NodeMemory}. */
+  private Map<String, Object> runMemory(long keys) throws Exception {
+    Path dir = Files.createDirectories(work).resolve("node-memory-" + System.currentTimeMillis());
+    OUT.printf("%n== memory: %,d records of 16 B keys and %d B values in a fresh 3-node group (%s)%n", keys, valueBytes,
+        dir);
+    try (KvNodeCluster cluster = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
+             .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(NODE_JVM).metricsPorts()
+             .tls(tls ? TestTls.cluster() : TestTls.PLAINTEXT).args(nodeArgs.toArray(String[]::new)).start(START);
+         ShardGroupClient client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec()))
+             .tls(cluster.tls().raftTls()).operationTimeout(Duration.ofSeconds(30)).build()) {
+      cluster.awaitLeader(GROUP, START);
+      byte[] value = new byte[valueBytes];
+      ThreadLocalRandom.current().nextBytes(value);
+      return new NodeMemory(cluster, GROUP, OUT).measure(client, keys, n -> key((int) n), 16, value);
     }
   }
 

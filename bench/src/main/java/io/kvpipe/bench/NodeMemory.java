@@ -1,0 +1,156 @@
+package io.kvpipe.bench;
+
+import io.kvpipe.client.ShardGroupClient;
+import io.kvpipe.common.ring.HashRing;
+import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.ratis.KvNodeCluster;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What {@code keys} records of {@code keyBytes + valueBytes} cost a kv-node in memory (issue 15: RSS at most 2.5x the
+ * raw data). Each node of a fresh cluster is read before and after a bulk load that every replica has applied: its
+ * resident set (VmRSS) and its live heap after a full GC (jcmd GC.run, then the JVM's own heap meter). The RSS is what
+ * an operator sizes a machine by; the live heap growth per key is what the store's data structures cost, without the
+ * JVM's fixed footprint and the collector's headroom.
+ */
+final class NodeMemory {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final Pattern HEAP = Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"[^}]*\\} (\\S+)$");
+  private static final Pattern RECORDS = Pattern.compile("(?m)^kvpipe_shard_records\\{[^}]*group=\"([^\"]+)\"[^}]*\\} (\\S+)$");
+
+  private final KvNodeCluster cluster;
+  private final String group;
+  private final PrintStream out;
+
+  NodeMemory(KvNodeCluster cluster, String group, PrintStream out) {
+    this.cluster = cluster;
+    this.group = group;
+    this.out = out;
+  }
+
+  /** One node at one moment. */
+  record Reading(long rssBytes, long liveHeapBytes) {}
+
+  Map<String, Object> measure(ShardGroupClient client, long keys, LongFunction<String> keyOf, int keyBytes,
+                              byte[] value) throws Exception {
+    Map<String, Reading> before = readAll();
+    out.printf("memory: before the load %s%n", describe(before));
+    BulkLoader loader = new BulkLoader(HashRing.of(List.of(group), 64), Map.of(group, client), 1_000, out);
+    double rate = loader.load(keys, keyOf, value);
+    for (String node : cluster.nodeIds()) {
+      Poll.until(node + " applied all " + keys + " records", Duration.ofMinutes(5),
+          () -> records(cluster.metricsPort(node)) >= keys);
+    }
+    Map<String, Reading> after = readAll();
+    out.printf("memory: after %,d records %s%n", keys, describe(after));
+    long raw = keys * (keyBytes + value.length);
+    List<Object> nodes = new ArrayList<>();
+    double worst = 0;
+    for (String node : cluster.nodeIds()) {
+      Reading b = before.get(node);
+      Reading a = after.get(node);
+      double rssRatio = (double) a.rssBytes() / raw;
+      worst = Math.max(worst, rssRatio);
+      double heapPerKey = (double) (a.liveHeapBytes() - b.liveHeapBytes()) / keys;
+      nodes.add(JsonReport.map("node", node, "rss_before_bytes", b.rssBytes(), "rss_after_bytes", a.rssBytes(),
+          "live_heap_before_bytes", b.liveHeapBytes(), "live_heap_after_bytes", a.liveHeapBytes(),
+          "rss_over_raw", round(rssRatio), "live_heap_growth_per_key_bytes", Math.round(heapPerKey)));
+      out.printf("  %s: RSS %,d MiB = %.2fx the raw %,d MiB; live heap +%.0f bytes per record (%d B key + %d B value)%n",
+          node, a.rssBytes() >> 20, rssRatio, raw >> 20, heapPerKey, keyBytes, value.length);
+    }
+    out.printf("memory: worst RSS / raw data %.2f (target <= 2.5)%n", worst);
+    return JsonReport.map("records", keys, "key_bytes", keyBytes, "value_bytes", value.length, "raw_bytes", raw,
+        "load_keys_per_s", Math.round(rate), "nodes", nodes, "worst_rss_over_raw", round(worst),
+        "target_rss_over_raw", 2.5);
+  }
+
+  private Map<String, Reading> readAll() throws IOException, InterruptedException {
+    Map<String, Reading> r = new LinkedHashMap<>();
+    for (String node : cluster.nodeIds()) {
+      long pid = cluster.process(node).pid();
+      fullGc(pid);
+      r.put(node, new Reading(rss(pid), liveHeap(cluster.metricsPort(node))));
+    }
+    return r;
+  }
+
+  private static String describe(Map<String, Reading> readings) {
+    StringBuilder b = new StringBuilder();
+    readings.forEach((n, r) -> b.append(String.format("%s RSS %,d MiB heap %,d MiB; ", n, r.rssBytes() >> 20,
+        r.liveHeapBytes() >> 20)));
+    return b.toString();
+  }
+
+  private static void fullGc(long pid) throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("jcmd " + pid + " GC.run failed with exit code " + p.exitValue());
+    }
+  }
+
+  private static long rss(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    throw new IllegalStateException("no VmRSS for process " + pid);
+  }
+
+  private static long liveHeap(int metricsPort) throws IOException, InterruptedException {
+    Matcher m = HEAP.matcher(metrics(metricsPort));
+    double sum = 0;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+    }
+    return (long) sum;
+  }
+
+  private long records(int metricsPort) {
+    try {
+      Matcher m = RECORDS.matcher(metrics(metricsPort));
+      while (m.find()) {
+        if (m.group(1).equals(group)) {
+          return (long) Double.parseDouble(m.group(2));
+        }
+      }
+      return -1;
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  private static String metrics(int port) throws IOException, InterruptedException {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("metrics answered " + r.statusCode());
+    }
+    return r.body();
+  }
+
+  private static double round(double d) {
+    return Math.round(d * 100) / 100.0;
+  }
+}
