@@ -103,6 +103,16 @@ public final class ProxyMetrics {
     Gauge.builder(name, value).strongReference(true).register(registry);
   }
 
+  /**
+   * The Kafka client's own metrics (fetch rates, lag, request latencies...) as meters tagged with its client id, for
+   * a long-lived client only: every client adds a hundred or so meters. Close the result with the client.
+   */
+  public AutoCloseable bindKafkaClient(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+    var binder = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(consumer);
+    binder.bindTo(registry);
+    return binder;
+  }
+
   /** A change-topic record the watch feed did not pass on ({@code kind}: republished, malformed). */
   public void watchRecord(String kind) {
     count("kvpipe.proxy.watch.records.dropped", "kind", kind);

@@ -29,8 +29,10 @@ public final class CdcMetrics {
   final Counter confirms;
   final Counter kafkaErrors;
   final Counter confirmErrors;
+  private final MeterRegistry registry;
 
   public CdcMetrics(MeterRegistry registry, String groupId, OutboxSource outbox) {
+    this.registry = registry;
     Gauge.builder("kvpipe.cdc.outbox.depth", outbox, o -> (double) o.depth()).tag("group", groupId)
         .description("change events committed but not yet confirmed as published").strongReference(true)
         .register(registry);
@@ -62,5 +64,10 @@ public final class CdcMetrics {
 
   public double kafkaErrors() {
     return kafkaErrors.count();
+  }
+
+  /** Where these meters live; the publisher's Kafka producer binds its own meters there too. */
+  MeterRegistry registry() {
+    return registry;
   }
 }

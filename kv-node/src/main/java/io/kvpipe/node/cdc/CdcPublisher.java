@@ -93,7 +93,8 @@ public final class CdcPublisher implements AutoCloseable {
 
   public CdcPublisher(String groupId, CdcConfig config, OutboxSource outbox, PublishConfirmer confirmer,
                       LeaderCheck leader, CdcMetrics metrics, TopicStatus topic) {
-    this(groupId, config, outbox, confirmer, leader, metrics, KafkaAccess.of(config, groupId, topic));
+    this(groupId, config, outbox, confirmer, leader, metrics,
+        KafkaAccess.of(config, groupId, topic, metrics.registry()));
   }
 
   CdcPublisher(String groupId, CdcConfig config, OutboxSource outbox, PublishConfirmer confirmer, LeaderCheck leader,

@@ -1,5 +1,7 @@
 package io.kvpipe.node.cdc;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -14,18 +16,30 @@ interface KafkaAccess {
 
   Producer<byte[], byte[]> newProducer();
 
-  /** The real thing; every topic check also tells {@code status} the topic's settings. */
-  static KafkaAccess of(CdcConfig config, String groupId, TopicStatus status) {
+  /**
+   * The real thing; every topic check also tells {@code status} the topic's settings, and the producer's own metrics
+   * (Kafka's client metrics as meters tagged with its client id, {@code kvpipe-cdc-<group>}) go to {@code registry}.
+   */
+  static KafkaAccess of(CdcConfig config, String groupId, TopicStatus status, MeterRegistry registry) {
     return new KafkaAccess() {
+      /** The meters of the newest producer: a group has one at a time, and a new one replaces the abandoned one's. */
+      private KafkaClientMetrics meters;
+
       @Override
       public void ensureTopic() {
         status.update(ChangeTopic.ensure(config, Duration.ofSeconds(5)));
       }
 
       @Override
-      public Producer<byte[], byte[]> newProducer() {
-        return new KafkaProducer<>(producerProperties(config, groupId), new ByteArraySerializer(),
+      public synchronized Producer<byte[], byte[]> newProducer() {
+        Producer<byte[], byte[]> p = new KafkaProducer<>(producerProperties(config, groupId), new ByteArraySerializer(),
             new ByteArraySerializer());
+        if (meters != null) {
+          meters.close();
+        }
+        meters = new KafkaClientMetrics(p);
+        meters.bindTo(registry);
+        return p;
       }
     };
   }

@@ -48,7 +48,7 @@ public final class LeaderPublishing implements AutoCloseable {
    */
   public static LeaderPublishing attach(OutboxView view, CdcConfig config, MeterRegistry registry,
                                         TopicStatus topic) {
-    return attach(view, config, registry, KafkaAccess.of(config, view.group(), topic));
+    return attach(view, config, registry, KafkaAccess.of(config, view.group(), topic, registry));
   }
 
   static LeaderPublishing attach(OutboxView view, CdcConfig config, MeterRegistry registry, KafkaAccess kafka) {

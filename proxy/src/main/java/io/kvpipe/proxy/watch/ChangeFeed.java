@@ -26,6 +26,7 @@ final class ChangeFeed implements AutoCloseable {
   private final Fanout fanout;
   private final ProxyMetrics metrics;
   private final KafkaConsumer<byte[], byte[]> consumer;
+  private final AutoCloseable consumerMeters;
   private final Thread thread;
   private volatile boolean stopping;
   private volatile long lag;
@@ -35,6 +36,7 @@ final class ChangeFeed implements AutoCloseable {
     this.fanout = fanout;
     this.metrics = metrics;
     this.consumer = TopicReaders.open(config.kafkaBootstrap().orElseThrow(), "kvpipe-proxy-watch-feed");
+    this.consumerMeters = metrics.bindKafkaClient(consumer);
     this.thread = Thread.ofPlatform().name("watch-feed").daemon().unstarted(this::run);
     metrics.gauge("kvpipe.proxy.watch.feed.lag", () -> lag);
   }
@@ -97,7 +99,16 @@ final class ChangeFeed implements AutoCloseable {
       fanout.closeAll("UNAVAILABLE", "this proxy's change feed stopped: " + e.getClass().getSimpleName()
           + "; reconnect (to another proxy) with the last id received");
     } finally {
+      closeMeters();
       consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void closeMeters() {
+    try {
+      consumerMeters.close();
+    } catch (Exception e) {
+      LOG.debug("removing the watch feed's Kafka client meters failed", e);
     }
   }
 
