@@ -156,7 +156,7 @@ public final class RespBench {
       throws IOException, InterruptedException {
     List<String> cmd = List.of("redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(port), "-a",
         KvStack.DATA_TOKEN, "-t", "set,get", "-n", Integer.toString(n), "-c", Integer.toString(clients), "-P",
-        Integer.toString(pipeline), "-r", Integer.toString(keys), "-d", Integer.toString(valueBytes), "-e", "--csv");
+        Integer.toString(pipeline), "-r", Integer.toString(keys), "-d", Integer.toString(valueBytes), "--csv");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
