@@ -146,6 +146,9 @@ class RespIT {
       assertThat(j.clientSetname("worker-1")).isEqualTo("OK");
       assertThat(j.clientGetname()).isEqualTo("worker-1");
     }
+    String metrics = new String(cluster.send(req(proxy, "/metrics", null).GET()).body(), StandardCharsets.UTF_8);
+    assertThat(metrics).contains("kvpipe_proxy_resp_commands_seconds_count{command=\"set\",outcome=\"ok\"}")
+        .contains("kvpipe_proxy_resp_commands_seconds_count{command=\"incr\",outcome=\"error\"}");
   }
 
   @Test

@@ -84,6 +84,16 @@ final class RespCommands {
     };
   }
 
+  private static final java.util.Set<String> KNOWN = java.util.Set.of("AUTH", "HELLO", "QUIT", "PING", "ECHO", "SELECT",
+      "CLIENT", "GET", "SET", "DEL", "UNLINK", "EXISTS", "MGET", "MSET", "INCR", "DECR", "INCRBY", "DECRBY", "TYPE",
+      "SCAN");
+
+  /** The name a command is counted under in the metrics: a known command's, else "other". */
+  static String metricName(byte[] name) {
+    String n = upper(name);
+    return KNOWN.contains(n) ? n.toLowerCase(Locale.ROOT) : "other";
+  }
+
   static Now now(RespValue v) {
     return new Now(v, false);
   }

@@ -113,11 +113,14 @@ final class RespConnection implements Runnable {
     for (byte[] a : c.args()) {
       cost += a.length;
     }
+    long startNanos = System.nanoTime();
+    String metricName = RespCommands.metricName(c.args().get(0));
     RespCommands.Outcome outcome = commands.prepare(session, c.args());
     if (outcome instanceof RespCommands.Now now) {
       if (now.reply() instanceof RespValue.Error e && e.text().startsWith("WRONGPASS")) {
         metrics.rejected("resp_auth_failed");
       }
+      metrics.respCommand(metricName, !(now.reply() instanceof RespValue.Error), System.nanoTime() - startNanos);
       enqueue(CompletableFuture.completedFuture(now.reply()), now.close(), 0);
       return !now.close();
     }
@@ -127,7 +130,10 @@ final class RespConnection implements Runnable {
     CompletableFuture<RespValue> reply = deps == null ? start(call)
         : deps.handle((v, err) -> null).thenCompose(v -> start(call));
     // Charged once known, so a pipeline of large replies the client does not read stops further commands.
-    CompletableFuture<RespValue> charged = reply.whenComplete((v, err) -> budget.add(v == null ? 0 : size(v)));
+    CompletableFuture<RespValue> charged = reply.whenComplete((v, err) -> {
+      budget.add(v == null ? 0 : size(v));
+      metrics.respCommand(metricName, err == null && !(v instanceof RespValue.Error), System.nanoTime() - startNanos);
+    });
     order.issued(call.keys(), charged);
     enqueue(charged, false, cost);
     return true;

@@ -85,6 +85,10 @@ class RespCommandsTest {
     assertThat(text(run(s, "SELECT", "x"))).isEqualTo("-ERR value is not an integer or out of range");
     assertThat(text(run(s, "ECHO", "a", "b"))).isEqualTo("-ERR wrong number of arguments for 'echo' command");
     assertThat(text(run(s, "CLIENT", "KILL"))).startsWith("-ERR unknown subcommand 'KILL'");
+    // Made-up command names share one metrics tag, so a client cannot create series.
+    assertThat(RespCommands.metricName(args("sEt").get(0))).isEqualTo("set");
+    assertThat(RespCommands.metricName(args("FLUSHALL").get(0))).isEqualTo("other");
+    assertThat(RespCommands.metricName(args("X123").get(0))).isEqualTo("other");
   }
 
   @Test
