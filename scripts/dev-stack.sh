@@ -69,6 +69,7 @@ check_ports() { # every port a not-yet-running process needs must be free
     want_port "kv-node-$n" "$(ds_node_metrics_port "$n")" KVPIPE_DEVSTACK_NODE_METRICS_PORT_BASE
   done
   want_port proxy "$DS_PROXY_PORT" KVPIPE_DEVSTACK_PROXY_PORT
+  want_port proxy "$DS_RESP_PORT" KVPIPE_DEVSTACK_RESP_PORT
   want_port cdc-consumer "$DS_CONSUMER_METRICS_PORT" KVPIPE_DEVSTACK_CONSUMER_METRICS_PORT
   if [ ${#busy[@]} -gt 0 ]; then
     ds_say "cannot start: ports taken by other processes:"
@@ -118,6 +119,7 @@ write_env() {
 export KVPIPE_PROXY_URL='$(ds_proxy_url)'
 export KVPIPE_PROXY_CA='$(ds_proxy_https && echo "$DS_HTTPS_DIR/proxy-cert.pem")'
 export KVPIPE_TOKEN='$TOKEN'
+export KVPIPE_RESP_PORT='$DS_RESP_PORT'
 export KVPIPE_ADMIN_TOKEN='$ADMIN_TOKEN'
 export KVPIPE_KAFKA_BOOTSTRAP='127.0.0.1:$DS_KAFKA_PORT'
 export KVPIPE_TOPIC='$DS_TOPIC'
@@ -176,7 +178,8 @@ start_proxy() {
   ds_proxy_https_prepare
   mapfile -t tls < <(ds_proxy_https_args)
   ds_start_java proxy proxy "KVPIPE_PROXY_DATA_TOKEN=$TOKEN" "KVPIPE_PROXY_ADMIN_TOKEN=$ADMIN_TOKEN" \
-    io.kvpipe.proxy.ProxyMain --host 127.0.0.1 --port "$DS_PROXY_PORT" --meta-peers "$(ds_peers)" \
+    io.kvpipe.proxy.ProxyMain --host 127.0.0.1 --port "$DS_PROXY_PORT" --resp-port "$DS_RESP_PORT" \
+    --meta-peers "$(ds_peers)" \
     --bootstrap-groups "$bootstrap" --watch-kafka-bootstrap "127.0.0.1:$DS_KAFKA_PORT" --watch-topic "$DS_TOPIC" \
     "${TLS_FLAGS[@]}" "${tls[@]}"
 }
@@ -311,6 +314,7 @@ print_endpoints() {
   cat <<EOF
 kvpipe dev stack ($DS_DIR):
   proxy         $(ds_proxy_url)   (tokens: KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN in $DS_DIR/env$(ds_proxy_https && echo "; CA: KVPIPE_PROXY_CA"))
+  redis (RESP)  127.0.0.1:$DS_RESP_PORT   (AUTH with KVPIPE_TOKEN: redis-cli -p \$KVPIPE_RESP_PORT -a \$KVPIPE_TOKEN)
   kafka         127.0.0.1:$DS_KAFKA_PORT   topic $DS_TOPIC
   mysql         $DS_MYSQL_HOST:$DS_MYSQL_PORT   database $DS_MYSQL_DATABASE, auditor $DS_MYSQL_USER (SELECT only; in env), consumer $DS_MYSQL_WRITER_USER
   consumer      http://127.0.0.1:$DS_CONSUMER_METRICS_PORT (/metrics, /health, /ready)

@@ -5,6 +5,7 @@
 DS_DIR=${KVPIPE_DEVSTACK_DIR:-$ROOT/.devstack}
 DS_BUILD=${KVPIPE_DEVSTACK_BUILD:-auto}                 # auto | always | never
 DS_PROXY_PORT=${KVPIPE_DEVSTACK_PROXY_PORT:-8080}
+DS_RESP_PORT=${KVPIPE_DEVSTACK_RESP_PORT:-6380}          # the proxy's Redis protocol; not 6379: leaves a local Redis alone
 DS_KAFKA_PORT=${KVPIPE_DEVSTACK_KAFKA_PORT:-9092}
 DS_KAFKA_CONTROLLER_PORT=${KVPIPE_DEVSTACK_KAFKA_CONTROLLER_PORT:-9093}
 DS_MYSQL_PORT=${KVPIPE_DEVSTACK_MYSQL_PORT:-3307}       # not 3306: leaves a MySQL the machine already runs alone
@@ -30,7 +31,7 @@ ds_die() { echo "dev-stack: $*" >&2; exit 1; }
 
 ds_check_settings() {
   local v
-  for v in "$DS_PROXY_PORT" "$DS_KAFKA_PORT" "$DS_KAFKA_CONTROLLER_PORT" "$DS_MYSQL_PORT" "$DS_NODE_PORT_BASE" \
+  for v in "$DS_PROXY_PORT" "$DS_RESP_PORT" "$DS_KAFKA_PORT" "$DS_KAFKA_CONTROLLER_PORT" "$DS_MYSQL_PORT" "$DS_NODE_PORT_BASE" \
            "$DS_NODE_METRICS_PORT_BASE" "$DS_CONSUMER_METRICS_PORT" "$DS_START_TIMEOUT" "$DS_STOP_GRACE"; do
     [[ "$v" =~ ^[0-9]+$ ]] || ds_die "ports and timeouts must be numbers, got '$v'"
   done

@@ -98,7 +98,8 @@ class ComposeFileTest {
         published.add(name);
       }
     });
-    assertThat(published).containsExactlyInAnyOrder("proxy", "mysql");
+    // The proxy publishes HTTP and its Redis protocol port.
+    assertThat(published).containsExactlyInAnyOrder("proxy", "proxy", "mysql");
   }
 
   @Test

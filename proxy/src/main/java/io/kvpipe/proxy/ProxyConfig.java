@@ -33,13 +33,14 @@ import java.util.Optional;
  * @param healthFailureThreshold consecutive failed rounds before a node is marked down
  * @param httpTls            TLS on the HTTP listener (HTTPS), or empty for plain HTTP
  * @param watch              {@code GET /v1/watch}: the change topic it reads and its bounds
+ * @param resp               the Redis-protocol listener (off unless a port is given)
  */
 public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeers, List<ShardGroup> bootstrapGroups,
                           int vnodes, TokenConfig tokens, boolean metricsOpen, int maxValueBytes,
                           HttpLimits limits, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
                           Duration healthInterval, Duration healthTimeout, int healthRetries,
                           int healthFailureThreshold, RaftTls raftTls, Optional<ListenerTls> httpTls,
-                          WatchConfig watch) {
+                          WatchConfig watch, io.kvpipe.proxy.resp.RespConfig resp) {
   public ProxyConfig {
     Objects.requireNonNull(listenHost, "listenHost");
     Objects.requireNonNull(raftTls, "raftTls");
@@ -54,6 +55,7 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
     Objects.requireNonNull(tokens, "tokens");
     Objects.requireNonNull(httpTls, "httpTls");
     Objects.requireNonNull(watch, "watch");
+    Objects.requireNonNull(resp, "resp");
     httpTls.ifPresent(io.kvpipe.proxy.http.TlsKeys::load); // a missing or unreadable key fails at start
     Limits.checkMaxValueBytes(maxValueBytes);
     Objects.requireNonNull(limits, "limits");
@@ -107,6 +109,7 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
         "  health-retries           " + healthRetries,
         "  health-failure-threshold " + healthFailureThreshold,
         "  raft-transport           " + raftTls,
+        "  resp                     " + resp.describe(),
         "  watch                    " + (watch.enabled() ? watch.topic() + " at " + watch.kafkaBootstrap().get()
             + ", max " + watch.maxWatchers() + " watchers, queue " + watch.queueEvents() + " events / "
             + watch.queueBytes() + " bytes, dedupe window " + watch.dedupeWindow() + ", catch-up readers "

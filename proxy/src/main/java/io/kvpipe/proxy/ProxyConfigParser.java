@@ -57,6 +57,9 @@ public final class ProxyConfigParser {
     DEFAULTS.put("watch-dedupe-window", "20000");
     DEFAULTS.put("watch-catchup-readers", "4");
     DEFAULTS.put("watch-heartbeat-ms", "5000");
+    DEFAULTS.put("resp-port", "");
+    DEFAULTS.put("resp-max-connections", "1024");
+    DEFAULTS.put("resp-max-pipeline", "1024");
     DEFAULTS.put("tls-cert", "");
     DEFAULTS.put("tls-key", "");
     DEFAULTS.put("tls-ca", "");
@@ -72,6 +75,7 @@ public final class ProxyConfigParser {
     sb.append("  bootstrap-groups: g1=n1@host:port,n2@host:port;g2=... (used only if the meta group has no topology)\n");
     sb.append("  tls-cert, tls-key, tls-ca: PEM files for mutual TLS to the kv-nodes' Ratis ports (all three, or\n"
         + "    --insecure-plaintext true)\n");
+    sb.append("  resp-port: the Redis protocol (RESP2/RESP3) listener, on --host; none: off. AUTH with a data token\n");
     sb.append("  tokens: data-token/admin-token take several, comma-separated; token files one per line (re-read on"
         + " change);\n  prefer the variables or files: a flag's value is visible in the process list\n");
     return sb.toString();
@@ -125,7 +129,9 @@ public final class ProxyConfigParser {
             .filter(v -> !v.isEmpty()), values.get("watch-topic"), integer(values, "watch-max-watchers"),
             integer(values, "watch-queue-events"), integer(values, "watch-queue-bytes"),
             integer(values, "watch-dedupe-window"), integer(values, "watch-catchup-readers"),
-            millis(values, "watch-heartbeat-ms")));
+            millis(values, "watch-heartbeat-ms")),
+        new io.kvpipe.proxy.resp.RespConfig(optionalPort(values.get("resp-port")),
+            integer(values, "resp-max-connections"), integer(values, "resp-max-pipeline")));
   }
 
   static List<Peer> peers(String text) {
@@ -142,6 +148,17 @@ public final class ProxyConfigParser {
   private static java.util.Optional<java.nio.file.Path> path(String value) {
     return value == null || value.isBlank() ? java.util.Optional.empty()
         : java.util.Optional.of(java.nio.file.Path.of(value.trim()));
+  }
+
+  private static java.util.OptionalInt optionalPort(String value) {
+    if (value == null || value.isBlank()) {
+      return java.util.OptionalInt.empty();
+    }
+    try {
+      return java.util.OptionalInt.of(Integer.parseInt(value.trim()));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--resp-port must be an integer, got '" + value + "'");
+    }
   }
 
   private static String required(Map<String, String> values, String name) {

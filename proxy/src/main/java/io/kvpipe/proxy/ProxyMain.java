@@ -44,7 +44,8 @@ public final class ProxyMain {
       System.exit(1);
     }
     System.out.println("kvpipe proxy listening on " + (config.httpTls().isPresent() ? "https://" : "http://")
-        + config.listenHost() + ":" + proxy.port());
+        + config.listenHost() + ":" + proxy.port() + (proxy.respPort() >= 0 ? ", RESP on port " + proxy.respPort()
+        : ""));
     Thread.currentThread().join();
   }
 }

@@ -52,6 +52,22 @@ public final class ProxyMetrics {
     t.record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * A command on the Redis protocol: {@code command} is one of the names the proxy knows (else "other", so a client
+   * cannot create series), {@code outcome} ok or error, timed from when it was issued to when its reply was ready.
+   */
+  public void respCommand(String command, boolean ok, long nanos) {
+    String outcome = ok ? "ok" : "error";
+    String key = "resp " + command + ' ' + outcome;
+    Timer t = timers.get(key);
+    if (t == null) {
+      t = timers.computeIfAbsent(key, k -> Timer.builder("kvpipe.proxy.resp.commands")
+          .tag("command", command).tag("outcome", outcome)
+          .serviceLevelObjectives(StandardMeters.LATENCY_BUCKETS).register(registry));
+    }
+    t.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
   /** The tag a request method is recorded under: itself if it is a standard method, else {@code other}. */
   public static String methodTag(String method) {
     return method != null && METHODS.contains(method) ? method : "other";

@@ -49,6 +49,8 @@ public final class ProxyServer implements AutoCloseable {
   private final TokenFiles tokens;
   private final MigrationCoordinator migrations;
   private final WatchService watch;
+  /** Null when no --resp-port is given. */
+  private final io.kvpipe.proxy.resp.RespServer resp;
 
   public ProxyServer(ProxyConfig config) {
     this(config, MigrationSettings.DEFAULTS);
@@ -123,6 +125,10 @@ public final class ProxyServer implements AutoCloseable {
         .prefix("/api/cluster/", "cluster.unknown", Access.ADMIN)
         .build();
 
+    // The Redis protocol shares the HTTP API's router, scans and tokens: same routing, reads, checks and CDC.
+    this.resp = config.resp().enabled() ? new io.kvpipe.proxy.resp.RespServer(config.listenHost(), config.resp(),
+        router, scans, tokens, config.maxValueBytes(), config.maxBodyBytes(), config.limits().maxBatchGetBytes(),
+        config.idleTimeout(), metrics) : null;
     http = new HttpListener(config.listenHost(), config.listenPort(), config.idleTimeout(), config.limits(),
         config.httpTls(), new ProxyHandler(routes, auth, metrics, config.limits().maxUriBytes()), metrics);
   }
@@ -139,12 +145,20 @@ public final class ProxyServer implements AutoCloseable {
     migrations.start();
     watch.start();
     http.start();
+    if (resp != null) {
+      resp.start();
+    }
     return this;
   }
 
   /** The bound port (useful with port 0). */
   public int port() {
     return http.port();
+  }
+
+  /** The bound RESP port; -1 when the RESP listener is off. */
+  public int respPort() {
+    return resp == null ? -1 : resp.port();
   }
 
   public TopologyWatcher watcher() {
@@ -164,6 +178,9 @@ public final class ProxyServer implements AutoCloseable {
     migrations.close();
     watch.close();
     sse.close();
+    if (resp != null) {
+      resp.close();
+    }
     http.close();
     tokens.close();
     health.close();

@@ -54,4 +54,22 @@ class ProxyConfigParserTest {
     assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--port"}, ENV))
         .hasMessageContaining("needs a value");
   }
+
+  @Test
+  void theRedisProtocolIsOffUnlessAPortIsGiven() {
+    assertThat(ProxyConfigParser.parse(new String[0], ENV).resp().enabled()).isFalse();
+    assertThat(ProxyConfigParser.parse(new String[0], ENV).describe()).contains("off (no --resp-port)");
+    Map<String, String> env = new java.util.HashMap<>(ENV);
+    env.put("KVPIPE_PROXY_RESP_PORT", "6380");
+    ProxyConfig c = ProxyConfigParser.parse(new String[] {"--resp-max-pipeline", "64"}, env);
+    assertThat(c.resp().port()).hasValue(6380);
+    assertThat(c.resp().maxPipeline()).isEqualTo(64);
+    assertThat(c.resp().maxConnections()).isEqualTo(1024);
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--resp-port", "x"}, ENV))
+        .hasMessageContaining("--resp-port must be an integer");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--resp-port", "70000"}, ENV))
+        .hasMessageContaining("--resp-port must be within 0..65535");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--resp-max-pipeline", "0"}, ENV))
+        .hasMessageContaining("--resp-max-pipeline");
+  }
 }

@@ -15,12 +15,12 @@ import java.util.function.Function;
  * total passes the limit it fails with {@link OverLimit} and starts no further read, so a batch asking for more than
  * the limit holds at most the limit plus one window of values, never all of them.
  */
-final class BoundedReads {
+public final class BoundedReads {
   /** Reads in flight per batch: enough to fill group commit and read batching, few enough to stop early. */
   static final int WINDOW = 64;
 
   /** The values read add up to more than {@code limit} bytes. */
-  static final class OverLimit extends RuntimeException {
+  public static final class OverLimit extends RuntimeException {
     private final long limit;
 
     OverLimit(long limit) {
@@ -28,7 +28,7 @@ final class BoundedReads {
       this.limit = limit;
     }
 
-    long limit() {
+    public long limit() {
       return limit;
     }
   }
@@ -36,7 +36,7 @@ final class BoundedReads {
   private BoundedReads() {}
 
   /** The results in the order of {@code keys}; fails with the first read's failure, or {@link OverLimit}. */
-  static CompletableFuture<List<Optional<Entry>>> run(List<byte[]> keys,
+  public static CompletableFuture<List<Optional<Entry>>> run(List<byte[]> keys,
       Function<byte[], CompletableFuture<Optional<Entry>>> read, long limit) {
     int n = keys.size();
     AtomicReferenceArray<Optional<Entry>> results = new AtomicReferenceArray<>(n);

@@ -180,8 +180,47 @@ public final class ScanApi {
     });
   }
 
-  /** One HTTP page: rounds until the limit, the byte bound, the end of the range, or the round/time budget. */
+  /** The exclusive end of a prefix's key range; null when the prefix is all 0xFF bytes (no end). */
+  public static byte[] prefixEnd(byte[] prefix) {
+    return ScanMerge.prefixEnd(prefix);
+  }
+
+  /** One page of live records in key order; {@code resumeFrom} is where the next page starts (null: done). */
+  public record Page(List<Entry> items, byte[] resumeFrom) {}
+
+  /**
+   * One page for another front end (the Redis protocol): keys in {@code [start, end)} (end null: unbounded) from
+   * {@code from} on, at most {@code limit} (1..{@link #MAX_LIMIT}), on a virtual thread of this API's.
+   */
+  public CompletableFuture<Page> pageAsync(byte[] start, byte[] end, byte[] from, int limit, boolean values,
+                                           long startNanos) {
+    Params p = new Params(start, end, from, Math.max(1, Math.min(MAX_LIMIT, limit)), values);
+    return CompletableFuture.supplyAsync(() -> entries(p, startNanos), runner);
+  }
+
+  /** One HTTP page as JSON. */
   Map<String, Object> page(Params p, long startNanos) {
+    Page page = entries(p, startNanos);
+    List<Map<String, Object>> items = new ArrayList<>(page.items().size());
+    for (Entry e : page.items()) {
+      Map<String, Object> item = new LinkedHashMap<>();
+      item.put("key", e.keyString());
+      item.put("version", e.version());
+      if (p.values()) {
+        item.put("value", B64.encodeToString(e.value()));
+      }
+      items.add(item);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("items", items);
+    if (page.resumeFrom() != null) {
+      body.put("next", ScanToken.encode(page.resumeFrom()));
+    }
+    return body;
+  }
+
+  /** Rounds until the limit, the byte bound, the end of the range, or the round/time budget. */
+  private Page entries(Params p, long startNanos) {
     long deadline = startNanos + requestTimeout.toNanos();
     long soft = startNanos + requestTimeout.toNanos() / 2;
     List<Entry> out = new ArrayList<>();
@@ -217,22 +256,7 @@ public final class ScanApi {
         sleep(delay);
       }
     }
-    List<Map<String, Object>> items = new ArrayList<>(out.size());
-    for (Entry e : out) {
-      Map<String, Object> item = new LinkedHashMap<>();
-      item.put("key", e.keyString());
-      item.put("version", e.version());
-      if (p.values()) {
-        item.put("value", B64.encodeToString(e.value()));
-      }
-      items.add(item);
-    }
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("items", items);
-    if (from != null) {
-      body.put("next", ScanToken.encode(from));
-    }
-    return body;
+    return new Page(out, from);
   }
 
   /** A round failed in a way a new round (after reloading the topology) may not: stale ring, leader change, ... */

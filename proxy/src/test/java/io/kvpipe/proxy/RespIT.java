@@ -1,0 +1,359 @@
+package io.kvpipe.proxy;
+
+import static io.kvpipe.proxy.ProxyTestCluster.ADMIN_TOKEN;
+import static io.kvpipe.proxy.ProxyTestCluster.DATA_TOKEN;
+import static io.kvpipe.proxy.ProxyTestCluster.req;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.RedisProtocol;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.commands.ProtocolCommand;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/**
+ * The Redis protocol on a real proxy over real Ratis groups (three kv-node processes, groups g1 and g2), driven by
+ * Jedis from Maven Central, by raw bytes (malformed input), and by Debian's redis-cli when it is installed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RespIT {
+  static final int MAX_VALUE = 64 * 1024;
+
+  @TempDir
+  static Path dir;
+  ProxyTestCluster cluster;
+  ProxyServer proxy;
+  int port;
+
+  @BeforeAll
+  void start() throws Exception {
+    cluster = new ProxyTestCluster(dir);
+    proxy = cluster.startProxy(cluster.config(MAX_VALUE, java.time.Duration.ofMillis(100), "--resp-port", "0"));
+    port = proxy.respPort();
+    assertThat(port).isPositive();
+  }
+
+  @AfterAll
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  Jedis jedis(String token, RedisProtocol protocol) {
+    return new Jedis(new HostAndPort("127.0.0.1", port), DefaultJedisClientConfig.builder().password(token)
+        .protocol(protocol).socketTimeoutMillis(120_000).build());
+  }
+
+  Jedis jedis() {
+    return jedis(DATA_TOKEN, RedisProtocol.RESP2);
+  }
+
+  static ProtocolCommand cmd(String name) {
+    return () -> name.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void nothingWithoutTheTokenAndAWrongTokenIsRefused() throws Exception {
+    try (RawResp c = new RawResp(port)) {
+      assertThat(c.command("PING").reply()).startsWith("-NOAUTH");
+      assertThat(c.command("GET", "k").reply()).startsWith("-NOAUTH");
+      assertThat(c.command("AUTH", "not-the-token").reply()).startsWith("-WRONGPASS");
+      assertThat(c.command("HELLO", "3").reply()).startsWith("-NOAUTH");
+      assertThat(c.command("SET", "k", "v").reply()).startsWith("-NOAUTH");
+      // Before AUTH a command is small: a large one is refused without being buffered, the connection goes on.
+      assertThat(c.command("AUTH", "x".repeat(5000)).reply()).startsWith("-ERR").contains("limit is 1024");
+      assertThat(c.command("AUTH", "default", DATA_TOKEN).reply()).isEqualTo("+OK");
+      assertThat(c.command("PING").reply()).isEqualTo("+PONG");
+    }
+    assertThatThrownBy(() -> {
+      try (Jedis j = jedis("wrong-token-123", RedisProtocol.RESP2)) {
+        j.ping();
+      }
+    }).hasMessageContaining("WRONGPASS");
+    try (Jedis admin = jedis(ADMIN_TOKEN, RedisProtocol.RESP2)) {
+      assertThat(admin.ping()).isEqualTo("PONG");
+    }
+    // Nothing was written by the refused SET.
+    try (Jedis j = jedis()) {
+      assertThat(j.exists("k")).isFalse();
+    }
+  }
+
+  @Test
+  void stringCommandsBehaveAsRedisDoes() {
+    try (Jedis j = jedis()) {
+      assertThat(j.set("s:a", "1")).isEqualTo("OK");
+      assertThat(j.get("s:a")).isEqualTo("1");
+      assertThat(j.get("s:missing")).isNull();
+      assertThat(j.set("s:a", "2", SetParams.setParams().nx())).isNull();
+      assertThat(j.set("s:b", "1", SetParams.setParams().nx())).isEqualTo("OK");
+      assertThat(j.set("s:c", "1", SetParams.setParams().xx())).isNull();
+      assertThat(j.exists("s:c")).isFalse();
+      assertThat(j.set("s:a", "3", SetParams.setParams().xx())).isEqualTo("OK");
+      assertThat(j.setGet("s:a", "4")).isEqualTo("3");
+      assertThat(j.setGet("s:a", "5", SetParams.setParams().nx())).isEqualTo("4");
+      assertThat(j.get("s:a")).isEqualTo("4");
+      assertThat(j.mset("s:m1", "x", "s:m2", "y")).isEqualTo("OK");
+      assertThat(j.mget("s:m1", "s:nope", "s:m2")).containsExactly("x", null, "y");
+      assertThat(j.exists("s:m1", "s:m2", "s:nope", "s:m1")).isEqualTo(3);
+      assertThat(j.type("s:m1")).isEqualTo("string");
+      assertThat(j.type("s:nope")).isEqualTo("none");
+      assertThat(j.del("s:m1", "s:m2", "s:nope")).isEqualTo(2);
+      assertThat(j.get("s:m1")).isNull();
+      assertThat(j.incr("s:n")).isEqualTo(1);
+      assertThat(j.incrBy("s:n", 41)).isEqualTo(42);
+      assertThat(j.decr("s:n")).isEqualTo(41);
+      assertThat(j.decrBy("s:n", 50)).isEqualTo(-9);
+      assertThat(j.get("s:n")).isEqualTo("-9");
+      assertThat(j.incr("s:a4")).isEqualTo(1); // an absent key counts from 0
+      assertThat(j.get("s:a4")).isEqualTo("1");
+      j.set("s:text", "abc");
+      assertThatThrownBy(() -> j.incr("s:text")).isInstanceOf(JedisDataException.class)
+          .hasMessage("ERR value is not an integer or out of range");
+      j.set("s:max", Long.toString(Long.MAX_VALUE));
+      assertThatThrownBy(() -> j.incr("s:max")).hasMessageContaining("overflow");
+      assertThat(j.get("s:max")).isEqualTo(Long.toString(Long.MAX_VALUE));
+      assertThat(j.ping()).isEqualTo("PONG");
+      assertThat(j.echo("hi")).isEqualTo("hi");
+      assertThat(j.select(0)).isEqualTo("OK");
+      assertThatThrownBy(() -> j.select(1)).hasMessageContaining("DB index is out of range");
+      assertThat(j.clientSetname("worker-1")).isEqualTo("OK");
+      assertThat(j.clientGetname()).isEqualTo("worker-1");
+    }
+    String metrics = new String(cluster.send(req(proxy, "/metrics", null).GET()).body(), StandardCharsets.UTF_8);
+    assertThat(metrics).contains("kvpipe_proxy_resp_commands_seconds_count{command=\"set\",outcome=\"ok\"}")
+        .contains("kvpipe_proxy_resp_commands_seconds_count{command=\"incr\",outcome=\"error\"}");
+  }
+
+  @Test
+  void wrongArgumentsUnknownAndNotYetSupportedCommandsAreClearErrors() {
+    try (Jedis j = jedis()) {
+      assertThatThrownBy(() -> j.sendCommand(cmd("GET"))).hasMessage("ERR wrong number of arguments for 'get' command");
+      assertThatThrownBy(() -> j.sendCommand(cmd("SET"), "k")).hasMessage(
+          "ERR wrong number of arguments for 'set' command");
+      assertThatThrownBy(() -> j.sendCommand(cmd("MSET"), "a", "1", "b")).hasMessage(
+          "ERR wrong number of arguments for 'mset' command");
+      assertThatThrownBy(() -> j.sendCommand(cmd("SET"), "k", "v", "NX", "XX")).hasMessage("ERR syntax error");
+      assertThatThrownBy(() -> j.sendCommand(cmd("FLUSHALL"), "ASYNC")).hasMessage(
+          "ERR unknown command 'FLUSHALL', with args beginning with: 'ASYNC'");
+      for (String pending : List.of("EXPIRE", "TTL", "PERSIST", "MULTI", "EXEC")) {
+        assertThatThrownBy(() -> j.sendCommand(cmd(pending), "k", "10")).as(pending)
+            .hasMessageStartingWith("ERR " + pending + " is not supported yet");
+      }
+      assertThatThrownBy(() -> j.set("k", "v", SetParams.setParams().ex(10))).hasMessageContaining(
+          "SET EX is not supported yet");
+      // The HTTP API's checks: a key over 512 bytes, a value over --max-value-bytes.
+      assertThatThrownBy(() -> j.set("k".repeat(513), "v")).hasMessageStartingWith("ERR invalid key: key is 513 bytes");
+      assertThatThrownBy(() -> j.set("big", "v".repeat(MAX_VALUE + 1))).hasMessageContaining("limit is " + MAX_VALUE);
+      assertThat(j.exists("k", "big")).isZero();
+      assertThat(j.ping()).isEqualTo("PONG"); // the connection survived every refusal
+    }
+  }
+
+  @Test
+  void malformedInputGetsAnErrorAndAClosedConnectionWhereTheStreamIsLost() throws Exception {
+    try (RawResp c = new RawResp(port)) {
+      c.command("AUTH", DATA_TOKEN).reply();
+      // Oversized but well-formed: refused, read past, the next command works.
+      String big = "v".repeat(MAX_VALUE + 10);
+      assertThat(c.command("SET", "raw:big", big).reply()).startsWith("-ERR an argument is " + (MAX_VALUE + 10));
+      assertThat(c.send("PING\r\n").reply()).isEqualTo("+PONG"); // inline
+      // Not RESP: one error, then the server closes.
+      assertThat(c.send("*1\r\n$x\r\n").reply()).isEqualTo("-ERR Protocol error: invalid bulk length");
+      assertThat(c.reply()).isNull();
+    }
+    try (RawResp c = new RawResp(port)) {
+      c.command("AUTH", DATA_TOKEN).reply();
+      assertThat(c.send("*2\r\n+GET\r\n").reply()).startsWith("-ERR Protocol error: expected '$'");
+      assertThat(c.reply()).isNull();
+    }
+    try (RawResp c = new RawResp(port)) {
+      c.command("AUTH", DATA_TOKEN).reply();
+      c.send("*1\r\n$999999999999\r\n");
+      assertThat(c.reply()).isEqualTo("-ERR Protocol error: invalid bulk length");
+      assertThat(c.reply()).isNull();
+    }
+    try (RawResp c = new RawResp(port)) {
+      c.command("AUTH", DATA_TOKEN).reply();
+      assertThat(c.command("QUIT").reply()).isEqualTo("+OK");
+      assertThat(c.reply()).isNull();
+    }
+    try (Jedis j = jedis()) {
+      assertThat(j.exists("raw:big")).isFalse();
+    }
+  }
+
+  @Test
+  void pipelinedCommandsRunTogetherAndReplyInOrder() {
+    try (Jedis j = jedis()) {
+      Pipeline p = j.pipelined();
+      List<Response<String>> sets = new ArrayList<>();
+      List<Response<Long>> incrs = new ArrayList<>();
+      List<Response<String>> gets = new ArrayList<>();
+      // The INCRs of one key run one after the other (a read and a write each), so there are fewer of them: on a
+      // loaded box 1000 in a row outlasted the client's read timeout.
+      for (int i = 0; i < 1000; i++) {
+        sets.add(p.set("p:" + i, "v" + i));
+        if (i % 10 == 0) {
+          incrs.add(p.incr("p:counter"));
+        }
+        gets.add(p.get("p:" + i));
+      }
+      p.sync();
+      for (int i = 0; i < 1000; i++) {
+        assertThat(sets.get(i).get()).isEqualTo("OK");
+        // Per key, a pipeline runs in order: each GET sees the SET before it, each INCR the one before it.
+        assertThat(gets.get(i).get()).isEqualTo("v" + i);
+      }
+      for (int i = 0; i < incrs.size(); i++) {
+        assertThat(incrs.get(i).get()).isEqualTo(i + 1);
+      }
+      assertThat(j.get("p:counter")).isEqualTo("100");
+    }
+  }
+
+  @Test
+  void aSetIsAnOrdinaryVersionedWriteSeenThroughHttp() throws Exception {
+    try (Jedis j = jedis()) {
+      assertThat(j.set("both/k", "from-resp")).isEqualTo("OK");
+      HttpResponse<byte[]> r = cluster.send(req(proxy, "/v1/kv/both/k", DATA_TOKEN).GET());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("from-resp");
+      long v1 = Long.parseLong(r.headers().firstValue("X-Kv-Version").orElseThrow());
+      assertThat(v1).isPositive();
+      // A conditional HTTP put on the version the RESP write got succeeds: it is the key's current version.
+      HttpResponse<byte[]> put = cluster.send(req(proxy, "/v1/kv/both/k", DATA_TOKEN)
+          .header("If-Match", Long.toString(v1)).PUT(BodyPublishers.ofString("from-http")));
+      assertThat(put.statusCode()).as(new String(put.body())).isEqualTo(200);
+      long v2 = Long.parseLong(put.headers().firstValue("X-Kv-Version").orElseThrow());
+      assertThat(v2).isGreaterThan(v1);
+      assertThat(j.get("both/k")).isEqualTo("from-http");
+      assertThat(j.incr("both/n")).isEqualTo(1);
+      HttpResponse<byte[]> n = cluster.send(req(proxy, "/v1/kv/both/n", DATA_TOKEN).GET());
+      assertThat(new String(n.body(), StandardCharsets.UTF_8)).isEqualTo("1");
+      assertThat(j.del("both/k")).isEqualTo(1);
+      assertThat(cluster.send(req(proxy, "/v1/kv/both/k", DATA_TOKEN).GET()).statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void resp3ThroughHelloWorks() {
+    try (Jedis j = jedis(DATA_TOKEN, RedisProtocol.RESP3)) {
+      assertThat(j.set("r3:a", "x")).isEqualTo("OK");
+      assertThat(j.get("r3:a")).isEqualTo("x");
+      assertThat(j.get("r3:none")).isNull();
+      assertThat(j.mget("r3:a", "r3:none")).containsExactly("x", null);
+    }
+  }
+
+  Set<String> writeScanKeys(String prefix, int n) {
+    Set<String> expected = new TreeSet<>();
+    try (Jedis j = jedis()) {
+      List<String> kv = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String k = prefix + String.format("%04d", i);
+        expected.add(k);
+        kv.add(k);
+        kv.add("v");
+        if (kv.size() == 200) {
+          assertThat(j.mset(kv.toArray(String[]::new))).isEqualTo("OK");
+          kv.clear();
+        }
+      }
+      if (!kv.isEmpty()) {
+        j.mset(kv.toArray(String[]::new));
+      }
+      j.mset(prefix.substring(0, prefix.length() - 1) + ".", "outside", prefix.substring(0, prefix.length() - 1)
+          + "0", "outside");
+    }
+    return expected;
+  }
+
+  @Test
+  void scanPagesThroughEveryGroupWithNoKeyMissedOrTwice() {
+    Set<String> expected = writeScanKeys("scan:", 500);
+    Set<String> groups = new HashSet<>();
+    expected.forEach(k -> groups.add(proxy.watcher().current().groupFor(k.getBytes(StandardCharsets.UTF_8))));
+    assertThat(groups).as("the keys live in both groups").hasSize(2);
+    try (Jedis j = jedis()) {
+      List<String> seen = new ArrayList<>();
+      String cursor = "0";
+      int pages = 0;
+      do {
+        ScanResult<String> page = j.scan(cursor, new ScanParams().match("scan:*").count(37));
+        assertThat(page.getResult().size()).isLessThanOrEqualTo(37);
+        seen.addAll(page.getResult());
+        cursor = page.getCursor();
+        pages++;
+        assertThat(pages).isLessThan(1000);
+      } while (!cursor.equals("0"));
+      assertThat(seen).doesNotHaveDuplicates();
+      assertThat(new TreeSet<>(seen)).isEqualTo(expected);
+      assertThat(seen).isSorted();
+      assertThat(pages).isGreaterThanOrEqualTo(500 / 37);
+      assertThat(j.scan("0", new ScanParams().match("scan:0007")).getResult()).containsExactly("scan:0007");
+      assertThatThrownBy(() -> j.scan("12345", new ScanParams())).hasMessageStartingWith("ERR invalid cursor");
+      assertThatThrownBy(() -> j.scan("0", new ScanParams().match("s?an*"))).hasMessageContaining("MATCH");
+    }
+  }
+
+  /** Debian's redis-cli (apt-get install redis-tools), when installed: a second, independent client. */
+  @Test
+  void redisCliWorksAgainstIt() throws Exception {
+    Path cli = Path.of("/usr/bin/redis-cli");
+    Assumptions.assumeTrue(Files.isExecutable(cli), "redis-cli is not installed (apt-get install -y redis-tools);"
+        + " the redis-cli part is skipped");
+    assertThat(cli(cli, "SET", "cli:a", "hello world")).isEqualTo("OK");
+    assertThat(cli(cli, "GET", "cli:a")).isEqualTo("hello world");
+    assertThat(cli(cli, "INCR", "cli:n")).isEqualTo("1");
+    assertThat(cli(cli, "GET", "cli:none")).isEmpty();
+    Set<String> expected = writeScanKeys("cli:scan/", 300);
+    List<String> scanned = List.of(cli(cli, "--scan", "--pattern", "cli:scan/*").split("\n"));
+    assertThat(scanned).doesNotHaveDuplicates();
+    assertThat(new TreeSet<>(scanned)).isEqualTo(expected);
+    assertThat(cli(cli, "-3", "GET", "cli:a")).isEqualTo("hello world"); // RESP3 via HELLO 3
+    String refused = run(List.of(cli.toString(), "-p", Integer.toString(port), "-a", "bad-token-1",
+        "--no-auth-warning", "GET", "cli:a"));
+    assertThat(refused).contains("WRONGPASS");
+  }
+
+  String cli(Path cli, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(cli.toString(), "-p", Integer.toString(port), "-a", DATA_TOKEN,
+        "--no-auth-warning"));
+    cmd.addAll(List.of(args));
+    return run(cmd);
+  }
+
+  static String run(List<String> cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new String(out, StandardCharsets.UTF_8).strip();
+  }
+}
