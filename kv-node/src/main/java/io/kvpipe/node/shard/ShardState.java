@@ -451,7 +451,9 @@ public final class ShardState {
       case Command.SetTtl t -> current.value();
       default -> null;
     };
-    long ttl = op instanceof Command.Put p ? p.ttlMs() : op instanceof Command.SetTtl t ? t.ttlMs() : Ttl.NONE;
+    // Checked again at apply: the leader checked it, but a deadline must never come from a TTL out of range.
+    long ttl = Ttl.check(op instanceof Command.Put p ? p.ttlMs() : op instanceof Command.SetTtl t ? t.ttlMs()
+        : Ttl.NONE, "ttl");
     if (expected != Request.ANY_VERSION) {
       long actual = live ? current.version() : Versions.NONE;
       if (actual != expected) {

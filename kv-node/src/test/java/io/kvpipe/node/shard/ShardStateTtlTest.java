@@ -214,6 +214,15 @@ class ShardStateTtlTest {
   }
 
   @Test
+  void aTtlOutOfRangeInTheLogIsRefusedAtApplyAndChangesNothing() {
+    int before = events().size();
+    assertThat(apply(new Command.Put(b("k"), b("v"), Request.ANY_VERSION, -5), 1_000))
+        .isInstanceOfSatisfying(Reply.Failure.class, f -> assertThat(f.code()).isEqualTo(ErrorCode.MALFORMED_REQUEST));
+    assertThat(((Reply.Found) state.query(new Query.FallbackGet(b("k")))).entry()).isNull();
+    assertThat(events()).hasSize(before);
+  }
+
+  @Test
   void replicasWithDifferentClocksApplyingOneLogReachTheSameState() {
     ShardState other = new ShardState("g1", () -> 999_999_999L);
     List<Command> log = List.of(
