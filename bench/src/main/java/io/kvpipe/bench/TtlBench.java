@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code SET k v PX ttl}). Collected means gone from the store: for kvpipe no live record left in any group (the
  * group's own scan, as stored: reads hide a key from its deadline on already); for Redis {@code DBSIZE} 0 (it counts
  * keys past their deadline until its active expiry reclaims them). Reported: the load rate, the lag from the last
- * deadline to all collected, and the collection rate over [first deadline, all collected].
+ * deadline to all collected (the comparable figure: each key's deadline is its put's time plus the TTL, so the
+ * deadlines are spread like the load), and the collection rate over [first deadline, all collected], which cannot
+ * exceed the load rate. kvpipe's lag includes up to one 250 ms poll of the full scan.
  */
 public final class TtlBench {
   private static final PrintStream OUT = System.out;
@@ -58,10 +60,12 @@ public final class TtlBench {
     Map<String, Object> kv = bench.kvpipe();
     Map<String, Object> redis = bench.redis();
     report.put("kvpipe", kv).put("redis", redis);
-    double ratio = ((Number) kv.get("collect_keys_per_s")).doubleValue()
-        / ((Number) redis.get("collect_keys_per_s")).doubleValue();
-    report.put("ratio_collect_kvpipe_vs_redis", Math.round(ratio * 1000) / 1000.0);
-    OUT.printf("== collection rate kvpipe / redis: %.3f%n", ratio);
+    // The deadlines are as spread as the load was, so the collection rate mostly repeats the load rate; what tells
+    // how well each keeps up is how long after the last deadline the last key went.
+    double ratio = ((Number) kv.get("collected_ms_after_last_deadline")).doubleValue()
+        / Math.max(1, ((Number) redis.get("collected_ms_after_last_deadline")).doubleValue());
+    report.put("ratio_lag_after_last_deadline_kvpipe_vs_redis", Math.round(ratio * 1000) / 1000.0);
+    OUT.printf("== lag after the last deadline, kvpipe / redis: %.3f%n", ratio);
     Path file = report.write(bench.out);
     OUT.println("wrote " + file.toAbsolutePath());
     System.exit(0);
