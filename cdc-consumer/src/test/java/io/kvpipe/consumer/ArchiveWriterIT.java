@@ -100,6 +100,18 @@ class ArchiveWriterIT {
   }
 
   @Test
+  void anExpiryDeletesTheKeyInKvCurrentAndKeepsItsOriginInTheChangelog() throws SQLException {
+    write(1, set("g1", 1, "session", "token", 10));
+    ChangeEvent expiry = new ChangeEvent(Op.DELETE, "session", b("token"), null, Events.T0 + 2, "g1", 2, 1, 1, 11,
+        Origin.EXPIRY);
+    write(2, expiry);
+    assertThat(current("session")).isEqualTo(new Row(null, true, 11));
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog WHERE origin = 'expiry' AND op = 'd'")).isEqualTo(1);
+    write(2, expiry); // republished: still one row
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog WHERE origin = 'expiry'")).isEqualTo(1);
+  }
+
+  @Test
   void migrationEventsAreHistoryOnlyAndSnapshotsObeyTheVersionGuard() throws SQLException {
     write(1, set("g1", 1, "m", "client", 10));
     ChangeEvent move = withOrigin(set("g2", 1, "m", "moved", 30), Op.CREATE, Origin.MIGRATION);

@@ -125,4 +125,19 @@ class EventDecoderTest {
         r -> assertThat(r).contains("record key"));
     assertThat(batch.nextOffsets()).containsExactlyEntriesOf(Map.of(p0, 9L));
   }
+
+  @Test
+  void acceptsAnExpiryAsADeleteMarkedWithItsOrigin() {
+    DebeziumEnvelope env = DebeziumEnvelope.of(new EnvelopeOptions("t", false));
+    ChangeEvent expiry = new ChangeEvent(io.kvpipe.common.event.Op.DELETE, "session:1", b("token"), null,
+        Events.T0, "g1", 12, 0, 3, 1, 99, io.kvpipe.common.event.Origin.EXPIRY);
+    String json = new String(env.encode(expiry, Events.T0 + 5).value(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(json).contains("\"origin\":\"expiry\"").contains("\"op\":\"d\"");
+    ArchiveEvent a = decoder.decode(env.encodeKey("session:1"), env.encode(expiry, Events.T0 + 5).value(),
+        EnvelopeFormat.DEBEZIUM);
+    assertThat(a.event()).isEqualTo(expiry);
+    assertThat(a.event().origin()).isEqualTo(io.kvpipe.common.event.Origin.EXPIRY);
+    // Format 1 carries the origin the same way.
+    assertThat(decoder.decode(b("session:1"), Events.encode(expiry)).event()).isEqualTo(expiry);
+  }
 }

@@ -131,6 +131,25 @@ public final class ShardGroupClient implements AutoCloseable {
     return write(() -> new Command.Put(Keys.validateKey(key), value, expectedVersion));
   }
 
+  /**
+   * Conditional put with a time to live ({@code ttlMs} > 0, counted from the leader's stamp; {@code Ttl.NONE}: none,
+   * which also clears a TTL the key had). See docs/ttl.md.
+   */
+  public CompletableFuture<Reply.Written> putAsync(String key, byte[] value, long expectedVersion, long ttlMs) {
+    return write(() -> new Command.Put(Keys.validateKey(key), value, expectedVersion,
+        io.kvpipe.common.Ttl.check(ttlMs, "ttl")));
+  }
+
+  /**
+   * Gives a live key a new TTL ({@code ttlMs} > 0) or removes its TTL ({@code Ttl.NONE}: PERSIST), keeping its value;
+   * the key gets a new version. NOT_FOUND when it has no live value, VERSION_MISMATCH when {@code expectedVersion}
+   * ({@link Request#ANY_VERSION}: any) differs. See {@link Command.SetTtl}.
+   */
+  public CompletableFuture<Reply.Written> setTtlAsync(String key, long ttlMs, long expectedVersion) {
+    return submit(() -> new Command.SetTtl(Keys.validateKey(key), io.kvpipe.common.Ttl.check(ttlMs, "ttl"),
+        expectedVersion)).thenApply(r -> expect(r, Reply.Written.class));
+  }
+
   /** Deletes (leaves a tombstone with a version, even when the key had no value). */
   public CompletableFuture<Reply.Written> deleteAsync(String key) {
     return deleteAsync(key, Request.ANY_VERSION);

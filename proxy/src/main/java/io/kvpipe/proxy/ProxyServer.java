@@ -51,6 +51,7 @@ public final class ProxyServer implements AutoCloseable {
   private final WatchService watch;
   /** Null when no --resp-port is given. */
   private final io.kvpipe.proxy.resp.RespServer resp;
+  private final KvRouter router;
 
   public ProxyServer(ProxyConfig config) {
     this(config, MigrationSettings.DEFAULTS);
@@ -74,7 +75,7 @@ public final class ProxyServer implements AutoCloseable {
     watcher.addListener(u -> groups.update(u.view().topology()));
     watcher.addListener(sse::publish);
 
-    KvRouter router = new KvRouter(watcher, groups, metrics, config.requestTimeout());
+    this.router = new KvRouter(watcher, groups, metrics, config.requestTimeout());
     KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes(), config.limits().maxBatchGetBytes(),
         metrics);
     ScanApi scans = new ScanApi(watcher, groups, metrics, config.requestTimeout(), config.limits().maxBatchGetBytes());
@@ -167,6 +168,11 @@ public final class ProxyServer implements AutoCloseable {
 
   public MetaClient meta() {
     return meta;
+  }
+
+  /** Key routing with retries: the internal API other front ends (e.g. RESP) build on, TTLs included. */
+  public KvRouter router() {
+    return router;
   }
 
   public MigrationCoordinator migrations() {

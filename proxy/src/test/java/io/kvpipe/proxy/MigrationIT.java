@@ -49,6 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MigrationIT {
   static final int KEYS = 3000;
+  /** Keys with a TTL of an hour: a migration must carry each one's deadline unchanged (docs/ttl.md). */
+  static final int TTL_KEYS = 200;
 
   @TempDir
   static Path dir;
@@ -56,6 +58,7 @@ class MigrationIT {
   ProxyServer a;
   ProxyServer b;
   final Map<String, String> latest = new ConcurrentHashMap<>();
+  Map<String, Long> deadlines;
 
   @BeforeAll
   void start() throws Exception {
@@ -76,6 +79,39 @@ class MigrationIT {
           .POST(BodyPublishers.ofString(items.append("]}").toString())));
       assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
     }
+    StringBuilder items = new StringBuilder("{\"items\":[");
+    for (int i = 0; i < TTL_KEYS; i++) {
+      items.append(i == 0 ? "" : ",").append("{\"key\":\"ttl-mig-").append(i).append("\",\"value\":\"dA==\",")
+          .append("\"ttl\":\"1h\"}");
+    }
+    HttpResponse<byte[]> r = cluster.send(req(a, "/v1/kv:batchPut", DATA_TOKEN)
+        .POST(BodyPublishers.ofString(items.append("]}").toString())));
+    assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+    deadlines = ttlDeadlines();
+    assertThat(deadlines).hasSize(TTL_KEYS);
+  }
+
+  /** Each TTL key's deadline as read now (batch get). */
+  Map<String, Long> ttlDeadlines() {
+    StringBuilder keys = new StringBuilder("{\"keys\":[");
+    for (int i = 0; i < TTL_KEYS; i++) {
+      keys.append(i == 0 ? "" : ",").append("\"ttl-mig-").append(i).append('"');
+    }
+    JsonNode items = json(cluster.send(req(b, "/v1/kv:batchGet", DATA_TOKEN)
+        .POST(BodyPublishers.ofString(keys.append("]}").toString())))).get("items");
+    Map<String, Long> out = new java.util.HashMap<>();
+    for (JsonNode item : items) {
+      assertThat(item.get("found").asBoolean()).as(item.toString()).isTrue();
+      out.put(item.get("key").asText(), item.get("expiresAt").asLong());
+    }
+    return out;
+  }
+
+  /** The TTL keys kept their deadlines, including some that moved to another group. */
+  void assertTtlKeysKeptTheirDeadlines(HashRing before, HashRing after) {
+    assertThat(ttlDeadlines()).isEqualTo(deadlines);
+    assertThat(deadlines.keySet().stream().filter(k -> !before.groupFor(k.getBytes(StandardCharsets.UTF_8))
+        .equals(after.groupFor(k.getBytes(StandardCharsets.UTF_8))))).as("TTL keys that moved").isNotEmpty();
   }
 
   @AfterAll
@@ -245,12 +281,15 @@ class MigrationIT {
       long moved = latest.keySet().stream().filter(k -> !oldRing.groupFor(k.getBytes(StandardCharsets.UTF_8))
           .equals(newRing.groupFor(k.getBytes(StandardCharsets.UTF_8)))).count();
       assertThat((double) moved / KEYS).isBetween(0.22, 0.45);
-      assertThat(done.get("keysCopied").asLong()).isEqualTo(moved);
+      long movedTtl = deadlines.keySet().stream().filter(k -> !oldRing.groupFor(k.getBytes(StandardCharsets.UTF_8))
+          .equals(newRing.groupFor(k.getBytes(StandardCharsets.UTF_8)))).count();
+      assertThat(done.get("keysCopied").asLong()).isEqualTo(moved + movedTtl);
       assertThat(done.get("sourceGroups")).hasSize(2);
       assertEveryKeyHasItsLatestValue();
       for (String g : List.of("g1", "g2", "g3")) {
         assertHoldsOnlyWhatItOwns(g, newRing);
       }
+      assertTtlKeysKeptTheirDeadlines(oldRing, newRing);
     }
     JsonNode list = json(cluster.send(req(b, "/api/migrations", DATA_TOKEN).GET())).get("migrations");
     assertThat(list.get(0).get("id").asText()).isEqualTo(started.get("id").asText());
@@ -260,6 +299,7 @@ class MigrationIT {
   @Test
   @Order(3)
   void drainingAGroupUnderLoadKeepsEveryKey() throws Exception {
+    HashRing ringBefore = a.meta().snapshot().ring().toRing();
     try (Load load = new Load()) {
       Poll.until("some load first", Duration.ofSeconds(30), () -> load.ops.get() > 20);
       HttpResponse<byte[]> r = admin(b, "DELETE", "/api/cluster/groups/g2", null);
@@ -279,6 +319,7 @@ class MigrationIT {
     HashRing ring = after.ring().toRing();
     assertHoldsOnlyWhatItOwns("g1", ring);
     assertHoldsOnlyWhatItOwns("g3", ring);
+    assertTtlKeysKeptTheirDeadlines(ringBefore, ring);
   }
 
   /**

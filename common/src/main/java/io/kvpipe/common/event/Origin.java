@@ -2,11 +2,15 @@ package io.kvpipe.common.event;
 
 import java.util.Locale;
 
-/** Why an event exists: a client write, a migration move (never changes logical state), or a snapshot read. */
+/**
+ * Why an event exists: a client write, a migration move (never changes logical state), a snapshot read, or a key's
+ * time to live running out (a {@code d} the group made itself, docs/ttl.md).
+ */
 public enum Origin {
   CLIENT,
   MIGRATION,
-  SNAPSHOT;
+  SNAPSHOT,
+  EXPIRY;
 
   public String code() {
     return name().toLowerCase(Locale.ROOT);

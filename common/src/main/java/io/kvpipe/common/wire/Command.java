@@ -12,14 +12,60 @@ import java.util.Objects;
  */
 public sealed interface Command extends Request {
 
-  record Put(byte[] key, byte[] value, long expectedVersion) implements Command {
+  /**
+   * A put; {@code ttlMs} > 0 gives the key a time to live counted from the leader's stamp on the log entry,
+   * {@link io.kvpipe.common.Ttl#NONE} (0) gives it none and clears any TTL it had (as Redis SET does).
+   */
+  record Put(byte[] key, byte[] value, long expectedVersion, long ttlMs) implements Command {
     public Put {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(value, "value");
     }
 
+    public Put(byte[] key, byte[] value, long expectedVersion) {
+      this(key, value, expectedVersion, io.kvpipe.common.Ttl.NONE);
+    }
+
     public static Put unconditional(byte[] key, byte[] value) {
       return new Put(key, value, ANY_VERSION);
+    }
+  }
+
+  /**
+   * Gives a live key a new time to live ({@code ttlMs} > 0, counted from the leader's stamp) or removes its TTL
+   * ({@link io.kvpipe.common.Ttl#NONE}: PERSIST), keeping its value. It is a write: the key gets a new version and a
+   * {@code u} change event, so a stale expiry can never delete it and a migration copy carries the new deadline.
+   * Refused with NOT_FOUND when the key has no live value, VERSION_MISMATCH as a put when {@code expectedVersion}
+   * differs.
+   */
+  record SetTtl(byte[] key, long ttlMs, long expectedVersion) implements Command {
+    public SetTtl {
+      Objects.requireNonNull(key, "key");
+    }
+  }
+
+  /**
+   * Proposed by the group's leader for keys whose deadline has passed (docs/ttl.md): each key is deleted (a tombstone,
+   * a {@code d} event with origin {@code expiry}) only if, at apply, it is still live at exactly {@code version} with
+   * exactly that deadline, the deadline is not after this entry's leader stamp, and the group owns the key. Anything
+   * else (re-put, TTL changed or removed, deleted, moved away, a leader whose clock is behind) skips the key: a stale
+   * expiry never deletes a newer write.
+   */
+  record Expire(List<Due> keys) implements Command {
+    public static final int MAX_KEYS = 1000;
+
+    public Expire {
+      keys = List.copyOf(keys);
+      if (keys.isEmpty() || keys.size() > MAX_KEYS) {
+        throw new IllegalArgumentException("an expiry carries 1.." + MAX_KEYS + " keys, not " + keys.size());
+      }
+    }
+  }
+
+  /** One key an {@link Expire} deletes, as the leader saw it: its version and deadline. */
+  record Due(byte[] key, long version, long expiresAtMs) {
+    public Due {
+      Objects.requireNonNull(key, "key");
     }
   }
 

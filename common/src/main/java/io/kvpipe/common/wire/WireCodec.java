@@ -25,6 +25,10 @@ public final class WireCodec {
   private static final int PURGE_UNOWNED = 8;
   private static final int COLLECT_TOMBSTONES = 9;
   private static final int BATCH = 10;
+  // TTL (docs/ttl.md): a put without TTL keeps tag PUT, so logs written before TTLs read the same.
+  private static final int PUT_TTL = 11;
+  private static final int SET_TTL = 12;
+  private static final int EXPIRE = 13;
   // The migration commands with their fencing token; the tags above stay readable for logs written before them.
   private static final int SET_OWNERSHIP_FENCED = 40;
   private static final int MIGRATE_IN_FENCED = 41;
@@ -57,7 +61,17 @@ public final class WireCodec {
   public static byte[] encode(Request request) {
     WireWriter w = new WireWriter(64).u8(FORMAT);
     switch (request) {
-      case Command.Put p -> w.u8(PUT).bytes(p.key()).bytes(p.value()).i64(p.expectedVersion());
+      case Command.Put p -> {
+        w.u8(p.ttlMs() == 0 ? PUT : PUT_TTL).bytes(p.key()).bytes(p.value()).i64(p.expectedVersion());
+        if (p.ttlMs() != 0) {
+          w.i64(p.ttlMs());
+        }
+      }
+      case Command.SetTtl t -> w.u8(SET_TTL).bytes(t.key()).i64(t.ttlMs()).i64(t.expectedVersion());
+      case Command.Expire x -> {
+        w.u8(EXPIRE).i32(x.keys().size());
+        x.keys().forEach(d -> w.bytes(d.key()).i64(d.version()).i64(d.expiresAtMs()));
+      }
       case Command.Delete d -> w.u8(DELETE).bytes(d.key()).i64(d.expectedVersion());
       case Command.ConfirmPublished c -> w.u8(CONFIRM_PUBLISHED).i64(c.upToIndex());
       case Command.SetOwnership s -> w.u8(SET_OWNERSHIP_FENCED).i64(s.epoch()).ranges(s.ranges())
@@ -112,6 +126,16 @@ public final class WireCodec {
       Request req = switch (tag) {
         case PUT -> new Command.Put(r.bytes(), r.bytes(), r.i64());
         case DELETE -> new Command.Delete(r.bytes(), r.i64());
+        case PUT_TTL -> new Command.Put(r.bytes(), r.bytes(), r.i64(), r.i64());
+        case SET_TTL -> new Command.SetTtl(r.bytes(), r.i64(), r.i64());
+        case EXPIRE -> {
+          int n = r.count(Command.Expire.MAX_KEYS, 20);
+          List<Command.Due> due = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            due.add(new Command.Due(r.bytes(), r.i64(), r.i64()));
+          }
+          yield new Command.Expire(due);
+        }
         case CONFIRM_PUBLISHED -> new Command.ConfirmPublished(r.i64());
         case SET_OWNERSHIP -> new Command.SetOwnership(r.i64(), r.ranges());
         case PUBLISH_SNAPSHOT -> new Command.PublishSnapshot();

@@ -111,10 +111,19 @@ final class WireReader {
   }
 
   Entry entryOrNull() {
-    if (!bool()) {
-      return null;
-    }
-    return new Entry(bytes(), bytesOrNull(), i64());
+    int tag = u8();
+    return switch (tag) {
+      case 0 -> null;
+      case 1 -> new Entry(bytes(), bytesOrNull(), i64());
+      case 2 -> {
+        Entry e = new Entry(bytes(), bytesOrNull(), i64(), i64());
+        if (e.expiresAtMs() <= 0) {
+          throw malformed("entry with TTL deadline " + e.expiresAtMs());
+        }
+        yield e;
+      }
+      default -> throw malformed("bad entry tag " + tag);
+    };
   }
 
   ScanCursor cursorOrNull() {

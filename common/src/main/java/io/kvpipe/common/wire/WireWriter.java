@@ -56,6 +56,10 @@ final class WireWriter {
     if (e == null) {
       return u8(0);
     }
+    // Tag 2 adds the TTL deadline; a record without TTL keeps the encoding logs written before TTLs hold.
+    if (e.hasTtl()) {
+      return u8(2).bytes(e.key()).bytes(e.value()).i64(e.version()).i64(e.expiresAtMs());
+    }
     return u8(1).bytes(e.key()).bytes(e.value()).i64(e.version());
   }
 

@@ -25,6 +25,14 @@ class WireCodecTest {
         new Command.Put(b("k"), b("v"), Request.ANY_VERSION),
         new Command.Put(b("k"), new byte[0], 0),
         new Command.Delete(b("key"), 42),
+        new Command.Put(b("k"), b("v"), Request.ANY_VERSION, 30_000),
+        new Command.Batch(List.of(new Command.Put(b("a"), b("1"), 7, 1), new Command.Delete(b("b"), 7))),
+        new Command.SetTtl(b("k"), 0, Request.ANY_VERSION),
+        new Command.SetTtl(b("k"), 5_000, 9),
+        new Command.Expire(List.of(new Command.Due(b("a"), 1L << 40 | 9, 1_795_320_000_000L),
+            new Command.Due(b("b"), 3, 1))),
+        new Command.MigrateIn(List.of(new Entry(b("t"), b("1"), 9, 1_795_320_000_000L), new Entry(b("u"), b("2"), 9)),
+            new MigrationToken("m", 6)),
         new Command.ConfirmPublished(7),
         new Command.SetOwnership(3, RANGES),
         new Command.SetOwnership(4, HashRanges.EMPTY),
@@ -60,6 +68,7 @@ class WireCodecTest {
         new Reply.Found(null),
         new Reply.Found(new Entry(b("k"), b("v"), 3)),
         new Reply.Found(new Entry(b("k"), null, 4)),
+        new Reply.Found(new Entry(b("k"), b("v"), 5, 1_795_320_000_000L)),
         new Reply.FoundMany(Arrays.asList(new Entry(b("a"), b("1"), 1), null)),
         new Reply.ScanPage(List.of(new Entry(b("a"), null, 1)), new ScanCursor(77, b("a"))),
         new Reply.ScanPage(List.of(), null),
@@ -259,5 +268,20 @@ class WireCodecTest {
     assertThat(GroupIds.uuidOf("g1")).isEqualTo(GroupIds.uuidOf("g1")).isNotEqualTo(GroupIds.uuidOf("g2"));
     assertThatThrownBy(() -> GroupIds.uuidOf("bad name")).isInstanceOf(KvException.class);
     assertThatThrownBy(() -> GroupIds.uuidOf("")).isInstanceOf(KvException.class);
+  }
+
+  /** A put and an entry without TTL keep the bytes logs written before TTLs hold (tag PUT, entry tag 1). */
+  @Test
+  void withoutTtlTheEncodingIsTheOneOlderLogsHold() {
+    byte[] put = WireCodec.encode(new Command.Put(b("k"), b("v"), Request.ANY_VERSION));
+    assertThat(put[1]).isEqualTo((byte) 1);
+    assertThat(put).hasSize(1 + 1 + 4 + 1 + 4 + 1 + 8);
+    byte[] copy = WireCodec.encode(new Command.MigrateIn(List.of(new Entry(b("a"), b("1"), 9)),
+        new MigrationToken("m", 6)));
+    // format, tag, token (4+1+8), count (4), then the entry's tag
+    assertThat(copy[2 + 13 + 4]).isEqualTo((byte) 1);
+    byte[] badDeadline = WireCodec.encode(new Reply.Found(new Entry(b("k"), b("v"), 5, 7)));
+    badDeadline[badDeadline.length - 1] = 0; // deadline 0 under tag 2: not a TTL
+    assertThatThrownBy(() -> WireCodec.decodeReply(badDeadline)).isInstanceOf(KvException.class);
   }
 }

@@ -68,7 +68,9 @@ final class BulkLoad {
     String[] keys = new String[n];
     long eventBytes = 0;
     for (int i = 0; i < n; i++) {
-      before[i] = state.store().get(slots[i]);
+      ShardStore.Rec found = state.store().get(slots[i]);
+      // A record past its deadline at this entry's stamp is no live value (docs/ttl.md).
+      before[i] = found != null && found.liveAt(stamp.tsMs()) ? found : null;
       keys[i] = new String(slots[i].key(), StandardCharsets.UTF_8);
       eventBytes += Outbox.sizeOf(keys[i], liveValue(before[i]), pairs.get(i).value());
     }

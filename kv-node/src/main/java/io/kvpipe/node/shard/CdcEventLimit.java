@@ -30,6 +30,13 @@ final class CdcEventLimit {
     switch (command) {
       case Command.Put p -> checkWrite(state, p.key(), p.value(), max, valueCap, limit);
       case Command.Delete d -> checkWrite(state, d.key(), null, max, valueCap, limit);
+      case Command.SetTtl t -> {
+        // Its u event carries the current value twice: as a write of that value, it must fit like one.
+        ShardStore.Rec current = state.store().get(ShardStore.slot(t.key()));
+        if (current != null && current.live()) {
+          checkWrite(state, t.key(), current.value(), max, valueCap, limit);
+        }
+      }
       case Command.Batch b -> {
         // One op over the limit refuses the batch before it is logged; the client then sends each op alone.
         for (Command op : b.ops()) {

@@ -79,7 +79,9 @@ final class MigrationCopy {
     int applied = 0;
     for (int i = 0; i < slots.length; i++) {
       Entry e = entries.get(i);
-      ShardStore.Rec copied = new ShardStore.Rec(e.value(), e.version());
+      // The deadline travels with the record: the new owner expires the key exactly when the old one would have.
+      ShardStore.Rec copied = new ShardStore.Rec(e.value(), e.version(),
+          e.value() == null ? io.kvpipe.common.Ttl.NONE : e.expiresAtMs());
       // Most copied keys are new here: one skip-list walk inserts them.
       ShardStore.Rec current = store.putIfAbsent(slots[i], copied);
       if (current != null) {

@@ -2,6 +2,7 @@ package io.kvpipe.node.shard;
 
 import io.kvpipe.common.Keys;
 import io.kvpipe.common.Limits;
+import io.kvpipe.common.Ttl;
 import io.kvpipe.common.Versions;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
@@ -19,6 +20,7 @@ import io.kvpipe.common.wire.Request;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The replicated state of one shard group — store, ownership, CDC outbox — and the deterministic rules that change
@@ -37,9 +39,32 @@ public final class ShardState {
   private final Outbox outbox = new Outbox();
   private volatile Ownership ownership = Ownership.INITIAL;
   private volatile long appliedIndex;
+  /** The newest leader stamp applied (a high-water mark: a new leader's clock may be behind an old one's). */
+  private volatile long newestStampMs;
+  /** This replica's wall clock: only for reads (docs/ttl.md), never for a decision made at apply. */
+  private final LongSupplier clock;
 
   public ShardState(String group) {
+    this(group, System::currentTimeMillis);
+  }
+
+  ShardState(String group, LongSupplier clock) {
     this.group = group;
+    this.clock = clock;
+  }
+
+  /**
+   * The time a read compares TTL deadlines with: the later of this replica's clock and the newest leader stamp it
+   * applied. On the leader that is its own clock, the one that stamped the deadlines it wrote; the stamp keeps a
+   * replica whose clock is behind from showing a key the log already says is past its deadline, and the clock keeps
+   * an idle group's keys expiring with no write to move the stamp (docs/ttl.md).
+   */
+  long readTimeMs() {
+    return Math.max(newestStampMs, clock.getAsLong());
+  }
+
+  long newestStampMs() {
+    return newestStampMs;
   }
 
   String group() {
@@ -68,18 +93,19 @@ public final class ShardState {
    * as a frozen view of the store. Apply thread only; the caller releases the view once written.
    */
   Frozen freeze() {
-    return new Frozen(group, ownership, outbox.confirmedIndex(), store.freeze(), outbox.all());
+    return new Frozen(group, ownership, outbox.confirmedIndex(), newestStampMs, store.freeze(), outbox.all());
   }
 
   /** See {@link #freeze()}. */
-  record Frozen(String group, Ownership ownership, long confirmedIndex, ShardStore.Frozen records,
+  record Frozen(String group, Ownership ownership, long confirmedIndex, long newestStampMs, ShardStore.Frozen records,
                 List<ChangeEvent> outbox) {
     void release() {
       records.release();
     }
   }
 
-  void restore(Ownership restoredOwnership, long restoredAppliedIndex, long confirmedIndex) {
+  void restore(Ownership restoredOwnership, long restoredAppliedIndex, long confirmedIndex, long stampMs) {
+    newestStampMs = stampMs;
     ownership = restoredOwnership;
     appliedIndex = restoredAppliedIndex;
     outbox.restoreConfirmedIndex(confirmedIndex);
@@ -101,6 +127,19 @@ public final class ShardState {
       case Command.Delete d -> {
         checkWellFormed(d, maxValueBytes);
         checkOwned(d.key());
+        checkOutboxNotFull(stamp);
+      }
+      case Command.SetTtl t -> {
+        BulkChecks.checkKey(t.key());
+        Ttl.check(t.ttlMs(), "ttl");
+        checkExpected(t.expectedVersion());
+        checkOwned(t.key());
+        checkOutboxNotFull(stamp);
+      }
+      case Command.Expire x -> {
+        for (Command.Due d : x.keys()) {
+          BulkChecks.checkKey(d.key());
+        }
         checkOutboxNotFull(stamp);
       }
       case Command.Batch b -> validateBatch(b, maxValueBytes, stamp);
@@ -158,6 +197,7 @@ public final class ShardState {
         BulkChecks.checkKey(p.key());
         Keys.validateValue(p.value(), maxValueBytes);
         checkExpected(p.expectedVersion());
+        Ttl.check(p.ttlMs(), "ttl");
       }
       case Command.Delete d -> {
         BulkChecks.checkKey(d.key());
@@ -168,7 +208,12 @@ public final class ShardState {
   }
 
   private static byte[] keyOf(Command op) {
-    return op instanceof Command.Put p ? p.key() : ((Command.Delete) op).key();
+    return switch (op) {
+      case Command.Put p -> p.key();
+      case Command.Delete d -> d.key();
+      case Command.SetTtl t -> t.key();
+      default -> throw new KvException(ErrorCode.MALFORMED_REQUEST, "not a single-key write: " + op);
+    };
   }
 
   /** A new request must carry a token; only log entries written before tokens existed are applied without one. */
@@ -275,10 +320,15 @@ public final class ShardState {
   /** Applies one committed command. Refusals are replies, never exceptions, and leave the state unchanged. */
   Reply apply(Command command, long index, long term, LogStamp stamp) {
     appliedIndex = index;
+    if (stamp.tsMs() > newestStampMs) {
+      newestStampMs = stamp.tsMs();
+    }
     try {
       return switch (command) {
         case Command.Put p -> writeAlone(p, index, term, stamp);
         case Command.Delete d -> writeAlone(d, index, term, stamp);
+        case Command.SetTtl t -> writeAlone(t, index, term, stamp);
+        case Command.Expire x -> expire(x, index, term, stamp);
         case Command.Batch b -> applyBatch(b, index, term, stamp);
         case Command.ConfirmPublished c -> {
           outbox.confirm(Math.min(c.upToIndex(), index));
@@ -381,12 +431,29 @@ public final class ShardState {
    */
   private Reply write(Command op, long index, long term, LogStamp stamp, EntryEvents events) {
     byte[] key = keyOf(op);
-    byte[] value = op instanceof Command.Put p ? p.value() : null;
-    long expected = op instanceof Command.Put p ? p.expectedVersion() : ((Command.Delete) op).expectedVersion();
+    long expected = switch (op) {
+      case Command.Put p -> p.expectedVersion();
+      case Command.Delete d -> d.expectedVersion();
+      case Command.SetTtl t -> t.expectedVersion();
+      default -> throw new KvException(ErrorCode.MALFORMED_REQUEST, "not a single-key write: " + op);
+    };
     ShardStore.Slot slot = ShardStore.slot(key);
     checkOwned(slot.position());
     ShardStore.Rec current = store.get(slot);
-    boolean live = current != null && current.live();
+    // A record past its deadline at this entry's stamp is no live value, whether or not its expiry was applied yet:
+    // the same time every replica reads from the log, so they all decide alike (docs/ttl.md).
+    boolean live = current != null && current.liveAt(stamp.tsMs());
+    if (op instanceof Command.SetTtl && !live) {
+      throw new KvException(ErrorCode.NOT_FOUND, "the key has no live value to set a TTL on");
+    }
+    byte[] value = switch (op) {
+      case Command.Put p -> p.value();
+      case Command.SetTtl t -> current.value();
+      default -> null;
+    };
+    // Checked again at apply: the leader checked it, but a deadline must never come from a TTL out of range.
+    long ttl = Ttl.check(op instanceof Command.Put p ? p.ttlMs() : op instanceof Command.SetTtl t ? t.ttlMs()
+        : Ttl.NONE, "ttl");
     if (expected != Request.ANY_VERSION) {
       long actual = live ? current.version() : Versions.NONE;
       if (actual != expected) {
@@ -408,8 +475,57 @@ public final class ShardState {
       }
       events.add(event, eventBytes);
     }
-    store.put(slot, new ShardStore.Rec(value, version));
+    store.put(slot, new ShardStore.Rec(value, version, value == null ? Ttl.NONE : Ttl.deadline(stamp.tsMs(), ttl)));
     return new Reply.Written(version, previous);
+  }
+
+  /**
+   * The leader's expiry proposal (see {@link Command.Expire}): each key still as proposed and due by this entry's
+   * stamp becomes a tombstone at this entry's version with a {@code d} event of origin {@code expiry}; any other is
+   * skipped. Keys past the outbox's room are skipped too (the leader proposes them again once it drained).
+   */
+  private Reply expire(Command.Expire x, long index, long term, LogStamp stamp) {
+    long epoch = ownership.epoch();
+    long version = Versions.of(epoch, index);
+    EntryEvents events = new EntryEvents(x.keys().size());
+    int expired = 0;
+    boolean more = false;
+    for (Command.Due d : x.keys()) {
+      ShardStore.Slot slot = ShardStore.slot(d.key());
+      ShardStore.Rec current = store.get(slot);
+      if (!ownership.ranges().contains(slot.position()) || current == null || !current.hasTtl()
+          || current.version() != d.version() || current.expiresAtMs() != d.expiresAtMs()
+          || current.expiresAtMs() > stamp.tsMs()) {
+        continue;
+      }
+      if (stamp.cdcEnabled()) {
+        ChangeEvent event = new ChangeEvent(Op.DELETE, new String(d.key(), StandardCharsets.UTF_8), current.value(),
+            null, stamp.tsMs(), group, index, events.size(), term, epoch, version, Origin.EXPIRY);
+        long eventBytes = Outbox.sizeOf(event);
+        if (!outbox.hasRoom(stamp.outboxMaxEvents(), stamp.outboxMaxBytes(), events.size() + 1,
+            events.bytes() + eventBytes)) {
+          more = true;
+          continue;
+        }
+        events.add(event, eventBytes);
+      }
+      store.put(slot, new ShardStore.Rec(null, version));
+      expired++;
+    }
+    outbox.appendAll(events.list());
+    return new Reply.Purged(expired, more);
+  }
+
+  /**
+   * Up to {@code limit} keys this group owns whose deadline is at or before {@code nowMs}, as an expiry would name
+   * them. Any thread (the leader's expiry collector): what it reads may be a moment old, which the apply check covers.
+   */
+  List<Command.Due> dueForExpiry(long nowMs, int limit) {
+    List<Command.Due> out = new ArrayList<>();
+    for (var e : store.due(nowMs, limit, ownership.ranges())) {
+      out.add(new Command.Due(e.getKey().key(), e.getValue().version(), e.getValue().expiresAtMs()));
+    }
+    return out;
   }
 
   /**
@@ -424,7 +540,8 @@ public final class ShardState {
     List<ChangeEvent> events = new ArrayList<>();
     for (var e : store.all()) {
       ShardStore.Rec rec = e.getValue();
-      if (rec.live()) {
+      // A key past its deadline is no longer part of the live state; its expiry's d event comes on its own.
+      if (rec.liveAt(stamp.tsMs())) {
         events.add(new ChangeEvent(Op.READ, new String(e.getKey().key(), StandardCharsets.UTF_8), null, rec.value(),
             stamp.tsMs(), group, index, events.size(), term, epoch, rec.version(), Origin.SNAPSHOT));
       }
@@ -437,7 +554,7 @@ public final class ShardState {
   Reply query(Query query) {
     try {
       return switch (query) {
-        case Query.Get g -> new Reply.Found(entry(g.key(), true));
+        case Query.Get g -> new Reply.Found(entry(g.key(), true, readTimeMs()));
         case Query.Batch b -> {
           List<Reply> replies = new ArrayList<>(b.reads().size());
           for (Query q : b.reads()) {
@@ -445,14 +562,16 @@ public final class ShardState {
           }
           yield new Reply.Batch(replies);
         }
-        case Query.FallbackGet g -> new Reply.Found(entry(g.key(), false));
+        // The migration's read of a record to copy: as stored, deadline included (the new owner expires it).
+        case Query.FallbackGet g -> new Reply.Found(entry(g.key(), false, Long.MIN_VALUE));
         case Query.BatchGet b -> {
           if (b.keys().size() > Query.MAX_ITEMS) {
             throw new KvException(ErrorCode.MALFORMED_REQUEST, "at most " + Query.MAX_ITEMS + " keys per batch");
           }
           List<Entry> out = new ArrayList<>(b.keys().size());
+          long now = readTimeMs();
           for (byte[] k : b.keys()) {
-            out.add(entry(k, true));
+            out.add(entry(k, true, now));
           }
           yield new Reply.FoundMany(out);
         }
@@ -473,7 +592,8 @@ public final class ShardState {
           // Read before the walk: a range owned then was owned for every record the walk meets after it, and a range
           // fenced meanwhile holds records that no longer change.
           Ownership own = ownership;
-          ShardStore.KeyScanResult r = store.scanKeys(s.start(), s.end(), s.limit(), s.values(), s.maxBytes());
+          ShardStore.KeyScanResult r = store.scanKeys(s.start(), s.end(), s.limit(), s.values(), s.maxBytes(),
+              readTimeMs());
           yield new Reply.KeyPage(own.epoch(), own.ranges(), r.entries(), r.more());
         }
         case Query.Status s -> {
@@ -489,15 +609,23 @@ public final class ShardState {
 
   /**
    * The key's record. A plain read of a key the group does not own is refused (a proxy on an old ring must refresh
-   * rather than read a copy that stopped changing); the migration's fallback read skips that check.
+   * rather than read a copy that stopped changing); the migration's fallback read skips that check. A live record
+   * past its deadline at {@code nowMs} reads as a tombstone of its version ({@link Long#MIN_VALUE}: as stored).
    */
-  private Entry entry(byte[] key, boolean mustOwn) {
+  private Entry entry(byte[] key, boolean mustOwn, long nowMs) {
     Keys.validateKey(key);
     ShardStore.Slot slot = ShardStore.slot(key);
     if (mustOwn) {
       checkOwned(slot.position());
     }
     ShardStore.Rec r = store.get(slot);
-    return r == null ? null : new Entry(key, r.value(), r.version());
+    if (r == null) {
+      return null;
+    }
+    if (r.live() && !r.liveAt(nowMs)) {
+      // Past its deadline, not collected yet: a tombstone to the reader (it hides any older copy, as a delete would).
+      return new Entry(key, null, r.version());
+    }
+    return new Entry(key, r.value(), r.version(), r.live() ? r.expiresAtMs() : Ttl.NONE);
   }
 }

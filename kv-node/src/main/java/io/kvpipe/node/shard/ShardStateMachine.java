@@ -61,10 +61,58 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   private final LongAdder writesApplied = new LongAdder();
   private final LongAdder writesRefused = new LongAdder();
 
+  private final ClientId expiryClientId = ClientId.randomId();
+  private final ExpiryCollector expiry;
+
   public ShardStateMachine(String group, ShardSettings settings) {
+    this(group, settings, ExpirySettings.DEFAULT);
+  }
+
+  public ShardStateMachine(String group, ShardSettings settings, ExpirySettings expirySettings) {
     this.group = group;
     this.settings = settings;
     this.state = new ShardState(group);
+    this.expiry = new ExpiryCollector(group, () -> state, this::proposeExpiry, expirySettings);
+  }
+
+  /** Keys whose expiry this replica proposed and saw applied while it led; for metrics and tests. */
+  long expiredAsLeader() {
+    return expiry.expired();
+  }
+
+  private CompletableFuture<Reply> proposeExpiry(Command.Expire command) {
+    return submitOwn(expiryClientId, command).thenApply(reply -> {
+      if (!reply.isSuccess()) {
+        throw new CompletionException(new KvException(ErrorCode.NO_LEADER,
+            "expiry not committed: " + reply.getException(), reply.getException()));
+      }
+      return WireCodec.decodeReply(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    });
+  }
+
+  /** Submits a command of this replica's own (not a client's) to its server, as the leader. */
+  private CompletableFuture<RaftClientReply> submitOwn(ClientId clientId, Command command) {
+    return getServer().thenCompose(server -> {
+      RaftClientRequest request = RaftClientRequest.newBuilder()
+          .setClientId(clientId)
+          .setServerId(server.getId())
+          .setGroupId(getGroupId())
+          .setCallId(confirmCallIds.incrementAndGet())
+          .setMessage(toRequestMessage(command))
+          .setType(RaftClientRequest.writeRequestType())
+          .build();
+      try {
+        return server.submitClientRequestAsync(request);
+      } catch (IOException e) {
+        throw new CompletionException(new KvException(ErrorCode.UNAVAILABLE, "cannot submit: " + e, e));
+      }
+    });
+  }
+
+  @Override
+  public void close() throws IOException {
+    expiry.close();
+    super.close();
   }
 
   /** The replica's current state (replaced whole when a snapshot is loaded); for assertions on replica state. */
@@ -164,7 +212,7 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   }
 
   private void countWrites(Command command, Reply reply) {
-    if (command instanceof Command.Put || command instanceof Command.Delete) {
+    if (command instanceof Command.Put || command instanceof Command.Delete || command instanceof Command.SetTtl) {
       (reply instanceof Reply.Failure ? writesRefused : writesApplied).increment();
     } else if (command instanceof Command.Batch && reply instanceof Reply.Batch batch) {
       for (Reply r : batch.replies()) {
@@ -206,6 +254,7 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       return;
     }
     leader = now;
+    expiry.leadershipChanged(now);
     for (LeadershipListener l : listeners) {
       notifyListener(l, now);
     }
@@ -229,6 +278,10 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
     Gauge.builder("kvpipe.shard.leader", this, sm -> sm.leader ? 1 : 0).tags(tags).register(registry);
     Gauge.builder("kvpipe.shard.outbox.events", this, sm -> sm.size()).tags(tags).register(registry);
     Gauge.builder("kvpipe.shard.outbox.bytes", this, sm -> sm.bytes()).tags(tags).register(registry);
+    Gauge.builder("kvpipe.shard.ttl.keys", this, sm -> sm.state.store().withTtl()).tags(tags)
+        .description("live keys with a time to live").register(registry);
+    FunctionCounter.builder("kvpipe.shard.ttl.expired", expiry, ExpiryCollector::expired).tags(tags)
+        .description("keys expired by this replica's proposals while it led").register(registry);
     FunctionCounter.builder("kvpipe.shard.writes.applied", writesApplied, LongAdder::sum).tags(tags)
         .register(registry);
     FunctionCounter.builder("kvpipe.shard.writes.refused", writesRefused, LongAdder::sum).tags(tags)

@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
+import io.kvpipe.common.Ttl;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * The records of one shard, live values and tombstones, ordered by (ring position, key bytes) so a scan over hash
@@ -29,12 +31,31 @@ final class ShardStore {
   /** Ordering key: ring position first (for range scans), then unsigned key bytes (to break hash ties). */
   record Slot(long position, byte[] key) {}
 
-  /** A record: {@code value == null} is a tombstone. */
-  record Rec(byte[] value, long version) {
+  /**
+   * A record: {@code value == null} is a tombstone. {@code expiresAtMs}: the TTL deadline in the leader's epoch
+   * milliseconds, {@link Ttl#NONE} for none (a tombstone never has one).
+   */
+  record Rec(byte[] value, long version, long expiresAtMs) {
+    Rec(byte[] value, long version) {
+      this(value, version, Ttl.NONE);
+    }
+
     boolean live() {
       return value != null;
     }
+
+    /** Live and not past its deadline at {@code nowMs}. */
+    boolean liveAt(long nowMs) {
+      return value != null && !Ttl.expired(expiresAtMs, nowMs);
+    }
+
+    boolean hasTtl() {
+      return value != null && expiresAtMs != Ttl.NONE;
+    }
   }
+
+  /** An entry of the expiry index: a live record with a TTL, ordered by deadline, then store order. */
+  record Due(long expiresAtMs, Slot slot) {}
 
   /** What a bounded removal did: how many records went, and whether matching ones are left. */
   record Removal(int removed, boolean more) {}
@@ -44,10 +65,20 @@ final class ShardStore {
     return c != 0 ? c : Arrays.compareUnsigned(a.key(), b.key());
   };
   private static final byte[] NO_KEY = new byte[0];
+  private static final Comparator<Due> BY_DEADLINE = (a, b) -> {
+    int c = Long.compare(a.expiresAtMs(), b.expiresAtMs());
+    return c != 0 ? c : ORDER.compare(a.slot(), b.slot());
+  };
 
   private final ConcurrentSkipListMap<Slot, Rec> records = new ConcurrentSkipListMap<>(ORDER);
   private final TreeSet<Slot> tombstones = new TreeSet<>(ORDER);
   private final ConcurrentSkipListMap<byte[], Rec> byKey = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
+  /**
+   * The live records with a TTL by deadline, so the leader finds the keys due without walking the store. Written by
+   * the apply thread beside the records; read concurrently by the leader's expiry collector, whose proposals are
+   * checked again at apply, so a moment's disagreement between the two only delays or skips a proposal.
+   */
+  private final ConcurrentSkipListSet<Due> expiries = new ConcurrentSkipListSet<>(BY_DEADLINE);
   /** The skip list's own size() walks every record; the apply thread keeps the count instead. */
   private volatile int count;
   /** The frozen view being read (a snapshot being written), or null. */
@@ -77,6 +108,7 @@ final class ShardStore {
     if (previous == null) {
       count++;
     }
+    reindexExpiry(slot, previous, rec);
     boolean wasTombstone = previous != null && !previous.live();
     if (!rec.live() && !wasTombstone) {
       tombstones.add(slot);
@@ -95,8 +127,56 @@ final class ShardStore {
       if (!rec.live()) {
         tombstones.add(slot);
       }
+      reindexExpiry(slot, null, rec);
     }
     return existing;
+  }
+
+  private void reindexExpiry(Slot slot, Rec previous, Rec now) {
+    if (previous != null && previous.hasTtl()
+        && (now == null || !now.hasTtl() || now.expiresAtMs() != previous.expiresAtMs())) {
+      expiries.remove(new Due(previous.expiresAtMs(), slot));
+    }
+    if (now != null && now.hasTtl()) {
+      expiries.add(new Due(now.expiresAtMs(), slot));
+    }
+  }
+
+  /**
+   * Up to {@code limit} live records in {@code ranges} whose deadline is at or before {@code nowMs}, earliest first,
+   * with the record each had when read: a walk from the head of the expiry index that stops at the first one not yet
+   * due, or after {@code 4 * limit} entries (records a migration moved away wait there for their purge).
+   */
+  List<Map.Entry<Slot, Rec>> due(long nowMs, int limit, HashRanges ranges) {
+    List<Map.Entry<Slot, Rec>> out = new ArrayList<>(Math.min(limit, 256));
+    int visited = 0;
+    for (Due d : expiries) {
+      if (d.expiresAtMs() > nowMs || out.size() == limit || visited++ == 4 * limit) {
+        break;
+      }
+      if (!ranges.contains(d.slot().position())) {
+        continue;
+      }
+      Rec r = records.get(d.slot());
+      if (r != null && r.hasTtl() && r.expiresAtMs() == d.expiresAtMs()) {
+        out.add(Map.entry(d.slot(), r));
+      }
+    }
+    return out;
+  }
+
+  /** How many live records have a TTL. */
+  int withTtl() {
+    return expiries.size();
+  }
+
+  /** The earliest deadline in the store, or {@link Ttl#NONE} when no live record has a TTL. */
+  long earliestDeadline() {
+    try {
+      return expiries.first().expiresAtMs();
+    } catch (java.util.NoSuchElementException e) {
+      return Ttl.NONE;
+    }
   }
 
   int size() {
@@ -127,6 +207,7 @@ final class ShardStore {
         preserve(e.getKey(), e.getValue());
         it.remove();
         byKey.remove(e.getKey().key());
+        reindexExpiry(e.getKey(), e.getValue(), null);
         count--;
         if (!e.getValue().live()) {
           tombstones.remove(e.getKey());
@@ -286,7 +367,8 @@ final class ShardStore {
           more = true;
           break outer;
         }
-        out.add(new Entry(e.getKey().key(), e.getValue().value(), e.getValue().version()));
+        Rec rec = e.getValue();
+        out.add(new Entry(e.getKey().key(), rec.value(), rec.version(), rec.live() ? rec.expiresAtMs() : Ttl.NONE));
         last = e.getKey();
       }
     }
@@ -299,21 +381,26 @@ final class ShardStore {
   /**
    * Up to {@code limit} records (tombstones included) with keys in [{@code start}, {@code end}) ({@code end} null:
    * unbounded) in key order, stopping once the values taken reach {@code maxBytes} (the first record always fits).
-   * Without {@code values} a live record's value is empty. {@code more}: the walk stopped before the end.
+   * Without {@code values} a live record's value is empty. A live record past its deadline at {@code nowMs} is given
+   * as a tombstone. {@code more}: the walk stopped before the end.
    */
-  KeyScanResult scanKeys(byte[] start, byte[] end, int limit, boolean values, long maxBytes) {
+  KeyScanResult scanKeys(byte[] start, byte[] end, int limit, boolean values, long maxBytes, long nowMs) {
     Map<byte[], Rec> view = end == null ? byKey.tailMap(start, true)
         : Arrays.compareUnsigned(start, end) >= 0 ? Map.of() : byKey.subMap(start, true, end, false);
     List<Entry> out = new ArrayList<>(Math.min(limit, 1024));
     long bytes = 0;
     for (Map.Entry<byte[], Rec> e : view.entrySet()) {
       Rec rec = e.getValue();
+      if (rec.live() && !rec.liveAt(nowMs)) {
+        // Past its deadline but not collected yet: read as deleted (docs/ttl.md), at the version it had.
+        rec = new Rec(null, rec.version());
+      }
       long size = values && rec.live() ? rec.value().length : 0;
       if (out.size() == limit || (!out.isEmpty() && bytes + size > maxBytes)) {
         return new KeyScanResult(out, true);
       }
       bytes += size;
-      out.add(new Entry(e.getKey(), rec.live() && !values ? NO_KEY : rec.value(), rec.version()));
+      out.add(new Entry(e.getKey(), rec.live() && !values ? NO_KEY : rec.value(), rec.version(), rec.expiresAtMs()));
     }
     return new KeyScanResult(out, false);
   }

@@ -33,9 +33,11 @@ public final class SnapshotFile {
   private static final int MAGIC = 0x4b565053; // "KVPS"
   /**
    * 2 added the outbox events' seq (several events per log index); 3 the migration that set the ownership and whether
-   * its copies are closed. Older formats are still read (no migration, copies open).
+   * its copies are closed; 4 each record's TTL deadline and the newest leader stamp applied. Older formats are still
+   * read (no migration, copies open; no TTLs, no stamp).
    */
-  private static final int FORMAT = 3;
+  private static final int FORMAT = 4;
+  private static final int FORMAT_WITHOUT_TTL = 3;
   private static final int FORMAT_WITHOUT_MIGRATION = 2;
   private static final int FORMAT_ONE_EVENT_PER_INDEX = 1;
   private static final int END_MAGIC = 0x454e4421; // "END!"
@@ -80,6 +82,7 @@ public final class SnapshotFile {
       out.writeUTF(own.migration());
       out.writeBoolean(own.copiesClosed());
       out.writeLong(state.confirmedIndex());
+      out.writeLong(state.newestStampMs());
       int expected = state.records().size();
       out.writeInt(expected);
       int[] written = {0};
@@ -92,6 +95,7 @@ public final class SnapshotFile {
           writeBytes(out, slot.key());
           writeBytes(out, rec.value());
           out.writeLong(rec.version());
+          out.writeLong(rec.expiresAtMs());
           written[0]++;
         } catch (IOException e) {
           failed[0] = e;
@@ -149,12 +153,19 @@ public final class SnapshotFile {
       String migration = format > FORMAT_WITHOUT_MIGRATION ? in.readUTF() : "";
       boolean copiesClosed = format > FORMAT_WITHOUT_MIGRATION && in.readBoolean();
       long confirmed = in.readLong();
-      state.restore(new Ownership(epoch, HashRanges.of(ranges), migration, copiesClosed), index, confirmed);
+      boolean ttls = format > FORMAT_WITHOUT_TTL;
+      long stampMs = ttls ? in.readLong() : 0;
+      state.restore(new Ownership(epoch, HashRanges.of(ranges), migration, copiesClosed), index, confirmed, stampMs);
       int nRecords = in.readInt();
       for (int i = 0; i < nRecords; i++) {
         byte[] key = readBytes(in);
         byte[] value = readBytes(in);
-        state.store().put(key, new ShardStore.Rec(value, in.readLong()));
+        long version = in.readLong();
+        long expiresAt = ttls ? in.readLong() : io.kvpipe.common.Ttl.NONE;
+        if (value == null && expiresAt != io.kvpipe.common.Ttl.NONE) {
+          throw new IOException("a tombstone with a TTL deadline in snapshot");
+        }
+        state.store().put(key, new ShardStore.Rec(value, version, expiresAt));
       }
       int nEvents = in.readInt();
       List<ChangeEvent> sameIndex = new ArrayList<>();

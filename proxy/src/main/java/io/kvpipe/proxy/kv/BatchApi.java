@@ -23,8 +23,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code POST /v1/kv:batchGet} {@code {"keys":["a","b"],"consistency":"stale"}} →
- * {@code {"items":[{"key":"a","found":true,"value":"<base64>","version":N},{"key":"b","found":false}]}} and
- * {@code POST /v1/kv:batchPut} {@code {"items":[{"key":"a","value":"<base64>","ifMatch":N}]}} →
+ * {@code {"items":[{"key":"a","found":true,"value":"<base64>","version":N},{"key":"b","found":false}]}} (a key
+ * with a TTL also has {@code "expiresAt"} and {@code "ttlMs"}, as the GET headers) and
+ * {@code POST /v1/kv:batchPut} {@code {"items":[{"key":"a","value":"<base64>","ifMatch":N,"ttl":"30s"}]}} →
  * {@code {"items":[{"key":"a","version":N},...]}}. Each key is routed on its own (keys of one batch may live in
  * different groups), so a batch put is not atomic: each item reports its own outcome, and the response status is 200
  * only if every item succeeded, else the status of the first failed item. A batch get names each key once and returns
@@ -94,6 +95,11 @@ final class BatchApi {
             e.ifPresent(entry -> {
               item.put("value", B64.encodeToString(entry.value()));
               item.put("version", entry.version());
+              if (entry.hasTtl()) {
+                KeyTtl t = KeyTtl.of(e, System.currentTimeMillis());
+                item.put("expiresAt", t.expiresAtMs());
+                item.put("ttlMs", t.remainingMs());
+              }
             });
             items.add(item);
           }
@@ -107,7 +113,7 @@ final class BatchApi {
     if (itemsNode == null || !itemsNode.isArray() || itemsNode.isEmpty() || itemsNode.size() > MAX_ITEMS) {
       throw new KvException(ErrorCode.MALFORMED_REQUEST, "'items' must be an array of 1.." + MAX_ITEMS + " objects");
     }
-    record Item(String key, byte[] keyBytes, byte[] value, long expected) {}
+    record Item(String key, byte[] keyBytes, byte[] value, long expected, long ttlMs) {}
     List<Item> items = new ArrayList<>();
     // Validate everything first: a malformed item refuses the whole batch before anything is written.
     for (int i = 0; i < itemsNode.size(); i++) {
@@ -133,11 +139,16 @@ final class BatchApi {
         }
         expected = ifMatch.asLong();
       }
-      items.add(new Item(k, kb, value, expected));
+      JsonNode ttl = n.get("ttl");
+      long ttlMs = io.kvpipe.common.Ttl.NONE;
+      if (ttl != null && !ttl.isNull()) {
+        ttlMs = io.kvpipe.common.Ttl.parse(text(ttl, where + ".ttl"), where + ".ttl");
+      }
+      items.add(new Item(k, kb, value, expected, ttlMs));
     }
     List<CompletableFuture<Reply.Written>> futures = new ArrayList<>();
     for (Item it : items) {
-      futures.add(router.write(it.keyBytes(), c -> c.putAsync(it.key(), it.value(), it.expected()),
+      futures.add(router.write(it.keyBytes(), c -> c.putAsync(it.key(), it.value(), it.expected(), it.ttlMs()),
           ex.startNanos()));
     }
     CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((ignored, err) -> {

@@ -1,6 +1,7 @@
 package io.kvpipe.proxy.kv;
 
 import io.kvpipe.common.Keys;
+import io.kvpipe.common.Ttl;
 import io.kvpipe.common.Versions;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
@@ -18,10 +19,17 @@ import org.eclipse.jetty.http.HttpHeader;
 /**
  * {@code PUT|GET|DELETE /v1/kv/{key}} and the batch endpoints. The value is the raw body; the version travels in
  * {@code X-Kv-Version} and as a strong ETag; {@code If-Match: <version>} makes a write conditional and
- * {@code If-None-Match: *} makes a put create-only. Everything here is asynchronous: no Jetty thread waits for Raft.
+ * {@code If-None-Match: *} makes a put create-only; {@code ?ttl=30s} (or {@value #TTL_HEADER}) gives the key a time to
+ * live, and a GET of such a key names its deadline and the time left (docs/ttl.md). Everything here is asynchronous: no Jetty thread waits for Raft.
  */
 public final class KvApi {
   public static final String VERSION_HEADER = "X-Kv-Version";
+  /** On a PUT: the key's time to live, as {@code ?ttl=} (docs/ttl.md). */
+  public static final String TTL_HEADER = "X-Kv-Ttl";
+  /** On a GET of a key with a TTL: milliseconds left by the proxy's clock. */
+  public static final String TTL_MS_HEADER = "X-Kv-Ttl-Ms";
+  /** On a GET of a key with a TTL: its deadline, epoch milliseconds of the leader's clock that stamped it. */
+  public static final String EXPIRES_AT_HEADER = "X-Kv-Expires-At";
 
   private final KvRouter router;
   private final int maxValueBytes;
@@ -45,7 +53,7 @@ public final class KvApi {
       } else if (found.isEmpty()) {
         ex.fail(new KvException(ErrorCode.NOT_FOUND, "no such key"));
       } else {
-        ex.sendBytes(200, found.get().value(), versionHeaders(found.get().version()));
+        ex.sendBytes(200, found.get().value(), readHeaders(found.get()));
       }
     });
   }
@@ -54,9 +62,10 @@ public final class KvApi {
     byte[] key = KeyPath.decode(ex.tail());
     String k = new String(key, StandardCharsets.UTF_8);
     long expected = expectedVersion(ex, true);
+    long ttlMs = ttl(QueryParams.parse(ex.query()).get("ttl"), ex.header(TTL_HEADER));
     ex.readBody(maxValueBytes, value -> {
       Keys.validateValue(value, maxValueBytes);
-      router.<Reply.Written>write(key, c -> c.putAsync(k, value, expected), ex.startNanos())
+      router.<Reply.Written>write(key, c -> c.putAsync(k, value, expected, ttlMs), ex.startNanos())
           .whenComplete((w, err) -> {
             if (err != null) {
               ex.fail(err);
@@ -133,6 +142,31 @@ public final class KvApi {
     } catch (NumberFormatException e) {
       throw new KvException(ErrorCode.MALFORMED_REQUEST, "If-Match must be a version number");
     }
+  }
+
+  /**
+   * The TTL of a put from {@code ?ttl=} or the {@value #TTL_HEADER} header (one of them; {@link Ttl#NONE} when
+   * neither: the put clears any TTL the key had).
+   */
+  static long ttl(String param, String header) {
+    if (param != null && header != null) {
+      throw new KvException(ErrorCode.MALFORMED_REQUEST, "give the TTL once: ?ttl= or " + TTL_HEADER + ", not both");
+    }
+    if (param != null) {
+      return Ttl.parse(param, "ttl");
+    }
+    return header == null ? Ttl.NONE : Ttl.parse(header, TTL_HEADER);
+  }
+
+  /** A read's headers: its version, and for a key with a TTL its deadline and the time left. */
+  static HttpField[] readHeaders(Entry e) {
+    HttpField[] version = versionHeaders(e.version());
+    if (!e.hasTtl()) {
+      return version;
+    }
+    KeyTtl t = KeyTtl.of(Optional.of(e), System.currentTimeMillis());
+    return new HttpField[] {version[0], version[1], new HttpField(EXPIRES_AT_HEADER, Long.toString(e.expiresAtMs())),
+        new HttpField(TTL_MS_HEADER, Long.toString(t.remainingMs()))};
   }
 
   static HttpField[] versionHeaders(long version) {

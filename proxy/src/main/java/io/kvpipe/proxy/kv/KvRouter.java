@@ -8,6 +8,7 @@ import io.kvpipe.client.RaftErrors;
 import io.kvpipe.proxy.topology.TopologyView;
 import io.kvpipe.proxy.topology.TopologySource;
 import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.Reply;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -110,8 +111,41 @@ public final class KvRouter {
                   ? CompletableFuture.completedFuture(old)
                   : this.<Optional<Entry>>attempt(x -> x.groupFor(key), true, c -> c.readRecordAsync(k, stale),
                       deadline, 0, 0))
-              .thenApply(o -> o.filter(e -> !e.deleted()));
+              .thenApply(KvRouter::visible);
         });
+  }
+
+  /**
+   * Puts {@code value} with a time to live ({@code ttlMs} > 0) or none ({@code Ttl.NONE}, which clears a TTL the key
+   * had); {@code expected} as for any put ({@code Request.ANY_VERSION}: unconditional). For the Redis SET EX/PX.
+   */
+  public CompletableFuture<Reply.Written> putWithTtl(byte[] key, byte[] value, long expected, long ttlMs,
+                                                     long startNanos) {
+    String k = new String(key, StandardCharsets.UTF_8);
+    return write(key, c -> c.putAsync(k, value, expected, ttlMs), startNanos);
+  }
+
+  /**
+   * Gives a live key a new TTL, or removes it with {@code Ttl.NONE} (Redis EXPIRE / PERSIST), keeping its value; the
+   * key gets a new version. NOT_FOUND when the key has no live value.
+   */
+  public CompletableFuture<Reply.Written> setTtl(byte[] key, long ttlMs, long expected, long startNanos) {
+    String k = new String(key, StandardCharsets.UTF_8);
+    return write(key, c -> c.setTtlAsync(k, ttlMs, expected), startNanos);
+  }
+
+  /** The key's remaining TTL (Redis TTL / PTTL), from a read like {@link #read}'s. */
+  public CompletableFuture<KeyTtl> remainingTtl(byte[] key, boolean stale, long startNanos) {
+    return read(key, stale, startNanos).thenApply(found -> KeyTtl.of(found, System.currentTimeMillis()));
+  }
+
+  /**
+   * A record read with a fallback get is as stored, deadline included (the new owner must expire it too), so whether
+   * it is past that deadline is judged here, by this proxy's clock.
+   */
+  private static Optional<Entry> visible(Optional<Entry> record) {
+    long now = System.currentTimeMillis();
+    return record.filter(e -> !e.deleted() && !e.expiredAt(now));
   }
 
   /** During a cancel's inverse: both owners' records of a moving key, the newer one wins (see {@link MovingKeys}). */
@@ -122,7 +156,7 @@ public final class KvRouter {
     CompletableFuture<Optional<Entry>> old = attempt(x -> Optional.ofNullable(x.fallbackGroupFor(key))
         .orElseGet(() -> x.groupFor(key)), true, c -> c.fallbackGetAsync(k), deadline, 0, 0);
     metrics.retry("fallback_read");
-    return owner.thenCombine(old, MovingKeys::newer).thenApply(o -> o.filter(e -> !e.deleted()));
+    return owner.thenCombine(old, MovingKeys::newer).thenApply(KvRouter::visible);
   }
 
   /** {@code repeatable}: the operation is a read, so repeating it after an ambiguous failure is harmless. */

@@ -152,6 +152,10 @@ public final class MigrationApi {
         item.put("key", Base64.getEncoder().encodeToString(e.key()));
         item.put("version", e.version());
         item.put("deleted", e.deleted());
+        if (e.hasTtl()) {
+          // As stored: a key past this deadline may still be here until its group's leader collects it.
+          item.put("expiresAt", e.expiresAtMs());
+        }
         items.add(item);
       }
       Map<String, Object> out = new LinkedHashMap<>();

@@ -15,6 +15,7 @@ import java.util.Base64;
  * <pre>
  * event: ready      data: {"position":"…"}                       (first frame: where the stream starts)
  * event: change     data: {"key":"k","op":"update","value":"base64"|null,"version":N}
+ *                   (a delete because the key's TTL ran out also has "expired":true, docs/ttl.md)
  * event: progress   data: {"position":"…"}                       (idle stream: the position moved past other keys)
  * event: error      data: {"error":"WATCHER_TOO_SLOW","message":"…"}  (last frame before the server closes)
  * </pre>
@@ -22,9 +23,12 @@ import java.util.Base64;
 final class WatchFrames {
   private WatchFrames() {}
 
-  /** A change a watcher should see: a client write (create, update, delete); migration copies and snapshots are not. */
+  /**
+   * A change a watcher should see: a client write (create, update, delete) or an expiry (a delete); migration copies
+   * and snapshots are not.
+   */
   static boolean isChange(ChangeEvent e) {
-    return e.origin() == Origin.CLIENT && e.op() != Op.READ;
+    return (e.origin() == Origin.CLIENT || e.origin() == Origin.EXPIRY) && e.op() != Op.READ;
   }
 
   static Frame change(ChangeEvent e, String token) {
@@ -42,7 +46,11 @@ final class WatchFrames {
     } else {
       sb.append('"').append(Base64.getEncoder().encodeToString(e.after())).append('"');
     }
-    sb.append(",\"version\":").append(e.version()).append("}\n\n");
+    sb.append(",\"version\":").append(e.version());
+    if (e.origin() == Origin.EXPIRY) {
+      sb.append(",\"expired\":true");
+    }
+    sb.append("}\n\n");
     return new Frame(sb.toString().getBytes(StandardCharsets.UTF_8), true);
   }
 
