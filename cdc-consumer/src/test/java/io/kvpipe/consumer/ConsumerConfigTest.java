@@ -32,7 +32,7 @@ class ConsumerConfigTest {
     assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--nope", "1"}, Map.of()))
         .hasMessageContaining("unknown flag --nope");
     assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--pool-size", "many"}, Map.of()))
-        .hasMessageContaining("--pool-size must be a number");
+        .hasMessageContaining("--pool-size must be an integer");
     assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--flyway", "yes"}, Map.of()))
         .hasMessageContaining("true or false");
     assertThatThrownBy(() -> ConsumerConfig.parse(new String[] {"--dlq-topic", "kv.changes"}, Map.of()))
@@ -59,8 +59,8 @@ class ConsumerConfigTest {
 
   @Test
   void usageListsEveryFlagWithItsVariable() {
-    for (ConsumerConfig.Setting s : ConsumerConfig.SETTINGS) {
-      assertThat(ConsumerConfig.usage()).contains("--" + s.flag()).contains("$" + s.env());
+    for (io.kvpipe.common.config.Setting s : ConsumerConfig.DEFINITION.settings()) {
+      assertThat(ConsumerConfig.usage()).contains(s.flag()).contains(s.env());
     }
   }
 
