@@ -197,7 +197,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
       Setting.bool("cdc-tombstones", "KVPIPE_CDC_TOMBSTONES", CdcConfig.DEFAULT_TOMBSTONES,
           "a Kafka tombstone follows each delete event"),
       Setting.integer("metrics-port", "KVPIPE_METRICS_PORT", 0, "Prometheus GET /metrics port (0: off)")
-          .shownAs("0").validate(Validator.range(0, 65535)),
+          .shownAs("0 (off)").validate(Validator.range(0, 65535)),
       Setting.string("meta-peers", "KVPIPE_META_PEERS", null, "replicas of the meta group, id@host:port,...")
           .shownAs("the peers of --group meta=..., if given"),
       Setting.longValue("reconcile-interval-ms", "KVPIPE_RECONCILE_INTERVAL_MS", DEFAULT_RECONCILE_INTERVAL_MS,
