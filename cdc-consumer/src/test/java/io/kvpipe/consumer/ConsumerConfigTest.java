@@ -90,7 +90,7 @@ class ConsumerConfigTest {
     java.nio.file.Path jdbc = java.nio.file.Files.writeString(dir.resolve("jdbc.properties"),
         "sslMode=VERIFY_IDENTITY\ntrustCertificateKeyStorePassword=ts-secret\n");
     ConsumerConfig c = ConsumerConfig.parse(new String[] {"--kafka-properties", kafka.toString()},
-        Map.of("KVPIPE_JDBC_PROPERTIES", jdbc.toString()));
+        Map.of("KVPIPE_JDBC_PROPERTIES", jdbc.toString(), "KVPIPE_JDBC_USER", "kvpipe_writer"));
     java.util.Properties p = ArchiveService.kafkaProperties(c);
     assertThat(p).containsEntry("security.protocol", "SSL").containsEntry("fetch.max.wait.ms", "250")
         .containsEntry("enable.auto.commit", "false").containsEntry("auto.offset.reset", "none");

@@ -183,7 +183,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
       Setting.integer("cdc-partitions", "KVPIPE_CDC_PARTITIONS", CdcConfig.DEFAULT_PARTITIONS,
           "partitions of the topic when the node creates it"),
       Setting.integer("cdc-replication-factor", "KVPIPE_CDC_REPLICATION_FACTOR", CdcConfig.DEFAULT_REPLICATION_FACTOR,
-          "replication factor of the topic when the node creates it").validate(Validator.range(1, Short.MAX_VALUE)),
+          "replication factor of the topic when the node creates it").validate(Validator.atMost(Short.MAX_VALUE)),
       Setting.longValue("cdc-linger-ms", "KVPIPE_CDC_LINGER_MS", CdcConfig.DEFAULT_LINGER.toMillis(),
           "producer batching wait, 0..1000"),
       Setting.longValue("cdc-confirm-interval-ms", "KVPIPE_CDC_CONFIRM_INTERVAL_MS",

@@ -28,6 +28,14 @@ public interface Validator {
     };
   }
 
+  static Validator atMost(long max) {
+    return v -> {
+      if (((Number) v).longValue() > max) {
+        throw new IllegalArgumentException("must be at most " + max);
+      }
+    };
+  }
+
   static Validator nonEmpty() {
     return v -> {
       if (v.toString().isBlank()) {
