@@ -76,7 +76,8 @@ public final class ProxyConfigParser {
           "watchers resuming from a past position at once"),
       Setting.integer("watch-heartbeat-ms", "KVPIPE_PROXY_WATCH_HEARTBEAT_MS", 5000, "idle stream progress period"),
       Setting.of("resp-port", "KVPIPE_PROXY_RESP_PORT", SettingType.INT, "",
-          "port of the Redis protocol listener (RESP2/RESP3, on --host); none: off"),
+          "port of the Redis protocol listener (RESP2/RESP3, on --host); none: off")
+          .validate(Validator.range(0, 65535)),
       Setting.integer("resp-max-connections", "KVPIPE_PROXY_RESP_MAX_CONNECTIONS", 1024, "open RESP connections"),
       Setting.integer("resp-max-pipeline", "KVPIPE_PROXY_RESP_MAX_PIPELINE", 1024,
           "commands of one RESP connection in flight"),
