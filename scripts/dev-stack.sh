@@ -188,7 +188,7 @@ start_proxy() {
 start_consumer() {
   ds_start_java cdc-consumer cdc-consumer "KVPIPE_JDBC_PASSWORD=$(cat "$DS_MYSQL_ACCOUNTS_DIR/writer.password")" \
     "KVPIPE_FLYWAY_PASSWORD=$DS_MYSQL_ADMIN_PASSWORD" io.kvpipe.consumer.ConsumerMain \
-    --bootstrap-servers "127.0.0.1:$DS_KAFKA_PORT" --topic "$DS_TOPIC" --jdbc-url "$DS_JDBC_URL" \
+    --kafka-bootstrap "127.0.0.1:$DS_KAFKA_PORT" --topic "$DS_TOPIC" --jdbc-url "$DS_JDBC_URL" \
     --jdbc-user "$DS_MYSQL_WRITER_USER" --flyway-user "$DS_MYSQL_ADMIN_USER" \
     --metrics-port "$DS_CONSUMER_METRICS_PORT" --instance-id devstack-1
 }

@@ -1,18 +1,21 @@
 package io.kvpipe.consumer;
 
 import io.kvpipe.common.config.ClientProperties;
-import io.kvpipe.common.config.CommandLineFlags;
+import io.kvpipe.common.config.ConfigDef;
+import io.kvpipe.common.config.LoadedConfig;
+import io.kvpipe.common.config.ParsedConfig;
+import io.kvpipe.common.config.Setting;
+import io.kvpipe.common.config.SettingType;
+import io.kvpipe.common.config.Validator;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /**
- * The consumer's whole configuration, parsed in one place: each setting is a flag {@code --name value} (or
- * {@code --name=value}) whose default comes from an environment variable, else from {@link #SETTINGS}.
+ * The consumer's whole configuration, parsed in one place ({@link #load}) from the settings in {@link #DEFINITION}: a
+ * flag, else its environment variable, else the {@code --config} file, else the default ({@link ConfigDef}).
  *
  * @param instanceId Kafka static group membership id (empty = dynamic): a restarted instance with the same id takes
  *     its partitions back at once, without waiting for a session timeout
@@ -62,43 +65,53 @@ public record ConsumerConfig(
   /** Driver properties given by flags of their own. */
   static final Set<String> JDBC_KEYS = Set.of("user", "password");
 
-  /** A setting: flag name (without --), environment variable, default. */
-  record Setting(String flag, String env, String defaultValue, String help) {}
-
-  static final List<Setting> SETTINGS = List.of(
-      new Setting("bootstrap-servers", "KVPIPE_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka bootstrap servers"),
-      new Setting("topic", "KVPIPE_TOPIC", "kv.changes", "topic of change events"),
-      new Setting("group-id", "KVPIPE_CONSUMER_GROUP", "kvpipe-archive", "Kafka consumer group (scale by instances)"),
-      new Setting("instance-id", "KVPIPE_INSTANCE_ID", "", "static group membership id, unique per instance"),
-      new Setting("session-timeout-ms", "KVPIPE_SESSION_TIMEOUT_MS", "45000", "Kafka group session timeout"),
-      new Setting("jdbc-url", "KVPIPE_JDBC_URL", "jdbc:mysql://127.0.0.1:3306/kvpipe", "MySQL/MariaDB database"),
-      new Setting("jdbc-user", "KVPIPE_JDBC_USER", "root", "database user"),
-      new Setting("jdbc-password", "KVPIPE_JDBC_PASSWORD", "", "database password (never printed)"),
-      new Setting("pool-size", "KVPIPE_POOL_SIZE", "3", "HikariCP pool size"),
-      new Setting("poll-timeout-ms", "KVPIPE_POLL_TIMEOUT_MS", "500", "longest wait of one Kafka poll"),
-      new Setting("max-poll-records", "KVPIPE_MAX_POLL_RECORDS", "5000", "events per poll = per MySQL transaction"),
-      new Setting("statement-rows", "KVPIPE_STATEMENT_ROWS", "1000", "rows per multi-row INSERT statement"),
-      new Setting("writer-threads", "KVPIPE_WRITER_THREADS", "2",
-          "concurrent transactions per poll, each for a share of its partitions (1 = one per poll)"),
+  /** Every consumer setting, defined once: the parser, {@code --help} and docs/configuration.md follow it. */
+  public static final ConfigDef DEFINITION = new ConfigDef("cdc-consumer", List.of(
+      Setting.string("kafka-bootstrap", "KVPIPE_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka bootstrap servers")
+          .deprecatedFlag("bootstrap-servers").validate(Validator.nonEmpty()),
+      Setting.string("topic", "KVPIPE_TOPIC", "kv.changes", "topic of change events"),
+      Setting.string("group-id", "KVPIPE_CONSUMER_GROUP", "kvpipe-archive", "Kafka consumer group (scale by instances)"),
+      Setting.string("instance-id", "KVPIPE_INSTANCE_ID", "", "static group membership id, unique per instance"),
+      Setting.integer("session-timeout-ms", "KVPIPE_SESSION_TIMEOUT_MS", 45000, "Kafka group session timeout")
+          .validate(Validator.atLeast(1000)),
+      Setting.string("jdbc-url", "KVPIPE_JDBC_URL", "jdbc:mysql://127.0.0.1:3306/kvpipe", "MySQL/MariaDB database"),
+      // No default: a default of root ran the archive with every privilege unless someone noticed (docs/security.md).
+      Setting.required("jdbc-user", "KVPIPE_JDBC_USER", SettingType.STRING,
+          "database user: the archive's writer account (SELECT, INSERT, UPDATE)"),
+      Setting.string("jdbc-password", "KVPIPE_JDBC_PASSWORD", "", "database password").asSecret(),
+      Setting.integer("pool-size", "KVPIPE_POOL_SIZE", 3, "HikariCP pool size").validate(Validator.range(1, 100)),
+      Setting.longValue("poll-timeout-ms", "KVPIPE_POLL_TIMEOUT_MS", 500, "longest wait of one Kafka poll")
+          .validate(Validator.atLeast(1)),
+      Setting.integer("max-poll-records", "KVPIPE_MAX_POLL_RECORDS", 5000, "events per poll = per MySQL transaction")
+          .validate(Validator.range(1, 100_000)),
+      // A server-side prepared statement takes at most 65535 placeholders; a changelog row has 11.
+      Setting.integer("statement-rows", "KVPIPE_STATEMENT_ROWS", 1000, "rows per multi-row INSERT statement")
+          .validate(Validator.range(1, 5_000)),
+      Setting.integer("writer-threads", "KVPIPE_WRITER_THREADS", 2,
+          "concurrent transactions per poll, each for a share of its partitions (1 = one per poll)")
+          .validate(Validator.range(1, 32)),
       // Off by default: on the shared 2-core box its gain end to end was mixed, from none to a fifth (issue 15).
-      new Setting("changelog-load", "KVPIPE_CHANGELOG_LOAD", "false",
-          "load the changelog with LOAD DATA LOCAL INFILE where the server allows it, else INSERT (true/false)"),
-      new Setting("flyway", "KVPIPE_FLYWAY", "true", "migrate the schema at start (true/false)"),
-      new Setting("flyway-user", "KVPIPE_FLYWAY_USER", "",
+      Setting.bool("changelog-load", "KVPIPE_CHANGELOG_LOAD", false,
+          "load the changelog with LOAD DATA LOCAL INFILE where the server allows it, else INSERT"),
+      Setting.bool("flyway", "KVPIPE_FLYWAY", true, "migrate the schema at start"),
+      Setting.string("flyway-user", "KVPIPE_FLYWAY_USER", "",
           "account that migrates the schema (empty: jdbc-user); the schema owner, so jdbc-user needs no DDL"),
-      new Setting("flyway-password", "KVPIPE_FLYWAY_PASSWORD", "", "its password (never printed)"),
-      new Setting("dlq-topic", "KVPIPE_DLQ_TOPIC", "kv.changes.dlq", "dead-letter topic for malformed events"),
-      new Setting("metrics-port", "KVPIPE_METRICS_PORT", "9404", "Prometheus /metrics port (0 = off)"),
-      new Setting("max-backoff-ms", "KVPIPE_MAX_BACKOFF_MS", "5000", "longest retry pause when MySQL/Kafka is down"),
-      new Setting("kafka-properties", "KVPIPE_KAFKA_PROPERTIES", "",
+      Setting.string("flyway-password", "KVPIPE_FLYWAY_PASSWORD", "", "its password").asSecret(),
+      Setting.string("dlq-topic", "KVPIPE_DLQ_TOPIC", "kv.changes.dlq", "dead-letter topic for malformed events"),
+      Setting.integer("metrics-port", "KVPIPE_METRICS_PORT", 9404, "Prometheus /metrics port (0 = off)")
+          .validate(Validator.range(0, 65535)),
+      Setting.longValue("max-backoff-ms", "KVPIPE_MAX_BACKOFF_MS", 5000, "longest retry pause when MySQL/Kafka is down")
+          .validate(Validator.atLeast(10)),
+      Setting.string("kafka-properties", "KVPIPE_KAFKA_PROPERTIES", "",
           "file of extra Kafka client properties (SASL, SSL, timeouts; consumer./producer./admin. prefixes)"),
-      new Setting("jdbc-properties", "KVPIPE_JDBC_PROPERTIES", "",
+      Setting.string("jdbc-properties", "KVPIPE_JDBC_PROPERTIES", "",
           "file of extra MySQL driver properties (sslMode, trust store, timeouts)"),
-      new Setting("reset-offsets", "KVPIPE_RESET_OFFSETS", "",
-          "partition=offset,...: where a stopped partition (stored offset no longer in Kafka) resumes"));
+      Setting.string("reset-offsets", "KVPIPE_RESET_OFFSETS", "",
+          "partition=offset,...: where a stopped partition (stored offset no longer in Kafka) resumes")),
+      null);
 
   public ConsumerConfig {
-    require(!bootstrapServers.isBlank(), "bootstrap-servers must not be empty");
+    require(!bootstrapServers.isBlank(), "kafka-bootstrap must not be empty");
     require(!topic.isBlank() && !dlqTopic.isBlank(), "topic and dlq-topic must not be empty");
     require(!topic.equals(dlqTopic), "dlq-topic must differ from topic");
     require(!groupId.isBlank(), "group-id must not be empty");
@@ -116,31 +129,29 @@ public record ConsumerConfig(
     require(maxBackoffMs >= 10, "max-backoff-ms must be at least 10");
     kafkaProperties.refuse("consumer", CONSUMER_KEYS, "the exactly-once archive rests on them")
         .refuse("producer", PRODUCER_KEYS, "dead letters must reach every replica")
-        .refuse("admin", Set.of("bootstrap.servers"), "set it with --bootstrap-servers");
+        .refuse("admin", Set.of("bootstrap.servers"), "set it with --kafka-bootstrap");
     jdbcProperties.refuse(null, JDBC_KEYS, "use --jdbc-user and --jdbc-password");
     resetOffsets = Map.copyOf(resetOffsets);
   }
 
-  /** Parses flags over environment defaults. Throws {@link IllegalArgumentException} with a clear message. */
+  /** Parses flags, environment, a {@code --config} file and defaults; a clear {@link IllegalArgumentException}. */
   public static ConsumerConfig parse(String[] args, Map<String, String> env) {
-    Map<String, String> v = new LinkedHashMap<>();
-    for (Setting s : SETTINGS) {
-      v.put(s.flag(), env.getOrDefault(s.env(), s.defaultValue()));
-    }
-    for (CommandLineFlags.Flag f : CommandLineFlags.scan(args, Set.copyOf(v.keySet()), ConsumerConfig::usage)) {
-      v.put(f.name(), f.value());
-    }
-    return new ConsumerConfig(v.get("bootstrap-servers"), v.get("topic"), v.get("group-id"), v.get("instance-id").trim(),
-        num(v, "session-timeout-ms", Integer::parseInt), v.get("jdbc-url"),
-        v.get("jdbc-user"), v.get("jdbc-password"), num(v, "pool-size", Integer::parseInt),
-        num(v, "poll-timeout-ms", Long::parseLong), num(v, "max-poll-records", Integer::parseInt),
-        num(v, "statement-rows", Integer::parseInt),
-        num(v, "writer-threads", Integer::parseInt), bool(v, "changelog-load"), bool(v, "flyway"), v.get("flyway-user").trim(),
-        v.get("flyway-password"), v.get("dlq-topic"),
-        num(v, "metrics-port", Integer::parseInt), num(v, "max-backoff-ms", Long::parseLong),
-        ClientProperties.load(v.get("kafka-properties"), "kafka-properties"),
-        ClientProperties.load(v.get("jdbc-properties"), "jdbc-properties"),
-        resetOffsets(v.get("reset-offsets")));
+    return load(args, env).config();
+  }
+
+  /** {@link #parse}, keeping the merged settings for printing at start. */
+  public static LoadedConfig<ConsumerConfig> load(String[] args, Map<String, String> env) {
+    ParsedConfig v = DEFINITION.parse(args, env);
+    ConsumerConfig config = new ConsumerConfig(v.string("kafka-bootstrap"), v.string("topic"), v.string("group-id"),
+        v.string("instance-id"), v.integer("session-timeout-ms"), v.string("jdbc-url"),
+        v.required("jdbc-user"), v.string("jdbc-password"), v.integer("pool-size"),
+        v.longValue("poll-timeout-ms"), v.integer("max-poll-records"), v.integer("statement-rows"),
+        v.integer("writer-threads"), v.bool("changelog-load"), v.bool("flyway"), v.string("flyway-user"),
+        v.string("flyway-password"), v.string("dlq-topic"), v.integer("metrics-port"), v.longValue("max-backoff-ms"),
+        ClientProperties.load(v.string("kafka-properties"), "kafka-properties"),
+        ClientProperties.load(v.string("jdbc-properties"), "jdbc-properties"),
+        resetOffsets(v.string("reset-offsets")));
+    return new LoadedConfig<>(config, v);
   }
 
   /** Parses {@code partition=offset,...} (empty: none). */
@@ -166,22 +177,6 @@ public record ConsumerConfig(
     return out;
   }
 
-  private static <T> T num(Map<String, String> v, String name, Function<String, T> parser) {
-    try {
-      return parser.apply(v.get(name).trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + name + " must be a number, got '" + v.get(name) + "'");
-    }
-  }
-
-  private static boolean bool(Map<String, String> v, String name) {
-    String s = v.get(name).trim();
-    if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
-      return Boolean.parseBoolean(s);
-    }
-    throw new IllegalArgumentException("--" + name + " must be true or false, got '" + s + "'");
-  }
-
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
@@ -189,18 +184,13 @@ public record ConsumerConfig(
   }
 
   public static String usage() {
-    StringBuilder b = new StringBuilder("usage: cdc-consumer [--flag value]...\n");
-    for (Setting s : SETTINGS) {
-      b.append(String.format("  --%-18s %-24s default %-36s %s%n", s.flag(), "($" + s.env() + ")",
-          s.defaultValue().isEmpty() ? "''" : s.defaultValue(), s.help()));
-    }
-    return b.toString();
+    return DEFINITION.help();
   }
 
   /** The effective configuration, one setting per line, password masked (also inside the JDBC URL). */
   public String describe() {
     List<String> lines = new ArrayList<>();
-    lines.add("bootstrap-servers=" + bootstrapServers);
+    lines.add("kafka-bootstrap=" + bootstrapServers);
     lines.add("topic=" + topic);
     lines.add("group-id=" + groupId);
     lines.add("instance-id=" + (instanceId.isEmpty() ? "(dynamic membership)" : instanceId));

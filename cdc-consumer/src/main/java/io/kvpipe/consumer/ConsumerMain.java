@@ -1,7 +1,10 @@
 package io.kvpipe.consumer;
 
+import io.kvpipe.common.config.ConfigDef;
+import io.kvpipe.common.config.LoadedConfig;
 import io.kvpipe.common.config.LogFormat;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cdc-consumer process: archives the change topic into MySQL until SIGTERM. Prints its effective configuration
@@ -12,20 +15,22 @@ public final class ConsumerMain {
   private ConsumerMain() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+    if (ConfigDef.wantsHelp(args)) {
       System.out.print(ConsumerConfig.usage());
       return;
     }
-    ConsumerConfig config;
+    LoadedConfig<ConsumerConfig> loaded;
     try {
       LogFormat.check(System.getenv());
-      config = ConsumerConfig.parse(args, System.getenv());
+      loaded = ConsumerConfig.load(args, System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("cdc-consumer: " + e.getMessage());
       System.exit(2);
       return;
     }
-    System.err.println("cdc-consumer effective configuration:\n  " + config.describe().replace("\n", "\n  "));
+    ConsumerConfig config = loaded.config();
+    loaded.settings().warnings().forEach(LoggerFactory.getLogger(ConsumerMain.class)::warn);
+    System.err.print(loaded.settings().describe());
     CountDownLatch closed = new CountDownLatch(1);
     try (ArchiveService service = new ArchiveService(config)) {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

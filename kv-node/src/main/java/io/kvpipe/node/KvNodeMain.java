@@ -1,5 +1,7 @@
 package io.kvpipe.node;
 
+import io.kvpipe.common.config.ConfigDef;
+import io.kvpipe.common.config.LoadedConfig;
 import io.kvpipe.common.config.LogFormat;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
@@ -13,16 +15,23 @@ public final class KvNodeMain {
   private KvNodeMain() {}
 
   public static void main(String[] args) {
-    NodeConfig config;
+    if (ConfigDef.wantsHelp(args)) {
+      System.out.print(NodeConfig.usage());
+      return;
+    }
+    LoadedConfig<NodeConfig> loaded;
     try {
       LogFormat.check(System.getenv());
-      config = NodeConfig.parse(args, System.getenv());
+      loaded = NodeConfig.load(args, System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("kv-node: " + e.getMessage());
       System.exit(2);
       return;
     }
-    System.out.println(config.describe());
+    NodeConfig config = loaded.config();
+    loaded.settings().warnings().forEach(LOG::warn);
+    System.out.print(loaded.settings().describe());
+    System.out.println("  (derived) raft-transport=" + config.raftTransportDescription());
     KvNode node;
     try {
       node = KvNode.start(config);

@@ -2,7 +2,12 @@ package io.kvpipe.node;
 
 import io.kvpipe.client.RaftTls;
 import io.kvpipe.common.config.ClientProperties;
-import io.kvpipe.common.config.CommandLineFlags;
+import io.kvpipe.common.config.ConfigDef;
+import io.kvpipe.common.config.LoadedConfig;
+import io.kvpipe.common.config.ParsedConfig;
+import io.kvpipe.common.config.Setting;
+import io.kvpipe.common.config.SettingType;
+import io.kvpipe.common.config.Validator;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.event.EnvelopeOptions;
 import io.kvpipe.common.wire.GroupIds;
@@ -17,8 +22,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The kv-node's whole configuration, parsed in one place ({@link #parse}): each setting is a flag whose default comes
- * from an environment variable, else from the defaults below. {@link #describe()} is what the node prints at start.
+ * The kv-node's whole configuration, parsed in one place ({@link #load}) from the settings in {@link #DEFINITION}: a
+ * flag, else its environment variable, else the {@code --config} file, else the default ({@link ConfigDef}).
  *
  * @param nodeId this node's Raft peer id; must appear in every group's peer list
  * @param listenHost host the gRPC server binds to
@@ -153,106 +158,127 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     return !metaPeers.isEmpty();
   }
 
-  /** Flag names and the environment variables that give their defaults. */
-  private static final Map<String, String> FLAGS = new LinkedHashMap<>();
-
-  static {
-    FLAGS.put("id", "KVPIPE_NODE_ID");
-    FLAGS.put("listen", "KVPIPE_LISTEN");
-    FLAGS.put("data-dir", "KVPIPE_DATA_DIR");
-    FLAGS.put("group", "KVPIPE_GROUPS");
-    FLAGS.put("max-value-bytes", "KVPIPE_MAX_VALUE_BYTES");
-    FLAGS.put("snapshot-threshold", "KVPIPE_SNAPSHOT_THRESHOLD");
-    FLAGS.put("log-segment-bytes", "KVPIPE_LOG_SEGMENT_BYTES");
-    FLAGS.put("outbox-max-events", "KVPIPE_OUTBOX_MAX_EVENTS");
-    FLAGS.put("outbox-max-bytes", "KVPIPE_OUTBOX_MAX_BYTES");
-    FLAGS.put("kafka-bootstrap", "KVPIPE_KAFKA_BOOTSTRAP");
-    FLAGS.put("topic", "KVPIPE_TOPIC");
-    FLAGS.put("cdc-partitions", "KVPIPE_CDC_PARTITIONS");
-    FLAGS.put("cdc-replication-factor", "KVPIPE_CDC_REPLICATION_FACTOR");
-    FLAGS.put("cdc-linger-ms", "KVPIPE_CDC_LINGER_MS");
-    FLAGS.put("cdc-confirm-interval-ms", "KVPIPE_CDC_CONFIRM_INTERVAL_MS");
-    FLAGS.put("kafka-properties", "KVPIPE_KAFKA_PROPERTIES");
-    FLAGS.put("cluster-name", "KVPIPE_CLUSTER_NAME");
-    FLAGS.put("cdc-schemas", "KVPIPE_CDC_SCHEMAS");
-    FLAGS.put("cdc-tombstones", "KVPIPE_CDC_TOMBSTONES");
-    FLAGS.put("metrics-port", "KVPIPE_METRICS_PORT");
-    FLAGS.put("meta-peers", "KVPIPE_META_PEERS");
-    FLAGS.put("reconcile-interval-ms", "KVPIPE_RECONCILE_INTERVAL_MS");
-    FLAGS.put("tls-cert", "KVPIPE_TLS_CERT");
-    FLAGS.put("tls-key", "KVPIPE_TLS_KEY");
-    FLAGS.put("tls-ca", "KVPIPE_TLS_CA");
-    FLAGS.put("insecure-plaintext", "KVPIPE_INSECURE_PLAINTEXT");
-    FLAGS.put("raft-property", "KVPIPE_RAFT_PROPERTIES");
-  }
+  /** Every kv-node setting, defined once: the parser, {@code --help} and docs/configuration.md's table follow it. */
+  public static final ConfigDef DEFINITION = new ConfigDef("kv-node", List.of(
+      Setting.required("id", "KVPIPE_NODE_ID", SettingType.STRING, "this node's Raft peer id"),
+      Setting.string("listen", "KVPIPE_LISTEN", null, "host:port of the gRPC server (one port serves every group)")
+          .shownAs("this node's address in its groups"),
+      Setting.string("data-dir", "KVPIPE_DATA_DIR", null, "Raft storage root, one sub-directory per group")
+          .shownAs("data/<id>"),
+      Setting.string("group", "KVPIPE_GROUPS", null, "name=id@host:port,... : a group this node hosts a replica of")
+          .shownAs("(required unless --meta-peers)").repeatable(";"),
+      Setting.integer("max-value-bytes", "KVPIPE_MAX_VALUE_BYTES", Limits.DEFAULT_MAX_VALUE_BYTES,
+          "largest value (hard cap 16 MiB)"),
+      Setting.longValue("snapshot-threshold", "KVPIPE_SNAPSHOT_THRESHOLD", DEFAULT_SNAPSHOT_THRESHOLD,
+          "applied log entries between snapshots").validate(Validator.atLeast(1)),
+      Setting.longValue("log-segment-bytes", "KVPIPE_LOG_SEGMENT_BYTES", DEFAULT_LOG_SEGMENT_BYTES,
+          "Raft log segment size").validate(Validator.atLeast(1024)),
+      Setting.integer("outbox-max-events", "KVPIPE_OUTBOX_MAX_EVENTS", DEFAULT_OUTBOX_MAX_EVENTS,
+          "CDC outbox bound in events").validate(Validator.atLeast(1)),
+      Setting.longValue("outbox-max-bytes", "KVPIPE_OUTBOX_MAX_BYTES", DEFAULT_OUTBOX_MAX_BYTES,
+          "CDC outbox bound in bytes").validate(Validator.atLeast(1)),
+      Setting.string("kafka-bootstrap", "KVPIPE_KAFKA_BOOTSTRAP", "", "Kafka bootstrap servers (none: CDC off)")
+          .shownAs("(none: CDC off)").deprecatedFlag("bootstrap-servers"),
+      Setting.string("topic", "KVPIPE_TOPIC", DEFAULT_TOPIC, "change-event topic"),
+      Setting.integer("cdc-partitions", "KVPIPE_CDC_PARTITIONS", CdcConfig.DEFAULT_PARTITIONS,
+          "partitions of the topic when the node creates it"),
+      Setting.integer("cdc-replication-factor", "KVPIPE_CDC_REPLICATION_FACTOR", CdcConfig.DEFAULT_REPLICATION_FACTOR,
+          "replication factor of the topic when the node creates it").validate(Validator.atMost(Short.MAX_VALUE)),
+      Setting.longValue("cdc-linger-ms", "KVPIPE_CDC_LINGER_MS", CdcConfig.DEFAULT_LINGER.toMillis(),
+          "producer batching wait, 0..1000"),
+      Setting.longValue("cdc-confirm-interval-ms", "KVPIPE_CDC_CONFIRM_INTERVAL_MS",
+          CdcConfig.DEFAULT_CONFIRM_INTERVAL.toMillis(), "how often \"published up to N\" is committed through Raft"),
+      Setting.string("kafka-properties", "KVPIPE_KAFKA_PROPERTIES", "",
+          "file of extra Kafka client properties (producer./admin. prefixes)"),
+      Setting.string("cluster-name", "KVPIPE_CLUSTER_NAME", EnvelopeOptions.DEFAULT_CLUSTER,
+          "the cluster's name in change events"),
+      Setting.bool("cdc-schemas", "KVPIPE_CDC_SCHEMAS", EnvelopeOptions.DEFAULT_SCHEMAS,
+          "change events carry Kafka Connect JSON schemas"),
+      Setting.bool("cdc-tombstones", "KVPIPE_CDC_TOMBSTONES", CdcConfig.DEFAULT_TOMBSTONES,
+          "a Kafka tombstone follows each delete event"),
+      Setting.integer("metrics-port", "KVPIPE_METRICS_PORT", 0, "Prometheus GET /metrics port (0: off)")
+          .shownAs("0 (off)").validate(Validator.range(0, 65535)),
+      Setting.string("meta-peers", "KVPIPE_META_PEERS", null, "replicas of the meta group, id@host:port,...")
+          .shownAs("the peers of --group meta=..., if given"),
+      Setting.longValue("reconcile-interval-ms", "KVPIPE_RECONCILE_INTERVAL_MS", DEFAULT_RECONCILE_INTERVAL_MS,
+          "how often the topology's version is checked when following it").validate(Validator.range(10, 60_000)),
+      Setting.string("tls-cert", "KVPIPE_TLS_CERT", null, "PEM certificate for mutual TLS on the Ratis port")
+          .shownAs("(required unless plaintext)"),
+      Setting.string("tls-key", "KVPIPE_TLS_KEY", null, "its PEM (PKCS#8) private key")
+          .shownAs("(required unless plaintext)"),
+      Setting.string("tls-ca", "KVPIPE_TLS_CA", null, "PEM certificate of the cluster's CA")
+          .shownAs("(required unless plaintext)"),
+      Setting.bool("insecure-plaintext", "KVPIPE_INSECURE_PLAINTEXT", false, "no TLS on the Ratis port"),
+      Setting.string("raft-property", "KVPIPE_RAFT_PROPERTIES", null,
+          "raft.key=value over kvpipe's Ratis tuning").repeatable(";")),
+      """
+      --group name=id@host:port,id@host:port,... ; KVPIPE_GROUPS separates groups by ';'
+      --meta-peers id@host:port,...: follow the topology (default: the peers of --group meta=..., if any)
+      --raft-property raft.key=value, repeatable; KVPIPE_RAFT_PROPERTIES separates them by ';'
+      """);
 
   public static String usage() {
-    StringBuilder sb = new StringBuilder("kv-node flags (environment variable in brackets):\n");
-    FLAGS.forEach((flag, env) -> sb.append("  --").append(flag).append(" [").append(env).append("]\n"));
-    sb.append("  --group is repeatable: name=id@host:port,id@host:port,... ; KVPIPE_GROUPS separates groups by ';'\n");
-    sb.append("  --meta-peers id@host:port,...: follow the topology (default: the peers of --group meta=..., if any)\n");
-    sb.append("  --raft-property is repeatable: raft.key=value over kvpipe's Ratis tuning; KVPIPE_RAFT_PROPERTIES"
-        + " separates them by ';'\n");
-    return sb.toString();
+    return DEFINITION.help();
   }
 
-  /** Parses {@code --flag value} / {@code --flag=value} arguments over environment defaults. */
+  /** Parses flags, environment, a {@code --config} file and defaults into the node's configuration. */
   public static NodeConfig parse(String[] args, Map<String, String> env) {
-    Map<String, List<String>> given = new LinkedHashMap<>();
-    for (CommandLineFlags.Flag f : CommandLineFlags.scan(args, FLAGS.keySet(), NodeConfig::usage)) {
-      given.computeIfAbsent(f.name(), k -> new ArrayList<>()).add(f.value());
-    }
-    Lookup in = new Lookup(given, env);
+    return load(args, env).config();
+  }
 
+  /** {@link #parse}, keeping the merged settings for printing at start. */
+  public static LoadedConfig<NodeConfig> load(String[] args, Map<String, String> env) {
+    ParsedConfig in = DEFINITION.parse(args, env);
     String id = in.required("id");
     List<GroupSpec> groups = new ArrayList<>();
-    List<String> groupTexts = given.containsKey("group") ? given.get("group")
-        : in.optional("group").map(s -> List.of(s.split(";"))).orElse(List.of());
-    for (String g : groupTexts) {
-      if (!g.isBlank()) {
-        groups.add(GroupSpec.parse(g.trim()));
-      }
+    for (String g : in.list("group")) {
+      groups.add(GroupSpec.parse(g.trim()));
     }
     List<PeerAddress> metaPeers = in.optional("meta-peers").map(PeerAddress::parseList)
         .orElseGet(() -> groups.stream().filter(g -> g.name().equals(META_GROUP)).findFirst()
             .map(GroupSpec::peers).orElse(List.of()));
     if (groups.isEmpty() && metaPeers.isEmpty()) {
-      throw new IllegalArgumentException("at least one --group (or KVPIPE_GROUPS), or --meta-peers, is required\n"
-          + usage());
+      throw new IllegalArgumentException("at least one --group (or KVPIPE_GROUPS), or --meta-peers, is required"
+          + " (kv-node --help lists every setting)");
     }
     String listen = in.optional("listen").orElseGet(() -> ownAddress(id, groups));
     int colon = listen.lastIndexOf(':');
     if (colon < 1) {
       throw new IllegalArgumentException("--listen must be host:port, got '" + listen + "'");
     }
-    return new NodeConfig(id, listen.substring(0, colon), in.intValue(listen.substring(colon + 1), "listen"),
+    NodeConfig config = new NodeConfig(id, listen.substring(0, colon), port(listen.substring(colon + 1)),
         Path.of(in.optional("data-dir").orElse("data/" + id)), groups,
-        in.intValue(in.optional("max-value-bytes").orElse(String.valueOf(Limits.DEFAULT_MAX_VALUE_BYTES)),
-            "max-value-bytes"),
-        in.longValue("snapshot-threshold", DEFAULT_SNAPSHOT_THRESHOLD),
-        in.longValue("log-segment-bytes", DEFAULT_LOG_SEGMENT_BYTES),
-        (int) in.longValue("outbox-max-events", DEFAULT_OUTBOX_MAX_EVENTS),
-        in.longValue("outbox-max-bytes", DEFAULT_OUTBOX_MAX_BYTES),
-        in.optional("kafka-bootstrap").orElse("").trim(),
-        in.optional("topic").orElse(DEFAULT_TOPIC),
-        in.intValue("cdc-partitions", CdcConfig.DEFAULT_PARTITIONS),
-        (short) in.intValue("cdc-replication-factor", CdcConfig.DEFAULT_REPLICATION_FACTOR, Short.MAX_VALUE),
-        in.longValue("cdc-linger-ms", CdcConfig.DEFAULT_LINGER.toMillis()),
-        in.longValue("cdc-confirm-interval-ms", CdcConfig.DEFAULT_CONFIRM_INTERVAL.toMillis()),
-        (int) in.longValue("metrics-port", 0), metaPeers,
-        in.longValue("reconcile-interval-ms", DEFAULT_RECONCILE_INTERVAL_MS),
+        in.integer("max-value-bytes"),
+        in.longValue("snapshot-threshold"),
+        in.longValue("log-segment-bytes"),
+        in.integer("outbox-max-events"),
+        in.longValue("outbox-max-bytes"),
+        in.string("kafka-bootstrap"),
+        in.string("topic"),
+        in.integer("cdc-partitions"),
+        (short) in.integer("cdc-replication-factor"),
+        in.longValue("cdc-linger-ms"),
+        in.longValue("cdc-confirm-interval-ms"),
+        in.integer("metrics-port"), metaPeers,
+        in.longValue("reconcile-interval-ms"),
         RaftTls.fromSettings(in.optional("tls-cert").orElse(null), in.optional("tls-key").orElse(null),
             in.optional("tls-ca").orElse(null), in.bool("insecure-plaintext")),
-        raftProperties(given, in),
-        ClientProperties.load(in.optional("kafka-properties").orElse(""), "kafka-properties"),
-        new EnvelopeOptions(in.optional("cluster-name").orElse(EnvelopeOptions.DEFAULT_CLUSTER),
-            in.bool("cdc-schemas", EnvelopeOptions.DEFAULT_SCHEMAS)),
-        in.bool("cdc-tombstones", CdcConfig.DEFAULT_TOMBSTONES));
+        raftProperties(in.list("raft-property")),
+        ClientProperties.load(in.string("kafka-properties"), "kafka-properties"),
+        new EnvelopeOptions(in.string("cluster-name"), in.bool("cdc-schemas")),
+        in.bool("cdc-tombstones"));
+    return new LoadedConfig<>(config, in);
   }
 
-  private static Map<String, String> raftProperties(Map<String, List<String>> given, Lookup in) {
-    List<String> texts = given.containsKey("raft-property") ? given.get("raft-property")
-        : in.optional("raft-property").map(s -> List.of(s.split(";"))).orElse(List.of());
+  private static int port(String text) {
+    try {
+      return Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--listen must be host:port, got port '" + text + "'", e);
+    }
+  }
+
+  private static Map<String, String> raftProperties(List<String> texts) {
     Map<String, String> out = new LinkedHashMap<>();
     for (String t : texts) {
       if (t.isBlank()) {
@@ -274,62 +300,9 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         .orElseThrow(() -> new IllegalArgumentException("--listen is not set and no group lists node " + id));
   }
 
-  private record Lookup(Map<String, List<String>> given, Map<String, String> env) {
-    java.util.Optional<String> optional(String flag) {
-      List<String> values = given.get(flag);
-      if (values != null) {
-        return java.util.Optional.of(values.getLast());
-      }
-      String fromEnv = env.get(FLAGS.get(flag));
-      return fromEnv == null || fromEnv.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(fromEnv);
-    }
-
-    boolean bool(String flag) {
-      return bool(flag, false);
-    }
-
-    boolean bool(String flag, boolean def) {
-      String v = optional(flag).orElse(String.valueOf(def)).trim();
-      if (!v.equals("true") && !v.equals("false")) {
-        throw new IllegalArgumentException("--" + flag + " must be true or false, got '" + v + "'");
-      }
-      return v.equals("true");
-    }
-
-    String required(String flag) {
-      return optional(flag).orElseThrow(() -> new IllegalArgumentException(
-          "--" + flag + " (or " + FLAGS.get(flag) + ") is required\n" + usage()));
-    }
-
-    long longValue(String flag, long def) {
-      String v = optional(flag).orElse(String.valueOf(def));
-      try {
-        return Long.parseLong(v.trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--" + flag + " must be a number, got '" + v + "'", e);
-      }
-    }
-
-    int intValue(String flag, int def) {
-      return intValue(flag, def, Integer.MAX_VALUE);
-    }
-
-    /** A number of at most {@code max} (so a narrowing cast cannot wrap around). */
-    int intValue(String flag, int def, int max) {
-      long v = longValue(flag, def);
-      if (v > max || v < Integer.MIN_VALUE) {
-        throw new IllegalArgumentException("--" + flag + " must be at most " + max + ", got " + v);
-      }
-      return (int) v;
-    }
-
-    int intValue(String v, String flag) {
-      try {
-        return Integer.parseInt(v.trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--" + flag + " must be a number, got '" + v + "'", e);
-      }
-    }
+  /** How the Ratis port talks (mutual TLS or plaintext), for the start-up listing. */
+  public String raftTransportDescription() {
+    return raftTls.toString();
   }
 
   /** The effective configuration, one setting per line, as printed at start (property values are never shown). */

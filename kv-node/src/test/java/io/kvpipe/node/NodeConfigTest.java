@@ -140,4 +140,17 @@ class NodeConfigTest {
     assertThat(plain.raftTls().enabled()).isFalse();
     assertThat(plain.describe()).contains("raft-transport=PLAINTEXT");
   }
+
+  @Test
+  void theConsumersKafkaFlagNameWorksWithAWarningAndGroupsComeFromAConfigFile(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("node.properties"),
+        "group=" + G1 + "\nsnapshot-threshold=77\n");
+    var loaded = NodeConfig.load(new String[] {"--id", "n1", "--config", file.toString(), "--bootstrap-servers",
+        "k:9092", "--insecure-plaintext", "true"}, Map.of());
+    assertThat(loaded.config().kafkaBootstrap()).isEqualTo("k:9092");
+    assertThat(loaded.config().groups()).hasSize(1);
+    assertThat(loaded.config().snapshotThreshold()).isEqualTo(77);
+    assertThat(loaded.settings().warnings()).containsExactly("--bootstrap-servers is deprecated: use --kafka-bootstrap");
+  }
 }

@@ -15,5 +15,7 @@ class ServiceFlagsTest {
     assertThat(all.get("proxy").get("port").defaultValue()).isEqualTo("8080");
     assertThat(all.get("cdc-consumer").get("jdbc-url").env()).isEqualTo("KVPIPE_JDBC_URL");
     assertThat(all.get("cdc-consumer").get("topic").defaultValue()).isEqualTo("kv.changes");
+    assertThat(all.get("cdc-consumer").get("kafka-bootstrap").aliases()).containsExactly("--bootstrap-servers");
+    assertThat(all.get("proxy").get("tls-ca").aliases()).containsExactly("KVPIPE_TLS_CA");
   }
 }

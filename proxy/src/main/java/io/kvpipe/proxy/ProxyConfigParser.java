@@ -1,7 +1,13 @@
 package io.kvpipe.proxy;
 
 import io.kvpipe.client.RaftTls;
-import io.kvpipe.common.config.CommandLineFlags;
+import io.kvpipe.common.config.ConfigDef;
+import io.kvpipe.common.config.LoadedConfig;
+import io.kvpipe.common.config.ParsedConfig;
+import io.kvpipe.common.config.Setting;
+import io.kvpipe.common.config.SettingType;
+import io.kvpipe.common.config.Validator;
+import io.kvpipe.common.config.ValueSource;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.topology.Peer;
@@ -9,129 +15,140 @@ import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.proxy.watch.WatchConfig;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Builds {@link ProxyConfig} from {@code --flag value} (or {@code --flag=value}) arguments, each defaulting to the
- * environment variable {@code KVPIPE_PROXY_<FLAG>} (upper case, '-' → '_'), then to the default below. The only place
+ * Builds {@link ProxyConfig} from the settings in {@link #DEFINITION} (a flag, else its variable
+ * {@code KVPIPE_PROXY_<FLAG>}, else the {@code --config} file, else the default: {@link ConfigDef}). The only place
  * the proxy's settings and their defaults are defined.
  */
 public final class ProxyConfigParser {
-  /** flag → default (null = no default). Order is the order of {@code --help}. */
-  private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
-
-  static {
-    DEFAULTS.put("host", "0.0.0.0");
-    DEFAULTS.put("port", "8080");
-    DEFAULTS.put("http-tls-cert", "");
-    DEFAULTS.put("http-tls-key", "");
-    DEFAULTS.put("http-tls-password-file", "");
-    DEFAULTS.put("meta-peers", null);
-    DEFAULTS.put("bootstrap-groups", "");
-    DEFAULTS.put("vnodes", Integer.toString(HashRing.DEFAULT_VNODES));
-    DEFAULTS.put("data-token", "");
-    DEFAULTS.put("admin-token", "");
-    DEFAULTS.put("data-token-file", "");
-    DEFAULTS.put("admin-token-file", "");
-    DEFAULTS.put("metrics-open", "true");
-    DEFAULTS.put("max-value-bytes", Integer.toString(Limits.DEFAULT_MAX_VALUE_BYTES));
-    DEFAULTS.put("max-header-bytes", "8192");
-    DEFAULTS.put("max-uri-bytes", "4096");
-    DEFAULTS.put("max-batch-get-bytes", Integer.toString(16 << 20));
-    DEFAULTS.put("max-sse-subscribers", "256");
-    DEFAULTS.put("sse-queue-frames", "256");
-    DEFAULTS.put("request-timeout-ms", "5000");
-    DEFAULTS.put("idle-timeout-ms", "30000");
-    DEFAULTS.put("topology-poll-ms", "200");
-    DEFAULTS.put("health-interval-ms", "2000");
-    DEFAULTS.put("health-timeout-ms", "1000");
-    DEFAULTS.put("health-retries", "1");
-    DEFAULTS.put("health-failure-threshold", "2");
-    DEFAULTS.put("watch-kafka-bootstrap", "");
-    DEFAULTS.put("watch-topic", "kv.changes");
-    DEFAULTS.put("watch-max-watchers", "1024");
-    DEFAULTS.put("watch-queue-events", "1024");
-    DEFAULTS.put("watch-queue-bytes", Integer.toString(8 << 20));
-    DEFAULTS.put("watch-dedupe-window", "20000");
-    DEFAULTS.put("watch-catchup-readers", "4");
-    DEFAULTS.put("watch-heartbeat-ms", "5000");
-    DEFAULTS.put("resp-port", "");
-    DEFAULTS.put("resp-max-connections", "1024");
-    DEFAULTS.put("resp-max-pipeline", "1024");
-    DEFAULTS.put("tls-cert", "");
-    DEFAULTS.put("tls-key", "");
-    DEFAULTS.put("tls-ca", "");
-    DEFAULTS.put("insecure-plaintext", "false");
-  }
+  /**
+   * Every proxy setting. A setting the kv-nodes share (meta peers, value cap, the Ratis TLS files) also reads the
+   * kv-node's variable ({@code KVPIPE_META_PEERS}, ...) when its {@code KVPIPE_PROXY_} one is unset, so one environment
+   * can serve both.
+   */
+  public static final ConfigDef DEFINITION = new ConfigDef("proxy", List.of(
+      Setting.string("host", "KVPIPE_PROXY_HOST", "0.0.0.0", "interface to listen on"),
+      Setting.integer("port", "KVPIPE_PROXY_PORT", 8080, "HTTP port").validate(Validator.range(0, 65535)),
+      Setting.string("http-tls-cert", "KVPIPE_PROXY_HTTP_TLS_CERT", "", "HTTPS certificate chain (PEM) or PKCS12"),
+      Setting.string("http-tls-key", "KVPIPE_PROXY_HTTP_TLS_KEY", "", "the PEM certificate's private key"),
+      Setting.string("http-tls-password-file", "KVPIPE_PROXY_HTTP_TLS_PASSWORD_FILE", "",
+          "file holding the PKCS12 keystore's password"),
+      Setting.required("meta-peers", "KVPIPE_PROXY_META_PEERS", SettingType.STRING,
+          "replicas of the meta group, id@host:port,...").envAlias("KVPIPE_META_PEERS", false),
+      Setting.string("bootstrap-groups", "KVPIPE_PROXY_BOOTSTRAP_GROUPS", "",
+          "g1=n1@host:port,n2@host:port;g2=... installed if the meta group has no topology"),
+      Setting.integer("vnodes", "KVPIPE_PROXY_VNODES", HashRing.DEFAULT_VNODES, "ring tokens per group")
+          .validate(Validator.atLeast(1)),
+      Setting.string("data-token", "KVPIPE_PROXY_DATA_TOKEN", "", "bearer token(s) of the data API").asSecret(),
+      Setting.string("admin-token", "KVPIPE_PROXY_ADMIN_TOKEN", "", "bearer token(s) of /api/cluster/*").asSecret(),
+      Setting.string("data-token-file", "KVPIPE_PROXY_DATA_TOKEN_FILE", "", "file of data tokens, one per line"),
+      Setting.string("admin-token-file", "KVPIPE_PROXY_ADMIN_TOKEN_FILE", "", "file of admin tokens, one per line"),
+      Setting.bool("metrics-open", "KVPIPE_PROXY_METRICS_OPEN", true, "/metrics without a token"),
+      Setting.integer("max-value-bytes", "KVPIPE_PROXY_MAX_VALUE_BYTES", Limits.DEFAULT_MAX_VALUE_BYTES,
+          "largest value accepted").envAlias("KVPIPE_MAX_VALUE_BYTES", false),
+      Setting.integer("max-header-bytes", "KVPIPE_PROXY_MAX_HEADER_BYTES", 8192, "request header block cap"),
+      Setting.integer("max-uri-bytes", "KVPIPE_PROXY_MAX_URI_BYTES", 4096, "request target cap"),
+      Setting.integer("max-batch-get-bytes", "KVPIPE_PROXY_MAX_BATCH_GET_BYTES", 16 << 20,
+          "value bytes one batch get may return"),
+      Setting.integer("max-sse-subscribers", "KVPIPE_PROXY_MAX_SSE_SUBSCRIBERS", 256, "concurrent topology streams"),
+      Setting.integer("sse-queue-frames", "KVPIPE_PROXY_SSE_QUEUE_FRAMES", 256, "frames queued per subscriber"),
+      Setting.integer("request-timeout-ms", "KVPIPE_PROXY_REQUEST_TIMEOUT_MS", 5000, "per request, retries included"),
+      Setting.integer("idle-timeout-ms", "KVPIPE_PROXY_IDLE_TIMEOUT_MS", 30000, "idle HTTP connections"),
+      Setting.integer("topology-poll-ms", "KVPIPE_PROXY_TOPOLOGY_POLL_MS", 200, "pause after a failed topology ask"),
+      Setting.integer("health-interval-ms", "KVPIPE_PROXY_HEALTH_INTERVAL_MS", 2000, "node probe period"),
+      Setting.integer("health-timeout-ms", "KVPIPE_PROXY_HEALTH_TIMEOUT_MS", 1000, "deadline of one probe"),
+      Setting.integer("health-retries", "KVPIPE_PROXY_HEALTH_RETRIES", 1, "extra probe attempts per round"),
+      Setting.integer("health-failure-threshold", "KVPIPE_PROXY_HEALTH_FAILURE_THRESHOLD", 2,
+          "failed rounds before a node is marked down"),
+      Setting.string("watch-kafka-bootstrap", "KVPIPE_PROXY_WATCH_KAFKA_BOOTSTRAP", "",
+          "Kafka bootstrap servers of the change topic: turns on GET /v1/watch")
+          .flagAlias("kafka-bootstrap").deprecatedFlag("bootstrap-servers"),
+      Setting.string("watch-topic", "KVPIPE_PROXY_WATCH_TOPIC", "kv.changes", "the change topic"),
+      Setting.integer("watch-max-watchers", "KVPIPE_PROXY_WATCH_MAX_WATCHERS", 1024, "concurrent watch streams"),
+      Setting.integer("watch-queue-events", "KVPIPE_PROXY_WATCH_QUEUE_EVENTS", 1024, "events queued per watcher"),
+      Setting.integer("watch-queue-bytes", "KVPIPE_PROXY_WATCH_QUEUE_BYTES", 8 << 20, "bytes queued per watcher"),
+      Setting.integer("watch-dedupe-window", "KVPIPE_PROXY_WATCH_DEDUPE_WINDOW", 20000,
+          "records per partition within which a republished event is dropped"),
+      Setting.integer("watch-catchup-readers", "KVPIPE_PROXY_WATCH_CATCHUP_READERS", 4,
+          "watchers resuming from a past position at once"),
+      Setting.integer("watch-heartbeat-ms", "KVPIPE_PROXY_WATCH_HEARTBEAT_MS", 5000, "idle stream progress period"),
+      Setting.of("resp-port", "KVPIPE_PROXY_RESP_PORT", SettingType.INT, "",
+          "port of the Redis protocol listener (RESP2/RESP3, on --host); none: off")
+          .validate(Validator.range(0, 65535)),
+      Setting.integer("resp-max-connections", "KVPIPE_PROXY_RESP_MAX_CONNECTIONS", 1024, "open RESP connections"),
+      Setting.integer("resp-max-pipeline", "KVPIPE_PROXY_RESP_MAX_PIPELINE", 1024,
+          "commands of one RESP connection in flight"),
+      Setting.string("tls-cert", "KVPIPE_PROXY_TLS_CERT", "", "PEM certificate for mutual TLS to the kv-nodes")
+          .envAlias("KVPIPE_TLS_CERT", false),
+      Setting.string("tls-key", "KVPIPE_PROXY_TLS_KEY", "", "its PEM (PKCS#8) private key")
+          .envAlias("KVPIPE_TLS_KEY", false),
+      Setting.string("tls-ca", "KVPIPE_PROXY_TLS_CA", "", "PEM certificate of the cluster's CA")
+          .envAlias("KVPIPE_TLS_CA", false),
+      Setting.bool("insecure-plaintext", "KVPIPE_PROXY_INSECURE_PLAINTEXT", false,
+          "talk to Ratis ports without TLS").envAlias("KVPIPE_INSECURE_PLAINTEXT", false)),
+      """
+      bootstrap-groups: g1=n1@host:port,n2@host:port;g2=... (used only if the meta group has no topology)
+      tls-cert, tls-key, tls-ca: PEM files for mutual TLS to the kv-nodes' Ratis ports (all three, or
+        --insecure-plaintext true)
+      resp-port: the Redis protocol (RESP2/RESP3) listener, on --host; none: off. AUTH with a data token
+      tokens: data-token/admin-token take several, comma-separated; token files one per line (re-read on change);
+        prefer the variables or files: a flag's value is visible in the process list
+      """);
 
   private ProxyConfigParser() {}
 
   public static String usage() {
-    StringBuilder sb = new StringBuilder("usage: proxy [--flag value]...\n");
-    DEFAULTS.forEach((k, v) -> sb.append(String.format("  --%-26s env %-40s default %s%n", k, envName(k),
-        v == null ? "(required)" : v.isEmpty() ? "(none)" : v)));
-    sb.append("  bootstrap-groups: g1=n1@host:port,n2@host:port;g2=... (used only if the meta group has no topology)\n");
-    sb.append("  tls-cert, tls-key, tls-ca: PEM files for mutual TLS to the kv-nodes' Ratis ports (all three, or\n"
-        + "    --insecure-plaintext true)\n");
-    sb.append("  resp-port: the Redis protocol (RESP2/RESP3) listener, on --host; none: off. AUTH with a data token\n");
-    sb.append("  tokens: data-token/admin-token take several, comma-separated; token files one per line (re-read on"
-        + " change);\n  prefer the variables or files: a flag's value is visible in the process list\n");
-    return sb.toString();
-  }
-
-  static String envName(String flag) {
-    return "KVPIPE_PROXY_" + flag.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    return DEFINITION.help();
   }
 
   public static ProxyConfig parse(String[] args, Map<String, String> env) {
-    Map<String, String> values = new LinkedHashMap<>();
-    DEFAULTS.forEach((k, v) -> {
-      String fromEnv = env.get(envName(k));
-      values.put(k, fromEnv != null ? fromEnv : v);
-    });
-    boolean tokenOnCommandLine = false;
-    for (CommandLineFlags.Flag f : CommandLineFlags.scan(args, DEFAULTS.keySet(), ProxyConfigParser::usage)) {
-      values.put(f.name(), f.value());
-      tokenOnCommandLine |= f.name().equals("data-token") || f.name().equals("admin-token");
-    }
-    if (path(values.get("http-tls-cert")).isEmpty() && (path(values.get("http-tls-key")).isPresent()
-        || path(values.get("http-tls-password-file")).isPresent())) {
+    return load(args, env).config();
+  }
+
+  /** {@link #parse}, keeping the merged settings for printing at start. */
+  public static LoadedConfig<ProxyConfig> load(String[] args, Map<String, String> env) {
+    ParsedConfig in = DEFINITION.parse(args, env);
+    boolean tokenOnCommandLine = in.source("data-token") == ValueSource.FLAG
+        || in.source("admin-token") == ValueSource.FLAG;
+    if (path(in, "http-tls-cert").isEmpty() && (path(in, "http-tls-key").isPresent()
+        || path(in, "http-tls-password-file").isPresent())) {
       throw new IllegalArgumentException("--http-tls-key and --http-tls-password-file need --http-tls-cert: without"
           + " it the proxy would serve plain HTTP");
     }
-    return new ProxyConfig(
-        values.get("host"),
-        integer(values, "port"),
-        peers(required(values, "meta-peers")),
-        groups(values.get("bootstrap-groups")),
-        integer(values, "vnodes"),
-        new TokenConfig(TokenConfig.split(values.get("data-token")), TokenConfig.split(values.get("admin-token")),
-            path(values.get("data-token-file")), path(values.get("admin-token-file")), tokenOnCommandLine),
-        bool(values, "metrics-open"),
-        integer(values, "max-value-bytes"),
-        new HttpLimits(integer(values, "max-header-bytes"), integer(values, "max-uri-bytes"),
-            integer(values, "max-batch-get-bytes"), integer(values, "max-sse-subscribers"),
-            integer(values, "sse-queue-frames")),
-        millis(values, "request-timeout-ms"),
-        millis(values, "idle-timeout-ms"),
-        millis(values, "topology-poll-ms"),
-        millis(values, "health-interval-ms"),
-        millis(values, "health-timeout-ms"),
-        integer(values, "health-retries"),
-        integer(values, "health-failure-threshold"),
-        RaftTls.fromSettings(values.get("tls-cert"), values.get("tls-key"), values.get("tls-ca"),
-            bool(values, "insecure-plaintext")),
-        path(values.get("http-tls-cert")).map(cert -> new ListenerTls(cert, path(values.get("http-tls-key")),
-            path(values.get("http-tls-password-file")))),
-        new WatchConfig(java.util.Optional.ofNullable(values.get("watch-kafka-bootstrap")).map(String::trim)
-            .filter(v -> !v.isEmpty()), values.get("watch-topic"), integer(values, "watch-max-watchers"),
-            integer(values, "watch-queue-events"), integer(values, "watch-queue-bytes"),
-            integer(values, "watch-dedupe-window"), integer(values, "watch-catchup-readers"),
-            millis(values, "watch-heartbeat-ms")),
-        new io.kvpipe.proxy.resp.RespConfig(optionalPort(values.get("resp-port")),
-            integer(values, "resp-max-connections"), integer(values, "resp-max-pipeline")));
+    ProxyConfig config = new ProxyConfig(
+        in.string("host"),
+        in.integer("port"),
+        peers(in.required("meta-peers")),
+        groups(in.string("bootstrap-groups")),
+        in.integer("vnodes"),
+        new TokenConfig(TokenConfig.split(in.string("data-token")), TokenConfig.split(in.string("admin-token")),
+            path(in, "data-token-file"), path(in, "admin-token-file"), tokenOnCommandLine),
+        in.bool("metrics-open"),
+        in.integer("max-value-bytes"),
+        new HttpLimits(in.integer("max-header-bytes"), in.integer("max-uri-bytes"),
+            in.integer("max-batch-get-bytes"), in.integer("max-sse-subscribers"),
+            in.integer("sse-queue-frames")),
+        millis(in, "request-timeout-ms"),
+        millis(in, "idle-timeout-ms"),
+        millis(in, "topology-poll-ms"),
+        millis(in, "health-interval-ms"),
+        millis(in, "health-timeout-ms"),
+        in.integer("health-retries"),
+        in.integer("health-failure-threshold"),
+        RaftTls.fromSettings(in.string("tls-cert"), in.string("tls-key"), in.string("tls-ca"),
+            in.bool("insecure-plaintext")),
+        path(in, "http-tls-cert").map(cert -> new ListenerTls(cert, path(in, "http-tls-key"),
+            path(in, "http-tls-password-file"))),
+        new WatchConfig(in.optional("watch-kafka-bootstrap"), in.string("watch-topic"),
+            in.integer("watch-max-watchers"), in.integer("watch-queue-events"), in.integer("watch-queue-bytes"),
+            in.integer("watch-dedupe-window"), in.integer("watch-catchup-readers"),
+            millis(in, "watch-heartbeat-ms")),
+        new io.kvpipe.proxy.resp.RespConfig(in.optionalInteger("resp-port"),
+            in.integer("resp-max-connections"), in.integer("resp-max-pipeline")));
+    return new LoadedConfig<>(config, in);
   }
 
   static List<Peer> peers(String text) {
@@ -145,47 +162,11 @@ public final class ProxyConfigParser {
     return Arrays.stream(text.split(";")).map(String::trim).filter(s -> !s.isEmpty()).map(ShardGroup::parse).toList();
   }
 
-  private static java.util.Optional<java.nio.file.Path> path(String value) {
-    return value == null || value.isBlank() ? java.util.Optional.empty()
-        : java.util.Optional.of(java.nio.file.Path.of(value.trim()));
+  private static java.util.Optional<java.nio.file.Path> path(ParsedConfig in, String name) {
+    return in.optional(name).map(java.nio.file.Path::of);
   }
 
-  private static java.util.OptionalInt optionalPort(String value) {
-    if (value == null || value.isBlank()) {
-      return java.util.OptionalInt.empty();
-    }
-    try {
-      return java.util.OptionalInt.of(Integer.parseInt(value.trim()));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--resp-port must be an integer, got '" + value + "'");
-    }
-  }
-
-  private static String required(Map<String, String> values, String name) {
-    String v = values.get(name);
-    if (v == null || v.isBlank()) {
-      throw new IllegalArgumentException("--" + name + " (or " + envName(name) + ") is required\n" + usage());
-    }
-    return v;
-  }
-
-  private static int integer(Map<String, String> values, String name) {
-    try {
-      return Integer.parseInt(required(values, name).trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + name + " must be an integer, got '" + values.get(name) + "'");
-    }
-  }
-
-  private static Duration millis(Map<String, String> values, String name) {
-    return Duration.ofMillis(integer(values, name));
-  }
-
-  private static boolean bool(Map<String, String> values, String name) {
-    String v = required(values, name).trim();
-    if (!v.equals("true") && !v.equals("false")) {
-      throw new IllegalArgumentException("--" + name + " must be true or false, got '" + v + "'");
-    }
-    return Boolean.parseBoolean(v);
+  private static Duration millis(ParsedConfig in, String name) {
+    return Duration.ofMillis(in.integer(name));
   }
 }

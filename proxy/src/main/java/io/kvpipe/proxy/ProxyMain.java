@@ -1,5 +1,7 @@
 package io.kvpipe.proxy;
 
+import io.kvpipe.common.config.ConfigDef;
+import io.kvpipe.common.config.LoadedConfig;
 import io.kvpipe.common.config.LogFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,20 +13,22 @@ public final class ProxyMain {
   private ProxyMain() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+    if (ConfigDef.wantsHelp(args)) {
       System.out.print(ProxyConfigParser.usage());
       return;
     }
-    ProxyConfig config;
+    LoadedConfig<ProxyConfig> loaded;
     try {
       LogFormat.check(System.getenv());
-      config = ProxyConfigParser.parse(args, System.getenv());
+      loaded = ProxyConfigParser.load(args, System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("proxy: " + e.getMessage());
       System.exit(2);
       return;
     }
-    System.out.println("kvpipe proxy starting with:\n" + config.describe());
+    ProxyConfig config = loaded.config();
+    loaded.settings().warnings().forEach(LOG::warn);
+    System.out.print("kvpipe proxy starting with:\n" + loaded.settings().describe());
     if (config.tokens().onCommandLine()) {
       LOG.warn("a token was given on the command line, where anyone who can list processes reads it: use"
           + " KVPIPE_PROXY_DATA_TOKEN / KVPIPE_PROXY_ADMIN_TOKEN or --data-token-file / --admin-token-file");

@@ -72,4 +72,32 @@ class ProxyConfigParserTest {
     assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--resp-max-pipeline", "0"}, ENV))
         .hasMessageContaining("--resp-max-pipeline");
   }
+
+  @Test
+  void sharedKvNodeVariablesApplyWhenTheProxyOnesAreUnset() {
+    Map<String, String> env = Map.of("KVPIPE_META_PEERS", "n1@127.0.0.1:9001", "KVPIPE_PROXY_DATA_TOKEN",
+        "data-token-1", "KVPIPE_PROXY_ADMIN_TOKEN", "admin-token-1", "KVPIPE_INSECURE_PLAINTEXT", "true",
+        "KVPIPE_MAX_VALUE_BYTES", "4096", "KVPIPE_PROXY_MAX_VALUE_BYTES", "2048");
+    ProxyConfig c = ProxyConfigParser.parse(new String[0], env);
+    assertThat(c.metaPeers()).hasSize(1);
+    assertThat(c.maxValueBytes()).isEqualTo(2048);
+  }
+
+  @Test
+  void configFileSitsBelowTheEnvironment(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("proxy.properties"),
+        "port=7777\nvnodes=64\nkafka-bootstrap=k:9092\n");
+    var loaded = ProxyConfigParser.load(new String[] {"--config", file.toString(), "--vnodes", "32"},
+        Map.of("KVPIPE_PROXY_META_PEERS", "n1@127.0.0.1:9001", "KVPIPE_PROXY_DATA_TOKEN", "data-token-1",
+            "KVPIPE_PROXY_ADMIN_TOKEN", "admin-token-1", "KVPIPE_PROXY_INSECURE_PLAINTEXT", "true",
+            "KVPIPE_PROXY_PORT", "6666"));
+    assertThat(loaded.config().listenPort()).isEqualTo(6666);
+    assertThat(loaded.config().vnodes()).isEqualTo(32);
+    assertThat(loaded.config().watch().kafkaBootstrap()).contains("k:9092");
+    assertThat(loaded.settings().describe()).contains("watch-kafka-bootstrap=k:9092  [file " + file + "]")
+        .contains("data-token=****  [env KVPIPE_PROXY_DATA_TOKEN]").doesNotContain("data-token-1");
+    java.nio.file.Path bad = java.nio.file.Files.writeString(dir.resolve("bad.properties"), "prot=1\n");
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--config", bad.toString()}, ENV))
+        .hasMessageContaining("unknown setting 'prot'");
+  }
 }
