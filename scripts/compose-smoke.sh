@@ -45,7 +45,7 @@ for port in "$KVPIPE_COMPOSE_PROXY_PORT" "$KVPIPE_COMPOSE_MYSQL_PORT"; do
   fi
 done
 # shellcheck disable=SC2086 # COMPOSE may be two words
-dc() { $COMPOSE -p "$PROJECT" --project-directory "$ROOT" -f "$ROOT/docker-compose.yml" -f "$ROOT/docker-compose.local.yml" "$@"; }
+dc() { $COMPOSE --ansi never -p "$PROJECT" --project-directory "$ROOT" -f "$ROOT/docker-compose.yml" -f "$ROOT/docker-compose.local.yml" "$@"; }
 say "engine $server at ${DOCKER_HOST:-default socket}; $($COMPOSE version --short 2>/dev/null || true) as '$COMPOSE'; project $PROJECT"
 
 declare -A TIMES
@@ -68,8 +68,8 @@ finish() {
   if [ "$rc" -ne 0 ]; then
     say "state at failure:"
     dc ps -a >&2 || true
-    dc logs --no-color --tail 60 >"$WORK/logs-at-failure.txt" 2>&1 || true
-    say "last log lines of every service: $WORK/logs-at-failure.txt"
+    dc logs --no-color --timestamps >"$WORK/logs-at-failure.txt" 2>&1 || true
+    say "logs of every service: $WORK/logs-at-failure.txt"
   fi
   if [ "${KVPIPE_SMOKE_KEEP:-0}" = 1 ]; then
     say "KVPIPE_SMOKE_KEEP=1: leaving project $PROJECT up (take it down with: $COMPOSE -p $PROJECT down -v)"
