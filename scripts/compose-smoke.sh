@@ -97,13 +97,20 @@ dc down -v --remove-orphans >/dev/null 2>&1 || true # a previous run's leftovers
 s=$(date +%s.%N)
 dc up -d >"$WORK/up.log" 2>&1 &
 up_pid=$!
-state_of() { # state_of SERVICE -> "running healthy" | "exited 0" | "missing"
-  local id
+state_of() { # state_of SERVICE sets ST: "running healthy" | "exited 0" | "restarting ..." | "missing" ...
+  local id st status health policy restarts
+  ST=missing
   id=$(dc ps -a -q "$1" 2>/dev/null | head -n 1)
-  [ -n "$id" ] || { echo missing; return; }
-  docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.ExitCode}}{{end}}' "$id" 2>/dev/null \
-    || echo missing
+  [ -n "$id" ] || return 0
+  st=$(docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.ExitCode}}{{end}} {{.HostConfig.RestartPolicy.Name}} {{.RestartCount}}' "$id" 2>/dev/null) \
+    || return 0
+  read -r status health policy restarts <<<"$st"
+  RESTARTS[$1]=$restarts
+  # Between an exit and its restart the engine may still show "exited": with a restart policy that is not final.
+  if [ "$status" = exited ] && [ "$health" != 0 ] && [ "$policy" != no ] && [ -n "$policy" ]; then status=restarting; fi
+  ST="$status $health"
 }
+declare -A RESTARTS
 declare -A READY_AT
 deadline=$(( $(date +%s) + TIMEOUT ))
 last_print=0
@@ -111,7 +118,8 @@ while :; do
   pending=()
   for svc in "${ONE_SHOT[@]}" "${LONG_RUNNING[@]}"; do
     [ -n "${READY_AT[$svc]:-}" ] && continue
-    st=$(state_of "$svc")
+    state_of "$svc"
+    st=$ST
     case " ${ONE_SHOT[*]} " in
       *" $svc "*)
         case "$st" in
@@ -140,6 +148,9 @@ done
 wait "$up_pid" || { cat "$WORK/up.log" >&2; up_pid=""; die "compose up -d exited non-zero"; }
 up_pid=""
 mark "up -d until all healthy" "$s"
+for svc in "${LONG_RUNNING[@]}"; do
+  [ "${RESTARTS[$svc]:-0}" = 0 ] || say "note: $svc was restarted ${RESTARTS[$svc]} time(s) before it became healthy"
+done
 
 # --- 3. a write end to end ---
 s=$(date +%s.%N)
