@@ -89,7 +89,10 @@ s=$(date +%s.%N); "$ROOT/scripts/docker-base-image.sh" >/dev/null; mark "base im
 s=$(date +%s.%N); "$ROOT/scripts/compose-local-stage.sh"; mark "stage jars" "$s"
 dc config --quiet || die "compose rejects docker-compose.yml + docker-compose.local.yml"
 s=$(date +%s.%N)
-dc build >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log" >&2; die "compose build (log: $WORK/build.log)"; }
+# Every kvpipe service names the same image: building it once (through tls-init) is enough, and `up` then finds it
+# (compose 2.26 would build it once per service, leaving six unused copies behind).
+dc build kafka mysql tls-init >"$WORK/build.log" 2>&1 \
+  || { tail -n 40 "$WORK/build.log" >&2; die "compose build (log: $WORK/build.log)"; }
 mark "compose build" "$s"
 
 # --- 2. up and healthy ---
