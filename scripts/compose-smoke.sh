@@ -10,7 +10,8 @@
 # with plain `docker compose up` (project kvpipe) is neither reused nor deleted.
 # Env: DOCKER_HOST (the engine), COMPOSE ("docker compose" or a docker-compose v2 binary; found if unset),
 #      KVPIPE_SMOKE_TIMEOUT (s until every service is healthy, default 600), KVPIPE_SMOKE_KEEP=1 (no down at the end),
-#      KVPIPE_COMPOSE_PROXY_PORT / KVPIPE_COMPOSE_MYSQL_PORT (host ports; default 18080 / 13306 here),
+#      KVPIPE_COMPOSE_PROXY_PORT / KVPIPE_COMPOSE_MYSQL_PORT / KVPIPE_COMPOSE_RESP_PORT (host ports; default 18080 /
+#      13306 / 16380 here),
 #      MAVEN_ARGS_EXTRA (passed to the host's Maven build when jars are missing).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +19,7 @@ PROJECT=${KVPIPE_SMOKE_PROJECT:-kvpipe-smoke}
 TIMEOUT=${KVPIPE_SMOKE_TIMEOUT:-600}
 export KVPIPE_COMPOSE_PROXY_PORT=${KVPIPE_COMPOSE_PROXY_PORT:-18080}
 export KVPIPE_COMPOSE_MYSQL_PORT=${KVPIPE_COMPOSE_MYSQL_PORT:-13306}
+export KVPIPE_COMPOSE_RESP_PORT=${KVPIPE_COMPOSE_RESP_PORT:-16380}
 TOKEN=${KVPIPE_TOKEN:-dev-data-token}
 LONG_RUNNING=(kafka mysql kv-node-1 kv-node-2 kv-node-3 proxy cdc-consumer)
 ONE_SHOT=(tls-init archive-accounts proxy-https-cert)
@@ -39,9 +41,9 @@ if [ -z "${COMPOSE:-}" ]; then
     exit 4
   fi
 fi
-for port in "$KVPIPE_COMPOSE_PROXY_PORT" "$KVPIPE_COMPOSE_MYSQL_PORT"; do
+for port in "$KVPIPE_COMPOSE_PROXY_PORT" "$KVPIPE_COMPOSE_MYSQL_PORT" "$KVPIPE_COMPOSE_RESP_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    say "host port $port is taken; set KVPIPE_COMPOSE_PROXY_PORT / KVPIPE_COMPOSE_MYSQL_PORT"; exit 1
+    say "host port $port is taken; set KVPIPE_COMPOSE_PROXY_PORT / KVPIPE_COMPOSE_MYSQL_PORT / KVPIPE_COMPOSE_RESP_PORT"; exit 1
   fi
 done
 # shellcheck disable=SC2086 # COMPOSE may be two words

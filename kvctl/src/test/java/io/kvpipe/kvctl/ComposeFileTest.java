@@ -106,7 +106,8 @@ class ComposeFileTest {
     assertThat(services.get("mysql").get("ports")).asList()
         .containsExactly("127.0.0.1:${KVPIPE_COMPOSE_MYSQL_PORT:-3306}:3306");
     assertThat(services.get("proxy").get("ports")).asList()
-        .containsExactly("127.0.0.1:${KVPIPE_COMPOSE_PROXY_PORT:-8080}:8080");
+        .containsExactly("127.0.0.1:${KVPIPE_COMPOSE_PROXY_PORT:-8080}:8080",
+            "127.0.0.1:${KVPIPE_COMPOSE_RESP_PORT:-6380}:6380");
   }
 
   @Test
