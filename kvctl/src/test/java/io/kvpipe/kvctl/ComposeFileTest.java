@@ -30,9 +30,7 @@ class ComposeFileTest {
   @BeforeAll
   @SuppressWarnings("unchecked")
   static void load() throws IOException {
-    LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(false);
-    compose = new Yaml(options).load(Files.readString(RepoFiles.root().resolve("docker-compose.yml")));
+    compose = loadYaml("docker-compose.yml");
     services = (Map<String, Map<String, Object>>) compose.get("services");
   }
 
@@ -100,6 +98,73 @@ class ComposeFileTest {
     });
     // The proxy publishes HTTP and its Redis protocol port.
     assertThat(published).containsExactlyInAnyOrder("proxy", "proxy", "mysql");
+  }
+
+  @Test
+  void publishedHostPortsCanBeMovedOffTakenOnes() {
+    // A machine that already runs a MySQL on 127.0.0.1:3306 could not start the stack (bind: address in use).
+    assertThat(services.get("mysql").get("ports")).asList()
+        .containsExactly("127.0.0.1:${KVPIPE_COMPOSE_MYSQL_PORT:-3306}:3306");
+    assertThat(services.get("proxy").get("ports")).asList()
+        .containsExactly("127.0.0.1:${KVPIPE_COMPOSE_PROXY_PORT:-8080}:8080",
+            "127.0.0.1:${KVPIPE_COMPOSE_RESP_PORT:-6380}:6380");
+  }
+
+  @Test
+  void longRunningKvpipeServicesAreStartedAgainAfterAnExit() {
+    // The proxy exits when the meta group has not answered 60 s after its start (seen on a real engine): without a
+    // restart policy the stack stayed without a proxy.
+    services.forEach((name, s) -> {
+      if (process(s) != null) {
+        assertThat(s.get("restart")).as(name + " restart policy").isEqualTo("on-failure");
+      }
+    });
+  }
+
+  @Test
+  void theLocalOverrideChangesOnlyImagesAndBuilds() throws IOException {
+    Map<String, Object> local = loadYaml("docker-compose.local.yml");
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> overridden = (Map<String, Map<String, Object>>) local.get("services");
+    assertThat(services.keySet()).containsAll(overridden.keySet());
+    Set<String> built = new HashSet<>(services.keySet());
+    overridden.forEach((name, s) -> {
+      assertThat(s.keySet()).as(name).isSubsetOf("image", "build");
+      Map<?, ?> build = (Map<?, ?>) s.get("build");
+      assertThat(build.get("dockerfile")).as(name + ": compose merges build key by key").isEqualTo("Dockerfile");
+      String context = build.get("context").toString();
+      assertThat(context).as(name).startsWith("target/compose-local/");
+      String source = "docker/local/" + context.substring("target/compose-local/".length()) + "/Dockerfile";
+      assertThat(RepoFiles.root().resolve(source)).as(name + " " + source).isRegularFile();
+      built.remove(name);
+    });
+    assertThat(built).as("services the override leaves on a registry image or on docker/Dockerfile").isEmpty();
+  }
+
+  @Test
+  void theLocalImagesProvideWhatTheHealthChecksRun() throws IOException {
+    assertThat(healthCommand("kafka")).contains("/opt/kafka/bin/kafka-broker-api-versions.sh");
+    assertThat(RepoFiles.root().resolve("docker/local/kafka/bin/kafka-broker-api-versions.sh")).isExecutable();
+    assertThat(healthCommand("mysql")).contains("mysqladmin ping");
+    assertThat(Files.readString(RepoFiles.root().resolve("docker/local/mariadb/Dockerfile")))
+        .contains("mariadb-client"); // Debian trixie's holds mysqladmin and mysql (compat names of mariadb-*)
+    String upstream = Files.readString(RepoFiles.root().resolve("docker/Dockerfile"));
+    String local = Files.readString(RepoFiles.root().resolve("docker/local/kvpipe/Dockerfile"));
+    for (String line : List.of("USER kvpipe", "VOLUME /data", "ENTRYPOINT [\"/opt/kvpipe/bin/kvpipe-launch.sh\"]")) {
+      assertThat(upstream).contains(line);
+      assertThat(local).contains(line);
+    }
+  }
+
+  private static String healthCommand(String service) {
+    return ((Map<?, ?>) services.get(service).get("healthcheck")).get("test").toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> loadYaml(String file) throws IOException {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    return new Yaml(options).load(Files.readString(RepoFiles.root().resolve(file)));
   }
 
   @Test
