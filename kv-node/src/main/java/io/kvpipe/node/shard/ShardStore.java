@@ -406,4 +406,16 @@ final class ShardStore {
   }
 
   record KeyScanResult(List<Entry> entries, boolean more) {}
+
+  /** Every live record in {@code ranges}, in key order. Apply thread only, so nothing changes during the walk. */
+  List<Entry> liveIn(HashRanges ranges) {
+    List<Entry> out = new ArrayList<>(count);
+    for (Map.Entry<byte[], Rec> e : byKey.entrySet()) {
+      Rec rec = e.getValue();
+      if (rec.live() && ranges.contains(HashRing.position(e.getKey()))) {
+        out.add(new Entry(e.getKey(), rec.value(), rec.version()));
+      }
+    }
+    return out;
+  }
 }
