@@ -35,9 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code kvctl backup} on a cluster of two shard groups (3 kv-node processes, real Ratis) while a writer keeps
  * putting and deleting: each group's backup must be exactly the state of that group at the log index the manifest
- * records (computed from every acknowledged write's version). Then {@code kvctl restore} into a fresh cluster: a
- * corrupt copy is refused with nothing changed, the good one loads every key and value, and a second restore into
- * the now non-empty cluster is refused.
+ * records (computed from every acknowledged write's version). Then {@code kvctl restore} into a fresh cluster of
+ * three groups: a corrupt copy, a missing directory and (without {@code --route-by-target-ring}) the ring that differs
+ * are each refused with nothing changed; with the flag every key and value is loaded into the group the new ring
+ * gives it, and a second restore into the now non-empty cluster is refused.
  */
 class BackupRestoreIT {
   private static final int KEYS = 6000;
@@ -111,7 +112,7 @@ class BackupRestoreIT {
     copy(backup, corrupt);
     flipOneValueByte(corrupt.resolve("g1.kvb"));
 
-    try (SystemStack b = SystemStack.builder(dir.resolve("b")).start()) {
+    try (SystemStack b = SystemStack.builder(dir.resolve("b")).groups("g1", "g2", "g3").start()) {
       SystemStack.Shards shards = b.shards(new AdminApi(b.proxy("a").admin()));
       Run refused = kvctl(clusterArgs(b, "restore", corrupt));
       assertThat(refused.exit()).isEqualTo(2);
@@ -119,18 +120,27 @@ class BackupRestoreIT {
       Run missing = kvctl(clusterArgs(b, "restore", dir.resolve("no-such-backup")));
       assertThat(missing.exit()).isEqualTo(2);
       assertThat(missing.err()).contains("no backup directory");
+      Run otherRing = kvctl(clusterArgs(b, "restore", backup));
+      assertThat(otherRing.exit()).isEqualTo(1);
+      assertThat(otherRing.err()).contains("differs from the backup's").contains("--route-by-target-ring")
+          .contains("nothing was changed");
+      assertThat(shards.ring()).hasSize(3);
       for (String g : shards.ring()) {
         assertThat(b.group(shards, g).status().records()).as("group %s after the refusals", g).isZero();
       }
 
-      Run restored = kvctl(clusterArgs(b, "restore", backup, "--batch-size", "300"));
+      Run restored = kvctl(clusterArgs(b, "restore", backup, "--batch-size", "300", "--route-by-target-ring"));
       assertThat(restored.exit()).as(restored.err()).isZero();
       assertThat(restored.out()).contains("restored " + String.format("%,d", all.size()) + " keys");
       assertThat(restored.err()).contains("restore:").contains("keys/s");
 
       TreeMap<String, String> inB = new TreeMap<>();
+      HashRing ringB = HashRing.of(shards.ring(), shards.vnodes());
       for (String g : shards.ring()) {
-        inB.putAll(liveRecords(b.group(shards, g)));
+        TreeMap<String, String> inGroup = liveRecords(b.group(shards, g));
+        assertThat(inGroup).as("keys of %s", g).isNotEmpty();
+        assertThat(inGroup.keySet()).allMatch(k -> ringB.groupFor(bytes(k)).equals(g));
+        inB.putAll(inGroup);
       }
       assertThat(inB).isEqualTo(all);
 
