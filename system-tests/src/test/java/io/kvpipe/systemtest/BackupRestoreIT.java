@@ -144,7 +144,7 @@ class BackupRestoreIT {
       }
       assertThat(inB).isEqualTo(all);
 
-      Run twice = kvctl(clusterArgs(b, "restore", backup));
+      Run twice = kvctl(clusterArgs(b, "restore", backup, "--route-by-target-ring"));
       assertThat(twice.exit()).isEqualTo(1);
       assertThat(twice.err()).contains("already holds").contains("nothing was changed");
     }
