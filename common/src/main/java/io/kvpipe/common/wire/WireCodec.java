@@ -34,8 +34,8 @@ public final class WireCodec {
   private static final int MIGRATE_IN_FENCED = 41;
   private static final int PURGE_UNOWNED_FENCED = 42;
   private static final int COLLECT_TOMBSTONES_FENCED = 43;
-  private static final int OPEN_EXPORT = 11;
-  private static final int CLOSE_EXPORT = 12;
+  private static final int OPEN_EXPORT = 14;
+  private static final int CLOSE_EXPORT = 15;
   private static final int GET = 20;
   private static final int BATCH_GET = 21;
   private static final int SCAN = 22;

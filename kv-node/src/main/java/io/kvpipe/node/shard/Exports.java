@@ -39,12 +39,15 @@ final class Exports {
     }
   }
 
-  /** Apply thread: sets aside {@code state}'s live records in the ranges it owns, in key order, as of {@code index}. */
-  synchronized Reply.ExportOpened open(String id, long index, ShardState state) {
+  /**
+   * Apply thread: sets aside {@code state}'s records live at {@code nowMs} (the entry's stamp) in the ranges it owns,
+   * in key order, as of {@code index}.
+   */
+  synchronized Reply.ExportOpened open(String id, long index, long nowMs, ShardState state) {
     checkId(id);
     dropIdle();
     Ownership own = state.ownership();
-    Entry[] records = state.store().liveIn(own.ranges()).toArray(Entry[]::new);
+    Entry[] records = state.store().liveIn(own.ranges(), nowMs).toArray(Entry[]::new);
     open.remove(id);
     while (open.size() >= MAX_OPEN) {
       open.remove(open.keySet().iterator().next());

@@ -343,7 +343,7 @@ public final class ShardState {
           yield new Reply.Ownership(s.epoch(), s.ranges());
         }
         case Command.PublishSnapshot s -> publishSnapshot(index, term, stamp);
-        case Command.OpenExport o -> exports.open(o.exportId(), index, this);
+        case Command.OpenExport o -> exports.open(o.exportId(), index, stamp.tsMs(), this);
         case Command.CloseExport c -> new Reply.Purged(exports.close(c.exportId()) ? 1 : 0, false);
         case Command.PutAll p ->
             BulkLoad.prepare(this, p.pairs(), Limits.HARD_MAX_VALUE_BYTES, stamp).apply(index, term, stamp);

@@ -102,6 +102,16 @@ class ShardExportTest {
   }
 
   @Test
+  void aKeyPastItsTtlAtTheOpenEntrysStampIsNotExported() {
+    apply(new Command.Put(b("short"), b("1"), Request.ANY_VERSION, 100));
+    apply(new Command.Put(b("long"), b("2"), Request.ANY_VERSION, 60_000));
+    apply(Command.Put.unconditional(b("plain"), b("3")));
+    Reply opened = state.apply(new Command.OpenExport("t"), ++index, 1, new LogStamp(2000, true, 1_000_000, 1L << 30));
+    assertThat(((Reply.ExportOpened) opened).records()).isEqualTo(2);
+    assertThat(readAll("t", 10)).containsOnlyKeys("long", "plain");
+  }
+
+  @Test
   void aPageStopsAtItsByteBoundButAlwaysCarriesOneRecord() {
     apply(Command.Put.unconditional(b("a"), new byte[600]));
     apply(Command.Put.unconditional(b("b"), new byte[600]));
