@@ -203,6 +203,25 @@ public final class ShardGroupClient implements AutoCloseable {
         .thenApply(r -> expect(r, Reply.Written.class));
   }
 
+  /**
+   * Opens a backup export: the group's live owned records as of the reply's log index, set aside on every replica
+   * for {@link #exportPageAsync} to read while writes go on (see {@link Command.OpenExport}).
+   */
+  public CompletableFuture<Reply.ExportOpened> openExportAsync(String exportId) {
+    return submit(() -> new Command.OpenExport(exportId)).thenApply(r -> expect(r, Reply.ExportOpened.class));
+  }
+
+  /** Drops an export on every replica. */
+  public CompletableFuture<Reply.Purged> closeExportAsync(String exportId) {
+    return submit(() -> new Command.CloseExport(exportId)).thenApply(r -> expect(r, Reply.Purged.class));
+  }
+
+  /** Records {@code offset..} of an open export (linearizable, so any leader that applied the open answers). */
+  public CompletableFuture<Reply.KeyPage> exportPageAsync(String exportId, long offset, int limit, int maxBytes) {
+    return read(() -> new Query.ExportPage(exportId, offset, limit, maxBytes), false)
+        .thenApply(r -> expect(r, Reply.KeyPage.class));
+  }
+
   /** Migration copy: applies each record unless the group has a newer one (see {@link Command.MigrateIn}). */
   public CompletableFuture<Reply.Migrated> migrateInAsync(List<Entry> records, MigrationToken token) {
     return submit(() -> new Command.MigrateIn(records, token)).thenApply(r -> expect(r, Reply.Migrated.class));

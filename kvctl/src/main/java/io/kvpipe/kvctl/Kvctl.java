@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "kvctl", mixinStandardHelpOptions = true, version = "kvctl 0.1.0",
     description = "Administer a kvpipe cluster through its proxy.",
     subcommands = {StatusCommand.class, TopologyCommand.class, NodesCommand.class, GroupsCommand.class,
-        PeersCommand.class, MigrationsCommand.class, SnapshotToKafkaCommand.class, VerifyArchiveCommand.class, SqlCommand.class,
+        PeersCommand.class, MigrationsCommand.class, SnapshotToKafkaCommand.class, BackupCommand.class,
+        RestoreCommand.class, VerifyArchiveCommand.class, SqlCommand.class,
         ArchiveAccountsCommand.class, WatchCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 problems found (differences, nodes down), 2 bad arguments, "

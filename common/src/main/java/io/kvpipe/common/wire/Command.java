@@ -189,4 +189,27 @@ public sealed interface Command extends Request {
       this(ranges, limit, null);
     }
   }
+
+  /**
+   * Opens a backup export named {@code exportId}: at this entry's log index every replica sets aside, outside the
+   * replicated state, the list of the group's live records in the ranges it owns (in key order, with their versions),
+   * which {@link Query.ExportPage} then reads page by page while writes go on. Changes no key and emits no event. A
+   * replica holds at most a few exports (the oldest is dropped past that) and drops one left unread for long; an
+   * export lives in memory only, but a restarted replica that replays this entry builds it again.
+   */
+  record OpenExport(String exportId) implements Command {
+    /** Longest export id, so an id costs the log and the replicas little. */
+    public static final int MAX_ID_LENGTH = 64;
+
+    public OpenExport {
+      Objects.requireNonNull(exportId, "exportId");
+    }
+  }
+
+  /** Drops the export {@code exportId} on every replica (nothing if it is not open). */
+  record CloseExport(String exportId) implements Command {
+    public CloseExport {
+      Objects.requireNonNull(exportId, "exportId");
+    }
+  }
 }

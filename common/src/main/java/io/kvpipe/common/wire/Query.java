@@ -78,6 +78,18 @@ public sealed interface Query extends Request {
     }
   }
 
+  /**
+   * Records {@code offset..} of the open export {@code exportId} (see {@link Command.OpenExport}), at most
+   * {@code limit} of them and about {@code maxBytes} of values (the first record always fits). Answered with a
+   * {@link Reply.KeyPage} carrying the ownership the export was taken with; NOT_FOUND when this replica holds no such
+   * export (closed, dropped, or never opened).
+   */
+  record ExportPage(String exportId, long offset, int limit, int maxBytes) implements Query {
+    public ExportPage {
+      Objects.requireNonNull(exportId, "exportId");
+    }
+  }
+
   /** The replica's ownership, applied index and outbox level. */
   record Status() implements Query {}
 }

@@ -59,6 +59,17 @@ public sealed interface Reply {
   /** A snapshot was queued for publication: {@code events} r events at log index {@code logIndex}. */
   record SnapshotPublished(long logIndex, int events) implements Reply {}
 
+  /**
+   * An export was opened at log index {@code logIndex}: {@code records} live records of the ranges {@code owned} at
+   * ownership epoch {@code epoch}.
+   */
+  record ExportOpened(String exportId, long logIndex, long epoch, HashRanges owned, long records) implements Reply {
+    public ExportOpened {
+      Objects.requireNonNull(exportId, "exportId");
+      Objects.requireNonNull(owned, "owned");
+    }
+  }
+
   record Ownership(long epoch, HashRanges ranges) implements Reply {
     public Ownership {
       Objects.requireNonNull(ranges, "ranges");

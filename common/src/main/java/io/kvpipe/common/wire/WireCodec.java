@@ -34,6 +34,8 @@ public final class WireCodec {
   private static final int MIGRATE_IN_FENCED = 41;
   private static final int PURGE_UNOWNED_FENCED = 42;
   private static final int COLLECT_TOMBSTONES_FENCED = 43;
+  private static final int OPEN_EXPORT = 14;
+  private static final int CLOSE_EXPORT = 15;
   private static final int GET = 20;
   private static final int BATCH_GET = 21;
   private static final int SCAN = 22;
@@ -41,6 +43,7 @@ public final class WireCodec {
   private static final int FALLBACK_GET = 24;
   private static final int READ_BATCH = 25;
   private static final int KEY_SCAN = 26;
+  private static final int EXPORT_PAGE = 27;
 
   private static final int WRITTEN = 1;
   private static final int FOUND = 2;
@@ -55,6 +58,7 @@ public final class WireCodec {
   private static final int PURGED = 11;
   private static final int BATCH_REPLY = 12;
   private static final int KEY_PAGE = 13;
+  private static final int EXPORT_OPENED = 14;
 
   private WireCodec() {}
 
@@ -77,6 +81,8 @@ public final class WireCodec {
       case Command.SetOwnership s -> w.u8(SET_OWNERSHIP_FENCED).i64(s.epoch()).ranges(s.ranges())
           .string(s.migrationId());
       case Command.PublishSnapshot s -> w.u8(PUBLISH_SNAPSHOT);
+      case Command.OpenExport o -> w.u8(OPEN_EXPORT).string(o.exportId());
+      case Command.CloseExport c -> w.u8(CLOSE_EXPORT).string(c.exportId());
       case Command.PutAll p -> {
         w.u8(PUT_ALL).i32(p.pairs().size());
         p.pairs().forEach(kv -> w.bytes(kv.key()).bytes(kv.value()));
@@ -106,6 +112,8 @@ public final class WireCodec {
       case Query.Scan s -> w.u8(SCAN).ranges(s.ranges()).cursor(s.after()).i32(s.limit());
       case Query.KeyScan s -> w.u8(KEY_SCAN).bytes(s.start()).bytes(s.end()).i32(s.limit()).u8(s.values() ? 1 : 0)
           .i32(s.maxBytes());
+      case Query.ExportPage p -> w.u8(EXPORT_PAGE).string(p.exportId()).i64(p.offset()).i32(p.limit())
+          .i32(p.maxBytes());
       case Query.Status s -> w.u8(STATUS);
     }
     return w.toByteArray();
@@ -139,6 +147,8 @@ public final class WireCodec {
         case CONFIRM_PUBLISHED -> new Command.ConfirmPublished(r.i64());
         case SET_OWNERSHIP -> new Command.SetOwnership(r.i64(), r.ranges());
         case PUBLISH_SNAPSHOT -> new Command.PublishSnapshot();
+        case OPEN_EXPORT -> new Command.OpenExport(r.string());
+        case CLOSE_EXPORT -> new Command.CloseExport(r.string());
         case PUT_ALL -> {
           int n = r.count(Query.MAX_ITEMS, 8);
           List<Command.KeyValue> pairs = new ArrayList<>(n);
@@ -177,6 +187,7 @@ public final class WireCodec {
         }
         case SCAN -> new Query.Scan(r.ranges(), r.cursorOrNull(), r.i32());
         case KEY_SCAN -> new Query.KeyScan(bound(r.bytes()), boundOrNull(r.bytesOrNull()), r.i32(), r.bool(), r.i32());
+        case EXPORT_PAGE -> new Query.ExportPage(r.string(), r.i64(), r.i32(), r.i32());
         case STATUS -> new Query.Status();
         default -> throw WireReader.malformed("unknown request type " + tag);
       };
@@ -212,6 +223,8 @@ public final class WireCodec {
       case Reply.Migrated x -> w.u8(MIGRATED).i32(x.applied()).i32(x.skipped());
       case Reply.Purged x -> w.u8(PURGED).i32(x.removed()).u8(x.more() ? 1 : 0);
       case Reply.SnapshotPublished x -> w.u8(SNAPSHOT_PUBLISHED).i64(x.logIndex()).i32(x.events());
+      case Reply.ExportOpened x -> w.u8(EXPORT_OPENED).string(x.exportId()).i64(x.logIndex()).i64(x.epoch())
+          .ranges(x.owned()).i64(x.records());
       case Reply.Ownership x -> w.u8(OWNERSHIP).i64(x.epoch()).ranges(x.ranges());
       case Reply.Status x -> w.u8(STATUS_REPLY).i64(x.epoch()).ranges(x.ranges()).i64(x.appliedIndex())
           .i64(x.confirmedIndex()).i32(x.outboxEvents()).i64(x.outboxBytes()).i64(x.records());
@@ -246,6 +259,7 @@ public final class WireCodec {
         case MIGRATED -> new Reply.Migrated(r.i32(), r.i32());
         case PURGED -> new Reply.Purged(r.i32(), r.u8() != 0);
         case SNAPSHOT_PUBLISHED -> new Reply.SnapshotPublished(r.i64(), r.i32());
+        case EXPORT_OPENED -> new Reply.ExportOpened(r.string(), r.i64(), r.i64(), r.ranges(), r.i64());
         case OWNERSHIP -> new Reply.Ownership(r.i64(), r.ranges());
         case STATUS_REPLY -> new Reply.Status(r.i64(), r.ranges(), r.i64(), r.i64(), r.i32(), r.i64(), r.i64());
         case FAILURE -> new Reply.Failure(errorCode(r.string()), r.string());

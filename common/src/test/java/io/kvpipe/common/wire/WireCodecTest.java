@@ -58,6 +58,9 @@ class WireCodecTest {
         new Query.Scan(RANGES, new ScanCursor(5, b("x")), 1),
         new Query.KeyScan(b("user/"), b("user0"), 100, true, 4 << 20),
         new Query.KeyScan(new byte[0], null, 1, false, 1),
+        new Command.OpenExport("backup-1"),
+        new Command.CloseExport("backup-1"),
+        new Query.ExportPage("backup-1", 1L << 33, 2000, 4 << 20),
         new Query.Status());
   }
 
@@ -80,6 +83,7 @@ class WireCodecTest {
         new Reply.Purged(100_000, true),
         new Reply.SnapshotPublished(40, 12_345),
         new Reply.Ownership(2, RANGES),
+        new Reply.ExportOpened("backup-1", 99, 4, RANGES, 123_456),
         new Reply.Status(1, HashRanges.FULL, 10, 5, 3, 300, 7),
         new Reply.Failure(ErrorCode.VERSION_MISMATCH, "expected 3, found 4"),
         new Reply.Batch(List.of(new Reply.Written(5, null), new Reply.Failure(ErrorCode.WRONG_GROUP, "not mine"),

@@ -37,6 +37,8 @@ public final class ShardState {
   private final String group;
   private final ShardStore store = new ShardStore();
   private final Outbox outbox = new Outbox();
+  /** Backup exports: replica-local, outside the replicated state (see {@link Exports}). */
+  private final Exports exports = new Exports();
   private volatile Ownership ownership = Ownership.INITIAL;
   private volatile long appliedIndex;
   /** The newest leader stamp applied (a high-water mark: a new leader's clock may be behind an old one's). */
@@ -150,6 +152,8 @@ public final class ShardState {
       }
       case Command.SetOwnership s -> nextOwnership(s);
       case Command.PublishSnapshot s -> checkCdcOn(stamp);
+      case Command.OpenExport o -> Exports.checkId(o.exportId());
+      case Command.CloseExport c -> Exports.checkId(c.exportId());
       case Command.PutAll p -> BulkLoad.prepare(this, p.pairs(), maxValueBytes, stamp);
       case Command.MigrateIn m -> {
         checkToken(requireToken(m.token(), "MigrateIn"), true);
@@ -339,6 +343,8 @@ public final class ShardState {
           yield new Reply.Ownership(s.epoch(), s.ranges());
         }
         case Command.PublishSnapshot s -> publishSnapshot(index, term, stamp);
+        case Command.OpenExport o -> exports.open(o.exportId(), index, stamp.tsMs(), this);
+        case Command.CloseExport c -> new Reply.Purged(exports.close(c.exportId()) ? 1 : 0, false);
         case Command.PutAll p ->
             BulkLoad.prepare(this, p.pairs(), Limits.HARD_MAX_VALUE_BYTES, stamp).apply(index, term, stamp);
         case Command.MigrateIn m -> {
@@ -596,6 +602,7 @@ public final class ShardState {
               readTimeMs());
           yield new Reply.KeyPage(own.epoch(), own.ranges(), r.entries(), r.more());
         }
+        case Query.ExportPage p -> exports.page(p);
         case Query.Status s -> {
           Ownership own = ownership;
           yield new Reply.Status(own.epoch(), own.ranges(), appliedIndex, outbox.confirmedIndex(), outbox.size(),

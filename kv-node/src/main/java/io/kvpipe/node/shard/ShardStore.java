@@ -406,4 +406,19 @@ final class ShardStore {
   }
 
   record KeyScanResult(List<Entry> entries, boolean more) {}
+
+  /**
+   * Every record in {@code ranges} live at {@code nowMs} (the entry's stamp: a key past its TTL is not live, even
+   * before the leader collects it), in key order. Apply thread only, so nothing changes during the walk.
+   */
+  List<Entry> liveIn(HashRanges ranges, long nowMs) {
+    List<Entry> out = new ArrayList<>(count);
+    for (Map.Entry<byte[], Rec> e : byKey.entrySet()) {
+      Rec rec = e.getValue();
+      if (rec.liveAt(nowMs) && ranges.contains(HashRing.position(e.getKey()))) {
+        out.add(new Entry(e.getKey(), rec.value(), rec.version(), rec.expiresAtMs()));
+      }
+    }
+    return out;
+  }
 }
