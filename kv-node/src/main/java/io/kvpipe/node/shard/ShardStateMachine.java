@@ -218,6 +218,8 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       for (Reply r : batch.replies()) {
         (r instanceof Reply.Failure ? writesRefused : writesApplied).increment();
       }
+    } else if (command instanceof Command.Txn) {
+      (reply instanceof Reply.Failure ? writesRefused : writesApplied).increment();
     }
   }
 

@@ -33,10 +33,12 @@ public final class SnapshotFile {
   private static final int MAGIC = 0x4b565053; // "KVPS"
   /**
    * 2 added the outbox events' seq (several events per log index); 3 the migration that set the ownership and whether
-   * its copies are closed; 4 each record's TTL deadline and the newest leader stamp applied. Older formats are still
-   * read (no migration, copies open; no TTLs, no stamp).
+   * its copies are closed; 4 each record's TTL deadline and the newest leader stamp applied; 5 whether an outbox
+   * event is a client transaction's. Older formats are still read (no migration, copies open; no TTLs, no stamp; no
+   * transactions).
    */
-  private static final int FORMAT = 4;
+  private static final int FORMAT = 5;
+  private static final int FORMAT_WITHOUT_TXN = 4;
   private static final int FORMAT_WITHOUT_TTL = 3;
   private static final int FORMAT_WITHOUT_MIGRATION = 2;
   private static final int FORMAT_ONE_EVENT_PER_INDEX = 1;
@@ -219,6 +221,7 @@ public final class SnapshotFile {
     out.writeLong(e.epoch());
     out.writeLong(e.version());
     out.writeUTF(e.origin().code());
+    out.writeBoolean(e.txn());
   }
 
   private static ChangeEvent readEvent(DataInputStream in, String group, int format) throws IOException {
@@ -233,6 +236,7 @@ public final class SnapshotFile {
     long epoch = in.readLong();
     long version = in.readLong();
     Origin origin = Origin.fromCode(in.readUTF());
-    return new ChangeEvent(op, key, before, after, ts, group, logIndex, seq, term, epoch, version, origin);
+    boolean txn = format > FORMAT_WITHOUT_TXN && in.readBoolean();
+    return new ChangeEvent(op, key, before, after, ts, group, logIndex, seq, term, epoch, version, origin, txn);
   }
 }
