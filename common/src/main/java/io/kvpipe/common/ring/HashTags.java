@@ -10,6 +10,11 @@ package io.kvpipe.common.ring;
 public final class HashTags {
   private HashTags() {}
 
+  /** Whether only a part of {@code key} picks its group. */
+  public static boolean hasTag(byte[] key) {
+    return tag(key) != null;
+  }
+
   /** {@code {offset, length}} of the key's hash tag, or null when the whole key is hashed. */
   static int[] tag(byte[] key) {
     for (int open = 0; open < key.length; open++) {

@@ -44,8 +44,11 @@ public final class SnapshotFile {
   private static final int FORMAT_ONE_EVENT_PER_INDEX = 1;
   private static final int END_MAGIC = 0x454e4421; // "END!"
 
-  /** A loaded snapshot: the state and the (term, index) of the last entry it includes. */
-  public record Loaded(ShardState state, long term, long index) {}
+  /**
+   * A loaded snapshot: the state and the (term, index) of the last entry it includes; {@code beforeHashTags} if it was
+   * written by a kvpipe that placed every key by its whole hash (format 3 or older).
+   */
+  public record Loaded(ShardState state, long term, long index, boolean beforeHashTags) {}
 
   private SnapshotFile() {}
 
@@ -183,7 +186,7 @@ public final class SnapshotFile {
       if (in.readInt() != END_MAGIC) {
         throw new IOException("snapshot " + file + " is truncated (no end marker)");
       }
-      return new Loaded(state, term, index);
+      return new Loaded(state, term, index, format <= FORMAT_WITHOUT_TXN);
     } catch (RuntimeException e) {
       throw new IOException("snapshot " + file + " has invalid content: " + e.getMessage(), e);
     }
