@@ -46,7 +46,7 @@ public final class SnapshotFile {
 
   /**
    * A loaded snapshot: the state and the (term, index) of the last entry it includes; {@code beforeHashTags} if it was
-   * written by a kvpipe that placed every key by its whole hash (format 3 or older).
+   * written by a kvpipe that placed every key by its whole hash (format 4 or older).
    */
   public record Loaded(ShardState state, long term, long index, boolean beforeHashTags) {}
 
