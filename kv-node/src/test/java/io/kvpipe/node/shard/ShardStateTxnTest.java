@@ -140,6 +140,25 @@ class ShardStateTxnTest {
   }
 
   @Test
+  void aKeyPastItsTtlDeadlineAtTheEntrysStampIsMissingToComparesAndGets() {
+    state.apply(new Command.Put(b("t"), b("v"), Request.ANY_VERSION, 1000), ++index, 7, CDC); // stamp 1000
+    LogStamp later = new LogStamp(CDC.tsMs() + 5000, true, 100, 1 << 20);
+    Command.Txn t = new Command.Txn(List.of(new Compare(b("t"), Target.MISSING, null, 0)),
+        List.of(get("t"), put("t", "again")), List.of(get("t")));
+    state.validate(t, 1 << 20, later);
+    Reply.Txn r = (Reply.Txn) state.apply(t, ++index, 7, later);
+    assertThat(r.succeeded()).isTrue();
+    assertThat(((Reply.Found) r.results().get(0)).entry().deleted()).isTrue();
+    assertThat(((Reply.Written) r.results().get(1)).previous()).as("no live value to replace").isNull();
+    // Before the deadline the same compare fails.
+    state.apply(new Command.Put(b("u"), b("v"), Request.ANY_VERSION, 60_000), ++index, 7, later);
+    Reply.Txn live = (Reply.Txn) state.apply(new Command.Txn(List.of(new Compare(b("u"), Target.EXISTS, null, 0)),
+        List.of(get("u")), List.of()), ++index, 7, later);
+    assertThat(live.succeeded()).isTrue();
+    assertThat(((Reply.Found) live.results().get(0)).entry().value()).isEqualTo(b("v"));
+  }
+
+  @Test
   void aKeyTheGroupDoesNotOwnRefusesTheWholeTransaction() {
     HashRanges low = HashRanges.of(List.of(new HashRange(0, HashRange.RING_SIZE / 2)));
     state.apply(new Command.SetOwnership(2, low), ++index, 7, CDC);
