@@ -33,9 +33,9 @@ public final class ArchiveWriter {
   static final long MAX_STATEMENT_BYTES = 8L << 20;
 
   private static final MultiRowInsert CHANGELOG = new MultiRowInsert(
-      "INSERT INTO kv_changelog (group_id, log_index, event_seq, op, kv_key, kv_value, prev_value, version, term, epoch, origin,"
-          + " event_time, consumed_at) VALUES",
-      "(?,?,?,?,?,?,?,?,?,?,?,?,UTC_TIMESTAMP(3))",
+      "INSERT INTO kv_changelog (group_id, log_index, event_seq, txn_id, op, kv_key, kv_value, prev_value, version, term,"
+          + " epoch, origin, event_time, consumed_at) VALUES",
+      "(?,?,?,?,?,?,?,?,?,?,?,?,?,UTC_TIMESTAMP(3))",
       // Only a duplicate of the unique identity is ignored; unlike INSERT IGNORE, truncation and other errors still fail.
       "ON DUPLICATE KEY UPDATE id = id");
 
@@ -216,6 +216,7 @@ public final class ArchiveWriter {
           ps.setString(i++, e.group());
           ps.setLong(i++, e.logIndex());
           ps.setInt(i++, e.seq());
+          ps.setString(i++, e.txnId());
           ps.setString(i++, e.op().code());
           ps.setBytes(i++, a.key());
           ps.setBytes(i++, e.after());

@@ -74,7 +74,8 @@ final class ChangelogLoad {
     return "LOAD DATA LOCAL INFILE '" + file.toString().replace("\\", "\\\\").replace("'", "\\'")
         + "' IGNORE INTO TABLE kv_changelog CHARACTER SET binary"
         + " FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n'"
-        + " (group_id, log_index, event_seq, op, kv_key, kv_value, prev_value, version, term, epoch, origin, event_time)"
+        + " (group_id, log_index, event_seq, txn_id, op, kv_key, kv_value, prev_value, version, term, epoch, origin,"
+        + " event_time)"
         + " SET consumed_at = UTC_TIMESTAMP(3)";
   }
 
@@ -95,6 +96,7 @@ final class ChangelogLoad {
       out.text(e.group()).tab();
       out.number(e.logIndex()).tab();
       out.number(e.seq()).tab();
+      out.field(e.txnId() == null ? null : e.txnId().getBytes(java.nio.charset.StandardCharsets.US_ASCII)).tab();
       out.text(e.op().code()).tab();
       out.field(a.key()).tab();
       out.field(e.after()).tab();

@@ -159,6 +159,26 @@ class ArchiveWriterIT {
   }
 
   @Test
+  void aTransactionsChangesKeepItsIdThroughInsertsAndNoOneCanChangeIt() throws SQLException {
+    ArchiveWriter inserting = new ArchiveWriter(ds, offsets, 3, false);
+    ChangeEvent a = new ChangeEvent(Op.CREATE, "{u}a", null, b("1"), Events.T0, "g2", 30, 0, 1, 1, 30, Origin.CLIENT,
+        true);
+    ChangeEvent bDel = new ChangeEvent(Op.DELETE, "{u}b", b("0"), null, Events.T0, "g2", 30, 1, 1, 1, 30,
+        Origin.CLIENT, true);
+    ChangeEvent grouped = set("g2", 31, "plain", "p", 31);
+    inserting.write(new ArchiveBatch(List.of(Events.archive(a), Events.archive(bDel), Events.archive(grouped)),
+        List.of(), Map.of(P0, 3L)));
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog WHERE txn_id = 'g2:30'")).isEqualTo(2);
+    assertThat(count("SELECT COUNT(*) FROM kv_changelog WHERE txn_id IS NULL")).isEqualTo(1);
+    assertThat(count("SELECT COUNT(*) FROM kv_history WHERE txn_id = 'g2:30'")).isEqualTo(2);
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.executeUpdate("UPDATE kv_changelog SET txn_id = NULL WHERE txn_id = 'g2:30'"))
+          .hasMessageContaining("append-only");
+      c.rollback();
+    }
+  }
+
+  @Test
   void keysCompareByteExactly() throws SQLException {
     write(1, set("g1", 1, "Key", "upper", 1), set("g1", 2, "key", "lower", 2), set("g1", 3, "key ", "space", 3),
         set("g1", 4, "ké", "accent", 4), set("g1", 5, "ke", "plain", 5));
@@ -287,20 +307,24 @@ class ArchiveWriterIT {
         new ChangeEvent(Op.DELETE, "\\N", new byte[0], null, Events.T0 + 3, "g1.42", 3, 0, 3, 4, 7, Origin.CLIENT),
         new ChangeEvent(Op.READ, "snap\t", null, b("tab\there"), Events.T0 + 4, "g1.42", 4, 1, 3, 4, 8,
             Origin.SNAPSHOT),
-        withOrigin(set("g2", 9, "moved", "m\n", 9), Op.CREATE, Origin.MIGRATION));
+        withOrigin(set("g2", 9, "moved", "m\n", 9), Op.CREATE, Origin.MIGRATION),
+        new ChangeEvent(Op.CREATE, "{t}x", null, b("1"), Events.T0 + 5, "g1.42", 5, 0, 3, 4, 9, Origin.CLIENT, true),
+        new ChangeEvent(Op.DELETE, "{t}y", null, null, Events.T0 + 5, "g1.42", 5, 1, 3, 4, 9, Origin.CLIENT, true));
     long loadsBefore = writer.loadedBatches();
     write(1, events.toArray(ChangeEvent[]::new));
     // MariaDB allows LOCAL INFILE by default; a MySQL 8 test server (local_infile=OFF) checks the INSERT path instead.
     assertThat(writer.loadedBatches()).isEqualTo(loadsBefore + (count("SELECT @@local_infile") == 1 ? 1 : 0));
     List<String> expected = new ArrayList<>();
     for (ChangeEvent e : events) {
-      expected.add(String.join("|", e.group(), Long.toString(e.logIndex()), Integer.toString(e.seq()), e.op().code(),
+      expected.add(String.join("|", e.group(), Long.toString(e.logIndex()), Integer.toString(e.seq()),
+          String.valueOf(e.txnId()), e.op().code(),
           hex(b(e.key())), hex(e.after()), hex(e.before()), Long.toString(e.version()), Long.toString(e.term()),
           Long.toString(e.epoch()), e.origin().code(), SqlTime.utc(e.tsMs())));
     }
     List<String> stored = new ArrayList<>();
     try (Connection c = ds.getConnection(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT CONCAT_WS('|', group_id, log_index, event_seq, op, HEX(kv_key),"
+         ResultSet rs = s.executeQuery("SELECT CONCAT_WS('|', group_id, log_index, event_seq,"
+             + " COALESCE(txn_id, 'null'), op, HEX(kv_key),"
              + " COALESCE(HEX(kv_value), 'null'), COALESCE(HEX(prev_value), 'null'), version, term, epoch, origin,"
              + " CAST(event_time AS CHAR)) FROM kv_changelog ORDER BY id")) {
       while (rs.next()) {

@@ -20,8 +20,16 @@ class ChangelogLoadTest {
     ChangeEvent e = new ChangeEvent(Op.UPDATE, "k\tey", null, value, Events.T0 + 5, "g1.7", 42, 3, 2, 9, 77,
         Origin.CLIENT);
     String line = new String(ChangelogLoad.rows(List.of(archive(e))), StandardCharsets.ISO_8859_1);
-    assertThat(line).isEqualTo("g1.7\t42\t3\tu\tk\\tey\ta\\tb\\n\\\\N\\0\r\"'\t\\N\t77\t2\t9\tclient\t"
+    assertThat(line).isEqualTo("g1.7\t42\t3\t\\N\tu\tk\\tey\ta\\tb\\n\\\\N\\0\r\"'\t\\N\t77\t2\t9\tclient\t"
         + "2026-01-01 00:00:00.005\n");
+  }
+
+  @Test
+  void aTransactionsChangeCarriesItsId() {
+    ChangeEvent e = new ChangeEvent(Op.CREATE, "{t}k", null, new byte[] {'v'}, Events.T0, "g3.57", 46, 2, 1, 1, 9,
+        Origin.CLIENT, true);
+    assertThat(new String(ChangelogLoad.rows(List.of(archive(e))), StandardCharsets.US_ASCII))
+        .startsWith("g3.57\t46\t2\tg3.57:46\tc\t{t}k\tv\t\\N\t");
   }
 
   @Test
@@ -63,7 +71,7 @@ class ChangelogLoadTest {
   void anEmptyValueIsAnEmptyFieldNotNull() {
     ChangeEvent e = new ChangeEvent(Op.CREATE, "k", null, new byte[0], Events.T0, "g1", 1, 1, 1, 1, Origin.CLIENT);
     assertThat(new String(ChangelogLoad.rows(List.of(archive(e))), StandardCharsets.US_ASCII))
-        .startsWith("g1\t1\t0\tc\tk\t\t\\N\t");
+        .startsWith("g1\t1\t0\t\\N\tc\tk\t\t\\N\t");
   }
 
   @Test

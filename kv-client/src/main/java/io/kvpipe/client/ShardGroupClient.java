@@ -173,6 +173,16 @@ public final class ShardGroupClient implements AutoCloseable {
     });
   }
 
+  /**
+   * A transaction within this group, as one log entry, all or nothing (see {@link Command.Txn}): completes with
+   * whether its compares held and the results of the branch that ran. Not group-committed: it is its own entry, so
+   * its events share a transaction id no other write has. Fails (WRONG_GROUP, nothing applied) if the group does not
+   * own every key.
+   */
+  public CompletableFuture<Reply.Txn> txnAsync(Command.Txn txn) {
+    return submit(() -> txn).thenApply(r -> expect(r, Reply.Txn.class));
+  }
+
   /** Sets the hash ranges the group owns from {@code epoch} on, outside any migration (e.g. the first ring). */
   public CompletableFuture<Reply.Ownership> setOwnershipAsync(long epoch, HashRanges ranges) {
     return setOwnershipAsync(epoch, ranges, "");

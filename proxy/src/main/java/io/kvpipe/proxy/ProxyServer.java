@@ -102,6 +102,7 @@ public final class ProxyServer implements AutoCloseable {
         .exact("/v1/kv", "kv.scan", Access.DATA, "GET", (Routes.Action) scans::scan)
         .exact("/v1/kv:batchGet", "kv.batchGet", Access.DATA, "POST", (Routes.Action) kv::batchGet)
         .exact("/v1/kv:batchPut", "kv.batchPut", Access.DATA, "POST", (Routes.Action) kv::batchPut)
+        .exact("/v1/txn", "kv.txn", Access.DATA, "POST", (Routes.Action) kv::txn)
         .prefix("/v1/kv/", "kv", Access.DATA, "GET", (Routes.Action) kv::get, "PUT", (Routes.Action) kv::put,
             "DELETE", (Routes.Action) kv::delete)
         .exact("/v1/watch", "watch", Access.DATA, "GET", (Routes.Action) watch::watch)

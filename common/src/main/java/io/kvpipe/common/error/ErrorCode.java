@@ -12,6 +12,8 @@ public enum ErrorCode {
   NOT_FOUND(404, false),
   UNKNOWN_GROUP(404, false),
   METHOD_NOT_ALLOWED(405, false),
+  /** A transaction names keys of more than one shard group (hash tags keep related keys in one). */
+  CROSS_GROUP(400, false),
   CONFLICT(409, false),
   VERSION_MISMATCH(412, false),
   VALUE_TOO_LARGE(413, false),

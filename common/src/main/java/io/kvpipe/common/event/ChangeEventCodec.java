@@ -71,7 +71,8 @@ public final class ChangeEventCodec {
 
   /** The checks both formats share, then the event. */
   static ChangeEvent checked(String op, String key, byte[] before, byte[] after, long tsMs, String group,
-                             long logIndex, long seq, long term, long epoch, long version, String origin) {
+                             long logIndex, long seq, long term, long epoch, long version, String origin,
+                             boolean txn) {
     if (key.isEmpty()) {
       throw new MalformedEventException("empty key");
     }
@@ -82,7 +83,7 @@ public final class ChangeEventCodec {
       throw new MalformedEventException("seq must be within 0.." + Integer.MAX_VALUE + ", got " + seq);
     }
     return new ChangeEvent(Op.fromCode(op), key, before, after, tsMs, group, logIndex, (int) seq, term, epoch,
-        version, Origin.fromCode(origin));
+        version, Origin.fromCode(origin), txn);
   }
 
   /** A rough size of a value's base64, for sizing buffers. */

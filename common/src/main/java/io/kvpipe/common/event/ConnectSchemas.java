@@ -65,6 +65,7 @@ final class ConnectSchemas {
     f.add(field("int64", false, "epoch"));
     f.add(field("int64", false, "key_version"));
     f.add(field("string", false, "origin"));
+    f.add(field("string", true, "txn_id"));
     s.put("field", "source");
     return s;
   }

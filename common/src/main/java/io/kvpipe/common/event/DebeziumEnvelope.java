@@ -63,7 +63,7 @@ public final class DebeziumEnvelope {
       boolean after = (shape & 1) != 0;
       ChangeEvent worst = new ChangeEvent(after ? (before ? Op.UPDATE : Op.CREATE) : Op.DELETE, "",
           before ? new byte[0] : null, after ? new byte[0] : null, Long.MIN_VALUE, "g".repeat(63), Long.MIN_VALUE,
-          Integer.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Origin.MIGRATION);
+          Integer.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Origin.MIGRATION, true);
       EncodedEvent e = encode(worst, Long.MIN_VALUE);
       emptyKeyBytes[shape] = e.key().length + e.value().length;
     }
@@ -157,6 +157,10 @@ public final class DebeziumEnvelope {
     g.writeNumberField("epoch", e.epoch());
     g.writeNumberField("key_version", e.version());
     g.writeStringField("origin", e.origin().code());
+    if (e.txn()) {
+      // Only in a transaction's events, so every other event stays byte for byte what it was.
+      g.writeStringField("txn_id", e.txnId());
+    }
     g.writeEndObject();
     g.writeObjectFieldStart("transaction");
     g.writeStringField("id", e.group() + ":" + e.logIndex());

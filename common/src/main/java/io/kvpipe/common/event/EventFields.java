@@ -27,6 +27,7 @@ final class EventFields {
   Long epoch;
   Long version;
   String origin;
+  String txnId;
 
   /**
    * Reads {@code name} if it is one of the source block's identity fields both formats share (the key's version under
@@ -41,6 +42,7 @@ final class EventFields {
       case "term" -> term = number(p, v, path);
       case "epoch" -> epoch = number(p, v, path);
       case "origin" -> origin = text(p, v, path);
+      case "txn_id" -> txnId = StrictJson.textOrNull(p, v, path);
       default -> {
         if (!name.equals(versionField)) {
           return false;
@@ -73,7 +75,11 @@ final class EventFields {
     if (!sawBefore || !sawAfter) {
       throw new MalformedEventException("missing field '" + (sawBefore ? "after" : "before") + "'");
     }
+    if (txnId != null && !txnId.equals(group + ":" + logIndex)) {
+      throw new MalformedEventException("source.txn_id '" + txnId + "' is not the event's log entry " + group + ":"
+          + logIndex);
+    }
     return ChangeEventCodec.checked(op, key, before, after, tsMs, group, logIndex, seq == null ? 0 : seq, term,
-        epoch, version, origin);
+        epoch, version, origin, txnId != null);
   }
 }

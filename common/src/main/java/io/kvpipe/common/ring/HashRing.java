@@ -51,8 +51,14 @@ public final class HashRing {
     return new HashRing(tokens, owners, vnodes);
   }
 
+  /**
+   * The key's place on the ring: the hash of its hash tag if it has one, else of the whole key. The only function
+   * that hashes a key, so the proxy's routing, the groups' ownership checks, their stores' order and migrations'
+   * ranges all agree. See {@link HashTags}.
+   */
   public static long position(byte[] key) {
-    return Murmur3.hash32(key);
+    int[] tag = HashTags.tag(key);
+    return tag == null ? Murmur3.hash32(key) : Murmur3.hash32(key, tag[0], tag[1]);
   }
 
   public String groupFor(byte[] key) {

@@ -15,6 +15,11 @@ public final class Murmur3 {
     return Integer.toUnsignedLong(hash32(data, 0, data.length, 0));
   }
 
+  /** The 32-bit hash of {@code length} bytes of {@code data} from {@code offset}, as an unsigned value. */
+  public static long hash32(byte[] data, int offset, int length) {
+    return Integer.toUnsignedLong(hash32(data, offset, length, 0));
+  }
+
   static int hash32(byte[] data, int offset, int length, int seed) {
     int h = seed;
     int blocks = length >>> 2;

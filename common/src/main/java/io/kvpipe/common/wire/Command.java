@@ -97,6 +97,78 @@ public sealed interface Command extends Request {
     }
   }
 
+  /**
+   * A transaction within one group (etcd's compare / then / else): if every compare holds on the applied state, the
+   * {@code success} ops run, else the {@code failure} ops, in order, all in this one log entry and all or nothing.
+   * Ops are unconditional {@link Put}s and {@link Delete}s and {@link Query.Get}s; a get sees the writes of the ops
+   * before it. A key is written at most once per branch (its writes share the entry's version, as in a batch). Every
+   * key (compared, read or written, in either branch) must be owned by the group, else nothing is applied
+   * (WRONG_GROUP). Each write is its own change event (seq in order), all marked with the entry as their transaction.
+   */
+  record Txn(List<Compare> compares, List<Request> success, List<Request> failure) implements Command {
+    /** Most compares, and most ops per branch, one transaction may carry (as etcd's default --max-txn-ops). */
+    public static final int MAX_OPS = 128;
+
+    public Txn {
+      compares = List.copyOf(compares);
+      success = List.copyOf(success);
+      failure = List.copyOf(failure);
+      if (compares.size() > MAX_OPS || success.size() > MAX_OPS || failure.size() > MAX_OPS) {
+        throw new IllegalArgumentException("a transaction carries at most " + MAX_OPS
+            + " compares and " + MAX_OPS + " ops per branch");
+      }
+      if (success.isEmpty() && failure.isEmpty()) {
+        throw new IllegalArgumentException("a transaction needs at least one op");
+      }
+      for (List<Request> branch : List.of(success, failure)) {
+        for (Request op : branch) {
+          if (!(op instanceof Put || op instanceof Delete || op instanceof Query.Get)) {
+            throw new IllegalArgumentException("a transaction op is a put, a delete or a get, not " + op);
+          }
+        }
+      }
+    }
+
+    /** Every key the transaction names, compares first, then the ops of both branches (repeats included). */
+    public List<byte[]> keys() {
+      List<byte[]> keys = new java.util.ArrayList<>();
+      compares.forEach(c -> keys.add(c.key()));
+      for (List<Request> branch : List.of(success, failure)) {
+        for (Request op : branch) {
+          keys.add(keyOf(op));
+        }
+      }
+      return keys;
+    }
+
+    /** The key of a transaction op. */
+    public static byte[] keyOf(Request op) {
+      return switch (op) {
+        case Put p -> p.key();
+        case Delete d -> d.key();
+        case Query.Get g -> g.key();
+        default -> throw new IllegalArgumentException("not a transaction op: " + op);
+      };
+    }
+  }
+
+  /**
+   * One condition of a {@link Txn} on a key's live state (a tombstone counts as missing). {@code VALUE}: the key is
+   * live with exactly {@code value}; {@code VERSION}: its live version is {@code version} ({@code Versions.NONE}: it
+   * is missing); {@code EXISTS} / {@code MISSING}: it has / has no live value.
+   */
+  record Compare(byte[] key, Target target, byte[] value, long version) {
+    public enum Target { VALUE, VERSION, EXISTS, MISSING }
+
+    public Compare {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(target, "target");
+      if ((target == Target.VALUE) != (value != null)) {
+        throw new IllegalArgumentException("a value compare, and only it, carries a value");
+      }
+    }
+  }
+
   /** The CDC publisher has durably published every event with log index <= {@code upToIndex}: trim the outbox. */
   record ConfirmPublished(long upToIndex) implements Command {}
 

@@ -48,6 +48,16 @@ public sealed interface Reply {
     }
   }
 
+  /**
+   * A {@link Command.Txn}'s outcome: whether its compares held, and one result per op of the branch that ran, in
+   * order ({@link Written} for a put or delete, {@link Found} for a get).
+   */
+  record Txn(boolean succeeded, List<Reply> results) implements Reply {
+    public Txn {
+      results = List.copyOf(results);
+    }
+  }
+
   /** A migration copy: {@code applied} records taken, {@code skipped} ones this group already had newer. */
   record Migrated(int applied, int skipped) implements Reply {}
 

@@ -29,6 +29,7 @@ public final class WireCodec {
   private static final int PUT_TTL = 11;
   private static final int SET_TTL = 12;
   private static final int EXPIRE = 13;
+  private static final int TXN = 16;
   // The migration commands with their fencing token; the tags above stay readable for logs written before them.
   private static final int SET_OWNERSHIP_FENCED = 40;
   private static final int MIGRATE_IN_FENCED = 41;
@@ -59,6 +60,7 @@ public final class WireCodec {
   private static final int BATCH_REPLY = 12;
   private static final int KEY_PAGE = 13;
   private static final int EXPORT_OPENED = 14;
+  private static final int TXN_REPLY = 15;
 
   private WireCodec() {}
 
@@ -94,6 +96,14 @@ public final class WireCodec {
       case Command.Batch b -> {
         w.u8(BATCH).i32(b.ops().size());
         b.ops().forEach(op -> w.bytes(encode(op)));
+      }
+      case Command.Txn t -> {
+        w.u8(TXN).i32(t.compares().size());
+        t.compares().forEach(c -> w.bytes(c.key()).u8(c.target().ordinal()).bytes(c.value()).i64(c.version()));
+        for (List<Request> branch : List.of(t.success(), t.failure())) {
+          w.i32(branch.size());
+          branch.forEach(op -> w.bytes(encode(op)));
+        }
       }
       case Query.Batch b -> {
         w.u8(READ_BATCH).i32(b.reads().size());
@@ -161,6 +171,7 @@ public final class WireCodec {
         case PURGE_UNOWNED -> new Command.PurgeUnowned(r.i32());
         case COLLECT_TOMBSTONES -> new Command.CollectTombstones(r.ranges(), r.i32());
         case BATCH -> new Command.Batch(nested(r, Command.class, Command.Put.class, Command.Delete.class));
+        case TXN -> txn(r);
         case READ_BATCH -> new Query.Batch(nested(r, Query.class, Query.Get.class, Query.FallbackGet.class));
         case SET_OWNERSHIP_FENCED -> new Command.SetOwnership(r.i64(), r.ranges(), r.string());
         case MIGRATE_IN_FENCED -> {
@@ -229,6 +240,10 @@ public final class WireCodec {
       case Reply.Status x -> w.u8(STATUS_REPLY).i64(x.epoch()).ranges(x.ranges()).i64(x.appliedIndex())
           .i64(x.confirmedIndex()).i32(x.outboxEvents()).i64(x.outboxBytes()).i64(x.records());
       case Reply.Failure x -> w.u8(FAILURE).string(x.code().name()).string(x.message());
+      case Reply.Txn x -> {
+        w.u8(TXN_REPLY).u8(x.succeeded() ? 1 : 0).i32(x.results().size());
+        x.results().forEach(one -> w.bytes(encode(one)));
+      }
       case Reply.Batch x -> {
         w.u8(BATCH_REPLY).i32(x.replies().size());
         x.replies().forEach(one -> w.bytes(encode(one)));
@@ -263,6 +278,19 @@ public final class WireCodec {
         case OWNERSHIP -> new Reply.Ownership(r.i64(), r.ranges());
         case STATUS_REPLY -> new Reply.Status(r.i64(), r.ranges(), r.i64(), r.i64(), r.i32(), r.i64(), r.i64());
         case FAILURE -> new Reply.Failure(errorCode(r.string()), r.string());
+        case TXN_REPLY -> {
+          boolean succeeded = r.bool();
+          int n = r.count(Command.Txn.MAX_OPS, 4);
+          List<Reply> results = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            Reply nested = decodeReply(r.bytes());
+            if (!(nested instanceof Reply.Written || nested instanceof Reply.Found)) {
+              throw WireReader.malformed("a transaction result may not be a " + nested.getClass().getSimpleName());
+            }
+            results.add(nested);
+          }
+          yield new Reply.Txn(succeeded, results);
+        }
         case BATCH_REPLY -> {
           int n = r.count(Command.Batch.MAX_OPS, 4);
           List<Reply> replies = new ArrayList<>(n);
@@ -306,6 +334,35 @@ public final class WireCodec {
       out.add(kind.cast(nested));
     }
     return out;
+  }
+
+  private static Command.Txn txn(WireReader r) {
+    int n = r.count(Command.Txn.MAX_OPS, 17);
+    List<Command.Compare> compares = new ArrayList<>(n);
+    Command.Compare.Target[] targets = Command.Compare.Target.values();
+    for (int i = 0; i < n; i++) {
+      byte[] key = r.bytes();
+      int target = r.u8();
+      if (target >= targets.length) {
+        throw WireReader.malformed("unknown compare target " + target);
+      }
+      compares.add(new Command.Compare(key, targets[target], r.bytesOrNull(), r.i64()));
+    }
+    List<Request> success = txnBranch(r);
+    return new Command.Txn(compares, success, txnBranch(r));
+  }
+
+  private static List<Request> txnBranch(WireReader r) {
+    int n = r.count(Command.Txn.MAX_OPS, 4);
+    List<Request> ops = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Request op = decodeRequest(r.bytes());
+      if (!(op instanceof Command.Put || op instanceof Command.Delete || op instanceof Query.Get)) {
+        throw WireReader.malformed("transaction op " + i + " may not be a " + op.getClass().getSimpleName());
+      }
+      ops.add(op);
+    }
+    return ops;
   }
 
   private static byte[] bound(byte[] b) {

@@ -24,7 +24,9 @@ class DebeziumEnvelopeTest {
       new ChangeEvent(Op.DELETE, "k", BINARY, null, 2L, "g1", 44, 4, 1, 1099511627820L, Origin.CLIENT),
       new ChangeEvent(Op.DELETE, "never-live", null, null, 2L, "g1", 44, 1, 4, 1, 1099511627820L, Origin.CLIENT),
       new ChangeEvent(Op.READ, "k2", null, BINARY, 3L, "g1", 45, 7, 4, 1, 1099511627821L, Origin.SNAPSHOT),
-      new ChangeEvent(Op.READ, "k3", null, BINARY, 3L, "g1", 45, Integer.MAX_VALUE, 4, 1, 9L, Origin.SNAPSHOT));
+      new ChangeEvent(Op.READ, "k3", null, BINARY, 3L, "g1", 45, Integer.MAX_VALUE, 4, 1, 9L, Origin.SNAPSHOT),
+      new ChangeEvent(Op.UPDATE, "{t}a", BINARY, BINARY, 4L, "g3.57", 46, 1, 4, 1, 10L, Origin.CLIENT, true),
+      new ChangeEvent(Op.DELETE, "{t}b", null, null, 4L, "g3.57", 46, 2, 4, 1, 10L, Origin.CLIENT, true));
 
   @Test
   void roundTripsEveryOpWithAndWithoutSchemas() {
@@ -67,10 +69,15 @@ class DebeziumEnvelopeTest {
     assertThat(payload.fieldNames()).toIterable().containsExactlyElementsOf(declared);
     for (JsonNode f : schema.get("fields")) {
       if (f.get("type").asText().equals("struct")) {
+        // txn_id is optional and only written in a transaction's events.
         assertThat(payload.get(f.get("field").asText()).fieldNames()).toIterable()
-            .as(f.get("field").asText()).containsExactlyElementsOf(fieldNames(f));
+            .as(f.get("field").asText()).containsExactlyElementsOf(fieldNames(f).stream()
+                .filter(n -> !n.equals("txn_id")).toList());
       }
     }
+    JsonNode txnPayload = JSON.readTree(WITH_SCHEMAS.encode(EVENTS.get(6), 1L).value()).get("payload");
+    assertThat(txnPayload.get("source").fieldNames()).toIterable()
+        .containsExactlyElementsOf(fieldNames(schema.get("fields").get(2)));
     JsonNode key = JSON.readTree(WITH_SCHEMAS.encode(e, 1L).key());
     assertThat(key.get("schema").get("name").asText()).isEqualTo("prod.kv.Key");
     assertThat(key.get("payload").get("kv_key").asText()).isEqualTo(e.key());
@@ -99,6 +106,24 @@ class DebeziumEnvelopeTest {
   }
 
   @Test
+  void aTransactionsEventsNameItsLogEntryAsTheirTransaction() throws Exception {
+    JsonNode v = JSON.readTree(BARE.encode(EVENTS.get(6), 1L).value());
+    assertThat(v.get("source").get("txn_id").asText()).isEqualTo("g3.57:46");
+    assertThat(v.get("transaction").get("id").asText()).isEqualTo("g3.57:46");
+    assertThat(ChangeEventCodec.decode(BARE.encode(EVENTS.get(7), 1L).value()).txnId()).isEqualTo("g3.57:46");
+    // Outside a transaction the field is absent, so those events are byte for byte what they were before it existed.
+    assertThat(JSON.readTree(BARE.encode(EVENTS.get(0), 1L).value()).get("source").has("txn_id")).isFalse();
+    assertThat(ChangeEventCodec.decode(BARE.encode(EVENTS.get(0), 1L).value()).txn()).isFalse();
+    String forged = new String(BARE.encode(EVENTS.get(6), 1L).value(), StandardCharsets.UTF_8)
+        .replace("\"txn_id\":\"g3.57:46\"", "\"txn_id\":\"g3.57:45\"");
+    assertThatThrownBy(() -> ChangeEventCodec.decode(forged.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(MalformedEventException.class).hasMessageContaining("txn_id");
+    String nulled = new String(BARE.encode(EVENTS.get(6), 1L).value(), StandardCharsets.UTF_8)
+        .replace("\"txn_id\":\"g3.57:46\"", "\"txn_id\":null");
+    assertThat(ChangeEventCodec.decode(nulled.getBytes(StandardCharsets.UTF_8)).txn()).isFalse();
+  }
+
+  @Test
   void maxEncodedSizeBoundsEveryEncodingAndIsExactForTheWorstCase() {
     String controls = "\u0001".repeat(512); // each byte escaped in six bytes
     String emoji = "🔑".repeat(128);          // 512 bytes of 4-byte characters, written raw
@@ -110,7 +135,7 @@ class DebeziumEnvelopeTest {
             ChangeEvent e = new ChangeEvent(after < 0 ? Op.DELETE : Op.UPDATE, key,
                 before < 0 ? null : new byte[before], after < 0 ? null : new byte[after], Long.MIN_VALUE,
                 "g".repeat(63), Long.MIN_VALUE, Integer.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE,
-                Origin.MIGRATION);
+                Origin.MIGRATION, true);
             EncodedEvent r = env.encode(e, Long.MIN_VALUE);
             long size = r.key().length + r.value().length;
             long bound = env.maxEncodedSize(keyBytes, before, after);

@@ -51,6 +51,14 @@ class WireCodecTest {
         new Command.MigrateIn(List.of(new Entry(b("a"), b("1"), 9)), new MigrationToken("add-group-g3-x1", 5)),
         new Command.PurgeUnowned(10, new MigrationToken("m", 6)),
         new Command.CollectTombstones(RANGES, 7, new MigrationToken("m", 6)),
+        new Command.Txn(List.of(new Command.Compare(b("a"), Command.Compare.Target.VALUE, b("1"), 0),
+            new Command.Compare(b("b"), Command.Compare.Target.VERSION, null, 7),
+            new Command.Compare(b("c"), Command.Compare.Target.EXISTS, null, 0),
+            new Command.Compare(b("d"), Command.Compare.Target.MISSING, null, 0)),
+            List.of(new Command.Put(b("a"), b("2"), Request.ANY_VERSION), new Query.Get(b("a")),
+                new Command.Delete(b("b"), Request.ANY_VERSION)),
+            List.of(new Query.Get(b("c")))),
+        new Command.Txn(List.of(), List.of(), List.of(new Command.Put(b("x"), new byte[0], Request.ANY_VERSION))),
         new Query.Get(b("k")),
         new Query.FallbackGet(b("moved")),
         new Query.BatchGet(List.of(b("a"), b("b"))),
@@ -86,6 +94,9 @@ class WireCodecTest {
         new Reply.ExportOpened("backup-1", 99, 4, RANGES, 123_456),
         new Reply.Status(1, HashRanges.FULL, 10, 5, 3, 300, 7),
         new Reply.Failure(ErrorCode.VERSION_MISMATCH, "expected 3, found 4"),
+        new Reply.Txn(true, List.of(new Reply.Written(5, b("old")), new Reply.Found(new Entry(b("k"), b("v"), 5)),
+            new Reply.Found(null))),
+        new Reply.Txn(false, List.of()),
         new Reply.Batch(List.of(new Reply.Written(5, null), new Reply.Failure(ErrorCode.WRONG_GROUP, "not mine"),
             new Reply.Found(new Entry(b("k"), b("v"), 3)), new Reply.Found(null))));
   }
@@ -165,6 +176,29 @@ class WireCodecTest {
     // A Purged reply whose flag byte is missing
     byte[] shortPurged = new WireWriter(8).u8(1).u8(11).i32(3).toByteArray();
     assertThatThrownBy(() -> WireCodec.decodeReply(shortPurged)).isInstanceOf(KvException.class);
+  }
+
+  @Test
+  void malformedTransactionsAreRejected() {
+    byte[] put = WireCodec.encode(new Command.Put(b("k"), b("v"), Request.ANY_VERSION));
+    byte[] confirm = WireCodec.encode(new Command.ConfirmPublished(3));
+    byte[] fallback = WireCodec.encode(new Query.FallbackGet(b("k")));
+    List<byte[]> bad = List.of(
+        new WireWriter(8).u8(1).u8(11).i32(0).i32(0).i32(0).toByteArray(),               // no op at all
+        new WireWriter(64).u8(1).u8(11).i32(0).i32(1).bytes(confirm).i32(0).toByteArray(), // not a txn op
+        new WireWriter(64).u8(1).u8(11).i32(0).i32(1).bytes(fallback).i32(0).toByteArray(),
+        new WireWriter(64).u8(1).u8(11).i32(1).bytes(b("k")).u8(9).bytes(null).i64(0)     // unknown target
+            .i32(1).bytes(put).i32(0).toByteArray(),
+        new WireWriter(64).u8(1).u8(11).i32(1).bytes(b("k")).u8(2).bytes(b("v")).i64(0)   // EXISTS with a value
+            .i32(1).bytes(put).i32(0).toByteArray(),
+        new WireWriter(64).u8(1).u8(11).i32(0).i32(Command.Txn.MAX_OPS + 1).toByteArray());
+    for (byte[] b : bad) {
+      assertThatThrownBy(() -> WireCodec.decodeRequest(b)).isInstanceOf(KvException.class)
+          .extracting(e -> ((KvException) e).code()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
+    }
+    byte[] badResult = new WireWriter(64).u8(1).u8(14).u8(1).i32(1)
+        .bytes(WireCodec.encode(new Reply.Confirmed(3))).toByteArray();
+    assertThatThrownBy(() -> WireCodec.decodeReply(badResult)).isInstanceOf(KvException.class);
   }
 
   @Test

@@ -5,6 +5,8 @@ import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.event.DebeziumEnvelope;
 import io.kvpipe.common.wire.Command;
+import io.kvpipe.common.wire.Request;
+import java.util.List;
 import io.kvpipe.common.wire.Entry;
 
 /**
@@ -41,6 +43,16 @@ final class CdcEventLimit {
         // One op over the limit refuses the batch before it is logged; the client then sends each op alone.
         for (Command op : b.ops()) {
           check(state, op, limit);
+        }
+      }
+      case Command.Txn t -> {
+        // Both branches: which one runs is decided at apply.
+        for (List<Request> branch : List.of(t.success(), t.failure())) {
+          for (Request op : branch) {
+            if (op instanceof Command write) {
+              check(state, write, limit);
+            }
+          }
         }
       }
       case Command.PutAll p -> {

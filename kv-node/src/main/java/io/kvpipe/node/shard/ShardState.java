@@ -145,6 +145,13 @@ public final class ShardState {
         checkOutboxNotFull(stamp);
       }
       case Command.Batch b -> validateBatch(b, maxValueBytes, stamp);
+      case Command.Txn t -> {
+        Transactions.checkWellFormed(t, maxValueBytes);
+        for (byte[] key : t.keys()) {
+          checkOwned(key);
+        }
+        checkOutboxNotFull(stamp);
+      }
       case Command.ConfirmPublished c -> {
         if (c.upToIndex() < 0) {
           throw new KvException(ErrorCode.MALFORMED_REQUEST, "confirmed index must not be negative");
@@ -334,6 +341,7 @@ public final class ShardState {
         case Command.SetTtl t -> writeAlone(t, index, term, stamp);
         case Command.Expire x -> expire(x, index, term, stamp);
         case Command.Batch b -> applyBatch(b, index, term, stamp);
+        case Command.Txn t -> applyTxn(t, index, term, stamp);
         case Command.ConfirmPublished c -> {
           outbox.confirm(Math.min(c.upToIndex(), index));
           yield new Reply.Confirmed(outbox.confirmedIndex());
@@ -436,6 +444,21 @@ public final class ShardState {
    * so far, which the caller hands to the outbox. A refusal throws and changes nothing.
    */
   private Reply write(Command op, long index, long term, LogStamp stamp, EntryEvents events) {
+    Staged w = stage(op, store.get(ShardStore.slot(keyOf(op))), index, term, stamp, events, false);
+    store.put(w.slot(), w.rec());
+    return w.reply();
+  }
+
+  /** A write checked and its event made, not yet in the store. */
+  private record Staged(ShardStore.Slot slot, ShardStore.Rec rec, Reply.Written reply) {}
+
+  /**
+   * Checks {@code op} against {@code current}, the key's record, and makes its new record and change event (added to
+   * {@code events}) without touching the store: the one rule for every client write, alone, batched or in a
+   * transaction ({@code txn} marks its event). Throws on a refusal; then {@code events} is unchanged.
+   */
+  private Staged stage(Command op, ShardStore.Rec current, long index, long term, LogStamp stamp, EntryEvents events,
+                       boolean txn) {
     byte[] key = keyOf(op);
     long expected = switch (op) {
       case Command.Put p -> p.expectedVersion();
@@ -445,7 +468,6 @@ public final class ShardState {
     };
     ShardStore.Slot slot = ShardStore.slot(key);
     checkOwned(slot.position());
-    ShardStore.Rec current = store.get(slot);
     // A record past its deadline at this entry's stamp is no live value, whether or not its expiry was applied yet:
     // the same time every replica reads from the log, so they all decide alike (docs/ttl.md).
     boolean live = current != null && current.liveAt(stamp.tsMs());
@@ -473,7 +495,7 @@ public final class ShardState {
     if (stamp.cdcEnabled()) {
       Op eventOp = value == null ? Op.DELETE : live ? Op.UPDATE : Op.CREATE;
       ChangeEvent event = new ChangeEvent(eventOp, new String(key, StandardCharsets.UTF_8), previous, value,
-          stamp.tsMs(), group, index, events.size(), term, epoch, version, Origin.CLIENT);
+          stamp.tsMs(), group, index, events.size(), term, epoch, version, Origin.CLIENT, txn);
       long eventBytes = Outbox.sizeOf(event);
       if (!outbox.hasRoom(stamp.outboxMaxEvents(), stamp.outboxMaxBytes(), events.size() + 1,
           events.bytes() + eventBytes)) {
@@ -481,8 +503,48 @@ public final class ShardState {
       }
       events.add(event, eventBytes);
     }
-    store.put(slot, new ShardStore.Rec(value, version, value == null ? Ttl.NONE : Ttl.deadline(stamp.tsMs(), ttl)));
-    return new Reply.Written(version, previous);
+    return new Staged(slot, new ShardStore.Rec(value, version, value == null ? Ttl.NONE
+        : Ttl.deadline(stamp.tsMs(), ttl)), new Reply.Written(version, previous));
+  }
+
+  /**
+   * A transaction: every key owned, then the compares on the applied state, then the chosen branch's ops staged in
+   * order, each get reading the branch's own earlier writes first. Only when every op is staged do the records reach
+   * the store and the events the outbox, so a refusal at any op (the outbox full) leaves nothing behind, and no
+   * concurrent reader ever sees part of a transaction that is then rolled back.
+   */
+  private Reply applyTxn(Command.Txn t, long index, long term, LogStamp stamp) {
+    Transactions.checkWellFormed(t, Limits.HARD_MAX_VALUE_BYTES);
+    for (byte[] key : t.keys()) {
+      checkOwned(HashRing.position(key));
+    }
+    boolean succeeded = true;
+    for (Command.Compare c : t.compares()) {
+      succeeded &= Transactions.holds(c, store.get(c.key()), stamp.tsMs());
+    }
+    List<Request> ops = succeeded ? t.success() : t.failure();
+    EntryEvents events = new EntryEvents(ops.size());
+    // By key content: a slot's key array is compared by identity.
+    java.util.Map<java.nio.ByteBuffer, Staged> staged = new java.util.LinkedHashMap<>();
+    List<Reply> results = new ArrayList<>(ops.size());
+    for (Request op : ops) {
+      java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(Command.Txn.keyOf(op));
+      Staged earlier = staged.get(key);
+      ShardStore.Rec current = earlier != null ? earlier.rec() : store.get(key.array());
+      if (op instanceof Query.Get g) {
+        // Past its deadline at this entry's stamp, a record reads as deleted, as it does to the branch's writes.
+        results.add(new Reply.Found(current == null ? null : current.liveAt(stamp.tsMs())
+            ? new Entry(g.key(), current.value(), current.version(), current.expiresAtMs())
+            : new Entry(g.key(), null, current.version())));
+      } else {
+        Staged w = stage((Command) op, current, index, term, stamp, events, true);
+        staged.put(key, w);
+        results.add(w.reply());
+      }
+    }
+    staged.values().forEach(w -> store.put(w.slot(), w.rec()));
+    outbox.appendAll(events.list());
+    return new Reply.Txn(succeeded, results);
   }
 
   /**

@@ -33,17 +33,22 @@ public final class SnapshotFile {
   private static final int MAGIC = 0x4b565053; // "KVPS"
   /**
    * 2 added the outbox events' seq (several events per log index); 3 the migration that set the ownership and whether
-   * its copies are closed; 4 each record's TTL deadline and the newest leader stamp applied. Older formats are still
-   * read (no migration, copies open; no TTLs, no stamp).
+   * its copies are closed; 4 each record's TTL deadline and the newest leader stamp applied; 5 whether an outbox
+   * event is a client transaction's. Older formats are still read (no migration, copies open; no TTLs, no stamp; no
+   * transactions).
    */
-  private static final int FORMAT = 4;
+  private static final int FORMAT = 5;
+  private static final int FORMAT_WITHOUT_TXN = 4;
   private static final int FORMAT_WITHOUT_TTL = 3;
   private static final int FORMAT_WITHOUT_MIGRATION = 2;
   private static final int FORMAT_ONE_EVENT_PER_INDEX = 1;
   private static final int END_MAGIC = 0x454e4421; // "END!"
 
-  /** A loaded snapshot: the state and the (term, index) of the last entry it includes. */
-  public record Loaded(ShardState state, long term, long index) {}
+  /**
+   * A loaded snapshot: the state and the (term, index) of the last entry it includes; {@code beforeHashTags} if it was
+   * written by a kvpipe that placed every key by its whole hash (format 4 or older).
+   */
+  public record Loaded(ShardState state, long term, long index, boolean beforeHashTags) {}
 
   private SnapshotFile() {}
 
@@ -181,7 +186,7 @@ public final class SnapshotFile {
       if (in.readInt() != END_MAGIC) {
         throw new IOException("snapshot " + file + " is truncated (no end marker)");
       }
-      return new Loaded(state, term, index);
+      return new Loaded(state, term, index, format <= FORMAT_WITHOUT_TXN);
     } catch (RuntimeException e) {
       throw new IOException("snapshot " + file + " has invalid content: " + e.getMessage(), e);
     }
@@ -219,6 +224,7 @@ public final class SnapshotFile {
     out.writeLong(e.epoch());
     out.writeLong(e.version());
     out.writeUTF(e.origin().code());
+    out.writeBoolean(e.txn());
   }
 
   private static ChangeEvent readEvent(DataInputStream in, String group, int format) throws IOException {
@@ -233,6 +239,7 @@ public final class SnapshotFile {
     long epoch = in.readLong();
     long version = in.readLong();
     Origin origin = Origin.fromCode(in.readUTF());
-    return new ChangeEvent(op, key, before, after, ts, group, logIndex, seq, term, epoch, version, origin);
+    boolean txn = format > FORMAT_WITHOUT_TXN && in.readBoolean();
+    return new ChangeEvent(op, key, before, after, ts, group, logIndex, seq, term, epoch, version, origin, txn);
   }
 }

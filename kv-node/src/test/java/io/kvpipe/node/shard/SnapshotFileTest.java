@@ -80,6 +80,22 @@ class SnapshotFileTest {
   }
 
   @Test
+  void aTransactionsMarkOnItsEventsSurvivesASnapshot() throws IOException {
+    ShardState s = new ShardState("g1");
+    LogStamp stamp = new LogStamp(42, true, 100, 1 << 20);
+    s.apply(Command.Put.unconditional(b("plain"), b("p")), 1, 2, stamp);
+    s.apply(new Command.Txn(List.of(), List.of(Command.Put.unconditional(b("{t}a"), b("1")),
+        new Command.Delete(b("{t}b"), Request.ANY_VERSION)), List.of()), 2, 2, stamp);
+    File f = dir.resolve("snapshot.2_2").toFile();
+    SnapshotFile.write(s, 2, 2, f);
+    SnapshotFile.Loaded loaded = SnapshotFile.read(f);
+    assertThat(loaded.beforeHashTags()).isFalse();
+    List<ChangeEvent> pending = loaded.state().outbox().pendingAfter(0, 100);
+    assertThat(pending).containsExactlyElementsOf(s.outbox().pendingAfter(0, 100));
+    assertThat(pending).extracting(ChangeEvent::txnId).containsExactly(null, "g1:2", "g1:2");
+  }
+
+  @Test
   void aCorruptedSnapshotIsRefused() throws IOException {
     File f = dir.resolve("snapshot.3_23").toFile();
     SnapshotFile.write(sample(), 3, 23, f);

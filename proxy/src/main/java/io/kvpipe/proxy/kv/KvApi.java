@@ -35,6 +35,7 @@ public final class KvApi {
   private final int maxValueBytes;
   private final long maxBodyBytes;
   private final BatchApi batch;
+  private final TxnApi txn;
 
   public KvApi(KvRouter router, int maxValueBytes, long maxBodyBytes, long maxBatchGetBytes,
                io.kvpipe.proxy.ProxyMetrics metrics) {
@@ -42,6 +43,7 @@ public final class KvApi {
     this.maxValueBytes = maxValueBytes;
     this.maxBodyBytes = maxBodyBytes;
     this.batch = new BatchApi(router, maxValueBytes, maxBatchGetBytes, metrics);
+    this.txn = new TxnApi(router, maxValueBytes);
   }
 
   public void get(Exchange ex) {
@@ -93,6 +95,11 @@ public final class KvApi {
 
   public void batchGet(Exchange ex) {
     ex.readBody(maxBodyBytes, body -> batch.get(ex, body));
+  }
+
+  /** {@code POST /v1/txn}: see {@link TxnApi}. */
+  public void txn(Exchange ex) {
+    ex.readBody(maxBodyBytes, body -> txn.run(ex, body));
   }
 
   public void batchPut(Exchange ex) {

@@ -11,6 +11,7 @@ import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.Reply;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -74,6 +75,19 @@ public final class KvRouter {
     // conditional write compares with the newest version, and a plain one answers created/existed, and gets its change
     // event's op and before, from it too (robustness finding 1: a plain put over a live value answered "created").
     return attempt(v -> v.groupFor(key), false, moving.newestFirst(key, op), deadline, 0, 0);
+  }
+
+  /**
+   * Runs {@code op}, a transaction over {@code keys}, against the one group that owns them all, under the rules of
+   * {@link #write}: routed again only after WRONG_GROUP (the group refused the whole transaction, so nothing was
+   * applied); every key a migration is moving is first brought over from its old owner. Keys of more than one group
+   * fail with CROSS_GROUP, naming the groups, before anything is sent.
+   */
+  public <T> CompletableFuture<T> writeWithinGroup(List<byte[]> keys,
+                                                   Function<ShardGroupClient, CompletableFuture<T>> op,
+                                                   long startNanos) {
+    long deadline = startNanos + requestTimeout.toNanos();
+    return attempt(v -> OneGroup.of(v, keys), false, moving.newestFirst(keys, op), deadline, 0, 0);
   }
 
   /**

@@ -55,29 +55,51 @@ final class MovingKeys {
    */
   <T> Function<ShardGroupClient, CompletableFuture<T>> newestFirst(byte[] key,
                                                                  Function<ShardGroupClient, CompletableFuture<T>> write) {
+    return owner -> bringOver(owner, key).thenCompose(ignored -> write.apply(owner));
+  }
+
+  /**
+   * As {@link #newestFirst(byte[], Function)} for every key of a transaction (compared, read or written), one after
+   * the other, before the transaction is sent: it then compares, reads and writes the newest records, all on the
+   * new owner, in its one log entry. Copies change no key's logical state, so a failure between them leaves nothing
+   * half done.
+   */
+  <T> Function<ShardGroupClient, CompletableFuture<T>> newestFirst(List<byte[]> keys,
+                                                                 Function<ShardGroupClient, CompletableFuture<T>> write) {
     return owner -> {
-      TopologyView v = watcher.current();
-      String old = v.isReady() ? v.fallbackGroupFor(key) : null;
-      MigrationToken token = v.migrationToken();
-      if (old == null || token == null) {
-        return write.apply(owner);
+      CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+      java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
+      for (byte[] key : keys) {
+        if (seen.add(java.nio.ByteBuffer.wrap(key))) {
+          chain = chain.thenCompose(ignored -> bringOver(owner, key));
+        }
       }
-      ShardGroupClient from = groups.get(old);
-      if (from == null) {
-        return CompletableFuture.failedFuture(new KvException(ErrorCode.WRONG_GROUP, "no client for group " + old
-            + " yet"));
-      }
-      String k = new String(key, StandardCharsets.UTF_8);
-      // A failure before the write is sent proves it was not applied: an old owner that just left the topology (a
-      // drain's last step) is "route again", never the unknown outcome a write that reached a removed group gets.
-      return from.fallbackGetAsync(k)
-          .exceptionallyCompose(e -> CompletableFuture.<Optional<Entry>>failedFuture(
-              oldOwnerGone(e, old)))
-          .thenCompose(found -> found.isEmpty() ? write.apply(owner)
-          : owner.migrateInAsync(List.of(found.get()), token)
-              .exceptionallyCompose(e -> CompletableFuture.<Reply.Migrated>failedFuture(refenced(e, token)))
-              .thenCompose(copied -> write.apply(owner)));
+      return chain.thenCompose(ignored -> write.apply(owner));
     };
+  }
+
+  /** Copies the old owner's record of {@code key}, if a migration is moving it and the old owner has one. */
+  private CompletableFuture<Void> bringOver(ShardGroupClient owner, byte[] key) {
+    TopologyView v = watcher.current();
+    String old = v.isReady() ? v.fallbackGroupFor(key) : null;
+    MigrationToken token = v.migrationToken();
+    if (old == null || token == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    ShardGroupClient from = groups.get(old);
+    if (from == null) {
+      return CompletableFuture.failedFuture(new KvException(ErrorCode.WRONG_GROUP, "no client for group " + old
+          + " yet"));
+    }
+    String k = new String(key, StandardCharsets.UTF_8);
+    // A failure before the write is sent proves it was not applied: an old owner that just left the topology (a
+    // drain's last step) is "route again", never the unknown outcome a write that reached a removed group gets.
+    return from.fallbackGetAsync(k)
+        .exceptionallyCompose(e -> CompletableFuture.<Optional<Entry>>failedFuture(oldOwnerGone(e, old)))
+        .thenCompose(found -> found.isEmpty() ? CompletableFuture.<Void>completedFuture(null)
+            : owner.migrateInAsync(List.of(found.get()), token)
+                .exceptionallyCompose(e -> CompletableFuture.<Reply.Migrated>failedFuture(refenced(e, token)))
+                .thenApply(copied -> (Void) null));
   }
 
   private static Throwable oldOwnerGone(Throwable e, String old) {
