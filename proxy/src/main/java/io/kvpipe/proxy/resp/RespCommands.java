@@ -70,6 +70,18 @@ final class RespCommands {
       case "CLIENT" -> now(client(s, args));
       case "GET" -> data.get(args);
       case "SET" -> data.set(args);
+      case "SETEX" -> data.setex(args, false);
+      case "PSETEX" -> data.setex(args, true);
+      case "EXPIRE" -> data.ttl().expire(args, true, false);
+      case "PEXPIRE" -> data.ttl().expire(args, false, false);
+      case "EXPIREAT" -> data.ttl().expire(args, true, true);
+      case "PEXPIREAT" -> data.ttl().expire(args, false, true);
+      case "TTL" -> data.ttl().ttl(args, false, false);
+      case "PTTL" -> data.ttl().ttl(args, true, false);
+      case "EXPIRETIME" -> data.ttl().ttl(args, false, true);
+      case "PEXPIRETIME" -> data.ttl().ttl(args, true, true);
+      case "PERSIST" -> data.ttl().persist(args);
+      case "GETEX" -> data.ttl().getex(args);
       case "DEL", "UNLINK" -> data.del(args);
       case "EXISTS" -> data.exists(args);
       case "MGET" -> data.mget(args);
@@ -86,7 +98,8 @@ final class RespCommands {
 
   private static final java.util.Set<String> KNOWN = java.util.Set.of("AUTH", "HELLO", "QUIT", "PING", "ECHO", "SELECT",
       "CLIENT", "GET", "SET", "DEL", "UNLINK", "EXISTS", "MGET", "MSET", "INCR", "DECR", "INCRBY", "DECRBY", "TYPE",
-      "SCAN");
+      "SCAN", "SETEX", "PSETEX", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "TTL", "PTTL", "EXPIRETIME",
+      "PEXPIRETIME", "PERSIST", "GETEX");
 
   /** The name a command is counted under in the metrics: a known command's, else "other". */
   static String metricName(byte[] name) {

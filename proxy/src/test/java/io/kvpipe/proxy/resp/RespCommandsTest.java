@@ -79,7 +79,6 @@ class RespCommandsTest {
     assertThat(text(run(s, "FLUSHALL", "ASYNC"))).isEqualTo(
         "-ERR unknown command 'FLUSHALL', with args beginning with: 'ASYNC'");
     assertThat(text(run(s, "multi"))).startsWith("-ERR MULTI is not supported yet");
-    assertThat(text(run(s, "TTL", "k"))).startsWith("-ERR TTL is not supported yet");
     assertThat(text(run(s, "SELECT", "0"))).isEqualTo("+OK");
     assertThat(text(run(s, "SELECT", "1"))).startsWith("-ERR DB index is out of range");
     assertThat(text(run(s, "SELECT", "x"))).isEqualTo("-ERR value is not an integer or out of range");
