@@ -6,12 +6,14 @@ import static io.kvpipe.proxy.ProxyTestCluster.req;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kvpipe.testsupport.Poll;
 import java.io.IOException;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,8 +32,10 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.args.ExpiryOption;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.GetExParams;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -162,12 +166,10 @@ class RespIT {
       assertThatThrownBy(() -> j.sendCommand(cmd("SET"), "k", "v", "NX", "XX")).hasMessage("ERR syntax error");
       assertThatThrownBy(() -> j.sendCommand(cmd("FLUSHALL"), "ASYNC")).hasMessage(
           "ERR unknown command 'FLUSHALL', with args beginning with: 'ASYNC'");
-      for (String pending : List.of("EXPIRE", "TTL", "PERSIST", "MULTI", "EXEC")) {
+      for (String pending : List.of("MULTI", "EXEC")) {
         assertThatThrownBy(() -> j.sendCommand(cmd(pending), "k", "10")).as(pending)
             .hasMessageStartingWith("ERR " + pending + " is not supported yet");
       }
-      assertThatThrownBy(() -> j.set("k", "v", SetParams.setParams().ex(10))).hasMessageContaining(
-          "SET EX is not supported yet");
       // The HTTP API's checks: a key over 512 bytes, a value over --max-value-bytes.
       assertThatThrownBy(() -> j.set("k".repeat(513), "v")).hasMessageStartingWith("ERR invalid key: key is 513 bytes");
       assertThatThrownBy(() -> j.set("big", "v".repeat(MAX_VALUE + 1))).hasMessageContaining("limit is " + MAX_VALUE);
@@ -323,6 +325,167 @@ class RespIT {
     }
   }
 
+  @Test
+  void ttlAndPttlShowWhatSetAndExpireGave() {
+    try (Jedis j = jedis()) {
+      long before = System.currentTimeMillis();
+      assertThat(j.set("t:a", "v", SetParams.setParams().ex(100))).isEqualTo("OK");
+      assertThat(j.ttl("t:a")).isBetween(90L, 100L);
+      assertThat(j.pttl("t:a")).isBetween(90_000L, 100_000L);
+      long deadline = j.pexpireTime("t:a");
+      assertThat(deadline).isBetween(before + 95_000, System.currentTimeMillis() + 100_000);
+      assertThat(j.expireTime("t:a")).isBetween(deadline / 1000, deadline / 1000 + 1);
+      assertThat(j.ttl("t:missing")).isEqualTo(-2);
+      assertThat(j.pttl("t:missing")).isEqualTo(-2);
+      assertThat(j.expireTime("t:missing")).isEqualTo(-2);
+      assertThat(j.set("t:plain", "p")).isEqualTo("OK");
+      assertThat(j.ttl("t:plain")).isEqualTo(-1);
+      assertThat(j.pexpireTime("t:plain")).isEqualTo(-1);
+      // A SET without TTL removes the TTL, as in Redis.
+      assertThat(j.set("t:a", "v2")).isEqualTo("OK");
+      assertThat(j.ttl("t:a")).isEqualTo(-1);
+      assertThat(j.set("t:px", "v", SetParams.setParams().px(100_000))).isEqualTo("OK");
+      assertThat(j.pttl("t:px")).isBetween(90_000L, 100_000L);
+      long at = System.currentTimeMillis() / 1000 + 200;
+      assertThat(j.set("t:exat", "v", SetParams.setParams().exAt(at))).isEqualTo("OK");
+      assertThat(j.expireTime("t:exat")).isBetween(at - 2, at + 2); // by this proxy's clock: same machine here
+      assertThat(j.setex("t:setex", 100, "s")).isEqualTo("OK");
+      assertThat(j.ttl("t:setex")).isBetween(90L, 100L);
+      assertThat(j.get("t:setex")).isEqualTo("s");
+      assertThat(j.psetex("t:psetex", 100_000, "s")).isEqualTo("OK");
+      assertThat(j.pttl("t:psetex")).isBetween(90_000L, 100_000L);
+    }
+  }
+
+  @Test
+  void expireOptionsPersistGetexAndKeepttlAsRedis() {
+    try (Jedis j = jedis()) {
+      j.set("e:k", "v");
+      assertThat(j.expire("e:k", 50)).isEqualTo(1);
+      assertThat(j.ttl("e:k")).isBetween(45L, 50L);
+      assertThat(j.expire("e:missing", 50)).isZero();
+      assertThat(j.exists("e:missing")).isFalse();
+      assertThat(j.expire("e:k", 10, ExpiryOption.NX)).isZero();
+      assertThat(j.expire("e:k", 10, ExpiryOption.GT)).isZero();
+      assertThat(j.ttl("e:k")).isBetween(45L, 50L);
+      assertThat(j.expire("e:k", 200, ExpiryOption.GT)).isEqualTo(1);
+      assertThat(j.ttl("e:k")).isBetween(190L, 200L);
+      assertThat(j.pexpire("e:k", 30_000, ExpiryOption.LT)).isEqualTo(1);
+      assertThat(j.ttl("e:k")).isBetween(25L, 30L);
+      assertThat(j.expire("e:k", 40, ExpiryOption.XX)).isEqualTo(1);
+      assertThat(j.persist("e:k")).isEqualTo(1);
+      assertThat(j.ttl("e:k")).isEqualTo(-1);
+      assertThat(j.persist("e:k")).isZero();
+      assertThat(j.persist("e:missing")).isZero();
+      assertThat(j.expire("e:k", 40, ExpiryOption.XX)).isZero();
+      assertThat(j.expire("e:k", 40, ExpiryOption.GT)).isZero(); // no TTL is infinite
+      assertThat(j.expire("e:k", 40, ExpiryOption.NX)).isEqualTo(1);
+      assertThat(j.expireAt("e:k", System.currentTimeMillis() / 1000 + 300)).isEqualTo(1);
+      assertThat(j.ttl("e:k")).isBetween(295L, 301L);
+      assertThat(j.get("e:k")).isEqualTo("v"); // the value survives every TTL change
+
+      // KEEPTTL keeps the deadline the key had (to within the time to read and write).
+      j.set("e:keep", "1", SetParams.setParams().px(100_000));
+      long deadline = j.pexpireTime("e:keep");
+      assertThat(j.set("e:keep", "2", SetParams.setParams().keepTtl())).isEqualTo("OK");
+      assertThat(j.get("e:keep")).isEqualTo("2");
+      assertThat(j.pexpireTime("e:keep")).isBetween(deadline - 1000, deadline + 5000);
+      assertThat(j.setGet("e:keep", "3", SetParams.setParams().keepTtl().xx())).isEqualTo("2");
+      assertThat(j.ttl("e:keep")).isBetween(90L, 100L);
+      assertThat(j.set("e:keep-none", "1")).isEqualTo("OK");
+      assertThat(j.set("e:keep-none", "2", SetParams.setParams().keepTtl())).isEqualTo("OK");
+      assertThat(j.ttl("e:keep-none")).isEqualTo(-1);
+      assertThat(j.set("e:keep-new", "1", SetParams.setParams().keepTtl().nx())).isEqualTo("OK");
+      assertThat(j.ttl("e:keep-new")).isEqualTo(-1);
+
+      j.set("e:g", "gv");
+      assertThat(j.getEx("e:g", GetExParams.getExParams().ex(100))).isEqualTo("gv");
+      assertThat(j.ttl("e:g")).isBetween(90L, 100L);
+      assertThat(j.getEx("e:g", GetExParams.getExParams().persist())).isEqualTo("gv");
+      assertThat(j.ttl("e:g")).isEqualTo(-1);
+      assertThat(j.getEx("e:g", GetExParams.getExParams())).isEqualTo("gv");
+      assertThat(j.getEx("e:missing", GetExParams.getExParams().ex(5))).isNull();
+      assertThat(j.exists("e:missing")).isFalse();
+    }
+  }
+
+  @Test
+  void aTimeInThePastDeletesTheKeyAsRedisDoes() {
+    try (Jedis j = jedis()) {
+      j.set("p:1", "v");
+      assertThat(j.expire("p:1", -1)).isEqualTo(1);
+      assertThat(j.exists("p:1")).isFalse();
+      assertThat(j.ttl("p:1")).isEqualTo(-2);
+      j.set("p:2", "v");
+      assertThat(j.pexpireAt("p:2", 1000)).isEqualTo(1);
+      assertThat(j.get("p:2")).isNull();
+      assertThat(j.expire("p:2", 0)).isZero(); // already gone
+      j.set("p:3", "old");
+      assertThat(j.setGet("p:3", "new", SetParams.setParams().pxAt(1000))).isEqualTo("old");
+      assertThat(j.exists("p:3")).isFalse();
+      assertThat(j.set("p:4", "v", SetParams.setParams().exAt(1))).isEqualTo("OK");
+      assertThat(j.exists("p:4")).isFalse();
+      j.set("p:5", "v5");
+      assertThat(j.getEx("p:5", GetExParams.getExParams().pxAt(1000))).isEqualTo("v5");
+      assertThat(j.exists("p:5")).isFalse();
+      // A past time with a condition that fails changes nothing.
+      j.set("p:6", "v6", SetParams.setParams().ex(100));
+      assertThat(j.expire("p:6", -1, ExpiryOption.NX)).isZero();
+      assertThat(j.get("p:6")).isEqualTo("v6");
+    }
+  }
+
+  @Test
+  void keysGoAtTheirDeadline() {
+    try (Jedis j = jedis()) {
+      j.set("x:set", "v", SetParams.setParams().px(1500));
+      j.set("x:expire", "v");
+      assertThat(j.pexpire("x:expire", 1500)).isEqualTo(1);
+      j.setex("x:setex", 1, "v");
+      j.set("x:kept", "v");
+      j.set("x:persisted", "v", SetParams.setParams().px(1500));
+      assertThat(j.persist("x:persisted")).isEqualTo(1);
+      Poll.until("keys with a TTL gone", Duration.ofSeconds(30), () -> j.exists("x:set", "x:expire", "x:setex") == 0);
+      assertThat(j.ttl("x:set")).isEqualTo(-2);
+      assertThat(j.get("x:expire")).isNull();
+      assertThat(j.get("x:kept")).isEqualTo("v");
+      assertThat(j.get("x:persisted")).isEqualTo("v");
+    }
+  }
+
+  @Test
+  void badTtlArgumentsAreRedisErrorsAndChangeNothing() {
+    try (Jedis j = jedis()) {
+      j.set("b:k", "v", SetParams.setParams().ex(100));
+      assertThatThrownBy(() -> j.sendCommand(cmd("SET"), "b:k", "w", "EX", "0"))
+          .hasMessage("ERR invalid expire time in 'set' command");
+      assertThatThrownBy(() -> j.sendCommand(cmd("SET"), "b:k", "w", "PX", "-5"))
+          .hasMessage("ERR invalid expire time in 'set' command");
+      assertThatThrownBy(() -> j.sendCommand(cmd("SET"), "b:k", "w", "EX", "soon"))
+          .hasMessage("ERR value is not an integer or out of range");
+      assertThatThrownBy(() -> j.sendCommand(cmd("SET"), "b:k", "w", "EX", "10", "KEEPTTL"))
+          .hasMessage("ERR syntax error");
+      assertThatThrownBy(() -> j.setex("b:k", 0, "w")).hasMessage("ERR invalid expire time in 'setex' command");
+      assertThatThrownBy(() -> j.psetex("b:k", -1, "w")).hasMessage("ERR invalid expire time in 'psetex' command");
+      assertThatThrownBy(() -> j.sendCommand(cmd("EXPIRE"), "b:k", "10", "NX", "XX"))
+          .hasMessage("ERR NX and XX, GT or LT options at the same time are not compatible");
+      assertThatThrownBy(() -> j.sendCommand(cmd("EXPIRE"), "b:k", "10", "GT", "LT"))
+          .hasMessage("ERR GT and LT options at the same time are not compatible");
+      assertThatThrownBy(() -> j.sendCommand(cmd("EXPIRE"), "b:k", "10", "SOON"))
+          .hasMessage("ERR Unsupported option SOON");
+      assertThatThrownBy(() -> j.sendCommand(cmd("EXPIRE"), "b:k", Long.toString(Long.MAX_VALUE)))
+          .hasMessage("ERR invalid expire time in 'expire' command");
+      // Within Redis's range but past kvpipe's ten-year cap: Redis's words, then why.
+      assertThatThrownBy(() -> j.expire("b:k", 400L * 365 * 24 * 3600))
+          .hasMessageStartingWith("ERR invalid expire time in 'expire' command (kvpipe keeps a key at most");
+      assertThatThrownBy(() -> j.sendCommand(cmd("GETEX"), "b:k", "EX", "0"))
+          .hasMessage("ERR invalid expire time in 'getex' command");
+      assertThatThrownBy(() -> j.sendCommand(cmd("TTL"))).hasMessage("ERR wrong number of arguments for 'ttl' command");
+      assertThat(j.get("b:k")).isEqualTo("v");
+      assertThat(j.ttl("b:k")).isBetween(90L, 100L);
+    }
+  }
+
   /** Debian's redis-cli (apt-get install redis-tools), when installed: a second, independent client. */
   @Test
   void redisCliWorksAgainstIt() throws Exception {
@@ -341,6 +504,12 @@ class RespIT {
     String refused = run(List.of(cli.toString(), "-p", Integer.toString(port), "-a", "bad-token-1",
         "--no-auth-warning", "GET", "cli:a"));
     assertThat(refused).contains("WRONGPASS");
+    assertThat(cli(cli, "SET", "cli:t", "v", "EX", "100")).isEqualTo("OK");
+    assertThat(Long.parseLong(cli(cli, "TTL", "cli:t"))).isBetween(90L, 100L);
+    assertThat(cli(cli, "PERSIST", "cli:t")).isEqualTo("1");
+    assertThat(cli(cli, "TTL", "cli:t")).isEqualTo("-1");
+    assertThat(cli(cli, "TTL", "cli:none")).isEqualTo("-2");
+    assertThat(cli(cli, "SET", "cli:t", "v", "EX", "0")).isEqualTo("ERR invalid expire time in 'set' command");
   }
 
   String cli(Path cli, String... args) throws IOException, InterruptedException {
