@@ -354,6 +354,10 @@ class RespIT {
       assertThat(j.get("t:setex")).isEqualTo("s");
       assertThat(j.psetex("t:psetex", 100_000, "s")).isEqualTo("OK");
       assertThat(j.pttl("t:psetex")).isBetween(90_000L, 100_000L);
+      // INCR and its kin change the value and keep the TTL, as in Redis.
+      assertThat(j.setex("t:n", 100, "1")).isEqualTo("OK");
+      assertThat(j.incrBy("t:n", 2)).isEqualTo(3);
+      assertThat(j.ttl("t:n")).isBetween(90L, 100L);
     }
   }
 

@@ -1,7 +1,9 @@
 package io.kvpipe.proxy.resp;
 
 import io.kvpipe.common.Ttl;
+import io.kvpipe.common.wire.Entry;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An expiry a command asks for, checked as Redis checks it and turned into what the store takes: a TTL in milliseconds
@@ -80,6 +82,19 @@ record Expiry(Kind kind, long amountMs) {
       throw RespException.err("invalid expire time in '" + command + "' command (kvpipe keeps a key at most "
           + Ttl.MAX_MS / 1000 + " seconds)");
     }
+  }
+
+  /**
+   * The TTL that keeps the deadline of {@code current} (as read) for a put made now ({@code nowMs}, this proxy's
+   * clock): the time left, at least 1 ms (a deadline this clock has passed but the store had not: the shortest TTL
+   * there is), or {@link Ttl#NONE} for a key without one. The deadline moves by the time from the read to the leader's
+   * stamp plus the skew between this proxy and the leader.
+   */
+  static long keptTtl(Optional<Entry> current, long nowMs) {
+    if (current.isEmpty() || !current.get().hasTtl()) {
+      return Ttl.NONE;
+    }
+    return Math.max(1, current.get().expiresAtMs() - nowMs);
   }
 
   static RespException invalid(String command) {

@@ -213,7 +213,10 @@ final class RespDataCommands {
     });
   }
 
-  /** INCR, DECR, INCRBY, DECRBY: a compare-and-set on the key's version, retried while another writer wins. */
+  /**
+   * INCR, DECR, INCRBY, DECRBY: a compare-and-set on the key's version, retried while another writer wins; the key's
+   * TTL is kept.
+   */
   RespCommands.Call incrBy(List<byte[]> args, int sign, boolean withAmount) {
     String name = RespCommands.upper(args.get(0));
     RespCommands.arity(args, withAmount ? 3 : 2, withAmount ? 3 : 2, name);
@@ -238,7 +241,9 @@ final class RespDataCommands {
       } catch (ArithmeticException e) {
         throw RespException.err("increment or decrement would overflow");
       }
-      return Cas.Decision.write(Long.toString(next).getBytes(StandardCharsets.US_ASCII), w -> new RespValue.Int(next));
+      // The key keeps its TTL, as in Redis (a put without one would remove it).
+      return Cas.Decision.put(Long.toString(next).getBytes(StandardCharsets.US_ASCII),
+          Expiry.keptTtl(current, ttl.now()), w -> new RespValue.Int(next));
     }));
   }
 

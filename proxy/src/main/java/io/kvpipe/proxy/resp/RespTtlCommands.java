@@ -1,11 +1,9 @@
 package io.kvpipe.proxy.resp;
 
 import io.kvpipe.common.Ttl;
-import io.kvpipe.common.wire.Entry;
 import io.kvpipe.proxy.kv.KeyTtl;
 import io.kvpipe.proxy.kv.KvRouter;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
@@ -124,7 +122,7 @@ final class RespTtlCommands {
       }
       RespValue answer = get ? old : RespValue.OK;
       if (expiry.kind() == Expiry.Kind.KEEP) {
-        return Cas.Decision.put(value, keptTtl(current), w -> answer);
+        return Cas.Decision.put(value, Expiry.keptTtl(current, clock.getAsLong()), w -> answer);
       }
       long ttl = expiry.ttlAt(clock.getAsLong());
       if (ttl > 0) {
@@ -133,14 +131,6 @@ final class RespTtlCommands {
       // Set and expired at once, as in Redis: the key ends up absent.
       return present ? Cas.Decision.delete(answer) : Cas.Decision.done(answer);
     });
-  }
-
-  private long keptTtl(Optional<Entry> current) {
-    if (current.isEmpty() || !current.get().hasTtl()) {
-      return Ttl.NONE;
-    }
-    // A deadline this proxy's clock has passed but the store had not: the key keeps the shortest TTL there is.
-    return Math.max(1, current.get().expiresAtMs() - clock.getAsLong());
   }
 
   long now() {
