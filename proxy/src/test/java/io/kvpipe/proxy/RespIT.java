@@ -32,6 +32,7 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.Transaction;
 import redis.clients.jedis.args.ExpiryOption;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -166,10 +167,6 @@ class RespIT {
       assertThatThrownBy(() -> j.sendCommand(cmd("SET"), "k", "v", "NX", "XX")).hasMessage("ERR syntax error");
       assertThatThrownBy(() -> j.sendCommand(cmd("FLUSHALL"), "ASYNC")).hasMessage(
           "ERR unknown command 'FLUSHALL', with args beginning with: 'ASYNC'");
-      for (String pending : List.of("MULTI", "EXEC")) {
-        assertThatThrownBy(() -> j.sendCommand(cmd(pending), "k", "10")).as(pending)
-            .hasMessageStartingWith("ERR " + pending + " is not supported yet");
-      }
       // The HTTP API's checks: a key over 512 bytes, a value over --max-value-bytes.
       assertThatThrownBy(() -> j.set("k".repeat(513), "v")).hasMessageStartingWith("ERR invalid key: key is 513 bytes");
       assertThatThrownBy(() -> j.set("big", "v".repeat(MAX_VALUE + 1))).hasMessageContaining("limit is " + MAX_VALUE);
@@ -487,6 +484,221 @@ class RespIT {
       assertThatThrownBy(() -> j.sendCommand(cmd("TTL"))).hasMessage("ERR wrong number of arguments for 'ttl' command");
       assertThat(j.get("b:k")).isEqualTo("v");
       assertThat(j.ttl("b:k")).isBetween(90L, 100L);
+    }
+  }
+
+  @Test
+  void multiExecRunsTheQueuedCommandsAsOneTransaction() {
+    try (Jedis j = jedis()) {
+      j.set("{acct}:b", "old");
+      Transaction t = j.multi();
+      Response<String> set = t.set("{acct}:a", "1");
+      Response<String> get = t.get("{acct}:a");
+      Response<Long> del = t.del("{acct}:b", "{acct}:none");
+      Response<List<String>> mget = t.mget("{acct}:a", "{acct}:b");
+      Response<String> mset = t.mset("{acct}:c", "3", "{acct}:d", "4");
+      Response<Long> exists = t.exists("{acct}:a", "{acct}:b", "{acct}:c");
+      Response<String> setGet = t.setGet("{acct}:e", "5");
+      Response<Object> ping = t.sendCommand(cmd("ECHO"), "hi");
+      Response<String> setex = t.setex("{acct}:t", 100, "x");
+      List<Object> all = t.exec();
+      assertThat(all).hasSize(9);
+      assertThat(set.get()).isEqualTo("OK");
+      assertThat(get.get()).isEqualTo("1"); // a read sees the transaction's own earlier write
+      assertThat(del.get()).isEqualTo(1);
+      assertThat(mget.get()).containsExactly("1", null);
+      assertThat(mset.get()).isEqualTo("OK");
+      assertThat(exists.get()).isEqualTo(2);
+      assertThat(setGet.get()).isNull();
+      assertThat(ping.get()).isEqualTo("hi".getBytes(StandardCharsets.UTF_8));
+      assertThat(setex.get()).isEqualTo("OK");
+      assertThat(j.mget("{acct}:a", "{acct}:b", "{acct}:c", "{acct}:d", "{acct}:e"))
+          .containsExactly("1", null, "3", "4", "5");
+      assertThat(j.ttl("{acct}:t")).isBetween(90L, 100L);
+      // One transaction: every write has the same version (one log entry).
+      Set<Long> versions = new HashSet<>();
+      for (String k : List.of("{acct}:a", "{acct}:c", "{acct}:d", "{acct}:e")) {
+        versions.add(versionOverHttp(k));
+      }
+      assertThat(versions).hasSize(1);
+
+      Transaction d = j.multi();
+      d.set("{acct}:a", "discarded");
+      assertThat(d.discard()).isEqualTo("OK");
+      assertThat(j.get("{acct}:a")).isEqualTo("1");
+      assertThat(j.multi().exec()).isEmpty(); // nothing queued: an empty array, as in Redis
+    }
+  }
+
+  long versionOverHttp(String key) {
+    HttpResponse<byte[]> r = cluster.send(req(proxy, "/v1/kv/" + java.net.URLEncoder.encode(key,
+        StandardCharsets.UTF_8), DATA_TOKEN).GET());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return Long.parseLong(r.headers().firstValue("X-Kv-Version").orElseThrow());
+  }
+
+  @Test
+  void watchedKeysChangedMeanExecDoesNothingAndAnswersNil() throws Exception {
+    try (Jedis j = jedis(); Jedis other = jedis()) {
+      j.set("{w}:k", "1");
+      assertThat(j.watch("{w}:k", "{w}:absent")).isEqualTo("OK");
+      other.set("{w}:k", "2");
+      Transaction t = j.multi();
+      t.set("{w}:k", "3");
+      t.set("{w}:other", "x");
+      assertThat(t.exec()).isNull();
+      assertThat(j.get("{w}:k")).isEqualTo("2");
+      assertThat(j.exists("{w}:other")).isFalse();
+
+      // Unchanged since WATCH: applied. A key absent at WATCH and still absent counts as unchanged.
+      j.watch("{w}:k", "{w}:absent");
+      Transaction ok = j.multi();
+      ok.expire("{w}:k", 10); // refused at queue time: EXEC aborts
+      assertThatThrownBy(ok::exec).hasMessageContaining("EXECABORT Transaction discarded because of previous errors");
+      j.watch("{w}:k", "{w}:absent");
+      Transaction ok2 = j.multi();
+      ok2.set("{w}:k", "4");
+      assertThat(ok2.exec()).containsExactly("OK");
+      assertThat(j.get("{w}:k")).isEqualTo("4");
+
+      // A watched key that is created meanwhile fails the EXEC; UNWATCH forgets the watches.
+      j.watch("{w}:absent");
+      other.set("{w}:absent", "now");
+      Transaction t2 = j.multi();
+      t2.get("{w}:k");
+      assertThat(t2.exec()).isNull();
+      j.watch("{w}:k");
+      other.set("{w}:k", "5");
+      assertThat(j.unwatch()).isEqualTo("OK");
+      Transaction t3 = j.multi();
+      t3.get("{w}:k");
+      assertThat(t3.exec()).containsExactly("5");
+    }
+    // On the wire, as Redis: a null array (*-1) in RESP2.
+    try (RawResp c = new RawResp(port)) {
+      assertThat(c.command("AUTH", DATA_TOKEN).reply()).isEqualTo("+OK");
+      assertThat(c.command("SET", "{w}:raw", "1").reply()).isEqualTo("+OK");
+      assertThat(c.command("WATCH", "{w}:raw").reply()).isEqualTo("+OK");
+      try (Jedis other = jedis()) {
+        other.set("{w}:raw", "2");
+      }
+      assertThat(c.command("MULTI").reply()).isEqualTo("+OK");
+      assertThat(c.command("GET", "{w}:raw").reply()).isEqualTo("+QUEUED");
+      assertThat(c.command("EXEC").reply()).isEqualTo("*nil");
+    }
+  }
+
+  @Test
+  void incrAndConditionalSetRunInsideMultiOnTheValueBeforeIt() throws Exception {
+    try (Jedis j = jedis()) {
+      j.set("{i}:n", "10", SetParams.setParams().ex(100));
+      j.set("{i}:text", "abc");
+      j.set("{i}:exists", "e");
+      Transaction t = j.multi();
+      Response<Long> incr = t.incrBy("{i}:n", 5);
+      Response<Long> fresh = t.decr("{i}:fresh");
+      Response<Long> bad = t.incr("{i}:text");
+      Response<String> nx = t.set("{i}:exists", "no", SetParams.setParams().nx());
+      Response<String> xx = t.set("{i}:absent", "no", SetParams.setParams().xx());
+      Response<String> created = t.set("{i}:new", "yes", SetParams.setParams().nx());
+      List<Object> all = t.exec();
+      assertThat(all).hasSize(6);
+      assertThat(incr.get()).isEqualTo(15);
+      assertThat(fresh.get()).isEqualTo(-1);
+      // As in Redis, a command failing at EXEC answers its error and the others still run.
+      assertThat(all.get(2)).isInstanceOf(JedisDataException.class);
+      assertThat(((JedisDataException) all.get(2)).getMessage()).isEqualTo(
+          "ERR value is not an integer or out of range");
+      assertThat(nx.get()).isNull();
+      assertThat(xx.get()).isNull();
+      assertThat(created.get()).isEqualTo("OK");
+      assertThat(j.mget("{i}:n", "{i}:fresh", "{i}:text", "{i}:exists", "{i}:absent", "{i}:new"))
+          .containsExactly("15", "-1", "abc", "e", null, "yes");
+      assertThat(j.ttl("{i}:n")).isBetween(90L, 100L); // INCR keeps the TTL, as in Redis
+    }
+    // Concurrent MULTI/INCR on one key: a transaction whose read went stale is repeated, none is lost.
+    int clients = 4;
+    int each = 10;
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int c = 0; c < clients; c++) {
+      threads.add(Thread.ofVirtual().start(() -> {
+        try (Jedis j = jedis()) {
+          for (int i = 0; i < each; i++) {
+            Transaction t = j.multi();
+            t.incr("{i}:counter");
+            t.incr("{i}:other");
+            assertThat(t.exec()).hasSize(2);
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }));
+    }
+    for (Thread th : threads) {
+      th.join();
+    }
+    assertThat(failures).isEmpty();
+    try (Jedis j = jedis()) {
+      assertThat(j.mget("{i}:counter", "{i}:other")).containsExactly("40", "40");
+      // WATCH with INCR: a change of the watched key still makes EXEC answer nil, with nothing applied.
+      j.watch("{i}:counter");
+      try (Jedis other = jedis()) {
+        other.set("{i}:counter", "100");
+      }
+      Transaction t = j.multi();
+      t.incr("{i}:counter");
+      t.incr("{i}:other");
+      assertThat(t.exec()).isNull();
+      assertThat(j.mget("{i}:counter", "{i}:other")).containsExactly("100", "40");
+    }
+  }
+
+  @Test
+  void transactionErrorsAreRedisErrorsAndApplyNothing() throws Exception {
+    try (RawResp c = new RawResp(port)) {
+      assertThat(c.command("AUTH", DATA_TOKEN).reply()).isEqualTo("+OK");
+      assertThat(c.command("EXEC").reply()).isEqualTo("-ERR EXEC without MULTI");
+      assertThat(c.command("DISCARD").reply()).isEqualTo("-ERR DISCARD without MULTI");
+      assertThat(c.command("MULTI").reply()).isEqualTo("+OK");
+      assertThat(c.command("MULTI").reply()).isEqualTo("-ERR MULTI calls can not be nested");
+      assertThat(c.command("WATCH", "x").reply()).isEqualTo("-ERR WATCH inside MULTI is not allowed");
+      assertThat(c.command("SET", "{e}:a", "1").reply()).isEqualTo("+QUEUED");
+      assertThat(c.command("EXEC").reply()).isEqualTo("[+OK]"); // those errors did not abort it, as in Redis
+      // Queue-time errors abort the transaction at EXEC.
+      for (List<String> bad : List.of(List.of("GET"), List.of("FOO", "x"), List.of("INCR", "{e}:a", "x"),
+          List.of("SET", "{e}:a", "2", "NX", "XX"), List.of("EXPIRE", "{e}:a", "10"), List.of("SCAN", "0"))) {
+        assertThat(c.command("MULTI").reply()).isEqualTo("+OK");
+        assertThat(c.command("SET", "{e}:a", "changed").reply()).isEqualTo("+QUEUED");
+        assertThat(c.command(bad.toArray(String[]::new)).reply()).as(bad.toString()).startsWith("-ERR");
+        assertThat(c.command("EXEC").reply()).isEqualTo(
+            "-EXECABORT Transaction discarded because of previous errors.");
+      }
+      assertThat(c.command("MULTI").reply()).isEqualTo("+OK");
+      assertThat(c.command("PERSIST", "{e}:a").reply()).isEqualTo("-ERR 'PERSIST' cannot run inside MULTI in kvpipe:"
+          + " a transaction takes GET, SET, SETEX, PSETEX, DEL, UNLINK, MGET, MSET, EXISTS, TYPE, INCR, DECR, INCRBY,"
+          + " DECRBY, PING, ECHO, UNWATCH (docs/resp.md)");
+      assertThat(c.command("DISCARD").reply()).isEqualTo("+OK");
+      // A key written twice in one transaction is refused when queued (its writes would share one version).
+      assertThat(c.command("MULTI").reply()).isEqualTo("+OK");
+      assertThat(c.command("SET", "{e}:a", "x").reply()).isEqualTo("+QUEUED");
+      assertThat(c.command("DEL", "{e}:a").reply()).startsWith("-ERR a kvpipe transaction writes each key at most"
+          + " once; '{e}:a' is written twice");
+      assertThat(c.command("EXEC").reply()).startsWith("-EXECABORT");
+      assertThat(c.command("GET", "{e}:a").reply()).isEqualTo("$1");
+      // Keys of several groups: refused whole, naming the groups; nothing applied.
+      assertThat(c.command("MULTI").reply()).isEqualTo("+OK");
+      List<String> keys = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        keys.add("cross-" + i);
+        assertThat(c.command("SET", "cross-" + i, "v").reply()).isEqualTo("+QUEUED");
+      }
+      assertThat(c.command("EXEC").reply()).startsWith("-EXECABORT Transaction discarded: a transaction's keys must"
+          + " all live in one shard group; these live in 2 groups: g1 (").contains("g2 (").contains("hash tag");
+      List<String> exists = new ArrayList<>(List.of("EXISTS"));
+      exists.addAll(keys);
+      assertThat(c.command(exists.toArray(String[]::new)).reply()).isEqualTo(":0");
+      assertThat(c.command("PING").reply()).isEqualTo("+PONG"); // out of MULTI again
     }
   }
 

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  */
 class RespTtlArgumentsTest {
   final RespCommands commands = new RespCommands(() -> TokenSet.of(List.of("t"), List.of("a")),
-      new RespDataCommands(null, null, 1024, 1024, () -> ExpiryTest.NOW));
+      new RespDataCommands(null, null, 1024, 1024, () -> ExpiryTest.NOW),
+      new RespTransactions(null, 1024, () -> ExpiryTest.NOW));
 
   String run(String... a) {
     RespSession s = new RespSession(1);
