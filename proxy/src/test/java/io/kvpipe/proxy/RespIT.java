@@ -726,6 +726,16 @@ class RespIT {
     assertThat(cli(cli, "TTL", "cli:t")).isEqualTo("-1");
     assertThat(cli(cli, "TTL", "cli:none")).isEqualTo("-2");
     assertThat(cli(cli, "SET", "cli:t", "v", "EX", "0")).isEqualTo("ERR invalid expire time in 'set' command");
+    // Commands from stdin share one connection: a transaction, answered as real Redis answers it.
+    List<String> cmd = new ArrayList<>(List.of(cli.toString(), "-p", Integer.toString(port), "-a", DATA_TOKEN,
+        "--no-auth-warning"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try (var in = p.getOutputStream()) {
+      in.write("MULTI\nSET {cli}:a 1\nINCRBY {cli}:n 5\nGET {cli}:a\nEXEC\n".getBytes(StandardCharsets.UTF_8));
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(out.split("\n")).containsExactly("OK", "QUEUED", "QUEUED", "QUEUED", "OK", "5", "1");
   }
 
   String cli(Path cli, String... args) throws IOException, InterruptedException {
