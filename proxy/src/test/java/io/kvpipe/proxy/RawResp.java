@@ -65,6 +65,9 @@ final class RawResp implements AutoCloseable {
       }
       case '*', '%' -> {
         int n = Integer.parseInt(line) * (type == '%' ? 2 : 1);
+        if (n < 0) {
+          yield "*nil";
+        }
         List<String> items = new ArrayList<>();
         for (int i = 0; i < n; i++) {
           items.add(reply());

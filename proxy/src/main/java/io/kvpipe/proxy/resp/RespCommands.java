@@ -32,10 +32,12 @@ final class RespCommands {
 
   private final Supplier<TokenSet> tokens;
   private final RespDataCommands data;
+  private final RespTransactions txn;
 
-  RespCommands(Supplier<TokenSet> tokens, RespDataCommands data) {
+  RespCommands(Supplier<TokenSet> tokens, RespDataCommands data, RespTransactions txn) {
     this.tokens = tokens;
     this.data = data;
+    this.txn = txn;
   }
 
   Outcome prepare(RespSession s, List<byte[]> args) {
@@ -56,11 +58,15 @@ final class RespCommands {
   }
 
   private Outcome authenticated(RespSession s, String name, List<byte[]> args) {
-    RespValue pending = PendingFeatures.refusal(name);
-    if (pending != null) {
-      return now(pending);
+    if (s.multi != null && !TXN_CONTROL.contains(name)) {
+      return txn.queue(s, name, args);
     }
     return switch (name) {
+      case "MULTI" -> txn.multi(s, args);
+      case "EXEC" -> txn.exec(s, args);
+      case "DISCARD" -> txn.discard(s, args);
+      case "WATCH" -> txn.watch(s, args);
+      case "UNWATCH" -> txn.unwatch(s, args);
       case "PING" -> now(ping(args));
       case "ECHO" -> {
         arity(args, 2, 2, name);
@@ -70,6 +76,18 @@ final class RespCommands {
       case "CLIENT" -> now(client(s, args));
       case "GET" -> data.get(args);
       case "SET" -> data.set(args);
+      case "SETEX" -> data.setex(args, false);
+      case "PSETEX" -> data.setex(args, true);
+      case "EXPIRE" -> data.ttl().expire(args, true, false);
+      case "PEXPIRE" -> data.ttl().expire(args, false, false);
+      case "EXPIREAT" -> data.ttl().expire(args, true, true);
+      case "PEXPIREAT" -> data.ttl().expire(args, false, true);
+      case "TTL" -> data.ttl().ttl(args, false, false);
+      case "PTTL" -> data.ttl().ttl(args, true, false);
+      case "EXPIRETIME" -> data.ttl().ttl(args, false, true);
+      case "PEXPIRETIME" -> data.ttl().ttl(args, true, true);
+      case "PERSIST" -> data.ttl().persist(args);
+      case "GETEX" -> data.ttl().getex(args);
       case "DEL", "UNLINK" -> data.del(args);
       case "EXISTS" -> data.exists(args);
       case "MGET" -> data.mget(args);
@@ -84,9 +102,17 @@ final class RespCommands {
     };
   }
 
+  /** Answered at once inside MULTI rather than queued, as in Redis. */
+  private static final java.util.Set<String> TXN_CONTROL = java.util.Set.of("MULTI", "EXEC", "DISCARD", "WATCH");
+
   private static final java.util.Set<String> KNOWN = java.util.Set.of("AUTH", "HELLO", "QUIT", "PING", "ECHO", "SELECT",
       "CLIENT", "GET", "SET", "DEL", "UNLINK", "EXISTS", "MGET", "MSET", "INCR", "DECR", "INCRBY", "DECRBY", "TYPE",
-      "SCAN");
+      "SCAN", "SETEX", "PSETEX", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "TTL", "PTTL", "EXPIRETIME",
+      "PEXPIRETIME", "PERSIST", "GETEX", "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH");
+
+  static boolean isKnown(String upperName) {
+    return KNOWN.contains(upperName);
+  }
 
   /** The name a command is counted under in the metrics: a known command's, else "other". */
   static String metricName(byte[] name) {
@@ -216,6 +242,10 @@ final class RespCommands {
       }
     }
     return new String(raw, StandardCharsets.US_ASCII);
+  }
+
+  static RespException unknownCommand(List<byte[]> args) {
+    return new RespException(((RespValue.Error) unknown(upper(args.get(0)), args)).text());
   }
 
   private static RespValue unknown(String name, List<byte[]> args) {

@@ -1,6 +1,7 @@
 package io.kvpipe.proxy.resp;
 
 import io.kvpipe.common.Keys;
+import io.kvpipe.common.Ttl;
 import io.kvpipe.common.Versions;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 
 /**
  * The data commands, each a thin layer over the HTTP API's own path: the same {@link KvRouter} (routing, retries,
@@ -30,9 +32,16 @@ final class RespDataCommands {
   private final RespScan scan;
   private final int maxValueBytes;
   private final long maxBatchGetBytes;
+  private final RespTtlCommands ttl;
 
   RespDataCommands(KvRouter router, RespScan scan, int maxValueBytes, long maxBatchGetBytes) {
+    this(router, scan, maxValueBytes, maxBatchGetBytes, System::currentTimeMillis);
+  }
+
+  /** {@code clock}: this proxy's wall clock, which turns absolute expiry times into TTLs. */
+  RespDataCommands(KvRouter router, RespScan scan, int maxValueBytes, long maxBatchGetBytes, LongSupplier clock) {
     this.router = router;
+    this.ttl = new RespTtlCommands(router, clock);
     this.scan = scan;
     this.maxValueBytes = maxValueBytes;
     this.maxBatchGetBytes = maxBatchGetBytes;
@@ -52,7 +61,7 @@ final class RespDataCommands {
         : "none")));
   }
 
-  /** SET key value [NX | XX] [GET]; EX/PX/EXAT/PXAT/KEEPTTL wait for TTL ({@link PendingFeatures}). */
+  /** SET key value [NX | XX] [GET] [EX s | PX ms | EXAT t | PXAT t | KEEPTTL]. */
   RespCommands.Call set(List<byte[]> args) {
     RespCommands.arity(args, 3, -1, "SET");
     byte[] key = key(args.get(1));
@@ -60,45 +69,83 @@ final class RespDataCommands {
     boolean nx = false;
     boolean xx = false;
     boolean get = false;
+    boolean keepTtl = false;
+    String expireOption = null;
+    byte[] expireValue = null;
     for (int i = 3; i < args.size(); i++) {
       String opt = RespCommands.upper(args.get(i));
       switch (opt) {
         case "NX" -> nx = true;
         case "XX" -> xx = true;
         case "GET" -> get = true;
-        default -> {
-          if (PendingFeatures.isSetOption(opt)) {
-            throw PendingFeatures.setOption(opt);
+        case "KEEPTTL" -> {
+          if (expireOption != null) {
+            throw RespException.syntax();
           }
-          throw RespException.syntax();
+          keepTtl = true;
         }
+        case "EX", "PX", "EXAT", "PXAT" -> {
+          if (keepTtl || expireOption != null || i + 1 >= args.size()) {
+            throw RespException.syntax();
+          }
+          expireOption = opt;
+          expireValue = args.get(++i);
+        }
+        default -> throw RespException.syntax();
       }
     }
     if (nx && xx) {
       throw RespException.syntax();
     }
+    // As in Redis, the time is read once the options are known to be well formed.
+    Expiry expiry = keepTtl ? Expiry.KEEP : expireOption == null ? Expiry.NONE
+        : Expiry.ofSetOption(expireOption, expireValue, "set", ttl.now());
     Keys.validateValue(value, maxValueBytes);
-    String k = new String(key, StandardCharsets.UTF_8);
-    boolean returnOld = get;
+    return set(key, value, nx, xx, get, expiry);
+  }
+
+  /** SETEX key seconds value, PSETEX key ms value: SET key value EX|PX time. */
+  RespCommands.Call setex(List<byte[]> args, boolean millis) {
+    String name = RespCommands.upper(args.get(0));
+    RespCommands.arity(args, 4, 4, name);
+    byte[] key = key(args.get(1));
+    Expiry expiry = Expiry.ofSetOption(millis ? "PX" : "EX", args.get(2), name.toLowerCase(java.util.Locale.ROOT),
+        ttl.now());
+    Keys.validateValue(args.get(3), maxValueBytes);
+    return set(key, args.get(3), false, false, false, expiry);
+  }
+
+  private RespCommands.Call set(byte[] key, byte[] value, boolean nx, boolean xx, boolean get, Expiry expiry) {
+    return call(List.of(key), () -> {
+      long ttlMs = expiry.timed() ? expiry.ttlAt(ttl.now()) : Ttl.NONE;
+      if (expiry.kind() == Expiry.Kind.KEEP || (expiry.timed() && ttlMs <= 0)) {
+        return ttl.setReadingFirst(key, value, nx, xx, get, expiry);
+      }
+      return setWithTtl(key, value, nx, xx, get, ttlMs);
+    });
+  }
+
+  private CompletableFuture<RespValue> setWithTtl(byte[] key, byte[] value, boolean nx, boolean xx, boolean get,
+                                                  long ttlMs) {
     if (nx) {
-      return call(List.of(key), () -> write(key, k, value, Versions.NONE).handle((w, err) -> {
+      return router.putWithTtl(key, value, Versions.NONE, ttlMs, System.nanoTime()).handle((w, err) -> {
         if (err == null) {
-          return CompletableFuture.completedFuture(returnOld ? RespValue.NULL : RespValue.OK);
+          return CompletableFuture.completedFuture(get ? RespValue.NULL : RespValue.OK);
         }
         if (mismatch(err)) {
           // Not set: the key has a live value. SET NX GET answers with it.
-          return returnOld ? read(key).thenApply(RespDataCommands::bulkOrNull)
+          return get ? read(key).thenApply(RespDataCommands::bulkOrNull)
               : CompletableFuture.completedFuture(RespValue.NULL);
         }
         return CompletableFuture.<RespValue>failedFuture(err);
-      }).thenCompose(f -> f));
+      }).thenCompose(f -> f);
     }
     if (xx) {
-      return call(List.of(key), () -> Cas.update(router, key, current -> current.isEmpty() ? Cas.Decision.done(
-          RespValue.NULL) : Cas.Decision.write(value, w -> returnOld ? bulkOrNull(w.previous()) : RespValue.OK)));
+      return Cas.update(router, key, current -> current.isEmpty() ? Cas.Decision.done(
+          RespValue.NULL) : Cas.Decision.put(value, ttlMs, w -> get ? bulkOrNull(w.previous()) : RespValue.OK));
     }
-    return call(List.of(key), () -> write(key, k, value, Request.ANY_VERSION)
-        .thenApply(w -> returnOld ? bulkOrNull(w.previous()) : RespValue.OK));
+    return router.putWithTtl(key, value, Request.ANY_VERSION, ttlMs, System.nanoTime())
+        .thenApply(w -> get ? bulkOrNull(w.previous()) : RespValue.OK);
   }
 
   RespCommands.Call del(List<byte[]> args) {
@@ -166,7 +213,10 @@ final class RespDataCommands {
     });
   }
 
-  /** INCR, DECR, INCRBY, DECRBY: a compare-and-set on the key's version, retried while another writer wins. */
+  /**
+   * INCR, DECR, INCRBY, DECRBY: a compare-and-set on the key's version, retried while another writer wins; the key's
+   * TTL is kept.
+   */
   RespCommands.Call incrBy(List<byte[]> args, int sign, boolean withAmount) {
     String name = RespCommands.upper(args.get(0));
     RespCommands.arity(args, withAmount ? 3 : 2, withAmount ? 3 : 2, name);
@@ -191,8 +241,14 @@ final class RespDataCommands {
       } catch (ArithmeticException e) {
         throw RespException.err("increment or decrement would overflow");
       }
-      return Cas.Decision.write(Long.toString(next).getBytes(StandardCharsets.US_ASCII), w -> new RespValue.Int(next));
+      // The key keeps its TTL, as in Redis (a put without one would remove it).
+      return Cas.Decision.put(Long.toString(next).getBytes(StandardCharsets.US_ASCII),
+          Expiry.keptTtl(current, ttl.now()), w -> new RespValue.Int(next));
     }));
+  }
+
+  RespTtlCommands ttl() {
+    return ttl;
   }
 
   RespCommands.Call scan(List<byte[]> args) {

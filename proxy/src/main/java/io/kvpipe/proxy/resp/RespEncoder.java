@@ -33,6 +33,8 @@ final class RespEncoder {
       }
       case RespValue.Null n -> out.writeBytes(protocol >= 3 ? "_\r\n".getBytes(StandardCharsets.US_ASCII)
           : "$-1\r\n".getBytes(StandardCharsets.US_ASCII));
+      case RespValue.NullArray n -> out.writeBytes(protocol >= 3 ? "_\r\n".getBytes(StandardCharsets.US_ASCII)
+          : "*-1\r\n".getBytes(StandardCharsets.US_ASCII));
       case RespValue.Array a -> {
         line('*', Integer.toString(a.items().size()));
         for (RespValue item : a.items()) {

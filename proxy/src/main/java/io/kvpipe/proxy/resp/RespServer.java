@@ -50,7 +50,8 @@ public final class RespServer implements AutoCloseable {
     this.limits = RespLimits.of(maxValueBytes, maxBodyBytes, config.maxPipeline(), authTimeout);
     RespDataCommands data = new RespDataCommands(router, new RespScan(scans, new ScanCursors()), maxValueBytes,
         maxBatchGetBytes);
-    this.commands = new RespCommands(tokens, data);
+    this.commands = new RespCommands(tokens, data,
+        new RespTransactions(router, maxValueBytes, System::currentTimeMillis));
   }
 
   public RespServer start() throws IOException {

@@ -11,6 +11,7 @@ import java.util.List;
 public sealed interface RespValue {
   RespValue OK = new Simple("OK");
   RespValue NULL = new Null();
+  RespValue NULL_ARRAY = new NullArray();
 
   record Simple(String text) implements RespValue {}
 
@@ -25,6 +26,9 @@ public sealed interface RespValue {
   record Null() implements RespValue {}
 
   record Array(List<RespValue> items) implements RespValue {}
+
+  /** No array (an EXEC whose WATCHed keys changed): {@code *-1} in RESP2, {@code _} in RESP3. */
+  record NullArray() implements RespValue {}
 
   /** A map in RESP3 ({@code %}); a flat array of key, value, key, value in RESP2. */
   record MapValue(List<RespValue> keysAndValues) implements RespValue {}

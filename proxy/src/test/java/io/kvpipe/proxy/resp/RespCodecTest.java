@@ -162,9 +162,12 @@ class RespCodecTest {
     e.write(RespValue.NULL, 3);
     e.write(map, 2);
     e.write(map, 3);
+    e.write(RespValue.NULL_ARRAY, 2);
+    e.write(RespValue.NULL_ARRAY, 3);
     assertThat(new String(e.bytes(), StandardCharsets.UTF_8)).isEqualTo(
         "*4\r\n+OK\r\n$-1\r\n-ERR bad  thing\r\n$2\r\né\r\n" + "_\r\n"
-            + "*2\r\n$5\r\nproto\r\n:3\r\n" + "%1\r\n$5\r\nproto\r\n:3\r\n");
+            + "*2\r\n$5\r\nproto\r\n:3\r\n" + "%1\r\n$5\r\nproto\r\n:3\r\n"
+            + "*-1\r\n_\r\n"); // EXEC after a WATCHed key changed, as Redis sends it
   }
 
   @Test

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** The connection commands and the refusals, which need no store (the data commands are covered by RespIT). */
 class RespCommandsTest {
   final RespCommands commands = new RespCommands(() -> TokenSet.of(List.of("data-token-1"), List.of("admin-token-1")),
-      null);
+      null, new RespTransactions(null, 1024, () -> ExpiryTest.NOW));
 
   static List<byte[]> args(String... a) {
     List<byte[]> out = new ArrayList<>();
@@ -78,8 +78,6 @@ class RespCommandsTest {
     run(s, "AUTH", "data-token-1");
     assertThat(text(run(s, "FLUSHALL", "ASYNC"))).isEqualTo(
         "-ERR unknown command 'FLUSHALL', with args beginning with: 'ASYNC'");
-    assertThat(text(run(s, "multi"))).startsWith("-ERR MULTI is not supported yet");
-    assertThat(text(run(s, "TTL", "k"))).startsWith("-ERR TTL is not supported yet");
     assertThat(text(run(s, "SELECT", "0"))).isEqualTo("+OK");
     assertThat(text(run(s, "SELECT", "1"))).startsWith("-ERR DB index is out of range");
     assertThat(text(run(s, "SELECT", "x"))).isEqualTo("-ERR value is not an integer or out of range");
@@ -89,6 +87,51 @@ class RespCommandsTest {
     assertThat(RespCommands.metricName(args("sEt").get(0))).isEqualTo("set");
     assertThat(RespCommands.metricName(args("FLUSHALL").get(0))).isEqualTo("other");
     assertThat(RespCommands.metricName(args("X123").get(0))).isEqualTo("other");
+  }
+
+  @Test
+  void multiQueuesRefusesAndDiscardsAsRedisDoes() {
+    RespSession s = new RespSession(1);
+    run(s, "AUTH", "data-token-1");
+    assertThat(text(run(s, "EXEC"))).isEqualTo("-ERR EXEC without MULTI");
+    assertThat(text(run(s, "DISCARD"))).isEqualTo("-ERR DISCARD without MULTI");
+    assertThat(text(run(s, "MULTI"))).isEqualTo("+OK");
+    assertThat(text(run(s, "MULTI"))).isEqualTo("-ERR MULTI calls can not be nested");
+    assertThat(text(run(s, "WATCH", "k"))).isEqualTo("-ERR WATCH inside MULTI is not allowed");
+    assertThat(text(run(s, "PING"))).isEqualTo("+QUEUED");
+    assertThat(text(run(s, "ECHO", "x"))).isEqualTo("+QUEUED");
+    assertThat(text(run(s, "UNWATCH"))).isEqualTo("+QUEUED");
+    // Nothing queued touches a key: EXEC answers at once, without the store.
+    RespValue all = run(s, "EXEC");
+    assertThat(all).isInstanceOf(RespValue.Array.class);
+    assertThat(((RespValue.Array) all).items().stream().map(RespCommandsTest::text)).containsExactly("+PONG", "$x",
+        "+OK");
+    assertThat(s.multi).isNull();
+
+    run(s, "MULTI");
+    assertThat(text(run(s, "SET", "k", "1"))).isEqualTo("+QUEUED");
+    assertThat(text(run(s, "MSET", "j", "1", "k", "2"))).startsWith(
+        "-ERR a kvpipe transaction writes each key at most once; 'k' is written twice");
+    assertThat(text(run(s, "GET", "k"))).isEqualTo("+QUEUED"); // reads of a written key are fine
+    assertThat(text(run(s, "EXEC"))).isEqualTo("-EXECABORT Transaction discarded because of previous errors.");
+
+    run(s, "MULTI");
+    assertThat(text(run(s, "SCAN", "0"))).startsWith("-ERR 'SCAN' cannot run inside MULTI in kvpipe");
+    assertThat(text(run(s, "NOSUCH"))).startsWith("-ERR unknown command 'NOSUCH'");
+    assertThat(text(run(s, "SET", "k", "v", "EX", "0"))).isEqualTo("-ERR invalid expire time in 'set' command");
+    assertThat(text(run(s, "GET", "k".repeat(600)))).startsWith("-ERR invalid key");
+    assertThat(text(run(s, "DISCARD"))).isEqualTo("+OK");
+    assertThat(s.multi).isNull();
+
+    // At most 128 reads and writes in one transaction.
+    run(s, "MULTI");
+    List<String> mget = new ArrayList<>(List.of("MGET"));
+    for (int i = 0; i < 128; i++) {
+      mget.add("k" + i);
+    }
+    assertThat(text(run(s, mget.toArray(String[]::new)))).isEqualTo("+QUEUED");
+    assertThat(text(run(s, "GET", "one-more"))).startsWith("-ERR a kvpipe transaction holds at most 128");
+    assertThat(text(run(s, "DISCARD"))).isEqualTo("+OK");
   }
 
   @Test
