@@ -20,23 +20,4 @@ if [ "$etcd_on" = true ]; then
 fi
 kvpipe_bench_build
 
-mkdir -p target/bench-work
-pid_file=$(mktemp target/bench-work/etcd-pids.XXXXXX)
-cleanup() {
-  local pid
-  while read -r pid; do
-    # Only our etcd members: a pid the OS has since given to another program is left alone.
-    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = etcd ]; then
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-  done < "$pid_file"
-  rm -f "$pid_file"
-}
-trap cleanup EXIT
-
-kvpipe_bench_cmd io.kvpipe.bench.BackupBench --pid-file "$pid_file" "$@"
-# In the background so a signal to this script is handled at once (the EXIT trap then kills etcd).
-"${KVPIPE_BENCH_CMD[@]}" &
-driver=$!
-trap 'kill "$driver" 2>/dev/null || true; exit 130' INT TERM
-wait "$driver"
+kvpipe_bench_run_with_etcd io.kvpipe.bench.BackupBench "$@"

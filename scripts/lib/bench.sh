@@ -34,3 +34,30 @@ kvpipe_bench_run() {
   kvpipe_bench_cmd "$@"
   exec "${KVPIPE_BENCH_CMD[@]}"
 }
+
+# Runs a driver that starts etcd members and appends their pids to the file it gets as --pid-file; whatever way the
+# run ends, those etcd processes are killed (only processes still named etcd: a pid the OS has since given to another
+# program is left alone). The driver runs in the background so a signal to the calling script is handled at once:
+# the driver is stopped (its kv-node and proxy children follow it, see test-support's OrphanGuard) and the EXIT trap
+# kills etcd. Call after kvpipe_bench_build.
+kvpipe_bench_run_with_etcd() {
+  local main=$1; shift
+  mkdir -p target/bench-work
+  KVPIPE_ETCD_PID_FILE=$(mktemp target/bench-work/etcd-pids.XXXXXX)
+  trap kvpipe_kill_bench_etcd EXIT
+  kvpipe_bench_cmd "$main" --pid-file "$KVPIPE_ETCD_PID_FILE" "$@"
+  "${KVPIPE_BENCH_CMD[@]}" &
+  local driver=$!
+  trap 'kill '"$driver"' 2>/dev/null || true; exit 130' INT TERM
+  wait "$driver"
+}
+
+kvpipe_kill_bench_etcd() {
+  local pid
+  while read -r pid; do
+    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = etcd ]; then
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done < "$KVPIPE_ETCD_PID_FILE"
+  rm -f "$KVPIPE_ETCD_PID_FILE"
+}

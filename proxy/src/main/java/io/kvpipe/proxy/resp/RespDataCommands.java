@@ -63,45 +63,8 @@ final class RespDataCommands {
 
   /** SET key value [NX | XX] [GET] [EX s | PX ms | EXAT t | PXAT t | KEEPTTL]. */
   RespCommands.Call set(List<byte[]> args) {
-    RespCommands.arity(args, 3, -1, "SET");
-    byte[] key = key(args.get(1));
-    byte[] value = args.get(2);
-    boolean nx = false;
-    boolean xx = false;
-    boolean get = false;
-    boolean keepTtl = false;
-    String expireOption = null;
-    byte[] expireValue = null;
-    for (int i = 3; i < args.size(); i++) {
-      String opt = RespCommands.upper(args.get(i));
-      switch (opt) {
-        case "NX" -> nx = true;
-        case "XX" -> xx = true;
-        case "GET" -> get = true;
-        case "KEEPTTL" -> {
-          if (expireOption != null) {
-            throw RespException.syntax();
-          }
-          keepTtl = true;
-        }
-        case "EX", "PX", "EXAT", "PXAT" -> {
-          if (keepTtl || expireOption != null || i + 1 >= args.size()) {
-            throw RespException.syntax();
-          }
-          expireOption = opt;
-          expireValue = args.get(++i);
-        }
-        default -> throw RespException.syntax();
-      }
-    }
-    if (nx && xx) {
-      throw RespException.syntax();
-    }
-    // As in Redis, the time is read once the options are known to be well formed.
-    Expiry expiry = keepTtl ? Expiry.KEEP : expireOption == null ? Expiry.NONE
-        : Expiry.ofSetOption(expireOption, expireValue, "set", ttl.now());
-    Keys.validateValue(value, maxValueBytes);
-    return set(key, value, nx, xx, get, expiry);
+    SetArgs a = SetArgs.parse(args, maxValueBytes, ttl.now());
+    return set(a.key(), a.value(), a.nx(), a.xx(), a.get(), a.expiry());
   }
 
   /** SETEX key seconds value, PSETEX key ms value: SET key value EX|PX time. */

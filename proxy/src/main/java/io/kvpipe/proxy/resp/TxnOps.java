@@ -110,43 +110,13 @@ final class TxnOps {
    * transaction then compares.
    */
   private static TxnQueue.Queued set(List<byte[]> args, int maxValueBytes, LongSupplier clock) {
-    RespCommands.arity(args, 3, -1, "SET");
-    byte[] key = RespDataCommands.key(args.get(1));
-    byte[] value = args.get(2);
-    boolean nx = false;
-    boolean xx = false;
-    boolean get = false;
-    boolean keepTtl = false;
-    String expireOption = null;
-    byte[] expireValue = null;
-    for (int i = 3; i < args.size(); i++) {
-      String opt = RespCommands.upper(args.get(i));
-      switch (opt) {
-        case "NX" -> nx = true;
-        case "XX" -> xx = true;
-        case "GET" -> get = true;
-        case "KEEPTTL" -> {
-          if (expireOption != null) {
-            throw RespException.syntax();
-          }
-          keepTtl = true;
-        }
-        case "EX", "PX", "EXAT", "PXAT" -> {
-          if (keepTtl || expireOption != null || i + 1 >= args.size()) {
-            throw RespException.syntax();
-          }
-          expireOption = opt;
-          expireValue = args.get(++i);
-        }
-        default -> throw RespException.syntax();
-      }
-    }
-    if (nx && xx) {
-      throw RespException.syntax();
-    }
-    Expiry expiry = keepTtl ? Expiry.KEEP : expireOption == null ? Expiry.NONE
-        : Expiry.ofSetOption(expireOption, expireValue, "set", clock.getAsLong());
-    Keys.validateValue(value, maxValueBytes);
+    SetArgs a = SetArgs.parse(args, maxValueBytes, clock.getAsLong());
+    byte[] key = a.key();
+    byte[] value = a.value();
+    boolean nx = a.nx();
+    boolean xx = a.xx();
+    boolean get = a.get();
+    Expiry expiry = a.expiry();
     boolean readsFirst = nx || xx || expiry.kind() == Expiry.Kind.KEEP || expiry.kind() == Expiry.Kind.ABSOLUTE;
     if (!readsFirst) {
       Command.Put put = new Command.Put(key, value, Request.ANY_VERSION, expiry.timed() ? expiry.amountMs()
