@@ -6,16 +6,21 @@
 #   kafka     broker kill -9 or pause, then back                      mysql     mariadbd kill -9, then restarted
 #   consumer  archive consumer kill -9, then restarted
 #   migration operations beside the faults: groups (add/drain a group g3) and replicas (add/remove replica n4 of g1)
+# Beside it, under the same faults: two-key transactions on hash-tagged pairs, 1-5 s TTL puts on keys of their own,
+# and paginated prefix scans of the cold keys (issue 17).
 # Then it heals, reads every key once more, waits for the pipeline to be idle and checks: the history linearizable
-# (per key, unknown outcomes as may-or-may-not), every acknowledged write in kv_changelog exactly once and nothing
-# unwritten, kv_current = the store, per-key version order on the topic, and write availability per fault kind.
+# (per key, unknown outcomes as may-or-may-not; transactions per key, each scanned key a read), every acknowledged
+# write in kv_changelog exactly once and nothing unwritten, kv_current = the store, per-key version order on the
+# topic, transactions (one version, one txn_id, both rows or neither), expiries (404 after the deadline, one expiry
+# row per expired last put, none twice or for a put replaced in time), scans (strict order, values written, settled
+# keys present), and write availability per fault kind.
 #
 #   scripts/robustness.sh --seconds 180 --seed 42 --nemesis kill,pause,partition,kafka,mysql,consumer,migration
 #                         [--clients 8] [--request-timeout-ms 5000 (the proxies': a write unanswered by then is unknown)]
 # partition needs root (the kv-nodes then run in network namespaces).
 #
-# Output under target/robustness/<time>-seed<S>/: history.jsonl, timeline.jsonl, verdict.json, run.log, work/ (the
-# processes' logs). Exit 0 if every check passed, 1 if not. The same --seed replays the same fault schedule.
+# Output under target/robustness/<time>-seed<S>/: history.jsonl, timeline.jsonl, txns.jsonl, ttl.jsonl, scans.jsonl,
+# verdict.json, run.log, work/ (the processes' logs). Exit 0 if every check passed, 1 if not. The same --seed replays the same fault schedule.
 # The build goes through the reactor (package, no install); KVPIPE_ROBUSTNESS_NO_BUILD=1 reuses the last one.
 set -euo pipefail
 cd "$(dirname "$0")/.."

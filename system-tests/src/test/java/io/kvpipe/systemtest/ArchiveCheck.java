@@ -56,16 +56,19 @@ final class ArchiveCheck {
     return out;
   }
 
-  /** kv_current rows whose (group, log index) is not a client change of that key: a migration event changed them. */
+  /**
+   * kv_current rows whose (group, log index) is not a client change or a TTL expiry of that key: a migration event
+   * changed them. (An expiry is a logical delete, so it rightly sets kv_current: ttl.md.)
+   */
   static List<String> rowsNotFromClientEvents(MySqlDatabase db) throws SQLException {
     List<String> out = new ArrayList<>();
     try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
         "SELECT CONVERT(c.kv_key USING utf8mb4), c.group_id, c.log_index, c.version FROM kv_current c "
             + "LEFT JOIN kv_changelog h ON h.group_id = c.group_id AND h.log_index = c.log_index "
-            + "AND h.kv_key = c.kv_key AND h.version = c.version AND h.origin = 'client' WHERE h.id IS NULL")) {
+            + "AND h.kv_key = c.kv_key AND h.version = c.version AND h.origin IN ('client', 'expiry') WHERE h.id IS NULL")) {
       while (rs.next()) {
         out.add("kv_current " + rs.getString(1) + " v" + rs.getLong(4) + " from " + rs.getString(2) + "/"
-            + rs.getLong(3) + " is no client event");
+            + rs.getLong(3) + " is no client or expiry event");
       }
     }
     return out;

@@ -36,7 +36,7 @@ final class Availability {
     acks.values().forEach(l -> l.sort(Long::compare));
     Map<String, List<long[]>> byKind = new LinkedHashMap<>(); // kind -> (window ns, event index)
     Map<String, String> worst = new HashMap<>();
-    List<Timeline.Event> faults = timeline.stream().filter(e -> !e.kind().equals("migration"))
+    List<Timeline.Event> faults = timeline.stream().filter(e -> !e.kind().equals("migration") && !e.kind().equals("scan"))
         .sorted((a, b) -> Long.compare(a.start(), b.start())).toList();
     for (int i = 0; i < faults.size(); i++) {
       Timeline.Event e = faults.get(i);

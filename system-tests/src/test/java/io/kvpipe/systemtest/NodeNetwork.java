@@ -25,6 +25,7 @@ final class NodeNetwork implements AutoCloseable {
   private final String bridge;
   private final String subnet;
   private final Map<String, String> hosts = new LinkedHashMap<>();
+  private boolean forwardRuleAdded;
 
   private NodeNetwork(String id, String subnet) {
     this.id = id;
@@ -42,7 +43,41 @@ final class NodeNetwork implements AutoCloseable {
     ip("link", "add", n.bridge, "type", "bridge");
     ip("addr", "add", n.gateway() + "/24", "dev", n.bridge);
     ip("link", "set", n.bridge, "up");
+    n.allowBridgedTraffic();
     return n;
+  }
+
+  /**
+   * Node-to-node packets cross the bridge; with br_netfilter loaded and {@code bridge-nf-call-iptables} on (as a
+   * Docker engine leaves it), iptables' FORWARD chain judges them, and Docker's policy there is DROP: the nodes would
+   * not reach each other (no group would elect a leader). So this bridge's own traffic is accepted first, by a rule
+   * that names only this bridge and goes with it ({@link #close}).
+   */
+  private void allowBridgedTraffic() {
+    if (!bridgeTrafficFiltered()) {
+      return;
+    }
+    run(forwardRule("-I"), true);
+    forwardRuleAdded = true;
+  }
+
+  private List<String> forwardRule(String action) {
+    List<String> cmd = new ArrayList<>(List.of("iptables", "-w", action, "FORWARD"));
+    if (action.equals("-I")) {
+      cmd.add("1");
+    }
+    cmd.addAll(List.of("-i", bridge, "-o", bridge, "-m", "comment", "--comment", "kvpipe robustness " + id, "-j",
+        "ACCEPT"));
+    return cmd;
+  }
+
+  static boolean bridgeTrafficFiltered() {
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables"))
+          .trim().equals("1");
+    } catch (IOException e) {
+      return false; // br_netfilter not loaded: bridged packets never meet iptables
+    }
   }
 
   /** The bridge's address: what the nodes reach the broker at. */
@@ -111,6 +146,9 @@ final class NodeNetwork implements AutoCloseable {
       ipQuiet("netns", "del", namespace(node));
     }
     ipQuiet("link", "del", bridge);
+    if (forwardRuleAdded) {
+      run(forwardRule("-D"), false);
+    }
   }
 
   /** Namespaces of earlier runs with no process left in them, and bridges with no port left. */
@@ -139,9 +177,13 @@ final class NodeNetwork implements AutoCloseable {
     }
     try {
       run(List.of("ip", "netns", "list"), true);
+      if (bridgeTrafficFiltered()) {
+        run(List.of("iptables", "-w", "-S", "FORWARD"), true);
+      }
       return null;
     } catch (IllegalStateException e) {
-      return "network partitions need iproute2's ip netns: " + e.getMessage();
+      return "network partitions need iproute2's ip netns (and iptables where bridged packets are filtered): "
+          + e.getMessage();
     }
   }
 

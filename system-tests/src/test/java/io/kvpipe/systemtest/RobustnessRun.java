@@ -17,6 +17,9 @@ import io.kvpipe.testsupport.mysql.MySqlServer;
 import io.kvpipe.testsupport.mysql.MySqlServers;
 import io.kvpipe.testsupport.robust.HistoryRecorder;
 import io.kvpipe.testsupport.robust.RegisterWorkload;
+import io.kvpipe.testsupport.robust.ScanClient;
+import io.kvpipe.testsupport.robust.TtlClient;
+import io.kvpipe.testsupport.robust.TxnPairClients;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -120,7 +123,8 @@ final class RobustnessRun {
 
   /** The outcome: {@code problems} empty means every check passed; {@code warnings} do not fail the run. */
   record Verdict(Path dir, List<String> problems, List<String> warnings, LinearizabilityChecker.Report lin,
-                 List<Availability.PerKind> availability) {
+                 List<Availability.PerKind> availability, TxnCheck.Result txn, TtlCheck.Result ttl,
+                 ScanCheck.Result scans) {
     boolean ok() {
       return problems.isEmpty();
     }
@@ -192,14 +196,30 @@ final class RobustnessRun {
     List<String> warnings = new ArrayList<>();
     LinearizabilityChecker.Report lin;
     List<Availability.PerKind> availability;
+    TxnCheck.Result txnResult;
+    TtlCheck.Result ttlResult;
+    ScanCheck.Result scanResult;
     try (HistoryRecorder history = new HistoryRecorder(dir.resolve("history.jsonl"));
-         Timeline timeline = new Timeline(dir.resolve("timeline.jsonl"), history::now)) {
+         Timeline timeline = new Timeline(dir.resolve("timeline.jsonl"), history::now);
+         TxnPairClients txns = new TxnPairClients(TXN_CLIENTS, TXN_PAIRS, o.seed(), prefix, TXN_CLIENT_BASE,
+             c -> proxies[c % proxies.length], history, dir.resolve("txns.jsonl"));
+         TtlClient ttl = new TtlClient(TTL_KEYS, o.seed(), prefix, () -> proxies[1], history,
+             dir.resolve("ttl.jsonl"));
+         ScanClient scanner = new ScanClient(prefix + "-cold-", SCAN_LIMIT, SCAN_CLIENT, p -> proxies[p % 2], history,
+             s -> timeline.add(new Timeline.Event("scan", prefix + "-cold-*", s.call(), s.ret(), s.complete(),
+                 s.keys() + " keys in " + s.pages().size() + " pages" + (s.complete() ? "" : ", " + s.error()))),
+             dir.resolve("scans.jsonl"))) {
       RegisterWorkload workload = new RegisterWorkload(settings, c -> proxies[c % proxies.length], history);
       Nemesis nemesis = new Nemesis(stack, broker, local, network, o.faults(), o.seed(), timeline);
       ClusterOps ops = o.operations() != null ? new ClusterOps(stack, timeline, o.operations()) : null;
       try {
         workload.start();
-        log("workload started: %d clients over proxies a and b, keys %s-*", o.clients(), prefix);
+        txns.start();
+        ttl.start();
+        scanner.start();
+        log("workload started: %d clients over proxies a and b, keys %s-*; %d transaction clients on %d key pairs,"
+            + " a TTL client on %d keys, a scan client (prefix %s-cold-, pages of %d)", o.clients(), prefix,
+            TXN_CLIENTS, TXN_PAIRS, TTL_KEYS, prefix, SCAN_LIMIT);
         nemesis.start();
         if (ops != null) {
           ops.start();
@@ -223,17 +243,31 @@ final class RobustnessRun {
       Poll.until("an acknowledged write after healing", Duration.ofMinutes(2), Duration.ofMillis(200),
           () -> history.lastOkWrite() > healed + Duration.ofSeconds(5).toNanos());
       workload.stop();
+      txns.stop();
+      ttl.stop();
+      scanner.stop();
       progress(history);
       finalReads(workload, history, proxies[0]);
-      log("history: %d ops in %s", history.size(), history.file());
+      log("history: %d ops in %s (%d transactions, %d scans); %d TTL puts", history.size(), history.file(),
+          txns.txns().size(), scanner.scans().size(), ttl.writes().size());
+      List<TtlCheck.FinalRead> ttlFinals = ttlFinalReads(ttl, proxies[0]);
 
       AdminApi admin = new AdminApi(stack.proxy("a").admin());
       SystemStack.Shards shards = stack.shards(admin);
+      awaitExpiries(stack, shards, ttl, problems);
       StoreContents store = StoreContents.scan(stack, shards);
       store.duplicated().forEach(k -> problems.add("store: " + k + " is held by several groups"));
       HashRing ring = HashRing.of(shards.ring(), shards.vnodes());
       store.misplaced(ring).forEach(m -> problems.add("store: misplaced " + m));
 
+      scanResult = ScanCheck.check(scanner.scans(), history.ops(), prefix + "-cold-");
+      log("scans: %d (%d complete), %d keys returned, %d keys judged present/absent, %d problems",
+          scanResult.scans(), scanResult.complete(), scanResult.keysReturned(), scanResult.keysJudged(),
+          scanResult.problems().size());
+      scanResult.problems().forEach(p -> problems.add("scan: " + p));
+      if (scanResult.complete() == 0) {
+        problems.add("scan: no scan completed");
+      }
       log("checking linearizability of %d ops ...", history.size());
       lin = new LinearizabilityChecker(LinearizabilityChecker.DEFAULT_BUDGET, 2).check(history.ops());
       log("linearizability: %s", lin.summary());
@@ -249,7 +283,24 @@ final class RobustnessRun {
           Duration.ofMillis(500), () -> stack.pipelineIdle(shards));
       ArchiveCheck.currentMatchesStore(db, store).forEach(p -> problems.add("kv_current vs store: " + p));
       ArchiveCheck.rowsNotFromClientEvents(db).forEach(p -> problems.add("kv_current: " + p));
-      ArchiveVerdict.changelogMatchesHistory(db, history.ops(), prefix).forEach(p -> problems.add("archive: " + p));
+      List<Op> writesSent = new ArrayList<>(history.ops());
+      writesSent.addAll(ttl.asOps());
+      ArchiveVerdict.changelogMatchesHistory(db, writesSent, prefix).forEach(p -> problems.add("archive: " + p));
+      txnResult = TxnCheck.check(db, txns.txns(), prefix);
+      log("transactions: %d (%d succeeded, %d refused by a compare, %d unknown), %d problems", txnResult.txns(),
+          txnResult.succeeded(), txnResult.refused(), txnResult.unknown(), txnResult.problems().size());
+      txnResult.problems().forEach(p -> problems.add("txn: " + p));
+      if (txnResult.succeeded() == 0) {
+        problems.add("txn: no transaction succeeded");
+      }
+      ttlResult = TtlCheck.check(ttl.writes(), ttlFinals, TtlCheck.expiryRows(db, prefix));
+      log("ttl: %d puts (%d with a TTL), %d expiry rows, %d expiries required, %d keys judged, %d problems",
+          ttlResult.writes(), ttlResult.withTtl(), ttlResult.expiryRows(), ttlResult.expectedExpired(),
+          ttlResult.keysJudged(), ttlResult.problems().size());
+      ttlResult.problems().forEach(p -> problems.add("ttl: " + p));
+      if (ttlResult.expectedExpired() == 0) {
+        problems.add("ttl: no key's last put was seen to expire");
+      }
       TopicOrder.outOfOrder(stack.kafkaBootstrap(), stack.topic()).forEach(p -> problems.add("topic: " + p));
       availability = Availability.measure(history.ops(), timeline.events(),
           HashRing.of(List.of("g1", "g2"), shards.vnodes()));
@@ -258,9 +309,81 @@ final class RobustnessRun {
             + " ms, max %5d ms (%s)", a.kind(), a.faults(), a.p50Ms(), a.p99Ms(), a.maxMs(), a.worst());
       }
     }
-    Verdict v = new Verdict(dir, problems, warnings, lin, availability);
+    Verdict v = new Verdict(dir, problems, warnings, lin, availability, txnResult, ttlResult, scanResult);
     write(v);
     return v;
+  }
+
+  static final int TXN_CLIENTS = 2;
+  static final int TXN_PAIRS = 8;
+  static final int TXN_CLIENT_BASE = 100;
+  static final int TTL_KEYS = 30;
+  static final int SCAN_CLIENT = 200;
+  static final int SCAN_LIMIT = 50;
+
+  /**
+   * After the TTL client stopped: waits (on the wall clock, which stamps the deadlines) until the last deadlines have
+   * passed, then reads every TTL key once (retried until answered); these reads are judged by {@link TtlCheck}.
+   */
+  private List<TtlCheck.FinalRead> ttlFinalReads(TtlClient ttl, KvHttp via) {
+    long until = 0;
+    for (TtlClient.Write w : ttl.writes()) {
+      if (w.ttlMs() > 0 && w.outcome() != Op.Outcome.FAILED) {
+        until = Math.max(until, (w.outcome() == Op.Outcome.OK ? w.retWallMs() : w.callWallMs()
+            + o.requestTimeoutMs()) + w.ttlMs() + 200);
+      }
+    }
+    long deadlines = until;
+    Poll.until("the TTL puts' deadlines to pass", Duration.ofMinutes(1), Duration.ofMillis(100),
+        () -> System.currentTimeMillis() > deadlines);
+    List<TtlCheck.FinalRead> out = new ArrayList<>();
+    for (String key : ttl.keys()) {
+      out.add(Poll.forValue("a final read of " + key, Duration.ofMinutes(1), () -> {
+        try {
+          KvHttp.Response r = via.send("GET", "/v1/kv/" + URLEncoder.encode(key, StandardCharsets.UTF_8), null);
+          long wall = System.currentTimeMillis();
+          if (r.status() == 200) {
+            return new TtlCheck.FinalRead(key, true, new String(r.body(), StandardCharsets.UTF_8), wall);
+          }
+          return r.status() == 404 ? new TtlCheck.FinalRead(key, false, null, wall) : null;
+        } catch (Exception e) {
+          return null;
+        }
+      }));
+    }
+    log("TTL keys: %d read after their deadlines, %d found", out.size(),
+        out.stream().filter(TtlCheck.FinalRead::found).count());
+    return out;
+  }
+
+  /**
+   * Keys past their deadline are hidden from reads at once but deleted by the leader's collector a little later; the
+   * store is compared with the archive only once no TTL key holds a value that was put with a TTL (all of which are
+   * past their deadlines by now), so the collector cannot change the store between that scan and the comparison.
+   */
+  private void awaitExpiries(SystemStack stack, SystemStack.Shards shards, TtlClient ttl, List<String> problems) {
+    java.util.Set<String> withTtl = new java.util.HashSet<>();
+    for (TtlClient.Write w : ttl.writes()) {
+      if (w.ttlMs() > 0) {
+        withTtl.add(w.key() + "=" + StoreContents.digest(w.value().getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+    List<String> left = new ArrayList<>();
+    try {
+      Poll.until("the TTL keys' expired values to be collected in the store", Duration.ofSeconds(90),
+          Duration.ofMillis(250), () -> {
+            StoreContents s = StoreContents.scan(stack, shards);
+            left.clear();
+            for (String k : ttl.keys()) {
+              if (s.byKey().containsKey(k) && !s.only(k).deleted() && withTtl.contains(k + "=" + s.only(k).digest())) {
+                left.add(k);
+              }
+            }
+            return left.isEmpty();
+          });
+    } catch (AssertionError e) { // Poll's timeout: reported as a problem of the run, with the keys left
+      problems.add("ttl: values put with a TTL still live in the store 90 s after the last deadline: " + left);
+    }
   }
 
   /** The run's length, with progress every 10 s. */
@@ -326,6 +449,15 @@ final class RobustnessRun {
     l.put("ops", v.lin().opsChecked()).put("opsWithoutEffect", v.lin().opsIgnored()).put("keys", v.lin().keys())
         .put("violations", v.lin().violations().size()).put("inconclusive", v.lin().inconclusive().size())
         .put("seconds", v.lin().nanos() / 1e9);
+    root.putObject("transactions").put("txns", v.txn().txns()).put("succeeded", v.txn().succeeded())
+        .put("refusedByCompare", v.txn().refused()).put("unknown", v.txn().unknown())
+        .put("problems", v.txn().problems().size());
+    root.putObject("ttl").put("puts", v.ttl().writes()).put("withTtl", v.ttl().withTtl())
+        .put("expiryRows", v.ttl().expiryRows()).put("expiriesRequired", v.ttl().expectedExpired())
+        .put("keysJudged", v.ttl().keysJudged()).put("problems", v.ttl().problems().size());
+    root.putObject("scans").put("scans", v.scans().scans()).put("complete", v.scans().complete())
+        .put("keysReturned", v.scans().keysReturned()).put("keysJudged", v.scans().keysJudged())
+        .put("problems", v.scans().problems().size());
     ArrayNode av = root.putArray("availability");
     for (Availability.PerKind a : v.availability()) {
       av.addObject().put("fault", a.kind()).put("faults", a.faults()).put("p50Ms", a.p50Ms()).put("p99Ms", a.p99Ms())

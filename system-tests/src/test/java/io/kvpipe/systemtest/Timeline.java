@@ -57,6 +57,9 @@ final class Timeline implements AutoCloseable {
     } catch (IOException ex) {
       throw new UncheckedIOException(ex);
     }
+    if (e.kind().equals("scan")) {
+      return; // one a second or so: the timeline file has them, the progress printout would drown
+    }
     System.out.printf("  (t=%.1fs) %s %s %s (%.1f s)%s%n", e.end() / 1e9, e.ok() ? "healed" : "FAILED", e.kind(),
         e.target(), (e.end() - e.start()) / 1e9, e.note() == null ? "" : ": " + e.note());
   }
