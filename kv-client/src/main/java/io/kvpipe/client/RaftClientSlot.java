@@ -18,24 +18,24 @@ import org.slf4j.LoggerFactory;
  * on that client would fail with "is closed". The broken client is closed after a grace period so reads still in
  * flight on it can finish. Thread-safe.
  */
-final class RaftClientSlot implements AutoCloseable {
+public final class RaftClientSlot implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftClientSlot.class);
   private static final long CLOSE_GRACE_SECONDS = 30;
 
   private final Supplier<RaftClient> factory;
   private final AtomicReference<RaftClient> current;
 
-  RaftClientSlot(Supplier<RaftClient> factory) {
+  public RaftClientSlot(Supplier<RaftClient> factory) {
     this.factory = factory;
     this.current = new AtomicReference<>(factory.get());
   }
 
-  RaftClient get() {
+  public RaftClient get() {
     return current.get();
   }
 
   /** Replaces {@code used} after {@code error}, unless the error is a normal reply or another caller already did. */
-  void onFailure(RaftClient used, Throwable error) {
+  public void onFailure(RaftClient used, Throwable error) {
     if (!breaksClient(error)) {
       return;
     }

@@ -1,9 +1,9 @@
 package io.kvpipe.client.meta;
 
+import io.kvpipe.client.RaftClientSlot;
 import io.kvpipe.client.RaftErrors;
 import io.kvpipe.client.RaftTls;
 import io.kvpipe.client.RetryWindow;
-import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.MetaQuery;
@@ -39,7 +39,12 @@ public final class MetaClient implements AutoCloseable {
   /** The meta group's name, as hosted by kv-nodes. */
   public static final String GROUP_NAME = "meta";
 
-  private final RaftClient client;
+  /**
+   * Replaced after a failure that breaks it: commands go through Ratis's ordered pipeline, which stays closed once one
+   * request in it fails for good (robustness finding 6: a proxy whose command outlived its retry window while the meta
+   * leader was paused got that same failure for every later command, for the rest of its life).
+   */
+  private final RaftClientSlot client;
   private final Duration timeout;
   /** How long the meta leader may hold a {@link MetaQuery.ChangedAfter}: well inside one attempt, so no resend. */
   private final long changeWaitMillis;
@@ -56,10 +61,10 @@ public final class MetaClient implements AutoCloseable {
     RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(attemptMillis, TimeUnit.MILLISECONDS));
     this.changeWaitMillis = attemptMillis / 2;
     RaftGroup group = RaftGroup.valueOf(groupId(), peers.stream().map(MetaClient::raftPeer).toList());
-    this.client = RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
+    this.client = new RaftClientSlot(() -> RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
         .setClientRpc(new GrpcFactory(tls.parameters()).newRaftClientRpc(ClientId.randomId(), props))
         .setRetryPolicy(RetryWindow.policy(timeout, Duration.ofMillis(100)))
-        .build();
+        .build());
   }
 
   public static RaftGroupId groupId() {
@@ -73,10 +78,12 @@ public final class MetaClient implements AutoCloseable {
   /** Submits a command; completes with the reply if applied, or exceptionally with the refusal as a KvException. */
   public CompletableFuture<MetaReply> submit(MetaCommand command) {
     Message msg = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeCommand(command)));
-    return client.async().send(msg)
+    RaftClient c = client.get();
+    return c.async().send(msg)
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((reply, err) -> {
           if (err != null) {
+            client.onFailure(c, err);
             throw RaftErrors.toKvException(err, "meta command " + command.getClass().getSimpleName());
           }
           checkSuccess(reply, "meta command");
@@ -116,7 +123,7 @@ public final class MetaClient implements AutoCloseable {
     Message msg = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeQuery(q)));
     // Unordered: Ratis's ordered async window is shared with this client's writes, and one lost request in it holds
     // every later one (seen as topology reloads hanging for the whole request timeout during a migration).
-    return client.async().sendReadOnlyUnordered(msg)
+    return client.get().async().sendReadOnlyUnordered(msg)
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((reply, err) -> {
           if (err != null) {
@@ -145,10 +152,6 @@ public final class MetaClient implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      client.close();
-    } catch (IOException e) {
-      throw new KvException(ErrorCode.INTERNAL, "closing the meta client failed", e);
-    }
+    client.close();
   }
 }
