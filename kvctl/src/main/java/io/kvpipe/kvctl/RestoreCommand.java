@@ -80,7 +80,7 @@ final class RestoreCommand extends KvctlCommand {
             + " fresh cluster. Cause: " + e.getMessage(), e);
       }
       progress.finish();
-      print(manifest, target, loaded, progress);
+      print(manifest, target, loaded, loader.expiredSkipped(), progress);
       return ExitCodes.OK;
     } finally {
       clients.values().forEach(ShardGroupClient::close);
@@ -159,19 +159,21 @@ final class RestoreCommand extends KvctlCommand {
     }
   }
 
-  private void print(BackupManifest m, Topology target, long loaded, Progress progress) {
+  private void print(BackupManifest m, Topology target, long loaded, long expired, Progress progress) {
     if (json()) {
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("dir", dir.toString());
       out.put("backupTopologyVersion", m.topologyVersion());
       out.put("targetRing", target.ringMembers());
       out.put("records", loaded);
+      out.put("expiredNotRestored", expired);
       out.put("seconds", progress.seconds());
       out.put("keysPerSecond", progress.rate());
       printJson(out);
       return;
     }
-    out().printf("restored %,d keys from %s into groups %s: %.1f s, %,.0f keys/s%n", loaded, dir,
-        target.ringMembers(), progress.seconds(), progress.rate());
+    out().printf("restored %,d keys from %s into groups %s: %.1f s, %,.0f keys/s%s%n", loaded - expired, dir,
+        target.ringMembers(), progress.seconds(), progress.rate(),
+        expired == 0 ? "" : String.format(" (%,d keys whose time to live ran out since the backup left out)", expired));
   }
 }

@@ -7,6 +7,7 @@ import io.kvpipe.common.Versions;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.Reply;
+import io.kvpipe.common.wire.Request;
 import io.kvpipe.kvctl.Kvctl;
 import io.kvpipe.kvctl.backup.BackupManifest;
 import io.kvpipe.kvctl.backup.GroupDataFile;
@@ -72,11 +73,13 @@ class BackupRestoreIT {
   void aBackupTakenUnderWritesIsEachGroupAtItsIndexAndRestoresIntoAFreshCluster() throws Exception {
     Path backup = dir.resolve("backup");
     ConcurrentLinkedQueue<Write> acked = new ConcurrentLinkedQueue<>();
+    Map<String, Long> deadlines;
     try (SystemStack a = SystemStack.builder(dir.resolve("a")).start()) {
       SystemStack.Shards shards = a.shards(new AdminApi(a.proxy("a").admin()));
       HashRing ring = HashRing.of(shards.ring(), shards.vnodes());
       Writer writer = new Writer(a, shards, ring, acked);
       writer.load(KEYS);
+      deadlines = putWithTtl(a, shards, ring, acked);
       writer.start();
       Poll.untilCount(acked, KEYS + 500);
       Run run = kvctl(clusterArgs(a, "backup", backup, "--page-size", "500"));
@@ -143,11 +146,34 @@ class BackupRestoreIT {
         inB.putAll(inGroup);
       }
       assertThat(inB).isEqualTo(all);
+      // Keys with a time to live keep their deadline (to within this machine's clock and a put's latency).
+      for (Map.Entry<String, Long> d : deadlines.entrySet()) {
+        Entry e = ShardGroupClient.join(b.group(shards, ringB.groupFor(bytes(d.getKey())))
+            .readRecordAsync(d.getKey(), false)).orElseThrow();
+        assertThat(e.expiresAtMs()).as("deadline of %s after the restore", d.getKey())
+            .isBetween(d.getValue() - 10_000, d.getValue() + 10_000);
+      }
 
       Run twice = kvctl(clusterArgs(b, "restore", backup, "--route-by-target-ring"));
       assertThat(twice.exit()).isEqualTo(1);
       assertThat(twice.err()).contains("already holds").contains("nothing was changed");
     }
+  }
+
+  /** Puts 20 keys no other write touches with a one-hour TTL; returns each one's stored deadline. */
+  static Map<String, Long> putWithTtl(SystemStack stack, SystemStack.Shards shards, HashRing ring,
+                                      ConcurrentLinkedQueue<Write> acked) {
+    Map<String, Long> deadlines = new HashMap<>();
+    for (int i = 0; i < 20; i++) {
+      String key = "ttl-" + i;
+      String value = "expiring-" + i;
+      ShardGroupClient c = stack.group(shards, ring.groupFor(bytes(key)));
+      Reply.Written w = ShardGroupClient.join(c.putAsync(key, bytes(value), Request.ANY_VERSION, 3_600_000));
+      acked.add(new Write(key, value, w.version()));
+      deadlines.put(key, ShardGroupClient.join(c.readRecordAsync(key, false)).orElseThrow().expiresAtMs());
+    }
+    assertThat(deadlines.values()).allMatch(d -> d > System.currentTimeMillis());
+    return deadlines;
   }
 
   /** The live state of {@code group} at {@code index}: per key the newest acknowledged write at or before it. */

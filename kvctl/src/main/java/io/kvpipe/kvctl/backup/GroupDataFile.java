@@ -1,6 +1,7 @@
 package io.kvpipe.kvctl.backup;
 
 import io.kvpipe.common.Limits;
+import io.kvpipe.common.Ttl;
 import io.kvpipe.common.wire.Entry;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -24,6 +25,7 @@ import java.util.HexFormat;
 
 /**
  * One group's records in a backup: a magic header, then per live record {@code 1, key length, key, version, value
+ * length, value}, or for a record with a time to live {@code 2, key length, key, version, deadline (epoch ms), value
  * length, value} (big-endian), in strictly increasing unsigned key order, then {@code 0, record count}. Every byte is
  * covered by the SHA-256 the manifest records. The end marker with its count makes a truncated file detectable even
  * without the manifest; the key order makes a repeated key one.
@@ -31,6 +33,7 @@ import java.util.HexFormat;
 public final class GroupDataFile {
   static final byte[] MAGIC = "KVPBAK01".getBytes(StandardCharsets.US_ASCII);
   private static final int RECORD = 1;
+  private static final int RECORD_WITH_TTL = 2;
   private static final int END = 0;
 
   private GroupDataFile() {}
@@ -65,10 +68,13 @@ public final class GroupDataFile {
       if (lastKey != null && Arrays.compareUnsigned(lastKey, e.key()) >= 0) {
         throw new IllegalArgumentException("records must come in strictly increasing key order");
       }
-      out.writeByte(RECORD);
+      out.writeByte(e.hasTtl() ? RECORD_WITH_TTL : RECORD);
       out.writeInt(e.key().length);
       out.write(e.key());
       out.writeLong(e.version());
+      if (e.hasTtl()) {
+        out.writeLong(e.expiresAtMs());
+      }
       out.writeInt(e.value().length);
       out.write(e.value());
       lastKey = e.key();
@@ -142,11 +148,15 @@ public final class GroupDataFile {
           }
           return new Summary(count, bytes, HexFormat.of().formatHex(digest.digest()));
         }
-        if (tag != RECORD) {
+        if (tag != RECORD && tag != RECORD_WITH_TTL) {
           throw new BackupFormatException(file + ": unknown record tag " + tag + " after record " + count);
         }
         byte[] key = readBytes(in, 1, Limits.MAX_KEY_BYTES, file, "key", count);
         long version = in.readLong();
+        long expiresAt = tag == RECORD_WITH_TTL ? in.readLong() : Ttl.NONE;
+        if (tag == RECORD_WITH_TTL && expiresAt <= 0) {
+          throw new BackupFormatException(file + ": record " + count + " has a bad deadline " + expiresAt);
+        }
         byte[] value = readBytes(in, 0, Limits.HARD_MAX_VALUE_BYTES, file, "value", count);
         if (lastKey != null && Arrays.compareUnsigned(lastKey, key) >= 0) {
           throw new BackupFormatException(file + ": record " + count + " is out of key order (or repeats a key)");
@@ -154,7 +164,7 @@ public final class GroupDataFile {
         if (version <= 0) {
           throw new BackupFormatException(file + ": record " + count + " has no valid version");
         }
-        Entry e = new Entry(key, value, version);
+        Entry e = new Entry(key, value, version, expiresAt);
         try {
           sink.accept(e);
         } catch (BackupFormatException | RuntimeException passOn) {

@@ -4,6 +4,7 @@ import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.wire.Entry;
+import io.kvpipe.common.wire.Request;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Loads records into their target groups through the bulk-load path (PutAll: one log entry per batch, each key an
@@ -22,6 +24,10 @@ import java.util.function.Function;
  * flight per group. A batch refused for a passing reason (no leader yet, CDC backlog full while the publisher
  * drains, a timeout) is sent again until {@code retryFor} has passed; a repeated put of the same value leaves the
  * same data (with a later version and one more change event).
+ *
+ * <p>A record with a time to live is put on its own with the time its deadline still leaves by this machine's clock
+ * (PutAll carries no TTL), so it keeps its deadline to within that clock's skew and the put's latency; one whose
+ * deadline has passed is not restored (it would be expired on arrival), and is counted in {@link #expiredSkipped}.
  */
 public final class RestoreLoader {
   private final Map<String, ShardGroupClient> clients;
@@ -34,6 +40,7 @@ public final class RestoreLoader {
   private final Map<String, Semaphore> inFlight = new LinkedHashMap<>();
   private final List<CompletableFuture<Void>> pending = new ArrayList<>();
   private volatile Throwable failure;
+  private long expiredSkipped;
 
   private static final class Batch {
     final Map<String, byte[]> values = new LinkedHashMap<>();
@@ -57,6 +64,18 @@ public final class RestoreLoader {
     if (!clients.containsKey(group)) {
       throw new IllegalStateException("no client for group " + group);
     }
+    if (e.hasTtl()) {
+      long left = e.expiresAtMs() - System.currentTimeMillis();
+      if (left <= 0) {
+        expiredSkipped++;
+        progress.add(1);
+        return;
+      }
+      String key = new String(e.key(), StandardCharsets.UTF_8);
+      send(group, 1, "1 key with a TTL", () -> clients.get(group).putAsync(key, e.value(), Request.ANY_VERSION,
+          left));
+      return;
+    }
     Batch b = open.computeIfAbsent(group, g -> new Batch());
     long size = e.key().length + e.value().length;
     if (!b.values.isEmpty() && (b.values.size() >= batchRecords || b.bytes + size > batchBytes)) {
@@ -66,6 +85,11 @@ public final class RestoreLoader {
     }
     b.values.put(new String(e.key(), StandardCharsets.UTF_8), e.value());
     b.bytes += size;
+  }
+
+  /** Records whose deadline had passed when they came to be restored (left out). */
+  public long expiredSkipped() {
+    return expiredSkipped;
   }
 
   /** Sends what is buffered and waits for every batch; throws the first failure. */
@@ -90,10 +114,14 @@ public final class RestoreLoader {
   }
 
   private void send(String group, Batch b) {
+    send(group, b.values.size(), b.values.size() + " keys", () -> clients.get(group).putAllAsync(b.values));
+  }
+
+  private void send(String group, int keys, String what, Supplier<CompletableFuture<?>> op) {
     Semaphore s = inFlight.get(group);
     s.acquireUninterruptibly();
     long deadline = System.nanoTime() + retryFor.toNanos();
-    CompletableFuture<Void> f = attempt(group, b, deadline, 1).whenComplete((ok, e) -> {
+    CompletableFuture<Void> f = attempt(group, keys, what, op, deadline, 1).whenComplete((ok, e) -> {
       s.release();
       if (e != null && failure == null) {
         failure = e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
@@ -103,10 +131,11 @@ public final class RestoreLoader {
     pending.removeIf(CompletableFuture::isDone);
   }
 
-  private CompletableFuture<Void> attempt(String group, Batch b, long deadline, int n) {
-    return clients.get(group).putAllAsync(b.values).handle((written, e) -> {
+  private CompletableFuture<Void> attempt(String group, int keys, String what, Supplier<CompletableFuture<?>> op,
+                                          long deadline, int n) {
+    return op.get().handle((written, e) -> {
       if (e == null) {
-        progress.add(b.values.size());
+        progress.add(keys);
         return CompletableFuture.<Void>completedFuture(null);
       }
       Throwable cause = e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
@@ -114,10 +143,10 @@ public final class RestoreLoader {
         // Backoff before the next try: the group needs time to elect a leader or drain its CDC outbox.
         return CompletableFuture.runAsync(() -> { },
                 CompletableFuture.delayedExecutor(Math.min(1000, 50L * n), TimeUnit.MILLISECONDS))
-            .thenCompose(x -> attempt(group, b, deadline, n + 1));
+            .thenCompose(x -> attempt(group, keys, what, op, deadline, n + 1));
       }
       return CompletableFuture.<Void>failedFuture(new KvException(cause instanceof KvException k ? k.code()
-          : ErrorCode.INTERNAL, "loading " + b.values.size() + " keys into group " + group + " failed: "
+          : ErrorCode.INTERNAL, "loading " + what + " into group " + group + " failed: "
           + cause.getMessage(), cause));
     }).thenCompose(x -> x);
   }

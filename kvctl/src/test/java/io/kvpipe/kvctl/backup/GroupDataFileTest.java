@@ -47,6 +47,20 @@ class GroupDataFileTest {
   }
 
   @Test
+  void aRecordsDeadlineIsKept() throws Exception {
+    // A backup without deadlines turned every key with a TTL into one that never expires once restored.
+    Entry withTtl = new Entry("t".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8), 9,
+        1_900_000_000_000L);
+    List<Entry> in = List.of(e("a", "1", 5), withTtl, e("u", "2", 10));
+    Path f = written(in, new String[1]);
+    List<Entry> out = new ArrayList<>();
+    GroupDataFile.read(f, out::add);
+    assertThat(out).usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(in);
+    assertThat(out.get(1).expiresAtMs()).isEqualTo(1_900_000_000_000L);
+    assertThat(out.get(0).hasTtl()).isFalse();
+  }
+
+  @Test
   void anEmptyGroupIsAValidFile() throws Exception {
     Path f = written(List.of(), new String[1]);
     assertThat(GroupDataFile.read(f, x -> { }).records()).isZero();
