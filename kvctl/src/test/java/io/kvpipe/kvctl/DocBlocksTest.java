@@ -86,6 +86,23 @@ class DocBlocksTest {
     assertThatThrownBy(() -> parse("```sh\nls\n")).hasMessageContaining("never closed");
   }
 
+  @Test
+  void anHttpErrorFromCurlFailsUnlessTheDocAnnouncesItsStatus() {
+    DocBlocks.Block b = parse("""
+        ```sh
+        curl -X PUT "$U/a"
+        curl -X PUT -H "If-Match: 1" "$U/a"
+                                       # 412: version mismatch
+        ```
+        """).get(0);
+    // Line numbers as bash reports them: the wrapper's 13 prologue lines, then the block.
+    assertThat(DocCommandsIT.unannouncedHttpErrors(b, "x\n[doc-test: curl at line 14 200]\n"
+        + "[doc-test: curl at line 15 412]\n")).isEmpty();
+    assertThat(DocCommandsIT.unannouncedHttpErrors(b, "[doc-test: curl at line 14 404]\n"))
+        .containsExactly("HTTP 404 from the curl at d.md:2 (a doc that expects it says so in a comment)");
+    assertThat(DocCommandsIT.unannouncedHttpErrors(b, "[doc-test: curl at line 15 409]\n")).hasSize(1);
+  }
+
   /** The repository's own docs parse: every fence tagged, every marker with a reason. */
   @Test
   void everyDocOfTheRepositoryParses() throws Exception {

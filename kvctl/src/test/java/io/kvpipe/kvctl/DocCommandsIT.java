@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,8 +82,10 @@ class DocCommandsIT {
       Run r = runBlock(session, b);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       System.out.println("doc-test: ran " + b.where() + " (" + b.lang() + ") in " + ms + " ms, exit " + r.code);
+      r.output.lines().forEach(l -> System.out.println("  | " + l));
       assertThat(r.code).as("%s (%s block) exited %d%s; its output:%n%s", b.where(), b.lang(), r.code,
           r.timedOut ? " (timed out after " + BLOCK_TIMEOUT.toSeconds() + " s)" : "", r.output).isZero();
+      assertThat(unannouncedHttpErrors(b, r.output)).as("%s: its output:%n%s", b.where(), r.output).isEmpty();
       ran++;
     }
     System.out.println("doc-test: " + doc.getFileName() + ": " + ran + " run, "
@@ -118,12 +122,15 @@ class DocCommandsIT {
   private String wrap(Path session, DocBlocks.Block b) {
     String state = session.resolve("state").toString();
     String cwd = session.resolve("cwd").toString();
-    return String.join("\n",
+    String prologue = String.join("\n",
         "__doc_env=" + q(stack.envFile().toString()),
         "__doc_source() { if [ \"${1:-}\" = .devstack/env ] || [ \"${1:-}\" = ./.devstack/env ]; then "
             + "builtin source \"$__doc_env\"; else builtin source \"$@\"; fi; }",
         "source() { __doc_source \"$@\"; }",
         ".() { __doc_source \"$@\"; }",
+        // curl exits 0 on an HTTP error: report each status so an error the doc does not announce fails the block.
+        "curl() { case \" $* \" in *' -w '*|*' --write-out '*) command curl \"$@\";; *) command curl -w "
+            + "\"%{stderr}\\n" + CURL_MARK + "${BASH_LINENO[0]} %{http_code}]\\n\" \"$@\";; esac; }",
         "builtin source \"$__doc_env\"",
         "__doc_base=$(compgen -v)",
         "builtin source " + q(state),
@@ -134,8 +141,45 @@ class DocCommandsIT {
             + " mv " + q(state) + ".new " + q(state) + "; }",
         "trap __doc_save EXIT",
         "set -euo pipefail",
-        "# " + b.where(),
-        b.script());
+        "# " + b.where());
+    if (prologue.lines().count() != PROLOGUE_LINES) {
+      throw new IllegalStateException("PROLOGUE_LINES is " + PROLOGUE_LINES + ", the prologue has "
+          + prologue.lines().count() + " lines: curl's line numbers would point at the wrong doc line");
+    }
+    return prologue + "\n" + b.script();
+  }
+
+  private static final String CURL_MARK = "[doc-test: curl at line ";
+  /** Lines {@link #wrap} puts before the block's first line. */
+  private static final int PROLOGUE_LINES = 13;
+  private static final Pattern CURL_STATUS = Pattern.compile(Pattern.quote(CURL_MARK) + "(\\d+) (\\d{3})\\]");
+
+  /**
+   * The HTTP errors of the block's curl commands that the doc does not announce: an error status is expected only
+   * where the doc names it (e.g. {@code # 412: version mismatch}) on the command's line or the three around it.
+   */
+  static List<String> unannouncedHttpErrors(DocBlocks.Block b, String output) {
+    List<String> docLines = b.script().lines().toList();
+    List<String> out = new ArrayList<>();
+    Matcher m = CURL_STATUS.matcher(output);
+    while (m.find()) {
+      int status = Integer.parseInt(m.group(2));
+      if (status < 400) {
+        continue;
+      }
+      int at = Integer.parseInt(m.group(1)) - PROLOGUE_LINES; // 1-based line within the block
+      boolean announced = false;
+      for (int i = Math.max(1, at - 3); i <= Math.min(docLines.size(), at + 3) && !announced; i++) {
+        String l = docLines.get(i - 1);
+        int hash = l.indexOf('#');
+        announced = hash >= 0 && l.substring(hash).matches(".*\\b" + status + "\\b.*");
+      }
+      if (!announced) {
+        out.add("HTTP " + status + " from the curl at " + b.file() + ":" + (b.line() + at)
+            + " (a doc that expects it says so in a comment)");
+      }
+    }
+    return out;
   }
 
   private static String q(String s) {
