@@ -3,20 +3,12 @@ package io.kvpipe.kvctl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kvpipe.testsupport.Ports;
-import io.kvpipe.testsupport.mysql.MySqlServer;
-import io.kvpipe.testsupport.mysql.MySqlServers;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,86 +29,33 @@ class DevStackIT {
   @TempDir
   static Path dir;
 
-  private static Path root;
-  private static final Map<String, String> env = new HashMap<>();
-  private static final List<Long> startedPids = new ArrayList<>();
+  private static DevStack stack;
   private static String proxyUrl;
   private static Map<String, String> stackEnv;
+  private static Map<String, String> env;
 
   @BeforeAll
   static void up() throws Exception {
-    root = RepoFiles.root();
-    int nodeBase = freeBlock(5); // n1..n3, and n4, n5 added by a test
-    int metricsBase = freeBlock(5);
-    proxyUrl = "http://127.0.0.1:" + Ports.freePort();
-    env.put("KVPIPE_DEVSTACK_DIR", dir.resolve("stack").toString());
-    env.put("KVPIPE_DEVSTACK_BUILD", "never"); // this build already compiled and packaged every module
-    env.put("KVPIPE_DEVSTACK_PROXY_PORT", proxyUrl.substring(proxyUrl.lastIndexOf(':') + 1));
-    env.put("KVPIPE_DEVSTACK_KAFKA_PORT", String.valueOf(Ports.freePort()));
-    env.put("KVPIPE_DEVSTACK_KAFKA_CONTROLLER_PORT", String.valueOf(Ports.freePort()));
-    env.put("KVPIPE_DEVSTACK_MYSQL_PORT", String.valueOf(Ports.freePort()));
-    env.put("KVPIPE_DEVSTACK_NODE_PORT_BASE", String.valueOf(nodeBase));
-    env.put("KVPIPE_DEVSTACK_NODE_METRICS_PORT_BASE", String.valueOf(metricsBase));
-    env.put("KVPIPE_DEVSTACK_CONSUMER_METRICS_PORT", String.valueOf(Ports.freePort()));
-    env.put("KVPIPE_DEVSTACK_JVM_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
-    env.put("KVPIPE_DEVSTACK_NODE_JVM_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
-    chooseMySql();
-    Result r = run(600, "scripts/dev-stack.sh", "up");
-    assertThat(r.code).as(r.output).isZero();
-    assertThat(r.output).contains("dev-stack: ready", proxyUrl);
-    stackEnv = readEnv(dir.resolve("stack/env"));
-    try (Stream<Path> pids = Files.list(dir.resolve("stack/pids"))) {
-      for (Path p : pids.toList()) {
-        startedPids.add(Long.parseLong(Files.readString(p).trim()));
-      }
-    }
-  }
-
-  /** The stack's own throwaway mariadbd/mysqld if the machine has one, else the test fixture's server. */
-  private static void chooseMySql() {
-    boolean localBinary = Stream.of("/usr/sbin/mariadbd", "/usr/sbin/mysqld", "/usr/local/mysql/bin/mysqld")
-        .anyMatch(p -> Files.isExecutable(Path.of(p)));
-    if (System.getenv("KVPIPE_TEST_JDBC_URL") == null && localBinary && System.getenv("KVPIPE_TEST_MYSQLD") == null) {
-      return;
-    }
-    MySqlServer server = MySqlServers.shared();
-    String db = "kvpipe_devstack_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
-    env.put("KVPIPE_DEVSTACK_JDBC_URL", server.jdbcUrl(db));
-    env.put("KVPIPE_DEVSTACK_JDBC_USER", server.user());
-    env.put("KVPIPE_DEVSTACK_JDBC_PASSWORD", server.password() == null ? "" : server.password());
+    stack = DevStack.up(dir);
+    proxyUrl = stack.proxyUrl();
+    stackEnv = stack.env();
+    env = stack.settings();
   }
 
   @AfterAll
   static void down() throws Exception {
-    if (root == null) {
+    if (stack == null) {
       return;
     }
     // As if `down` ran while `up` had started the broker but not yet recorded it (issue 16: that left a broker no pid
     // file named, and the next `up` failed on its ports): down must stop it all the same.
     Files.deleteIfExists(dir.resolve("stack/pids/kafka.pid"));
-    Result r = run(180, "scripts/dev-stack.sh", "down");
-    assertThat(r.code).as(r.output).isZero();
-    try (Stream<Path> left = Files.list(dir.resolve("stack/pids"))) {
-      assertThat(left.toList()).as("pid files after down").isEmpty();
+    List<Long> left = stack.down();
+    try (Stream<Path> pidFiles = Files.list(dir.resolve("stack/pids"))) {
+      assertThat(pidFiles.toList()).as("pid files after down").isEmpty();
     }
-    assertThat(startedPids).hasSizeGreaterThanOrEqualTo(7);
-    for (long pid : startedPids) {
-      assertThat(running(pid)).as("process " + pid + " after down").isFalse();
-    }
-  }
-
-  /** True while the process exists and has not exited: an exited one may stay a zombie until init reaps it. */
-  private static boolean running(long pid) throws IOException {
-    Path stat = Path.of("/proc/" + pid + "/stat");
-    if (!Files.exists(stat)) {
-      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); // no procfs: ask the JDK
-    }
-    try {
-      String s = Files.readString(stat);
-      return !s.substring(s.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (java.nio.file.NoSuchFileException gone) {
-      return false;
-    }
+    assertThat(stack.startedPids()).hasSizeGreaterThanOrEqualTo(7);
+    assertThat(left).as("processes still running after down").isEmpty();
   }
 
   @Test
@@ -226,9 +165,9 @@ class DevStackIT {
   @Test
   @Order(4)
   void demoWritesThroughTheProxyAndPrintsTheAudit() throws Exception {
-    Result r = run(180, "scripts/demo.sh");
-    assertThat(r.code).as(r.output).isZero();
-    assertThat(r.output).contains("archived within").contains("recipe key-history").contains("alice v2")
+    DevStack.Result r = run(180, "scripts/demo.sh");
+    assertThat(r.code()).as(r.output()).isZero();
+    assertThat(r.output()).contains("archived within").contains("recipe key-history").contains("alice v2")
         .contains("demo:bob").contains("demo: done");
   }
 
@@ -236,9 +175,9 @@ class DevStackIT {
   @Order(5)
   void verifyArchiveFindsTheArchiveConsistent() throws Exception {
     // Through the wrapper a user runs, with the environment the stack wrote.
-    Result r = run(180, "scripts/kvctl", "verify-archive", "--wait-s", "60");
-    assertThat(r.code).as(r.output).isZero();
-    assertThat(r.output).contains("consistent: every live key").containsPattern("store: [1-9]\\d* live keys");
+    DevStack.Result r = run(180, "scripts/kvctl", "verify-archive", "--wait-s", "60");
+    assertThat(r.code()).as(r.output()).isZero();
+    assertThat(r.output()).contains("consistent: every live key").containsPattern("store: [1-9]\\d* live keys");
 
     KvctlRun json = kvctl("verify-archive", "--json", "--mysql-host", stackEnv.get("KVPIPE_MYSQL_HOST"),
         "--mysql-port", stackEnv.get("KVPIPE_MYSQL_PORT"), "--mysql-database", stackEnv.get("KVPIPE_MYSQL_DATABASE"),
@@ -287,9 +226,9 @@ class DevStackIT {
     KvctlRun status = kvctl("status");
     assertThat(status.out()).contains("g1, g2, g3");
 
-    Result verify = run(180, "scripts/kvctl", "verify-archive", "--wait-s", "60");
-    assertThat(verify.code).as(verify.output).isZero();
-    assertThat(verify.output).contains("consistent: every live key").contains("g3");
+    DevStack.Result verify = run(180, "scripts/kvctl", "verify-archive", "--wait-s", "60");
+    assertThat(verify.code()).as(verify.output()).isZero();
+    assertThat(verify.output()).contains("consistent: every live key").contains("g3");
   }
 
   /**
@@ -299,45 +238,45 @@ class DevStackIT {
   @Test
   @Order(7)
   void addNodeAndRemoveNodeWalkAReplicaInAndOut() throws Exception {
-    Result added = run(180, "scripts/dev-stack.sh", "add-node", "n4");
-    assertThat(added.code).as(added.output).isZero();
+    DevStack.Result added = run(180, "scripts/dev-stack.sh", "add-node", "n4");
+    assertThat(added.code()).as(added.output()).isZero();
     String n4Port = String.valueOf(Integer.parseInt(env.get("KVPIPE_DEVSTACK_NODE_PORT_BASE")) + 3);
-    assertThat(added.output).contains("Next:  scripts/kvctl peers add g1 n4@127.0.0.1:" + n4Port);
-    startedPids.add(Long.parseLong(Files.readString(dir.resolve("stack/pids/kv-node-n4.pid")).trim()));
-    assertThat(run(30, "scripts/dev-stack.sh", "add-node", "n1").code).as("n1 is the stack's own").isNotZero();
+    assertThat(added.output()).contains("Next:  scripts/kvctl peers add g1 n4@127.0.0.1:" + n4Port);
+    stack.started(Long.parseLong(Files.readString(dir.resolve("stack/pids/kv-node-n4.pid")).trim()));
+    assertThat(run(30, "scripts/dev-stack.sh", "add-node", "n1").code()).as("n1 is the stack's own").isNotZero();
 
     KvctlRun join = kvctl("peers", "add", "g1", "n4@127.0.0.1:" + n4Port);
     assertThat(join.exitCode()).as(join.err()).isZero();
     io.kvpipe.testsupport.Poll.until("n4 listed as a replica of g1", java.time.Duration.ofSeconds(120),
         java.time.Duration.ofMillis(500), () -> kvctl("topology").out().contains("n4@"));
-    Result refused = run(60, "scripts/dev-stack.sh", "remove-node", "n4");
-    assertThat(refused.code).as(refused.output).isNotZero();
-    assertThat(refused.output).contains("n4 is still a replica of a group");
+    DevStack.Result refused = run(60, "scripts/dev-stack.sh", "remove-node", "n4");
+    assertThat(refused.code()).as(refused.output()).isNotZero();
+    assertThat(refused.output()).contains("n4 is still a replica of a group");
 
     KvctlRun leave = kvctl("peers", "remove", "g1", "n4");
     assertThat(leave.exitCode()).as(leave.err()).isZero();
     io.kvpipe.testsupport.Poll.until("n4 gone from g1", java.time.Duration.ofSeconds(120),
         java.time.Duration.ofMillis(500), () -> !kvctl("topology").out().contains("n4@"));
-    Result removed = run(120, "scripts/dev-stack.sh", "remove-node", "n4");
-    assertThat(removed.code).as(removed.output).isZero();
+    DevStack.Result removed = run(120, "scripts/dev-stack.sh", "remove-node", "n4");
+    assertThat(removed.code()).as(removed.output()).isZero();
     assertThat(Files.exists(dir.resolve("stack/pids/kv-node-n4.pid"))).isFalse();
 
-    Result spare = run(180, "scripts/dev-stack.sh", "add-node", "n5");
-    assertThat(spare.code).as(spare.output).isZero();
-    startedPids.add(Long.parseLong(Files.readString(dir.resolve("stack/pids/kv-node-n5.pid")).trim()));
-    Result status = run(60, "scripts/dev-stack.sh", "status");
-    assertThat(status.output).contains("kv-node-n5     running");
+    DevStack.Result spare = run(180, "scripts/dev-stack.sh", "add-node", "n5");
+    assertThat(spare.code()).as(spare.output()).isZero();
+    stack.started(Long.parseLong(Files.readString(dir.resolve("stack/pids/kv-node-n5.pid")).trim()));
+    DevStack.Result status = run(60, "scripts/dev-stack.sh", "status");
+    assertThat(status.output()).contains("kv-node-n5     running");
   }
 
   @Test
   @Order(8)
   void upAgainReportsTheRunningStackAndStartsNothing() throws Exception {
-    Result r = run(120, "scripts/dev-stack.sh", "up");
-    assertThat(r.code).as(r.output).isZero();
-    assertThat(r.output).contains("already running").doesNotContain("started ");
-    Result status = run(60, "scripts/dev-stack.sh", "status");
-    assertThat(status.code).as(status.output).isZero();
-    assertThat(status.output).contains("proxy          running").contains("\"status\":\"ready\"");
+    DevStack.Result r = run(120, "scripts/dev-stack.sh", "up");
+    assertThat(r.code()).as(r.output()).isZero();
+    assertThat(r.output()).contains("already running").doesNotContain("started ");
+    DevStack.Result status = run(60, "scripts/dev-stack.sh", "status");
+    assertThat(status.code()).as(status.output()).isZero();
+    assertThat(status.output()).contains("proxy          running").contains("\"status\":\"ready\"");
   }
 
   private static KvctlRun kvctl(String... args) {
@@ -347,59 +286,7 @@ class DevStackIT {
     return KvctlRun.of(all.toArray(String[]::new));
   }
 
-  private record Result(int code, String output) {}
-
-  /** Runs a repository script with the stack's settings (and, once written, its env file) in the environment. */
-  private static Result run(long timeoutS, String... command) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("bash"));
-    cmd.add(root.resolve(command[0]).toString());
-    cmd.addAll(List.of(command).subList(1, command.length));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true);
-    pb.environment().keySet().removeIf(k -> k.startsWith("KVPIPE_") && !k.equals("KVPIPE_TEST_MYSQLD"));
-    pb.environment().putAll(env);
-    if (stackEnv != null) {
-      pb.environment().putAll(stackEnv);
-    }
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    Path log = Files.createTempFile(dir, "script-", ".log");
-    pb.redirectOutput(log.toFile());
-    Process p = pb.start();
-    if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(String.join(" ", command) + " did not finish in " + timeoutS + " s:\n"
-          + Files.readString(log));
-    }
-    return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
-  }
-
-  private static Map<String, String> readEnv(Path file) throws IOException {
-    Map<String, String> out = new HashMap<>();
-    for (String line : Files.readAllLines(file)) {
-      if (line.startsWith("export ")) {
-        String kv = line.substring("export ".length());
-        int eq = kv.indexOf('=');
-        out.put(kv.substring(0, eq), kv.substring(eq + 1).replaceAll("^'|'$", ""));
-      }
-    }
-    return out;
-  }
-
-  /** A base port with {@code n} consecutive free ports (the dev stack numbers kv-nodes from a base). */
-  private static int freeBlock(int n) throws IOException {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20_000 + ThreadLocalRandom.current().nextInt(30_000);
-      boolean free = true;
-      for (int i = 0; i < n && free; i++) {
-        try (ServerSocket s = new ServerSocket(base + i, 1, java.net.InetAddress.getLoopbackAddress())) {
-          s.setReuseAddress(true);
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new IOException("no block of " + n + " free ports found");
+  private static DevStack.Result run(long timeoutS, String... command) throws IOException, InterruptedException {
+    return stack.run(timeoutS, command);
   }
 }
