@@ -37,6 +37,8 @@ public final class Exchange {
   private final String requestId;
   private final AtomicBoolean done = new AtomicBoolean();
   private volatile boolean bodyRead;
+  /** The largest unread request body read and dropped before an answer, instead of closing the connection. */
+  static final long SWALLOW_BYTES = 64 * 1024;
   private String route = "unknown";
   private String tail = "";
 
@@ -187,6 +189,23 @@ public final class Exchange {
     if (!done.compareAndSet(false, true)) {
       return;
     }
+    long declared = bodyRead ? 0 : request.getLength();
+    if (declared > 0 && declared <= SWALLOW_BYTES) {
+      // Answered without the body (a refusal, or a route that takes none): read and drop a small one first. Closing
+      // a connection with request bytes still unread makes the kernel reset it, and the client may then lose the
+      // answer before reading it (ProxyClusterIT saw "header parser received no bytes" instead of a 400); read, the
+      // connection also stays usable for the client's next request.
+      Content.Source.asByteArrayAsync(request, (int) SWALLOW_BYTES, Promise.Invocable.from(InvocationType.NON_BLOCKING,
+          (dropped, err) -> {
+            bodyRead = err == null;
+            write(status, contentType, body, headers);
+          }));
+      return;
+    }
+    write(status, contentType, body, headers);
+  }
+
+  private void write(int status, HttpField contentType, byte[] body, HttpField... headers) {
     // Recorded before the write: once written, a caller may already act on the answer (and a test read the log).
     finished(status, body == null ? 0 : body.length);
     try {
