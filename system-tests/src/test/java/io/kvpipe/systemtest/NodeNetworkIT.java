@@ -3,17 +3,19 @@ package io.kvpipe.systemtest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.kvpipe.testsupport.Poll;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,22 +67,23 @@ class NodeNetworkIT {
           }
         }
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      IOException last = null;
-      while (System.nanoTime() < deadline) {
-        try (Socket c = new Socket()) {
-          c.connect(new InetSocketAddress(args[1], PORT), 2_000);
-          InputStream in = c.getInputStream();
-          String got = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-          System.out.println("answered: " + got);
-          System.exit(got.equals("ok") ? 0 : 1);
-        } catch (IOException e) {
-          last = e; // the listener may still be starting: tried again until the deadline
-          Thread.sleep(200);
-        }
+      AtomicReference<String> answer = new AtomicReference<>();
+      try {
+        Poll.until("an answer from " + args[1], Duration.ofSeconds(20), Duration.ofMillis(200), () -> {
+          try (Socket c = new Socket()) {
+            c.connect(new InetSocketAddress(args[1], PORT), 2_000);
+            answer.set(new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            return true;
+          } catch (IOException stillStarting) {
+            return false; // the listener may still be starting: tried again until the deadline
+          }
+        });
+      } catch (AssertionError timedOut) {
+        System.out.println("no answer: " + timedOut.getMessage());
+        System.exit(1);
       }
-      System.out.println("no answer: " + last);
-      System.exit(1);
+      System.out.println("answered: " + answer.get());
+      System.exit(answer.get().equals("ok") ? 0 : 1);
     }
   }
 }

@@ -6,12 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kvpipe.testsupport.check.Op;
 import io.kvpipe.testsupport.load.KvHttp;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -52,7 +49,7 @@ public final class ScanClient implements AutoCloseable {
   private final IntFunction<KvHttp> proxies;
   private final HistoryRecorder history;
   private final Consumer<Scan> onScan;
-  private final BufferedWriter out;
+  private final JsonLinesFile out;
   private final List<Scan> scans = new ArrayList<>();
   private final AtomicBoolean running = new AtomicBoolean();
   private Thread thread;
@@ -70,12 +67,7 @@ public final class ScanClient implements AutoCloseable {
     this.proxies = proxies;
     this.history = history;
     this.onScan = onScan;
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    this.out = new JsonLinesFile(file);
   }
 
   public String prefix() {
@@ -176,29 +168,13 @@ public final class ScanClient implements AutoCloseable {
       ArrayNode items = pn.putArray("items");
       p.items().forEach(i -> items.addArray().add(i.key()).add(i.version()).add(i.value()));
     }
-    try {
-      out.write(n.toString());
-      out.write('\n');
-      out.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.append(n, true);
   }
 
   /** Stops the client if it still runs (a run that failed midway), then closes its file. */
   @Override
   public void close() throws InterruptedException {
     stop();
-    synchronized (this) {
-      closeFile();
-    }
-  }
-
-  private void closeFile() {
-    try {
-      out.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.close();
   }
 }

@@ -4,12 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kvpipe.testsupport.check.Op;
 import io.kvpipe.testsupport.load.KvHttp;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +40,7 @@ public final class TtlClient implements AutoCloseable {
   private final String keyPrefix;
   private final Supplier<KvHttp> proxy;
   private final HistoryRecorder ids;
-  private final BufferedWriter out;
+  private final JsonLinesFile out;
   private final List<Write> writes = new ArrayList<>();
   private final AtomicBoolean running = new AtomicBoolean();
   private Thread thread;
@@ -56,12 +52,7 @@ public final class TtlClient implements AutoCloseable {
     this.keyPrefix = keyPrefix;
     this.proxy = proxy;
     this.ids = ids;
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    this.out = new JsonLinesFile(file);
   }
 
   public String key(int i) {
@@ -140,13 +131,7 @@ public final class TtlClient implements AutoCloseable {
     if (w.note() != null) {
       n.put("note", w.note());
     }
-    try {
-      out.write(n.toString());
-      out.write('\n');
-      out.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.append(n, true);
   }
 
   /** The writes as history operations (puts, unconditional), for the archive's exactly-once check. */
@@ -163,16 +148,6 @@ public final class TtlClient implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     stop();
-    synchronized (this) {
-      closeFile();
-    }
-  }
-
-  private void closeFile() {
-    try {
-      out.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.close();
   }
 }

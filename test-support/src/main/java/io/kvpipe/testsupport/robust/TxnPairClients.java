@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kvpipe.testsupport.check.Op;
 import io.kvpipe.testsupport.load.KvHttp;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -47,7 +44,7 @@ public final class TxnPairClients implements AutoCloseable {
   private final int clientIdBase;
   private final IntFunction<KvHttp> proxyOfClient;
   private final HistoryRecorder history;
-  private final BufferedWriter out;
+  private final JsonLinesFile out;
   private final List<Txn> txns = new ArrayList<>();
   private final AtomicBoolean running = new AtomicBoolean();
   private final List<Thread> threads = new ArrayList<>();
@@ -64,12 +61,7 @@ public final class TxnPairClients implements AutoCloseable {
     this.clientIdBase = clientIdBase;
     this.proxyOfClient = proxyOfClient;
     this.history = history;
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    this.out = new JsonLinesFile(file);
   }
 
   public String key(int pair, char which) {
@@ -222,31 +214,13 @@ public final class TxnPairClients implements AutoCloseable {
     if (t.note() != null) {
       n.put("note", t.note());
     }
-    try {
-      out.write(n.toString());
-      out.write('\n');
-      if (txns.size() % 32 == 0) {
-        out.flush();
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.append(n, txns.size() % 32 == 0);
   }
 
   /** Stops the client if it still runs (a run that failed midway), then closes its file. */
   @Override
   public void close() throws InterruptedException {
     stop();
-    synchronized (this) {
-      closeFile();
-    }
-  }
-
-  private void closeFile() {
-    try {
-      out.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.close();
   }
 }

@@ -1,0 +1,45 @@
+package io.kvpipe.testsupport.robust;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** One JSON object per line, appended by the robustness workload's clients as they record (a run's scans, TTL puts, transactions). */
+final class JsonLinesFile implements AutoCloseable {
+  private final BufferedWriter out;
+
+  JsonLinesFile(Path file) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  /** Appends {@code n} as one line; {@code flush}: also to disk now (so a run that dies still leaves it). */
+  synchronized void append(JsonNode n, boolean flush) {
+    try {
+      out.write(n.toString());
+      out.write('\n');
+      if (flush) {
+        out.flush();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      out.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
