@@ -618,83 +618,12 @@ public final class ShardState {
     return new Reply.SnapshotPublished(index, events.size());
   }
 
-  /** Answers a read from the applied state. */
+  /** Answers a read from the applied state ({@link ShardQueries}). */
   Reply query(Query query) {
-    try {
-      return switch (query) {
-        case Query.Get g -> new Reply.Found(entry(g.key(), true, readTimeMs()));
-        case Query.Batch b -> {
-          List<Reply> replies = new ArrayList<>(b.reads().size());
-          for (Query q : b.reads()) {
-            replies.add(query(q));
-          }
-          yield new Reply.Batch(replies);
-        }
-        // The migration's read of a record to copy: as stored, deadline included (the new owner expires it).
-        case Query.FallbackGet g -> new Reply.Found(entry(g.key(), false, Long.MIN_VALUE));
-        case Query.BatchGet b -> {
-          if (b.keys().size() > Query.MAX_ITEMS) {
-            throw new KvException(ErrorCode.MALFORMED_REQUEST, "at most " + Query.MAX_ITEMS + " keys per batch");
-          }
-          List<Entry> out = new ArrayList<>(b.keys().size());
-          long now = readTimeMs();
-          for (byte[] k : b.keys()) {
-            out.add(entry(k, true, now));
-          }
-          yield new Reply.FoundMany(out);
-        }
-        case Query.Scan s -> {
-          if (s.limit() < 1 || s.limit() > Query.MAX_ITEMS) {
-            throw new KvException(ErrorCode.MALFORMED_REQUEST, "scan limit must be within 1.." + Query.MAX_ITEMS);
-          }
-          ShardStore.ScanResult r = store.scan(s.ranges(), s.after(), s.limit());
-          yield new Reply.ScanPage(r.entries(), r.next());
-        }
-        case Query.KeyScan s -> {
-          if (s.limit() < 1 || s.limit() > Query.MAX_ITEMS) {
-            throw new KvException(ErrorCode.MALFORMED_REQUEST, "scan limit must be within 1.." + Query.MAX_ITEMS);
-          }
-          if (s.maxBytes() < 1) {
-            throw new KvException(ErrorCode.MALFORMED_REQUEST, "scan byte bound must be positive");
-          }
-          // Read before the walk: a range owned then was owned for every record the walk meets after it, and a range
-          // fenced meanwhile holds records that no longer change.
-          Ownership own = ownership;
-          ShardStore.KeyScanResult r = store.scanKeys(s.start(), s.end(), s.limit(), s.values(), s.maxBytes(),
-              readTimeMs());
-          yield new Reply.KeyPage(own.epoch(), own.ranges(), r.entries(), r.more());
-        }
-        case Query.ExportPage p -> exports.page(p);
-        case Query.Status s -> {
-          Ownership own = ownership;
-          yield new Reply.Status(own.epoch(), own.ranges(), appliedIndex, outbox.confirmedIndex(), outbox.size(),
-              outbox.bytes(), store.size());
-        }
-      };
-    } catch (KvException e) {
-      return Reply.Failure.of(e);
-    }
+    return ShardQueries.answer(this, query);
   }
 
-  /**
-   * The key's record. A plain read of a key the group does not own is refused (a proxy on an old ring must refresh
-   * rather than read a copy that stopped changing); the migration's fallback read skips that check. A live record
-   * past its deadline at {@code nowMs} reads as a tombstone of its version ({@link Long#MIN_VALUE}: as stored).
-   */
-  private Entry entry(byte[] key, boolean mustOwn, long nowMs) {
-    Keys.validateKey(key);
-    ShardStore.Slot slot = ShardStore.slot(key);
-    if (mustOwn) {
-      checkOwned(slot.position());
-    }
-    ShardStore.Rec r = store.get(slot);
-    if (r == null) {
-      return null;
-    }
-    if (r.live() && !r.liveAt(nowMs)) {
-      // Past its deadline, not collected yet: a tombstone to the reader (it hides any older copy, as a delete would).
-      return new Entry(key, null, r.version());
-    }
-    return new Entry(key, r.value(), r.version(), r.live() ? r.expiresAtMs() : Ttl.NONE);
+  Exports exports() {
+    return exports;
   }
 }
