@@ -36,8 +36,11 @@ import java.util.function.Function;
  * thread that completes the request.
  */
 final class Coalescer {
-  /** One queued operation: the request alone, its key (for distinctness) and size, and its caller's future. */
-  private record Pending(Request op, ByteBuffer key, int bytes, CompletableFuture<Reply> result) {}
+  /**
+   * One queued operation: the request alone, its key (for distinctness) and size, its caller's deadline (a
+   * {@link System#nanoTime()} instant) and future.
+   */
+  private record Pending(Request op, ByteBuffer key, int bytes, long deadlineNanos, CompletableFuture<Reply> result) {}
 
   /** How far a drain looks past operations it must leave queued (same key as one already taken). */
   private static final int SCAN_FACTOR = 4;
@@ -66,10 +69,12 @@ final class Coalescer {
 
   /**
    * Queues {@code op} (on {@code key}, {@code bytes} of payload); completes with its own reply ({@code Reply.Failure}
-   * already turned into a failed future) or fails with the request's failure.
+   * already turned into a failed future) or fails with the request's failure. Still queued at {@code deadlineNanos}
+   * (a {@link System#nanoTime()} instant), it is never sent and fails with TIMEOUT; the caller owns the timer that
+   * fails it meanwhile if it was sent.
    */
-  CompletableFuture<Reply> submit(Request op, byte[] key, int bytes) {
-    Pending p = new Pending(op, ByteBuffer.wrap(key), bytes, new CompletableFuture<>());
+  CompletableFuture<Reply> submit(Request op, byte[] key, int bytes, long deadlineNanos) {
+    Pending p = new Pending(op, ByteBuffer.wrap(key), bytes, deadlineNanos, new CompletableFuture<>());
     Sending sending = null;
     synchronized (this) {
       queue.add(p);
@@ -99,11 +104,19 @@ final class Coalescer {
     Set<ByteBuffer> keys = null;
     long bytes = 0;
     int scanned = 0;
+    long now = System.nanoTime();
     Iterator<Pending> it = queue.iterator();
     while (it.hasNext() && scanned++ < settings.maxOps() * SCAN_FACTOR) {
       Pending p = it.next();
       if (p.result().isDone()) {
-        it.remove(); // its caller gave up (deadline) before it was sent: never send it
+        it.remove(); // its caller gave up before it was sent: never send it
+        continue;
+      }
+      if (now - p.deadlineNanos() >= 0) {
+        it.remove(); // its deadline passed while it queued: never send it
+        // Completed off this thread: its dependents must not run under this lock.
+        CompletableFuture.runAsync(() -> p.result().completeExceptionally(new KvException(ErrorCode.TIMEOUT,
+            "group " + group + ": the operation's deadline passed before it could be sent")));
         continue;
       }
       if (batch != null && (batch.size() >= settings.maxOps() || bytes + p.bytes() > settings.maxBytes())) {

@@ -324,7 +324,7 @@ public final class ShardGroupClient implements AutoCloseable {
     } else {
       try {
         byte[] k = Keys.validateKey(key);
-        reply = withDeadline(reads.submit(new Query.Get(k), k, k.length));
+        reply = withDeadline(reads.submit(new Query.Get(k), k, k.length, deadline()));
       } catch (KvException e) {
         reply = CompletableFuture.failedFuture(e);
       }
@@ -456,7 +456,7 @@ public final class ShardGroupClient implements AutoCloseable {
     }
     byte[] key = op instanceof Command.Put p ? p.key() : ((Command.Delete) op).key();
     int bytes = key.length + (op instanceof Command.Put p ? p.value().length : 0);
-    return withDeadline(writes.submit(op, key, bytes)).thenApply(r -> expect(r, Reply.Written.class));
+    return withDeadline(writes.submit(op, key, bytes, deadline())).thenApply(r -> expect(r, Reply.Written.class));
   }
 
   /** What group commit has sent so far (for benchmarks: operations per request). */
@@ -472,15 +472,23 @@ public final class ShardGroupClient implements AutoCloseable {
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return withDeadline(stale ? transport.staleRead(r)
-        : transport.linearizableRead(r, System.nanoTime() + operationTimeout.toNanos()));
+    return withDeadline(stale ? transport.staleRead(r) : transport.linearizableRead(r, deadline()));
+  }
+
+  /** The deadline of an operation started now: the caller's ({@link CallerDeadline}) or the operation timeout. */
+  private long deadline() {
+    return CallerDeadline.deadlineOr(System.nanoTime(), operationTimeout.toNanos());
   }
 
   /**
    * The operation timeout is a promise to the caller: Ratis's own retries (attempts × RPC timeout) could otherwise run
    * far past it. The request may still complete on the server; the caller learns the outcome is unknown (TIMEOUT).
+   * A caller that holds the deadline itself ({@link CallerDeadline}) has its own timer: none is armed here.
    */
   private <T> CompletableFuture<T> withDeadline(CompletableFuture<T> operation) {
+    if (CallerDeadline.isSet()) {
+      return operation;
+    }
     return operation.orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS).handle((value, error) -> {
       if (error == null) {
         return value;

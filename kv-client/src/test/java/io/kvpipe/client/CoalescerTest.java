@@ -43,7 +43,7 @@ class CoalescerTest {
 
   static CompletableFuture<Reply> submit(Coalescer c, String k) {
     Command.Put p = put(k);
-    return c.submit(p, p.key(), p.key().length + 1);
+    return c.submit(p, p.key(), p.key().length + 1, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
   }
 
   static String keyOf(Request r) {
@@ -175,6 +175,21 @@ class CoalescerTest {
     sent.get(0).reply().complete(new Reply.Written(1, null));
     assertThat(sent).hasSize(2);
     assertThat(keyOf(sent.get(1).request())).isEqualTo("live");
+    assertThat(live).isNotDone();
+  }
+
+  @Test
+  void anOperationStillQueuedAtItsDeadlineIsNeverSentAndTimesOut() {
+    Coalescer c = coalescer(1, 100);
+    submit(c, "a");
+    Command.Put p = put("expired");
+    CompletableFuture<Reply> expired = c.submit(p, p.key(), p.key().length + 1, System.nanoTime());
+    CompletableFuture<Reply> live = submit(c, "live");
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    assertThat(sent).hasSize(2);
+    assertThat(keyOf(sent.get(1).request())).isEqualTo("live");
+    assertThatThrownBy(expired::join).cause().isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
     assertThat(live).isNotDone();
   }
 }

@@ -3,6 +3,7 @@ package io.kvpipe.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.wire.PeerAddress;
 import java.io.IOException;
@@ -30,6 +31,18 @@ class OperationDeadlineTest {
           .satisfies(e -> assertThat(((KvException) e).retriable()).isTrue());
       // Generous against a loaded machine, yet far below Ratis's own attempts x RPC timeout (minutes).
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void anOperationStartedPastItsCallersDeadlineIsNeverSent() throws Exception {
+    List<PeerAddress> nowhere = List.of(PeerAddress.parse("n1@127.0.0.1:" + closedPort()));
+    try (ShardGroupClient client = ShardGroupClient.builder("g1", nowhere).build()) {
+      CompletableFuture<?> put = CallerDeadline.within(System.nanoTime() - 1,
+          () -> client.putAsync("k", new byte[] {1}));
+      assertThatThrownBy(() -> ShardGroupClient.join(put)).isInstanceOfSatisfying(KvException.class,
+          e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
+      assertThat(client.groupCommitStats().writeRequests()).isZero();
     }
   }
 

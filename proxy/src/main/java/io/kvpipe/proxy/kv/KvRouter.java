@@ -1,5 +1,6 @@
 package io.kvpipe.proxy.kv;
 
+import io.kvpipe.client.CallerDeadline;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
@@ -194,7 +195,8 @@ public final class KvRouter {
       if (client == null) {
         throw new KvException(ErrorCode.WRONG_GROUP, "no client for group " + group + " yet");
       }
-      call = op.apply(client).orTimeout(remaining, TimeUnit.NANOSECONDS);
+      // The request's one deadline and its one timer: the group client arms none of its own for this call.
+      call = CallerDeadline.within(deadline, () -> op.apply(client)).orTimeout(remaining, TimeUnit.NANOSECONDS);
     } catch (KvException e) {
       call = CompletableFuture.failedFuture(e);
     }
