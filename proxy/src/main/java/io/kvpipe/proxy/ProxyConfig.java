@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param maxValueBytes      largest value accepted
  * @param limits             bounds on what one caller can make the proxy hold (headers, URI, batch gets, SSE)
  * @param requestTimeout     deadline for one client request, retries included; beyond it 504
+ * @param startupTimeout     how long start waits for the meta group and a topology; zero: no limit
  * @param idleTimeout        idle connection timeout
  * @param topologyPoll       how often the meta group's version is polled
  * @param healthInterval     how often every node is probed
@@ -37,7 +38,7 @@ import java.util.Optional;
  */
 public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeers, List<ShardGroup> bootstrapGroups,
                           int vnodes, TokenConfig tokens, boolean metricsOpen, int maxValueBytes,
-                          HttpLimits limits, Duration requestTimeout, Duration idleTimeout, Duration topologyPoll,
+                          HttpLimits limits, Duration requestTimeout, Duration startupTimeout, Duration idleTimeout, Duration topologyPoll,
                           Duration healthInterval, Duration healthTimeout, int healthRetries,
                           int healthFailureThreshold, RaftTls raftTls, Optional<ListenerTls> httpTls,
                           WatchConfig watch, io.kvpipe.proxy.resp.RespConfig resp) {
@@ -62,6 +63,9 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
     if (limits.maxBatchGetBytes() < maxValueBytes) {
       throw new IllegalArgumentException("--max-batch-get-bytes must be at least --max-value-bytes (" + maxValueBytes
           + "), or a batch get of one large value could never succeed");
+    }
+    if (startupTimeout.isNegative()) {
+      throw new IllegalArgumentException("--startup-timeout-ms cannot be negative (0: no limit)");
     }
     for (Duration d : List.of(requestTimeout, idleTimeout, topologyPoll, healthInterval, healthTimeout)) {
       if (d.isNegative() || d.isZero()) {
@@ -102,6 +106,7 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
         "  max-sse-subscribers      " + limits.maxSseSubscribers(),
         "  sse-queue-frames         " + limits.sseQueueFrames(),
         "  request-timeout          " + requestTimeout,
+        "  startup-timeout          " + (startupTimeout.isZero() ? "none" : startupTimeout),
         "  idle-timeout             " + idleTimeout,
         "  topology-poll            " + topologyPoll,
         "  health-interval          " + healthInterval,

@@ -137,10 +137,12 @@ public final class ProxyServer implements AutoCloseable {
 
   /** Loads (bootstrapping if configured and needed) the topology, then starts serving. */
   public ProxyServer start() throws Exception {
+    // One budget for both waits (zero: none): the meta group may come up long after this proxy.
+    long startNanos = System.nanoTime();
     watcher.bootstrapIfEmptyWithRetry(config.bootstrapGroups(), config.metaPeers(), config.vnodes(),
-        Duration.ofSeconds(60));
+        config.startupTimeout());
     watcher.start();
-    watcher.awaitReady(Duration.ofSeconds(60));
+    watcher.awaitReady(remaining(config.startupTimeout(), startNanos));
     blocking.execute(() -> OwnershipSync.run(watcher.current(), groups));
     health.start();
     groupStatus.start();
@@ -151,6 +153,15 @@ public final class ProxyServer implements AutoCloseable {
       resp.start();
     }
     return this;
+  }
+
+  /** What is left of {@code budget} (zero: no limit) since {@code startNanos}; at least a millisecond. */
+  private static Duration remaining(Duration budget, long startNanos) {
+    if (budget.isZero()) {
+      return Duration.ZERO;
+    }
+    Duration left = budget.minusNanos(System.nanoTime() - startNanos);
+    return left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left;
   }
 
   /** The bound port (useful with port 0). */

@@ -27,6 +27,17 @@ class ProxyConfigParserTest {
   }
 
   @Test
+  void startWaitsForTheMetaGroupWithoutLimitUnlessToldOtherwise() {
+    // It gave up after a fixed 60 s: under compose at load 50 the stack stayed without a proxy.
+    assertThat(ProxyConfigParser.parse(new String[0], ENV).startupTimeout()).isZero();
+    assertThat(ProxyConfigParser.parse(new String[0], ENV).describe()).contains("startup-timeout          none");
+    assertThat(ProxyConfigParser.parse(new String[] {"--startup-timeout-ms", "90000"}, ENV).startupTimeout())
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--startup-timeout-ms", "-1"}, ENV))
+        .hasMessageContaining("--startup-timeout-ms cannot be negative");
+  }
+
+  @Test
   void printedConfigMasksTokens() {
     ProxyConfig c = ProxyConfigParser.parse(new String[0], ENV);
     assertThat(c.describe()).doesNotContain("data-token-1").doesNotContain("admin-token-1").contains("1 token(s)");

@@ -68,17 +68,21 @@ public final class TopologyWatcher implements TopologySource, AutoCloseable {
     meta.submitAndWait(new MetaCommand.Bootstrap(groups, metaPeers, vnodes, System.currentTimeMillis()));
   }
 
-  /** {@link #bootstrapIfEmpty} retried until the meta group answers (it may still be electing a leader). */
+  /**
+   * {@link #bootstrapIfEmpty} retried until the meta group answers (it may still be electing a leader, or not be
+   * started yet); {@code timeout} zero: no limit. Progress is logged every {@link StartupWait#PROGRESS_EVERY}.
+   */
   public void bootstrapIfEmptyWithRetry(List<ShardGroup> groups, List<Peer> metaPeers, int vnodes, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    StartupWait wait = new StartupWait(timeout, "the meta group " + metaPeers + " to answer the bootstrap");
     while (true) {
       try {
         bootstrapIfEmpty(groups, metaPeers, vnodes);
         return;
       } catch (KvException e) {
-        if (!e.retriable() || System.nanoTime() > deadline) {
+        if (!e.retriable() || wait.expired()) {
           throw e;
         }
+        wait.progress(e.getMessage());
         LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
       }
     }
@@ -179,18 +183,20 @@ public final class TopologyWatcher implements TopologySource, AutoCloseable {
     return view;
   }
 
-  /** Waits (polling with a deadline) until a bootstrapped topology is loaded. */
+  /** Waits (polling) until a bootstrapped topology is loaded; {@code timeout} zero: no limit, progress logged. */
   public TopologyView awaitReady(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    StartupWait wait = new StartupWait(timeout, "a topology from the meta group");
     KvException last = null;
-    while (System.nanoTime() < deadline) {
+    while (!wait.expired()) {
       try {
         TopologyView v = refresh().join();
         if (v.isReady()) {
           return v;
         }
+        wait.progress("the meta group holds none yet (a proxy with --bootstrap-groups installs the first)");
       } catch (RuntimeException e) {
         last = io.kvpipe.client.RaftErrors.toKvException(e, "loading the topology");
+        wait.progress(last.getMessage());
       }
       LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
     }
