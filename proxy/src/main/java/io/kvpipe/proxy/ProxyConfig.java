@@ -114,7 +114,7 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
         "  health-retries           " + healthRetries,
         "  health-failure-threshold " + healthFailureThreshold,
         "  raft-transport           " + raftTls,
-        "  resp                     " + resp.describe(),
+        "  resp                     " + resp.describe(httpTls.isPresent()),
         "  watch                    " + (watch.enabled() ? watch.topic() + " at " + watch.kafkaBootstrap().get()
             + ", max " + watch.maxWatchers() + " watchers, queue " + watch.queueEvents() + " events / "
             + watch.queueBytes() + " bytes, dedupe window " + watch.dedupeWindow() + ", catch-up readers "

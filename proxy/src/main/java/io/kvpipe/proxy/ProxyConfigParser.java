@@ -83,6 +83,8 @@ public final class ProxyConfigParser {
       Setting.integer("resp-max-connections", "KVPIPE_PROXY_RESP_MAX_CONNECTIONS", 1024, "open RESP connections"),
       Setting.integer("resp-max-pipeline", "KVPIPE_PROXY_RESP_MAX_PIPELINE", 1024,
           "commands of one RESP connection in flight"),
+      Setting.bool("resp-insecure-plaintext", "KVPIPE_PROXY_RESP_INSECURE_PLAINTEXT", false,
+          "serve RESP without TLS even when --http-tls-cert is given (AUTH tokens then cross the network in clear)"),
       Setting.string("tls-cert", "KVPIPE_PROXY_TLS_CERT", "", "PEM certificate for mutual TLS to the kv-nodes")
           .envAlias("KVPIPE_TLS_CERT", false),
       Setting.string("tls-key", "KVPIPE_PROXY_TLS_KEY", "", "its PEM (PKCS#8) private key")
@@ -95,7 +97,8 @@ public final class ProxyConfigParser {
       bootstrap-groups: g1=n1@host:port,n2@host:port;g2=... (used only if the meta group has no topology)
       tls-cert, tls-key, tls-ca: PEM files for mutual TLS to the kv-nodes' Ratis ports (all three, or
         --insecure-plaintext true)
-      resp-port: the Redis protocol (RESP2/RESP3) listener, on --host; none: off. AUTH with a data token
+      resp-port: the Redis protocol (RESP2/RESP3) listener, on --host; none: off. AUTH with a data token; TLS with
+        the HTTPS certificate whenever --http-tls-cert is given (redis-cli --tls), unless --resp-insecure-plaintext
       tokens: data-token/admin-token take several, comma-separated; token files one per line (re-read on change);
         prefer the variables or files: a flag's value is visible in the process list
       """);
@@ -150,7 +153,8 @@ public final class ProxyConfigParser {
             in.integer("watch-dedupe-window"), in.integer("watch-catchup-readers"),
             millis(in, "watch-heartbeat-ms")),
         new io.kvpipe.proxy.resp.RespConfig(in.optionalInteger("resp-port"),
-            in.integer("resp-max-connections"), in.integer("resp-max-pipeline")));
+            in.integer("resp-max-connections"), in.integer("resp-max-pipeline"),
+            in.bool("resp-insecure-plaintext")));
     return new LoadedConfig<>(config, in);
   }
 

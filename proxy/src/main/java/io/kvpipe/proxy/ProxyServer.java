@@ -129,6 +129,7 @@ public final class ProxyServer implements AutoCloseable {
 
     // The Redis protocol shares the HTTP API's router, scans and tokens: same routing, reads, checks and CDC.
     this.resp = config.resp().enabled() ? new io.kvpipe.proxy.resp.RespServer(config.listenHost(), config.resp(),
+        config.resp().tls(config.httpTls().isPresent()) ? config.httpTls() : java.util.Optional.empty(),
         router, scans, tokens, config.maxValueBytes(), config.maxBodyBytes(), config.limits().maxBatchGetBytes(),
         config.idleTimeout(), metrics) : null;
     http = new HttpListener(config.listenHost(), config.listenPort(), config.idleTimeout(), config.limits(),

@@ -7,12 +7,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.IOException;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,6 +23,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -736,6 +741,50 @@ class RespIT {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(out.split("\n")).containsExactly("OK", "QUEUED", "QUEUED", "QUEUED", "OK", "5", "1");
+  }
+
+  @Test
+  void withAnHttpsCertificateTheRedisPortSpeaksTlsWithItUnlessToldNotTo() throws Exception {
+    TestTls.Files certs = TestTls.cluster();
+    String[] https = {"--resp-port", "0", "--http-tls-cert", certs.cert().toString(), "--http-tls-key",
+        certs.key().toString()};
+    int tlsPort = cluster.startProxy(cluster.config(MAX_VALUE, Duration.ofMillis(100), https)).respPort();
+    try (Jedis j = new Jedis(new HostAndPort("127.0.0.1", tlsPort), DefaultJedisClientConfig.builder().ssl(true)
+        .sslSocketFactory(trusting(certs.ca()).getSocketFactory()).password(DATA_TOKEN)
+        .socketTimeoutMillis(120_000).build())) {
+      assertThat(j.set("tls:k", "over tls")).isEqualTo("OK");
+      assertThat(j.get("tls:k")).isEqualTo("over tls");
+    }
+    // Plain bytes are no TLS handshake: no RESP answer, AUTH's token never read in clear.
+    String answer;
+    try (RawResp c = new RawResp(tlsPort)) {
+      answer = c.command("AUTH", DATA_TOKEN).reply();
+    } catch (IOException e) {
+      answer = e.toString();
+    }
+    assertThat(answer).doesNotStartWith("+OK").doesNotStartWith("-");
+
+    String[] optedOut = java.util.stream.Stream.concat(java.util.Arrays.stream(https),
+        java.util.stream.Stream.of("--resp-insecure-plaintext", "true")).toArray(String[]::new);
+    int plainPort = cluster.startProxy(cluster.config(MAX_VALUE, Duration.ofMillis(100), optedOut)).respPort();
+    try (RawResp c = new RawResp(plainPort)) {
+      assertThat(c.command("AUTH", DATA_TOKEN).reply()).isEqualTo("+OK");
+      assertThat(c.command("GET", "tls:k").reply()).contains("over tls");
+    }
+  }
+
+  /** A client-side TLS context that trusts the CA certificate in PEM file {@code ca}. */
+  static SSLContext trusting(Path ca) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = Files.newInputStream(ca)) {
+      trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
   }
 
   String cli(Path cli, String... args) throws IOException, InterruptedException {

@@ -35,6 +35,23 @@ public final class TlsKeys {
     return tls.pkcs12() ? pkcs12(tls) : pem(tls);
   }
 
+  /**
+   * A server-side TLS context presenting {@code loaded}'s key and chain, TLS 1.2 and 1.3 only (the JDK's defaults
+   * otherwise), for listeners that are not Jetty's (the Redis-protocol port).
+   */
+  public static javax.net.ssl.SSLContext serverContext(Loaded loaded) {
+    try {
+      javax.net.ssl.KeyManagerFactory kmf =
+          javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(loaded.store(), loaded.password());
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), null, null);
+      return ctx;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot build a TLS context from the certificate: " + e.getMessage(), e);
+    }
+  }
+
   private static Loaded pkcs12(ListenerTls tls) {
     char[] password = tls.passwordFile().map(f -> read(f).strip().toCharArray()).orElse(new char[0]);
     try (InputStream in = Files.newInputStream(tls.cert())) {

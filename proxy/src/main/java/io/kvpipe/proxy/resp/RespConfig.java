@@ -8,9 +8,10 @@ import java.util.OptionalInt;
  * @param port           port to listen on (0: any free port, for tests); empty: no RESP listener
  * @param maxConnections most open RESP connections; one more is told so and closed
  * @param maxPipeline    most commands of one connection in flight (issued, reply not yet sent)
+ * @param insecurePlaintext no TLS even when the proxy has an HTTPS certificate (which RESP otherwise uses too)
  */
-public record RespConfig(OptionalInt port, int maxConnections, int maxPipeline) {
-  public static final RespConfig OFF = new RespConfig(OptionalInt.empty(), 1024, 1024);
+public record RespConfig(OptionalInt port, int maxConnections, int maxPipeline, boolean insecurePlaintext) {
+  public static final RespConfig OFF = new RespConfig(OptionalInt.empty(), 1024, 1024, false);
 
   public RespConfig {
     java.util.Objects.requireNonNull(port, "port");
@@ -29,8 +30,16 @@ public record RespConfig(OptionalInt port, int maxConnections, int maxPipeline) 
     return port.isPresent();
   }
 
-  public String describe() {
-    return port.isEmpty() ? "off (no --resp-port)" : "port " + port.getAsInt() + ", max " + maxConnections
-        + " connections, " + maxPipeline + " commands in flight per connection";
+  /** {@code httpsCertificate}: whether the proxy has one (RESP then speaks TLS with it, unless told not to). */
+  public String describe(boolean httpsCertificate) {
+    return port.isEmpty() ? "off (no --resp-port)" : "port " + port.getAsInt()
+        + (!httpsCertificate ? " (plaintext: no --http-tls-cert)"
+            : insecurePlaintext ? " (plaintext: --resp-insecure-plaintext)" : " (TLS, the HTTPS certificate)")
+        + ", max " + maxConnections + " connections, " + maxPipeline + " commands in flight per connection";
+  }
+
+  /** Whether RESP speaks TLS, given whether the proxy has an HTTPS certificate. */
+  public boolean tls(boolean httpsCertificate) {
+    return httpsCertificate && !insecurePlaintext;
   }
 }

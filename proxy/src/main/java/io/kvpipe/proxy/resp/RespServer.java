@@ -1,6 +1,8 @@
 package io.kvpipe.proxy.resp;
 
+import io.kvpipe.proxy.ListenerTls;
 import io.kvpipe.proxy.ProxyMetrics;
+import io.kvpipe.proxy.http.ReloadingTls;
 import io.kvpipe.proxy.http.TokenSet;
 import io.kvpipe.proxy.kv.KvRouter;
 import io.kvpipe.proxy.kv.ScanApi;
@@ -12,6 +14,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,19 +36,23 @@ public final class RespServer implements AutoCloseable {
   private final ProxyMetrics metrics;
   private final Set<RespConnection> open = ConcurrentHashMap.newKeySet();
   private final AtomicLong ids = new AtomicLong();
+  private final ReloadingTls tls; // null: plaintext
   private ServerSocket server;
   private Thread acceptor;
 
   /**
+   * @param tls              TLS with this certificate (re-read when its files change); empty: plaintext
    * @param tokens           the tokens in force (re-read from token files as the HTTP API's are)
    * @param maxBatchGetBytes most value bytes one MGET may return, as for an HTTP batch get
    * @param authTimeout      how long a new connection may take to authenticate
    */
-  public RespServer(String host, RespConfig config, KvRouter router, ScanApi scans, Supplier<TokenSet> tokens,
+  public RespServer(String host, RespConfig config, Optional<ListenerTls> tls, KvRouter router, ScanApi scans,
+                    Supplier<TokenSet> tokens,
                     int maxValueBytes, long maxBodyBytes, long maxBatchGetBytes, Duration authTimeout,
                     ProxyMetrics metrics) {
     this.host = host;
     this.config = config;
+    this.tls = tls.map(ReloadingTls::new).orElse(null);
     this.metrics = metrics;
     this.limits = RespLimits.of(maxValueBytes, maxBodyBytes, config.maxPipeline(), authTimeout);
     RespDataCommands data = new RespDataCommands(router, new RespScan(scans, new ScanCursors()), maxValueBytes,
@@ -59,7 +66,7 @@ public final class RespServer implements AutoCloseable {
     server.setReuseAddress(true);
     server.bind(new InetSocketAddress(InetAddress.getByName(host), config.port().orElseThrow()), 512);
     acceptor = Thread.ofPlatform().daemon().name("resp-accept").start(this::acceptLoop);
-    LOG.info("RESP listener on {}:{}", host, port());
+    LOG.info("RESP listener on {}:{}{}", host, port(), tls != null ? " (TLS)" : " (plaintext)");
     return this;
   }
 
@@ -80,12 +87,14 @@ public final class RespServer implements AutoCloseable {
       }
       try {
         s.setTcpNoDelay(true);
+        Socket conn = tls != null ? tls.wrap(s) : s;
         if (open.size() >= config.maxConnections()) {
           metrics.rejected("resp_connections");
-          refuse(s);
+          // Off the accepting thread: over TLS the refusal's write runs the handshake, which a client may stall.
+          Thread.ofVirtual().name("resp-refuse").start(() -> refuse(conn));
           continue;
         }
-        RespConnection c = new RespConnection(s, ids.incrementAndGet(), commands, limits, metrics);
+        RespConnection c = new RespConnection(conn, ids.incrementAndGet(), commands, limits, metrics);
         open.add(c);
         Thread.ofVirtual().name("resp-read-" + ids.get()).start(() -> {
           try {
@@ -103,6 +112,7 @@ public final class RespServer implements AutoCloseable {
 
   private void refuse(Socket s) {
     try (s) {
+      s.setSoTimeout(5_000);
       OutputStream out = s.getOutputStream();
       out.write(("-ERR max number of clients reached (--resp-max-connections " + config.maxConnections() + ")\r\n")
           .getBytes(StandardCharsets.US_ASCII));
