@@ -84,7 +84,8 @@ public final class PipelineBench {
     report.put("settings", JsonReport.map("rates_per_s", rates, "seconds_per_rate", phase.toSeconds(),
         "warmup_seconds", warmUp.toSeconds(), "warmup_rate", warmUpRate, "keys", keys, "key_bytes", 16,
         "value_bytes", valueBytes, "max_in_flight", maxInFlight, "target_ack_p99_ms", targetP99Ms,
-        "load", "open loop (test-support OpenLoop) of PUT /v1/kv/{key} through the proxy, java.net.http keep-alive",
+        "load", "open loop (test-support OpenLoop) of PUT /v1/kv/{key} through the proxy, test-support KeepAliveHttp"
+            + " (keep-alive sockets, a virtual thread per request)",
         "e2e", e2e ? "ack -> kv_changelog row seen by a poller every " + WATCH_INTERVAL_MS + " ms (upper bound)"
             : "off (--e2e false)"));
     OUT.println("== starting a Kafka broker and a throwaway MySQL-compatible server (durable commits)");

@@ -27,6 +27,7 @@ public final class KvHttp {
   private final String base;
   private final String token;
   private final Duration timeout;
+  private KeepAliveHttp lean; // made on the first putAsync: only open-loop load uses it
 
   /** @param base e.g. {@code http://127.0.0.1:8080} */
   public KvHttp(String base, String token, Duration timeout) {
@@ -57,11 +58,25 @@ public final class KvHttp {
         .header("Content-Type", "application/octet-stream"));
   }
 
-  /** An asynchronous put (for open-loop load): completes with the response, or exceptionally on a transport error. */
+  /**
+   * An asynchronous put (for open-loop load): completes with the response, or exceptionally on a transport error.
+   * Over plain HTTP it goes through {@link KeepAliveHttp}, which costs the box far less per request than
+   * {@code java.net.http} (the load generator shares the box with what it measures).
+   */
   public CompletableFuture<Response> putAsync(String key, byte[] value) {
+    if (base.startsWith("http://")) {
+      return lean().send("PUT", "/v1/kv/" + key, value).thenApply(r -> new Response(r.status(), r.version(), r.body()));
+    }
     HttpRequest r = request("/v1/kv/" + key).PUT(HttpRequest.BodyPublishers.ofByteArray(value))
         .header("Content-Type", "application/octet-stream").build();
     return http.sendAsync(r, HttpResponse.BodyHandlers.ofByteArray()).thenApply(KvHttp::response);
+  }
+
+  private synchronized KeepAliveHttp lean() {
+    if (lean == null) {
+      lean = new KeepAliveHttp(base, token, timeout);
+    }
+    return lean;
   }
 
   public Response get(String key) throws IOException, InterruptedException {
