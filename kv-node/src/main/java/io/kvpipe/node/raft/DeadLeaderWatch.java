@@ -36,6 +36,8 @@ public final class DeadLeaderWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLeaderWatch.class);
   static final Duration PERIOD = Duration.ofMillis(20);
   private static final int CONNECT_TIMEOUT_MS = 100;
+  /** Between one follower's start and the next one's: a pre-vote and a vote round on an unloaded box, with room. */
+  static final Duration STAGGER = Duration.ofMillis(100);
 
   private final RaftServer server;
   private final long minSilenceMs;
@@ -77,18 +79,20 @@ public final class DeadLeaderWatch implements AutoCloseable {
   private void check(RaftServer.Division d) {
     RaftGroupId gid = d.getGroup().getGroupId();
     long silence = KvpipeElections.leaderSilenceMs(d);
-    if (silence < minSilenceMs) {
+    RaftPeerId leaderId = d.getInfo().getLeaderId();
+    RaftPeer leader = leaderId == null ? null : d.getGroup().getPeer(leaderId);
+    if (silence < minSilenceMs || leader == null || leader.getAddress() == null) {
       probedAt.remove(gid);
+      return;
+    }
+    // Every follower sees the same silence within milliseconds; started together, their elections split the vote
+    // (measured: both pass pre-vote, both are rejected, ~1 s lost to the next timer). So they go one after another.
+    if (silence < minSilenceMs + STAGGER.toMillis() * rank(d, leaderId)) {
       return;
     }
     Long last = probedAt.get(gid);
     // Probe a silence again only after another minimum timeout: a leader that timed out once is not refused later.
     if (last != null && silence - last < minSilenceMs) {
-      return;
-    }
-    RaftPeerId leaderId = d.getInfo().getLeaderId();
-    RaftPeer leader = leaderId == null ? null : d.getGroup().getPeer(leaderId);
-    if (leader == null || leader.getAddress() == null) {
       return;
     }
     if (!refused(leader.getAddress())) {
@@ -100,6 +104,19 @@ public final class DeadLeaderWatch implements AutoCloseable {
       LOG.info("group {}: leader {} refuses connections after {} ms without a heartbeat: its process is gone,"
           + " starting an election now", gid, leaderId, silence);
     }
+  }
+
+  /** This server's place among the group's other peers but the leader, ordered by id: 0 goes first. */
+  static int rank(RaftServer.Division d, RaftPeerId leaderId) {
+    String self = d.getId().toString();
+    int rank = 0;
+    for (RaftPeer p : d.getGroup().getPeers()) {
+      String id = p.getId().toString();
+      if (!p.getId().equals(leaderId) && id.compareTo(self) < 0) {
+        rank++;
+      }
+    }
+    return rank;
   }
 
   /** Whether the address actively refuses a TCP connection (nothing listens there); false for anything else. */
