@@ -2,6 +2,7 @@ package io.kvpipe.bench;
 
 import io.kvpipe.client.GroupCommit;
 import io.kvpipe.client.ShardGroupClient;
+import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.testsupport.Poll;
@@ -16,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -259,24 +261,33 @@ public final class NodeBench {
    */
   private double leaderKillWindow(KvNodeCluster cluster, ShardGroupClient client, byte[] value) {
     String leader = cluster.awaitLeader(GROUP, START);
+    Instant killedWall = Instant.now();
     long killedAt = System.nanoTime();
     cluster.kill9(leader);
     long firstOk = 0;
     String lastKey = null;
     long lastVersion = 0;
     int i = 0;
+    // The client's side of the window, to set against the nodes' log times (KVPIPE_RATIS_LOG_LEVEL=INFO): which
+    // failures the caller saw and when, relative to the kill.
+    StringBuilder failures = new StringBuilder();
     while (firstOk == 0) {
       if (System.nanoTime() - killedAt > Duration.ofSeconds(60).toNanos()) {
         throw new IllegalStateException("no successful write within 60 s of killing the leader");
       }
+      long attemptAt = System.nanoTime();
       try {
         lastKey = key(i++ % keySpace);
         lastVersion = client.put(lastKey, value).version();
         firstOk = System.nanoTime();
       } catch (RuntimeException retry) {
         // Expected while the group elects a new leader: the next attempt is issued at once.
+        failures.append(String.format(" [sent +%.0f ms, failed +%.0f ms: %s]", (attemptAt - killedAt) / 1e6,
+            (System.nanoTime() - killedAt) / 1e6, retry instanceof KvException kv ? kv.code() : retry.toString()));
       }
     }
+    OUT.printf("  killed %s at %s; %d attempt(s)%s; first ack +%.0f ms%n", leader, killedWall, i, failures,
+        (firstOk - killedAt) / 1e6);
     cluster.restart(leader, START);
     String key = lastKey;
     long version = lastVersion;

@@ -11,6 +11,7 @@ import io.kvpipe.node.cdc.ChangeTopic;
 import io.kvpipe.node.cdc.LeaderPublishing;
 import io.kvpipe.node.cdc.TopicStatus;
 import io.kvpipe.node.meta.MetaGroup;
+import io.kvpipe.node.raft.DeadLeaderWatch;
 import io.kvpipe.node.raft.RatisMetricsBridge;
 import io.kvpipe.node.reconcile.GroupReconciler;
 import io.kvpipe.node.reconcile.GroupRoster;
@@ -76,6 +77,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   private final TopicStatus topicStatus;
   private final AtomicLong callIds = new AtomicLong();
   private MetricsEndpoint metricsEndpoint;
+  private DeadLeaderWatch deadLeaderWatch;
   private GroupReconciler reconciler;
 
   private KvNode(NodeConfig config) throws IOException {
@@ -135,6 +137,9 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     try {
       node.checkChangeTopic();
       node.server.start();
+      if (DeadLeaderWatch.enabled()) {
+        node.deadLeaderWatch = new DeadLeaderWatch(node.server).start();
+      }
       node.addMissingGroups();
       node.bindMetrics();
       node.shards.values().forEach(node::attach);
@@ -421,6 +426,9 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     }
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
+    }
+    if (deadLeaderWatch != null) {
+      deadLeaderWatch.close();
     }
     server.close();
   }
