@@ -9,10 +9,8 @@ import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.LatencyRecorder;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,13 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * The proxy's topology service (issue 15): how fast a topology change reaches every SSE subscriber of
  * {@code /api/topology/subscribe}, how many topology queries one proxy answers, and what the subscribers cost it.
  * 3 kv-nodes (meta, g1, g2) and a proxy, each its own process; {@code --subscribers} SSE streams from this JVM (one
- * HTTP/1.1 connection each). Changes are topology commands sent to the meta group from this JVM (a group that no node
+ * HTTP/1.1 connection each, read over NIO by {@code --reader-threads} threads). Where a change's time goes (meta
+ * apply, the proxy's watcher, the SSE fan-out, the reader) is read from the processes' trace lines, see
+ * {@link StageTrace}. Changes are topology commands sent to the meta group from this JVM (a group that no node
  * hosts, added and removed in turn, one every {@code --interval-ms}); the latency of a change at a subscriber is from
  * the command's acknowledgement to its {@code id:} line read by the subscriber (0 if read before the ack). Queries:
  * wrk on {@code GET /api/topology/version} (closed loop) at each {@code --query-concurrency}.
@@ -43,7 +42,10 @@ public final class TopologyBench {
   private final Duration interval;
   private final List<Integer> queryConcurrency;
   private final Duration querySeconds;
+  private final int readerThreads;
   private final Path work;
+  /** The acknowledgement times (System.nanoTime) of the last run of changes, by version. */
+  private Map<Long, Long> lastAcks = Map.of();
 
   private TopologyBench(BenchArgs a) {
     this.args = a;
@@ -53,6 +55,7 @@ public final class TopologyBench {
     this.interval = Duration.ofMillis(a.integer("interval-ms", 100));
     this.queryConcurrency = a.integers("query-concurrency", "16,64");
     this.querySeconds = a.seconds("query-seconds", 10);
+    this.readerThreads = a.integer("reader-threads", 2);
     this.work = Path.of(a.string("work-dir", "target/bench-work")).resolve("topology-" + System.currentTimeMillis());
   }
 
@@ -69,10 +72,13 @@ public final class TopologyBench {
     Files.createDirectories(work);
     report.put("settings", JsonReport.map("subscribers", subscribers, "changes", changes, "warmup_changes",
         warmupChanges, "interval_ms", interval.toMillis(), "query_concurrency", queryConcurrency, "query_seconds",
-        querySeconds.toSeconds(), "latency", "meta command acknowledged (in this JVM) -> its id: line read by each "
-            + "subscriber; 0 when read before the ack", "queries", "wrk closed loop, GET /api/topology/version"));
-    KvStack.Options options = KvStack.Options.from(args)
+        querySeconds.toSeconds(), "reader_threads", readerThreads, "latency", "meta command acknowledged (in this "
+            + "JVM) -> its id: line read by each subscriber (NIO, timed at the read); 0 when read before the ack", "queries", "wrk closed loop, GET /api/topology/version"));
+    KvStack.Options base = KvStack.Options.from(args)
         .withProxyArgs("--max-sse-subscribers", Integer.toString(subscribers + 16));
+    // Stage timing lines (meta apply, watcher reply/load, SSE fan-out) in the node and proxy logs; see StageTrace.
+    KvStack.Options options = new KvStack.Options(base.nodeJvm() + " " + StageTrace.JVM_FLAG,
+        base.proxyJvm() + " " + StageTrace.JVM_FLAG, base.nodeArgs(), base.proxyArgs(), base.metrics(), base.tls());
     report.put("kvpipe", options.describe());
     try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT)) {
       long proxyPid = stack.proxy().pid();
@@ -88,6 +94,7 @@ public final class TopologyBench {
         changes(meta, subs, warmupChanges, 0);
         OUT.printf("== %d changes, one every %d ms, to %,d subscribers%n", changes, interval.toMillis(), subscribers);
         Map<String, Object> push = changes(meta, subs, changes, warmupChanges);
+        push.put("stages", StageTrace.read(work.resolve("kvpipe"), lastAcks, subs::arrivalTimes, OUT));
         report.put("push", push);
       }
       report.put("proxy_rss_kib", JsonReport.map("before_subscribers", rssBefore, "with_subscribers", rssWith,
@@ -112,6 +119,7 @@ public final class TopologyBench {
   private Map<String, Object> changes(MetaClient meta, Subscribers subs, int n, int offset) throws Exception {
     ShardGroup ghost = ShardGroup.parse("bench-ghost=ghost1@127.0.0.1:9");
     Map<Long, Long> ackedAt = new ConcurrentHashMap<>();
+    lastAcks = ackedAt;
     for (int i = 0; i < n; i++) {
       boolean add = (offset + i) % 2 == 0;
       MetaReply r = meta.submitAndWait(add
@@ -137,11 +145,11 @@ public final class TopologyBench {
     }
     LatencyRecorder.Percentiles p = latency.percentiles();
     OUT.printf("   change -> SSE event at each of %,d subscribers: p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, "
-        + "max %.2f ms; %d missing; %d reconnects%n", subscribers, p.p50(), p.p99(), p.p999(), p.max(), missing,
-        subs.reconnects());
-    return JsonReport.map("changes", n, "deliveries", p.samples(), "p50_ms", ProcessCpu.round(2, p.p50()),
+        + "max %.2f ms; %d missing; %d streams ended%n", subscribers, p.p50(), p.p99(), p.p999(), p.max(), missing,
+        subs.ended());
+    return new java.util.LinkedHashMap<>(JsonReport.map("changes", n, "deliveries", p.samples(), "p50_ms", ProcessCpu.round(2, p.p50()),
         "p99_ms", ProcessCpu.round(2, p.p99()), "p999_ms", ProcessCpu.round(2, p.p999()), "max_ms",
-        ProcessCpu.round(2, p.max()), "missing", missing);
+        ProcessCpu.round(2, p.max()), "missing", missing));
   }
 
   private static long rssKib(long pid) throws Exception {
@@ -153,53 +161,42 @@ public final class TopologyBench {
     return -1;
   }
 
-  /** The SSE streams: one reader (virtual thread) each, recording when each version's id: line arrives. */
+  /**
+   * The SSE streams, read over NIO by {@code --reader-threads} selector threads (SseStreams), recording when each
+   * version's id: line arrives.
+   */
   private final class Subscribers implements AutoCloseable {
     private final KvStack stack;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final Map<Long, long[]> arrivals = new ConcurrentHashMap<>();
     private final Map<Long, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final AtomicInteger ready = new AtomicInteger();
-    private final AtomicInteger opened = new AtomicInteger();
-    private final List<Thread> readers = new ArrayList<>();
-    private volatile boolean closing;
+    private final SseStreams streams = new SseStreams(new SseStreams.Listener() {
+      @Override
+      public void id(long v, long nanos) {
+        int slot = counts.computeIfAbsent(v, k -> new AtomicInteger()).getAndIncrement();
+        long[] times = arrivals.computeIfAbsent(v, k -> new long[subscribers]);
+        if (slot < times.length) {
+          times[slot] = nanos;
+        }
+      }
+
+      @Override
+      public void snapshot() {
+        ready.incrementAndGet();
+      }
+    });
 
     Subscribers(KvStack stack) {
       this.stack = stack;
     }
 
-    void open() {
-      OUT.printf("   opening %,d SSE subscribers%n", subscribers);
-      for (int i = 0; i < subscribers; i++) {
-        readers.add(Thread.ofVirtual().name("sse-" + i).start(this::read));
-      }
+    void open() throws Exception {
+      OUT.printf("   opening %,d SSE subscribers (%d reader threads)%n", subscribers, readerThreads);
+      URI proxy = URI.create(stack.proxyUrl());
+      streams.open(new InetSocketAddress(proxy.getHost(), proxy.getPort()), "/api/topology/subscribe",
+          KvStack.DATA_TOKEN, subscribers, readerThreads);
       Poll.until("every subscriber's snapshot frame", Duration.ofSeconds(120), Duration.ofMillis(100),
           () -> ready.get() >= subscribers);
-    }
-
-    private void read() {
-      HttpRequest req = HttpRequest.newBuilder(URI.create(stack.proxyUrl() + "/api/topology/subscribe"))
-          .header("Authorization", "Bearer " + KvStack.DATA_TOKEN).GET().build();
-      opened.incrementAndGet();
-      try (Stream<String> lines = http.send(req, HttpResponse.BodyHandlers.ofLines()).body()) {
-        lines.forEach(line -> {
-          if (line.startsWith("id: ")) {
-            long now = System.nanoTime();
-            long v = Long.parseLong(line.substring(4).trim());
-            int slot = counts.computeIfAbsent(v, k -> new AtomicInteger()).getAndIncrement();
-            long[] times = arrivals.computeIfAbsent(v, k -> new long[subscribers]);
-            if (slot < times.length) {
-              times[slot] = now;
-            }
-          } else if (line.equals("event: snapshot")) {
-            ready.incrementAndGet();
-          }
-        });
-      } catch (Exception e) {
-        if (!closing) {
-          OUT.println("   !! a subscriber's stream ended: " + e);
-        }
-      }
     }
 
     int arrivals(long version) {
@@ -212,14 +209,13 @@ public final class TopologyBench {
       return Arrays.copyOf(all, Math.min(all.length, arrivals(version)));
     }
 
-    int reconnects() {
-      return opened.get() - subscribers;
+    int ended() {
+      return streams.ended();
     }
 
     @Override
     public void close() {
-      closing = true;
-      http.shutdownNow();
+      streams.close();
     }
   }
 }

@@ -71,9 +71,12 @@ public final class ProxyServer implements AutoCloseable {
       var client = groups.get(g);
       return client == null ? null : client.statusAsync();
     }, config.healthInterval(), config.healthTimeout(), prober);
+    // SSE subscribers first: the other listeners may take long (a group added means a new Raft client, ~50 ms on a
+    // loaded box in scripts/bench-topology.sh), and subscribers do not need them done (routing reads the view,
+    // which is already current when listeners run).
+    watcher.addListener(sse::publish);
     watcher.addListener(u -> metrics.topology(u.view().version(), u.view().topology().epoch()));
     watcher.addListener(u -> groups.update(u.view().topology()));
-    watcher.addListener(sse::publish);
 
     this.router = new KvRouter(watcher, groups, metrics, config.requestTimeout());
     KvApi kv = new KvApi(router, config.maxValueBytes(), config.maxBodyBytes(), config.limits().maxBatchGetBytes(),

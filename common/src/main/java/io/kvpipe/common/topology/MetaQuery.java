@@ -10,6 +10,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = MetaQuery.Version.class, name = "version"),
     @JsonSubTypes.Type(value = MetaQuery.EventsSince.class, name = "events"),
     @JsonSubTypes.Type(value = MetaQuery.ChangedAfter.class, name = "changed-after"),
+    @JsonSubTypes.Type(value = MetaQuery.ChangesAfter.class, name = "changes-after"),
 })
 public sealed interface MetaQuery {
   /** The whole topology; answered with {@link Topology}. */
@@ -40,6 +41,21 @@ public sealed interface MetaQuery {
       waitMillis = Math.clamp(waitMillis, 0, MAX_WAIT_MILLIS);
     }
   }
+
+  /**
+   * {@link ChangedAfter} answered with the change itself: the topology and the events after {@code version}
+   * ({@link Changes}), read from the state the change produced. A proxy then learns of a change in one round trip
+   * instead of three (ask, snapshot, events), each of which queued behind everything else on a loaded box. Meta
+   * replicas older than this query refuse it; the proxy then falls back to {@link ChangedAfter}.
+   */
+  record ChangesAfter(long version, long waitMillis) implements MetaQuery {
+    public ChangesAfter {
+      waitMillis = Math.clamp(waitMillis, 0, ChangedAfter.MAX_WAIT_MILLIS);
+    }
+  }
+
+  /** The answer to {@link ChangesAfter}: the topology, and the events after the version asked about, up to it. */
+  record Changes(Topology topology, EventPage events) {}
 
   record VersionInfo(long version, long epoch) {}
 

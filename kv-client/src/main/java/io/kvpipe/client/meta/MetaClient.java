@@ -115,6 +115,14 @@ public final class MetaClient implements AutoCloseable {
     return join(query(new MetaQuery.ChangedAfter(version, changeWaitMillis), MetaQuery.VersionInfo.class));
   }
 
+  /**
+   * Like {@link #changedAfter}, answered with the topology and the events after {@code version} (one round trip for
+   * what a change needs); meta replicas that predate the query refuse it.
+   */
+  public MetaQuery.Changes changesAfter(long version) {
+    return join(query(new MetaQuery.ChangesAfter(version, changeWaitMillis), MetaQuery.Changes.class));
+  }
+
   public MetaQuery.EventPage eventsSince(long since, int limit) {
     return join(query(new MetaQuery.EventsSince(since, limit), MetaQuery.EventPage.class));
   }

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MetaStateMachine extends SnapshotLoadingStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
+  /** Stage timing for scripts/bench-topology.sh (off unless KVPIPE_TRACE is set, see logback.xml). */
+  private static final Logger TRACE = LoggerFactory.getLogger("kvpipe.trace.topology");
 
   private volatile MetaState state = MetaState.EMPTY;
   private final VersionWaiters waiters = new VersionWaiters();
@@ -94,6 +96,9 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
       state = result.state();
       reply = result.reply();
       if (state.topology().version() != before) {
+        if (TRACE.isInfoEnabled()) {
+          TRACE.info("meta-applied version={} at={}", state.topology().version(), System.nanoTime());
+        }
         waiters.changed(versionInfo(state));
       }
     } catch (KvException e) {
@@ -113,12 +118,22 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
         return waiters.await(x.version(), x.waitMillis(), () -> versionInfo(state))
             .thenApply(v -> Message.valueOf(ByteString.copyFrom(TopologyCodec.encode(v))));
       }
+      if (q instanceof MetaQuery.ChangesAfter x) {
+        // Answered from one read of the state (at least as new as the version that woke the reader), so the
+        // topology and the events agree.
+        return waiters.await(x.version(), x.waitMillis(), () -> versionInfo(state)).thenApply(v -> {
+          MetaState s = state;
+          MetaQuery.Changes c = new MetaQuery.Changes(s.topology(), s.eventsSince(x.version(), MetaState.MAX_EVENTS));
+          return Message.valueOf(ByteString.copyFrom(TopologyCodec.encode(c)));
+        });
+      }
       MetaState s = state;
       Object answer = switch (q) {
         case MetaQuery.Snapshot x -> s.topology();
         case MetaQuery.Version x -> versionInfo(s);
         case MetaQuery.EventsSince x -> s.eventsSince(x.since(), x.limit());
         case MetaQuery.ChangedAfter x -> throw new IllegalStateException("answered above");
+        case MetaQuery.ChangesAfter x -> throw new IllegalStateException("answered above");
       };
       return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(TopologyCodec.encode(answer))));
     } catch (KvException e) {

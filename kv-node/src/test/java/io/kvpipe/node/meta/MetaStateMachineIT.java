@@ -136,6 +136,33 @@ class MetaStateMachineIT {
         MetaQuery.VersionInfo.class).version()).isEqualTo(2);
   }
 
+  /**
+   * ChangesAfter is ChangedAfter answered with the change itself (the topology and the events after the version the
+   * reader holds), so a proxy needs one round trip per change instead of three.
+   */
+  @Test
+  void aReaderWaitingForChangesGetsTheTopologyAndTheEventsWhenTheChangeApplies() throws Exception {
+    submit(new MetaCommand.Bootstrap(List.of(G1, G2), List.of(), 64, 100));
+    Message ask = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeQuery(
+        new MetaQuery.ChangesAfter(1, MetaQuery.ChangedAfter.MAX_WAIT_MILLIS))));
+    java.util.concurrent.CompletableFuture<RaftClientReply> waiting = client.async().sendReadOnly(ask);
+    Poll.until("the leader holds the reader", Duration.ofSeconds(10), () -> heldReaders() == 1);
+    assertThat(waiting).isNotDone();
+    submit(new MetaCommand.SetNodeHealth("n2", false, "test", 102));
+    MetaQuery.Changes c = TopologyCodec.decode(waiting.get(5, TimeUnit.SECONDS).getMessage().getContent()
+        .toByteArray(), MetaQuery.Changes.class);
+    assertThat(c.topology()).isEqualTo(query(new MetaQuery.Snapshot(), Topology.class));
+    assertThat(c.topology().version()).isEqualTo(2);
+    assertThat(c.events().truncated()).isFalse();
+    assertThat(c.events().events()).extracting(e -> e.type()).containsExactly("NODE_DOWN");
+    // A reader already behind is answered at once, with every event it missed.
+    submit(new MetaCommand.SetNodeHealth("n2", true, "test", 103));
+    MetaQuery.Changes behind = query(new MetaQuery.ChangesAfter(1, MetaQuery.ChangedAfter.MAX_WAIT_MILLIS),
+        MetaQuery.Changes.class);
+    assertThat(behind.topology().version()).isEqualTo(3);
+    assertThat(behind.events().events()).extracting(e -> e.version()).containsExactly(2L, 3L);
+  }
+
   private int heldReaders() {
     return cluster.peerIds().stream().mapToInt(p -> ((MetaStateMachine) cluster.stateMachine(p, META)).heldReaders())
         .sum();

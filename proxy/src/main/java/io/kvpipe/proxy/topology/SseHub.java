@@ -6,16 +6,22 @@ import io.kvpipe.common.topology.TopologyCodec;
 import io.kvpipe.common.topology.TopologyEvent;
 import io.kvpipe.proxy.ProxyMetrics;
 import io.kvpipe.proxy.http.Exchange;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -28,43 +34,264 @@ import org.slf4j.LoggerFactory;
  * every {@code heartbeat} so idle connections stay open. If the event log lost events the subscriber missed, it gets a
  * fresh snapshot instead.
  *
- * <p>Threads: {@link #publish} runs on the watcher's thread and only enqueues; each subscriber has one virtual thread
- * that owns its response and does the (blocking) writes, so a slow client never slows anyone else down. A subscriber
- * whose queue overflows or whose write fails is dropped. What subscribers can make the proxy hold is bounded: at most
- * {@code maxSubscribers} at once (503 beyond), each with at most {@code queueFrames} frames queued.
+ * <p>Writes are asynchronous: {@link #publish} (the watcher's thread) encodes each frame once and hands the same bytes
+ * to every subscriber's non-blocking {@link Response#write}; a subscriber with a write still in flight queues the frame
+ * and its write completion sends the next one. No thread is held per subscriber and nobody waits for a flush: with a
+ * thread per subscriber doing blocking writes, 2,000 subscribers meant 2,000 thread wake-ups and 2,000 waits on two
+ * cores per change (change -> event p99 221-320 ms in scripts/bench-topology.sh).
+ *
+ * <p>A slow subscriber cannot stall the others: each has at most {@code queueFrames} frames queued behind its pending
+ * write; past that it is dropped (counted as {@code sse_queue_full}, logged with the reason): what is queued is
+ * discarded, an {@code event: dropped} frame saying why and the end of the stream are queued in its place, and if the
+ * client has not read them within {@link #DROP_GRACE} its connection is aborted. At most {@code maxSubscribers} at once
+ * (503 beyond).
  */
 public final class SseHub implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SseHub.class);
-  private static final String CLOSE = "";
+  /** Stage timing for scripts/bench-topology.sh (off unless KVPIPE_TRACE is set, see logback.xml). */
+  private static final Logger TRACE = LoggerFactory.getLogger("kvpipe.trace.topology");
+  static final Duration DROP_GRACE = Duration.ofSeconds(5);
+  private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+  private static final Frame KEEP_ALIVE = new Frame(": keep-alive\n\n", null);
+  /** Marks the end of a stream in a subscriber's queue (written as the response's last, empty write). */
+  private static final Frame END = new Frame("", null);
 
   private final Duration heartbeat;
   private final int maxSubscribers;
   private final int queueFrames;
   private final ProxyMetrics metrics;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
-  /** Subscribers admitted and not yet finished (their streaming thread may outlive their place in the set). */
+  /** Subscribers admitted and not yet finished (a dropped one holds its place until its connection ends). */
   private final AtomicInteger admitted = new AtomicInteger();
+  /** Subscribers per fan-out task; fewer than this are written by the publishing thread alone. */
+  private static final int FANOUT_SLICE = 256;
+  /** Threads writing one update (the publisher and fan-out threads); a system property to compare in benchmarks. */
+  private final int fanoutThreads = Integer.getInteger("kvpipe.sse.fanoutThreads",
+      Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+  private final java.util.concurrent.ExecutorService fanout = Executors.newFixedThreadPool(Math.max(1, fanoutThreads - 1), r -> {
+    Thread t = new Thread(r, "sse-fanout");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Heartbeats and the abort of dropped subscribers that do not read their last frames. */
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "sse-timer");
+    t.setDaemon(true);
+    return t;
+  });
 
   public SseHub(Duration heartbeat, int maxSubscribers, int queueFrames, ProxyMetrics metrics) {
     this.heartbeat = heartbeat;
     this.maxSubscribers = maxSubscribers;
     this.queueFrames = queueFrames;
     this.metrics = metrics;
+    long period = Math.max(1, heartbeat.toMillis() / 2);
+    timer.scheduleWithFixedDelay(this::heartbeats, period, period, TimeUnit.MILLISECONDS);
   }
 
-  private final class Subscriber {
-    final BlockingQueue<String> queue = new LinkedBlockingQueue<>(queueFrames);
-    volatile long lastVersion;
+  /** One encoded frame, shared by every subscriber it goes to; {@code trace} (tracing only) times its fan-out. */
+  private record Frame(byte[] bytes, Trace trace) {
+    Frame(String text, Trace trace) {
+      this(text.getBytes(StandardCharsets.UTF_8), trace);
+    }
 
-    void offer(String frame) {
-      if (!queue.offer(frame)) {
-        if (subscribers.remove(this)) {
-          metrics.rejected("sse_queue_full");
-          LOG.info("SSE subscriber dropped: {} frames queued and not read", queueFrames);
+    void settled() {
+      if (trace != null) {
+        trace.settled();
+      }
+    }
+  }
+
+  /**
+   * When a version's frame was handed over and when its writes completed. {@code pending} starts at 1 for the
+   * publisher (released when it has offered the frame to everyone), so the line is logged once, after the last write.
+   */
+  private static final class Trace {
+    final long version;
+    final long published;
+    volatile long enqueued;
+    final AtomicInteger pending = new AtomicInteger(1);
+    final AtomicInteger offered = new AtomicInteger();
+    final AtomicLong firstWritten = new AtomicLong(Long.MAX_VALUE);
+    final AtomicLong lastWritten = new AtomicLong(Long.MIN_VALUE);
+    /** CPU time (ns) the publishing and fan-out threads spent offering this update. */
+    final AtomicLong cpu = new AtomicLong();
+
+    Trace(long version, long published) {
+      this.version = version;
+      this.published = published;
+    }
+
+    void offered() {
+      pending.incrementAndGet();
+      offered.incrementAndGet();
+    }
+
+    void written() {
+      long now = System.nanoTime();
+      firstWritten.accumulateAndGet(now, Math::min);
+      lastWritten.accumulateAndGet(now, Math::max);
+      settled();
+    }
+
+    void settled() {
+      if (pending.decrementAndGet() == 0 && offered.get() > 0) {
+        TRACE.info("sse-written version={} subscribers={} published={} enqueued={} first={} last={} cpu={}",
+            version, offered.get(), published, enqueued, firstWritten.get(), lastWritten.get(), cpu.get());
+      }
+    }
+  }
+
+  /** One stream. At most one write in flight; the frames behind it wait in {@code queue} (all under this lock). */
+  private final class Subscriber implements Callback {
+    final Response response;
+    final Callback done;
+    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private Frame writing;
+    private boolean closing;
+    volatile long lastVersion;
+    volatile long lastWriteNanos = System.nanoTime();
+
+    Subscriber(Response response, Callback done) {
+      this.response = response;
+      this.done = done;
+    }
+
+    void offer(Frame f) {
+      if (f.trace() != null) {
+        f.trace().offered();
+      }
+      boolean dropped = false;
+      synchronized (this) {
+        if (closing) {
+          f.settled();
+          return;
+        }
+        if (writing != null) {
+          if (queue.size() < queueFrames) {
+            queue.add(f);
+            return;
+          }
+          f.settled();
+          dropped = true;
+          closeWith(new Frame(droppedFrame(queueFrames), null));
+        } else {
+          writing = f;
+        }
+      }
+      if (dropped) {
+        dropSlow();
+      } else {
+        send(f);
+      }
+    }
+
+    /** Ends the stream after {@code last} (if any); what is queued and not yet in flight is discarded. */
+    private void closeWith(Frame last) {
+      assert Thread.holdsLock(this);
+      closing = true;
+      queue.forEach(Frame::settled);
+      queue.clear();
+      if (last != null) {
+        queue.add(last);
+      }
+      queue.add(END);
+    }
+
+    private void dropSlow() {
+      if (subscribers.remove(this)) {
+        metrics.rejected("sse_queue_full");
+        LOG.info("SSE subscriber dropped: {} frames queued behind a write it has not read", queueFrames);
+      }
+      // Its pending write may never complete if the client stopped reading: abort after a grace period.
+      IOException reason = new IOException("SSE subscriber dropped: " + queueFrames + " frames queued and not read");
+      try {
+        timer.schedule(() -> finish(reason), DROP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException closing) {
+        finish(reason); // the hub is closing: no grace
+      }
+    }
+
+    /** Closes the stream cleanly after the write in flight (hub closing). */
+    void end() {
+      boolean idle;
+      synchronized (this) {
+        if (closing) {
+          return;
+        }
+        closeWith(null);
+        idle = writing == null;
+        if (idle) {
+          writing = queue.poll();
+        }
+      }
+      if (idle) {
+        send(END);
+      }
+    }
+
+    private void send(Frame f) {
+      if (f == END) {
+        response.write(true, null, Callback.from(() -> finish(null), this::finish));
+        return;
+      }
+      lastWriteNanos = System.nanoTime();
+      response.write(false, ByteBuffer.wrap(f.bytes()), this);
+    }
+
+    @Override
+    public void succeeded() {
+      Frame sent;
+      Frame next;
+      synchronized (this) {
+        sent = writing;
+        next = queue.poll();
+        writing = next;
+      }
+      if (sent != null && sent.trace() != null) {
+        sent.trace().written();
+      }
+      if (next != null) {
+        send(next);
+      }
+    }
+
+    @Override
+    public void failed(Throwable x) {
+      List<Frame> left;
+      synchronized (this) {
+        closing = true;
+        left = new ArrayList<>(queue);
+        if (writing != null) {
+          left.add(writing);
         }
         queue.clear();
-        queue.offer(CLOSE);
+        writing = null;
       }
+      left.forEach(Frame::settled);
+      LOG.debug("SSE subscriber gone: {}", x.toString());
+      finish(x);
+    }
+
+    /** Completes the exchange once, whichever of the last write, a failure or the drop deadline comes first. */
+    private void finish(Throwable failure) {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
+      subscribers.remove(this);
+      admitted.decrementAndGet();
+      if (failure == null) {
+        done.succeeded();
+      } else {
+        done.failed(failure);
+      }
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+      // Completing a write only queues the next one (non-blocking): Jetty may run it on its selector thread.
+      return InvocationType.NON_BLOCKING;
     }
   }
 
@@ -73,7 +300,7 @@ public final class SseHub implements AutoCloseable {
   }
 
   /** Takes over the exchange and streams until the client goes away or the hub closes. */
-  public void subscribe(Exchange ex, java.util.function.Supplier<TopologyView> latest) {
+  public void subscribe(Exchange ex, Supplier<TopologyView> latest) {
     if (admitted.incrementAndGet() > maxSubscribers) {
       admitted.decrementAndGet();
       metrics.rejected("sse_subscribers");
@@ -81,89 +308,129 @@ public final class SseHub implements AutoCloseable {
           + " topology subscribers (--max-sse-subscribers); retry later or poll /api/topology/events"));
       return;
     }
+    Callback done;
+    TopologyView current;
+    Response response = ex.response();
     try {
-      admit(ex, latest);
+      current = latest.get();
+      response.setStatus(200);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+      done = ex.takeOver(200);
     } catch (RuntimeException e) {
       admitted.decrementAndGet();
       throw e;
     }
-  }
-
-  private void admit(Exchange ex, java.util.function.Supplier<TopologyView> latest) {
-    TopologyView current = latest.get();
-    Response response = ex.response();
-    response.setStatus(200);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
-    Callback done = ex.takeOver(200);
-    Subscriber s = new Subscriber();
+    Subscriber s = new Subscriber(response, done);
     s.lastVersion = current.version();
-    s.offer(snapshotFrame(current));
+    Frame first = new Frame(snapshotFrame(current), null);
+    synchronized (s) {
+      s.writing = first; // holds the write slot: a change published from now on queues behind the snapshot
+    }
     subscribers.add(s);
-    // An update published between reading `current` and joining the set would be missed: catch up now.
+    s.send(first);
+    // An update published between reading `current` and joining the set would be missed: catch up now. publish and
+    // this both move lastVersion under the subscriber's lock before offering, so each version goes out once.
     TopologyView now = latest.get();
-    if (now.version() > s.lastVersion) {
-      s.offer(snapshotFrame(now));
+    synchronized (s) {
+      if (now.version() <= s.lastVersion) {
+        return;
+      }
       s.lastVersion = now.version();
     }
-    Thread.ofVirtual().name("sse-subscriber").start(() -> stream(s, response, done));
-  }
-
-  private void stream(Subscriber s, Response response, Callback done) {
-    try {
-      streamFrames(s, response, done);
-    } finally {
-      admitted.decrementAndGet();
-    }
-  }
-
-  private void streamFrames(Subscriber s, Response response, Callback done) {
-    try {
-      while (true) {
-        String frame = s.queue.poll(heartbeat.toMillis(), TimeUnit.MILLISECONDS);
-        if (frame == CLOSE) {
-          break;
-        }
-        write(response, frame == null ? ": keep-alive\n\n" : frame);
-      }
-      subscribers.remove(s);
-      response.write(true, null, done);
-    } catch (Exception e) {
-      subscribers.remove(s);
-      LOG.debug("SSE subscriber gone: {}", e.toString());
-      done.failed(e);
-    }
-  }
-
-  private static void write(Response response, String frame) throws Exception {
-    Callback.Completable c = new Callback.Completable();
-    response.write(false, ByteBuffer.wrap(frame.getBytes(StandardCharsets.UTF_8)), c);
-    c.get(30, TimeUnit.SECONDS);
+    s.offer(new Frame(snapshotFrame(now), null));
   }
 
   /** Called with every topology update, in version order. */
   public void publish(TopologyWatcher.Update update) {
+    long published = System.nanoTime();
     TopologyView view = update.view();
     List<TopologyEvent> events = update.events();
+    boolean trace = TRACE.isInfoEnabled();
     // Encoded once per update, not once per subscriber: with thousands of subscribers the JSON encoding was the fan-out.
-    List<String> changeFrames = events.stream().map(SseHub::changeFrame).toList();
-    String snapshotFrame = null;
-    for (Subscriber s : subscribers) {
-      long from = s.lastVersion;
-      boolean contiguous = !events.isEmpty() && events.getFirst().version() <= from + 1;
+    List<Frame> changeFrames = events.stream()
+        .map(e -> new Frame(changeFrame(e), trace ? new Trace(e.version(), published) : null)).toList();
+    // Built up front (cheap next to the fan-out) so the slices share it without coordinating.
+    Frame snapshot = new Frame(snapshotFrame(view), trace ? new Trace(view.version(), published) : null);
+    Subscriber[] all = subscribers.toArray(Subscriber[]::new);
+    int slices = Math.min(fanoutThreads, (all.length + FANOUT_SLICE - 1) / FANOUT_SLICE);
+    if (slices <= 1) {
+      offerAll(all, 0, all.length, view, events, changeFrames, snapshot, trace ? snapshot.trace().cpu : null);
+    } else {
+      // Each write is a system call made right here (Jetty writes as far as the socket takes it): spread the
+      // subscribers over the fan-out threads so several cores write. Half the cores by default: on the loaded 2-core
+      // bench box a second thread made the fan-out slower (2,000 subscribers: 237 ms vs 72 ms p50 to hand out). Waits for every slice, so the next update's frames
+      // are offered after this one's: each subscriber still sees versions in order.
+      List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+      int per = (all.length + slices - 1) / slices;
+      for (int from = per; from < all.length; from += per) {
+        int a = from;
+        int b = Math.min(all.length, from + per);
+        running.add(fanout.submit(() -> offerAll(all, a, b, view, events, changeFrames, snapshot,
+            trace ? snapshot.trace().cpu : null)));
+      }
+      offerAll(all, 0, Math.min(per, all.length), view, events, changeFrames, snapshot,
+          trace ? snapshot.trace().cpu : null);
+      for (java.util.concurrent.Future<?> f : running) {
+        try {
+          f.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        } catch (java.util.concurrent.ExecutionException e) {
+          LOG.error("SSE fan-out failed", e.getCause());
+        }
+      }
+    }
+    long enqueued = System.nanoTime();
+    if (trace) {
+      for (Frame f : changeFrames) {
+        f.trace().cpu.set(snapshot.trace().cpu.get());
+        f.trace().enqueued = enqueued;
+        f.settled();
+      }
+      snapshot.trace().enqueued = enqueued;
+      snapshot.settled();
+    }
+  }
+
+  private static void offerAll(Subscriber[] all, int from, int to, TopologyView view, List<TopologyEvent> events,
+                               List<Frame> changeFrames, Frame snapshot, AtomicLong cpu) {
+    long cpuStart = cpu == null ? 0 : cpuNow();
+    for (int n = from; n < to; n++) {
+      Subscriber s = all[n];
+      long last;
+      synchronized (s) {
+        last = s.lastVersion;
+        s.lastVersion = Math.max(last, view.version());
+      }
+      boolean contiguous = !events.isEmpty() && events.getFirst().version() <= last + 1;
       if (contiguous) {
         for (int i = 0; i < events.size(); i++) {
-          if (events.get(i).version() > from) {
+          if (events.get(i).version() > last) {
             s.offer(changeFrames.get(i));
           }
         }
-      } else if (view.version() > from) {
-        if (snapshotFrame == null) {
-          snapshotFrame = snapshotFrame(view);
-        }
-        s.offer(snapshotFrame);
+      } else if (view.version() > last) {
+        s.offer(snapshot);
       }
-      s.lastVersion = Math.max(from, view.version());
+    }
+    if (cpu != null) {
+      cpu.addAndGet(cpuNow() - cpuStart);
+    }
+  }
+
+  /** This thread's CPU time, 0 on a virtual thread (not measured there: the reload after a WRONG_GROUP reply). */
+  private static long cpuNow() {
+    return Thread.currentThread().isVirtual() ? 0 : THREADS.getCurrentThreadCpuTime();
+  }
+
+  private void heartbeats() {
+    long idle = System.nanoTime() - heartbeat.toNanos() / 2;
+    for (Subscriber s : subscribers) {
+      if (s.lastWriteNanos - idle < 0) {
+        s.offer(KEEP_ALIVE);
+      }
     }
   }
 
@@ -177,11 +444,17 @@ public final class SseHub implements AutoCloseable {
         + new String(TopologyCodec.encode(e), StandardCharsets.UTF_8) + "\n\n";
   }
 
+  static String droppedFrame(int queueFrames) {
+    return "event: dropped\ndata: {\"error\":\"SLOW_SUBSCRIBER\",\"message\":\"this stream fell " + queueFrames
+        + " frames behind (--sse-queue-frames) and was closed; reconnect for a fresh snapshot\"}\n\n";
+  }
+
   @Override
   public void close() {
+    timer.shutdownNow();
+    fanout.shutdownNow();
     for (Subscriber s : subscribers) {
-      s.queue.clear();
-      s.queue.offer(CLOSE);
+      s.end();
     }
     subscribers.clear();
   }

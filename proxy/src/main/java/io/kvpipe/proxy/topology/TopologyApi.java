@@ -43,8 +43,8 @@ public final class TopologyApi {
   }
 
   public void version(Exchange ex) {
-    Topology t = watcher.current().topology();
-    ex.sendJson(200, Map.of("version", t.version(), "epoch", t.epoch()));
+    // Pre-encoded per topology version: at 20,000 queries/s a JSON encoding per query is CPU the proxy lacks.
+    ex.sendRawJson(200, watcher.current().versionJson());
   }
 
   public void nodes(Exchange ex) {

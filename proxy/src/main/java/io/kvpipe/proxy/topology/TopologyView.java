@@ -21,6 +21,8 @@ public final class TopologyView {
   /** The group migration in flight whose ring is the current one (null if none): the one {@link #fallbackRing} is of. */
   private final Migration moving;
   private volatile Map<String, HashRanges> ownership;
+  /** The answer to GET /api/topology/version, encoded once per view (the cheapest, most frequent topology query). */
+  private volatile byte[] versionJson;
 
   public TopologyView(Topology topology) {
     this.topology = topology;
@@ -38,6 +40,17 @@ public final class TopologyView {
 
   public long version() {
     return topology.version();
+  }
+
+  /** {@code {"version":..,"epoch":..}} of this topology; the same bytes for every query of this view. */
+  public byte[] versionJson() {
+    byte[] json = versionJson;
+    if (json == null) {
+      json = ("{\"version\":" + topology.version() + ",\"epoch\":" + topology.epoch() + "}")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      versionJson = json;
+    }
+    return json;
   }
 
   public boolean isReady() {

@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this proxy's copy of the topology current: asks the meta group to answer once its version moves past the
- * one held ({@link MetaQuery.ChangedAfter}, answered by the leader's apply; {@code pollInterval} is only the pause
- * after a failed ask), and on a change reads the snapshot and the events in between and tells its listeners (routing,
- * SSE subscribers, metrics). {@link #refresh()} forces a reload now (after a WRONG_GROUP reply); concurrent refreshes
+ * one held ({@link MetaQuery.ChangesAfter}, answered by the leader's apply with the new topology and the events in
+ * between, in one round trip) and tells its listeners (routing, SSE subscribers, metrics). Against meta replicas that
+ * predate ChangesAfter it asks the old way: {@link MetaQuery.ChangedAfter}, then reads the snapshot and the events
+ * ({@code pollInterval} is only the pause after a failed ask). {@link #refresh()} forces a reload now (after a WRONG_GROUP reply); concurrent refreshes
  * share one meta read.
  *
  * <p>Threads: one daemon poller thread; {@code current} is a volatile reference replaced whole, read by request
@@ -31,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopologyWatcher implements TopologySource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TopologyWatcher.class);
+  /** Stage timing for scripts/bench-topology.sh (off unless KVPIPE_TRACE is set, see logback.xml). */
+  private static final Logger TRACE = LoggerFactory.getLogger("kvpipe.trace.topology");
 
   /** A newer topology and the events that led to it (possibly empty if the event log was truncated). */
   public record Update(TopologyView view, List<TopologyEvent> events) {}
@@ -39,6 +42,9 @@ public final class TopologyWatcher implements TopologySource, AutoCloseable {
   private final Duration pollInterval;
   private final List<Consumer<Update>> listeners = new CopyOnWriteArrayList<>();
   private volatile TopologyView current = TopologyView.EMPTY;
+  /** Until when (System.nanoTime) the poller asks the old way (ChangedAfter, then snapshot and events). */
+  private long askOldWayUntil = System.nanoTime();
+  private static final Duration OLD_WAY_FOR = Duration.ofMinutes(1);
   private volatile CompletableFuture<TopologyView> inFlight;
   private volatile boolean running;
   private Thread poller;
@@ -95,10 +101,47 @@ public final class TopologyWatcher implements TopologySource, AutoCloseable {
 
   private void pollLoop() {
     while (running) {
+      if (System.nanoTime() - askOldWayUntil >= 0) {
+        MetaQuery.Changes c;
+        try {
+          c = meta.changesAfter(current.version());
+        } catch (KvException e) {
+          if (e.retriable()) {
+            // Electing a leader, down, slow: keep serving the last topology and ask again after the poll interval.
+            // (Not a reason to ask the old way: seen right after start on a loaded box, it kept the slow path on.)
+            LOG.debug("waiting for topology changes failed: {}", e.toString());
+            LockSupport.parkNanos(pollInterval.toNanos());
+            pollOnce();
+            continue;
+          }
+          // Refused: meta replicas older than ChangesAfter do not know it. Ask the old way for a while, then again.
+          LOG.info("the meta group refused ChangesAfter ({}); asking the old way for {}", e.toString(), OLD_WAY_FOR);
+          askOldWayUntil = System.nanoTime() + OLD_WAY_FOR.toNanos();
+          continue;
+        } catch (RuntimeException e) {
+          LOG.debug("waiting for topology changes failed: {}", e.toString());
+          LockSupport.parkNanos(pollInterval.toNanos());
+          continue;
+        }
+        if (!running) {
+          return; // closed while the ask was held: a closed watcher changes nothing
+        }
+        Topology t = c.topology();
+        if (t.version() > current.version()) {
+          if (TRACE.isInfoEnabled()) {
+            TRACE.info("watcher-reply version={} at={}", t.version(), System.nanoTime());
+          }
+          update(t, c.events().events().stream().filter(e -> e.version() <= t.version()).toList());
+        }
+        continue;
+      }
       try {
         // Held by the meta leader until a command it applies changes the version (or about half an attempt has
         // passed): a change reaches this proxy as it is applied, not at the next poll.
         MetaQuery.VersionInfo v = meta.changedAfter(current.version());
+        if (TRACE.isInfoEnabled() && v.version() != current.version()) {
+          TRACE.info("watcher-reply version={} at={}", v.version(), System.nanoTime());
+        }
         if (!running) {
           return; // closed while the ask was held: a closed watcher changes nothing
         }
@@ -172,6 +215,9 @@ public final class TopologyWatcher implements TopologySource, AutoCloseable {
     }
     TopologyView view = new TopologyView(t);
     current = view;
+    if (TRACE.isInfoEnabled()) {
+      TRACE.info("watcher-loaded version={} at={}", t.version(), System.nanoTime());
+    }
     Update u = new Update(view, events);
     for (Consumer<Update> l : listeners) {
       try {

@@ -170,6 +170,47 @@ class RequestLimitsTest {
     }
   }
 
+  /**
+   * Writes are asynchronous and shared by all subscribers: one that stopped reading (its write pending) must neither
+   * delay nor reorder what a reading subscriber gets.
+   */
+  @Test
+  void aSubscriberThatReadsGetsEveryVersionInOrderBesideOneThatDoesNot() throws Exception {
+    try (Socket stalled = subscribe(); Socket reading = subscribe()) {
+      List<Long> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread reader = Thread.ofVirtual().start(() -> {
+        try {
+          InputStream in = reading.getInputStream();
+          StringBuilder line = new StringBuilder();
+          for (int c = in.read(); c >= 0; c = in.read()) {
+            if (c != '\n') {
+              line.append((char) c);
+              continue;
+            }
+            if (line.toString().startsWith("id: ")) {
+              ids.add(Long.parseLong(line.substring(4).trim()));
+            }
+            line.setLength(0);
+          }
+        } catch (Exception closed) {
+          // the test closes the socket when done
+        }
+      });
+      long first = view.version();
+      for (int i = 0; i < 300; i++) {
+        view = new TopologyView(topology(view.version() + 1));
+        sse.publish(new TopologyWatcher.Update(view, List.of()));
+        long expected = view.version();
+        // Paced by the reader (the queue is only 4 frames); the other one reads nothing at all meanwhile.
+        Poll.until("version " + expected + " read", Duration.ofSeconds(10), Duration.ofMillis(1),
+            () -> !ids.isEmpty() && ids.getLast() == expected);
+      }
+      assertThat(ids).isSorted().doesNotHaveDuplicates().contains(first + 1, first + 300);
+      reading.close();
+      reader.join(5000);
+    }
+  }
+
   private Socket subscribe() throws Exception {
     Socket s = new Socket();
     s.setReceiveBufferSize(4096); // before connecting, so the window stays small and a non-reader stalls the server

@@ -26,6 +26,15 @@ class TopologyViewTest {
   }
 
   @Test
+  void theVersionAnswerIsTheJsonOfTheVersionAndEpoch() throws Exception {
+    TopologyView v = view();
+    var parsed = io.kvpipe.common.topology.TopologyCodec.json().readTree(v.versionJson());
+    assertThat(parsed.size()).isEqualTo(2);
+    assertThat(parsed.get("version").asLong()).isEqualTo(v.version());
+    assertThat(parsed.get("epoch").asLong()).isEqualTo(v.topology().epoch());
+  }
+
+  @Test
   void routesExactlyLikeTheSharedRing() {
     TopologyView v = view();
     HashRing ring = HashRing.of(List.of("g3", "g1", "g2"), 32);
