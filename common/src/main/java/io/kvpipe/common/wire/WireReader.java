@@ -79,6 +79,23 @@ final class WireReader {
     return b;
   }
 
+  /** A {@link RequestId} as {@link WireWriter#ascii} wrote it; anything but a plain id is malformed. */
+  String requestId() {
+    int n = u8();
+    if (n < 1 || n > RequestId.MAX_LENGTH) {
+      throw malformed("request id of " + n + " characters (1.." + RequestId.MAX_LENGTH + ")");
+    }
+    need(n);
+    byte[] b = new byte[n];
+    in.get(b);
+    for (byte c : b) {
+      if (!RequestId.plain(c)) {
+        throw malformed("request id with a character outside [A-Za-z0-9._:-]");
+      }
+    }
+    return new String(b, StandardCharsets.ISO_8859_1);
+  }
+
   String string() {
     return new String(bytes(), StandardCharsets.UTF_8);
   }

@@ -40,6 +40,15 @@ final class WireWriter {
     return this;
   }
 
+  /** A {@link RequestId} (checked by its record): a length byte, then one byte per character. */
+  WireWriter ascii(String id) {
+    out.write(id.length());
+    for (int i = 0; i < id.length(); i++) {
+      out.write(id.charAt(i));
+    }
+    return this;
+  }
+
   WireWriter string(String s) {
     return bytes(s.getBytes(StandardCharsets.UTF_8));
   }
