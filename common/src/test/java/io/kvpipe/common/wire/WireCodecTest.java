@@ -261,27 +261,37 @@ class WireCodecTest {
     assertThatThrownBy(() -> WireCodec.decodeReply(shortPurged)).isInstanceOf(KvException.class);
   }
 
+  /** WireCodec's TXN and TXN_REPLY tags. */
+  private static final int TXN_TAG = 16;
+  private static final int TXN_REPLY_TAG = 15;
+
   @Test
   void malformedTransactionsAreRejected() {
     byte[] put = WireCodec.encode(new Command.Put(b("k"), b("v"), Request.ANY_VERSION));
     byte[] confirm = WireCodec.encode(new Command.ConfirmPublished(3));
     byte[] fallback = WireCodec.encode(new Query.FallbackGet(b("k")));
     List<byte[]> bad = List.of(
-        new WireWriter(8).u8(1).u8(11).i32(0).i32(0).i32(0).toByteArray(),               // no op at all
-        new WireWriter(64).u8(1).u8(11).i32(0).i32(1).bytes(confirm).i32(0).toByteArray(), // not a txn op
-        new WireWriter(64).u8(1).u8(11).i32(0).i32(1).bytes(fallback).i32(0).toByteArray(),
-        new WireWriter(64).u8(1).u8(11).i32(1).bytes(b("k")).u8(9).bytes(null).i64(0)     // unknown target
+        new WireWriter(8).u8(1).u8(TXN_TAG).i32(0).i32(0).i32(0).toByteArray(),               // no op at all
+        new WireWriter(64).u8(1).u8(TXN_TAG).i32(0).i32(1).bytes(confirm).i32(0).toByteArray(), // not a txn op
+        new WireWriter(64).u8(1).u8(TXN_TAG).i32(0).i32(1).bytes(fallback).i32(0).toByteArray(),
+        new WireWriter(64).u8(1).u8(TXN_TAG).i32(1).bytes(b("k")).u8(9).bytes(null).i64(0)     // unknown target
             .i32(1).bytes(put).i32(0).toByteArray(),
-        new WireWriter(64).u8(1).u8(11).i32(1).bytes(b("k")).u8(2).bytes(b("v")).i64(0)   // EXISTS with a value
+        new WireWriter(64).u8(1).u8(TXN_TAG).i32(1).bytes(b("k")).u8(2).bytes(b("v")).i64(0)   // EXISTS with a value
             .i32(1).bytes(put).i32(0).toByteArray(),
-        new WireWriter(64).u8(1).u8(11).i32(0).i32(Command.Txn.MAX_OPS + 1).toByteArray());
+        new WireWriter(64).u8(1).u8(TXN_TAG).i32(0).i32(Command.Txn.MAX_OPS + 1).toByteArray());
     for (byte[] b : bad) {
       assertThatThrownBy(() -> WireCodec.decodeRequest(b)).isInstanceOf(KvException.class)
           .extracting(e -> ((KvException) e).code()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
     }
-    byte[] badResult = new WireWriter(64).u8(1).u8(14).u8(1).i32(1)
+    byte[] badResult = new WireWriter(64).u8(1).u8(TXN_REPLY_TAG).u8(1).i32(1)
         .bytes(WireCodec.encode(new Reply.Confirmed(3))).toByteArray();
     assertThatThrownBy(() -> WireCodec.decodeReply(badResult)).isInstanceOf(KvException.class);
+    // The frames above differ from well-formed ones in one point only (they used to carry tag 11, PUT_TTL since the
+    // tags were renumbered, and were then refused for reasons of their own).
+    assertThat(WireCodec.decodeRequest(new WireWriter(64).u8(1).u8(TXN_TAG).i32(0).i32(1).bytes(put).i32(0)
+        .toByteArray())).isInstanceOf(Command.Txn.class);
+    assertThat(WireCodec.decodeReply(new WireWriter(64).u8(1).u8(TXN_REPLY_TAG).u8(1).i32(1)
+        .bytes(WireCodec.encode(new Reply.Written(3, null))).toByteArray())).isInstanceOf(Reply.Txn.class);
   }
 
   @Test
