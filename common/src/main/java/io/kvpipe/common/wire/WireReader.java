@@ -86,14 +86,23 @@ final class WireReader {
       throw malformed("request id of " + n + " characters (1.." + RequestId.MAX_LENGTH + ")");
     }
     need(n);
-    byte[] b = new byte[n];
-    in.get(b);
-    for (byte c : b) {
-      if (!RequestId.plain(c)) {
+    int at = in.position();
+    for (int i = 0; i < n; i++) {
+      if (!RequestId.plain(in.get(at + i))) {
         throw malformed("request id with a character outside [A-Za-z0-9._:-]");
       }
     }
-    return new String(b, StandardCharsets.ISO_8859_1);
+    String id;
+    if (in.hasArray()) {
+      // Straight from the message's bytes (a batch's ops are read from arrays): one copy, into the String.
+      id = new String(in.array(), in.arrayOffset() + at, n, StandardCharsets.ISO_8859_1);
+    } else {
+      byte[] b = new byte[n];
+      in.get(at, b);
+      id = new String(b, StandardCharsets.ISO_8859_1);
+    }
+    in.position(at + n);
+    return id;
   }
 
   String string() {

