@@ -79,7 +79,7 @@ ds_start_java() {
   cp=$(ds_process_classpath "$module")
   (
     for v in $(compgen -v KVPIPE_); do
-      case "$v" in KVPIPE_LOG_LEVEL|KVPIPE_LOG_FORMAT|KVPIPE_ACCESS_LOG) ;; *) unset "$v" ;; esac
+      case "$v" in KVPIPE_LOG_LEVEL|KVPIPE_LOG_FORMAT|KVPIPE_ACCESS_LOG|KVPIPE_OP_LOG) ;; *) unset "$v" ;; esac
     done
     export KVPIPE_LOG_LEVEL=${KVPIPE_LOG_LEVEL:-INFO}
     for e in "${envs[@]}"; do export "${e?}"; done

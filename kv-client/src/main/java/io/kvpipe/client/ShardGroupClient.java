@@ -31,6 +31,9 @@ import org.apache.ratis.protocol.RaftPeer;
  * over one connection per replica) and a blocking one. Concurrent single-key writes share log entries and concurrent
  * linearizable gets share read rounds ({@link GroupCommit}), each keeping its own outcome. Failures are
  * {@link KvException}s (async: the future's cause). Thread-safe; the Ratis plumbing is {@link GroupTransport}.
+ *
+ * <p>A single-key operation or transaction started while the calling thread's MDC holds a {@code request_id} carries
+ * that id to the group, whose log lines about it then name it (see {@link CurrentRequest}).
  */
 public final class ShardGroupClient implements AutoCloseable {
   private final String group;
@@ -128,7 +131,8 @@ public final class ShardGroupClient implements AutoCloseable {
    * only if the key has no live value; {@link Request#ANY_VERSION}: unconditional); else VERSION_MISMATCH.
    */
   public CompletableFuture<Reply.Written> putAsync(String key, byte[] value, long expectedVersion) {
-    return write(() -> new Command.Put(Keys.validateKey(key), value, expectedVersion));
+    return write(() -> new Command.Put(Keys.validateKey(key), value, expectedVersion, io.kvpipe.common.Ttl.NONE,
+        CurrentRequest.id()));
   }
 
   /**
@@ -137,7 +141,7 @@ public final class ShardGroupClient implements AutoCloseable {
    */
   public CompletableFuture<Reply.Written> putAsync(String key, byte[] value, long expectedVersion, long ttlMs) {
     return write(() -> new Command.Put(Keys.validateKey(key), value, expectedVersion,
-        io.kvpipe.common.Ttl.check(ttlMs, "ttl")));
+        io.kvpipe.common.Ttl.check(ttlMs, "ttl"), CurrentRequest.id()));
   }
 
   /**
@@ -147,7 +151,7 @@ public final class ShardGroupClient implements AutoCloseable {
    */
   public CompletableFuture<Reply.Written> setTtlAsync(String key, long ttlMs, long expectedVersion) {
     return submit(() -> new Command.SetTtl(Keys.validateKey(key), io.kvpipe.common.Ttl.check(ttlMs, "ttl"),
-        expectedVersion)).thenApply(r -> expect(r, Reply.Written.class));
+        expectedVersion, CurrentRequest.id())).thenApply(r -> expect(r, Reply.Written.class));
   }
 
   /** Deletes (leaves a tombstone with a version, even when the key had no value). */
@@ -156,7 +160,7 @@ public final class ShardGroupClient implements AutoCloseable {
   }
 
   public CompletableFuture<Reply.Written> deleteAsync(String key, long expectedVersion) {
-    return write(() -> new Command.Delete(Keys.validateKey(key), expectedVersion));
+    return write(() -> new Command.Delete(Keys.validateKey(key), expectedVersion, CurrentRequest.id()));
   }
 
   /**
@@ -180,7 +184,9 @@ public final class ShardGroupClient implements AutoCloseable {
    * own every key.
    */
   public CompletableFuture<Reply.Txn> txnAsync(Command.Txn txn) {
-    return submit(() -> txn).thenApply(r -> expect(r, Reply.Txn.class));
+    String id = txn.requestId() == null ? CurrentRequest.id() : null;
+    Command.Txn sent = id == null ? txn : txn.withRequestId(id);
+    return submit(() -> sent).thenApply(r -> expect(r, Reply.Txn.class));
   }
 
   /** Sets the hash ranges the group owns from {@code epoch} on, outside any migration (e.g. the first ring). */
@@ -320,11 +326,11 @@ public final class ShardGroupClient implements AutoCloseable {
   public CompletableFuture<Optional<Entry>> readRecordAsync(String key, boolean stale) {
     CompletableFuture<Reply> reply;
     if (stale) {
-      reply = read(() -> new Query.Get(Keys.validateKey(key)), true);
+      reply = read(() -> new Query.Get(Keys.validateKey(key), CurrentRequest.id()), true);
     } else {
       try {
         byte[] k = Keys.validateKey(key);
-        reply = withDeadline(reads.submit(new Query.Get(k), k, k.length, deadline()));
+        reply = withDeadline(reads.submit(new Query.Get(k, CurrentRequest.id()), k, k.length, deadline()));
       } catch (KvException e) {
         reply = CompletableFuture.failedFuture(e);
       }
@@ -337,7 +343,7 @@ public final class ShardGroupClient implements AutoCloseable {
    * fallback read on the group a key is moving away from.
    */
   public CompletableFuture<Optional<Entry>> fallbackGetAsync(String key) {
-    return read(() -> new Query.FallbackGet(Keys.validateKey(key)), false)
+    return read(() -> new Query.FallbackGet(Keys.validateKey(key), CurrentRequest.id()), false)
         .thenApply(r -> Optional.ofNullable(expect(r, Reply.Found.class).entry()));
   }
 

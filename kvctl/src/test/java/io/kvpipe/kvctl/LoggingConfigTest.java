@@ -62,8 +62,19 @@ class LoggingConfigTest {
     }
   }
 
-  /** Configures a fresh logback context from the module's logback.xml and captures what one warning prints. */
+  /** The proxy's text lines end with the request's id while it is handled (MDC request_id), and only then. */
+  @Test
+  void proxyTextLinesNameTheRequest() throws Exception {
+    assertThat(logOneLine("proxy", null, "r-42")).endsWith("hello 42 request_id=r-42");
+    assertThat(logOneLine("proxy", null)).endsWith("hello 42");
+  }
+
   private static String logOneLine(String module, String format) throws Exception {
+    return logOneLine(module, format, null);
+  }
+
+  /** Configures a fresh logback context from the module's logback.xml and captures what one warning prints. */
+  private static String logOneLine(String module, String format, String requestId) throws Exception {
     PrintStream out = System.out;
     PrintStream err = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -79,7 +90,14 @@ class LoggingConfigTest {
       JoranConfigurator configurator = new JoranConfigurator();
       configurator.setContext(context);
       configurator.doConfigure(RepoFiles.root().resolve(module).resolve("src/main/resources/logback.xml").toFile());
-      context.getLogger("io.kvpipe.probe").warn("hello {}", 42);
+      if (requestId != null) {
+        context.getMDCAdapter().put("request_id", requestId);
+      }
+      try {
+        context.getLogger("io.kvpipe.probe").warn("hello {}", 42);
+      } finally {
+        context.getMDCAdapter().remove("request_id");
+      }
     } finally {
       context.stop();
       System.setOut(out);

@@ -40,8 +40,14 @@ final class ProxyTestCluster implements AutoCloseable {
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   ProxyTestCluster(Path dir, String... nodeArgs) {
+    this(dir, java.util.Map.of(), nodeArgs);
+  }
+
+  /** With {@code nodeEnv} in every kv-node's environment (e.g. KVPIPE_OP_LOG=DEBUG). */
+  ProxyTestCluster(Path dir, java.util.Map<String, String> nodeEnv, String... nodeArgs) {
     KvNodeCluster.Builder b = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
         .group("meta", RaftGroupId.valueOf(GroupIds.uuidOf("meta")));
+    nodeEnv.forEach(b::env);
     for (String g : SHARD_GROUPS) {
       b.group(g, RaftGroupId.valueOf(GroupIds.uuidOf(g)));
     }

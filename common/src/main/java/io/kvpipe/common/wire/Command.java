@@ -16,14 +16,20 @@ public sealed interface Command extends Request {
    * A put; {@code ttlMs} > 0 gives the key a time to live counted from the leader's stamp on the log entry,
    * {@link io.kvpipe.common.Ttl#NONE} (0) gives it none and clears any TTL it had (as Redis SET does).
    */
-  record Put(byte[] key, byte[] value, long expectedVersion, long ttlMs) implements Command {
+  record Put(byte[] key, byte[] value, long expectedVersion, long ttlMs, String requestId)
+      implements Command, Traced {
     public Put {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(value, "value");
+      RequestId.check(requestId);
+    }
+
+    public Put(byte[] key, byte[] value, long expectedVersion, long ttlMs) {
+      this(key, value, expectedVersion, ttlMs, null);
     }
 
     public Put(byte[] key, byte[] value, long expectedVersion) {
-      this(key, value, expectedVersion, io.kvpipe.common.Ttl.NONE);
+      this(key, value, expectedVersion, io.kvpipe.common.Ttl.NONE, null);
     }
 
     public static Put unconditional(byte[] key, byte[] value) {
@@ -38,9 +44,14 @@ public sealed interface Command extends Request {
    * Refused with NOT_FOUND when the key has no live value, VERSION_MISMATCH as a put when {@code expectedVersion}
    * differs.
    */
-  record SetTtl(byte[] key, long ttlMs, long expectedVersion) implements Command {
+  record SetTtl(byte[] key, long ttlMs, long expectedVersion, String requestId) implements Command, Traced {
     public SetTtl {
       Objects.requireNonNull(key, "key");
+      RequestId.check(requestId);
+    }
+
+    public SetTtl(byte[] key, long ttlMs, long expectedVersion) {
+      this(key, ttlMs, expectedVersion, null);
     }
   }
 
@@ -69,9 +80,14 @@ public sealed interface Command extends Request {
     }
   }
 
-  record Delete(byte[] key, long expectedVersion) implements Command {
+  record Delete(byte[] key, long expectedVersion, String requestId) implements Command, Traced {
     public Delete {
       Objects.requireNonNull(key, "key");
+      RequestId.check(requestId);
+    }
+
+    public Delete(byte[] key, long expectedVersion) {
+      this(key, expectedVersion, null);
     }
   }
 
@@ -105,11 +121,13 @@ public sealed interface Command extends Request {
    * key (compared, read or written, in either branch) must be owned by the group, else nothing is applied
    * (WRONG_GROUP). Each write is its own change event (seq in order), all marked with the entry as their transaction.
    */
-  record Txn(List<Compare> compares, List<Request> success, List<Request> failure) implements Command {
+  record Txn(List<Compare> compares, List<Request> success, List<Request> failure, String requestId)
+      implements Command, Traced {
     /** Most compares, and most ops per branch, one transaction may carry (as etcd's default --max-txn-ops). */
     public static final int MAX_OPS = 128;
 
     public Txn {
+      RequestId.check(requestId);
       compares = List.copyOf(compares);
       success = List.copyOf(success);
       failure = List.copyOf(failure);
@@ -127,6 +145,15 @@ public sealed interface Command extends Request {
           }
         }
       }
+    }
+
+    public Txn(List<Compare> compares, List<Request> success, List<Request> failure) {
+      this(compares, success, failure, null);
+    }
+
+    /** This transaction carrying {@code id} (see {@link RequestId}); its ops keep theirs (none, as sent by a proxy). */
+    public Txn withRequestId(String id) {
+      return new Txn(compares, success, failure, id);
     }
 
     /** Every key the transaction names, compares first, then the ops of both branches (repeats included). */

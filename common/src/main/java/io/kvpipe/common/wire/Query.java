@@ -9,9 +9,14 @@ public sealed interface Query extends Request {
   /** Upper bound on a scan page and on a batch get, so one request cannot ask for unbounded work. */
   int MAX_ITEMS = 10_000;
 
-  record Get(byte[] key) implements Query {
+  record Get(byte[] key, String requestId) implements Query, Traced {
     public Get {
       Objects.requireNonNull(key, "key");
+      RequestId.check(requestId);
+    }
+
+    public Get(byte[] key) {
+      this(key, null);
     }
   }
 
@@ -20,9 +25,14 @@ public sealed interface Query extends Request {
    * group (a plain {@link Get} of a key the group does not own is refused with WRONG_GROUP, so a proxy with an old
    * ring learns it must refresh instead of reading a frozen copy).
    */
-  record FallbackGet(byte[] key) implements Query {
+  record FallbackGet(byte[] key, String requestId) implements Query, Traced {
     public FallbackGet {
       Objects.requireNonNull(key, "key");
+      RequestId.check(requestId);
+    }
+
+    public FallbackGet(byte[] key) {
+      this(key, null);
     }
   }
 

@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * Binary encoding of {@link Request}s and {@link Reply}s: a format version byte, a type tag, then the fields
- * (big-endian, length-prefixed). Decoding never throws anything but {@link KvException} with MALFORMED_REQUEST, so
+ * (big-endian, length-prefixed). A {@link Traced} request with a request id has the tag {@code REQUEST_ID} and the id
+ * (a length byte and 1..64 ASCII characters) before its own tag; without an id it is encoded exactly as before ids
+ * existed, so log entries written by older nodes decode unchanged (with a null id). Decoding never throws anything but {@link KvException} with MALFORMED_REQUEST, so
  * bytes from the network cannot crash the node. Stateless and thread-safe.
  */
 public final class WireCodec {
@@ -45,6 +47,11 @@ public final class WireCodec {
   private static final int READ_BATCH = 25;
   private static final int KEY_SCAN = 26;
   private static final int EXPORT_PAGE = 27;
+  /**
+   * Not a request: the prefix naming the request id of the {@link Traced} request that follows it (its own tag and
+   * fields). Far from the ranges above, which merges keep adding to.
+   */
+  private static final int REQUEST_ID = 64;
 
   private static final int WRITTEN = 1;
   private static final int FOUND = 2;
@@ -66,6 +73,9 @@ public final class WireCodec {
 
   public static byte[] encode(Request request) {
     WireWriter w = new WireWriter(64).u8(FORMAT);
+    if (request instanceof Traced t && t.requestId() != null) {
+      w.u8(REQUEST_ID).ascii(t.requestId());
+    }
     switch (request) {
       case Command.Put p -> {
         w.u8(p.ttlMs() == 0 ? PUT : PUT_TTL).bytes(p.key()).bytes(p.value()).i64(p.expectedVersion());
@@ -141,11 +151,16 @@ public final class WireCodec {
     try {
       checkFormat(r);
       int tag = r.u8();
+      String id = null;
+      if (tag == REQUEST_ID) {
+        id = r.requestId();
+        tag = r.u8();
+      }
       Request req = switch (tag) {
-        case PUT -> new Command.Put(r.bytes(), r.bytes(), r.i64());
-        case DELETE -> new Command.Delete(r.bytes(), r.i64());
-        case PUT_TTL -> new Command.Put(r.bytes(), r.bytes(), r.i64(), r.i64());
-        case SET_TTL -> new Command.SetTtl(r.bytes(), r.i64(), r.i64());
+        case PUT -> new Command.Put(r.bytes(), r.bytes(), r.i64(), io.kvpipe.common.Ttl.NONE, id);
+        case DELETE -> new Command.Delete(r.bytes(), r.i64(), id);
+        case PUT_TTL -> new Command.Put(r.bytes(), r.bytes(), r.i64(), r.i64(), id);
+        case SET_TTL -> new Command.SetTtl(r.bytes(), r.i64(), r.i64(), id);
         case EXPIRE -> {
           int n = r.count(Command.Expire.MAX_KEYS, 20);
           List<Command.Due> due = new ArrayList<>(n);
@@ -171,7 +186,7 @@ public final class WireCodec {
         case PURGE_UNOWNED -> new Command.PurgeUnowned(r.i32());
         case COLLECT_TOMBSTONES -> new Command.CollectTombstones(r.ranges(), r.i32());
         case BATCH -> new Command.Batch(nested(r, Command.class, Command.Put.class, Command.Delete.class));
-        case TXN -> txn(r);
+        case TXN -> txn(r, id);
         case READ_BATCH -> new Query.Batch(nested(r, Query.class, Query.Get.class, Query.FallbackGet.class));
         case SET_OWNERSHIP_FENCED -> new Command.SetOwnership(r.i64(), r.ranges(), r.string());
         case MIGRATE_IN_FENCED -> {
@@ -186,8 +201,8 @@ public final class WireCodec {
           MigrationToken token = token(r);
           yield new Command.CollectTombstones(r.ranges(), r.i32(), token);
         }
-        case GET -> new Query.Get(r.bytes());
-        case FALLBACK_GET -> new Query.FallbackGet(r.bytes());
+        case GET -> new Query.Get(r.bytes(), id);
+        case FALLBACK_GET -> new Query.FallbackGet(r.bytes(), id);
         case BATCH_GET -> {
           int n = r.count(Query.MAX_ITEMS, 4);
           List<byte[]> keys = new ArrayList<>(n);
@@ -202,6 +217,9 @@ public final class WireCodec {
         case STATUS -> new Query.Status();
         default -> throw WireReader.malformed("unknown request type " + tag);
       };
+      if (id != null && !(req instanceof Traced)) {
+        throw WireReader.malformed("a request id before a " + req.getClass().getSimpleName());
+      }
       r.expectEnd();
       return req;
     } catch (KvException e) {
@@ -336,7 +354,7 @@ public final class WireCodec {
     return out;
   }
 
-  private static Command.Txn txn(WireReader r) {
+  private static Command.Txn txn(WireReader r, String id) {
     int n = r.count(Command.Txn.MAX_OPS, 17);
     List<Command.Compare> compares = new ArrayList<>(n);
     Command.Compare.Target[] targets = Command.Compare.Target.values();
@@ -349,7 +367,7 @@ public final class WireCodec {
       compares.add(new Command.Compare(key, targets[target], r.bytesOrNull(), r.i64()));
     }
     List<Request> success = txnBranch(r);
-    return new Command.Txn(compares, success, txnBranch(r));
+    return new Command.Txn(compares, success, txnBranch(r), id);
   }
 
   private static List<Request> txnBranch(WireReader r) {

@@ -79,6 +79,32 @@ final class WireReader {
     return b;
   }
 
+  /** A {@link RequestId} as {@link WireWriter#ascii} wrote it; anything but a plain id is malformed. */
+  String requestId() {
+    int n = u8();
+    if (n < 1 || n > RequestId.MAX_LENGTH) {
+      throw malformed("request id of " + n + " characters (1.." + RequestId.MAX_LENGTH + ")");
+    }
+    need(n);
+    int at = in.position();
+    for (int i = 0; i < n; i++) {
+      if (!RequestId.plain(in.get(at + i))) {
+        throw malformed("request id with a character outside [A-Za-z0-9._:-]");
+      }
+    }
+    String id;
+    if (in.hasArray()) {
+      // Straight from the message's bytes (a batch's ops are read from arrays): one copy, into the String.
+      id = new String(in.array(), in.arrayOffset() + at, n, StandardCharsets.ISO_8859_1);
+    } else {
+      byte[] b = new byte[n];
+      in.get(at, b);
+      id = new String(b, StandardCharsets.ISO_8859_1);
+    }
+    in.position(at + n);
+    return id;
+  }
+
   String string() {
     return new String(bytes(), StandardCharsets.UTF_8);
   }

@@ -40,6 +40,17 @@ final class WireWriter {
     return this;
   }
 
+  /**
+   * A {@link RequestId} (checked by its record): a length byte, then one byte per character. One bulk write: the
+   * stream's single-byte write takes its lock per byte (a 16-character id cost ~0.5 µs per op that way).
+   */
+  WireWriter ascii(String id) {
+    out.write(id.length());
+    byte[] b = id.getBytes(StandardCharsets.ISO_8859_1);
+    out.write(b, 0, b.length);
+    return this;
+  }
+
   WireWriter string(String s) {
     return bytes(s.getBytes(StandardCharsets.UTF_8));
   }

@@ -335,7 +335,7 @@ public final class ShardState {
       newestStampMs = stamp.tsMs();
     }
     try {
-      return switch (command) {
+      Reply reply = switch (command) {
         case Command.Put p -> writeAlone(p, index, term, stamp);
         case Command.Delete d -> writeAlone(d, index, term, stamp);
         case Command.SetTtl t -> writeAlone(t, index, term, stamp);
@@ -382,7 +382,14 @@ public final class ShardState {
           yield new Reply.Purged(r.removed(), r.more());
         }
       };
+      if (command instanceof io.kvpipe.common.wire.Traced) {
+        OpLog.applied(group, index, command, reply);
+      }
+      return reply;
     } catch (KvException e) {
+      if (command instanceof io.kvpipe.common.wire.Traced) {
+        OpLog.refused(group, index, command, e);
+      }
       return Reply.Failure.of(e);
     }
   }
@@ -403,8 +410,11 @@ public final class ShardState {
     List<Reply> replies = new ArrayList<>(batch.ops().size());
     for (Command op : batch.ops()) {
       try {
-        replies.add(write(op, index, term, stamp, events));
+        Reply r = write(op, index, term, stamp, events);
+        OpLog.applied(group, index, op, r);
+        replies.add(r);
       } catch (KvException e) {
+        OpLog.refused(group, index, op, e);
         replies.add(Reply.Failure.of(e));
       }
     }

@@ -178,12 +178,14 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) {
     TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
+    Command command = null;
     try {
       ByteBuffer content = request.getMessage().getContent().asReadOnlyByteBuffer();
       Request decoded = WireCodec.decodeRequest(content);
-      if (!(decoded instanceof Command command)) {
+      if (!(decoded instanceof Command c)) {
         throw new KvException(ErrorCode.MALFORMED_REQUEST, "a read was sent as a write");
       }
+      command = c;
       LogStamp stamp = newStamp();
       state.validate(command, settings.maxValueBytes(), stamp);
       if (stamp.cdcEnabled()) {
@@ -192,10 +194,13 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       byte[] logData = stamp.wrap(request.getMessage().getContent().toByteArray());
       return trx.setLogData(UnsafeByteOperations.unsafeWrap(logData)).setStateMachineContext(command).build();
     } catch (KvException e) {
+      if (command != null) {
+        OpLog.rejected(group, command, e);
+      }
       return trx.build().setException(RejectedRequestException.of(e));
     } catch (RuntimeException bug) {
       // Validation must answer every request: an escaped exception would leave the caller waiting forever.
-      LOG.error("group {}: validating a request failed unexpectedly", group, bug);
+      OpLog.validationBug(group, command, bug);
       return trx.build().setException(RejectedRequestException.of(
           new KvException(ErrorCode.INTERNAL, "the node could not validate the request: " + bug)));
     }
@@ -243,14 +248,19 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   @Override
   public CompletableFuture<Message> query(Message request) {
     Reply reply;
+    Query query = null;
     try {
       Request decoded = WireCodec.decodeRequest(request.getContent().asReadOnlyByteBuffer());
       if (!(decoded instanceof Query q)) {
         throw new KvException(ErrorCode.MALFORMED_REQUEST, "a write was sent as a read");
       }
+      query = q;
       reply = state.query(q);
     } catch (KvException e) {
       reply = Reply.Failure.of(e);
+    }
+    if (query != null) {
+      OpLog.read(group, query, reply);
     }
     return CompletableFuture.completedFuture(toMessage(reply));
   }

@@ -118,13 +118,15 @@ public final class Exchange {
             : new KvException(ErrorCode.MALFORMED_REQUEST, "cannot read the request body: " + err.getMessage()));
         return;
       }
-      try {
-        then.accept(body);
-      } catch (KvException e) {
-        fail(e);
-      } catch (RuntimeException e) {
-        failInternal(e);
-      }
+      RequestIds.run(requestId, () -> {
+        try {
+          then.accept(body);
+        } catch (KvException e) {
+          fail(e);
+        } catch (RuntimeException e) {
+          failInternal(e);
+        }
+      });
     }));
   }
 
@@ -181,7 +183,9 @@ public final class Exchange {
   }
 
   private void failInternal(Throwable e) {
-    LOG.error("{} {} failed", method(), route, e);
+    // Explicit: this may run on any thread, with or without the request's MDC.
+    LOG.atError().addKeyValue(io.kvpipe.common.wire.RequestId.LOG_KEY, requestId).setCause(e)
+        .log("{} {} failed request_id={}", method(), route, requestId);
     fail(new KvException(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
   }
 

@@ -35,6 +35,9 @@ public final class ProxyHandler extends Handler.Abstract.NonBlocking {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     Exchange ex = new Exchange(request, response, callback, metrics);
+    // The request's id for every log line written while it is handled here, and for the operations it sends to the
+    // groups (see RequestIds); continuations on other threads take it along themselves.
+    org.slf4j.MDC.put(io.kvpipe.common.wire.RequestId.LOG_KEY, ex.requestId());
     try {
       String path = request.getHttpURI().getPath();
       String query = request.getHttpURI().getQuery();
@@ -70,6 +73,8 @@ public final class ProxyHandler extends Handler.Abstract.NonBlocking {
       action.handle(ex);
     } catch (Throwable t) {
       ex.fail(t);
+    } finally {
+      org.slf4j.MDC.remove(io.kvpipe.common.wire.RequestId.LOG_KEY);
     }
     return true;
   }

@@ -37,7 +37,9 @@ public final class BoundedReads {
 
   /** The results in the order of {@code keys}; fails with the first read's failure, or {@link OverLimit}. */
   public static CompletableFuture<List<Optional<Entry>>> run(List<byte[]> keys,
-      Function<byte[], CompletableFuture<Optional<Entry>>> read, long limit) {
+      Function<byte[], CompletableFuture<Optional<Entry>>> unbound, long limit) {
+    // Later reads start on the threads that completed earlier ones: each carries the caller's request id.
+    Function<byte[], CompletableFuture<Optional<Entry>>> read = io.kvpipe.proxy.http.RequestIds.bind(unbound);
     int n = keys.size();
     AtomicReferenceArray<Optional<Entry>> results = new AtomicReferenceArray<>(n);
     CompletableFuture<List<Optional<Entry>>> done = new CompletableFuture<>();

@@ -5,6 +5,7 @@ import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.proxy.ProxyMetrics;
+import io.kvpipe.proxy.http.RequestIds;
 import io.kvpipe.client.RaftErrors;
 import io.kvpipe.proxy.topology.TopologyView;
 import io.kvpipe.proxy.topology.TopologySource;
@@ -75,7 +76,9 @@ public final class KvRouter {
     // Every write to a key a migration is moving first brings its record over from the old owner (MovingKeys): a
     // conditional write compares with the newest version, and a plain one answers created/existed, and gets its change
     // event's op and before, from it too (robustness finding 1: a plain put over a live value answered "created").
-    return attempt(v -> v.groupFor(key), false, moving.newestFirst(key, op), deadline, 0, 0);
+    // Bound to the request's id (inner and outer): MovingKeys may run the write later, and retries run elsewhere.
+    return attempt(v -> v.groupFor(key), false, RequestIds.bind(moving.newestFirst(key, RequestIds.bind(op))),
+        deadline, 0, 0);
   }
 
   /**
@@ -88,7 +91,8 @@ public final class KvRouter {
                                                    Function<ShardGroupClient, CompletableFuture<T>> op,
                                                    long startNanos) {
     long deadline = startNanos + requestTimeout.toNanos();
-    return attempt(v -> OneGroup.of(v, keys), false, moving.newestFirst(keys, op), deadline, 0, 0);
+    return attempt(v -> OneGroup.of(v, keys), false, RequestIds.bind(moving.newestFirst(keys, RequestIds.bind(op))),
+        deadline, 0, 0);
   }
 
   /**
@@ -106,7 +110,12 @@ public final class KvRouter {
     if (now.isReady() && now.oldRecordsOnNewOwner() && now.fallbackGroupFor(key) != null) {
       return newestOfBoth(key, stale, deadline);
     }
-    return this.<Optional<Entry>>attempt(v -> v.groupFor(key), true, c -> c.readRecordAsync(k, stale), deadline, 0, 0)
+    // Bound now: the fallback reads below start on whatever thread completed the first one.
+    Function<ShardGroupClient, CompletableFuture<Optional<Entry>>> record = RequestIds.bind(
+        c -> c.readRecordAsync(k, stale));
+    Function<ShardGroupClient, CompletableFuture<Optional<Entry>>> fallbackGet = RequestIds.bind(
+        c -> c.fallbackGetAsync(k));
+    return this.<Optional<Entry>>attempt(v -> v.groupFor(key), true, record, deadline, 0, 0)
         .thenCompose(found -> {
           if (found.isPresent()) {
             return CompletableFuture.completedFuture(found.filter(e -> !e.deleted()));
@@ -121,11 +130,10 @@ public final class KvRouter {
           // which by then holds everything, answers the fallback get instead of a group that is gone.
           Function<TopologyView, String> fallback = x -> Optional.ofNullable(x.fallbackGroupFor(key))
               .orElseGet(() -> x.groupFor(key));
-          return this.<Optional<Entry>>attempt(fallback, true, c -> c.fallbackGetAsync(k), deadline, 0, 0)
+          return this.<Optional<Entry>>attempt(fallback, true, fallbackGet, deadline, 0, 0)
               .thenCompose(old -> old.isPresent()
                   ? CompletableFuture.completedFuture(old)
-                  : this.<Optional<Entry>>attempt(x -> x.groupFor(key), true, c -> c.readRecordAsync(k, stale),
-                      deadline, 0, 0))
+                  : this.<Optional<Entry>>attempt(x -> x.groupFor(key), true, record, deadline, 0, 0))
               .thenApply(KvRouter::visible);
         });
   }
@@ -166,10 +174,10 @@ public final class KvRouter {
   /** During a cancel's inverse: both owners' records of a moving key, the newer one wins (see {@link MovingKeys}). */
   private CompletableFuture<Optional<Entry>> newestOfBoth(byte[] key, boolean stale, long deadline) {
     String k = new String(key, StandardCharsets.UTF_8);
-    CompletableFuture<Optional<Entry>> owner = attempt(x -> x.groupFor(key), true, c -> c.readRecordAsync(k, stale),
-        deadline, 0, 0);
+    CompletableFuture<Optional<Entry>> owner = attempt(x -> x.groupFor(key), true,
+        RequestIds.bind(c -> c.readRecordAsync(k, stale)), deadline, 0, 0);
     CompletableFuture<Optional<Entry>> old = attempt(x -> Optional.ofNullable(x.fallbackGroupFor(key))
-        .orElseGet(() -> x.groupFor(key)), true, c -> c.fallbackGetAsync(k), deadline, 0, 0);
+        .orElseGet(() -> x.groupFor(key)), true, RequestIds.bind(c -> c.fallbackGetAsync(k)), deadline, 0, 0);
     metrics.retry("fallback_read");
     return owner.thenCombine(old, MovingKeys::newer).thenApply(KvRouter::visible);
   }

@@ -9,6 +9,7 @@ import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.proxy.kv.KvRouter;
+import io.kvpipe.proxy.http.RequestIds;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -58,13 +59,16 @@ final class Cas {
   private Cas() {}
 
   static CompletableFuture<RespValue> update(KvRouter router, byte[] key, Function<Optional<Entry>, Decision> decide) {
-    return attempt(router, key, decide, 1);
+    return attempt(router, key, decide, 1, RequestIds.current());
   }
 
   private static CompletableFuture<RespValue> attempt(KvRouter router, byte[] key,
-                                                      Function<Optional<Entry>, Decision> decide, int attempt) {
+                                                      Function<Optional<Entry>, Decision> decide, int attempt,
+                                                      String requestId) {
     String k = new String(key, StandardCharsets.UTF_8);
-    return router.read(key, false, System.nanoTime()).thenCompose(current -> {
+    // Under the command's request id: the write, and a new attempt, start on the thread that completed a read.
+    return RequestIds.with(requestId, () -> router.read(key, false, System.nanoTime()).thenCompose(
+        RequestIds.bind(current -> {
       Decision d = decide.apply(current);
       if (d.write() == null) {
         return CompletableFuture.completedFuture(d.answer());
@@ -83,10 +87,10 @@ final class Cas {
               return CompletableFuture.<RespValue>failedFuture(new RespException("CONFLICT the key changed under "
                   + MAX_ATTEMPTS + " attempts in a row; try again"));
             }
-            return attempt(router, key, decide, attempt + 1);
+            return attempt(router, key, decide, attempt + 1, requestId);
           })
           .thenCompose(f -> f);
-    });
+    })));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.kvpipe.proxy.resp;
 
+import io.kvpipe.proxy.http.RequestIds;
 import io.kvpipe.proxy.ProxyMetrics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -115,7 +116,9 @@ final class RespConnection implements Runnable {
     }
     long startNanos = System.nanoTime();
     String metricName = RespCommands.metricName(c.args().get(0));
-    RespCommands.Outcome outcome = commands.prepare(session, c.args());
+    // No header to take an id from or answer it in: a new one names the command in the proxy's and nodes' logs.
+    String requestId = RequestIds.newId();
+    RespCommands.Outcome outcome = RequestIds.with(requestId, () -> commands.prepare(session, c.args()));
     if (outcome instanceof RespCommands.Now now) {
       if (now.reply() instanceof RespValue.Error e && e.text().startsWith("WRONGPASS")) {
         metrics.rejected("resp_auth_failed");
@@ -127,8 +130,8 @@ final class RespConnection implements Runnable {
     RespCommands.Call call = (RespCommands.Call) outcome;
     budget.take(cost);
     CompletableFuture<?> deps = order.dependencies(call.keys());
-    CompletableFuture<RespValue> reply = deps == null ? start(call)
-        : deps.handle((v, err) -> null).thenCompose(v -> start(call));
+    CompletableFuture<RespValue> reply = deps == null ? start(call, requestId)
+        : deps.handle((v, err) -> null).thenCompose(v -> start(call, requestId));
     // Charged once known, so a pipeline of large replies the client does not read stops further commands.
     CompletableFuture<RespValue> charged = reply.whenComplete((v, err) -> {
       budget.add(v == null ? 0 : size(v));
@@ -139,12 +142,14 @@ final class RespConnection implements Runnable {
     return true;
   }
 
-  private static CompletableFuture<RespValue> start(RespCommands.Call call) {
-    try {
-      return call.run().get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+  private static CompletableFuture<RespValue> start(RespCommands.Call call, String requestId) {
+    return RequestIds.with(requestId, () -> {
+      try {
+        return call.run().get();
+      } catch (RuntimeException e) {
+        return CompletableFuture.<RespValue>failedFuture(e);
+      }
+    });
   }
 
   private void enqueue(CompletableFuture<RespValue> reply, boolean close, long cost) throws InterruptedException {

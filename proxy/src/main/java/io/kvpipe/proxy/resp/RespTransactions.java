@@ -1,6 +1,7 @@
 package io.kvpipe.proxy.resp;
 
 import io.kvpipe.client.RaftErrors;
+import io.kvpipe.proxy.http.RequestIds;
 import io.kvpipe.common.Versions;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
@@ -154,7 +155,8 @@ final class RespTransactions {
     List<byte[]> readKeys = List.copyOf(toRead.values());
     List<CompletableFuture<Optional<Entry>>> reads = readKeys.stream()
         .map(k -> router.read(k, false, System.nanoTime())).toList();
-    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+    // Bound: the transaction starts on the thread that completed the last read, and carries the EXEC's request id.
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(RequestIds.bind(v -> {
       Map<ByteBuffer, Optional<Entry>> read = new HashMap<>();
       List<Command.Compare> compares = new ArrayList<>();
       for (int i = 0; i < watches.size(); i++) {
@@ -190,7 +192,7 @@ final class RespTransactions {
             }
             return attempt(queued, watches, watchVersions, attempt + 1);
           }).thenCompose(f -> f);
-    }).exceptionally(RespTransactions::failed);
+    })).exceptionally(RespTransactions::failed);
   }
 
   private static Command.Compare version(byte[] key, long version) {

@@ -75,7 +75,9 @@ public final class KvNodeCluster implements AutoCloseable {
     if (builder.jvmArgs != null) {
       process.jvmArgs(builder.jvmArgs.toArray(String[]::new));
     }
-    return process.args(args).env("KVPIPE_LOG_LEVEL", "INFO").logFile(builder.baseDir.resolve(id + ".log"))
+    process.env("KVPIPE_LOG_LEVEL", "INFO");
+    builder.env.forEach(process::env);
+    return process.args(args).logFile(builder.baseDir.resolve(id + ".log"))
         .launcher(builder.launcher.apply(id)).build();
   }
 
@@ -162,6 +164,7 @@ public final class KvNodeCluster implements AutoCloseable {
     private final List<String> extraArgs = new ArrayList<>();
     private final Map<String, List<String>> nodeArgs = new LinkedHashMap<>();
     private List<String> jvmArgs;
+    private final Map<String, String> env = new LinkedHashMap<>();
     private boolean metricsPorts;
     private TestTls.Files tls = TestTls.cluster();
     private java.util.function.Function<String, String> hosts = id -> "127.0.0.1";
@@ -192,6 +195,12 @@ public final class KvNodeCluster implements AutoCloseable {
     /** Extra kv-node flags for one node only (after those of {@link #args}), e.g. to configure one node differently. */
     public Builder nodeArgs(String nodeId, String... a) {
       nodeArgs.computeIfAbsent(nodeId, k -> new ArrayList<>()).addAll(List.of(a));
+      return this;
+    }
+
+    /** An environment variable for every node (after the default KVPIPE_LOG_LEVEL=INFO), e.g. KVPIPE_OP_LOG. */
+    public Builder env(String key, String value) {
+      env.put(key, value);
       return this;
     }
 
