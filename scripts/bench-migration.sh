@@ -5,7 +5,7 @@
 # migration is followed to its end. Prints load and copy progress, keys moved, copy keys/s, client p50/p99 before vs
 # during, errors, duration. JSON report: target/bench/migration-<timestamp>.json.
 # Options pass through: --keys N (1000000) --value-bytes B (100) --background-rate W (1000 writes/s)
-#   --batch-size M (2000, migration batch) --throttle K (0 = unthrottled keys/s) --load-batch L (1000)
+#   --batch-size M (10000, migration batch) --throttle K (0 = unthrottled keys/s) --load-batch L (1000)
 #   --before-seconds S (10). KVPIPE_BENCH_NO_BUILD=1 skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -50,7 +50,7 @@ public final class MigrationBench {
     this.keys = a.integer("keys", 1_000_000);
     this.valueBytes = a.integer("value-bytes", 100);
     this.backgroundRate = a.integer("background-rate", 1000);
-    this.batchSize = a.integer("batch-size", 2000);
+    this.batchSize = a.integer("batch-size", 10_000);
     this.loadBatch = a.integer("load-batch", 1000);
     this.throttle = a.integer("throttle", 0);
     this.before = a.seconds("before-seconds", 10);
@@ -107,6 +107,14 @@ public final class MigrationBench {
     for (String p : peers.split(",")) {
       body.withArray("peers").add(p);
     }
+    // The target asks for a box that is not saturated when the migration starts: say what it was.
+    int cores = Runtime.getRuntime().availableProcessors();
+    double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    boolean saturated = loadBefore >= cores;
+    OUT.printf("== load average before the migration: %.2f on %d cores (%s)%n", loadBefore, cores,
+        saturated ? "SATURATED: figures are indicative only" : "not saturated");
+    report.put("box_before_migration", JsonReport.map("load_average_1m", loadBefore, "cores", cores,
+        "saturated", saturated));
     LatencyRecorder duringLat = bg.phase();
     long t0 = System.nanoTime();
     JsonNode started = call(admin, "POST", "/api/cluster/groups", body.toString(), 202).path("migration");

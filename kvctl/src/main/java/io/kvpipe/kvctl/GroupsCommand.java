@@ -33,7 +33,7 @@ final class GroupsCommand extends GroupsView {
         description = "copy at most N keys/s (0 = unlimited; changeable later with kvctl migrations throttle)")
     long keysPerSecond;
 
-    @Option(names = "--batch-size", defaultValue = "2000", paramLabel = "N",
+    @Option(names = "--batch-size", defaultValue = "10000", paramLabel = "N",
         description = "records per copy batch, 1..10000 (default ${DEFAULT-VALUE})")
     int batchSize;
 

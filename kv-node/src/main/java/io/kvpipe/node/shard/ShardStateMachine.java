@@ -51,6 +51,7 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
 
   private final String group;
+  private final MigrationApplyLog migrationApplies;
   private final ShardSettings settings;
   private final CopyOnWriteArrayList<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
   private final ClientId confirmClientId = ClientId.randomId();
@@ -70,6 +71,7 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
 
   public ShardStateMachine(String group, ShardSettings settings, ExpirySettings expirySettings) {
     this.group = group;
+    this.migrationApplies = new MigrationApplyLog(group);
     this.settings = settings;
     this.state = new ShardState(group);
     this.expiry = new ExpiryCollector(group, () -> state, this::proposeExpiry, expirySettings);
@@ -216,7 +218,9 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       ByteBuffer data = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
       LogStamp stamp = LogStamp.read(data);
       Command command = trx.getStateMachineContext() instanceof Command c ? c : decodeCommand(data);
+      long applyStart = System.nanoTime();
       reply = state.apply(command, index, term, stamp);
+      migrationApplies.applied(command, reply, applyStart);
       countWrites(command, reply);
     } catch (KvException e) {
       // Only reachable for an entry no leader of ours would have written; refuse it identically everywhere.

@@ -32,7 +32,23 @@ import java.util.concurrent.Future;
  * cancelled add removes the group it created. A cancel while pending (nothing fenced) goes straight to finishing.
  */
 final class GroupMigrationRun extends MigrationRun {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupMigrationRun.class);
+  /** Tombstones one CollectTombstones entry removes (few: tombstones are rare). */
   static final int PURGE_LIMIT = 5000;
+  /**
+   * Records one PurgeUnowned entry removes: a range delete by ring position (everything the group no longer owns, in
+   * store order), applied identically on every replica. Measured (bench-migration, 200k keys, 3 replicas, box at load
+   * ~40 on 2 cores): removal costs ~55 us per record at apply there, so 36k records in one entry held a source's
+   * apply thread (and its client writes) for ~2 s. The total apply cost is the same whatever the entry size; only
+   * the number of Raft rounds changes, and those overlap when several entries are in flight ({@link #PURGE_WINDOW}).
+   * So entries stay as large as a MigrateIn page (the same pause a copy causes on the target), not larger.
+   */
+  static final int PURGE_RANGE_LIMIT = 10_000;
+  /**
+   * PurgeUnowned entries in flight per source: each removes the next records the group no longer owns when it is
+   * applied, so entries in flight never remove the same records, and one's Raft round overlaps another's apply.
+   */
+  static final int PURGE_WINDOW = 3;
 
   private final Throttle throttle;
   private volatile int batchSize = MigrationRecord.DEFAULT_BATCH;
@@ -259,7 +275,7 @@ final class GroupMigrationRun extends MigrationRun {
 
   private void purge(MigrationRecord r) {
     MigrationPlan plan = r.plan();
-    drain(plan.sources(), g -> ctx.ops().purgeUnowned(g, PURGE_LIMIT, token(plan)), "purge ");
+    drain(plan.sources(), g -> ctx.ops().purgeUnowned(g, PURGE_RANGE_LIMIT, token(plan)), "purge ", PURGE_WINDOW);
     advance(cur -> cur, MigrationRecord.FINISHING);
   }
 
@@ -267,7 +283,7 @@ final class GroupMigrationRun extends MigrationRun {
     MigrationPlan plan = r.plan();
     if (!r.cancelledBeforeFencing()) {
       drain(plan.targets(), g -> ctx.ops().collectTombstones(g, plan.receivedBy(g), PURGE_LIMIT, token(plan)),
-          "collect tombstones ");
+          "collect tombstones ", 1);
     }
     // A drain removes the group it emptied; a cancelled add removes the group it created (its keys went back).
     boolean leaves = r.kind().equals(Migration.REMOVE_GROUP) != r.cancelled();
@@ -319,18 +335,35 @@ final class GroupMigrationRun extends MigrationRun {
     }
   }
 
-  /** Repeats a bounded removal on each group (in parallel) until it reports nothing more. */
+  /**
+   * Repeats a bounded removal on each group (in parallel) until it reports nothing more, with up to {@code window}
+   * removals in flight per group. Each removal takes whatever matches when it is applied, so removals in flight
+   * never overlap; once one reports nothing more, those applied after it remove nothing.
+   */
   private void drain(List<String> groups, java.util.function.Function<String, CompletableFuture<Reply.Purged>> op,
-                     String what) {
+                     String what, int window) {
     try (ExecutorService each = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> running = new ArrayList<>();
       for (String g : groups) {
         running.add(each.submit(() -> {
-          while (retrying.await(what + g, () -> op.apply(g)).more()) {
+          long started = System.nanoTime();
+          long removed = 0;
+          java.util.ArrayDeque<CompletableFuture<Reply.Purged>> inFlight = new java.util.ArrayDeque<>();
+          boolean more = true;
+          while (more || !inFlight.isEmpty()) {
+            while (more && inFlight.size() < window) {
+              inFlight.addLast(op.apply(g));
+            }
+            Reply.Purged r = retrying.await(what + g, inFlight.removeFirst(), () -> op.apply(g));
+            removed += r.removed();
+            more &= r.more();
             if (shouldStop()) {
               throw new Retrying.Stopped();
             }
           }
+          double s = (System.nanoTime() - started) / 1e9;
+          LOG.info("migration {}: {}{}: {} records in {} s ({} records/s)", id, what, g, removed,
+              String.format(Locale.ROOT, "%.2f", s), String.format(Locale.ROOT, "%.0f", removed / Math.max(s, 1e-9)));
           return null;
         }));
       }

@@ -40,7 +40,8 @@ public record MigrationRecord(Migration migration) {
   /** Set when a cancel came before anything was fenced: finishing has no tombstones to collect then. */
   public static final String CANCELLED_BEFORE_FENCING = "cancelledBeforeFencing";
 
-  public static final int DEFAULT_BATCH = 2000;
+  /** Keys per page read from a source and copied as one MigrateIn: the largest a page may be (see PairCopier). */
+  public static final int DEFAULT_BATCH = 10_000;
   public static final int MAX_BATCH = 10_000;
   static final String END = "end";
 
