@@ -41,14 +41,15 @@ final class GroupMigrationRun extends MigrationRun {
    * ~40 on 2 cores): removal costs ~55 us per record at apply there, so 36k records in one entry held a source's
    * apply thread (and its client writes) for ~2 s. The total apply cost is the same whatever the entry size; only
    * the number of Raft rounds changes, and those overlap when several entries are in flight ({@link #PURGE_WINDOW}).
-   * So entries stay as large as a MigrateIn page (the same pause a copy causes on the target), not larger.
+   * With 10,000-record entries, 3 in flight, a 1M-key run on a saturated box (load ~73) had 339 client writes time
+   * out behind multi-second purge applies; so at most one entry of 5,000 holds a source's apply thread at a time.
    */
-  static final int PURGE_RANGE_LIMIT = 10_000;
+  static final int PURGE_RANGE_LIMIT = 5_000;
   /**
    * PurgeUnowned entries in flight per source: each removes the next records the group no longer owns when it is
    * applied, so entries in flight never remove the same records, and one's Raft round overlaps another's apply.
    */
-  static final int PURGE_WINDOW = 3;
+  static final int PURGE_WINDOW = 1;
 
   private final Throttle throttle;
   private volatile int batchSize = MigrationRecord.DEFAULT_BATCH;
