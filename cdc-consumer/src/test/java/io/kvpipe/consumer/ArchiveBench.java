@@ -568,11 +568,14 @@ public final class ArchiveBench {
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
     try (Connection c = db.connect(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size")) {
+         ResultSet rs = s.executeQuery("SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size,"
+             + " @@innodb_log_file_size")) {
       rs.next();
       m.put("db_version", rs.getString(1));
       m.put("db_innodb_flush_log_at_trx_commit", rs.getInt(2));
       m.put("db_innodb_buffer_pool_bytes", rs.getLong(3));
+      m.put("db_innodb_log_file_bytes", rs.getLong(4));
+      m.put("db_extra_server_args", System.getenv().getOrDefault(LocalMySqlServer.EXTRA_ARGS_ENV, ""));
     }
     return m;
   }
