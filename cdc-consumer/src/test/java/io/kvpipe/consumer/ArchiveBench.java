@@ -3,9 +3,12 @@ package io.kvpipe.consumer;
 import com.zaxxer.hikari.HikariDataSource;
 import io.kvpipe.common.Versions;
 import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.DebeziumEnvelope;
+import io.kvpipe.common.event.EnvelopeOptions;
 import io.kvpipe.common.event.Op;
 import io.kvpipe.common.event.Origin;
 import io.kvpipe.consumer.pipeline.EndToEndLatencyBench;
+import io.kvpipe.node.cdc.ChangeRecords;
 import io.kvpipe.testsupport.bench.ProcessCpu;
 import io.kvpipe.testsupport.kafka.KafkaBroker;
 import io.kvpipe.testsupport.mysql.LocalMySqlServer;
@@ -45,7 +48,8 @@ import java.util.stream.Collectors;
  * identical. Prints the rates and the ratio with the load average; writes target/bench/archive-<timestamp>.json.
  *
  * <p>Flags: --events N (500000) --keys K (100000) --value-bytes B (100) --partitions P (3) --batch B (5000)
- * --writer-threads W (2, the consumer's default) --changelog-load true|false (false, the consumer's default)
+ * --format 2|1 (2: the records kv-node publishes, envelope format 2 with its headers, no tombstones; 1: the legacy
+ * envelope the bench used before) --writer-threads W (2, the consumer's default) --changelog-load true|false (false, the consumer's default)
  * --rounds R (1; best of R rounds, for machines shared with other load)
  * --bootstrap host:port (default: start a broker) --jdbc-url URL --jdbc-user U --jdbc-password P (default: a throwaway
  * local server with durable commits) --e2e true|false (true) --e2e-rate W (2000) --e2e-seconds S (15): the end-to-end
@@ -64,6 +68,8 @@ public final class ArchiveBench {
   private final int writerThreads;
   private final boolean changelogLoad;
   private final int rounds;
+  /** 2: the records kv-node publishes (envelope format 2, key struct, headers; ChangeRecords); 1: the legacy format. */
+  private final int format;
   private final boolean e2e;
   private final int e2eRate;
   private final int e2eSeconds;
@@ -111,6 +117,10 @@ public final class ArchiveBench {
     writerThreads = Integer.parseInt(opts.getOrDefault("writer-threads", "2"));
     changelogLoad = Boolean.parseBoolean(opts.getOrDefault("changelog-load", "false"));
     rounds = Math.max(1, Integer.parseInt(opts.getOrDefault("rounds", "1")));
+    format = Integer.parseInt(opts.getOrDefault("format", "2"));
+    if (format != 1 && format != 2) {
+      throw new IllegalArgumentException("--format is 1 or 2");
+    }
     e2e = Boolean.parseBoolean(opts.getOrDefault("e2e", "true"));
     e2eRate = Integer.parseInt(opts.getOrDefault("e2e-rate", "2000"));
     e2eSeconds = Integer.parseInt(opts.getOrDefault("e2e-seconds", "15"));
@@ -150,9 +160,15 @@ public final class ArchiveBench {
       List<ChangeEvent> stream = generate();
       String topic = "kv.changes.bench." + stamp.replace("-", "");
       KafkaTopics.create(bootstrap, partitions, topic, topic + ".dlq");
-      log("pre-filling " + topic + " with " + events + " events (" + keys + " keys, " + valueBytes + "-byte values)");
+      log("pre-filling " + topic + " with " + events + " events (" + keys + " keys, " + valueBytes + "-byte values,"
+          + " envelope format " + format + ")");
       long t0 = System.nanoTime();
-      KafkaTopics.produce(bootstrap, topic, stream, 0);
+      if (format == 2) {
+        DebeziumEnvelope envelope = DebeziumEnvelope.of(EnvelopeOptions.DEFAULT);
+        KafkaTopics.produce(bootstrap, topic, stream, 0, e -> ChangeRecords.toRecord(topic, e, envelope));
+      } else {
+        KafkaTopics.produce(bootstrap, topic, stream, 0);
+      }
       log(String.format("pre-filled in %.1f s", (System.nanoTime() - t0) / 1e9));
 
       // Each round: the consumer (fresh group, fresh database), the raw batched upsert of both tables (fresh
@@ -246,6 +262,7 @@ public final class ArchiveBench {
       json.put("consumer_writer_threads", writerThreads);
       json.put("consumer_changelog_load", changelogLoad);
       json.put("rounds", rounds);
+      json.put("envelope_format", format);
       json.put("consumer_rows_per_s", Math.round(bestConsumer));
       json.put("consumer_rows_per_s_incl_startup", Math.round(consumer.totalRate()));
       json.put("raw_upsert_rows_per_s", Math.round(bestRaw));
