@@ -10,10 +10,13 @@
 # consumer archives into a fresh database, and writes at a fixed rate (--e2e-rate, shared OpenLoop driver, after a
 # warm-up of max(3, seconds/3) s) are timed from their ack to their kv_changelog row being visible (a poller reads new
 # rows every 2 ms): p50/p99/p999 (target p99 < 100 ms at 2,000 writes/s), with progress each second.
+# Events are the records kv-node publishes (envelope format 2, key struct, headers; --format 1: the legacy envelope).
+# Each phase's CPU per event by process (this JVM, mysqld, the broker) is printed and kept: on a shared box it says more
+# than rows/s. KVPIPE_MYSQLD_ARGS adds options to the throwaway server (the JSON records them).
 # Writes target/bench/archive-<timestamp>.json with all figures and the machine's cores, memory, load, JDK and database.
 #
 #   scripts/bench-archive.sh [--events 500000] [--keys 100000] [--value-bytes 100] [--partitions 3] [--batch 5000]
-#                            [--writer-threads 2] [--changelog-load true|false] [--rounds 1]
+#                            [--writer-threads 2] [--changelog-load true|false] [--rounds 1] [--format 2|1]
 #                            [--bootstrap host:port] [--jdbc-url jdbc:mysql://host:port/ --jdbc-user U --jdbc-password P]
 #                            [--e2e true|false] [--e2e-rate 2000] [--e2e-seconds 15]
 #

@@ -1,6 +1,7 @@
 package io.kvpipe.bench;
 
 import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.bench.ProcessCpu;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package io.kvpipe.bench;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.testsupport.bench.ClosedLoop;
 import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.bench.ProcessCpu;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -2,6 +2,7 @@ package io.kvpipe.bench;
 
 import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.bench.ProcessCpu;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -8,6 +8,7 @@ import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.LatencyRecorder;
+import io.kvpipe.testsupport.bench.ProcessCpu;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;

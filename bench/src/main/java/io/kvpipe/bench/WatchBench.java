@@ -4,6 +4,7 @@ import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.LatencyRecorder;
 import io.kvpipe.testsupport.bench.OpenLoop;
+import io.kvpipe.testsupport.bench.ProcessCpu;
 import io.kvpipe.testsupport.bench.VisibilityTracker;
 import io.kvpipe.testsupport.kafka.KafkaBroker;
 import io.kvpipe.testsupport.watch.ResumingWatcher;

@@ -3,6 +3,7 @@ package io.kvpipe.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.bench.ProcessCpu;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,9 +3,13 @@ package io.kvpipe.consumer;
 import com.zaxxer.hikari.HikariDataSource;
 import io.kvpipe.common.Versions;
 import io.kvpipe.common.event.ChangeEvent;
+import io.kvpipe.common.event.DebeziumEnvelope;
+import io.kvpipe.common.event.EnvelopeOptions;
 import io.kvpipe.common.event.Op;
 import io.kvpipe.common.event.Origin;
 import io.kvpipe.consumer.pipeline.EndToEndLatencyBench;
+import io.kvpipe.node.cdc.ChangeRecords;
+import io.kvpipe.testsupport.bench.ProcessCpu;
 import io.kvpipe.testsupport.kafka.KafkaBroker;
 import io.kvpipe.testsupport.mysql.LocalMySqlServer;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
@@ -44,7 +48,8 @@ import java.util.stream.Collectors;
  * identical. Prints the rates and the ratio with the load average; writes target/bench/archive-<timestamp>.json.
  *
  * <p>Flags: --events N (500000) --keys K (100000) --value-bytes B (100) --partitions P (3) --batch B (5000)
- * --writer-threads W (2, the consumer's default) --changelog-load true|false (false, the consumer's default)
+ * --format 2|1 (2: the records kv-node publishes, envelope format 2 with its headers, no tombstones; 1: the legacy
+ * envelope the bench used before) --writer-threads W (2, the consumer's default) --changelog-load true|false (false, the consumer's default)
  * --rounds R (1; best of R rounds, for machines shared with other load)
  * --bootstrap host:port (default: start a broker) --jdbc-url URL --jdbc-user U --jdbc-password P (default: a throwaway
  * local server with durable commits) --e2e true|false (true) --e2e-rate W (2000) --e2e-seconds S (15): the end-to-end
@@ -63,9 +68,17 @@ public final class ArchiveBench {
   private final int writerThreads;
   private final boolean changelogLoad;
   private final int rounds;
+  /** 2: the records kv-node publishes (envelope format 2, key struct, headers; ChangeRecords); 1: the legacy format. */
+  private final int format;
   private final boolean e2e;
   private final int e2eRate;
   private final int e2eSeconds;
+  /**
+   * The processes whose CPU each phase is charged with (this JVM: the consumer or the raw writer; the database server
+   * and the broker when this run started them). CPU per event is what a loaded shared box cannot distort much, unlike
+   * rows/s: it says where the time goes and what 2 idle cores could reach.
+   */
+  private final Map<String, Long> pids = new LinkedHashMap<>();
 
   /**
    * Seconds this process did not run (SIGSTOP, heavy contention): a sampler that should wake every 50 ms adds any
@@ -104,6 +117,10 @@ public final class ArchiveBench {
     writerThreads = Integer.parseInt(opts.getOrDefault("writer-threads", "2"));
     changelogLoad = Boolean.parseBoolean(opts.getOrDefault("changelog-load", "false"));
     rounds = Math.max(1, Integer.parseInt(opts.getOrDefault("rounds", "1")));
+    format = Integer.parseInt(opts.getOrDefault("format", "2"));
+    if (format != 1 && format != 2) {
+      throw new IllegalArgumentException("--format is 1 or 2");
+    }
     e2e = Boolean.parseBoolean(opts.getOrDefault("e2e", "true"));
     e2eRate = Integer.parseInt(opts.getOrDefault("e2e-rate", "2000"));
     e2eSeconds = Integer.parseInt(opts.getOrDefault("e2e-seconds", "15"));
@@ -127,20 +144,31 @@ public final class ArchiveBench {
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
     MySqlServer server = mysql();
     log("MySQL: " + server.description());
+    pids.put("client_jvm", ProcessHandle.current().pid());
+    if (server instanceof LocalMySqlServer local) {
+      pids.put("mysqld", local.pid());
+    }
     KafkaBroker broker = null;
     String bootstrap = opts.get("bootstrap");
     if (bootstrap == null) {
       log("starting a Kafka broker ...");
       broker = KafkaBroker.start(out.resolve("kafka-" + stamp).toAbsolutePath());
       bootstrap = broker.bootstrapServers();
+      pids.put("kafka_broker", broker.pid());
     }
     try {
       List<ChangeEvent> stream = generate();
       String topic = "kv.changes.bench." + stamp.replace("-", "");
       KafkaTopics.create(bootstrap, partitions, topic, topic + ".dlq");
-      log("pre-filling " + topic + " with " + events + " events (" + keys + " keys, " + valueBytes + "-byte values)");
+      log("pre-filling " + topic + " with " + events + " events (" + keys + " keys, " + valueBytes + "-byte values,"
+          + " envelope format " + format + ")");
       long t0 = System.nanoTime();
-      KafkaTopics.produce(bootstrap, topic, stream, 0);
+      if (format == 2) {
+        DebeziumEnvelope envelope = DebeziumEnvelope.of(EnvelopeOptions.DEFAULT);
+        KafkaTopics.produce(bootstrap, topic, stream, 0, e -> ChangeRecords.toRecord(topic, e, envelope));
+      } else {
+        KafkaTopics.produce(bootstrap, topic, stream, 0);
+      }
       log(String.format("pre-filled in %.1f s", (System.nanoTime() - t0) / 1e9));
 
       // Each round: the consumer (fresh group, fresh database), the raw batched upsert of both tables (fresh
@@ -182,6 +210,8 @@ public final class ArchiveBench {
           log(String.format("  round %d: consumer %,.0f rows/s, raw upsert (both tables) %,.0f rows/s, ratio %.2f;"
                   + " raw changelog-only insert %,.0f rows/s; kv_current identical (%s); load %.1f", round,
               c.steadyRate(), r.steadyRate(), c.steadyRate() / r.steadyRate(), l.steadyRate(), consumerState, load));
+          log(String.format("  round %d CPU us/event: consumer %s; raw upsert %s; raw changelog-only %s", round,
+              c.cpuMicrosPerEvent(), r.cpuMicrosPerEvent(), l.cpuMicrosPerEvent()));
           double stalled = c.stalledSeconds() + r.stalledSeconds() + l.stalledSeconds();
           if (c.paused() || r.paused() || l.paused()) {
             log(String.format("  round %d DISTURBED: this process was paused %.1f s (consumer %.1f, raw %.1f,"
@@ -232,6 +262,7 @@ public final class ArchiveBench {
       json.put("consumer_writer_threads", writerThreads);
       json.put("consumer_changelog_load", changelogLoad);
       json.put("rounds", rounds);
+      json.put("envelope_format", format);
       json.put("consumer_rows_per_s", Math.round(bestConsumer));
       json.put("consumer_rows_per_s_incl_startup", Math.round(consumer.totalRate()));
       json.put("raw_upsert_rows_per_s", Math.round(bestRaw));
@@ -242,6 +273,12 @@ public final class ArchiveBench {
       json.put("consumer_rows_per_s_by_round", rates(consumerRuns));
       json.put("raw_upsert_rows_per_s_by_round", rates(rawRuns));
       json.put("raw_changelog_only_rows_per_s_by_round", rates(rawChangelogRuns));
+      json.put("consumer_cpu_us_per_event_by_round", consumerRuns.stream().map(Measure::cpuMicrosPerEvent).toList());
+      json.put("raw_upsert_cpu_us_per_event_by_round", rawRuns.stream().map(Measure::cpuMicrosPerEvent).toList());
+      json.put("raw_changelog_only_cpu_us_per_event_by_round",
+          rawChangelogRuns.stream().map(Measure::cpuMicrosPerEvent).toList());
+      json.put("cpu_note", "CPU of each process over the whole phase (start-up included) per event: client_jvm is this"
+          + " JVM (the consumer, or the raw writer), mysqld and kafka_broker only when this run started them");
       json.put("figures_disturbed_by_pauses", disturbed);
       json.put("load_average_by_round", loads.toString());
       json.put("paused_seconds_by_round", stalls.toString());
@@ -342,7 +379,22 @@ public final class ArchiveBench {
     return runs.stream().map(m -> Math.round(m.steadyRate()) + (m.paused() ? " (paused)" : "")).toList().toString();
   }
 
-  record Measure(long rows, double steadySeconds, long steadyRows, double totalSeconds, double stalledSeconds) {
+  /** {@code cpuSeconds}: CPU of each process in {@link #pids} over the whole phase (start-up included). */
+  record Measure(long rows, double steadySeconds, long steadyRows, double totalSeconds, double stalledSeconds,
+                 Map<String, Double> cpuSeconds) {
+    /** Microseconds of CPU per event by process, and their total. */
+    Map<String, Double> cpuMicrosPerEvent() {
+      Map<String, Double> out = new LinkedHashMap<>();
+      double total = 0;
+      for (Map.Entry<String, Double> e : cpuSeconds.entrySet()) {
+        out.put(e.getKey(), ProcessCpu.round(1, e.getValue() * 1e6 / rows));
+        total += e.getValue();
+      }
+      out.put("total", ProcessCpu.round(1, total * 1e6 / rows));
+      return out;
+    }
+
+
     /** Paused for more than half a second and 2% of its time: it measured the pause. */
     boolean paused() {
       return stalledSeconds > Math.max(0.5, 0.02 * totalSeconds);
@@ -369,6 +421,7 @@ public final class ArchiveBench {
       SchemaMigrator.migrate(probe);
       ArchiveService service = new ArchiveService(config);
       double stalledBefore = STALLED.sum();
+      ProcessCpu.Sample cpuBefore = ProcessCpu.Sample.of(pids);
       long start = System.nanoTime();
       CompletableFuture<Void> running = CompletableFuture.runAsync(() -> {
         try (service) {
@@ -402,6 +455,7 @@ public final class ArchiveBench {
         }
         TimeUnit.MILLISECONDS.sleep(20); // sampling progress, not synchronising
       }
+      Map<String, Double> cpu = cpuSince(cpuBefore);
       service.stop();
       running.get(60, TimeUnit.SECONDS);
       long rows;
@@ -414,8 +468,15 @@ public final class ArchiveBench {
         throw new IllegalStateException("archived " + rows + " rows, expected " + events);
       }
       return new Measure(rows, (done - firstAt) / 1e9, rows - firstRows, (done - start) / 1e9,
-          STALLED.sum() - stalledBefore);
+          STALLED.sum() - stalledBefore, cpu);
     }
+  }
+
+  private Map<String, Double> cpuSince(ProcessCpu.Sample before) {
+    ProcessCpu.Sample now = ProcessCpu.Sample.of(pids);
+    Map<String, Double> out = new LinkedHashMap<>();
+    now.seconds().forEach((name, s) -> out.put(name, s - before.seconds().get(name)));
+    return out;
   }
 
   private static long consumedOffsets(HikariDataSource ds) throws SQLException {
@@ -440,6 +501,7 @@ public final class ArchiveBench {
       SchemaMigrator.migrate(ds); // the same table shape, indexes included
       log(what + " of the same " + stream.size() + " rows ...");
       double stalledBefore = STALLED.sum();
+      ProcessCpu.Sample cpuBefore = ProcessCpu.Sample.of(pids);
       long start = System.nanoTime();
       long lastLog = start;
       try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
@@ -493,7 +555,7 @@ public final class ArchiveBench {
         }
       }
       double s = (System.nanoTime() - start) / 1e9;
-      return new Measure(stream.size(), s, stream.size(), s, STALLED.sum() - stalledBefore);
+      return new Measure(stream.size(), s, stream.size(), s, STALLED.sum() - stalledBefore, cpuSince(cpuBefore));
     }
   }
 
@@ -523,11 +585,14 @@ public final class ArchiveBench {
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
     try (Connection c = db.connect(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size")) {
+         ResultSet rs = s.executeQuery("SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size,"
+             + " @@innodb_log_file_size")) {
       rs.next();
       m.put("db_version", rs.getString(1));
       m.put("db_innodb_flush_log_at_trx_commit", rs.getInt(2));
       m.put("db_innodb_buffer_pool_bytes", rs.getLong(3));
+      m.put("db_innodb_log_file_bytes", rs.getLong(4));
+      m.put("db_extra_server_args", System.getenv().getOrDefault(LocalMySqlServer.EXTRA_ARGS_ENV, ""));
     }
     return m;
   }
@@ -541,6 +606,9 @@ public final class ArchiveBench {
   private static String value(Object v) {
     if (v instanceof Map<?, ?> m) {
       return toJson((Map<String, Object>) m).replace("\n", "\n  ");
+    }
+    if (v instanceof List<?> l) {
+      return l.stream().map(ArchiveBench::value).collect(Collectors.joining(", ", "[", "]"));
     }
     if (v instanceof Number || v instanceof Boolean) {
       return v.toString();

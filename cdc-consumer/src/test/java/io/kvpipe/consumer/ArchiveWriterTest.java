@@ -11,6 +11,8 @@ import io.kvpipe.common.event.Op;
 import io.kvpipe.common.event.Origin;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** The batch reduction before the kv_current upsert: the newest state-changing event per key, whatever the order. */
@@ -54,5 +56,25 @@ class ArchiveWriterTest {
     assertThat(reduce(set("g1", 1, "m", "client", 1), move, set("g1", 2, "é", "e", 2), set("g1", 3, "Z", "z", 3)))
         .containsExactly("Z@3=z", "m@1=client", "é@2=e");
     assertThat(ArchiveWriter.newestPerKey(List.of(archive(move)))).isEmpty();
+  }
+
+  @Test
+  void statementRowCountsComeFromASmallRecurringSet() {
+    assertThat(ArchiveWriter.statementSize(1000, 1000)).isEqualTo(1000);
+    assertThat(ArchiveWriter.statementSize(999, 1000)).isEqualTo(512);
+    assertThat(ArchiveWriter.statementSize(512, 1000)).isEqualTo(512);
+    assertThat(ArchiveWriter.statementSize(3, 1000)).isEqualTo(2);
+    assertThat(ArchiveWriter.statementSize(1, 1000)).isEqualTo(1);
+    // Every rest of 1..999 rows splits into statements of at most 10 distinct sizes, each a power of two.
+    Set<Integer> sizes = new TreeSet<>();
+    for (int rest = 1; rest < 1000; rest++) {
+      for (int left = rest; left > 0; ) {
+        int n = ArchiveWriter.statementSize(left, 1000);
+        assertThat(Integer.bitCount(n)).isEqualTo(1);
+        sizes.add(n);
+        left -= n;
+      }
+    }
+    assertThat(sizes).hasSize(10);
   }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -117,13 +118,18 @@ final class KafkaTopics {
 
   /** Sends every event keyed by its key, at most {@code perSecond} per second (0 = unpaced), and flushes. */
   static void produce(String bootstrap, String topic, List<ChangeEvent> events, int perSecond) {
+    produce(bootstrap, topic, events, perSecond,
+        e -> new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), LegacyEnvelope.encode(e)));
+  }
+
+  /** As {@link #produce(String, String, List, int)}, each event sent as the record {@code toRecord} makes of it. */
+  static void produce(String bootstrap, String topic, List<ChangeEvent> events, int perSecond,
+                      Function<ChangeEvent, ProducerRecord<byte[], byte[]>> toRecord) {
     try (KafkaProducer<byte[], byte[]> p = producer(bootstrap)) {
       long start = System.nanoTime();
       SendErrors errors = new SendErrors();
       for (int i = 0; i < events.size(); i++) {
-        ChangeEvent e = events.get(i);
-        p.send(new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), LegacyEnvelope.encode(e)),
-            errors);
+        p.send(toRecord.apply(events.get(i)), errors);
         if (perSecond > 0 && i % 100 == 99) {
           long due = start + (long) ((i + 1) * 1e9 / perSecond);
           LockSupport.parkNanos(due - System.nanoTime()); // pacing the load, not waiting for a condition

@@ -67,6 +67,9 @@ public final class LocalMySqlServer implements MySqlServer {
     return names.stream().map(Path::of).filter(Files::isExecutable).findFirst();
   }
 
+  /** Extra options for every server started here, space-separated (e.g. {@code --innodb-buffer-pool-size=1G}). */
+  public static final String EXTRA_ARGS_ENV = "KVPIPE_MYSQLD_ARGS";
+
   /**
    * Initialises and starts a new server. {@code durable} keeps InnoDB's default flush-at-every-commit (benchmarks);
    * otherwise commits flush once a second (tests: the data still survives a kill of the server process, not of the OS).
@@ -156,6 +159,11 @@ public final class LocalMySqlServer implements MySqlServer {
         "--innodb-flush-log-at-trx-commit=" + (durable ? "1" : "2")));
     if (!mariadb) {
       cmd.add("--mysqlx=OFF");
+    }
+    // Extra server options, e.g. a benchmark's buffer pool and redo log sizes; they come last, so they win.
+    String extra = System.getenv().getOrDefault(EXTRA_ARGS_ENV, "").trim();
+    if (!extra.isEmpty()) {
+      cmd.addAll(List.of(extra.split("\\s+")));
     }
     if (runningAsRoot()) {
       cmd.add("--user=root");

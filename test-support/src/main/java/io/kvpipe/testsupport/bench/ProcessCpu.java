@@ -1,6 +1,5 @@
-package io.kvpipe.bench;
+package io.kvpipe.testsupport.bench;
 
-import io.kvpipe.testsupport.bench.JsonReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,13 +12,13 @@ import java.util.Map;
  * CPU time (user + system, all threads) of OS processes from {@code /proc/<pid>/stat}, so a benchmark can say what
  * each process of the system under test cost per phase: seconds of CPU and % of one core over the phase's wall time.
  */
-final class ProcessCpu {
+public final class ProcessCpu {
   private static final double TICKS_PER_SECOND = clockTicks();
 
   private ProcessCpu() {}
 
   /** CPU seconds the process has used so far; NaN if it is gone (killed, exited). */
-  static double seconds(long pid) {
+  public static double seconds(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
       // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
@@ -35,8 +34,8 @@ final class ProcessCpu {
   }
 
   /** A reading of several named processes at one instant. */
-  record Sample(long nanos, Map<String, Double> seconds) {
-    static Sample of(Map<String, Long> pids) {
+  public record Sample(long nanos, Map<String, Double> seconds) {
+    public static Sample of(Map<String, Long> pids) {
       Map<String, Double> s = new LinkedHashMap<>();
       pids.forEach((name, pid) -> s.put(name, ProcessCpu.seconds(pid)));
       return new Sample(System.nanoTime(), s);
@@ -46,7 +45,7 @@ final class ProcessCpu {
      * Per process between {@code before} and this sample: {@code cpu_s} and {@code core_pct} (100 = one core busy
      * for the whole interval); a process missing from either sample (restarted, killed) is reported as null.
      */
-    Map<String, Object> since(Sample before) {
+    public Map<String, Object> since(Sample before) {
       double wall = (nanos - before.nanos) / 1e9;
       Map<String, Object> out = new LinkedHashMap<>();
       double total = 0;
@@ -65,7 +64,7 @@ final class ProcessCpu {
     }
 
     /** CPU seconds of all processes between {@code before} and this sample (processes gone in either: skipped). */
-    double totalSince(Sample before) {
+    public double totalSince(Sample before) {
       double total = 0;
       for (Map.Entry<String, Double> e : seconds.entrySet()) {
         Double b = before.seconds.get(e.getKey());
@@ -77,7 +76,7 @@ final class ProcessCpu {
     }
   }
 
-  static double round(int decimals, double d) {
+  public static double round(int decimals, double d) {
     double f = Math.pow(10, decimals);
     return Math.round(d * f) / f;
   }
