@@ -1,6 +1,7 @@
 package io.kvpipe.bench;
 
 import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.bench.ProcessCpu;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
