@@ -115,16 +115,24 @@ class MetaStateMachineIT {
     }
   }
 
+  /**
+   * Bootstraps the first topology (version 1), then sends {@code ask} for changes after it; returns once the leader
+   * holds it (nothing changed yet: an unchanged answer would come only after the ask's wait).
+   */
+  private java.util.concurrent.CompletableFuture<RaftClientReply> heldAfterBootstrap(MetaQuery ask) throws Exception {
+    submit(new MetaCommand.Bootstrap(List.of(G1, G2), List.of(), 64, 100));
+    java.util.concurrent.CompletableFuture<RaftClientReply> waiting = client.async().sendReadOnly(
+        Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeQuery(ask))));
+    Poll.until("the leader holds the reader", Duration.ofSeconds(10), () -> heldReaders() == 1);
+    assertThat(waiting).isNotDone();
+    return waiting;
+  }
+
   /** A reader waiting for a change is answered by the apply of the command that makes it, not by a poll. */
   @Test
   void aReaderWaitingForAChangeIsAnsweredWhenTheChangeApplies() throws Exception {
-    submit(new MetaCommand.Bootstrap(List.of(G1, G2), List.of(), 64, 100));
-    Message ask = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeQuery(
-        new MetaQuery.ChangedAfter(1, MetaQuery.ChangedAfter.MAX_WAIT_MILLIS))));
-    java.util.concurrent.CompletableFuture<RaftClientReply> waiting = client.async().sendReadOnly(ask);
-    // Nothing changed yet: the leader holds the reader (the unchanged answer would come only after 10 s).
-    Poll.until("the leader holds the reader", Duration.ofSeconds(10), () -> heldReaders() == 1);
-    assertThat(waiting).isNotDone();
+    java.util.concurrent.CompletableFuture<RaftClientReply> waiting =
+        heldAfterBootstrap(new MetaQuery.ChangedAfter(1, MetaQuery.ChangedAfter.MAX_WAIT_MILLIS));
     long before = System.nanoTime();
     submit(new MetaCommand.SetNodeHealth("n2", false, "test", 102));
     RaftClientReply r = waiting.get(5, TimeUnit.SECONDS);
@@ -142,12 +150,8 @@ class MetaStateMachineIT {
    */
   @Test
   void aReaderWaitingForChangesGetsTheTopologyAndTheEventsWhenTheChangeApplies() throws Exception {
-    submit(new MetaCommand.Bootstrap(List.of(G1, G2), List.of(), 64, 100));
-    Message ask = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeQuery(
-        new MetaQuery.ChangesAfter(1, MetaQuery.ChangedAfter.MAX_WAIT_MILLIS))));
-    java.util.concurrent.CompletableFuture<RaftClientReply> waiting = client.async().sendReadOnly(ask);
-    Poll.until("the leader holds the reader", Duration.ofSeconds(10), () -> heldReaders() == 1);
-    assertThat(waiting).isNotDone();
+    java.util.concurrent.CompletableFuture<RaftClientReply> waiting =
+        heldAfterBootstrap(new MetaQuery.ChangesAfter(1, MetaQuery.ChangedAfter.MAX_WAIT_MILLIS));
     submit(new MetaCommand.SetNodeHealth("n2", false, "test", 102));
     MetaQuery.Changes c = TopologyCodec.decode(waiting.get(5, TimeUnit.SECONDS).getMessage().getContent()
         .toByteArray(), MetaQuery.Changes.class);
