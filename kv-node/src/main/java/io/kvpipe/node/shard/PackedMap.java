@@ -114,15 +114,18 @@ final class PackedMap {
     return i < 0 ? null : leaf.view(i);
   }
 
-  /** Sets {@code key}'s payload; true if the key was new. Writer thread only. */
-  boolean put(byte[] key, byte[] payload) {
+  /**
+   * Sets {@code key}'s payload; returns the entry it replaced (still readable: leaves never change), or null if the
+   * key was new. Writer thread only.
+   */
+  View put(byte[] key, byte[] payload) {
     var e = leaves.floorEntry(key);
     Leaf leaf = e.getValue();
     int i = leaf.find(key);
     byte[] entry = encode(key, payload);
     if (i >= 0) {
       leaves.put(e.getKey(), splice(leaf, i, i + 1, entry));
-      return false;
+      return leaf.view(i);
     }
     Leaf grown = splice(leaf, -i - 1, -i - 1, entry);
     if (grown.size() <= MAX_LEAF) {
@@ -133,7 +136,7 @@ final class PackedMap {
       leaves.put(right.view(0).key(), right);
       leaves.put(e.getKey(), slice(grown, 0, half));
     }
-    return true;
+    return null;
   }
 
   /** Removes {@code key}; true if it was there. Writer thread only. */

@@ -127,6 +127,11 @@ final class ShardStore {
   }
 
   static Rec unpackRec(PackedMap.View v) {
+    return unpackRec(v, true);
+  }
+
+  /** Without {@code value}: a live record's value is an empty placeholder (for bookkeeping that needs no value). */
+  private static Rec unpackRec(PackedMap.View v, boolean withValue) {
     byte[] d = v.data();
     int p = v.payloadOff();
     int flags = d[p];
@@ -137,7 +142,7 @@ final class ShardStore {
       deadline = getLong(d, q);
       q += 8;
     }
-    byte[] value = (flags & LIVE) != 0 ? Arrays.copyOfRange(d, q, p + v.payloadLen()) : null;
+    byte[] value = (flags & LIVE) == 0 ? null : withValue ? Arrays.copyOfRange(d, q, p + v.payloadLen()) : NO_KEY;
     return new Rec(value, version, deadline);
   }
 
@@ -178,21 +183,21 @@ final class ShardStore {
   }
 
   void put(Slot slot, Rec rec) {
-    Rec previous = get(slot);
-    write(slot, previous, rec);
+    PackedMap.View previous = records.put(packSlot(slot.position(), slot.key()), packRec(rec));
+    index(slot, previous == null ? null : unpackRec(previous, false), rec);
   }
 
   /** Inserts {@code rec} only if the key has no record; returns the record it has, or null if inserted. */
   Rec putIfAbsent(Slot slot, Rec rec) {
     Rec existing = get(slot);
     if (existing == null) {
-      write(slot, null, rec);
+      put(slot, rec);
     }
     return existing;
   }
 
-  private void write(Slot slot, Rec previous, Rec rec) {
-    records.put(packSlot(slot.position(), slot.key()), packRec(rec));
+  /** Brings the other indexes in line with {@code slot}'s record going from {@code previous} (null: none) to rec. */
+  private void index(Slot slot, Rec previous, Rec rec) {
     if (previous == null) {
       byKey.put(slot.key(), NO_KEY);
       count++;

@@ -50,7 +50,9 @@ class PackedMapTest {
         assertThat(map.remove(b(k))).isEqualTo(model.remove(k) != null);
       } else {
         String v = "v" + step + "x".repeat(random.nextInt(300)); // some payloads need 2-byte lengths
-        assertThat(map.put(b(k), b(v))).isEqualTo(model.put(k, v) == null);
+        String before = model.put(k, v);
+        PackedMap.View replaced = map.put(b(k), b(v));
+        assertThat(replaced == null ? null : s(replaced.payload())).isEqualTo(before);
       }
       if (step % 997 == 0) {
         assertThat(walk(map.iterate(null, true, null))).isEqualTo(model(model));
