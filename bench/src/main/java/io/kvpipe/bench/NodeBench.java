@@ -37,7 +37,7 @@ public final class NodeBench {
   // Minutes, not seconds: on a shared 2-core box under load (load average 40+) three JVMs took over a minute to listen.
   private static final Duration START = Duration.ofSeconds(180);
   /** The kv-node JVM flags unless {@code --node-jvm} says otherwise. */
-  private static final String NODE_JVM_DEFAULT = "-Xms256m -Xmx1g -XX:+UseParallelGC";
+  private static final String NODE_JVM_DEFAULT = "-Xms64m -Xmx1g -XX:+UseG1GC -XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=10 -XX:MarkStackSize=256k -XX:G1PeriodicGCInterval=60000 -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=60000";
 
   private final Duration phase;
   private final Duration warmUp;
