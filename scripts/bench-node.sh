@@ -12,6 +12,9 @@
 #   e.g. "--raft-property raft.server.read.leader.lease.enabled=true") --cdc (the same with a Kafka broker and CDC
 #   on, plus publish lag at --lag-rates 2000,5000) --memory-keys 1000000 (then, in a fresh group, each node's RSS
 #   and live heap before and after loading that many records; RSS / raw data against issue 15's 2.5; 0 skips it)
+#   --node-jvm "..." (the kv-nodes' JVM flags, default: devstack.sh's kv-node flags with -Xmx1g; with
+#   -XX:NativeMemoryTracking=summary the memory phase adds each node's committed memory by JVM area) --memory-only
+#   (just the memory phase)
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build. The kv-nodes inherit the environment: KVPIPE_RATIS_LOG_LEVEL=INFO logs
 # Ratis's role changes (a kill trial's breakdown: set the printed kill time against target/bench-work/node-*/n*.log),
 # KVPIPE_DEAD_LEADER_WATCH=off measures failovers without kv-node's dead-leader watch.

@@ -13,9 +13,11 @@ DS_NODE_PORT_BASE=${KVPIPE_DEVSTACK_NODE_PORT_BASE:-7001}            # n1..n3 Ra
 DS_NODE_METRICS_PORT_BASE=${KVPIPE_DEVSTACK_NODE_METRICS_PORT_BASE:-7101}
 DS_CONSUMER_METRICS_PORT=${KVPIPE_DEVSTACK_CONSUMER_METRICS_PORT:-9404}
 # Full JIT and the parallel collector: on 2 cores they beat the light options for throughput and latency alike (the
-# benchmarks run the same). kv-nodes hold the data, so they get the larger heap.
+# benchmarks run the same). kv-nodes hold the data, so they get the larger heap, and G1 set to give back what the data
+# does not use (the parallel collector keeps the heap it once grew: 8x the raw data at 1M records; docs/operations.md
+# "Memory of a kv-node").
 DS_JVM_OPTS=${KVPIPE_DEVSTACK_JVM_OPTS:--Xms256m -Xmx1g -XX:+UseParallelGC}
-DS_NODE_JVM_OPTS=${KVPIPE_DEVSTACK_NODE_JVM_OPTS:--Xms512m -Xmx2g -XX:+UseParallelGC}
+DS_NODE_JVM_OPTS=${KVPIPE_DEVSTACK_NODE_JVM_OPTS:--Xms64m -Xmx2g -XX:+UseG1GC -XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=10 -XX:MarkStackSize=256k -XX:G1PeriodicGCInterval=60000 -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=60000}
 DS_START_TIMEOUT=${KVPIPE_DEVSTACK_START_TIMEOUT:-180}  # seconds, per component
 DS_STOP_GRACE=${KVPIPE_DEVSTACK_STOP_GRACE:-30}         # seconds between SIGTERM and SIGKILL
 DS_TOPIC=kv.changes

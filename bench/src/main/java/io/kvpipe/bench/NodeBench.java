@@ -36,9 +36,10 @@ import org.apache.ratis.protocol.RaftGroupId;
 public final class NodeBench {
   private static final PrintStream OUT = System.out;
   private static final String GROUP = "g1";
-  private static final Duration START = Duration.ofSeconds(60);
-  private static final List<String> NODE_JVM = List.of("-Xms256m", "-Xmx1g", "-XX:+UseParallelGC",
-      "--enable-native-access=ALL-UNNAMED");
+  // Minutes, not seconds: on a shared 2-core box under load (load average 40+) three JVMs took over a minute to listen.
+  private static final Duration START = Duration.ofSeconds(180);
+  /** The kv-node JVM flags unless {@code --node-jvm} says otherwise. */
+  private static final String NODE_JVM_DEFAULT = "-Xms64m -Xmx1g -XX:+UseG1GC -XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=10 -XX:MarkStackSize=256k -XX:G1PeriodicGCInterval=60000 -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=60000";
 
   private final Duration phase;
   private final Duration warmUp;
@@ -53,6 +54,11 @@ public final class NodeBench {
   private final GroupCommit groupCommit;
   /** Extra kv-node flags, space-separated (e.g. "--raft-property raft.server.read.leader.lease.enabled=true"). */
   private final List<String> nodeArgs;
+  /**
+   * The kv-nodes' JVM flags ({@code --node-jvm "..."}), e.g. with -XX:NativeMemoryTracking=summary for the memory
+   * phase's breakdown by JVM area.
+   */
+  private final List<String> nodeJvm;
 
   private NodeBench(BenchArgs a) {
     this.phase = a.seconds("seconds", 10);
@@ -66,6 +72,9 @@ public final class NodeBench {
     this.groupCommit = GroupCommit.parse(a.string("group-commit", GroupCommit.DEFAULT.toString()));
     this.tls = !a.string("tls", "on").equals("off");
     this.nodeArgs = a.string("node-args", "").isBlank() ? List.of() : List.of(a.string("node-args", "").split(" "));
+    List<String> jvm = new java.util.ArrayList<>(List.of(a.string("node-jvm", NODE_JVM_DEFAULT).trim().split(" +")));
+    jvm.add("--enable-native-access=ALL-UNNAMED");
+    this.nodeJvm = List.copyOf(jvm);
   }
 
   public static void main(String[] args) throws Exception {
@@ -74,9 +83,13 @@ public final class NodeBench {
     JsonReport report = new JsonReport("node").put("settings", JsonReport.map("phase_seconds",
         bench.phase.toSeconds(), "warmup_seconds", bench.warmUp.toSeconds(), "trials", bench.trials,
         "key_bytes", 16, "value_bytes", bench.valueBytes, "key_space", bench.keySpace, "replicas", 3, "fsync", true,
-        "group_commit", bench.groupCommit.toString(), "node_jvm", String.join(" ", NODE_JVM), "ratis_tls", bench.tls, "node_args", String.join(" ", bench.nodeArgs)));
-    Map<String, Object> off = bench.runCluster(false, a.integer("kill-trials", 10), List.of());
-    report.put("cdc_off", off);
+        "group_commit", bench.groupCommit.toString(), "node_jvm", String.join(" ", bench.nodeJvm), "ratis_tls", bench.tls, "node_args", String.join(" ", bench.nodeArgs)));
+    // --memory-only: just the memory phase (its figures do not depend on the load phases before it).
+    Map<String, Object> off = a.flag("memory-only") ? null
+        : bench.runCluster(false, a.integer("kill-trials", 10), List.of());
+    if (off != null) {
+      report.put("cdc_off", off);
+    }
     long memoryKeys = a.integer("memory-keys", 1_000_000);
     if (memoryKeys > 0) {
       report.put("memory", bench.runMemory(memoryKeys));
@@ -100,7 +113,7 @@ public final class NodeBench {
     KafkaBroker broker = cdc ? KafkaBroker.start(dir.resolve("kafka")) : null;
     OUT.printf("%n== %s: starting 3 kv-node processes in %s%n", cdc ? "CDC on" : "CDC off", dir);
     KvNodeCluster.Builder builder = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
-        .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(NODE_JVM).metricsPorts()
+        .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(nodeJvm).metricsPorts()
         .tls(tls ? TestTls.cluster() : TestTls.PLAINTEXT);
     if (broker != null) {
       builder.args("--kafka-bootstrap", broker.bootstrapServers());
@@ -182,10 +195,10 @@ public final class NodeBench {
     OUT.printf("%n== memory: %,d records of 16 B keys and %d B values in a fresh 3-node group (%s)%n", keys, valueBytes,
         dir);
     try (KvNodeCluster cluster = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
-             .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(NODE_JVM).metricsPorts()
+             .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(nodeJvm).metricsPorts()
              .tls(tls ? TestTls.cluster() : TestTls.PLAINTEXT).args(nodeArgs.toArray(String[]::new)).start(START);
          ShardGroupClient client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec()))
-             .tls(cluster.tls().raftTls()).operationTimeout(Duration.ofSeconds(30)).build()) {
+             .tls(cluster.tls().raftTls()).operationTimeout(Duration.ofSeconds(55)).build()) {
       cluster.awaitLeader(GROUP, START);
       byte[] value = new byte[valueBytes];
       ThreadLocalRandom.current().nextBytes(value);

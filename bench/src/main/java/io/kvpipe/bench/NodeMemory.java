@@ -44,8 +44,16 @@ final class NodeMemory {
     this.out = out;
   }
 
-  /** One node at one moment. */
-  record Reading(long rssBytes, long liveHeapBytes) {}
+  /**
+   * One node at one moment; {@code nmtCommittedKib}: the JVM's native memory tracking summary (committed KiB by area:
+   * Java Heap, Class, Thread, Code, GC, Other (direct buffers), ...) when the node runs with
+   * -XX:NativeMemoryTracking=summary (bench-node --node-jvm), else empty.
+   */
+  record Reading(long rssBytes, long liveHeapBytes, Map<String, Long> nmtCommittedKib) {}
+
+  private static final Pattern NMT_AREA =
+      Pattern.compile("(?m)^-\\s+(\\S.*?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
+  private static final Pattern NMT_TOTAL = Pattern.compile("(?m)^Total: reserved=\\d+KB, committed=(\\d+)KB");
 
   Map<String, Object> measure(ShardGroupClient client, long keys, LongFunction<String> keyOf, int keyBytes,
                               byte[] value) throws Exception {
@@ -70,9 +78,13 @@ final class NodeMemory {
       double heapPerKey = (double) (a.liveHeapBytes() - b.liveHeapBytes()) / keys;
       nodes.add(JsonReport.map("node", node, "rss_before_bytes", b.rssBytes(), "rss_after_bytes", a.rssBytes(),
           "live_heap_before_bytes", b.liveHeapBytes(), "live_heap_after_bytes", a.liveHeapBytes(),
-          "rss_over_raw", round(rssRatio), "live_heap_growth_per_key_bytes", Math.round(heapPerKey)));
+          "rss_over_raw", round(rssRatio), "live_heap_growth_per_key_bytes", Math.round(heapPerKey),
+          "nmt_committed_kib_before", b.nmtCommittedKib(), "nmt_committed_kib_after", a.nmtCommittedKib()));
       out.printf("  %s: RSS %,d MiB = %.2fx the raw %,d MiB; live heap +%.0f bytes per record (%d B key + %d B value)%n",
           node, a.rssBytes() >> 20, rssRatio, raw >> 20, heapPerKey, keyBytes, value.length);
+      if (!a.nmtCommittedKib().isEmpty()) {
+        out.printf("    committed by JVM area (MiB, before -> after): %s%n", areas(b, a));
+      }
     }
     out.printf("memory: worst RSS / raw data %.2f (target <= 2.5)%n", worst);
     return JsonReport.map("records", keys, "key_bytes", keyBytes, "value_bytes", value.length, "raw_bytes", raw,
@@ -85,7 +97,7 @@ final class NodeMemory {
     for (String node : cluster.nodeIds()) {
       long pid = cluster.process(node).pid();
       fullGc(pid);
-      r.put(node, new Reading(rss(pid), liveHeap(cluster.metricsPort(node))));
+      r.put(node, new Reading(settledRss(pid), liveHeap(cluster.metricsPort(node)), nmt(pid)));
     }
     return r;
   }
@@ -97,13 +109,72 @@ final class NodeMemory {
     return b.toString();
   }
 
+  private static String areas(Reading before, Reading after) {
+    StringBuilder b = new StringBuilder();
+    after.nmtCommittedKib().forEach((area, kib) -> {
+      long was = before.nmtCommittedKib().getOrDefault(area, 0L);
+      if (Math.max(was, kib) >= 4096) {
+        b.append(String.format("%s %d -> %d; ", area, was >> 10, kib >> 10));
+      }
+    });
+    return b.toString();
+  }
+
   private static void fullGc(long pid) throws IOException, InterruptedException {
-    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException("jcmd " + pid + " GC.run failed with exit code " + p.exitValue());
+    jcmd(pid, "GC.run");
+  }
+
+  /** The NMT summary's committed KiB by area (and "Total"), or empty when the node does not track. */
+  private static Map<String, Long> nmt(long pid) throws IOException, InterruptedException {
+    Map<String, Long> areas = new LinkedHashMap<>();
+    String summary;
+    try {
+      summary = jcmd(pid, "VM.native_memory", "summary");
+    } catch (IllegalStateException notTracking) {
+      return areas;
     }
+    Matcher total = NMT_TOTAL.matcher(summary);
+    if (!total.find()) {
+      return areas;
+    }
+    areas.put("Total", Long.parseLong(total.group(1)));
+    Matcher m = NMT_AREA.matcher(summary);
+    while (m.find()) {
+      areas.put(m.group(1).trim(), Long.parseLong(m.group(2)));
+    }
+    return areas;
+  }
+
+  private static String jcmd(long pid, String... command) throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    List<String> cmd = new ArrayList<>(List.of(jcmd.toString(), Long.toString(pid)));
+    cmd.addAll(List.of(command));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("jcmd " + pid + " " + String.join(" ", command) + " failed with exit code "
+          + p.exitValue() + ": " + output);
+    }
+    return output;
+  }
+
+  /**
+   * The resident set once it stops falling after the collection: G1 gives shrunk heap regions back to the OS from a
+   * background task, after jcmd GC.run returns. Read at once, two of three nodes still held 250-400 MiB the
+   * collector had already let go (NMT's committed total 380 MiB, RSS 654 and 815 MiB; the third, 411 MiB).
+   */
+  private static long settledRss(long pid) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long last = rss(pid);
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(1_000);
+      long now = rss(pid);
+      if (now > last - (1L << 20)) {
+        return Math.min(now, last);
+      }
+      last = now;
+    }
+    return last;
   }
 
   private static long rss(long pid) throws IOException {

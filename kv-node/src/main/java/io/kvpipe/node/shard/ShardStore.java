@@ -14,18 +14,23 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
 import io.kvpipe.common.Ttl;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * The records of one shard, live values and tombstones, ordered by (ring position, key bytes) so a scan over hash
  * ranges is a walk of the sub-maps. Tombstones are also indexed on their own, so collecting them never walks the live
  * records. Thread ownership: only the Raft apply thread writes (and reads the tombstone index); query threads read
- * the records concurrently (the skip list makes each record's replacement atomic).
+ * the records concurrently.
  *
- * <p>A second index orders the same records by key bytes alone (unsigned, i.e. by code point for UTF-8), so a scan of
- * a key range or prefix seeks to its start instead of walking every record. The apply thread updates both indexes
- * record by record; a reader may see one a record ahead of the other, never a record lost.
+ * <p>A second index orders the keys by their bytes alone (unsigned, i.e. by code point for UTF-8), so a scan of a key
+ * range or prefix seeks to its start instead of walking every record; it holds keys only, the values are read from
+ * the first. The apply thread updates both indexes record by record; a reader may see one a record ahead of the
+ * other, never a record lost.
+ *
+ * <p>Memory (issue 15): both indexes are {@link PackedMap}s, records packed into byte arrays of ~64 records each,
+ * so a record costs its key and value plus ~40 bytes (position, version, deadline if any, lengths, offsets, the key
+ * again in the key index) rather than ~160 bytes of skip-list nodes and object headers. {@link Slot} and {@link Rec}
+ * are what callers get: made on each read, not kept.
  */
 final class ShardStore {
   /** Ordering key: ring position first (for range scans), then unsigned key bytes (to break hash ties). */
@@ -69,32 +74,108 @@ final class ShardStore {
     int c = Long.compare(a.expiresAtMs(), b.expiresAtMs());
     return c != 0 ? c : ORDER.compare(a.slot(), b.slot());
   };
+  /** A packed record's first byte: bit 0 live (a value follows the header), bit 1 a deadline follows the version. */
+  private static final int LIVE = 1;
+  private static final int DEADLINE = 2;
 
-  private final ConcurrentSkipListMap<Slot, Rec> records = new ConcurrentSkipListMap<>(ORDER);
+  /** Records by {@link #packSlot}: payload {@link #packRec}. */
+  private final PackedMap records = new PackedMap();
   private final TreeSet<Slot> tombstones = new TreeSet<>(ORDER);
-  private final ConcurrentSkipListMap<byte[], Rec> byKey = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
+  /** Keys by their bytes, empty payloads: the record is read from {@link #records}. */
+  private final PackedMap byKey = new PackedMap();
   /**
    * The live records with a TTL by deadline, so the leader finds the keys due without walking the store. Written by
    * the apply thread beside the records; read concurrently by the leader's expiry collector, whose proposals are
    * checked again at apply, so a moment's disagreement between the two only delays or skips a proposal.
    */
   private final ConcurrentSkipListSet<Due> expiries = new ConcurrentSkipListSet<>(BY_DEADLINE);
-  /** The skip list's own size() walks every record; the apply thread keeps the count instead. */
   private volatile int count;
   /** The frozen view being read (a snapshot being written), or null. */
   private volatile Frozen frozen;
-  private static final Rec ABSENT = new Rec(null, Long.MIN_VALUE);
+
+  /**
+   * A slot as the records index's key: the position, sign bit flipped, big-endian (so unsigned byte order is the
+   * positions' signed order), then the key bytes.
+   */
+  static byte[] packSlot(long position, byte[] key) {
+    byte[] out = new byte[8 + key.length];
+    putLong(out, 0, position ^ Long.MIN_VALUE);
+    System.arraycopy(key, 0, out, 8, key.length);
+    return out;
+  }
+
+  static Slot unpackSlot(PackedMap.View v) {
+    long position = getLong(v.data(), v.keyOff()) ^ Long.MIN_VALUE;
+    return new Slot(position, Arrays.copyOfRange(v.data(), v.keyOff() + 8, v.keyOff() + v.keyLen()));
+  }
+
+  static byte[] packRec(Rec r) {
+    boolean deadline = r.expiresAtMs() != Ttl.NONE;
+    int valueLen = r.live() ? r.value().length : 0;
+    byte[] out = new byte[1 + 8 + (deadline ? 8 : 0) + valueLen];
+    out[0] = (byte) ((r.live() ? LIVE : 0) | (deadline ? DEADLINE : 0));
+    putLong(out, 1, r.version());
+    int p = 9;
+    if (deadline) {
+      putLong(out, p, r.expiresAtMs());
+      p += 8;
+    }
+    if (r.live()) {
+      System.arraycopy(r.value(), 0, out, p, valueLen);
+    }
+    return out;
+  }
+
+  static Rec unpackRec(PackedMap.View v) {
+    return unpackRec(v, true);
+  }
+
+  /** Without {@code value}: a live record's value is an empty placeholder (for bookkeeping that needs no value). */
+  private static Rec unpackRec(PackedMap.View v, boolean withValue) {
+    byte[] d = v.data();
+    int p = v.payloadOff();
+    int flags = d[p];
+    long version = getLong(d, p + 1);
+    int q = p + 9;
+    long deadline = Ttl.NONE;
+    if ((flags & DEADLINE) != 0) {
+      deadline = getLong(d, q);
+      q += 8;
+    }
+    byte[] value = (flags & LIVE) == 0 ? null : withValue ? Arrays.copyOfRange(d, q, p + v.payloadLen()) : NO_KEY;
+    return new Rec(value, version, deadline);
+  }
+
+  private static void putLong(byte[] b, int p, long v) {
+    for (int i = 7; i >= 0; i--) {
+      b[p + i] = (byte) v;
+      v >>>= 8;
+    }
+  }
+
+  private static long getLong(byte[] b, int p) {
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | (b[p + i] & 0xFF);
+    }
+    return v;
+  }
+
+  private static Map.Entry<Slot, Rec> unpack(PackedMap.View v) {
+    return Map.entry(unpackSlot(v), unpackRec(v));
+  }
 
   static Slot slot(byte[] key) {
     return new Slot(HashRing.position(key), key);
   }
 
   Rec get(byte[] key) {
-    return records.get(slot(key));
+    return get(slot(key));
   }
 
   Rec get(Slot slot) {
-    return records.get(slot);
+    PackedMap.View v = records.get(packSlot(slot.position(), slot.key()));
+    return v == null ? null : unpackRec(v);
   }
 
   void put(byte[] key, Rec rec) {
@@ -102,10 +183,23 @@ final class ShardStore {
   }
 
   void put(Slot slot, Rec rec) {
-    preserve(slot);
-    Rec previous = records.put(slot, rec);
-    byKey.put(slot.key(), rec);
+    PackedMap.View previous = records.put(packSlot(slot.position(), slot.key()), packRec(rec));
+    index(slot, previous == null ? null : unpackRec(previous, false), rec);
+  }
+
+  /** Inserts {@code rec} only if the key has no record; returns the record it has, or null if inserted. */
+  Rec putIfAbsent(Slot slot, Rec rec) {
+    Rec existing = get(slot);
+    if (existing == null) {
+      put(slot, rec);
+    }
+    return existing;
+  }
+
+  /** Brings the other indexes in line with {@code slot}'s record going from {@code previous} (null: none) to rec. */
+  private void index(Slot slot, Rec previous, Rec rec) {
     if (previous == null) {
+      byKey.put(slot.key(), NO_KEY);
       count++;
     }
     reindexExpiry(slot, previous, rec);
@@ -117,19 +211,15 @@ final class ShardStore {
     }
   }
 
-  /** Inserts {@code rec} only if the key has no record; returns the record it has, or null if inserted. */
-  Rec putIfAbsent(Slot slot, Rec rec) {
-    preserve(slot);
-    Rec existing = records.putIfAbsent(slot, rec);
-    if (existing == null) {
-      byKey.put(slot.key(), rec);
-      count++;
-      if (!rec.live()) {
-        tombstones.add(slot);
-      }
-      reindexExpiry(slot, null, rec);
+  /** Removes a record known to be {@code current} from every index. */
+  private void delete(Slot slot, Rec current) {
+    records.remove(packSlot(slot.position(), slot.key()));
+    byKey.remove(slot.key());
+    reindexExpiry(slot, current, null);
+    count--;
+    if (!current.live()) {
+      tombstones.remove(slot);
     }
-    return existing;
   }
 
   private void reindexExpiry(Slot slot, Rec previous, Rec now) {
@@ -157,7 +247,7 @@ final class ShardStore {
       if (!ranges.contains(d.slot().position())) {
         continue;
       }
-      Rec r = records.get(d.slot());
+      Rec r = get(d.slot());
       if (r != null && r.hasTtl() && r.expiresAtMs() == d.expiresAtMs()) {
         out.add(Map.entry(d.slot(), r));
       }
@@ -187,35 +277,51 @@ final class ShardStore {
     return tombstones.size();
   }
 
+  /** Every record in store order (each read as the walk reaches it). */
   Iterable<Map.Entry<Slot, Rec>> all() {
-    return records.entrySet();
+    return () -> {
+      Iterator<PackedMap.View> it = records.iterate(null, true, null);
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Map.Entry<Slot, Rec> next() {
+          return unpack(it.next());
+        }
+      };
+    };
+  }
+
+  /** The records in {@code r}, in store order, as a walk of the records index from the range's start. */
+  private Iterator<PackedMap.View> in(HashRange r) {
+    return records.iterate(packSlot(r.start(), NO_KEY), true, packSlot(r.end(), NO_KEY));
   }
 
   /**
    * Removes up to {@code limit} records (tombstones included) whose position lies in {@code ranges}, in store order.
-   * Each range is a seek into the skip list, so records outside {@code ranges} are never visited.
+   * Each range is a seek into the records index, so records outside {@code ranges} are never visited.
    */
   Removal removeIn(HashRanges ranges, int limit) {
-    int removed = 0;
+    List<Map.Entry<Slot, Rec>> doomed = new ArrayList<>();
+    boolean more = false;
+    outer:
     for (HashRange r : ranges.ranges()) {
-      Iterator<Map.Entry<Slot, Rec>> it = records.subMap(low(r), true, high(r), false).entrySet().iterator();
+      Iterator<PackedMap.View> it = in(r);
       while (it.hasNext()) {
-        Map.Entry<Slot, Rec> e = it.next();
-        if (removed == limit) {
-          return new Removal(removed, true);
+        if (doomed.size() == limit) {
+          more = true;
+          break outer;
         }
-        preserve(e.getKey(), e.getValue());
-        it.remove();
-        byKey.remove(e.getKey().key());
-        reindexExpiry(e.getKey(), e.getValue(), null);
-        count--;
-        if (!e.getValue().live()) {
-          tombstones.remove(e.getKey());
-        }
-        removed++;
+        doomed.add(unpack(it.next()));
       }
     }
-    return new Removal(removed, false);
+    for (Map.Entry<Slot, Rec> e : doomed) {
+      delete(e.getKey(), e.getValue());
+    }
+    return new Removal(doomed.size(), more);
   }
 
   /** Removes up to {@code limit} tombstones whose position lies in {@code ranges}, in store order. */
@@ -229,9 +335,8 @@ final class ShardStore {
         if (removed == limit) {
           return new Removal(removed, true);
         }
-        preserve(s);
         it.remove();
-        records.remove(s);
+        records.remove(packSlot(s.position(), s.key()));
         byKey.remove(s.key());
         count--;
         removed++;
@@ -240,53 +345,28 @@ final class ShardStore {
     return new Removal(removed, false);
   }
 
-  /** Keeps {@code slot}'s record as it is now, if a frozen view is being read and has not kept it yet. */
-  private void preserve(Slot slot) {
-    Frozen f = frozen;
-    if (f != null) {
-      f.keep(slot, records.get(slot));
-    }
-  }
-
-  private void preserve(Slot slot, Rec current) {
-    Frozen f = frozen;
-    if (f != null) {
-      f.keep(slot, current);
-    }
-  }
-
   /**
    * The records as they are now, readable once (by another thread) while the apply thread goes on changing the
-   * store. Apply thread only; one frozen view at a time.
+   * store. Apply thread only; one frozen view at a time. The records index's leaves are immutable, so the view is
+   * just the list of them at the freeze: changes after it make new leaves and leave these alone.
    */
   Frozen freeze() {
     if (frozen != null) {
       throw new IllegalStateException("a frozen view is still being read");
     }
-    Frozen f = new Frozen(count);
+    Frozen f = new Frozen(count, records.leaves());
     frozen = f;
     return f;
   }
 
-  /**
-   * A frozen view of the records: {@link #forEach} once, then {@link #release}. The walk reads the live skip list;
-   * before the apply thread first changes or removes a record, it keeps the record's value as of the freeze here,
-   * noting whether the walk had already passed it. The walk gives a kept value instead of the live one, and the
-   * records it could not meet (removed before it got there) are given at the end. The walk's step over one record
-   * and the apply thread's keeping of one record are mutually exclusive, so each record is given exactly once.
-   */
+  /** A frozen view of the records: {@link #forEach} once, then {@link #release}. */
   final class Frozen {
-    /** A record's value at the freeze ({@link #ABSENT}: none), and whether the walk had passed it by then. */
-    private record Kept(Rec rec, boolean passed) {}
-
     private final int size;
-    private final ConcurrentSkipListMap<Slot, Kept> kept = new ConcurrentSkipListMap<>(ORDER);
-    /** Guards {@link #cursor} and the step of the walk over one record against {@link #keep}. */
-    private final Object step = new Object();
-    private Slot cursor;
+    private final List<PackedMap.Leaf> leaves;
 
-    private Frozen(int size) {
+    private Frozen(int size, List<PackedMap.Leaf> leaves) {
       this.size = size;
+      this.leaves = leaves;
     }
 
     /** How many records the view holds. */
@@ -294,40 +374,16 @@ final class ShardStore {
       return size;
     }
 
-    private void keep(Slot slot, Rec current) {
-      synchronized (step) {
-        if (!kept.containsKey(slot)) {
-          kept.put(slot, new Kept(current == null ? ABSENT : current, cursor != null && ORDER.compare(slot, cursor) <= 0));
-        }
-      }
-    }
-
-    /** Each record of the view: in store order, then the ones removed since the freeze that the walk did not meet. */
+    /** Each record of the view, in store order. */
     void forEach(java.util.function.BiConsumer<Slot, Rec> action) {
-      TreeSet<Slot> usedKept = new TreeSet<>(ORDER);
-      for (Map.Entry<Slot, Rec> e : records.entrySet()) {
-        Rec give;
-        synchronized (step) {
-          Kept k = kept.get(e.getKey());
-          if (k != null) {
-            usedKept.add(e.getKey());
-          }
-          give = k == null ? e.getValue() : k.rec();
-          cursor = e.getKey();
-        }
-        if (give != ABSENT) {
-          action.accept(e.getKey(), give);
-        }
-      }
-      for (Map.Entry<Slot, Kept> e : kept.entrySet()) {
-        Kept k = e.getValue();
-        if (k.rec() != ABSENT && !k.passed() && !usedKept.contains(e.getKey())) {
-          action.accept(e.getKey(), k.rec());
-        }
+      Iterator<PackedMap.View> it = PackedMap.iterate(leaves);
+      while (it.hasNext()) {
+        PackedMap.View v = it.next();
+        action.accept(unpackSlot(v), unpackRec(v));
       }
     }
 
-    /** Stops keeping values aside for this view. */
+    /** Lets the next view be taken. */
     void release() {
       if (frozen == this) {
         frozen = null;
@@ -356,20 +412,19 @@ final class ShardStore {
       if (after != null && after.position() >= r.end()) {
         continue;
       }
-      Map<Slot, Rec> view;
-      if (after != null && after.position() >= r.start()) {
-        view = records.subMap(new Slot(after.position(), after.key()), false, high(r), false);
-      } else {
-        view = records.subMap(low(r), true, high(r), false);
-      }
-      for (Map.Entry<Slot, Rec> e : view.entrySet()) {
+      Iterator<PackedMap.View> it = after != null && after.position() >= r.start()
+          ? records.iterate(packSlot(after.position(), after.key()), false, packSlot(r.end(), NO_KEY))
+          : in(r);
+      while (it.hasNext()) {
         if (out.size() == limit) {
           more = true;
           break outer;
         }
-        Rec rec = e.getValue();
-        out.add(new Entry(e.getKey().key(), rec.value(), rec.version(), rec.live() ? rec.expiresAtMs() : Ttl.NONE));
-        last = e.getKey();
+        PackedMap.View v = it.next();
+        Slot slot = unpackSlot(v);
+        Rec rec = unpackRec(v);
+        out.add(new Entry(slot.key(), rec.value(), rec.version(), rec.live() ? rec.expiresAtMs() : Ttl.NONE));
+        last = slot;
       }
     }
     ScanCursor next = more && last != null ? new ScanCursor(last.position(), last.key()) : null;
@@ -385,12 +440,18 @@ final class ShardStore {
    * as a tombstone. {@code more}: the walk stopped before the end.
    */
   KeyScanResult scanKeys(byte[] start, byte[] end, int limit, boolean values, long maxBytes, long nowMs) {
-    Map<byte[], Rec> view = end == null ? byKey.tailMap(start, true)
-        : Arrays.compareUnsigned(start, end) >= 0 ? Map.of() : byKey.subMap(start, true, end, false);
     List<Entry> out = new ArrayList<>(Math.min(limit, 1024));
+    if (end != null && Arrays.compareUnsigned(start, end) >= 0) {
+      return new KeyScanResult(out, false);
+    }
+    Iterator<PackedMap.View> it = byKey.iterate(start, true, end);
     long bytes = 0;
-    for (Map.Entry<byte[], Rec> e : view.entrySet()) {
-      Rec rec = e.getValue();
+    while (it.hasNext()) {
+      byte[] key = it.next().key();
+      Rec rec = get(key);
+      if (rec == null) {
+        continue; // removed between the two indexes' reads
+      }
       if (rec.live() && !rec.liveAt(nowMs)) {
         // Past its deadline but not collected yet: read as deleted (docs/ttl.md), at the version it had.
         rec = new Rec(null, rec.version());
@@ -400,7 +461,7 @@ final class ShardStore {
         return new KeyScanResult(out, true);
       }
       bytes += size;
-      out.add(new Entry(e.getKey(), rec.live() && !values ? NO_KEY : rec.value(), rec.version(), rec.expiresAtMs()));
+      out.add(new Entry(key, rec.live() && !values ? NO_KEY : rec.value(), rec.version(), rec.expiresAtMs()));
     }
     return new KeyScanResult(out, false);
   }
@@ -413,10 +474,16 @@ final class ShardStore {
    */
   List<Entry> liveIn(HashRanges ranges, long nowMs) {
     List<Entry> out = new ArrayList<>(count);
-    for (Map.Entry<byte[], Rec> e : byKey.entrySet()) {
-      Rec rec = e.getValue();
-      if (rec.liveAt(nowMs) && ranges.contains(HashRing.position(e.getKey()))) {
-        out.add(new Entry(e.getKey(), rec.value(), rec.version(), rec.expiresAtMs()));
+    Iterator<PackedMap.View> it = byKey.iterate(null, true, null);
+    while (it.hasNext()) {
+      byte[] key = it.next().key();
+      long position = HashRing.position(key);
+      if (!ranges.contains(position)) {
+        continue;
+      }
+      Rec rec = get(new Slot(position, key));
+      if (rec.liveAt(nowMs)) {
+        out.add(new Entry(key, rec.value(), rec.version(), rec.expiresAtMs()));
       }
     }
     return out;

@@ -1,0 +1,353 @@
+package io.kvpipe.node.shard;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * A sorted map of byte-string keys (unsigned order) to byte-string payloads, packed for memory (issue 15): entries
+ * live in leaves of up to {@link #MAX_LEAF} entries, each leaf one byte array ({@code [key length][key][payload
+ * length][payload]}, lengths as varints) plus one int array of entry offsets, and the leaves are indexed by a skip
+ * list on each leaf's fixed lower bound. A record then costs its bytes plus about 8 bytes, instead of a skip-list node,
+ * index nodes, and three or four objects with their headers (a 16 B key and 100 B value took ~280 B of heap that way).
+ *
+ * <p>Leaves are immutable: the one writer (the Raft apply thread) replaces a leaf with a changed copy, so readers on
+ * other threads never lock and always see a consistent leaf, and {@link #leaves()} is a consistent snapshot of the map
+ * (the frozen view a snapshot file is written from). A split publishes the new right leaf before the shortened left
+ * one and a merge publishes the merged leaf before unlinking the right one, so a reader can meet an entry twice but
+ * never miss one that was not changing; iterators skip an entry not after the one they gave last.
+ */
+final class PackedMap {
+  /** Entries per leaf before a split: a write copies one leaf (~64 * 140 B for 100 B values), a lookup scans <= 6. */
+  static final int MAX_LEAF = 64;
+  /** A leaf this small after a removal merges with the next one (if they fit in one), so purges do not leave dust. */
+  private static final int MIN_LEAF = MAX_LEAF / 4;
+  private static final byte[] LOWEST = new byte[0];
+
+  /** One immutable leaf: entry i starts at {@code offs[i]} and ends where entry i+1 starts (or at the end). */
+  static final class Leaf {
+    final byte[] data;
+    final int[] offs;
+
+    Leaf(byte[] data, int[] offs) {
+      this.data = data;
+      this.offs = offs;
+    }
+
+    int size() {
+      return offs.length;
+    }
+
+    int end(int i) {
+      return i + 1 < offs.length ? offs[i + 1] : data.length;
+    }
+
+    /** Index of {@code key}, or {@code -(insertion point) - 1}. */
+    int find(byte[] key) {
+      int lo = 0;
+      int hi = offs.length - 1;
+      while (lo <= hi) {
+        int mid = (lo + hi) >>> 1;
+        int c = compareKey(mid, key);
+        if (c < 0) {
+          lo = mid + 1;
+        } else if (c > 0) {
+          hi = mid - 1;
+        } else {
+          return mid;
+        }
+      }
+      return -(lo + 1);
+    }
+
+    int compareKey(int i, byte[] key) {
+      int p = offs[i];
+      int len = readVarint(data, p);
+      int start = p + varintSize(len);
+      return Arrays.compareUnsigned(data, start, start + len, key, 0, key.length);
+    }
+
+    View view(int i) {
+      int p = offs[i];
+      int klen = readVarint(data, p);
+      int kOff = p + varintSize(klen);
+      int q = kOff + klen;
+      int plen = readVarint(data, q);
+      return new View(data, kOff, klen, q + varintSize(plen), plen);
+    }
+  }
+
+  /** One entry as read, pointing into its (immutable) leaf's bytes. */
+  record View(byte[] data, int keyOff, int keyLen, int payloadOff, int payloadLen) {
+    byte[] key() {
+      return Arrays.copyOfRange(data, keyOff, keyOff + keyLen);
+    }
+
+    byte[] payload() {
+      return Arrays.copyOfRange(data, payloadOff, payloadOff + payloadLen);
+    }
+
+    int compareKey(byte[] other) {
+      return Arrays.compareUnsigned(data, keyOff, keyOff + keyLen, other, 0, other.length);
+    }
+
+    int compareKey(View other) {
+      return Arrays.compareUnsigned(data, keyOff, keyOff + keyLen, other.data, other.keyOff,
+          other.keyOff + other.keyLen);
+    }
+  }
+
+  /** Leaves by their lower bound; the first leaf's is the empty key and stays, even empty. */
+  private final ConcurrentSkipListMap<byte[], Leaf> leaves = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
+
+  PackedMap() {
+    leaves.put(LOWEST, new Leaf(new byte[0], new int[0]));
+  }
+
+  /** The entry of {@code key}, or null. Any thread. */
+  View get(byte[] key) {
+    Leaf leaf = leaves.floorEntry(key).getValue();
+    int i = leaf.find(key);
+    return i < 0 ? null : leaf.view(i);
+  }
+
+  /**
+   * Sets {@code key}'s payload; returns the entry it replaced (still readable: leaves never change), or null if the
+   * key was new. Writer thread only.
+   */
+  View put(byte[] key, byte[] payload) {
+    var e = leaves.floorEntry(key);
+    Leaf leaf = e.getValue();
+    int i = leaf.find(key);
+    byte[] entry = encode(key, payload);
+    if (i >= 0) {
+      leaves.put(e.getKey(), splice(leaf, i, i + 1, entry));
+      return leaf.view(i);
+    }
+    Leaf grown = splice(leaf, -i - 1, -i - 1, entry);
+    if (grown.size() <= MAX_LEAF) {
+      leaves.put(e.getKey(), grown);
+    } else {
+      int half = grown.size() / 2;
+      Leaf right = slice(grown, half, grown.size());
+      leaves.put(right.view(0).key(), right);
+      leaves.put(e.getKey(), slice(grown, 0, half));
+    }
+    return null;
+  }
+
+  /** Removes {@code key}; true if it was there. Writer thread only. */
+  boolean remove(byte[] key) {
+    var e = leaves.floorEntry(key);
+    Leaf leaf = e.getValue();
+    int i = leaf.find(key);
+    if (i < 0) {
+      return false;
+    }
+    Leaf shrunk = splice(leaf, i, i + 1, null);
+    var next = leaves.higherEntry(e.getKey());
+    if (next != null && shrunk.size() < MIN_LEAF && shrunk.size() + next.getValue().size() <= MAX_LEAF) {
+      leaves.put(e.getKey(), concat(shrunk, next.getValue()));
+      leaves.remove(next.getKey());
+    } else if (shrunk.size() == 0 && e.getKey() != LOWEST) {
+      leaves.remove(e.getKey());
+    } else {
+      leaves.put(e.getKey(), shrunk);
+    }
+    return true;
+  }
+
+  /** The leaves as they are now, in order: a consistent snapshot if taken on the writer thread. */
+  List<Leaf> leaves() {
+    return new ArrayList<>(leaves.values());
+  }
+
+  /** Every entry of {@code snapshot} (from {@link #leaves()}) in order. */
+  static Iterator<View> iterate(List<Leaf> snapshot) {
+    List<View> none = List.of();
+    return snapshot.stream().flatMap(l -> {
+      List<View> views = new ArrayList<>(l.size());
+      for (int i = 0; i < l.size(); i++) {
+        views.add(l.view(i));
+      }
+      return views.isEmpty() ? none.stream() : views.stream();
+    }).iterator();
+  }
+
+  /**
+   * The entries with keys from {@code from} ({@code inclusive} or not; null: the first) up to {@code to} (exclusive;
+   * null: the last), in order, as the map changes under the walk: each entry given is one the map held during the
+   * walk, and an entry the map held throughout is given exactly once.
+   */
+  Iterator<View> iterate(byte[] from, boolean inclusive, byte[] to) {
+    return new Walk(from, inclusive, to);
+  }
+
+  /**
+   * A walk over the live leaves. When a leaf is used up, the walk looks up the leaf now holding the last key it saw:
+   * if that leaf was replaced (a write, or a merge that moved the next leaf's entries into it) the walk goes on in the
+   * new copy after that key; otherwise it steps to the next leaf. Entries not after the last one given are skipped
+   * (met again after a split).
+   */
+  private final class Walk implements Iterator<View> {
+    private final byte[] to;
+    private byte[] lowKey;
+    private Leaf leaf;
+    private int i;
+    /** The last key given, or the start bound before any. */
+    private byte[] lastKey;
+    private boolean lastInclusive;
+    private View next;
+    private boolean done;
+
+    Walk(byte[] from, boolean inclusive, byte[] to) {
+      this.to = to;
+      this.lastKey = from == null ? LOWEST : from;
+      this.lastInclusive = from == null || inclusive;
+      var e = leaves.floorEntry(lastKey);
+      enter(e.getKey(), e.getValue());
+    }
+
+    private void enter(byte[] low, Leaf l) {
+      lowKey = low;
+      leaf = l;
+      int at = l.find(lastKey);
+      i = at >= 0 ? (lastInclusive ? at : at + 1) : -at - 1;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && !done) {
+        if (i == leaf.size()) {
+          var holder = leaves.floorEntry(lastKey);
+          if (holder.getValue() != leaf && !Arrays.equals(holder.getKey(), lowKey)
+              || holder.getValue() != leaf && holder.getValue().size() > 0
+              && holder.getValue().compareKey(holder.getValue().size() - 1, lastKey) > 0) {
+            enter(holder.getKey(), holder.getValue());
+            continue;
+          }
+          var after = leaves.higherEntry(lowKey);
+          if (after == null) {
+            done = true;
+            break;
+          }
+          lowKey = after.getKey();
+          leaf = after.getValue();
+          i = 0;
+          continue;
+        }
+        View v = leaf.view(i++);
+        if (!lastInclusive || lastKey != LOWEST) {
+          int c = v.compareKey(lastKey);
+          if (c < 0 || c == 0 && !lastInclusive) {
+            continue; // met again after a split
+          }
+        }
+        if (to != null && v.compareKey(to) >= 0) {
+          done = true;
+          break;
+        }
+        next = v;
+      }
+      return next != null;
+    }
+
+    @Override
+    public View next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      View v = next;
+      next = null;
+      lastKey = v.key();
+      lastInclusive = false;
+      return v;
+    }
+  }
+
+  private static byte[] encode(byte[] key, byte[] payload) {
+    byte[] out = new byte[varintSize(key.length) + key.length + varintSize(payload.length) + payload.length];
+    int p = writeVarint(out, 0, key.length);
+    System.arraycopy(key, 0, out, p, key.length);
+    p = writeVarint(out, p + key.length, payload.length);
+    System.arraycopy(payload, 0, out, p, payload.length);
+    return out;
+  }
+
+  /** {@code leaf} with entries [from, to) replaced by {@code entry} (null: by nothing). */
+  private static Leaf splice(Leaf leaf, int from, int to, byte[] entry) {
+    int cutStart = from < leaf.size() ? leaf.offs[from] : leaf.data.length;
+    int cutEnd = to < leaf.size() ? leaf.offs[to] : leaf.data.length;
+    int added = entry == null ? 0 : entry.length;
+    byte[] data = new byte[leaf.data.length - (cutEnd - cutStart) + added];
+    System.arraycopy(leaf.data, 0, data, 0, cutStart);
+    if (entry != null) {
+      System.arraycopy(entry, 0, data, cutStart, added);
+    }
+    System.arraycopy(leaf.data, cutEnd, data, cutStart + added, leaf.data.length - cutEnd);
+    int n = leaf.size() - (to - from) + (entry == null ? 0 : 1);
+    int[] offs = new int[n];
+    System.arraycopy(leaf.offs, 0, offs, 0, from);
+    int k = from;
+    if (entry != null) {
+      offs[k++] = cutStart;
+    }
+    int shift = added - (cutEnd - cutStart);
+    for (int j = to; j < leaf.size(); j++) {
+      offs[k++] = leaf.offs[j] + shift;
+    }
+    return new Leaf(data, offs);
+  }
+
+  /** Entries [from, to) of {@code leaf} as a leaf of their own. */
+  private static Leaf slice(Leaf leaf, int from, int to) {
+    int start = leaf.offs[from];
+    int end = to < leaf.size() ? leaf.offs[to] : leaf.data.length;
+    int[] offs = new int[to - from];
+    for (int j = from; j < to; j++) {
+      offs[j - from] = leaf.offs[j] - start;
+    }
+    return new Leaf(Arrays.copyOfRange(leaf.data, start, end), offs);
+  }
+
+  private static Leaf concat(Leaf a, Leaf b) {
+    byte[] data = Arrays.copyOf(a.data, a.data.length + b.data.length);
+    System.arraycopy(b.data, 0, data, a.data.length, b.data.length);
+    int[] offs = Arrays.copyOf(a.offs, a.size() + b.size());
+    for (int j = 0; j < b.size(); j++) {
+      offs[a.size() + j] = b.offs[j] + a.data.length;
+    }
+    return new Leaf(data, offs);
+  }
+
+  static int varintSize(int v) {
+    int n = 1;
+    while ((v >>>= 7) != 0) {
+      n++;
+    }
+    return n;
+  }
+
+  private static int writeVarint(byte[] out, int p, int v) {
+    while ((v & ~0x7F) != 0) {
+      out[p++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out[p++] = (byte) v;
+    return p;
+  }
+
+  static int readVarint(byte[] in, int p) {
+    int v = 0;
+    for (int shift = 0; ; shift += 7) {
+      byte b = in[p++];
+      v |= (b & 0x7F) << shift;
+      if (b >= 0) {
+        return v;
+      }
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.kvpipe.node.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** The packed map against a TreeMap model: lookups, bounded walks, splits and merges, and walks during writes. */
+class PackedMapTest {
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String s(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static List<String> walk(Iterator<PackedMap.View> it) {
+    List<String> out = new ArrayList<>();
+    it.forEachRemaining(v -> out.add(s(v.key()) + "=" + s(v.payload())));
+    return out;
+  }
+
+  private static List<String> model(Map<String, String> m) {
+    List<String> out = new ArrayList<>();
+    m.forEach((k, v) -> out.add(k + "=" + v));
+    return out;
+  }
+
+  @Test
+  void matchesASortedMapThroughInsertsUpdatesAndRemovals() {
+    Random random = new Random(7);
+    PackedMap map = new PackedMap();
+    TreeMap<String, String> model = new TreeMap<>(); // ASCII keys: String order is unsigned byte order
+    for (int step = 0; step < 40_000; step++) {
+      String k = "k" + random.nextInt(3_000);
+      // Phases: mostly inserts, then mostly removals (leaves shrink and merge), then mixed.
+      int phase = step / 10_000;
+      boolean remove = phase == 1 ? random.nextInt(10) < 8 : random.nextInt(10) < 3;
+      if (remove) {
+        assertThat(map.remove(b(k))).isEqualTo(model.remove(k) != null);
+      } else {
+        String v = "v" + step + "x".repeat(random.nextInt(300)); // some payloads need 2-byte lengths
+        String before = model.put(k, v);
+        PackedMap.View replaced = map.put(b(k), b(v));
+        assertThat(replaced == null ? null : s(replaced.payload())).isEqualTo(before);
+      }
+      if (step % 997 == 0) {
+        assertThat(walk(map.iterate(null, true, null))).isEqualTo(model(model));
+        assertThat(walk(PackedMap.iterate(map.leaves()))).isEqualTo(model(model));
+        String from = "k" + random.nextInt(3_000);
+        String to = "k" + random.nextInt(3_000);
+        if (from.compareTo(to) < 0) {
+          assertThat(walk(map.iterate(b(from), true, b(to)))).isEqualTo(model(model.subMap(from, true, to, false)));
+          assertThat(walk(map.iterate(b(from), false, null))).isEqualTo(model(model.tailMap(from, false)));
+        }
+      }
+      String probe = "k" + random.nextInt(3_000);
+      PackedMap.View got = map.get(b(probe));
+      assertThat(got == null ? null : s(got.payload())).isEqualTo(model.get(probe));
+    }
+    for (String k : new ArrayList<>(model.keySet())) {
+      assertThat(map.remove(b(k))).isTrue();
+    }
+    assertThat(walk(map.iterate(null, true, null))).isEmpty();
+    assertThat(map.leaves()).hasSize(1);
+  }
+
+  /**
+   * Keys that never change are each given exactly once, in order, by a walk while the writer inserts and removes
+   * others around them (splits and merges of the very leaves being walked).
+   */
+  @Test
+  void aWalkDuringWritesGivesEveryStableKeyOnceInOrder() throws Exception {
+    PackedMap map = new PackedMap();
+    List<String> stable = new ArrayList<>();
+    for (int i = 0; i < 2_000; i += 10) {
+      String k = String.format("k%05d", i);
+      stable.add(k);
+      map.put(b(k), b("s"));
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+      Random random = new Random(3);
+      while (!stop.get()) {
+        int i = random.nextInt(2_000);
+        if (i % 10 == 0) {
+          continue;
+        }
+        byte[] k = b(String.format("k%05d", i));
+        if (random.nextBoolean()) {
+          map.put(k, b("churn"));
+        } else {
+          map.remove(k);
+        }
+      }
+    });
+    try {
+      for (int round = 0; round < 300; round++) {
+        List<String> seen = new ArrayList<>();
+        byte[] previous = null;
+        Iterator<PackedMap.View> it = map.iterate(null, true, null);
+        while (it.hasNext()) {
+          byte[] k = it.next().key();
+          if (previous != null) {
+            assertThat(Arrays.compareUnsigned(previous, k)).as("walk order").isLessThan(0);
+          }
+          previous = k;
+          if (s(k).endsWith("0")) {
+            seen.add(s(k));
+          }
+        }
+        assertThat(seen).isEqualTo(stable);
+      }
+    } finally {
+      stop.set(true);
+      writer.get();
+    }
+  }
+}
