@@ -28,6 +28,12 @@ public final class KeepAliveHttp implements AutoCloseable {
   /** A response: status, the {@code X-Kv-Version} header (0 when absent) and the body. */
   public record Reply(int status, long version, byte[] body) {}
 
+  /**
+   * A pooled connection idle longer than this is closed, not reused: the server may have closed it already (the proxy
+   * after its idle timeout, 30 s by default), and a request written into such a connection reads only its end.
+   */
+  private static final long MAX_IDLE_NANOS = 2_000_000_000L;
+
   private final String host;
   private final int port;
   private final Duration timeout;
@@ -52,13 +58,14 @@ public final class KeepAliveHttp implements AutoCloseable {
   public CompletableFuture<Reply> send(String method, String path, byte[] body) {
     CompletableFuture<Reply> result = new CompletableFuture<>();
     threads.execute(() -> {
-      Connection c = idle.pollFirst();
+      Connection c = freshIdle();
       try {
         if (c == null) {
           c = new Connection();
         }
         Reply r = c.exchange(method, path, body);
         if (c.reusable) {
+          c.idleSince = System.nanoTime();
           idle.addFirst(c);
         } else {
           c.close();
@@ -72,6 +79,18 @@ public final class KeepAliveHttp implements AutoCloseable {
       }
     });
     return result;
+  }
+
+  /** The most recently used idle connection still young enough to reuse; older ones are closed on the way. */
+  private Connection freshIdle() {
+    Connection c;
+    while ((c = idle.pollFirst()) != null) {
+      if (System.nanoTime() - c.idleSince < MAX_IDLE_NANOS) {
+        return c;
+      }
+      c.close();
+    }
+    return null;
   }
 
   @Override
@@ -90,6 +109,7 @@ public final class KeepAliveHttp implements AutoCloseable {
     private final OutputStream out;
     private final ByteArrayOutputStream request = new ByteArrayOutputStream(512);
     boolean reusable = true;
+    long idleSince;
 
     Connection() throws IOException {
       socket.setTcpNoDelay(true);
