@@ -59,7 +59,7 @@ final class BulkLoad {
           "key " + new String(slots[dup].key(), StandardCharsets.UTF_8) + " appears twice in one bulk load");
     }
     for (ShardStore.Slot s : slots) {
-      state.checkOwned(s.position());
+      state.checks().checkOwned(s.position());
     }
     if (!stamp.cdcEnabled()) {
       return new BulkLoad(state, pairs, slots, null, null);
@@ -75,7 +75,7 @@ final class BulkLoad {
       eventBytes += Outbox.sizeOf(keys[i], liveValue(before[i]), pairs.get(i).value());
     }
     if (!state.outbox().hasRoom(stamp.outboxMaxEvents(), stamp.outboxMaxBytes(), n, eventBytes)) {
-      throw state.backlogFull();
+      throw state.checks().backlogFull();
     }
     return new BulkLoad(state, pairs, slots, before, keys);
   }

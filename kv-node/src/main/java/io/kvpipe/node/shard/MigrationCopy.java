@@ -61,7 +61,7 @@ final class MigrationCopy {
     }
     BulkChecks.checkPayload(payload, maxValueBytes);
     for (ShardStore.Slot s : slots) {
-      state.checkOwned(s.position());
+      state.checks().checkOwned(s.position());
     }
     if (stamp.cdcEnabled() && state.outbox().isOverHalf(stamp.outboxMaxEvents(), stamp.outboxMaxBytes())) {
       throw new KvException(ErrorCode.CDC_BACKLOG_FULL, "group " + state.group() + ": " + state.outbox().size()

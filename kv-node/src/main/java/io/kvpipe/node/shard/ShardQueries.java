@@ -83,7 +83,7 @@ final class ShardQueries {
     Keys.validateKey(key);
     ShardStore.Slot slot = ShardStore.slot(key);
     if (mustOwn) {
-      s.checkOwned(slot.position());
+      s.checks().checkOwned(slot.position());
     }
     ShardStore.Rec r = s.store().get(slot);
     if (r == null) {

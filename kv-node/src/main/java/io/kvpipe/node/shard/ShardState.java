@@ -1,6 +1,5 @@
 package io.kvpipe.node.shard;
 
-import io.kvpipe.common.Keys;
 import io.kvpipe.common.Limits;
 import io.kvpipe.common.Ttl;
 import io.kvpipe.common.Versions;
@@ -13,7 +12,6 @@ import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.wire.Command;
 import io.kvpipe.common.wire.Entry;
-import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.Query;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
@@ -40,6 +38,7 @@ public final class ShardState {
   /** Backup exports: replica-local, outside the replicated state (see {@link Exports}). */
   private final Exports exports = new Exports();
   private volatile Ownership ownership = Ownership.INITIAL;
+  private final CommandChecks checks = new CommandChecks(this);
   private volatile long appliedIndex;
   /** The newest leader stamp applied (a high-water mark: a new leader's clock may be behind an old one's). */
   private volatile long newestStampMs;
@@ -114,218 +113,15 @@ public final class ShardState {
   }
 
   /**
-   * The leader's checks before a command is replicated: well-formed key and value, key owned by this group, room in
-   * the outbox. Throws {@link KvException}; the same state-dependent checks are repeated at apply time. Bulk commands
-   * (PutAll, MigrateIn) repeat every check at apply, the value cap excepted: the leader's configured cap is not in the
-   * log, so apply holds values to the hard cap only.
+   * The leader's checks before a command is replicated ({@link CommandChecks#validate}); throws {@link KvException}.
    */
   void validate(Command command, int maxValueBytes, LogStamp stamp) {
-    switch (command) {
-      case Command.Put p -> {
-        checkWellFormed(p, maxValueBytes);
-        checkOwned(p.key());
-        checkOutboxNotFull(stamp);
-      }
-      case Command.Delete d -> {
-        checkWellFormed(d, maxValueBytes);
-        checkOwned(d.key());
-        checkOutboxNotFull(stamp);
-      }
-      case Command.SetTtl t -> {
-        BulkChecks.checkKey(t.key());
-        Ttl.check(t.ttlMs(), "ttl");
-        checkExpected(t.expectedVersion());
-        checkOwned(t.key());
-        checkOutboxNotFull(stamp);
-      }
-      case Command.Expire x -> {
-        for (Command.Due d : x.keys()) {
-          BulkChecks.checkKey(d.key());
-        }
-        checkOutboxNotFull(stamp);
-      }
-      case Command.Batch b -> validateBatch(b, maxValueBytes, stamp);
-      case Command.Txn t -> {
-        Transactions.checkWellFormed(t, maxValueBytes);
-        for (byte[] key : t.keys()) {
-          checkOwned(key);
-        }
-        checkOutboxNotFull(stamp);
-      }
-      case Command.ConfirmPublished c -> {
-        if (c.upToIndex() < 0) {
-          throw new KvException(ErrorCode.MALFORMED_REQUEST, "confirmed index must not be negative");
-        }
-      }
-      case Command.SetOwnership s -> nextOwnership(s);
-      case Command.PublishSnapshot s -> checkCdcOn(stamp);
-      case Command.OpenExport o -> Exports.checkId(o.exportId());
-      case Command.CloseExport c -> Exports.checkId(c.exportId());
-      case Command.PutAll p -> BulkLoad.prepare(this, p.pairs(), maxValueBytes, stamp);
-      case Command.MigrateIn m -> {
-        checkToken(requireToken(m.token(), "MigrateIn"), true);
-        MigrationCopy.check(this, m.entries(), maxValueBytes, stamp);
-      }
-      case Command.PurgeUnowned p -> {
-        checkToken(requireToken(p.token(), "PurgeUnowned"), false);
-        checkLimit(p.limit());
-      }
-      case Command.CollectTombstones c -> {
-        checkToken(requireToken(c.token(), "CollectTombstones"), false);
-        checkLimit(c.limit());
-      }
-    }
+    checks.validate(command, maxValueBytes, stamp);
   }
 
-  /**
-   * A batch is refused as a whole only for what no op of it could survive (a malformed op, a key twice, a full
-   * outbox, no key owned), so the client learns at once; ownership of single keys and CAS are each op's own outcome
-   * at apply.
-   */
-  private void validateBatch(Command.Batch batch, int maxValueBytes, LogStamp stamp) {
-    ShardStore.Slot[] slots = new ShardStore.Slot[batch.ops().size()];
-    boolean anyOwned = false;
-    for (int i = 0; i < slots.length; i++) {
-      Command op = batch.ops().get(i);
-      checkWellFormed(op, maxValueBytes);
-      slots[i] = ShardStore.slot(keyOf(op));
-      anyOwned |= ownership.ranges().contains(slots[i].position());
-    }
-    if (BulkChecks.firstDuplicate(slots) >= 0) {
-      // Two writes of one key in one entry would share a version.
-      throw new KvException(ErrorCode.MALFORMED_REQUEST, "a batch writes a key twice");
-    }
-    if (!anyOwned) {
-      throw new KvException(ErrorCode.WRONG_GROUP,
-          "group " + group + " owns none of the batch's keys at epoch " + ownership.epoch());
-    }
-    checkOutboxNotFull(stamp);
-  }
-
-  private static void checkWellFormed(Command op, int maxValueBytes) {
-    switch (op) {
-      case Command.Put p -> {
-        BulkChecks.checkKey(p.key());
-        Keys.validateValue(p.value(), maxValueBytes);
-        checkExpected(p.expectedVersion());
-        Ttl.check(p.ttlMs(), "ttl");
-      }
-      case Command.Delete d -> {
-        BulkChecks.checkKey(d.key());
-        checkExpected(d.expectedVersion());
-      }
-      default -> throw new KvException(ErrorCode.MALFORMED_REQUEST, "not a single-key write: " + op);
-    }
-  }
-
-  private static byte[] keyOf(Command op) {
-    return switch (op) {
-      case Command.Put p -> p.key();
-      case Command.Delete d -> d.key();
-      case Command.SetTtl t -> t.key();
-      default -> throw new KvException(ErrorCode.MALFORMED_REQUEST, "not a single-key write: " + op);
-    };
-  }
-
-  /** A new request must carry a token; only log entries written before tokens existed are applied without one. */
-  private static MigrationToken requireToken(MigrationToken token, String what) {
-    if (token == null) {
-      throw new KvException(ErrorCode.CONFLICT, what + " without a migration token (sent by a coordinator older"
-          + " than this node) is refused");
-    }
-    return token;
-  }
-
-  /**
-   * Refuses a migration command of any migration but the one that set this group's ownership, and a copy once that
-   * one's copies are closed: a coordinator that lost its lease must not act after another one moved on.
-   */
-  private void checkToken(MigrationToken token, boolean copy) {
-    Ownership own = ownership;
-    if (!own.isCurrent(token)) {
-      throw new KvException(ErrorCode.CONFLICT, "group " + group + " is fenced by migration "
-          + (own.migration().isEmpty() ? "(none)" : own.migration()) + " at epoch " + own.epoch() + ", not by "
-          + token + ": refused");
-    }
-    if (copy && own.copiesClosed()) {
-      throw new KvException(ErrorCode.CONFLICT, "group " + group + ": migration " + token + " already collected its"
-          + " tombstones, so a late copy could bring back a key deleted meanwhile: refused");
-    }
-  }
-
-  /**
-   * The ownership a SetOwnership leads to. The epoch never goes back; at the same epoch another migration cannot
-   * take the group over, and repeating the fence (a resuming coordinator) keeps the copies closed if they were.
-   */
-  private Ownership nextOwnership(Command.SetOwnership s) {
-    checkEpoch(s.epoch());
-    if (s.migrationId().length() > MigrationToken.MAX_ID_LENGTH) {
-      throw new KvException(ErrorCode.MALFORMED_REQUEST, "migration id too long");
-    }
-    Ownership own = ownership;
-    if (s.epoch() > own.epoch()) {
-      return new Ownership(s.epoch(), s.ranges(), s.migrationId(), false);
-    }
-    boolean same = s.migrationId().equals(own.migration());
-    if (!same && !s.migrationId().isEmpty() && !own.migration().isEmpty()) {
-      throw new KvException(ErrorCode.CONFLICT, "group " + group + " is fenced at epoch " + own.epoch()
-          + " by migration " + own.migration() + ", not " + s.migrationId());
-    }
-    String migration = s.migrationId().isEmpty() ? own.migration() : s.migrationId();
-    return new Ownership(s.epoch(), s.ranges(), migration, same && own.copiesClosed());
-  }
-
-  private static void checkLimit(int limit) {
-    if (limit < 1 || limit > MAX_REMOVALS) {
-      throw new KvException(ErrorCode.MALFORMED_REQUEST, "limit must be within 1.." + MAX_REMOVALS + ", got " + limit);
-    }
-  }
-
-  private void checkCdcOn(LogStamp stamp) {
-    if (!stamp.cdcEnabled()) {
-      throw new KvException(ErrorCode.CONFLICT, "group " + group
-          + ": CDC is off on its leader (no --kafka-bootstrap), so there is no change topic to publish a snapshot to");
-    }
-  }
-
-  private static void checkExpected(long expected) {
-    if (expected < Request.ANY_VERSION) {
-      throw new KvException(ErrorCode.MALFORMED_REQUEST, "invalid expected version " + expected);
-    }
-  }
-
-  private void checkOwned(byte[] key) {
-    checkOwned(HashRing.position(key));
-  }
-
-  void checkOwned(long position) {
-    Ownership own = ownership;
-    if (!own.ranges().contains(position)) {
-      throw new KvException(ErrorCode.WRONG_GROUP,
-          "group " + group + " does not own this key at epoch " + own.epoch());
-    }
-  }
-
-  void checkOutboxNotFull(LogStamp stamp) {
-    if (stamp.cdcEnabled() && outbox.isFull(stamp.outboxMaxEvents(), stamp.outboxMaxBytes())) {
-      throw backlogFull();
-    }
-  }
-
-  KvException backlogFull() {
-    return new KvException(ErrorCode.CDC_BACKLOG_FULL, "group " + group + ": " + outbox.size()
-        + " change events (" + outbox.bytes() + " bytes) wait for the CDC publisher; refusing writes until it"
-        + " catches up");
-  }
-
-  private void checkEpoch(long epoch) {
-    if (epoch < 1 || epoch > Versions.MAX_EPOCH) {
-      throw new KvException(ErrorCode.MALFORMED_REQUEST, "epoch out of range: " + epoch);
-    }
-    if (epoch < ownership.epoch()) {
-      throw new KvException(ErrorCode.CONFLICT,
-          "epoch " + epoch + " is older than the group's epoch " + ownership.epoch());
-    }
+  /** This shard's command checks, also for the bulk paths that repeat them at apply. */
+  CommandChecks checks() {
+    return checks;
   }
 
   /** Applies one committed command. Refusals are replies, never exceptions, and leave the state unchanged. */
@@ -347,7 +143,7 @@ public final class ShardState {
           yield new Reply.Confirmed(outbox.confirmedIndex());
         }
         case Command.SetOwnership s -> {
-          ownership = nextOwnership(s);
+          ownership = checks.nextOwnership(s);
           yield new Reply.Ownership(s.epoch(), s.ranges());
         }
         case Command.PublishSnapshot s -> publishSnapshot(index, term, stamp);
@@ -358,23 +154,23 @@ public final class ShardState {
         case Command.MigrateIn m -> {
           // Entries logged before tokens existed (none) are applied as they were then.
           if (m.token() != null) {
-            checkToken(m.token(), true);
+            checks.checkToken(m.token(), true);
           }
           yield MigrationCopy.check(this, m.entries(), Limits.HARD_MAX_VALUE_BYTES, stamp).apply(index, term, stamp);
         }
         case Command.PurgeUnowned p -> {
           if (p.token() != null) {
-            checkToken(p.token(), false);
+            checks.checkToken(p.token(), false);
           }
-          checkLimit(p.limit());
+          CommandChecks.checkLimit(p.limit());
           ShardStore.Removal r = store.removeIn(HashRanges.FULL.minus(ownership.ranges()), p.limit());
           yield new Reply.Purged(r.removed(), r.more());
         }
         case Command.CollectTombstones c -> {
           if (c.token() != null) {
-            checkToken(c.token(), false);
+            checks.checkToken(c.token(), false);
           }
-          checkLimit(c.limit());
+          CommandChecks.checkLimit(c.limit());
           ShardStore.Removal r = store.removeTombstonesIn(c.ranges(), c.limit());
           if (c.token() != null) {
             ownership = ownership.closingCopies();
@@ -454,7 +250,7 @@ public final class ShardState {
    * so far, which the caller hands to the outbox. A refusal throws and changes nothing.
    */
   private Reply write(Command op, long index, long term, LogStamp stamp, EntryEvents events) {
-    Staged w = stage(op, store.get(ShardStore.slot(keyOf(op))), index, term, stamp, events, false);
+    Staged w = stage(op, store.get(ShardStore.slot(CommandChecks.keyOf(op))), index, term, stamp, events, false);
     store.put(w.slot(), w.rec());
     return w.reply();
   }
@@ -469,7 +265,7 @@ public final class ShardState {
    */
   private Staged stage(Command op, ShardStore.Rec current, long index, long term, LogStamp stamp, EntryEvents events,
                        boolean txn) {
-    byte[] key = keyOf(op);
+    byte[] key = CommandChecks.keyOf(op);
     long expected = switch (op) {
       case Command.Put p -> p.expectedVersion();
       case Command.Delete d -> d.expectedVersion();
@@ -477,7 +273,7 @@ public final class ShardState {
       default -> throw new KvException(ErrorCode.MALFORMED_REQUEST, "not a single-key write: " + op);
     };
     ShardStore.Slot slot = ShardStore.slot(key);
-    checkOwned(slot.position());
+    checks.checkOwned(slot.position());
     // A record past its deadline at this entry's stamp is no live value, whether or not its expiry was applied yet:
     // the same time every replica reads from the log, so they all decide alike (docs/ttl.md).
     boolean live = current != null && current.liveAt(stamp.tsMs());
@@ -509,7 +305,7 @@ public final class ShardState {
       long eventBytes = Outbox.sizeOf(event);
       if (!outbox.hasRoom(stamp.outboxMaxEvents(), stamp.outboxMaxBytes(), events.size() + 1,
           events.bytes() + eventBytes)) {
-        throw backlogFull();
+        throw checks.backlogFull();
       }
       events.add(event, eventBytes);
     }
@@ -526,7 +322,7 @@ public final class ShardState {
   private Reply applyTxn(Command.Txn t, long index, long term, LogStamp stamp) {
     Transactions.checkWellFormed(t, Limits.HARD_MAX_VALUE_BYTES);
     for (byte[] key : t.keys()) {
-      checkOwned(HashRing.position(key));
+      checks.checkOwned(HashRing.position(key));
     }
     boolean succeeded = true;
     for (Command.Compare c : t.compares()) {
@@ -613,7 +409,7 @@ public final class ShardState {
    * snapshot); until the publisher drains it, client writes are then refused with CDC_BACKLOG_FULL.
    */
   private Reply publishSnapshot(long index, long term, LogStamp stamp) {
-    checkCdcOn(stamp);
+    checks.checkCdcOn(stamp);
     long epoch = ownership.epoch();
     List<ChangeEvent> events = new ArrayList<>();
     for (var e : store.all()) {
