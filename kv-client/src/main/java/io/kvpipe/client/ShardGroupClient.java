@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.ratis.protocol.RaftPeer;
 
 /**
@@ -38,7 +36,7 @@ import org.apache.ratis.protocol.RaftPeer;
 public final class ShardGroupClient implements AutoCloseable {
   private final String group;
   private final GroupTransport transport;
-  private final Duration operationTimeout;
+  private final OperationDeadline deadlines;
   /** Group commit: concurrent puts and deletes share a log entry; concurrent linearizable gets share a read round. */
   private final Coalescer writes;
   private final Coalescer reads;
@@ -46,7 +44,7 @@ public final class ShardGroupClient implements AutoCloseable {
   private ShardGroupClient(String group, List<PeerAddress> peers, RaftTls tls, Duration operationTimeout,
                            Duration rpcTimeout, GroupCommit groupCommit) {
     this.group = GroupIds.checkName(group);
-    this.operationTimeout = operationTimeout;
+    this.deadlines = new OperationDeadline(this.group, operationTimeout);
     this.transport = new GroupTransport(group, peers, tls, operationTimeout, rpcTimeout);
     this.writes = new Coalescer(group, groupCommit, true, ops -> new Command.Batch(ops.stream()
         .map(Command.class::cast).toList()), transport::write, operationTimeout);
@@ -259,7 +257,7 @@ public final class ShardGroupClient implements AutoCloseable {
    * timeout. See {@link #setPeersAsync(List, Duration)}.
    */
   public CompletableFuture<Void> setPeersAsync(List<PeerAddress> peers) {
-    return setPeersAsync(peers, operationTimeout);
+    return setPeersAsync(peers, deadlines.operationTimeout());
   }
 
   /**
@@ -330,7 +328,7 @@ public final class ShardGroupClient implements AutoCloseable {
     } else {
       try {
         byte[] k = Keys.validateKey(key);
-        reply = withDeadline(reads.submit(new Query.Get(k, CurrentRequest.id()), k, k.length, deadline()));
+        reply = deadlines.bound(reads.submit(new Query.Get(k, CurrentRequest.id()), k, k.length, deadlines.startingNow()));
       } catch (KvException e) {
         reply = CompletableFuture.failedFuture(e);
       }
@@ -449,7 +447,7 @@ public final class ShardGroupClient implements AutoCloseable {
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e); // invalid input never reaches the network
     }
-    return withDeadline(transport.write(r));
+    return deadlines.bound(transport.write(r));
   }
 
   /** A single-key put or delete, through group commit. */
@@ -462,7 +460,7 @@ public final class ShardGroupClient implements AutoCloseable {
     }
     byte[] key = op instanceof Command.Put p ? p.key() : ((Command.Delete) op).key();
     int bytes = key.length + (op instanceof Command.Put p ? p.value().length : 0);
-    return withDeadline(writes.submit(op, key, bytes, deadline())).thenApply(r -> expect(r, Reply.Written.class));
+    return deadlines.bound(writes.submit(op, key, bytes, deadlines.startingNow())).thenApply(r -> expect(r, Reply.Written.class));
   }
 
   /** What group commit has sent so far (for benchmarks: operations per request). */
@@ -478,34 +476,7 @@ public final class ShardGroupClient implements AutoCloseable {
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return withDeadline(stale ? transport.staleRead(r) : transport.linearizableRead(r, deadline()));
-  }
-
-  /** The deadline of an operation started now: the caller's ({@link CallerDeadline}) or the operation timeout. */
-  private long deadline() {
-    return CallerDeadline.deadlineOr(System.nanoTime(), operationTimeout.toNanos());
-  }
-
-  /**
-   * The operation timeout is a promise to the caller: Ratis's own retries (attempts × RPC timeout) could otherwise run
-   * far past it. The request may still complete on the server; the caller learns the outcome is unknown (TIMEOUT).
-   * A caller that holds the deadline itself ({@link CallerDeadline}) has its own timer: none is armed here.
-   */
-  private <T> CompletableFuture<T> withDeadline(CompletableFuture<T> operation) {
-    if (CallerDeadline.isSet()) {
-      return operation;
-    }
-    return operation.orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS).handle((value, error) -> {
-      if (error == null) {
-        return value;
-      }
-      Throwable cause = error instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : error;
-      if (cause instanceof TimeoutException) {
-        throw new KvException(ErrorCode.TIMEOUT,
-            "group " + group + " gave no answer within " + operationTimeout.toMillis() + " ms");
-      }
-      throw error instanceof CompletionException ce ? ce : new CompletionException(error);
-    });
+    return deadlines.bound(stale ? transport.staleRead(r) : transport.linearizableRead(r, deadlines.startingNow()));
   }
 
   private static <T extends Reply> T expect(Reply r, Class<T> type) {
