@@ -3,14 +3,11 @@ package io.kvpipe.proxy.http;
 import io.kvpipe.proxy.HttpLimits;
 import io.kvpipe.proxy.ListenerTls;
 import io.kvpipe.proxy.ProxyMetrics;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -35,9 +32,7 @@ public final class HttpListener implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final SslContextFactory.Server ssl;
-  private final List<Path> tlsFiles;
-  private final ListenerTls tls;
-  private List<String> tlsStamps;
+  private final TlsFiles tlsFiles;
   private ScheduledExecutorService reloader;
 
   /** Plain HTTP (tests, loopback). */
@@ -59,17 +54,13 @@ public final class HttpListener implements AutoCloseable {
     http.setSendDateHeader(false);
     // Keys may contain anything once percent-decoded ("a%2Fb", "%2E%2E"): we decode the raw path ourselves.
     http.setUriCompliance(UriCompliance.UNSAFE);
-    this.tls = tls.orElse(null);
-    if (this.tls == null) {
+    this.tlsFiles = tls.map(TlsFiles::new).orElse(null);
+    if (tlsFiles == null) {
       ssl = null;
-      tlsFiles = List.of();
       connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
     } else {
-      tlsFiles = Stream.concat(Stream.of(this.tls.cert()), Stream.concat(this.tls.key().stream(),
-          this.tls.passwordFile().stream())).toList();
-      tlsStamps = FileStamps.of(tlsFiles);
       ssl = new SslContextFactory.Server();
-      useKeys(ssl, TlsKeys.load(this.tls));
+      useKeys(ssl, tlsFiles.load());
       http.setSecureScheme("https");
       SecureRequestCustomizer secure = new SecureRequestCustomizer();
       // Clients reach the proxy by IP, by service name, behind balancers: the certificate's names are the client's
@@ -109,19 +100,15 @@ public final class HttpListener implements AutoCloseable {
     if (ssl == null) {
       return false;
     }
-    List<String> now = FileStamps.of(tlsFiles);
-    if (now.equals(tlsStamps)) {
+    Optional<TlsKeys.Loaded> loaded = tlsFiles.reloadIfChanged("HTTPS listener");
+    if (loaded.isEmpty()) {
       return false;
     }
-    tlsStamps = now;
     try {
-      TlsKeys.Loaded loaded = TlsKeys.load(tls);
-      ssl.reload(f -> useKeys(f, loaded));
-      LOG.info("TLS certificate re-read from {}", tls);
+      ssl.reload(f -> useKeys(f, loaded.get()));
       return true;
     } catch (Exception e) {
-      LOG.warn("TLS files {} changed but cannot be used; the previous certificate stays in use: {}", tls,
-          e.getMessage());
+      LOG.warn("the new TLS certificate could not be put in use; the previous one stays: {}", e.getMessage());
       return false;
     }
   }

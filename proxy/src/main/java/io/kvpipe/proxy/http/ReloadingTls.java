@@ -3,13 +3,8 @@ package io.kvpipe.proxy.http;
 import io.kvpipe.proxy.ListenerTls;
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * TLS for a listener built on plain sockets (the Redis-protocol port): turns each accepted socket into the server side
@@ -19,25 +14,17 @@ import org.slf4j.LoggerFactory;
  * connection's own thread at its first read, never on the accepting thread. Thread-safe.
  */
 public final class ReloadingTls {
-  private static final Logger LOG = LoggerFactory.getLogger(ReloadingTls.class);
   private static final long CHECK_EVERY_NANOS = 5_000_000_000L;
   private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
-  private final ListenerTls tls;
-  private final List<Path> files;
+  private final TlsFiles files;
   private volatile SSLContext context;
-  private List<String> stamps;
   private long nextCheckNanos;
 
   /** Loads the certificate now: a missing or unreadable one fails the start. */
   public ReloadingTls(ListenerTls tls) {
-    this.tls = tls;
-    List<Path> f = new ArrayList<>(List.of(tls.cert()));
-    tls.key().ifPresent(f::add);
-    tls.passwordFile().ifPresent(f::add);
-    this.files = List.copyOf(f);
-    this.stamps = FileStamps.of(files);
-    this.context = TlsKeys.serverContext(TlsKeys.load(tls));
+    this.files = new TlsFiles(tls);
+    this.context = TlsKeys.serverContext(files.load());
     this.nextCheckNanos = System.nanoTime() + CHECK_EVERY_NANOS;
   }
 
@@ -55,17 +42,7 @@ public final class ReloadingTls {
     synchronized (this) {
       if (now - nextCheckNanos >= 0) {
         nextCheckNanos = now + CHECK_EVERY_NANOS;
-        List<String> seen = FileStamps.of(files);
-        if (!seen.equals(stamps)) {
-          stamps = seen;
-          try {
-            context = TlsKeys.serverContext(TlsKeys.load(tls));
-            LOG.info("TLS certificate re-read from {} (Redis-protocol listener)", tls);
-          } catch (RuntimeException e) {
-            LOG.warn("TLS files {} changed but cannot be used; the previous certificate stays in use: {}", tls,
-                e.getMessage());
-          }
-        }
+        files.reloadIfChanged("Redis-protocol listener").ifPresent(k -> context = TlsKeys.serverContext(k));
       }
     }
     return context;
