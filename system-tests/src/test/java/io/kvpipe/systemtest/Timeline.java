@@ -2,11 +2,7 @@ package io.kvpipe.systemtest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.kvpipe.testsupport.robust.JsonLinesFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,17 +22,12 @@ final class Timeline implements AutoCloseable {
   record Event(String kind, String target, long start, long end, boolean ok, String note) {}
 
   private final LongSupplier clock;
-  private final BufferedWriter out;
+  private final JsonLinesFile out;
   private final List<Event> events = new ArrayList<>();
 
   Timeline(Path file, LongSupplier clock) {
     this.clock = clock;
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    this.out = new JsonLinesFile(file);
   }
 
   long now() {
@@ -50,13 +41,7 @@ final class Timeline implements AutoCloseable {
     if (e.note() != null) {
       n.put("note", e.note());
     }
-    try {
-      out.write(n.toString());
-      out.write('\n');
-      out.flush();
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
+    out.append(n, true);
     if (e.kind().equals("scan")) {
       return; // one a second or so: the timeline file has them, the progress printout would drown
     }
@@ -70,10 +55,6 @@ final class Timeline implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    try {
-      out.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.close();
   }
 }

@@ -8,11 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** One JSON object per line, appended by the robustness workload's clients as they record (a run's scans, TTL puts, transactions). */
-final class JsonLinesFile implements AutoCloseable {
+/**
+ * One JSON object per line, appended as a run records (the robustness workload's scans, TTL puts and transactions, the
+ * system tests' fault timeline). Thread-safe.
+ */
+public final class JsonLinesFile implements AutoCloseable {
   private final BufferedWriter out;
 
-  JsonLinesFile(Path file) {
+  public JsonLinesFile(Path file) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
@@ -22,7 +25,7 @@ final class JsonLinesFile implements AutoCloseable {
   }
 
   /** Appends {@code n} as one line; {@code flush}: also to disk now (so a run that dies still leaves it). */
-  synchronized void append(JsonNode n, boolean flush) {
+  public synchronized void append(JsonNode n, boolean flush) {
     try {
       out.write(n.toString());
       out.write('\n');
