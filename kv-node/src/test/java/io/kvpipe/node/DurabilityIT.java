@@ -26,6 +26,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import io.kvpipe.testsupport.process.ChildLogsOnFailure;
 
 /**
  * Three kv-node processes with a low snapshot threshold and small log segments: a follower that misses many writes
@@ -36,6 +38,7 @@ class DurabilityIT {
   static final String GROUP = "g1";
   static final RaftGroupId GID = RaftGroupId.valueOf(GroupIds.uuidOf(GROUP));
 
+  @RegisterExtension static final ChildLogsOnFailure LOGS = new ChildLogsOnFailure(() -> DurabilityIT.cluster.logFiles());
   @TempDir
   static Path dir;
   static KvNodeCluster cluster;

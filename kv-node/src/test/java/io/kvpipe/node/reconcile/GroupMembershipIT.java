@@ -18,6 +18,7 @@ import io.kvpipe.node.KvNodeMain;
 import io.kvpipe.common.Versions;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.kafka.KafkaBrokerExtension;
+import io.kvpipe.testsupport.process.ChildLogsOnFailure;
 import io.kvpipe.testsupport.tls.TestTls;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
@@ -53,6 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GroupMembershipIT {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final ChildLogsOnFailure LOGS = new ChildLogsOnFailure(() -> GroupMembershipIT.cluster.logFiles());
   static final Duration START = Duration.ofSeconds(60);
   static final Duration CONVERGE = Duration.ofSeconds(30);
   /** Twice the snapshot threshold: n4 joins behind a snapshot and a purged log. */

@@ -262,6 +262,11 @@ public final class KvNodeCluster implements AutoCloseable {
     return List.copyOf(ports.keySet());
   }
 
+  /** Every node's log file, for {@link io.kvpipe.testsupport.process.ChildLogsOnFailure}. */
+  public List<java.nio.file.Path> logFiles() {
+    return processes.values().stream().map(JavaProcess::logFile).toList();
+  }
+
   public JavaProcess process(String nodeId) {
     return processes.get(nodeId);
   }
