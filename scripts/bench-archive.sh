@@ -26,6 +26,8 @@
 # cdc-consumer's test class path, which includes kv-node (test scope) for the kv-node processes of the e2e phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/usage.sh
+kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/jdk.sh
 . scripts/lib/mysql.sh
 kvpipe_require_jdk

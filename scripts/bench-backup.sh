@@ -9,6 +9,8 @@
 # KVPIPE_BENCH_NO_BUILD=1 skips the build. etcd is killed at the end, also when the benchmark fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/usage.sh
+kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/bench.sh
 etcd_on=true
 for ((i = 1; i <= $#; i++)); do

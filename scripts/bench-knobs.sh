@@ -15,6 +15,8 @@
 # JSON: target/bench/knobs-<timestamp>.json; each run's own JSON beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/usage.sh
+kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/jdk.sh
 kvpipe_require_package python3 python3
 

@@ -9,5 +9,7 @@
 #   --before-seconds S (10). KVPIPE_BENCH_NO_BUILD=1 skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/usage.sh
+kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/bench.sh
 kvpipe_bench_run io.kvpipe.bench.MigrationBench "$@"

@@ -20,5 +20,7 @@
 # KVPIPE_DEAD_LEADER_WATCH=off measures failovers without kv-node's dead-leader watch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/usage.sh
+kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/bench.sh
 kvpipe_bench_run io.kvpipe.bench.NodeBench "$@"

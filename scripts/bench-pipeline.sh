@@ -14,6 +14,8 @@
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/usage.sh
+kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/bench.sh
 . scripts/lib/mysql.sh
 kvpipe_require_mysqld

@@ -16,6 +16,8 @@
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build. etcd is killed at the end, also when the benchmark fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/usage.sh
+kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/bench.sh
 kvpipe_require_package wrk wrk
 kvpipe_require_package etcd etcd-server

@@ -15,6 +15,8 @@
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/usage.sh
+kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/bench.sh
 kvpipe_require_package wrk wrk
 kvpipe_bench_run io.kvpipe.bench.TopologyBench "$@"

@@ -6,5 +6,7 @@
 # --in-flight F (256). KVPIPE_BENCH_NO_BUILD=1 skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/usage.sh
+kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/bench.sh
 kvpipe_bench_run io.kvpipe.bench.TtlBench "$@"
