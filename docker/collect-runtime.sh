@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Docker build step: copies every jar the services and kvctl need into DEST/lib and writes one class-path file per
-# process into DEST/classpath (the same per-process class path scripts/dev-stack.sh uses).
+# process into DEST/classpath (the same per-process class path scripts/dev-stack.sh uses), and the processes' default
+# JVM options (config/jvm) into DEST/jvm.
 #   collect-runtime.sh SRC DEST
 set -euo pipefail
 ROOT=$1
 DEST=$2
 . "$ROOT/scripts/lib/devstack.sh"
-mkdir -p "$DEST/lib" "$DEST/classpath"
+mkdir -p "$DEST/lib" "$DEST/classpath" "$DEST/jvm"
+cp "$ROOT"/config/jvm/*.options "$DEST/jvm/"
 
 # copy_cp CLASSPATH -> the same class path with each entry copied into DEST/lib
 copy_cp() {

@@ -12,17 +12,20 @@ DS_MYSQL_PORT=${KVPIPE_DEVSTACK_MYSQL_PORT:-3307}       # not 3306: leaves a MyS
 DS_NODE_PORT_BASE=${KVPIPE_DEVSTACK_NODE_PORT_BASE:-7001}            # n1..n3 Ratis: base, base+1, base+2
 DS_NODE_METRICS_PORT_BASE=${KVPIPE_DEVSTACK_NODE_METRICS_PORT_BASE:-7101}
 DS_CONSUMER_METRICS_PORT=${KVPIPE_DEVSTACK_CONSUMER_METRICS_PORT:-9404}
-# Full JIT and the parallel collector: on 2 cores they beat the light options for throughput and latency alike (the
-# benchmarks run the same). kv-nodes hold the data, so they get the larger heap, and G1 set to give back what the data
-# does not use (the parallel collector keeps the heap it once grew: 8x the raw data at 1M records; docs/operations.md
-# "Memory of a kv-node").
-DS_JVM_OPTS=${KVPIPE_DEVSTACK_JVM_OPTS:--Xms256m -Xmx1g -XX:+UseParallelGC}
-DS_NODE_JVM_OPTS=${KVPIPE_DEVSTACK_NODE_JVM_OPTS:--Xms64m -Xmx2g -XX:+UseG1GC -XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=10 -XX:MarkStackSize=256k -XX:G1PeriodicGCInterval=60000 -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=60000}
+# JVM options: config/jvm/<module>.options (the image and the benchmarks read the same files; why these:
+# docs/operations.md "Memory of a kv-node"), unless these variables replace them: the nodes', the proxy's and consumer's.
+DS_JVM_OPTS=${KVPIPE_DEVSTACK_JVM_OPTS:-}
+DS_NODE_JVM_OPTS=${KVPIPE_DEVSTACK_NODE_JVM_OPTS:-}
 DS_START_TIMEOUT=${KVPIPE_DEVSTACK_START_TIMEOUT:-180}  # seconds, per component
 DS_STOP_GRACE=${KVPIPE_DEVSTACK_STOP_GRACE:-30}         # seconds between SIGTERM and SIGKILL
 DS_TOPIC=kv.changes
 DS_NODES=(n1 n2 n3)
 DS_SHARD_GROUPS=(g1 g2)
+
+# The options of config/jvm/MODULE.options on one line (comments and blank lines dropped).
+ds_jvm_options() {
+  sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$ROOT/config/jvm/$1.options" | tr '\n' ' '
+}
 
 DS_PIDS=$DS_DIR/pids
 DS_LOGS=$DS_DIR/logs
@@ -88,6 +91,7 @@ ds_start_java() {
     cd "$DS_DIR" || exit 1
     local jvm=$DS_JVM_OPTS
     [ "$module" = kv-node ] && jvm=$DS_NODE_JVM_OPTS
+    [ -n "$jvm" ] || jvm=$(ds_jvm_options "$module")
     # shellcheck disable=SC2086 # the JVM options are a list
     exec setsid java $jvm --enable-native-access=ALL-UNNAMED "-Dkvpipe.devstack=$DS_DIR/$name" -cp "$cp" \
       "$main" "$@" >>"$DS_LOGS/$name.log" 2>&1 </dev/null

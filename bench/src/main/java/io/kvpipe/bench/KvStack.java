@@ -34,12 +34,10 @@ final class KvStack implements AutoCloseable {
   static final String DATA_TOKEN = "bench-data-token";
   static final String ADMIN_TOKEN = "bench-admin-token";
   static final List<String> GROUPS = List.of("g1", "g2");
-  /**
-   * Full JIT and room to grow: the JVM a deployment would run, not the light test default; G1 set to give back heap
-   * the data does not use, as scripts/lib/devstack.sh runs kv-nodes (docs/operations.md "Memory of a kv-node").
-   */
-  static final String NODE_JVM = "-Xms64m -Xmx2g -XX:+UseG1GC -XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=10 -XX:MarkStackSize=256k -XX:G1PeriodicGCInterval=60000 -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=60000 --enable-native-access=ALL-UNNAMED";
-  static final String PROXY_JVM = "-Xms256m -Xmx1g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED";
+  /** The kv-nodes and the proxy as shipped (config/jvm), unless --node-jvm / --proxy-jvm say otherwise. */
+  static String shippedJvm(String process) {
+    return JvmOptions.of(process) + " --enable-native-access=ALL-UNNAMED";
+  }
   private static final Duration START = Duration.ofSeconds(120);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -72,7 +70,7 @@ final class KvStack implements AutoCloseable {
       if (!tls.equals("on") && !tls.equals("off")) {
         throw new IllegalArgumentException("--tls must be on or off, got " + tls);
       }
-      return new Options(a.string("node-jvm", NODE_JVM), a.string("proxy-jvm", PROXY_JVM), List.of(), List.of(),
+      return new Options(a.string("node-jvm", shippedJvm("kv-node")), a.string("proxy-jvm", shippedJvm("proxy")), List.of(), List.of(),
           false, tls.equals("on"));
     }
 

@@ -38,8 +38,6 @@ public final class NodeBench {
   private static final String GROUP = "g1";
   // Minutes, not seconds: on a shared 2-core box under load (load average 40+) three JVMs took over a minute to listen.
   private static final Duration START = Duration.ofSeconds(180);
-  /** The kv-node JVM flags unless {@code --node-jvm} says otherwise. */
-  private static final String NODE_JVM_DEFAULT = "-Xms64m -Xmx1g -XX:+UseG1GC -XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=10 -XX:MarkStackSize=256k -XX:G1PeriodicGCInterval=60000 -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=60000";
 
   private final Duration phase;
   private final Duration warmUp;
@@ -72,7 +70,7 @@ public final class NodeBench {
     this.groupCommit = GroupCommit.parse(a.string("group-commit", GroupCommit.DEFAULT.toString()));
     this.tls = !a.string("tls", "on").equals("off");
     this.nodeArgs = a.string("node-args", "").isBlank() ? List.of() : List.of(a.string("node-args", "").split(" "));
-    List<String> jvm = new java.util.ArrayList<>(List.of(a.string("node-jvm", NODE_JVM_DEFAULT).trim().split(" +")));
+    List<String> jvm = new java.util.ArrayList<>(List.of(a.string("node-jvm", JvmOptions.of("kv-node")).trim().split(" +")));
     jvm.add("--enable-native-access=ALL-UNNAMED");
     this.nodeJvm = List.copyOf(jvm);
   }
