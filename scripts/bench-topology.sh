@@ -4,13 +4,14 @@
 # and removed in turn, --changes of them, one every --interval-ms) are sent to the meta group; reports the latency from
 # each change's acknowledgement to its event at every subscriber (p50/p99/p999/max, missing), the proxy's RSS before
 # and with the subscribers, then topology queries through the proxy (wrk, GET /api/topology/version) at each
-# --query-concurrency: queries/s, p50/p99. The subscribers are read over NIO by --reader-threads threads, each
+# --query-concurrency: queries/s, p50/p99 (closed loop: saturation), and at a fixed --query-rate (open loop, from the
+# bench JVM; default 20,000/s, issue 15's point; 0 skips it): p50/p99/p999, errors, the proxy's CPU. The subscribers are read over NIO by --reader-threads threads, each
 # arrival timed at its read. The nodes and the proxy run with -DKVPIPE_TRACE=INFO: their trace lines (meta apply,
 # watcher reply/reload, SSE fan-out and its CPU) give a table of where a change's time goes (push.stages in the JSON).
 # Progress is printed; JSON: target/bench/topology-<timestamp>.json.
 #
 # Options: --subscribers 2000 --changes 100 --warmup-changes 30 --interval-ms 100 --query-concurrency 16,64
-#   --query-seconds 10 --reader-threads 2 --node-jvm "..." --proxy-jvm "..." --tls on|off
+#   --query-seconds 10 --query-rate 20000 --reader-threads 2 --node-jvm "..." --proxy-jvm "..." --tls on|off
 #   (e.g. --proxy-jvm "<defaults> -Dkvpipe.sse.fanoutThreads=2" to compare fan-out threads)
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build.
 set -euo pipefail

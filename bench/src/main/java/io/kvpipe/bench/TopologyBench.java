@@ -7,6 +7,8 @@ import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.topology.ShardGroup;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.bench.OpenLoop;
+import io.kvpipe.testsupport.load.KeepAliveHttp;
 import io.kvpipe.testsupport.bench.LatencyRecorder;
 import io.kvpipe.testsupport.bench.ProcessCpu;
 import java.io.PrintStream;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The proxy's topology service (issue 15): how fast a topology change reaches every SSE subscriber of
@@ -43,6 +46,8 @@ public final class TopologyBench {
   private final Duration interval;
   private final List<Integer> queryConcurrency;
   private final Duration querySeconds;
+  /** Issue 15's point: queries at a fixed rate (open loop), where the closed-loop runs only show saturation. */
+  private final int queryRate;
   private final int readerThreads;
   private final Path work;
   /** The acknowledgement times (System.nanoTime) of the last run of changes, by version. */
@@ -56,6 +61,7 @@ public final class TopologyBench {
     this.interval = Duration.ofMillis(a.integer("interval-ms", 100));
     this.queryConcurrency = a.integers("query-concurrency", "16,64");
     this.querySeconds = a.seconds("query-seconds", 10);
+    this.queryRate = a.integer("query-rate", 20_000);
     this.readerThreads = a.integer("reader-threads", 2);
     this.work = Path.of(a.string("work-dir", "target/bench-work")).resolve("topology-" + System.currentTimeMillis());
   }
@@ -74,7 +80,9 @@ public final class TopologyBench {
     report.put("settings", JsonReport.map("subscribers", subscribers, "changes", changes, "warmup_changes",
         warmupChanges, "interval_ms", interval.toMillis(), "query_concurrency", queryConcurrency, "query_seconds",
         querySeconds.toSeconds(), "reader_threads", readerThreads, "latency", "meta command acknowledged (in this "
-            + "JVM) -> its id: line read by each subscriber (NIO, timed at the read); 0 when read before the ack", "queries", "wrk closed loop, GET /api/topology/version"));
+            + "JVM) -> its id: line read by each subscriber (NIO, timed at the read); 0 when read before the ack", "queries", "wrk closed loop, GET /api/topology/version", "query_rate", queryRate,
+        "fixed_rate_queries", "open loop (test-support OpenLoop + KeepAliveHttp, in this JVM) at query_rate for "
+            + "query_seconds; latency from the request's start"));
     KvStack.Options base = KvStack.Options.from(args)
         .withProxyArgs("--max-sse-subscribers", Integer.toString(subscribers + 16));
     // Stage timing lines (meta apply, watcher reply/load, SSE fan-out) in the node and proxy logs; see StageTrace.
@@ -113,7 +121,51 @@ public final class TopologyBench {
             "p50_ms", r.p50(), "p99_ms", r.p99(), "p999_ms", r.p999(), "errors", r.errors()));
       }
       report.put("queries", queries);
+      if (queryRate > 0) {
+        report.put("fixed_rate_queries", fixedRateQueries(stack, Map.of("proxy", stack.proxy().pid())));
+      }
     }
+  }
+
+  /**
+   * GET /api/topology/version at {@link #queryRate} per second whatever the answers' pace (open loop), after as long
+   * again of warm-up at the same rate: the latency a client sees at that load, not at saturation.
+   */
+  private Map<String, Object> fixedRateQueries(KvStack stack, Map<String, Long> pids) throws Exception {
+    int maxInFlight = 512;
+    try (KeepAliveHttp http = new KeepAliveHttp(stack.proxyUrl(), KvStack.DATA_TOKEN, Duration.ofSeconds(5))) {
+      for (String phase : List.of("warm-up", "measured")) {
+        LatencyRecorder latency = new LatencyRecorder(queryRate * (int) querySeconds.toSeconds() + 1024);
+        AtomicLong badStatus = new AtomicLong();
+        OUT.printf("== topology queries at %,d/s for %d s (%s, open loop)%n", queryRate, querySeconds.toSeconds(),
+            phase);
+        ProcessCpu.Sample before = ProcessCpu.Sample.of(pids);
+        OpenLoop.Result r = new OpenLoop("queries at " + queryRate + "/s", queryRate, querySeconds, maxInFlight,
+            n -> {
+              long t0 = System.nanoTime();
+              return http.send("GET", "/api/topology/version", null).thenAccept(reply -> {
+                latency.record(System.nanoTime() - t0);
+                if (reply.status() != 200) {
+                  badStatus.incrementAndGet();
+                }
+              });
+            }, OUT).run();
+        if (phase.equals("warm-up")) {
+          continue;
+        }
+        Map<String, Object> cpu = ProcessCpu.Sample.of(pids).since(before);
+        LatencyRecorder.Percentiles p = latency.percentiles();
+        long errors = r.errors() + badStatus.get();
+        OUT.printf("   queries at %,d/s asked, %,.0f/s answered: p50 %.2f ms, p99 %.2f ms, p999 %.2f ms; %d errors,"
+            + " %d skipped (target p99 < 2 ms)%n", queryRate, r.achievedPerSecond(), p.p50(), p.p99(), p.p999(),
+            errors, r.skipped());
+        return JsonReport.map("asked_per_s", queryRate, "answered_per_s", Math.round(r.achievedPerSecond()), "p50_ms",
+            p.p50(), "p99_ms", p.p99(), "p999_ms", p.p999(), "errors", errors, "skipped", r.skipped(),
+            "max_in_flight", maxInFlight, "proxy_cpu", cpu, "target_p99_ms", 2,
+            "met", errors == 0 && r.skipped() == 0 && p.p99() < 2);
+      }
+    }
+    throw new IllegalStateException("unreachable");
   }
 
   /** Sends {@code n} changes (add/remove a group no node hosts) and times their arrival at every subscriber. */
