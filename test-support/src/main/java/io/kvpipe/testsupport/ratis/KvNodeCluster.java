@@ -267,6 +267,23 @@ public final class KvNodeCluster implements AutoCloseable {
     return processes.values().stream().map(JavaProcess::logFile).toList();
   }
 
+  /** Every node's process, in node order (e.g. for {@link io.kvpipe.testsupport.process.ChildLogsOnFailure#ofProcesses}). */
+  public List<JavaProcess> processes() {
+    return List.copyOf(processes.values());
+  }
+
+  /**
+   * Ends a wait at once, saying how, if the node's process ended without the test asking (a crash, an OOM kill, a
+   * System.exit): a condition on a node that died never becomes true, and "timed out waiting for n3 hosts g3" alone
+   * does not tell a dead node from a live one that did not converge.
+   */
+  public void abortIfDied(String nodeId) {
+    JavaProcess p = processes.get(nodeId);
+    if (p != null && p.exitedUnasked()) {
+      throw new Poll.Abort(nodeId + " " + p.describe() + "; its log ends:\n" + p.logTail(40));
+    }
+  }
+
   public JavaProcess process(String nodeId) {
     return processes.get(nodeId);
   }
