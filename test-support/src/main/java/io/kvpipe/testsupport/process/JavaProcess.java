@@ -27,6 +27,8 @@ public final class JavaProcess implements AutoCloseable {
    * or a System.exit, and is what a failing test most needs to say (see {@link #describe()}).
    */
   private boolean endAsked;
+  /** The log's length when the current run started (a restart appends to the same file). */
+  private long logStart;
 
   private JavaProcess(Spec spec, List<String> launcher) {
     this.spec = spec;
@@ -129,6 +131,7 @@ public final class JavaProcess implements AutoCloseable {
     pb.environment().putAll(spec.env());
     try {
       Files.createDirectories(spec.logFile().toAbsolutePath().getParent());
+      logStart = Files.exists(spec.logFile()) ? Files.size(spec.logFile()) : 0;
       process = pb.start();
       endAsked = false;
     } catch (IOException e) {
@@ -233,6 +236,19 @@ public final class JavaProcess implements AutoCloseable {
 
   public Path logFile() {
     return spec.logFile();
+  }
+
+  /** What the current run has logged so far (not what earlier runs appended to the same file). */
+  public synchronized String logSinceStart() {
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(spec.logFile().toFile(), "r")) {
+      long from = Math.min(logStart, f.length());
+      byte[] b = new byte[(int) Math.min(Integer.MAX_VALUE - 8, f.length() - from)];
+      f.seek(from);
+      f.readFully(b);
+      return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   /** The last {@code lines} lines of the log, for assertion messages. */

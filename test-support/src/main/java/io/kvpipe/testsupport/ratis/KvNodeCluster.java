@@ -308,20 +308,30 @@ public final class KvNodeCluster implements AutoCloseable {
     awaitListening(nodeId, timeout);
   }
 
+  /**
+   * Waits until the node listens and says it is ready (kv-node prints "kv-node &lt;id&gt; ready" once its start has
+   * finished). The port alone is not enough: kv-node binds it early in its start, and a start that fails after that
+   * (or a port some other process took first) would pass for a running node that then dies or never was, and every
+   * later step of the test would fail for a reason it cannot see.
+   */
   private void awaitListening(String nodeId, Duration timeout) {
     JavaProcess p = processes.get(nodeId);
-    Poll.until(nodeId + " listening on " + ports.get(nodeId), timeout, Duration.ofMillis(100), () -> {
+    String ready = READY_LINE.formatted(nodeId);
+    Poll.until(nodeId + " listening on " + ports.get(nodeId) + " and ready", timeout, Duration.ofMillis(100), () -> {
       if (!p.isAlive()) {
-        throw new Poll.Abort(nodeId + " exited:\n" + p.logTail(40));
+        throw new Poll.Abort(nodeId + " " + p.describe() + ":\n" + p.logTail(40));
       }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress(hosts.get(nodeId), ports.get(nodeId)), 200);
-        return true;
       } catch (IOException notYet) {
         return false;
       }
+      return p.logSinceStart().contains(ready);
     });
   }
+
+  /** What KvNodeMain prints once its node has started. */
+  static final String READY_LINE = "kv-node %s ready";
 
   /** The node that says it leads the group (asking each live node), if any. */
   public Optional<String> leader(String group) {
