@@ -62,6 +62,16 @@ public final class ChildLogsOnFailure implements TestWatcher {
     }
   }
 
+  /**
+   * A logged WARN or ERROR, or what the JVM itself writes to stderr when a thread or the whole process dies (no log
+   * level there: an uncaught exception, an OutOfMemoryError, a crash, OrphanGuard's exit).
+   */
+  static boolean isProblem(String line) {
+    return line.contains(" WARN ") || line.contains(" ERROR ") || line.startsWith("Exception in thread ")
+        || line.contains("OutOfMemoryError") || line.contains("A fatal error has been detected")
+        || line.startsWith("orphan-guard:");
+  }
+
   static String render(String test, Path log) {
     return render(test, new Child(log, null));
   }
@@ -84,7 +94,7 @@ public final class ChildLogsOnFailure implements TestWatcher {
     } catch (IOException e) {
       return b.append("  (unreadable: ").append(e).append(")").toString();
     }
-    List<String> problems = lines.stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList();
+    List<String> problems = lines.stream().filter(ChildLogsOnFailure::isProblem).toList();
     b.append("  -- WARN/ERROR (").append(problems.size()).append(", last ").append(PROBLEMS).append(")\n");
     problems.subList(Math.max(0, problems.size() - PROBLEMS), problems.size())
         .forEach(l -> b.append("  ").append(l).append('\n'));
