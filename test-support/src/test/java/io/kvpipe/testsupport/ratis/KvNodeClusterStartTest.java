@@ -72,4 +72,10 @@ class KvNodeClusterStartTest {
       assertThat(c.processes()).hasSize(1);
     }
   }
+
+  @Test
+  void aPortAnotherNodeHasIsNeverHandedOutAgain() {
+    java.util.Iterator<Integer> offered = List.of(41000, 41001, 41000, 41002).iterator();
+    assertThat(KvNodeCluster.distinctPort(offered::next, java.util.Set.of(41000, 41001))).isEqualTo(41002);
+  }
 }
