@@ -332,8 +332,12 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     try {
       addGroup(group, peers.stream().map(MetaGroup::raftPeer).toList());
     } catch (IOException | RuntimeException e) {
-      if (Files.exists(dir) && !isHosted(gid)) {
-        leftByFailedAdd.add(gid);
+      if (!isHosted(gid)) {
+        // The state machine Ratis asked for is not serving anything: status and CDC views must not list it.
+        shards.remove(group);
+        if (Files.exists(dir)) {
+          leftByFailedAdd.add(gid);
+        }
       }
       throw e;
     }

@@ -40,6 +40,7 @@ class ReplicaCreationIT {
       assertThatThrownBy(() -> node.createReplica("gx", List.of(self))).isInstanceOf(IOException.class);
       assertThat(groupDir("gx")).as("Ratis left the failed replica's directory").isDirectory();
       assertThat(node.hostedShardGroups()).doesNotContain("gx");
+      assertThat(node.outboxes()).as("no state machine listed for a replica that is not there").doesNotContainKey("gx");
 
       // Whatever made the add fail is gone (here: the free-space floor); the next round's try must succeed.
       node.raftServer().getProperties().set(RaftServerConfigKeys.STORAGE_FREE_SPACE_MIN_KEY, "0MB");
