@@ -76,6 +76,8 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   /** The change topic's limits and durability as this node knows them; null with CDC off. */
   private final TopicStatus topicStatus;
   private final AtomicLong callIds = new AtomicLong();
+  /** Groups whose add by {@link #createReplica} failed and left a directory behind; reconciler thread only. */
+  private final Set<RaftGroupId> leftByFailedAdd = new HashSet<>();
   private MetricsEndpoint metricsEndpoint;
   private DeadLeaderWatch deadLeaderWatch;
   private GroupReconciler reconciler;
@@ -308,17 +310,51 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   @Override
   public void createReplica(String group, List<Peer> peers) throws IOException {
     RaftGroupId gid = gid(group);
-    if (Files.exists(config.dataDir().resolve(gid.getUuid().toString()))) {
-      // Not hosted, yet its directory is there: it failed to load at start. Formatting it would destroy the evidence.
-      throw new IOException("group " + group + " has a directory that failed to load; not reformatting it");
+    Path dir = config.dataDir().resolve(gid.getUuid().toString());
+    if (Files.exists(dir)) {
+      if (!leftByFailedAdd.remove(gid)) {
+        // Not hosted, yet its directory is there: it failed to load at start, or its removal has not finished (a
+        // late rename would take a new replica's directory away). Formatting it would destroy the evidence.
+        throw new IOException("group " + group + " has a directory that failed to load, or whose removal has not"
+            + " finished; not reformatting it");
+      }
+      // Our own earlier add of it failed: Ratis creates a replica's directory when it starts the replica and leaves it
+      // behind when that start fails. Refusing it would keep this node from ever hosting the group. It is kept aside
+      // for whoever looks into why the add failed, named so that it is not taken for a removed replica's data.
+      Files.createDirectories(removedGroupsDir());
+      Path to = removedGroupsDir().resolve("failed-add-" + group + "-" + gid.getUuid() + "-"
+          + System.currentTimeMillis());
+      Files.move(dir, to);
+      LOG.warn("group {}: an earlier add of it failed and left its directory; moved that to {}, adding it again",
+          group, to);
     }
     groupNames.put(gid, group);
-    addGroup(group, peers.stream().map(MetaGroup::raftPeer).toList());
+    try {
+      addGroup(group, peers.stream().map(MetaGroup::raftPeer).toList());
+    } catch (IOException | RuntimeException e) {
+      if (!isHosted(gid)) {
+        // The state machine Ratis asked for is not serving anything: status and CDC views must not list it.
+        shards.remove(group);
+        if (Files.exists(dir)) {
+          leftByFailedAdd.add(gid);
+        }
+      }
+      throw e;
+    }
     ShardStateMachine shard = shards.get(group);
     if (shard == null) {
       throw new IllegalStateException("group " + group + " was added but its state machine is not known");
     }
     attach(shard);
+  }
+
+  private boolean isHosted(RaftGroupId gid) {
+    for (RaftGroupId g : server.getGroupIds()) {
+      if (g.equals(gid)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -405,6 +441,11 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** The Ratis server (tests: e.g. to change a Ratis setting between two attempts of an operation). */
+  RaftServer raftServer() {
+    return server;
   }
 
   /** The topology follower, if this node has meta peers (for tests and diagnostics). */

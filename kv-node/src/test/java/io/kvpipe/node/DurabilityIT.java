@@ -38,7 +38,7 @@ class DurabilityIT {
   static final String GROUP = "g1";
   static final RaftGroupId GID = RaftGroupId.valueOf(GroupIds.uuidOf(GROUP));
 
-  @RegisterExtension static final ChildLogsOnFailure LOGS = new ChildLogsOnFailure(() -> DurabilityIT.cluster.logFiles());
+  @RegisterExtension static final ChildLogsOnFailure LOGS = ChildLogsOnFailure.ofProcesses(() -> DurabilityIT.cluster.processes());
   @TempDir
   static Path dir;
   static KvNodeCluster cluster;

@@ -54,7 +54,10 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GroupMembershipIT {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
-  @RegisterExtension static final ChildLogsOnFailure LOGS = new ChildLogsOnFailure(() -> GroupMembershipIT.cluster.logFiles());
+  // Each node's state (alive, or how it exited) heads its log: CI once failed here with n3 apparently broken from the
+  // first step on, and nothing left to say whether it had died.
+  @RegisterExtension static final ChildLogsOnFailure LOGS =
+      ChildLogsOnFailure.ofProcesses(() -> GroupMembershipIT.cluster.processes());
   static final Duration START = Duration.ofSeconds(60);
   static final Duration CONVERGE = Duration.ofSeconds(30);
   /** Twice the snapshot threshold: n4 joins behind a snapshot and a purged log. */
@@ -74,6 +77,9 @@ class GroupMembershipIT {
         .group("g1", gid("g1"))
         // Small snapshots and segments: the joining node has to catch up by an installed snapshot.
         .args(nodeArgs("--snapshot-threshold", "300", "--log-segment-bytes", "16384").toArray(String[]::new))
+        // Ratis's role changes and group adds/removals in the node logs (printed on failure): what a replica that
+        // never appeared, or a leader that never moved, did meanwhile.
+        .env("KVPIPE_RATIS_LOG_LEVEL", "INFO")
         .start(START);
     meta = new MetaClient(peers("n1", "n2", "n3"), Duration.ofSeconds(10), TestTls.cluster().raftTls());
     Poll.until("topology bootstrapped", START, () -> {
@@ -109,6 +115,12 @@ class GroupMembershipIT {
   static void awaitPublished(ShardGroupClient client, long version) {
     Poll.until("group " + client.group() + " published up to " + Versions.logIndex(version), CONVERGE,
         () -> client.status().confirmedIndex() >= Versions.logIndex(version));
+  }
+
+  /** Whether the node hosts the group; ends the wait at once if the node died (no node here stops on its own). */
+  static boolean hosts(String node, String group) {
+    cluster.abortIfDied(node);
+    return cluster.hosts(node, group);
   }
 
   static RaftGroupId gid(String group) {
@@ -202,7 +214,7 @@ class GroupMembershipIT {
     assertThat(g3Raft).startsWith("g3.");
     cluster.trackGroup("g3", gid(g3Raft));
     for (String n : List.of("n1", "n2", "n3")) {
-      Poll.until(n + " hosts g3", CONVERGE, () -> cluster.hosts(n, "g3"));
+      Poll.until(n + " hosts g3", CONVERGE, () -> hosts(n, "g3"));
     }
     try (ShardGroupClient g3 = client(g3Raft, "n1", "n2", "n3")) {
       long v = g3.put("k3", "v3".getBytes(StandardCharsets.UTF_8)).version();
@@ -230,7 +242,7 @@ class GroupMembershipIT {
     try (Writer writer = new Writer("w")) {
       writer.awaitMore(20);
       submit(new MetaCommand.PutMigration(addPeer("m-add-n4", "joining", "g1", "n4"), null, now()));
-      Poll.until("n4 hosts a joining replica of g1", CONVERGE, () -> cluster.hosts("n4", "g1"));
+      Poll.until("n4 hosts a joining replica of g1", CONVERGE, () -> hosts("n4", "g1"));
 
       g1.setPeers(addresses("n1", "n2", "n3", "n4"), Duration.ofSeconds(60));
       submit(new MetaCommand.SetGroupPeers("g1", peers("n1", "n2", "n3", "n4"), null, now()));
@@ -260,7 +272,7 @@ class GroupMembershipIT {
       }
     }
     // The add-peer record is done and the topology lists n4: the replica stays.
-    Poll.until("n4 converged on the topology", CONVERGE, () -> cluster.hosts("n4", "g1"));
+    Poll.until("n4 converged on the topology", CONVERGE, () -> hosts("n4", "g1"));
     assertThat(cluster.hosts("n4", "g1")).isTrue();
   }
 
@@ -273,13 +285,16 @@ class GroupMembershipIT {
   @Order(3)
   void n1LeavesG1ItsReplicaGoesAwayAndNothingIsLost() throws Exception {
     // The hard case: the replica that leaves is the leader (and the one publishing CDC events).
-    Poll.until("n1 leads g1", CONVERGE, () -> cluster.transferLeadership("g1", "n1", Duration.ofSeconds(3))
-        && cluster.leader("g1").filter("n1"::equals).isPresent());
+    Poll.until("n1 leads g1", CONVERGE, () -> {
+      cluster.nodeIds().forEach(cluster::abortIfDied);
+      return cluster.transferLeadership("g1", "n1", Duration.ofSeconds(3))
+          && cluster.leader("g1").filter("n1"::equals).isPresent();
+    });
     try (Writer writer = new Writer("x")) {
       writer.awaitMore(20);
       g1.setPeers(addresses("n2", "n3", "n4"), Duration.ofSeconds(30));
       submit(new MetaCommand.SetGroupPeers("g1", peers("n2", "n3", "n4"), null, now()));
-      Poll.until("n1 no longer hosts g1", CONVERGE, () -> !cluster.hosts("n1", "g1"));
+      Poll.until("n1 no longer hosts g1", CONVERGE, () -> !hosts("n1", "g1"));
       writer.awaitMore(50);
       writer.close();
       assertThat(writer.failures).as("writes failed during the change").isEmpty();
@@ -304,9 +319,11 @@ class GroupMembershipIT {
   void aGroupRemovedFromMetaGoesAwayOnItsNodes() {
     submit(new MetaCommand.RemoveGroup("g3", null, now()));
     for (String n : List.of("n1", "n2", "n3")) {
-      Poll.until(n + " no longer hosts g3", CONVERGE, () -> !cluster.hosts(n, "g3"));
-      Poll.until(n + " kept g3's data aside", CONVERGE,
-          () -> removedDirs(n).stream().anyMatch(d -> d.startsWith(g3Raft + "-")));
+      Poll.until(n + " no longer hosts g3", CONVERGE, () -> !hosts(n, "g3"));
+      Poll.until(n + " kept g3's data aside", CONVERGE, () -> {
+        cluster.abortIfDied(n);
+        return removedDirs(n).stream().anyMatch(d -> d.startsWith(g3Raft + "-"));
+      });
     }
   }
 
@@ -316,7 +333,7 @@ class GroupMembershipIT {
     cluster.stop("n4", Duration.ofSeconds(10));
     g1.put("while-n4-down", "v".getBytes(StandardCharsets.UTF_8));
     cluster.restart("n4", START);
-    Poll.until("n4 hosts g1 again", CONVERGE, () -> cluster.hosts("n4", "g1"));
+    Poll.until("n4 hosts g1 again", CONVERGE, () -> hosts("n4", "g1"));
     try (ShardGroupClient onN4 = client("g1", "n4")) {
       Poll.until("n4 caught up after its restart", CONVERGE,
           () -> onN4.get("while-n4-down", true).isPresent());

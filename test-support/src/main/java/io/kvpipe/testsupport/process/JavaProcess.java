@@ -22,6 +22,13 @@ public final class JavaProcess implements AutoCloseable {
   /** Run before {@code java}, e.g. {@code ip netns exec <ns>} (which execs in place: the pid stays the JVM's). */
   private final List<String> launcher;
   private Process process;
+  /**
+   * Whether this owner asked the current run to end (stop, kill9): an exit it did not ask for is a crash, an OOM kill
+   * or a System.exit, and is what a failing test most needs to say (see {@link #describe()}).
+   */
+  private boolean endAsked;
+  /** The log's length when the current run started (a restart appends to the same file). */
+  private long logStart;
 
   private JavaProcess(Spec spec, List<String> launcher) {
     this.spec = spec;
@@ -124,7 +131,9 @@ public final class JavaProcess implements AutoCloseable {
     pb.environment().putAll(spec.env());
     try {
       Files.createDirectories(spec.logFile().toAbsolutePath().getParent());
+      logStart = Files.exists(spec.logFile()) ? Files.size(spec.logFile()) : 0;
       process = pb.start();
+      endAsked = false;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + spec.mainClass(), e);
     }
@@ -156,6 +165,7 @@ public final class JavaProcess implements AutoCloseable {
     if (process == null) {
       return;
     }
+    endAsked = true;
     process.destroyForcibly();
     waitFor(Duration.ofSeconds(30));
   }
@@ -165,6 +175,7 @@ public final class JavaProcess implements AutoCloseable {
     if (process == null || !process.isAlive()) {
       return;
     }
+    endAsked = true;
     process.destroy();
     if (!waitFor(grace)) {
       process.destroyForcibly();
@@ -186,8 +197,58 @@ public final class JavaProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether the current run ended without this owner asking (it crashed, was killed from outside, e.g. by the kernel's
+   * OOM killer, or exited by itself).
+   */
+  public synchronized boolean exitedUnasked() {
+    return process != null && !process.isAlive() && !endAsked;
+  }
+
+  /**
+   * The process's state in words, for failure messages: "not started", "alive (pid N)", or how it exited and whether
+   * this owner asked it to: "EXITED UNASKED with code 137 (killed by signal 9, SIGKILL: e.g. the kernel's OOM killer)".
+   */
+  public synchronized String describe() {
+    if (process == null) {
+      return "not started";
+    }
+    if (process.isAlive()) {
+      return "alive (pid " + process.pid() + ")";
+    }
+    int code = process.exitValue();
+    return (endAsked ? "stopped by the test" : "EXITED UNASKED") + " (pid " + process.pid() + ") with code " + code
+        + exitMeaning(code);
+  }
+
+  /** What an exit code says beyond itself: above 128, the signal that ended the JVM (as the shell reports it). */
+  static String exitMeaning(int code) {
+    return switch (code) {
+      case 0 -> "";
+      case 1 -> " (System.exit(1): a failed start, or OrphanGuard after the parent went away)";
+      case 134 -> " (killed by signal 6, SIGABRT: a JVM crash; look for hs_err_pid*.log in its working directory)";
+      case 137 -> " (killed by signal 9, SIGKILL: kill -9, or the kernel's OOM killer; see dmesg)";
+      case 139 -> " (killed by signal 11, SIGSEGV: a JVM crash)";
+      case 143 -> " (killed by signal 15, SIGTERM)";
+      default -> code > 128 ? " (killed by signal " + (code - 128) + ")" : "";
+    };
+  }
+
   public Path logFile() {
     return spec.logFile();
+  }
+
+  /** What the current run has logged so far (not what earlier runs appended to the same file). */
+  public synchronized String logSinceStart() {
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(spec.logFile().toFile(), "r")) {
+      long from = Math.min(logStart, f.length());
+      byte[] b = new byte[(int) Math.min(Integer.MAX_VALUE - 8, f.length() - from)];
+      f.seek(from);
+      f.readFully(b);
+      return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   /** The last {@code lines} lines of the log, for assertion messages. */

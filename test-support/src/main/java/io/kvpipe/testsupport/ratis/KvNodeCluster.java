@@ -49,7 +49,7 @@ public final class KvNodeCluster implements AutoCloseable {
     this.builder = b;
     this.groups = new LinkedHashMap<>(b.groups);
     for (int i = 1; i <= b.nodes; i++) {
-      ports.put("n" + i, Ports.freePort());
+      ports.put("n" + i, newPort());
       hosts.put("n" + i, b.hosts.apply("n" + i));
     }
     for (String id : ports.keySet()) {
@@ -57,7 +57,7 @@ public final class KvNodeCluster implements AutoCloseable {
           "--data-dir", b.baseDir.resolve(id).toString()));
       args.addAll(List.of(b.tls.flags()));
       if (b.metricsPorts) {
-        metricsPorts.put(id, Ports.freePort());
+        metricsPorts.put(id, newPort());
         args.addAll(List.of("--metrics-port", Integer.toString(metricsPorts.get(id))));
       }
       for (String g : b.groups.keySet()) {
@@ -68,6 +68,32 @@ public final class KvNodeCluster implements AutoCloseable {
       args.addAll(b.nodeArgs.getOrDefault(id, List.of()));
       processes.put(id, newProcess(id, args));
     }
+  }
+
+  /**
+   * A free port no node of this cluster has yet. Ports.freePort's port is only free a moment ago, and the same one can
+   * come back twice (or be a stopped node's, free until it restarts): a node given a port another node listens on
+   * cannot bind it, exits at once, and its "port is open" check passes on the other node's listener.
+   */
+  private int newPort() {
+    return distinctPort(Ports::freePort, taken());
+  }
+
+  private java.util.Set<Integer> taken() {
+    java.util.Set<Integer> all = new java.util.HashSet<>(ports.values());
+    all.addAll(metricsPorts.values());
+    return all;
+  }
+
+  /** The first port from {@code source} not in {@code taken}. */
+  static int distinctPort(java.util.function.IntSupplier source, java.util.Set<Integer> taken) {
+    for (int i = 0; i < 100; i++) {
+      int p = source.getAsInt();
+      if (!taken.contains(p)) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no free port outside " + taken + " after 100 tries");
   }
 
   private JavaProcess newProcess(String id, List<String> args) {
@@ -90,7 +116,7 @@ public final class KvNodeCluster implements AutoCloseable {
     if (ports.containsKey(nodeId)) {
       throw new IllegalArgumentException("node " + nodeId + " exists already");
     }
-    ports.put(nodeId, Ports.freePort());
+    ports.put(nodeId, newPort());
     hosts.put(nodeId, builder.hosts.apply(nodeId));
     List<String> all = new ArrayList<>(List.of("--id", nodeId, "--listen", address(nodeId),
         "--data-dir", builder.baseDir.resolve(nodeId).toString()));
@@ -267,6 +293,23 @@ public final class KvNodeCluster implements AutoCloseable {
     return processes.values().stream().map(JavaProcess::logFile).toList();
   }
 
+  /** Every node's process, in node order (e.g. for {@link io.kvpipe.testsupport.process.ChildLogsOnFailure#ofProcesses}). */
+  public List<JavaProcess> processes() {
+    return List.copyOf(processes.values());
+  }
+
+  /**
+   * Ends a wait at once, saying how, if the node's process ended without the test asking (a crash, an OOM kill, a
+   * System.exit): a condition on a node that died never becomes true, and "timed out waiting for n3 hosts g3" alone
+   * does not tell a dead node from a live one that did not converge.
+   */
+  public void abortIfDied(String nodeId) {
+    JavaProcess p = processes.get(nodeId);
+    if (p != null && p.exitedUnasked()) {
+      throw new Poll.Abort(nodeId + " " + p.describe() + "; its log ends:\n" + p.logTail(40));
+    }
+  }
+
   public JavaProcess process(String nodeId) {
     return processes.get(nodeId);
   }
@@ -291,20 +334,30 @@ public final class KvNodeCluster implements AutoCloseable {
     awaitListening(nodeId, timeout);
   }
 
+  /**
+   * Waits until the node listens and says it is ready (kv-node prints "kv-node &lt;id&gt; ready" once its start has
+   * finished). The port alone is not enough: kv-node binds it early in its start, and a start that fails after that
+   * (or a port some other process took first) would pass for a running node that then dies or never was, and every
+   * later step of the test would fail for a reason it cannot see.
+   */
   private void awaitListening(String nodeId, Duration timeout) {
     JavaProcess p = processes.get(nodeId);
-    Poll.until(nodeId + " listening on " + ports.get(nodeId), timeout, Duration.ofMillis(100), () -> {
+    String ready = READY_LINE.formatted(nodeId);
+    Poll.until(nodeId + " listening on " + ports.get(nodeId) + " and ready", timeout, Duration.ofMillis(100), () -> {
       if (!p.isAlive()) {
-        throw new Poll.Abort(nodeId + " exited:\n" + p.logTail(40));
+        throw new Poll.Abort(nodeId + " " + p.describe() + ":\n" + p.logTail(40));
       }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress(hosts.get(nodeId), ports.get(nodeId)), 200);
-        return true;
       } catch (IOException notYet) {
         return false;
       }
+      return p.logSinceStart().contains(ready);
     });
   }
+
+  /** What KvNodeMain prints once its node has started. */
+  static final String READY_LINE = "kv-node %s ready";
 
   /** The node that says it leads the group (asking each live node), if any. */
   public Optional<String> leader(String group) {

@@ -1,0 +1,61 @@
+package io.kvpipe.testsupport.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A child's state in words: what a failing test prints for a node that died without the test asking. */
+class JavaProcessStateTest {
+  @TempDir
+  Path dir;
+
+  /** A child that exits by itself with code 3. */
+  public static final class ExitsWithThree {
+    public static void main(String[] args) {
+      System.out.println("about to exit");
+      System.exit(3);
+    }
+  }
+
+  /** A child that waits to be stopped. */
+  public static final class Waits {
+    public static void main(String[] args) throws InterruptedException {
+      Thread.sleep(60_000);
+    }
+  }
+
+  @Test
+  void aChildThatExitsByItselfIsSaidToHaveExitedUnaskedWithItsCode() {
+    JavaProcess p = JavaProcess.builder(ExitsWithThree.class.getName()).logFile(dir.resolve("c.log")).build();
+    assertThat(p.describe()).isEqualTo("not started");
+    p.start();
+    assertThat(p.awaitExit(Duration.ofSeconds(30))).isTrue();
+
+    assertThat(p.exitedUnasked()).isTrue();
+    assertThat(p.describe()).startsWith("EXITED UNASKED").contains("with code 3");
+    assertThat(ChildLogsOnFailure.render("t()", new ChildLogsOnFailure.Child(p.logFile(), p::describe)))
+        .contains("-- process: EXITED UNASKED").contains("about to exit");
+  }
+
+  @Test
+  void aChildTheTestKilledIsNotUnaskedAndItsSignalIsNamed() {
+    JavaProcess p = JavaProcess.builder(Waits.class.getName()).logFile(dir.resolve("w.log")).build();
+    p.start();
+    assertThat(p.describe()).startsWith("alive (pid ");
+    p.kill9();
+
+    assertThat(p.exitedUnasked()).isFalse();
+    assertThat(p.describe()).startsWith("stopped by the test").contains("code 137").contains("SIGKILL");
+  }
+
+  @Test
+  void exitCodesAboveOneHundredTwentyEightNameTheSignal() {
+    assertThat(JavaProcess.exitMeaning(137)).contains("OOM killer");
+    assertThat(JavaProcess.exitMeaning(134)).contains("hs_err");
+    assertThat(JavaProcess.exitMeaning(130)).isEqualTo(" (killed by signal 2)");
+    assertThat(JavaProcess.exitMeaning(0)).isEmpty();
+  }
+}
