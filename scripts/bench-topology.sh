@@ -5,7 +5,9 @@
 # each change's acknowledgement to its event at every subscriber (p50/p99/p999/max, missing), the proxy's RSS before
 # and with the subscribers, then topology queries through the proxy (wrk, GET /api/topology/version) at each
 # --query-concurrency: queries/s, p50/p99 (closed loop: saturation), and at a fixed --query-rate (open loop, from the
-# bench JVM; default 20,000/s, issue 15's point; 0 skips it): p50/p99/p999, errors, the proxy's CPU. The subscribers are read over NIO by --reader-threads threads, each
+# bench JVM; default 20,000/s, issue 15's point; 0 skips it): p50/p99/p999, errors, the proxy's CPU; and the same rate
+# offered by wrk, each connection pausing 1 ms between a response and its next request (timed from the write, so
+# without the Java driver's own queueing). The subscribers are read over NIO by --reader-threads threads, each
 # arrival timed at its read. The nodes and the proxy run with -DKVPIPE_TRACE=INFO: their trace lines (meta apply,
 # watcher reply/reload, SSE fan-out and its CPU) give a table of where a change's time goes (push.stages in the JSON).
 # Progress is printed; JSON: target/bench/topology-<timestamp>.json.

@@ -26,6 +26,16 @@ local function base64(s)
   return table.concat(out)
 end
 
+-- KVPIPE_WRK_PACE_MS=N (environment): each connection waits N ms after a response before its next request (wrk's
+-- delay()), so C connections offer about C * 1000 / (N + latency) requests/s: a rate, not saturation (wrk times each
+-- request from its write, so the wait is not counted). Unset, delay() is not defined and wrk sends back to back.
+local pace_ms = tonumber(os.getenv("KVPIPE_WRK_PACE_MS") or "")
+if pace_ms and pace_ms > 0 then
+  function delay()
+    return pace_ms
+  end
+end
+
 local counter = 0
 
 function setup(thread)

@@ -61,13 +61,26 @@ final class Wrk {
    */
   Result run(String url, String target, String op, int connections, int threads, Duration d, String token)
       throws IOException, InterruptedException {
+    return run(url, target, op, connections, threads, d, token, 0);
+  }
+
+  /**
+   * @param paceMillis when positive, each connection waits this long after a response before its next request (kv.lua's
+   *     KVPIPE_WRK_PACE_MS): a paced load whose rate the connection count sets, instead of saturation
+   */
+  Result run(String url, String target, String op, int connections, int threads, Duration d, String token,
+             int paceMillis) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("wrk", "-t", Integer.toString(Math.min(threads, connections)),
         "-c", Integer.toString(connections), "-d", d.toSeconds() + "s", "--timeout", "10s", "--latency",
         "-s", script.toString(), url, "--", target, op, Integer.toString(keys), Integer.toString(valueBytes)));
     if (token != null) {
       cmd.add(token);
     }
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    if (paceMillis > 0) {
+      pb.environment().put("KVPIPE_WRK_PACE_MS", Integer.toString(paceMillis));
+    }
+    Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(d.toSeconds() + 60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
