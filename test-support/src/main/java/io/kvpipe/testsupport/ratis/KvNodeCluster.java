@@ -49,7 +49,7 @@ public final class KvNodeCluster implements AutoCloseable {
     this.builder = b;
     this.groups = new LinkedHashMap<>(b.groups);
     for (int i = 1; i <= b.nodes; i++) {
-      ports.put("n" + i, newPort());
+      ports.put("n" + i, Ports.freePort());
       hosts.put("n" + i, b.hosts.apply("n" + i));
     }
     for (String id : ports.keySet()) {
@@ -57,7 +57,7 @@ public final class KvNodeCluster implements AutoCloseable {
           "--data-dir", b.baseDir.resolve(id).toString()));
       args.addAll(List.of(b.tls.flags()));
       if (b.metricsPorts) {
-        metricsPorts.put(id, newPort());
+        metricsPorts.put(id, Ports.freePort());
         args.addAll(List.of("--metrics-port", Integer.toString(metricsPorts.get(id))));
       }
       for (String g : b.groups.keySet()) {
@@ -68,32 +68,6 @@ public final class KvNodeCluster implements AutoCloseable {
       args.addAll(b.nodeArgs.getOrDefault(id, List.of()));
       processes.put(id, newProcess(id, args));
     }
-  }
-
-  /**
-   * A free port no node of this cluster has yet. Ports.freePort's port is only free a moment ago, and the same one can
-   * come back twice (or be a stopped node's, free until it restarts): a node given a port another node listens on
-   * cannot bind it, exits at once, and its "port is open" check passes on the other node's listener.
-   */
-  private int newPort() {
-    return distinctPort(Ports::freePort, taken());
-  }
-
-  private java.util.Set<Integer> taken() {
-    java.util.Set<Integer> all = new java.util.HashSet<>(ports.values());
-    all.addAll(metricsPorts.values());
-    return all;
-  }
-
-  /** The first port from {@code source} not in {@code taken}. */
-  static int distinctPort(java.util.function.IntSupplier source, java.util.Set<Integer> taken) {
-    for (int i = 0; i < 100; i++) {
-      int p = source.getAsInt();
-      if (!taken.contains(p)) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("no free port outside " + taken + " after 100 tries");
   }
 
   private JavaProcess newProcess(String id, List<String> args) {
@@ -116,7 +90,7 @@ public final class KvNodeCluster implements AutoCloseable {
     if (ports.containsKey(nodeId)) {
       throw new IllegalArgumentException("node " + nodeId + " exists already");
     }
-    ports.put(nodeId, newPort());
+    ports.put(nodeId, Ports.freePort());
     hosts.put(nodeId, builder.hosts.apply(nodeId));
     List<String> all = new ArrayList<>(List.of("--id", nodeId, "--listen", address(nodeId),
         "--data-dir", builder.baseDir.resolve(nodeId).toString()));

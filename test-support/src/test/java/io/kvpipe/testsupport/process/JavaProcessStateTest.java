@@ -23,7 +23,7 @@ class JavaProcessStateTest {
   /** A child that waits to be stopped. */
   public static final class Waits {
     public static void main(String[] args) throws InterruptedException {
-      Thread.sleep(60_000);
+      Thread.currentThread().join(); // until the test stops it
     }
   }
 

@@ -41,7 +41,7 @@ class KvNodeClusterStartTest {
       try (ServerSocket s = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
         Thread.sleep(300);
         System.out.println("kv-node " + value(args, "--id") + " ready");
-        Thread.sleep(60_000);
+        Thread.currentThread().join(); // serves until the test stops it
       }
     }
   }
@@ -71,11 +71,5 @@ class KvNodeClusterStartTest {
       assertThat(c.process("n1").isAlive()).isTrue();
       assertThat(c.processes()).hasSize(1);
     }
-  }
-
-  @Test
-  void aPortAnotherNodeHasIsNeverHandedOutAgain() {
-    java.util.Iterator<Integer> offered = List.of(41000, 41001, 41000, 41002).iterator();
-    assertThat(KvNodeCluster.distinctPort(offered::next, java.util.Set.of(41000, 41001))).isEqualTo(41002);
   }
 }
