@@ -26,24 +26,38 @@ import org.slf4j.LoggerFactory;
  * kill -9 -> first acknowledged write window. Shortening the timeouts instead would also turn every pause of a loaded
  * box (GC, CPU starvation) into an election.
  *
- * <p>Every {@link #PERIOD}, each follower division that has heard nothing from its leader for the minimum election
- * timeout (so the other followers would no longer refuse their vote for having a valid leader) connects to the
- * leader's Raft port. Only a refused connection counts — the port is closed, the process is gone. A timeout or any
- * other failure proves nothing (a paused or unreachable leader) and is left to Ratis's own timer, as is everything
- * else. The election itself is Ratis's ordinary one, pre-vote first (see {@link KvpipeElections}).
+ * <p>Every {@link #PERIOD}, each follower division that has heard nothing from its leader for longer than the leader's
+ * idle heartbeat interval (half the minimum election timeout, Ratis's rule) plus two periods connects to the leader's
+ * Raft port. Only a refused connection counts: the port is closed, the process is gone. A timeout or any other failure
+ * proves nothing (a paused or unreachable leader) and is left to Ratis's own timer, as is everything else. On a
+ * refusal the follower stops vouching for that leader ({@link KvpipeElections#forgetLeader}), so it no longer
+ * withholds its vote for the rest of the minimum election timeout; after {@link #HANDOFF}, room for the other
+ * followers to find the same, the first of them (by id) stands for election, the next one {@link #STAGGER} later.
+ * The election itself is Ratis's ordinary one, pre-vote first (see {@link KvpipeElections}), so a follower wrong
+ * about the leader can cost an election, never a committed entry. The decision is {@link #next}; this class only
+ * feeds it.
  */
 public final class DeadLeaderWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLeaderWatch.class);
   static final Duration PERIOD = Duration.ofMillis(20);
   private static final int CONNECT_TIMEOUT_MS = 100;
+  /** From a follower's refusal to its election: the other followers probe within a period and stop vouching too. */
+  static final Duration HANDOFF = PERIOD.multipliedBy(2);
   /** Between one follower's start and the next one's: a pre-vote and a vote round on an unloaded box, with room. */
   static final Duration STAGGER = Duration.ofMillis(100);
 
+  /** What one follower does about its leader's silence this period. */
+  enum Step { NOTHING, PROBE, ELECT }
+
+  /** The probe of {@code leader}'s port made at {@code silenceMs} into the current silence, and whether it was refused. */
+  record Finding(RaftPeerId leader, long silenceMs, boolean refused) {}
+
   private final RaftServer server;
   private final long minSilenceMs;
+  private final long probeSilenceMs;
   private final ScheduledExecutorService timer;
-  /** The leader silence at which each group last probed, so one silence is probed once, not every period. */
-  private final Map<RaftGroupId, Long> probedAt = new ConcurrentHashMap<>();
+  /** Per group, the last probe of the current silence; dropped once the leader is heard from again. */
+  private final Map<RaftGroupId, Finding> findings = new ConcurrentHashMap<>();
 
   /** On unless the environment sets {@code KVPIPE_DEAD_LEADER_WATCH=off}: to compare failovers with and without it. */
   public static boolean enabled() {
@@ -53,11 +67,17 @@ public final class DeadLeaderWatch implements AutoCloseable {
   public DeadLeaderWatch(RaftServer server) {
     this.server = server;
     this.minSilenceMs = RaftServerConfigKeys.Rpc.timeoutMin(server.getProperties()).toLong(TimeUnit.MILLISECONDS);
+    this.probeSilenceMs = probeSilenceMs(minSilenceMs);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "kvpipe-dead-leader-watch");
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /** A healthy idle leader heartbeats every half minimum timeout: a silence two periods longer is worth a probe. */
+  static long probeSilenceMs(long minElectionTimeoutMs) {
+    return minElectionTimeoutMs / 2 + 2 * PERIOD.toMillis();
   }
 
   public DeadLeaderWatch start() {
@@ -76,33 +96,56 @@ public final class DeadLeaderWatch implements AutoCloseable {
     }
   }
 
+  /**
+   * The decision, given how long the follower has not heard from its leader ({@code silenceMs}, -1 when it is not a
+   * running follower), what it found earlier in this silence (or null) and its {@link #rank}: probe a silence longer
+   * than an idle heartbeat interval once (again only after another minimum timeout if the leader answered: a paused
+   * leader is Ratis's business); once refused, stand after the handoff and this follower's stagger.
+   */
+  static Step next(long silenceMs, Finding found, int rank, long probeSilenceMs, long minSilenceMs) {
+    if (silenceMs < probeSilenceMs) {
+      return Step.NOTHING;
+    }
+    if (found == null) {
+      return Step.PROBE;
+    }
+    if (!found.refused()) {
+      return silenceMs - found.silenceMs() >= minSilenceMs ? Step.PROBE : Step.NOTHING;
+    }
+    return silenceMs >= found.silenceMs() + HANDOFF.toMillis() + STAGGER.toMillis() * rank ? Step.ELECT : Step.NOTHING;
+  }
+
   private void check(RaftServer.Division d) {
     RaftGroupId gid = d.getGroup().getGroupId();
     long silence = KvpipeElections.leaderSilenceMs(d);
-    RaftPeerId leaderId = d.getInfo().getLeaderId();
+    Finding found = findings.get(gid);
+    if (silence < probeSilenceMs) {
+      findings.remove(gid);
+      return;
+    }
+    // Once forgotten, the dead leader is no longer the division's leader: the finding remembers who it was.
+    RaftPeerId leaderId = found != null ? found.leader() : d.getInfo().getLeaderId();
     RaftPeer leader = leaderId == null ? null : d.getGroup().getPeer(leaderId);
-    if (silence < minSilenceMs || leader == null || leader.getAddress() == null) {
-      probedAt.remove(gid);
+    if (leader == null || leader.getAddress() == null) {
       return;
     }
-    // Every follower sees the same silence within milliseconds; started together, their elections split the vote
-    // (measured: both pass pre-vote, both are rejected, ~1 s lost to the next timer). So they go one after another.
-    if (silence < minSilenceMs + STAGGER.toMillis() * rank(d, leaderId)) {
-      return;
-    }
-    Long last = probedAt.get(gid);
-    // Probe a silence again only after another minimum timeout: a leader that timed out once is not refused later.
-    if (last != null && silence - last < minSilenceMs) {
-      return;
-    }
-    if (!refused(leader.getAddress())) {
-      probedAt.put(gid, silence);
-      return;
-    }
-    // Refused but not started (an append in progress): asked again next period.
-    if (KvpipeElections.startElection(d, minSilenceMs)) {
-      LOG.info("group {}: leader {} refuses connections after {} ms without a heartbeat: its process is gone,"
-          + " starting an election now", gid, leaderId, silence);
+    switch (next(silence, found, rank(d, leaderId), probeSilenceMs, minSilenceMs)) {
+      case NOTHING -> { }
+      case PROBE -> {
+        boolean refused = refused(leader.getAddress());
+        findings.put(gid, new Finding(leaderId, silence, refused));
+        if (refused && KvpipeElections.forgetLeader(d, leaderId)) {
+          LOG.debug("group {}: leader {} refuses connections after {} ms without a heartbeat: no longer vouched for",
+              gid, leaderId, silence);
+        }
+      }
+      // Not started (an append in progress, or no longer a follower): asked again next period.
+      case ELECT -> {
+        if (KvpipeElections.startElection(d, probeSilenceMs)) {
+          LOG.info("group {}: leader {} refuses connections after {} ms without a heartbeat: its process is gone,"
+              + " starting an election now", gid, leaderId, silence);
+        }
+      }
     }
   }
 

@@ -2,12 +2,49 @@ package io.kvpipe.node.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvpipe.node.raft.DeadLeaderWatch.Finding;
+import io.kvpipe.node.raft.DeadLeaderWatch.Step;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.Test;
 
-/** Only a refused connection may start an election: a listening port, or an address that is no address, may not. */
+/**
+ * Only a refused connection may start an election: a listening port, or an address that is no address, may not; and
+ * when, in the silence after the leader's last heartbeat, a follower probes and stands.
+ */
 class DeadLeaderWatchTest {
+  static final long MIN = 300;
+  static final long PROBE = DeadLeaderWatch.probeSilenceMs(MIN);
+  static final long HANDOFF = DeadLeaderWatch.HANDOFF.toMillis();
+  static final long STAGGER = DeadLeaderWatch.STAGGER.toMillis();
+  static final RaftPeerId LEADER = RaftPeerId.valueOf("n1");
+
+  @Test
+  void aSilenceWithinTheIdleHeartbeatIntervalIsNotProbed() {
+    assertThat(PROBE).isGreaterThan(MIN / 2).isLessThan(MIN);
+    assertThat(DeadLeaderWatch.next(-1, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(MIN / 2, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(PROBE - 1, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(PROBE, null, 0, PROBE, MIN)).isEqualTo(Step.PROBE);
+  }
+
+  @Test
+  void aRefusalLeadsToAnElectionBeforeTheMinimumElectionTimeoutFirstFollowerFirst() {
+    Finding refused = new Finding(LEADER, PROBE, true);
+    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF - 1, refused, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF, refused, 0, PROBE, MIN)).isEqualTo(Step.ELECT);
+    assertThat(PROBE + HANDOFF).as("the first follower stands before Ratis's own timer could").isLessThan(MIN);
+    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF, refused, 1, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF + STAGGER, refused, 1, PROBE, MIN)).isEqualTo(Step.ELECT);
+  }
+
+  @Test
+  void aLeaderThatAnsweredIsProbedAgainOnlyAfterAnotherMinimumTimeout() {
+    Finding answered = new Finding(LEADER, PROBE, false);
+    assertThat(DeadLeaderWatch.next(PROBE + MIN - 1, answered, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(PROBE + MIN, answered, 0, PROBE, MIN)).isEqualTo(Step.PROBE);
+  }
   @Test
   void aListeningPortIsNotRefused() throws Exception {
     try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {

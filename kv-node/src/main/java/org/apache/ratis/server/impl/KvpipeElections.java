@@ -1,5 +1,6 @@
 package org.apache.ratis.server.impl;
 
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 
 /**
@@ -8,8 +9,8 @@ import org.apache.ratis.server.RaftServer;
  * timer, whose loop sleeps a random election timeout and then checks the silence against that same timeout, so a
  * dead leader is noticed one to two timeouts after its last heartbeat (measured: the bulk of the 0.8 s failover).
  *
- * <p>Lives in Ratis's package because {@code RaftServerImpl.changeToCandidate} and {@code FollowerState} are
- * package-private (checked against Ratis 3.3.0; a Ratis upgrade that changes them fails this module's compile, not a
+ * <p>Lives in Ratis's package because {@code RaftServerImpl.changeToCandidate}, {@code FollowerState} and
+ * {@code ServerState.setLeader} are package-private (checked against Ratis 3.3.0; a Ratis upgrade that changes them fails this module's compile, not a
  * run). The checks are the ones FollowerState makes before it changes to candidate, under the same lock, and the
  * election is an ordinary one: with pre-vote on (Ratis's default) no term is bumped unless a majority would vote.
  */
@@ -43,6 +44,27 @@ public final class KvpipeElections {
         return false;
       }
       impl.changeToCandidate(false);
+      return true;
+    }
+  }
+
+  /**
+   * Makes this follower stop vouching for {@code deadLeader}, if that is still the leader it follows: it then no longer
+   * refuses its vote to another candidate for having a valid leader (Ratis's vote withholding, which otherwise lasts a
+   * minimum election timeout after the leader's last heartbeat). Only a liveness rule is relaxed: a leader that is in
+   * fact alive is recognised again by its next AppendEntries, and a vote is still only granted to a candidate whose log
+   * is at least as up to date. Returns whether it did.
+   */
+  public static boolean forgetLeader(RaftServer.Division division, RaftPeerId deadLeader) {
+    if (!(division instanceof RaftServerImpl impl)) {
+      return false;
+    }
+    synchronized (impl) {
+      ServerState state = impl.getState();
+      if (!impl.isRunning() || !impl.getInfo().isFollower() || !deadLeader.equals(state.getLeaderId())) {
+        return false;
+      }
+      state.setLeader(null, "kvpipe dead-leader watch: " + deadLeader + " refuses connections");
       return true;
     }
   }
