@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.TimeDuration;
 
@@ -31,8 +30,31 @@ public final class RetryWindow {
    * sent just before the window closes may reach a replica up to one RPC timeout later: {@link #check} counts it.
    */
   public static RetryPolicy policy(Duration window, Duration sleep) {
+    return policy(window, sleep, 0, sleep);
+  }
+
+  /**
+   * As {@link #policy(Duration, Duration)}, but the first {@code quickAttempts} resends of a request come after only
+   * {@code quickSleep}: a leader change is over within a few hundred milliseconds, and a resend that waits a whole
+   * {@code sleep} after the new leader is ready only adds to the caller's wait.
+   */
+  public static RetryPolicy policy(Duration window, Duration quickSleep, int quickAttempts, Duration sleep) {
     TimeDuration limit = TimeDuration.valueOf(window.toMillis(), TimeUnit.MILLISECONDS);
-    RetryPolicy resend = RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(sleep.toMillis(), TimeUnit.MILLISECONDS));
+    TimeDuration quick = TimeDuration.valueOf(quickSleep.toMillis(), TimeUnit.MILLISECONDS);
+    TimeDuration slow = TimeDuration.valueOf(sleep.toMillis(), TimeUnit.MILLISECONDS);
+    RetryPolicy.Action quickly = () -> quick;
+    RetryPolicy.Action slowly = () -> slow;
+    RetryPolicy resend = new RetryPolicy() {
+      @Override
+      public Action handleAttemptFailure(Event event) {
+        return event.getAttemptCount() <= quickAttempts ? quickly : slowly;
+      }
+
+      @Override
+      public String toString() {
+        return "resend after " + quick + " (" + quickAttempts + " times), then every " + slow;
+      }
+    };
     RequestTypeDependentRetryPolicy.Builder b = RequestTypeDependentRetryPolicy.newBuilder();
     for (TypeCase type : TypeCase.values()) {
       b.setRetryPolicy(type, resend).setTimeout(type, limit);

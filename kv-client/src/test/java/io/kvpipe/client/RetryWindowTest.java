@@ -44,6 +44,16 @@ class RetryWindowTest {
     assertThat(after(p, 5, 10_500).shouldRetry()).as("5 attempts of 2 s each, older than the window").isFalse();
   }
 
+  /** A leader change's first resends come quickly, later ones at the usual pace; the window bounds both. */
+  @Test
+  void theFirstResendsComeQuicker() {
+    RetryPolicy p = RetryWindow.policy(Duration.ofSeconds(10), Duration.ofMillis(10), 3, Duration.ofMillis(50));
+    assertThat(after(p, 1, 0).getSleepTime().toLong(TimeUnit.MILLISECONDS)).isEqualTo(10);
+    assertThat(after(p, 3, 30).getSleepTime().toLong(TimeUnit.MILLISECONDS)).isEqualTo(10);
+    assertThat(after(p, 4, 40).getSleepTime().toLong(TimeUnit.MILLISECONDS)).isEqualTo(50);
+    assertThat(after(p, 2, 10_500).shouldRetry()).isFalse();
+  }
+
   @Test
   void noClientMayResendLongerThanTheReplicasRemember() {
     assertThat(RetryWindow.MAX_CLIENT_WINDOW.multipliedBy(2)).isLessThanOrEqualTo(RetryWindow.SERVER_RETRY_CACHE);
