@@ -7,12 +7,14 @@
 # changes, elections the replicas ran) while nothing was killed; then the leader-kill window: kill -9 of the leader
 # -> first acknowledged write issued after it, over --kill-trials (default 10): p50/p99/max.
 # Figures printed and written as JSON under target/bench/node-<timestamp>.json.
-# Options: --seconds 10 --warmup-seconds 60 --trials 3 --concurrency 1,16,64 --kill-trials 10 --keys 100000 --tls on|off
+# Options: --seconds 10 --warmup-seconds 60 (at least; then on, in 10 s windows, until every node's JIT compiler took
+#   <= --jit-settled-pct 3 % of a core over the last window, up to --warmup-max-seconds, default warm-up + 120)
+#   --trials 3 --concurrency 1,16,64 --kill-trials 10 --keys 100000 --tls on|off
 #   --value-bytes 100 --group-commit (the client's batching; "off" to compare) --node-args "..." (extra kv-node flags,
 #   e.g. "--raft-property raft.server.read.leader.lease.enabled=true") --cdc (the same with a Kafka broker and CDC
 #   on, plus publish lag at --lag-rates 2000,5000) --memory-keys 1000000 (then, in a fresh group, each node's RSS
 #   and live heap before and after loading that many records; RSS / raw data against issue 15's 2.5; 0 skips it)
-#   --node-jvm "..." (the kv-nodes' JVM flags, default: devstack.sh's kv-node flags with -Xmx1g; with
+#   --node-jvm "..." (the kv-nodes' JVM flags, default: config/jvm/kv-node.options; with
 #   -XX:NativeMemoryTracking=summary the memory phase adds each node's committed memory by JVM area) --memory-only
 #   (just the memory phase)
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build. The kv-nodes inherit the environment: KVPIPE_RATIS_LOG_LEVEL=INFO logs

@@ -10,7 +10,9 @@
 # Prints a table; JSON: target/bench/proxy-<timestamp>.json; wrk's own output: target/bench-work/proxy-*/wrk.log.
 #
 # Options: --seconds S (15 per system per point, split into --rounds R slices, default 3) --concurrency 1,16,64,256
-#   --ops put,get --keys K (10000) --value-bytes B (100) --warmup-seconds W (60) --wrk-threads T (2)
+#   --ops put,get --keys K (10000) --value-bytes B (100) --warmup-seconds W (60: at least; then on, in 10 s windows,
+#   until every kvpipe JVM's JIT took <= --jit-settled-pct 3 % of a core over the last window, up to
+#   --warmup-max-seconds, default W + 120) --wrk-threads T (2)
 #   --etcd true|false --direct true|false --node-jvm "..." --proxy-jvm "..." --etcd-binary PATH
 #   --tls on|off (mutual TLS on the Ratis ports, as kvpipe runs by default; off to price it)
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build. etcd is killed at the end, also when the benchmark fails.

@@ -41,6 +41,18 @@ final class BenchArgs {
     }
   }
 
+  double decimal(String name, double def) {
+    String v = string(name, null);
+    if (v == null) {
+      return def;
+    }
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be a number, got '" + v + "'");
+    }
+  }
+
   boolean flag(String name) {
     return Boolean.parseBoolean(values.getOrDefault(name, "false"));
   }

@@ -14,11 +14,13 @@ import io.kvpipe.testsupport.kafka.KafkaBroker;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import io.kvpipe.testsupport.tls.TestTls;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,7 +42,7 @@ public final class NodeBench {
   private static final Duration START = Duration.ofSeconds(180);
 
   private final Duration phase;
-  private final Duration warmUp;
+  private final JitWarmUp.Settings warmUp;
   private final int trials;
   private final List<Integer> concurrencies;
   private final int valueBytes;
@@ -61,7 +63,7 @@ public final class NodeBench {
   private NodeBench(BenchArgs a) {
     this.phase = a.seconds("seconds", 10);
     // The nodes' JIT needs tens of seconds of load: with 5 s, the first trial ran at a quarter of the third.
-    this.warmUp = a.seconds("warmup-seconds", 60);
+    this.warmUp = JitWarmUp.Settings.from(a, 60);
     this.trials = a.integer("trials", 3);
     this.concurrencies = a.integers("concurrency", "1,16,64");
     this.valueBytes = a.integer("value-bytes", 100);
@@ -79,7 +81,7 @@ public final class NodeBench {
     BenchArgs a = new BenchArgs(args);
     NodeBench bench = new NodeBench(a);
     JsonReport report = new JsonReport("node").put("settings", JsonReport.map("phase_seconds",
-        bench.phase.toSeconds(), "warmup_seconds", bench.warmUp.toSeconds(), "trials", bench.trials,
+        bench.phase.toSeconds(), "warm_up", bench.warmUp.describe(), "trials", bench.trials,
         "key_bytes", 16, "value_bytes", bench.valueBytes, "key_space", bench.keySpace, "replicas", 3, "fsync", true,
         "group_commit", bench.groupCommit.toString(), "node_jvm", String.join(" ", bench.nodeJvm), "ratis_tls", bench.tls, "node_args", String.join(" ", bench.nodeArgs)));
     // --memory-only: just the memory phase (its figures do not depend on the load phases before it).
@@ -125,8 +127,7 @@ public final class NodeBench {
       cluster.awaitLeader(GROUP, START);
       byte[] value = new byte[valueBytes];
       ThreadLocalRandom.current().nextBytes(value);
-      OUT.println("warm-up (JIT, connections, log segments): " + warmUp.toSeconds() + " s of puts, c=64 and c=1 in turn");
-      warmUp(client, value);
+      Map<String, Object> warm = warmUp(cluster, client, value);
 
       NodeProbe probe = new NodeProbe(cluster, GROUP);
       NodeProbe.Snapshot loadStart = probe.snapshot();
@@ -175,7 +176,7 @@ public final class NodeBench {
         lags.add(publishLag(broker.bootstrapServers(), client, value, rate));
       }
       maxCRates.sort(null);
-      return JsonReport.map("trials", trialResults, "median_puts_per_s_at_max_c",
+      return JsonReport.map("warm_up", warm, "trials", trialResults, "median_puts_per_s_at_max_c",
           maxCRates.isEmpty() ? 0.0 : maxCRates.get(maxCRates.size() / 2),
           "elections_without_kills", JsonReport.map("term_change", load.termChange(), "elections_run",
               load.electionsRun(), "window", "end of warm-up to end of the last load phase"),
@@ -250,16 +251,32 @@ public final class NodeBench {
    * steady rate (p50 4.7 ms, then 1.4-1.6 ms after ~45 s more of mixed load) — the lone-operation path (no batch)
    * was not compiled yet and C2 competes with the load for the cores. So both paths are exercised, in turn.
    */
-  private void warmUp(ShardGroupClient client, byte[] value) throws InterruptedException {
-    long end = System.nanoTime() + warmUp.toNanos();
-    boolean batched = true;
-    while (System.nanoTime() < end) {
-      Duration left = Duration.ofNanos(end - System.nanoTime());
-      Duration slice = Duration.ofSeconds(batched ? 6 : 4);
-      puts(client, value, batched ? 64 : 1, left.compareTo(slice) < 0 ? left : slice).run();
-      batched = !batched;
+  /**
+   * The JIT, connections and log segments warmed: puts at c=64 and c=1 and gets at c=64 in turn (the gets' path is
+   * compiled too: measured, the leader's JIT took a quarter of a core through a gets phase that followed puts alone).
+   */
+  private Map<String, Object> warmUp(KvNodeCluster cluster, ShardGroupClient client, byte[] value) throws Exception {
+    Map<String, JitWarmUp.Endpoint> jvms = new LinkedHashMap<>();
+    for (String id : cluster.nodeIds()) {
+      jvms.put(id, new JitWarmUp.Endpoint(URI.create("http://127.0.0.1:" + cluster.metricsPort(id) + "/metrics"), null));
     }
+    return JitWarmUp.run(warmUp, jvms, window -> {
+      long end = System.nanoTime() + window.toNanos();
+      for (int turn = 0; System.nanoTime() < end; turn++) {
+        Duration slice = Duration.ofSeconds(turn % 3 == 0 ? 5 : 3);
+        Duration left = Duration.ofNanos(Math.max(1, end - System.nanoTime()));
+        Duration d = left.compareTo(slice) < 0 ? left : slice;
+        switch (turn % 3) {
+          case 0 -> puts(client, value, 64, d).run();
+          case 1 -> puts(client, value, 1, d).run();
+          default -> new ClosedLoop("linearizable gets", 64, d,
+              i -> client.getAsync(key(ThreadLocalRandom.current().nextInt(keySpace))), OUT).run();
+        }
+      }
+    }, OUT);
   }
+
+
 
   private ClosedLoop puts(ShardGroupClient client, byte[] value, int concurrency, Duration d) {
     return new ClosedLoop("puts", concurrency, d,

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 /**
  * Reads one group's Raft counters from a kv-node's Prometheus {@code /metrics} (kv-node's RatisMetricsBridge and
  * kv-node/README): log flushes (fsyncs), log entries written, elections run. Differences between two readings of the
- * same process give a phase's entries per fsync (and, with the phase's own operation count, operations per entry).
+ * same process give a phase's entries per fsync (and, with the phase's own operation count, operations per entry); and
+ * the JVM's JIT compilation time ({@code jvm_compilation_time_ms_total}), which says whether the node still warms up.
  */
 final class NodeMetrics {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -23,11 +24,12 @@ final class NodeMetrics {
   private NodeMetrics() {}
 
   /** One node's counters for one group; NaN for a counter the node did not show. */
-  record Reading(double flushes, double entries, double elections) {
-    static final Reading UNREACHABLE = new Reading(Double.NaN, Double.NaN, Double.NaN);
+  record Reading(double flushes, double entries, double elections, double jitMs) {
+    static final Reading UNREACHABLE = new Reading(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
 
     Reading minus(Reading before) {
-      return new Reading(flushes - before.flushes, entries - before.entries, elections - before.elections);
+      return new Reading(flushes - before.flushes, entries - before.entries, elections - before.elections,
+          jitMs - before.jitMs);
     }
 
     double entriesPerFlush() {
@@ -61,6 +63,7 @@ final class NodeMetrics {
     }
     return new Reading(values.getOrDefault("kvpipe_raft_log_flushes_total", Double.NaN),
         values.getOrDefault("kvpipe_raft_log_entries_written_total", Double.NaN),
-        values.getOrDefault("kvpipe_raft_elections_total", Double.NaN));
+        values.getOrDefault("kvpipe_raft_elections_total", Double.NaN),
+        JitWarmUp.compileMs(text));
   }
 }

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * What a load phase cost the kv-node processes of one group: CPU per process (from /proc), and from each node's
- * /metrics the Raft log flushes (fsyncs) and entries written, hence entries per fsync, plus elections. Read before and
- * after the phase ({@link #snapshot}, {@link #since}); the cluster must be built with metrics ports.
+ * /metrics the Raft log flushes (fsyncs) and entries written, hence entries per fsync, plus elections, and the share of
+ * a core the node's JIT compiler took (a node still compiling is not warm yet). Read before and after the phase ({@link #snapshot}, {@link #since}); the cluster must be built with metrics ports.
  */
 final class NodeProbe {
   private static final Duration LEADER_WAIT = Duration.ofSeconds(30);
@@ -45,6 +45,7 @@ final class NodeProbe {
   Result since(Snapshot before, long ops) {
     Snapshot now = snapshot();
     Map<String, Object> cpu = now.cpu().since(before.cpu());
+    double wallMs = (now.cpu().nanos() - before.cpu().nanos()) / 1e6;
     Map<String, Object> nodes = new LinkedHashMap<>();
     List<String> summary = new ArrayList<>();
     double elections = 0;
@@ -54,15 +55,17 @@ final class NodeProbe {
       String role = id.equals(before.leader()) ? "leader" : "follower";
       nodes.put(id, JsonReport.map("role_at_start", role, "cpu", cpu.get(id), "log_flushes", num(d.flushes()),
           "log_entries", num(d.entries()), "entries_per_fsync", num(ProcessCpu.round(2, d.entriesPerFlush())),
-          "elections_run", num(d.elections())));
+          "elections_run", num(d.elections()), "jit_ms", num(d.jitMs()),
+          "jit_core_pct", num(ProcessCpu.round(1, 100 * d.jitMs() / wallMs))));
       if (!Double.isNaN(d.elections())) {
         elections += d.elections();
       }
       if (role.equals("leader")) {
         leaderEntries = d.entries();
       }
-      summary.add(String.format("%s%s %s%% CPU, %s entries/fsync", id, role.equals("leader") ? "*" : "",
-          cpu.get(id) instanceof Map<?, ?> m ? m.get("core_pct") : "?", text(d.entriesPerFlush())));
+      summary.add(String.format("%s%s %s%% CPU (JIT %s%%), %s entries/fsync", id, role.equals("leader") ? "*" : "",
+          cpu.get(id) instanceof Map<?, ?> m ? m.get("core_pct") : "?", text(100 * d.jitMs() / wallMs),
+          text(d.entriesPerFlush())));
     }
     double opsPerEntry = leaderEntries > 0 ? ops / leaderEntries : Double.NaN;
     long termChange = now.term() - before.term();

@@ -6,6 +6,7 @@ import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.ProcessCpu;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ public final class ProxyBench {
   private final List<String> ops;
   private final int keys;
   private final int valueBytes;
-  private final int warmUp;
+  private final JitWarmUp.Settings warmUp;
   private final int wrkThreads;
   private final boolean withEtcd;
   private final boolean withDirect;
@@ -54,8 +55,8 @@ public final class ProxyBench {
     this.ops = List.of(a.string("ops", "put,get").split(","));
     this.keys = a.integer("keys", 10_000);
     this.valueBytes = a.integer("value-bytes", 100);
-    // The JIT needs tens of seconds of load before kvpipe's JVMs run at speed.
-    this.warmUp = a.integer("warmup-seconds", 60);
+    // The JIT needs tens of seconds of load, on this box often more than a hundred, before kvpipe's JVMs run at speed.
+    this.warmUp = JitWarmUp.Settings.from(a, 60);
     this.wrkThreads = a.integer("wrk-threads", 2);
     this.withEtcd = Boolean.parseBoolean(a.string("etcd", "true"));
     this.withDirect = Boolean.parseBoolean(a.string("direct", "true"));
@@ -79,11 +80,12 @@ public final class ProxyBench {
 
   private void run(JsonReport report) throws Exception {
     Files.createDirectories(work);
-    KvStack.Options options = KvStack.Options.from(args);
+    // The kv-nodes' /metrics tell the warm-up how busy their JIT still is.
+    KvStack.Options options = KvStack.Options.from(args).withMetrics();
     String etcdBinary = args.string("etcd-binary", "etcd");
     report.put("settings", JsonReport.map("seconds_per_system_per_point", sliceSeconds * rounds, "rounds", rounds,
         "slice_seconds", sliceSeconds, "concurrency", concurrencies, "ops", ops, "keys", keys, "key_bytes", 16,
-        "value_bytes", valueBytes, "warmup_seconds", warmUp, "wrk_threads", wrkThreads,
+        "value_bytes", valueBytes, "warm_up", warmUp.describe(), "wrk_threads", wrkThreads,
         "load_generator", "wrk (Debian) + scripts/wrk/kv.lua, keep-alive, closed loop; direct: ShardGroupClient "
             + "from the benchmark JVM", "order", "per point: kvpipe, etcd, direct; next round reversed"));
     report.put("kvpipe", options.describe());
@@ -112,8 +114,8 @@ public final class ProxyBench {
       if (etcd != null) {
         etcd.load(keyNames, value);
       }
-      if (warmUp > 0) {
-        runner.warmUp();
+      if (warmUp.min().toSeconds() > 0) {
+        report.put("warm_up", runner.warmUp());
       }
       List<Object> points = new ArrayList<>();
       List<Row> rows = new ArrayList<>();
@@ -219,33 +221,40 @@ public final class ProxyBench {
     /**
      * kvpipe's JVMs reach their steady rate only after the JIT has compiled both the batched path (c=64) and the
      * lone-request path (c=1): measured, c=1 puts ran at a third of their steady rate after 30 s of c=64 alone. So
-     * puts and gets at c=64 and c=1 take turns until the warm-up time is spent (etcd, compiled ahead, needs none).
+     * puts and gets at c=64 and c=1 take turns until every kvpipe JVM's JIT has settled ({@link JitWarmUp}); then the
+     * direct client and etcd get a short turn of their own (etcd, compiled ahead, needs no more).
      */
-    void warmUp() throws Exception {
-      OUT.printf("== warm-up (JITs, connections): kvpipe puts and gets at c=64 and c=1 in turn for %d s%s%n", warmUp,
-          (withDirect ? ", direct puts " + Math.min(15, warmUp) + " s" : "")
-              + (etcd != null ? ", etcd puts " + Math.min(5, warmUp) + " s" : ""));
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp);
+    Map<String, Object> warmUp() throws Exception {
       record Turn(String op, int c, int seconds) { }
-      List<Turn> turns = List.of(new Turn("put", 64, 6), new Turn("put", 1, 3), new Turn("get", 64, 3),
+      List<Turn> turns = List.of(new Turn("put", 64, 4), new Turn("put", 1, 2), new Turn("get", 64, 2),
           new Turn("get", 1, 2));
-      for (int i = 0; System.nanoTime() < end; i++) {
-        Turn t = turns.get(i % turns.size());
-        long leftSeconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(end - System.nanoTime()));
-        Slice s = slice("kvpipe", t.op(), t.c(), Duration.ofSeconds(Math.min(t.seconds(), leftSeconds)));
-        OUT.printf("   kvpipe %ss c=%d: %,.0f ops/s, p50 %.2f ms, p99 %.1f ms, %d errors%n", s.op, t.c(), s.rate(), s.p50,
-            s.p99, s.errors);
+      Map<String, JitWarmUp.Endpoint> jvms = new LinkedHashMap<>();
+      for (String id : stack.nodes().nodeIds()) {
+        jvms.put(id, new JitWarmUp.Endpoint(
+            URI.create("http://127.0.0.1:" + stack.nodes().metricsPort(id) + "/metrics"), null));
       }
+      jvms.put("proxy", new JitWarmUp.Endpoint(URI.create(stack.proxyUrl() + "/metrics"), KvStack.DATA_TOKEN));
+      Map<String, Object> warm = JitWarmUp.run(warmUp, jvms, window -> {
+        long end = System.nanoTime() + window.toNanos();
+        for (int i = 0; System.nanoTime() < end; i++) {
+          Turn t = turns.get(i % turns.size());
+          long leftSeconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(end - System.nanoTime()));
+          Slice s = slice("kvpipe", t.op(), t.c(), Duration.ofSeconds(Math.min(t.seconds(), leftSeconds)));
+          OUT.printf("   kvpipe %ss c=%d: %,.0f ops/s, p50 %.2f ms, p99 %.1f ms, %d errors%n", s.op, t.c(), s.rate(),
+              s.p50, s.p99, s.errors);
+        }
+      }, OUT);
       if (withDirect) {
         for (int c : List.of(64, 1)) {
-          Slice s = slice("direct", "put", c, Duration.ofSeconds(Math.min(c == 1 ? 5 : 10, warmUp)));
+          Slice s = slice("direct", "put", c, Duration.ofSeconds(c == 1 ? 5 : 10));
           OUT.printf("   direct puts c=%d: %,.0f ops/s, p99 %.1f ms%n", c, s.rate(), s.p99);
         }
       }
       if (etcd != null) {
-        Slice s = slice("etcd", "put", 64, Duration.ofSeconds(Math.min(5, warmUp)));
+        Slice s = slice("etcd", "put", 64, Duration.ofSeconds(5));
         OUT.printf("   etcd puts: %,.0f ops/s, p99 %.1f ms%n", s.rate(), s.p99);
       }
+      return warm;
     }
 
     Slice slice(String system, String op, int c, Duration d) throws Exception {

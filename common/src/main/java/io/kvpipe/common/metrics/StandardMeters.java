@@ -2,6 +2,7 @@ package io.kvpipe.common.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -20,13 +21,17 @@ public final class StandardMeters {
 
   private StandardMeters() {}
 
-  /** JVM memory, GC, threads, class loading, CPU and uptime: the same names in every process. */
+  /**
+   * JVM memory, GC, threads, class loading, JIT compilation time, CPU and uptime: the same names in every process. The
+   * JIT's time says whether a process is still warming up (the benchmarks wait for it to settle before they measure).
+   */
   @SuppressWarnings("resource") // the GC binder listens for the JVM's lifetime, as the registry does
   public static void bindJvm(MeterRegistry registry) {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
+    new JvmCompilationMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
   }

@@ -76,7 +76,11 @@ public final class ProcessCpu {
     }
   }
 
+  /** {@code d} to {@code decimals} places; NaN and infinities as they are (Math.round would make NaN a 0). */
   public static double round(int decimals, double d) {
+    if (!Double.isFinite(d)) {
+      return d;
+    }
     double f = Math.pow(10, decimals);
     return Math.round(d * f) / f;
   }

@@ -1,0 +1,116 @@
+package io.kvpipe.bench;
+
+import io.kvpipe.testsupport.bench.JsonReport;
+import io.kvpipe.testsupport.bench.ProcessCpu;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A warm-up that ends when the JVMs under test are warm, not when a clock says so. Why: on a 2-core box the JIT of
+ * three kv-nodes (and a proxy) is still compiling 90-140 s into a run (each node's compile time 24-50% of a core over
+ * 10 s windows), and a figure taken then is the JIT's: the same bench-node run gave c=64 puts ~6,000/s after a 30 s
+ * warm-up and 17,434/s once the JIT had settled. So load runs in windows of {@link #WINDOW}: at least the minimum
+ * warm-up, then until every watched JVM's JIT took at most a given share of a core over the last window (its
+ * {@code jvm_compilation_time_ms_total}, bound by every kvpipe process: StandardMeters), or the maximum passed.
+ */
+final class JitWarmUp {
+  static final Duration WINDOW = Duration.ofSeconds(10);
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final Pattern JIT = Pattern.compile("(?m)^jvm_compilation_time_ms_total(?:\\{[^}]*\\})? (\\S+)$");
+
+  /** One window of warm-up load, {@code length} long. */
+  interface Load {
+    void run(Duration length) throws Exception;
+  }
+
+  /** A JVM to watch: its Prometheus endpoint and the bearer token it wants (null: none). */
+  record Endpoint(URI metrics, String token) {}
+
+  /** @param settledPct the JIT share of one core (%) at or below which a JVM counts as warm */
+  record Settings(Duration min, Duration max, double settledPct) {
+    static Settings from(BenchArgs a, int defaultMinSeconds) {
+      Duration min = a.seconds("warmup-seconds", defaultMinSeconds);
+      return new Settings(min, a.seconds("warmup-max-seconds", (int) min.toSeconds() + 120),
+          a.decimal("jit-settled-pct", 3.0));
+    }
+
+    Map<String, Object> describe() {
+      return JsonReport.map("min_seconds", min.toSeconds(), "max_seconds", max.toSeconds(), "jit_settled_core_pct",
+          settledPct, "window_seconds", WINDOW.toSeconds());
+    }
+  }
+
+  private JitWarmUp() {}
+
+  /**
+   * Runs {@code load} window after window as described above, printing the busiest JVM's JIT share after each;
+   * returns how long it took and where the JIT stood (for the report's JSON).
+   */
+  static Map<String, Object> run(Settings s, Map<String, Endpoint> jvms, Load load, PrintStream out) throws Exception {
+    out.printf("== warm-up: at least %d s, then until every JVM's JIT takes <= %.1f%% of a core over %d s (at most %d s)%n",
+        s.min().toSeconds(), s.settledPct(), WINDOW.toSeconds(), s.max().toSeconds());
+    long start = System.nanoTime();
+    while (true) {
+      Map<String, Double> before = compileMs(jvms);
+      long windowStart = System.nanoTime();
+      load.run(WINDOW);
+      Map<String, Double> after = compileMs(jvms);
+      double wallMs = (System.nanoTime() - windowStart) / 1e6;
+      String busiest = null;
+      double max = Double.NaN;
+      for (String name : jvms.keySet()) {
+        double pct = 100 * (after.get(name) - before.get(name)) / wallMs;
+        if (!Double.isNaN(pct) && (Double.isNaN(max) || pct > max)) {
+          max = pct;
+          busiest = name;
+        }
+      }
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      boolean settled = Double.isNaN(max) || max <= s.settledPct();
+      out.printf("   warm-up %d s: the busiest JIT (%s) took %.1f%% of a core over the last %d s%s%n",
+          elapsed.toSeconds(), busiest, max, WINDOW.toSeconds(), settled ? ": settled" : "");
+      if (elapsed.compareTo(s.min()) >= 0 && (settled || elapsed.compareTo(s.max()) >= 0)) {
+        return JsonReport.map("seconds", elapsed.toSeconds(), "busiest_jit", busiest, "jit_core_pct_last_window",
+            Double.isNaN(max) ? null : ProcessCpu.round(1, max), "settled", settled);
+      }
+    }
+  }
+
+  /** Each JVM's total JIT compile time (ms) now; NaN for one that does not answer or show it. */
+  static Map<String, Double> compileMs(Map<String, Endpoint> jvms) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    jvms.forEach((name, e) -> out.put(name, compileMs(e)));
+    return out;
+  }
+
+  private static double compileMs(Endpoint e) {
+    try {
+      HttpRequest.Builder req = HttpRequest.newBuilder(e.metrics()).timeout(Duration.ofSeconds(5));
+      if (e.token() != null) {
+        req.header("Authorization", "Bearer " + e.token());
+      }
+      HttpResponse<String> r = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? compileMs(r.body()) : Double.NaN;
+    } catch (IOException down) {
+      return Double.NaN;
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading metrics", ie);
+    }
+  }
+
+  /** The JIT compile time in a Prometheus text exposition, NaN if it is not there. */
+  static double compileMs(String metricsText) {
+    Matcher m = JIT.matcher(metricsText);
+    return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+  }
+}
