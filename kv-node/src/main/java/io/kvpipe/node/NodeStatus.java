@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -33,10 +34,15 @@ final class NodeStatus {
   private final Map<String, LeaderPublishing> publishers;
   private final boolean cdcEnabled;
   private final long maxApplyLag;
+  private final Set<RaftGroupId> adding;
 
+  /**
+   * @param adding groups Ratis lists but is still adding: not read from Ratis (that would wait for the add)
+   */
   NodeStatus(String nodeId, RaftServer server, Function<RaftGroupId, String> names,
              Map<String, ? extends OutboxView> outboxes, Map<String, LeaderPublishing> publishers, boolean cdcEnabled,
-             long maxApplyLag) {
+             long maxApplyLag, Set<RaftGroupId> adding) {
+    this.adding = Set.copyOf(adding);
     this.nodeId = nodeId;
     this.server = server;
     this.names = names;
@@ -53,6 +59,11 @@ final class NodeStatus {
   List<ReplicaState> replicas() {
     List<ReplicaState> out = new ArrayList<>();
     for (RaftGroupId gid : server.getGroupIds()) {
+      if (adding.contains(gid)) {
+        out.add(new ReplicaState(names.apply(gid), "adding", null, 0, -1, -1, -1, List.of(), null,
+            "Ratis is still adding this replica"));
+        continue;
+      }
       RaftServer.Division d;
       try {
         d = server.getDivision(gid);
