@@ -89,6 +89,11 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   /** Pending adds of groups the topology took away meanwhile: removed, not attached, once added. Reconciler thread. */
   private final Set<String> removeOnceAdded = ConcurrentHashMap.newKeySet();
   private MetricsEndpoint metricsEndpoint;
+  /** Checks that Ratis still runs every replica it lists (see {@link #watchReplicas}). */
+  private java.util.concurrent.ScheduledExecutorService replicaWatch;
+  /** Groups whose replica Ratis stopped for good while still listing it; written by the replica watch only. */
+  private final Set<String> stoppedReplicas = ConcurrentHashMap.newKeySet();
+  private io.micrometer.core.instrument.Counter replicaStops;
   private DeadLeaderWatch deadLeaderWatch;
   private GroupReconciler reconciler;
 
@@ -155,6 +160,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       node.addMissingGroups();
       node.bindMetrics();
       node.shards.values().forEach(node::attach);
+      node.startReplicaWatch();
       if (config.metricsPort() != 0) {
         node.metricsEndpoint = new MetricsEndpoint(config.listenHost(), config.metricsPort(), node.registry,
             node.status());
@@ -196,6 +202,58 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
 
   private void bindMetrics() {
     StandardMeters.bindJvm(registry);
+    io.micrometer.core.instrument.Gauge.builder("kvpipe.node.replicas.stopped", stoppedReplicas, Set::size)
+        .description("replicas Ratis stopped for good but still lists (the node serves nothing of them until it"
+            + " restarts)").register(registry);
+    replicaStops = io.micrometer.core.instrument.Counter.builder("kvpipe.node.replica.stops")
+        .description("replicas found stopped by Ratis since the node started").register(registry);
+  }
+
+  static final Duration REPLICA_WATCH_INTERVAL = Duration.ofSeconds(1);
+
+  private void startReplicaWatch() {
+    replicaWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().daemon().name("replica-watch-" + config.nodeId()).factory());
+    replicaWatch.scheduleWithFixedDelay(() -> {
+      try {
+        watchReplicas();
+      } catch (RuntimeException e) {
+        LOG.warn("checking the replicas failed: {}", e.toString());
+      }
+    }, REPLICA_WATCH_INTERVAL.toMillis(), REPLICA_WATCH_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Ratis closes a replica for good when its state machine throws what Ratis takes as fatal, yet keeps listing the
+   * group, and the node would go on looking as if it hosted it: this says so (an error naming the group and the cause,
+   * metrics), once per replica. Readiness reads the same state from Ratis directly ({@link NodeStatus}).
+   */
+  private void watchReplicas() {
+    if (server.getLifeCycleState() != org.apache.ratis.util.LifeCycle.State.RUNNING) {
+      return; // stopping: every replica closes now, as it should
+    }
+    Set<String> listed = new HashSet<>();
+    for (RaftGroupId gid : server.getGroupIds()) {
+      String group = MetaGroup.isMeta(gid) ? NodeConfig.META_GROUP : groupNames.getOrDefault(gid, gid.toString());
+      listed.add(group);
+      if (pendingAdds.containsKey(group)) {
+        continue; // reading it would wait for Ratis to finish the add
+      }
+      RaftServer.Division d;
+      try {
+        d = server.getDivision(gid);
+      } catch (IOException e) {
+        continue; // removed since the listing
+      }
+      if (NodeStatus.stopped(d) && stoppedReplicas.add(group)) {
+        replicaStops.increment();
+        io.micrometer.core.instrument.Gauge.builder("kvpipe.node.replica.stopped", stoppedReplicas,
+                s -> s.contains(group) ? 1 : 0).tag("group", group)
+            .description("1 while Ratis lists this group's replica here but stopped it for good").register(registry);
+        LOG.error("group {}: {}", group, NodeStatus.stoppedReason(d, fatalCause(group)));
+      }
+    }
+    stoppedReplicas.retainAll(listed);
   }
 
   /**
@@ -552,7 +610,12 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     pendingAdds.keySet().forEach(g -> adding.add(gid(g)));
     return new NodeStatus(config.nodeId(), server, gid -> MetaGroup.isMeta(gid) ? NodeConfig.META_GROUP
         : groupNames.getOrDefault(gid, gid.toString()), shards, publishers, config.cdcEnabled(),
-        io.kvpipe.node.status.Readiness.DEFAULT_MAX_APPLY_LAG, adding);
+        io.kvpipe.node.status.Readiness.DEFAULT_MAX_APPLY_LAG, adding, this::fatalCause);
+  }
+
+  private String fatalCause(String group) {
+    ShardStateMachine shard = shards.get(group);
+    return shard == null ? null : shard.fatalCause();
   }
 
   /** Whether this node is ready now (see {@link io.kvpipe.node.status.Readiness}); for tests and diagnostics. */
@@ -589,7 +652,9 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
     }
-
+    if (replicaWatch != null) {
+      replicaWatch.shutdownNow();
+    }
     if (deadLeaderWatch != null) {
       deadLeaderWatch.close();
     }

@@ -236,6 +236,10 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
     } catch (KvException e) {
       // Only reachable for an entry no leader of ours would have written; refuse it identically everywhere.
       reply = Reply.Failure.of(e);
+    } catch (RuntimeException | Error bug) {
+      // Ratis closes this replica for good on anything else; record why, so the node can say it.
+      recordFatal("applying log index " + index, bug);
+      throw bug;
     }
     updateLastAppliedTermIndex(term, index);
     return CompletableFuture.completedFuture(toMessage(reply));
