@@ -386,6 +386,8 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   public void createReplica(String group, List<Peer> peers) throws IOException {
     RaftGroupId gid = gid(group);
     if (pendingAdds.containsKey(group)) {
+      // An earlier round's add that Ratis failed meanwhile throws its failure here, cleaned up after: the next round
+      // adds the group again.
       if (!settlePendingAdd(group)) {
         throw new IOException("Ratis is still adding group " + group + " (an earlier round's add, past "
             + addTimeout() + "); it is attached once Ratis finishes it");
@@ -393,7 +395,6 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       if (isHosted(gid)) {
         return; // the earlier add finished, and is attached now
       }
-      // It failed (settling cleaned up after it): add it again below.
     }
     if (!pendingAdds.isEmpty()) {
       // Ratis would queue this add behind the unfinished one on its single group-management thread.
