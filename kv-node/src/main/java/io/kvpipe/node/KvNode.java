@@ -78,7 +78,22 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   private final AtomicLong callIds = new AtomicLong();
   /** Groups whose add by {@link #createReplica} failed and left a directory behind; reconciler thread only. */
   private final Set<RaftGroupId> leftByFailedAdd = new HashSet<>();
+  /**
+   * Adds Ratis had not finished when {@link #createReplica} stopped waiting, by group. Settled (attached, or cleaned up
+   * if Ratis failed it) by the reconciler thread: at the top of each of its loops ({@link #finishPendingAdds}), or by
+   * the next createReplica of the group. Concurrent only so that whoever settles one does it exactly once
+   * ({@code remove(group, future)}), should a test call createReplica beside the reconciler.
+   */
+  private final Map<String, java.util.concurrent.CompletableFuture<RaftClientReply>> pendingAdds =
+      new ConcurrentHashMap<>();
+  /** Pending adds of groups the topology took away meanwhile: removed, not attached, once added. Reconciler thread. */
+  private final Set<String> removeOnceAdded = ConcurrentHashMap.newKeySet();
   private MetricsEndpoint metricsEndpoint;
+  /** Checks that Ratis still runs every replica it lists (see {@link #watchReplicas}). */
+  private java.util.concurrent.ScheduledExecutorService replicaWatch;
+  /** Groups whose replica Ratis stopped for good while still listing it; written by the replica watch only. */
+  private final Set<String> stoppedReplicas = ConcurrentHashMap.newKeySet();
+  private io.micrometer.core.instrument.Counter replicaStops;
   private DeadLeaderWatch deadLeaderWatch;
   private GroupReconciler reconciler;
 
@@ -145,6 +160,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       node.addMissingGroups();
       node.bindMetrics();
       node.shards.values().forEach(node::attach);
+      node.startReplicaWatch();
       if (config.metricsPort() != 0) {
         node.metricsEndpoint = new MetricsEndpoint(config.listenHost(), config.metricsPort(), node.registry,
             node.status());
@@ -186,6 +202,58 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
 
   private void bindMetrics() {
     StandardMeters.bindJvm(registry);
+    io.micrometer.core.instrument.Gauge.builder("kvpipe.node.replicas.stopped", stoppedReplicas, Set::size)
+        .description("replicas Ratis stopped for good but still lists (the node serves nothing of them until it"
+            + " restarts)").register(registry);
+    replicaStops = io.micrometer.core.instrument.Counter.builder("kvpipe.node.replica.stops")
+        .description("replicas found stopped by Ratis since the node started").register(registry);
+  }
+
+  static final Duration REPLICA_WATCH_INTERVAL = Duration.ofSeconds(1);
+
+  private void startReplicaWatch() {
+    replicaWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().daemon().name("replica-watch-" + config.nodeId()).factory());
+    replicaWatch.scheduleWithFixedDelay(() -> {
+      try {
+        watchReplicas();
+      } catch (RuntimeException e) {
+        LOG.warn("checking the replicas failed: {}", e.toString());
+      }
+    }, REPLICA_WATCH_INTERVAL.toMillis(), REPLICA_WATCH_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Ratis closes a replica for good when its state machine throws what Ratis takes as fatal, yet keeps listing the
+   * group, and the node would go on looking as if it hosted it: this says so (an error naming the group and the cause,
+   * metrics), once per replica. Readiness reads the same state from Ratis directly ({@link NodeStatus}).
+   */
+  private void watchReplicas() {
+    if (server.getLifeCycleState() != org.apache.ratis.util.LifeCycle.State.RUNNING) {
+      return; // stopping: every replica closes now, as it should
+    }
+    Set<String> listed = new HashSet<>();
+    for (RaftGroupId gid : server.getGroupIds()) {
+      String group = MetaGroup.isMeta(gid) ? NodeConfig.META_GROUP : groupNames.getOrDefault(gid, gid.toString());
+      listed.add(group);
+      if (pendingAdds.containsKey(group)) {
+        continue; // reading it would wait for Ratis to finish the add
+      }
+      RaftServer.Division d;
+      try {
+        d = server.getDivision(gid);
+      } catch (IOException e) {
+        continue; // removed since the listing
+      }
+      if (NodeStatus.stopped(d) && stoppedReplicas.add(group)) {
+        replicaStops.increment();
+        io.micrometer.core.instrument.Gauge.builder("kvpipe.node.replica.stopped", stoppedReplicas,
+                s -> s.contains(group) ? 1 : 0).tag("group", group)
+            .description("1 while Ratis lists this group's replica here but stopped it for good").register(registry);
+        LOG.error("group {}: {}", group, NodeStatus.stoppedReason(d, fatalCause(group)));
+      }
+    }
+    stoppedReplicas.retainAll(listed);
   }
 
   /**
@@ -307,9 +375,32 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     return out;
   }
 
+  /**
+   * Ratis adds replicas one at a time on a single thread of its own, and an add can hang there (a state machine slow
+   * to start, storage that does not answer). So the wait is bounded: past {@code --replica-add-timeout-ms} the add is
+   * left to finish on its own and tracked in {@link #pendingAdds}, the reconciler goes on (removals still work: Ratis
+   * does not run them on that thread), and the replica is attached (metrics, CDC) once Ratis finishes it, never before:
+   * a replica without its publisher would commit writes whose change events nobody sends.
+   */
   @Override
   public void createReplica(String group, List<Peer> peers) throws IOException {
     RaftGroupId gid = gid(group);
+    if (pendingAdds.containsKey(group)) {
+      // An earlier round's add that Ratis failed meanwhile throws its failure here, cleaned up after: the next round
+      // adds the group again.
+      if (!settlePendingAdd(group)) {
+        throw new IOException("Ratis is still adding group " + group + " (an earlier round's add, past "
+            + addTimeout() + "); it is attached once Ratis finishes it");
+      }
+      if (isHosted(gid)) {
+        return; // the earlier add finished, and is attached now
+      }
+    }
+    if (!pendingAdds.isEmpty()) {
+      // Ratis would queue this add behind the unfinished one on its single group-management thread.
+      throw new IOException("not adding group " + group + " yet: Ratis is still adding " + pendingAdds.keySet()
+          + ", and it adds one group at a time");
+    }
     Path dir = config.dataDir().resolve(gid.getUuid().toString());
     if (Files.exists(dir)) {
       if (!leftByFailedAdd.remove(gid)) {
@@ -329,17 +420,93 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
           group, to);
     }
     groupNames.put(gid, group);
+    List<RaftPeer> raftPeers = peers.stream().map(MetaGroup::raftPeer).toList();
+    java.util.concurrent.CompletableFuture<RaftClientReply> add = server.groupManagementAsync(
+        GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(), callIds.incrementAndGet(),
+            RaftGroup.valueOf(gid, raftPeers), true));
     try {
-      addGroup(group, peers.stream().map(MetaGroup::raftPeer).toList());
-    } catch (IOException | RuntimeException e) {
+      add.get(addTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      pendingAdds.put(group, add);
+      throw new IOException("Ratis did not finish adding group " + group + " within " + addTimeout()
+          + "; the add goes on, and the replica is attached (metrics, CDC) once Ratis finishes it", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      // Settled below, like an add that finished with a failure reply.
+    } catch (InterruptedException e) {
+      pendingAdds.put(group, add);
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while adding group " + group + "; the add goes on", e);
+    }
+    settleAdd(group, add);
+  }
+
+  private java.time.Duration addTimeout() {
+    return java.time.Duration.ofMillis(config.replicaAddTimeoutMs());
+  }
+
+  /**
+   * Settles every add {@link #createReplica} stopped waiting for that Ratis has finished since: attaches the replicas
+   * it added, cleans up after those it failed (the next round adds them again). Reconciler thread.
+   */
+  @Override
+  public void finishPendingAdds() {
+    for (String group : List.copyOf(pendingAdds.keySet())) {
+      try {
+        settlePendingAdd(group);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("group {}: Ratis finished adding it late, and failed: {}; the next round adds it again", group,
+            e.toString());
+      }
+    }
+  }
+
+  /** Settles the group's pending add if Ratis finished it; false if it is still under way. */
+  private boolean settlePendingAdd(String group) throws IOException {
+    java.util.concurrent.CompletableFuture<RaftClientReply> add = pendingAdds.get(group);
+    if (add == null || !add.isDone()) {
+      return add == null;
+    }
+    if (!pendingAdds.remove(group, add)) {
+      return true; // another thread settled it
+    }
+    if (removeOnceAdded.remove(group)) {
+      if (!add.isCompletedExceptionally() && add.join().isSuccess()) {
+        LOG.info("group {}: Ratis finished adding it late; removing it, as the topology asked meanwhile", group);
+        removeReplica(group);
+      } else {
+        shards.remove(group);
+      }
+      return true;
+    }
+    settleAdd(group, add);
+    LOG.info("group {}: Ratis finished adding it after {} had passed; attached it now", group, addTimeout());
+    return true;
+  }
+
+  /** Attaches the replica a finished add started, or cleans up after a failed one and throws why. */
+  private void settleAdd(String group, java.util.concurrent.CompletableFuture<RaftClientReply> add)
+      throws IOException {
+    RaftGroupId gid = gid(group);
+    Throwable failure;
+    try {
+      RaftClientReply reply = add.join();
+      failure = reply.isSuccess() ? null : reply.getException();
+      if (failure == null) {
+        LOG.info("created group {} ({})", group, gid);
+      }
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      failure = e.getCause() != null ? e.getCause() : e;
+    }
+    if (failure != null) {
       if (!isHosted(gid)) {
         // The state machine Ratis asked for is not serving anything: status and CDC views must not list it.
         shards.remove(group);
-        if (Files.exists(dir)) {
+        if (Files.exists(config.dataDir().resolve(gid.getUuid().toString()))) {
           leftByFailedAdd.add(gid);
         }
       }
-      throw e;
+      throw failure instanceof IOException io ? io
+          : new IOException("cannot create group " + group + ": " + failure, failure);
     }
     ShardStateMachine shard = shards.get(group);
     if (shard == null) {
@@ -359,6 +526,10 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
 
   @Override
   public String removalBlocker(String group, long publishedUpTo) {
+    if (pendingAdds.containsKey(group)) {
+      // Ratis has not started it (and reading its state would wait for Ratis): it holds no entry of its own.
+      return null;
+    }
     ShardStateMachine shard = shards.get(group);
     if (shard == null) {
       return null;
@@ -398,6 +569,13 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   @Override
   public void removeReplica(String group) throws IOException {
     RaftGroupId gid = gid(group);
+    if (pendingAdds.containsKey(group) && !settlePendingAdd(group)) {
+      // Removing a replica Ratis is still starting would race its start; it is removed, not attached, once the add
+      // finishes (the roster already says left, so a restart sets it aside too).
+      removeOnceAdded.add(group);
+      LOG.warn("group {}: to be removed while Ratis is still adding it; removed once that add finishes", group);
+      return;
+    }
     // Publishing stops first: a replica on its way out must not send one more event.
     LeaderPublishing publisher = publishers.remove(group);
     if (publisher != null) {
@@ -429,9 +607,16 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
 
   /** This node's readiness and replica states (what {@code /ready} and {@code /status} serve). */
   NodeStatus status() {
+    Set<RaftGroupId> adding = new HashSet<>();
+    pendingAdds.keySet().forEach(g -> adding.add(gid(g)));
     return new NodeStatus(config.nodeId(), server, gid -> MetaGroup.isMeta(gid) ? NodeConfig.META_GROUP
         : groupNames.getOrDefault(gid, gid.toString()), shards, publishers, config.cdcEnabled(),
-        io.kvpipe.node.status.Readiness.DEFAULT_MAX_APPLY_LAG);
+        io.kvpipe.node.status.Readiness.DEFAULT_MAX_APPLY_LAG, adding, this::fatalCause);
+  }
+
+  private String fatalCause(String group) {
+    ShardStateMachine shard = shards.get(group);
+    return shard == null ? null : shard.fatalCause();
   }
 
   /** Whether this node is ready now (see {@link io.kvpipe.node.status.Readiness}); for tests and diagnostics. */
@@ -467,6 +652,9 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     }
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
+    }
+    if (replicaWatch != null) {
+      replicaWatch.shutdownNow();
     }
     if (deadLeaderWatch != null) {
       deadLeaderWatch.close();

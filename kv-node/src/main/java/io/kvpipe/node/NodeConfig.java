@@ -45,6 +45,8 @@ import java.util.Objects;
  * @param metaPeers the meta group's replicas, where the node reads the topology it follows (create, join and leave
  *                  shard groups); empty: the node hosts its {@code --group}s only
  * @param reconcileIntervalMs how often the topology version is checked when following it
+ * @param replicaAddTimeoutMs how long the topology follower waits for Ratis to add a replica before it goes on with
+ *                            other changes (the add goes on, and is finished by a later round)
  * @param raftTls how the node's Ratis port talks: mutual TLS with the cluster's CA, or (asked for explicitly) plaintext
  * @param raftProperties Ratis settings ({@code raft.*} keys) applied over kvpipe's own tuning ({@link RaftTuning}):
  *                       for measuring a knob without a rebuild; kvpipe's choices are the tested ones
@@ -57,7 +59,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
                          int maxValueBytes, long snapshotThreshold, long logSegmentBytes, int outboxMaxEvents,
                          long outboxMaxBytes, String kafkaBootstrap, String topic, int cdcPartitions,
                          short cdcReplicationFactor, long cdcLingerMs, long cdcConfirmIntervalMs, int metricsPort,
-                         List<PeerAddress> metaPeers, long reconcileIntervalMs, RaftTls raftTls,
+                         List<PeerAddress> metaPeers, long reconcileIntervalMs, long replicaAddTimeoutMs,
+                         RaftTls raftTls,
                          Map<String, String> raftProperties, ClientProperties kafkaProperties,
                          EnvelopeOptions cdcEnvelope, boolean cdcTombstones) {
 
@@ -89,6 +92,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
   public static final long DEFAULT_OUTBOX_MAX_BYTES = 256L << 20;
   public static final String DEFAULT_TOPIC = CdcConfig.DEFAULT_TOPIC;
   public static final long DEFAULT_RECONCILE_INTERVAL_MS = 400;
+  /** As long as a removal is given (KvNode): a healthy add takes well under a second. */
+  public static final long DEFAULT_REPLICA_ADD_TIMEOUT_MS = 30_000;
 
   public NodeConfig {
     Objects.requireNonNull(nodeId, "nodeId");
@@ -107,6 +112,9 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     }
     if (reconcileIntervalMs < 10 || reconcileIntervalMs > 60_000) {
       throw new IllegalArgumentException("--reconcile-interval-ms must be within 10..60000");
+    }
+    if (replicaAddTimeoutMs < 100 || replicaAddTimeoutMs > 600_000) {
+      throw new IllegalArgumentException("--replica-add-timeout-ms must be within 100..600000");
     }
     for (GroupSpec g : groups) {
       if (g.peers().stream().noneMatch(p -> p.id().equals(nodeId))) {
@@ -202,6 +210,9 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
           .shownAs("the peers of --group meta=..., if given"),
       Setting.longValue("reconcile-interval-ms", "KVPIPE_RECONCILE_INTERVAL_MS", DEFAULT_RECONCILE_INTERVAL_MS,
           "how often the topology's version is checked when following it").validate(Validator.range(10, 60_000)),
+      Setting.longValue("replica-add-timeout-ms", "KVPIPE_REPLICA_ADD_TIMEOUT_MS", DEFAULT_REPLICA_ADD_TIMEOUT_MS,
+          "how long the topology follower waits for Ratis to add a replica before going on (the add goes on)")
+          .validate(Validator.range(100, 600_000)),
       Setting.string("tls-cert", "KVPIPE_TLS_CERT", null, "PEM certificate for mutual TLS on the Ratis port")
           .shownAs("(required unless plaintext)"),
       Setting.string("tls-key", "KVPIPE_TLS_KEY", null, "its PEM (PKCS#8) private key")
@@ -261,6 +272,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         in.longValue("cdc-confirm-interval-ms"),
         in.integer("metrics-port"), metaPeers,
         in.longValue("reconcile-interval-ms"),
+        in.longValue("replica-add-timeout-ms"),
         RaftTls.fromSettings(in.optional("tls-cert").orElse(null), in.optional("tls-key").orElse(null),
             in.optional("tls-ca").orElse(null), in.bool("insecure-plaintext")),
         raftProperties(in.list("raft-property")),
@@ -338,6 +350,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     sb.append("  meta-peers=").append(metaPeers.isEmpty() ? "(none: hosts its --groups only)"
         : String.join(",", metaPeers.stream().map(PeerAddress::toString).toList())).append('\n');
     sb.append("  reconcile-interval-ms=").append(reconcileIntervalMs).append('\n');
+    sb.append("  replica-add-timeout-ms=").append(replicaAddTimeoutMs).append('\n');
     sb.append("  raft-transport=").append(raftTls);
     raftProperties.forEach((k, v) -> sb.append("\n  raft-property=").append(k).append('=').append(v));
     return sb.toString();

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -33,10 +34,18 @@ final class NodeStatus {
   private final Map<String, LeaderPublishing> publishers;
   private final boolean cdcEnabled;
   private final long maxApplyLag;
+  private final Set<RaftGroupId> adding;
+  private final Function<String, String> fatalCauses;
 
+  /**
+   * @param adding groups Ratis lists but is still adding: not read from Ratis (that would wait for the add)
+   * @param fatalCauses by group name, why Ratis stopped its replica as its state machine saw it, or null
+   */
   NodeStatus(String nodeId, RaftServer server, Function<RaftGroupId, String> names,
              Map<String, ? extends OutboxView> outboxes, Map<String, LeaderPublishing> publishers, boolean cdcEnabled,
-             long maxApplyLag) {
+             long maxApplyLag, Set<RaftGroupId> adding, Function<String, String> fatalCauses) {
+    this.adding = Set.copyOf(adding);
+    this.fatalCauses = fatalCauses;
     this.nodeId = nodeId;
     this.server = server;
     this.names = names;
@@ -53,13 +62,26 @@ final class NodeStatus {
   List<ReplicaState> replicas() {
     List<ReplicaState> out = new ArrayList<>();
     for (RaftGroupId gid : server.getGroupIds()) {
+      if (adding.contains(gid)) {
+        out.add(new ReplicaState(names.apply(gid), "adding", null, 0, -1, -1, -1, List.of(), null,
+            "Ratis is still adding this replica"));
+        continue;
+      }
       RaftServer.Division d;
       try {
         d = server.getDivision(gid);
       } catch (IOException e) {
         continue; // removed (or closing) since the listing
       }
-      out.add(replica(names.apply(gid), d));
+      String group = names.apply(gid);
+      try {
+        out.add(stopped(d) ? stoppedReplica(group, d) : replica(group, d));
+      } catch (IllegalStateException e) {
+        if (!stopped(d)) {
+          throw e;
+        }
+        out.add(stoppedReplica(group, d)); // Ratis stopped it while it was read: its log refuses reads once closed
+      }
     }
     out.sort(java.util.Comparator.comparing(ReplicaState::group));
     return out;
@@ -92,6 +114,28 @@ final class NodeStatus {
     var last = log.getLastEntryTermIndex();
     return new ReplicaState(group, role, leader, info.getCurrentTerm(), log.getLastCommittedIndex(),
         info.getLastAppliedIndex(), last == null ? -1 : last.getIndex(), followers, cdc(group, info.isLeader()));
+  }
+
+  /** A replica Ratis stopped: no leader, no log indices (its closed log refuses reads), and why it stopped. */
+  private ReplicaState stoppedReplica(String group, RaftServer.Division d) {
+    DivisionInfo info = d.getInfo();
+    return new ReplicaState(group, "stopped", null, info.getCurrentTerm(), -1, info.getLastAppliedIndex(), -1,
+        List.of(), cdc(group, false), stoppedReason(d, fatalCauses.apply(group)));
+  }
+
+  /**
+   * Whether Ratis stopped this replica for good while still listing it: it does so when the state machine throws what
+   * Ratis takes as fatal, and only a restart brings the replica back. (A removed replica is no longer listed.)
+   */
+  static boolean stopped(RaftServer.Division d) {
+    LifeCycle.State s = d.getInfo().getLifeCycleState();
+    return s.isClosingOrClosed() || s == LifeCycle.State.EXCEPTION;
+  }
+
+  static String stoppedReason(RaftServer.Division d, String cause) {
+    return "Ratis stopped this replica (" + d.getInfo().getLifeCycleState() + "): "
+        + (cause != null ? cause : "cause unknown here, see the node's log")
+        + "; the node does not serve the group until it restarts";
   }
 
   private ReplicaState.Cdc cdc(String group, boolean leader) {

@@ -2,14 +2,18 @@ package io.kvpipe.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.node.shard.TestFaults;
+import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.tls.TestTls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +34,9 @@ class ReplicaCreationIT {
 
   @TempDir
   Path dir;
+
+  @TempDir
+  Path holdDir;
 
   @Test
   void aReplicaWhoseFirstAddFailedIsCreatedOnTheNextTry() throws Exception {
@@ -53,6 +60,50 @@ class ReplicaCreationIT {
             .anyMatch(n -> n.startsWith("failed-add-gx-"));
       }
     }
+  }
+
+  /**
+   * Ratis adds replicas one at a time on one thread of its own; an add that hangs there (here: the replica's start
+   * waits while a file exists, as on storage that does not answer) must not hold the node's reconciler: the wait is
+   * bounded, and once Ratis finishes the add the replica gets its metrics (and with CDC on, its publisher) exactly
+   * once, from the reconciler's thread.
+   */
+  @Test
+  void anAddRatisDoesNotFinishIsBoundedAndAttachedOnceItFinishes() throws Exception {
+    Path hold = Files.createFile(holdDir.resolve("hold-gz"));
+    System.setProperty(TestFaults.HOLD_START, "gz=" + hold);
+    int port = Ports.freePort();
+    Peer self = Peer.parse("n1@127.0.0.1:" + port);
+    try (KvNode node = KvNode.start(config(port, "--replica-add-timeout-ms", "500"))) {
+      try {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(
+            () -> node.createReplica("gz", List.of(self)))
+            .isInstanceOf(IOException.class).hasMessageContaining("did not finish adding group gz"));
+        assertThat(node.readiness().problems()).as("a replica Ratis is still adding is not served")
+            .anySatisfy(p -> assertThat(p).startsWith("group gz:").contains("still adding"));
+        assertThat(shardMeters(node, "gz")).as("nothing attached before Ratis finished").isZero();
+        assertThatThrownBy(() -> node.createReplica("gw", List.of(self)))
+            .as("another add would only queue behind it in Ratis: refused at once")
+            .hasMessageContaining("Ratis is still adding [gz]");
+      } finally {
+        Files.deleteIfExists(hold);
+      }
+      // The reconciler's thread (its topology is never readable here) finishes the add.
+      Poll.until("gz attached once Ratis finished adding it", Duration.ofSeconds(30),
+          () -> shardMeters(node, "gz") == 1);
+      assertThat(node.hostedShardGroups()).contains("gz");
+      // What the next round does: the group is hosted and attached; nothing is attached twice.
+      node.createReplica("gw", List.of(self));
+      assertThat(shardMeters(node, "gz")).isEqualTo(1);
+      Poll.until("gz ready", Duration.ofSeconds(30), () -> node.readiness().problems().stream()
+          .noneMatch(p -> p.startsWith("group gz:")));
+    } finally {
+      System.clearProperty(TestFaults.HOLD_START);
+    }
+  }
+
+  private static long shardMeters(KvNode node, String group) {
+    return node.registry().find("kvpipe.shard.records").tag("group", group).gauges().size();
   }
 
   @Test

@@ -90,8 +90,36 @@ public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
     return storage.loadLatestSnapshot();
   }
 
+  /** Why Ratis stopped this replica for good, as this state machine saw it; null while nothing did. */
+  private volatile String fatalCause;
+
+  /**
+   * Records that {@code cause} escapes to Ratis, which then closes this replica for good (for applyTransaction
+   * anything but a KvException, for takeSnapshot anything but an IOException): the node reports the replica stopped,
+   * and this is the only place that still knows why.
+   */
+  protected final void recordFatal(String what, Throwable cause) {
+    fatalCause = what + " threw " + cause;
+    LOG.error("{}: {} threw; Ratis stops this replica for good, the node no longer serves the group here until"
+        + " it restarts", getGroupId(), what, cause);
+  }
+
+  /** Why Ratis stopped this replica for good, if this state machine saw it happen; else null. */
+  public final String fatalCause() {
+    return fatalCause;
+  }
+
   @Override
   public final long takeSnapshot() throws IOException {
+    try {
+      return takeOrFinishSnapshot();
+    } catch (RuntimeException | Error e) {
+      recordFatal("taking a snapshot", e);
+      throw e;
+    }
+  }
+
+  private long takeOrFinishSnapshot() throws IOException {
     CompletableFuture<Long> w = writing;
     if (w != null) {
       if (!w.isDone()) {

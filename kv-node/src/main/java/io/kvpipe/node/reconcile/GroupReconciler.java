@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: one daemon thread per node, started by {@link #start()}, owns every field below except {@code closed}
  * and the gauge's {@code converged}; it is the only caller of {@link ReplicaHost#createReplica} and
- * {@link ReplicaHost#removeReplica} once the node is up, so creations and removals never race each other.
+ * {@link ReplicaHost#removeReplica} once the node is up, so creations and removals never race each other. It is
+ * also the thread that finishes a creation that outlasted {@code createReplica}'s wait
+ * ({@link ReplicaHost#finishPendingAdds}): completion callbacks run on Ratis's threads and attach nothing.
  */
 public final class GroupReconciler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupReconciler.class);
@@ -78,6 +80,8 @@ public final class GroupReconciler implements AutoCloseable {
     LOG.info("node {} follows the topology (every {} ms)", nodeId, interval.toMillis());
     while (!closed) {
       try {
+        // Before reading the topology: an add that finished late is attached even while meta is out of reach.
+        host.finishPendingAdds();
         round();
       } catch (KvException e) {
         // The meta group is electing or out of reach: the next round tries again.

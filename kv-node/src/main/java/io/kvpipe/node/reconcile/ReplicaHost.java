@@ -17,6 +17,12 @@ public interface ReplicaHost {
   void createReplica(String group, List<Peer> peers) throws IOException;
 
   /**
+   * Finishes the creations {@link #createReplica} gave up waiting for (it threw) that have completed since: attaches
+   * them, or cleans up after them if they failed. Called by the reconciler before each round.
+   */
+  default void finishPendingAdds() {}
+
+  /**
    * Why the replica of a group that left the topology must not be removed yet, or null if it may: it holds change
    * events (unconfirmed in its outbox) with a log index above {@code publishedUpTo} (-1: nothing known published),
    * which may not have reached Kafka; or, with nothing known, it has not applied every entry it knows committed.

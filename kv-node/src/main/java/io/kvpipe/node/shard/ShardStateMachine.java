@@ -29,7 +29,10 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -64,6 +67,7 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
 
   private final ClientId expiryClientId = ClientId.randomId();
   private final ExpiryCollector expiry;
+  private final byte[] failApplyKey = TestFaults.failApplyKey();
 
   public ShardStateMachine(String group, ShardSettings settings) {
     this(group, settings, ExpirySettings.DEFAULT);
@@ -178,6 +182,12 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   }
 
   @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    TestFaults.holdStart(group);
+    super.initialize(server, groupId, raftStorage);
+  }
+
+  @Override
   public TransactionContext startTransaction(RaftClientRequest request) {
     TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
     Command command = null;
@@ -219,12 +229,17 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       LogStamp stamp = LogStamp.read(data);
       Command command = trx.getStateMachineContext() instanceof Command c ? c : decodeCommand(data);
       long applyStart = System.nanoTime();
+      TestFaults.failApply(failApplyKey, command);
       reply = state.apply(command, index, term, stamp);
       migrationApplies.applied(command, reply, applyStart);
       countWrites(command, reply);
     } catch (KvException e) {
       // Only reachable for an entry no leader of ours would have written; refuse it identically everywhere.
       reply = Reply.Failure.of(e);
+    } catch (RuntimeException | Error bug) {
+      // Ratis closes this replica for good on anything else; record why, so the node can say it.
+      recordFatal("applying log index " + index, bug);
+      throw bug;
     }
     updateLastAppliedTermIndex(term, index);
     return CompletableFuture.completedFuture(toMessage(reply));

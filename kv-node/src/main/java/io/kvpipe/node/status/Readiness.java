@@ -54,6 +54,9 @@ public final class Readiness {
 
   static Check check(ReplicaState r, long maxApplyLag) {
     String name = "group " + r.group();
+    if (r.down() != null) {
+      return new Check(name, false, r.down());
+    }
     if (r.leader() == null) {
       return new Check(name, false, "no known leader (this replica is " + r.role() + ", term " + r.term() + ")");
     }

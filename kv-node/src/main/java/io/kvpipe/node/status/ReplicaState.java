@@ -10,9 +10,16 @@ import java.util.List;
  * @param leader     the leader this replica knows of, or null (none elected, or not heard of yet)
  * @param followers  the leader's view of each other replica (empty on a non-leader)
  * @param cdc        the CDC outbox and publisher of a shard group; null for the meta group
+ * @param down       null while Ratis runs this replica; else why it does not (Ratis stopped it for good, or is still
+ *                   adding it), for readiness and {@code /status}
  */
 public record ReplicaState(String group, String role, String leader, long term, long commitIndex,
-                           long appliedIndex, long lastEntryIndex, List<Follower> followers, Cdc cdc) {
+                           long appliedIndex, long lastEntryIndex, List<Follower> followers, Cdc cdc, String down) {
+
+  public ReplicaState(String group, String role, String leader, long term, long commitIndex, long appliedIndex,
+                      long lastEntryIndex, List<Follower> followers, Cdc cdc) {
+    this(group, role, leader, term, commitIndex, appliedIndex, lastEntryIndex, followers, cdc, null);
+  }
 
   /**
    * @param commitIndex   the follower's commit index as the leader last learned it

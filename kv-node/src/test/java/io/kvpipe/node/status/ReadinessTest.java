@@ -37,6 +37,16 @@ class ReadinessTest {
   }
 
   @Test
+  void aReplicaThatIsDownIsNotReadyWhateverElseItShows() {
+    ReplicaState down = new ReplicaState("g1", "stopped", "n1", 3, 5, 5, 5, List.of(), CDC_OK,
+        "Ratis stopped this replica (CLOSED): applying log index 5 threw java.lang.IllegalStateException: x");
+    Readiness.Result r = Readiness.evaluate(true, List.of(down), 10);
+    assertThat(r.ready()).isFalse();
+    assertThat(r.problems()).singleElement().asString().startsWith("group g1: Ratis stopped this replica")
+        .contains("IllegalStateException");
+  }
+
+  @Test
   void aReplicaFarBehindItsCommitIndexIsNotReadyButASmallLagIs() {
     assertThat(Readiness.evaluate(true, List.of(replica("g1", "follower", "n2", 1000, 990, null)), 10).ready())
         .isTrue();
