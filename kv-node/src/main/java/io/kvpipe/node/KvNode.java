@@ -86,6 +86,11 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
    */
   private final Map<String, java.util.concurrent.CompletableFuture<RaftClientReply>> pendingAdds =
       new ConcurrentHashMap<>();
+  /**
+   * Groups Ratis is adding now, from the request until Ratis finishes (however long after createReplica stopped
+   * waiting): asking Ratis for such a group's division waits for the add, so the watches skip them.
+   */
+  private final Set<RaftGroupId> addsInFlight = ConcurrentHashMap.newKeySet();
   /** Pending adds of groups the topology took away meanwhile: removed, not attached, once added. Reconciler thread. */
   private final Set<String> removeOnceAdded = ConcurrentHashMap.newKeySet();
   private MetricsEndpoint metricsEndpoint;
@@ -155,7 +160,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       node.checkChangeTopic();
       node.server.start();
       if (DeadLeaderWatch.enabled()) {
-        node.deadLeaderWatch = new DeadLeaderWatch(node.server).start();
+        node.deadLeaderWatch = new DeadLeaderWatch(node.server, gid -> !node.addsInFlight.contains(gid)).start();
       }
       node.addMissingGroups();
       node.bindMetrics();
@@ -236,7 +241,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     for (RaftGroupId gid : server.getGroupIds()) {
       String group = MetaGroup.isMeta(gid) ? NodeConfig.META_GROUP : groupNames.getOrDefault(gid, gid.toString());
       listed.add(group);
-      if (pendingAdds.containsKey(group)) {
+      if (addsInFlight.contains(gid)) {
         continue; // reading it would wait for Ratis to finish the add
       }
       RaftServer.Division d;
@@ -421,9 +426,11 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     }
     groupNames.put(gid, group);
     List<RaftPeer> raftPeers = peers.stream().map(MetaGroup::raftPeer).toList();
+    addsInFlight.add(gid);
     java.util.concurrent.CompletableFuture<RaftClientReply> add = server.groupManagementAsync(
         GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(), callIds.incrementAndGet(),
             RaftGroup.valueOf(gid, raftPeers), true));
+    add.whenComplete((reply, error) -> addsInFlight.remove(gid));
     try {
       add.get(addTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
@@ -607,7 +614,8 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
 
   /** This node's readiness and replica states (what {@code /ready} and {@code /status} serve). */
   NodeStatus status() {
-    Set<RaftGroupId> adding = new HashSet<>();
+    // Still being added (even within createReplica's own wait): reading their state from Ratis would wait for it.
+    Set<RaftGroupId> adding = new HashSet<>(addsInFlight);
     pendingAdds.keySet().forEach(g -> adding.add(gid(g)));
     return new NodeStatus(config.nodeId(), server, gid -> MetaGroup.isMeta(gid) ? NodeConfig.META_GROUP
         : groupNames.getOrDefault(gid, gid.toString()), shards, publishers, config.cdcEnabled(),

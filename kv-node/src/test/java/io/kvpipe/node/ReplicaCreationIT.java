@@ -7,16 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.node.shard.TestFaults;
+import io.kvpipe.node.status.Readiness;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
 import io.kvpipe.testsupport.tls.TestTls;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.junit.jupiter.api.Test;
@@ -99,6 +105,50 @@ class ReplicaCreationIT {
           .noneMatch(p -> p.startsWith("group gz:")));
     } finally {
       System.clearProperty(TestFaults.HOLD_START);
+    }
+  }
+
+  /**
+   * Within createReplica's own wait, before any bound passed, the node still answers for its replicas: its readiness
+   * (and the dead-leader and replica watches, which read the groups the same way) must not ask Ratis for the group it
+   * is adding, which would wait for that add (helper review: the watches blocked on such an add).
+   */
+  @Test
+  void whileRatisIsStillAddingAReplicaTheNodeStillAnswers() throws Exception {
+    Path hold = Files.createFile(holdDir.resolve("hold-gy"));
+    System.setProperty(TestFaults.HOLD_START, "gy=" + hold);
+    int port = Ports.freePort();
+    Peer self = Peer.parse("n1@127.0.0.1:" + port);
+    try (KvNode node = KvNode.start(config(port, "--replica-add-timeout-ms", "60000"))) {
+      CompletableFuture<Void> adding = CompletableFuture.runAsync(() -> {
+        try {
+          node.createReplica("gy", List.of(self));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      try {
+        Poll.until("readiness answers, naming gy as still being added", Duration.ofSeconds(20),
+            () -> readinessWithin(node, Duration.ofSeconds(3)).problems().stream()
+                .anyMatch(p -> p.startsWith("group gy:") && p.contains("still adding")));
+        assertThat(adding).isNotDone();
+      } finally {
+        Files.deleteIfExists(hold);
+      }
+      adding.get(30, TimeUnit.SECONDS);
+      assertThat(node.hostedShardGroups()).contains("gy");
+    } finally {
+      System.clearProperty(TestFaults.HOLD_START);
+    }
+  }
+
+  private static Readiness.Result readinessWithin(KvNode node, Duration limit) {
+    try {
+      return CompletableFuture.supplyAsync(node::readiness).get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("the node's readiness did not answer within " + limit, e);
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -53,6 +54,8 @@ public final class DeadLeaderWatch implements AutoCloseable {
   record Finding(RaftPeerId leader, long silenceMs, boolean refused) {}
 
   private final RaftServer server;
+  /** Whether a group's division can be read without waiting (not one Ratis is still adding). */
+  private final Predicate<RaftGroupId> readable;
   private final long minSilenceMs;
   private final long probeSilenceMs;
   private final ScheduledExecutorService timer;
@@ -64,8 +67,13 @@ public final class DeadLeaderWatch implements AutoCloseable {
     return !"off".equalsIgnoreCase(System.getenv().getOrDefault("KVPIPE_DEAD_LEADER_WATCH", "on"));
   }
 
-  public DeadLeaderWatch(RaftServer server) {
+  /**
+   * @param readable false for a group whose division Ratis is still creating: asking for it would block this watch
+   *                 (every group's failover with it) for as long as that add takes
+   */
+  public DeadLeaderWatch(RaftServer server, Predicate<RaftGroupId> readable) {
     this.server = server;
+    this.readable = readable;
     this.minSilenceMs = RaftServerConfigKeys.Rpc.timeoutMin(server.getProperties()).toLong(TimeUnit.MILLISECONDS);
     this.probeSilenceMs = probeSilenceMs(minSilenceMs);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -88,7 +96,9 @@ public final class DeadLeaderWatch implements AutoCloseable {
   private void checkAll() {
     try {
       for (RaftGroupId gid : server.getGroupIds()) {
-        check(server.getDivision(gid));
+        if (readable.test(gid)) {
+          check(server.getDivision(gid));
+        }
       }
     } catch (IOException | RuntimeException e) {
       // A group being added or removed; the next period sees the new set. Never let the timer die.
