@@ -1,7 +1,7 @@
 package io.kvpipe.node;
 
-import io.kvpipe.common.metrics.StandardMeters;
 import io.kvpipe.client.meta.MetaClient;
+import io.kvpipe.common.metrics.StandardMeters;
 import io.kvpipe.common.topology.Peer;
 import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
@@ -20,6 +20,8 @@ import io.kvpipe.node.shard.EventLimit;
 import io.kvpipe.node.shard.OutboxView;
 import io.kvpipe.node.shard.ShardSettings;
 import io.kvpipe.node.shard.ShardStateMachine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,7 +35,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -47,6 +57,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +95,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
    * the next createReplica of the group. Concurrent only so that whoever settles one does it exactly once
    * ({@code remove(group, future)}), should a test call createReplica beside the reconciler.
    */
-  private final Map<String, java.util.concurrent.CompletableFuture<RaftClientReply>> pendingAdds =
+  private final Map<String, CompletableFuture<RaftClientReply>> pendingAdds =
       new ConcurrentHashMap<>();
   /**
    * Groups Ratis is adding now, from the request until Ratis finishes (however long after createReplica stopped
@@ -95,10 +106,10 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   private final Set<String> removeOnceAdded = ConcurrentHashMap.newKeySet();
   private MetricsEndpoint metricsEndpoint;
   /** Checks that Ratis still runs every replica it lists (see {@link #watchReplicas}). */
-  private java.util.concurrent.ScheduledExecutorService replicaWatch;
+  private ScheduledExecutorService replicaWatch;
   /** Groups whose replica Ratis stopped for good while still listing it; written by the replica watch only. */
   private final Set<String> stoppedReplicas = ConcurrentHashMap.newKeySet();
-  private io.micrometer.core.instrument.Counter replicaStops;
+  private Counter replicaStops;
   private DeadLeaderWatch deadLeaderWatch;
   private GroupReconciler reconciler;
 
@@ -207,17 +218,17 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
 
   private void bindMetrics() {
     StandardMeters.bindJvm(registry);
-    io.micrometer.core.instrument.Gauge.builder("kvpipe.node.replicas.stopped", stoppedReplicas, Set::size)
+    Gauge.builder("kvpipe.node.replicas.stopped", stoppedReplicas, Set::size)
         .description("replicas Ratis stopped for good but still lists (the node serves nothing of them until it"
             + " restarts)").register(registry);
-    replicaStops = io.micrometer.core.instrument.Counter.builder("kvpipe.node.replica.stops")
+    replicaStops = Counter.builder("kvpipe.node.replica.stops")
         .description("replicas found stopped by Ratis since the node started").register(registry);
   }
 
   static final Duration REPLICA_WATCH_INTERVAL = Duration.ofSeconds(1);
 
   private void startReplicaWatch() {
-    replicaWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+    replicaWatch = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().daemon().name("replica-watch-" + config.nodeId()).factory());
     replicaWatch.scheduleWithFixedDelay(() -> {
       try {
@@ -225,7 +236,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       } catch (RuntimeException e) {
         LOG.warn("checking the replicas failed: {}", e.toString());
       }
-    }, REPLICA_WATCH_INTERVAL.toMillis(), REPLICA_WATCH_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }, REPLICA_WATCH_INTERVAL.toMillis(), REPLICA_WATCH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -234,7 +245,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
    * metrics), once per replica. Readiness reads the same state from Ratis directly ({@link NodeStatus}).
    */
   private void watchReplicas() {
-    if (server.getLifeCycleState() != org.apache.ratis.util.LifeCycle.State.RUNNING) {
+    if (server.getLifeCycleState() != LifeCycle.State.RUNNING) {
       return; // stopping: every replica closes now, as it should
     }
     Set<String> listed = new HashSet<>();
@@ -252,7 +263,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       }
       if (NodeStatus.stopped(d) && stoppedReplicas.add(group)) {
         replicaStops.increment();
-        io.micrometer.core.instrument.Gauge.builder("kvpipe.node.replica.stopped", stoppedReplicas,
+        Gauge.builder("kvpipe.node.replica.stopped", stoppedReplicas,
                 s -> s.contains(group) ? 1 : 0).tag("group", group)
             .description("1 while Ratis lists this group's replica here but stopped it for good").register(registry);
         LOG.error("group {}: {}", group, NodeStatus.stoppedReason(d, fatalCause(group)));
@@ -335,7 +346,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     LOG.info("created group {} ({}) with peers {}", name, gid, peers.isEmpty() ? "(none yet: joining)" : peers);
   }
 
-  private static final java.time.Duration REMOVE_TIMEOUT = java.time.Duration.ofSeconds(30);
+  private static final Duration REMOVE_TIMEOUT = Duration.ofSeconds(30);
 
   /**
    * Ratis's group removal waits for the replica to close, and a close can hang (a leader that removed itself closes
@@ -343,8 +354,8 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
    * stuck removal never stops the node from following the topology. The roster already says "left", so the next
    * start sets the directory aside.
    */
-  private RaftClientReply removeWithin(RaftGroupId gid, String group, java.time.Duration timeout) throws IOException {
-    java.util.concurrent.CompletableFuture<RaftClientReply> done = new java.util.concurrent.CompletableFuture<>();
+  private RaftClientReply removeWithin(RaftGroupId gid, String group, Duration timeout) throws IOException {
+    CompletableFuture<RaftClientReply> done = new CompletableFuture<>();
     Thread.ofPlatform().daemon().name("remove-group-" + group).start(() -> {
       try {
         done.complete(server.groupManagement(GroupManagementRequest.newRemove(ClientId.randomId(), server.getId(),
@@ -354,11 +365,11 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       }
     });
     try {
-      return done.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+      return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
       throw new IOException("Ratis did not finish removing group " + group + " within " + timeout
           + "; it no longer serves it, and its directory is set aside at the next start", e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -427,17 +438,17 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     groupNames.put(gid, group);
     List<RaftPeer> raftPeers = peers.stream().map(MetaGroup::raftPeer).toList();
     addsInFlight.add(gid);
-    java.util.concurrent.CompletableFuture<RaftClientReply> add = server.groupManagementAsync(
+    CompletableFuture<RaftClientReply> add = server.groupManagementAsync(
         GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(), callIds.incrementAndGet(),
             RaftGroup.valueOf(gid, raftPeers), true));
     add.whenComplete((reply, error) -> addsInFlight.remove(gid));
     try {
-      add.get(addTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+      add.get(addTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
       pendingAdds.put(group, add);
       throw new IOException("Ratis did not finish adding group " + group + " within " + addTimeout()
           + "; the add goes on, and the replica is attached (metrics, CDC) once Ratis finishes it", e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       // Settled below, like an add that finished with a failure reply.
     } catch (InterruptedException e) {
       pendingAdds.put(group, add);
@@ -447,8 +458,8 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     settleAdd(group, add);
   }
 
-  private java.time.Duration addTimeout() {
-    return java.time.Duration.ofMillis(config.replicaAddTimeoutMs());
+  private Duration addTimeout() {
+    return Duration.ofMillis(config.replicaAddTimeoutMs());
   }
 
   /**
@@ -469,7 +480,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
 
   /** Settles the group's pending add if Ratis finished it; false if it is still under way. */
   private boolean settlePendingAdd(String group) throws IOException {
-    java.util.concurrent.CompletableFuture<RaftClientReply> add = pendingAdds.get(group);
+    CompletableFuture<RaftClientReply> add = pendingAdds.get(group);
     if (add == null || !add.isDone()) {
       return add == null;
     }
@@ -491,7 +502,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   }
 
   /** Attaches the replica a finished add started, or cleans up after a failed one and throws why. */
-  private void settleAdd(String group, java.util.concurrent.CompletableFuture<RaftClientReply> add)
+  private void settleAdd(String group, CompletableFuture<RaftClientReply> add)
       throws IOException {
     RaftGroupId gid = gid(group);
     Throwable failure;
@@ -501,7 +512,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       if (failure == null) {
         LOG.info("created group {} ({})", group, gid);
       }
-    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+    } catch (CompletionException | CancellationException e) {
       failure = e.getCause() != null ? e.getCause() : e;
     }
     if (failure != null) {
