@@ -157,7 +157,7 @@ final class Coalescer {
     try {
       Request request = batch.size() == 1 ? batch.get(0).op() : batchOf.apply(ops(batch));
       // Bounded so a request Ratis keeps retrying cannot hold its in-flight slot past every caller's deadline.
-      reply = transport.apply(request).orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS);
+      reply = DeadlineTimer.orTimeout(transport.apply(request), requestTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (RuntimeException e) {
       reply = CompletableFuture.failedFuture(e);
     }

@@ -28,7 +28,7 @@ record OperationDeadline(String group, Duration operationTimeout) {
     if (CallerDeadline.isSet()) {
       return operation;
     }
-    return operation.orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS).handle((value, error) -> {
+    return DeadlineTimer.orTimeout(operation, operationTimeout.toMillis(), TimeUnit.MILLISECONDS).handle((value, error) -> {
       if (error == null) {
         return value;
       }

@@ -1,6 +1,7 @@
 package io.kvpipe.proxy.kv;
 
 import io.kvpipe.client.CallerDeadline;
+import io.kvpipe.client.DeadlineTimer;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
@@ -40,7 +41,7 @@ public final class KvRouter {
   private final Duration requestTimeout;
   /**
    * Retries run here, never on the thread that reported the failure: that may be the JDK's shared timeout thread
-   * (orTimeout), and a Ratis client whose request window is full blocks the caller until a slot frees up.
+   * (DeadlineTimer), and a Ratis client whose request window is full blocks the caller until a slot frees up.
    */
   private final Executor retries = Executors.newVirtualThreadPerTaskExecutor();
   private final MovingKeys moving;
@@ -204,7 +205,8 @@ public final class KvRouter {
         throw new KvException(ErrorCode.WRONG_GROUP, "no client for group " + group + " yet");
       }
       // The request's one deadline and its one timer: the group client arms none of its own for this call.
-      call = CallerDeadline.within(deadline, () -> op.apply(client)).orTimeout(remaining, TimeUnit.NANOSECONDS);
+      call = DeadlineTimer.orTimeout(CallerDeadline.within(deadline, () -> op.apply(client)), remaining,
+          TimeUnit.NANOSECONDS);
     } catch (KvException e) {
       call = CompletableFuture.failedFuture(e);
     }
