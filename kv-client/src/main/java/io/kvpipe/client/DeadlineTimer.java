@@ -2,9 +2,13 @@ package io.kvpipe.client;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fails a future with a {@link TimeoutException} once its deadline passes, like {@link CompletableFuture#orTimeout},
@@ -16,9 +20,13 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Here arming is one append to a slot of a hashed wheel of {@link #TICK_NANOS} slots, and a future that completes
  * in time costs nothing more: one daemon thread ("kvpipe-deadlines") wakes every tick, walks the slots whose time has
  * come, fails what is still pending past its deadline, drops what completed and puts back what is due in a later turn
- * of the wheel. A timeout fires up to two ticks late. The thread owns the walk; any thread may arm.
+ * of the wheel. A timeout fires up to two ticks late, never early. The thread owns the walk; any thread may arm. The
+ * futures it fails are failed on a separate pool, so a caller's dependent stage that blocks (a Ratis client whose
+ * request window is full) delays no other deadline. A completed operation's entry (~48 bytes) stays in the wheel until
+ * its slot is walked, i.e. for its timeout.
  */
 public final class DeadlineTimer {
+  private static final Logger LOG = LoggerFactory.getLogger(DeadlineTimer.class);
   static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final int SLOTS = 512;
 
@@ -36,6 +44,8 @@ public final class DeadlineTimer {
   private static final DeadlineTimer SHARED = new DeadlineTimer(SLOTS);
 
   private final ConcurrentLinkedQueue<Armed>[] wheel;
+  private final ExecutorService expiries = Executors.newCachedThreadPool(
+      Thread.ofPlatform().name("kvpipe-deadline-expiry-", 0).daemon().factory());
   /** The first tick the walker has not walked yet; written by the walker only. */
   private volatile long nextTick;
 
@@ -46,7 +56,7 @@ public final class DeadlineTimer {
     for (int i = 0; i < slots; i++) {
       wheel[i] = new ConcurrentLinkedQueue<>();
     }
-    nextTick = System.nanoTime() / TICK_NANOS;
+    nextTick = tickOf(System.nanoTime());
     Thread walker = new Thread(this::walk, "kvpipe-deadlines");
     // A test's timer lives as long as the JVM too; one parked thread per instance.
     walker.setDaemon(true);
@@ -67,35 +77,55 @@ public final class DeadlineTimer {
     return future;
   }
 
+  /** The tick a System.nanoTime() instant falls in (nanoTime may be negative: floor, not truncation). */
+  static long tickOf(long nanos) {
+    return Math.floorDiv(nanos, TICK_NANOS);
+  }
+
+  /** The wheel slot of {@code tick}, in range for any tick. */
+  static int slotOf(long tick, int slots) {
+    return (int) Math.floorMod(tick, (long) slots);
+  }
+
   private void arm(Armed a) {
-    // Never into a slot the walker has passed: such an entry would wait a whole turn of the wheel (5 s). One slot of
-    // margin: that happens only if this thread stalls for a tick between reading nextTick and adding.
-    long tick = Math.max(a.deadlineNanos / TICK_NANOS, nextTick + 1);
-    wheel[(int) (tick % wheel.length)].add(a);
+    // Never into a slot the walker has passed: such an entry would wait a whole turn of the wheel.
+    long tick = Math.max(tickOf(a.deadlineNanos), nextTick + 1);
+    wheel[slotOf(tick, wheel.length)].add(a);
+    // The walker may have caught up past that slot meanwhile (it walks missed ticks back to back after a late wake-up)
+    // and counted the slot before the add: then arm again. It sets nextTick before it counts a slot, so a count that
+    // missed the add is seen here. An entry in the wheel twice is harmless: a future completes once.
+    if (nextTick > tick) {
+      arm(a);
+    }
   }
 
   private void walk() {
     while (true) {
       LockSupport.parkNanos(TICK_NANOS);
       long now = System.nanoTime();
-      long upTo = now / TICK_NANOS;
+      long upTo = tickOf(now);
       for (long tick = nextTick; tick <= upTo; tick++) {
         nextTick = tick + 1;
-        ConcurrentLinkedQueue<Armed> slot = wheel[(int) (tick % wheel.length)];
+        ConcurrentLinkedQueue<Armed> slot = wheel[slotOf(tick, wheel.length)];
         // Only what was in the slot when its walk began: entries put back below wait for their own turn.
         for (int n = slot.size(); n > 0; n--) {
           Armed a = slot.poll();
           if (a == null) {
             break;
           }
-          CompletableFuture<?> f = a.future;
-          if (f == null || f.isDone()) {
-            continue;
-          }
-          if (a.deadlineNanos - now <= 0) {
-            f.completeExceptionally(new TimeoutException());
-          } else {
-            arm(a);
+          try {
+            CompletableFuture<?> f = a.future;
+            if (f == null || f.isDone()) {
+              continue;
+            }
+            if (a.deadlineNanos - now <= 0) {
+              expiries.execute(() -> f.completeExceptionally(new TimeoutException()));
+            } else {
+              arm(a);
+            }
+          } catch (Throwable t) {
+            // This thread is every deadline's: it must outlive anything one entry does.
+            LOG.error("deadline walk: an entry failed; going on", t);
           }
         }
       }

@@ -32,14 +32,17 @@ class DeadlineTimerTest {
     assertThat(f).isCompletedExceptionally();
   }
 
+  /** System.nanoTime may be negative (its origin is arbitrary): ticks floor, slots stay in range (review finding). */
   @Test
-  void aFutureCompletedInTimeKeepsItsValue() {
-    CompletableFuture<String> f = timer.fail(new CompletableFuture<>(), 20, TimeUnit.MILLISECONDS);
-    f.complete("v");
-    CompletableFuture<String> later = timer.fail(new CompletableFuture<>(), 100, TimeUnit.MILLISECONDS);
-    // Once a later deadline has fired, the walker has passed the first one's slot.
-    awaitDone(later);
-    assertThat(f.join()).isEqualTo("v");
+  void negativeNanoTimesMapToTicksAndSlotsInRange() {
+    assertThat(DeadlineTimer.tickOf(-1)).isEqualTo(-1);
+    assertThat(DeadlineTimer.tickOf(-DeadlineTimer.TICK_NANOS)).isEqualTo(-1);
+    assertThat(DeadlineTimer.tickOf(-DeadlineTimer.TICK_NANOS - 1)).isEqualTo(-2);
+    assertThat(DeadlineTimer.tickOf(DeadlineTimer.TICK_NANOS - 1)).isZero();
+    for (long tick : new long[] {-1, -7, -8, -9, Long.MIN_VALUE, Long.MAX_VALUE, 0, 13}) {
+      assertThat(DeadlineTimer.slotOf(tick, 8)).as("tick %d", tick).isBetween(0, 7);
+    }
+    assertThat(DeadlineTimer.slotOf(-1, 8)).isEqualTo(7);
   }
 
   @Test

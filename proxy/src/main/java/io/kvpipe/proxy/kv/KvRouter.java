@@ -40,8 +40,8 @@ public final class KvRouter {
   private final ProxyMetrics metrics;
   private final Duration requestTimeout;
   /**
-   * Retries run here, never on the thread that reported the failure: that may be the JDK's shared timeout thread
-   * (DeadlineTimer), and a Ratis client whose request window is full blocks the caller until a slot frees up.
+   * Retries run here, never on the thread that reported the failure: that may be a DeadlineTimer expiry thread, and a
+   * Ratis client whose request window is full blocks the caller until a slot frees up.
    */
   private final Executor retries = Executors.newVirtualThreadPerTaskExecutor();
   private final MovingKeys moving;
