@@ -38,7 +38,7 @@ final class DevStack {
 
   /** A stack on random free ports (room for n4, n5 beside n1..n3). */
   static DevStack up(Path dir) throws Exception {
-    return up(dir, freeBlock(5));
+    return up(dir, Ports.freeBlock(9));
   }
 
   /**
@@ -70,7 +70,7 @@ final class DevStack {
     settings.put("KVPIPE_DEVSTACK_KAFKA_CONTROLLER_PORT", String.valueOf(Ports.freePort()));
     settings.put("KVPIPE_DEVSTACK_MYSQL_PORT", String.valueOf(Ports.freePort()));
     settings.put("KVPIPE_DEVSTACK_NODE_PORT_BASE", String.valueOf(nodePortBase));
-    settings.put("KVPIPE_DEVSTACK_NODE_METRICS_PORT_BASE", String.valueOf(freeBlock(9)));
+    settings.put("KVPIPE_DEVSTACK_NODE_METRICS_PORT_BASE", String.valueOf(Ports.freeBlock(9)));
     settings.put("KVPIPE_DEVSTACK_CONSUMER_METRICS_PORT", String.valueOf(Ports.freePort()));
     settings.put("KVPIPE_DEVSTACK_JVM_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
     settings.put("KVPIPE_DEVSTACK_NODE_JVM_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
@@ -213,20 +213,6 @@ final class DevStack {
   }
 
   /** A base port with {@code n} consecutive free ports (the dev stack numbers kv-nodes from a base). */
-  static int freeBlock(int n) throws IOException {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20_000 + ThreadLocalRandom.current().nextInt(30_000);
-      boolean allFree = true;
-      for (int i = 0; i < n && allFree; i++) {
-        allFree = free(base + i);
-      }
-      if (allFree) {
-        return base;
-      }
-    }
-    throw new IOException("no block of " + n + " free ports found");
-  }
-
   private static boolean free(int port) {
     try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
       s.setReuseAddress(true);

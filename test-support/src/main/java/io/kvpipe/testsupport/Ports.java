@@ -37,6 +37,29 @@ public final class Ports {
     throw new IllegalStateException("no free loopback port found in 1,000 tries");
   }
 
+  /**
+   * The first of {@code n} consecutive ports that were all free a moment ago, none returned before by this JVM (by
+   * this method or {@link #freePort}), from the same range: for a fixture whose processes derive their ports from a
+   * base (the dev stack's kv-nodes: base + index).
+   */
+  public static int freeBlock(int n) {
+    int high = HIGH > LOW + 1_000 ? HIGH : 60_000;
+    for (int attempt = 0; attempt < 1_000; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(LOW, high - n);
+      int reserved = 0;
+      while (reserved < n && bindable(base + reserved) && HANDED_OUT.add(base + reserved)) {
+        reserved++;
+      }
+      if (reserved == n) {
+        return base;
+      }
+      for (int i = 0; i < reserved; i++) {
+        HANDED_OUT.remove(base + i);
+      }
+    }
+    throw new IllegalStateException("no block of " + n + " free loopback ports found in 1,000 tries");
+  }
+
   private static boolean bindable(int port) {
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
