@@ -76,8 +76,7 @@ class ReplicaCreationIT {
    */
   @Test
   void anAddRatisDoesNotFinishIsBoundedAndAttachedOnceItFinishes() throws Exception {
-    Path hold = Files.createFile(holdDir.resolve("hold-gz"));
-    System.setProperty(TestFaults.HOLD_START, "gz=" + hold);
+    Path hold = holdStartOf("gz");
     int port = Ports.freePort();
     Peer self = Peer.parse("n1@127.0.0.1:" + port);
     try (KvNode node = KvNode.start(config(port, "--replica-add-timeout-ms", "500"))) {
@@ -115,8 +114,7 @@ class ReplicaCreationIT {
    */
   @Test
   void whileRatisIsStillAddingAReplicaTheNodeStillAnswers() throws Exception {
-    Path hold = Files.createFile(holdDir.resolve("hold-gy"));
-    System.setProperty(TestFaults.HOLD_START, "gy=" + hold);
+    Path hold = holdStartOf("gy");
     int port = Ports.freePort();
     Peer self = Peer.parse("n1@127.0.0.1:" + port);
     try (KvNode node = KvNode.start(config(port, "--replica-add-timeout-ms", "60000"))) {
@@ -140,6 +138,13 @@ class ReplicaCreationIT {
     } finally {
       System.clearProperty(TestFaults.HOLD_START);
     }
+  }
+
+  /** Makes the replica start of {@code group} wait while the returned file exists (TestFaults; cleared per test). */
+  private Path holdStartOf(String group) throws IOException {
+    Path hold = Files.createFile(holdDir.resolve("hold-" + group));
+    System.setProperty(TestFaults.HOLD_START, group + "=" + hold);
+    return hold;
   }
 
   private static Readiness.Result readinessWithin(KvNode node, Duration limit) {
