@@ -19,7 +19,8 @@
 #   (just the memory phase)
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build. The kv-nodes inherit the environment: KVPIPE_RATIS_LOG_LEVEL=INFO logs
 # Ratis's role changes (a kill trial's breakdown: set the printed kill time against target/bench-work/node-*/n*.log),
-# KVPIPE_DEAD_LEADER_WATCH=off measures failovers without kv-node's dead-leader watch.
+# KVPIPE_DEAD_LEADER_WATCH=off measures failovers without kv-node's dead-leader watch, KVPIPE_LEADER_LINES=off
+# without only its held connections to the leaders (then a dead leader is noticed by its silence alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/usage.sh

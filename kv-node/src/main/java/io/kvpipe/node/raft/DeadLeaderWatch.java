@@ -5,9 +5,12 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -27,9 +30,11 @@ import org.slf4j.LoggerFactory;
  * kill -9 -> first acknowledged write window. Shortening the timeouts instead would also turn every pause of a loaded
  * box (GC, CPU starvation) into an election.
  *
- * <p>Every {@link #PERIOD}, each follower division that has heard nothing from its leader for longer than the leader's
- * idle heartbeat interval (half the minimum election timeout, Ratis's rule) plus two periods connects to the leader's
- * Raft port. Only a refused connection counts: the port is closed, the process is gone. A timeout or any other failure
+ * <p>Each follower division probes its leader's Raft port (connects to it) when it has heard nothing from the leader
+ * for longer than the leader's idle heartbeat interval (half the minimum election timeout, Ratis's rule) plus two
+ * {@link #PERIOD}s, or at once when the idle connection it holds to that port ({@link LeaderLines}) ended after the
+ * leader's last message: a killed process's kernel closes its connections at once, so a kill -9 is noticed in about a
+ * millisecond rather than a heartbeat interval. Only a refused connection counts: the port is closed, the process is gone. A timeout or any other failure
  * proves nothing (a paused or unreachable leader) and is left to Ratis's own timer, as is everything else. On a
  * refusal the follower stops vouching for that leader ({@link KvpipeElections#forgetLeader}), so it no longer
  * withholds its vote for the rest of the minimum election timeout; after {@link #HANDOFF}, room for the other
@@ -50,8 +55,11 @@ public final class DeadLeaderWatch implements AutoCloseable {
   /** What one follower does about its leader's silence this period. */
   enum Step { NOTHING, PROBE, ELECT }
 
-  /** The probe of {@code leader}'s port made at {@code silenceMs} into the current silence, and whether it was refused. */
-  record Finding(RaftPeerId leader, long silenceMs, boolean refused) {}
+  /**
+   * The probe of {@code leader}'s port made at {@code silenceMs} into the silence that began with the leader's last
+   * message at {@code contactMs} (monotonic clock), and whether it was refused.
+   */
+  record Finding(RaftPeerId leader, long silenceMs, boolean refused, long contactMs) {}
 
   private final RaftServer server;
   /** Whether a group's division can be read without waiting (not one Ratis is still adding). */
@@ -61,10 +69,16 @@ public final class DeadLeaderWatch implements AutoCloseable {
   private final ScheduledExecutorService timer;
   /** Per group, the last probe of the current silence; dropped once the leader is heard from again. */
   private final Map<RaftGroupId, Finding> findings = new ConcurrentHashMap<>();
+  private final LeaderLines lines = new LeaderLines(this::lineLost);
 
   /** On unless the environment sets {@code KVPIPE_DEAD_LEADER_WATCH=off}: to compare failovers with and without it. */
   public static boolean enabled() {
     return !"off".equalsIgnoreCase(System.getenv().getOrDefault("KVPIPE_DEAD_LEADER_WATCH", "on"));
+  }
+
+  /** The lines too, unless {@code KVPIPE_LEADER_LINES=off}: to compare failovers with and without them. */
+  static boolean linesEnabled() {
+    return !"off".equalsIgnoreCase(System.getenv().getOrDefault("KVPIPE_LEADER_LINES", "on"));
   }
 
   /**
@@ -89,17 +103,34 @@ public final class DeadLeaderWatch implements AutoCloseable {
   }
 
   public DeadLeaderWatch start() {
+    if (linesEnabled()) {
+      lines.start();
+    }
     timer.scheduleWithFixedDelay(this::checkAll, PERIOD.toMillis(), PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 
+  /** On the lines' thread: check every group now rather than at the next period. */
+  private void lineLost(String address) {
+    try {
+      timer.execute(this::checkAll);
+    } catch (RejectedExecutionException e) {
+      LOG.debug("line to {} ended while closing", address);
+    }
+  }
+
   private void checkAll() {
     try {
+      Set<String> leaders = new HashSet<>();
       for (RaftGroupId gid : server.getGroupIds()) {
         if (readable.test(gid)) {
-          check(server.getDivision(gid));
+          String leader = check(server.getDivision(gid));
+          if (leader != null) {
+            leaders.add(leader);
+          }
         }
       }
+      lines.hold(leaders);
     } catch (IOException | RuntimeException e) {
       // A group being added or removed; the next period sees the new set. Never let the timer die.
       LOG.debug("dead-leader check skipped", e);
@@ -108,42 +139,52 @@ public final class DeadLeaderWatch implements AutoCloseable {
 
   /**
    * The decision, given how long the follower has not heard from its leader ({@code silenceMs}, -1 when it is not a
-   * running follower), what it found earlier in this silence (or null) and its {@link #rank}: probe a silence longer
-   * than an idle heartbeat interval once (again only after another minimum timeout if the leader answered: a paused
-   * leader is Ratis's business); once refused, stand after the handoff and this follower's stagger.
+   * running follower), how long ago its line to the leader ended ({@link Long#MAX_VALUE}: never), what it found
+   * earlier in this silence (or null) and its {@link #rank}: probe a silence longer than an idle heartbeat interval, or
+   * a line that ended in this silence, once (again only after another minimum timeout or another ended line if the
+   * leader answered: a paused leader is Ratis's business); once refused, stand after the handoff and this follower's
+   * stagger.
    */
-  static Step next(long silenceMs, Finding found, int rank, long probeSilenceMs, long minSilenceMs) {
-    if (silenceMs < probeSilenceMs) {
+  static Step next(long silenceMs, long msSinceLineLost, Finding found, int rank, long probeSilenceMs,
+                   long minSilenceMs) {
+    if (silenceMs < 0) {
       return Step.NOTHING;
     }
     if (found == null) {
-      return Step.PROBE;
+      // A line that ended before the leader's last message says nothing about the leader now.
+      return silenceMs >= probeSilenceMs || msSinceLineLost <= silenceMs ? Step.PROBE : Step.NOTHING;
     }
     if (!found.refused()) {
-      return silenceMs - found.silenceMs() >= minSilenceMs ? Step.PROBE : Step.NOTHING;
+      long sinceProbe = silenceMs - found.silenceMs();
+      return sinceProbe >= minSilenceMs || msSinceLineLost < sinceProbe ? Step.PROBE : Step.NOTHING;
     }
     return silenceMs >= found.silenceMs() + HANDOFF.toMillis() + STAGGER.toMillis() * rank ? Step.ELECT : Step.NOTHING;
   }
 
-  private void check(RaftServer.Division d) {
+  /** Checks one division; returns the address of the leader it follows (to hold a line to), or null. */
+  private String check(RaftServer.Division d) {
     RaftGroupId gid = d.getGroup().getGroupId();
     long silence = KvpipeElections.leaderSilenceMs(d);
+    long contactMs = System.nanoTime() / 1_000_000 - silence;
     Finding found = findings.get(gid);
-    if (silence < probeSilenceMs) {
+    // 1 ms: both contact times are derived from clocks read at different instants and rounded.
+    if (found != null && (silence < 0 || contactMs > found.contactMs() + 1)) {
+      // Heard from a leader since (or no longer a follower): this silence is over.
       findings.remove(gid);
-      return;
+      found = null;
     }
     // Once forgotten, the dead leader is no longer the division's leader: the finding remembers who it was.
     RaftPeerId leaderId = found != null ? found.leader() : d.getInfo().getLeaderId();
-    RaftPeer leader = leaderId == null ? null : d.getGroup().getPeer(leaderId);
+    RaftPeer leader = leaderId == null || silence < 0 ? null : d.getGroup().getPeer(leaderId);
     if (leader == null || leader.getAddress() == null) {
-      return;
+      return null;
     }
-    switch (next(silence, found, rank(d, leaderId), probeSilenceMs, minSilenceMs)) {
+    long lineLost = lines.msSinceLost(leader.getAddress(), System.nanoTime());
+    switch (next(silence, lineLost, found, rank(d, leaderId), probeSilenceMs, minSilenceMs)) {
       case NOTHING -> { }
       case PROBE -> {
         boolean refused = refused(leader.getAddress());
-        findings.put(gid, new Finding(leaderId, silence, refused));
+        findings.put(gid, new Finding(leaderId, silence, refused, contactMs));
         if (refused && KvpipeElections.forgetLeader(d, leaderId)) {
           LOG.debug("group {}: leader {} refuses connections after {} ms without a heartbeat: no longer vouched for",
               gid, leaderId, silence);
@@ -151,12 +192,14 @@ public final class DeadLeaderWatch implements AutoCloseable {
       }
       // Not started (an append in progress, or no longer a follower): asked again next period.
       case ELECT -> {
-        if (KvpipeElections.startElection(d, probeSilenceMs)) {
+        if (KvpipeElections.startElection(d, HANDOFF.toMillis())) {
           LOG.info("group {}: leader {} refuses connections after {} ms without a heartbeat: its process is gone,"
               + " starting an election now", gid, leaderId, silence);
         }
       }
     }
+    Finding now = findings.get(gid);
+    return now != null && now.refused() ? null : leader.getAddress();
   }
 
   /** This server's place among the group's other peers but the leader, ordered by id: 0 goes first. */
@@ -192,5 +235,6 @@ public final class DeadLeaderWatch implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    lines.close();
   }
 }

@@ -19,32 +19,56 @@ class DeadLeaderWatchTest {
   static final long HANDOFF = DeadLeaderWatch.HANDOFF.toMillis();
   static final long STAGGER = DeadLeaderWatch.STAGGER.toMillis();
   static final RaftPeerId LEADER = RaftPeerId.valueOf("n1");
+  static final long NEVER = Long.MAX_VALUE;
 
   @Test
   void aSilenceWithinTheIdleHeartbeatIntervalIsNotProbed() {
     assertThat(PROBE).isGreaterThan(MIN / 2).isLessThan(MIN);
-    assertThat(DeadLeaderWatch.next(-1, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
-    assertThat(DeadLeaderWatch.next(MIN / 2, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
-    assertThat(DeadLeaderWatch.next(PROBE - 1, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
-    assertThat(DeadLeaderWatch.next(PROBE, null, 0, PROBE, MIN)).isEqualTo(Step.PROBE);
+    assertThat(DeadLeaderWatch.next(-1, NEVER, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(MIN / 2, NEVER, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(PROBE - 1, NEVER, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(PROBE, NEVER, null, 0, PROBE, MIN)).isEqualTo(Step.PROBE);
   }
 
   @Test
   void aRefusalLeadsToAnElectionBeforeTheMinimumElectionTimeoutFirstFollowerFirst() {
-    Finding refused = new Finding(LEADER, PROBE, true);
-    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF - 1, refused, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
-    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF, refused, 0, PROBE, MIN)).isEqualTo(Step.ELECT);
+    Finding refused = new Finding(LEADER, PROBE, true, 0);
+    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF - 1, NEVER, refused, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF, NEVER, refused, 0, PROBE, MIN)).isEqualTo(Step.ELECT);
     assertThat(PROBE + HANDOFF).as("the first follower stands before Ratis's own timer could").isLessThan(MIN);
-    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF, refused, 1, PROBE, MIN)).isEqualTo(Step.NOTHING);
-    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF + STAGGER, refused, 1, PROBE, MIN)).isEqualTo(Step.ELECT);
+    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF, NEVER, refused, 1, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF + STAGGER, NEVER, refused, 1, PROBE, MIN)).isEqualTo(Step.ELECT);
   }
 
   @Test
   void aLeaderThatAnsweredIsProbedAgainOnlyAfterAnotherMinimumTimeout() {
-    Finding answered = new Finding(LEADER, PROBE, false);
-    assertThat(DeadLeaderWatch.next(PROBE + MIN - 1, answered, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
-    assertThat(DeadLeaderWatch.next(PROBE + MIN, answered, 0, PROBE, MIN)).isEqualTo(Step.PROBE);
+    Finding answered = new Finding(LEADER, PROBE, false, 0);
+    assertThat(DeadLeaderWatch.next(PROBE + MIN - 1, NEVER, answered, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(PROBE + MIN, NEVER, answered, 0, PROBE, MIN)).isEqualTo(Step.PROBE);
   }
+  @Test
+  void aLineThatEndedAfterTheLeadersLastMessageIsProbedAtOnceAndARefusalElectsAfterTheHandoff() {
+    assertThat(DeadLeaderWatch.next(5, 3, null, 0, PROBE, MIN)).isEqualTo(Step.PROBE);
+    assertThat(DeadLeaderWatch.next(5, 5, null, 0, PROBE, MIN)).isEqualTo(Step.PROBE);
+    Finding refused = new Finding(LEADER, 5, true, 0);
+    assertThat(DeadLeaderWatch.next(5 + HANDOFF - 1, 3, refused, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(5 + HANDOFF, 3, refused, 0, PROBE, MIN)).isEqualTo(Step.ELECT);
+    assertThat(DeadLeaderWatch.next(5 + HANDOFF, 3, refused, 1, PROBE, MIN)).isEqualTo(Step.NOTHING);
+  }
+
+  @Test
+  void aLineThatEndedBeforeTheLeadersLastMessageSaysNothing() {
+    assertThat(DeadLeaderWatch.next(5, 6, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(-1, 0, null, 0, PROBE, MIN)).isEqualTo(Step.NOTHING);
+  }
+
+  @Test
+  void aLeaderThatAnsweredIsProbedAgainWhenItsLineEndsAgain() {
+    Finding answered = new Finding(LEADER, 5, false, 0);
+    assertThat(DeadLeaderWatch.next(20, 16, answered, 0, PROBE, MIN)).as("the end already probed").isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(20, 10, answered, 0, PROBE, MIN)).isEqualTo(Step.PROBE);
+  }
+
   @Test
   void aListeningPortIsNotRefused() throws Exception {
     try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
