@@ -20,8 +20,6 @@ import io.kvpipe.node.shard.EventLimit;
 import io.kvpipe.node.shard.OutboxView;
 import io.kvpipe.node.shard.ShardSettings;
 import io.kvpipe.node.shard.ShardStateMachine;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -40,8 +38,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,7 +53,6 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.statemachine.StateMachine;
-import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,11 +100,8 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   /** Pending adds of groups the topology took away meanwhile: removed, not attached, once added. Reconciler thread. */
   private final Set<String> removeOnceAdded = ConcurrentHashMap.newKeySet();
   private MetricsEndpoint metricsEndpoint;
-  /** Checks that Ratis still runs every replica it lists (see {@link #watchReplicas}). */
-  private ScheduledExecutorService replicaWatch;
-  /** Groups whose replica Ratis stopped for good while still listing it; written by the replica watch only. */
-  private final Set<String> stoppedReplicas = ConcurrentHashMap.newKeySet();
-  private Counter replicaStops;
+  /** Checks that Ratis still runs every replica it lists. */
+  private ReplicaWatch replicaWatch;
   private DeadLeaderWatch deadLeaderWatch;
   private GroupReconciler reconciler;
 
@@ -174,7 +166,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
         node.deadLeaderWatch = new DeadLeaderWatch(node.server, gid -> !node.addsInFlight.contains(gid)).start();
       }
       node.addMissingGroups();
-      node.bindMetrics();
+      StandardMeters.bindJvm(node.registry);
       node.shards.values().forEach(node::attach);
       node.startReplicaWatch();
       if (config.metricsPort() != 0) {
@@ -216,60 +208,13 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
 
   private static final Duration TOPIC_CHECK_AT_START = Duration.ofSeconds(3);
 
-  private void bindMetrics() {
-    StandardMeters.bindJvm(registry);
-    Gauge.builder("kvpipe.node.replicas.stopped", stoppedReplicas, Set::size)
-        .description("replicas Ratis stopped for good but still lists (the node serves nothing of them until it"
-            + " restarts)").register(registry);
-    replicaStops = Counter.builder("kvpipe.node.replica.stops")
-        .description("replicas found stopped by Ratis since the node started").register(registry);
-  }
-
-  static final Duration REPLICA_WATCH_INTERVAL = Duration.ofSeconds(1);
-
   private void startReplicaWatch() {
-    replicaWatch = Executors.newSingleThreadScheduledExecutor(
-        Thread.ofPlatform().daemon().name("replica-watch-" + config.nodeId()).factory());
-    replicaWatch.scheduleWithFixedDelay(() -> {
-      try {
-        watchReplicas();
-      } catch (RuntimeException e) {
-        LOG.warn("checking the replicas failed: {}", e.toString());
-      }
-    }, REPLICA_WATCH_INTERVAL.toMillis(), REPLICA_WATCH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    replicaWatch = new ReplicaWatch(config.nodeId(), server, this::groupName, gid -> !addsInFlight.contains(gid),
+        this::fatalCause, registry).start();
   }
 
-  /**
-   * Ratis closes a replica for good when its state machine throws what Ratis takes as fatal, yet keeps listing the
-   * group, and the node would go on looking as if it hosted it: this says so (an error naming the group and the cause,
-   * metrics), once per replica. Readiness reads the same state from Ratis directly ({@link NodeStatus}).
-   */
-  private void watchReplicas() {
-    if (server.getLifeCycleState() != LifeCycle.State.RUNNING) {
-      return; // stopping: every replica closes now, as it should
-    }
-    Set<String> listed = new HashSet<>();
-    for (RaftGroupId gid : server.getGroupIds()) {
-      String group = MetaGroup.isMeta(gid) ? NodeConfig.META_GROUP : groupNames.getOrDefault(gid, gid.toString());
-      listed.add(group);
-      if (addsInFlight.contains(gid)) {
-        continue; // reading it would wait for Ratis to finish the add
-      }
-      RaftServer.Division d;
-      try {
-        d = server.getDivision(gid);
-      } catch (IOException e) {
-        continue; // removed since the listing
-      }
-      if (NodeStatus.stopped(d) && stoppedReplicas.add(group)) {
-        replicaStops.increment();
-        Gauge.builder("kvpipe.node.replica.stopped", stoppedReplicas,
-                s -> s.contains(group) ? 1 : 0).tag("group", group)
-            .description("1 while Ratis lists this group's replica here but stopped it for good").register(registry);
-        LOG.error("group {}: {}", group, NodeStatus.stoppedReason(d, fatalCause(group)));
-      }
-    }
-    stoppedReplicas.retainAll(listed);
+  private String groupName(RaftGroupId gid) {
+    return MetaGroup.isMeta(gid) ? NodeConfig.META_GROUP : groupNames.getOrDefault(gid, gid.toString());
   }
 
   /**
@@ -628,8 +573,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
     // Still being added (even within createReplica's own wait): reading their state from Ratis would wait for it.
     Set<RaftGroupId> adding = new HashSet<>(addsInFlight);
     pendingAdds.keySet().forEach(g -> adding.add(gid(g)));
-    return new NodeStatus(config.nodeId(), server, gid -> MetaGroup.isMeta(gid) ? NodeConfig.META_GROUP
-        : groupNames.getOrDefault(gid, gid.toString()), shards, publishers, config.cdcEnabled(),
+    return new NodeStatus(config.nodeId(), server, this::groupName, shards, publishers, config.cdcEnabled(),
         io.kvpipe.node.status.Readiness.DEFAULT_MAX_APPLY_LAG, adding, this::fatalCause);
   }
 
@@ -673,7 +617,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
       metricsEndpoint.close();
     }
     if (replicaWatch != null) {
-      replicaWatch.shutdownNow();
+      replicaWatch.close();
     }
     if (deadLeaderWatch != null) {
       deadLeaderWatch.close();
