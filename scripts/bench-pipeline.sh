@@ -8,6 +8,9 @@
 # and each process's CPU; then the highest rate whose ack p99 stays under --target-p99-ms (25) with no errors.
 # JSON: target/bench/pipeline-<timestamp>.json.
 #
+# The warm-up (at --warmup-rate) runs in 10 s windows: at least --warmup-seconds, then until the kv-nodes' and the
+# proxy's JIT each took <= --jit-settled-pct (3) % of a core over the last window, at most --warmup-max-seconds
+# (--warmup-seconds + 120): a figure taken while the JIT still compiles is the JIT's (bench/README.md).
 # Options: --rates 500,1000,2000,3000 --seconds 20 (per rate) --warmup-seconds 30 --warmup-rate 1000 --keys 10000
 #   --value-bytes 100 --max-in-flight 256 --target-p99-ms 25 --e2e true|false (false: no kv_changelog poller, whose
 #   queries every 2 ms cost CPU on the box) --node-jvm "..." --proxy-jvm "..." --consumer-jvm "..."

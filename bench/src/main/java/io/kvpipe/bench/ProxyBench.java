@@ -6,7 +6,6 @@ import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.ProcessCpu;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,13 +227,7 @@ public final class ProxyBench {
       record Turn(String op, int c, int seconds) { }
       List<Turn> turns = List.of(new Turn("put", 64, 4), new Turn("put", 1, 2), new Turn("get", 64, 2),
           new Turn("get", 1, 2));
-      Map<String, JitWarmUp.Endpoint> jvms = new LinkedHashMap<>();
-      for (String id : stack.nodes().nodeIds()) {
-        jvms.put(id, new JitWarmUp.Endpoint(
-            URI.create("http://127.0.0.1:" + stack.nodes().metricsPort(id) + "/metrics"), null));
-      }
-      jvms.put("proxy", new JitWarmUp.Endpoint(URI.create(stack.proxyUrl() + "/metrics"), KvStack.DATA_TOKEN));
-      Map<String, Object> warm = JitWarmUp.run(warmUp, jvms, window -> {
+      Map<String, Object> warm = JitWarmUp.run(warmUp, stack.jitEndpoints(), window -> {
         long end = System.nanoTime() + window.toNanos();
         for (int i = 0; System.nanoTime() < end; i++) {
           Turn t = turns.get(i % turns.size());
