@@ -2,17 +2,11 @@ package io.kvpipe.bench;
 
 import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.ProcessCpu;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A warm-up that ends when the JVMs under test are warm, not when a clock says so. Why: on a 2-core box the JIT of
@@ -24,8 +18,6 @@ import java.util.regex.Pattern;
  */
 final class JitWarmUp {
   static final Duration WINDOW = Duration.ofSeconds(10);
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private static final Pattern JIT = Pattern.compile("(?m)^jvm_compilation_time_ms_total(?:\\{[^}]*\\})? (\\S+)$");
 
   /** One window of warm-up load, {@code length} long. */
   interface Load {
@@ -93,24 +85,11 @@ final class JitWarmUp {
   }
 
   private static double compileMs(Endpoint e) {
-    try {
-      HttpRequest.Builder req = HttpRequest.newBuilder(e.metrics()).timeout(Duration.ofSeconds(5));
-      if (e.token() != null) {
-        req.header("Authorization", "Bearer " + e.token());
-      }
-      HttpResponse<String> r = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? compileMs(r.body()) : Double.NaN;
-    } catch (IOException down) {
-      return Double.NaN;
-    } catch (InterruptedException ie) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while reading metrics", ie);
-    }
+    return compileMs(Scrape.text(e));
   }
 
   /** The JIT compile time in a Prometheus text exposition, NaN if it is not there. */
   static double compileMs(String metricsText) {
-    Matcher m = JIT.matcher(metricsText);
-    return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    return Scrape.value(metricsText, "jvm_compilation_time_ms_total", "");
   }
 }

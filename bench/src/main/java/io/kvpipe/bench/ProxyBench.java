@@ -1,5 +1,6 @@
 package io.kvpipe.bench;
 
+import io.kvpipe.client.GroupCommit;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.testsupport.bench.ClosedLoop;
 import io.kvpipe.testsupport.bench.JsonReport;
@@ -130,8 +131,10 @@ public final class ProxyBench {
             for (String system : order) {
               if (runner.enabled(system)) {
                 Slice s = runner.slice(system, op, c, Duration.ofSeconds(sliceSeconds));
-                OUT.printf("   %-6s %5.1f s: %,8.0f ops/s, p50 %7.2f ms, p99 %7.2f ms, %d errors, CPU %.0f%% of a core%s%n",
+                double batch = s.batching().opsPerRequest();
+                OUT.printf("   %-6s %5.1f s: %,8.0f ops/s, p50 %7.2f ms, p99 %7.2f ms, %d errors, CPU %.0f%% of a core%s%s%n",
                     system, s.seconds, s.rate(), s.p50, s.p99, s.errors, 100 * s.cpuSeconds / s.seconds,
+                    Double.isNaN(batch) ? "" : String.format(", %.1f ops per Raft request", batch),
                     s.elections == 0 ? "" : ", !! " + s.elections + " election(s) during the slice");
                 slices.computeIfAbsent(system, k -> new ArrayList<>()).add(s);
               }
@@ -261,21 +264,46 @@ public final class ProxyBench {
         }
       }
       long termBefore = term(system);
+      Batching batchingBefore = batching(system, op);
       ProcessCpu.Sample before = ProcessCpu.Sample.of(pids);
       Slice s;
       if (system.equals("direct")) {
         ClosedLoop.Result r = new ClosedLoop("direct " + op, c, d, direct(op), quiet).run();
         s = new Slice(system, op, r.seconds(), r.ops(), r.errors(), r.latencyMs().p50(), r.latencyMs().p99(),
-            r.latencyMs().max(), 0, 0, r.lastError());
+            r.latencyMs().max(), 0, 0, r.lastError(), Batching.NONE);
       } else {
         String url = system.equals("etcd") ? etcdUrl : stack.proxyUrl();
         int threads = c == 1 ? 1 : Math.min(wrkThreads, c);
         Wrk.Result r = wrk.run(url, system, op, c, threads, d, system.equals("kvpipe") ? KvStack.DATA_TOKEN : null);
         s = new Slice(system, op, r.seconds(), r.requests() - r.statusErrors(), r.errors(), r.p50(), r.p99(),
-            r.max(), 0, 0, r.errors() > 0 ? r.statusErrors() + " HTTP >= 400, " + r.socketErrors() + " socket" : null);
+            r.max(), 0, 0, r.errors() > 0 ? r.statusErrors() + " HTTP >= 400, " + r.socketErrors() + " socket" : null,
+            Batching.NONE);
       }
       double cpu = ProcessCpu.Sample.of(pids).totalSince(before);
-      return s.with(cpu, term(system) - termBefore);
+      return s.with(cpu, term(system) - termBefore, batching(system, op).minus(batchingBefore));
+    }
+
+    /** Raft requests kvpipe sent so far for {@code op} and the operations they carried (etcd: none). */
+    private Batching batching(String system, String op) {
+      String kind = op.equals("put") ? "write" : "read";
+      if (system.equals("kvpipe")) {
+        String text = Scrape.text(new JitWarmUp.Endpoint(java.net.URI.create(stack.proxyUrl() + "/metrics"),
+            KvStack.DATA_TOKEN));
+        String labels = "kind=\"" + kind + "\"";
+        return new Batching(Scrape.value(text, "kvpipe_proxy_group_commit_requests_total", labels),
+            Scrape.value(text, "kvpipe_proxy_group_commit_operations_total", labels));
+      }
+      if (system.equals("direct")) {
+        double requests = 0;
+        double ops = 0;
+        for (ShardGroupClient c : stack.clients().values()) {
+          GroupCommit.Stats st = c.groupCommitStats();
+          requests += kind.equals("write") ? st.writeRequests() : st.readRequests();
+          ops += kind.equals("write") ? st.writeOps() : st.readOps();
+        }
+        return new Batching(requests, ops);
+      }
+      return Batching.NONE;
     }
 
     /** The sum of the system's Raft terms (kvpipe: meta, g1, g2; etcd: its one group): growth = elections. */
@@ -295,22 +323,35 @@ public final class ProxyBench {
     }
   }
 
+  /** Raft requests sent and the operations they carried (group commit); NaN where not known. */
+  record Batching(double requests, double ops) {
+    static final Batching NONE = new Batching(Double.NaN, Double.NaN);
+
+    Batching minus(Batching before) {
+      return new Batching(requests - before.requests, ops - before.ops);
+    }
+
+    double opsPerRequest() {
+      return requests > 0 ? ops / requests : Double.NaN;
+    }
+  }
+
   /** One slice of one system at one point; latencies in ms. */
   record Slice(String system, String op, double seconds, long ok, long errors, double p50, double p99, double max,
-               double cpuSeconds, long elections, String errorNote) {
+               double cpuSeconds, long elections, String errorNote, Batching batching) {
     double rate() {
       return ok / seconds;
     }
 
-    Slice with(double cpu, long elections) {
-      return new Slice(system, op, seconds, ok, errors, p50, p99, max, cpu, elections, errorNote);
+    Slice with(double cpu, long elections, Batching batching) {
+      return new Slice(system, op, seconds, ok, errors, p50, p99, max, cpu, elections, errorNote, batching);
     }
 
     Map<String, Object> toMap() {
       return JsonReport.map("seconds", ProcessCpu.round(2, seconds), "ok", ok, "errors", errors, "ops_per_s",
           Math.round(rate()), "p50_ms", ProcessCpu.round(3, p50), "p99_ms", ProcessCpu.round(3, p99), "max_ms",
           ProcessCpu.round(3, max), "cpu_s", ProcessCpu.round(2, cpuSeconds), "elections", elections,
-          "errors_note", errorNote);
+          "ops_per_raft_request", ProcessCpu.round(2, batching.opsPerRequest()), "errors_note", errorNote);
     }
   }
 
@@ -319,7 +360,7 @@ public final class ProxyBench {
    * the medians of the slices' own (exact within each slice), the worst slice's p99 beside them.
    */
   record Figures(double rate, double p50, double p99, double p99Worst, long errors, double cpuCorePct,
-                 double cpuMsPerOp, long elections, List<Slice> slices) {
+                 double cpuMsPerOp, long elections, double opsPerRaftRequest, List<Slice> slices) {
     static Figures of(List<Slice> slices) {
       if (slices == null || slices.isEmpty()) {
         return null;
@@ -331,7 +372,9 @@ public final class ProxyBench {
           median(slices.stream().mapToDouble(Slice::p99).toArray()),
           slices.stream().mapToDouble(Slice::p99).max().orElse(0), slices.stream().mapToLong(Slice::errors).sum(),
           100 * cpu / seconds, ok == 0 ? Double.NaN : 1000 * cpu / ok,
-          slices.stream().mapToLong(Slice::elections).sum(), slices);
+          slices.stream().mapToLong(Slice::elections).sum(),
+          new Batching(slices.stream().mapToDouble(x -> x.batching().requests()).sum(),
+              slices.stream().mapToDouble(x -> x.batching().ops()).sum()).opsPerRequest(), slices);
     }
 
     private static double median(double[] v) {
@@ -343,7 +386,7 @@ public final class ProxyBench {
       return JsonReport.map("ops_per_s", Math.round(rate), "p50_ms", ProcessCpu.round(3, p50), "p99_ms",
           ProcessCpu.round(3, p99), "p99_ms_worst_slice", ProcessCpu.round(3, p99Worst), "errors", errors,
           "cpu_core_pct", ProcessCpu.round(1, cpuCorePct), "cpu_ms_per_op", ProcessCpu.round(4, cpuMsPerOp),
-          "elections_during_slices", elections,
+          "elections_during_slices", elections, "ops_per_raft_request", ProcessCpu.round(2, opsPerRaftRequest),
           "slices", slices.stream().map(Slice::toMap).toList());
     }
   }

@@ -2,6 +2,7 @@ package io.kvpipe.proxy;
 
 import io.kvpipe.common.metrics.StandardMeters;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -107,6 +108,21 @@ public final class ProxyMetrics {
   }
 
   /** How many migrations this proxy is running now. */
+  /**
+   * Group commit: Raft requests the proxy sent to the groups and the operations they carried, by kind (write, read);
+   * operations per request is the batching the groups see.
+   */
+  public void groupCommit(java.util.function.Supplier<io.kvpipe.client.GroupCommit.Stats> stats) {
+    FunctionCounter.builder("kvpipe.proxy.group.commit.requests", stats, s -> s.get().writeRequests())
+        .tag("kind", "write").description("Raft requests sent to the shard groups").register(registry);
+    FunctionCounter.builder("kvpipe.proxy.group.commit.operations", stats, s -> s.get().writeOps())
+        .tag("kind", "write").description("operations those requests carried").register(registry);
+    FunctionCounter.builder("kvpipe.proxy.group.commit.requests", stats, s -> s.get().readRequests())
+        .tag("kind", "read").description("Raft requests sent to the shard groups").register(registry);
+    FunctionCounter.builder("kvpipe.proxy.group.commit.operations", stats, s -> s.get().readOps())
+        .tag("kind", "read").description("operations those requests carried").register(registry);
+  }
+
   public void migrationRuns(java.util.function.Supplier<Integer> running) {
     Gauge.builder("kvpipe.proxy.migration.running", running, r -> r.get()).register(registry);
   }

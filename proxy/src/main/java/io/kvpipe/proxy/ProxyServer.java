@@ -64,6 +64,7 @@ public final class ProxyServer implements AutoCloseable {
     this.meta = new MetaClient(config.metaPeers(), config.requestTimeout(), config.raftTls());
     this.watcher = new TopologyWatcher(meta, config.topologyPoll());
     this.groups = new GroupClients(config.requestTimeout(), config.raftTls());
+    metrics.groupCommit(groups::groupCommitStats);
     this.prober = new NodeProber(config.healthTimeout(), config.raftTls());
     this.health = new HealthMonitor(watcher, meta, metrics, config.healthInterval(), config.healthTimeout(),
         config.healthRetries(), config.healthFailureThreshold(), prober);

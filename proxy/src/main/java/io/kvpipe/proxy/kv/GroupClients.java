@@ -1,5 +1,6 @@
 package io.kvpipe.proxy.kv;
 
+import io.kvpipe.client.GroupCommit;
 import io.kvpipe.client.RaftTls;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.topology.ShardGroup;
@@ -37,6 +38,8 @@ public final class GroupClients implements AutoCloseable {
   private final Duration operationTimeout;
   private final RaftTls tls;
   private final Map<String, Held> clients = new ConcurrentHashMap<>();
+  /** What clients no longer held had sent: the totals stay monotonic across replacements. Under this's lock. */
+  private GroupCommit.Stats retired = new GroupCommit.Stats(0, 0, 0, 0);
 
   public GroupClients(Duration operationTimeout, RaftTls tls) {
     this.operationTimeout = operationTimeout;
@@ -106,7 +109,23 @@ public final class GroupClients implements AutoCloseable {
         .build();
   }
 
+  /** Requests sent to the groups and the operations they carried (group commit), over every client ever held. */
+  public synchronized GroupCommit.Stats groupCommitStats() {
+    GroupCommit.Stats sum = retired;
+    for (Held h : clients.values()) {
+      sum = plus(sum, h.client().groupCommitStats());
+    }
+    return sum;
+  }
+
+  private static GroupCommit.Stats plus(GroupCommit.Stats a, GroupCommit.Stats b) {
+    return new GroupCommit.Stats(a.writeRequests() + b.writeRequests(), a.writeOps() + b.writeOps(),
+        a.readRequests() + b.readRequests(), a.readOps() + b.readOps());
+  }
+
+  /** Caller holds the lock; {@code c} is no longer in {@link #clients}. */
   private void closeLater(ShardGroupClient c) {
+    retired = plus(retired, c.groupCommitStats());
     CompletableFuture.delayedExecutor(operationTimeout.toMillis() * 2, TimeUnit.MILLISECONDS).execute(c::close);
   }
 
