@@ -31,6 +31,7 @@ public final class ProxyMetrics {
   private final Counter migrationKeys;
   private final Counter watchEvents;
   private final Counter watchResumes;
+  private volatile java.util.function.Supplier<io.kvpipe.client.GroupCommit.Stats> groupCommitStats;
 
   public ProxyMetrics() {
     StandardMeters.bindJvm(registry);
@@ -113,13 +114,16 @@ public final class ProxyMetrics {
    * operations per request is the batching the groups see.
    */
   public void groupCommit(java.util.function.Supplier<io.kvpipe.client.GroupCommit.Stats> stats) {
-    FunctionCounter.builder("kvpipe.proxy.group.commit.requests", stats, s -> s.get().writeRequests())
+    // The counters hold their object weakly: this (held by the server), not a lambda only the registry would hold,
+    // which the next collection would take, freezing the counters at their last value.
+    groupCommitStats = stats;
+    FunctionCounter.builder("kvpipe.proxy.group.commit.requests", this, m -> m.groupCommitStats.get().writeRequests())
         .tag("kind", "write").description("Raft requests sent to the shard groups").register(registry);
-    FunctionCounter.builder("kvpipe.proxy.group.commit.operations", stats, s -> s.get().writeOps())
+    FunctionCounter.builder("kvpipe.proxy.group.commit.operations", this, m -> m.groupCommitStats.get().writeOps())
         .tag("kind", "write").description("operations those requests carried").register(registry);
-    FunctionCounter.builder("kvpipe.proxy.group.commit.requests", stats, s -> s.get().readRequests())
+    FunctionCounter.builder("kvpipe.proxy.group.commit.requests", this, m -> m.groupCommitStats.get().readRequests())
         .tag("kind", "read").description("Raft requests sent to the shard groups").register(registry);
-    FunctionCounter.builder("kvpipe.proxy.group.commit.operations", stats, s -> s.get().readOps())
+    FunctionCounter.builder("kvpipe.proxy.group.commit.operations", this, m -> m.groupCommitStats.get().readOps())
         .tag("kind", "read").description("operations those requests carried").register(registry);
   }
 

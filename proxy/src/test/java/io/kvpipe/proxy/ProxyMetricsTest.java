@@ -31,6 +31,22 @@ class ProxyMetricsTest {
     assertThat(metrics.scrape()).contains("kvpipe_proxy_watch_watchers 7.0");
   }
 
+  /** The same for the group-commit counters, whose source is a lambda too: they must move, not freeze at 0. */
+  @Test
+  void groupCommitCountersStillReadAfterAGarbageCollection() {
+    ProxyMetrics metrics = new ProxyMetrics();
+    java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong(3);
+    metrics.groupCommit(() -> new io.kvpipe.client.GroupCommit.Stats(writes.get(), 7 * writes.get(), 1, 2));
+    System.gc();
+    System.gc();
+    writes.set(5);
+    String text = metrics.scrape();
+    assertThat(text).contains("kvpipe_proxy_group_commit_requests_total{kind=\"write\"} 5.0")
+        .contains("kvpipe_proxy_group_commit_operations_total{kind=\"write\"} 35.0")
+        .contains("kvpipe_proxy_group_commit_requests_total{kind=\"read\"} 1.0")
+        .contains("kvpipe_proxy_group_commit_operations_total{kind=\"read\"} 2.0");
+  }
+
   private static int count(String text, String regex) {
     Matcher m = Pattern.compile(regex).matcher(text);
     int n = 0;
