@@ -14,6 +14,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -23,6 +25,14 @@ import java.util.function.Function;
  * {@code Command.Batch} or {@code Query.Batch}), each still getting its own reply. Nothing waits while fewer than
  * {@link GroupCommit#maxInFlight()} requests are in flight; operations arriving beyond that queue and leave together
  * in the next request as soon as one completes, so batches grow with concurrency and latency does not.
+ *
+ * <p>A batch of several operations that completes with fewer operations queued than it carried is followed by a short
+ * gathering: the next request waits until as many operations are queued as the batch carried, or at most
+ * {@link GroupCommit#gatherMicros()}. Why: callers that answer over a network (the proxy's HTTP
+ * clients) send their next operations a little after their replies, not while the replies are distributed, so the
+ * first of them found nothing in flight and went alone, and the rest waited a whole round trip for it: two log
+ * entries (and two fsyncs on every replica) per round of a closed loop instead of one. A lone operation (a batch of
+ * one) is never followed by a gathering, so a single client never waits.
  *
  * <p>With {@code distinctKeys} a batch never carries two operations on one key (writes: they would share a version);
  * a later operation on a key already in the batch waits for the next one, in submission order.
@@ -44,6 +54,8 @@ final class Coalescer {
 
   /** How far a drain looks past operations it must leave queued (same key as one already taken). */
   private static final int SCAN_FACTOR = 4;
+  /** Ends gatherings whose operations did not all come: one task per gathering, i.e. per round trip at most. */
+  private static final ScheduledThreadPoolExecutor GATHER_TIMER = gatherTimer();
 
   private final String group;
   private final GroupCommit settings;
@@ -54,6 +66,11 @@ final class Coalescer {
   private final long requestTimeoutNanos;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
+  /** While gathering: how many queued operations end it (0: not gathering), and when it ends anyway. */
+  private int gatherFor;
+  private long gatherUntilNanos;
+  private long gatherRound;
+  private ScheduledFuture<?> gatherEnd;
   private final LongAdder requests = new LongAdder();
   private final LongAdder operations = new LongAdder();
 
@@ -78,7 +95,7 @@ final class Coalescer {
     Sending sending = null;
     synchronized (this) {
       queue.add(p);
-      if (inFlight < settings.maxInFlight()) {
+      if (inFlight < settings.maxInFlight() && !gathering()) {
         sending = startNext();
       }
     }
@@ -164,6 +181,59 @@ final class Coalescer {
     return new Sending(batch, reply);
   }
 
+  /**
+   * Whether a gathering still holds the next request back; ends it once enough operations are queued or its time is
+   * up. Caller holds the lock.
+   */
+  private boolean gathering() {
+    if (gatherFor == 0) {
+      return false;
+    }
+    if (queue.size() < gatherFor && System.nanoTime() - gatherUntilNanos < 0) {
+      return true;
+    }
+    stopGathering();
+    return false;
+  }
+
+  /** Caller holds the lock. */
+  private void startGathering(int operations, long nanos) {
+    gatherFor = operations;
+    gatherUntilNanos = System.nanoTime() + nanos;
+    long round = ++gatherRound;
+    gatherEnd = GATHER_TIMER.schedule(() -> gatheringTimedOut(round), nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Caller holds the lock. */
+  private void stopGathering() {
+    gatherFor = 0;
+    if (gatherEnd != null) {
+      gatherEnd.cancel(false);
+      gatherEnd = null;
+    }
+  }
+
+  private void gatheringTimedOut(long round) {
+    Sending sending = null;
+    synchronized (this) {
+      if (gatherFor != 0 && round == gatherRound) {
+        gatherFor = 0;
+        gatherEnd = null;
+        if (inFlight < settings.maxInFlight()) {
+          sending = startNext();
+        }
+      }
+    }
+    follow(sending);
+  }
+
+  private static ScheduledThreadPoolExecutor gatherTimer() {
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1,
+        Thread.ofPlatform().daemon().name("kv-client-group-commit-gather").factory());
+    t.setRemoveOnCancelPolicy(true);
+    return t;
+  }
+
   /** Distributes each request's replies when it completes, then sends what waited meanwhile. */
   private void follow(Sending sending) {
     while (sending != null) {
@@ -183,6 +253,11 @@ final class Coalescer {
     distribute(s.batch(), reply, error);
     synchronized (this) {
       inFlight--;
+      int carried = s.batch().size();
+      if (error == null && carried > 1 && inFlight == 0 && queue.size() < carried && settings.gatherMicros() > 0) {
+        startGathering(carried, TimeUnit.MICROSECONDS.toNanos(settings.gatherMicros()));
+        return null;
+      }
       return startNext();
     }
   }

@@ -26,7 +26,11 @@ class CoalescerTest {
   final List<Sent> sent = new ArrayList<>();
 
   Coalescer coalescer(int maxInFlight, int maxOps) {
-    return new Coalescer("g1", new GroupCommit(maxInFlight, maxOps, 1 << 20), true,
+    return coalescer(maxInFlight, maxOps, 1_000_000); // 1 s: longer than any of these tests looks
+  }
+
+  Coalescer coalescer(int maxInFlight, int maxOps, int gatherMicros) {
+    return new Coalescer("g1", new GroupCommit(maxInFlight, maxOps, 1 << 20, gatherMicros), true,
         ops -> new Command.Batch(ops.stream().map(Command.class::cast).toList()),
         r -> {
           CompletableFuture<Reply> f = new CompletableFuture<>();
@@ -153,7 +157,7 @@ class CoalescerTest {
   /** A request that failed before the coalescer could attach to it fails its operation, not the submitting call. */
   @Test
   void aRequestAlreadyFailedWhenSentFailsItsOperationsThroughTheirFutures() {
-    Coalescer c = new Coalescer("g1", new GroupCommit(1, 100, 1 << 20), true,
+    Coalescer c = new Coalescer("g1", new GroupCommit(1, 100, 1 << 20, 0), true,
         ops -> new Command.Batch(ops.stream().map(Command.class::cast).toList()),
         r -> CompletableFuture.failedFuture(new CompletionException(new KvException(ErrorCode.WRONG_GROUP, "moved"))),
         Duration.ofSeconds(10));
@@ -191,5 +195,57 @@ class CoalescerTest {
     assertThatThrownBy(expired::join).cause().isInstanceOfSatisfying(KvException.class,
         e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
     assertThat(live).isNotDone();
+  }
+
+  /** Sends a lone write, then {@code keys} behind it, and completes both: a batch of them has just completed. */
+  private void aBatchOf(Coalescer c, List<String> keys) {
+    submit(c, "lone");
+    keys.forEach(k -> submit(c, k));
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    List<Reply> replies = keys.stream().<Reply>map(k -> new Reply.Written(2, null)).toList();
+    sent.get(1).reply().complete(new Reply.Batch(replies));
+  }
+
+  private int sentCount() {
+    synchronized (sent) {
+      return sent.size();
+    }
+  }
+
+  @Test
+  void callersWhoseNextOperationsArriveAfterTheirRepliesStillShareOneBatch() {
+    Coalescer c = coalescer(1, 100);
+    aBatchOf(c, List.of("a", "b", "c"));
+    submit(c, "a2");
+    submit(c, "b2");
+    assertThat(sentCount()).as("the first of them does not go alone").isEqualTo(2);
+    submit(c, "c2");
+    assertThat(sentCount()).isEqualTo(3);
+    assertThat(((Command.Batch) sent.get(2).request()).ops()).extracting(CoalescerTest::keyOf)
+        .containsExactly("a2", "b2", "c2");
+  }
+
+  @Test
+  void aGatheringThatIsNotFilledEndsWithinItsBound() {
+    Coalescer c = coalescer(1, 100, 2_000);
+    aBatchOf(c, List.of("a", "b", "c"));
+    CompletableFuture<Reply> only = submit(c, "a2");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (sentCount() < 3 && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // polling, with a deadline
+    }
+    assertThat(sentCount()).as("the lone operation sent once the gathering is over").isEqualTo(3);
+    assertThat(keyOf(sent.get(2).request())).isEqualTo("a2");
+    sent.get(2).reply().complete(new Reply.Written(3, null));
+    assertThat(only.join()).isEqualTo(new Reply.Written(3, null));
+  }
+
+  @Test
+  void aLoneOperationsSuccessorIsSentAtOnce() {
+    Coalescer c = coalescer(1, 100);
+    submit(c, "a");
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    submit(c, "b");
+    assertThat(sentCount()).isEqualTo(2);
   }
 }
