@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * fresh snapshot instead.
  *
  * <p>Writes are asynchronous: {@link #publish} (the watcher's thread) encodes each frame once and hands the same bytes
- * to every subscriber's non-blocking {@link Response#write}; a subscriber with a write still in flight queues the frame
+ * to every subscriber's non-blocking write; a subscriber with a write still in flight queues the frame
  * and its write completion sends the next one. No thread is held per subscriber and nobody waits for a flush: with a
  * thread per subscriber doing blocking writes, 2,000 subscribers meant 2,000 thread wake-ups and 2,000 waits on two
  * cores per change (change -> event p99 221-320 ms in scripts/bench-topology.sh).
@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * Jetty (its last chunk). Through {@link Response#write} every write also went through Jetty's HTTP/1 generator, a
  * pooled chunk-header buffer, a gathering write and an iterating callback: that was most of the fan-out's ~8 us of CPU
  * per subscriber (scripts/bench-topology.sh, sse_fanout_cpu). A write the socket does not take at once completes
- * through {@link EndPoint#write} (Jetty's write flusher). Other HTTP versions (1.0: no chunking) keep
- * {@link Response#write}; {@code -Dkvpipe.sse.rawWrites=false} forces it (to compare in benchmarks).
+ * through {@link EndPoint#write} (Jetty's write flusher). Streams Jetty does not chunk (HTTP/1.0, or a client that
+ * sent {@code Connection: close}) keep {@link Response#write}; {@code -Dkvpipe.sse.rawWrites=false} forces it (to
+ * compare in benchmarks).
  *
  * <p>A slow subscriber cannot stall the others: each has at most {@code queueFrames} frames queued behind its pending
  * write; past that it is dropped (counted as {@code sse_queue_full}, logged with the reason): what is queued is
@@ -107,8 +108,8 @@ public final class SseHub implements AutoCloseable {
   }
 
   /**
-   * One encoded frame, shared by every subscriber it goes to: its bytes (for {@link Response#write}) and the same as one
-   * HTTP/1.1 chunk (read-only, for the EndPoint; each writer takes its own view); {@code trace} (tracing only) times
+   * One encoded frame, shared by every subscriber it goes to: its bytes (for {@link Response#write}) and the same as
+   * one HTTP/1.1 chunk (read-only, for the EndPoint; each writer takes its own view); {@code trace} (tracing only) times
    * its fan-out.
    */
   private record Frame(byte[] bytes, ByteBuffer chunk, Trace trace) {
@@ -431,14 +432,16 @@ public final class SseHub implements AutoCloseable {
   }
 
   /**
-   * The connection's EndPoint if this response goes out with HTTP/1.1 chunked transfer coding (an HTTP/1.1 request;
-   * the response has no length), which is what frames written to it as chunks need; else null.
+   * The connection's EndPoint if this response goes out with HTTP/1.1 chunked transfer coding, which is what frames
+   * written to it as chunks need; else null. Jetty chunks a response without a length on a persistent HTTP/1.1
+   * connection; one the client asked to close ({@code Connection: close}) it ends at the close instead, unchunked.
    */
   private static EndPoint chunkedEndPoint(Request request) {
-    if (request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_1_1) {
+    var connection = request.getConnectionMetaData();
+    if (connection.getHttpVersion() != HttpVersion.HTTP_1_1 || !connection.isPersistent()) {
       return null;
     }
-    return request.getConnectionMetaData().getConnection().getEndPoint();
+    return connection.getConnection().getEndPoint();
   }
 
   /** Called with every topology update, in version order. */

@@ -97,6 +97,32 @@ class SseHubStreamTest {
     }
   }
 
+  /** Jetty ends a response the client asked to close without chunks (at the connection's end): that must work too. */
+  @Test
+  void http11StreamOfAClientThatAsksToCloseCarriesTheFrames() throws Exception {
+    try (Socket s = connect()) {
+      s.getOutputStream().write(request("HTTP/1.1").replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = s.getInputStream();
+      String head = readHead(in);
+      assertThat(head).startsWith("HTTP/1.1 200");
+      TopologyEvent e2 = new TopologyEvent(2, 1, TopologyEvent.GROUP_ADDED, Map.of("group", "g2"));
+      String expected = SseHub.snapshotFrame(view) + SseHub.changeFrame(e2);
+      Poll.until("the subscriber is admitted", Duration.ofSeconds(5), () -> sse.subscriberCount() == 1);
+      publish(topology(2), List.of(e2));
+      sse.close();
+      StringBuilder body = new StringBuilder();
+      if (head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked\r\n")) {
+        for (byte[] c = chunk(in); c != null; c = chunk(in)) {
+          body.append(new String(c, StandardCharsets.UTF_8));
+        }
+      } else {
+        body.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+      assertThat(body.toString()).isEqualTo(expected);
+    }
+  }
+
   @Test
   void http10StreamHasNoChunksAndEndsWithTheConnection() throws Exception {
     try (Socket s = connect()) {
