@@ -174,14 +174,15 @@ public final class SseHub implements AutoCloseable {
    */
   private static final class Scratch {
     private Frame frame;
-    private ByteBuffer view;
+    /** The view, as the array EndPoint.flush takes (its varargs would otherwise allocate one per call). */
+    private final ByteBuffer[] view = new ByteBuffer[1];
 
-    ByteBuffer of(Frame f) {
+    ByteBuffer[] of(Frame f) {
       if (f != frame) {
         frame = f;
-        view = f.chunk().duplicate();
+        view[0] = f.chunk().duplicate();
       } else {
-        view.rewind();
+        view[0].rewind();
       }
       return view;
     }
@@ -302,12 +303,12 @@ public final class SseHub implements AutoCloseable {
           response.write(false, BufferUtil.EMPTY_BUFFER, this);
           return;
         }
-        ByteBuffer b = scratch != null ? scratch.of(f) : f.chunk().duplicate();
+        ByteBuffer[] b = scratch != null ? scratch.of(f) : new ByteBuffer[] {f.chunk().duplicate()};
         try {
           if (!raw.flush(b)) {
             // The socket took part of it (or nothing): the rest goes when it can take more. Not the shared view:
             // the next subscriber reuses that.
-            raw.write(this, scratch != null ? b.slice() : b);
+            raw.write(this, scratch != null ? b[0].slice() : b[0]);
             return;
           }
         } catch (IOException | RuntimeException e) {
