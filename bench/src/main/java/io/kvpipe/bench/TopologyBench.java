@@ -42,7 +42,10 @@ public final class TopologyBench {
   private final BenchArgs args;
   private final int subscribers;
   private final int changes;
-  private final int warmupChanges;
+  /** Changes until every kvpipe JVM's JIT has settled ({@link JitWarmUp}), then the measured ones. */
+  private final JitWarmUp.Settings warmUp;
+  /** Changes sent so far (each adds or removes the ghost group in turn). */
+  private int sent;
   private final Duration interval;
   private final List<Integer> queryConcurrency;
   private final Duration querySeconds;
@@ -57,7 +60,7 @@ public final class TopologyBench {
     this.args = a;
     this.subscribers = a.integer("subscribers", 2000);
     this.changes = a.integer("changes", 100);
-    this.warmupChanges = a.integer("warmup-changes", 30);
+    this.warmUp = JitWarmUp.Settings.from(a, 20);
     this.interval = Duration.ofMillis(a.integer("interval-ms", 100));
     this.queryConcurrency = a.integers("query-concurrency", "16,64");
     this.querySeconds = a.seconds("query-seconds", 10);
@@ -77,14 +80,14 @@ public final class TopologyBench {
 
   private void run(JsonReport report) throws Exception {
     Files.createDirectories(work);
-    report.put("settings", JsonReport.map("subscribers", subscribers, "changes", changes, "warmup_changes",
-        warmupChanges, "interval_ms", interval.toMillis(), "query_concurrency", queryConcurrency, "query_seconds",
+    report.put("settings", JsonReport.map("subscribers", subscribers, "changes", changes, "warm_up",
+        warmUp.describe(), "interval_ms", interval.toMillis(), "query_concurrency", queryConcurrency, "query_seconds",
         querySeconds.toSeconds(), "reader_threads", readerThreads, "latency", "meta command acknowledged (in this "
             + "JVM) -> its id: line read by each subscriber (NIO, timed at the read); 0 when read before the ack", "queries", "wrk closed loop, GET /api/topology/version", "query_rate", queryRate,
         "fixed_rate_queries", "open loop (test-support OpenLoop + KeepAliveHttp, in this JVM) at query_rate for "
             + "query_seconds; latency from the request's start", "paced_queries", "wrk, 1 ms between a connection's"
             + " response and its next request, connections for about query_rate; latency from the request's write"));
-    KvStack.Options base = KvStack.Options.from(args)
+    KvStack.Options base = KvStack.Options.from(args).withMetrics()
         .withProxyArgs("--max-sse-subscribers", Integer.toString(subscribers + 16));
     // Stage timing lines (meta apply, watcher reply/load, SSE fan-out) in the node and proxy logs; see StageTrace.
     KvStack.Options options = new KvStack.Options(base.nodeJvm() + " " + StageTrace.JVM_FLAG,
@@ -100,10 +103,13 @@ public final class TopologyBench {
           subscribers, (rssWith - rssBefore) / (double) subscribers);
       List<Peer> metaPeers = Arrays.stream(stack.peers().split(",")).map(Peer::parse).toList();
       try (MetaClient meta = new MetaClient(metaPeers, Duration.ofSeconds(10), stack.nodes().tls().raftTls())) {
-        OUT.printf("== warm-up: %d changes%n", warmupChanges);
-        changes(meta, subs, warmupChanges, 0);
+        // Changes at the measured pace until the JIT of every kvpipe JVM has settled: 30 changes (the old warm-up,
+        // 3 s) left the proxy's fan-out and the nodes' code still compiling into the measured changes.
+        Map<String, Object> warm = JitWarmUp.run(warmUp, jitEndpoints(stack), window ->
+            changes(meta, subs, (int) Math.max(1, window.toMillis() / interval.toMillis())), OUT);
         OUT.printf("== %d changes, one every %d ms, to %,d subscribers%n", changes, interval.toMillis(), subscribers);
-        Map<String, Object> push = changes(meta, subs, changes, warmupChanges);
+        Map<String, Object> push = changes(meta, subs, changes);
+        push.put("warm_up", warm);
         push.put("stages", StageTrace.read(work.resolve("kvpipe"), lastAcks, subs::arrivalTimes, OUT));
         report.put("push", push);
       }
@@ -190,13 +196,24 @@ public final class TopologyBench {
     throw new IllegalStateException("unreachable");
   }
 
+  /** Every kvpipe JVM's metrics endpoint, for {@link JitWarmUp}. */
+  private static Map<String, JitWarmUp.Endpoint> jitEndpoints(KvStack stack) {
+    Map<String, JitWarmUp.Endpoint> jvms = new java.util.LinkedHashMap<>();
+    for (String id : stack.nodes().nodeIds()) {
+      jvms.put(id, new JitWarmUp.Endpoint(URI.create("http://127.0.0.1:" + stack.nodes().metricsPort(id) + "/metrics"),
+          null));
+    }
+    jvms.put("proxy", new JitWarmUp.Endpoint(URI.create(stack.proxyUrl() + "/metrics"), KvStack.DATA_TOKEN));
+    return jvms;
+  }
+
   /** Sends {@code n} changes (add/remove a group no node hosts) and times their arrival at every subscriber. */
-  private Map<String, Object> changes(MetaClient meta, Subscribers subs, int n, int offset) throws Exception {
+  private Map<String, Object> changes(MetaClient meta, Subscribers subs, int n) throws Exception {
     ShardGroup ghost = ShardGroup.parse("bench-ghost=ghost1@127.0.0.1:9");
     Map<Long, Long> ackedAt = new ConcurrentHashMap<>();
     lastAcks = ackedAt;
     for (int i = 0; i < n; i++) {
-      boolean add = (offset + i) % 2 == 0;
+      boolean add = sent++ % 2 == 0;
       MetaReply r = meta.submitAndWait(add
           ? new MetaCommand.AddGroup(ghost, null, System.currentTimeMillis())
           : new MetaCommand.RemoveGroup(ghost.id(), null, System.currentTimeMillis()));

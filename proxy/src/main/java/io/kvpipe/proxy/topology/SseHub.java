@@ -23,7 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +39,20 @@ import org.slf4j.LoggerFactory;
  * fresh snapshot instead.
  *
  * <p>Writes are asynchronous: {@link #publish} (the watcher's thread) encodes each frame once and hands the same bytes
- * to every subscriber's non-blocking {@link Response#write}; a subscriber with a write still in flight queues the frame
+ * to every subscriber's non-blocking write; a subscriber with a write still in flight queues the frame
  * and its write completion sends the next one. No thread is held per subscriber and nobody waits for a flush: with a
  * thread per subscriber doing blocking writes, 2,000 subscribers meant 2,000 thread wake-ups and 2,000 waits on two
  * cores per change (change -> event p99 221-320 ms in scripts/bench-topology.sh).
+ *
+ * <p>Over HTTP/1.1 a frame goes straight to the connection's {@link EndPoint}: Jetty commits the headers (chunked
+ * transfer coding), then each frame is one pre-framed chunk ({@code <hex length>\r\n<frame>\r\n}, encoded once per
+ * frame) written by a non-blocking {@link EndPoint#flush} on the publishing thread, the end of the stream again through
+ * Jetty (its last chunk). Through {@link Response#write} every write also went through Jetty's HTTP/1 generator, a
+ * pooled chunk-header buffer, a gathering write and an iterating callback: that was most of the fan-out's ~8 us of CPU
+ * per subscriber (scripts/bench-topology.sh, sse_fanout_cpu). A write the socket does not take at once completes
+ * through {@link EndPoint#write} (Jetty's write flusher). Streams Jetty does not chunk (HTTP/1.0, or a client that
+ * sent {@code Connection: close}) keep {@link Response#write}; {@code -Dkvpipe.sse.rawWrites=false} forces it (to
+ * compare in benchmarks).
  *
  * <p>A slow subscriber cannot stall the others: each has at most {@code queueFrames} frames queued behind its pending
  * write; past that it is dropped (counted as {@code sse_queue_full}, logged with the reason): what is queued is
@@ -54,7 +68,11 @@ public final class SseHub implements AutoCloseable {
   private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
   private static final Frame KEEP_ALIVE = new Frame(": keep-alive\n\n", null);
   /** Marks the end of a stream in a subscriber's queue (written as the response's last, empty write). */
-  private static final Frame END = new Frame("", null);
+  private static final Frame END = new Frame(new byte[0], null, null);
+  /** The first write of a stream written to the EndPoint: Jetty commits the headers (and picks chunking), no body. */
+  private static final Frame HEADERS = new Frame(new byte[0], null, null);
+  /** Whether HTTP/1.1 streams are written to the EndPoint (see the class comment); a property for benchmarks. */
+  private static final boolean RAW_WRITES = Boolean.parseBoolean(System.getProperty("kvpipe.sse.rawWrites", "true"));
 
   private final Duration heartbeat;
   private final int maxSubscribers;
@@ -89,10 +107,18 @@ public final class SseHub implements AutoCloseable {
     timer.scheduleWithFixedDelay(this::heartbeats, period, period, TimeUnit.MILLISECONDS);
   }
 
-  /** One encoded frame, shared by every subscriber it goes to; {@code trace} (tracing only) times its fan-out. */
-  private record Frame(byte[] bytes, Trace trace) {
+  /**
+   * One encoded frame, shared by every subscriber it goes to: its bytes (for {@link Response#write}) and the same as
+   * one HTTP/1.1 chunk (read-only, for the EndPoint; each writer takes its own view); {@code trace} (tracing only) times
+   * its fan-out.
+   */
+  private record Frame(byte[] bytes, ByteBuffer chunk, Trace trace) {
     Frame(String text, Trace trace) {
       this(text.getBytes(StandardCharsets.UTF_8), trace);
+    }
+
+    Frame(byte[] bytes, Trace trace) {
+      this(bytes, HttpChunk.of(bytes), trace);
     }
 
     void settled() {
@@ -142,10 +168,32 @@ public final class SseHub implements AutoCloseable {
     }
   }
 
+  /**
+   * One view of the frame being fanned out, reused for every subscriber a fan-out thread writes it to (a write that
+   * completes at once leaves nothing behind that still needs the view): no buffer allocated per subscriber.
+   */
+  private static final class Scratch {
+    private Frame frame;
+    /** The view, as the array EndPoint.flush takes (its varargs would otherwise allocate one per call). */
+    private final ByteBuffer[] view = new ByteBuffer[1];
+
+    ByteBuffer[] of(Frame f) {
+      if (f != frame) {
+        frame = f;
+        view[0] = f.chunk().duplicate();
+      } else {
+        view[0].rewind();
+      }
+      return view;
+    }
+  }
+
   /** One stream. At most one write in flight; the frames behind it wait in {@code queue} (all under this lock). */
   private final class Subscriber implements Callback {
     final Response response;
     final Callback done;
+    /** The connection's EndPoint when frames are written to it as chunks (HTTP/1.1), else null: Response.write. */
+    private final EndPoint raw;
     private final ArrayDeque<Frame> queue = new ArrayDeque<>();
     private final AtomicBoolean finished = new AtomicBoolean();
     private Frame writing;
@@ -153,12 +201,17 @@ public final class SseHub implements AutoCloseable {
     volatile long lastVersion;
     volatile long lastWriteNanos = System.nanoTime();
 
-    Subscriber(Response response, Callback done) {
+    Subscriber(Response response, Callback done, EndPoint raw) {
       this.response = response;
       this.done = done;
+      this.raw = raw;
     }
 
     void offer(Frame f) {
+      offer(f, null);
+    }
+
+    void offer(Frame f, Scratch scratch) {
       if (f.trace() != null) {
         f.trace().offered();
       }
@@ -183,7 +236,7 @@ public final class SseHub implements AutoCloseable {
       if (dropped) {
         dropSlow();
       } else {
-        send(f);
+        send(f, scratch);
       }
     }
 
@@ -227,21 +280,48 @@ public final class SseHub implements AutoCloseable {
         }
       }
       if (idle) {
-        send(END);
+        send(END, null);
       }
     }
 
-    private void send(Frame f) {
-      if (f == END) {
-        response.write(true, null, Callback.from(() -> finish(null), this::finish));
-        return;
+    /**
+     * Writes {@code f} (this subscriber's write slot is held for it) and, while writes complete at once, what queued
+     * behind it. A write that does not complete at once is finished by Jetty, which then calls {@link #succeeded}.
+     */
+    private void send(Frame f, Scratch scratch) {
+      while (f != null) {
+        if (f == END) {
+          response.write(true, null, Callback.from(() -> finish(null), this::finish));
+          return;
+        }
+        lastWriteNanos = System.nanoTime();
+        if (raw == null) {
+          response.write(false, ByteBuffer.wrap(f.bytes()), this);
+          return;
+        }
+        if (f == HEADERS) {
+          response.write(false, BufferUtil.EMPTY_BUFFER, this);
+          return;
+        }
+        ByteBuffer[] b = scratch != null ? scratch.of(f) : new ByteBuffer[] {f.chunk().duplicate()};
+        try {
+          if (!raw.flush(b)) {
+            // The socket took part of it (or nothing): the rest goes when it can take more. Not the shared view:
+            // the next subscriber reuses that.
+            raw.write(this, scratch != null ? b[0].slice() : b[0]);
+            return;
+          }
+        } catch (IOException | RuntimeException e) {
+          failed(e);
+          return;
+        }
+        f = written();
+        scratch = null;
       }
-      lastWriteNanos = System.nanoTime();
-      response.write(false, ByteBuffer.wrap(f.bytes()), this);
     }
 
-    @Override
-    public void succeeded() {
+    /** The write in flight completed: releases the write slot to the next queued frame (returned, to be sent). */
+    private Frame written() {
       Frame sent;
       Frame next;
       synchronized (this) {
@@ -252,8 +332,14 @@ public final class SseHub implements AutoCloseable {
       if (sent != null && sent.trace() != null) {
         sent.trace().written();
       }
+      return next;
+    }
+
+    @Override
+    public void succeeded() {
+      Frame next = written();
       if (next != null) {
-        send(next);
+        send(next, null);
       }
     }
 
@@ -290,7 +376,7 @@ public final class SseHub implements AutoCloseable {
 
     @Override
     public InvocationType getInvocationType() {
-      // Completing a write only queues the next one (non-blocking): Jetty may run it on its selector thread.
+      // Completing a write only writes what queued behind it (non-blocking): Jetty may run it on its selector thread.
       return InvocationType.NON_BLOCKING;
     }
   }
@@ -321,14 +407,19 @@ public final class SseHub implements AutoCloseable {
       admitted.decrementAndGet();
       throw e;
     }
-    Subscriber s = new Subscriber(response, done);
+    EndPoint raw = RAW_WRITES ? chunkedEndPoint(ex.request()) : null;
+    Subscriber s = new Subscriber(response, done, raw);
     s.lastVersion = current.version();
-    Frame first = new Frame(snapshotFrame(current), null);
+    Frame snapshot = new Frame(snapshotFrame(current), null);
+    Frame first = raw != null ? HEADERS : snapshot;
     synchronized (s) {
       s.writing = first; // holds the write slot: a change published from now on queues behind the snapshot
+      if (first != snapshot) {
+        s.queue.add(snapshot);
+      }
     }
     subscribers.add(s);
-    s.send(first);
+    s.send(first, null);
     // An update published between reading `current` and joining the set would be missed: catch up now. publish and
     // this both move lastVersion under the subscriber's lock before offering, so each version goes out once.
     TopologyView now = latest.get();
@@ -339,6 +430,19 @@ public final class SseHub implements AutoCloseable {
       s.lastVersion = now.version();
     }
     s.offer(new Frame(snapshotFrame(now), null));
+  }
+
+  /**
+   * The connection's EndPoint if this response goes out with HTTP/1.1 chunked transfer coding, which is what frames
+   * written to it as chunks need; else null. Jetty chunks a response without a length on a persistent HTTP/1.1
+   * connection; one the client asked to close ({@code Connection: close}) it ends at the close instead, unchunked.
+   */
+  private static EndPoint chunkedEndPoint(Request request) {
+    var connection = request.getConnectionMetaData();
+    if (connection.getHttpVersion() != HttpVersion.HTTP_1_1 || !connection.isPersistent()) {
+      return null;
+    }
+    return connection.getConnection().getEndPoint();
   }
 
   /** Called with every topology update, in version order. */
@@ -397,6 +501,7 @@ public final class SseHub implements AutoCloseable {
   private static void offerAll(Subscriber[] all, int from, int to, TopologyView view, List<TopologyEvent> events,
                                List<Frame> changeFrames, Frame snapshot, AtomicLong cpu) {
     long cpuStart = cpu == null ? 0 : cpuNow();
+    Scratch scratch = new Scratch();
     for (int n = from; n < to; n++) {
       Subscriber s = all[n];
       long last;
@@ -408,11 +513,11 @@ public final class SseHub implements AutoCloseable {
       if (contiguous) {
         for (int i = 0; i < events.size(); i++) {
           if (events.get(i).version() > last) {
-            s.offer(changeFrames.get(i));
+            s.offer(changeFrames.get(i), scratch);
           }
         }
       } else if (view.version() > last) {
-        s.offer(snapshot);
+        s.offer(snapshot, scratch);
       }
     }
     if (cpu != null) {
