@@ -105,7 +105,7 @@ public final class TopologyBench {
       try (MetaClient meta = new MetaClient(metaPeers, Duration.ofSeconds(10), stack.nodes().tls().raftTls())) {
         // Changes at the measured pace until the JIT of every kvpipe JVM has settled: 30 changes (the old warm-up,
         // 3 s) left the proxy's fan-out and the nodes' code still compiling into the measured changes.
-        Map<String, Object> warm = JitWarmUp.run(warmUp, jitEndpoints(stack), window ->
+        Map<String, Object> warm = JitWarmUp.run(warmUp, stack.jitEndpoints(), window ->
             changes(meta, subs, (int) Math.max(1, window.toMillis() / interval.toMillis())), OUT);
         OUT.printf("== %d changes, one every %d ms, to %,d subscribers%n", changes, interval.toMillis(), subscribers);
         Map<String, Object> push = changes(meta, subs, changes);
@@ -194,17 +194,6 @@ public final class TopologyBench {
       }
     }
     throw new IllegalStateException("unreachable");
-  }
-
-  /** Every kvpipe JVM's metrics endpoint, for {@link JitWarmUp}. */
-  private static Map<String, JitWarmUp.Endpoint> jitEndpoints(KvStack stack) {
-    Map<String, JitWarmUp.Endpoint> jvms = new java.util.LinkedHashMap<>();
-    for (String id : stack.nodes().nodeIds()) {
-      jvms.put(id, new JitWarmUp.Endpoint(URI.create("http://127.0.0.1:" + stack.nodes().metricsPort(id) + "/metrics"),
-          null));
-    }
-    jvms.put("proxy", new JitWarmUp.Endpoint(URI.create(stack.proxyUrl() + "/metrics"), KvStack.DATA_TOKEN));
-    return jvms;
   }
 
   /** Sends {@code n} changes (add/remove a group no node hosts) and times their arrival at every subscriber. */
