@@ -64,6 +64,15 @@ class LogCatchUpIT {
 
   @Test
   void followerDownAcrossClosedSegmentsCatchesUpFromTheLeadersLogOnDisk() {
+    // Every replica first holds a committed entry: a replica that kept an uncommitted first entry of a lost
+    // election term when it was killed is a different case (Ratis then answered the new leader's appends with
+    // INCONSISTENCY back and forth between indexes 0 and 1, seen once on a box at load 57; not this test's subject).
+    client.put("logcatchup-first", "x".getBytes(StandardCharsets.UTF_8));
+    for (String n : cluster.nodeIds()) {
+      try (ShardGroupClient one = onlyNode(n)) {
+        Poll.until(n + " applied the first write", START, () -> one.get("logcatchup-first", true).isPresent());
+      }
+    }
     String leader = cluster.awaitLeader(GROUP, START);
     String follower = cluster.nodeIds().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
     cluster.kill9(follower);
@@ -83,8 +92,7 @@ class LogCatchUpIT {
     assertThat(closedOnLeader).as("closed segments on the leader").isGreaterThanOrEqualTo(5);
 
     cluster.restart(follower, START);
-    try (ShardGroupClient onlyFollower = ShardGroupClient.connect(GROUP, PeerAddress.parseList(cluster.peersSpec())
-        .stream().filter(p -> p.id().equals(follower)).toList(), TestTls.cluster().raftTls())) {
+    try (ShardGroupClient onlyFollower = onlyNode(follower)) {
       Poll.until(follower + " caught up", Duration.ofSeconds(60),
           () -> onlyFollower.get("logcatchup-1199", true).isPresent());
       for (Map.Entry<String, String> e : acked.entrySet()) {
@@ -97,6 +105,12 @@ class LogCatchUpIT {
       assertThat(DurabilityIT.files(groupDir(n).resolve("sm"))).as(n + " snapshots")
           .noneMatch(f -> f.matches("snapshot\\.\\d+_\\d+"));
     }
+  }
+
+  /** A client of {@code node} alone, for stale reads of what that replica has applied. */
+  static ShardGroupClient onlyNode(String node) {
+    return ShardGroupClient.connect(GROUP, PeerAddress.parseList(cluster.peersSpec()).stream()
+        .filter(p -> p.id().equals(node)).toList(), TestTls.cluster().raftTls());
   }
 
   static Path groupDir(String node) {
