@@ -13,7 +13,8 @@
 #   --value-bytes 100 --group-commit (the client's batching; "off" to compare) --node-args "..." (extra kv-node flags,
 #   e.g. "--raft-property raft.server.read.leader.lease.enabled=true") --cdc (the same with a Kafka broker and CDC
 #   on, plus publish lag at --lag-rates 2000,5000) --memory-keys 1000000 (then, in a fresh group, each node's RSS
-#   and live heap before and after loading that many records; RSS / raw data against issue 15's 2.5; 0 skips it)
+#   and live heap before and after loading that many records; RSS / raw data against issue 15's 2.5, and the RSS
+#   growth over the load / raw data, what the ratio tends to as the data grows; 0 skips it)
 #   --node-jvm "..." (the kv-nodes' JVM flags, default: config/jvm/kv-node.options; with
 #   -XX:NativeMemoryTracking=summary the memory phase adds each node's committed memory by JVM area) --memory-only
 #   (just the memory phase)

@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * other, never a record lost.
  *
  * <p>Memory (issue 15): both indexes are {@link PackedMap}s, records packed into byte arrays of ~64 records each,
- * so a record costs its key and value plus ~40 bytes (position, version, deadline if any, lengths, offsets, the key
+ * so a record costs its key and value plus ~35 bytes (position, version, deadline if any, lengths, offsets, the key
  * again in the key index) rather than ~160 bytes of skip-list nodes and object headers. {@link Slot} and {@link Rec}
  * are what callers get: made on each read, not kept.
  */
@@ -109,13 +109,17 @@ final class ShardStore {
     return new Slot(position, Arrays.copyOfRange(v.data(), v.keyOff() + 8, v.keyOff() + v.keyLen()));
   }
 
+  /**
+   * {@code [flags][version, unsigned varint][deadline, 8 B, if any][value]}. The version is a log index, a few bytes
+   * as a varint where a fixed long took 8: ~5 B less per record, ~5 MB of heap at 1M records (issue 15).
+   */
   static byte[] packRec(Rec r) {
     boolean deadline = r.expiresAtMs() != Ttl.NONE;
     int valueLen = r.live() ? r.value().length : 0;
-    byte[] out = new byte[1 + 8 + (deadline ? 8 : 0) + valueLen];
+    int versionLen = varlongSize(r.version());
+    byte[] out = new byte[1 + versionLen + (deadline ? 8 : 0) + valueLen];
     out[0] = (byte) ((r.live() ? LIVE : 0) | (deadline ? DEADLINE : 0));
-    putLong(out, 1, r.version());
-    int p = 9;
+    int p = writeVarlong(out, 1, r.version());
     if (deadline) {
       putLong(out, p, r.expiresAtMs());
       p += 8;
@@ -135,8 +139,8 @@ final class ShardStore {
     byte[] d = v.data();
     int p = v.payloadOff();
     int flags = d[p];
-    long version = getLong(d, p + 1);
-    int q = p + 9;
+    long version = readVarlong(d, p + 1);
+    int q = p + 1 + varlongSize(version);
     long deadline = Ttl.NONE;
     if ((flags & DEADLINE) != 0) {
       deadline = getLong(d, q);
@@ -150,6 +154,35 @@ final class ShardStore {
     for (int i = 7; i >= 0; i--) {
       b[p + i] = (byte) v;
       v >>>= 8;
+    }
+  }
+
+  /** Bytes of {@code v} as an unsigned LEB128 varint (a negative value takes 10; versions are never negative). */
+  static int varlongSize(long v) {
+    int n = 1;
+    while ((v >>>= 7) != 0) {
+      n++;
+    }
+    return n;
+  }
+
+  private static int writeVarlong(byte[] out, int p, long v) {
+    while ((v & ~0x7FL) != 0) {
+      out[p++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out[p++] = (byte) v;
+    return p;
+  }
+
+  private static long readVarlong(byte[] in, int p) {
+    long v = 0;
+    for (int shift = 0; ; shift += 7) {
+      byte b = in[p++];
+      v |= (long) (b & 0x7F) << shift;
+      if (b >= 0) {
+        return v;
+      }
     }
   }
 
