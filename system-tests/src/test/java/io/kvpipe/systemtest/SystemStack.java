@@ -390,6 +390,7 @@ final class SystemStack implements AutoCloseable {
         offsetsProbe.close();
       }
       groupClients.values().forEach(ShardGroupClient::close);
+      proxies.values().forEach(ProxyProcess::askStop); // all at once, then each waited for
       proxies.values().forEach(ProxyProcess::close);
       nodes.close();
     }
