@@ -49,7 +49,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ArchiveConsumerIT {
   @RegisterExtension
-  static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
 
   private MySqlDatabase db;
   private String topic;

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * (a consumer given a dead address; and, when the server is a throwaway one, while it is stopped, ready again after).
  */
 class ConsumerReadinessIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final ObjectMapper JSON = new ObjectMapper();
 

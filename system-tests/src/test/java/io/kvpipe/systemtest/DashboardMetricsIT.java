@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(MySqlExtension.class)
 class DashboardMetricsIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   /** Metric names as Prometheus spells them, in the families kvpipe's processes export. */
   private static final Pattern METRIC = Pattern.compile(
       "\\b((?:kvpipe|jvm|process|system|hikaricp|kafka)_[a-z0-9_]+)\\b");

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(MySqlExtension.class)
 class MembershipChangeIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
 
   @TempDir Path dir;
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(MySqlExtension.class)
 class MigrationAddGroupIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
 
   @TempDir Path dir;
 

@@ -94,4 +94,9 @@ final class ProxyProcess implements AutoCloseable {
   public void close() {
     process.stop(Duration.ofSeconds(10));
   }
+
+  /** SIGTERM without waiting (then {@link #close} waits): several proxies stop at once. */
+  void askStop() {
+    process.askStop();
+  }
 }

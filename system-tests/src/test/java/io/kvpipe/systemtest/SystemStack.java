@@ -74,7 +74,7 @@ final class SystemStack implements AutoCloseable {
     this.archiveMetricsPort = b.metricsPorts && b.archiveAsProcess ? io.kvpipe.testsupport.Ports.freePort() : 0;
     this.proxyArgs = b.proxyArgs;
     this.tls = b.tls;
-    this.topic = b.kafkaBootstrap == null ? null : "kv.changes.system";
+    this.topic = b.kafkaBootstrap == null ? null : b.topic;
     List<String> args = new ArrayList<>();
     if (kafkaBootstrap != null) {
       args.addAll(List.of("--kafka-bootstrap", kafkaBootstrap, "--topic", topic));
@@ -115,9 +115,20 @@ final class SystemStack implements AutoCloseable {
     private NodeNetwork network;
     private List<String> proxyArgs = List.of();
     private TestTls.Files tls = TestTls.cluster();
+    /**
+     * The change topic, of this stack only: the test classes of a JVM share one broker
+     * ({@code KafkaBrokerExtension.shared()}), so a stack must not read another's events (nor its consumer group).
+     */
+    private final String topic = "kv.changes.system-"
+        + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
 
     private Builder(Path dir) {
       this.dir = dir;
+    }
+
+    /** The change topic the stack's nodes will publish to (with {@link #pipeline}). */
+    String topic() {
+      return topic;
     }
 
     /** The shard groups on the first ring (hosted by n1..n3). */
@@ -174,7 +185,7 @@ final class SystemStack implements AutoCloseable {
 
     SystemStack start() throws Exception {
       if (kafkaBootstrap != null) {
-        createTopics(kafkaBootstrap, "kv.changes.system", "kv.changes.system.dlq");
+        createTopics(kafkaBootstrap, topic, topic + ".dlq");
       }
       SystemStack s = new SystemStack(this);
       try {
@@ -230,7 +241,7 @@ final class SystemStack implements AutoCloseable {
 
   private String[] archiveArgs() {
     return new String[] {"--bootstrap-servers", kafkaBootstrap,
-        "--topic", topic, "--dlq-topic", topic + ".dlq", "--group-id", "archive-system",
+        "--topic", topic, "--dlq-topic", topic + ".dlq", "--group-id", "archive-" + topic,
         "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(), "--jdbc-password", db.password(),
         "--metrics-port", Integer.toString(archiveMetricsPort), "--max-backoff-ms", "1000", "--max-poll-records", "1000",
         "--statement-rows", "200"};
@@ -379,6 +390,7 @@ final class SystemStack implements AutoCloseable {
         offsetsProbe.close();
       }
       groupClients.values().forEach(ShardGroupClient::close);
+      proxies.values().forEach(ProxyProcess::askStop); // all at once, then each waited for
       proxies.values().forEach(ProxyProcess::close);
       nodes.close();
     }

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(MySqlExtension.class)
 class WatchIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   static final Duration WAIT = Duration.ofSeconds(180);
   static final int WRITERS = 4;
   static final int KEYS_PER_WRITER = 10;
@@ -56,9 +56,10 @@ class WatchIT {
   @Test
   void aReconnectingWatcherSeesEveryChangeOnceInVersionOrderThroughLeaderKillMigrationAndProxyRestart(
       MySqlDatabase db) throws Exception {
-    try (SystemStack stack = SystemStack.builder(dir).groups("g1", "g2").proxies("a", "b")
+    SystemStack.Builder builder = SystemStack.builder(dir);
+    try (SystemStack stack = builder.groups("g1", "g2").proxies("a", "b")
         .pipeline(KAFKA.bootstrapServers(), db)
-        .proxyArgs("--watch-kafka-bootstrap", KAFKA.bootstrapServers(), "--watch-topic", "kv.changes.system",
+        .proxyArgs("--watch-kafka-bootstrap", KAFKA.bootstrapServers(), "--watch-topic", builder.topic(),
             "--watch-heartbeat-ms", "500")
         .start()) {
       List<String> proxies = List.of(stack.proxy("a").base(), stack.proxy("b").base());

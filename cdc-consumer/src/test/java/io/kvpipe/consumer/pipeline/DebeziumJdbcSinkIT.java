@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(MySqlExtension.class)
 class DebeziumJdbcSinkIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   private static final Duration START = Duration.ofSeconds(120);
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final List<String> ROW_COLUMNS = List.of("kv_key", "kv_value", "version", "group_id", "log_index");

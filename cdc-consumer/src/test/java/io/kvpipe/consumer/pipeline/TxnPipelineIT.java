@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(MySqlExtension.class)
 class TxnPipelineIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   private static final Duration START = Duration.ofSeconds(90);
   private static final Duration WAIT = Duration.ofSeconds(120);
 

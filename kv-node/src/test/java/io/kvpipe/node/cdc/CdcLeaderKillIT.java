@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * written, duplicates only as identical republished events, and per key increasing versions.
  */
 class CdcLeaderKillIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   private static final Duration START = Duration.ofSeconds(90);
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final String TOPIC = "kv.changes.kill";

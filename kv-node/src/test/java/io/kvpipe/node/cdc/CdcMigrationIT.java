@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * copied versions (c, u, d), and records the group already had newer produce no event.
  */
 class CdcMigrationIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   private static final Duration START = Duration.ofSeconds(90);
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final String TOPIC = "kv.changes.migration";

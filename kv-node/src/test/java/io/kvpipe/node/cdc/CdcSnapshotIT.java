@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * live key once, with its value and its unchanged version, no deleted key, seq 0..N-1.
  */
 class CdcSnapshotIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   private static final Duration START = Duration.ofSeconds(90);
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final String TOPIC = "kv.changes.snapshot";

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * acknowledged events, and a leader without Kafka in a publishing group says so loudly.
  */
 class CdcTopicLimitsIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   private static final Duration START = Duration.ofSeconds(90);
   private static final Duration WAIT = Duration.ofSeconds(60);
 

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every node, and the new leader collects it.
  */
 class TtlExpiryIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   private static final Duration START = Duration.ofSeconds(90);
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static final String TOPIC = "kv.changes.ttl";

@@ -53,7 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GroupMembershipIT {
-  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
   // Each node's state (alive, or how it exited) heads its log: CI once failed here with n3 apparently broken from the
   // first step on, and nothing left to say whether it had died.
   @RegisterExtension static final ChildLogsOnFailure LOGS =

@@ -48,6 +48,8 @@ public final class KafkaBroker implements AutoCloseable {
   private final Duration startTimeout;
   private BrokerConfigFiles config;
   private JavaProcess process;
+  /** Shared by the test classes of this JVM ({@link KafkaBrokerExtension#shared()}): not to be stopped by one. */
+  private boolean shared;
 
   private KafkaBroker(Path workDir, Map<String, String> overrides, Duration startTimeout) {
     this.workDir = workDir.toAbsolutePath();
@@ -96,8 +98,23 @@ public final class KafkaBroker implements AutoCloseable {
         "--enable-native-access=ALL-UNNAMED", "-Djava.awt.headless=true", config.log4jJvmArg()).toArray(String[]::new);
   }
 
-  /** {@code kafka.tools.StorageTool format}: writes meta.properties (cluster id, node id) into the data dir. */
+  /**
+   * {@code kafka.tools.StorageTool format}: writes meta.properties (cluster id, node id) into the data dir; from the
+   * second broker of this JVM on, what the tool wrote for the first with the same overrides, with ids of its own
+   * ({@link FormattedStorage}).
+   */
   private void format() {
+    Map<String, String> key = FormattedStorage.key(overrides);
+    if (key != null && FormattedStorage.writeRemembered(key, config.dataDir())) {
+      return;
+    }
+    runFormatTool();
+    if (key != null) {
+      FormattedStorage.remember(key, config.dataDir());
+    }
+  }
+
+  private void runFormatTool() {
     Path formatLog = workDir.resolve("kafka-format.log");
     JavaProcess tool = JavaProcess.builder("kafka.tools.StorageTool")
         .classPath(BrokerClassPath.get())
@@ -179,19 +196,34 @@ public final class KafkaBroker implements AutoCloseable {
 
   /** Clean shutdown (SIGTERM; SIGKILL after 30 s). Data stays for {@link #restart()}. */
   public synchronized void stop() {
+    refuseIfShared("stop");
     process.stop(STOP_GRACE);
   }
 
   /** SIGKILL: no flush, no controlled shutdown. Data stays for {@link #restart()}. */
   public synchronized void kill() {
+    refuseIfShared("kill");
     process.kill9();
   }
 
   /** Stops the broker if it runs, then starts it on the same ports and data dir and waits until it is ready. */
   public synchronized void restart() {
+    refuseIfShared("restart");
     process.stop(STOP_GRACE);
     process.start();
     awaitReady();
+  }
+
+  /** From now on this broker serves every test class of the JVM: stop, kill and restart are refused. */
+  synchronized void share() {
+    shared = true;
+  }
+
+  private void refuseIfShared(String what) {
+    if (shared) {
+      throw new IllegalStateException("cannot " + what + " the Kafka broker shared by this JVM's test classes: a test"
+          + " that takes Kafka away registers a broker of its own (new KafkaBrokerExtension())");
+    }
   }
 
   public Path workDir() {

@@ -95,7 +95,17 @@ public final class LocalMySqlServer implements MySqlServer {
     return "root".equals(System.getProperty("user.name"));
   }
 
+  /** A fresh data dir: a copy of this machine's template for the binary, or a new one (then kept as the template). */
   private void initialize() throws IOException {
+    Path template = InitializedDataDirs.template(binary + "\n" + version + "\n" + System.getProperty("user.name"));
+    if (InitializedDataDirs.copyTemplate(template, dataDir)) {
+      return;
+    }
+    runInitialize();
+    InitializedDataDirs.offer(dataDir, template);
+  }
+
+  private void runInitialize() throws IOException {
     List<String> cmd = new ArrayList<>();
     if (mariadb) {
       cmd.add(installDbScript().toString());

@@ -160,6 +160,18 @@ public final class JavaProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /**
+   * SIGTERM without waiting, so that several processes shut down at once: ask each, then {@link #stop} each, which
+   * then only waits (a cluster's nodes took ~2 s each to stop one after the other, ~7 s for three on a busy box).
+   */
+  public synchronized void askStop() {
+    if (process == null || !process.isAlive() || endAsked) {
+      return;
+    }
+    endAsked = true;
+    process.destroy();
+  }
+
   /** SIGKILL: no shutdown hooks, no flush; waits until the OS has reaped the process. */
   public synchronized void kill9() {
     if (process == null) {
@@ -170,13 +182,15 @@ public final class JavaProcess implements AutoCloseable {
     waitFor(Duration.ofSeconds(30));
   }
 
-  /** SIGTERM, then SIGKILL if it has not exited within {@code grace}. */
+  /** SIGTERM, then SIGKILL if it has not exited within {@code grace} (counted from here, also after {@link #askStop}). */
   public synchronized void stop(Duration grace) {
     if (process == null || !process.isAlive()) {
       return;
     }
-    endAsked = true;
-    process.destroy();
+    if (!endAsked) {
+      endAsked = true;
+      process.destroy();
+    }
     if (!waitFor(grace)) {
       process.destroyForcibly();
       waitFor(Duration.ofSeconds(30));

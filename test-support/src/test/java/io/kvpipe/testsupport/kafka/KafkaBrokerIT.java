@@ -1,6 +1,7 @@
 package io.kvpipe.testsupport.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +77,17 @@ class KafkaBrokerIT {
     KAFKA.broker().restart();
 
     assertThat(consumeAll("killed", "g3", 2)).containsExactly("x", "y");
+  }
+
+  @Test
+  @Order(5)
+  void aSharedBrokerRefusesToBeTakenAway() {
+    KafkaBroker broker = KAFKA.broker();
+    broker.share(); // the last test: afterAll still closes it
+    assertThatThrownBy(broker::stop).isInstanceOf(IllegalStateException.class).hasMessageContaining("shared");
+    assertThatThrownBy(broker::kill).isInstanceOf(IllegalStateException.class).hasMessageContaining("shared");
+    assertThatThrownBy(broker::restart).isInstanceOf(IllegalStateException.class).hasMessageContaining("shared");
+    assertThat(broker.isRunning()).isTrue();
   }
 
   private static Admin admin() {

@@ -52,6 +52,22 @@ class JavaProcessStateTest {
   }
 
   @Test
+  void childrenAskedToStopTogetherStopCleanlyAndTheirStopThenOnlyWaits() {
+    JavaProcess a = JavaProcess.builder(Waits.class.getName()).logFile(dir.resolve("a.log")).build().start();
+    JavaProcess b = JavaProcess.builder(Waits.class.getName()).logFile(dir.resolve("b.log")).build().start();
+    a.askStop();
+    b.askStop();
+    assertThat(a.awaitExit(Duration.ofSeconds(30))).as("a exits on the SIGTERM askStop sent").isTrue();
+    assertThat(b.awaitExit(Duration.ofSeconds(30))).as("b exits without a stop of its own").isTrue();
+    a.stop(Duration.ofSeconds(5));
+    b.stop(Duration.ofSeconds(5));
+    for (JavaProcess p : new JavaProcess[] {a, b}) {
+      assertThat(p.exitedUnasked()).isFalse();
+      assertThat(p.describe()).startsWith("stopped by the test").contains("code 143"); // SIGTERM, not SIGKILL
+    }
+  }
+
+  @Test
   void exitCodesAboveOneHundredTwentyEightNameTheSignal() {
     assertThat(JavaProcess.exitMeaning(137)).contains("OOM killer");
     assertThat(JavaProcess.exitMeaning(134)).contains("hs_err");
