@@ -94,7 +94,7 @@ public final class PipelineBench {
       LocalMySqlServer mysql = LocalMySqlServer.launch(true);
       try (MySqlDatabase db = MySqlDatabase.create(mysql, "benchpipe")) {
         createTopics(broker.bootstrapServers());
-        KvStack.Options options = KvStack.Options.from(args).withNodeArgs("--kafka-bootstrap",
+        KvStack.Options options = KvStack.Options.from(args).withMetrics().withNodeArgs("--kafka-bootstrap",
             broker.bootstrapServers(), "--topic", TOPIC);
         report.put("kvpipe", options.describe());
         report.put("mysql", mysql.description());
