@@ -217,13 +217,12 @@ public final class DeadLeaderWatch implements AutoCloseable {
 
   /** Whether the address actively refuses a TCP connection (nothing listens there); false for anything else. */
   static boolean refused(String address) {
-    int colon = address.lastIndexOf(':');
-    if (colon < 0) {
+    InetSocketAddress target = LeaderLines.parse(address);
+    if (target == null) {
       return false;
     }
     try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
-          CONNECT_TIMEOUT_MS);
+      s.connect(target, CONNECT_TIMEOUT_MS);
       return false;
     } catch (ConnectException e) {
       return e.getMessage() != null && e.getMessage().contains("refused");

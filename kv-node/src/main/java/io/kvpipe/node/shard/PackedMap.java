@@ -65,18 +65,18 @@ final class PackedMap {
 
     int compareKey(int i, byte[] key) {
       int p = offs[i];
-      int len = readVarint(data, p);
-      int start = p + varintSize(len);
+      int len = (int) Varints.read(data, p);
+      int start = p + Varints.size(len);
       return Arrays.compareUnsigned(data, start, start + len, key, 0, key.length);
     }
 
     View view(int i) {
       int p = offs[i];
-      int klen = readVarint(data, p);
-      int kOff = p + varintSize(klen);
+      int klen = (int) Varints.read(data, p);
+      int kOff = p + Varints.size(klen);
       int q = kOff + klen;
-      int plen = readVarint(data, q);
-      return new View(data, kOff, klen, q + varintSize(plen), plen);
+      int plen = (int) Varints.read(data, q);
+      return new View(data, kOff, klen, q + Varints.size(plen), plen);
     }
   }
 
@@ -269,10 +269,10 @@ final class PackedMap {
   }
 
   private static byte[] encode(byte[] key, byte[] payload) {
-    byte[] out = new byte[varintSize(key.length) + key.length + varintSize(payload.length) + payload.length];
-    int p = writeVarint(out, 0, key.length);
+    byte[] out = new byte[Varints.size(key.length) + key.length + Varints.size(payload.length) + payload.length];
+    int p = Varints.write(out, 0, key.length);
     System.arraycopy(key, 0, out, p, key.length);
-    p = writeVarint(out, p + key.length, payload.length);
+    p = Varints.write(out, p + key.length, payload.length);
     System.arraycopy(payload, 0, out, p, payload.length);
     return out;
   }
@@ -321,33 +321,5 @@ final class PackedMap {
       offs[a.size() + j] = b.offs[j] + a.data.length;
     }
     return new Leaf(data, offs);
-  }
-
-  static int varintSize(int v) {
-    int n = 1;
-    while ((v >>>= 7) != 0) {
-      n++;
-    }
-    return n;
-  }
-
-  private static int writeVarint(byte[] out, int p, int v) {
-    while ((v & ~0x7F) != 0) {
-      out[p++] = (byte) ((v & 0x7F) | 0x80);
-      v >>>= 7;
-    }
-    out[p++] = (byte) v;
-    return p;
-  }
-
-  static int readVarint(byte[] in, int p) {
-    int v = 0;
-    for (int shift = 0; ; shift += 7) {
-      byte b = in[p++];
-      v |= (b & 0x7F) << shift;
-      if (b >= 0) {
-        return v;
-      }
-    }
   }
 }

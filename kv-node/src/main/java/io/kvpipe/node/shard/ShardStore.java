@@ -116,10 +116,10 @@ final class ShardStore {
   static byte[] packRec(Rec r) {
     boolean deadline = r.expiresAtMs() != Ttl.NONE;
     int valueLen = r.live() ? r.value().length : 0;
-    int versionLen = varlongSize(r.version());
+    int versionLen = Varints.size(r.version());
     byte[] out = new byte[1 + versionLen + (deadline ? 8 : 0) + valueLen];
     out[0] = (byte) ((r.live() ? LIVE : 0) | (deadline ? DEADLINE : 0));
-    int p = writeVarlong(out, 1, r.version());
+    int p = Varints.write(out, 1, r.version());
     if (deadline) {
       putLong(out, p, r.expiresAtMs());
       p += 8;
@@ -139,8 +139,8 @@ final class ShardStore {
     byte[] d = v.data();
     int p = v.payloadOff();
     int flags = d[p];
-    long version = readVarlong(d, p + 1);
-    int q = p + 1 + varlongSize(version);
+    long version = Varints.read(d, p + 1);
+    int q = p + 1 + Varints.size(version);
     long deadline = Ttl.NONE;
     if ((flags & DEADLINE) != 0) {
       deadline = getLong(d, q);
@@ -154,35 +154,6 @@ final class ShardStore {
     for (int i = 7; i >= 0; i--) {
       b[p + i] = (byte) v;
       v >>>= 8;
-    }
-  }
-
-  /** Bytes of {@code v} as an unsigned LEB128 varint (a negative value takes 10; versions are never negative). */
-  static int varlongSize(long v) {
-    int n = 1;
-    while ((v >>>= 7) != 0) {
-      n++;
-    }
-    return n;
-  }
-
-  private static int writeVarlong(byte[] out, int p, long v) {
-    while ((v & ~0x7FL) != 0) {
-      out[p++] = (byte) ((v & 0x7F) | 0x80);
-      v >>>= 7;
-    }
-    out[p++] = (byte) v;
-    return p;
-  }
-
-  private static long readVarlong(byte[] in, int p) {
-    long v = 0;
-    for (int shift = 0; ; shift += 7) {
-      byte b = in[p++];
-      v |= (long) (b & 0x7F) << shift;
-      if (b >= 0) {
-        return v;
-      }
     }
   }
 

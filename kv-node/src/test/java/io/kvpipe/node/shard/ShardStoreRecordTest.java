@@ -48,7 +48,7 @@ class ShardStoreRecordTest {
   @Test
   void aSmallVersionTakesFewBytes() {
     // The point of the varint (issue 15): a log index of a million fits in 3 bytes, not 8.
-    assertThat(ShardStore.varlongSize(1_000_000)).isEqualTo(3);
+    assertThat(Varints.size(1_000_000)).isEqualTo(3);
     assertThat(ShardStore.packRec(new ShardStore.Rec(new byte[100], 1_000_000))).hasSize(1 + 3 + 100);
   }
 }
