@@ -2,7 +2,6 @@ package io.kvpipe.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kvpipe.common.topology.Topology;
 import io.kvpipe.proxy.HttpLimits;
 import io.kvpipe.proxy.ProxyMetrics;
 import io.kvpipe.proxy.topology.SseHub;
@@ -32,20 +31,12 @@ class RequestLimitsTest {
   private final ProxyMetrics metrics = new ProxyMetrics();
   private final SseHub sse = new SseHub(Duration.ofSeconds(30), LIMITS.maxSseSubscribers(), LIMITS.sseQueueFrames(),
       metrics);
-  private volatile TopologyView view = new TopologyView(topology(1));
+  private volatile TopologyView view = new TopologyView(SubscribeListener.topology(1));
   private HttpListener listener;
 
   @BeforeEach
   void start() throws Exception {
-    Routes routes = Routes.builder()
-        .prefix("/v1/kv/", "kv", Access.DATA, "GET", (Routes.Action) ex -> ex.sendBytes(200, new byte[] {1}))
-        .exact("/api/topology/subscribe", "topology.subscribe", Access.DATA, "GET",
-            (Routes.Action) ex -> sse.subscribe(ex, () -> view))
-        .build();
-    listener = new HttpListener("127.0.0.1", 0, Duration.ofSeconds(30), LIMITS,
-        new ProxyHandler(routes, new TokenAuth(TOKEN, "admin-token-for-tests"), metrics, LIMITS.maxUriBytes()),
-        metrics);
-    listener.start();
+    listener = SubscribeListener.start(LIMITS, TOKEN, metrics, sse, () -> view);
   }
 
   @AfterEach
@@ -124,7 +115,8 @@ class RequestLimitsTest {
       assertThat(counter(metrics.scrape(), "sse_subscribers")).isEqualTo(1);
       open.removeFirst().close();
       Poll.until("a subscriber leaves", Duration.ofSeconds(10), () -> {
-        view = new TopologyView(topology(view.version() + 1)); // the next write finds the closed socket
+        // The next write finds the closed socket.
+        view = new TopologyView(SubscribeListener.topology(view.version() + 1));
         sse.publish(new TopologyWatcher.Update(view, List.of()));
         return sse.subscriberCount() < LIMITS.maxSseSubscribers();
       });
@@ -151,7 +143,7 @@ class RequestLimitsTest {
       // The client reads nothing more: once the socket buffers are full the writer blocks, the queue fills up.
       Poll.until("the subscriber is dropped", Duration.ofSeconds(20), () -> {
         for (int i = 0; i < 200; i++) {
-          view = new TopologyView(topology(view.version() + 1));
+          view = new TopologyView(SubscribeListener.topology(view.version() + 1));
           sse.publish(new TopologyWatcher.Update(view, List.of()));
         }
         return sse.subscriberCount() == 0;
@@ -188,7 +180,7 @@ class RequestLimitsTest {
       });
       long first = view.version();
       for (int i = 0; i < 300; i++) {
-        view = new TopologyView(topology(view.version() + 1));
+        view = new TopologyView(SubscribeListener.topology(view.version() + 1));
         sse.publish(new TopologyWatcher.Update(view, List.of()));
         long expected = view.version();
         // Paced by the reader (the queue is only 4 frames); the other one reads nothing at all meanwhile.
@@ -240,9 +232,5 @@ class RequestLimitsTest {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile(
         "kvpipe_proxy_rejected_total\\{reason=\"" + reason + "\"} ([0-9.E]+)").matcher(scrape);
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
-  }
-
-  private static Topology topology(long version) {
-    return new Topology(version, 1, null, List.of(), List.of(), List.of(), List.of(), version);
   }
 }

@@ -6,11 +6,8 @@ import io.kvpipe.common.topology.Topology;
 import io.kvpipe.common.topology.TopologyEvent;
 import io.kvpipe.proxy.HttpLimits;
 import io.kvpipe.proxy.ProxyMetrics;
-import io.kvpipe.proxy.http.Access;
 import io.kvpipe.proxy.http.HttpListener;
-import io.kvpipe.proxy.http.ProxyHandler;
-import io.kvpipe.proxy.http.Routes;
-import io.kvpipe.proxy.http.TokenAuth;
+import io.kvpipe.proxy.http.SubscribeListener;
 import io.kvpipe.testsupport.Poll;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,20 +35,12 @@ class SseHubStreamTest {
   private final ProxyMetrics metrics = new ProxyMetrics();
   private final SseHub sse = new SseHub(Duration.ofSeconds(30), LIMITS.maxSseSubscribers(), LIMITS.sseQueueFrames(),
       metrics);
-  private volatile TopologyView view = new TopologyView(topology(1));
+  private volatile TopologyView view = new TopologyView(SubscribeListener.topology(1));
   private HttpListener listener;
 
   @BeforeEach
   void start() throws Exception {
-    Routes routes = Routes.builder()
-        .prefix("/v1/kv/", "kv", Access.DATA, "GET", (Routes.Action) ex -> ex.sendBytes(200, new byte[] {'k'}))
-        .exact("/api/topology/subscribe", "topology.subscribe", Access.DATA, "GET",
-            (Routes.Action) ex -> sse.subscribe(ex, () -> view))
-        .build();
-    listener = new HttpListener("127.0.0.1", 0, Duration.ofSeconds(30), LIMITS,
-        new ProxyHandler(routes, new TokenAuth(TOKEN, "admin-token-for-tests"), metrics, LIMITS.maxUriBytes()),
-        metrics);
-    listener.start();
+    listener = SubscribeListener.start(LIMITS, TOKEN, metrics, sse, () -> view);
   }
 
   @AfterEach
@@ -75,11 +64,11 @@ class SseHubStreamTest {
       // takes at once (the rest written when it can take more).
       TopologyEvent e2 = new TopologyEvent(2, 1, TopologyEvent.GROUP_ADDED, Map.of("group", "g2"));
       TopologyEvent e3 = new TopologyEvent(3, 1, TopologyEvent.GROUP_REMOVED, Map.of("group", "g2"));
-      publish(topology(3), List.of(e2, e3));
-      publish(topology(5), List.of());
+      publish(SubscribeListener.topology(3), List.of(e2, e3));
+      publish(SubscribeListener.topology(5), List.of());
       String snapshot5 = SseHub.snapshotFrame(view);
       TopologyEvent big = new TopologyEvent(6, 1, TopologyEvent.RING_CHANGED, Map.of("note", "r".repeat(400_000)));
-      publish(topology(6), List.of(big));
+      publish(SubscribeListener.topology(6), List.of(big));
       expected += SseHub.changeFrame(e2) + SseHub.changeFrame(e3) + snapshot5 + SseHub.changeFrame(big);
       while (body.length() < expected.length()) {
         byte[] c = chunk(in);
@@ -109,7 +98,7 @@ class SseHubStreamTest {
       TopologyEvent e2 = new TopologyEvent(2, 1, TopologyEvent.GROUP_ADDED, Map.of("group", "g2"));
       String expected = SseHub.snapshotFrame(view) + SseHub.changeFrame(e2);
       Poll.until("the subscriber is admitted", Duration.ofSeconds(5), () -> sse.subscriberCount() == 1);
-      publish(topology(2), List.of(e2));
+      publish(SubscribeListener.topology(2), List.of(e2));
       sse.close();
       StringBuilder body = new StringBuilder();
       if (head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked\r\n")) {
@@ -132,7 +121,7 @@ class SseHubStreamTest {
       TopologyEvent e2 = new TopologyEvent(2, 1, TopologyEvent.GROUP_ADDED, Map.of("group", "g2"));
       String expected = SseHub.snapshotFrame(view) + SseHub.changeFrame(e2);
       Poll.until("the subscriber is admitted", Duration.ofSeconds(5), () -> sse.subscriberCount() == 1);
-      publish(topology(2), List.of(e2));
+      publish(SubscribeListener.topology(2), List.of(e2));
       sse.close();
       assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(expected);
     }
@@ -191,9 +180,5 @@ class SseHubStreamTest {
       }
       out.write(c);
     }
-  }
-
-  private static Topology topology(long version) {
-    return new Topology(version, 1, null, List.of(), List.of(), List.of(), List.of(), version);
   }
 }
