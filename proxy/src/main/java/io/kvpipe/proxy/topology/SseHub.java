@@ -66,11 +66,11 @@ public final class SseHub implements AutoCloseable {
   private static final Logger TRACE = LoggerFactory.getLogger("kvpipe.trace.topology");
   static final Duration DROP_GRACE = Duration.ofSeconds(5);
   private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
-  private static final Frame KEEP_ALIVE = new Frame(": keep-alive\n\n", null);
+  private static final SseFrame KEEP_ALIVE = new SseFrame(": keep-alive\n\n", null);
   /** Marks the end of a stream in a subscriber's queue (written as the response's last, empty write). */
-  private static final Frame END = new Frame(new byte[0], null, null);
+  private static final SseFrame END = new SseFrame(new byte[0], null, null);
   /** The first write of a stream written to the EndPoint: Jetty commits the headers (and picks chunking), no body. */
-  private static final Frame HEADERS = new Frame(new byte[0], null, null);
+  private static final SseFrame HEADERS = new SseFrame(new byte[0], null, null);
   /** Whether HTTP/1.1 streams are written to the EndPoint (see the class comment); a property for benchmarks. */
   private static final boolean RAW_WRITES = Boolean.parseBoolean(System.getProperty("kvpipe.sse.rawWrites", "true"));
 
@@ -107,96 +107,15 @@ public final class SseHub implements AutoCloseable {
     timer.scheduleWithFixedDelay(this::heartbeats, period, period, TimeUnit.MILLISECONDS);
   }
 
-  /**
-   * One encoded frame, shared by every subscriber it goes to: its bytes (for {@link Response#write}) and the same as
-   * one HTTP/1.1 chunk (read-only, for the EndPoint; each writer takes its own view); {@code trace} (tracing only) times
-   * its fan-out.
-   */
-  private record Frame(byte[] bytes, ByteBuffer chunk, Trace trace) {
-    Frame(String text, Trace trace) {
-      this(text.getBytes(StandardCharsets.UTF_8), trace);
-    }
-
-    Frame(byte[] bytes, Trace trace) {
-      this(bytes, HttpChunk.of(bytes), trace);
-    }
-
-    void settled() {
-      if (trace != null) {
-        trace.settled();
-      }
-    }
-  }
-
-  /**
-   * When a version's frame was handed over and when its writes completed. {@code pending} starts at 1 for the
-   * publisher (released when it has offered the frame to everyone), so the line is logged once, after the last write.
-   */
-  private static final class Trace {
-    final long version;
-    final long published;
-    volatile long enqueued;
-    final AtomicInteger pending = new AtomicInteger(1);
-    final AtomicInteger offered = new AtomicInteger();
-    final AtomicLong firstWritten = new AtomicLong(Long.MAX_VALUE);
-    final AtomicLong lastWritten = new AtomicLong(Long.MIN_VALUE);
-    /** CPU time (ns) the publishing and fan-out threads spent offering this update. */
-    final AtomicLong cpu = new AtomicLong();
-
-    Trace(long version, long published) {
-      this.version = version;
-      this.published = published;
-    }
-
-    void offered() {
-      pending.incrementAndGet();
-      offered.incrementAndGet();
-    }
-
-    void written() {
-      long now = System.nanoTime();
-      firstWritten.accumulateAndGet(now, Math::min);
-      lastWritten.accumulateAndGet(now, Math::max);
-      settled();
-    }
-
-    void settled() {
-      if (pending.decrementAndGet() == 0 && offered.get() > 0) {
-        TRACE.info("sse-written version={} subscribers={} published={} enqueued={} first={} last={} cpu={}",
-            version, offered.get(), published, enqueued, firstWritten.get(), lastWritten.get(), cpu.get());
-      }
-    }
-  }
-
-  /**
-   * One view of the frame being fanned out, reused for every subscriber a fan-out thread writes it to (a write that
-   * completes at once leaves nothing behind that still needs the view): no buffer allocated per subscriber.
-   */
-  private static final class Scratch {
-    private Frame frame;
-    /** The view, as the array EndPoint.flush takes (its varargs would otherwise allocate one per call). */
-    private final ByteBuffer[] view = new ByteBuffer[1];
-
-    ByteBuffer[] of(Frame f) {
-      if (f != frame) {
-        frame = f;
-        view[0] = f.chunk().duplicate();
-      } else {
-        view[0].rewind();
-      }
-      return view;
-    }
-  }
-
   /** One stream. At most one write in flight; the frames behind it wait in {@code queue} (all under this lock). */
   private final class Subscriber implements Callback {
     final Response response;
     final Callback done;
     /** The connection's EndPoint when frames are written to it as chunks (HTTP/1.1), else null: Response.write. */
     private final EndPoint raw;
-    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    private final ArrayDeque<SseFrame> queue = new ArrayDeque<>();
     private final AtomicBoolean finished = new AtomicBoolean();
-    private Frame writing;
+    private SseFrame writing;
     private boolean closing;
     volatile long lastVersion;
     volatile long lastWriteNanos = System.nanoTime();
@@ -207,11 +126,11 @@ public final class SseHub implements AutoCloseable {
       this.raw = raw;
     }
 
-    void offer(Frame f) {
+    void offer(SseFrame f) {
       offer(f, null);
     }
 
-    void offer(Frame f, Scratch scratch) {
+    void offer(SseFrame f, SseFrame.View scratch) {
       if (f.trace() != null) {
         f.trace().offered();
       }
@@ -228,7 +147,7 @@ public final class SseHub implements AutoCloseable {
           }
           f.settled();
           dropped = true;
-          closeWith(new Frame(droppedFrame(queueFrames), null));
+          closeWith(new SseFrame(droppedFrame(queueFrames), null));
         } else {
           writing = f;
         }
@@ -241,10 +160,10 @@ public final class SseHub implements AutoCloseable {
     }
 
     /** Ends the stream after {@code last} (if any); what is queued and not yet in flight is discarded. */
-    private void closeWith(Frame last) {
+    private void closeWith(SseFrame last) {
       assert Thread.holdsLock(this);
       closing = true;
-      queue.forEach(Frame::settled);
+      queue.forEach(SseFrame::settled);
       queue.clear();
       if (last != null) {
         queue.add(last);
@@ -288,7 +207,7 @@ public final class SseHub implements AutoCloseable {
      * Writes {@code f} (this subscriber's write slot is held for it) and, while writes complete at once, what queued
      * behind it. A write that does not complete at once is finished by Jetty, which then calls {@link #succeeded}.
      */
-    private void send(Frame f, Scratch scratch) {
+    private void send(SseFrame f, SseFrame.View scratch) {
       while (f != null) {
         if (f == END) {
           response.write(true, null, Callback.from(() -> finish(null), this::finish));
@@ -321,9 +240,9 @@ public final class SseHub implements AutoCloseable {
     }
 
     /** The write in flight completed: releases the write slot to the next queued frame (returned, to be sent). */
-    private Frame written() {
-      Frame sent;
-      Frame next;
+    private SseFrame written() {
+      SseFrame sent;
+      SseFrame next;
       synchronized (this) {
         sent = writing;
         next = queue.poll();
@@ -337,7 +256,7 @@ public final class SseHub implements AutoCloseable {
 
     @Override
     public void succeeded() {
-      Frame next = written();
+      SseFrame next = written();
       if (next != null) {
         send(next, null);
       }
@@ -345,7 +264,7 @@ public final class SseHub implements AutoCloseable {
 
     @Override
     public void failed(Throwable x) {
-      List<Frame> left;
+      List<SseFrame> left;
       synchronized (this) {
         closing = true;
         left = new ArrayList<>(queue);
@@ -355,7 +274,7 @@ public final class SseHub implements AutoCloseable {
         queue.clear();
         writing = null;
       }
-      left.forEach(Frame::settled);
+      left.forEach(SseFrame::settled);
       LOG.debug("SSE subscriber gone: {}", x.toString());
       finish(x);
     }
@@ -410,8 +329,8 @@ public final class SseHub implements AutoCloseable {
     EndPoint raw = RAW_WRITES ? chunkedEndPoint(ex.request()) : null;
     Subscriber s = new Subscriber(response, done, raw);
     s.lastVersion = current.version();
-    Frame snapshot = new Frame(snapshotFrame(current), null);
-    Frame first = raw != null ? HEADERS : snapshot;
+    SseFrame snapshot = new SseFrame(snapshotFrame(current), null);
+    SseFrame first = raw != null ? HEADERS : snapshot;
     synchronized (s) {
       s.writing = first; // holds the write slot: a change published from now on queues behind the snapshot
       if (first != snapshot) {
@@ -429,7 +348,7 @@ public final class SseHub implements AutoCloseable {
       }
       s.lastVersion = now.version();
     }
-    s.offer(new Frame(snapshotFrame(now), null));
+    s.offer(new SseFrame(snapshotFrame(now), null));
   }
 
   /**
@@ -452,10 +371,10 @@ public final class SseHub implements AutoCloseable {
     List<TopologyEvent> events = update.events();
     boolean trace = TRACE.isInfoEnabled();
     // Encoded once per update, not once per subscriber: with thousands of subscribers the JSON encoding was the fan-out.
-    List<Frame> changeFrames = events.stream()
-        .map(e -> new Frame(changeFrame(e), trace ? new Trace(e.version(), published) : null)).toList();
+    List<SseFrame> changeFrames = events.stream()
+        .map(e -> new SseFrame(changeFrame(e), trace ? new SseFrame.Trace(e.version(), published) : null)).toList();
     // Built up front (cheap next to the fan-out) so the slices share it without coordinating.
-    Frame snapshot = new Frame(snapshotFrame(view), trace ? new Trace(view.version(), published) : null);
+    SseFrame snapshot = new SseFrame(snapshotFrame(view), trace ? new SseFrame.Trace(view.version(), published) : null);
     Subscriber[] all = subscribers.toArray(Subscriber[]::new);
     int slices = Math.min(fanoutThreads, (all.length + FANOUT_SLICE - 1) / FANOUT_SLICE);
     if (slices <= 1) {
@@ -488,7 +407,7 @@ public final class SseHub implements AutoCloseable {
     }
     long enqueued = System.nanoTime();
     if (trace) {
-      for (Frame f : changeFrames) {
+      for (SseFrame f : changeFrames) {
         f.trace().cpu.set(snapshot.trace().cpu.get());
         f.trace().enqueued = enqueued;
         f.settled();
@@ -499,9 +418,9 @@ public final class SseHub implements AutoCloseable {
   }
 
   private static void offerAll(Subscriber[] all, int from, int to, TopologyView view, List<TopologyEvent> events,
-                               List<Frame> changeFrames, Frame snapshot, AtomicLong cpu) {
+                               List<SseFrame> changeFrames, SseFrame snapshot, AtomicLong cpu) {
     long cpuStart = cpu == null ? 0 : cpuNow();
-    Scratch scratch = new Scratch();
+    SseFrame.View scratch = new SseFrame.View();
     for (int n = from; n < to; n++) {
       Subscriber s = all[n];
       long last;
