@@ -31,7 +31,7 @@ public final class ProxyMain {
     System.out.print("kvpipe proxy starting with:\n" + loaded.settings().describe());
     if (config.tokens().onCommandLine()) {
       LOG.warn("a token was given on the command line, where anyone who can list processes reads it: use"
-          + " KVPIPE_PROXY_DATA_TOKEN / KVPIPE_PROXY_ADMIN_TOKEN or --data-token-file / --admin-token-file");
+          + " KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN or --data-token-file / --admin-token-file");
     }
     ProxyServer proxy = new ProxyServer(config);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
