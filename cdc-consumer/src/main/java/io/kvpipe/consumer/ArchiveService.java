@@ -50,7 +50,8 @@ public final class ArchiveService implements AutoCloseable {
         new ArchiveWriter(dataSource, offsets, config.statementRows(), config.changelogLoad()), offsets, deadLetters,
         new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()), config.writerThreads(),
         config.resetOffsets(), stopped);
-    health = new ConsumerHealth(dataSource, loop::assignedPartitions, stopped::problems, DB_PING_INTERVAL);
+    health = new ConsumerHealth(dataSource, loop::assignedPartitions, stopped::problems, loop::writeProblems,
+        DB_PING_INTERVAL);
     metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry, health::checks)
         : null;
     if (metricsServer != null) {
