@@ -129,6 +129,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
         : null;
     ShardSettings settings = new ShardSettings(config.maxValueBytes(), config.cdcEnabled(), config.outboxMaxEvents(),
         config.outboxMaxBytes(), topicStatus != null ? topicStatus : EventLimit.NONE);
+    RatisMetricsBridge.install(); // before the server makes its replicas' metric registries
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setProperties(props)

@@ -18,7 +18,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A node's /metrics shows Ratis's own per-group log and election counters (benchmarks read entries per fsync there). */
+/**
+ * A node's /metrics shows Ratis's own per-group log and election counters (benchmarks read entries per fsync there)
+ * and its timers as histograms.
+ */
 class RatisMetricsIT {
   @TempDir
   Path dir;
@@ -45,6 +48,17 @@ class RatisMetricsIT {
       assertThat(entries).isGreaterThanOrEqualTo(10).isGreaterThanOrEqualTo(flushes);
       // A lone replica still becomes leader by an election of its own.
       assertThat(value(text, "kvpipe_raft_elections_total")).isGreaterThanOrEqualTo(1);
+
+      // Ratis's timers, as histograms with the shared buckets: flushes, appends, the client writes the leader served,
+      // and kvpipe's own apply; a follower's appendEntries and the fsync are there too (no follower here).
+      assertThat(value(text, "kvpipe_raft_log_flush_seconds_count")).isGreaterThan(0);
+      assertThat(value(text, "kvpipe_raft_log_append_entry_seconds_count")).isGreaterThanOrEqualTo(10);
+      assertThat(value(text, "kvpipe_raft_client_write_seconds_count")).isGreaterThanOrEqualTo(10);
+      assertThat(value(text, "kvpipe_raft_apply_seconds_count")).isGreaterThanOrEqualTo(10);
+      value(text, "kvpipe_raft_log_sync_seconds_count");
+      value(text, "kvpipe_raft_follower_append_entries_seconds_count");
+      assertThat(text).containsPattern("kvpipe_raft_log_flush_seconds_bucket\\{group=\"g1\",le=\"0\\.001\"\\}")
+          .containsPattern("kvpipe_raft_client_write_seconds_bucket\\{group=\"g1\",le=\"\\+Inf\"\\}");
     }
   }
 
