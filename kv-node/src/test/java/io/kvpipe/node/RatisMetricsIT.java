@@ -62,6 +62,45 @@ class RatisMetricsIT {
     }
   }
 
+  /** Two replicas in this JVM: the follower's appendEntries and both logs' fsyncs are timed, each under its group. */
+  @Test
+  void aFollowersAppendEntriesAreTimed() throws Exception {
+    int[] ports = {Ports.freePort(), Ports.freePort()};
+    int[] metrics = {Ports.freePort(), Ports.freePort()};
+    String peers = "n1@127.0.0.1:" + ports[0] + ",n2@127.0.0.1:" + ports[1];
+    KvNode[] nodes = new KvNode[2];
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      for (int i = 0; i < 2; i++) {
+        String id = "n" + (i + 1);
+        nodes[i] = KvNode.start(NodeConfig.parse(withTls("--id", id, "--data-dir", dir.resolve(id).toString(),
+            "--group", "g1=" + peers, "--metrics-port", Integer.toString(metrics[i])), Map.of()));
+      }
+      try (ShardGroupClient client = ShardGroupClient.connect("g1", PeerAddress.parseList(peers),
+          TestTls.cluster().raftTls())) {
+        for (int i = 0; i < 10; i++) {
+          client.put("f" + i, ("v" + i).getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      double followerAppends = 0;
+      double syncs = 0;
+      for (int m : metrics) {
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        followerAppends += value(text, "kvpipe_raft_follower_append_entries_seconds_count");
+        syncs += value(text, "kvpipe_raft_log_sync_seconds_count");
+      }
+      // Ten writes reached the follower in at least one appendEntries (heartbeats are not counted here).
+      assertThat(followerAppends).isGreaterThan(0);
+      assertThat(syncs).isGreaterThan(0);
+    } finally {
+      for (KvNode n : nodes) {
+        if (n != null) {
+          n.close();
+        }
+      }
+    }
+  }
+
   private static double value(String metrics, String name) {
     Matcher m = Pattern.compile("(?m)^" + name + "\\{group=\"g1\",?\\} (\\S+)$").matcher(metrics);
     assertThat(m.find()).as(name + " for g1 in /metrics:\n" + metrics).isTrue();
