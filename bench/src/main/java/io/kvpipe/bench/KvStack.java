@@ -119,7 +119,7 @@ final class KvStack implements AutoCloseable {
       args.addAll(List.of(nodes.tls().flags()));
       args.addAll(o.proxyArgs());
       proxy = JavaProcess.builder("io.kvpipe.proxy.ProxyMain").jvmArgs(split(o.proxyJvm()).toArray(String[]::new))
-          .args(args).env("KVPIPE_PROXY_DATA_TOKEN", DATA_TOKEN).env("KVPIPE_PROXY_ADMIN_TOKEN", ADMIN_TOKEN)
+          .args(args).env("KVPIPE_TOKEN", DATA_TOKEN).env("KVPIPE_ADMIN_TOKEN", ADMIN_TOKEN)
           .logFile(dir.resolve("proxy.log")).build().start();
       KvHttp admin = new KvHttp("http://127.0.0.1:" + port, ADMIN_TOKEN, Duration.ofSeconds(30));
       JavaProcess p = proxy;

@@ -84,7 +84,7 @@ public final class WatchBench {
       }
       KvStack.Options options = KvStack.Options.from(args)
           .withNodeArgs("--kafka-bootstrap", broker.bootstrapServers(), "--topic", TOPIC)
-          .withProxyArgs("--watch-kafka-bootstrap", broker.bootstrapServers(), "--watch-topic", TOPIC,
+          .withProxyArgs("--kafka-bootstrap", broker.bootstrapServers(), "--topic", TOPIC,
               "--watch-max-watchers", Integer.toString(watchers + 16));
       report.put("kvpipe", options.describe());
       try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT)) {

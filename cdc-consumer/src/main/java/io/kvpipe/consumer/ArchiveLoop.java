@@ -62,6 +62,8 @@ public final class ArchiveLoop implements Runnable {
   /** Operator's explicit resume offsets by partition of {@link #topic} ({@code --reset-offsets}). */
   private final Map<Integer, Long> resets;
   private final StoppedPartitions stopped;
+  /** Partitions whose batches keep failing, for readiness. */
+  private final WriteFailures writeFailures = new WriteFailures();
   /** Assigned partitions whose position must first be set from MySQL; they stay paused until then. */
   private final Set<TopicPartition> needSeek = new HashSet<>();
   /** When stopped partitions are looked at again (an operator may have fixed their stored offset by hand). */
@@ -180,6 +182,7 @@ public final class ArchiveLoop implements Runnable {
     ArchiveBatch batch = r.batch();
     if (r.failure() != null) {
       metrics.batchFailed();
+      writeFailures.failed(share, r.failure().toString());
       log.warn("batch of {} records not archived, will retry from the stored offsets: {}",
           batch == null ? "?" : batch.size(), r.failure().toString());
       rewind(share);
@@ -187,6 +190,7 @@ public final class ArchiveLoop implements Runnable {
       return;
     }
     backoff.reset();
+    writeFailures.written(share);
     metrics.batchDone(batch.events().size(), batch.deadLetters().size(), batch.tombstones(), r.nanos());
     if (!batch.deadLetters().isEmpty()) {
       DeadLetter first = batch.deadLetters().getFirst();
@@ -335,6 +339,11 @@ public final class ArchiveLoop implements Runnable {
    * Partitions assigned to this consumer, or -1 before it first joined its group (or after it lost its assignment).
    * Any thread (readiness).
    */
+  /** Partitions whose batches keep failing to be archived (readiness's "writing" check). */
+  List<String> writeProblems() {
+    return writeFailures.problems();
+  }
+
   int assignedPartitions() {
     return assignedPartitions;
   }
@@ -365,6 +374,7 @@ public final class ArchiveLoop implements Runnable {
       needSeek.removeAll(partitions);
       stopped.forget(partitions);
       metrics.forget(partitions);
+      writeFailures.written(partitions); // no longer this instance's to write
     }
 
     @Override

@@ -24,7 +24,9 @@ public final class ArchiveService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ArchiveService.class);
 
   private final io.kvpipe.consumer.ConsumerConfig config;
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  // Filters first: they apply to meters registered after them (no Kafka rates/averages; buckets on every timer).
+  private final PrometheusMeterRegistry registry =
+      StandardMeters.configure(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   private final HikariDataSource dataSource;
   private final DeadLetterPublisher deadLetters;
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -48,7 +50,8 @@ public final class ArchiveService implements AutoCloseable {
         new ArchiveWriter(dataSource, offsets, config.statementRows(), config.changelogLoad()), offsets, deadLetters,
         new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()), config.writerThreads(),
         config.resetOffsets(), stopped);
-    health = new ConsumerHealth(dataSource, loop::assignedPartitions, stopped::problems, DB_PING_INTERVAL);
+    health = new ConsumerHealth(dataSource, loop::assignedPartitions, stopped::problems, loop::writeProblems,
+        DB_PING_INTERVAL);
     metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry, health::checks)
         : null;
     if (metricsServer != null) {

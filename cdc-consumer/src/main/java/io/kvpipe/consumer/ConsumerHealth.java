@@ -14,8 +14,9 @@ import javax.sql.DataSource;
 
 /**
  * The consumer's readiness ({@code GET /ready}): it has joined its consumer group (an assignment, possibly empty when
- * there are more instances than partitions), the archive database answered a recent ping, and no partition is
- * stopped. The database is pinged on a thread of its own every {@code pingInterval}, so a request never waits on it.
+ * there are more instances than partitions), the archive database answered a recent ping, no partition is stopped,
+ * and it is writing: no partition's batch has failed on its last tries or for longer than a bound ({@link
+ * WriteFailures}). The database is pinged on a thread of its own every {@code pingInterval}, so a request never waits on it.
  */
 final class ConsumerHealth implements AutoCloseable {
   /** One database ping: when, and the error (null if it answered). */
@@ -29,16 +30,18 @@ final class ConsumerHealth implements AutoCloseable {
   private final DataSource dataSource;
   private final IntSupplier assignedPartitions;
   private final Supplier<List<String>> stoppedPartitions;
+  private final Supplier<List<String>> writeProblems;
   private final Duration pingInterval;
   private final ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("archive-db-ping").factory());
   private volatile Ping lastPing = Ping.NONE;
 
   ConsumerHealth(DataSource dataSource, IntSupplier assignedPartitions, Supplier<List<String>> stoppedPartitions,
-                 Duration pingInterval) {
+                 Supplier<List<String>> writeProblems, Duration pingInterval) {
     this.dataSource = dataSource;
     this.assignedPartitions = assignedPartitions;
     this.stoppedPartitions = stoppedPartitions;
+    this.writeProblems = writeProblems;
     this.pingInterval = pingInterval;
   }
 
@@ -57,11 +60,20 @@ final class ConsumerHealth implements AutoCloseable {
 
   List<Check> checks() {
     return evaluate(assignedPartitions.getAsInt(), lastPing, System.currentTimeMillis(),
-        pingInterval.multipliedBy(3).plusSeconds(5).toMillis(), stoppedPartitions.get());
+        pingInterval.multipliedBy(3).plusSeconds(5).toMillis(), stoppedPartitions.get(), writeProblems.get());
   }
 
-  /** Pure: the checks from what was observed. {@code assigned} is -1 before the consumer joined its group. */
+  /** {@link #evaluate(int, Ping, long, long, List, List)} with every partition writing. */
   static List<Check> evaluate(int assigned, Ping ping, long nowMs, long maxPingAgeMs, List<String> stopped) {
+    return evaluate(assigned, ping, nowMs, maxPingAgeMs, stopped, List.of());
+  }
+
+  /**
+   * Pure: the checks from what was observed. {@code assigned} is -1 before the consumer joined its group;
+   * {@code cannotWrite} names the partitions whose batches keep failing ({@link WriteFailures}).
+   */
+  static List<Check> evaluate(int assigned, Ping ping, long nowMs, long maxPingAgeMs, List<String> stopped,
+                              List<String> cannotWrite) {
     Check group = assigned < 0 ? new Check("kafka-group", false, "not joined the consumer group yet")
         : new Check("kafka-group", true, assigned + " partition(s) assigned");
     Check db;
@@ -74,7 +86,9 @@ final class ConsumerHealth implements AutoCloseable {
     }
     Check parts = stopped.isEmpty() ? new Check("partitions", true, "none stopped")
         : new Check("partitions", false, String.join("; ", stopped));
-    return List.of(group, db, parts);
+    Check writing = cannotWrite.isEmpty() ? new Check("writing", true, "no batch failing")
+        : new Check("writing", false, "batches not archived: " + String.join("; ", cannotWrite));
+    return List.of(group, db, parts, writing);
   }
 
   /** The body of {@code GET /ready}: {@code {"status","checks":{name:{"ok","detail"}},"problems":[...]}}. */

@@ -30,7 +30,8 @@ public final class ConsumerMain {
     }
     ConsumerConfig config = loaded.config();
     loaded.settings().warnings().forEach(LoggerFactory.getLogger(ConsumerMain.class)::warn);
-    System.err.print(loaded.settings().describe());
+    // Through the logger, as one event: with KVPIPE_LOG_FORMAT=json stdout stays one JSON object per line.
+    LoggerFactory.getLogger(ConsumerMain.class).info("cdc-consumer starting with:\n{}", loaded.settings().describe());
     CountDownLatch closed = new CountDownLatch(1);
     try (ArchiveService service = new ArchiveService(config)) {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -2,6 +2,7 @@ package io.kvpipe.consumer;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,6 +55,7 @@ final class DeadLetterPublisher implements AutoCloseable {
   private final String topic;
   private final KafkaProducer<byte[], byte[]> producer;
   private final Admin admin;
+  private final KafkaClientMetrics producerMeters;
   private final Counter unpublished;
   /** Why the topic cannot be published to, or null; with the time to look again. */
   private volatile String unavailable;
@@ -78,6 +80,8 @@ final class DeadLetterPublisher implements AutoCloseable {
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(MAX_REQUEST_BYTES));
     producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    producerMeters = new KafkaClientMetrics(producer); // client_id="kvpipe-archive-dlq"
+    producerMeters.bindTo(registry);
     Map<String, Object> a = new java.util.HashMap<>(extra.forClient("admin"));
     a.putAll(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         AdminClientConfig.CLIENT_ID_CONFIG, "kvpipe-archive-dlq-admin",
@@ -258,7 +262,7 @@ final class DeadLetterPublisher implements AutoCloseable {
 
   @Override
   public void close() {
-    try (admin) {
+    try (admin; producerMeters) {
       producer.close(Duration.ofSeconds(5));
     }
   }

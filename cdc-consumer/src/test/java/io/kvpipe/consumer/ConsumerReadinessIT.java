@@ -89,13 +89,51 @@ class ConsumerReadinessIT {
     }
   }
 
+  /**
+   * A consumer whose every batch fails (its table is gone: the writer's INSERT is refused) is not ready, though it is
+   * in its group and the database answers pings; it is ready again once a batch is written. It stayed ready while it
+   * retried the batch forever.
+   */
+  @Test
+  void notReadyWhileItCannotWrite() throws Exception {
+    int port = Ports.freePort();
+    try (Running consumer = new Running(port, db.jdbcUrl(), "true")) {
+      Poll.until("consumer ready", WAIT, () -> get(port, "/ready").status() == 200);
+      try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement()) {
+        st.execute("RENAME TABLE kv_changelog TO kv_changelog_away");
+      }
+      try (var producer = KafkaTopics.producer(KAFKA.bootstrapServers())) {
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, Events.b("w-key"),
+            Events.encode(Events.set("g1", 1, "w-key", "v", 1)))).get(30, TimeUnit.SECONDS);
+      }
+      Poll.until("not ready while its batch keeps failing", WAIT, () -> {
+        Reply r = get(port, "/ready");
+        return r.status() == 503 && !r.body().path("checks").path("writing").path("ok").asBoolean(true);
+      });
+      Reply r = get(port, "/ready");
+      assertThat(r.body().path("checks").path("database").path("ok").asBoolean()).isTrue();
+      assertThat(r.body().path("checks").path("kafka-group").path("ok").asBoolean()).isTrue();
+      assertThat(r.body().path("problems").toString()).contains("writing: ");
+
+      try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement()) {
+        st.execute("RENAME TABLE kv_changelog_away TO kv_changelog");
+      }
+      Poll.until("ready again once a batch is written", WAIT, () -> get(port, "/ready").status() == 200);
+      try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement();
+           java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM kv_current WHERE kv_key = 'w-key'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(1);
+      }
+    }
+  }
+
   /** A consumer on a thread of this JVM. */
   private final class Running implements AutoCloseable {
     final ArchiveService service;
     final CompletableFuture<Void> done = new CompletableFuture<>();
 
     Running(int metricsPort, String jdbcUrl, String flyway) throws Exception {
-      List<String> flags = new ArrayList<>(List.of("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic,
+      List<String> flags = new ArrayList<>(List.of("--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", topic,
           "--dlq-topic", topic + ".dlq", "--group-id", "archive-" + topic + "-" + metricsPort,
           "--session-timeout-ms", "6000", "--jdbc-url", jdbcUrl, "--jdbc-user", db.user(), "--jdbc-password",
           db.password(), "--metrics-port", Integer.toString(metricsPort), "--max-backoff-ms", "1000",

@@ -76,7 +76,9 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
   /** Names of the groups the state machine registry may serve: from --group flags, the roster, the reconciler. */
   private final Map<RaftGroupId, String> groupNames = new ConcurrentHashMap<>();
   private final Map<String, ShardStateMachine> shards = new ConcurrentHashMap<>();
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  // Filters first: they apply to meters registered after them (no Kafka rates/averages; buckets on every timer).
+  private final PrometheusMeterRegistry registry =
+      StandardMeters.configure(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   private final Map<String, LeaderPublishing> publishers = new ConcurrentHashMap<>();
   private final GroupRoster roster;
   /** The change topic's limits and durability as this node knows them; null with CDC off. */
@@ -127,6 +129,7 @@ public final class KvNode implements AutoCloseable, ReplicaHost {
         : null;
     ShardSettings settings = new ShardSettings(config.maxValueBytes(), config.cdcEnabled(), config.outboxMaxEvents(),
         config.outboxMaxBytes(), topicStatus != null ? topicStatus : EventLimit.NONE);
+    RatisMetricsBridge.install(); // before the server makes its replicas' metric registries
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setProperties(props)

@@ -30,8 +30,9 @@ public final class KvNodeMain {
     }
     NodeConfig config = loaded.config();
     loaded.settings().warnings().forEach(LOG::warn);
-    System.out.print(loaded.settings().describe());
-    System.out.println("  (derived) raft-transport=" + config.raftTransportDescription());
+    // Through the logger, as one event: with KVPIPE_LOG_FORMAT=json stdout stays one JSON object per line.
+    LOG.info("kv-node {} starting with:\n{}  (derived) raft-transport={}", config.nodeId(),
+        loaded.settings().describe(), config.raftTransportDescription());
     KvNode node;
     try {
       node = KvNode.start(config);
@@ -52,7 +53,7 @@ public final class KvNodeMain {
     }, "kv-node-shutdown"));
     LOG.info("kv-node {} serving {} configured group(s) on {}:{}{}", config.nodeId(), config.groups().size(),
         config.listenHost(), config.listenPort(), config.followsTopology() ? ", following the topology" : "");
-    System.out.println("kv-node " + config.nodeId() + " ready");
+    LOG.info("kv-node {} ready", config.nodeId());
     try {
       stopped.await();
     } catch (InterruptedException e) {

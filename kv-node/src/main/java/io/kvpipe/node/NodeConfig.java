@@ -41,7 +41,8 @@ import java.util.Objects;
  * @param cdcReplicationFactor replication factor of the topic when the node creates it
  * @param cdcLingerMs producer linger: how long a batch of events may wait to fill before it is sent
  * @param cdcConfirmIntervalMs how often a shard leader commits "published up to N" (trimming the outbox)
- * @param metricsPort port of the Prometheus {@code /metrics} endpoint (on the listen host); 0 turns it off
+ * @param metricsPort port of {@code /health}, {@code /ready} and Prometheus {@code /metrics} (on the listen host); by
+ *                    default the Raft port + 100; 0 turns it off
  * @param metaPeers the meta group's replicas, where the node reads the topology it follows (create, join and leave
  *                  shard groups); empty: the node hosts its {@code --group}s only
  * @param reconcileIntervalMs how often the topology version is checked when following it
@@ -204,8 +205,10 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
           "change events carry Kafka Connect JSON schemas"),
       Setting.bool("cdc-tombstones", "KVPIPE_CDC_TOMBSTONES", CdcConfig.DEFAULT_TOMBSTONES,
           "a Kafka tombstone follows each delete event"),
-      Setting.integer("metrics-port", "KVPIPE_METRICS_PORT", 0, "Prometheus GET /metrics port (0: off)")
-          .shownAs("0 (off)").validate(Validator.range(0, 65535)),
+      // Not off by default: the port serves /health and /ready too, which compose's and dev-stack's waits use.
+      Setting.of("metrics-port", "KVPIPE_METRICS_PORT", SettingType.INT, "",
+          "HTTP port of /health, /ready and Prometheus /metrics (0: off)")
+          .shownAs("Raft port + 100").validate(Validator.range(0, 65535)),
       Setting.string("meta-peers", "KVPIPE_META_PEERS", null, "replicas of the meta group, id@host:port,...")
           .shownAs("the peers of --group meta=..., if given"),
       Setting.longValue("reconcile-interval-ms", "KVPIPE_RECONCILE_INTERVAL_MS", DEFAULT_RECONCILE_INTERVAL_MS,
@@ -257,7 +260,9 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
     if (colon < 1) {
       throw new IllegalArgumentException("--listen must be host:port, got '" + listen + "'");
     }
-    NodeConfig config = new NodeConfig(id, listen.substring(0, colon), port(listen.substring(colon + 1)),
+    int listenPort = port(listen.substring(colon + 1));
+    int metricsPort = in.optionalInteger("metrics-port").orElse(defaultMetricsPort(listenPort));
+    NodeConfig config = new NodeConfig(id, listen.substring(0, colon), listenPort,
         Path.of(in.optional("data-dir").orElse("data/" + id)), groups,
         in.integer("max-value-bytes"),
         in.longValue("snapshot-threshold"),
@@ -270,7 +275,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         (short) in.integer("cdc-replication-factor"),
         in.longValue("cdc-linger-ms"),
         in.longValue("cdc-confirm-interval-ms"),
-        in.integer("metrics-port"), metaPeers,
+        metricsPort, metaPeers,
         in.longValue("reconcile-interval-ms"),
         in.longValue("replica-add-timeout-ms"),
         RaftTls.fromSettings(in.optional("tls-cert").orElse(null), in.optional("tls-key").orElse(null),
@@ -280,6 +285,21 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         new EnvelopeOptions(in.string("cluster-name"), in.bool("cdc-schemas")),
         in.bool("cdc-tombstones"));
     return new LoadedConfig<>(config, in);
+  }
+
+  /** Offset of the default HTTP (health, readiness, metrics) port from the Raft port: 7001 → 7101, 7000 → 7100. */
+  public static final int METRICS_PORT_OFFSET = 100;
+
+  /** The Raft port + {@link #METRICS_PORT_OFFSET}; none (off) when the Raft port is 0 (an ephemeral one). */
+  static int defaultMetricsPort(int listenPort) {
+    if (listenPort == 0) {
+      return 0;
+    }
+    if (listenPort + METRICS_PORT_OFFSET > 65535) {
+      throw new IllegalArgumentException("--metrics-port: the default (Raft port " + listenPort + " + "
+          + METRICS_PORT_OFFSET + ") is no port; give --metrics-port (0: off)");
+    }
+    return listenPort + METRICS_PORT_OFFSET;
   }
 
   private static int port(String text) {

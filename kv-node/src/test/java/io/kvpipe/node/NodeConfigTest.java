@@ -153,4 +153,18 @@ class NodeConfigTest {
     assertThat(loaded.config().snapshotThreshold()).isEqualTo(77);
     assertThat(loaded.settings().warnings()).containsExactly("--bootstrap-servers is deprecated: use --kafka-bootstrap");
   }
+
+  @Test
+  void healthAndReadyAreServedByDefaultOnTheRaftPortPlus100() {
+    // The metrics port (which serves /health and /ready) was off unless given: a kv-node had no health endpoint.
+    assertThat(parse(new String[] {"--id", "n2", "--group", G1}, Map.of()).metricsPort()).isEqualTo(7102);
+    assertThat(parse(new String[] {"--id", "n1", "--group", G1, "--listen", "0.0.0.0:7000"}, Map.of())
+        .metricsPort()).isEqualTo(7100);
+    assertThat(parse(new String[] {"--id", "n1", "--group", G1}, Map.of("KVPIPE_METRICS_PORT", "9500"))
+        .metricsPort()).isEqualTo(9500);
+    assertThat(parse(new String[] {"--id", "n1", "--group", G1, "--metrics-port", "0"}, Map.of()).metricsPort())
+        .isZero();
+    assertThatThrownBy(() -> parse(new String[] {"--id", "n1", "--group", "g1=n1@127.0.0.1:65500"}, Map.of()))
+        .hasMessageContaining("--metrics-port");
+  }
 }

@@ -18,7 +18,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A node's /metrics shows Ratis's own per-group log and election counters (benchmarks read entries per fsync there). */
+/**
+ * A node's /metrics shows Ratis's own per-group log and election counters (benchmarks read entries per fsync there)
+ * and its timers as histograms.
+ */
 class RatisMetricsIT {
   @TempDir
   Path dir;
@@ -45,6 +48,56 @@ class RatisMetricsIT {
       assertThat(entries).isGreaterThanOrEqualTo(10).isGreaterThanOrEqualTo(flushes);
       // A lone replica still becomes leader by an election of its own.
       assertThat(value(text, "kvpipe_raft_elections_total")).isGreaterThanOrEqualTo(1);
+
+      // Ratis's timers, as histograms with the shared buckets: flushes, appends, the client writes the leader served,
+      // and kvpipe's own apply; a follower's appendEntries and the fsync are there too (no follower here).
+      assertThat(value(text, "kvpipe_raft_log_flush_seconds_count")).isGreaterThan(0);
+      assertThat(value(text, "kvpipe_raft_log_append_entry_seconds_count")).isGreaterThanOrEqualTo(10);
+      assertThat(value(text, "kvpipe_raft_client_write_seconds_count")).isGreaterThanOrEqualTo(10);
+      assertThat(value(text, "kvpipe_raft_apply_seconds_count")).isGreaterThanOrEqualTo(10);
+      value(text, "kvpipe_raft_log_sync_seconds_count");
+      value(text, "kvpipe_raft_follower_append_entries_seconds_count");
+      assertThat(text).containsPattern("kvpipe_raft_log_flush_seconds_bucket\\{group=\"g1\",le=\"0\\.001\"\\}")
+          .containsPattern("kvpipe_raft_client_write_seconds_bucket\\{group=\"g1\",le=\"\\+Inf\"\\}");
+    }
+  }
+
+  /** Two replicas in this JVM: the follower's appendEntries and both logs' fsyncs are timed, each under its group. */
+  @Test
+  void aFollowersAppendEntriesAreTimed() throws Exception {
+    int[] ports = {Ports.freePort(), Ports.freePort()};
+    int[] metrics = {Ports.freePort(), Ports.freePort()};
+    String peers = "n1@127.0.0.1:" + ports[0] + ",n2@127.0.0.1:" + ports[1];
+    KvNode[] nodes = new KvNode[2];
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      for (int i = 0; i < 2; i++) {
+        String id = "n" + (i + 1);
+        nodes[i] = KvNode.start(NodeConfig.parse(withTls("--id", id, "--data-dir", dir.resolve(id).toString(),
+            "--group", "g1=" + peers, "--metrics-port", Integer.toString(metrics[i])), Map.of()));
+      }
+      try (ShardGroupClient client = ShardGroupClient.connect("g1", PeerAddress.parseList(peers),
+          TestTls.cluster().raftTls())) {
+        for (int i = 0; i < 10; i++) {
+          client.put("f" + i, ("v" + i).getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      double followerAppends = 0;
+      double syncs = 0;
+      for (int m : metrics) {
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        followerAppends += value(text, "kvpipe_raft_follower_append_entries_seconds_count");
+        syncs += value(text, "kvpipe_raft_log_sync_seconds_count");
+      }
+      // Ten writes reached the follower in at least one appendEntries (heartbeats are not counted here).
+      assertThat(followerAppends).isGreaterThan(0);
+      assertThat(syncs).isGreaterThan(0);
+    } finally {
+      for (KvNode n : nodes) {
+        if (n != null) {
+          n.close();
+        }
+      }
     }
   }
 

@@ -71,7 +71,7 @@ final class ArchiveAccountsCommand implements Callable<Integer> {
     } catch (SQLException e) {
       // The message names the statement's kind only: the statements carry passwords.
       throw new KvctlException(ExitCodes.SERVER_ERROR, "setting up the archive accounts on " + url + " as "
-          + mysql.user + " failed (it needs CREATE USER and GRANT OPTION): " + e.getMessage(), e);
+          + mysql.user() + " failed (it needs CREATE USER and GRANT OPTION): " + e.getMessage(), e);
     }
     spec.commandLine().getOut().printf("archive accounts ready on %s: writer %s@'%s' (SELECT, INSERT, UPDATE),"
         + " auditor %s@'%s' (SELECT)%n", mysql.database(), writerUser, accountHost, auditorUser, accountHost);

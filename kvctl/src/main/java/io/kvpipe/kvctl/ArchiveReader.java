@@ -25,7 +25,7 @@ final class ArchiveReader {
       }
       return rows;
     } catch (SQLException e) {
-      throw new KvctlException(ExitCodes.SERVER_ERROR, "cannot read kv_current from " + url + " as " + mysql.user
+      throw new KvctlException(ExitCodes.SERVER_ERROR, "cannot read kv_current from " + url + " as " + mysql.user()
           + ": " + e.getMessage(), e);
     }
   }

@@ -11,7 +11,7 @@ abstract class GroupsView extends KvctlCommand {
   public Integer call() {
     JsonNode shards = cluster.api().get("/api/topology/shards");
     if (json()) {
-      printJson(shards.path("shards"));
+      printJson(shards.path("shards")); // the meta group: kvctl status --json, or /api/topology/shards's "meta"
     } else {
       GroupStatusTable.of(shards).print(out());
     }

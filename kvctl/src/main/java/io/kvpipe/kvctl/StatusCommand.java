@@ -16,15 +16,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code kvctl status}: the proxy's summary of the cluster, every process's {@code /health} and {@code /ready} (the
- * proxy's, and the kv-nodes' and consumers' HTTP ports given), and each group's leader and lags; exit 1 when anything
- * is not ready or the proxy reports problems.
+ * proxy's, the kv-nodes' — given, else every node of the topology at its default HTTP port — and the consumers' HTTP
+ * ports given), and each group's leader and lags (the meta group's too); exit 1 when anything is not ready or the
+ * proxy reports problems.
  */
 @Command(name = "status", description = "Cluster summary: each process's health and readiness, each group's leader"
     + " and lag (exit 1 if anything is not ready).")
 final class StatusCommand extends KvctlCommand {
   @Option(names = "--node-url", paramLabel = "URL", split = ",", defaultValue = "${env:KVPIPE_NODE_URLS}",
       description = "a kv-node's HTTP (metrics) port, e.g. http://127.0.0.1:7101; repeatable or comma-separated"
-          + " (env KVPIPE_NODE_URLS)")
+          + " (env KVPIPE_NODE_URLS). None: every node of the topology, at its Raft port + 100 (kv-node's default)")
   List<String> nodeUrls;
 
   @Option(names = "--consumer-url", paramLabel = "URL", split = ",", defaultValue = "${env:KVPIPE_CONSUMER_URLS}",
@@ -44,6 +45,12 @@ final class StatusCommand extends KvctlCommand {
     List<Probe> probes = new ArrayList<>();
     probes.add(probeProxy(api));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(cluster.timeoutMs)).build();
+    if (nodes.isEmpty()) {
+      // None given: every kv-node the topology lists, at its default HTTP port, so an added node shows up.
+      for (String[] n : discoveredNodes(api)) {
+        probes.add(probe(http, "kv-node " + n[0], n[1]));
+      }
+    }
     for (String u : nodes) {
       probes.add(probe(http, "kv-node", u));
     }
@@ -58,6 +65,7 @@ final class StatusCommand extends KvctlCommand {
       ArrayNode ps = out.putArray("processes");
       probes.forEach(p -> ps.add(ProxyApi.JSON.valueToTree(p)));
       out.set("groups", shards.path("shards"));
+      out.set("meta", shards.path("meta"));
       printJson(out);
     } else {
       Table t = new Table("FIELD", "VALUE");
@@ -97,6 +105,31 @@ final class StatusCommand extends KvctlCommand {
         }
         out.add(url);
       }
+    }
+    return out;
+  }
+
+  /** kv-node's default {@code --metrics-port} (its HTTP port of /health and /ready): the Raft port + this. */
+  static final int NODE_HTTP_PORT_OFFSET = 100;
+
+  /** {id, URL of its HTTP port} of every node in the topology: its Raft host, the Raft port + 100. */
+  private static List<String[]> discoveredNodes(ProxyApi api) {
+    List<String[]> out = new ArrayList<>();
+    for (JsonNode n : api.get("/api/topology/nodes").path("nodes")) {
+      String address = n.path("address").asText();
+      int colon = address.lastIndexOf(':');
+      if (colon < 1) {
+        continue;
+      }
+      String host = address.substring(0, colon);
+      int port;
+      try {
+        port = Integer.parseInt(address.substring(colon + 1)) + NODE_HTTP_PORT_OFFSET;
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+      out.add(new String[] {n.path("id").asText(), "http://" + h + ":" + port});
     }
     return out;
   }

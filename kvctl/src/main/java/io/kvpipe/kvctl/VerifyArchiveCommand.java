@@ -45,6 +45,7 @@ final class VerifyArchiveCommand extends KvctlCommand {
       throw new KvctlException(ExitCodes.USAGE, "--wait-s must be >= 0, --page-size 1..10000, --max-listed >= 0");
     }
     mysql.jdbcUrl(); // validates the MySQL options before any request
+    mysql.user();
     ProxyApi api = cluster.api();
     long deadline = System.nanoTime() + Duration.ofSeconds(waitS).toNanos();
     while (true) {

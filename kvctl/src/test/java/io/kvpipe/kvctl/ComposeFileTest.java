@@ -252,7 +252,7 @@ class ComposeFileTest {
     }
     List<String> specs = List.of(groups.split(";"));
     String meta = specs.stream().filter(g -> g.startsWith("meta=")).findFirst().orElseThrow();
-    assertThat(env("proxy", "KVPIPE_PROXY_META_PEERS")).isEqualTo(meta.substring("meta=".length()));
+    assertThat(env("proxy", "KVPIPE_META_PEERS")).isEqualTo(meta.substring("meta=".length()));
     List<String> shards = specs.stream().filter(g -> !g.startsWith("meta=")).toList();
     assertThat(shards).hasSize(2);
     assertThat(env("proxy", "KVPIPE_PROXY_BOOTSTRAP_GROUPS")).isEqualTo(String.join(";", shards));

@@ -1,7 +1,7 @@
 package io.kvpipe.kvctl;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,8 +29,7 @@ class ComposeSchemaTest {
   @ParameterizedTest
   @ValueSource(strings = {"docker-compose.yml", "docker-compose.local.yml"})
   void followsTheComposeSpecification(String file) throws IOException {
-    Path schemaFile = schemaFile();
-    assumeTrue(Files.isRegularFile(schemaFile), "no Compose Specification schema at " + schemaFile);
+    Path schemaFile = requireSchema(schemaFile());
     JsonSchema schema = load(schemaFile);
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(false);
@@ -46,8 +45,7 @@ class ComposeSchemaTest {
   @ValueSource(strings = {"{\"services\": {\"a\": {\"image\": \"x\", \"restart\": [\"no\"]}}}",
       "{\"services\": {\"a\": {\"image\": \"x\", \"healthchek\": {}}}}"})
   void theSchemaRejectsWhatComposeWouldReject(String badCompose) throws IOException {
-    Path schemaFile = schemaFile();
-    assumeTrue(Files.isRegularFile(schemaFile), "no Compose Specification schema at " + schemaFile);
+    Path schemaFile = requireSchema(schemaFile());
     assertThat(load(schemaFile).validate(new ObjectMapper().readTree(badCompose))).isNotEmpty();
   }
 
@@ -55,6 +53,25 @@ class ComposeSchemaTest {
   private static JsonSchema load(Path schemaFile) {
     return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
         .getSchema(SchemaLocation.of(schemaFile.toUri().toString()));
+  }
+
+  /**
+   * The schema file, or a failure: CI always has ../shared beside the checkout, so a missing schema is a broken set-up
+   * to see, not a reason to skip the check (it was skipped, so the check could silently never run).
+   */
+  static Path requireSchema(Path schemaFile) {
+    if (!Files.isRegularFile(schemaFile)) {
+      throw new AssertionError("no Compose Specification schema at " + schemaFile + ": put the compose-spec"
+          + " project's compose-spec.json at ../shared/compose-spec.json beside the checkout, or name it in"
+          + " KVPIPE_COMPOSE_SCHEMA");
+    }
+    return schemaFile;
+  }
+
+  @org.junit.jupiter.api.Test
+  void aMissingSchemaFailsTheBuildInsteadOfSkipping(@org.junit.jupiter.api.io.TempDir Path dir) {
+    assertThatThrownBy(() -> requireSchema(dir.resolve("compose-spec.json"))).isInstanceOf(AssertionError.class)
+        .hasMessageContaining("no Compose Specification schema at");
   }
 
   private static Path schemaFile() {

@@ -118,7 +118,7 @@ public record ProxyConfig(String listenHost, int listenPort, List<Peer> metaPeer
         "  watch                    " + (watch.enabled() ? watch.topic() + " at " + watch.kafkaBootstrap().get()
             + ", max " + watch.maxWatchers() + " watchers, queue " + watch.queueEvents() + " events / "
             + watch.queueBytes() + " bytes, dedupe window " + watch.dedupeWindow() + ", catch-up readers "
-            + watch.catchUpReaders() + ", heartbeat " + watch.heartbeat() : "off (no --watch-kafka-bootstrap)"));
+            + watch.catchUpReaders() + ", heartbeat " + watch.heartbeat() : "off (no --kafka-bootstrap)"));
   }
 
   @Override

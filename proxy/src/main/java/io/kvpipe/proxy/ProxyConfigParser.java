@@ -25,9 +25,10 @@ import java.util.Map;
  */
 public final class ProxyConfigParser {
   /**
-   * Every proxy setting. A setting the kv-nodes share (meta peers, value cap, the Ratis TLS files) also reads the
-   * kv-node's variable ({@code KVPIPE_META_PEERS}, ...) when its {@code KVPIPE_PROXY_} one is unset, so one environment
-   * can serve both.
+   * Every proxy setting. A setting another process has too (the Kafka bootstrap and topic, meta peers, value cap, the
+   * Ratis TLS files, the tokens kvctl sends) has that process's variable ({@code KVPIPE_KAFKA_BOOTSTRAP},
+   * {@code KVPIPE_TOKEN}, ...); its old {@code KVPIPE_PROXY_} variable still works, with a warning. The proxy's own
+   * settings keep {@code KVPIPE_PROXY_<FLAG>}.
    */
   public static final ConfigDef DEFINITION = new ConfigDef("proxy", List.of(
       Setting.string("host", "KVPIPE_PROXY_HOST", "0.0.0.0", "interface to listen on"),
@@ -36,19 +37,21 @@ public final class ProxyConfigParser {
       Setting.string("http-tls-key", "KVPIPE_PROXY_HTTP_TLS_KEY", "", "the PEM certificate's private key"),
       Setting.string("http-tls-password-file", "KVPIPE_PROXY_HTTP_TLS_PASSWORD_FILE", "",
           "file holding the PKCS12 keystore's password"),
-      Setting.required("meta-peers", "KVPIPE_PROXY_META_PEERS", SettingType.STRING,
-          "replicas of the meta group, id@host:port,...").envAlias("KVPIPE_META_PEERS", false),
+      Setting.required("meta-peers", "KVPIPE_META_PEERS", SettingType.STRING,
+          "replicas of the meta group, id@host:port,...").envAlias("KVPIPE_PROXY_META_PEERS", true),
       Setting.string("bootstrap-groups", "KVPIPE_PROXY_BOOTSTRAP_GROUPS", "",
           "g1=n1@host:port,n2@host:port;g2=... installed if the meta group has no topology"),
       Setting.integer("vnodes", "KVPIPE_PROXY_VNODES", HashRing.DEFAULT_VNODES, "ring tokens per group")
           .validate(Validator.atLeast(1)),
-      Setting.string("data-token", "KVPIPE_PROXY_DATA_TOKEN", "", "bearer token(s) of the data API").asSecret(),
-      Setting.string("admin-token", "KVPIPE_PROXY_ADMIN_TOKEN", "", "bearer token(s) of /api/cluster/*").asSecret(),
+      Setting.string("data-token", "KVPIPE_TOKEN", "", "bearer token(s) of the data API").asSecret()
+          .envAlias("KVPIPE_PROXY_DATA_TOKEN", true),
+      Setting.string("admin-token", "KVPIPE_ADMIN_TOKEN", "", "bearer token(s) of /api/cluster/*").asSecret()
+          .envAlias("KVPIPE_PROXY_ADMIN_TOKEN", true),
       Setting.string("data-token-file", "KVPIPE_PROXY_DATA_TOKEN_FILE", "", "file of data tokens, one per line"),
       Setting.string("admin-token-file", "KVPIPE_PROXY_ADMIN_TOKEN_FILE", "", "file of admin tokens, one per line"),
       Setting.bool("metrics-open", "KVPIPE_PROXY_METRICS_OPEN", true, "/metrics without a token"),
-      Setting.integer("max-value-bytes", "KVPIPE_PROXY_MAX_VALUE_BYTES", Limits.DEFAULT_MAX_VALUE_BYTES,
-          "largest value accepted").envAlias("KVPIPE_MAX_VALUE_BYTES", false),
+      Setting.integer("max-value-bytes", "KVPIPE_MAX_VALUE_BYTES", Limits.DEFAULT_MAX_VALUE_BYTES,
+          "largest value accepted").envAlias("KVPIPE_PROXY_MAX_VALUE_BYTES", true),
       Setting.integer("max-header-bytes", "KVPIPE_PROXY_MAX_HEADER_BYTES", 8192, "request header block cap"),
       Setting.integer("max-uri-bytes", "KVPIPE_PROXY_MAX_URI_BYTES", 4096, "request target cap"),
       Setting.integer("max-batch-get-bytes", "KVPIPE_PROXY_MAX_BATCH_GET_BYTES", 16 << 20,
@@ -65,10 +68,12 @@ public final class ProxyConfigParser {
       Setting.integer("health-retries", "KVPIPE_PROXY_HEALTH_RETRIES", 1, "extra probe attempts per round"),
       Setting.integer("health-failure-threshold", "KVPIPE_PROXY_HEALTH_FAILURE_THRESHOLD", 2,
           "failed rounds before a node is marked down"),
-      Setting.string("watch-kafka-bootstrap", "KVPIPE_PROXY_WATCH_KAFKA_BOOTSTRAP", "",
+      Setting.string("kafka-bootstrap", "KVPIPE_KAFKA_BOOTSTRAP", "",
           "Kafka bootstrap servers of the change topic: turns on GET /v1/watch")
-          .flagAlias("kafka-bootstrap").deprecatedFlag("bootstrap-servers"),
-      Setting.string("watch-topic", "KVPIPE_PROXY_WATCH_TOPIC", "kv.changes", "the change topic"),
+          .deprecatedFlag("watch-kafka-bootstrap").deprecatedFlag("bootstrap-servers")
+          .envAlias("KVPIPE_PROXY_WATCH_KAFKA_BOOTSTRAP", true),
+      Setting.string("topic", "KVPIPE_TOPIC", "kv.changes", "the change topic").deprecatedFlag("watch-topic")
+          .envAlias("KVPIPE_PROXY_WATCH_TOPIC", true),
       Setting.integer("watch-max-watchers", "KVPIPE_PROXY_WATCH_MAX_WATCHERS", 1024, "concurrent watch streams"),
       Setting.integer("watch-queue-events", "KVPIPE_PROXY_WATCH_QUEUE_EVENTS", 1024, "events queued per watcher"),
       Setting.integer("watch-queue-bytes", "KVPIPE_PROXY_WATCH_QUEUE_BYTES", 8 << 20, "bytes queued per watcher"),
@@ -85,14 +90,14 @@ public final class ProxyConfigParser {
           "commands of one RESP connection in flight"),
       Setting.bool("resp-insecure-plaintext", "KVPIPE_PROXY_RESP_INSECURE_PLAINTEXT", false,
           "serve RESP without TLS even when --http-tls-cert is given (AUTH tokens then cross the network in clear)"),
-      Setting.string("tls-cert", "KVPIPE_PROXY_TLS_CERT", "", "PEM certificate for mutual TLS to the kv-nodes")
-          .envAlias("KVPIPE_TLS_CERT", false),
-      Setting.string("tls-key", "KVPIPE_PROXY_TLS_KEY", "", "its PEM (PKCS#8) private key")
-          .envAlias("KVPIPE_TLS_KEY", false),
-      Setting.string("tls-ca", "KVPIPE_PROXY_TLS_CA", "", "PEM certificate of the cluster's CA")
-          .envAlias("KVPIPE_TLS_CA", false),
-      Setting.bool("insecure-plaintext", "KVPIPE_PROXY_INSECURE_PLAINTEXT", false,
-          "talk to Ratis ports without TLS").envAlias("KVPIPE_INSECURE_PLAINTEXT", false)),
+      Setting.string("tls-cert", "KVPIPE_TLS_CERT", "", "PEM certificate for mutual TLS to the kv-nodes")
+          .envAlias("KVPIPE_PROXY_TLS_CERT", true),
+      Setting.string("tls-key", "KVPIPE_TLS_KEY", "", "its PEM (PKCS#8) private key")
+          .envAlias("KVPIPE_PROXY_TLS_KEY", true),
+      Setting.string("tls-ca", "KVPIPE_TLS_CA", "", "PEM certificate of the cluster's CA")
+          .envAlias("KVPIPE_PROXY_TLS_CA", true),
+      Setting.bool("insecure-plaintext", "KVPIPE_INSECURE_PLAINTEXT", false,
+          "talk to Ratis ports without TLS").envAlias("KVPIPE_PROXY_INSECURE_PLAINTEXT", true)),
       """
       bootstrap-groups: g1=n1@host:port,n2@host:port;g2=... (used only if the meta group has no topology)
       tls-cert, tls-key, tls-ca: PEM files for mutual TLS to the kv-nodes' Ratis ports (all three, or
@@ -148,7 +153,7 @@ public final class ProxyConfigParser {
             in.bool("insecure-plaintext")),
         path(in, "http-tls-cert").map(cert -> new ListenerTls(cert, path(in, "http-tls-key"),
             path(in, "http-tls-password-file"))),
-        new WatchConfig(in.optional("watch-kafka-bootstrap"), in.string("watch-topic"),
+        new WatchConfig(in.optional("kafka-bootstrap"), in.string("topic"),
             in.integer("watch-max-watchers"), in.integer("watch-queue-events"), in.integer("watch-queue-bytes"),
             in.integer("watch-dedupe-window"), in.integer("watch-catchup-readers"),
             millis(in, "watch-heartbeat-ms")),

@@ -28,10 +28,11 @@ public final class ProxyMain {
     }
     ProxyConfig config = loaded.config();
     loaded.settings().warnings().forEach(LOG::warn);
-    System.out.print("kvpipe proxy starting with:\n" + loaded.settings().describe());
+    // Through the logger, as one event: with KVPIPE_LOG_FORMAT=json stdout stays one JSON object per line.
+    LOG.info("kvpipe proxy starting with:\n{}", loaded.settings().describe());
     if (config.tokens().onCommandLine()) {
       LOG.warn("a token was given on the command line, where anyone who can list processes reads it: use"
-          + " KVPIPE_PROXY_DATA_TOKEN / KVPIPE_PROXY_ADMIN_TOKEN or --data-token-file / --admin-token-file");
+          + " KVPIPE_TOKEN / KVPIPE_ADMIN_TOKEN or --data-token-file / --admin-token-file");
     }
     ProxyServer proxy = new ProxyServer(config);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -47,9 +48,8 @@ public final class ProxyMain {
       LOG.error("proxy failed to start", e);
       System.exit(1);
     }
-    System.out.println("kvpipe proxy listening on " + (config.httpTls().isPresent() ? "https://" : "http://")
-        + config.listenHost() + ":" + proxy.port() + (proxy.respPort() >= 0 ? ", RESP on port " + proxy.respPort()
-        : ""));
+    LOG.info("kvpipe proxy listening on {}{}:{}{}", config.httpTls().isPresent() ? "https://" : "http://",
+        config.listenHost(), proxy.port(), proxy.respPort() >= 0 ? ", RESP on port " + proxy.respPort() : "");
     Thread.currentThread().join();
   }
 }

@@ -23,7 +23,9 @@ public final class ProxyMetrics {
   private static final java.util.Set<String> METHODS =
       java.util.Set.of("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS");
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  // Filters first: they apply to meters registered after them (no Kafka rates/averages; buckets on every timer).
+  private final PrometheusMeterRegistry registry =
+      StandardMeters.configure(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final AtomicLong topologyVersion = new AtomicLong();

@@ -71,7 +71,8 @@ public final class ProxyServer implements AutoCloseable {
     this.groupStatus = new GroupStatusMonitor(() -> watcher.current().topology(), g -> {
       var client = groups.get(g);
       return client == null ? null : client.statusAsync();
-    }, config.healthInterval(), config.healthTimeout(), prober);
+    }, config.healthInterval(), config.healthTimeout(), prober,
+        new io.kvpipe.common.topology.ShardGroup(io.kvpipe.client.meta.MetaClient.GROUP_NAME, config.metaPeers()));
     // SSE subscribers first: the other listeners may take long (a group added means a new Raft client, ~50 ms on a
     // loaded box in scripts/bench-topology.sh), and subscribers do not need them done (routing reads the view,
     // which is already current when listeners run).

@@ -12,7 +12,7 @@ import java.util.Optional;
 
 /**
  * Where the proxy's bearer tokens come from: each role (data, admin) takes any number of tokens, given inline
- * ({@code KVPIPE_PROXY_DATA_TOKEN}, comma-separated) and/or in a file (one per line, {@code #} comments), so a new
+ * ({@code KVPIPE_TOKEN}, comma-separated) and/or in a file (one per line, {@code #} comments), so a new
  * token can be added beside the old one and the old one removed later: rotation without downtime. Files are re-read
  * when they change ({@link io.kvpipe.proxy.http.TokenFiles}). Never prints a token, only how many there are.
  *
@@ -55,8 +55,8 @@ public record TokenConfig(List<String> dataTokens, List<String> adminTokens, Opt
     List<String> admin = new ArrayList<>(adminTokens);
     adminTokenFile.ifPresent(f -> admin.addAll(readFile(f)));
     if (data.isEmpty() || admin.isEmpty()) {
-      throw new IllegalArgumentException("a data token and an admin token are required: set KVPIPE_PROXY_DATA_TOKEN"
-          + " and KVPIPE_PROXY_ADMIN_TOKEN, or --data-token-file and --admin-token-file");
+      throw new IllegalArgumentException("a data token and an admin token are required: set KVPIPE_TOKEN"
+          + " and KVPIPE_ADMIN_TOKEN, or --data-token-file and --admin-token-file");
     }
     for (String t : data) {
       check(t, "data");

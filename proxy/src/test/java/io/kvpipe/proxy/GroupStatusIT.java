@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The per-group status of {@code /api/topology/shards} and the leader check of {@code /ready} against three real
  * kv-node processes: the right leader after a leadership transfer, a stopped follower reported unreachable with a
- * commit lag that closes once it is back, and {@code /ready} 503 while a group has no leader, 200 after.
+ * commit lag that closes once it is back, and {@code /ready} 503 while a group has no leader, 200 after; the meta group
+ * reported beside them.
  */
 class GroupStatusIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -86,6 +87,30 @@ class GroupStatusIT {
       stopped.forEach(id -> cluster.nodes.process(id).start());
       stopped.forEach(id -> cluster.nodes.restartWait(id, WAIT));
       Poll.until("proxy ready again", WAIT, () -> cluster.send(req(proxy, "/ready", null).GET()).statusCode() == 200);
+    }
+  }
+
+  /** The meta group is reported beside the shard groups: its leader, each replica's role, lags and last contact. */
+  @Test
+  void theMetaGroupIsReportedLikeTheShardGroups() throws Exception {
+    try (ProxyTestCluster cluster = new ProxyTestCluster(dir)) {
+      ProxyServer proxy = cluster.startProxy(cluster.config(64 * 1024));
+      Poll.until("proxy ready", WAIT, () -> cluster.send(req(proxy, "/ready", null).GET()).statusCode() == 200);
+      String leader = cluster.nodes.awaitLeader("meta", WAIT);
+      Poll.until("meta's leader " + leader + " with two caught-up followers reported", WAIT, () -> {
+        JsonNode meta = json(cluster.send(req(proxy, "/api/topology/shards", DATA_TOKEN).GET())).path("meta");
+        List<String> roles = roles(meta);
+        roles.sort(null);
+        if (!leader.equals(meta.path("leader").asText()) || !roles.equals(List.of("follower", "follower", "leader"))) {
+          return false;
+        }
+        for (JsonNode r : meta.path("status").path("replicas")) {
+          if (r.path("commitLag").asLong(-1) != 0 || r.path("lastContactMs").asLong(-1) < 0) {
+            return false;
+          }
+        }
+        return meta.path("id").asText().equals("meta");
+      });
     }
   }
 

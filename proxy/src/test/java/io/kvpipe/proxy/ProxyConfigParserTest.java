@@ -91,7 +91,8 @@ class ProxyConfigParserTest {
         "KVPIPE_MAX_VALUE_BYTES", "4096", "KVPIPE_PROXY_MAX_VALUE_BYTES", "2048");
     ProxyConfig c = ProxyConfigParser.parse(new String[0], env);
     assertThat(c.metaPeers()).hasSize(1);
-    assertThat(c.maxValueBytes()).isEqualTo(2048);
+    // The shared name wins; the old proxy-only one is a deprecated fallback.
+    assertThat(c.maxValueBytes()).isEqualTo(4096);
   }
 
   @Test
@@ -105,10 +106,50 @@ class ProxyConfigParserTest {
     assertThat(loaded.config().listenPort()).isEqualTo(6666);
     assertThat(loaded.config().vnodes()).isEqualTo(32);
     assertThat(loaded.config().watch().kafkaBootstrap()).contains("k:9092");
-    assertThat(loaded.settings().describe()).contains("watch-kafka-bootstrap=k:9092  [file " + file + "]")
+    assertThat(loaded.settings().describe()).contains("kafka-bootstrap=k:9092  [file " + file + "]")
         .contains("data-token=****  [env KVPIPE_PROXY_DATA_TOKEN]").doesNotContain("data-token-1");
     java.nio.file.Path bad = java.nio.file.Files.writeString(dir.resolve("bad.properties"), "prot=1\n");
     assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--config", bad.toString()}, ENV))
         .hasMessageContaining("unknown setting 'prot'");
+  }
+
+  @Test
+  void theProxyReadsTheSharedNamesEveryOtherProcessUses() {
+    // KVPIPE_KAFKA_BOOTSTRAP and KVPIPE_TOPIC are the kv-node's and the consumer's; KVPIPE_TOKEN and
+    // KVPIPE_ADMIN_TOKEN kvctl's and the dev stack's; the meta peers, value cap and Ratis TLS the kv-node's.
+    Map<String, String> env = Map.of("KVPIPE_META_PEERS", "n1@127.0.0.1:9001", "KVPIPE_TOKEN", "data-token-1",
+        "KVPIPE_ADMIN_TOKEN", "admin-token-1", "KVPIPE_INSECURE_PLAINTEXT", "true",
+        "KVPIPE_KAFKA_BOOTSTRAP", "k1:9092", "KVPIPE_TOPIC", "my.changes");
+    var loaded = ProxyConfigParser.load(new String[0], env);
+    assertThat(loaded.config().watch().kafkaBootstrap()).contains("k1:9092");
+    assertThat(loaded.config().watch().topic()).isEqualTo("my.changes");
+    assertThat(loaded.config().metaPeers()).hasSize(1);
+    assertThat(loaded.settings().warnings()).isEmpty();
+    assertThat(ProxyConfigParser.DEFINITION.setting("kafka-bootstrap").env()).isEqualTo("KVPIPE_KAFKA_BOOTSTRAP");
+    assertThat(ProxyConfigParser.DEFINITION.setting("topic").env()).isEqualTo("KVPIPE_TOPIC");
+    assertThat(ProxyConfigParser.DEFINITION.setting("data-token").env()).isEqualTo("KVPIPE_TOKEN");
+    assertThat(ProxyConfigParser.DEFINITION.setting("admin-token").env()).isEqualTo("KVPIPE_ADMIN_TOKEN");
+    assertThat(ProxyConfigParser.DEFINITION.setting("meta-peers").env()).isEqualTo("KVPIPE_META_PEERS");
+  }
+
+  @Test
+  void theOldProxyNamesStillWorkWithAWarning() {
+    var loaded = ProxyConfigParser.load(new String[] {"--watch-kafka-bootstrap", "k2:9092", "--watch-topic", "t2"},
+        ENV);
+    assertThat(loaded.config().watch().kafkaBootstrap()).contains("k2:9092");
+    assertThat(loaded.config().watch().topic()).isEqualTo("t2");
+    assertThat(loaded.config().metaPeers()).hasSize(2);
+    assertThat(loaded.settings().warnings()).anyMatch(w -> w.contains("--watch-kafka-bootstrap is deprecated"))
+        .anyMatch(w -> w.contains("--watch-topic is deprecated"))
+        .anyMatch(w -> w.contains("KVPIPE_PROXY_DATA_TOKEN is deprecated: use KVPIPE_TOKEN"))
+        .anyMatch(w -> w.contains("KVPIPE_PROXY_META_PEERS is deprecated: use KVPIPE_META_PEERS"));
+    var old = ProxyConfigParser.load(new String[] {"--bootstrap-servers", "k3:9092"},
+        Map.of("KVPIPE_PROXY_META_PEERS", "n1@127.0.0.1:9001", "KVPIPE_PROXY_DATA_TOKEN", "data-token-1",
+            "KVPIPE_PROXY_ADMIN_TOKEN", "admin-token-1", "KVPIPE_PROXY_INSECURE_PLAINTEXT", "true",
+            "KVPIPE_PROXY_WATCH_TOPIC", "t3"));
+    assertThat(old.config().watch().kafkaBootstrap()).contains("k3:9092");
+    assertThat(old.config().watch().topic()).isEqualTo("t3");
+    assertThat(old.settings().warnings()).anyMatch(w -> w.contains("--bootstrap-servers is deprecated"))
+        .anyMatch(w -> w.contains("KVPIPE_PROXY_WATCH_TOPIC is deprecated: use KVPIPE_TOPIC"));
   }
 }

@@ -77,7 +77,7 @@ final class ProxyTestCluster implements AutoCloseable {
         "--topology-poll-ms", Long.toString(topologyPoll.toMillis()), "--health-interval-ms", "500",
         "--health-timeout-ms", "400", "--health-retries", "1", "--health-failure-threshold", "2"},
         concat(nodes.tls().flags(), extraArgs)),
-        java.util.Map.of("KVPIPE_PROXY_DATA_TOKEN", DATA_TOKEN, "KVPIPE_PROXY_ADMIN_TOKEN", ADMIN_TOKEN));
+        java.util.Map.of("KVPIPE_TOKEN", DATA_TOKEN, "KVPIPE_ADMIN_TOKEN", ADMIN_TOKEN));
   }
 
   private static String[] concat(String[] a, String[] b) {

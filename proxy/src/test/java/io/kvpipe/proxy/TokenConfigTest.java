@@ -25,8 +25,8 @@ class TokenConfigTest {
     Path data = Files.writeString(dir.resolve("data"), "# data tokens\nfile-data-token-1\n\n  file-data-token-2  \n");
     Path admin = Files.writeString(dir.resolve("admin"), "file-admin-token\n");
     ProxyConfig c = ProxyConfigParser.parse(new String[] {"--data-token-file", data.toString(),
-        "--admin-token-file=" + admin}, Map.of("KVPIPE_PROXY_META_PEERS", PEERS, "KVPIPE_PROXY_INSECURE_PLAINTEXT", "true",
-        "KVPIPE_PROXY_DATA_TOKEN", "env-data-token-a,env-data-token-b"));
+        "--admin-token-file=" + admin}, Map.of("KVPIPE_META_PEERS", PEERS, "KVPIPE_INSECURE_PLAINTEXT", "true",
+        "KVPIPE_TOKEN", "env-data-token-a,env-data-token-b"));
     TokenSet set = c.tokens().load();
     assertThat(set.dataCount()).isEqualTo(4);
     assertThat(set.adminCount()).isEqualTo(1);
@@ -42,7 +42,7 @@ class TokenConfigTest {
   void thePrintedConfigurationNamesNoToken() throws Exception {
     Path admin = Files.writeString(dir.resolve("admin"), "file-admin-token\n");
     ProxyConfig c = ProxyConfigParser.parse(new String[] {"--admin-token-file", admin.toString(),
-        "--data-token", "flag-data-token"}, Map.of("KVPIPE_PROXY_META_PEERS", PEERS, "KVPIPE_PROXY_INSECURE_PLAINTEXT", "true"));
+        "--data-token", "flag-data-token"}, Map.of("KVPIPE_META_PEERS", PEERS, "KVPIPE_INSECURE_PLAINTEXT", "true"));
     for (String printed : List.of(c.describe(), c.toString())) {
       assertThat(printed).doesNotContain("file-admin-token").doesNotContain("flag-data-token")
           .contains("1 token(s)").contains("visible in ps");
@@ -52,7 +52,7 @@ class TokenConfigTest {
 
   @Test
   void badTokensAreClearErrors() throws Exception {
-    Map<String, String> env = Map.of("KVPIPE_PROXY_META_PEERS", PEERS, "KVPIPE_PROXY_INSECURE_PLAINTEXT", "true", "KVPIPE_PROXY_DATA_TOKEN", "data-token-1");
+    Map<String, String> env = Map.of("KVPIPE_META_PEERS", PEERS, "KVPIPE_INSECURE_PLAINTEXT", "true", "KVPIPE_TOKEN", "data-token-1");
     assertThatThrownBy(() -> ProxyConfigParser.parse(new String[0], env)).hasMessageContaining("admin token");
     assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--admin-token-file", dir.resolve("nope")
         .toString()}, env)).hasMessageContaining("cannot read token file").hasMessageNotContaining("data-token-1");

@@ -37,7 +37,7 @@ final class ProxyProcess implements AutoCloseable {
     args.addAll(extraArgs);
     // Tokens in the environment, never as flags (visible in the process list; the proxy warns).
     this.process = JavaProcess.builder("io.kvpipe.proxy.ProxyMain").args(args)
-        .env("KVPIPE_PROXY_DATA_TOKEN", SystemStack.DATA_TOKEN).env("KVPIPE_PROXY_ADMIN_TOKEN", SystemStack.ADMIN_TOKEN)
+        .env("KVPIPE_TOKEN", SystemStack.DATA_TOKEN).env("KVPIPE_ADMIN_TOKEN", SystemStack.ADMIN_TOKEN)
         .logFile(logDir.resolve("proxy-" + name + ".log")).build();
   }
 

@@ -59,7 +59,7 @@ class WatchIT {
     SystemStack.Builder builder = SystemStack.builder(dir);
     try (SystemStack stack = builder.groups("g1", "g2").proxies("a", "b")
         .pipeline(KAFKA.bootstrapServers(), db)
-        .proxyArgs("--watch-kafka-bootstrap", KAFKA.bootstrapServers(), "--watch-topic", builder.topic(),
+        .proxyArgs("--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", builder.topic(),
             "--watch-heartbeat-ms", "500")
         .start()) {
       List<String> proxies = List.of(stack.proxy("a").base(), stack.proxy("b").base());

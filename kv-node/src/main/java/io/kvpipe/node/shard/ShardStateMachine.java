@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -63,6 +64,8 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   private volatile boolean leader;
   /** Client writes applied and refused at apply time (CAS mismatch, fenced key, full outbox); for metrics. */
   private final LongAdder writesApplied = new LongAdder();
+  /** Time to apply one entry ({@code kvpipe_raft_apply_seconds}); null until {@link #bindMetrics}. */
+  private volatile Timer applyTimer;
   private final LongAdder writesRefused = new LongAdder();
 
   private final ClientId expiryClientId = ClientId.randomId();
@@ -231,6 +234,10 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       long applyStart = System.nanoTime();
       TestFaults.failApply(failApplyKey, command);
       reply = state.apply(command, index, term, stamp);
+      Timer t = applyTimer;
+      if (t != null) {
+        t.record(System.nanoTime() - applyStart, java.util.concurrent.TimeUnit.NANOSECONDS);
+      }
       migrationApplies.applied(command, reply, applyStart);
       countWrites(command, reply);
     } catch (KvException e) {
@@ -312,6 +319,8 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   /** Registers this replica's gauges and counters, tagged with the group name. */
   public void bindMetrics(MeterRegistry registry) {
     Tags tags = Tags.of("group", group);
+    applyTimer = Timer.builder("kvpipe.raft.apply").tags(tags)
+        .description("applying one committed log entry to this replica's state machine").register(registry);
     Gauge.builder("kvpipe.shard.records", this, sm -> sm.state.store().size()).tags(tags)
         .description("records held, tombstones included").register(registry);
     Gauge.builder("kvpipe.shard.applied.index", this, sm -> sm.state.appliedIndex()).tags(tags).register(registry);

@@ -45,6 +45,8 @@ public final class GroupStatusMonitor implements AutoCloseable {
   private final Duration interval;
   private final Duration timeout;
   private final NodeProber prober;
+  /** The meta group (id {@code meta}, the proxy's meta peers), asked like a shard group but without CDC; or null. */
+  private final ShardGroup meta;
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("group-status").factory());
   private final ExecutorService asks = Executors.newVirtualThreadPerTaskExecutor();
@@ -57,6 +59,13 @@ public final class GroupStatusMonitor implements AutoCloseable {
    */
   public GroupStatusMonitor(Supplier<Topology> topology, Function<String, CompletableFuture<Reply.Status>> cdcStatus,
                             Duration interval, Duration timeout, NodeProber prober) {
+    this(topology, cdcStatus, interval, timeout, prober, null);
+  }
+
+  /** @param meta the meta group, whose status is collected too under its id ({@code meta}); null: not asked */
+  public GroupStatusMonitor(Supplier<Topology> topology, Function<String, CompletableFuture<Reply.Status>> cdcStatus,
+                            Duration interval, Duration timeout, NodeProber prober, ShardGroup meta) {
+    this.meta = meta;
     this.topology = topology;
     this.cdcStatus = cdcStatus;
     this.interval = interval;
@@ -91,7 +100,10 @@ public final class GroupStatusMonitor implements AutoCloseable {
     long now = System.currentTimeMillis();
     Map<String, Future<GroupStatus>> pending = new LinkedHashMap<>();
     for (ShardGroup g : t.groups()) {
-      pending.put(g.id(), asks.submit(() -> collect(t, g, now)));
+      pending.put(g.id(), asks.submit(() -> collect(t, g, now, true)));
+    }
+    if (meta != null) {
+      pending.put(meta.id(), asks.submit(() -> collect(t, meta, now, false)));
     }
     Map<String, GroupStatus> out = new LinkedHashMap<>();
     pending.forEach((id, f) -> {
@@ -107,8 +119,14 @@ public final class GroupStatusMonitor implements AutoCloseable {
     return s;
   }
 
-  private GroupStatus collect(Topology t, ShardGroup g, long now) throws InterruptedException {
-    RaftGroupId gid = RaftGroupId.valueOf(GroupIds.uuidOf(g.raftName()));
+  /** The meta group's status from the last round, or null. */
+  public GroupStatus metaStatus() {
+    return meta == null ? null : latest.groups().get(meta.id());
+  }
+
+  private GroupStatus collect(Topology t, ShardGroup g, long now, boolean withCdc) throws InterruptedException {
+    // The meta group's Raft name is its id ("meta"): it has no incarnations.
+    RaftGroupId gid = RaftGroupId.valueOf(GroupIds.uuidOf(withCdc ? g.raftName() : g.id()));
     Map<String, Future<ReplicaInfo>> asked = new HashMap<>();
     Map<String, String> errors = new HashMap<>();
     for (Peer p : g.peers()) {
@@ -135,6 +153,10 @@ public final class GroupStatusMonitor implements AutoCloseable {
     }
     Reply.Status status = null;
     String cdcError = null;
+    if (!withCdc) {
+      return GroupStatus.aggregate(g.id(), g.id(), g.peers(), infos, errors, null, "none (the meta group has no CDC)",
+          now);
+    }
     // Only once a replica answered this round as the leader: a group whose leader died would otherwise get an ask
     // through the proxy's group client every round, failing against the dead node, and each such failure makes Ratis
     // reset that client's channel with a blocking shutdown on its shared timer threads, which the proxy's own meta

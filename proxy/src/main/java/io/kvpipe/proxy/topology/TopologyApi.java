@@ -78,6 +78,14 @@ public final class TopologyApi {
     out.put("vnodes", t.ring() == null ? 0 : t.ring().vnodes());
     out.put("statusCollectedAtMs", status.collectedAtMs());
     out.put("shards", shards);
+    // The meta group (the topology's own Raft group) beside the shard groups: its leader, replicas and lags.
+    GroupStatus ms = groupStatus.metaStatus();
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("id", MetaClient.GROUP_NAME);
+    meta.put("raftGroup", MetaClient.GROUP_NAME);
+    meta.put("leader", ms == null ? null : ms.leader());
+    meta.put("status", ms);
+    out.put("meta", meta);
     ex.sendJson(200, out);
   }
 

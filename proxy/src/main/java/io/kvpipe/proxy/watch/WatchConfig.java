@@ -23,7 +23,7 @@ public record WatchConfig(Optional<String> kafkaBootstrap, String topic, int max
   public WatchConfig {
     Objects.requireNonNull(kafkaBootstrap, "kafkaBootstrap");
     if (topic == null || topic.isBlank()) {
-      throw new IllegalArgumentException("--watch-topic must not be empty");
+      throw new IllegalArgumentException("--topic must not be empty");
     }
     if (maxWatchers < 0) {
       throw new IllegalArgumentException("--watch-max-watchers must be >= 0");

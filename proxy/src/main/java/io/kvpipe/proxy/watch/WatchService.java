@@ -67,7 +67,7 @@ public final class WatchService implements AutoCloseable {
   public void watch(Exchange ex) {
     if (!config.enabled()) {
       throw new KvException(ErrorCode.NOT_FOUND, "watching is off on this proxy: start it with "
-          + "--watch-kafka-bootstrap (the change topic's Kafka)");
+          + "--kafka-bootstrap (the change topic's Kafka)");
     }
     WatchRequest req = WatchRequest.parse(ex.query(), ex.header("Last-Event-ID"));
     if (!fanout.ready()) {

@@ -146,8 +146,8 @@ class TlsListenerTest {
 
   @Test
   void badTlsSettingsAreClearErrorsAtStart() {
-    Map<String, String> env = Map.of("KVPIPE_PROXY_META_PEERS", "n1@127.0.0.1:9001", "KVPIPE_PROXY_INSECURE_PLAINTEXT", "true",
-        "KVPIPE_PROXY_DATA_TOKEN", "data-token-1", "KVPIPE_PROXY_ADMIN_TOKEN", "admin-token-1");
+    Map<String, String> env = Map.of("KVPIPE_META_PEERS", "n1@127.0.0.1:9001", "KVPIPE_INSECURE_PLAINTEXT", "true",
+        "KVPIPE_TOKEN", "data-token-1", "KVPIPE_ADMIN_TOKEN", "admin-token-1");
     assertThat(ProxyConfigParser.parse(new String[] {"--http-tls-cert", certPem.toString(), "--http-tls-key",
         keyPem.toString()}, env).describe()).contains("(https)").doesNotContain("BEGIN");
     assertThatThrownBy(() -> ProxyConfigParser.parse(new String[] {"--http-tls-cert", certPem.toString()}, env))

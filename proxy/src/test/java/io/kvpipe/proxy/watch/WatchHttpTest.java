@@ -99,7 +99,7 @@ class WatchHttpTest {
   @Test
   void aProxyWithoutTheChangeTopicAnswers404() throws Exception {
     start(false, 10, 100);
-    assertThat(exchange(request("prefix=a", DATA))).startsWith("HTTP/1.1 404").contains("--watch-kafka-bootstrap");
+    assertThat(exchange(request("prefix=a", DATA))).startsWith("HTTP/1.1 404").contains("--kafka-bootstrap");
   }
 
   @Test

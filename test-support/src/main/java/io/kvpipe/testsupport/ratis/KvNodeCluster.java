@@ -59,6 +59,9 @@ public final class KvNodeCluster implements AutoCloseable {
       if (b.metricsPorts) {
         metricsPorts.put(id, Ports.freePort());
         args.addAll(List.of("--metrics-port", Integer.toString(metricsPorts.get(id))));
+      } else {
+        // Off unless asked: the default (Raft port + 100) is not reserved by Ports, so it could clash.
+        args.addAll(List.of("--metrics-port", "0"));
       }
       for (String g : b.groups.keySet()) {
         args.add("--group");
@@ -95,6 +98,7 @@ public final class KvNodeCluster implements AutoCloseable {
     List<String> all = new ArrayList<>(List.of("--id", nodeId, "--listen", address(nodeId),
         "--data-dir", builder.baseDir.resolve(nodeId).toString()));
     all.addAll(List.of(builder.tls.flags()));
+    all.addAll(List.of("--metrics-port", "0")); // args may give one (the last wins)
     all.addAll(args);
     processes.put(nodeId, newProcess(nodeId, all));
     closeInfoClients(); // they know the old peer set only
