@@ -27,13 +27,15 @@ import org.apache.ratis.protocol.RaftGroupId;
 
 /**
  * kvpipe as the benchmarks run it, every part its own OS process on loopback: 3 kv-node processes hosting the meta
- * group and shard groups g1, g2 (3 replicas each, fsync on), and one proxy process bootstrapped with g1 and g2.
+ * group and shard groups g1, g2 (3 replicas each, fsync on; {@code --groups N} for g1..gN), and one proxy process
+ * bootstrapped with them.
  * Started ready: the proxy answers {@code /ready} and each group is fenced to its ring ranges, so direct writes land
  * only on the owning group. Not thread-safe: one benchmark thread drives it.
  */
 final class KvStack implements AutoCloseable {
   static final String DATA_TOKEN = "bench-data-token";
   static final String ADMIN_TOKEN = "bench-admin-token";
+  /** The shard groups unless {@code --groups} says otherwise: the dev stack's. */
   static final List<String> GROUPS = List.of("g1", "g2");
   /** The kv-nodes and the proxy as shipped (config/jvm), unless --node-jvm / --proxy-jvm say otherwise. */
   static String shippedJvm(String process) {
@@ -43,6 +45,7 @@ final class KvStack implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KvNodeCluster nodes;
+  private final List<String> groups;
   private final JavaProcess proxy;
   private final int proxyPort;
   private final KvHttp data;
@@ -51,8 +54,10 @@ final class KvStack implements AutoCloseable {
   private final long epoch;
   private final Map<String, ShardGroupClient> clients = new LinkedHashMap<>();
 
-  private KvStack(KvNodeCluster nodes, JavaProcess proxy, int proxyPort, HashRing ring, long epoch) {
+  private KvStack(KvNodeCluster nodes, JavaProcess proxy, int proxyPort, List<String> groups, HashRing ring,
+                  long epoch) {
     this.nodes = nodes;
+    this.groups = groups;
     this.proxy = proxy;
     this.proxyPort = proxyPort;
     String base = "http://127.0.0.1:" + proxyPort;
@@ -64,46 +69,54 @@ final class KvStack implements AutoCloseable {
 
   /** What to start; the JVM options are space-separated (as in {@code --node-jvm "..."}). */
   /** @param tls mutual TLS on the Ratis ports (the default, as kvpipe runs), or plaintext to price it */
+  /** @param groups the shard groups, g1..gN, each replicated on all 3 kv-nodes */
   record Options(String nodeJvm, String proxyJvm, List<String> nodeArgs, List<String> proxyArgs, boolean metrics,
-                 boolean tls) {
+                 boolean tls, List<String> groups) {
     static Options from(BenchArgs a) {
       String tls = a.string("tls", "on");
       if (!tls.equals("on") && !tls.equals("off")) {
         throw new IllegalArgumentException("--tls must be on or off, got " + tls);
       }
+      int n = a.integer("groups", GROUPS.size());
+      if (n < 1 || n > 9) {
+        throw new IllegalArgumentException("--groups must be 1..9, got " + n);
+      }
+      List<String> groups = java.util.stream.IntStream.rangeClosed(1, n).mapToObj(i -> "g" + i).toList();
       return new Options(a.string("node-jvm", shippedJvm("kv-node")), a.string("proxy-jvm", shippedJvm("proxy")), List.of(), List.of(),
-          false, tls.equals("on"));
+          false, tls.equals("on"), groups);
     }
 
     Options withNodeArgs(String... args) {
       List<String> all = new ArrayList<>(nodeArgs);
       all.addAll(List.of(args));
-      return new Options(nodeJvm, proxyJvm, all, proxyArgs, metrics, tls);
+      return new Options(nodeJvm, proxyJvm, all, proxyArgs, metrics, tls, groups);
     }
 
     Options withProxyArgs(String... args) {
       List<String> all = new ArrayList<>(proxyArgs);
       all.addAll(List.of(args));
-      return new Options(nodeJvm, proxyJvm, nodeArgs, all, metrics, tls);
+      return new Options(nodeJvm, proxyJvm, nodeArgs, all, metrics, tls, groups);
     }
 
     Options withMetrics() {
-      return new Options(nodeJvm, proxyJvm, nodeArgs, proxyArgs, true, tls);
+      return new Options(nodeJvm, proxyJvm, nodeArgs, proxyArgs, true, tls, groups);
     }
 
     Map<String, Object> describe() {
-      return io.kvpipe.testsupport.bench.JsonReport.map("kv_nodes", 3, "groups", "meta, g1, g2", "replicas", 3,
+      return io.kvpipe.testsupport.bench.JsonReport.map("kv_nodes", 3, "groups", "meta, " + String.join(", ", groups),
+          "replicas", 3,
           "fsync", true, "ratis_tls", tls ? "mutual TLS" : "plaintext", "node_jvm", nodeJvm, "proxy_jvm", proxyJvm,
           "node_args", nodeArgs, "proxy_args", proxyArgs);
     }
   }
 
   static KvStack start(Path dir, Options o, PrintStream out) {
-    out.printf("== starting 3 kv-node processes (meta, g1, g2) and a proxy process in %s%n", dir);
+    out.printf("== starting 3 kv-node processes (meta, %s) and a proxy process in %s%n", String.join(", ", o.groups()),
+        dir);
     KvNodeCluster.Builder nb = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
         .jvmArgs(split(o.nodeJvm())).group("meta", RaftGroupId.valueOf(GroupIds.uuidOf("meta")))
         .args(o.nodeArgs().toArray(String[]::new)).tls(o.tls() ? TestTls.cluster() : TestTls.PLAINTEXT);
-    for (String g : GROUPS) {
+    for (String g : o.groups()) {
       nb.group(g, RaftGroupId.valueOf(GroupIds.uuidOf(g)));
     }
     if (o.metrics()) {
@@ -115,7 +128,8 @@ final class KvStack implements AutoCloseable {
       String peers = nodes.peersSpec();
       int port = Ports.freePort();
       List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port),
-          "--meta-peers", peers, "--bootstrap-groups", "g1=" + peers + ";g2=" + peers));
+          "--meta-peers", peers, "--bootstrap-groups",
+          String.join(";", o.groups().stream().map(g -> g + "=" + peers).toList())));
       args.addAll(List.of(nodes.tls().flags()));
       args.addAll(o.proxyArgs());
       proxy = JavaProcess.builder("io.kvpipe.proxy.ProxyMain").jvmArgs(split(o.proxyJvm()).toArray(String[]::new))
@@ -134,7 +148,7 @@ final class KvStack implements AutoCloseable {
         }
       });
       JsonNode shards = JSON.readTree(admin.json("GET", "/api/topology/shards", null).body());
-      KvStack stack = new KvStack(nodes, proxy, port, HashRing.of(GROUPS, shards.path("vnodes").asInt()),
+      KvStack stack = new KvStack(nodes, proxy, port, o.groups(), HashRing.of(o.groups(), shards.path("vnodes").asInt()),
           shards.path("epoch").asLong());
       stack.awaitFenced();
       out.printf("   proxy on 127.0.0.1:%d (pid %d), kv-nodes %s%n", port, proxy.pid(), peers);
@@ -151,7 +165,7 @@ final class KvStack implements AutoCloseable {
   /** Until the proxy fences each group to its ring ranges a group accepts any key: direct writes wait for that. */
   private void awaitFenced() {
     Map<String, HashRanges> own = ring.ownership();
-    for (String g : GROUPS) {
+    for (String g : groups) {
       Poll.until(g + " fenced at epoch " + epoch, START, Duration.ofMillis(200), () -> {
         Reply.Status s = client(g).status();
         return s.epoch() == epoch && s.ranges().equals(own.get(g));
@@ -161,6 +175,11 @@ final class KvStack implements AutoCloseable {
 
   static List<String> split(String jvm) {
     return Arrays.stream(jvm.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** The shard groups (g1..gN). */
+  List<String> groups() {
+    return groups;
   }
 
   KvNodeCluster nodes() {
@@ -202,7 +221,7 @@ final class KvStack implements AutoCloseable {
   }
 
   Map<String, ShardGroupClient> clients() {
-    GROUPS.forEach(this::client);
+    groups.forEach(this::client);
     return clients;
   }
 

@@ -109,7 +109,7 @@ public final class ProxyBench {
       Map<String, Long> terms = terms(stack);
       long etcdTerm = etcd == null ? 0 : etcd.term();
       Runner runner = new Runner(stack, etcd, etcdUrl, value);
-      OUT.printf("== loading %,d keys into kvpipe (straight to g1, g2) and etcd%n", keys);
+      OUT.printf("== loading %,d keys into kvpipe (straight to %s) and etcd%n", keys, String.join(", ", stack.groups()));
       new BulkLoader(stack.ring(), stack.clients(), 1000, OUT).load(keys, KvShape::key, value);
       if (etcd != null) {
         etcd.load(keyNames, value);
@@ -167,7 +167,7 @@ public final class ProxyBench {
 
   private static Map<String, Long> terms(KvStack stack) {
     Map<String, Long> t = new LinkedHashMap<>();
-    for (String g : List.of("meta", "g1", "g2")) {
+    for (String g : java.util.stream.Stream.concat(java.util.stream.Stream.of("meta"), stack.groups().stream()).toList()) {
       t.put(g, stack.nodes().leaderTerm(g, Duration.ofSeconds(60)));
     }
     return t;
@@ -306,7 +306,7 @@ public final class ProxyBench {
       return Batching.NONE;
     }
 
-    /** The sum of the system's Raft terms (kvpipe: meta, g1, g2; etcd: its one group): growth = elections. */
+    /** The sum of the system's Raft terms (kvpipe: meta and the shard groups; etcd: its one group): growth = elections. */
     private long term(String system) {
       return system.equals("etcd") ? etcd.term() : terms(stack).values().stream().mapToLong(Long::longValue).sum();
     }

@@ -91,7 +91,8 @@ public final class TopologyBench {
         .withProxyArgs("--max-sse-subscribers", Integer.toString(subscribers + 16));
     // Stage timing lines (meta apply, watcher reply/load, SSE fan-out) in the node and proxy logs; see StageTrace.
     KvStack.Options options = new KvStack.Options(base.nodeJvm() + " " + StageTrace.JVM_FLAG,
-        base.proxyJvm() + " " + StageTrace.JVM_FLAG, base.nodeArgs(), base.proxyArgs(), base.metrics(), base.tls());
+        base.proxyJvm() + " " + StageTrace.JVM_FLAG, base.nodeArgs(), base.proxyArgs(), base.metrics(), base.tls(),
+        base.groups());
     report.put("kvpipe", options.describe());
     try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT)) {
       long proxyPid = stack.proxy().pid();

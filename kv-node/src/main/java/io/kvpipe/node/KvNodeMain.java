@@ -3,6 +3,7 @@ package io.kvpipe.node;
 import io.kvpipe.common.config.ConfigDef;
 import io.kvpipe.common.config.LoadedConfig;
 import io.kvpipe.common.config.LogFormat;
+import io.kvpipe.node.raft.RoleChangeClasses;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -54,6 +55,7 @@ public final class KvNodeMain {
     LOG.info("kv-node {} serving {} configured group(s) on {}:{}{}", config.nodeId(), config.groups().size(),
         config.listenHost(), config.listenPort(), config.followsTopology() ? ", following the topology" : "");
     LOG.info("kv-node {} ready", config.nodeId());
+    RoleChangeClasses.preloadInBackground();
     try {
       stopped.await();
     } catch (InterruptedException e) {

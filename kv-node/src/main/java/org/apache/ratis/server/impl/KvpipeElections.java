@@ -11,8 +11,13 @@ import org.apache.ratis.server.RaftServer;
  *
  * <p>Lives in Ratis's package because {@code RaftServerImpl.changeToCandidate}, {@code FollowerState} and
  * {@code ServerState.setLeader} are package-private (checked against Ratis 3.3.0; a Ratis upgrade that changes them fails this module's compile, not a
- * run). The checks are the ones FollowerState makes before it changes to candidate, under the same lock, and the
- * election is an ordinary one: with pre-vote on (Ratis's default) no term is bumped unless a majority would vote.
+ * run). The checks are the ones FollowerState makes before it changes to candidate, under the same lock.
+ *
+ * <p>The election skips Ratis's pre-vote round, as a leadership transfer's does. Pre-vote keeps a node that merely lost
+ * touch from bumping the term of a group whose leader is alive; here the leader's process is known to be gone (its
+ * port refuses connections), so the round could only repeat what the probe proved, at the price of a round trip
+ * on every peer while the group cannot take writes. The vote itself is unchanged: granted only to a log at least as
+ * up to date, by a majority.
  */
 public final class KvpipeElections {
   private KvpipeElections() {}
@@ -26,9 +31,9 @@ public final class KvpipeElections {
   }
 
   /**
-   * Changes this follower to candidate now if it has heard nothing from its leader for at least {@code minSilenceMs}
-   * (no append in progress, not a leader that just stepped down for lost heartbeats), exactly as its election timer
-   * would. Returns whether it did.
+   * Changes this follower to candidate now, straight to the vote at the next term, if it has heard nothing from its
+   * leader for at least {@code minSilenceMs} (no append in progress, not a leader that just stepped down for lost
+   * heartbeats). Returns whether it did.
    */
   public static boolean startElection(RaftServer.Division division, long minSilenceMs) {
     if (!(division instanceof RaftServerImpl impl)) {
@@ -43,7 +48,7 @@ public final class KvpipeElections {
           || f.lostMajorityHeartbeatsRecently()) {
         return false;
       }
-      impl.changeToCandidate(false);
+      impl.changeToCandidate(true);
       return true;
     }
   }
