@@ -95,7 +95,7 @@ class ConsumerReadinessIT {
     final CompletableFuture<Void> done = new CompletableFuture<>();
 
     Running(int metricsPort, String jdbcUrl, String flyway) throws Exception {
-      List<String> flags = new ArrayList<>(List.of("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic,
+      List<String> flags = new ArrayList<>(List.of("--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", topic,
           "--dlq-topic", topic + ".dlq", "--group-id", "archive-" + topic + "-" + metricsPort,
           "--session-timeout-ms", "6000", "--jdbc-url", jdbcUrl, "--jdbc-user", db.user(), "--jdbc-password",
           db.password(), "--metrics-port", Integer.toString(metricsPort), "--max-backoff-ms", "1000",
