@@ -354,7 +354,10 @@ class DevStackIT {
     String upOut = Files.readString(dir.resolve("race-up.log"));
     assertThat(upCode).as(upOut).isZero();
     assertThat(upOut).contains("dev-stack: ready");
-    assertThat(downCode).as(Files.readString(dir.resolve("race-down.log"))).isZero();
+    String downOut = Files.readString(dir.resolve("race-down.log"));
+    assertThat(downCode).as(downOut).isZero();
+    // The down came while up held the lock: it waited for it, saying so, then stopped what up had started.
+    assertThat(downOut).contains("waiting for another dev-stack.sh command").contains("stopped proxy");
     assertThat(stack.untrackedProcesses()).as("processes no pid file names").isEmpty();
     // Whichever ran second decided the state; a down now must leave nothing.
     DevStack.Result last = run(180, "scripts/dev-stack.sh", "down");
