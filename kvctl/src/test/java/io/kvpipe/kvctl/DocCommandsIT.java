@@ -112,7 +112,8 @@ class DocCommandsIT {
     Path script = session.resolve("block-" + b.line() + ".sh");
     Files.writeString(script, wrap(session, b), StandardCharsets.UTF_8);
     Path log = session.resolve("block-" + b.line() + ".log");
-    ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).directory(stack.root().toFile())
+    // Its own process group (setsid), so that what it left in the background is found even after bash has exited.
+    ProcessBuilder pb = new ProcessBuilder("setsid", "-w", "bash", script.toString()).directory(stack.root().toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(
             Path.of("/dev/null").toFile()));
     stack.environment(pb.environment());
@@ -130,6 +131,7 @@ class DocCommandsIT {
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
       }
+      killGroup(p);
       String out = Files.readString(log, StandardCharsets.UTF_8);
       // 143: the command ended on SIGTERM (a JVM after its shutdown hooks), and bash (set -e) exited with its status.
       return ended && p.exitValue() == 143 ? new Run(0, false, true, out) : new Run(ended ? p.exitValue() : -1,
@@ -142,8 +144,18 @@ class DocCommandsIT {
       p.destroyForcibly();
       p.waitFor(10, TimeUnit.SECONDS);
     }
+    killGroup(p);
     String out = Files.readString(log, StandardCharsets.UTF_8);
     return new Run(finished ? p.exitValue() : -1, !finished, false, out);
+  }
+
+  /**
+   * SIGKILL to what is left of the block's process group: a background job of a block that failed before stopping
+   * it (bash has exited, so it is no descendant any more). The stack's own processes run in sessions of their own.
+   */
+  private static void killGroup(Process p) throws IOException, InterruptedException {
+    new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
   }
 
   /**
