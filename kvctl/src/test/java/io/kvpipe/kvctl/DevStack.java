@@ -77,7 +77,10 @@ final class DevStack {
     chooseMySql();
     Result r = run(600, "scripts/dev-stack.sh", "up");
     if (r.code != 0 || !r.output.contains("dev-stack: ready")) {
-      throw new IllegalStateException("dev-stack.sh up failed (exit " + r.code + "):\n" + r.output);
+      // What up did start must not outlive the test (its directory is deleted after it, the processes would stay).
+      Result down = run(180, "scripts/dev-stack.sh", "down");
+      throw new IllegalStateException("dev-stack.sh up failed (exit " + r.code + "):\n" + r.output
+          + "\n(then dev-stack.sh down: exit " + down.code + ")");
     }
     stackEnv = readEnv(envFile());
     try (Stream<Path> pids = Files.list(stackDir().resolve("pids"))) {
