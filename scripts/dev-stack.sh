@@ -11,8 +11,10 @@
 #   scripts/dev-stack.sh add-node NODE      one more kv-node (n4..n9) that follows the topology and hosts no group
 #                                           yet; then: scripts/kvctl peers add g1 NODE@127.0.0.1:PORT (it prints it)
 #   scripts/dev-stack.sh remove-node NODE   stop an added kv-node; refused while the topology lists it in a group
+#   scripts/dev-stack.sh classpath MODULE   the class path the stack runs kv-node, proxy or cdc-consumer with
 #
 # State lives in .devstack/ (KVPIPE_DEVSTACK_DIR): env (source it), pids/<process>.pid, logs/<process>.log, data.
+# Commands that start or stop processes run one at a time (a second one waits for the first: flock on .devstack/lock).
 # Settings (ports, MySQL, tokens, JVM options): docs/configuration.md, "dev stack".
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +27,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PROCS=(mysql kafka kv-node-n1 kv-node-n2 kv-node-n3 proxy cdc-consumer)
 
 usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -103,11 +105,25 @@ make_tls() {
 # Sets TLS_FLAGS to the --tls-* flags of process $1 (a certificate made by make_tls).
 tls_flags() { TLS_FLAGS=(--tls-cert "$DS_TLS/$1.pem" --tls-key "$DS_TLS/$1-key.pem" --tls-ca "$DS_TLS/ca.pem"); }
 
-# The kv-nodes' HTTP ports (/metrics, /health, /ready, /status), comma-separated, for kvctl status.
+# The kv-nodes' HTTP ports (/metrics, /health, /ready, /status), comma-separated, for kvctl status: n1..n3 and every
+# added node that runs.
 node_urls() {
-  local n out=""
+  local n p out=""
   for n in "${DS_NODES[@]}"; do out+="${out:+,}http://127.0.0.1:$(ds_node_metrics_port "$n")"; done
+  for p in $(node_procs); do
+    n=${p#kv-node-}
+    [[ " ${DS_NODES[*]} " == *" $n "* ]] && continue
+    ds_pid_of "$p" >/dev/null && out+=",http://127.0.0.1:$(ds_node_metrics_port "$n")"
+  done
   echo "$out"
+}
+
+# After add-node and remove-node: KVPIPE_NODE_URLS in the env file names the nodes that run now.
+refresh_node_urls() {
+  [ -f "$DS_DIR/env" ] || return 0
+  local tmp=$DS_DIR/env.tmp
+  (umask 077; sed "s|^export KVPIPE_NODE_URLS=.*|export KVPIPE_NODE_URLS='$(node_urls)'|" "$DS_DIR/env" >"$tmp")
+  mv "$tmp" "$DS_DIR/env"
 }
 
 write_env() {
@@ -155,9 +171,9 @@ node_ready() { http_ready "$(ds_node_metrics_port "$1")"; }
 start_kafka() {
   if ds_pid_of kafka >/dev/null; then ds_say "kafka already running (pid $(ds_pid_of kafka))"; return 0; fi
   KVPIPE_KAFKA_DIR=$DS_DIR/kafka KAFKA_PORT=$DS_KAFKA_PORT KAFKA_CONTROLLER_PORT=$DS_KAFKA_CONTROLLER_PORT \
-    KAFKA_START_TIMEOUT=$DS_START_TIMEOUT "$ROOT/scripts/kafka-local.sh" start >/dev/null \
+    KAFKA_START_TIMEOUT=$DS_START_TIMEOUT "$ROOT/scripts/kafka-local.sh" start >/dev/null 9>&- \
     || ds_die "kafka did not start; see $DS_DIR/kafka/kafka.log"
-  cp "$DS_DIR/kafka/kafka.pid" "$DS_PIDS/kafka.pid"
+  ds_record_pid kafka "$(cat "$DS_DIR/kafka/kafka.pid")"
   ln -sf "$DS_DIR/kafka/kafka.log" "$(ds_log_file kafka)"
 }
 
@@ -231,6 +247,7 @@ add_node() {
     start_unless_running "kv-node-$n" start_added_node "$n" || true
     ds_wait_for "kv-node-$n" "readiness" node_ready "$n" || ds_die "kv-node $n is not ready; see $0 logs kv-node-$n"
   fi
+  refresh_node_urls
   echo "kv-node $n: ratis 127.0.0.1:$(ds_node_port "$n"), metrics http://127.0.0.1:$(ds_node_metrics_port "$n")/metrics"
   echo "Next:  scripts/kvctl peers add g1 $n@127.0.0.1:$(ds_node_port "$n")    # make it a replica of g1"
 }
@@ -249,6 +266,7 @@ remove_node() {
     fi
   fi
   ds_stop "kv-node-$n"
+  refresh_node_urls
   ds_say "kv-node-$n stopped (its data stays in $DS_DIR/nodes/$n)"
 }
 
@@ -404,6 +422,9 @@ clean() {
 }
 
 case "${1:-}" in
+  up|down|clean|add-node|remove-node) ds_lock "$@" ;; # status and logs only read
+esac
+case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
@@ -411,5 +432,8 @@ case "${1:-}" in
   clean) clean ;;
   add-node) add_node "${2:-}" ;;
   remove-node) remove_node "${2:-}" ;;
+  classpath)
+    [[ " ${DS_SERVICE_MODULES[*]} " == *" ${2:-} "* ]] || ds_die "classpath of one of: ${DS_SERVICE_MODULES[*]}"
+    ds_process_classpath "$2" ;;
   *) usage ;;
 esac

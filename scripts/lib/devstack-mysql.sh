@@ -92,9 +92,9 @@ ds_mysql_start() {
     exec setsid "$bin" --no-defaults --datadir="$DS_MYSQL_DATA" --port="$DS_MYSQL_PORT" --bind-address=127.0.0.1 \
       --socket="$DS_MYSQL_SOCKET" --pid-file="$DS_MYSQL_DATA/mysqld.pid" --log-error="$DS_LOGS/mysql.log" \
       --skip-log-bin --character-set-server=utf8mb4 --max-allowed-packet=64M --max-connections=200 \
-      "${extra[@]}" "${root_user[@]}" >>"$DS_LOGS/mysql.log" 2>&1 </dev/null
+      "${extra[@]}" "${root_user[@]}" >>"$DS_LOGS/mysql.log" 2>&1 </dev/null 9>&-
   ) &
-  echo $! >"$DS_PIDS/mysql.pid"
+  ds_record_pid mysql $!
 }
 
 ds_mysql_ready() {

@@ -60,16 +60,62 @@ ds_alive() { # a pid that exists and is not a zombie (an exited child nobody rea
 
 ds_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# --- processes: .devstack/pids/<name>.pid; a pid counts only while its command line names this stack's directory ---
+# --- processes: .devstack/pids/<name>.pid, and <name>.start: the process's start time (/proc/PID/stat's field 22, in
+# clock ticks since boot), which stays the same across exec and differs for any later process given the same pid ---
+
+ds_start_time() { # prints the start time of live process $1
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) } # the fields after the command name (which may hold spaces and parentheses)
+  set -- $stat      # $1 is field 3 (state): field 22 is $20
+  [ -n "${20:-}" ] && echo "${20}"
+}
+
+# Records process $2 as this stack's process $1: from here on ds_pid_of finds it, even before the launcher's exec.
+ds_record_pid() {
+  local start
+  start=$(ds_start_time "$2") || start=""
+  echo "$start" >"$DS_PIDS/$1.start.tmp" && mv "$DS_PIDS/$1.start.tmp" "$DS_PIDS/$1.start"
+  echo "$2" >"$DS_PIDS/$1.pid.tmp" && mv "$DS_PIDS/$1.pid.tmp" "$DS_PIDS/$1.pid"
+}
 
 ds_pid_of() { # prints the live pid of a process this stack started, or fails
-  local f=$DS_PIDS/$1.pid pid
+  local f=$DS_PIDS/$1.pid pid start
   [ -f "$f" ] || return 1
   pid=$(cat "$f")
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   ds_alive "$pid" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$DS_DIR" || return 1
+  start=$(cat "$DS_PIDS/$1.start" 2>/dev/null) || start=""
+  if [ -n "$start" ]; then
+    # The same process as recorded, whether it has exec'd its program yet or not (a launcher between fork and exec
+    # does not name the stack's directory yet: a down in that window must still find it).
+    [ "$(ds_start_time "$pid")" = "$start" ] || return 1
+  else
+    # Recorded without a start time (a pid file of an older dev-stack.sh): only while it names this stack's directory.
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$DS_DIR" || return 1
+  fi
   echo "$pid"
+}
+
+ds_forget() { rm -f "$DS_PIDS/$1.pid" "$DS_PIDS/$1.start"; }
+
+# One command that starts or stops processes at a time per state directory (up, down, clean, add-node, remove-node):
+# a second one waits for the first to finish, then runs as if alone. The lock is an flock on $DS_DIR/lock, held on
+# file descriptor 9, which every process the stack starts has closed (9>&-): the lock ends with this command.
+ds_lock() {
+  local f=$DS_DIR/lock
+  while :; do
+    mkdir -p "$DS_DIR"
+    exec 9>>"$f"
+    if ! flock -n 9; then
+      ds_say "waiting for another dev-stack.sh command on $DS_DIR to finish ($(head -n 1 "$f" 2>/dev/null))"
+      flock 9
+    fi
+    # clean removes the directory, lock file included: a lock on a removed file excludes no one; take the new one.
+    [ "$(stat -L -c %d:%i /dev/fd/9 2>/dev/null)" = "$(stat -c %d:%i "$f" 2>/dev/null)" ] && break
+    exec 9>&-
+  done
+  echo "pid $$: dev-stack.sh $* since $(date -u +%H:%M:%SZ)" >"$f"
 }
 
 # Starts a Java main class detached from this shell (own session), log in logs/<name>.log, pid in pids/<name>.pid.
@@ -94,9 +140,9 @@ ds_start_java() {
     [ -n "$jvm" ] || jvm=$(ds_jvm_options "$module")
     # shellcheck disable=SC2086 # the JVM options are a list
     exec setsid java $jvm --enable-native-access=ALL-UNNAMED "-Dkvpipe.devstack=$DS_DIR/$name" -cp "$cp" \
-      "$main" "$@" >>"$DS_LOGS/$name.log" 2>&1 </dev/null
+      "$main" "$@" >>"$DS_LOGS/$name.log" 2>&1 </dev/null 9>&-
   ) &
-  echo $! >"$DS_PIDS/$name.pid"
+  ds_record_pid "$name" $!
 }
 
 # The class path of one service: its own module first (so its logback.xml is the one found), then every library,
@@ -141,7 +187,8 @@ ds_wait_for() {
 
 ds_log_file() { echo "$DS_LOGS/$1.log"; }
 
-# SIGTERM to every named process this stack started, then SIGKILL to what is left after the grace period.
+# SIGTERM to every named process this stack started, then SIGKILL to what is left after the grace period; returns once
+# every one of them is gone (and its pid file with it).
 ds_stop() {
   local name pid pids=() names=()
   for name in "$@"; do
@@ -149,29 +196,31 @@ ds_stop() {
       kill -TERM "$pid" 2>/dev/null || true
       pids+=("$pid"); names+=("$name")
     else
-      rm -f "$DS_PIDS/$name.pid"
+      ds_forget "$name"
     fi
   done
   [ ${#pids[@]} -eq 0 ] && return 0
-  local deadline=$((SECONDS + DS_STOP_GRACE)) i alive
+  local deadline=$((SECONDS + DS_STOP_GRACE)) i alive killed=0
   while :; do
     alive=0
     for i in "${!pids[@]}"; do ds_alive "${pids[$i]}" && alive=1; done
     [ $alive -eq 0 ] && break
-    if [ "$SECONDS" -ge "$deadline" ]; then
+    if [ $killed -eq 0 ] && [ "$SECONDS" -ge "$deadline" ]; then
       for i in "${!pids[@]}"; do
         if ds_alive "${pids[$i]}"; then
           ds_say "${names[$i]} (pid ${pids[$i]}) still running after ${DS_STOP_GRACE}s: SIGKILL"
           kill -KILL "${pids[$i]}" 2>/dev/null || true
         fi
       done
-      sleep 0.2
-      break
+      killed=1
+      deadline=$((SECONDS + 30))
+    elif [ $killed -eq 1 ] && [ "$SECONDS" -ge "$deadline" ]; then
+      ds_die "still running 30 s after SIGKILL: ${names[*]} (pids ${pids[*]}); pid files kept"
     fi
     sleep 0.2
   done
   for i in "${!names[@]}"; do
-    rm -f "$DS_PIDS/${names[$i]}.pid"
+    ds_forget "${names[$i]}"
     ds_say "stopped ${names[$i]} (pid ${pids[$i]})"
   done
 }

@@ -77,7 +77,10 @@ final class DevStack {
     chooseMySql();
     Result r = run(600, "scripts/dev-stack.sh", "up");
     if (r.code != 0 || !r.output.contains("dev-stack: ready")) {
-      throw new IllegalStateException("dev-stack.sh up failed (exit " + r.code + "):\n" + r.output);
+      // What up did start must not outlive the test (its directory is deleted after it, the processes would stay).
+      Result down = run(180, "scripts/dev-stack.sh", "down");
+      throw new IllegalStateException("dev-stack.sh up failed (exit " + r.code + "):\n" + r.output
+          + "\n(then dev-stack.sh down: exit " + down.code + ")");
     }
     stackEnv = readEnv(envFile());
     try (Stream<Path> pids = Files.list(stackDir().resolve("pids"))) {
@@ -150,6 +153,84 @@ final class DevStack {
       }
     }
     return left;
+  }
+
+  /**
+   * Every live process whose command line names this stack's directory (what the stack started: its JVMs, the broker,
+   * mariadbd), by pid, with its command line; read from the process table, not from the stack's pid files.
+   */
+  Map<Long, String> processesNamingTheStackDir() throws IOException {
+    Map<Long, String> out = new HashMap<>();
+    String needle = stackDir().toString();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : procs.filter(q -> q.getFileName().toString().matches("\\d+")).toList()) {
+        long pid = Long.parseLong(p.getFileName().toString());
+        String cmdline;
+        try {
+          cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException gone) {
+          continue;
+        }
+        if (cmdline.contains(needle) && running(pid)) {
+          out.put(pid, cmdline);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The pids the stack's pid files name ({@code pids/<process>.pid}). */
+  Map<String, Long> pidFiles() throws IOException {
+    Map<String, Long> out = new HashMap<>();
+    Path pids = stackDir().resolve("pids");
+    if (!Files.isDirectory(pids)) {
+      return out;
+    }
+    try (Stream<Path> files = Files.list(pids)) {
+      for (Path f : files.filter(q -> q.getFileName().toString().endsWith(".pid")).toList()) {
+        String name = f.getFileName().toString();
+        try {
+          out.put(name.substring(0, name.length() - 4), Long.parseLong(Files.readString(f).trim()));
+        } catch (java.nio.file.NoSuchFileException | NumberFormatException gone) {
+          // removed (or being written) meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The running processes of this stack that no pid file names (a later {@code down} would not stop them). */
+  Map<Long, String> untrackedProcesses() throws IOException {
+    Map<Long, String> untracked = new HashMap<>(processesNamingTheStackDir());
+    untracked.keySet().removeAll(pidFiles().values());
+    return untracked;
+  }
+
+  /** True while every process of the stack runs (as {@code dev-stack.sh status} sees it, from the pid files). */
+  boolean running() throws IOException {
+    Map<String, Long> pids = pidFiles();
+    List<String> procs = new ArrayList<>(List.of("kafka", "kv-node-n1", "kv-node-n2", "kv-node-n3", "proxy",
+        "cdc-consumer"));
+    if (!settings.containsKey("KVPIPE_DEVSTACK_JDBC_URL")) {
+      procs.add("mysql");
+    }
+    for (String p : procs) {
+      if (!pids.containsKey(p) || !running(pids.get(p))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Starts a repository script with the stack's settings without waiting for it; its output goes to the file. */
+  Process start(Path output, String... command) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("bash"));
+    cmd.add(root.resolve(command[0]).toString());
+    cmd.addAll(List.of(command).subList(1, command.length));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
+        .redirectOutput(output.toFile());
+    environment(pb.environment());
+    return pb.start();
   }
 
   /** True while the process exists and has not exited: an exited one may stay a zombie until init reaps it. */

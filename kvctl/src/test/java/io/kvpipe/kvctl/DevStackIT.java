@@ -47,15 +47,8 @@ class DevStackIT {
     if (stack == null) {
       return;
     }
-    // As if `down` ran while `up` had started the broker but not yet recorded it (issue 16: that left a broker no pid
-    // file named, and the next `up` failed on its ports): down must stop it all the same.
-    Files.deleteIfExists(dir.resolve("stack/pids/kafka.pid"));
-    List<Long> left = stack.down();
-    try (Stream<Path> pidFiles = Files.list(dir.resolve("stack/pids"))) {
-      assertThat(pidFiles.toList()).as("pid files after down").isEmpty();
-    }
-    assertThat(stack.startedPids()).hasSizeGreaterThanOrEqualTo(7);
-    assertThat(left).as("processes still running after down").isEmpty();
+    stack.down();
+    assertThat(stack.processesNamingTheStackDir()).as("processes of the stack still running after down").isEmpty();
   }
 
   @Test
@@ -243,6 +236,9 @@ class DevStackIT {
     String n4Port = String.valueOf(Integer.parseInt(env.get("KVPIPE_DEVSTACK_NODE_PORT_BASE")) + 3);
     assertThat(added.output()).contains("Next:  scripts/kvctl peers add g1 n4@127.0.0.1:" + n4Port);
     stack.started(Long.parseLong(Files.readString(dir.resolve("stack/pids/kv-node-n4.pid")).trim()));
+    // kvctl status reads the kv-nodes from the env file: the added node is in it, and leaves it with remove-node.
+    String n4Url = "http://127.0.0.1:" + (Integer.parseInt(env.get("KVPIPE_DEVSTACK_NODE_METRICS_PORT_BASE")) + 3);
+    assertThat(nodeUrls()).endsWith(n4Url).hasSize(4);
     assertThat(run(30, "scripts/dev-stack.sh", "add-node", "n1").code()).as("n1 is the stack's own").isNotZero();
 
     KvctlRun join = kvctl("peers", "add", "g1", "n4@127.0.0.1:" + n4Port);
@@ -260,12 +256,27 @@ class DevStackIT {
     DevStack.Result removed = run(120, "scripts/dev-stack.sh", "remove-node", "n4");
     assertThat(removed.code()).as(removed.output()).isZero();
     assertThat(Files.exists(dir.resolve("stack/pids/kv-node-n4.pid"))).isFalse();
+    assertThat(nodeUrls()).doesNotContain(n4Url).hasSize(3);
 
     DevStack.Result spare = run(180, "scripts/dev-stack.sh", "add-node", "n5");
     assertThat(spare.code()).as(spare.output()).isZero();
     stack.started(Long.parseLong(Files.readString(dir.resolve("stack/pids/kv-node-n5.pid")).trim()));
     DevStack.Result status = run(60, "scripts/dev-stack.sh", "status");
     assertThat(status.output()).contains("kv-node-n5     running");
+    assertThat(nodeUrls()).hasSize(4);
+    KvctlRun kvctlStatus = kvctl("status", "--node-url", String.join(",", nodeUrls()));
+    assertThat(kvctlStatus.out().lines().filter(l -> l.matches("kv-node\\s+\\S+\\s+ok\\s+ready.*")))
+        .as(kvctlStatus.out()).hasSize(4);
+  }
+
+  /** KVPIPE_NODE_URLS of the env file the stack wrote last. */
+  private static List<String> nodeUrls() throws IOException {
+    for (String line : Files.readAllLines(stack.envFile())) {
+      if (line.startsWith("export KVPIPE_NODE_URLS=")) {
+        return List.of(line.substring(line.indexOf('=') + 1).replace("'", "").split(","));
+      }
+    }
+    throw new AssertionError("no KVPIPE_NODE_URLS in " + stack.envFile());
   }
 
   @Test
@@ -277,6 +288,96 @@ class DevStackIT {
     DevStack.Result status = run(60, "scripts/dev-stack.sh", "status");
     assertThat(status.code()).as(status.output()).isZero();
     assertThat(status.output()).contains("proxy          running").contains("\"status\":\"ready\"");
+  }
+
+  /**
+   * As if {@code down} ran while {@code up} had started the broker but not yet recorded it (issue 16: that left a
+   * broker no pid file named, and the next {@code up} failed on its ports): down must stop it all the same.
+   */
+  @Test
+  @Order(9)
+  void downStopsEverythingEvenABrokerNoPidFileNames() throws Exception {
+    Files.deleteIfExists(dir.resolve("stack/pids/kafka.pid"));
+    List<Long> left = stack.down();
+    try (Stream<Path> pidFiles = Files.list(dir.resolve("stack/pids"))) {
+      assertThat(pidFiles.toList()).as("pid files after down").isEmpty();
+    }
+    assertThat(stack.startedPids()).hasSizeGreaterThanOrEqualTo(7);
+    assertThat(left).as("processes still running after down").isEmpty();
+    assertThat(stack.processesNamingTheStackDir()).as("processes of the stack after down").isEmpty();
+  }
+
+  /** Issue 16: {@code down} immediately followed by {@code up} failed with "kafka did not start". */
+  @Test
+  @Order(10)
+  void downImmediatelyFollowedByUpStartsTheWholeStackAgain() throws Exception {
+    upAndReady();
+    DevStack.Result down = run(180, "scripts/dev-stack.sh", "down");
+    DevStack.Result up = run(600, "scripts/dev-stack.sh", "up");
+    assertThat(down.code()).as(down.output()).isZero();
+    assertThat(up.code()).as(up.output()).isZero();
+    assertThat(up.output()).contains("dev-stack: ready");
+    assertThat(stack.untrackedProcesses()).as("processes no pid file names").isEmpty();
+    assertThat(stack.processesNamingTheStackDir()).hasSizeGreaterThanOrEqualTo(7);
+  }
+
+  /** Two downs at once (a second terminal, a retry): both succeed, and nothing is left running. */
+  @Test
+  @Order(11)
+  void twoDownsAtOnceStopEverything() throws Exception {
+    upAndReady();
+    Process a = stack.start(dir.resolve("down-a.log"), "scripts/dev-stack.sh", "down");
+    Process b = stack.start(dir.resolve("down-b.log"), "scripts/dev-stack.sh", "down");
+    assertThat(finished(a, 180)).as(Files.readString(dir.resolve("down-a.log"))).isZero();
+    assertThat(finished(b, 180)).as(Files.readString(dir.resolve("down-b.log"))).isZero();
+    assertThat(stack.processesNamingTheStackDir()).as("processes of the stack after two downs").isEmpty();
+    DevStack.Result again = run(180, "scripts/dev-stack.sh", "down");
+    assertThat(again.code()).as(again.output()).isZero();
+    assertThat(stack.pidFiles()).isEmpty();
+  }
+
+  /**
+   * {@code up} and {@code down} at the same time, the down arriving while up is starting the broker: one runs after
+   * the other (whichever first), each as if alone, and no process is left that no pid file names.
+   */
+  @Test
+  @Order(12)
+  void upAndDownAtTheSameTimeLeaveNoUntrackedProcess() throws Exception {
+    assertThat(stack.processesNamingTheStackDir()).isEmpty();
+    Files.deleteIfExists(dir.resolve("stack/kafka/kafka.pid"));
+    Process up = stack.start(dir.resolve("race-up.log"), "scripts/dev-stack.sh", "up");
+    io.kvpipe.testsupport.Poll.until("up to start the broker", java.time.Duration.ofSeconds(120),
+        java.time.Duration.ofMillis(5), () -> Files.exists(dir.resolve("stack/kafka/kafka.pid")) || !up.isAlive());
+    Process down = stack.start(dir.resolve("race-down.log"), "scripts/dev-stack.sh", "down");
+    int upCode = finished(up, 600);
+    int downCode = finished(down, 600);
+    String upOut = Files.readString(dir.resolve("race-up.log"));
+    assertThat(upCode).as(upOut).isZero();
+    assertThat(upOut).contains("dev-stack: ready");
+    String downOut = Files.readString(dir.resolve("race-down.log"));
+    assertThat(downCode).as(downOut).isZero();
+    // The down came while up held the lock: it waited for it, saying so, then stopped what up had started.
+    assertThat(downOut).contains("waiting for another dev-stack.sh command").contains("stopped proxy");
+    assertThat(stack.untrackedProcesses()).as("processes no pid file names").isEmpty();
+    // Whichever ran second decided the state; a down now must leave nothing.
+    DevStack.Result last = run(180, "scripts/dev-stack.sh", "down");
+    assertThat(last.code()).as(last.output()).isZero();
+    assertThat(stack.processesNamingTheStackDir()).as("processes of the stack after the last down").isEmpty();
+  }
+
+  private static void upAndReady() throws Exception {
+    DevStack.Result up = run(600, "scripts/dev-stack.sh", "up");
+    assertThat(up.code()).as(up.output()).isZero();
+    assertThat(stack.untrackedProcesses()).as("processes no pid file names").isEmpty();
+  }
+
+  private static int finished(Process p, long timeoutS) throws InterruptedException {
+    if (!p.waitFor(timeoutS, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      throw new AssertionError("a dev-stack.sh command did not finish in " + timeoutS + " s");
+    }
+    return p.exitValue();
   }
 
   private static KvctlRun kvctl(String... args) {

@@ -16,16 +16,26 @@ import java.util.regex.Pattern;
  * its {@code $ } lines (and the lines a trailing backslash continues them onto) are the commands, everything else is
  * their shown output and is not run. Every fence must carry a language tag ({@code text} when it is not a command),
  * so a command block cannot escape the test by being untagged. A block is skipped only through
- * {@code <!-- doc-test: skip: REASON -->} on the line before its fence (blank lines between are allowed).
+ * {@code <!-- doc-test: skip: REASON -->} on the line before its fence (blank lines between are allowed). A block whose
+ * command follows until interrupted (a watch, {@code logs -f}) carries {@code <!-- doc-test: interrupt-after: N s -->}
+ * instead: it runs, and after N seconds is stopped (SIGTERM) as Ctrl-C would stop it.
  */
 final class DocBlocks {
   static final Set<String> SHELL = Set.of("sh", "bash", "shell", "console");
   private static final Pattern FENCE = Pattern.compile("^ {0,3}(`{3,}|~{3,})\\s*([^`\\s]*)\\s*.*$");
   private static final Pattern MARKER = Pattern.compile("^\\s*<!--\\s*doc-test:(.*?)-->\\s*$");
   private static final Pattern SKIP = Pattern.compile("^\\s*skip\\s*(?::\\s*(.*?))?\\s*$");
+  private static final Pattern INTERRUPT = Pattern.compile("^\\s*interrupt-after\\s*:\\s*(\\d+)\\s*s\\s*$");
 
-  /** One fenced shell block: the line of its opening fence (1-based), what bash runs, and why not if skipped. */
-  record Block(Path file, int line, String lang, String script, String skipReason) {
+  /**
+   * One fenced shell block: the line of its opening fence (1-based), what bash runs, why not if skipped, and after how
+   * many seconds its command is interrupted if it follows until then (else 0).
+   */
+  record Block(Path file, int line, String lang, String script, String skipReason, int interruptAfterS) {
+    Block(Path file, int line, String lang, String script, String skipReason) {
+      this(file, line, lang, script, skipReason, 0);
+    }
+
     boolean skipped() {
       return skipReason != null;
     }
@@ -51,18 +61,28 @@ final class DocBlocks {
   static List<Block> parse(Path name, List<String> lines) {
     List<Block> out = new ArrayList<>();
     String pendingSkip = null;
+    int pendingInterrupt = 0;
     int pendingLine = 0;
     for (int i = 0; i < lines.size(); i++) {
       String l = lines.get(i);
       Matcher marker = MARKER.matcher(l);
       if (marker.matches()) {
-        if (pendingSkip != null) {
+        if (pendingSkip != null || pendingInterrupt > 0) {
           throw new DocFormatException(name + ":" + pendingLine, "doc-test marker not followed by a fenced block");
+        }
+        Matcher interrupt = INTERRUPT.matcher(marker.group(1));
+        if (interrupt.matches()) {
+          pendingInterrupt = Integer.parseInt(interrupt.group(1));
+          if (pendingInterrupt <= 0) {
+            throw new DocFormatException(name + ":" + (i + 1), "interrupt-after needs a positive number of seconds");
+          }
+          pendingLine = i + 1;
+          continue;
         }
         Matcher skip = SKIP.matcher(marker.group(1));
         if (!skip.matches()) {
-          throw new DocFormatException(name + ":" + (i + 1),
-              "unknown doc-test marker '" + marker.group(1).strip() + "' (known: skip: REASON)");
+          throw new DocFormatException(name + ":" + (i + 1), "unknown doc-test marker '" + marker.group(1).strip()
+              + "' (known: skip: REASON, interrupt-after: N s)");
         }
         if (skip.group(1) == null || skip.group(1).isBlank()) {
           throw new DocFormatException(name + ":" + (i + 1), "doc-test skip marker without a reason");
@@ -73,7 +93,7 @@ final class DocBlocks {
       }
       Matcher fence = FENCE.matcher(l);
       if (!fence.matches()) {
-        if (pendingSkip != null && !l.isBlank()) {
+        if ((pendingSkip != null || pendingInterrupt > 0) && !l.isBlank()) {
           throw new DocFormatException(name + ":" + pendingLine, "doc-test marker not followed by a fenced block");
         }
         continue;
@@ -96,14 +116,15 @@ final class DocBlocks {
       }
       if (SHELL.contains(lang)) {
         out.add(new Block(name, start, lang, lang.equals("console") ? commands(name, start, body)
-            : String.join("\n", body) + "\n", pendingSkip));
-      } else if (pendingSkip != null) {
+            : String.join("\n", body) + "\n", pendingSkip, pendingInterrupt));
+      } else if (pendingSkip != null || pendingInterrupt > 0) {
         throw new DocFormatException(name + ":" + pendingLine, "doc-test marker before a " + lang
             + " block, which is never run");
       }
       pendingSkip = null;
+      pendingInterrupt = 0;
     }
-    if (pendingSkip != null) {
+    if (pendingSkip != null || pendingInterrupt > 0) {
       throw new DocFormatException(name + ":" + pendingLine, "doc-test marker not followed by a fenced block");
     }
     return out;

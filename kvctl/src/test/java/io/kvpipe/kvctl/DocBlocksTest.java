@@ -70,6 +70,28 @@ class DocBlocksTest {
   }
 
   @Test
+  void anInterruptAfterMarkerBoundsABlockThatFollowsUntilInterrupted() {
+    List<DocBlocks.Block> blocks = parse("""
+        <!-- doc-test: interrupt-after: 4 s -->
+        ```sh
+        scripts/kvctl watch user:
+        ```
+        ```sh
+        echo runs
+        ```
+        """);
+    assertThat(blocks.get(0).interruptAfterS()).isEqualTo(4);
+    assertThat(blocks.get(0).skipped()).isFalse();
+    assertThat(blocks.get(1).interruptAfterS()).isZero();
+    assertThatThrownBy(() -> parse("<!-- doc-test: interrupt-after: 0 s -->\n```sh\nls\n```\n"))
+        .hasMessageContaining("positive");
+    assertThatThrownBy(() -> parse("<!-- doc-test: interrupt-after: soon -->\n```sh\nls\n```\n"))
+        .hasMessageContaining("unknown doc-test marker");
+    assertThatThrownBy(() -> parse("<!-- doc-test: interrupt-after: 3 s -->\ntext\n```sh\nls\n```\n"))
+        .hasMessageContaining("not followed by a fenced block");
+  }
+
+  @Test
   void malformedMarkersAndUntaggedFencesAreRefusedNamingTheLine() {
     assertThatThrownBy(() -> parse("x\n<!-- doc-test: skip -->\n```sh\nls\n```\n"))
         .hasMessage("d.md:2: doc-test skip marker without a reason");

@@ -24,7 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
  * drift from the code: in document order, each with bash {@code -euo pipefail} from the repository root, the stack's
  * env file sourced, and the variables, functions and directory the doc's earlier blocks left (a doc's blocks are one
  * session). {@code . .devstack/env} in a doc reads this stack's env file. Which blocks run and how is
- * {@link DocBlocks}'s; skipped blocks are printed with their reasons.
+ * {@link DocBlocks}'s; skipped blocks are printed with their reasons. A block may stop or restart the stack (README's
+ * {@code down}, a restart with other log settings, a fresh cluster for a restore): after a block that left it not
+ * running, the test starts it again ({@code dev-stack.sh up}, same settings) before the next block. A block marked
+ * {@code interrupt-after: N s} is stopped after N seconds, its commands sent SIGTERM (not Ctrl-C's SIGINT: a process
+ * started from a background job ignores SIGINT, as this test's JVM may), and passes if it ran until then and ended on
+ * that signal.
  */
 class DocCommandsIT {
   /** Per block: long enough for a migration on a loaded machine, short enough to name a hung block. */
@@ -45,6 +50,7 @@ class DocCommandsIT {
   static void down() throws Exception {
     if (stack != null) {
       assertThat(stack.down()).as("processes still running after down").isEmpty();
+      assertThat(stack.processesNamingTheStackDir()).as("processes of the stack after down").isEmpty();
     }
   }
 
@@ -81,28 +87,56 @@ class DocCommandsIT {
       long t0 = System.nanoTime();
       Run r = runBlock(session, b);
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      System.out.println("doc-test: ran " + b.where() + " (" + b.lang() + ") in " + ms + " ms, exit " + r.code);
+      System.out.println("doc-test: ran " + b.where() + " (" + b.lang() + ") in " + ms + " ms, exit " + r.code
+          + (r.interrupted ? " (interrupted after " + b.interruptAfterS() + " s, as its marker says)" : ""));
       r.output.lines().forEach(l -> System.out.println("  | " + l));
       assertThat(r.code).as("%s (%s block) exited %d%s; its output:%n%s", b.where(), b.lang(), r.code,
           r.timedOut ? " (timed out after " + BLOCK_TIMEOUT.toSeconds() + " s)" : "", r.output).isZero();
       assertThat(unannouncedHttpErrors(b, r.output)).as("%s: its output:%n%s", b.where(), r.output).isEmpty();
       ran++;
+      if (!stack.running()) {
+        long u0 = System.nanoTime();
+        DevStack.Result up = stack.run(600, "scripts/dev-stack.sh", "up");
+        assertThat(up.code()).as("dev-stack.sh up after %s stopped the stack:%n%s", b.where(), up.output()).isZero();
+        System.out.println("doc-test: " + b.where() + " left the stack stopped: up again in "
+            + (System.nanoTime() - u0) / 1_000_000 + " ms");
+      }
     }
     System.out.println("doc-test: " + doc.getFileName() + ": " + ran + " run, "
         + blocks.stream().filter(DocBlocks.Block::skipped).count() + " skipped");
   }
 
-  private record Run(int code, boolean timedOut, String output) {}
+  private record Run(int code, boolean timedOut, boolean interrupted, String output) {}
 
   private Run runBlock(Path session, DocBlocks.Block b) throws Exception {
     Path script = session.resolve("block-" + b.line() + ".sh");
     Files.writeString(script, wrap(session, b), StandardCharsets.UTF_8);
     Path log = session.resolve("block-" + b.line() + ".log");
-    ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).directory(stack.root().toFile())
+    // Its own process group (setsid), so that what it left in the background is found even after bash has exited.
+    ProcessBuilder pb = new ProcessBuilder("setsid", "-w", "bash", script.toString()).directory(stack.root().toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(
             Path.of("/dev/null").toFile()));
     stack.environment(pb.environment());
     Process p = pb.start();
+    if (b.interruptAfterS() > 0 && !p.waitFor(b.interruptAfterS(), TimeUnit.SECONDS)) {
+      // SIGTERM to the block's commands (bash itself goes on to its exit trap, which saves the session).
+      List<String> kill = new ArrayList<>(List.of("kill", "-TERM"));
+      p.descendants().forEach(d -> kill.add(String.valueOf(d.pid())));
+      if (kill.size() > 2) {
+        new ProcessBuilder(kill).inheritIO().start().waitFor();
+      }
+      boolean ended = p.waitFor(30, TimeUnit.SECONDS);
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      if (!ended) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+      killGroup(p);
+      String out = Files.readString(log, StandardCharsets.UTF_8);
+      // 143: the command ended on SIGTERM (a JVM after its shutdown hooks), and bash (set -e) exited with its status.
+      return ended && p.exitValue() == 143 ? new Run(0, false, true, out) : new Run(ended ? p.exitValue() : -1,
+          !ended, false, out + "\n[doc-test: did not end on SIGTERM]");
+    }
     boolean finished = p.waitFor(BLOCK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     // Whatever the block left behind (a background job, a hung command) must not outlive it.
     p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -110,8 +144,18 @@ class DocCommandsIT {
       p.destroyForcibly();
       p.waitFor(10, TimeUnit.SECONDS);
     }
+    killGroup(p);
     String out = Files.readString(log, StandardCharsets.UTF_8);
-    return new Run(finished ? p.exitValue() : -1, !finished, out);
+    return new Run(finished ? p.exitValue() : -1, !finished, false, out);
+  }
+
+  /**
+   * SIGKILL to what is left of the block's process group: a background job of a block that failed before stopping
+   * it (bash has exited, so it is no descendant any more). The stack's own processes run in sessions of their own.
+   */
+  private static void killGroup(Process p) throws IOException, InterruptedException {
+    new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
   }
 
   /**

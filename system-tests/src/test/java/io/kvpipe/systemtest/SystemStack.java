@@ -240,7 +240,7 @@ final class SystemStack implements AutoCloseable {
   }
 
   private String[] archiveArgs() {
-    return new String[] {"--bootstrap-servers", kafkaBootstrap,
+    return new String[] {"--kafka-bootstrap", kafkaBootstrap,
         "--topic", topic, "--dlq-topic", topic + ".dlq", "--group-id", "archive-" + topic,
         "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(), "--jdbc-password", db.password(),
         "--metrics-port", Integer.toString(archiveMetricsPort), "--max-backoff-ms", "1000", "--max-poll-records", "1000",

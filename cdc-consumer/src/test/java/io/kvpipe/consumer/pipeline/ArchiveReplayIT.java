@@ -94,7 +94,7 @@ class ArchiveReplayIT {
   /** Runs a new consumer (group {@code group}) on {@code db} until its stored offsets reach {@code end}, then stops it. */
   private static void runUntilCaughtUp(MySqlDatabase db, String group, Map<TopicPartition, Long> end) throws Exception {
     ArchiveService service = new ArchiveService(ConsumerConfig.parse(new String[] {
-        "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", TOPIC, "--dlq-topic", TOPIC + ".dlq",
+        "--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", TOPIC, "--dlq-topic", TOPIC + ".dlq",
         "--group-id", group, "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(), "--jdbc-password", db.password(),
         "--metrics-port", "0", "--max-backoff-ms", "1000"}, Map.of()));
     CompletableFuture<Void> done = new CompletableFuture<>();
