@@ -28,7 +28,7 @@ class CorruptSnapshotIT {
   @Test
   void corruptSnapshotIsDetectedOnRestart() throws Exception {
     int port = Ports.freePort();
-    NodeConfig config = NodeConfig.parse(withTls("--id", "n1", "--data-dir", dir.toString(),
+    NodeConfig config = NodeConfig.parse(withTls("--id", "n1", "--metrics-port", "0", "--data-dir", dir.toString(),
         "--group", "g1=n1@127.0.0.1:" + port, "--snapshot-threshold", "20", "--max-value-bytes", "4096"), Map.of());
     Path sm = dir.resolve(GroupIds.uuidOf("g1").toString()).resolve("sm");
     try (KvNode node = KvNode.start(config);

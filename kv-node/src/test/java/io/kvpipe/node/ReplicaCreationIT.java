@@ -184,7 +184,7 @@ class ReplicaCreationIT {
    * creates or removes a replica itself: the test does).
    */
   private NodeConfig config(int port, String... more) {
-    String[] base = {"--id", "n1", "--listen", "127.0.0.1:" + port, "--data-dir", dir.toString(),
+    String[] base = {"--id", "n1", "--metrics-port", "0", "--listen", "127.0.0.1:" + port, "--data-dir", dir.toString(),
         "--meta-peers", "m1@127.0.0.1:" + Ports.freePort()};
     String[] all = Stream.of(Arrays.stream(base), Arrays.stream(more), Arrays.stream(TestTls.cluster().flags()))
         .flatMap(s -> s).toArray(String[]::new);

@@ -40,7 +40,7 @@ class ReplicaStopIT {
     System.setProperty(TestFaults.FAIL_APPLY_OF_KEY, "poison");
     int port = Ports.freePort();
     String peers = "n1@127.0.0.1:" + port;
-    String[] args = Stream.of(Arrays.stream(new String[] {"--id", "n1", "--listen", "127.0.0.1:" + port,
+    String[] args = Stream.of(Arrays.stream(new String[] {"--id", "n1", "--metrics-port", "0", "--listen", "127.0.0.1:" + port,
         "--data-dir", dir.toString(), "--group", "g1=" + peers}), Arrays.stream(TestTls.cluster().flags()))
         .flatMap(s -> s).toArray(String[]::new);
     try (KvNode node = KvNode.start(NodeConfig.parse(args, Map.of()));

@@ -46,6 +46,15 @@ class KvctlArgumentsTest {
   }
 
   @Test
+  void optionsAreReadFromAnArgumentFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("kvctl.args");
+    java.nio.file.Files.writeString(file, "# the cluster this shell talks to\n--proxy ftp://x\n" + T + "\n");
+    KvctlRun r = KvctlRun.of("status", "@" + file);
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err()).as("the file's --proxy was read").contains("--proxy must be an http(s) URL");
+  }
+
+  @Test
   void noCommandIsAUsageError() {
     KvctlRun r = KvctlRun.of();
     assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
