@@ -143,6 +143,8 @@ export KVPIPE_MYSQL_HOST='$DS_MYSQL_HOST'
 export KVPIPE_MYSQL_PORT='$DS_MYSQL_PORT'
 export KVPIPE_MYSQL_USER='$DS_MYSQL_USER'
 export KVPIPE_MYSQL_PASSWORD='$DS_MYSQL_PASSWORD'
+export KVPIPE_JDBC_USER='$DS_MYSQL_USER'
+export KVPIPE_JDBC_PASSWORD='$DS_MYSQL_PASSWORD'
 export KVPIPE_MYSQL_DATABASE='$DS_MYSQL_DATABASE'
 export KVPIPE_MYSQL_SOCKET='$(ds_mysql_external || echo "$DS_MYSQL_SOCKET")'
 export KVPIPE_META_PEERS='$(ds_peers)'
@@ -193,10 +195,10 @@ start_proxy() {
   for g in "${DS_SHARD_GROUPS[@]}"; do bootstrap+="${bootstrap:+;}$g=$(ds_peers)"; done
   ds_proxy_https_prepare
   mapfile -t tls < <(ds_proxy_https_args)
-  ds_start_java proxy proxy "KVPIPE_PROXY_DATA_TOKEN=$TOKEN" "KVPIPE_PROXY_ADMIN_TOKEN=$ADMIN_TOKEN" \
+  ds_start_java proxy proxy "KVPIPE_TOKEN=$TOKEN" "KVPIPE_ADMIN_TOKEN=$ADMIN_TOKEN" \
     io.kvpipe.proxy.ProxyMain --host 127.0.0.1 --port "$DS_PROXY_PORT" --resp-port "$DS_RESP_PORT" \
     --meta-peers "$(ds_peers)" \
-    --bootstrap-groups "$bootstrap" --watch-kafka-bootstrap "127.0.0.1:$DS_KAFKA_PORT" --watch-topic "$DS_TOPIC" \
+    --bootstrap-groups "$bootstrap" --kafka-bootstrap "127.0.0.1:$DS_KAFKA_PORT" --topic "$DS_TOPIC" \
     "${TLS_FLAGS[@]}" "${tls[@]}"
 }
 

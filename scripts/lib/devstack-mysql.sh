@@ -50,7 +50,7 @@ ds_mysql_accounts() {
         || head -c 24 /dev/urandom | base64 | tr '+/' '-_' >"$DS_MYSQL_ACCOUNTS_DIR/$f.password"
     done
   )
-  KVPIPE_MYSQL_PASSWORD=$DS_MYSQL_ADMIN_PASSWORD "$ROOT/scripts/kvctl" archive-accounts \
+  KVPIPE_JDBC_PASSWORD=$DS_MYSQL_ADMIN_PASSWORD "$ROOT/scripts/kvctl" archive-accounts \
     --mysql-host "$DS_MYSQL_HOST" --mysql-port "$DS_MYSQL_PORT" --mysql-database "$DS_MYSQL_DATABASE" \
     --mysql-user "$DS_MYSQL_ADMIN_USER" \
     --writer-user "$DS_MYSQL_WRITER_USER" --writer-password-file "$DS_MYSQL_ACCOUNTS_DIR/writer.password" \
