@@ -3,9 +3,11 @@ package io.kvpipe.kvctl;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,11 +78,25 @@ final class MigrationsCommand implements Runnable {
       }
       ProxyApi api = cluster.api();
       long deadline = timeoutS == 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(timeoutS).toNanos();
+      // Without an id: the migrations seen in flight, so that one which ends between two polls is still reported.
+      Set<String> following = new LinkedHashSet<>();
+      boolean problems = false;
       while (true) {
         List<MigrationView> ms;
         try {
           ms = id != null ? List.of(MigrationView.of(api.get(path(id))))
               : MigrationView.listOf(api.get("/api/migrations")).stream().filter(m -> !m.ended()).toList();
+          if (id == null) {
+            Set<String> inFlight = new LinkedHashSet<>();
+            ms.forEach(m -> inFlight.add(m.id()));
+            for (String gone : following) {
+              if (!inFlight.contains(gone)) {
+                problems |= ended(MigrationView.of(api.get(path(gone))));
+              }
+            }
+            following.clear();
+            following.addAll(inFlight);
+          }
         } catch (ApiException e) {
           // 503: the meta group is electing a leader for a moment; a watch outlasts that (its deadline still holds).
           if (e.status() != 503 || System.nanoTime() > deadline) {
@@ -92,33 +108,38 @@ final class MigrationsCommand implements Runnable {
         }
         if (ms.isEmpty()) {
           out().println("no migration in flight");
-          return ExitCodes.OK;
+          return problems ? ExitCodes.FOUND_PROBLEMS : ExitCodes.OK;
         }
-        for (MigrationView m : ms) {
-          if (json()) {
-            printJson(m);
-          } else {
-            out().printf(Locale.ROOT, "%s %-13s %s %d/%d keys %.0f keys/s eta %s%n", m.id(), m.phase(),
-                MigrationView.progressBar(m.fraction(), 30), m.keysCopied(), m.keysTotal(), m.keysPerSecond(),
-                m.eta());
-          }
-        }
-        out().flush();
         if (id != null && ms.getFirst().ended()) {
-          MigrationView m = ms.getFirst();
-          if (m.failed()) {
-            err().println("kvctl: migration " + m.id() + " ended " + m.phase()
-                + (m.error() == null ? "" : ": " + m.error()));
-            return ExitCodes.FOUND_PROBLEMS;
-          }
-          return ExitCodes.OK;
+          return ended(ms.getFirst()) ? ExitCodes.FOUND_PROBLEMS : ExitCodes.OK;
         }
+        ms.forEach(this::print);
+        out().flush();
         if (System.nanoTime() > deadline) {
           err().println("kvctl: still in flight after " + timeoutS + " s");
           return ExitCodes.FOUND_PROBLEMS;
         }
         LockSupport.parkNanos(Duration.ofMillis(intervalMs).toNanos()); // the poll interval, not a synchronisation
       }
+    }
+
+    private void print(MigrationView m) {
+      if (json()) {
+        printJson(m);
+      } else {
+        out().printf(Locale.ROOT, "%s %-13s %s %d/%d keys %.0f keys/s eta %s%n", m.id(), m.phase(),
+            MigrationView.progressBar(m.fraction(), 30), m.keysCopied(), m.keysTotal(), m.keysPerSecond(), m.eta());
+      }
+    }
+
+    /** Prints a migration's end; returns whether it failed or was cancelled. */
+    private boolean ended(MigrationView m) {
+      print(m);
+      out().flush();
+      if (m.failed()) {
+        err().println("kvctl: migration " + m.id() + " ended " + m.phase() + (m.error() == null ? "" : ": " + m.error()));
+      }
+      return m.failed();
     }
   }
 
