@@ -159,7 +159,7 @@ public final class PipelineBench {
   private JavaProcess startConsumer(String bootstrap, MySqlDatabase db) {
     JavaProcess c = JavaProcess.builder("io.kvpipe.consumer.ConsumerMain")
         .jvmArgs(KvStack.split(args.string("consumer-jvm", KvStack.shippedJvm("cdc-consumer"))).toArray(String[]::new))
-        .args("--bootstrap-servers", bootstrap, "--topic", TOPIC, "--dlq-topic", TOPIC + ".dlq",
+        .args("--kafka-bootstrap", bootstrap, "--topic", TOPIC, "--dlq-topic", TOPIC + ".dlq",
             "--group-id", "kvpipe-archive-bench", "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(),
             "--jdbc-password", db.password(), "--metrics-port", "0")
         .logFile(work.resolve("consumer.log")).build().start();

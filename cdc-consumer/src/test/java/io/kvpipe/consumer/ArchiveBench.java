@@ -411,7 +411,7 @@ public final class ArchiveBench {
 
   /** From the first committed batch to the last (start-up and group join excluded, reported apart). */
   private Measure measureConsumer(String bootstrap, String topic, String group, MySqlDatabase db) throws Exception {
-    ConsumerConfig config = ConsumerConfig.parse(new String[] {"--bootstrap-servers", bootstrap, "--topic", topic,
+    ConsumerConfig config = ConsumerConfig.parse(new String[] {"--kafka-bootstrap", bootstrap, "--topic", topic,
         "--dlq-topic", topic + ".dlq", "--group-id", group, "--jdbc-url", db.jdbcUrl(),
         "--jdbc-user", db.user(), "--jdbc-password", db.password(), "--metrics-port", "0",
         "--max-poll-records", String.valueOf(batch), "--writer-threads", String.valueOf(writerThreads),

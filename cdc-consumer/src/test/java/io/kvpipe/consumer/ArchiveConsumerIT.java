@@ -68,7 +68,7 @@ class ArchiveConsumerIT {
   }
 
   private List<String> flags() {
-    return List.of("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic, "--dlq-topic", topic + ".dlq",
+    return List.of("--kafka-bootstrap", KAFKA.bootstrapServers(), "--topic", topic, "--dlq-topic", topic + ".dlq",
         "--group-id", "archive-" + topic, "--instance-id", "i1", "--session-timeout-ms", "6000",
         "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(), "--jdbc-password", db.password(),
         "--metrics-port", "0", "--max-backoff-ms", "1000", "--max-poll-records", "1000", "--statement-rows", "250");

@@ -87,7 +87,7 @@ public final class PipelineStack implements AutoCloseable {
       client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec())).tls(TestTls.cluster().raftTls())
           .operationTimeout(Duration.ofSeconds(20)).build();
       cluster.awaitLeader(GROUP, timeout);
-      archive = new ArchiveService(ConsumerConfig.parse(new String[] {"--bootstrap-servers", bootstrap,
+      archive = new ArchiveService(ConsumerConfig.parse(new String[] {"--kafka-bootstrap", bootstrap,
           "--topic", topic, "--dlq-topic", topic + ".dlq", "--group-id", "archive-" + topic,
           "--jdbc-url", db.jdbcUrl(), "--jdbc-user", db.user(), "--jdbc-password", db.password(),
           "--metrics-port", "0", "--max-backoff-ms", "1000", "--max-poll-records", "1000",
