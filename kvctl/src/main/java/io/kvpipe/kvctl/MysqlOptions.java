@@ -44,7 +44,7 @@ public final class MysqlOptions {
 
   /** The user: the flag, else KVPIPE_JDBC_USER, else the deprecated KVPIPE_MYSQL_USER; none is a usage error. */
   String user() {
-    String u = resolve(user, "KVPIPE_JDBC_USER", "KVPIPE_MYSQL_USER");
+    String u = resolve(user, "KVPIPE_JDBC_USER", "KVPIPE_MYSQL_USER", false);
     if (u == null) {
       throw new KvctlException(ExitCodes.USAGE, "--mysql-user is required (or KVPIPE_JDBC_USER): kvctl has no"
           + " default account; use the auditor account for reads, an administrator for archive-accounts");
@@ -53,16 +53,17 @@ public final class MysqlOptions {
   }
 
   String password() {
-    String p = resolve(password, "KVPIPE_JDBC_PASSWORD", "KVPIPE_MYSQL_PASSWORD");
+    // Set but empty is a password (root of a throwaway server has none), not a reason to send the old variable's.
+    String p = resolve(password, "KVPIPE_JDBC_PASSWORD", "KVPIPE_MYSQL_PASSWORD", true);
     return p == null ? "" : p;
   }
 
-  private String resolve(String flagValue, String variable, String deprecated) {
+  private String resolve(String flagValue, String variable, String deprecated, boolean emptyIsAValue) {
     if (flagValue != null) {
       return flagValue;
     }
     String v = env.apply(variable);
-    if (v != null && !v.isBlank()) {
+    if (v != null && (emptyIsAValue || !v.isBlank())) {
       return v;
     }
     v = env.apply(deprecated);
@@ -103,7 +104,7 @@ public final class MysqlOptions {
   Connection connect(String url) throws SQLException {
     ClientProperties extra;
     try {
-      String file = resolve(propertiesFile, "KVPIPE_JDBC_PROPERTIES", "KVPIPE_MYSQL_PROPERTIES");
+      String file = resolve(propertiesFile, "KVPIPE_JDBC_PROPERTIES", "KVPIPE_MYSQL_PROPERTIES", false);
       extra = ClientProperties.load(file == null ? "" : file, "mysql-properties")
           .refuse(null, Set.of("user", "password"), "use --mysql-user and --mysql-password");
     } catch (IllegalArgumentException e) {

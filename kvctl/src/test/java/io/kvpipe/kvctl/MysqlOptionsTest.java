@@ -34,6 +34,14 @@ class MysqlOptionsTest {
   }
 
   @Test
+  void anEmptyPasswordVariableIsAnEmptyPasswordNotAFallback() {
+    // `KVPIPE_JDBC_PASSWORD= kvctl archive-accounts --mysql-user root` with .devstack/env sourced (it exports the
+    // auditor's password in both variables): root has no password there, and the auditor's must not be sent instead.
+    MysqlOptions o = with(Map.of("KVPIPE_JDBC_PASSWORD", "", "KVPIPE_MYSQL_PASSWORD", "auditor-pw"));
+    assertThat(o.password()).isEmpty();
+  }
+
+  @Test
   void theOldVariablesStillWork() {
     MysqlOptions o = with(Map.of("KVPIPE_MYSQL_USER", "old", "KVPIPE_MYSQL_PASSWORD", "oldpw"));
     assertThat(o.user()).isEqualTo("old");
