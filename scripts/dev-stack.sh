@@ -261,11 +261,16 @@ remove_node() {
   ds_pid_of "kv-node-$n" >/dev/null || { ds_say "kv-node-$n is not running"; return 0; }
   if ds_pid_of proxy >/dev/null; then
     load_tokens
-    topology=$(ds_proxy_curl -sf --max-time 5 -H "Authorization: Bearer $TOKEN" "$(ds_proxy_url)/api/topology/shards") \
-      || ds_die "cannot read the topology from the proxy to check that $n is in no group"
-    if [[ "$topology" == *"\"$n@"* ]]; then
-      ds_die "$n is still a replica of a group: scripts/kvctl peers remove GROUP $n first (scripts/kvctl groups shows which)"
-    fi
+    # A `peers remove` just answered may not be in the proxy's view of the topology yet: give it 10 s to get there.
+    local deadline=$((SECONDS + 10))
+    while :; do
+      topology=$(ds_proxy_curl -sf --max-time 5 -H "Authorization: Bearer $TOKEN" "$(ds_proxy_url)/api/topology/shards") \
+        || ds_die "cannot read the topology from the proxy to check that $n is in no group"
+      [[ "$topology" == *"\"$n@"* ]] || break
+      ((SECONDS < deadline)) \
+        || ds_die "$n is still a replica of a group: scripts/kvctl peers remove GROUP $n first (scripts/kvctl groups shows which)"
+      sleep 0.5 # a poll interval, not a synchronisation
+    done
   fi
   ds_stop "kv-node-$n"
   refresh_node_urls
