@@ -48,7 +48,9 @@ final class PeersCommand implements Runnable {
       if (json()) {
         printJson(r);
       } else {
-        out().println("replica " + p + " added to group " + group);
+        // 202: the change is accepted and runs on (joining, reconfiguring); it is not done yet.
+        out().println("adding replica " + p + " to group " + group + " (change " + r.path("migration").path("id").asText()
+            + "; scripts/kvctl migrations watch follows it)");
       }
       return ExitCodes.OK;
     }
@@ -72,7 +74,8 @@ final class PeersCommand implements Runnable {
       if (json()) {
         printJson(r);
       } else {
-        out().println("replica " + peerId + " removed from group " + group);
+        out().println("removing replica " + peerId + " from group " + group + " (change "
+            + r.path("migration").path("id").asText() + "; scripts/kvctl migrations watch follows it)");
       }
       return ExitCodes.OK;
     }
