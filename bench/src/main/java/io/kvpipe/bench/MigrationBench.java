@@ -9,6 +9,7 @@ import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.LatencyRecorder;
 import io.kvpipe.testsupport.bench.OpenLoop;
+import io.kvpipe.testsupport.bench.ProcessCpu;
 import io.kvpipe.testsupport.load.KvHttp;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -45,6 +46,9 @@ public final class MigrationBench {
   private final Path work;
   private final Path out;
   private final KvStack.Options options;
+  private final JitWarmUp.Settings warmUp;
+  /** Share of the cores busy over the "before" phase at and above which the box counts as saturated. */
+  private static final double SATURATED = 0.9;
 
   private MigrationBench(BenchArgs a) {
     this.keys = a.integer("keys", 1_000_000);
@@ -56,7 +60,8 @@ public final class MigrationBench {
     this.before = a.seconds("before-seconds", 10);
     this.work = Path.of(a.string("work-dir", "target/bench-work"));
     this.out = Path.of(a.string("out", "target/bench"));
-    this.options = KvStack.Options.from(a).withProxyArgs("--request-timeout-ms", "20000");
+    this.options = KvStack.Options.from(a).withProxyArgs("--request-timeout-ms", "20000").withMetrics();
+    this.warmUp = JitWarmUp.Settings.from(a, 20);
   }
 
   public static void main(String[] args) throws Exception {
@@ -93,10 +98,18 @@ public final class MigrationBench {
     report.put("bulk_load_keys_per_s", Math.round(loadRate));
 
     Background bg = new Background(data, value);
+    // The target's "before" is a box that is not saturated: right after the bulk load the JVMs are still compiling
+    // (C2 was ~27% of a kv-node's CPU over a run without this), so the background load runs until their JIT settles.
+    bg.phase();
+    report.put("warm_up", JitWarmUp.run(warmUp, stack.jitEndpoints(), bg::loop, OUT));
     OUT.printf("== background writes at %,d/s through the proxy: %d s before the migration%n", backgroundRate,
         before.toSeconds());
     LatencyRecorder beforeLat = bg.phase();
+    double busyFrom = ProcessCpu.boxBusySeconds();
+    long wallFrom = System.nanoTime();
     OpenLoop.Result beforeRun = bg.loop(before);
+    double busyBefore = (ProcessCpu.boxBusySeconds() - busyFrom) / ((System.nanoTime() - wallFrom) / 1e9)
+        / Runtime.getRuntime().availableProcessors();
     LatencyRecorder.Percentiles pb = beforeLat.percentiles();
     OUT.printf("  before: p50 %.1f ms, p99 %.1f ms (%,d writes, %d errors, %d skipped)%n", pb.p50(), pb.p99(),
         pb.samples(), bg.errors.get(), beforeRun.skipped());
@@ -107,14 +120,16 @@ public final class MigrationBench {
     for (String p : peers.split(",")) {
       body.withArray("peers").add(p);
     }
-    // The target asks for a box that is not saturated when the migration starts: say what it was.
+    // The target asks for a box that is not saturated when the migration starts: say what it was, as the share of
+    // the cores busy over the "before" phase (the load average also counts threads blocked in fsync).
     int cores = Runtime.getRuntime().availableProcessors();
     double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    boolean saturated = loadBefore >= cores;
-    OUT.printf("== load average before the migration: %.2f on %d cores (%s)%n", loadBefore, cores,
-        saturated ? "SATURATED: figures are indicative only" : "not saturated");
-    report.put("box_before_migration", JsonReport.map("load_average_1m", loadBefore, "cores", cores,
-        "saturated", saturated));
+    boolean saturated = busyBefore >= SATURATED;
+    OUT.printf("== before the migration the box was %.0f%% busy on %d cores, load average %.2f (%s)%n",
+        100 * busyBefore, cores, loadBefore, saturated ? "SATURATED: figures are indicative only" : "not saturated");
+    report.put("box_before_migration", JsonReport.map("cpu_busy_fraction", ProcessCpu.round(3, busyBefore),
+        "load_average_1m", loadBefore, "cores", cores, "saturated", saturated,
+        "saturated_means", "cpu_busy_fraction >= " + SATURATED));
     LatencyRecorder duringLat = bg.phase();
     long t0 = System.nanoTime();
     JsonNode started = call(admin, "POST", "/api/cluster/groups", body.toString(), 202).path("migration");
@@ -130,7 +145,9 @@ public final class MigrationBench {
           JsonNode v = call(admin, "GET", "/api/migrations/" + id, null, 200);
           last.set(v);
           double at = (System.nanoTime() - t0) / 1e9;
-          phaseStarts.putIfAbsent(v.path("phase").asText(), at);
+          if (phaseStarts.putIfAbsent(v.path("phase").asText(), at) == null) {
+            bg.enterPhase(v.path("phase").asText());
+          }
           OUT.printf("  %5.1fs %-10s %,d / %,d keys copied, %,.0f keys/s, eta %s s%n", at, v.path("phase").asText(),
               v.path("keysCopied").asLong(), v.path("keysTotal").asLong(), v.path("keysPerSecond").asDouble(),
               v.path("etaSeconds").asText("?"));
@@ -175,6 +192,7 @@ public final class MigrationBench {
     OUT.printf("   client writes: before p50 %.1f ms p99 %.1f ms; during p50 %.1f ms p99 %.1f ms; errors %d before,"
         + " %d during; skipped at in-flight cap %d%n", pb.p50(), pb.p99(), pd.p50(), pd.p99(), errorsBefore,
         errorsDuring, skipped);
+    OUT.printf("   client writes by migration phase (started in it): %s%n", bg.byPhase());
     OUT.printf("   records per group after: %s%n", records);
     if (!bg.errorSamples.isEmpty()) {
       OUT.println("   first errors: " + bg.errorSamples);
@@ -190,6 +208,8 @@ public final class MigrationBench {
             "p999_ms", pb.p999(), "max_ms", pb.max(), "errors", errorsBefore),
         "during", JsonReport.map("writes", pd.samples(), "p50_ms", pd.p50(), "p99_ms", pd.p99(),
             "p999_ms", pd.p999(), "max_ms", pd.max(), "errors", errorsDuring, "skipped", skipped),
+        "during_by_phase", bg.byPhase(),
+        "p99_during_vs_before", ProcessCpu.round(2, pd.p99() / pb.p99()),
         "error_samples", List.copyOf(bg.errorSamples)));
     if (!done.path("phase").asText().equals("done")) {
       OUT.println("!! the migration did not complete: " + done);
@@ -233,6 +253,8 @@ public final class MigrationBench {
     private final KvHttp data;
     private final byte[] value;
     private final AtomicReference<LatencyRecorder> recorder = new AtomicReference<>();
+    private final AtomicReference<LatencyRecorder> migrationPhase = new AtomicReference<>();
+    private final Map<String, LatencyRecorder> phases = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong seq = new AtomicLong();
     /** The first few distinct errors, so a report says why writes failed. */
@@ -246,7 +268,26 @@ public final class MigrationBench {
     LatencyRecorder phase() {
       LatencyRecorder r = new LatencyRecorder(Math.max(1000, backgroundRate * 3600));
       recorder.set(r);
+      migrationPhase.set(null);
       return r;
+    }
+
+    /** From now on writes are also timed into the named migration phase's own recorder. */
+    void enterPhase(String name) {
+      LatencyRecorder r = new LatencyRecorder(Math.max(1000, backgroundRate * 600));
+      phases.put(name, r);
+      migrationPhase.set(r);
+    }
+
+    /** Per migration phase: writes started in it, p50/p99/max (ms). */
+    Map<String, Object> byPhase() {
+      Map<String, Object> out = new LinkedHashMap<>();
+      phases.forEach((name, r) -> {
+        LatencyRecorder.Percentiles p = r.percentiles();
+        out.put(name, JsonReport.map("writes", p.samples(), "p50_ms", ProcessCpu.round(1, p.p50()),
+            "p99_ms", ProcessCpu.round(1, p.p99()), "max_ms", ProcessCpu.round(1, p.max())));
+      });
+      return out;
     }
 
     OpenLoop.Result loop(Duration d) throws InterruptedException {
@@ -259,6 +300,7 @@ public final class MigrationBench {
     private CompletableFuture<?> write() {
       String key = BulkLoader.key(Math.floorMod(seq.getAndIncrement() * 7919L, keys));
       LatencyRecorder r = recorder.get();
+      LatencyRecorder inPhase = migrationPhase.get();
       long t = System.nanoTime();
       return data.putAsync(key, value).handle((resp, e) -> {
         if (e != null || !resp.ok()) {
@@ -270,6 +312,9 @@ public final class MigrationBench {
           throw new IllegalStateException(why);
         }
         r.record(System.nanoTime() - t);
+        if (inPhase != null) {
+          inPhase.record(System.nanoTime() - t);
+        }
         return resp;
       });
     }

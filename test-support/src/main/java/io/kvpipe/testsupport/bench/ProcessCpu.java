@@ -33,6 +33,27 @@ public final class ProcessCpu {
     }
   }
 
+  /**
+   * CPU seconds the whole box has been busy so far, summed over its cores (the {@code cpu} line of /proc/stat: every
+   * state but idle and iowait). Over a phase, divided by wall time and cores, it says how saturated the box was, which
+   * the load average cannot: it counts threads waiting on an fsync, and a Raft log fsyncs all the time.
+   */
+  public static double boxBusySeconds() {
+    try {
+      String first = Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).getFirst();
+      String[] f = first.trim().split(" +");
+      long busy = 0;
+      for (int i = 1; i < f.length && i <= 8; i++) {
+        if (i != 4 && i != 5) { // idle, iowait
+          busy += Long.parseLong(f[i]);
+        }
+      }
+      return busy / TICKS_PER_SECOND;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/stat", e);
+    }
+  }
+
   /** A reading of several named processes at one instant. */
   public record Sample(long nanos, Map<String, Double> seconds) {
     public static Sample of(Map<String, Long> pids) {
