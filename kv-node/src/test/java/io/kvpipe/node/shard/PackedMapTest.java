@@ -106,20 +106,7 @@ class PackedMapTest {
     });
     try {
       for (int round = 0; round < 300; round++) {
-        List<String> seen = new ArrayList<>();
-        byte[] previous = null;
-        Iterator<PackedMap.View> it = map.iterate(null, true, null);
-        while (it.hasNext()) {
-          byte[] k = it.next().key();
-          if (previous != null) {
-            assertThat(Arrays.compareUnsigned(previous, k)).as("walk order").isLessThan(0);
-          }
-          previous = k;
-          if (s(k).endsWith("0")) {
-            seen.add(s(k));
-          }
-        }
-        assertThat(seen).isEqualTo(stable);
+        assertWalkGivesEachStableKeyOnceInOrder(map, stable);
       }
     } finally {
       stop.set(true);
@@ -224,20 +211,7 @@ class PackedMapTest {
     });
     try {
       for (int round = 0; round < 300; round++) {
-        List<String> seen = new ArrayList<>();
-        byte[] previous = null;
-        Iterator<PackedMap.View> it = map.iterate(null, true, null);
-        while (it.hasNext()) {
-          byte[] k = it.next().key();
-          if (previous != null) {
-            assertThat(Arrays.compareUnsigned(previous, k)).as("walk order").isLessThan(0);
-          }
-          previous = k;
-          if (s(k).endsWith("0")) {
-            seen.add(s(k));
-          }
-        }
-        assertThat(seen).isEqualTo(stable);
+        assertWalkGivesEachStableKeyOnceInOrder(map, stable);
         String probe = stable.get(round % stable.size());
         assertThat(map.get(b(probe))).as("get %s", probe).isNotNull();
       }
@@ -245,5 +219,23 @@ class PackedMapTest {
       stop.set(true);
       writer.get();
     }
+  }
+
+  /** A whole walk is in key order and gives each stable key (those ending in 0) exactly once. */
+  private static void assertWalkGivesEachStableKeyOnceInOrder(PackedMap map, List<String> stable) {
+    List<String> seen = new ArrayList<>();
+    byte[] previous = null;
+    Iterator<PackedMap.View> it = map.iterate(null, true, null);
+    while (it.hasNext()) {
+      byte[] k = it.next().key();
+      if (previous != null) {
+        assertThat(Arrays.compareUnsigned(previous, k)).as("walk order").isLessThan(0);
+      }
+      previous = k;
+      if (s(k).endsWith("0")) {
+        seen.add(s(k));
+      }
+    }
+    assertThat(seen).isEqualTo(stable);
   }
 }
