@@ -11,7 +11,6 @@ import io.kvpipe.common.topology.Topology;
 import io.kvpipe.common.wire.MigrationToken;
 import io.kvpipe.common.wire.Reply;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -223,13 +222,11 @@ final class GroupMigrationRun extends MigrationRun {
       progress = p;
     }
     CopyProgress current = p;
-    Map<String, TargetWindow> windows = new HashMap<>();
     try (ExecutorService pairs = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> running = new ArrayList<>();
       for (MigrationPlan.Transfer t : plan.transfers()) {
         PairCopier copier = new PairCopier(ctx.ops(), t, token(plan), current, throttle, () -> batchSize, retrying,
-            n -> ctx.metrics().migrationKeysCopied(n),
-            windows.computeIfAbsent(t.target(), g -> TargetWindow.withDefaults()));
+            n -> ctx.metrics().migrationKeysCopied(n));
         running.add(pairs.submit(() -> {
           copier.run();
           return null;

@@ -20,16 +20,10 @@ import org.slf4j.LoggerFactory;
  */
 final class PairCopier {
   private static final Logger LOG = LoggerFactory.getLogger(PairCopier.class);
+  /** A MigrateIn stays well under the smallest Raft append batch (4 MiB), whatever the values' sizes. */
+  static final long MAX_CHUNK_BYTES = 2L << 20;
   /**
-   * A MigrateIn stays well under the smallest Raft append batch (4 MiB), whatever the values' sizes, and short to
-   * apply: every client write to the target waits behind the one being applied, ~3,600 records of 140 B here, tens of
-   * ms on a busy box (a whole page of 10,000 took 100-250 ms in bench-migration).
-   */
-  static final long MAX_CHUNK_BYTES = 512L << 10;
-  /**
-   * Pages a lane keeps sent and not yet finished (its cursor moves past a page once every page before it was applied);
-   * how many MigrateIns are on their way to the target at once is {@link TargetWindow}'s, shared by all the lanes and
-   * pairs of that target. Order does not matter to MigrateIn (each record keeps its version and only ever
+   * Pages being applied at once. Order does not matter to MigrateIn (each record keeps its version and only ever
    * replaces an older one); the cursor only moves past a page once every page before it was applied. Measured
    * (bench-migration, 200k keys, box at load ~40 on 2 cores, {@link Timings} in the log): with pages of 10,000 keys
    * a MigrateIn took 0.7-1.8 s from send to reply, of which ~0.25 s applying, so several in flight keep the target's
@@ -47,13 +41,10 @@ final class PairCopier {
   private final IntSupplier batchSize;
   private final Retrying retrying;
   private final LongConsumer copiedMetric;
-  private final TargetWindow targetWindow;
   private final String where;
 
-  /** @param targetWindow shared by every pair copying into the same target (see {@link TargetWindow}) */
   PairCopier(ShardOps ops, MigrationPlan.Transfer transfer, MigrationToken token, CopyProgress progress,
-             Throttle throttle, IntSupplier batchSize, Retrying retrying, LongConsumer copiedMetric,
-             TargetWindow targetWindow) {
+             Throttle throttle, IntSupplier batchSize, Retrying retrying, LongConsumer copiedMetric) {
     this.ops = ops;
     this.transfer = transfer;
     this.token = token;
@@ -62,7 +53,6 @@ final class PairCopier {
     this.batchSize = batchSize;
     this.retrying = retrying;
     this.copiedMetric = copiedMetric;
-    this.targetWindow = targetWindow;
     this.where = "copy " + transfer.key();
   }
 
@@ -113,8 +103,7 @@ final class PairCopier {
       all.add(l.timings);
     }
     all.totalNanos = System.nanoTime() - started;
-    LOG.info("{}: {} ({} lanes; the target's window now {} MigrateIns)", where, all, lanes.size(),
-        targetWindow.limit());
+    LOG.info("{}: {} ({} lanes)", where, all, lanes.size());
   }
 
   /**
@@ -204,14 +193,8 @@ final class PairCopier {
         timings.pages++;
         prefetched = page.next() == null ? null : scan(page.next());
         throttle.acquire(page.entries().size());
-        List<Chunk> sent = new ArrayList<>();
-        for (List<Entry> c : chunks(page.entries())) {
-          long roomFrom = System.nanoTime();
-          targetWindow.acquire();
-          timings.applyWaitNanos += System.nanoTime() - roomFrom;
-          sent.add(new Chunk(c, timed(ops.migrateIn(transfer.target(), c, token))));
-        }
-        window.addLast(new Applying(page, sent));
+        window.addLast(new Applying(page, chunks(page.entries()).stream().map(c -> new Chunk(c,
+            timed(ops.migrateIn(transfer.target(), c, token)))).toList()));
         while (window.size() >= WINDOW || (page.next() == null && !window.isEmpty())) {
           long applyFrom = System.nanoTime();
           finish(window.removeFirst());
@@ -238,11 +221,9 @@ final class PairCopier {
       laneAdvanced(index, a.page().next(), a.page().entries().size());
     }
 
-    /** {@code f}, a MigrateIn just sent under {@link #targetWindow}: its reply frees the room and is timed. */
     private CompletableFuture<Reply.Migrated> timed(CompletableFuture<Reply.Migrated> f) {
       long from = System.nanoTime();
       return f.whenComplete((r, e) -> {
-        targetWindow.release(from, e == null);
         synchronized (timings) {
           timings.migrateInNanos += System.nanoTime() - from;
           timings.chunks++;

@@ -17,7 +17,7 @@ class PairCopierTest {
 
   private static PairCopier copier() {
     return new PairCopier(null, new MigrationPlan.Transfer("g1", "g3", FOUR), null, null, null, () -> 10, null,
-        n -> {}, TargetWindow.withDefaults());
+        n -> {});
   }
 
   @Test
