@@ -311,9 +311,10 @@ public final class MigrationBench {
           }
           throw new IllegalStateException(why);
         }
-        r.record(System.nanoTime() - t);
+        long took = System.nanoTime() - t;
+        r.record(took);
         if (inPhase != null) {
-          inPhase.record(System.nanoTime() - t);
+          inPhase.record(took);
         }
         return resp;
       });

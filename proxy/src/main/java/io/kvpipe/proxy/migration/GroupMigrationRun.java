@@ -51,7 +51,8 @@ final class GroupMigrationRun extends MigrationRun {
    * PurgeUnowned entries in flight per source: each removes the next records the group no longer owns when it is
    * applied, so entries in flight never remove the same records, and one's Raft round overlaps another's apply.
    * With one in flight the purge ran at 17-19k records/s per source (bench-migration, 1M keys), slower than the copy
-   * it follows: each entry waited out its whole Raft round before the next was sent.
+   * it follows: each entry waited out its whole Raft round before the next was sent. With two: 18-24k, one run each
+   * way on a noisy box, so the gain is not shown beyond that noise.
    */
   static final int PURGE_WINDOW = 2;
 
