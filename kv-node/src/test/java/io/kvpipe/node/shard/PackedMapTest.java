@@ -126,4 +126,57 @@ class PackedMapTest {
       writer.get();
     }
   }
+
+  /**
+   * Reproduces a defect of {@link PackedMap}'s walks found on 2026-12-06 and not yet fixed: with a writer putting or
+   * removing runs of up to 600 neighbouring keys one at a time, a walk misses keys that never changed (runs of 1-25
+   * stable keys; 6 of 15 repetitions failed). {@link #aWalkDuringWritesGivesEveryStableKeyOnceInOrder} churns single
+   * random keys and does not show it. Disabled so the suite stays green until the walk is fixed; run it to see it.
+   */
+  @org.junit.jupiter.api.Disabled("known defect: a walk during runs of single-key writes misses unchanged keys; to fix")
+  @org.junit.jupiter.api.RepeatedTest(15)
+  void aWalkDuringRunsOfSingleKeyWritesGivesEveryStableKeyOnce() throws Exception {
+    PackedMap map = new PackedMap();
+    List<String> stable = new ArrayList<>();
+    for (int i = 0; i < 5_000; i += 10) {
+      String k = String.format("k%05d", i);
+      stable.add(k);
+      map.put(b(k), b("s"));
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+      Random random = new Random();
+      while (!stop.get()) {
+        int start = random.nextInt(5_000);
+        boolean remove = random.nextBoolean();
+        int end = Math.min(5_000, start + random.nextInt(600));
+        for (int i = start; i < end; i++) {
+          if (i % 10 != 0) {
+            byte[] k = b(String.format("k%05d", i));
+            if (remove) {
+              map.remove(k);
+            } else {
+              map.put(k, b("churn"));
+            }
+          }
+        }
+      }
+    });
+    try {
+      for (int round = 0; round < 300; round++) {
+        List<String> seen = new ArrayList<>();
+        Iterator<PackedMap.View> it = map.iterate(null, true, null);
+        while (it.hasNext()) {
+          String k = s(it.next().key());
+          if (k.endsWith("0")) {
+            seen.add(k);
+          }
+        }
+        assertThat(seen).isEqualTo(stable);
+      }
+    } finally {
+      stop.set(true);
+      writer.get();
+    }
+  }
 }
