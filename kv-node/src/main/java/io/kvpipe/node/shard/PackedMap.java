@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -230,6 +231,14 @@ final class PackedMap {
             continue;
           }
           var after = leaves.higherEntry(lowKey);
+          // A merge publishes the merged leaf at this low before it unlinks the next one: if the next leaf is already
+          // gone from what we saw, its entries are here now, so the leaf at this low must be read again first.
+          Leaf now = leaves.get(lowKey);
+          if (now != leaf) {
+            var at = now != null ? Map.entry(lowKey, now) : leaves.floorEntry(lastKey);
+            enter(at.getKey(), at.getValue());
+            continue;
+          }
           if (after == null) {
             done = true;
             break;
