@@ -73,24 +73,24 @@ final class MigrationCopy {
 
   /** Applies the checked copy at {@code index}; only valid right after {@link #check} on the apply thread. */
   Reply apply(long index, long term, LogStamp stamp) {
-    ShardStore store = state.store();
     long epoch = state.ownership().epoch();
-    List<ChangeEvent> events = stamp.cdcEnabled() ? new ArrayList<>(slots.length) : null;
-    int applied = 0;
+    ShardStore.Rec[] copies = new ShardStore.Rec[slots.length];
     for (int i = 0; i < slots.length; i++) {
       Entry e = entries.get(i);
       // The deadline travels with the record: the new owner expires the key exactly when the old one would have.
-      ShardStore.Rec copied = new ShardStore.Rec(e.value(), e.version(),
-          e.value() == null ? io.kvpipe.common.Ttl.NONE : e.expiresAtMs());
-      // Most copied keys are new here: one skip-list walk inserts them.
-      ShardStore.Rec current = store.putIfAbsent(slots[i], copied);
-      if (current != null) {
-        if (current.version() >= e.version()) {
-          continue;
-        }
-        store.put(slots[i], copied);
+      copies[i] = new ShardStore.Rec(e.value(), e.version(), e.value() == null ? io.kvpipe.common.Ttl.NONE
+          : e.expiresAtMs());
+    }
+    ShardStore.Taken taken = state.store().putNewer(slots, copies, stamp.cdcEnabled());
+    List<ChangeEvent> events = stamp.cdcEnabled() ? new ArrayList<>(slots.length) : null;
+    int applied = 0;
+    for (int i = 0; i < slots.length; i++) {
+      if (!taken.taken()[i]) {
+        continue;
       }
       if (events != null) {
+        Entry e = entries.get(i);
+        ShardStore.Rec current = taken.previous()[i];
         byte[] before = current == null ? null : current.value();
         Op op = e.value() == null ? Op.DELETE : before == null ? Op.CREATE : Op.UPDATE;
         events.add(new ChangeEvent(op, new String(e.key(), StandardCharsets.UTF_8), before, e.value(), stamp.tsMs(),

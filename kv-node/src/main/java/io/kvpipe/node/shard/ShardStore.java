@@ -200,18 +200,121 @@ final class ShardStore {
     return existing;
   }
 
+  /**
+   * What {@link #putNewer} did: per record (in the caller's order) whether it was taken, and the record it replaced
+   * (null: the key had none; a live one's value is kept only when {@code withValues}).
+   */
+  record Taken(boolean[] taken, Rec[] previous) {}
+
+  /**
+   * Takes each record whose key has no record here or one with an older version, as a migration's copy does, and
+   * rebuilds each index leaf the batch touches once ({@link PackedMap#update}): a copy arrives in store order, so its
+   * records fill a few leaves each instead of copying a leaf per record. Keys must be distinct (a batch that repeats
+   * one goes record by record, with the same outcome as doing them in order).
+   */
+  Taken putNewer(Slot[] slots, Rec[] recs, boolean withValues) {
+    int n = slots.length;
+    boolean[] taken = new boolean[n];
+    Rec[] previous = new Rec[n];
+    byte[][] packed = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      packed[i] = packSlot(slots[i].position(), slots[i].key());
+    }
+    Integer[] order = inOrder(packed);
+    byte[][] sorted = new byte[n][];
+    for (int j = 0; j < n; j++) {
+      sorted[j] = packed[order[j]];
+      if (j > 0 && Arrays.equals(sorted[j - 1], sorted[j])) {
+        for (int i = 0; i < n; i++) {
+          Rec current = get(slots[i]);
+          if (current == null || current.version() < recs[i].version()) {
+            put(slots[i], recs[i]);
+            taken[i] = true;
+            previous[i] = current;
+          }
+        }
+        return new Taken(taken, previous);
+      }
+    }
+    records.update(sorted, (j, current) -> {
+      int i = order[j];
+      Rec before = current == null ? null : unpackRec(current, withValues);
+      if (before != null && before.version() >= recs[i].version()) {
+        return PackedMap.KEEP;
+      }
+      taken[i] = true;
+      previous[i] = before;
+      return packRec(recs[i]);
+    });
+    List<byte[]> added = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (taken[i] && previous[i] == null) {
+        added.add(slots[i].key());
+      }
+    }
+    added.sort(Arrays::compareUnsigned);
+    byKey.update(added.toArray(new byte[0][]), (j, current) -> NO_KEY);
+    count += added.size();
+    for (int i = 0; i < n; i++) {
+      if (taken[i]) {
+        indexAside(slots[i], previous[i], recs[i]);
+      }
+    }
+    return new Taken(taken, previous);
+  }
+
+  /** Positions 0..n-1 ordered by {@code keys} (unsigned). */
+  private static Integer[] inOrder(byte[][] keys) {
+    Integer[] order = new Integer[keys.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (x, y) -> Arrays.compareUnsigned(keys[x], keys[y]));
+    return order;
+  }
+
   /** Brings the other indexes in line with {@code slot}'s record going from {@code previous} (null: none) to rec. */
   private void index(Slot slot, Rec previous, Rec rec) {
     if (previous == null) {
       byKey.put(slot.key(), NO_KEY);
       count++;
     }
+    indexAside(slot, previous, rec);
+  }
+
+  /** {@link #index} but for the key index and the count (the caller's). */
+  private void indexAside(Slot slot, Rec previous, Rec rec) {
     reindexExpiry(slot, previous, rec);
     boolean wasTombstone = previous != null && !previous.live();
     if (!rec.live() && !wasTombstone) {
       tombstones.add(slot);
     } else if (rec.live() && wasTombstone) {
       tombstones.remove(slot);
+    }
+  }
+
+  /**
+   * Removes records known to be as given from every index, each index leaf once ({@link PackedMap#update}): a purge
+   * removes whole ranges, so most leaves go at once instead of being copied once per record.
+   */
+  private void deleteAll(List<Map.Entry<Slot, Rec>> doomed) {
+    byte[][] packed = new byte[doomed.size()][];
+    byte[][] keys = new byte[doomed.size()][];
+    for (int i = 0; i < packed.length; i++) {
+      Slot s = doomed.get(i).getKey();
+      packed[i] = packSlot(s.position(), s.key());
+      keys[i] = s.key();
+    }
+    Arrays.sort(packed, Arrays::compareUnsigned);
+    Arrays.sort(keys, Arrays::compareUnsigned);
+    records.update(packed, (j, current) -> PackedMap.REMOVE);
+    byKey.update(keys, (j, current) -> PackedMap.REMOVE);
+    for (Map.Entry<Slot, Rec> e : doomed) {
+      reindexExpiry(e.getKey(), e.getValue(), null);
+      count--;
+      if (!e.getValue().live()) {
+        tombstones.remove(e.getKey());
+      }
     }
   }
 
@@ -322,9 +425,7 @@ final class ShardStore {
         doomed.add(unpack(it.next()));
       }
     }
-    for (Map.Entry<Slot, Rec> e : doomed) {
-      delete(e.getKey(), e.getValue());
-    }
+    deleteAll(doomed);
     return new Removal(doomed.size(), more);
   }
 

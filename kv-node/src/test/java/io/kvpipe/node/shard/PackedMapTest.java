@@ -106,25 +106,137 @@ class PackedMapTest {
     });
     try {
       for (int round = 0; round < 300; round++) {
-        List<String> seen = new ArrayList<>();
-        byte[] previous = null;
-        Iterator<PackedMap.View> it = map.iterate(null, true, null);
-        while (it.hasNext()) {
-          byte[] k = it.next().key();
-          if (previous != null) {
-            assertThat(Arrays.compareUnsigned(previous, k)).as("walk order").isLessThan(0);
-          }
-          previous = k;
-          if (s(k).endsWith("0")) {
-            seen.add(s(k));
-          }
-        }
-        assertThat(seen).isEqualTo(stable);
+        assertWalkGivesEachStableKeyOnceInOrder(map, stable);
       }
     } finally {
       stop.set(true);
       writer.get();
     }
+  }
+
+  /**
+   * Batches of ascending keys (runs of neighbours, as a migration's copy and purge send, and scattered ones) that put,
+   * keep and remove, against the same model: the map, its walks and its leaves' sizes stay right.
+   */
+  @Test
+  void batchUpdatesMatchASortedMap() {
+    Random random = new Random(11);
+    PackedMap map = new PackedMap();
+    TreeMap<String, String> model = new TreeMap<>();
+    for (int r0 = 0; r0 < 400; r0++) {
+      int round = r0;
+      java.util.TreeSet<String> keys = new java.util.TreeSet<>();
+      int start = random.nextInt(20_000);
+      boolean run = random.nextBoolean();
+      int n = 1 + random.nextInt(round % 50 == 0 ? 3_000 : 300);
+      for (int i = 0; i < n; i++) {
+        keys.add(String.format("k%05d", run ? start + i : random.nextInt(20_000)));
+      }
+      int mode = random.nextInt(4); // 0, 1: mostly puts; 2: mostly removals; 3: mixed with keeps
+      List<String> sorted = new ArrayList<>(keys);
+      String[] decided = new String[sorted.size()];
+      byte[][] batch = sorted.stream().map(PackedMapTest::b).toArray(byte[][]::new);
+      map.update(batch, (i, current) -> {
+        String k = sorted.get(i);
+        assertThat(current == null ? null : s(current.payload())).as("current of %s", k).isEqualTo(model.get(k));
+        int r = random.nextInt(10);
+        if (mode == 2 ? r < 8 : mode == 3 ? r < 3 : r < 1) {
+          decided[i] = "-";
+          return PackedMap.REMOVE;
+        }
+        if (mode == 3 && r < 6) {
+          decided[i] = "=";
+          return PackedMap.KEEP;
+        }
+        decided[i] = "v" + round + "x".repeat(random.nextInt(200));
+        return b(decided[i]);
+      });
+      for (int i = 0; i < decided.length; i++) {
+        switch (decided[i]) {
+          case "-" -> model.remove(sorted.get(i));
+          case "=" -> { }
+          default -> model.put(sorted.get(i), decided[i]);
+        }
+      }
+      assertThat(walk(map.iterate(null, true, null))).isEqualTo(model(model));
+      assertThat(walk(PackedMap.iterate(map.leaves()))).isEqualTo(model(model));
+      for (PackedMap.Leaf leaf : map.leaves()) {
+        assertThat(leaf.size()).isLessThanOrEqualTo(PackedMap.MAX_LEAF);
+      }
+      String probe = String.format("k%05d", random.nextInt(20_000));
+      PackedMap.View got = map.get(b(probe));
+      assertThat(got == null ? null : s(got.payload())).isEqualTo(model.get(probe));
+    }
+    // A whole-map removal leaves only the first (empty) leaf, as single removals do.
+    map.update(model.keySet().stream().map(PackedMapTest::b).toArray(byte[][]::new), (i, c) -> PackedMap.REMOVE);
+    assertThat(walk(map.iterate(null, true, null))).isEmpty();
+    assertThat(map.leaves()).hasSize(1);
+  }
+
+  @Test
+  void aBatchThatIsNotAscendingIsRefusedBeforeAnythingChanges() {
+    PackedMap map = new PackedMap();
+    map.put(b("a"), b("1"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> map.update(new byte[][] {b("b"), b("b")},
+        (i, c) -> PackedMap.REMOVE)).isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> map.update(new byte[][] {b("a"), b("c"), b("b")},
+        (i, c) -> PackedMap.REMOVE)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(walk(map.iterate(null, true, null))).containsExactly("a=1");
+  }
+
+  /** As {@link #aWalkDuringWritesGivesEveryStableKeyOnceInOrder}, with the writer changing runs of keys per batch. */
+  @Test
+  void aWalkDuringBatchUpdatesGivesEveryStableKeyOnceInOrder() throws Exception {
+    PackedMap map = new PackedMap();
+    List<String> stable = new ArrayList<>();
+    for (int i = 0; i < 5_000; i += 10) {
+      String k = String.format("k%05d", i);
+      stable.add(k);
+      map.put(b(k), b("s"));
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+      Random random = new Random(5);
+      while (!stop.get()) {
+        int start = random.nextInt(5_000);
+        boolean remove = random.nextBoolean();
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = start; i < Math.min(5_000, start + random.nextInt(600)); i++) {
+          if (i % 10 != 0) {
+            keys.add(b(String.format("k%05d", i)));
+          }
+        }
+        map.update(keys.toArray(new byte[0][]), (i, c) -> remove ? PackedMap.REMOVE : b("churn"));
+      }
+    });
+    try {
+      for (int round = 0; round < 300; round++) {
+        assertWalkGivesEachStableKeyOnceInOrder(map, stable);
+        String probe = stable.get(round % stable.size());
+        assertThat(map.get(b(probe))).as("get %s", probe).isNotNull();
+      }
+    } finally {
+      stop.set(true);
+      writer.get();
+    }
+  }
+
+  /** A whole walk is in key order and gives each stable key (those ending in 0) exactly once. */
+  private static void assertWalkGivesEachStableKeyOnceInOrder(PackedMap map, List<String> stable) {
+    List<String> seen = new ArrayList<>();
+    byte[] previous = null;
+    Iterator<PackedMap.View> it = map.iterate(null, true, null);
+    while (it.hasNext()) {
+      byte[] k = it.next().key();
+      if (previous != null) {
+        assertThat(Arrays.compareUnsigned(previous, k)).as("walk order").isLessThan(0);
+      }
+      previous = k;
+      if (s(k).endsWith("0")) {
+        seen.add(s(k));
+      }
+    }
+    assertThat(seen).isEqualTo(stable);
   }
 
   /**
