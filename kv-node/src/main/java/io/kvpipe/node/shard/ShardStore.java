@@ -318,17 +318,6 @@ final class ShardStore {
     }
   }
 
-  /** Removes a record known to be {@code current} from every index. */
-  private void delete(Slot slot, Rec current) {
-    records.remove(packSlot(slot.position(), slot.key()));
-    byKey.remove(slot.key());
-    reindexExpiry(slot, current, null);
-    count--;
-    if (!current.live()) {
-      tombstones.remove(slot);
-    }
-  }
-
   private void reindexExpiry(Slot slot, Rec previous, Rec now) {
     if (previous != null && previous.hasTtl()
         && (now == null || !now.hasTtl() || now.expiresAtMs() != previous.expiresAtMs())) {
@@ -422,7 +411,9 @@ final class ShardStore {
           more = true;
           break outer;
         }
-        doomed.add(unpack(it.next()));
+        PackedMap.View v = it.next();
+        // Removal needs each record's liveness and deadline, not its value.
+        doomed.add(Map.entry(unpackSlot(v), unpackRec(v, false)));
       }
     }
     deleteAll(doomed);
