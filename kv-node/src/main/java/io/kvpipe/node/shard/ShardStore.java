@@ -1,5 +1,11 @@
 package io.kvpipe.node.shard;
 
+import static io.kvpipe.node.shard.StoreCodec.packRec;
+import static io.kvpipe.node.shard.StoreCodec.packSlot;
+import static io.kvpipe.node.shard.StoreCodec.unpack;
+import static io.kvpipe.node.shard.StoreCodec.unpackRec;
+import static io.kvpipe.node.shard.StoreCodec.unpackSlot;
+
 import io.kvpipe.common.ring.HashRange;
 import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.ring.HashRing;
@@ -27,9 +33,9 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * the first. The apply thread updates both indexes record by record; a reader may see one a record ahead of the
  * other, never a record lost.
  *
- * <p>Memory (issue 15): both indexes are {@link PackedMap}s, records packed into byte arrays of ~64 records each,
- * so a record costs its key and value plus ~35 bytes (position, version, deadline if any, lengths, offsets, the key
- * again in the key index) rather than ~160 bytes of skip-list nodes and object headers. {@link Slot} and {@link Rec}
+ * <p>Memory (issue 15): both indexes are {@link PackedMap}s, records packed ({@link StoreCodec}) into byte arrays of
+ * ~64 records each, so a record costs its key and value plus ~35 bytes (position, version, deadline if any, lengths,
+ * offsets, the key again in the key index) rather than ~160 bytes of skip-list nodes and object headers. {@link Slot} and {@link Rec}
  * are what callers get: made on each read, not kept.
  */
 final class ShardStore {
@@ -74,11 +80,7 @@ final class ShardStore {
     int c = Long.compare(a.expiresAtMs(), b.expiresAtMs());
     return c != 0 ? c : ORDER.compare(a.slot(), b.slot());
   };
-  /** A packed record's first byte: bit 0 live (a value follows the header), bit 1 a deadline follows the version. */
-  private static final int LIVE = 1;
-  private static final int DEADLINE = 2;
-
-  /** Records by {@link #packSlot}: payload {@link #packRec}. */
+  /** Records by {@link StoreCodec#packSlot}: payload {@link StoreCodec#packRec}. */
   private final PackedMap records = new PackedMap();
   private final TreeSet<Slot> tombstones = new TreeSet<>(ORDER);
   /** Keys by their bytes, empty payloads: the record is read from {@link #records}. */
@@ -92,82 +94,6 @@ final class ShardStore {
   private volatile int count;
   /** The frozen view being read (a snapshot being written), or null. */
   private volatile Frozen frozen;
-
-  /**
-   * A slot as the records index's key: the position, sign bit flipped, big-endian (so unsigned byte order is the
-   * positions' signed order), then the key bytes.
-   */
-  static byte[] packSlot(long position, byte[] key) {
-    byte[] out = new byte[8 + key.length];
-    putLong(out, 0, position ^ Long.MIN_VALUE);
-    System.arraycopy(key, 0, out, 8, key.length);
-    return out;
-  }
-
-  static Slot unpackSlot(PackedMap.View v) {
-    long position = getLong(v.data(), v.keyOff()) ^ Long.MIN_VALUE;
-    return new Slot(position, Arrays.copyOfRange(v.data(), v.keyOff() + 8, v.keyOff() + v.keyLen()));
-  }
-
-  /**
-   * {@code [flags][version, unsigned varint][deadline, 8 B, if any][value]}. The version is a log index, a few bytes
-   * as a varint where a fixed long took 8: ~5 B less per record, ~5 MB of heap at 1M records (issue 15).
-   */
-  static byte[] packRec(Rec r) {
-    boolean deadline = r.expiresAtMs() != Ttl.NONE;
-    int valueLen = r.live() ? r.value().length : 0;
-    int versionLen = Varints.size(r.version());
-    byte[] out = new byte[1 + versionLen + (deadline ? 8 : 0) + valueLen];
-    out[0] = (byte) ((r.live() ? LIVE : 0) | (deadline ? DEADLINE : 0));
-    int p = Varints.write(out, 1, r.version());
-    if (deadline) {
-      putLong(out, p, r.expiresAtMs());
-      p += 8;
-    }
-    if (r.live()) {
-      System.arraycopy(r.value(), 0, out, p, valueLen);
-    }
-    return out;
-  }
-
-  static Rec unpackRec(PackedMap.View v) {
-    return unpackRec(v, true);
-  }
-
-  /** Without {@code value}: a live record's value is an empty placeholder (for bookkeeping that needs no value). */
-  private static Rec unpackRec(PackedMap.View v, boolean withValue) {
-    byte[] d = v.data();
-    int p = v.payloadOff();
-    int flags = d[p];
-    long version = Varints.read(d, p + 1);
-    int q = p + 1 + Varints.size(version);
-    long deadline = Ttl.NONE;
-    if ((flags & DEADLINE) != 0) {
-      deadline = getLong(d, q);
-      q += 8;
-    }
-    byte[] value = (flags & LIVE) == 0 ? null : withValue ? Arrays.copyOfRange(d, q, p + v.payloadLen()) : NO_KEY;
-    return new Rec(value, version, deadline);
-  }
-
-  private static void putLong(byte[] b, int p, long v) {
-    for (int i = 7; i >= 0; i--) {
-      b[p + i] = (byte) v;
-      v >>>= 8;
-    }
-  }
-
-  private static long getLong(byte[] b, int p) {
-    long v = 0;
-    for (int i = 0; i < 8; i++) {
-      v = (v << 8) | (b[p + i] & 0xFF);
-    }
-    return v;
-  }
-
-  private static Map.Entry<Slot, Rec> unpack(PackedMap.View v) {
-    return Map.entry(unpackSlot(v), unpackRec(v));
-  }
 
   static Slot slot(byte[] key) {
     return new Slot(HashRing.position(key), key);

@@ -50,7 +50,7 @@ class ShardStoreBulkTest {
         for (int i = 0; i < slots.size(); i++) {
           order.add(i);
         }
-        order.sort(Comparator.comparing(i -> ShardStore.packSlot(slots.get(i).position(), slots.get(i).key()),
+        order.sort(Comparator.comparing(i -> StoreCodec.packSlot(slots.get(i).position(), slots.get(i).key()),
             java.util.Arrays::compareUnsigned));
         List<ShardStore.Slot> s2 = order.stream().map(slots::get).toList();
         List<ShardStore.Rec> r2 = order.stream().map(recs::get).toList();

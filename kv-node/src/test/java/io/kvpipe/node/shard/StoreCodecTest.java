@@ -7,10 +7,10 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * A record's version is packed as a varint: every width it can take (1 to 10 bytes, at each 7-bit boundary) reads
- * back as written, with and without a deadline and a value, and the value after it is not shifted.
+ * {@link StoreCodec}: a record's version is packed as a varint; every width it can take (1 to 10 bytes, at each 7-bit
+ * boundary) reads back as written, with and without a deadline and a value, and the value after it is not shifted.
  */
-class ShardStoreRecordTest {
+class StoreCodecTest {
   private static final long[] VERSIONS = {0, 1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 1L << 35,
       (1L << 56) - 1, 1L << 56, Long.MAX_VALUE, -1, Long.MIN_VALUE};
 
@@ -49,6 +49,6 @@ class ShardStoreRecordTest {
   void aSmallVersionTakesFewBytes() {
     // The point of the varint (issue 15): a log index of a million fits in 3 bytes, not 8.
     assertThat(Varints.size(1_000_000)).isEqualTo(3);
-    assertThat(ShardStore.packRec(new ShardStore.Rec(new byte[100], 1_000_000))).hasSize(1 + 3 + 100);
+    assertThat(StoreCodec.packRec(new ShardStore.Rec(new byte[100], 1_000_000))).hasSize(1 + 3 + 100);
   }
 }
