@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A replica the reconciler creates (KvNode.createReplica) when Ratis's first add of it fails: Ratis creates the
+ * A replica the reconciler creates (ReplicaLifecycle.createReplica) when Ratis's first add of it fails: Ratis creates the
  * replica's directory when it starts the replica and leaves it behind when that start fails. That directory must not
  * be taken for one that failed to load at start, which is refused for good: the node would then never host the group
  * (a permanent wedge, suspected in GroupMembershipIT's CI failure: n3 never hosted g3, and never set its data aside).
@@ -50,16 +50,16 @@ class ReplicaCreationIT {
     Peer self = Peer.parse("n1@127.0.0.1:" + port);
     try (KvNode node = KvNode.start(config(port, "--raft-property",
         RaftServerConfigKeys.STORAGE_FREE_SPACE_MIN_KEY + "=" + NO_DISK_IS_ENOUGH))) {
-      assertThatThrownBy(() -> node.createReplica("gx", List.of(self))).isInstanceOf(IOException.class);
+      assertThatThrownBy(() -> node.replicas().createReplica("gx", List.of(self))).isInstanceOf(IOException.class);
       assertThat(groupDir("gx")).as("Ratis left the failed replica's directory").isDirectory();
-      assertThat(node.hostedShardGroups()).doesNotContain("gx");
+      assertThat(node.replicas().hostedShardGroups()).doesNotContain("gx");
       assertThat(node.outboxes()).as("no state machine listed for a replica that is not there").doesNotContainKey("gx");
 
       // Whatever made the add fail is gone (here: the free-space floor); the next round's try must succeed.
       node.raftServer().getProperties().set(RaftServerConfigKeys.STORAGE_FREE_SPACE_MIN_KEY, "0MB");
-      node.createReplica("gx", List.of(self));
+      node.replicas().createReplica("gx", List.of(self));
 
-      assertThat(node.hostedShardGroups()).contains("gx");
+      assertThat(node.replicas().hostedShardGroups()).contains("gx");
       try (Stream<Path> aside = Files.list(dir.resolve(KvNode.REMOVED_GROUPS_DIR))) {
         assertThat(aside.map(p -> p.getFileName().toString()))
             .as("the failed add's directory is kept aside, not taken for a removed replica's data")
@@ -82,12 +82,12 @@ class ReplicaCreationIT {
     try (KvNode node = KvNode.start(config(port, "--replica-add-timeout-ms", "500"))) {
       try {
         assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(
-            () -> node.createReplica("gz", List.of(self)))
+            () -> node.replicas().createReplica("gz", List.of(self)))
             .isInstanceOf(IOException.class).hasMessageContaining("did not finish adding group gz"));
         assertThat(node.readiness().problems()).as("a replica Ratis is still adding is not served")
             .anySatisfy(p -> assertThat(p).startsWith("group gz:").contains("still adding"));
         assertThat(shardMeters(node, "gz")).as("nothing attached before Ratis finished").isZero();
-        assertThatThrownBy(() -> node.createReplica("gw", List.of(self)))
+        assertThatThrownBy(() -> node.replicas().createReplica("gw", List.of(self)))
             .as("another add would only queue behind it in Ratis: refused at once")
             .hasMessageContaining("Ratis is still adding [gz]");
       } finally {
@@ -96,9 +96,9 @@ class ReplicaCreationIT {
       // The reconciler's thread (its topology is never readable here) finishes the add.
       Poll.until("gz attached once Ratis finished adding it", Duration.ofSeconds(30),
           () -> shardMeters(node, "gz") == 1);
-      assertThat(node.hostedShardGroups()).contains("gz");
+      assertThat(node.replicas().hostedShardGroups()).contains("gz");
       // What the next round does: the group is hosted and attached; nothing is attached twice.
-      node.createReplica("gw", List.of(self));
+      node.replicas().createReplica("gw", List.of(self));
       assertThat(shardMeters(node, "gz")).isEqualTo(1);
       Poll.until("gz ready", Duration.ofSeconds(30), () -> node.readiness().problems().stream()
           .noneMatch(p -> p.startsWith("group gz:")));
@@ -120,7 +120,7 @@ class ReplicaCreationIT {
     try (KvNode node = KvNode.start(config(port, "--replica-add-timeout-ms", "60000"))) {
       CompletableFuture<Void> adding = CompletableFuture.runAsync(() -> {
         try {
-          node.createReplica("gy", List.of(self));
+          node.replicas().createReplica("gy", List.of(self));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -134,7 +134,7 @@ class ReplicaCreationIT {
         Files.deleteIfExists(hold);
       }
       adding.get(30, TimeUnit.SECONDS);
-      assertThat(node.hostedShardGroups()).contains("gy");
+      assertThat(node.replicas().hostedShardGroups()).contains("gy");
     } finally {
       System.clearProperty(TestFaults.HOLD_START);
     }
@@ -169,7 +169,7 @@ class ReplicaCreationIT {
       // Not hosted, and not left by a failed add here: one that failed to load at start, or a removal Ratis has not
       // finished (its late rename would take a new replica's directory away).
       Files.createDirectories(groupDir("gy").resolve("current"));
-      assertThatThrownBy(() -> node.createReplica("gy", List.of(self)))
+      assertThatThrownBy(() -> node.replicas().createReplica("gy", List.of(self)))
           .hasMessageContaining("has a directory that failed to load, or whose removal has not finished");
       assertThat(groupDir("gy").resolve("current")).as("the evidence stays where it was").isDirectory();
     }

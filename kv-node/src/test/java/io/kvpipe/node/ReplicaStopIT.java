@@ -58,7 +58,7 @@ class ReplicaStopIT {
       });
       assertThat(node.registry().get("kvpipe.node.replicas.stopped").gauge().value()).isEqualTo(1);
       assertThat(node.registry().get("kvpipe.node.replica.stops").counter().count()).isEqualTo(1);
-      assertThat(node.hostedShardGroups()).as("Ratis still lists the group").contains("g1");
+      assertThat(node.replicas().hostedShardGroups()).as("Ratis still lists the group").contains("g1");
       var readiness = node.readiness();
       assertThat(readiness.ready()).isFalse();
       assertThat(readiness.problems()).anySatisfy(p -> assertThat(p).startsWith("group g1:")
