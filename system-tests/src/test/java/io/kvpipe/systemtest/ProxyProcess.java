@@ -42,7 +42,18 @@ final class ProxyProcess implements AutoCloseable {
   }
 
   ProxyProcess start(Duration timeout) {
+    launch();
+    return awaitReady(timeout);
+  }
+
+  /** Starts the process without waiting (several processes of a stack start at once; then {@link #awaitReady}). */
+  ProxyProcess launch() {
     process.start();
+    return this;
+  }
+
+  /** Waits until the launched proxy answers 200 on /ready (a topology loaded, every ring group led). */
+  ProxyProcess awaitReady(Duration timeout) {
     KvHttp probe = new KvHttp(base(), null, Duration.ofSeconds(2));
     Poll.until("proxy " + name + " ready on port " + port, timeout, Duration.ofMillis(200), () -> {
       if (!process.isAlive()) {

@@ -189,17 +189,29 @@ final class SystemStack implements AutoCloseable {
       }
       SystemStack s = new SystemStack(this);
       try {
-        for (String g : groups) {
-          s.nodes.awaitLeader(g, START);
-        }
+        // Every other process starts at once, while the groups elect their leaders (a JVM's start is mostly class
+        // loading, an election mostly waiting): the proxies retry until the meta group answers, spare nodes follow
+        // the topology once it does, the archive reads the topic whoever writes. Then each is waited for.
+        List<String> spares = new ArrayList<>();
         for (int i = 0; i < spareNodes; i++) {
-          s.startSpare("n" + (4 + i));
+          spares.add("n" + (4 + i));
+          s.launchSpare(spares.getLast());
         }
+        List<ProxyProcess> launched = new ArrayList<>();
         for (String p : proxies) {
-          s.startProxy(p);
+          launched.add(s.launchProxy(p));
         }
         if (kafkaBootstrap != null) {
           s.startArchive();
+        }
+        for (String g : groups) {
+          s.nodes.awaitLeader(g, START);
+        }
+        for (String id : spares) {
+          s.nodes.restartWait(id, START);
+        }
+        for (ProxyProcess p : launched) {
+          p.awaitReady(START);
         }
         return s;
       } catch (Exception | Error e) {
@@ -209,16 +221,20 @@ final class SystemStack implements AutoCloseable {
     }
   }
 
-  private void startSpare(String id) {
+  private void launchSpare(String id) {
     List<String> args = new ArrayList<>(List.of("--meta-peers", coreSpec));
     args.addAll(nodeArgs);
-    nodes.addNode(id, args, START);
+    nodes.launchNode(id, args);
   }
 
   ProxyProcess startProxy(String name) {
+    return launchProxy(name).awaitReady(START);
+  }
+
+  private ProxyProcess launchProxy(String name) {
     ProxyProcess p = new ProxyProcess(name, dir, coreSpec, bootstrapGroups, proxyArgs, tls);
     proxies.put(name, p);
-    return p.start(START);
+    return p.launch();
   }
 
   private void startArchive() throws Exception {
@@ -377,6 +393,12 @@ final class SystemStack implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    // SIGTERM to every child process first, so they all shut down at once (then each is waited for below).
+    if (archiveProcess != null) {
+      archiveProcess.askStop();
+    }
+    proxies.values().forEach(ProxyProcess::askStop);
+    nodes.processes().forEach(JavaProcess::askStop);
     try {
       if (archive != null) {
         archive.stop();
@@ -390,7 +412,6 @@ final class SystemStack implements AutoCloseable {
         offsetsProbe.close();
       }
       groupClients.values().forEach(ShardGroupClient::close);
-      proxies.values().forEach(ProxyProcess::askStop); // all at once, then each waited for
       proxies.values().forEach(ProxyProcess::close);
       nodes.close();
     }

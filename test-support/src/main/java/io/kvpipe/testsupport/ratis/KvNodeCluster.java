@@ -90,6 +90,15 @@ public final class KvNodeCluster implements AutoCloseable {
    * Waits until it listens.
    */
   public void addNode(String nodeId, List<String> args, Duration timeout) {
+    launchNode(nodeId, args);
+    awaitListening(nodeId, timeout);
+  }
+
+  /**
+   * As {@link #addNode} without waiting: the node's JVM starts while the caller starts others; {@link #restartWait}
+   * then waits until it listens and is ready.
+   */
+  public void launchNode(String nodeId, List<String> args) {
     if (ports.containsKey(nodeId)) {
       throw new IllegalArgumentException("node " + nodeId + " exists already");
     }
@@ -103,7 +112,6 @@ public final class KvNodeCluster implements AutoCloseable {
     processes.put(nodeId, newProcess(nodeId, all));
     closeInfoClients(); // they know the old peer set only
     processes.get(nodeId).start();
-    awaitListening(nodeId, timeout);
   }
 
   /** One node in kv-node/kv-client text form: {@code n4@127.0.0.1:p4}. */
