@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * {@link #pause()} it (PAUSING, PAUSED), and {@link #reinitialize()} must bring it back to RUNNING; otherwise Ratis's
  * apply thread fails a lifecycle assertion and closes the replica.
  *
- * <p>Threads: loading runs during initialize; takeSnapshot, pause and reinitialize on Ratis's apply thread, which is
- * also the only thread that writes the subclass's state; the frozen state is written on the snapshot writer thread.
+ * <p>Threads: loading runs during initialize; takeSnapshot and reinitialize on Ratis's apply thread, which is also the
+ * only thread that writes the subclass's state; pause on the thread that receives an installed snapshot (Ratis 3.3),
+ * while the apply thread still runs; the frozen state is written on the snapshot writer thread.
  */
 public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
   private static final SnapshotRetentionPolicy KEEP_TWO = new SnapshotRetentionPolicy() {
@@ -71,8 +72,10 @@ public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
     t.setDaemon(true);
     return t;
   });
-  /** The snapshot being written (its index once written), or null; set and cleared by the apply thread. */
+  /** The snapshot being written (its index once written), or null; set by the apply thread, cleared by pause(). */
   private volatile CompletableFuture<Long> writing;
+  /** Held while takeSnapshot decides to start a write and while pause() leaves RUNNING: one or the other first. */
+  private final Object pausing = new Object();
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
@@ -137,6 +140,17 @@ public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
   }
 
   private long takeOrFinishSnapshot() throws IOException {
+    synchronized (pausing) {
+      if (getLifeCycleState() != LifeCycle.State.RUNNING) {
+        // Paused for an install (pause() runs on the install's thread while this one still applies): a snapshot of
+        // this state would be written after the installed one and reported next, an index below it.
+        return -1;
+      }
+      return takeOrFinishSnapshotRunning();
+    }
+  }
+
+  private long takeOrFinishSnapshotRunning() throws IOException {
     CompletableFuture<Long> w = writing;
     if (w != null) {
       if (!w.isDone()) {
@@ -228,9 +242,16 @@ public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
   @Override
   public void pause() {
     // An installed snapshot is about to replace the directory's content; a late write must not register after it.
+    // Ratis calls this on the install's thread while the apply thread still runs: once PAUSING, takeSnapshot starts
+    // no write, and the one it may have started before is waited for here.
+    synchronized (pausing) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+    }
     awaitWriter();
     writing = null;
-    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    // The installed files land in the directory next, before reinitialize() reads them: until then, Ratis's storage
+    // looks for itself (a vote or the log's start may ask meanwhile).
+    noneOnDisk = false;
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
 

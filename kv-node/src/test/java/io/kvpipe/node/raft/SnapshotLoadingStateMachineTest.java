@@ -2,11 +2,14 @@ package io.kvpipe.node.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvpipe.testsupport.Poll;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -72,6 +75,43 @@ class SnapshotLoadingStateMachineTest {
   }
 
   @Test
+  void anInstalledSnapshotIsTheLatestAsSoonAsItsFilesAreInPlace() throws IOException {
+    machine = started();
+    assertThat(machine.getLatestSnapshot()).isNull();
+
+    // Ratis 3.3.0's order on the install's gRPC thread: pause(), move the files in, signal the apply thread, which
+    // reinitializes later. Meanwhile a vote or the log's start reads the latest snapshot: it must be the installed one.
+    machine.pause();
+    writeSnapshot(machine.getStateMachineStorage(), 5, 90, 123);
+
+    assertThat(machine.getLatestSnapshot()).isNotNull();
+    assertThat(machine.getLatestSnapshot().getTermIndex()).isEqualTo(TermIndex.valueOf(5, 90));
+  }
+
+  @Test
+  void nothingIsCapturedForASnapshotWhileAnInstallIsUnderWay() throws IOException {
+    machine = started(true);
+    // pause() runs on the install's thread while the apply thread still runs: a snapshot it started now would be
+    // written after the install and reported next, an index below the installed one (Ratis then closes the replica).
+    machine.pause();
+    machine.applied(3, 41, 7);
+    assertThat(machine.takeSnapshot()).isEqualTo(-1);
+    assertThat(machine.freezes).as("states captured for a snapshot while paused").isZero();
+
+    writeSnapshot(machine.getStateMachineStorage(), 5, 90, 123);
+    machine.reinitialize();
+    machine.applied(5, 190, 9);
+    long[] reported = {machine.takeSnapshot()};
+    Poll.until("the snapshot after the install is written", Duration.ofSeconds(20), () -> {
+      if (reported[0] < 0) {
+        reported[0] = takeSnapshot(machine);
+      }
+      return reported[0] >= 0;
+    });
+    assertThat(reported[0]).isEqualTo(190);
+  }
+
+  @Test
   void aRestartFindsTheSnapshotOnDisk() throws IOException {
     machine = started();
     machine.applied(2, 17, 55);
@@ -85,12 +125,24 @@ class SnapshotLoadingStateMachineTest {
   }
 
   private Counter started() throws IOException {
+    return started(false);
+  }
+
+  private Counter started(boolean inBackground) throws IOException {
     storage = RaftStorage.newBuilder().setDirectory(dir.toFile()).setOption(RaftStorage.StartupOption.RECOVER)
         .setStorageFreeSpaceMin(SizeInBytes.ONE_KB).build();
     storage.initialize();
-    Counter c = new Counter();
+    Counter c = new Counter(inBackground);
     c.initialize(server(), RaftGroupId.randomId(), storage);
     return c;
+  }
+
+  private static long takeSnapshot(Counter machine) {
+    try {
+      return machine.takeSnapshot();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Only the id: all the base class asks of the server while initializing. */
@@ -113,7 +165,18 @@ class SnapshotLoadingStateMachineTest {
 
   /** One number as its whole state. */
   private static final class Counter extends SnapshotLoadingStateMachine {
+    private final boolean inBackground;
     long value;
+    int freezes;
+
+    Counter(boolean inBackground) {
+      this.inBackground = inBackground;
+    }
+
+    @Override
+    protected boolean writesInBackground() {
+      return inBackground;
+    }
 
     void applied(long term, long index, long newValue) {
       value = newValue;
@@ -131,6 +194,7 @@ class SnapshotLoadingStateMachineTest {
 
     @Override
     protected Frozen freeze(TermIndex at) {
+      freezes++;
       long v = value;
       return file -> {
         Files.writeString(file.toPath(), Long.toString(v));
