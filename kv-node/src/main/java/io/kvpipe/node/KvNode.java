@@ -153,7 +153,7 @@ public final class KvNode implements AutoCloseable {
       node.startReplicaWatch();
       if (config.metricsPort() != 0) {
         node.metricsEndpoint = new MetricsEndpoint(config.listenHost(), config.metricsPort(), node.registry,
-            node.status());
+            node::status);
       }
       if (config.followsTopology()) {
         MetaClient meta = new MetaClient(config.metaPeers().stream()

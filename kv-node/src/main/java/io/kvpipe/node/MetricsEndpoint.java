@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,16 +25,18 @@ final class MetricsEndpoint implements AutoCloseable {
 
   private final HttpServer server;
 
-  MetricsEndpoint(String host, int port, PrometheusMeterRegistry registry, NodeStatus status) throws IOException {
+  /** {@code status} is asked per request: which replicas are being added changes while the node runs. */
+  MetricsEndpoint(String host, int port, PrometheusMeterRegistry registry, Supplier<NodeStatus> status)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 0);
     server.createContext("/metrics", exchange -> respond(exchange, () -> new Body(200,
         "text/plain; version=0.0.4; charset=utf-8", registry.scrape().getBytes(StandardCharsets.UTF_8))));
     server.createContext("/health", exchange -> respond(exchange, () -> json(200, Map.of("status", "ok"))));
     server.createContext("/ready", exchange -> respond(exchange, () -> {
-      Readiness.Result r = status.readiness();
+      Readiness.Result r = status.get().readiness();
       return json(r.ready() ? 200 : 503, r.toJson());
     }));
-    server.createContext("/status", exchange -> respond(exchange, () -> json(200, status.statusJson())));
+    server.createContext("/status", exchange -> respond(exchange, () -> json(200, status.get().statusJson())));
     server.start();
   }
 
