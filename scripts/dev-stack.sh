@@ -323,11 +323,13 @@ up() {
   write_env
   local n
   for n in "${DS_NODES[@]}"; do start_unless_running "kv-node-$n" start_node "$n" || true; done
+  # The proxy waits for the meta group by itself (its startup timeout), the consumer needs only Kafka and MySQL: both
+  # start with the nodes instead of after them (each JVM's start is mostly class loading, an election mostly waiting).
+  start_unless_running proxy start_proxy || true
+  start_unless_running cdc-consumer start_consumer || true
   for n in "${DS_NODES[@]}"; do
     ds_wait_for "kv-node-$n" "200 from /ready" node_ready "$n" || ds_die "kv-node $n is not ready; run $0 down"
   done
-  start_unless_running proxy start_proxy || true
-  start_unless_running cdc-consumer start_consumer || true
   ds_wait_for proxy "200 from /ready" proxy_ready || ds_die "the proxy is not ready; run $0 down"
   ds_wait_for cdc-consumer "200 from /ready" consumer_ready || ds_die "the consumer is not ready; run $0 down"
   ds_say "ready"
