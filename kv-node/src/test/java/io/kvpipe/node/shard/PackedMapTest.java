@@ -12,6 +12,8 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 
 /** The packed map against a TreeMap model: lookups, bounded walks, splits and merges, and walks during writes. */
@@ -82,20 +84,10 @@ class PackedMapTest {
   @Test
   void aWalkDuringWritesGivesEveryStableKeyOnceInOrder() throws Exception {
     PackedMap map = new PackedMap();
-    List<String> stable = new ArrayList<>();
-    for (int i = 0; i < 2_000; i += 10) {
-      String k = String.format("k%05d", i);
-      stable.add(k);
-      map.put(b(k), b("s"));
-    }
-    AtomicBoolean stop = new AtomicBoolean();
-    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-      Random random = new Random(3);
-      while (!stop.get()) {
-        int i = random.nextInt(2_000);
-        if (i % 10 == 0) {
-          continue;
-        }
+    List<String> stable = putStableKeys(map, 2_000);
+    walkWhileWriting(map, stable, new Random(3), random -> {
+      int i = random.nextInt(2_000);
+      if (i % 10 != 0) {
         byte[] k = b(String.format("k%05d", i));
         if (random.nextBoolean()) {
           map.put(k, b("churn"));
@@ -103,15 +95,7 @@ class PackedMapTest {
           map.remove(k);
         }
       }
-    });
-    try {
-      for (int round = 0; round < 300; round++) {
-        assertWalkGivesEachStableKeyOnceInOrder(map, stable);
-      }
-    } finally {
-      stop.set(true);
-      writer.get();
-    }
+    }, round -> { });
   }
 
   /**
@@ -188,32 +172,50 @@ class PackedMapTest {
   @Test
   void aWalkDuringBatchUpdatesGivesEveryStableKeyOnceInOrder() throws Exception {
     PackedMap map = new PackedMap();
+    List<String> stable = putStableKeys(map, 5_000);
+    walkWhileWriting(map, stable, new Random(5), random -> {
+      int start = random.nextInt(5_000);
+      boolean remove = random.nextBoolean();
+      List<byte[]> keys = new ArrayList<>();
+      for (int i = start; i < Math.min(5_000, start + random.nextInt(600)); i++) {
+        if (i % 10 != 0) {
+          keys.add(b(String.format("k%05d", i)));
+        }
+      }
+      map.update(keys.toArray(new byte[0][]), (i, c) -> remove ? PackedMap.REMOVE : b("churn"));
+    }, round -> {
+      String probe = stable.get(round % stable.size());
+      assertThat(map.get(b(probe))).as("get %s", probe).isNotNull();
+    });
+  }
+
+  /** Puts every 10th key below {@code n} ("k00000", "k00010", ...): the keys no writer of these tests touches. */
+  private static List<String> putStableKeys(PackedMap map, int n) {
     List<String> stable = new ArrayList<>();
-    for (int i = 0; i < 5_000; i += 10) {
+    for (int i = 0; i < n; i += 10) {
       String k = String.format("k%05d", i);
       stable.add(k);
       map.put(b(k), b("s"));
     }
+    return stable;
+  }
+
+  /**
+   * Walks the whole map 300 times while another thread repeats {@code writeStep} (with {@code random}); each walk must
+   * give every stable key once, in order, and {@code afterWalk} checks more per round.
+   */
+  private static void walkWhileWriting(PackedMap map, List<String> stable, Random random, Consumer<Random> writeStep,
+                                       IntConsumer afterWalk) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-      Random random = new Random(5);
       while (!stop.get()) {
-        int start = random.nextInt(5_000);
-        boolean remove = random.nextBoolean();
-        List<byte[]> keys = new ArrayList<>();
-        for (int i = start; i < Math.min(5_000, start + random.nextInt(600)); i++) {
-          if (i % 10 != 0) {
-            keys.add(b(String.format("k%05d", i)));
-          }
-        }
-        map.update(keys.toArray(new byte[0][]), (i, c) -> remove ? PackedMap.REMOVE : b("churn"));
+        writeStep.accept(random);
       }
     });
     try {
       for (int round = 0; round < 300; round++) {
         assertWalkGivesEachStableKeyOnceInOrder(map, stable);
-        String probe = stable.get(round % stable.size());
-        assertThat(map.get(b(probe))).as("get %s", probe).isNotNull();
+        afterWalk.accept(round);
       }
     } finally {
       stop.set(true);
@@ -248,46 +250,21 @@ class PackedMapTest {
   @org.junit.jupiter.api.RepeatedTest(15)
   void aWalkDuringRunsOfSingleKeyWritesGivesEveryStableKeyOnce() throws Exception {
     PackedMap map = new PackedMap();
-    List<String> stable = new ArrayList<>();
-    for (int i = 0; i < 5_000; i += 10) {
-      String k = String.format("k%05d", i);
-      stable.add(k);
-      map.put(b(k), b("s"));
-    }
-    AtomicBoolean stop = new AtomicBoolean();
-    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-      Random random = new Random();
-      while (!stop.get()) {
-        int start = random.nextInt(5_000);
-        boolean remove = random.nextBoolean();
-        int end = Math.min(5_000, start + random.nextInt(600));
-        for (int i = start; i < end; i++) {
-          if (i % 10 != 0) {
-            byte[] k = b(String.format("k%05d", i));
-            if (remove) {
-              map.remove(k);
-            } else {
-              map.put(k, b("churn"));
-            }
+    List<String> stable = putStableKeys(map, 5_000);
+    walkWhileWriting(map, stable, new Random(), random -> {
+      int start = random.nextInt(5_000);
+      boolean remove = random.nextBoolean();
+      int end = Math.min(5_000, start + random.nextInt(600));
+      for (int i = start; i < end; i++) {
+        if (i % 10 != 0) {
+          byte[] k = b(String.format("k%05d", i));
+          if (remove) {
+            map.remove(k);
+          } else {
+            map.put(k, b("churn"));
           }
         }
       }
-    });
-    try {
-      for (int round = 0; round < 300; round++) {
-        List<String> seen = new ArrayList<>();
-        Iterator<PackedMap.View> it = map.iterate(null, true, null);
-        while (it.hasNext()) {
-          String k = s(it.next().key());
-          if (k.endsWith("0")) {
-            seen.add(k);
-          }
-        }
-        assertThat(seen).isEqualTo(stable);
-      }
-    } finally {
-      stop.set(true);
-      writer.get();
-    }
+    }, round -> { });
   }
 }
