@@ -98,7 +98,7 @@ public final class ShardState {
   }
 
   /** See {@link #freeze()}. */
-  record Frozen(String group, Ownership ownership, long confirmedIndex, long newestStampMs, ShardStore.Frozen records,
+  record Frozen(String group, Ownership ownership, long confirmedIndex, long newestStampMs, FrozenRecords records,
                 List<ChangeEvent> outbox) {
     void release() {
       records.release();

@@ -93,7 +93,7 @@ final class ShardStore {
   private final ConcurrentSkipListSet<Due> expiries = new ConcurrentSkipListSet<>(BY_DEADLINE);
   private volatile int count;
   /** The frozen view being read (a snapshot being written), or null. */
-  private volatile Frozen frozen;
+  private volatile FrozenRecords frozen;
 
   static Slot slot(byte[] key) {
     return new Slot(HashRing.position(key), key);
@@ -372,44 +372,18 @@ final class ShardStore {
    * store. Apply thread only; one frozen view at a time. The records index's leaves are immutable, so the view is
    * just the list of them at the freeze: changes after it make new leaves and leave these alone.
    */
-  Frozen freeze() {
+  FrozenRecords freeze() {
     if (frozen != null) {
       throw new IllegalStateException("a frozen view is still being read");
     }
-    Frozen f = new Frozen(count, records.leaves());
+    FrozenRecords f = new FrozenRecords(count, records.leaves(), this::released);
     frozen = f;
     return f;
   }
 
-  /** A frozen view of the records: {@link #forEach} once, then {@link #release}. */
-  final class Frozen {
-    private final int size;
-    private final List<PackedMap.Leaf> leaves;
-
-    private Frozen(int size, List<PackedMap.Leaf> leaves) {
-      this.size = size;
-      this.leaves = leaves;
-    }
-
-    /** How many records the view holds. */
-    int size() {
-      return size;
-    }
-
-    /** Each record of the view, in store order. */
-    void forEach(java.util.function.BiConsumer<Slot, Rec> action) {
-      Iterator<PackedMap.View> it = PackedMap.iterate(leaves);
-      while (it.hasNext()) {
-        PackedMap.View v = it.next();
-        action.accept(unpackSlot(v), unpackRec(v));
-      }
-    }
-
-    /** Lets the next view be taken. */
-    void release() {
-      if (frozen == this) {
-        frozen = null;
-      }
+  private void released(FrozenRecords f) {
+    if (frozen == f) {
+      frozen = null;
     }
   }
 

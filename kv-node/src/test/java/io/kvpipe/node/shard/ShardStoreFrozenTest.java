@@ -27,7 +27,7 @@ class ShardStoreFrozenTest {
     return out;
   }
 
-  static Map<String, String> contents(ShardStore.Frozen frozen) {
+  static Map<String, String> contents(FrozenRecords frozen) {
     Map<String, String> out = new TreeMap<>();
     frozen.forEach((slot, rec) -> {
       String previous = out.put(text(slot), text(rec));
@@ -71,7 +71,7 @@ class ShardStoreFrozenTest {
         mutate(store, random, ++version);
       }
       Map<String, String> atFreeze = contents(store);
-      ShardStore.Frozen frozen = store.freeze();
+      FrozenRecords frozen = store.freeze();
       for (int i = 0; i < 300; i++) {
         mutate(store, random, ++version);
       }
@@ -79,7 +79,7 @@ class ShardStoreFrozenTest {
       frozen.release();
       // Released: the next view starts afresh.
       Map<String, String> now = contents(store);
-      ShardStore.Frozen next = store.freeze();
+      FrozenRecords next = store.freeze();
       assertThat(contents(next)).isEqualTo(now);
       next.release();
     }
@@ -95,7 +95,7 @@ class ShardStoreFrozenTest {
     }
     for (int round = 0; round < 60; round++) {
       Map<String, String> atFreeze = contents(store);
-      ShardStore.Frozen frozen = store.freeze();
+      FrozenRecords frozen = store.freeze();
       CompletableFuture<Map<String, String>> read = CompletableFuture.supplyAsync(() -> contents(frozen));
       while (!read.isDone()) {
         mutate(store, random, ++version);
