@@ -94,7 +94,8 @@ public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
    * directory on every {@link #getLatestSnapshot()} until it knows of a snapshot, and each log appender asks on every
    * pass of its loop (should it install a snapshot?): in a group younger than its first snapshot that was a directory
    * listing per AppendEntries, ~2.7% of a leader's Java CPU in bench-pipeline's profile. Storage only gains a snapshot
-   * through {@link #write} or an install (then {@link #reinitialize()} reads it again), so the answer can be kept.
+   * through {@link #write} or an install ({@link #pause()} drops the answer before the files arrive,
+   * {@link #reinitialize()} reads storage again), so the answer can be kept.
    */
   private volatile boolean noneOnDisk;
 
