@@ -24,6 +24,11 @@ record LogStamp(long tsMs, boolean cdcEnabled, int outboxMaxEvents, long outboxM
     return b.array();
   }
 
+  /** This stamp at another time (the same CDC settings). */
+  LogStamp at(long otherTsMs) {
+    return new LogStamp(otherTsMs, cdcEnabled, outboxMaxEvents, outboxMaxBytes);
+  }
+
   /** Reads the stamp and leaves {@code data} positioned at the command. */
   static LogStamp read(ByteBuffer data) {
     if (data.remaining() < SIZE || data.get() != FORMAT) {

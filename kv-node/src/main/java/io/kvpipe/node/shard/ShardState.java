@@ -129,6 +129,11 @@ public final class ShardState {
     appliedIndex = index;
     if (stamp.tsMs() > newestStampMs) {
       newestStampMs = stamp.tsMs();
+    } else if (stamp.tsMs() < newestStampMs) {
+      // A new leader whose clock is behind the old one's: judging TTLs by its stamp would make keys that reads
+      // already hide (they use the high-water mark) live again for writes, and a deadline set now end earlier than
+      // "now" was. Time at apply never goes back (docs/ttl.md).
+      stamp = stamp.at(newestStampMs);
     }
     try {
       Reply reply = switch (command) {

@@ -180,8 +180,9 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
   }
 
   private LogStamp newStamp() {
-    return new LogStamp(System.currentTimeMillis(), settings.cdcEnabled(), settings.outboxMaxEvents(),
-        settings.outboxMaxBytes());
+    // Never behind a stamp already applied (a new leader's clock may be): apply would move it up anyway.
+    return new LogStamp(Math.max(System.currentTimeMillis(), state.newestStampMs()), settings.cdcEnabled(),
+        settings.outboxMaxEvents(), settings.outboxMaxBytes());
   }
 
   @Override

@@ -163,6 +163,25 @@ class ShardStateTtlTest {
     assertThat(((Reply.Found) state.query(new Query.FallbackGet(b("k")))).entry().deleted()).isFalse();
   }
 
+  /**
+   * Review finding: a new leader whose clock is behind the old one's stamped writes that judged a key by that older
+   * time, so a key every read already hid came back (EXPIRE/PERSIST returned its old value and kept it).
+   */
+  @Test
+  void aWriteStampedByAClockBehindAnAppliedStampDoesNotBringBackAKeyReadsAlreadyHide() {
+    put("k", "old", 1_000, 10_000); // deadline 11_000
+    put("other", "x", Ttl.NONE, 12_000); // the old leader, ahead
+    clock.set(10_500); // this replica, the new leader, 1.5 s behind
+    assertThat(get("k") == null || get("k").deleted()).as("reads hide k: an applied stamp is past its deadline")
+        .isTrue();
+    Reply r = apply(new Command.SetTtl(b("k"), Ttl.NONE, Request.ANY_VERSION), 10_500);
+    assertThat(r).as("PERSIST of a key past its deadline").isInstanceOf(Reply.Failure.class);
+    assertThat(get("k") == null || get("k").deleted()).as("k stays gone").isTrue();
+    // A deadline set by a behind stamp counts from the time already applied, not from the earlier clock.
+    assertThat(put("n", "v", 1_000, 10_500).version()).isPositive();
+    assertThat(get("n").expiresAtMs()).isEqualTo(13_000);
+  }
+
   @Test
   void setTtlChangesOrRemovesTheDeadlineAsANewVersionKeepingTheValue() {
     Reply.Written w = put("k", "v", 1_000, 1_000);
