@@ -17,6 +17,7 @@ import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -39,6 +40,7 @@ public final class ShardState {
   private final Exports exports = new Exports();
   private volatile Ownership ownership = Ownership.INITIAL;
   private final CommandChecks checks = new CommandChecks(this);
+  private final AppliedCalls calls = new AppliedCalls();
   private volatile long appliedIndex;
   /** The newest leader stamp applied (a high-water mark: a new leader's clock may be behind an old one's). */
   private volatile long newestStampMs;
@@ -94,12 +96,13 @@ public final class ShardState {
    * as a frozen view of the store. Apply thread only; the caller releases the view once written.
    */
   Frozen freeze() {
-    return new Frozen(group, ownership, outbox.confirmedIndex(), newestStampMs, store.freeze(), outbox.all());
+    return new Frozen(group, ownership, outbox.confirmedIndex(), newestStampMs, store.freeze(), outbox.all(),
+        calls.all());
   }
 
   /** See {@link #freeze()}. */
   record Frozen(String group, Ownership ownership, long confirmedIndex, long newestStampMs, FrozenRecords records,
-                List<ChangeEvent> outbox) {
+                List<ChangeEvent> outbox, List<AppliedCalls.Applied> calls) {
     void release() {
       records.release();
     }
@@ -112,6 +115,15 @@ public final class ShardState {
     outbox.restoreConfirmedIndex(confirmedIndex);
   }
 
+  /** The calls a snapshot remembers as applied ({@link AppliedCalls}), oldest first. */
+  void restoreCalls(List<AppliedCalls.Applied> applied) {
+    calls.restore(applied);
+  }
+
+  int rememberedCalls() {
+    return calls.size();
+  }
+
   /**
    * The leader's checks before a command is replicated ({@link CommandChecks#validate}); throws {@link KvException}.
    */
@@ -122,6 +134,31 @@ public final class ShardState {
   /** This shard's command checks, also for the bulk paths that repeat them at apply. */
   CommandChecks checks() {
     return checks;
+  }
+
+  /**
+   * Applies one committed client call: {@link #apply(Command, long, long, LogStamp)} unless the same call ({@code id},
+   * null for none) was applied before within {@link AppliedCalls#WINDOW_MS}. A resend of an applied call changes
+   * nothing and is told so: its first reply is not kept, so it says the outcome is unknown (TIMEOUT, as when a
+   * caller's deadline passes) and where the call was applied; the caller reads the keys to learn it.
+   */
+  Reply apply(Command command, long index, long term, LogStamp stamp, AppliedCalls.CallId id) {
+    long first = id == null ? -1 : calls.appliedAt(id);
+    if (first >= 0) {
+      appliedIndex = index;
+      newestStampMs = Math.max(newestStampMs, stamp.tsMs());
+      Reply.Failure again = Reply.Failure.of(new KvException(ErrorCode.TIMEOUT, "this request was already applied at"
+          + " log index " + first + " of group " + group + " and its reply was lost (the replica that answered it"
+          + " restarted): its outcome is unknown here; read the keys to learn it"));
+      OpLog.refused(group, index, command, again.toException());
+      return command instanceof Command.Batch b ? new Reply.Batch(Collections.nCopies(b.ops().size(), again))
+          : again;
+    }
+    Reply reply = apply(command, index, term, stamp);
+    if (id != null) {
+      calls.applied(id, index, newestStampMs);
+    }
+    return reply;
   }
 
   /** Applies one committed command. Refusals are replies, never exceptions, and leave the state unchanged. */

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -38,6 +39,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -234,7 +236,7 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       Command command = trx.getStateMachineContext() instanceof Command c ? c : decodeCommand(data);
       long applyStart = System.nanoTime();
       TestFaults.failApply(failApplyKey, command);
-      reply = state.apply(command, index, term, stamp);
+      reply = state.apply(command, index, term, stamp, callOf(entry.getStateMachineLogEntry()));
       Timer t = applyTimer;
       if (t != null) {
         t.record(System.nanoTime() - applyStart, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -263,6 +265,16 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
     } else if (command instanceof Command.Txn) {
       (reply instanceof Reply.Failure ? writesRefused : writesApplied).increment();
     }
+  }
+
+  /** The client call an entry carries (Ratis puts every request's client id and call id in its entry), or null. */
+  static AppliedCalls.CallId callOf(StateMachineLogEntryProto entry) {
+    ByteString client = entry.getClientId();
+    if (client.size() != 16) {
+      return null;
+    }
+    ByteBuffer b = client.asReadOnlyByteBuffer();
+    return new AppliedCalls.CallId(b.getLong(), b.getLong(), entry.getCallId());
   }
 
   private static Command decodeCommand(ByteBuffer data) {

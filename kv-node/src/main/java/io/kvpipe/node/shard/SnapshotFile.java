@@ -25,8 +25,8 @@ import org.apache.ratis.util.MD5FileUtil;
 
 /**
  * Writes and reads a shard snapshot: one file holding ownership, the confirmed CDC index, every record (tombstones
- * included) and the outbox, with an MD5 sidecar ({@code <file>.md5}, Ratis's convention, which install-snapshot also
- * uses). The sidecar is written before the file is renamed into place, so a snapshot file under its final name
+ * included), the outbox and the client calls recently applied, with an MD5 sidecar ({@code <file>.md5}, Ratis's
+ * convention, which install-snapshot also uses). The sidecar is written before the file is renamed into place, so a snapshot file under its final name
  * always has one; a mismatch on load means corruption and the load is refused.
  */
 public final class SnapshotFile {
@@ -34,10 +34,11 @@ public final class SnapshotFile {
   /**
    * 2 added the outbox events' seq (several events per log index); 3 the migration that set the ownership and whether
    * its copies are closed; 4 each record's TTL deadline and the newest leader stamp applied; 5 whether an outbox
-   * event is a client transaction's. Older formats are still read (no migration, copies open; no TTLs, no stamp; no
-   * transactions).
+   * event is a client transaction's; 6 the client calls applied within the last two minutes ({@link AppliedCalls}).
+   * Older formats are still read (no migration, copies open; no TTLs, no stamp; no transactions; no calls remembered).
    */
-  private static final int FORMAT = 5;
+  private static final int FORMAT = 6;
+  private static final int FORMAT_WITHOUT_CALLS = 5;
   private static final int FORMAT_WITHOUT_TXN = 4;
   private static final int FORMAT_WITHOUT_TTL = 3;
   private static final int FORMAT_WITHOUT_MIGRATION = 2;
@@ -118,6 +119,14 @@ public final class SnapshotFile {
       for (ChangeEvent ev : state.outbox()) {
         writeEvent(out, ev);
       }
+      out.writeInt(state.calls().size());
+      for (AppliedCalls.Applied a : state.calls()) {
+        out.writeLong(a.id().clientHigh());
+        out.writeLong(a.id().clientLow());
+        out.writeLong(a.id().callId());
+        out.writeLong(a.index());
+        out.writeLong(a.stampMs());
+      }
       out.writeInt(END_MAGIC);
       out.flush();
       fos.getChannel().force(true);
@@ -183,6 +192,18 @@ public final class SnapshotFile {
         sameIndex.add(e);
       }
       state.outbox().appendAll(sameIndex);
+      if (format > FORMAT_WITHOUT_CALLS) {
+        int nCalls = in.readInt();
+        if (nCalls < 0) {
+          throw new IOException("negative call count in snapshot");
+        }
+        List<AppliedCalls.Applied> calls = new ArrayList<>(Math.min(nCalls, 1 << 16));
+        for (int i = 0; i < nCalls; i++) {
+          calls.add(new AppliedCalls.Applied(new AppliedCalls.CallId(in.readLong(), in.readLong(), in.readLong()),
+              in.readLong(), in.readLong()));
+        }
+        state.restoreCalls(calls);
+      }
       if (in.readInt() != END_MAGIC) {
         throw new IOException("snapshot " + file + " is truncated (no end marker)");
       }
