@@ -2,9 +2,9 @@ package io.kvpipe.node.shard;
 
 import io.kvpipe.client.RetryWindow;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The client calls this group applied within the last {@link #WINDOW_MS} of leader time, so that a resend of one of
@@ -18,7 +18,8 @@ import java.util.Map;
  * appended and applied again: a put with two versions and two change events, a compare-and-set judged twice
  * (found by review; {@code ResendAfterRestartIT}).
  *
- * <p>Thread ownership: the apply thread only; {@link #all()} is a copy for a snapshot written elsewhere.
+ * <p>Thread ownership: the apply thread changes it; {@link #appliedAt} may be called from any thread (the leader asks
+ * before it logs a request); {@link #all()} is a copy for a snapshot written elsewhere.
  */
 final class AppliedCalls {
   /** How long a call is remembered, in leader stamp time: as long as the replicas' Ratis retry cache. */
@@ -33,7 +34,7 @@ final class AppliedCalls {
    */
   record Applied(CallId id, long index, long stampMs) {}
 
-  private final Map<CallId, Applied> byId = new HashMap<>();
+  private final Map<CallId, Applied> byId = new ConcurrentHashMap<>();
   private final ArrayDeque<Applied> byAge = new ArrayDeque<>();
 
   /** The index {@code id} was first applied at, or -1 if it was not (within the window). */

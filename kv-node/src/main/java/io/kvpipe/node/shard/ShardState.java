@@ -143,13 +143,11 @@ public final class ShardState {
    * caller's deadline passes) and where the call was applied; the caller reads the keys to learn it.
    */
   Reply apply(Command command, long index, long term, LogStamp stamp, AppliedCalls.CallId id) {
-    long first = id == null ? -1 : calls.appliedAt(id);
+    long first = appliedAt(id);
     if (first >= 0) {
       appliedIndex = index;
       newestStampMs = Math.max(newestStampMs, stamp.tsMs());
-      Reply.Failure again = Reply.Failure.of(new KvException(ErrorCode.TIMEOUT, "this request was already applied at"
-          + " log index " + first + " of group " + group + " and its reply was lost (the replica that answered it"
-          + " restarted): its outcome is unknown here; read the keys to learn it"));
+      Reply.Failure again = Reply.Failure.of(alreadyApplied(first));
       OpLog.refused(group, index, command, again.toException());
       return command instanceof Command.Batch b ? new Reply.Batch(Collections.nCopies(b.ops().size(), again))
           : again;
@@ -159,6 +157,18 @@ public final class ShardState {
       calls.applied(id, index, newestStampMs);
     }
     return reply;
+  }
+
+  /** The index the call {@code id} (null: none) was applied at within {@link AppliedCalls#WINDOW_MS}, or -1. Any thread. */
+  long appliedAt(AppliedCalls.CallId id) {
+    return id == null ? -1 : calls.appliedAt(id);
+  }
+
+  /** The answer to a resend of a call applied at {@code first}: its first reply is not kept, so its outcome is unknown. */
+  KvException alreadyApplied(long first) {
+    return new KvException(ErrorCode.TIMEOUT, "this request was already applied at log index " + first + " of group "
+        + group + " and its reply was lost (the replica that answered it restarted): its outcome is unknown here;"
+        + " read the keys to learn it");
   }
 
   /** Applies one committed command. Refusals are replies, never exceptions, and leave the state unchanged. */

@@ -204,6 +204,12 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
         throw new KvException(ErrorCode.MALFORMED_REQUEST, "a read was sent as a write");
       }
       command = c;
+      // A resend of a call applied before this replica restarted (Ratis's retry cache forgot it): refused before the
+      // checks, whose answer may have changed since (a key moved away would send the proxy to apply it elsewhere).
+      long first = state.appliedAt(callOf(request));
+      if (first >= 0) {
+        throw state.alreadyApplied(first);
+      }
       LogStamp stamp = newStamp();
       state.validate(command, settings.maxValueBytes(), stamp);
       if (stamp.cdcEnabled()) {
@@ -269,12 +275,19 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
 
   /** The client call an entry carries (Ratis puts every request's client id and call id in its entry), or null. */
   static AppliedCalls.CallId callOf(StateMachineLogEntryProto entry) {
-    ByteString client = entry.getClientId();
+    return callOf(entry.getClientId(), entry.getCallId());
+  }
+
+  private static AppliedCalls.CallId callOf(RaftClientRequest request) {
+    return callOf(request.getClientId().toByteString(), request.getCallId());
+  }
+
+  private static AppliedCalls.CallId callOf(ByteString client, long callId) {
     if (client.size() != 16) {
       return null;
     }
     ByteBuffer b = client.asReadOnlyByteBuffer();
-    return new AppliedCalls.CallId(b.getLong(), b.getLong(), entry.getCallId());
+    return new AppliedCalls.CallId(b.getLong(), b.getLong(), callId);
   }
 
   private static Command decodeCommand(ByteBuffer data) {
