@@ -123,7 +123,7 @@ final class Coalescer {
     int scanned = 0;
     long now = System.nanoTime();
     Iterator<Pending> it = queue.iterator();
-    while (it.hasNext() && scanned++ < settings.maxOps() * SCAN_FACTOR) {
+    while (it.hasNext()) {
       Pending p = it.next();
       if (p.result().isDone()) {
         it.remove(); // its caller gave up before it was sent: never send it
@@ -135,6 +135,12 @@ final class Coalescer {
         CompletableFuture.runAsync(() -> p.result().completeExceptionally(new KvException(ErrorCode.TIMEOUT,
             "group " + group + ": the operation's deadline passed before it could be sent")));
         continue;
+      }
+      // Only operations left queued count toward the bound, not the dead ones removed above: each of those is scanned
+      // once ever, and a run of them longer than the bound (after a leader outage) would otherwise make this drain
+      // return nothing with live operations behind them, and nothing in flight to drain again.
+      if (++scanned > settings.maxOps() * SCAN_FACTOR) {
+        break;
       }
       if (batch != null && (batch.size() >= settings.maxOps() || bytes + p.bytes() > settings.maxBytes())) {
         break;

@@ -50,6 +50,11 @@ class CoalescerTest {
     return c.submit(p, p.key(), p.key().length + 1, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
   }
 
+  static CompletableFuture<Reply> submit(Coalescer c, String k, long deadlineNanos) {
+    Command.Put p = put(k);
+    return c.submit(p, p.key(), p.key().length + 1, deadlineNanos);
+  }
+
   static String keyOf(Request r) {
     return new String(((Command.Put) r).key(), StandardCharsets.UTF_8);
   }
@@ -195,6 +200,33 @@ class CoalescerTest {
     assertThatThrownBy(expired::join).cause().isInstanceOfSatisfying(KvException.class,
         e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
     assertThat(live).isNotDone();
+  }
+
+  static void assertTimedOut(CompletableFuture<Reply> f) {
+    assertThatThrownBy(f::join).cause().isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
+  }
+
+  /**
+   * Review finding 3: dead operations at the head of the queue (more than one drain scans, maxOps * 4, e.g. after a
+   * leader outage) made the drain return nothing with nothing in flight, so the live operation behind them was never
+   * sent until some later submit came, and timed out unsent.
+   */
+  @Test
+  void aLiveOperationBehindMoreExpiredOnesThanADrainScansIsStillSent() {
+    Coalescer c = coalescer(1, 2); // a drain looks at 8 operations it leaves queued
+    submit(c, "first");
+    List<CompletableFuture<Reply>> expired = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      expired.add(submit(c, "dead" + i, System.nanoTime())); // already past once it is drained
+    }
+    CompletableFuture<Reply> live = submit(c, "live");
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    assertThat(sentCount()).as("with nothing in flight, 'live' is sent").isEqualTo(2);
+    assertThat(keyOf(sent.get(1).request())).isEqualTo("live");
+    expired.forEach(CoalescerTest::assertTimedOut);
+    sent.get(1).reply().complete(new Reply.Written(2, null));
+    assertThat(live.join()).isEqualTo(new Reply.Written(2, null));
   }
 
   /** Sends a lone write, then {@code keys} behind it, and completes both: a batch of them has just completed. */
