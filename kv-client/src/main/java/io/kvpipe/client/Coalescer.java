@@ -38,12 +38,13 @@ import java.util.function.Function;
  * a later operation on a key already in the batch waits for the next one, in submission order.
  *
  * <p>A batch the leader refused before logging it for one operation's fault (malformed or oversized) is sent again one
- * operation at a time, so each gets its own verdict; any other failure of the request fails every operation in it,
- * with the same ambiguity (e.g. TIMEOUT: maybe applied) a single operation would have had.
+ * operation at a time, so each gets its own verdict; only the operations still before their deadlines, as if they were
+ * still queued. Any other failure of the request fails every operation in it, with the same ambiguity (e.g. TIMEOUT:
+ * maybe applied) a single operation would have had.
  *
  * <p>Threads: {@link #submit} from any thread; the queue and the in-flight count are guarded by {@code this}, and
  * requests are handed to the transport under it (so they leave in order); replies are distributed outside it, on the
- * thread that completes the request.
+ * thread that completes the request, which also sends a split batch's operations again before the next batch leaves.
  */
 final class Coalescer {
   /**
@@ -87,8 +88,9 @@ final class Coalescer {
   /**
    * Queues {@code op} (on {@code key}, {@code bytes} of payload); completes with its own reply ({@code Reply.Failure}
    * already turned into a failed future) or fails with the request's failure. Still queued at {@code deadlineNanos}
-   * (a {@link System#nanoTime()} instant), it is never sent and fails with TIMEOUT; the caller owns the timer that
-   * fails it meanwhile if it was sent.
+   * (a {@link System#nanoTime()} instant), or waiting to be sent again alone after its batch was split, it is never
+   * sent and fails with TIMEOUT. Once it is sent, the caller owns the timer that fails it meanwhile; sent again alone,
+   * it also fails with TIMEOUT at that deadline.
    */
   CompletableFuture<Reply> submit(Request op, byte[] key, int bytes, long deadlineNanos) {
     Pending p = new Pending(op, ByteBuffer.wrap(key), bytes, deadlineNanos, new CompletableFuture<>());
@@ -132,8 +134,7 @@ final class Coalescer {
       if (now - p.deadlineNanos() >= 0) {
         it.remove(); // its deadline passed while it queued: never send it
         // Completed off this thread: its dependents must not run under this lock.
-        CompletableFuture.runAsync(() -> p.result().completeExceptionally(new KvException(ErrorCode.TIMEOUT,
-            "group " + group + ": the operation's deadline passed before it could be sent")));
+        CompletableFuture.runAsync(() -> p.result().completeExceptionally(timedOut(" before it could be sent")));
         continue;
       }
       // Only operations left queued count toward the bound, not the dead ones removed above: each of those is scanned
@@ -272,10 +273,7 @@ final class Coalescer {
     if (error != null) {
       KvException kv = RaftErrors.toKvException(error, group);
       if (batch.size() > 1 && refusedForOneOfItsOps(kv)) {
-        // Nothing of it happened: let each operation meet the server's checks alone.
-        for (Pending p : batch) {
-          transport.apply(p.op()).whenComplete((r, e) -> complete(p, r, e));
-        }
+        resendAlone(batch);
         return;
       }
       batch.forEach(p -> p.result().completeExceptionally(kv));
@@ -294,6 +292,40 @@ final class Coalescer {
     for (int i = 0; i < batch.size(); i++) {
       complete(batch.get(i), b.replies().get(i), null);
     }
+  }
+
+  /**
+   * Nothing of a batch refused for one operation's fault happened: each operation meets the server's checks alone.
+   * Sent again only before its deadline, as if it were still queued: a caller past it has been told TIMEOUT, and may
+   * have read and written the key again since, so a late resend could land after that (A, B, A). Each resend is bounded
+   * by that deadline, as a batch is by the request timeout: a caller that holds its deadline arms no timer on the
+   * operation, so nothing else would end its future while Ratis keeps retrying. Outside the lock, on the reply thread.
+   */
+  private void resendAlone(List<Pending> batch) {
+    long now = System.nanoTime();
+    for (Pending p : batch) {
+      if (p.result().isDone()) {
+        continue; // its caller gave up while the batch was in flight
+      }
+      long left = p.deadlineNanos() - now;
+      if (left <= 0) {
+        p.result().completeExceptionally(timedOut(" before it could be sent again alone, after its batch was"
+            + " refused for one operation's fault"));
+        continue;
+      }
+      CompletableFuture<Reply> reply;
+      try {
+        reply = DeadlineTimer.orTimeout(transport.apply(p.op()), left, TimeUnit.NANOSECONDS);
+      } catch (RuntimeException e) {
+        reply = CompletableFuture.failedFuture(e);
+      }
+      reply.whenComplete((r, e) -> complete(p, r, e));
+    }
+  }
+
+  /** The outcome of an operation never sent because its caller's deadline passed (the caller's timer says TIMEOUT). */
+  private KvException timedOut(String when) {
+    return new KvException(ErrorCode.TIMEOUT, "group " + group + ": the operation's deadline passed" + when);
   }
 
   private void complete(Pending p, Reply reply, Throwable error) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -207,6 +208,14 @@ class CoalescerTest {
         e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
   }
 
+  /** Polls, with a bound, until {@code nanoTime} passes {@code deadlineNanos}: time itself is what the test waits for. */
+  static void untilPast(long deadlineNanos) {
+    long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() - deadlineNanos <= 0 && System.nanoTime() - bound < 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+
   /**
    * Review finding 3: dead operations at the head of the queue (more than one drain scans, maxOps * 4, e.g. after a
    * leader outage) made the drain return nothing with nothing in flight, so the live operation behind them was never
@@ -227,6 +236,54 @@ class CoalescerTest {
     expired.forEach(CoalescerTest::assertTimedOut);
     sent.get(1).reply().complete(new Reply.Written(2, null));
     assertThat(live.join()).isEqualTo(new Reply.Written(2, null));
+  }
+
+  /**
+   * Review finding 4a: a batch refused whole for one operation's fault was split and every operation sent again
+   * alone, even one whose deadline had passed while the batch was in flight: its caller, told TIMEOUT, may have written
+   * the key again since. It fails with TIMEOUT instead, unsent; the others are sent again.
+   */
+  @Test
+  void aSplitBatchDoesNotSendAgainAnOperationWhoseDeadlinePassedInFlight() {
+    Coalescer c = coalescer(1, 100);
+    submit(c, "first");
+    long soon = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+    CompletableFuture<Reply> late = submit(c, "a", soon);
+    CompletableFuture<Reply> onTime = submit(c, "b");
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    assertThat(((Command.Batch) sent.get(1).request()).ops()).extracting(CoalescerTest::keyOf)
+        .as("a left in time, in the batch").containsExactly("a", "b");
+    untilPast(soon);
+    sent.get(1).reply().completeExceptionally(
+        new RejectedRequestException("VALUE_TOO_LARGE: value is too large").toKvException());
+    assertThat(sent.subList(2, sentCount())).extracting(s -> keyOf(s.request()))
+        .as("sent again alone after the split").containsExactly("b");
+    assertTimedOut(late);
+    sent.get(2).reply().complete(new Reply.Written(2, null));
+    assertThat(onTime.join()).isEqualTo(new Reply.Written(2, null));
+  }
+
+  /**
+   * Review finding 4a: an operation sent again alone had no timer, so with a caller that holds its own deadline (and
+   * arms none on the operation) its future waited as long as the transport did. It fails with TIMEOUT at its deadline.
+   */
+  @Test
+  void anOperationSentAgainAloneAfterASplitFailsAtItsDeadline() {
+    Coalescer c = coalescer(1, 100);
+    submit(c, "first");
+    CompletableFuture<Reply> bad = submit(c, "a");
+    CompletableFuture<Reply> unanswered = submit(c, "b", System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500));
+    sent.get(0).reply().complete(new Reply.Written(1, null));
+    sent.get(1).reply().completeExceptionally(
+        new RejectedRequestException("VALUE_TOO_LARGE: value is too large").toKvException());
+    assertThat(sent.subList(2, sentCount())).extracting(s -> keyOf(s.request())).containsExactly("a", "b");
+    sent.get(2).reply().completeExceptionally(
+        new RejectedRequestException("VALUE_TOO_LARGE: value is too large").toKvException());
+    assertThatThrownBy(bad::join).cause().isInstanceOfSatisfying(KvException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.VALUE_TOO_LARGE));
+    // The transport never answers b's resend: the timer ends it at b's deadline, well within this bound.
+    assertThatThrownBy(() -> unanswered.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
   }
 
   /** Sends a lone write, then {@code keys} behind it, and completes both: a batch of them has just completed. */
