@@ -10,7 +10,8 @@ import java.util.function.Supplier;
  * started outside it (kvctl, benchmarks, the migration coordinator) keeps the client's own operation timeout.
  *
  * <p>Bound to the calling thread for the synchronous start of the call only: whatever a call does later, on reply
- * threads, no longer sees it (such follow-up calls fall back to the client's own timeout). Another call's reply that
+ * threads, no longer sees it (such follow-up calls fall back to the client's own timeout, unless their starter enters
+ * a scope again, as the proxy does for a write that follows a moving key's copy). Another call's reply that
  * completes inline during the start (a refusal without a network round) runs its dependents in the scope too; a call
  * they start takes this deadline, and is still bounded by its own request's timer.
  */

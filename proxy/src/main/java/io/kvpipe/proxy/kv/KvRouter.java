@@ -78,8 +78,8 @@ public final class KvRouter {
     // conditional write compares with the newest version, and a plain one answers created/existed, and gets its change
     // event's op and before, from it too (robustness finding 1: a plain put over a live value answered "created").
     // Bound to the request's id (inner and outer): MovingKeys may run the write later, and retries run elsewhere.
-    return attempt(v -> v.groupFor(key), false, RequestIds.bind(moving.newestFirst(key, RequestIds.bind(op))),
-        deadline, 0, 0);
+    return attempt(v -> v.groupFor(key), false,
+        RequestIds.bind(moving.newestFirst(key, deadline, RequestIds.bind(op))), deadline, 0, 0);
   }
 
   /**
@@ -92,8 +92,8 @@ public final class KvRouter {
                                                    Function<ShardGroupClient, CompletableFuture<T>> op,
                                                    long startNanos) {
     long deadline = startNanos + requestTimeout.toNanos();
-    return attempt(v -> OneGroup.of(v, keys), false, RequestIds.bind(moving.newestFirst(keys, RequestIds.bind(op))),
-        deadline, 0, 0);
+    return attempt(v -> OneGroup.of(v, keys), false,
+        RequestIds.bind(moving.newestFirst(keys, deadline, RequestIds.bind(op))), deadline, 0, 0);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.kvpipe.proxy.kv;
 
+import io.kvpipe.client.CallerDeadline;
 import io.kvpipe.client.RaftErrors;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.error.ErrorCode;
@@ -51,31 +52,51 @@ final class MovingKeys {
   /**
    * {@code write} run on the new owner after the old owner's record of {@code key} was copied onto it. A refused copy
    * (the migration moved on since this proxy's topology) fails as WRONG_GROUP, which the router answers by reloading
-   * the topology and running the whole thing again.
+   * the topology and running the whole thing again. Called inside the request's {@link CallerDeadline} scope, with
+   * that deadline as {@code deadlineNanos}: see {@link #thenBefore} for the write that starts after the copy.
    */
-  <T> Function<ShardGroupClient, CompletableFuture<T>> newestFirst(byte[] key,
+  <T> Function<ShardGroupClient, CompletableFuture<T>> newestFirst(byte[] key, long deadlineNanos,
                                                                  Function<ShardGroupClient, CompletableFuture<T>> write) {
-    return owner -> bringOver(owner, key).thenCompose(ignored -> write.apply(owner));
+    return owner -> thenBefore(bringOver(owner, key), deadlineNanos, owner, write);
   }
 
   /**
-   * As {@link #newestFirst(byte[], Function)} for every key of a transaction (compared, read or written), one after
-   * the other, before the transaction is sent: it then compares, reads and writes the newest records, all on the
+   * As {@link #newestFirst(byte[], long, Function)} for every key of a transaction (compared, read or written), one
+   * after the other, before the transaction is sent: it then compares, reads and writes the newest records, all on the
    * new owner, in its one log entry. Copies change no key's logical state, so a failure between them leaves nothing
    * half done.
    */
-  <T> Function<ShardGroupClient, CompletableFuture<T>> newestFirst(List<byte[]> keys,
+  <T> Function<ShardGroupClient, CompletableFuture<T>> newestFirst(List<byte[]> keys, long deadlineNanos,
                                                                  Function<ShardGroupClient, CompletableFuture<T>> write) {
     return owner -> {
       CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
       java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
       for (byte[] key : keys) {
         if (seen.add(java.nio.ByteBuffer.wrap(key))) {
-          chain = chain.thenCompose(ignored -> bringOver(owner, key));
+          chain = thenBefore(chain, deadlineNanos, owner, o -> bringOver(o, key));
         }
       }
-      return chain.thenCompose(ignored -> write.apply(owner));
+      return thenBefore(chain, deadlineNanos, owner, write);
     };
+  }
+
+  /**
+   * {@code next} on {@code owner} once {@code copied} succeeded, started only before {@code deadlineNanos} and inside a
+   * {@link CallerDeadline} scope of it. Why: a copy that completes later does so on a reply thread, outside the
+   * request's scope, where a group call takes a fresh full timeout of its own; a write started there after the
+   * request's deadline (its caller already told 504, and maybe already re-reading and re-writing the key) would be sent
+   * anyway, up to a whole timeout later (A, B, A). Past the deadline it fails with TIMEOUT, the outcome the request's
+   * timer gave. A copy done already leaves {@code next} on the calling thread, still inside the request's scope.
+   */
+  static <T> CompletableFuture<T> thenBefore(CompletableFuture<?> copied, long deadlineNanos, ShardGroupClient owner,
+                                             Function<ShardGroupClient, CompletableFuture<T>> next) {
+    if (copied.isDone()) {
+      return copied.thenCompose(ignored -> next.apply(owner)); // every write when no migration is moving its key
+    }
+    return copied.thenCompose(ignored -> deadlineNanos - System.nanoTime() > 0
+        ? CallerDeadline.within(deadlineNanos, () -> next.apply(owner))
+        : CompletableFuture.failedFuture(new KvException(ErrorCode.TIMEOUT,
+            "the request's deadline passed while a moving key's record was copied: nothing more was sent")));
   }
 
   /** Copies the old owner's record of {@code key}, if a migration is moving it and the old owner has one. */
