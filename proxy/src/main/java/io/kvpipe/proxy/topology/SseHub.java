@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -81,16 +83,16 @@ public final class SseHub implements AutoCloseable {
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
   /** Subscribers admitted and not yet finished (a dropped one holds its place until its connection ends). */
   private final AtomicInteger admitted = new AtomicInteger();
-  /** Subscribers per fan-out task; fewer than this are written by the publishing thread alone. */
-  private static final int FANOUT_SLICE = 256;
-  /** Threads writing one update (the publisher and fan-out threads); a system property to compare in benchmarks. */
-  private final int fanoutThreads = Integer.getInteger("kvpipe.sse.fanoutThreads",
-      Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
-  private final java.util.concurrent.ExecutorService fanout = Executors.newFixedThreadPool(Math.max(1, fanoutThreads - 1), r -> {
-    Thread t = new Thread(r, "sse-fanout");
-    t.setDaemon(true);
-    return t;
-  });
+  /**
+   * Subscribers per slice of a fan-out (about 1 ms of writes here); an update to one slice's worth or fewer is written
+   * by the publishing thread alone.
+   */
+  private static final int FANOUT_SLICE = 128;
+  /** Threads writing one update: the publishing thread and up to {@code fanoutThreads - 1} helpers. */
+  private final int fanoutThreads;
+  /** Runs the helpers; the hub's own pool (shut down on close) unless a test passed one. */
+  private final Executor fanout;
+  private final ExecutorService ownFanout;
   /** Heartbeats and the abort of dropped subscribers that do not read their last frames. */
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "sse-timer");
@@ -99,6 +101,25 @@ public final class SseHub implements AutoCloseable {
   });
 
   public SseHub(Duration heartbeat, int maxSubscribers, int queueFrames, ProxyMetrics metrics) {
+    // A system property to compare in benchmarks (scripts/bench-topology.sh --proxy-jvm).
+    this(heartbeat, maxSubscribers, queueFrames, metrics, Integer.getInteger("kvpipe.sse.fanoutThreads",
+        defaultFanoutThreads()));
+  }
+
+  SseHub(Duration heartbeat, int maxSubscribers, int queueFrames, ProxyMetrics metrics, int fanoutThreads) {
+    this(heartbeat, maxSubscribers, queueFrames, metrics, fanoutThreads, null);
+  }
+
+  /** {@code helpers} null: the hub's own pool of {@code fanoutThreads - 1} threads. */
+  SseHub(Duration heartbeat, int maxSubscribers, int queueFrames, ProxyMetrics metrics, int fanoutThreads,
+         Executor helpers) {
+    this.fanoutThreads = Math.max(1, fanoutThreads);
+    this.ownFanout = helpers != null ? null : Executors.newFixedThreadPool(Math.max(1, this.fanoutThreads - 1), r -> {
+      Thread t = new Thread(r, "sse-fanout");
+      t.setDaemon(true);
+      return t;
+    });
+    this.fanout = helpers != null ? helpers : ownFanout;
     this.heartbeat = heartbeat;
     this.maxSubscribers = maxSubscribers;
     this.queueFrames = queueFrames;
@@ -300,6 +321,17 @@ public final class SseHub implements AutoCloseable {
     }
   }
 
+  /**
+   * Half the cores. On the loaded 2-core bench box a second thread does not pay: the writes are mostly kernel time
+   * (loopback TCP, the subscribers' receive side included) and the other core is busy with the subscribers' readers and
+   * the nodes. With blocking writes a second thread made the fan-out slower (2,000 subscribers: 237 ms vs 72 ms p50 to
+   * hand out); with the non-blocking chunk writes and slices taken as threads get to them, 1 vs 2 threads alternated
+   * update by update in one JVM (2,000 subscribers each, load 28-36): last arrival p50 43.4/40.6 vs 42.3/42.6 ms.
+   */
+  static int defaultFanoutThreads() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+  }
+
   public int subscriberCount() {
     return subscribers.size();
   }
@@ -376,32 +408,42 @@ public final class SseHub implements AutoCloseable {
     // Built up front (cheap next to the fan-out) so the slices share it without coordinating.
     SseFrame snapshot = new SseFrame(snapshotFrame(view), trace ? new SseFrame.Trace(view.version(), published) : null);
     Subscriber[] all = subscribers.toArray(Subscriber[]::new);
-    int slices = Math.min(fanoutThreads, (all.length + FANOUT_SLICE - 1) / FANOUT_SLICE);
-    if (slices <= 1) {
-      offerAll(all, 0, all.length, view, events, changeFrames, snapshot, trace ? snapshot.trace().cpu : null);
+    AtomicLong cpu = trace ? snapshot.trace().cpu : null;
+    int slices = (all.length + FANOUT_SLICE - 1) / FANOUT_SLICE;
+    int helpers = Math.min(fanoutThreads, slices) - 1;
+    if (helpers <= 0) {
+      offerAll(all, 0, all.length, view, events, changeFrames, snapshot, cpu);
     } else {
-      // Each write is a system call made right here (Jetty writes as far as the socket takes it): spread the
-      // subscribers over the fan-out threads so several cores write. Half the cores by default: on the loaded 2-core
-      // bench box a second thread made the fan-out slower (2,000 subscribers: 237 ms vs 72 ms p50 to hand out). Waits for every slice, so the next update's frames
-      // are offered after this one's: each subscriber still sees versions in order.
-      List<java.util.concurrent.Future<?>> running = new ArrayList<>();
-      int per = (all.length + slices - 1) / slices;
-      for (int from = per; from < all.length; from += per) {
-        int a = from;
-        int b = Math.min(all.length, from + per);
-        running.add(fanout.submit(() -> offerAll(all, a, b, view, events, changeFrames, snapshot,
-            trace ? snapshot.trace().cpu : null)));
-      }
-      offerAll(all, 0, Math.min(per, all.length), view, events, changeFrames, snapshot,
-          trace ? snapshot.trace().cpu : null);
-      for (java.util.concurrent.Future<?> f : running) {
+      // Each write is a system call made right here (Jetty writes as far as the socket takes it): the fan-out threads
+      // help the publishing thread write. Slices are taken from a shared counter, not split up front: a thread that
+      // starts late or loses its core (on the 2-core bench box the subscribers' readers, the nodes and the fan-out
+      // share the cores) leaves its part to whoever is running, instead of finishing its fixed half alone after the
+      // other thread is done. Waits for every helper, so the next update's frames are offered after this one's: each
+      // subscriber still sees versions in order.
+      AtomicInteger nextSlice = new AtomicInteger();
+      Runnable work = () -> {
+        for (int s = nextSlice.getAndIncrement(); s < slices; s = nextSlice.getAndIncrement()) {
+          offerAll(all, s * FANOUT_SLICE, Math.min(all.length, (s + 1) * FANOUT_SLICE), view, events, changeFrames,
+              snapshot, cpu);
+        }
+      };
+      List<Helper> started = new ArrayList<>(helpers);
+      for (int h = 0; h < helpers; h++) {
+        Helper helper = new Helper(work);
         try {
-          f.get();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        } catch (java.util.concurrent.ExecutionException e) {
-          LOG.error("SSE fan-out failed", e.getCause());
+          fanout.execute(helper);
+          started.add(helper);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          break; // the hub is closing: the publishing thread writes alone
+        }
+      }
+      try {
+        work.run();
+      } finally {
+        // Every slice is taken. A helper still writing one is waited for; one that has not started yet is told not to
+        // (it would find nothing left): a helper thread that did not get a core in time costs this update nothing.
+        for (Helper h : started) {
+          h.awaitOrSkip();
         }
       }
     }
@@ -414,6 +456,46 @@ public final class SseHub implements AutoCloseable {
       }
       snapshot.trace().enqueued = enqueued;
       snapshot.settled();
+    }
+  }
+
+  /** One helper's part of a fan-out: runs {@code work} unless the publisher got there first (then nothing). */
+  private static final class Helper implements Runnable {
+    private static final int WAITING = 0;
+    private static final int RUNNING = 1;
+    private static final int SKIPPED = 2;
+    private final Runnable work;
+    private final AtomicInteger state = new AtomicInteger(WAITING);
+    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+
+    Helper(Runnable work) {
+      this.work = work;
+    }
+
+    @Override
+    public void run() {
+      if (!state.compareAndSet(WAITING, RUNNING)) {
+        return;
+      }
+      try {
+        work.run();
+      } catch (RuntimeException e) {
+        LOG.error("SSE fan-out failed", e);
+      } finally {
+        done.countDown();
+      }
+    }
+
+    /** Returns once this helper has finished, or at once if it had not started (it then never runs the work). */
+    void awaitOrSkip() {
+      if (state.compareAndSet(WAITING, SKIPPED)) {
+        return;
+      }
+      try {
+        done.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -476,7 +558,9 @@ public final class SseHub implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
-    fanout.shutdownNow();
+    if (ownFanout != null) {
+      ownFanout.shutdownNow();
+    }
     for (Subscriber s : subscribers) {
       s.end();
     }
