@@ -75,39 +75,46 @@ final class SseStreams implements AutoCloseable {
     byte[] bytes = new byte[buf.capacity()];
     while (!closing) {
       try {
-        sel.select();
-        long now = System.nanoTime();
-        for (SelectionKey k : sel.selectedKeys()) {
-          SocketChannel ch = (SocketChannel) k.channel();
-          Stream s = (Stream) k.attachment();
-          int r;
-          do {
-            buf.clear();
-            try {
-              r = ch.read(buf);
-            } catch (IOException e) {
-              r = -1;
-            }
-            if (r > 0) {
-              buf.flip();
-              buf.get(bytes, 0, r);
-              s.feed(bytes, r, now);
-            }
-          } while (r == buf.capacity());
-          if (r < 0) {
-            k.cancel();
-            ch.close();
-            if (!closing) {
-              ended.incrementAndGet();
-            }
-          }
-        }
-        sel.selectedKeys().clear();
+        // The action form of select: each ready key is read as epoll reports it, timed at its read, with no selected-key
+        // set to fill, iterate and clear per wake-up (that set's upkeep was ~5% of these threads' CPU, taken from the
+        // same two cores the proxy's fan-out runs on).
+        sel.select(k -> read(k, buf, bytes));
       } catch (IOException | RuntimeException e) {
         if (!closing) {
           System.out.println("   !! SSE reader failed: " + e);
         }
         return;
+      }
+    }
+  }
+
+  private void read(SelectionKey k, ByteBuffer buf, byte[] bytes) {
+    SocketChannel ch = (SocketChannel) k.channel();
+    Stream s = (Stream) k.attachment();
+    int r;
+    do {
+      buf.clear();
+      try {
+        r = ch.read(buf);
+      } catch (IOException e) {
+        r = -1;
+      }
+      if (r > 0) {
+        long now = System.nanoTime();
+        buf.flip();
+        buf.get(bytes, 0, r);
+        s.feed(bytes, r, now);
+      }
+    } while (r == buf.capacity());
+    if (r < 0) {
+      k.cancel();
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // ended anyway
+      }
+      if (!closing) {
+        ended.incrementAndGet();
       }
     }
   }
