@@ -2,7 +2,9 @@ package io.kvpipe.common.error;
 
 /**
  * The small, closed set of errors kvpipe reports. Each maps to one HTTP status and one metric tag, and says whether a
- * caller may retry the same request unchanged (the proxy does so transparently for retriable codes).
+ * caller may retry the same request unchanged (the proxy does so transparently for retriable codes) - unless the
+ * failure is an {@link OutcomeUnknownException}: then the write may have been applied, and only an idempotent one may
+ * be repeated without reading first.
  */
 public enum ErrorCode {
   INVALID_KEY(400, false),
@@ -24,6 +26,11 @@ public enum ErrorCode {
   NO_LEADER(503, true),
   CDC_BACKLOG_FULL(503, true),
   UNAVAILABLE(503, true),
+  /**
+   * No answer in time. For a write always an unknown outcome ({@link OutcomeUnknownException}): it may have been
+   * logged before the deadline passed. A group answers TIMEOUT itself only for a resend of a call it applied before a
+   * restart, whose first reply is lost: unknown too, and rebuilt as such from the wire.
+   */
   TIMEOUT(504, true),
   INTERNAL(500, false);
 

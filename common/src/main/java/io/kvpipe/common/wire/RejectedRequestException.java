@@ -2,6 +2,7 @@ package io.kvpipe.common.wire;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 
 /**
  * Carries a {@link KvException} across a transport that rebuilds remote exceptions from (class name, message): the
@@ -20,10 +21,14 @@ public class RejectedRequestException extends Exception {
     return new RejectedRequestException(e.code().name() + ": " + e.getMessage());
   }
 
-  /** The refusal, with this exception as its cause: proof that the request was refused before it was logged. */
+  /**
+   * The refusal, with this exception as its cause: proof that the request was refused before it was logged, except a
+   * TIMEOUT, which says that this call was logged before and its outcome is unknown (see {@link ErrorCode#TIMEOUT}).
+   */
   public KvException toKvException() {
     KvException parsed = parse(getMessage());
-    return new KvException(parsed.code(), parsed.getMessage(), this);
+    return parsed.code() == ErrorCode.TIMEOUT ? new OutcomeUnknownException(parsed.code(), parsed.getMessage(), this)
+        : new KvException(parsed.code(), parsed.getMessage(), this);
   }
 
   /** Parses "CODE: text"; anything else becomes an INTERNAL error keeping the text. */

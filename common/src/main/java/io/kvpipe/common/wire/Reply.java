@@ -2,6 +2,7 @@ package io.kvpipe.common.wire;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.ring.HashRanges;
 import java.util.Collections;
 import java.util.List;
@@ -103,8 +104,9 @@ public sealed interface Reply {
       return new Failure(e.code(), String.valueOf(e.getMessage()));
     }
 
+    /** The failure; a group's TIMEOUT answer is an unknown outcome (see {@link ErrorCode#TIMEOUT}). */
     public KvException toException() {
-      return new KvException(code, message);
+      return code == ErrorCode.TIMEOUT ? new OutcomeUnknownException(code, message) : new KvException(code, message);
     }
   }
 }
