@@ -118,7 +118,8 @@ final class GroupTransport implements AutoCloseable {
   /**
    * A write (a command through the Raft log) to the leader. A leader handing over its leadership refuses it before
    * logging it, and Ratis passes that on instead of resending: sent again here, as a new request, if Ratis had sent
-   * it only once (see {@link ResentCalls}; otherwise its outcome is unknown and the caller is told so).
+   * it only once (see {@link ResentCalls}; otherwise its outcome is unknown and the caller gets an
+   * {@link io.kvpipe.common.error.OutcomeUnknownException}, as after any failure that may hide a logged attempt).
    */
   CompletableFuture<Reply> write(Request request) {
     return write(toMessage(request), System.nanoTime() + writeWindowNanos);
@@ -129,20 +130,19 @@ final class GroupTransport implements AutoCloseable {
     return c.async().send(message).handleAsync((reply, error) -> {
       boolean resentByRatis = resent.forget(message);
       Throwable refusal = error != null ? RaftErrors.unwrap(error) : reply.isSuccess() ? null : reply.getException();
-      if (refusal instanceof LeaderSteppingDownException) {
-        if (resentByRatis) {
-          return CompletableFuture.<Reply>failedFuture(new KvException(ErrorCode.UNAVAILABLE, "group " + group
-              + ": the leader stepped down while the write was being resent; whether it was applied is unknown:"
-              + " read the key before writing it again"));
-        }
-        if (System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) < deadlineNanos) {
-          return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(
-                  RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS, callbacks))
-              .thenCompose(ignored -> write(message, deadlineNanos));
-        }
+      if (refusal instanceof LeaderSteppingDownException && !resentByRatis
+          && System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) < deadlineNanos) {
+        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(
+                RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS, callbacks))
+            .thenCompose(ignored -> write(message, deadlineNanos));
       }
       try {
         return CompletableFuture.completedFuture(decode(raft, c, reply, error));
+      } catch (KvException e) {
+        // Typed here, where it is known that this was a write and whether Ratis resent it: the caller must tell an
+        // unknown outcome from a refusal without reading the message (review finding 5). A resent write refused by a
+        // leader stepping down is one of them.
+        return CompletableFuture.<Reply>failedFuture(RaftErrors.ofWrite(e, refusal, resentByRatis, group));
       } catch (RuntimeException e) {
         return CompletableFuture.<Reply>failedFuture(e);
       }

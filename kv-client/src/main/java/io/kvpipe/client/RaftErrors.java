@@ -2,12 +2,14 @@ package io.kvpipe.client;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.wire.RejectedRequestException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
@@ -65,6 +67,33 @@ public final class RaftErrors {
       return new KvException(ErrorCode.UNAVAILABLE, "group " + group + ": " + e, e);
     }
     return new KvException(ErrorCode.INTERNAL, "group " + group + ": " + e, e);
+  }
+
+  /**
+   * What the failure {@code kv} of a write means to its caller: a definite refusal, or an
+   * {@link OutcomeUnknownException} when an attempt may have been logged. {@code raw} is what Ratis failed the call
+   * with (unwrapped; null when the group answered with a refusal reply), {@code resentByRatis} whether Ratis sent the
+   * write more than once ({@link ResentCalls}). Only the group's own refusals prove nothing was applied: a reply, a
+   * state machine refusal (checked before logging, and a resend is looked up in the retry cache first), and a
+   * server's refusal of a write sent once. A resent write that ends in anything else may have been logged by an
+   * earlier attempt; a timeout, a closed client, a lost connection or an unexpected error may hide a logged one.
+   */
+  static KvException ofWrite(KvException kv, Throwable raw, boolean resentByRatis, String group) {
+    if (kv instanceof OutcomeUnknownException || raw == null || raw instanceof StateMachineException) {
+      // Unknown already (the group's TIMEOUT answer, rebuilt by RejectedRequestException), or the group's refusal.
+      return kv;
+    }
+    if (raw instanceof LeaderSteppingDownException && resentByRatis) {
+      return new OutcomeUnknownException(ErrorCode.UNAVAILABLE, "group " + group + ": the leader stepped down while"
+          + " the write was being resent; whether it was applied is unknown: read the key before writing it again", raw);
+    }
+    boolean refusedBeforeLogging = raw instanceof LeaderSteppingDownException || raw instanceof GroupMismatchException
+        || raw instanceof NotLeaderException || raw instanceof LeaderNotReadyException
+        || raw instanceof ResourceUnavailableException;
+    if (refusedBeforeLogging && !resentByRatis && kv.code() != ErrorCode.TIMEOUT) {
+      return kv;
+    }
+    return OutcomeUnknownException.of(kv);
   }
 
   /** Strips the CompletionException/ExecutionException wrappers futures add. */
