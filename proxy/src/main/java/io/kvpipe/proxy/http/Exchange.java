@@ -157,10 +157,13 @@ public final class Exchange {
     failWith(e, new HttpField[0]);
   }
 
-  /** Answers with {@code e}'s status and JSON body plus {@code extra} headers (e.g. Allow for 405). */
+  /**
+   * Answers with {@code e}'s status and JSON body plus {@code extra} headers (e.g. Allow for 405); Retry-After on a
+   * 503 unless the outcome of the write is unknown ({@link ApiError}).
+   */
   public void failWith(KvException e, HttpField[] extra) {
     int status = ApiError.status(e.code());
-    int retryAfter = ApiError.retryAfterSeconds(e.code());
+    int retryAfter = ApiError.retryAfterSeconds(e);
     HttpField[] headers = java.util.Arrays.copyOf(extra, extra.length + 1);
     if (status == 401) {
       headers[extra.length] = new HttpField(HttpHeader.WWW_AUTHENTICATE, "Bearer");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import org.junit.jupiter.api.Test;
 
 class ApiErrorTest {
@@ -35,5 +36,18 @@ class ApiErrorTest {
     JsonNode n = new ObjectMapper().readTree(ApiError.body(new KvException(ErrorCode.INVALID_KEY, msg)));
     assertThat(n.get("error").asText()).isEqualTo("INVALID_KEY");
     assertThat(n.get("message").asText()).startsWith("quote \" backslash \\ newline \n tab \t ctl \u0001 emoji");
+  }
+
+  /** Review finding 5: the flag is a field of its own, only on an unknown outcome; a refusal's body is as before. */
+  @Test
+  void anUnknownOutcomeIsAFieldOfItsOwn() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode unknown = json.readTree(ApiError.body(new OutcomeUnknownException(ErrorCode.TIMEOUT, "no answer \"yet\"")));
+    assertThat(unknown.get("error").asText()).isEqualTo("TIMEOUT");
+    assertThat(unknown.get("message").asText()).isEqualTo("no answer \"yet\"");
+    assertThat(unknown.get("outcome").asText()).isEqualTo("unknown");
+    assertThat(new String(ApiError.body(new KvException(ErrorCode.UNAVAILABLE, "no topology loaded yet")),
+        java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("{\"error\":\"UNAVAILABLE\",\"message\":\"no topology loaded yet\"}");
   }
 }
