@@ -5,6 +5,7 @@ import io.kvpipe.client.DeadlineTimer;
 import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.proxy.ProxyMetrics;
 import io.kvpipe.proxy.http.RequestIds;
 import io.kvpipe.client.RaftErrors;
@@ -69,7 +70,9 @@ public final class KvRouter {
    * UNAVAILABLE, TIMEOUT, a group that left the topology while the write was in flight) the caller gets the failure: a
    * new request could apply the write a second time (readers would see A, B, A, and the changelog two events for one
    * request). Ratis already resends to a new leader within the deadline with the same call id, which the replicas'
-   * retry cache deduplicates for as long as any client may resend ({@link io.kvpipe.client.RetryWindow}).
+   * retry cache deduplicates for as long as any client may resend ({@link io.kvpipe.client.RetryWindow}). Such a
+   * failure is an {@link OutcomeUnknownException} (a TIMEOUT always; the others as the group client typed them), so
+   * the caller is told not to resend blindly.
    */
   public <T> CompletableFuture<T> write(byte[] key, Function<ShardGroupClient, CompletableFuture<T>> op,
                                        long startNanos) {
@@ -189,8 +192,9 @@ public final class KvRouter {
                                            int wrongGroupRetries, int otherRetries) {
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) {
-      return CompletableFuture.failedFuture(new KvException(ErrorCode.TIMEOUT,
-          "request did not complete within " + requestTimeout.toMillis() + " ms"));
+      // Before this attempt of a write every earlier one was refused (WRONG_GROUP), but it is answered as every
+      // write's TIMEOUT is (unknown): one rule a caller can rely on without knowing when the deadline passed.
+      return CompletableFuture.failedFuture(timedOut(repeatable));
     }
     CompletableFuture<T> call;
     String group = null;
@@ -216,7 +220,7 @@ public final class KvRouter {
         groups.succeeded(routedTo);
         return CompletableFuture.completedFuture(value);
       }
-      KvException kv = classify(err);
+      KvException kv = classify(err, repeatable);
       if (kv.code() == ErrorCode.TIMEOUT && routedTo != null) {
         groups.timedOut(routedTo);
       }
@@ -224,13 +228,15 @@ public final class KvRouter {
       if (kv.code() == ErrorCode.UNKNOWN_GROUP && !repeatable) {
         // Whatever attempt reached the removed group was refused, but Ratis may have sent an earlier one that was
         // applied before the group was drained: sending the write to the new owner could apply it twice.
-        return CompletableFuture.<T>failedFuture(new KvException(ErrorCode.UNAVAILABLE, "group " + routedTo
+        return CompletableFuture.<T>failedFuture(new OutcomeUnknownException(ErrorCode.UNAVAILABLE, "group " + routedTo
             + " left the topology while this write was in flight; whether it was applied is unknown: read the key"
             + " before writing it again"));
       }
       // WRONG_GROUP is the group's answer to this write (a resend gets the first attempt's reply from the retry cache,
-      // see RetryWindow), so it was not applied; a read may also follow a group that was drained and removed.
-      boolean moved = kv.code() == ErrorCode.WRONG_GROUP || kv.code() == ErrorCode.UNKNOWN_GROUP;
+      // see RetryWindow), so it was not applied; a read may also follow a group that was drained and removed. Not if
+      // the group client found the outcome unknown all the same (e.g. the code came with a pipeline Ratis closed).
+      boolean moved = (kv.code() == ErrorCode.WRONG_GROUP || kv.code() == ErrorCode.UNKNOWN_GROUP)
+          && !(kv instanceof OutcomeUnknownException);
       if (moved && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(delay)) {
         metrics.retry(kv.code() == ErrorCode.WRONG_GROUP ? "wrong_group" : "unknown_group");
         // Reload, then route again; if the meta group has not caught up yet, the backoff gives it a moment.
@@ -258,11 +264,25 @@ public final class KvRouter {
         CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS, retries));
   }
 
-  private KvException classify(Throwable err) {
+  /**
+   * The failure as the caller gets it. A write's TIMEOUT, the router's own deadline or the group client's, is an
+   * unknown outcome ({@link OutcomeUnknownException}): the write may have been logged just before the deadline passed,
+   * and only the router knows this was a write. Every other failure keeps the type the group client gave it (it knows
+   * whether Ratis resent the write).
+   */
+  private KvException classify(Throwable err, boolean repeatable) {
     Throwable e = RaftErrors.unwrap(err);
     if (e instanceof TimeoutException) {
-      return new KvException(ErrorCode.TIMEOUT, "request did not complete within " + requestTimeout.toMillis() + " ms");
+      return timedOut(repeatable);
     }
-    return e instanceof KvException kv ? kv : RaftErrors.toKvException(e, "request");
+    KvException kv = e instanceof KvException k ? k : RaftErrors.toKvException(e, "request");
+    return kv.code() == ErrorCode.TIMEOUT && !repeatable ? OutcomeUnknownException.of(kv) : kv;
+  }
+
+  private KvException timedOut(boolean repeatable) {
+    String message = "request did not complete within " + requestTimeout.toMillis() + " ms";
+    return repeatable ? new KvException(ErrorCode.TIMEOUT, message)
+        : new OutcomeUnknownException(ErrorCode.TIMEOUT, message + "; whether the write was applied is unknown: read"
+            + " the key before writing it again");
   }
 }

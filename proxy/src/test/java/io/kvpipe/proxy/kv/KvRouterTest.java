@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.MetaState;
 import io.kvpipe.common.topology.ShardGroup;
@@ -82,6 +83,51 @@ class KvRouterTest {
    * Issue 11 item 8: NO_LEADER after Ratis's own retries (or UNAVAILABLE, TIMEOUT) does not say the write was not
    * applied; sending it again as a new request could apply it twice (readers see A, B, A; two change events).
    */
+  /**
+   * Review finding 5: a write's TIMEOUT is always an unknown outcome (the proxy's deadline may pass after the write was
+   * logged), and says so by its type; a read's TIMEOUT is just a timeout.
+   */
+  @Test
+  void aWritesTimeoutIsAnUnknownOutcomeAndAReadsIsNot() {
+    // The router's own timer: the group never answers within what is left of the 2 s deadline.
+    long almostOver = System.nanoTime() - Duration.ofMillis(1900).toNanos();
+    assertThatThrownBy(router.write(KEY, c -> new CompletableFuture<String>(), almostOver)::join).cause()
+        .isInstanceOfSatisfying(OutcomeUnknownException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
+    // The group client's TIMEOUT, which the client could not type (it does not know the caller's deadline).
+    Scripted timedOut = new Scripted(1, ErrorCode.TIMEOUT);
+    assertThatThrownBy(router.write(KEY, c -> timedOut.call(), System.nanoTime())::join).cause()
+        .isInstanceOfSatisfying(OutcomeUnknownException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
+    // A deadline already past: the same answer for every write, so a caller need not know when it passed.
+    long over = System.nanoTime() - Duration.ofSeconds(3).toNanos();
+    assertThatThrownBy(router.write(KEY, c -> new Scripted(0, ErrorCode.TIMEOUT).call(), over)::join).cause()
+        .isInstanceOf(OutcomeUnknownException.class);
+    assertThatThrownBy(router.read(KEY, false, over)::join).cause()
+        .isInstanceOfSatisfying(KvException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT);
+          assertThat(e).isNotInstanceOf(OutcomeUnknownException.class);
+        });
+  }
+
+  /** The group client typed the failure (it knows whether Ratis resent the write): the router passes it on as is. */
+  @Test
+  void aWriteFailureTheClientTypedIsPassedOn() {
+    KvException unknown = new OutcomeUnknownException(ErrorCode.NO_LEADER, "retries ran out");
+    AtomicInteger calls = new AtomicInteger();
+    assertThatThrownBy(router.write(KEY, c -> {
+      calls.incrementAndGet();
+      return CompletableFuture.<String>failedFuture(unknown);
+    }, System.nanoTime())::join).cause().isSameAs(unknown);
+    assertThat(calls).hasValue(1);
+    // Even with a code that is otherwise a refusal to route again: an unknown outcome is never sent again.
+    KvException unknownMoved = new OutcomeUnknownException(ErrorCode.WRONG_GROUP, "pipeline closed");
+    AtomicInteger movedCalls = new AtomicInteger();
+    assertThatThrownBy(router.write(KEY, c -> {
+      movedCalls.incrementAndGet();
+      return CompletableFuture.<String>failedFuture(unknownMoved);
+    }, System.nanoTime())::join).cause().isSameAs(unknownMoved);
+    assertThat(movedCalls).hasValue(1);
+  }
+
   @Test
   void aWriteIsNeverSentAgainAfterAnAmbiguousFailure() {
     for (ErrorCode ambiguous : List.of(ErrorCode.NO_LEADER, ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT)) {
@@ -109,7 +155,7 @@ class KvRouterTest {
   void aWriteIsNotSentAgainWhenItsGroupIsGone() {
     Scripted write = new Scripted(1, ErrorCode.UNKNOWN_GROUP);
     assertThatThrownBy(router.write(KEY, c -> write.call(), System.nanoTime())::join).cause()
-        .isInstanceOfSatisfying(KvException.class, e -> {
+        .isInstanceOfSatisfying(OutcomeUnknownException.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
           assertThat(e.getMessage()).contains("unknown");
         });
@@ -121,7 +167,10 @@ class KvRouterTest {
     for (ErrorCode refusal : List.of(ErrorCode.VERSION_MISMATCH, ErrorCode.CDC_BACKLOG_FULL)) {
       Scripted op = new Scripted(1, refusal);
       assertThatThrownBy(router.write(KEY, c -> op.call(), System.nanoTime())::join).cause()
-          .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(refusal));
+          .isInstanceOfSatisfying(KvException.class, e -> {
+            assertThat(e.code()).isEqualTo(refusal);
+            assertThat(e).isNotInstanceOf(OutcomeUnknownException.class);
+          });
       assertThat(op.calls).hasValue(1);
     }
   }
