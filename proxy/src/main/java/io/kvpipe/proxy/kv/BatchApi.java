@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.common.Keys;
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
@@ -28,7 +29,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code POST /v1/kv:batchPut} {@code {"items":[{"key":"a","value":"<base64>","ifMatch":N,"ttl":"30s"}]}} →
  * {@code {"items":[{"key":"a","version":N},...]}}. Each key is routed on its own (keys of one batch may live in
  * different groups), so a batch put is not atomic: each item reports its own outcome, and the response status is 200
- * only if every item succeeded, else the status of the first failed item. A batch get names each key once and returns
+ * only if every item succeeded, else the status of the first failed item (an item whose write may or may not have
+ * happened says {@code "outcome":"unknown"}, as a single write's error does). A batch get names each key once and returns
  * at most {@code maxResponseBytes} of values (413 beyond), read a window at a time so an oversized one stops early.
  */
 final class BatchApi {
@@ -162,6 +164,10 @@ final class BatchApi {
           KvException e = asKv(f);
           item.put("error", e.code().name());
           item.put("message", e.getMessage());
+          if (e instanceof OutcomeUnknownException) {
+            // As on a single write's error (ApiError): this item may have been written, the caller must read it.
+            item.put("outcome", "unknown");
+          }
           status = status == 200 ? ApiError.status(e.code()) : status;
         } else {
           item.put("version", f.join().version());
