@@ -29,6 +29,8 @@ public final class JavaProcess implements AutoCloseable {
   private boolean endAsked;
   /** The log's length when the current run started (a restart appends to the same file). */
   private long logStart;
+  /** Class-data sharing of the current run ({@link ChildCds}): whether it writes the archive at exit. */
+  private ChildCds.Plan cds = ChildCds.Plan.none(null);
 
   private JavaProcess(Spec spec, List<String> launcher) {
     this.spec = spec;
@@ -121,8 +123,11 @@ public final class JavaProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(launcher);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(spec.jvmArgs());
+    ChildCds.Plan plan = ChildCds.plan(spec.mainClass(), spec.jvmArgs(),
+        spec.classPath() + java.io.File.pathSeparator + guardLocation());
+    cmd.addAll(plan.jvmArgs());
     cmd.add("-cp");
-    cmd.add(spec.classPath() + java.io.File.pathSeparator + guardLocation());
+    cmd.add(plan.classPath());
     cmd.add(OrphanGuard.class.getName());
     cmd.add(spec.mainClass());
     cmd.addAll(spec.args());
@@ -135,7 +140,14 @@ public final class JavaProcess implements AutoCloseable {
       process = pb.start();
       endAsked = false;
     } catch (IOException e) {
+      if (plan.writes() != null) {
+        ChildCds.written(plan);
+      }
       throw new UncheckedIOException("cannot start " + spec.mainClass(), e);
+    }
+    cds = plan;
+    if (plan.writes() != null) {
+      process.onExit().thenRun(() -> ChildCds.written(plan));
     }
     return this;
   }
@@ -191,7 +203,8 @@ public final class JavaProcess implements AutoCloseable {
       endAsked = true;
       process.destroy();
     }
-    if (!waitFor(grace)) {
+    // A child that writes its class-data archive at exit does so after its shutdown hooks: give it the time.
+    if (!waitFor(cds.writes() != null ? grace.plus(ChildCds.DUMP_ALLOWANCE) : grace)) {
       process.destroyForcibly();
       waitFor(Duration.ofSeconds(30));
     }
