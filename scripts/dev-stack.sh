@@ -173,7 +173,7 @@ node_ready() { http_ready "$(ds_node_metrics_port "$1")"; }
 start_kafka() {
   if ds_pid_of kafka >/dev/null; then ds_say "kafka already running (pid $(ds_pid_of kafka))"; return 0; fi
   KVPIPE_KAFKA_DIR=$DS_DIR/kafka KAFKA_PORT=$DS_KAFKA_PORT KAFKA_CONTROLLER_PORT=$DS_KAFKA_CONTROLLER_PORT \
-    KAFKA_START_TIMEOUT=$DS_START_TIMEOUT "$ROOT/scripts/kafka-local.sh" start >/dev/null 9>&- \
+    KAFKA_START_TIMEOUT=$DS_START_TIMEOUT KAFKA_CDS_DIR=$DS_CDS_DIR "$ROOT/scripts/kafka-local.sh" start >/dev/null 9>&- \
     || ds_die "kafka did not start; see $DS_DIR/kafka/kafka.log"
   ds_record_pid kafka "$(cat "$DS_DIR/kafka/kafka.pid")"
   ln -sf "$DS_DIR/kafka/kafka.log" "$(ds_log_file kafka)"

@@ -2,7 +2,8 @@
 # A single-node Apache Kafka broker (KRaft, broker + controller in one JVM) for the no-Docker dev stack, run from the
 # same Maven Central jars and the same settings as the test fixture (test-support's kafka.KafkaBroker).
 #   scripts/kafka-local.sh start|stop|status      (idempotent; prints the bootstrap address)
-# Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KVPIPE_KAFKA_DIR (.devstack/kafka), KAFKA_START_TIMEOUT (120 s)
+# Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KVPIPE_KAFKA_DIR (.devstack/kafka), KAFKA_START_TIMEOUT (120 s),
+#      KAFKA_CDS_DIR (none: where class-data sharing archives of its JVMs go, see scripts/lib/jdk.sh kvpipe_cds_options)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib/jdk.sh"
@@ -70,15 +71,17 @@ start() {
   cp=$(tr -d '\n' <"$CPFILE")
   mkdir -p "$DIR"
   java -cp "$CLASSES:$cp" io.kvpipe.testsupport.kafka.BrokerConfigFiles "$DIR" "$PORT" "$CPORT"
-  local log4j="-Dlog4j2.configurationFile=file://$DIR/log4j2.properties"
+  local log4j="-Dlog4j2.configurationFile=file://$DIR/log4j2.properties" cds_tool cds_broker
+  mapfile -t cds_tool < <(kvpipe_cds_options "${KAFKA_CDS_DIR:-}" kafka-storage-tool "$cp" "${JVM_OPTS[@]}")
+  mapfile -t cds_broker < <(kvpipe_cds_options "${KAFKA_CDS_DIR:-}" kafka-broker "$cp" "${JVM_OPTS[@]}")
   if [ ! -f "$DIR/data/meta.properties" ]; then
     local cluster_id
-    cluster_id=$(java -cp "$cp" "${JVM_OPTS[@]}" "$log4j" kafka.tools.StorageTool random-uuid)
-    java -cp "$cp" "${JVM_OPTS[@]}" "$log4j" kafka.tools.StorageTool format -t "$cluster_id" \
+    cluster_id=$(java -cp "$cp" "${JVM_OPTS[@]}" "${cds_tool[@]}" "$log4j" kafka.tools.StorageTool random-uuid)
+    java -cp "$cp" "${JVM_OPTS[@]}" "${cds_tool[@]}" "$log4j" kafka.tools.StorageTool format -t "$cluster_id" \
       -c "$DIR/server.properties" >"$DIR/kafka-format.log" 2>&1 \
       || { say "format failed:"; cat "$DIR/kafka-format.log" >&2; exit 1; }
   fi
-  nohup setsid java -cp "$cp" "${JVM_OPTS[@]}" "$log4j" kafka.Kafka "$DIR/server.properties" \
+  nohup setsid java -cp "$cp" "${JVM_OPTS[@]}" "${cds_broker[@]}" "$log4j" kafka.Kafka "$DIR/server.properties" \
     >>"$DIR/kafka.log" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   local deadline=$((SECONDS + TIMEOUT))

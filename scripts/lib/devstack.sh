@@ -16,6 +16,8 @@ DS_CONSUMER_METRICS_PORT=${KVPIPE_DEVSTACK_CONSUMER_METRICS_PORT:-9404}
 # docs/operations.md "Memory of a kv-node"), unless these variables replace them: the nodes', the proxy's and consumer's.
 DS_JVM_OPTS=${KVPIPE_DEVSTACK_JVM_OPTS:-}
 DS_NODE_JVM_OPTS=${KVPIPE_DEVSTACK_NODE_JVM_OPTS:-}
+# Class-data sharing archives of the stack's JVMs (scripts/lib/jdk.sh kvpipe_cds_options); empty: none.
+DS_CDS_DIR=${KVPIPE_DEVSTACK_CDS_DIR:-}
 DS_START_TIMEOUT=${KVPIPE_DEVSTACK_START_TIMEOUT:-180}  # seconds, per component
 DS_STOP_GRACE=${KVPIPE_DEVSTACK_STOP_GRACE:-30}         # seconds between SIGTERM and SIGKILL
 DS_TOPIC=kv.changes
@@ -126,8 +128,12 @@ ds_start_java() {
   local envs=()
   while [[ "$1" == *=* ]]; do envs+=("$1"); shift; done
   local main=$1; shift
-  local cp
+  local cp jvm=$DS_JVM_OPTS cds
   cp=$(ds_process_classpath "$module")
+  [ "$module" = kv-node ] && jvm=$DS_NODE_JVM_OPTS
+  [ -n "$jvm" ] || jvm=$(ds_jvm_options "$module")
+  # shellcheck disable=SC2086 # the JVM options are a list
+  cds=$(kvpipe_cds_options "$DS_CDS_DIR" "$module" "$cp" $jvm)
   (
     for v in $(compgen -v KVPIPE_); do
       case "$v" in KVPIPE_LOG_LEVEL|KVPIPE_LOG_FORMAT|KVPIPE_ACCESS_LOG|KVPIPE_OP_LOG) ;; *) unset "$v" ;; esac
@@ -135,11 +141,8 @@ ds_start_java() {
     export KVPIPE_LOG_LEVEL=${KVPIPE_LOG_LEVEL:-INFO}
     for e in "${envs[@]}"; do export "${e?}"; done
     cd "$DS_DIR" || exit 1
-    local jvm=$DS_JVM_OPTS
-    [ "$module" = kv-node ] && jvm=$DS_NODE_JVM_OPTS
-    [ -n "$jvm" ] || jvm=$(ds_jvm_options "$module")
-    # shellcheck disable=SC2086 # the JVM options are a list
-    exec setsid java $jvm --enable-native-access=ALL-UNNAMED "-Dkvpipe.devstack=$DS_DIR/$name" -cp "$cp" \
+    # shellcheck disable=SC2086 # the JVM options are a list; the CDS ones hold no spaces
+    exec setsid java $jvm $cds --enable-native-access=ALL-UNNAMED "-Dkvpipe.devstack=$DS_DIR/$name" -cp "$cp" \
       "$main" "$@" >>"$DS_LOGS/$name.log" 2>&1 </dev/null 9>&-
   ) &
   ds_record_pid "$name" $!

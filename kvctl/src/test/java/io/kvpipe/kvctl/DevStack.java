@@ -74,6 +74,11 @@ final class DevStack {
     settings.put("KVPIPE_DEVSTACK_CONSUMER_METRICS_PORT", String.valueOf(Ports.freePort()));
     settings.put("KVPIPE_DEVSTACK_JVM_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
     settings.put("KVPIPE_DEVSTACK_NODE_JVM_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    // Class-data sharing across the stack starts of this build (DocCommandsIT alone starts it five times).
+    String cds = System.getProperty("kvpipe.child.cds.dir", "");
+    if (!cds.isBlank() && Boolean.parseBoolean(System.getProperty("kvpipe.child.cds", "true"))) {
+      settings.put("KVPIPE_DEVSTACK_CDS_DIR", Path.of(cds, "dev-stack").toAbsolutePath().toString());
+    }
     chooseMySql();
     Result r = run(600, "scripts/dev-stack.sh", "up");
     if (r.code != 0 || !r.output.contains("dev-stack: ready")) {
