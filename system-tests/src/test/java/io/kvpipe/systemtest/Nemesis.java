@@ -6,8 +6,11 @@ import io.kvpipe.testsupport.process.JavaProcess;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Injects faults into a running {@link SystemStack}, one at a time, at random from a seed: the same seed gives the same
- * schedule (kinds, targets, durations, pauses between), though not the same timing of the system's reactions. One
+ * schedule (kinds, targets, durations, pauses between), though not the same timing of the system's reactions. The kinds
+ * come in rounds, each a seeded shuffle of every kind asked for, so the first round's faults exercise each kind once
+ * (a short run covers them all, rather than hoping the dice do; {@link #injected}). One
  * fault at a time means a majority of every group's replicas stays up (a paused or killed node is one of three), so
  * writes must stay possible throughout. Every fault is healed before the next and when the nemesis closes; each is
  * recorded in the {@link Timeline}.
@@ -45,6 +50,10 @@ final class Nemesis implements AutoCloseable {
   private final Timeline timeline;
   private final AtomicBoolean running = new AtomicBoolean();
   private final List<String> errors = new ArrayList<>();
+  /** What is left of the current round: a seeded shuffle of {@link #kinds}. */
+  private final List<Kind> round = new ArrayList<>();
+  /** Faults injected and healed so far (failed attempts too: those are in {@link #errors}), by kind. */
+  private final Map<Kind, Integer> injected = new EnumMap<>(Kind.class);
   private Thread thread;
 
   Nemesis(SystemStack stack, KafkaBroker broker, LocalMySqlServer mysql, NodeNetwork network, Set<Kind> kinds,
@@ -78,12 +87,30 @@ final class Nemesis implements AutoCloseable {
     return List.copyOf(errors);
   }
 
+  /** Faults injected and healed so far, by kind (a kind not injected yet is absent). */
+  synchronized Map<Kind, Integer> injected() {
+    return Map.copyOf(injected);
+  }
+
+  /** Whether at least {@code min} faults have been injected and healed, every kind asked for among them. */
+  synchronized boolean covered(int min) {
+    return injected.keySet().containsAll(kinds) && injected.values().stream().mapToInt(Integer::intValue).sum() >= min;
+  }
+
+  private Kind nextKind() {
+    if (round.isEmpty()) {
+      round.addAll(kinds);
+      Collections.shuffle(round, random);
+    }
+    return round.remove(0);
+  }
+
   private void run() {
     while (running.get()) {
       if (!hold(2_000 + random.nextInt(3_000))) {
         return;
       }
-      Kind kind = kinds.get(random.nextInt(kinds.size()));
+      Kind kind = nextKind();
       long start = timeline.now();
       String target = "?";
       try {
@@ -102,6 +129,9 @@ final class Nemesis implements AutoCloseable {
           errors.add(kind + " " + target + ": " + why);
         }
         timeline.add(new Timeline.Event(kind.name().toLowerCase(), target, start, timeline.now(), false, why));
+      }
+      synchronized (this) {
+        injected.merge(kind, 1, Integer::sum);
       }
     }
   }

@@ -49,8 +49,12 @@ final class RobustnessRun {
   private static final Duration IDLE_WAIT = Duration.ofMinutes(5);
 
   /** What to run. {@code operations}: the cluster operations (add/drain g3, add/remove replica n4) run beside. */
+  /**
+   * {@code seconds}: the fault phase's length; with {@code minFaults} > 0 it lasts on until that many faults, every
+   * kind of {@code faults} among them, have been injected and healed (at most {@link #COVER_LIMIT} longer).
+   */
   record Options(int seconds, long seed, Set<Nemesis.Kind> faults, ClusterOps.Mode operations, int clients,
-                 int requestTimeoutMs, Path outRoot) {
+                 int requestTimeoutMs, Path outRoot, int minFaults) {
     static final String KINDS = "kill,pause,partition,kafka,mysql,consumer,migration (= groups,replicas)";
 
     static Options parse(String[] args) {
@@ -98,7 +102,7 @@ final class RobustnessRun {
       }
       ClusterOps.Mode ops = groups && replicas ? ClusterOps.Mode.BOTH : groups ? ClusterOps.Mode.GROUPS
           : replicas ? ClusterOps.Mode.REPLICAS : null;
-      return new Options(seconds, seed, faults, ops, clients, timeoutMs, out);
+      return new Options(seconds, seed, faults, ops, clients, timeoutMs, out, 0);
     }
 
     private static String need(String flag, String v) {
@@ -129,6 +133,9 @@ final class RobustnessRun {
       return problems.isEmpty();
     }
   }
+
+  /** How much longer than {@code seconds} a run waits for its {@code minFaults}. */
+  static final Duration COVER_LIMIT = Duration.ofMinutes(3);
 
   private final Options o;
   private final long t0 = System.nanoTime();
@@ -224,7 +231,7 @@ final class RobustnessRun {
         if (ops != null) {
           ops.start();
         }
-        faultPhase(history);
+        faultPhase(history, nemesis);
       } finally {
         // Healed whatever happens: a node left stopped would outlive the run.
         log("stopping the nemesis (healing the fault in progress)%s",
@@ -386,17 +393,25 @@ final class RobustnessRun {
     }
   }
 
-  /** The run's length, with progress every 10 s. */
-  private void faultPhase(HistoryRecorder history) {
+  /**
+   * The run's length, with progress every 10 s: {@code seconds}, then (with {@code minFaults}) until the nemesis has
+   * injected that many faults and every kind, or {@link #COVER_LIMIT} more has passed (the caller's checks then say
+   * what is missing).
+   */
+  private void faultPhase(HistoryRecorder history, Nemesis nemesis) {
     long end = System.nanoTime() + Duration.ofSeconds(o.seconds()).toNanos();
+    long limit = end + COVER_LIMIT.toNanos();
     long nextProgress = System.nanoTime();
-    while (System.nanoTime() < end) {
+    while (System.nanoTime() < end || (o.minFaults() > 0 && !nemesis.covered(o.minFaults())
+        && System.nanoTime() < limit)) {
       if (System.nanoTime() >= nextProgress) {
         progress(history);
         nextProgress += Duration.ofSeconds(10).toNanos();
       }
-      LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // the run's length, not a condition
+      LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // polls the clock and the nemesis's count
     }
+    log("fault phase over after %d s: faults injected %s", Duration.ofNanos(System.nanoTime() - end).toSeconds()
+        + o.seconds(), nemesis.injected());
   }
 
   /** A final linearizable read of every key the run touched, recorded like the others: the end state is checked. */
