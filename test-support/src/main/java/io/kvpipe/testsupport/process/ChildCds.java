@@ -74,7 +74,7 @@ final class ChildCds {
       if (Runtime.version().feature() >= 25) {
         args.add("-Xlog:aot*=off");
       }
-      if (Files.isRegularFile(archive)) {
+      if (Files.isRegularFile(archive) || adoptOrphan(root, archive)) {
         args.add("-XX:SharedArchiveFile=" + archive);
         return new Plan(args, cp, null, archive);
       }
@@ -106,6 +106,42 @@ final class ChildCds {
       }
       WRITING.remove(plan.archive().toString());
     }
+  }
+
+  /**
+   * A complete archive that a child wrote for a test JVM that then died (killed, or timed out by Failsafe) before it
+   * could rename it: its name holds that JVM's pid ({@code <key>.jsa.<pid>.<nanos>.tmp}). Moved into place; true if
+   * the archive is there now.
+   */
+  private static boolean adoptOrphan(Path root, Path archive) throws IOException {
+    String prefix = archive.getFileName() + ".";
+    List<Path> tmps;
+    try (Stream<Path> s = Files.list(root)) {
+      tmps = s.filter(p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".tmp"))
+          .toList();
+    }
+    for (Path tmp : tmps) {
+      String[] parts = tmp.getFileName().toString().substring(prefix.length()).split("\\.");
+      long pid;
+      try {
+        pid = Long.parseLong(parts[0]);
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+        continue; // its test JVM may still rename it
+      }
+      try {
+        if (complete(tmp)) {
+          Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+          return true;
+        }
+        Files.deleteIfExists(tmp);
+      } catch (IOException e) {
+        // Another JVM took it first, or it is unreadable: leave it.
+      }
+    }
+    return Files.isRegularFile(archive);
   }
 
   private static boolean complete(Path file) throws IOException {
