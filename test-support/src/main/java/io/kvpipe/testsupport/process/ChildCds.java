@@ -152,10 +152,28 @@ final class ChildCds {
     }
   }
 
+  /**
+   * Whether the caller's JVM options choose a CDS or AOT mode themselves, or log class loading (RoleChangeClassesIT
+   * reads where each class came from: a child then runs as it would without this).
+   */
   private static boolean choosesSharing(String arg) {
-    return arg.startsWith("-Xshare") || arg.contains("SharedArchiveFile") || arg.contains("ArchiveClassesAtExit")
+    return arg.startsWith("-Xshare") || (arg.startsWith("-Xlog") && arg.contains("class+load"))
+        || arg.contains("SharedArchiveFile") || arg.contains("ArchiveClassesAtExit")
         || arg.contains("AOTCache") || arg.contains("AOTMode") || arg.contains("SharedClassListFile")
         || arg.contains("DumpLoadedClassList") || arg.contains("AOTConfiguration");
+  }
+
+  /**
+   * Whether a JVM option belongs in the archive's key. System properties and logging do not decide whether an archive
+   * can be mapped (bar the module ones), yet carry per-test paths (the broker's {@code -Dlog4j2.configurationFile} in
+   * its work directory, a {@code -Xlog:...:file=} in a temporary one): keyed on them, every broker of a test class
+   * would write an archive no later start reads.
+   */
+  static boolean shapesTheArchive(String arg) {
+    if (arg.startsWith("-D")) {
+      return arg.startsWith("-Djdk.module.") || arg.startsWith("-Djava.system.class.loader");
+    }
+    return !arg.startsWith("-Xlog");
   }
 
   private static String key(String mainClass, List<String> jvmArgs, String classPath) throws IOException {
@@ -163,7 +181,7 @@ final class ChildCds {
         .append(System.getProperty("java.home")).append('\n')
         .append(System.getProperty("java.vm.version")).append('\n')
         .append(mainClass).append('\n')
-        .append(String.join(" ", jvmArgs)).append('\n');
+        .append(String.join(" ", jvmArgs.stream().filter(ChildCds::shapesTheArchive).toList())).append('\n');
     for (String entry : classPath.split(File.pathSeparator)) {
       s.append(entry);
       Path p = Path.of(entry);
