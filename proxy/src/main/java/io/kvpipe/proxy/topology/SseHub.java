@@ -101,9 +101,7 @@ public final class SseHub implements AutoCloseable {
   });
 
   public SseHub(Duration heartbeat, int maxSubscribers, int queueFrames, ProxyMetrics metrics) {
-    // A system property to compare in benchmarks (scripts/bench-topology.sh --proxy-jvm).
-    this(heartbeat, maxSubscribers, queueFrames, metrics, Integer.getInteger("kvpipe.sse.fanoutThreads",
-        defaultFanoutThreads()));
+    this(heartbeat, maxSubscribers, queueFrames, metrics, defaultFanoutThreads());
   }
 
   SseHub(Duration heartbeat, int maxSubscribers, int queueFrames, ProxyMetrics metrics, int fanoutThreads) {
