@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -83,16 +82,8 @@ public final class SseHub implements AutoCloseable {
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
   /** Subscribers admitted and not yet finished (a dropped one holds its place until its connection ends). */
   private final AtomicInteger admitted = new AtomicInteger();
-  /**
-   * Subscribers per slice of a fan-out (about 1 ms of writes here); an update to one slice's worth or fewer is written
-   * by the publishing thread alone.
-   */
-  private static final int FANOUT_SLICE = 128;
-  /** Threads writing one update: the publishing thread and up to {@code fanoutThreads - 1} helpers. */
-  private final int fanoutThreads;
-  /** Runs the helpers; the hub's own pool (shut down on close) unless a test passed one. */
-  private final Executor fanout;
-  private final ExecutorService ownFanout;
+  /** Writes one update to every subscriber, on the publishing thread and its helpers. */
+  private final SliceFanOut fanOut;
   /** Heartbeats and the abort of dropped subscribers that do not read their last frames. */
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "sse-timer");
@@ -101,7 +92,7 @@ public final class SseHub implements AutoCloseable {
   });
 
   public SseHub(Duration heartbeat, int maxSubscribers, int queueFrames, ProxyMetrics metrics) {
-    this(heartbeat, maxSubscribers, queueFrames, metrics, defaultFanoutThreads());
+    this(heartbeat, maxSubscribers, queueFrames, metrics, SliceFanOut.defaultThreads());
   }
 
   SseHub(Duration heartbeat, int maxSubscribers, int queueFrames, ProxyMetrics metrics, int fanoutThreads) {
@@ -111,13 +102,7 @@ public final class SseHub implements AutoCloseable {
   /** {@code helpers} null: the hub's own pool of {@code fanoutThreads - 1} threads. */
   SseHub(Duration heartbeat, int maxSubscribers, int queueFrames, ProxyMetrics metrics, int fanoutThreads,
          Executor helpers) {
-    this.fanoutThreads = Math.max(1, fanoutThreads);
-    this.ownFanout = helpers != null ? null : Executors.newFixedThreadPool(Math.max(1, this.fanoutThreads - 1), r -> {
-      Thread t = new Thread(r, "sse-fanout");
-      t.setDaemon(true);
-      return t;
-    });
-    this.fanout = helpers != null ? helpers : ownFanout;
+    this.fanOut = new SliceFanOut(fanoutThreads, helpers);
     this.heartbeat = heartbeat;
     this.maxSubscribers = maxSubscribers;
     this.queueFrames = queueFrames;
@@ -319,17 +304,6 @@ public final class SseHub implements AutoCloseable {
     }
   }
 
-  /**
-   * Half the cores. On the loaded 2-core bench box a second thread does not pay: the writes are mostly kernel time
-   * (loopback TCP, the subscribers' receive side included) and the other core is busy with the subscribers' readers and
-   * the nodes. With blocking writes a second thread made the fan-out slower (2,000 subscribers: 237 ms vs 72 ms p50 to
-   * hand out); with the non-blocking chunk writes and slices taken as threads get to them, 1 vs 2 threads alternated
-   * update by update in one JVM (2,000 subscribers each, load 28-36): last arrival p50 43.4/40.6 vs 42.3/42.6 ms.
-   */
-  static int defaultFanoutThreads() {
-    return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-  }
-
   public int subscriberCount() {
     return subscribers.size();
   }
@@ -407,44 +381,9 @@ public final class SseHub implements AutoCloseable {
     SseFrame snapshot = new SseFrame(snapshotFrame(view), trace ? new SseFrame.Trace(view.version(), published) : null);
     Subscriber[] all = subscribers.toArray(Subscriber[]::new);
     AtomicLong cpu = trace ? snapshot.trace().cpu : null;
-    int slices = (all.length + FANOUT_SLICE - 1) / FANOUT_SLICE;
-    int helpers = Math.min(fanoutThreads, slices) - 1;
-    if (helpers <= 0) {
-      offerAll(all, 0, all.length, view, events, changeFrames, snapshot, cpu);
-    } else {
-      // Each write is a system call made right here (Jetty writes as far as the socket takes it): the fan-out threads
-      // help the publishing thread write. Slices are taken from a shared counter, not split up front: a thread that
-      // starts late or loses its core (on the 2-core bench box the subscribers' readers, the nodes and the fan-out
-      // share the cores) leaves its part to whoever is running, instead of finishing its fixed half alone after the
-      // other thread is done. Waits for every helper, so the next update's frames are offered after this one's: each
-      // subscriber still sees versions in order.
-      AtomicInteger nextSlice = new AtomicInteger();
-      Runnable work = () -> {
-        for (int s = nextSlice.getAndIncrement(); s < slices; s = nextSlice.getAndIncrement()) {
-          offerAll(all, s * FANOUT_SLICE, Math.min(all.length, (s + 1) * FANOUT_SLICE), view, events, changeFrames,
-              snapshot, cpu);
-        }
-      };
-      List<Helper> started = new ArrayList<>(helpers);
-      for (int h = 0; h < helpers; h++) {
-        Helper helper = new Helper(work);
-        try {
-          fanout.execute(helper);
-          started.add(helper);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-          break; // the hub is closing: the publishing thread writes alone
-        }
-      }
-      try {
-        work.run();
-      } finally {
-        // Every slice is taken. A helper still writing one is waited for; one that has not started yet is told not to
-        // (it would find nothing left): a helper thread that did not get a core in time costs this update nothing.
-        for (Helper h : started) {
-          h.awaitOrSkip();
-        }
-      }
-    }
+    // Each write is a system call made right here (Jetty writes as far as the socket takes it): helper threads may
+    // share the subscribers' slices with this thread; run returns once every one is written.
+    fanOut.run(all.length, (from, to) -> offerAll(all, from, to, view, events, changeFrames, snapshot, cpu));
     long enqueued = System.nanoTime();
     if (trace) {
       for (SseFrame f : changeFrames) {
@@ -454,46 +393,6 @@ public final class SseHub implements AutoCloseable {
       }
       snapshot.trace().enqueued = enqueued;
       snapshot.settled();
-    }
-  }
-
-  /** One helper's part of a fan-out: runs {@code work} unless the publisher got there first (then nothing). */
-  private static final class Helper implements Runnable {
-    private static final int WAITING = 0;
-    private static final int RUNNING = 1;
-    private static final int SKIPPED = 2;
-    private final Runnable work;
-    private final AtomicInteger state = new AtomicInteger(WAITING);
-    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-
-    Helper(Runnable work) {
-      this.work = work;
-    }
-
-    @Override
-    public void run() {
-      if (!state.compareAndSet(WAITING, RUNNING)) {
-        return;
-      }
-      try {
-        work.run();
-      } catch (RuntimeException e) {
-        LOG.error("SSE fan-out failed", e);
-      } finally {
-        done.countDown();
-      }
-    }
-
-    /** Returns once this helper has finished, or at once if it had not started (it then never runs the work). */
-    void awaitOrSkip() {
-      if (state.compareAndSet(WAITING, SKIPPED)) {
-        return;
-      }
-      try {
-        done.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 
@@ -556,9 +455,7 @@ public final class SseHub implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
-    if (ownFanout != null) {
-      ownFanout.shutdownNow();
-    }
+    fanOut.close();
     for (Subscriber s : subscribers) {
       s.end();
     }
