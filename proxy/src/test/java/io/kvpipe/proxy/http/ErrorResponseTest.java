@@ -45,10 +45,7 @@ class ErrorResponseTest {
         .prefix("/t/", "test", Access.DATA, "PUT",
             (Routes.Action) ex -> ex.fail((Throwable) new CompletionException(FAILURES.get(ex.tail()))))
         .build();
-    listener = new HttpListener("127.0.0.1", 0, Duration.ofSeconds(30), LIMITS,
-        new ProxyHandler(routes, new TokenAuth(TOKEN, "admin-token-for-tests"), metrics, LIMITS.maxUriBytes()),
-        metrics);
-    listener.start();
+    listener = SubscribeListener.serve(LIMITS, TOKEN, metrics, routes);
   }
 
   @AfterEach

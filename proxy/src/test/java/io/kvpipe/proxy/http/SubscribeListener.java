@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 
 /**
  * A real HTTP listener serving a data route ({@code GET /v1/kv/*} answers one byte) and the topology subscription
- * ({@code /api/topology/subscribe}) from a test's {@link SseHub}: for tests that speak raw HTTP to the proxy's listener.
+ * ({@code /api/topology/subscribe}) from a test's {@link SseHub}: for tests that speak raw HTTP to the proxy's listener;
+ * {@link #serve} starts one for any routes.
  */
 public final class SubscribeListener {
   private SubscribeListener() {}
@@ -24,6 +25,12 @@ public final class SubscribeListener {
         .exact("/api/topology/subscribe", "topology.subscribe", Access.DATA, "GET",
             (Routes.Action) ex -> sse.subscribe(ex, view))
         .build();
+    return serve(limits, dataToken, metrics, routes);
+  }
+
+  /** A started listener on a free loopback port serving {@code routes} (admin token "admin-token-for-tests"). */
+  public static HttpListener serve(HttpLimits limits, String dataToken, ProxyMetrics metrics, Routes routes)
+      throws Exception {
     HttpListener listener = new HttpListener("127.0.0.1", 0, Duration.ofSeconds(30), limits,
         new ProxyHandler(routes, new TokenAuth(dataToken, "admin-token-for-tests"), metrics, limits.maxUriBytes()),
         metrics);

@@ -8,10 +8,8 @@ import io.kvpipe.proxy.HttpLimits;
 import io.kvpipe.proxy.ProxyMetrics;
 import io.kvpipe.proxy.http.Access;
 import io.kvpipe.proxy.http.HttpListener;
-import io.kvpipe.proxy.http.ProxyHandler;
 import io.kvpipe.proxy.http.Routes;
-import io.kvpipe.proxy.http.TokenAuth;
-import io.kvpipe.proxy.topology.TopologySource;
+import io.kvpipe.proxy.http.SubscribeListener;
 import io.kvpipe.proxy.topology.TopologyView;
 import io.kvpipe.testsupport.tls.TestTls;
 import java.net.URI;
@@ -19,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,27 +37,13 @@ class BatchApiTest {
   @BeforeEach
   void start() throws Exception {
     groups.update(view.topology());
-    TopologySource fixed = new TopologySource() {
-      @Override
-      public TopologyView current() {
-        return view;
-      }
-
-      @Override
-      public CompletableFuture<TopologyView> refresh() {
-        return CompletableFuture.completedFuture(view);
-      }
-    };
-    BatchApi batch = new BatchApi(new KvRouter(fixed, groups, metrics, Duration.ofMillis(300)), 1 << 16, 1 << 20,
-        metrics);
+    BatchApi batch = new BatchApi(new KvRouter(KvRouterTest.fixed(view), groups, metrics, Duration.ofMillis(300)),
+        1 << 16, 1 << 20, metrics);
     Routes routes = Routes.builder()
         .exact("/v1/kv:batchPut", "kv.batchPut", Access.DATA, "POST",
             (Routes.Action) ex -> ex.readBody(1 << 20, body -> batch.put(ex, body)))
         .build();
-    listener = new HttpListener("127.0.0.1", 0, Duration.ofSeconds(30), LIMITS,
-        new ProxyHandler(routes, new TokenAuth(TOKEN, "admin-token-for-tests"), metrics, LIMITS.maxUriBytes()),
-        metrics);
-    listener.start();
+    listener = SubscribeListener.serve(LIMITS, TOKEN, metrics, routes);
   }
 
   @AfterEach

@@ -34,9 +34,9 @@ class KvRouterTest {
   final GroupClients groups = new GroupClients(Duration.ofSeconds(2), TestTls.cluster().raftTls());
   final KvRouter router;
 
-  KvRouterTest() {
-    groups.update(view.topology());
-    TopologySource fixed = new TopologySource() {
+  /** A topology source that always gives {@code view}. */
+  static TopologySource fixed(TopologyView view) {
+    return new TopologySource() {
       @Override
       public TopologyView current() {
         return view;
@@ -47,7 +47,11 @@ class KvRouterTest {
         return CompletableFuture.completedFuture(view);
       }
     };
-    router = new KvRouter(fixed, groups, new ProxyMetrics(), Duration.ofSeconds(2));
+  }
+
+  KvRouterTest() {
+    groups.update(view.topology());
+    router = new KvRouter(fixed(view), groups, new ProxyMetrics(), Duration.ofSeconds(2));
   }
 
   @AfterEach
