@@ -163,15 +163,13 @@ public final class SseHub implements AutoCloseable {
       }
     }
 
-    /** Ends the stream after {@code last} (if any); what is queued and not yet in flight is discarded. */
+    /** Ends a dropped stream after {@code last}: what is queued and not yet in flight is discarded. */
     private void closeWith(SseFrame last) {
       assert Thread.holdsLock(this);
       closing = true;
       queue.forEach(SseFrame::settled);
       queue.clear();
-      if (last != null) {
-        queue.add(last);
-      }
+      queue.add(last);
       queue.add(END);
     }
 
@@ -189,14 +187,18 @@ public final class SseHub implements AutoCloseable {
       }
     }
 
-    /** Closes the stream cleanly after the write in flight (hub closing). */
+    /**
+     * Ends the stream cleanly (hub closing) after the frames already published to it: a subscriber that was told of a
+     * change before the close gets it, whether or not its write had started.
+     */
     void end() {
       boolean idle;
       synchronized (this) {
         if (closing) {
           return;
         }
-        closeWith(null);
+        closing = true;
+        queue.add(END);
         idle = writing == null;
         if (idle) {
           writing = queue.poll();
