@@ -18,6 +18,7 @@
 #   --node-jvm "..." (the kv-nodes' JVM flags, default: config/jvm/kv-node.options; with
 #   -XX:NativeMemoryTracking=summary the memory phase adds each node's committed memory by JVM area) --memory-only
 #   (just the memory phase)
+#   --broker-jvm "..." (the Kafka broker's, default: Kafka's own launcher's G1, 1 GiB heap) for the CDC phase
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build. The kv-nodes inherit the environment: KVPIPE_RATIS_LOG_LEVEL=INFO logs
 # Ratis's role changes (a kill trial's breakdown: set the printed kill time against target/bench-work/node-*/n*.log),
 # KVPIPE_DEAD_LEADER_WATCH=off measures failovers without kv-node's dead-leader watch, KVPIPE_LEADER_LINES=off

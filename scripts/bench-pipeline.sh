@@ -14,6 +14,7 @@
 # Options: --rates 500,1000,2000,3000 --seconds 20 (per rate) --warmup-seconds 30 --warmup-rate 1000 --keys 10000
 #   --value-bytes 100 --max-in-flight 256 --target-p99-ms 25 --e2e true|false (false: no kv_changelog poller, whose
 #   queries every 2 ms cost CPU on the box) --node-jvm "..." --proxy-jvm "..." --consumer-jvm "..."
+#   --broker-jvm "..." (the Kafka broker's, default: Kafka's own launcher's G1, 1 GiB heap)
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."

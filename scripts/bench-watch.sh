@@ -9,6 +9,7 @@
 #
 # Options: --watchers 1000 --rate 1000 --fanout 1,10 --seconds 20 --warmup-seconds 15 --value-bytes 100
 #   --node-jvm "..." --proxy-jvm "..." --tls on|off
+#   --broker-jvm "..." (the Kafka broker's, default: Kafka's own launcher's G1, 1 GiB heap)
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,6 @@
 package io.kvpipe.bench;
 
+import io.kvpipe.testsupport.kafka.KafkaBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,6 +28,23 @@ final class JvmOptions {
       throw new UncheckedIOException("cannot read the default JVM options of " + process + " (" + file.toAbsolutePath()
           + "; benchmarks run from the repository root)", e);
     }
+  }
+
+  /**
+   * The Kafka broker's options ({@code --broker-jvm "..."}): by default those Kafka's own launcher starts a broker
+   * with, not the tests' quick-start C1-only broker, whose CPU per request a deployment would not spend.
+   */
+  static List<String> broker(BenchArgs a) {
+    return KvStack.split(a.string("broker-jvm", String.join(" ", KafkaBroker.KAFKA_LAUNCHER_JVM)));
+  }
+
+  /** A Kafka broker under {@code dir} with {@link #broker}'s options. */
+  static KafkaBroker startBroker(BenchArgs a, Path dir) {
+    return startBroker(broker(a), dir);
+  }
+
+  static KafkaBroker startBroker(List<String> jvm, Path dir) {
+    return KafkaBroker.start(dir, java.util.Map.of(), KafkaBroker.DEFAULT_START_TIMEOUT, jvm);
   }
 
   static String parse(List<String> lines) {

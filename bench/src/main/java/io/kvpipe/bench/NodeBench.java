@@ -59,6 +59,8 @@ public final class NodeBench {
    * phase's breakdown by JVM area.
    */
   private final List<String> nodeJvm;
+  /** The CDC phase's Kafka broker's JVM flags ({@code --broker-jvm "..."}). */
+  private final List<String> brokerJvm;
 
   private NodeBench(BenchArgs a) {
     this.phase = a.seconds("seconds", 10);
@@ -75,6 +77,7 @@ public final class NodeBench {
     List<String> jvm = new java.util.ArrayList<>(List.of(a.string("node-jvm", JvmOptions.of("kv-node")).trim().split(" +")));
     jvm.add("--enable-native-access=ALL-UNNAMED");
     this.nodeJvm = List.copyOf(jvm);
+    this.brokerJvm = JvmOptions.broker(a);
   }
 
   public static void main(String[] args) throws Exception {
@@ -83,7 +86,7 @@ public final class NodeBench {
     JsonReport report = new JsonReport("node").put("settings", JsonReport.map("phase_seconds",
         bench.phase.toSeconds(), "warm_up", bench.warmUp.describe(), "trials", bench.trials,
         "key_bytes", 16, "value_bytes", bench.valueBytes, "key_space", bench.keySpace, "replicas", 3, "fsync", true,
-        "group_commit", bench.groupCommit.toString(), "node_jvm", String.join(" ", bench.nodeJvm), "ratis_tls", bench.tls, "node_args", String.join(" ", bench.nodeArgs)));
+        "group_commit", bench.groupCommit.toString(), "node_jvm", String.join(" ", bench.nodeJvm), "broker_jvm", String.join(" ", bench.brokerJvm), "ratis_tls", bench.tls, "node_args", String.join(" ", bench.nodeArgs)));
     // --memory-only: just the memory phase (its figures do not depend on the load phases before it).
     Map<String, Object> off = a.flag("memory-only") ? null
         : bench.runCluster(false, a.integer("kill-trials", 10), List.of());
@@ -110,7 +113,7 @@ public final class NodeBench {
 
   private Map<String, Object> runCluster(boolean cdc, int killTrials, List<Integer> lagRates) throws Exception {
     Path dir = Files.createDirectories(work).resolve("node-" + (cdc ? "cdc-" : "") + System.currentTimeMillis());
-    KafkaBroker broker = cdc ? KafkaBroker.start(dir.resolve("kafka")) : null;
+    KafkaBroker broker = cdc ? JvmOptions.startBroker(brokerJvm, dir.resolve("kafka")) : null;
     OUT.printf("%n== %s: starting 3 kv-node processes in %s%n", cdc ? "CDC on" : "CDC off", dir);
     KvNodeCluster.Builder builder = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
         .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(nodeJvm).metricsPorts()

@@ -90,13 +90,14 @@ public final class PipelineBench {
         "e2e", e2e ? "ack -> kv_changelog row seen by a poller every " + WATCH_INTERVAL_MS + " ms (upper bound)"
             : "off (--e2e false)"));
     OUT.println("== starting a Kafka broker and a throwaway MySQL-compatible server (durable commits)");
-    try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"))) {
+    try (KafkaBroker broker = JvmOptions.startBroker(args, work.resolve("kafka"))) {
       LocalMySqlServer mysql = LocalMySqlServer.launch(true);
       try (MySqlDatabase db = MySqlDatabase.create(mysql, "benchpipe")) {
         createTopics(broker.bootstrapServers());
         KvStack.Options options = KvStack.Options.from(args).withMetrics().withNodeArgs("--kafka-bootstrap",
             broker.bootstrapServers(), "--topic", TOPIC);
         report.put("kvpipe", options.describe());
+        report.put("broker_jvm", String.join(" ", JvmOptions.broker(args)));
         report.put("mysql", mysql.description());
         try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT);
              JavaProcess consumer = startConsumer(broker.bootstrapServers(), db);

@@ -78,7 +78,7 @@ public final class WatchBench {
         "latency", "write ack seen by the writer -> change event read by the watcher; an event read before the "
             + "writer handled its ack counts as 0"));
     OUT.println("== starting a Kafka broker");
-    try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"))) {
+    try (KafkaBroker broker = JvmOptions.startBroker(args, work.resolve("kafka"))) {
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
         admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1))).all().get(60, TimeUnit.SECONDS);
       }
@@ -87,6 +87,7 @@ public final class WatchBench {
           .withProxyArgs("--kafka-bootstrap", broker.bootstrapServers(), "--topic", TOPIC,
               "--watch-max-watchers", Integer.toString(watchers + 16));
       report.put("kvpipe", options.describe());
+      report.put("broker_jvm", String.join(" ", JvmOptions.broker(args)));
       try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT)) {
         Map<String, Long> pids = new LinkedHashMap<>(stack.pids());
         pids.put("kafka", broker.pid());

@@ -43,18 +43,32 @@ public final class KafkaBroker implements AutoCloseable {
   private static final Duration STOP_GRACE = Duration.ofSeconds(30);
   private static final int START_ATTEMPTS = 3;
 
+  /**
+   * The JVM options Kafka's own launcher ({@code kafka-server-start.sh}) starts a broker with: G1 and a fixed 1 GiB
+   * heap, full JIT. Benchmarks run their broker so, as a deployment would.
+   */
+  public static final List<String> KAFKA_LAUNCHER_JVM = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC",
+      "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent");
+  /**
+   * Tests' broker: the C1 compiler only and a small serial heap. It starts in about half the time and tests send it
+   * little; its per-request CPU is not what a deployment's broker spends, so benchmarks use {@link #KAFKA_LAUNCHER_JVM}.
+   */
+  public static final List<String> TEST_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
   private final Path workDir;
   private final Map<String, String> overrides;
   private final Duration startTimeout;
+  private final List<String> jvm;
   private BrokerConfigFiles config;
   private JavaProcess process;
   /** Shared by the test classes of this JVM ({@link KafkaBrokerExtension#shared()}): not to be stopped by one. */
   private boolean shared;
 
-  private KafkaBroker(Path workDir, Map<String, String> overrides, Duration startTimeout) {
+  private KafkaBroker(Path workDir, Map<String, String> overrides, Duration startTimeout, List<String> jvm) {
     this.workDir = workDir.toAbsolutePath();
     this.overrides = Map.copyOf(overrides);
     this.startTimeout = startTimeout;
+    this.jvm = List.copyOf(jvm);
   }
 
   /** Formats a fresh broker under {@code workDir} (its {@code data} dir is wiped), starts it, waits until ready. */
@@ -64,7 +78,13 @@ public final class KafkaBroker implements AutoCloseable {
 
   /** As {@link #start(Path)}, with extra or replaced broker properties (see {@link BrokerConfigFiles#properties()}). */
   public static KafkaBroker start(Path workDir, Map<String, String> brokerOverrides, Duration startTimeout) {
-    KafkaBroker broker = new KafkaBroker(workDir, brokerOverrides, startTimeout);
+    return start(workDir, brokerOverrides, startTimeout, TEST_JVM);
+  }
+
+  /** As {@link #start(Path, Map, Duration)}, the broker's JVM started with {@code jvm} (heap, collector, JIT). */
+  public static KafkaBroker start(Path workDir, Map<String, String> brokerOverrides, Duration startTimeout,
+                                  List<String> jvm) {
+    KafkaBroker broker = new KafkaBroker(workDir, brokerOverrides, startTimeout, jvm);
     broker.firstStart();
     return broker;
   }
@@ -77,7 +97,7 @@ public final class KafkaBroker implements AutoCloseable {
       format();
       process = JavaProcess.builder("kafka.Kafka")
           .classPath(BrokerClassPath.get())
-          .jvmArgs(jvmArgs())
+          .jvmArgs(jvmArgs(jvm))
           .args(config.serverProperties().toString())
           .logFile(logFile())
           .build();
@@ -93,9 +113,10 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
-  private String[] jvmArgs() {
-    return List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "--enable-native-access=ALL-UNNAMED", "-Djava.awt.headless=true", config.log4jJvmArg()).toArray(String[]::new);
+  private String[] jvmArgs(List<String> vm) {
+    List<String> all = new java.util.ArrayList<>(vm);
+    all.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Djava.awt.headless=true", config.log4jJvmArg()));
+    return all.toArray(String[]::new);
   }
 
   /**
@@ -118,7 +139,7 @@ public final class KafkaBroker implements AutoCloseable {
     Path formatLog = workDir.resolve("kafka-format.log");
     JavaProcess tool = JavaProcess.builder("kafka.tools.StorageTool")
         .classPath(BrokerClassPath.get())
-        .jvmArgs(jvmArgs())
+        .jvmArgs(jvmArgs(TEST_JVM))
         .args("format", "-t", Uuid.randomUuid().toString(), "-c", config.serverProperties().toString())
         .logFile(formatLog)
         .build()
