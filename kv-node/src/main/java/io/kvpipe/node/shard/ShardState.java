@@ -15,6 +15,7 @@ import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.Query;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
+import io.kvpipe.node.raft.AppliedCalls;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -161,14 +162,12 @@ public final class ShardState {
 
   /** The index the call {@code id} (null: none) was applied at within {@link AppliedCalls#WINDOW_MS}, or -1. Any thread. */
   long appliedAt(AppliedCalls.CallId id) {
-    return id == null ? -1 : calls.appliedAt(id);
+    return calls.appliedAt(id);
   }
 
   /** The answer to a resend of a call applied at {@code first}: its first reply is not kept, so its outcome is unknown. */
   KvException alreadyApplied(long first) {
-    return new KvException(ErrorCode.TIMEOUT, "this request was already applied at log index " + first + " of group "
-        + group + " and its reply was lost (the replica that answered it restarted): its outcome is unknown here;"
-        + " read the keys to learn it");
+    return AppliedCalls.alreadyApplied(group, first, "read the keys to learn it");
   }
 
   /** Applies one committed command. Refusals are replies, never exceptions, and leave the state unchanged. */

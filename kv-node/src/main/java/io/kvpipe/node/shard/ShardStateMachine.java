@@ -9,6 +9,7 @@ import io.kvpipe.common.wire.RejectedRequestException;
 import io.kvpipe.common.wire.Reply;
 import io.kvpipe.common.wire.Request;
 import io.kvpipe.common.wire.WireCodec;
+import io.kvpipe.node.raft.AppliedCalls;
 import io.kvpipe.node.raft.SnapshotLoadingStateMachine;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -26,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
-import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -39,7 +39,6 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -206,7 +205,7 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       command = c;
       // A resend of a call applied before this replica restarted (Ratis's retry cache forgot it): refused before the
       // checks, whose answer may have changed since (a key moved away would send the proxy to apply it elsewhere).
-      long first = state.appliedAt(callOf(request));
+      long first = state.appliedAt(AppliedCalls.CallId.of(request));
       if (first >= 0) {
         throw state.alreadyApplied(first);
       }
@@ -242,7 +241,7 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       Command command = trx.getStateMachineContext() instanceof Command c ? c : decodeCommand(data);
       long applyStart = System.nanoTime();
       TestFaults.failApply(failApplyKey, command);
-      reply = state.apply(command, index, term, stamp, callOf(entry.getStateMachineLogEntry()));
+      reply = state.apply(command, index, term, stamp, AppliedCalls.CallId.of(entry.getStateMachineLogEntry()));
       Timer t = applyTimer;
       if (t != null) {
         t.record(System.nanoTime() - applyStart, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -271,23 +270,6 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
     } else if (command instanceof Command.Txn) {
       (reply instanceof Reply.Failure ? writesRefused : writesApplied).increment();
     }
-  }
-
-  /** The client call an entry carries (Ratis puts every request's client id and call id in its entry), or null. */
-  static AppliedCalls.CallId callOf(StateMachineLogEntryProto entry) {
-    return callOf(entry.getClientId(), entry.getCallId());
-  }
-
-  private static AppliedCalls.CallId callOf(RaftClientRequest request) {
-    return callOf(request.getClientId().toByteString(), request.getCallId());
-  }
-
-  private static AppliedCalls.CallId callOf(ByteString client, long callId) {
-    if (client.size() != 16) {
-      return null;
-    }
-    ByteBuffer b = client.asReadOnlyByteBuffer();
-    return new AppliedCalls.CallId(b.getLong(), b.getLong(), callId);
   }
 
   private static Command decodeCommand(ByteBuffer data) {

@@ -5,6 +5,7 @@ import io.kvpipe.common.event.Op;
 import io.kvpipe.common.event.Origin;
 import io.kvpipe.common.ring.HashRange;
 import io.kvpipe.common.ring.HashRanges;
+import io.kvpipe.node.raft.AppliedCalls;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -119,14 +120,7 @@ public final class SnapshotFile {
       for (ChangeEvent ev : state.outbox()) {
         writeEvent(out, ev);
       }
-      out.writeInt(state.calls().size());
-      for (AppliedCalls.Applied a : state.calls()) {
-        out.writeLong(a.id().clientHigh());
-        out.writeLong(a.id().clientLow());
-        out.writeLong(a.id().callId());
-        out.writeLong(a.index());
-        out.writeLong(a.stampMs());
-      }
+      AppliedCalls.write(out, state.calls());
       out.writeInt(END_MAGIC);
       out.flush();
       fos.getChannel().force(true);
@@ -193,16 +187,7 @@ public final class SnapshotFile {
       }
       state.outbox().appendAll(sameIndex);
       if (format > FORMAT_WITHOUT_CALLS) {
-        int nCalls = in.readInt();
-        if (nCalls < 0) {
-          throw new IOException("negative call count in snapshot");
-        }
-        List<AppliedCalls.Applied> calls = new ArrayList<>(Math.min(nCalls, 1 << 16));
-        for (int i = 0; i < nCalls; i++) {
-          calls.add(new AppliedCalls.Applied(new AppliedCalls.CallId(in.readLong(), in.readLong(), in.readLong()),
-              in.readLong(), in.readLong()));
-        }
-        state.restoreCalls(calls);
+        state.restoreCalls(AppliedCalls.read(in));
       }
       if (in.readInt() != END_MAGIC) {
         throw new IOException("snapshot " + file + " is truncated (no end marker)");

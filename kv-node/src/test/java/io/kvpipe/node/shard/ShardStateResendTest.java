@@ -7,6 +7,7 @@ import io.kvpipe.common.wire.Command;
 import io.kvpipe.common.wire.Entry;
 import io.kvpipe.common.wire.Query;
 import io.kvpipe.common.wire.Reply;
+import io.kvpipe.node.raft.AppliedCalls;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +16,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A resend of a client call already applied changes nothing, also after the state went through a snapshot. */
-class AppliedCallsTest {
+/**
+ * A resend of a client call a shard group already applied changes nothing, also after the state went through a snapshot
+ * ({@link AppliedCalls} itself: {@code io.kvpipe.node.raft.AppliedCallsTest}).
+ */
+class ShardStateResendTest {
   static final AppliedCalls.CallId CALL = new AppliedCalls.CallId(0x1234, 0x5678, 7);
 
   @TempDir
@@ -39,21 +43,6 @@ class AppliedCallsTest {
 
   static Entry get(ShardState s, String k) {
     return ((Reply.Found) s.query(new Query.Get(b(k)))).entry();
-  }
-
-  @Test
-  void aCallIsRememberedForTheWindowOfLeaderTimeThenForgotten() {
-    AppliedCalls calls = new AppliedCalls();
-    calls.applied(CALL, 5, 1_000);
-    AppliedCalls.CallId other = new AppliedCalls.CallId(0x1234, 0x5678, 8);
-    assertThat(calls.appliedAt(CALL)).isEqualTo(5);
-    assertThat(calls.appliedAt(other)).isEqualTo(-1);
-    calls.applied(other, 6, 1_000 + AppliedCalls.WINDOW_MS);
-    assertThat(calls.appliedAt(CALL)).as("exactly the window old: still remembered").isEqualTo(5);
-    calls.applied(new AppliedCalls.CallId(1, 1, 1), 7, 1_001 + AppliedCalls.WINDOW_MS);
-    assertThat(calls.appliedAt(CALL)).as("older than the window").isEqualTo(-1);
-    assertThat(calls.appliedAt(other)).isEqualTo(6);
-    assertThat(calls.size()).isEqualTo(2);
   }
 
   @Test

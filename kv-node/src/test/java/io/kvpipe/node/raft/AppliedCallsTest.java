@@ -1,0 +1,103 @@
+package io.kvpipe.node.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvpipe.common.error.ErrorCode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The record of applied calls a group keeps (shard groups: {@code ShardStateResendTest}): its window, its snapshot form,
+ * and how a call is named by a request and by its log entry.
+ */
+class AppliedCallsTest {
+  static final AppliedCalls.CallId CALL = new AppliedCalls.CallId(0x1234, 0x5678, 7);
+
+  @Test
+  void aCallIsRememberedForTheWindowOfLogTimeThenForgotten() {
+    AppliedCalls calls = new AppliedCalls();
+    calls.applied(CALL, 5, 1_000);
+    AppliedCalls.CallId other = new AppliedCalls.CallId(0x1234, 0x5678, 8);
+    assertThat(calls.appliedAt(CALL)).isEqualTo(5);
+    assertThat(calls.appliedAt(other)).isEqualTo(-1);
+    assertThat(calls.appliedAt(null)).isEqualTo(-1);
+    calls.applied(other, 6, 1_000 + AppliedCalls.WINDOW_MS);
+    assertThat(calls.appliedAt(CALL)).as("exactly the window old: still remembered").isEqualTo(5);
+    calls.applied(new AppliedCalls.CallId(1, 1, 1), 7, 1_001 + AppliedCalls.WINDOW_MS);
+    assertThat(calls.appliedAt(CALL)).as("older than the window").isEqualTo(-1);
+    assertThat(calls.appliedAt(other)).isEqualTo(6);
+    assertThat(calls.size()).isEqualTo(2);
+  }
+
+  @Test
+  void anEntryWithoutACallRemembersNothingButStillMovesTheWindow() {
+    AppliedCalls calls = new AppliedCalls();
+    calls.applied(CALL, 5, 1_000);
+    calls.applied(null, 6, 1_001 + AppliedCalls.WINDOW_MS);
+    assertThat(calls.size()).isZero();
+  }
+
+  @Test
+  void aRepeatedCallKeepsItsFirstIndex() {
+    AppliedCalls calls = new AppliedCalls();
+    calls.applied(CALL, 5, 1_000);
+    calls.applied(CALL, 9, 1_001);
+    assertThat(calls.appliedAt(CALL)).isEqualTo(5);
+    assertThat(calls.size()).isEqualTo(1);
+  }
+
+  @Test
+  void theSnapshotFormRoundTripsInOrder() throws IOException {
+    AppliedCalls calls = new AppliedCalls();
+    calls.applied(CALL, 5, 1_000);
+    calls.applied(new AppliedCalls.CallId(-1, Long.MIN_VALUE, 0), 6, 1_002);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    AppliedCalls.write(new DataOutputStream(bytes), calls.all());
+
+    List<AppliedCalls.Applied> read = AppliedCalls.read(new DataInputStream(
+        new ByteArrayInputStream(bytes.toByteArray())));
+    AppliedCalls restored = new AppliedCalls();
+    restored.restore(read);
+
+    assertThat(read).isEqualTo(calls.all());
+    assertThat(restored.appliedAt(CALL)).isEqualTo(5);
+    assertThat(restored.size()).isEqualTo(2);
+  }
+
+  @Test
+  void aRequestAndTheEntryItBecomesNameTheSameCall() {
+    ClientId client = ClientId.randomId();
+    RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(client)
+        .setServerId(RaftPeerId.valueOf("n1")).setGroupId(RaftGroupId.randomId()).setCallId(42)
+        .setMessage(Message.valueOf("x")).setType(RaftClientRequest.writeRequestType()).build();
+    StateMachineLogEntryProto entry = StateMachineLogEntryProto.newBuilder().setClientId(client.toByteString())
+        .setCallId(42).build();
+
+    AppliedCalls.CallId id = AppliedCalls.CallId.of(request);
+
+    ByteBuffer raw = ByteBuffer.wrap(client.toByteString().toByteArray());
+    assertThat(id).isEqualTo(new AppliedCalls.CallId(raw.getLong(), raw.getLong(), 42));
+    assertThat(AppliedCalls.CallId.of(entry)).isEqualTo(id);
+    assertThat(AppliedCalls.CallId.of(StateMachineLogEntryProto.getDefaultInstance())).as("no client id").isNull();
+  }
+
+  @Test
+  void theAnswerToAResendSaysTheOutcomeIsUnknownAndWhereItWasApplied() {
+    var e = AppliedCalls.alreadyApplied("meta", 17, "read the topology to learn it");
+    assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT);
+    assertThat(e.getMessage()).contains("already applied at log index 17 of group meta")
+        .endsWith("outcome is unknown here; read the topology to learn it");
+  }
+}
