@@ -2,6 +2,7 @@ package io.kvpipe.common.topology;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 
 /**
  * The meta group's answer to a {@link MetaCommand}: applied or refused (with an {@link ErrorCode} name), whether it
@@ -16,7 +17,11 @@ public record MetaReply(boolean ok, boolean changed, long version, String error,
     return new MetaReply(false, false, version, code.name(), message);
   }
 
-  /** Returns this reply if it is ok, else throws the refusal as a {@link KvException}. */
+  /**
+   * Returns this reply if it is ok, else throws the refusal as a {@link KvException}: a TIMEOUT (the meta group's
+   * answer to a duplicate of a command it applied before, see {@link ErrorCode#TIMEOUT}) as an
+   * {@link OutcomeUnknownException}, since the command may well have been applied.
+   */
   public MetaReply orThrow() {
     if (ok) {
       return this;
@@ -27,6 +32,7 @@ public record MetaReply(boolean ok, boolean changed, long version, String error,
     } catch (IllegalArgumentException | NullPointerException e) {
       code = ErrorCode.INTERNAL;
     }
-    throw new KvException(code, message == null ? "refused by the meta group" : message);
+    String text = message == null ? "refused by the meta group" : message;
+    throw code == ErrorCode.TIMEOUT ? new OutcomeUnknownException(code, text) : new KvException(code, text);
   }
 }

@@ -1,7 +1,9 @@
 package io.kvpipe.common.error;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kvpipe.common.topology.MetaReply;
 import io.kvpipe.common.wire.RejectedRequestException;
 import io.kvpipe.common.wire.Reply;
 import org.junit.jupiter.api.Test;
@@ -19,9 +21,9 @@ class OutcomeUnknownExceptionTest {
   }
 
   /**
-   * A group answers TIMEOUT only for a resend of a call it applied before a restart (ShardState.alreadyApplied, at
-   * validation or at apply): its first reply is lost, so the outcome is unknown. Only code and text cross the wire;
-   * the type is rebuilt from the code on both paths.
+   * A group answers TIMEOUT only for a resend of a call it applied before a restart (AppliedCalls.alreadyApplied, at
+   * validation or at apply; shard and meta groups alike): its first reply is lost, so the outcome is unknown. Only
+   * code and text cross the wire; the type is rebuilt from the code on every path.
    */
   @Test
   void aGroupsTimeoutAnswerIsAnUnknownOutcomeOnBothPaths() {
@@ -31,6 +33,11 @@ class OutcomeUnknownExceptionTest {
     KvException refused = RejectedRequestException.of(applied).toKvException();
     assertThat(refused).isInstanceOf(OutcomeUnknownException.class).hasMessage(applied.getMessage());
     assertThat(refused.code()).isEqualTo(ErrorCode.TIMEOUT);
+    assertThatThrownBy(() -> MetaReply.refused(ErrorCode.TIMEOUT, applied.getMessage(), 3).orThrow())
+        .as("the meta group's reply to a duplicate").isInstanceOf(OutcomeUnknownException.class)
+        .hasMessage(applied.getMessage());
+    assertThatThrownBy(() -> MetaReply.refused(ErrorCode.CONFLICT, "no", 3).orThrow())
+        .isNotInstanceOf(OutcomeUnknownException.class);
   }
 
   @Test

@@ -19,8 +19,8 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.Test;
 
 /**
- * The record of applied calls a group keeps (shard groups: {@code ShardStateResendTest}): its window, its snapshot form,
- * and how a call is named by a request and by its log entry.
+ * The record of applied calls every group keeps (shard groups: {@code ShardStateResendTest}; the meta group:
+ * {@code MetaApplyTest}): its window, its snapshot form, and how a call is named by a request and by its log entry.
  */
 class AppliedCallsTest {
   static final AppliedCalls.CallId CALL = new AppliedCalls.CallId(0x1234, 0x5678, 7);
