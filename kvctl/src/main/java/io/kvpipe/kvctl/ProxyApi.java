@@ -120,11 +120,12 @@ public final class ProxyApi {
   }
 
   /** The proxy's error answer ({@code {"error","message"}}, or whatever it sent) as an exception. */
-  private static ApiException refusal(String what, int status, String body, JsonNode json) {
+  static ApiException refusal(String what, int status, String body, JsonNode json) {
     String code = json != null && json.hasNonNull("error") ? json.get("error").asText() : "HTTP_" + status;
     String message = json != null && json.hasNonNull("message") ? json.get("message").asText()
         : body.isBlank() ? "(empty body)" : body.strip();
-    return new ApiException(what, status, code, message);
+    boolean unknown = json != null && "unknown".equals(json.path("outcome").asText(null));
+    return new ApiException(what, status, code, message, unknown);
   }
 
   private String readToken() {

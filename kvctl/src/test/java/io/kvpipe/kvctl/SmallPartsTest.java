@@ -7,6 +7,23 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 class SmallPartsTest {
+  /** A proxy's "outcome":"unknown" (e.g. a meta command the meta group answered "already applied") is said so. */
+  @Test
+  void anErrorWhoseOutcomeIsUnknownSaysTheChangeMayHaveBeenMade() throws Exception {
+    String body = "{\"error\":\"TIMEOUT\",\"message\":\"this request was already applied at log index 9 of group"
+        + " meta\",\"outcome\":\"unknown\"}";
+    ApiException unknown = ProxyApi.refusal("POST /api/cluster/groups", 504, body,
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(body));
+    assertThat(unknown.outcomeUnknown()).isTrue();
+    assertThat(unknown.getMessage()).contains("HTTP 504 TIMEOUT: this request was already applied")
+        .endsWith(ApiException.OUTCOME_UNKNOWN_HINT);
+    String refused = "{\"error\":\"CONFLICT\",\"message\":\"another change is in flight\"}";
+    ApiException definite = ProxyApi.refusal("POST /api/cluster/groups", 409, refused,
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(refused));
+    assertThat(definite.outcomeUnknown()).isFalse();
+    assertThat(definite.getMessage()).doesNotContain("outcome unknown");
+  }
+
   @Test
   void sqlStatementsSplitOutsideQuotesOnly() {
     assertThat(SqlCommand.splitStatements("SET @k = 'a;b'; SELECT \"x;\" ; ;SELECT 1"))

@@ -4,7 +4,9 @@ import io.kvpipe.client.RaftClientSlot;
 import io.kvpipe.client.RaftErrors;
 import io.kvpipe.client.RaftTls;
 import io.kvpipe.client.RetryWindow;
+import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.MetaQuery;
 import io.kvpipe.common.topology.MetaReply;
@@ -75,7 +77,12 @@ public final class MetaClient implements AutoCloseable {
     return RaftPeer.newBuilder().setId(RaftPeerId.valueOf(p.id())).setAddress(p.address()).build();
   }
 
-  /** Submits a command; completes with the reply if applied, or exceptionally with the refusal as a KvException. */
+  /**
+   * Submits a command; completes with the reply if applied, or exceptionally with the refusal as a KvException. A
+   * failure that leaves open whether the command was applied is an {@link OutcomeUnknownException}: the meta group's
+   * answer to a resend of a command it applied before its replicas restarted ("already applied at log index N"), and
+   * a command that got no answer in time (TIMEOUT). The caller reads the topology to learn the outcome.
+   */
   public CompletableFuture<MetaReply> submit(MetaCommand command) {
     Message msg = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeCommand(command)));
     RaftClient c = client.get();
@@ -84,7 +91,8 @@ public final class MetaClient implements AutoCloseable {
         .handle((reply, err) -> {
           if (err != null) {
             client.onFailure(c, err);
-            throw RaftErrors.toKvException(err, "meta command " + command.getClass().getSimpleName());
+            KvException kv = RaftErrors.toKvException(err, "meta command " + command.getClass().getSimpleName());
+            throw kv.code() == ErrorCode.TIMEOUT ? OutcomeUnknownException.of(kv) : kv;
           }
           checkSuccess(reply, "meta command");
           return TopologyCodec.decode(reply.getMessage().getContent().toByteArray(), MetaReply.class).orThrow();
@@ -153,9 +161,15 @@ public final class MetaClient implements AutoCloseable {
     try {
       return f.join();
     } catch (RuntimeException e) {
-      KvException kv = RaftErrors.toKvException(e, "meta call");
-      throw new KvException(kv.code(), kv.getMessage(), kv);
+      throw rethrown(e);
     }
+  }
+
+  /** What a blocking call throws for {@code e}: a KvException with the caller's stack; an unknown outcome stays one. */
+  static KvException rethrown(Throwable e) {
+    KvException kv = RaftErrors.toKvException(e, "meta call");
+    return kv instanceof OutcomeUnknownException ? new OutcomeUnknownException(kv.code(), kv.getMessage(), kv)
+        : new KvException(kv.code(), kv.getMessage(), kv);
   }
 
   @Override

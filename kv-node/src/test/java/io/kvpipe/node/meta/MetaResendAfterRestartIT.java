@@ -2,7 +2,9 @@ package io.kvpipe.node.meta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvpipe.client.RaftErrors;
 import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.MetaReply;
 import io.kvpipe.common.topology.MetaState;
@@ -136,6 +138,8 @@ class MetaResendAfterRestartIT {
         ? TopologyCodec.decode(again.getMessage().getContent().toByteArray(), MetaReply.class) : again).isFalse();
     assertThat(again.getException()).hasMessageContaining(ErrorCode.TIMEOUT.name())
         .hasMessageContaining("already applied at log index " + firstIndex);
+    // What a client makes of it (MetaClient, through RaftErrors): an unknown outcome, not a definite refusal.
+    assertThat(RaftErrors.toKvException(again.getException(), "meta")).isInstanceOf(OutcomeUnknownException.class);
   }
 
   /** Waits until every replica applied what the leader has, then returns their states (all equal). */

@@ -2,6 +2,7 @@ package io.kvpipe.proxy.migration;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.Migration;
@@ -411,8 +412,10 @@ final class GroupMigrationRun extends MigrationRun {
     try {
       ctx.store().meta().submit(c);
     } catch (KvException e) {
-      // Already applied by this or an earlier coordinator (AddGroup of a present group, SetRing at the same epoch).
-      if (e.code() != ErrorCode.CONFLICT) {
+      // Already applied by this or an earlier coordinator (AddGroup of a present group, SetRing at the same epoch), or
+      // maybe applied: an unknown outcome (the meta group's answer to a resend of a command it applied before its
+      // replicas restarted, or no answer in time). The topology says which.
+      if (e.code() != ErrorCode.CONFLICT && !(e instanceof OutcomeUnknownException)) {
         throw e;
       }
       Topology t = ctx.store().topology();

@@ -2,6 +2,7 @@ package io.kvpipe.proxy.migration;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.Migration;
 import io.kvpipe.common.topology.Peer;
@@ -76,7 +77,15 @@ final class MembershipChangeRun extends MigrationRun {
     ShardGroup g = t.group(r.group()).orElseThrow(() -> new KvException(ErrorCode.UNKNOWN_GROUP,
         "group " + r.group() + " left the topology"));
     if (!g.peers().equals(peers)) {
-      ctx.store().meta().submit(new MetaCommand.SetGroupPeers(r.group(), peers, null, ctx.store().now()));
+      try {
+        ctx.store().meta().submit(new MetaCommand.SetGroupPeers(r.group(), peers, null, ctx.store().now()));
+      } catch (OutcomeUnknownException e) {
+        // Maybe applied (a resend the meta group answered "already applied", or no answer in time): the topology says.
+        boolean applied = ctx.store().topology().group(r.group()).map(x -> x.peers().equals(peers)).orElse(false);
+        if (!applied) {
+          throw e;
+        }
+      }
     }
     advance(cur -> cur, Migration.DONE);
   }

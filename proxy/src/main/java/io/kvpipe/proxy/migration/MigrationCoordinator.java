@@ -2,6 +2,7 @@ package io.kvpipe.proxy.migration;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.topology.Migration;
 import io.kvpipe.common.topology.NodeInfo;
 import io.kvpipe.common.topology.Peer;
@@ -219,6 +220,12 @@ public final class MigrationCoordinator implements AutoCloseable {
     try {
       store.create(m, plannedFrom.version());
       return true;
+    } catch (OutcomeUnknownException e) {
+      // A resend the meta group answered "already applied" (or no answer in time): created if the record is there.
+      if (store.holds(m.id(), m)) {
+        return true;
+      }
+      throw e;
     } catch (KvException e) {
       if (e.code() == ErrorCode.CONFLICT && attempt < 10 && store.topology().version() != plannedFrom.version()) {
         return false;

@@ -2,6 +2,7 @@ package io.kvpipe.proxy.migration;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.topology.MetaCommand;
 import io.kvpipe.common.topology.Migration;
 import io.kvpipe.common.topology.Topology;
@@ -58,11 +59,29 @@ public final class MigrationStore {
       try {
         meta.submit(new MetaCommand.PutMigration(next.migration(), t.version(), now()));
         return next;
+      } catch (OutcomeUnknownException e) {
+        if (holds(id, next.migration())) {
+          return next;
+        }
+        throw e;
       } catch (KvException e) {
         if (e.code() != ErrorCode.CONFLICT || attempt >= MAX_ATTEMPTS || !versionMoved(t)) {
           throw e;
         }
       }
+    }
+  }
+
+  /**
+   * After an unknown outcome of a write of {@code m} (the meta group answered a resend of it "already applied", or
+   * the write timed out): whether the meta group holds {@code m} as the record of {@code id}, i.e. the write was
+   * applied. False also if the topology cannot be read now; the caller then keeps the unknown outcome.
+   */
+  boolean holds(String id, Migration m) {
+    try {
+      return meta.snapshot().migration(id).map(m::equals).orElse(false);
+    } catch (KvException e) {
+      return false;
     }
   }
 

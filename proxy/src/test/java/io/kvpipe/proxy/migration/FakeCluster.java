@@ -2,6 +2,7 @@ package io.kvpipe.proxy.migration;
 
 import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
+import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.ring.HashRanges;
 import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.common.topology.MetaCommand;
@@ -21,8 +22,10 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An in-memory stand-in for the meta group (the real {@link TopologyTransitions}) and the shard groups (ownership
@@ -51,6 +54,8 @@ final class FakeCluster implements MetaAccess, ShardOps {
   private MetaState meta = MetaState.EMPTY;
   final Map<String, Group> groups = new HashMap<>();
   volatile boolean metaDown;
+  /** Kinds of command whose next one is applied, then answered as an unknown outcome ("already applied"). */
+  final Set<Class<? extends MetaCommand>> loseReplyOnce = ConcurrentHashMap.newKeySet();
 
   synchronized Group group(String g) {
     return groups.computeIfAbsent(g, x -> new Group());
@@ -71,6 +76,11 @@ final class FakeCluster implements MetaAccess, ShardOps {
     }
     var r = TopologyTransitions.apply(meta, command);
     meta = r.state();
+    if (loseReplyOnce.remove(command.getClass())) {
+      // What the meta group answers a resend of a command it applied before its replicas restarted.
+      throw new OutcomeUnknownException(ErrorCode.TIMEOUT, "this request was already applied at log index 0 of group"
+          + " meta and its reply was lost (fake): its outcome is unknown here; read the topology to learn it");
+    }
     return r.reply().orThrow();
   }
 

@@ -280,4 +280,70 @@ class MigrationCoordinatorTest {
     awaitPhase(rm.id(), Migration.DONE);
     assertThat(fake.snapshot().group("g1").orElseThrow().peers()).extracting(Peer::id).containsExactly("n1");
   }
+
+  /**
+   * The meta group answers a resend of a command it applied before its replicas restarted "already applied": an
+   * unknown outcome. The coordinator reads the topology instead of reporting a failure: the caller who started the
+   * migration is told it started (it was), and no step records an error for a command that was applied.
+   */
+  @Test
+  void commandsWhoseRepliesWereLostAfterTheyWereAppliedCountAsApplied() {
+    MigrationCoordinator c = coordinator("c1");
+    fake.loseReplyOnce.addAll(List.of(MetaCommand.PutMigration.class, MetaCommand.AddGroup.class,
+        MetaCommand.SetRing.class));
+
+    MigrationRecord r = c.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 0, 100);
+
+    assertThat(r.phase()).isEqualTo("pending");
+    Migration done = awaitPhase(r.id(), Migration.DONE);
+    assertThat(fake.loseReplyOnce).as("every lost reply happened").isEmpty();
+    assertThat(done.attributes()).doesNotContainKey("error");
+    assertThat(fake.snapshot().ringMembers()).containsExactly("g1", "g2", "g3");
+    assertEveryKeyAtItsOwner(null, null);
+
+    fake.loseReplyOnce.addAll(List.of(MetaCommand.PutMigration.class, MetaCommand.SetGroupPeers.class));
+    MigrationRecord add = c.changePeers(Migration.ADD_PEER, "g1", Peer.parse("n9@127.0.0.1:9"));
+    Migration added = awaitPhase(add.id(), Migration.DONE);
+    assertThat(fake.loseReplyOnce).isEmpty();
+    assertThat(added.attributes()).doesNotContainKey("error");
+    assertThat(fake.snapshot().group("g1").orElseThrow().peers()).extracting(Peer::id).containsExactly("n1", "n9");
+  }
+
+  @Test
+  void anUpdateWhoseReplyWasLostAfterItWasAppliedReturnsTheRecordItWrote() {
+    Migration m = new Migration("m1", Migration.ADD_GROUP, "pending", 1, 2, null, List.of("g1"), List.of("g3"), 0, 0,
+        1, 1, Map.of("step", "pending", "coordinator", "c1"));
+    fake.submit(new MetaCommand.PutMigration(m, null, 1));
+    MigrationStore store = new MigrationStore(fake, () -> 2);
+    fake.loseReplyOnce.add(MetaCommand.PutMigration.class);
+
+    MigrationRecord patched = store.update("m1", ctx -> ctx.record().withAttributes(2,
+        a -> a.put("throttleKeysPerSecond", "7")));
+
+    assertThat(fake.loseReplyOnce).isEmpty();
+    assertThat(patched.throttleKeysPerSecond()).isEqualTo(7);
+    assertThat(fake.snapshot().migration("m1")).contains(patched.migration());
+  }
+
+  /** An unknown outcome the topology does not resolve stays one for the caller, never a definite refusal. */
+  @Test
+  void aLostReplyOfACommandThatWasNotAppliedStaysAnUnknownOutcome() {
+    MigrationStore store = new MigrationStore(new MetaAccess() {
+      @Override
+      public Topology snapshot() {
+        return fake.snapshot();
+      }
+
+      @Override
+      public io.kvpipe.common.topology.MetaReply submit(MetaCommand command) {
+        throw new io.kvpipe.common.error.OutcomeUnknownException(ErrorCode.TIMEOUT, "no answer in time");
+      }
+    }, System::currentTimeMillis);
+    MigrationCoordinator c = new MigrationCoordinator("c1", store, fake, fake::snapshot, FAST, new ProxyMetrics());
+    coordinators.add(c);
+
+    assertThatThrownBy(() -> c.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 0, 100))
+        .isInstanceOf(io.kvpipe.common.error.OutcomeUnknownException.class);
+    assertThat(fake.snapshot().migrations()).isEmpty();
+  }
 }
