@@ -7,7 +7,7 @@ package io.kvpipe.kvctl;
  */
 public final class ApiException extends KvctlException {
   static final String OUTCOME_UNKNOWN_HINT = " (outcome unknown: the change may have been made; check with kvctl"
-      + " topology or kvctl migrations before repeating it)";
+      + " topology or kvctl migrations list before repeating it)";
 
   private final int status;
   private final String code;

@@ -122,7 +122,7 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
 
   private static KvException alreadyApplied(long first) {
     return AppliedCalls.alreadyApplied(MetaGroup.NAME, first, "read the topology to learn it (kvctl topology,"
-        + " kvctl migrations)");
+        + " kvctl migrations list)");
   }
 
   @Override
