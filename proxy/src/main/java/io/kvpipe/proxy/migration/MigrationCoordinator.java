@@ -221,8 +221,11 @@ public final class MigrationCoordinator implements AutoCloseable {
       store.create(m, plannedFrom.version());
       return true;
     } catch (OutcomeUnknownException e) {
-      // A resend the meta group answered "already applied" (or no answer in time): created if the record is there.
-      if (store.holds(m.id(), m)) {
+      // A resend the meta group answered "already applied" (or no answer in time): created if a record of its id is
+      // there. Not "equal to m": the id is new, so only this create wrote it, and while the resend waits (seconds,
+      // when the meta replicas restart) this proxy's watchdog resumes a record it holds but does not run, renewing
+      // its heartbeat.
+      if (store.holds(m.id(), created -> true)) {
         return true;
       }
       throw e;

@@ -9,6 +9,7 @@ import io.kvpipe.common.topology.Topology;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * Migration records in the meta group, changed by read-modify-write: the change is computed from a fresh topology and
@@ -78,8 +79,16 @@ public final class MigrationStore {
    * applied. False also if the topology cannot be read now; the caller then keeps the unknown outcome.
    */
   boolean holds(String id, Migration m) {
+    return holds(id, m::equals);
+  }
+
+  /**
+   * Whether the meta group holds a record of {@code id} that passes {@code test}; false also if the topology cannot
+   * be read now (the caller then keeps the unknown outcome it is settling).
+   */
+  boolean holds(String id, Predicate<Migration> test) {
     try {
-      return meta.snapshot().migration(id).map(m::equals).orElse(false);
+      return meta.snapshot().migration(id).map(test::test).orElse(false);
     } catch (KvException e) {
       return false;
     }

@@ -346,4 +346,48 @@ class MigrationCoordinatorTest {
         .isInstanceOf(io.kvpipe.common.error.OutcomeUnknownException.class);
     assertThat(fake.snapshot().migrations()).isEmpty();
   }
+
+  /**
+   * The create's reply is lost and its resend takes seconds (the meta replicas restart); meanwhile this proxy's
+   * watchdog (every heartbeat) finds the new record, held by this coordinator but not running here, and resumes it,
+   * renewing its heartbeat. The resend's "already applied" must still count as started: the record is there under
+   * the migration's own fresh id, though no longer equal to what the create wrote.
+   */
+  @Test
+  void aCreateWhoseReplyWasLostCountsAsStartedAfterTheWatchdogResumedIt() {
+    java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(
+        System.currentTimeMillis());
+    MigrationCoordinator[] self = new MigrationCoordinator[1];
+    boolean[] createLost = {false};
+    MigrationStore store = new MigrationStore(new MetaAccess() {
+      @Override
+      public Topology snapshot() {
+        return fake.snapshot();
+      }
+
+      @Override
+      public io.kvpipe.common.topology.MetaReply submit(MetaCommand command) {
+        boolean create = command instanceof MetaCommand.PutMigration p
+            && fake.snapshot().migration(p.migration().id()).isEmpty();
+        io.kvpipe.common.topology.MetaReply reply = fake.submit(command);
+        if (create && !createLost[0]) {
+          createLost[0] = true;
+          self[0].adoptOrphan(); // the watchdog's tick while the resend waits for the meta group
+          throw new io.kvpipe.common.error.OutcomeUnknownException(ErrorCode.TIMEOUT, "this request was already"
+              + " applied at log index 0 of group meta and its reply was lost (fake)");
+        }
+        return reply;
+      }
+    }, clock::incrementAndGet);
+    MigrationCoordinator c = new MigrationCoordinator("c1", store, fake, fake::snapshot, FAST, new ProxyMetrics());
+    self[0] = c;
+    coordinators.add(c);
+
+    MigrationRecord r = c.addGroup("g3", List.of(Peer.parse("n3@127.0.0.1:3")), 0, 100);
+
+    assertThat(createLost[0]).isTrue();
+    Migration done = awaitPhase(r.id(), Migration.DONE);
+    assertThat(done.attributes()).doesNotContainKey("error");
+    assertThat(fake.snapshot().ringMembers()).containsExactly("g1", "g2", "g3");
+  }
 }
