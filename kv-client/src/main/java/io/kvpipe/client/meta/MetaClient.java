@@ -91,12 +91,20 @@ public final class MetaClient implements AutoCloseable {
         .handle((reply, err) -> {
           if (err != null) {
             client.onFailure(c, err);
-            KvException kv = RaftErrors.toKvException(err, "meta command " + command.getClass().getSimpleName());
-            throw kv.code() == ErrorCode.TIMEOUT ? OutcomeUnknownException.of(kv) : kv;
+            throw commandFailure(err, false, "meta command " + command.getClass().getSimpleName());
           }
           checkSuccess(reply, "meta command");
           return TopologyCodec.decode(reply.getMessage().getContent().toByteArray(), MetaReply.class).orThrow();
         });
+  }
+
+  /**
+   * What a command whose call failed with {@code err} throws ({@code resentByRatis}: whether Ratis sent it more than
+   * once): a TIMEOUT is an unknown outcome.
+   */
+  static KvException commandFailure(Throwable err, boolean resentByRatis, String what) {
+    KvException kv = RaftErrors.toKvException(err, what);
+    return kv.code() == ErrorCode.TIMEOUT ? OutcomeUnknownException.of(kv) : kv;
   }
 
   public MetaReply submitAndWait(MetaCommand command) {
