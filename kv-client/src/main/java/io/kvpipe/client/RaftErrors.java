@@ -78,7 +78,7 @@ public final class RaftErrors {
    * server's refusal of a write sent once. A resent write that ends in anything else may have been logged by an
    * earlier attempt; a timeout, a closed client, a lost connection or an unexpected error may hide a logged one.
    */
-  static KvException ofWrite(KvException kv, Throwable raw, boolean resentByRatis, String group) {
+  public static KvException ofWrite(KvException kv, Throwable raw, boolean resentByRatis, String group) {
     if (kv instanceof OutcomeUnknownException || raw == null || raw instanceof StateMachineException) {
       // Unknown already (the group's TIMEOUT answer, rebuilt by RejectedRequestException), or the group's refusal.
       return kv;

@@ -18,11 +18,11 @@ import org.apache.ratis.retry.RetryPolicy;
  * is not visible to the caller when the answer is an exception). Thread-safe; the caller forgets each message when its
  * request completed ({@link #forget}).
  */
-final class ResentCalls {
+public final class ResentCalls {
   private final Set<Message> resent = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
   /** {@code policy}, noting each request it is asked about (and so may resend). */
-  RetryPolicy noting(RetryPolicy policy) {
+  public RetryPolicy noting(RetryPolicy policy) {
     return new RetryPolicy() {
       @Override
       public Action handleAttemptFailure(Event event) {
@@ -40,7 +40,7 @@ final class ResentCalls {
   }
 
   /** True if the request carrying {@code message} may have reached a server more than once; forgets it. */
-  boolean forget(Message message) {
+  public boolean forget(Message message) {
     return resent.remove(message);
   }
 }

@@ -3,8 +3,8 @@ package io.kvpipe.client.meta;
 import io.kvpipe.client.RaftClientSlot;
 import io.kvpipe.client.RaftErrors;
 import io.kvpipe.client.RaftTls;
+import io.kvpipe.client.ResentCalls;
 import io.kvpipe.client.RetryWindow;
-import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import io.kvpipe.common.error.OutcomeUnknownException;
 import io.kvpipe.common.topology.MetaCommand;
@@ -47,6 +47,8 @@ public final class MetaClient implements AutoCloseable {
    * leader was paused got that same failure for every later command, for the rest of its life).
    */
   private final RaftClientSlot client;
+  /** Commands (and queries) Ratis resent: a command's failure after a resend leaves its outcome unknown. */
+  private final ResentCalls resent = new ResentCalls();
   private final Duration timeout;
   /** How long the meta leader may hold a {@link MetaQuery.ChangedAfter}: well inside one attempt, so no resend. */
   private final long changeWaitMillis;
@@ -65,7 +67,7 @@ public final class MetaClient implements AutoCloseable {
     RaftGroup group = RaftGroup.valueOf(groupId(), peers.stream().map(MetaClient::raftPeer).toList());
     this.client = new RaftClientSlot(() -> RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
         .setClientRpc(new GrpcFactory(tls.parameters()).newRaftClientRpc(ClientId.randomId(), props))
-        .setRetryPolicy(RetryWindow.policy(timeout, Duration.ofMillis(100)))
+        .setRetryPolicy(resent.noting(RetryWindow.policy(timeout, Duration.ofMillis(100))))
         .build());
   }
 
@@ -81,7 +83,9 @@ public final class MetaClient implements AutoCloseable {
    * Submits a command; completes with the reply if applied, or exceptionally with the refusal as a KvException. A
    * failure that leaves open whether the command was applied is an {@link OutcomeUnknownException}: the meta group's
    * answer to a resend of a command it applied before its replicas restarted ("already applied at log index N"), and
-   * a command that got no answer in time (TIMEOUT). The caller reads the topology to learn the outcome.
+   * any failure after the command may have been logged (no answer in time, a lost connection or stream, resends that
+   * ran out with no leader), as for a shard write ({@link RaftErrors#ofWrite}). The caller reads the topology to
+   * learn the outcome.
    */
   public CompletableFuture<MetaReply> submit(MetaCommand command) {
     Message msg = Message.valueOf(ByteString.copyFrom(TopologyCodec.encodeCommand(command)));
@@ -89,9 +93,10 @@ public final class MetaClient implements AutoCloseable {
     return c.async().send(msg)
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((reply, err) -> {
+          boolean resentByRatis = resent.forget(msg);
           if (err != null) {
             client.onFailure(c, err);
-            throw commandFailure(err, false, "meta command " + command.getClass().getSimpleName());
+            throw commandFailure(err, resentByRatis, "meta command " + command.getClass().getSimpleName());
           }
           checkSuccess(reply, "meta command");
           return TopologyCodec.decode(reply.getMessage().getContent().toByteArray(), MetaReply.class).orThrow();
@@ -100,11 +105,12 @@ public final class MetaClient implements AutoCloseable {
 
   /**
    * What a command whose call failed with {@code err} throws ({@code resentByRatis}: whether Ratis sent it more than
-   * once): a TIMEOUT is an unknown outcome.
+   * once): a refusal before logging stays definite (the state machine's, or a server's to a command sent once);
+   * anything else may hide an applied attempt and is an unknown outcome.
    */
   static KvException commandFailure(Throwable err, boolean resentByRatis, String what) {
-    KvException kv = RaftErrors.toKvException(err, what);
-    return kv.code() == ErrorCode.TIMEOUT ? OutcomeUnknownException.of(kv) : kv;
+    Throwable raw = RaftErrors.unwrap(err);
+    return RaftErrors.ofWrite(RaftErrors.toKvException(raw, what), raw, resentByRatis, GROUP_NAME);
   }
 
   public MetaReply submitAndWait(MetaCommand command) {
@@ -150,6 +156,7 @@ public final class MetaClient implements AutoCloseable {
     return client.get().async().sendReadOnlyUnordered(msg)
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((reply, err) -> {
+          resent.forget(msg); // the retry policy notes queries too
           if (err != null) {
             throw RaftErrors.toKvException(err, "meta query");
           }
