@@ -92,6 +92,11 @@ final class GroupTransport implements AutoCloseable {
     this.staleRaft = new RaftClientSlot(() -> newRaftClient(rpcTimeout, staleRetry));
   }
 
+  /** How many requests the resend bookkeeping holds now (tests: it must not outlive the requests). */
+  int resendsRemembered() {
+    return resent.size();
+  }
+
   RaftGroup raftGroup() {
     return raftGroup;
   }
@@ -161,6 +166,9 @@ final class GroupTransport implements AutoCloseable {
     RaftClient c = raft.get();
     return translate(raft, c, c.async().sendReadOnlyUnordered(message))
         .handle((reply, error) -> {
+          // The client's retry policy notes every request it resends, reads too; only writes need to know, and a
+          // read must not leave its message behind (it did: one per read Ratis retried, for the client's life).
+          resent.forget(message);
           if (error == null) {
             return CompletableFuture.completedFuture(reply);
           }

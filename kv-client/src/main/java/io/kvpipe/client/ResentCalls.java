@@ -39,6 +39,11 @@ public final class ResentCalls {
     };
   }
 
+  /** How many requests are remembered now. */
+  public int size() {
+    return resent.size();
+  }
+
   /** True if the request carrying {@code message} may have reached a server more than once; forgets it. */
   public boolean forget(Message message) {
     return resent.remove(message);
