@@ -79,13 +79,19 @@ public final class RaftErrors {
    * earlier attempt; a timeout, a closed client, a lost connection or an unexpected error may hide a logged one.
    */
   public static KvException ofWrite(KvException kv, Throwable raw, boolean resentByRatis, String group) {
+    return ofWrite(kv, raw, resentByRatis, group, "read the key before writing it again");
+  }
+
+  /** As {@link #ofWrite(KvException, Throwable, boolean, String)}; {@code howToLearn} tells the caller how to settle it. */
+  public static KvException ofWrite(KvException kv, Throwable raw, boolean resentByRatis, String group,
+                                    String howToLearn) {
     if (kv instanceof OutcomeUnknownException || raw == null || raw instanceof StateMachineException) {
       // Unknown already (the group's TIMEOUT answer, rebuilt by RejectedRequestException), or the group's refusal.
       return kv;
     }
     if (raw instanceof LeaderSteppingDownException && resentByRatis) {
       return new OutcomeUnknownException(ErrorCode.UNAVAILABLE, "group " + group + ": the leader stepped down while"
-          + " the write was being resent; whether it was applied is unknown: read the key before writing it again", raw);
+          + " the write was being resent; whether it was applied is unknown: " + howToLearn, raw);
     }
     boolean refusedBeforeLogging = raw instanceof LeaderSteppingDownException || raw instanceof GroupMismatchException
         || raw instanceof NotLeaderException || raw instanceof LeaderNotReadyException

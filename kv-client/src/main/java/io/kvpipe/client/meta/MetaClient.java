@@ -110,7 +110,8 @@ public final class MetaClient implements AutoCloseable {
    */
   static KvException commandFailure(Throwable err, boolean resentByRatis, String what) {
     Throwable raw = RaftErrors.unwrap(err);
-    return RaftErrors.ofWrite(RaftErrors.toKvException(raw, what), raw, resentByRatis, GROUP_NAME);
+    return RaftErrors.ofWrite(RaftErrors.toKvException(raw, what), raw, resentByRatis, GROUP_NAME,
+        "read the topology before repeating it");
   }
 
   public MetaReply submitAndWait(MetaCommand command) {

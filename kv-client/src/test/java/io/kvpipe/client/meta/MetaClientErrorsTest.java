@@ -11,6 +11,7 @@ import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.RetryPolicies;
@@ -84,5 +85,15 @@ class MetaClientErrorsTest {
     KvException e = MetaClient.commandFailure(new CompletionException(noGroup), false, "meta command AddGroup");
     assertThat(e).isNotInstanceOf(OutcomeUnknownException.class);
     assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_GROUP);
+  }
+
+  /** A resent command refused by a leader stepping down is unknown, and the advice is about the topology, not a key. */
+  @Test
+  void aResentCommandRefusedByALeaderSteppingDownSaysToReadTheTopology() {
+    KvException e = MetaClient.commandFailure(new CompletionException(new LeaderSteppingDownException("stepping down")),
+        true, "meta command SetRing");
+
+    assertThat(e).isInstanceOf(OutcomeUnknownException.class);
+    assertThat(e.getMessage()).contains("read the topology").doesNotContain("key");
   }
 }
