@@ -25,18 +25,22 @@ import java.util.zip.CRC32C;
  * back only if the checksum matches, so a corrupt file is reported instead of loaded.
  *
  * <p>Formats, by magic: {@code KVMETA1} (payload: the {@link MetaState} as JSON) and {@code KVMETA2} (payload: the
- * JSON's length and the JSON, the meta log's time, then the calls applied within the last two minutes in
- * {@link AppliedCalls}'s snapshot form, the one shard snapshots use). Both are read; a {@code KVMETA1} snapshot,
- * written before the meta group kept its calls, loads with no calls remembered and the topology's update time as
- * the log time.
+ * JSON's length and the JSON, the meta log's time, the calls applied within the last two minutes in
+ * {@link AppliedCalls}'s snapshot form, the one shard snapshots use, then the log index from which every replica
+ * remembers them, {@link AppliedCalls#knownFrom}). Both are read; a {@code KVMETA1} snapshot, written before the meta
+ * group kept its calls, loads with no calls remembered, not known from where ({@link AppliedCalls#UNKNOWN}), and the
+ * topology's update time as the log time.
  */
 final class MetaSnapshotFile {
   private static final byte[] MAGIC_STATE_ONLY = "KVMETA1\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] MAGIC = "KVMETA2\n".getBytes(StandardCharsets.US_ASCII);
   private static final int HEADER = MAGIC.length + Integer.BYTES + Long.BYTES;
 
-  /** What a meta snapshot holds: the state, the calls applied within the window, and the log time. */
-  record Loaded(MetaState state, List<AppliedCalls.Applied> calls, long logTimeMs) {
+  /**
+   * What a meta snapshot holds: the state, the calls applied within the window and from which index every replica
+   * remembers them ({@link AppliedCalls#knownFrom}), and the log time.
+   */
+  record Loaded(MetaState state, List<AppliedCalls.Applied> calls, long callsKnownFrom, long logTimeMs) {
     Loaded {
       calls = List.copyOf(calls);
     }
@@ -52,6 +56,7 @@ final class MetaSnapshotFile {
     out.write(json);
     out.writeLong(snapshot.logTimeMs());
     AppliedCalls.write(out, snapshot.calls());
+    out.writeLong(snapshot.callsKnownFrom());
     out.flush();
     writeFile(file, MAGIC, bytes.toByteArray());
   }
@@ -95,7 +100,7 @@ final class MetaSnapshotFile {
     try {
       if (stateOnly) {
         MetaState state = decode(file, Arrays.copyOfRange(all, HEADER, all.length));
-        return new Loaded(state, List.of(), state.topology().updatedAtMs());
+        return new Loaded(state, List.of(), AppliedCalls.UNKNOWN, state.topology().updatedAtMs());
       }
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(all, HEADER, length));
       int jsonLength = in.readInt();
@@ -105,10 +110,11 @@ final class MetaSnapshotFile {
       MetaState state = decode(file, in.readNBytes(jsonLength));
       long logTimeMs = in.readLong();
       List<AppliedCalls.Applied> calls = AppliedCalls.read(in);
+      long knownFrom = in.readLong();
       if (in.available() != 0) {
         throw new IOException("meta snapshot " + file + " has " + in.available() + " bytes after its calls");
       }
-      return new Loaded(state, calls, logTimeMs);
+      return new Loaded(state, calls, knownFrom, logTimeMs);
     } catch (java.io.EOFException e) {
       throw new IOException("meta snapshot " + file + " ends early: " + e, e);
     }

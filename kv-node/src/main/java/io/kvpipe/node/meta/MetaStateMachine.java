@@ -18,6 +18,8 @@ import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
@@ -77,7 +79,7 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
   /** Replaces the state with a snapshot's. Updater thread (or during initialize). */
   void restore(MetaSnapshotFile.Loaded loaded) {
     state = loaded.state();
-    calls.restore(loaded.calls());
+    calls.restore(loaded.calls(), loaded.callsKnownFrom());
     logTimeMs = loaded.logTimeMs();
     waiters.changed(versionInfo(loaded.state()));
   }
@@ -94,7 +96,19 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
 
   /** What a snapshot holds, captured now. Updater thread. */
   MetaSnapshotFile.Loaded frozen() {
-    return new MetaSnapshotFile.Loaded(state, calls.all(), logTimeMs);
+    return new MetaSnapshotFile.Loaded(state, calls.all(), calls.knownFrom(), logTimeMs);
+  }
+
+  @Override
+  protected long callsKnownFrom() {
+    return calls.knownFrom();
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId memberId, RaftPeerId newLeaderId) {
+    if (memberId.getPeerId().equals(newLeaderId)) {
+      logMarkerWhileUnknown();
+    }
   }
 
   @Override
@@ -102,6 +116,9 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
     ByteString data = request.getMessage().getContent();
     TransactionContext.Builder builder = TransactionContext.newBuilder().setStateMachine(this)
         .setClientRequest(request).setLogData(data);
+    if (AppliedCalls.isMarker(data)) {
+      return builder.build();
+    }
     try {
       // A resend of a call applied before this replica restarted (Ratis's retry cache forgot it): refused before it
       // is logged, ahead of the command's own checks (which would refuse a guarded command that succeeded, and let
@@ -131,9 +148,13 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
     AppliedCalls.CallId call = AppliedCalls.CallId.of(entry.getStateMachineLogEntry());
     MetaReply reply;
     try {
-      MetaCommand command = trx.getStateMachineContext() instanceof MetaCommand c ? c
-          : TopologyCodec.decodeCommand(entry.getStateMachineLogEntry().getLogData().toByteArray());
-      reply = apply(command, entry.getIndex(), call);
+      if (AppliedCalls.isMarker(entry.getStateMachineLogEntry().getLogData())) {
+        reply = markCallsKnown(entry.getIndex());
+      } else {
+        MetaCommand command = trx.getStateMachineContext() instanceof MetaCommand c ? c
+            : TopologyCodec.decodeCommand(entry.getStateMachineLogEntry().getLogData().toByteArray());
+        reply = apply(command, entry.getIndex(), call);
+      }
     } catch (KvException e) {
       // Only a leader that skipped validation could log such an entry; every replica refuses it the same way.
       LOG.warn("meta: refusing undecodable log entry {}: {}", entry.getIndex(), e.getMessage());
@@ -146,12 +167,13 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
 
   /**
    * Applies one committed command, the call {@code call} (null: none) at {@code index}, unless that call was applied
-   * before within {@link AppliedCalls#WINDOW_MS}: a duplicate changes nothing and is answered as a resend is
+   * before within {@link AppliedCalls#WINDOW_MS}, at an index every replica knows it from
+   * ({@link AppliedCalls#duplicateOf}): a duplicate changes nothing and is answered as a resend is
    * ({@link #startTransaction}). Whatever the command's outcome, the call is remembered. Updater thread.
    */
   MetaReply apply(MetaCommand command, long index, AppliedCalls.CallId call) {
     logTimeMs = Math.max(logTimeMs, command.atMs());
-    long first = calls.appliedAt(call);
+    long first = calls.duplicateOf(call);
     MetaReply reply;
     if (first >= 0) {
       KvException again = alreadyApplied(first);
@@ -171,6 +193,12 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
     }
     calls.applied(call, index, logTimeMs);
     return reply;
+  }
+
+  /** Applies the marker entry ({@link AppliedCalls#MARKER}) at {@code index}: it changes nothing else. */
+  MetaReply markCallsKnown(long index) {
+    calls.markKnownFrom(index);
+    return MetaReply.applied(false, state.topology().version());
   }
 
   /** Calls remembered as applied (for tests). */

@@ -7,6 +7,7 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,12 +36,31 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * log anyway (appended before the first copy was applied) changes nothing, and then records the call
  * ({@link #applied}), whatever the command's outcome.
  *
+ * <p>Which calls apply may skip ({@link #knownFrom}): skipping at apply must be the same on every replica, so it
+ * counts only calls every replica is known to remember. A state that began with this class (an empty state, or a
+ * snapshot that says from where) knows that index; a state loaded from a snapshot of a version without it does not
+ * ({@link #UNKNOWN}): each replica loaded its own, taken at a different index, and remembers only the calls it
+ * replayed after it. While unknown, apply skips nothing (as that version did, alike everywhere) and the leader logs
+ * {@link #MARKER}; the first marker applied sets {@link #knownFrom} to its index on every replica, since every call
+ * applied from there on was applied from the log (or is in a snapshot that carries the index). The leader's refusal
+ * before logging uses every call it remembers: it only changes what is logged.
+ *
  * <p>Thread ownership: the apply thread changes it; {@link #appliedAt} may be called from any thread (the leader asks
  * before it logs a request); {@link #all()} is a copy for a snapshot written elsewhere.
  */
 public final class AppliedCalls {
   /** How long a call is remembered, in log time: as long as the replicas' Ratis retry cache. */
   public static final long WINDOW_MS = RetryWindow.SERVER_RETRY_CACHE.toMillis();
+
+  /** {@link #knownFrom} of a state loaded from a snapshot written before it existed: apply skips no call. */
+  public static final long UNKNOWN = Long.MAX_VALUE;
+
+  /**
+   * The log data of the marker entry ({@link #markKnownFrom}), the same in every group: neither a shard command
+   * (which begins with its log stamp's format byte, 1) nor a meta command (JSON, '{') begins with a 0 byte.
+   */
+  public static final ByteString MARKER = ByteString.copyFrom(
+      "\0kvpipe: every replica remembers the calls applied from here on".getBytes(StandardCharsets.US_ASCII));
 
   /** A call's identity: the Ratis client id (as two longs) and the call id that client gave it. */
   public record CallId(long clientHigh, long clientLow, long callId) {
@@ -71,11 +91,42 @@ public final class AppliedCalls {
 
   private final Map<CallId, Applied> byId = new ConcurrentHashMap<>();
   private final ArrayDeque<Applied> byAge = new ArrayDeque<>();
+  /** The log index from which every replica remembers every applied call, or {@link #UNKNOWN}. */
+  private volatile long knownFrom;
 
   /** The index {@code id} (null: none) was first applied at, or -1 if it was not (within the window). Any thread. */
   public long appliedAt(CallId id) {
     Applied a = id == null ? null : byId.get(id);
     return a == null ? -1 : a.index();
+  }
+
+  /**
+   * The index {@code id} (null: none) was first applied at if apply must skip a duplicate of it, or -1: only calls
+   * applied at or after {@link #knownFrom} count, which every replica remembers alike. Apply thread.
+   */
+  public long duplicateOf(CallId id) {
+    long first = appliedAt(id);
+    return first >= knownFrom ? first : -1;
+  }
+
+  /** The log index from which every replica is known to remember every applied call, or {@link #UNKNOWN}. */
+  public long knownFrom() {
+    return knownFrom;
+  }
+
+  /** Whether {@code logData} is the marker entry ({@link #MARKER}). */
+  public static boolean isMarker(ByteString logData) {
+    return logData.equals(MARKER);
+  }
+
+  /**
+   * Applies a marker entry at {@code index}: if {@link #knownFrom} is unknown, it becomes {@code index} (the same on
+   * every replica, since every replica applies the same first marker); a later marker changes nothing. Apply thread.
+   */
+  public void markKnownFrom(long index) {
+    if (knownFrom == UNKNOWN) {
+      knownFrom = index;
+    }
   }
 
   /**
@@ -86,9 +137,17 @@ public final class AppliedCalls {
     while (!byAge.isEmpty() && byAge.peekFirst().stampMs() < stampMs - WINDOW_MS) {
       byId.remove(byAge.pollFirst().id());
     }
-    if (id != null) {
-      add(new Applied(id, index, stampMs));
+    if (id == null) {
+      return;
     }
+    Applied known = byId.get(id);
+    if (known != null && known.index() < knownFrom && index >= knownFrom) {
+      // Applied again because its first time does not count (some replicas may not know it): from now on every
+      // replica remembers it alike, at this index. Rare (a duplicate across an upgrade), so the linear remove is fine.
+      byAge.remove(known);
+      byId.remove(id);
+    }
+    add(new Applied(id, index, stampMs));
   }
 
   private void add(Applied a) {
@@ -106,8 +165,12 @@ public final class AppliedCalls {
     return List.copyOf(byAge);
   }
 
-  /** Remembers {@code calls} (a snapshot's, oldest first) in place of anything held. */
-  public void restore(List<Applied> calls) {
+  /**
+   * Remembers {@code calls} (a snapshot's, oldest first) in place of anything held, counting those applied from
+   * {@code knownFrom} ({@link #UNKNOWN} for a snapshot of a version without it).
+   */
+  public void restore(List<Applied> calls, long knownFrom) {
+    this.knownFrom = knownFrom;
     byId.clear();
     byAge.clear();
     calls.forEach(this::add);
@@ -124,7 +187,10 @@ public final class AppliedCalls {
         + howToLearn);
   }
 
-  /** Writes {@code calls} (from {@link #all()}) into a snapshot: a count, then 5 longs per call. */
+  /**
+   * Writes {@code calls} (from {@link #all()}) into a snapshot: a count, then 5 longs per call. The snapshot also
+   * keeps {@link #knownFrom} (where is each format's choice).
+   */
   public static void write(DataOutput out, List<Applied> calls) throws IOException {
     out.writeInt(calls.size());
     for (Applied a : calls) {

@@ -1,5 +1,7 @@
 package io.kvpipe.node.raft;
 
+import io.kvpipe.common.error.ErrorCode;
+import io.kvpipe.common.error.KvException;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,6 +9,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
@@ -109,6 +117,65 @@ public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
   @Override
   public SnapshotInfo getLatestSnapshot() {
     return noneOnDisk ? null : storage.getLatestSnapshot();
+  }
+
+  /** Submits a request of this replica's own (not a client's) to its server, as the leader. */
+  protected final CompletableFuture<RaftClientReply> submitOwn(ClientId clientId, long callId, Message message) {
+    return getServer().thenCompose(server -> {
+      RaftClientRequest request = RaftClientRequest.newBuilder()
+          .setClientId(clientId)
+          .setServerId(server.getId())
+          .setGroupId(getGroupId())
+          .setCallId(callId)
+          .setMessage(message)
+          .setType(RaftClientRequest.writeRequestType())
+          .build();
+      try {
+        return server.submitClientRequestAsync(request);
+      } catch (IOException e) {
+        throw new CompletionException(new KvException(ErrorCode.UNAVAILABLE, "cannot submit: " + e, e));
+      }
+    });
+  }
+
+  /** {@link AppliedCalls#knownFrom} of this group's replicated state, as applied here. Any thread. */
+  protected abstract long callsKnownFrom();
+
+  private final ClientId markerClientId = ClientId.randomId();
+  private final AtomicLong markerCallIds = new AtomicLong();
+
+  /**
+   * Logs the marker entry ({@link AppliedCalls#MARKER}) while this group does not know from where its replicas
+   * remember the same calls: call it when this replica becomes leader. Repeats do no harm (only the first marker
+   * applied counts), nor does a lost one: it is tried again while this replica leads and it is still unknown (a
+   * leader not ready yet, too many requests pending), and the next leader tries too.
+   */
+  protected final void logMarkerWhileUnknown() {
+    // Never from Ratis's own thread (it may hold the server's lock); soon after, when the leader may be ready.
+    CompletableFuture.delayedExecutor(MARKER_RETRY_MS, TimeUnit.MILLISECONDS).execute(() -> {
+      if (callsKnownFrom() != AppliedCalls.UNKNOWN || !leadsNow()) {
+        return;
+      }
+      LOG.info("{}: logging the applied-calls marker (state loaded from a snapshot of an older version)",
+          getGroupId());
+      submitOwn(markerClientId, markerCallIds.incrementAndGet(), Message.valueOf(AppliedCalls.MARKER))
+          .whenComplete((reply, error) -> {
+            if (error != null || !reply.isSuccess()) {
+              logMarkerWhileUnknown();
+            }
+          });
+    });
+  }
+
+  private static final long MARKER_RETRY_MS = 500;
+
+  private boolean leadsNow() {
+    try {
+      RaftServer server = getServer().getNow(null);
+      return server != null && server.getDivision(getGroupId()).getInfo().isLeader();
+    } catch (IOException | RuntimeException closed) {
+      return false;
+    }
   }
 
   /** Why Ratis stopped this replica for good, as this state machine saw it; null while nothing did. */

@@ -98,12 +98,12 @@ public final class ShardState {
    */
   Frozen freeze() {
     return new Frozen(group, ownership, outbox.confirmedIndex(), newestStampMs, store.freeze(), outbox.all(),
-        calls.all());
+        calls.all(), calls.knownFrom());
   }
 
   /** See {@link #freeze()}. */
   record Frozen(String group, Ownership ownership, long confirmedIndex, long newestStampMs, FrozenRecords records,
-                List<ChangeEvent> outbox, List<AppliedCalls.Applied> calls) {
+                List<ChangeEvent> outbox, List<AppliedCalls.Applied> calls, long callsKnownFrom) {
     void release() {
       records.release();
     }
@@ -116,9 +116,24 @@ public final class ShardState {
     outbox.restoreConfirmedIndex(confirmedIndex);
   }
 
-  /** The calls a snapshot remembers as applied ({@link AppliedCalls}), oldest first. */
-  void restoreCalls(List<AppliedCalls.Applied> applied) {
-    calls.restore(applied);
+  /**
+   * The calls a snapshot remembers as applied ({@link AppliedCalls}), oldest first, and from which index every replica
+   * remembers them ({@link AppliedCalls#UNKNOWN} for a snapshot written before that was kept).
+   */
+  void restoreCalls(List<AppliedCalls.Applied> applied, long knownFrom) {
+    calls.restore(applied, knownFrom);
+  }
+
+  /** {@link AppliedCalls#knownFrom}. Any thread. */
+  long callsKnownFrom() {
+    return calls.knownFrom();
+  }
+
+  /** Applies the marker entry ({@link AppliedCalls#MARKER}) at {@code index}: it changes nothing else. */
+  Reply markCallsKnown(long index) {
+    appliedIndex = index;
+    calls.markKnownFrom(index);
+    return new Reply.Confirmed(outbox.confirmedIndex());
   }
 
   int rememberedCalls() {
@@ -139,12 +154,13 @@ public final class ShardState {
 
   /**
    * Applies one committed client call: {@link #apply(Command, long, long, LogStamp)} unless the same call ({@code id},
-   * null for none) was applied before within {@link AppliedCalls#WINDOW_MS}. A resend of an applied call changes
+   * null for none) was applied before within {@link AppliedCalls#WINDOW_MS}, at an index every replica knows it from
+   * ({@link AppliedCalls#duplicateOf}). A resend of an applied call changes
    * nothing and is told so: its first reply is not kept, so it says the outcome is unknown (TIMEOUT, as when a
    * caller's deadline passes) and where the call was applied; the caller reads the keys to learn it.
    */
   Reply apply(Command command, long index, long term, LogStamp stamp, AppliedCalls.CallId id) {
-    long first = appliedAt(id);
+    long first = calls.duplicateOf(id);
     if (first >= 0) {
       appliedIndex = index;
       newestStampMs = Math.max(newestStampMs, stamp.tsMs());

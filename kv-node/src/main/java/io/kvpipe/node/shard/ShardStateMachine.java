@@ -102,27 +102,18 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
 
   /** Submits a command of this replica's own (not a client's) to its server, as the leader. */
   private CompletableFuture<RaftClientReply> submitOwn(ClientId clientId, Command command) {
-    return getServer().thenCompose(server -> {
-      RaftClientRequest request = RaftClientRequest.newBuilder()
-          .setClientId(clientId)
-          .setServerId(server.getId())
-          .setGroupId(getGroupId())
-          .setCallId(confirmCallIds.incrementAndGet())
-          .setMessage(toRequestMessage(command))
-          .setType(RaftClientRequest.writeRequestType())
-          .build();
-      try {
-        return server.submitClientRequestAsync(request);
-      } catch (IOException e) {
-        throw new CompletionException(new KvException(ErrorCode.UNAVAILABLE, "cannot submit: " + e, e));
-      }
-    });
+    return submitOwn(clientId, confirmCallIds.incrementAndGet(), toRequestMessage(command));
   }
 
   @Override
   public void close() throws IOException {
     expiry.close();
     super.close();
+  }
+
+  @Override
+  protected long callsKnownFrom() {
+    return state.callsKnownFrom();
   }
 
   /** The replica's current state (replaced whole when a snapshot is loaded); for assertions on replica state. */
@@ -197,6 +188,9 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
     TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
     Command command = null;
     try {
+      if (AppliedCalls.isMarker(request.getMessage().getContent())) {
+        return trx.setLogData(AppliedCalls.MARKER).build();
+      }
       ByteBuffer content = request.getMessage().getContent().asReadOnlyByteBuffer();
       Request decoded = WireCodec.decodeRequest(content);
       if (!(decoded instanceof Command c)) {
@@ -236,6 +230,11 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
     long term = entry.getTerm();
     Reply reply;
     try {
+      if (AppliedCalls.isMarker(entry.getStateMachineLogEntry().getLogData())) {
+        reply = state.markCallsKnown(index);
+        updateLastAppliedTermIndex(term, index);
+        return CompletableFuture.completedFuture(toMessage(reply));
+      }
       ByteBuffer data = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
       LogStamp stamp = LogStamp.read(data);
       Command command = trx.getStateMachineContext() instanceof Command c ? c : decodeCommand(data);
@@ -310,6 +309,9 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       return;
     }
     leader = now;
+    if (now) {
+      logMarkerWhileUnknown();
+    }
     expiry.leadershipChanged(now);
     for (LeadershipListener l : listeners) {
       notifyListener(l, now);
@@ -386,21 +388,8 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
 
   @Override
   public CompletableFuture<Long> confirmPublished(long upToIndex) {
-    return getServer().thenCompose(server -> {
-      RaftClientRequest request = RaftClientRequest.newBuilder()
-          .setClientId(confirmClientId)
-          .setServerId(server.getId())
-          .setGroupId(getGroupId())
-          .setCallId(confirmCallIds.incrementAndGet())
-          .setMessage(toRequestMessage(new Command.ConfirmPublished(upToIndex)))
-          .setType(RaftClientRequest.writeRequestType())
-          .build();
-      try {
-        return server.submitClientRequestAsync(request);
-      } catch (IOException e) {
-        throw new CompletionException(new KvException(ErrorCode.UNAVAILABLE, "cannot submit: " + e, e));
-      }
-    }).thenApply(ShardStateMachine::confirmedIndexOf);
+    return submitOwn(confirmClientId, new Command.ConfirmPublished(upToIndex))
+        .thenApply(ShardStateMachine::confirmedIndexOf);
   }
 
   private static Message toRequestMessage(Request r) {

@@ -35,10 +35,13 @@ public final class SnapshotFile {
   /**
    * 2 added the outbox events' seq (several events per log index); 3 the migration that set the ownership and whether
    * its copies are closed; 4 each record's TTL deadline and the newest leader stamp applied; 5 whether an outbox
-   * event is a client transaction's; 6 the client calls applied within the last two minutes ({@link AppliedCalls}).
-   * Older formats are still read (no migration, copies open; no TTLs, no stamp; no transactions; no calls remembered).
+   * event is a client transaction's; 6 the client calls applied within the last two minutes ({@link AppliedCalls}); 7
+   * the log index from which every replica remembers them ({@link AppliedCalls#knownFrom}). Older formats are still
+   * read (no migration, copies open; no TTLs, no stamp; no transactions; no calls remembered, known from
+   * {@link AppliedCalls#UNKNOWN}; format 6's calls as known from index 0, as the version that wrote it took them).
    */
-  private static final int FORMAT = 6;
+  private static final int FORMAT = 7;
+  private static final int FORMAT_WITHOUT_KNOWN_FROM = 6;
   private static final int FORMAT_WITHOUT_CALLS = 5;
   private static final int FORMAT_WITHOUT_TXN = 4;
   private static final int FORMAT_WITHOUT_TTL = 3;
@@ -121,6 +124,7 @@ public final class SnapshotFile {
         writeEvent(out, ev);
       }
       AppliedCalls.write(out, state.calls());
+      out.writeLong(state.callsKnownFrom());
       out.writeInt(END_MAGIC);
       out.flush();
       fos.getChannel().force(true);
@@ -187,7 +191,10 @@ public final class SnapshotFile {
       }
       state.outbox().appendAll(sameIndex);
       if (format > FORMAT_WITHOUT_CALLS) {
-        state.restoreCalls(AppliedCalls.read(in));
+        List<AppliedCalls.Applied> calls = AppliedCalls.read(in);
+        state.restoreCalls(calls, format > FORMAT_WITHOUT_KNOWN_FROM ? in.readLong() : 0);
+      } else {
+        state.restoreCalls(List.of(), AppliedCalls.UNKNOWN);
       }
       if (in.readInt() != END_MAGIC) {
         throw new IOException("snapshot " + file + " is truncated (no end marker)");

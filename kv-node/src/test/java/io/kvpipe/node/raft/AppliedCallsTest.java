@@ -69,7 +69,7 @@ class AppliedCallsTest {
     List<AppliedCalls.Applied> read = AppliedCalls.read(new DataInputStream(
         new ByteArrayInputStream(bytes.toByteArray())));
     AppliedCalls restored = new AppliedCalls();
-    restored.restore(read);
+    restored.restore(read, 0);
 
     assertThat(read).isEqualTo(calls.all());
     assertThat(restored.appliedAt(CALL)).isEqualTo(5);
@@ -99,5 +99,60 @@ class AppliedCallsTest {
     assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT);
     assertThat(e.getMessage()).contains("already applied at log index 17 of group meta")
         .endsWith("outcome is unknown here; read the topology to learn it");
+  }
+
+  @Test
+  void aStateThatBeganHereSkipsEveryRememberedCallAtApply() {
+    AppliedCalls calls = new AppliedCalls();
+    assertThat(calls.knownFrom()).isZero();
+    calls.applied(CALL, 5, 1_000);
+    assertThat(calls.duplicateOf(CALL)).isEqualTo(5);
+    calls.markKnownFrom(9);
+    assertThat(calls.knownFrom()).as("a marker changes a known index not").isZero();
+  }
+
+  @Test
+  void whileUnknownApplySkipsNothingButTheLeaderStillRefusesWhatItRemembers() {
+    AppliedCalls calls = new AppliedCalls();
+    calls.restore(List.of(new AppliedCalls.Applied(CALL, 5, 1_000)), AppliedCalls.UNKNOWN);
+    calls.applied(new AppliedCalls.CallId(1, 1, 1), 6, 1_001);
+    assertThat(calls.duplicateOf(CALL)).isEqualTo(-1);
+    assertThat(calls.duplicateOf(new AppliedCalls.CallId(1, 1, 1))).isEqualTo(-1);
+    assertThat(calls.appliedAt(CALL)).as("the leader's check before logging").isEqualTo(5);
+  }
+
+  @Test
+  void theFirstMarkerCountsTheCallsAppliedFromItsIndexOnly() {
+    AppliedCalls calls = new AppliedCalls();
+    calls.restore(List.of(), AppliedCalls.UNKNOWN);
+    calls.applied(CALL, 5, 1_000);
+    calls.markKnownFrom(6);
+    calls.markKnownFrom(8);
+    AppliedCalls.CallId later = new AppliedCalls.CallId(1, 1, 1);
+    calls.applied(later, 7, 1_001);
+
+    assertThat(calls.knownFrom()).as("only the first marker counts").isEqualTo(6);
+    assertThat(calls.duplicateOf(CALL)).as("applied before the marker: some replicas may not know it").isEqualTo(-1);
+    assertThat(calls.duplicateOf(later)).isEqualTo(7);
+  }
+
+  @Test
+  void aCallAppliedAgainAfterTheMarkerCountsFromThen() {
+    AppliedCalls calls = new AppliedCalls();
+    calls.restore(List.of(new AppliedCalls.Applied(CALL, 5, 1_000)), AppliedCalls.UNKNOWN);
+    calls.markKnownFrom(6);
+    calls.applied(CALL, 7, 1_001); // a duplicate, applied since its first time did not count
+
+    // A replica that never knew index 5 remembers it at 7 too: they must skip a third copy alike.
+    assertThat(calls.duplicateOf(CALL)).isEqualTo(7);
+    assertThat(calls.all()).containsExactly(new AppliedCalls.Applied(CALL, 7, 1_001));
+    calls.applied(null, 8, 1_001 + AppliedCalls.WINDOW_MS + 1);
+    assertThat(calls.size()).as("expires by its new time").isZero();
+  }
+
+  @Test
+  void theMarkerIsNeitherAShardNorAMetaCommand() {
+    assertThat(AppliedCalls.isMarker(AppliedCalls.MARKER)).isTrue();
+    assertThat(AppliedCalls.MARKER.byteAt(0)).isNotEqualTo((byte) 1).isNotEqualTo((byte) '{');
   }
 }
