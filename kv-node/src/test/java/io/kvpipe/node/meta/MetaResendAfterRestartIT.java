@@ -15,6 +15,9 @@ import io.kvpipe.common.topology.TopologyCodec;
 import io.kvpipe.node.RaftTuning;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.ratis.RatisCluster;
+import io.kvpipe.node.raft.AppliedCalls;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +33,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.MD5FileUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -239,5 +243,53 @@ class MetaResendAfterRestartIT {
       }
       return to.equals(cluster.leader(META).orElse(null));
     });
+  }
+
+  /**
+   * An upgrade from a version without the calls: every replica restarts from its own KVMETA1 snapshot, which remembers
+   * none. The new leader logs the marker; from its index on every replica counts the same calls, and a resend the
+   * leader does not know is applied alike everywhere (docs/robustness.md, finding 10).
+   */
+  @Test
+  void afterAnUpgradeFromKvmeta1TheLeaderLogsTheMarkerAndTheReplicasStayAlike() throws Exception {
+    start(1);
+    String leader = bootstrap();
+    MetaCommand.SetGroupPeers addN4 = new MetaCommand.SetGroupPeers("g1", WITH_N4, null, 3_000);
+    applied(leader, 7, addN4);
+    long laterIndex = applied(leader, 8, new MetaCommand.SetGroupPeers("g1", WITHOUT_N1, null, 3_001));
+    snapshotsCover(leader, laterIndex);
+    settled(leader);
+    cluster.peerIds().forEach(cluster::stopPeer);
+    for (String peer : cluster.peerIds()) {
+      asWrittenBeforeTheCalls(peer);
+    }
+    cluster.peerIds().forEach(cluster::startPeer);
+    String newLeader = cluster.awaitLeader(META, WAIT);
+
+    Poll.until("every replica applied the marker", WAIT, () -> cluster.peerIds().stream()
+        .allMatch(p -> machine(p).callsKnownFrom() != AppliedCalls.UNKNOWN));
+    long knownFrom = machine(newLeader).callsKnownFrom();
+    assertThat(cluster.peerIds()).allSatisfy(p -> assertThat(machine(p).callsKnownFrom()).isEqualTo(knownFrom));
+    RaftClientReply again = send(newLeader, 7, addN4);
+    assertThat(reply(again).ok()).as("not known to this leader: applied, alike everywhere").isTrue();
+    assertThat(settled(newLeader).topology().group("g1").orElseThrow().peers()).isEqualTo(WITH_N4);
+  }
+
+  MetaStateMachine machine(String peer) {
+    return (MetaStateMachine) cluster.stateMachine(peer, META);
+  }
+
+  /** Rewrites the stopped {@code peer}'s snapshots as the version before the calls wrote them (KVMETA1). */
+  void asWrittenBeforeTheCalls(String peer) throws Exception {
+    List<Path> snapshots;
+    try (var files = Files.walk(cluster.dataDir(peer))) {
+      snapshots = files.filter(f -> f.getFileName().toString().matches("snapshot\\.\\d+_\\d+")).toList();
+    }
+    assertThat(snapshots).as("snapshots of %s", peer).isNotEmpty();
+    for (Path f : snapshots) {
+      MetaState state = MetaSnapshotFile.read(f).state();
+      MetaSnapshotFile.writeFile(f, "KVMETA1\n".getBytes(StandardCharsets.US_ASCII), TopologyCodec.encode(state));
+      MD5FileUtil.computeAndSaveMd5ForFile(f.toFile());
+    }
   }
 }

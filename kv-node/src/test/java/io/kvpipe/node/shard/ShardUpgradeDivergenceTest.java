@@ -26,26 +26,27 @@ class ShardUpgradeDivergenceTest {
   @TempDir
   Path dir;
 
-  /**
-   * A snapshot of {@code s} in an older {@code format}: 5 (then {@code s} must remember no calls, as a state of that
-   * version did) or 6. Format 7 is format 6 and the calls' known-from index, format 6 is format 5 and the calls, so
-   * the file differs by its format number and the bytes before its end marker.
-   */
+  /** A snapshot of {@code s} at {@code index}, in an older {@code format}: 5 or 6. */
   File older(int format, ShardState s, long index, String name) throws Exception {
     File file = dir.resolve(name).toFile();
     SnapshotFile.write(s, 1, index, file);
+    rewriteAs(format, file);
+    return file;
+  }
+
+  /**
+   * Rewrites a format-7 snapshot as an older {@code format} wrote it: 6 (format 7 without the calls' known-from
+   * index) or 5 (format 6 without the calls, which that version did not keep). Both lie just before the end marker.
+   */
+  static void rewriteAs(int format, File file) throws Exception {
+    int calls = SnapshotFile.read(file).state().rememberedCalls();
     byte[] seven = Files.readAllBytes(file.toPath());
-    int drop = Long.BYTES;
-    if (format == 5) {
-      assertThat(s.rememberedCalls()).isZero();
-      drop += Integer.BYTES;
-    }
+    int drop = Long.BYTES + (format == 5 ? Integer.BYTES + calls * 5 * Long.BYTES : 0);
     ByteBuffer old = ByteBuffer.allocate(seven.length - drop);
     old.put(seven, 0, seven.length - Integer.BYTES - drop).put(seven, seven.length - Integer.BYTES, Integer.BYTES);
     old.putInt(Integer.BYTES, format);
     Files.write(file.toPath(), old.array());
     MD5FileUtil.computeAndSaveMd5ForFile(file);
-    return file;
   }
 
   @Test

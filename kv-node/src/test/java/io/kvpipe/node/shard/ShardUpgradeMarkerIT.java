@@ -1,0 +1,114 @@
+package io.kvpipe.node.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvpipe.common.wire.Command;
+import io.kvpipe.common.wire.GroupIds;
+import io.kvpipe.common.wire.WireCodec;
+import io.kvpipe.node.RaftTuning;
+import io.kvpipe.node.raft.AppliedCalls;
+import io.kvpipe.testsupport.Poll;
+import io.kvpipe.testsupport.ratis.RatisCluster;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An upgrade from a version without {@link AppliedCalls}: every replica of a real 3-peer shard group restarts from its
+ * own format-5 snapshot. The new leader logs the marker and every replica counts calls from its index alike
+ * (docs/robustness.md, finding 10; the unit-level reproduction is {@code ShardUpgradeDivergenceTest}).
+ */
+class ShardUpgradeMarkerIT {
+  static final String GROUP = "g1";
+  static final RaftGroupId GID = RaftGroupId.valueOf(GroupIds.uuidOf(GROUP));
+  static final Duration WAIT = Duration.ofSeconds(30);
+
+  @TempDir
+  Path dir;
+  RatisCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void afterAnUpgradeFromFormat5TheLeaderLogsTheMarkerAndTheReplicasAgreeOnIt() throws Exception {
+    cluster = RatisCluster.builder(dir).peers(3).group(GID)
+        .properties(p -> RaftTuning.apply(p, 1, 1 << 20, 4096))
+        .stateMachines((peer, gid) -> new ShardStateMachine(GROUP, new ShardSettings(4096, true, 10_000, 10 << 20)))
+        .start();
+    String leader = cluster.awaitLeader(GID, WAIT);
+    ClientId client = ClientId.randomId();
+    long last = 0;
+    for (int call = 1; call <= 5; call++) {
+      last = put(leader, client, call, "k" + call).getLogIndex();
+    }
+    long upTo = last;
+    // More writes until every replica's latest snapshot (reported once written, at a later apply) covers them.
+    AtomicLong calls = new AtomicLong(100);
+    Poll.until("snapshots covering the writes on every replica", WAIT, Duration.ofMillis(20), () -> {
+      try {
+        put(leader, client, calls.incrementAndGet(), "other");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      return cluster.peerIds().stream().allMatch(p -> {
+        SnapshotInfo s = cluster.stateMachine(p, GID).getLatestSnapshot();
+        return s != null && s.getIndex() >= upTo;
+      });
+    });
+    cluster.peerIds().forEach(cluster::stopPeer);
+    for (String peer : cluster.peerIds()) {
+      List<Path> snapshots;
+      try (var files = Files.walk(cluster.dataDir(peer))) {
+        snapshots = files.filter(f -> f.getFileName().toString().matches("snapshot\\.\\d+_\\d+")).toList();
+      }
+      assertThat(snapshots).as("snapshots of %s", peer).isNotEmpty();
+      for (Path f : snapshots) {
+        ShardUpgradeDivergenceTest.rewriteAs(5, f.toFile());
+      }
+    }
+    cluster.peerIds().forEach(cluster::startPeer);
+    String newLeader = cluster.awaitLeader(GID, WAIT);
+
+    Poll.until("every replica applied the marker", WAIT, () -> cluster.peerIds().stream()
+        .allMatch(p -> machine(p).state().callsKnownFrom() != AppliedCalls.UNKNOWN));
+    long knownFrom = machine(newLeader).state().callsKnownFrom();
+    for (String peer : cluster.peerIds()) {
+      assertThat(machine(peer).state().callsKnownFrom()).as("known from, on %s", peer).isEqualTo(knownFrom);
+    }
+    assertThat(put(newLeader, client, 6, "after").isSuccess()).isTrue();
+  }
+
+  ShardStateMachine machine(String peer) {
+    return (ShardStateMachine) cluster.stateMachine(peer, GID);
+  }
+
+  RaftClientReply put(String to, ClientId client, long callId, String key) throws Exception {
+    Command.Put p = Command.Put.unconditional(key.getBytes(StandardCharsets.UTF_8), new byte[] {1});
+    RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(client)
+        .setServerId(cluster.server(to).getId()).setGroupId(GID).setCallId(callId)
+        .setMessage(Message.valueOf(ByteString.copyFrom(WireCodec.encode(p))))
+        .setType(RaftClientRequest.writeRequestType()).build();
+    RaftClientReply r = cluster.server(to).submitClientRequestAsync(request).get(20, TimeUnit.SECONDS);
+    assertThat(r.isSuccess()).as("reply %s", r).isTrue();
+    return r;
+  }
+}
