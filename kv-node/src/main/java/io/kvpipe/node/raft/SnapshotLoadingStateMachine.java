@@ -11,11 +11,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -156,9 +156,13 @@ public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
       if (callsKnownFrom() != AppliedCalls.UNKNOWN || !leadsNow()) {
         return;
       }
-      LOG.info("{}: logging the applied-calls marker (state loaded from a snapshot of an older version)",
-          getGroupId());
-      submitOwn(markerClientId, markerCallIds.incrementAndGet(), Message.valueOf(AppliedCalls.MARKER))
+      long attempt = markerCallIds.incrementAndGet();
+      if (attempt == 1) {
+        // Once per replica: a leader not ready yet retries every MARKER_RETRY_MS.
+        LOG.info("{}: logging the applied-calls marker (state loaded from a snapshot of an older version)",
+            getGroupId());
+      }
+      submitOwn(markerClientId, attempt, Message.valueOf(AppliedCalls.MARKER))
           .whenComplete((reply, error) -> {
             if (error != null || !reply.isSuccess()) {
               logMarkerWhileUnknown();
