@@ -245,11 +245,24 @@ public final class KvNodeCluster implements AutoCloseable {
       return this;
     }
 
-    /** Starts every node and waits until each listens. */
+    /**
+     * Starts every node and waits until each listens. If one does not in time, every node is stopped before the
+     * failure is thrown: the caller gets no cluster to close, and nodes left running would load the machine (and
+     * elect among themselves) through every later test of the JVM.
+     */
     public KvNodeCluster start(Duration timeout) {
       KvNodeCluster c = new KvNodeCluster(this);
-      c.processes.keySet().forEach(id -> c.processes.get(id).start());
-      c.processes.keySet().forEach(id -> c.awaitListening(id, timeout));
+      try {
+        c.processes.keySet().forEach(id -> c.processes.get(id).start());
+        c.processes.keySet().forEach(id -> c.awaitListening(id, timeout));
+      } catch (RuntimeException | Error e) {
+        try {
+          c.close();
+        } catch (RuntimeException | Error closing) {
+          e.addSuppressed(closing);
+        }
+        throw e;
+      }
       return c;
     }
   }
