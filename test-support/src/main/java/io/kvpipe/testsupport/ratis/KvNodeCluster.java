@@ -402,6 +402,53 @@ public final class KvNodeCluster implements AutoCloseable {
     return Poll.forValue("a leader of " + group, timeout, () -> leader(group).orElse(null));
   }
 
+  /**
+   * A leader of the group that every other live node follows and has caught up with: each reports it as the leader
+   * it heard from, and the leader reports every live node's commit index equal to its own. A node that has only just
+   * won its election leads before its first AppendEntries reaches the others, and their first appends of its term may
+   * still be under way; a test that kills it then tests an election among followers that never knew it or were busy
+   * appending, not the failover of a settled group.
+   */
+  public String awaitSettledLeader(String group, Duration timeout) {
+    return Poll.forValue("a leader of " + group + " that every other live node follows and has caught up with",
+        timeout, () -> {
+          String leader = leader(group).orElse(null);
+          if (leader == null) {
+            return null;
+          }
+          try {
+            GroupInfoReply leaderInfo = infoClient(group).getGroupManagementApi(RaftPeerId.valueOf(leader))
+                .info(groups.get(group));
+            if (!leaderInfo.isSuccess()) {
+              return null;
+            }
+            Map<String, Long> commits = new LinkedHashMap<>();
+            leaderInfo.getCommitInfos().forEach(c -> commits.put(c.getServer().getId().toStringUtf8(),
+                c.getCommitIndex()));
+            Long leaderCommit = commits.get(leader);
+            if (leaderCommit == null || leaderCommit < 0) {
+              return null;
+            }
+            for (String id : ports.keySet()) {
+              if (id.equals(leader) || !processes.get(id).isAlive()) {
+                continue;
+              }
+              GroupInfoReply info = infoClient(group).getGroupManagementApi(RaftPeerId.valueOf(id))
+                  .info(groups.get(group));
+              if (!info.isSuccess() || info.getRoleInfoProto().getRole() != RaftPeerRole.FOLLOWER
+                  || !info.getRoleInfoProto().getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8()
+                      .equals(leader)
+                  || !leaderCommit.equals(commits.get(id))) {
+                return null;
+              }
+            }
+          } catch (IOException unreachable) {
+            return null; // asked again on the next poll
+          }
+          return leader;
+        });
+  }
+
   private RaftClient infoClient(String group) {
     return infoClients.computeIfAbsent(group, g -> {
       RaftProperties props = new RaftProperties();
