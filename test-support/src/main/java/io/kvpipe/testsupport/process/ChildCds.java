@@ -26,9 +26,8 @@ import java.util.stream.Stream;
  * ~300 kv-node, proxy, consumer and broker JVMs a test run starts map their classes instead of loading, parsing and
  * verifying them again (a kv-node on 2 busy cores: ~8-12 s to "ready" without, ~3-4 s with).
  *
- * <p>On when {@code kvpipe.child.cds.dir} names a directory (opt in: {@code mvn verify
- * -Dkvpipe.child.cds.dir=$PWD/target/child-cds}; off by default since DeadLeaderWatchIT failed 2 of ~10 runs with it,
- * cause not found, see pom.xml); off with {@code -Dkvpipe.child.cds=false}, or when the caller's JVM options already
+ * <p>On when {@code kvpipe.child.cds.dir} names a directory (the build sets it to the reactor's
+ * {@code target/child-cds}); off with {@code -Dkvpipe.child.cds=false}, or when the caller's JVM options already
  * choose a CDS or AOT mode. How it stays out of the way:
  * <ul>
  *   <li>The archive's name hashes the JDK, the main class, the JVM options and every class-path entry with its size and
