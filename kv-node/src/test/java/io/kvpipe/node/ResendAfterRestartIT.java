@@ -25,7 +25,6 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
-import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -146,19 +145,9 @@ class ResendAfterRestartIT {
     ClientId client = ClientId.randomId();
     long first = version(put(leader, client, 7, "k", "v1"));
     long firstIndex = Versions.logIndex(first);
-    // More writes until every replica's latest snapshot covers the first one.
     AtomicLong calls = new AtomicLong(100);
-    Poll.until("snapshots covering the first write on every replica", WAIT, Duration.ofMillis(20), () -> {
-      try {
-        put(leader, client, calls.incrementAndGet(), "other", "x");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-      return cluster.peerIds().stream().allMatch(p -> {
-        SnapshotInfo s = cluster.stateMachine(p, GID).getLatestSnapshot();
-        return s != null && s.getIndex() >= firstIndex;
-      });
-    });
+    cluster.writeUntilSnapshotsCover(GID, firstIndex, WAIT,
+        () -> put(leader, client, calls.incrementAndGet(), "other", "x"));
     cluster.peerIds().forEach(cluster::stopPeer);
     cluster.peerIds().forEach(cluster::startPeer);
     String newLeader = cluster.awaitLeader(GID, WAIT);

@@ -31,7 +31,6 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
-import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.MD5FileUtil;
 import org.junit.jupiter.api.AfterEach;
@@ -115,17 +114,9 @@ class MetaResendAfterRestartIT {
 
   /** More commands (health flips of a node, new calls) until every replica's latest snapshot covers {@code index}. */
   void snapshotsCover(String leader, long index) {
-    Poll.until("snapshots covering log index " + index + " on every replica", WAIT, Duration.ofMillis(20), () -> {
+    cluster.writeUntilSnapshotsCover(META, index, WAIT, () -> {
       long call = calls.incrementAndGet();
-      try {
-        applied(leader, call, new MetaCommand.SetNodeHealth("n3", call % 2 == 0, "filler", 2_000 + call));
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-      return cluster.peerIds().stream().allMatch(p -> {
-        SnapshotInfo s = cluster.stateMachine(p, META).getLatestSnapshot();
-        return s != null && s.getIndex() >= index;
-      });
+      applied(leader, call, new MetaCommand.SetNodeHealth("n3", call % 2 == 0, "filler", 2_000 + call));
     });
   }
 

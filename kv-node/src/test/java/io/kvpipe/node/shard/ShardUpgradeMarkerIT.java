@@ -21,7 +21,6 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -61,19 +60,8 @@ class ShardUpgradeMarkerIT {
       last = put(leader, client, call, "k" + call).getLogIndex();
     }
     long upTo = last;
-    // More writes until every replica's latest snapshot (reported once written, at a later apply) covers them.
     AtomicLong calls = new AtomicLong(100);
-    Poll.until("snapshots covering the writes on every replica", WAIT, Duration.ofMillis(20), () -> {
-      try {
-        put(leader, client, calls.incrementAndGet(), "other");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-      return cluster.peerIds().stream().allMatch(p -> {
-        SnapshotInfo s = cluster.stateMachine(p, GID).getLatestSnapshot();
-        return s != null && s.getIndex() >= upTo;
-      });
-    });
+    cluster.writeUntilSnapshotsCover(GID, upTo, WAIT, () -> put(leader, client, calls.incrementAndGet(), "other"));
     cluster.peerIds().forEach(cluster::stopPeer);
     for (String peer : cluster.peerIds()) {
       List<Path> snapshots;

@@ -241,6 +241,31 @@ public final class RatisCluster implements AutoCloseable {
   }
 
   /** The state machine of one running replica, for assertions on replica state. */
+  /** A step that may throw (a write through a test's own client). */
+  @FunctionalInterface
+  public interface Step {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code writeOne} (one more entry in {@code gid}) until every peer's latest snapshot of {@code gid} covers
+   * {@code index}: a snapshot is reported once written, at a later apply, so the writes go on until it is.
+   */
+  public void writeUntilSnapshotsCover(RaftGroupId gid, long index, Duration timeout, Step writeOne) {
+    Poll.until("snapshots of " + gid + " covering log index " + index + " on every peer", timeout,
+        Duration.ofMillis(20), () -> {
+          try {
+            writeOne.run();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          return peerIds().stream().allMatch(p -> {
+            var latest = stateMachine(p, gid).getLatestSnapshot();
+            return latest != null && latest.getIndex() >= index;
+          });
+        });
+  }
+
   public StateMachine stateMachine(String peerId, RaftGroupId gid) {
     try {
       return server(peerId).getDivision(gid).getStateMachine();
