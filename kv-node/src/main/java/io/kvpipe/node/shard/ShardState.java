@@ -285,33 +285,6 @@ public final class ShardState {
     return new Reply.Batch(replies);
   }
 
-  /** The change events one log entry has made so far, and their size against the outbox's byte bound. */
-  private static final class EntryEvents {
-    private final List<ChangeEvent> list;
-    private long bytes;
-
-    EntryEvents(int expected) {
-      list = new ArrayList<>(expected);
-    }
-
-    void add(ChangeEvent e, long eventBytes) {
-      list.add(e);
-      bytes += eventBytes;
-    }
-
-    int size() {
-      return list.size();
-    }
-
-    long bytes() {
-      return bytes;
-    }
-
-    List<ChangeEvent> list() {
-      return list;
-    }
-  }
-
   /**
    * One put or delete at {@code index}; its change event (if CDC is on) is added to {@code events}, the entry's events
    * so far, which the caller hands to the outbox. A refusal throws and changes nothing.
