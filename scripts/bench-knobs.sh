@@ -2,13 +2,14 @@
 # What each write-path setting is worth (issues 13 and 18): scripts/bench-node.sh run once per variant, the variants
 # alternating round by round so a noisy box weighs on all of them alike, then one JSON comparing each variant's
 # medians with the baseline's (kvpipe's defaults: mutual TLS on, group commit on, append-entries compose off, no
-# leader-lease reads).
+# leader-lease reads, Raft streams handled on gRPC's transport threads).
 #
 # Variants (each is bench-node flags on top of the baseline):
 #   tls-off         --tls off                                  (the price of mutual TLS on the Ratis ports)
 #   compose-on      Ratis 3.3's default append-entries compose (a follower cannot merge appends into one fsync)
 #   lease-reads     linearizable reads served on the leader's lease instead of a read-index round
 #   group-commit-off one Raft entry per write
+#   inline-calls-off gRPC's executor hands each AppendEntries and client message to another thread (Ratis's default)
 #
 # Options: --rounds R (2) --seconds S (8 per phase) --warmup-seconds W (15) --concurrency LIST (1,64)
 #   --variants LIST (all of the above) --summary RUNS_FILE (only summarise the runs a previous call listed).
@@ -20,7 +21,7 @@ kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/jdk.sh
 kvpipe_require_package python3 python3
 
-rounds=2 seconds=8 warmup=15 concurrency=1,64 variants=tls-off,compose-on,lease-reads,group-commit-off summary=""
+rounds=2 seconds=8 warmup=15 concurrency=1,64 variants=tls-off,compose-on,lease-reads,group-commit-off,inline-calls-off summary=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -40,6 +41,7 @@ flags_of() {
     compose-on) echo "--raft-property raft.server.log.append-entries.compose.enabled=true" ;;
     lease-reads) echo "--raft-property raft.server.read.leader.lease.enabled=true" ;;
     group-commit-off) echo "--group-commit off" ;;
+    inline-calls-off) echo "--raft-inline-calls false" ;;
     *) echo "bench-knobs: unknown variant $1" >&2; exit 2 ;;
   esac
 }
@@ -58,7 +60,7 @@ for round in $(seq 1 "$rounds"); do
     f=$(flags_of "$v")
     node_args=() extra=()
     case "$v" in
-      compose-on|lease-reads) node_args=(--node-args "$f") ;;
+      compose-on|lease-reads|inline-calls-off) node_args=(--node-args "$f") ;;
       *) [ -n "$f" ] && read -r -a extra <<< "$f" ;;
     esac
     echo "== [$n/$total] round $round: $v ${f:+($f)}"

@@ -12,6 +12,7 @@ import io.kvpipe.node.cdc.LeaderPublishing;
 import io.kvpipe.node.cdc.TopicStatus;
 import io.kvpipe.node.meta.MetaGroup;
 import io.kvpipe.node.raft.DeadLeaderWatch;
+import io.kvpipe.node.raft.InlineRaftCalls;
 import io.kvpipe.node.raft.RatisMetricsBridge;
 import io.kvpipe.node.reconcile.GroupReconciler;
 import io.kvpipe.node.reconcile.GroupRoster;
@@ -110,7 +111,8 @@ public final class KvNode implements AutoCloseable {
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setProperties(props)
-        .setParameters(config.raftTls().parameters())
+        .setParameters(config.raftInlineCalls() ? InlineRaftCalls.apply(config.raftTls().parameters())
+            : config.raftTls().parameters())
         .setStateMachineRegistry(gid -> newStateMachine(gid, settings))
         .build();
     this.replicas = new ReplicaLifecycle(server, config, groupNames, shards, publishers, registry, this::attach,

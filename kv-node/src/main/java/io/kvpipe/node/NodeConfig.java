@@ -51,6 +51,8 @@ import java.util.Objects;
  * @param raftTls how the node's Ratis port talks: mutual TLS with the cluster's CA, or (asked for explicitly) plaintext
  * @param raftProperties Ratis settings ({@code raft.*} keys) applied over kvpipe's own tuning ({@link RaftTuning}):
  *                       for measuring a knob without a rebuild; kvpipe's choices are the tested ones
+ * @param raftInlineCalls whether the Raft server handles AppendEntries and client requests on gRPC's transport
+ *                        threads ({@code InlineRaftCalls}) rather than handing each message to gRPC's executor
  * @param kafkaProperties the deployment's extra Kafka client properties (SASL, SSL, timeouts) from a file
  * @param cdcEnvelope how change events are written: the cluster's name ({@code source.name}, {@code source.db}, schema
  *                    names) and whether they carry Kafka Connect JSON schemas (docs/events.md)
@@ -62,8 +64,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
                          short cdcReplicationFactor, long cdcLingerMs, long cdcConfirmIntervalMs, int metricsPort,
                          List<PeerAddress> metaPeers, long reconcileIntervalMs, long replicaAddTimeoutMs,
                          RaftTls raftTls,
-                         Map<String, String> raftProperties, ClientProperties kafkaProperties,
-                         EnvelopeOptions cdcEnvelope, boolean cdcTombstones) {
+                         Map<String, String> raftProperties, boolean raftInlineCalls,
+                         ClientProperties kafkaProperties, EnvelopeOptions cdcEnvelope, boolean cdcTombstones) {
 
   /** One hosted group: its name and all of its replicas. */
   public record GroupSpec(String name, List<PeerAddress> peers) {
@@ -223,6 +225,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
       Setting.string("tls-ca", "KVPIPE_TLS_CA", null, "PEM certificate of the cluster's CA")
           .shownAs("(required unless plaintext)"),
       Setting.bool("insecure-plaintext", "KVPIPE_INSECURE_PLAINTEXT", false, "no TLS on the Ratis port"),
+      Setting.bool("raft-inline-calls", "KVPIPE_RAFT_INLINE_CALLS", true,
+          "handle AppendEntries and client requests on gRPC's transport threads (false: Ratis's executor hand-off)"),
       Setting.string("raft-property", "KVPIPE_RAFT_PROPERTIES", null,
           "raft.key=value over kvpipe's Ratis tuning").repeatable(";")),
       """
@@ -281,6 +285,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         RaftTls.fromSettings(in.optional("tls-cert").orElse(null), in.optional("tls-key").orElse(null),
             in.optional("tls-ca").orElse(null), in.bool("insecure-plaintext")),
         raftProperties(in.list("raft-property")),
+        in.bool("raft-inline-calls"),
         ClientProperties.load(in.string("kafka-properties"), "kafka-properties"),
         new EnvelopeOptions(in.string("cluster-name"), in.bool("cdc-schemas")),
         in.bool("cdc-tombstones"));
@@ -371,7 +376,8 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
         : String.join(",", metaPeers.stream().map(PeerAddress::toString).toList())).append('\n');
     sb.append("  reconcile-interval-ms=").append(reconcileIntervalMs).append('\n');
     sb.append("  replica-add-timeout-ms=").append(replicaAddTimeoutMs).append('\n');
-    sb.append("  raft-transport=").append(raftTls);
+    sb.append("  raft-transport=").append(raftTls).append('\n');
+    sb.append("  raft-inline-calls=").append(raftInlineCalls);
     raftProperties.forEach((k, v) -> sb.append("\n  raft-property=").append(k).append('=').append(v));
     return sb.toString();
   }

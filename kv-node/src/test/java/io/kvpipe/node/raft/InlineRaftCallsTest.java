@@ -1,0 +1,38 @@
+package io.kvpipe.node.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.Executor;
+import org.apache.ratis.proto.grpc.AdminProtocolServiceGrpc;
+import org.apache.ratis.proto.grpc.RaftClientProtocolServiceGrpc;
+import org.apache.ratis.proto.grpc.RaftServerProtocolServiceGrpc;
+import org.junit.jupiter.api.Test;
+
+class InlineRaftCallsTest {
+  @Test
+  void replicationAndClientStreamsRunWhereTheyWereRead() {
+    Executor inline = InlineRaftCalls.executorFor(
+        RaftServerProtocolServiceGrpc.getAppendEntriesMethod().getFullMethodName());
+    assertThat(inline).isNotNull();
+    Thread[] ranOn = new Thread[1];
+    inline.execute(() -> ranOn[0] = Thread.currentThread());
+    assertThat(ranOn[0]).isSameAs(Thread.currentThread());
+    assertThat(InlineRaftCalls.executorFor(RaftClientProtocolServiceGrpc.getOrderedMethod().getFullMethodName()))
+        .isSameAs(inline);
+    assertThat(InlineRaftCalls.executorFor(RaftClientProtocolServiceGrpc.getUnorderedMethod().getFullMethodName()))
+        .isSameAs(inline);
+  }
+
+  @Test
+  void callsThatMayWriteToDiskBeforeTheyReplyStayOnGrpcsExecutor() {
+    for (String method : new String[] {
+        RaftServerProtocolServiceGrpc.getRequestVoteMethod().getFullMethodName(),
+        RaftServerProtocolServiceGrpc.getInstallSnapshotMethod().getFullMethodName(),
+        RaftServerProtocolServiceGrpc.getStartLeaderElectionMethod().getFullMethodName(),
+        RaftServerProtocolServiceGrpc.getReadIndexMethod().getFullMethodName(),
+        AdminProtocolServiceGrpc.getGroupManagementMethod().getFullMethodName(),
+        AdminProtocolServiceGrpc.getSetConfigurationMethod().getFullMethodName()}) {
+      assertThat(InlineRaftCalls.executorFor(method)).as(method).isNull();
+    }
+  }
+}
