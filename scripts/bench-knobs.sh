@@ -11,7 +11,8 @@
 #   group-commit-off one Raft entry per write
 #   inline-calls-off gRPC's executor hands each AppendEntries and client message to another thread (Ratis's default)
 #
-# Options: --rounds R (2) --seconds S (8 per phase) --warmup-seconds W (15) --concurrency LIST (1,64)
+# Options: --rounds R (2) --seconds S (8 per phase) --warmup-seconds W (15) --warmup-max-seconds M (bench-node's:
+#   W + 120; its warm-up goes on until the JIT settles, up to M) --concurrency LIST (1,64)
 #   --variants LIST (all of the above) --summary RUNS_FILE (only summarise the runs a previous call listed).
 # JSON: target/bench/knobs-<timestamp>.json; each run's own JSON beside it.
 set -euo pipefail
@@ -21,12 +22,13 @@ kvpipe_usage_if_asked "$0" "$@"
 . scripts/lib/jdk.sh
 kvpipe_require_package python3 python3
 
-rounds=2 seconds=8 warmup=15 concurrency=1,64 variants=tls-off,compose-on,lease-reads,group-commit-off,inline-calls-off summary=""
+rounds=2 seconds=8 warmup=15 warmup_max="" concurrency=1,64 variants=tls-off,compose-on,lease-reads,group-commit-off,inline-calls-off summary=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --warmup-seconds) warmup=$2; shift 2 ;;
+    --warmup-max-seconds) warmup_max=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
     --variants) variants=$2; shift 2 ;;
     --summary) summary=$2; shift 2 ;;
@@ -67,7 +69,7 @@ for round in $(seq 1 "$rounds"); do
     before=$(ls target/bench/node-*.json 2>/dev/null | sort | tail -1 || true)
     KVPIPE_BENCH_NO_BUILD=${KVPIPE_BENCH_NO_BUILD:-$([ $n -gt 1 ] && echo 1 || true)} \
       scripts/bench-node.sh --trials 1 --kill-trials 0 --seconds "$seconds" --warmup-seconds "$warmup" \
-      --concurrency "$concurrency" "${extra[@]}" "${node_args[@]}" | grep -E "^(puts|linearizable gets) c=" || true
+      ${warmup_max:+--warmup-max-seconds "$warmup_max"} --concurrency "$concurrency" "${extra[@]}" "${node_args[@]}" | grep -E "^(puts|linearizable gets) c=" || true
     after=$(ls target/bench/node-*.json | sort | tail -1)
     [ "$after" != "$before" ] || { echo "bench-knobs: run $v wrote no JSON" >&2; exit 1; }
     echo "$v $after" >> "$runs_file"
