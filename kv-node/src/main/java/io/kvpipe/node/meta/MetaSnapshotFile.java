@@ -24,16 +24,20 @@ import java.util.zip.CRC32C;
  * temporary file, fsynced and renamed, so a crash never leaves a half-written snapshot under the final name; read
  * back only if the checksum matches, so a corrupt file is reported instead of loaded.
  *
- * <p>Formats, by magic: {@code KVMETA1} (payload: the {@link MetaState} as JSON) and {@code KVMETA2} (payload: the
+ * <p>Formats, by magic: {@code KVMETA1} (payload: the {@link MetaState} as JSON), {@code KVMETA2} (payload: the
  * JSON's length and the JSON, the meta log's time, the calls applied within the last two minutes in
  * {@link AppliedCalls}'s snapshot form, the one shard snapshots use, then the log index from which every replica
- * remembers them, {@link AppliedCalls#knownFrom}). Both are read; a {@code KVMETA1} snapshot, written before the meta
- * group kept its calls, loads with no calls remembered, not known from where ({@link AppliedCalls#UNKNOWN}), and the
- * topology's update time as the log time.
+ * remembers them, {@link AppliedCalls#knownFrom}) and {@code KVMETA3} (KVMETA2's layout, that index taken from the log
+ * alone: the index of the log's first marker). All are read. A {@code KVMETA1} snapshot, written before the meta
+ * group kept its calls, loads with no calls remembered and the topology's update time as the log time; a
+ * {@code KVMETA2} snapshot loads its calls, but its index may say 0 for a state that began empty while replicas that
+ * loaded KVMETA1 never learnt the calls before theirs. Both load as not known from where
+ * ({@link AppliedCalls#UNKNOWN}); the group's leader then logs a marker, which every replica counts alike.
  */
 final class MetaSnapshotFile {
   private static final byte[] MAGIC_STATE_ONLY = "KVMETA1\n".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] MAGIC = "KVMETA2\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MAGIC_CALLS_KNOWN_FROM_0 = "KVMETA2\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MAGIC = "KVMETA3\n".getBytes(StandardCharsets.US_ASCII);
   private static final int HEADER = MAGIC.length + Integer.BYTES + Long.BYTES;
 
   /**
@@ -82,7 +86,10 @@ final class MetaSnapshotFile {
     byte[] all = Files.readAllBytes(file);
     boolean stateOnly = all.length >= HEADER && Arrays.equals(all, 0, MAGIC.length, MAGIC_STATE_ONLY, 0,
         MAGIC.length);
-    if (all.length < HEADER || !(stateOnly || Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length))) {
+    boolean kvmeta2 = all.length >= HEADER && Arrays.equals(all, 0, MAGIC.length, MAGIC_CALLS_KNOWN_FROM_0, 0,
+        MAGIC.length);
+    if (all.length < HEADER || !(stateOnly || kvmeta2
+        || Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length))) {
       throw new IOException("meta snapshot " + file + " has no valid header");
     }
     ByteBuffer buf = ByteBuffer.wrap(all, MAGIC.length, HEADER - MAGIC.length);
@@ -114,7 +121,7 @@ final class MetaSnapshotFile {
       if (in.available() != 0) {
         throw new IOException("meta snapshot " + file + " has " + in.available() + " bytes after its calls");
       }
-      return new Loaded(state, calls, knownFrom, logTimeMs);
+      return new Loaded(state, calls, kvmeta2 ? AppliedCalls.UNKNOWN : knownFrom, logTimeMs);
     } catch (java.io.EOFException e) {
       throw new IOException("meta snapshot " + file + " ends early: " + e, e);
     }

@@ -18,8 +18,6 @@ import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.protocol.RaftGroupMemberId;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
@@ -105,13 +103,6 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
   }
 
   @Override
-  public void notifyLeaderChanged(RaftGroupMemberId memberId, RaftPeerId newLeaderId) {
-    if (memberId.getPeerId().equals(newLeaderId)) {
-      logMarkerWhileUnknown();
-    }
-  }
-
-  @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     ByteString data = request.getMessage().getContent();
     TransactionContext.Builder builder = TransactionContext.newBuilder().setStateMachine(this)
@@ -148,11 +139,14 @@ public final class MetaStateMachine extends SnapshotLoadingStateMachine {
     AppliedCalls.CallId call = AppliedCalls.CallId.of(entry.getStateMachineLogEntry());
     MetaReply reply;
     try {
-      if (AppliedCalls.isMarker(entry.getStateMachineLogEntry().getLogData())) {
+      ByteString logData = entry.getStateMachineLogEntry().getLogData();
+      if (AppliedCalls.isMarker(logData)) {
         reply = markCallsKnown(entry.getIndex());
+      } else if (AppliedCalls.isRetiredMarker(logData)) {
+        reply = MetaReply.applied(false, state.topology().version());
       } else {
         MetaCommand command = trx.getStateMachineContext() instanceof MetaCommand c ? c
-            : TopologyCodec.decodeCommand(entry.getStateMachineLogEntry().getLogData().toByteArray());
+            : TopologyCodec.decodeCommand(logData.toByteArray());
         reply = apply(command, entry.getIndex(), call);
       }
     } catch (KvException e) {

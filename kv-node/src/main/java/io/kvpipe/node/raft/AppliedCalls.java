@@ -37,13 +37,25 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * ({@link #applied}), whatever the command's outcome.
  *
  * <p>Which calls apply may skip ({@link #knownFrom}): skipping at apply must be the same on every replica, so it
- * counts only calls every replica is known to remember. A state that began with this class (an empty state, or a
- * snapshot that says from where) knows that index; a state loaded from a snapshot of a version without it does not
- * ({@link #UNKNOWN}): each replica loaded its own, taken at a different index, and remembers only the calls it
- * replayed after it. While unknown, apply skips nothing (as that version did, alike everywhere) and the leader logs
- * {@link #MARKER}; the first marker applied sets {@link #knownFrom} to its index on every replica, since every call
- * applied from there on was applied from the log (or is in a snapshot that carries the index). The leader's refusal
- * before logging uses every call it remembers: it only changes what is logged.
+ * counts only calls every replica is known to remember, and that index comes from the log alone: it is the index of
+ * the first marker entry ({@link #MARKER}) in the log, {@link #UNKNOWN} before it. Every state begins unknown (the
+ * empty state too: a replica replaying its log from index 0 would otherwise believe it knows calls that replicas
+ * restarted from older snapshots never learnt, and skip duplicates they apply), and only a snapshot written by this
+ * rule carries a known index ({@link #restore}); a snapshot of an older rule loads unknown, whatever it says, which
+ * is exact, since only this rule logs {@link #MARKER}, so none precedes such a snapshot in its log. So a
+ * group's first leader, and any leader that finds its group still unknown, logs the marker as soon as it can accept
+ * entries ({@code SnapshotLoadingStateMachine#notifyLeaderReady}); every replica, whether it loaded a snapshot or
+ * replays from 0, meets the same first marker at the same index. While unknown, apply skips nothing, alike everywhere.
+ *
+ * <p>What the window before the marker costs: a duplicate of a call applied before the marker is applied again (on
+ * every replica alike, the behaviour before calls were kept). It can only reach the log if the leader did not refuse
+ * it before logging: the leader's check ({@link #appliedAt}) uses every call it remembers, known or not. In a new
+ * group the window is the few milliseconds between its first leader's readiness and the marker's commit; after an
+ * upgrade it also spans the calls applied before the upgrade.
+ *
+ * <p>The marker of the rule before this one ({@link #isRetiredMarker}: a state began known from 0, so some replicas
+ * ignored it) is applied as an entry that changes nothing, so a replica replaying an old log does not take it for the
+ * first marker.
  *
  * <p>Thread ownership: the apply thread changes it; {@link #appliedAt} may be called from any thread (the leader asks
  * before it logs a request); {@link #all()} is a copy for a snapshot written elsewhere.
@@ -52,14 +64,19 @@ public final class AppliedCalls {
   /** How long a call is remembered, in log time: as long as the replicas' Ratis retry cache. */
   public static final long WINDOW_MS = RetryWindow.SERVER_RETRY_CACHE.toMillis();
 
-  /** {@link #knownFrom} of a state loaded from a snapshot written before it existed: apply skips no call. */
+  /** {@link #knownFrom} before the log's first marker: apply skips no call. */
   public static final long UNKNOWN = Long.MAX_VALUE;
 
   /**
    * The log data of the marker entry ({@link #markKnownFrom}), the same in every group: neither a shard command
-   * (which begins with its log stamp's format byte, 1) nor a meta command (JSON, '{') begins with a 0 byte.
+   * (which begins with its log stamp's format byte, 1) nor a meta command (JSON, '{') begins with a 0 byte. Distinct
+   * from {@link #isRetiredMarker the marker of the rule before}, which some replicas of a group may have ignored.
    */
   public static final ByteString MARKER = ByteString.copyFrom(
+      "\0kvpipe: applied calls are known from this log index on (rule 2)".getBytes(StandardCharsets.US_ASCII));
+
+  /** The marker the version before logged; it counted only on replicas that were unknown, not on every replica. */
+  private static final ByteString RETIRED_MARKER = ByteString.copyFrom(
       "\0kvpipe: every replica remembers the calls applied from here on".getBytes(StandardCharsets.US_ASCII));
 
   /** A call's identity: the Ratis client id (as two longs) and the call id that client gave it. */
@@ -91,8 +108,8 @@ public final class AppliedCalls {
 
   private final Map<CallId, Applied> byId = new ConcurrentHashMap<>();
   private final ArrayDeque<Applied> byAge = new ArrayDeque<>();
-  /** The log index from which every replica remembers every applied call, or {@link #UNKNOWN}. */
-  private volatile long knownFrom;
+  /** The index of the log's first marker (every replica remembers every call applied from it), or {@link #UNKNOWN}. */
+  private volatile long knownFrom = UNKNOWN;
 
   /** The index {@code id} (null: none) was first applied at, or -1 if it was not (within the window). Any thread. */
   public long appliedAt(CallId id) {
@@ -117,6 +134,14 @@ public final class AppliedCalls {
   /** Whether {@code logData} is the marker entry ({@link #MARKER}). */
   public static boolean isMarker(ByteString logData) {
     return logData.equals(MARKER);
+  }
+
+  /**
+   * Whether {@code logData} is the marker the version before logged: applied as an entry that changes nothing (that
+   * version's replicas that began empty ignored it, so its index is not known alike everywhere).
+   */
+  public static boolean isRetiredMarker(ByteString logData) {
+    return logData.equals(RETIRED_MARKER);
   }
 
   /**
@@ -167,7 +192,8 @@ public final class AppliedCalls {
 
   /**
    * Remembers {@code calls} (a snapshot's, oldest first) in place of anything held, counting those applied from
-   * {@code knownFrom} ({@link #UNKNOWN} for a snapshot of a version without it).
+   * {@code knownFrom}: the value a snapshot of this rule carries, {@link #UNKNOWN} for any older snapshot (its calls
+   * still serve the leader's check before logging).
    */
   public void restore(List<Applied> calls, long knownFrom) {
     this.knownFrom = knownFrom;

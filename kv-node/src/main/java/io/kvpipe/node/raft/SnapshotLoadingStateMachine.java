@@ -145,33 +145,39 @@ public abstract class SnapshotLoadingStateMachine extends BaseStateMachine {
   private final AtomicLong markerCallIds = new AtomicLong();
 
   /**
-   * Logs the marker entry ({@link AppliedCalls#MARKER}) while this group does not know from where its replicas
-   * remember the same calls: call it when this replica becomes leader. Repeats do no harm (only the first marker
-   * applied counts), nor does a lost one: it is tried again while this replica leads and it is still unknown (a
-   * leader not ready yet, too many requests pending), and the next leader tries too.
+   * Logs the marker entry ({@link AppliedCalls#MARKER}) if this group does not know yet from where its replicas
+   * remember the same calls: a new group's first leader (every state begins unknown) and a leader after an upgrade.
+   * Ratis calls this once the leader's startup entry is applied, so it accepts entries now and has applied every
+   * entry of earlier terms, a marker among them if there is one. Submitted at once, off Ratis's thread (the apply
+   * thread here). Repeats do no harm (only the first marker applied counts), nor does a lost one: it is tried again
+   * every {@link #MARKER_RETRY_MS} while this replica leads and it is still unknown (too many requests pending, a
+   * term change), and the next leader tries too.
    */
-  protected final void logMarkerWhileUnknown() {
-    // Never from Ratis's own thread (it may hold the server's lock); soon after, when the leader may be ready.
-    CompletableFuture.delayedExecutor(MARKER_RETRY_MS, TimeUnit.MILLISECONDS).execute(() -> {
+  @Override
+  public void notifyLeaderReady() {
+    logMarkerWhileUnknown(0);
+  }
+
+  private void logMarkerWhileUnknown(long delayMs) {
+    CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS).execute(() -> {
       if (callsKnownFrom() != AppliedCalls.UNKNOWN || !leadsNow()) {
         return;
       }
       long attempt = markerCallIds.incrementAndGet();
       if (attempt == 1) {
-        // Once per replica: a leader not ready yet retries every MARKER_RETRY_MS.
-        LOG.info("{}: logging the applied-calls marker (state loaded from a snapshot of an older version)",
-            getGroupId());
+        // Once per replica (a new group's, or the first leader after an upgrade): retries are not logged.
+        LOG.info("{}: logging the applied-calls marker (calls are known from its index on)", getGroupId());
       }
       submitOwn(markerClientId, attempt, Message.valueOf(AppliedCalls.MARKER))
           .whenComplete((reply, error) -> {
             if (error != null || !reply.isSuccess()) {
-              logMarkerWhileUnknown();
+              logMarkerWhileUnknown(MARKER_RETRY_MS);
             }
           });
     });
   }
 
-  private static final long MARKER_RETRY_MS = 500;
+  private static final long MARKER_RETRY_MS = 100;
 
   private boolean leadsNow() {
     try {

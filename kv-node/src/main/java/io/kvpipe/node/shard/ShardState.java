@@ -118,7 +118,7 @@ public final class ShardState {
 
   /**
    * The calls a snapshot remembers as applied ({@link AppliedCalls}), oldest first, and from which index every replica
-   * remembers them ({@link AppliedCalls#UNKNOWN} for a snapshot written before that was kept).
+   * remembers them ({@link AppliedCalls#UNKNOWN} for a snapshot of an older rule, {@link AppliedCalls#restore}).
    */
   void restoreCalls(List<AppliedCalls.Applied> applied, long knownFrom) {
     calls.restore(applied, knownFrom);
@@ -131,8 +131,13 @@ public final class ShardState {
 
   /** Applies the marker entry ({@link AppliedCalls#MARKER}) at {@code index}: it changes nothing else. */
   Reply markCallsKnown(long index) {
-    appliedIndex = index;
     calls.markKnownFrom(index);
+    return applyNothing(index);
+  }
+
+  /** Applies an entry at {@code index} that changes nothing ({@link AppliedCalls#isRetiredMarker}). */
+  Reply applyNothing(long index) {
+    appliedIndex = index;
     return new Reply.Confirmed(outbox.confirmedIndex());
   }
 

@@ -235,6 +235,11 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
         updateLastAppliedTermIndex(term, index);
         return CompletableFuture.completedFuture(toMessage(reply));
       }
+      if (AppliedCalls.isRetiredMarker(entry.getStateMachineLogEntry().getLogData())) {
+        reply = state.applyNothing(index);
+        updateLastAppliedTermIndex(term, index);
+        return CompletableFuture.completedFuture(toMessage(reply));
+      }
       ByteBuffer data = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
       LogStamp stamp = LogStamp.read(data);
       Command command = trx.getStateMachineContext() instanceof Command c ? c : decodeCommand(data);
@@ -309,9 +314,6 @@ public final class ShardStateMachine extends SnapshotLoadingStateMachine impleme
       return;
     }
     leader = now;
-    if (now) {
-      logMarkerWhileUnknown();
-    }
     expiry.leadershipChanged(now);
     for (LeadershipListener l : listeners) {
       notifyListener(l, now);

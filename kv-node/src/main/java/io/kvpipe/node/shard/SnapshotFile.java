@@ -36,11 +36,15 @@ public final class SnapshotFile {
    * 2 added the outbox events' seq (several events per log index); 3 the migration that set the ownership and whether
    * its copies are closed; 4 each record's TTL deadline and the newest leader stamp applied; 5 whether an outbox
    * event is a client transaction's; 6 the client calls applied within the last two minutes ({@link AppliedCalls}); 7
-   * the log index from which every replica remembers them ({@link AppliedCalls#knownFrom}). Older formats are still
-   * read (no migration, copies open; no TTLs, no stamp; no transactions; no calls remembered, known from
-   * {@link AppliedCalls#UNKNOWN}; format 6's calls as known from index 0, as the version that wrote it took them).
+   * the log index from which every replica remembers them ({@link AppliedCalls#knownFrom}); 8, the same layout, that
+   * index taken from the log alone (the index of the log's first marker). Older formats are still read (no
+   * migration, copies open; no TTLs, no stamp; no transactions; no calls remembered). Every format before 8 loads its
+   * calls as known from {@link AppliedCalls#UNKNOWN}: format 6 said "from 0" and format 7 may say 0 too, for a state
+   * that began empty or loaded format 6, while replicas of the same group that loaded older snapshots never learnt
+   * the calls before theirs; the group's leader then logs a marker, which every replica counts alike.
    */
-  private static final int FORMAT = 7;
+  private static final int FORMAT = 8;
+  private static final int FORMAT_WITHOUT_LOG_KNOWN_FROM = 7;
   private static final int FORMAT_WITHOUT_KNOWN_FROM = 6;
   private static final int FORMAT_WITHOUT_CALLS = 5;
   private static final int FORMAT_WITHOUT_TXN = 4;
@@ -192,7 +196,8 @@ public final class SnapshotFile {
       state.outbox().appendAll(sameIndex);
       if (format > FORMAT_WITHOUT_CALLS) {
         List<AppliedCalls.Applied> calls = AppliedCalls.read(in);
-        state.restoreCalls(calls, format > FORMAT_WITHOUT_KNOWN_FROM ? in.readLong() : 0);
+        long knownFrom = format > FORMAT_WITHOUT_KNOWN_FROM ? in.readLong() : AppliedCalls.UNKNOWN;
+        state.restoreCalls(calls, format > FORMAT_WITHOUT_LOG_KNOWN_FROM ? knownFrom : AppliedCalls.UNKNOWN);
       } else {
         state.restoreCalls(List.of(), AppliedCalls.UNKNOWN);
       }

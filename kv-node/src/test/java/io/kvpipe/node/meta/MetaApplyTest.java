@@ -34,7 +34,12 @@ class MetaApplyTest {
   @TempDir
   Path dir;
 
+  /** A group whose first entry was the marker: apply skips duplicates from there on ({@link AppliedCalls}). */
   final MetaStateMachine meta = new MetaStateMachine();
+
+  {
+    meta.markCallsKnown(0);
+  }
 
   static AppliedCalls.CallId call(long id) {
     return new AppliedCalls.CallId(0x1234, 0x5678, id);

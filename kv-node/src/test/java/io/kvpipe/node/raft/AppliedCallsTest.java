@@ -102,13 +102,17 @@ class AppliedCallsTest {
   }
 
   @Test
-  void aStateThatBeganHereSkipsEveryRememberedCallAtApply() {
+  void anEmptyStateIsUnknownUntilTheMarkerThenSkipsEveryCallAppliedFromIt() {
     AppliedCalls calls = new AppliedCalls();
-    assertThat(calls.knownFrom()).isZero();
-    calls.applied(CALL, 5, 1_000);
-    assertThat(calls.duplicateOf(CALL)).isEqualTo(5);
+    assertThat(calls.knownFrom()).as("not even an empty state knows from 0").isEqualTo(AppliedCalls.UNKNOWN);
+    calls.applied(CALL, 1, 1_000);
+    assertThat(calls.duplicateOf(CALL)).isEqualTo(-1);
+    calls.markKnownFrom(2);
+    AppliedCalls.CallId later = new AppliedCalls.CallId(1, 1, 1);
+    calls.applied(later, 5, 1_001);
+    assertThat(calls.duplicateOf(later)).isEqualTo(5);
     calls.markKnownFrom(9);
-    assertThat(calls.knownFrom()).as("a marker changes a known index not").isZero();
+    assertThat(calls.knownFrom()).as("a marker changes a known index not").isEqualTo(2);
   }
 
   @Test
@@ -153,6 +157,8 @@ class AppliedCallsTest {
   @Test
   void theMarkerIsNeitherAShardNorAMetaCommand() {
     assertThat(AppliedCalls.isMarker(AppliedCalls.MARKER)).isTrue();
+    assertThat(AppliedCalls.isRetiredMarker(CommittedEntries.RETIRED_MARKER)).isTrue();
+    assertThat(AppliedCalls.isMarker(CommittedEntries.RETIRED_MARKER)).as("the marker changed with the rule").isFalse();
     assertThat(AppliedCalls.MARKER.byteAt(0)).isNotEqualTo((byte) 1).isNotEqualTo((byte) '{');
   }
 }

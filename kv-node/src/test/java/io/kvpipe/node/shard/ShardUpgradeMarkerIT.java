@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An upgrade from a version without {@link AppliedCalls}: every replica of a real 3-peer shard group restarts from its
- * own format-5 snapshot. The new leader logs the marker and every replica counts calls from its index alike
- * (docs/robustness.md, finding 10; the unit-level reproduction is {@code ShardUpgradeDivergenceTest}).
+ * The marker in a real 3-peer shard group: a new group's first leader logs it before it serves a write, and after an
+ * upgrade from a version without {@link AppliedCalls} (every replica restarts from its own format-5 snapshot) the
+ * new leader logs it again; every replica counts calls from its index alike (docs/robustness.md, finding 10; the
+ * unit-level reproduction is {@code ShardUpgradeDivergenceTest}).
  */
 class ShardUpgradeMarkerIT {
   static final String GROUP = "g1";
@@ -54,10 +55,13 @@ class ShardUpgradeMarkerIT {
         .stateMachines((peer, gid) -> new ShardStateMachine(GROUP, new ShardSettings(4096, true, 10_000, 10 << 20)))
         .start();
     String leader = cluster.awaitLeader(GID, WAIT);
+    long fresh = everyReplicaAppliedTheSameMarker();
+    assertThat(fresh).as("a new group knows its calls from its first leader's marker, not from 0").isPositive();
     ClientId client = ClientId.randomId();
     long last = 0;
     for (int call = 1; call <= 5; call++) {
       last = put(leader, client, call, "k" + call).getLogIndex();
+      assertThat(last).as("a put after the marker").isGreaterThan(fresh);
     }
     long upTo = last;
     AtomicLong calls = new AtomicLong(100);
@@ -76,13 +80,19 @@ class ShardUpgradeMarkerIT {
     cluster.peerIds().forEach(cluster::startPeer);
     String newLeader = cluster.awaitLeader(GID, WAIT);
 
+    assertThat(everyReplicaAppliedTheSameMarker()).as("the marker after the upgrade").isGreaterThan(upTo);
+    assertThat(put(newLeader, client, 6, "after").isSuccess()).isTrue();
+  }
+
+  /** Waits until every replica applied a marker; asserts they all count calls from the same index, and returns it. */
+  long everyReplicaAppliedTheSameMarker() {
     Poll.until("every replica applied the marker", WAIT, () -> cluster.peerIds().stream()
         .allMatch(p -> machine(p).state().callsKnownFrom() != AppliedCalls.UNKNOWN));
-    long knownFrom = machine(newLeader).state().callsKnownFrom();
+    long knownFrom = machine(cluster.peerIds().get(0)).state().callsKnownFrom();
     for (String peer : cluster.peerIds()) {
       assertThat(machine(peer).state().callsKnownFrom()).as("known from, on %s", peer).isEqualTo(knownFrom);
     }
-    assertThat(put(newLeader, client, 6, "after").isSuccess()).isTrue();
+    return knownFrom;
   }
 
   ShardStateMachine machine(String peer) {
