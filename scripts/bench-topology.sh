@@ -16,8 +16,8 @@
 # JVM's JIT took at most --jit-settled-pct (3) % of a core over the last window, up to --warmup-max-seconds (min+120).
 # Options: --subscribers 2000 --changes 100 --interval-ms 100 --query-concurrency 16,64
 #   --query-seconds 10 --query-rate 20000 --reader-threads 2 --node-jvm "..." --proxy-jvm "..." --tls on|off
-#   (e.g. --proxy-jvm "-Xms256m -Xmx1g -XX:+UseParallelGC -Dkvpipe.sse.fanoutThreads=2" to compare fan-out threads,
-#   -Dkvpipe.sse.rawWrites=false for SSE frames through Jetty's Response.write instead of the connection's EndPoint)
+#   (e.g. --proxy-jvm "-Xms256m -Xmx1g -XX:+UseParallelGC -Dkvpipe.sse.rawWrites=false" for SSE frames through
+#   Jetty's Response.write instead of the connection's socket; the fan-out uses half the cores, with no knob)
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
