@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -38,9 +39,17 @@ import org.slf4j.LoggerFactory;
  * position by itself ({@code auto.offset.reset=none}): a stored offset Kafka no longer holds stops its partition
  * ({@link StartPosition}, {@link StoppedPartitions}) until an operator names where to resume.
  *
- * <p>Threads: {@link #run()} owns the Kafka consumer and every field below; writer threads (when
- * {@code writerThreads > 1}) only decode and write their share of a poll; {@link #stop()} may be called from any thread
- * (it only sets a flag and wakes the consumer).
+ * <p>Pipelined: a poll's transactions run on the writer threads (up to {@code writerThreads} at once) while the loop
+ * polls and decodes the next polls. Transactions of the same partition run one after another: each waits, before it
+ * publishes or writes anything, for the earlier ones of its partitions to commit, and is dropped if one failed, so a
+ * stored offset never passes rows that were not written. A waiting transaction holds no lock, so it can never block
+ * the one it waits for (the topic is at-least-once: a republished tail puts the same changelog identities in two
+ * consecutive polls). A rebalance, a seek to stored offsets and the loop's end first wait for every transaction in
+ * flight.
+ *
+ * <p>Threads: {@link #run()} owns the Kafka consumer and every field below; writer threads only publish dead letters
+ * and write their share of a poll; {@link #stop()} may be called from any thread (it only sets a flag and wakes the
+ * consumer).
  */
 public final class ArchiveLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ArchiveLoop.class);
@@ -57,8 +66,12 @@ public final class ArchiveLoop implements Runnable {
   private final ArchiveMetrics metrics;
   private final Backoff backoff;
   private final int writerThreads;
-  /** Writes the shares of a poll concurrently when {@code writerThreads > 1}; null otherwise. */
+  /** Writes the shares of a poll, concurrently when {@code writerThreads > 1}. */
   private final ExecutorService writers;
+  /** Transactions started and not yet accounted for, oldest first (loop thread only). */
+  private final List<InFlight> inFlight = new ArrayList<>();
+  /** Each partition's newest transaction in {@link #inFlight}: the next one of that partition is chained after it. */
+  private final Map<TopicPartition, Future<ShareResult>> lastWrite = new HashMap<>();
   /** Operator's explicit resume offsets by partition of {@link #topic} ({@code --reset-offsets}). */
   private final Map<Integer, Long> resets;
   private final StoppedPartitions stopped;
@@ -87,11 +100,11 @@ public final class ArchiveLoop implements Runnable {
     this.writerThreads = writerThreads;
     this.resets = Map.copyOf(resets);
     this.stopped = stopped;
-    this.writers = writerThreads > 1 ? Executors.newFixedThreadPool(writerThreads, r -> {
+    this.writers = Executors.newFixedThreadPool(writerThreads, r -> {
       Thread t = new Thread(r, "archive-writer");
       t.setDaemon(true);
       return t;
-    }) : null;
+    });
   }
 
   @Override
@@ -100,8 +113,11 @@ public final class ArchiveLoop implements Runnable {
       consumer.subscribe(List.of(topic), new SeekToStoredOffsets());
       while (!stopping) {
         recheckStopped();
-        if (!needSeek.isEmpty() && !seekToStored()) {
-          pause(backoff.next());
+        if (!needSeek.isEmpty()) {
+          awaitInFlight(); // a rewound partition's doomed successors end first, so none outlives the seek
+          if (!seekToStored()) {
+            pause(backoff.next());
+          }
         }
         ConsumerRecords<byte[], byte[]> records;
         try {
@@ -113,8 +129,11 @@ public final class ArchiveLoop implements Runnable {
           rewind(e.partitions());
           continue;
         }
+        finishDone();
         if (!records.isEmpty() && !stopping) {
-          archive(records);
+          // Decoded while earlier polls' transactions still run on the writers: the JVM's work on this poll overlaps
+          // the database's on those instead of taking turns with it.
+          submit(records, decode(records));
         }
       }
     } catch (WakeupException e) {
@@ -122,58 +141,138 @@ public final class ArchiveLoop implements Runnable {
         throw e;
       }
     } finally {
-      if (writers != null) {
+      try {
+        awaitInFlight(); // the transactions in flight commit or roll back before the loop ends
+      } finally {
         writers.shutdownNow();
+        finished.countDown();
       }
-      finished.countDown();
     }
+  }
+
+  /** A poll's records of some partitions, decoded, to be written as one transaction. */
+  private record Share(List<TopicPartition> partitions, ArchiveBatch batch, long decodeNanos) {}
+
+  /** The poll's partitions dealt into shares, each decoded (on the loop's thread). */
+  private List<Share> decode(ConsumerRecords<byte[], byte[]> records) {
+    List<Share> out = new ArrayList<>();
+    for (List<TopicPartition> partitions : share(records.partitions())) {
+      long start = System.nanoTime();
+      out.add(new Share(partitions, decoder.decode(records, partitions), System.nanoTime() - start));
+    }
+    return out;
   }
 
   /**
-   * One poll. With one writer it is one transaction; with more, the poll's partitions are shared out and each share is
-   * its own transaction (rows + that share's offsets), written concurrently. Either way a share is all or nothing, and a
-   * failed share rewinds only its partitions to MySQL's offsets; nothing is skipped.
+   * Starts each share's transaction once a writer is free (at most {@code writerThreads} in flight), chained after the
+   * transactions still in flight for its partitions: it starts writing only after they committed, and is dropped if
+   * any of them did not, so a partition's stored offset never passes rows that were not written. Partitions rewound
+   * meanwhile (a failed transaction, a revocation) are left out: their records are read again.
    */
-  private void archive(ConsumerRecords<byte[], byte[]> records) {
-    List<List<TopicPartition>> shares = share(records.partitions());
-    if (shares.size() == 1) {
-      finish(shares.getFirst(), writeShare(records, shares.getFirst()));
-      return;
-    }
-    List<Future<ShareResult>> running = new ArrayList<>(shares.size());
-    for (List<TopicPartition> share : shares) {
-      running.add(writers.submit(() -> writeShare(records, share)));
-    }
-    for (int i = 0; i < shares.size(); i++) {
-      ShareResult result;
-      try {
-        result = running.get(i).get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        stopping = true;
-        result = new ShareResult(null, 0, new KafkaException("interrupted while archiving", e));
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("archive writer failed unexpectedly", e.getCause());
+  private void submit(ConsumerRecords<byte[], byte[]> records, List<Share> shares) {
+    for (Share share : shares) {
+      while (inFlight.size() >= writerThreads) {
+        finish(inFlight.removeFirst());
       }
-      finish(shares.get(i), result);
+      Set<TopicPartition> assigned = consumer.assignment();
+      Share s = share;
+      if (!Collections.disjoint(s.partitions(), needSeek) || !assigned.containsAll(s.partitions())) {
+        List<TopicPartition> keep = new ArrayList<>(s.partitions());
+        keep.removeIf(tp -> needSeek.contains(tp) || !assigned.contains(tp));
+        if (keep.isEmpty()) {
+          continue;
+        }
+        s = new Share(keep, decoder.decode(records, keep), s.decodeNanos()); // rare: decoded again
+      }
+      List<Future<ShareResult>> before = new ArrayList<>();
+      for (TopicPartition tp : s.partitions()) {
+        Future<ShareResult> last = lastWrite.get(tp);
+        if (last != null && !before.contains(last)) {
+          before.add(last);
+        }
+      }
+      Share submitted = s;
+      Future<ShareResult> future = writers.submit(() -> writeShare(submitted, before));
+      submitted.partitions().forEach(tp -> lastWrite.put(tp, future));
+      inFlight.add(new InFlight(submitted.partitions(), future));
     }
   }
 
-  private record ShareResult(ArchiveBatch batch, long nanos, Exception failure) {}
+  private record InFlight(List<TopicPartition> partitions, Future<ShareResult> result) {}
 
-  /** Runs on a writer thread (or the loop's): touches only the stateless decoder and the thread-safe writers. */
-  private ShareResult writeShare(ConsumerRecords<byte[], byte[]> records, List<TopicPartition> share) {
-    long start = System.nanoTime();
-    ArchiveBatch batch = decoder.decode(records, share);
+  /** Accounts for the transactions at the head of the queue that have ended, without waiting. */
+  private void finishDone() {
+    while (!inFlight.isEmpty() && inFlight.getFirst().result().isDone()) {
+      finish(inFlight.removeFirst());
+    }
+  }
+
+  /** Waits for every transaction in flight and accounts for each (Kafka commit, or rewind of its partitions). */
+  private void awaitInFlight() {
+    while (!inFlight.isEmpty()) {
+      finish(inFlight.removeFirst());
+    }
+  }
+
+  private void finish(InFlight f) {
+    ShareResult result;
     try {
+      result = f.result().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping = true;
+      // The transaction may still commit: rewinding to MySQL's offsets is right either way.
+      result = new ShareResult(null, new KafkaException("interrupted while archiving", e));
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("archive writer failed unexpectedly", e.getCause());
+    }
+    f.partitions().forEach(tp -> lastWrite.remove(tp, f.result()));
+    finish(f.partitions(), result);
+  }
+
+  private record ShareResult(ArchiveBatch batch, Exception failure) {}
+
+  /**
+   * Runs on a writer thread: touches only the thread-safe writers. {@code before}: the transactions of the same
+   * partitions submitted earlier, which must have committed before this one starts.
+   */
+  private ShareResult writeShare(Share share, List<Future<ShareResult>> before) {
+    ArchiveBatch batch = share.batch();
+    try {
+      // Before any write, and before the dead letters are published: waiting here holds no row lock the earlier
+      // transaction could need (a lock it waited for in InnoDB while we waited for it in Java would be a cycle InnoDB
+      // cannot see, broken only by innodb_lock_wait_timeout), and a transaction dropped here published nothing.
+      awaitCommitted(before);
+      long start = System.nanoTime();
       List<DeadLetter> letters = deadLetters.publish(batch.deadLetters());
       if (letters != batch.deadLetters()) {
         batch = new ArchiveBatch(batch.events(), letters, batch.nextOffsets(), batch.tombstones()); // some marked: stub or not published
       }
       writer.write(batch);
-      return new ShareResult(batch, System.nanoTime() - start, null);
+      // Counted as it commits, not when the loop next gets to it (after its next poll, up to the poll timeout).
+      metrics.batchDone(batch.events().size(), batch.deadLetters().size(), batch.tombstones(),
+          share.decodeNanos() + System.nanoTime() - start);
+      return new ShareResult(batch, null);
     } catch (SQLException | KafkaException e) {
-      return new ShareResult(batch, 0, e);
+      return new ShareResult(batch, e);
+    }
+  }
+
+  /** The gate of a chained transaction: returns once every earlier one committed, throws if one did not. */
+  private static void awaitCommitted(List<Future<ShareResult>> before) throws SQLException {
+    for (Future<ShareResult> f : before) {
+      ShareResult r;
+      try {
+        r = f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException("interrupted while waiting for an earlier transaction of the same partitions", e);
+      } catch (ExecutionException e) {
+        throw new SQLException("an earlier transaction of the same partitions failed unexpectedly", e.getCause());
+      }
+      if (r.failure() != null) {
+        throw new SQLException("an earlier transaction of the same partitions failed: " + r.failure());
+      }
     }
   }
 
@@ -191,7 +290,6 @@ public final class ArchiveLoop implements Runnable {
     }
     backoff.reset();
     writeFailures.written(share);
-    metrics.batchDone(batch.events().size(), batch.deadLetters().size(), batch.tombstones(), r.nanos());
     if (!batch.deadLetters().isEmpty()) {
       DeadLetter first = batch.deadLetters().getFirst();
       log.warn("{} record(s) dead-lettered, first: {}/{}/{}: {}", batch.deadLetters().size(), first.topic(),
@@ -365,11 +463,15 @@ public final class ArchiveLoop implements Runnable {
       }
       log.info("assigned {}", partitions);
       rewind(partitions);
+      awaitInFlight(); // needSeek may hold a partition whose doomed successors are still in flight
       seekToStored(); // if MySQL is down they stay paused; the loop retries
     }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      // Whatever is in flight commits or rolls back before the partitions go to another consumer, which starts from
+      // the offsets stored with those transactions.
+      awaitInFlight();
       assignedPartitions = Math.max(0, assignedPartitions - partitions.size());
       needSeek.removeAll(partitions);
       stopped.forget(partitions);

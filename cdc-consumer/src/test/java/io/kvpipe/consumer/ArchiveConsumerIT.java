@@ -15,11 +15,13 @@ import io.kvpipe.testsupport.mysql.MySqlDatabase;
 import io.kvpipe.testsupport.mysql.MySqlServer;
 import io.kvpipe.testsupport.mysql.MySqlServers;
 import io.kvpipe.testsupport.process.JavaProcess;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -404,6 +406,44 @@ class ArchiveConsumerIT {
       return rows() >= events.size();
     });
     assertArchivedExactlyOnce(events);
+  }
+
+  /**
+   * A new shard leader republishes the unconfirmed tail of what its predecessor sent (at-least-once, same identities),
+   * so the copies of the end of one poll open the next. With transactions of one partition pipelined, the second must
+   * not take those changelog rows' locks and then wait for the first, which needs them: a cycle InnoDB cannot see,
+   * broken only by innodb_lock_wait_timeout, after which the same polls recur (review of the pipelined loop).
+   */
+  @Test
+  void aRepublishedTailOpeningTheNextPollIsArchivedWithoutAFailedBatch() throws Exception {
+    List<ChangeEvent> events = ArchiveCheck.stream("g1", 6000, 500);
+    List<ChangeEvent> onTopic = new ArrayList<>(events.subList(0, 5000));
+    onTopic.addAll(events.subList(4000, 5000)); // the republished tail: same identities
+    onTopic.addAll(events.subList(5000, 6000));
+    produceToPartitionZero(onTopic);
+    // Five statements for the first poll, so the second poll is decoded and started while the first still writes.
+    try (InProcess consumer = new InProcess("--max-poll-records", "5000", "--statement-rows", "1000",
+        "--writer-threads", "2", "--jdbc-properties", shortLockWait().toString())) {
+      awaitArchivedExactlyOnce(consumer, events);
+      assertThat(consumer.counter("kvpipe.archive.batch.failures")).as("batches rolled back").isZero();
+    }
+  }
+
+  private void produceToPartitionZero(List<ChangeEvent> events) {
+    try (KafkaProducer<byte[], byte[]> p = KafkaTopics.producer(KAFKA.bootstrapServers())) {
+      for (ChangeEvent e : events) {
+        p.send(new ProducerRecord<>(topic, 0, Events.b(e.key()), LegacyEnvelope.encode(e)));
+      }
+      p.flush();
+    }
+  }
+
+  /** JDBC properties that cut InnoDB's lock wait (50 s by default) to 2 s, so a lock wait fails the test quickly. */
+  private static Path shortLockWait() throws IOException {
+    Path props = Files.createTempFile("short-lock-wait", ".properties");
+    props.toFile().deleteOnExit();
+    Files.writeString(props, "sessionVariables=innodb_lock_wait_timeout=2\n");
+    return props;
   }
 
   private List<String> deadLetterReasons() throws SQLException {
