@@ -222,7 +222,7 @@ public final class ArchiveLoop implements Runnable {
       Thread.currentThread().interrupt();
       stopping = true;
       // The transaction may still commit: rewinding to MySQL's offsets is right either way.
-      result = new ShareResult(null, new KafkaException("interrupted while archiving", e));
+      result = ShareResult.failed(null, new KafkaException("interrupted while archiving", e));
     } catch (ExecutionException e) {
       throw new IllegalStateException("archive writer failed unexpectedly", e.getCause());
     }
@@ -230,7 +230,27 @@ public final class ArchiveLoop implements Runnable {
     finish(f.partitions(), result);
   }
 
-  private record ShareResult(ArchiveBatch batch, Exception failure) {}
+  /**
+   * How a share's transaction ended: committed ({@code failure} null, not {@code dropped}), failed, or dropped before it
+   * wrote anything because an earlier transaction of its partitions did not commit.
+   */
+  private record ShareResult(ArchiveBatch batch, Exception failure, boolean dropped) {
+    static ShareResult committed(ArchiveBatch batch) {
+      return new ShareResult(batch, null, false);
+    }
+
+    static ShareResult failed(ArchiveBatch batch, Exception failure) {
+      return new ShareResult(batch, failure, false);
+    }
+
+    static ShareResult dropped(ArchiveBatch batch) {
+      return new ShareResult(batch, null, true);
+    }
+
+    boolean committedOk() {
+      return failure == null && !dropped;
+    }
+  }
 
   /**
    * Runs on a writer thread: touches only the thread-safe writers. {@code before}: the transactions of the same
@@ -242,7 +262,9 @@ public final class ArchiveLoop implements Runnable {
       // Before any write, and before the dead letters are published: waiting here holds no row lock the earlier
       // transaction could need (a lock it waited for in InnoDB while we waited for it in Java would be a cycle InnoDB
       // cannot see, broken only by innodb_lock_wait_timeout), and a transaction dropped here published nothing.
-      awaitCommitted(before);
+      if (!earlierCommitted(before)) {
+        return ShareResult.dropped(batch);
+      }
       long start = System.nanoTime();
       List<DeadLetter> letters = deadLetters.publish(batch.deadLetters());
       if (letters != batch.deadLetters()) {
@@ -252,14 +274,17 @@ public final class ArchiveLoop implements Runnable {
       // Counted as it commits, not when the loop next gets to it (after its next poll, up to the poll timeout).
       metrics.batchDone(batch.events().size(), batch.deadLetters().size(), batch.tombstones(),
           share.decodeNanos() + System.nanoTime() - start);
-      return new ShareResult(batch, null);
+      return ShareResult.committed(batch);
     } catch (SQLException | KafkaException e) {
-      return new ShareResult(batch, e);
+      return ShareResult.failed(batch, e);
     }
   }
 
-  /** The gate of a chained transaction: returns once every earlier one committed, throws if one did not. */
-  private static void awaitCommitted(List<Future<ShareResult>> before) throws SQLException {
+  /**
+   * The gate of a chained transaction: waits for every earlier one, true if all committed. False if one failed or was
+   * itself dropped (the loop accounts for that one, and the loop fails on a writer's unexpected exception).
+   */
+  private static boolean earlierCommitted(List<Future<ShareResult>> before) throws SQLException {
     for (Future<ShareResult> f : before) {
       ShareResult r;
       try {
@@ -268,17 +293,25 @@ public final class ArchiveLoop implements Runnable {
         Thread.currentThread().interrupt();
         throw new SQLException("interrupted while waiting for an earlier transaction of the same partitions", e);
       } catch (ExecutionException e) {
-        throw new SQLException("an earlier transaction of the same partitions failed unexpectedly", e.getCause());
+        return false;
       }
-      if (r.failure() != null) {
-        throw new SQLException("an earlier transaction of the same partitions failed: " + r.failure());
+      if (!r.committedOk()) {
+        return false;
       }
     }
+    return true;
   }
 
   /** Back on the loop's thread: account for one share, commit its offsets to Kafka, or rewind it. */
   private void finish(List<TopicPartition> share, ShareResult r) {
     ArchiveBatch batch = r.batch();
+    if (r.dropped()) {
+      // It never ran: the failure that dropped it was counted, backed off and rewound once, on the earlier transaction.
+      // Counting it again would turn one transient error into W failures, W backoffs and, for W >= 3, not ready.
+      log.debug("batch of {} records dropped after an earlier one of its partitions failed; read again", batch.size());
+      rewind(share);
+      return;
+    }
     if (r.failure() != null) {
       metrics.batchFailed();
       writeFailures.failed(share, r.failure().toString());

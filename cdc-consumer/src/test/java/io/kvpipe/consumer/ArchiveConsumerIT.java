@@ -429,6 +429,35 @@ class ArchiveConsumerIT {
     }
   }
 
+  /**
+   * One transient failure (a lock wait timeout) of a transaction with another chained after it counts once: the
+   * chained one never ran, so it is read again without being counted as a failed batch of its own (an extra backoff,
+   * and with W >= 3 chained a /ready that says "cannot write" after a single error).
+   */
+  @Test
+  void aTransactionChainedAfterAFailedOneIsNotCountedAsAFailedBatch() throws Exception {
+    List<ChangeEvent> events = ArchiveCheck.stream("g1", 3000, 500);
+    produceToPartitionZero(events);
+    SchemaMigrator.migrate(db.jdbcUrl(), db.user(), db.password());
+    try (Connection lock = db.connect()) {
+      lock.setAutoCommit(false);
+      try (Statement s = lock.createStatement()) {
+        // Uncommitted: the first poll's kv_current upsert of key-0 waits on it until its lock wait times out.
+        s.executeUpdate("INSERT INTO kv_current (kv_key, kv_value, deleted, group_id, log_index, event_time,"
+            + " updated_at, version) VALUES ('key-0', 'held', 0, 'g0', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 0)");
+      }
+      // 1000 records a poll, two transactions in flight: the second poll's is chained after the blocked first one.
+      try (InProcess consumer = new InProcess("--max-poll-records", "1000", "--writer-threads", "2",
+          "--jdbc-properties", shortLockWait().toString())) {
+        Poll.until("the first transaction failed", Duration.ofSeconds(60), Duration.ofMillis(10),
+            () -> consumer.counter("kvpipe.archive.batch.failures") >= 1);
+        lock.rollback(); // the replay, if already waiting on the row, goes on
+        awaitArchivedExactlyOnce(consumer, events);
+        assertThat(consumer.counter("kvpipe.archive.batch.failures")).as("batches counted as failed").isEqualTo(1);
+      }
+    }
+  }
+
   private void produceToPartitionZero(List<ChangeEvent> events) {
     try (KafkaProducer<byte[], byte[]> p = KafkaTopics.producer(KAFKA.bootstrapServers())) {
       for (ChangeEvent e : events) {
