@@ -88,7 +88,8 @@ public record ConsumerConfig(
       Setting.integer("statement-rows", "KVPIPE_STATEMENT_ROWS", 1000, "rows per multi-row INSERT statement")
           .validate(Validator.range(1, 5_000)),
       Setting.integer("writer-threads", "KVPIPE_WRITER_THREADS", 2,
-          "transactions in flight at once, across polls, each for a share of a poll's partitions (1 = one per poll)")
+          "transactions in flight at once, across polls, each for a share of a poll's partitions; those of one partition"
+              + " run in turn (1 = one per poll)")
           .validate(Validator.range(1, 32)),
       // Off by default: on the shared 2-core box its gain end to end was mixed, from none to a fifth (issue 15).
       Setting.bool("changelog-load", "KVPIPE_CHANGELOG_LOAD", false,
