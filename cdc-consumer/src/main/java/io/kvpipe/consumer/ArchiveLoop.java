@@ -1,5 +1,6 @@
 package io.kvpipe.consumer;
 
+import io.kvpipe.consumer.PartitionOrderedWrites.Result;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,9 +15,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -66,12 +64,8 @@ public final class ArchiveLoop implements Runnable {
   private final ArchiveMetrics metrics;
   private final Backoff backoff;
   private final int writerThreads;
-  /** Writes the shares of a poll, concurrently when {@code writerThreads > 1}. */
-  private final ExecutorService writers;
-  /** Transactions started and not yet accounted for, oldest first (loop thread only). */
-  private final List<InFlight> inFlight = new ArrayList<>();
-  /** Each partition's newest transaction in {@link #inFlight}: the next one of that partition is chained after it. */
-  private final Map<TopicPartition, Future<ShareResult>> lastWrite = new HashMap<>();
+  /** The polls' transactions, on the writer threads. */
+  private final PartitionOrderedWrites writes;
   /** Operator's explicit resume offsets by partition of {@link #topic} ({@code --reset-offsets}). */
   private final Map<Integer, Long> resets;
   private final StoppedPartitions stopped;
@@ -100,11 +94,7 @@ public final class ArchiveLoop implements Runnable {
     this.writerThreads = writerThreads;
     this.resets = Map.copyOf(resets);
     this.stopped = stopped;
-    this.writers = Executors.newFixedThreadPool(writerThreads, r -> {
-      Thread t = new Thread(r, "archive-writer");
-      t.setDaemon(true);
-      return t;
-    });
+    this.writes = new PartitionOrderedWrites(writerThreads);
   }
 
   @Override
@@ -144,7 +134,7 @@ public final class ArchiveLoop implements Runnable {
       try {
         awaitInFlight(); // the transactions in flight commit or roll back before the loop ends
       } finally {
-        writers.shutdownNow();
+        writes.close();
         finished.countDown();
       }
     }
@@ -164,15 +154,14 @@ public final class ArchiveLoop implements Runnable {
   }
 
   /**
-   * Starts each share's transaction once a writer is free (at most {@code writerThreads} in flight), chained after the
-   * transactions still in flight for its partitions: it starts writing only after they committed, and is dropped if
-   * any of them did not, so a partition's stored offset never passes rows that were not written. Partitions rewound
-   * meanwhile (a failed transaction, a revocation) are left out: their records are read again.
+   * Starts each share's transaction once a writer is free, after the transactions still in flight for its partitions
+   * ({@link PartitionOrderedWrites}). Partitions rewound meanwhile (a failed transaction, a revocation) are left out:
+   * their records are read again.
    */
   private void submit(ConsumerRecords<byte[], byte[]> records, List<Share> shares) {
     for (Share share : shares) {
-      while (inFlight.size() >= writerThreads) {
-        finish(inFlight.removeFirst());
+      while (writes.full()) {
+        finish(writes.takeOldest());
       }
       Set<TopicPartition> assigned = consumer.assignment();
       Share s = share;
@@ -184,87 +173,47 @@ public final class ArchiveLoop implements Runnable {
         }
         s = new Share(keep, decoder.decode(records, keep), s.decodeNanos()); // rare: decoded again
       }
-      List<Future<ShareResult>> before = new ArrayList<>();
-      for (TopicPartition tp : s.partitions()) {
-        Future<ShareResult> last = lastWrite.get(tp);
-        if (last != null && !before.contains(last)) {
-          before.add(last);
-        }
-      }
       Share submitted = s;
-      Future<ShareResult> future = writers.submit(() -> writeShare(submitted, before));
-      submitted.partitions().forEach(tp -> lastWrite.put(tp, future));
-      inFlight.add(new InFlight(submitted.partitions(), future));
+      writes.submit(submitted.partitions(), submitted.batch(), () -> writeShare(submitted));
     }
   }
 
-  private record InFlight(List<TopicPartition> partitions, Future<ShareResult> result) {}
-
   /** Accounts for the transactions at the head of the queue that have ended, without waiting. */
   private void finishDone() {
-    while (!inFlight.isEmpty() && inFlight.getFirst().result().isDone()) {
-      finish(inFlight.removeFirst());
+    while (writes.oldestDone()) {
+      finish(writes.takeOldest());
     }
   }
 
   /** Waits for every transaction in flight and accounts for each (Kafka commit, or rewind of its partitions). */
   private void awaitInFlight() {
-    while (!inFlight.isEmpty()) {
-      finish(inFlight.removeFirst());
+    while (!writes.isEmpty()) {
+      finish(writes.takeOldest());
     }
   }
 
-  private void finish(InFlight f) {
-    ShareResult result;
+  private void finish(PartitionOrderedWrites.InFlight f) {
+    Result result;
     try {
       result = f.result().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopping = true;
       // The transaction may still commit: rewinding to MySQL's offsets is right either way.
-      result = ShareResult.failed(null, new KafkaException("interrupted while archiving", e));
+      result = Result.failed(null, new KafkaException("interrupted while archiving", e));
     } catch (ExecutionException e) {
       throw new IllegalStateException("archive writer failed unexpectedly", e.getCause());
     }
-    f.partitions().forEach(tp -> lastWrite.remove(tp, f.result()));
     finish(f.partitions(), result);
   }
 
   /**
-   * How a share's transaction ended: committed ({@code failure} null, not {@code dropped}), failed, or dropped before it
-   * wrote anything because an earlier transaction of its partitions did not commit.
+   * Runs on a writer thread, once the earlier transactions of its partitions committed: touches only the thread-safe
+   * writers.
    */
-  private record ShareResult(ArchiveBatch batch, Exception failure, boolean dropped) {
-    static ShareResult committed(ArchiveBatch batch) {
-      return new ShareResult(batch, null, false);
-    }
-
-    static ShareResult failed(ArchiveBatch batch, Exception failure) {
-      return new ShareResult(batch, failure, false);
-    }
-
-    static ShareResult dropped(ArchiveBatch batch) {
-      return new ShareResult(batch, null, true);
-    }
-
-    boolean committedOk() {
-      return failure == null && !dropped;
-    }
-  }
-
-  /**
-   * Runs on a writer thread: touches only the thread-safe writers. {@code before}: the transactions of the same
-   * partitions submitted earlier, which must have committed before this one starts.
-   */
-  private ShareResult writeShare(Share share, List<Future<ShareResult>> before) {
+  private Result writeShare(Share share) {
     ArchiveBatch batch = share.batch();
     try {
-      // Before any write, and before the dead letters are published: waiting here holds no row lock the earlier
-      // transaction could need (a lock it waited for in InnoDB while we waited for it in Java would be a cycle InnoDB
-      // cannot see, broken only by innodb_lock_wait_timeout), and a transaction dropped here published nothing.
-      if (!earlierCommitted(before)) {
-        return ShareResult.dropped(batch);
-      }
       long start = System.nanoTime();
       List<DeadLetter> letters = deadLetters.publish(batch.deadLetters());
       if (letters != batch.deadLetters()) {
@@ -274,36 +223,14 @@ public final class ArchiveLoop implements Runnable {
       // Counted as it commits, not when the loop next gets to it (after its next poll, up to the poll timeout).
       metrics.batchDone(batch.events().size(), batch.deadLetters().size(), batch.tombstones(),
           share.decodeNanos() + System.nanoTime() - start);
-      return ShareResult.committed(batch);
+      return Result.committed(batch);
     } catch (SQLException | KafkaException e) {
-      return ShareResult.failed(batch, e);
+      return Result.failed(batch, e);
     }
-  }
-
-  /**
-   * The gate of a chained transaction: waits for every earlier one, true if all committed. False if one failed or was
-   * itself dropped (the loop accounts for that one, and the loop fails on a writer's unexpected exception).
-   */
-  private static boolean earlierCommitted(List<Future<ShareResult>> before) throws SQLException {
-    for (Future<ShareResult> f : before) {
-      ShareResult r;
-      try {
-        r = f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SQLException("interrupted while waiting for an earlier transaction of the same partitions", e);
-      } catch (ExecutionException e) {
-        return false;
-      }
-      if (!r.committedOk()) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Back on the loop's thread: account for one share, commit its offsets to Kafka, or rewind it. */
-  private void finish(List<TopicPartition> share, ShareResult r) {
+  private void finish(List<TopicPartition> share, Result r) {
     ArchiveBatch batch = r.batch();
     if (r.dropped()) {
       // It never ran: the failure that dropped it was counted, backed off and rewound once, on the earlier transaction.
