@@ -51,19 +51,28 @@ class ShardUpgradeDivergenceTest {
     MD5FileUtil.computeAndSaveMd5ForFile(file);
   }
 
-  @Test
-  void replicasThatLoadedFormat5AtDifferentIndexesApplyTheSameLogAlike() throws Exception {
-    Command put = Command.Put.unconditional(b("k"), b("v1"));
+  /**
+   * Two replicas of a group whose log, written by the version before calls were kept, is {@code other=x} at index 1
+   * and {@code put} (call {@link #CALL}) at 2: r1 restarted from its format-5 snapshot at index 1 and replayed entry 2
+   * from its log, r3 restarted from its snapshot at index 2. Returns [r1, r3].
+   */
+  private List<ShardState> restartedFromFormat5(Command put) throws Exception {
     ShardState old = new ShardState("g1");
     apply(old, Command.Put.unconditional(b("other"), b("x")), 1, 1_000, null);
     File early = older(5, old, 1, "early");
     apply(old, put, 2, 1_001, null); // the version before: no calls kept
     File late = older(5, old, 2, "late");
-
-    // r1 restarted from its snapshot at index 1 and replays entry 2 from its log; r3 from its snapshot at index 2.
     ShardState r1 = SnapshotFile.read(early).state();
     apply(r1, put, 2, 1_001, CALL);
-    ShardState r3 = SnapshotFile.read(late).state();
+    return List.of(r1, SnapshotFile.read(late).state());
+  }
+
+  @Test
+  void replicasThatLoadedFormat5AtDifferentIndexesApplyTheSameLogAlike() throws Exception {
+    Command put = Command.Put.unconditional(b("k"), b("v1"));
+    List<ShardState> restarted = restartedFromFormat5(put);
+    ShardState r1 = restarted.get(0);
+    ShardState r3 = restarted.get(1);
     // A later write, then the client's resend of the put whose reply the restart lost, logged by a new leader.
     for (ShardState r : List.of(r1, r3)) {
       apply(r, Command.Put.unconditional(b("k"), b("v2")), 3, 1_002, new AppliedCalls.CallId(9, 9, 9));
@@ -78,14 +87,9 @@ class ShardUpgradeDivergenceTest {
   @Test
   void afterTheMarkerEveryReplicaSkipsTheSameDuplicates() throws Exception {
     Command put = Command.Put.unconditional(b("k"), b("v1"));
-    ShardState old = new ShardState("g1");
-    apply(old, Command.Put.unconditional(b("other"), b("x")), 1, 1_000, null);
-    File early = older(5, old, 1, "early");
-    apply(old, put, 2, 1_001, null);
-    File late = older(5, old, 2, "late");
-    ShardState r1 = SnapshotFile.read(early).state();
-    apply(r1, put, 2, 1_001, CALL);
-    ShardState r3 = SnapshotFile.read(late).state();
+    List<ShardState> restarted = restartedFromFormat5(put);
+    ShardState r1 = restarted.get(0);
+    ShardState r3 = restarted.get(1);
     AppliedCalls.CallId other = new AppliedCalls.CallId(9, 9, 9);
     for (ShardState r : List.of(r1, r3)) {
       assertThat(r.callsKnownFrom()).isEqualTo(AppliedCalls.UNKNOWN);
@@ -130,18 +134,13 @@ class ShardUpgradeDivergenceTest {
     Command put = Command.Put.unconditional(b("k"), b("v1"));
     Command other = Command.Put.unconditional(b("other"), b("x"));
     AppliedCalls.CallId first = new AppliedCalls.CallId(5, 5, 5);
-    ShardState old = new ShardState("g1");
-    apply(old, other, 1, 1_000, null); // the version before: no calls kept
-    File early = older(5, old, 1, "early");
-    apply(old, put, 2, 1_001, null);
-    File late = older(5, old, 2, "late");
+    List<ShardState> restarted = restartedFromFormat5(put);
+    ShardState r1 = restarted.get(0);
+    ShardState r3 = restarted.get(1);
 
     ShardState r0 = new ShardState("g1");
     apply(r0, other, 1, 1_000, first);
     apply(r0, put, 2, 1_001, CALL);
-    ShardState r1 = SnapshotFile.read(early).state();
-    apply(r1, put, 2, 1_001, CALL);
-    ShardState r3 = SnapshotFile.read(late).state();
     AppliedCalls.CallId later = new AppliedCalls.CallId(9, 9, 9);
     for (ShardState r : List.of(r0, r1, r3)) {
       apply(r, Command.Put.unconditional(b("k"), b("v2")), 3, 1_002, later);
