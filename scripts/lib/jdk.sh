@@ -81,11 +81,15 @@ kvpipe_require_package() {
 }
 
 # JVM options for class-data sharing, printed one per line: with them, a JVM maps the classes that an earlier JVM of the
-# same program, JDK, options and class path archived when it exited (-XX:+AutoCreateSharedArchive, JDK 19+) instead of
-# loading and verifying them again (a kv-node reaches "ready" in about half the time on 2 busy cores). The archive's
-# name hashes the JDK, NAME, the options and each class-path entry's size and modification time, so a rebuilt jar or
-# another JDK gets a new one. CDS's log lines are off, so the JVM's output stays what callers parse. Prints nothing
-# when DIR is empty, or when the class path holds a non-empty directory (CDS refuses to archive with one).
+# same program, JDK, options and class path archived when it exited instead of loading and verifying them again (a
+# kv-node reaches "ready" in about half the time on 2 busy cores). The archive's name hashes the JDK, NAME, the options
+# and each class-path entry's size and modification time, so a rebuilt jar or another JDK gets a new one.
+# One JVM at a time writes an archive, at its exit, into a file of its own (-XX:ArchiveClassesAtExit); a later call
+# moves it into place once its header, which the JVM writes last, is there. The JVMs started meanwhile run without
+# CDS. (-XX:+AutoCreateSharedArchive, used before, lets every JVM that found no archive rewrite the one path the others
+# map: three kv-nodes stopped at once wrote one file together, and the next start crashed in the JVM mapping it.)
+# CDS's log lines are off, so the JVM's output stays what callers parse. Prints nothing when DIR is empty, when the
+# class path holds a non-empty directory (CDS refuses to archive with one), or when another JVM writes the archive.
 #   kvpipe_cds_options DIR NAME CLASSPATH [JVM OPTION...]      (JAVA_HOME set: call kvpipe_require_jdk first)
 kvpipe_cds_options() {
   local dir=$1 name=$2 cp=$3 entry files=() version
@@ -101,7 +105,7 @@ kvpipe_cds_options() {
   done < <(printf '%s:' "$cp")
   mkdir -p "$dir" 2>/dev/null || return 0
   version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null)
-  local key
+  local key archive
   key=$({
     echo "$JAVA_HOME $name $*"
     cat "$JAVA_HOME/release" 2>/dev/null
@@ -109,6 +113,32 @@ kvpipe_cds_options() {
     echo "$cp"
     [ ${#files[@]} -eq 0 ] || stat -L -c '%n %s %Y' "${files[@]}"
   } | sha256sum | cut -c1-24)
-  printf '%s\n' -XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$dir/$name-$key.jsa" -Xshare:auto '-Xlog:cds*=off'
+  archive=$dir/$name-$key.jsa
+  kvpipe_cds_adopt "$archive"
+  if [ -f "$archive" ]; then
+    printf '%s\n' "-XX:SharedArchiveFile=$archive"
+  else
+    # The writer's claim: created atomically, gone once its archive is adopted; a writer killed before it wrote
+    # leaves one that expires after 10 minutes.
+    find "$dir" -maxdepth 1 -name "${archive##*/}.writer" -mmin +10 -delete 2>/dev/null
+    ( set -o noclobber; : >"$archive.writer" ) 2>/dev/null || return 0
+    printf '%s\n' "-XX:ArchiveClassesAtExit=$archive.$(date +%s%N).$$.tmp"
+  fi
+  printf '%s\n' -Xshare:auto '-Xlog:cds*=off'
   if [ "${version:-0}" -ge 25 ] 2>/dev/null; then printf '%s\n' '-Xlog:aot*=off'; fi
+}
+
+# Moves a complete archive written for ARCHIVE (ARCHIVE.<nanos>.<pid>.tmp: a dynamic archive's first four bytes are
+# its magic 0xf00baba8, written last) into place and ends the writer's claim; drops incomplete ones older than 10
+# minutes (their writer was killed).
+kvpipe_cds_adopt() {
+  local archive=$1 tmp
+  for tmp in "$archive".*.tmp; do
+    [ -f "$tmp" ] || continue
+    if [ "$(od -An -tx1 -N4 "$tmp" 2>/dev/null | tr -d ' ')" = a8ab0bf0 ]; then
+      mv -f "$tmp" "$archive" 2>/dev/null && rm -f "$archive.writer"
+    elif [ -n "$(find "$tmp" -mmin +10 2>/dev/null)" ]; then
+      rm -f "$tmp"
+    fi
+  done
 }
