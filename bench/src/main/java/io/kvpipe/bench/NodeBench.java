@@ -204,7 +204,8 @@ public final class NodeBench {
       cluster.awaitLeader(GROUP, START);
       byte[] value = new byte[valueBytes];
       ThreadLocalRandom.current().nextBytes(value);
-      return new NodeMemory(cluster, GROUP, OUT).measure(client, keys, n -> key((int) n), 16, value);
+      return new NodeMemory(cluster, GROUP, OUT, dir.resolve("readings"))
+          .measure(client, keys, n -> key((int) n), 16, value);
     }
   }
 

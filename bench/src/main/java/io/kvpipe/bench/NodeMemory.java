@@ -37,11 +37,14 @@ final class NodeMemory {
   private final KvNodeCluster cluster;
   private final String group;
   private final PrintStream out;
+  /** Where each reading's full NMT summary and /proc/PID/smaps are kept (for a breakdown by mapping). */
+  private final Path dumps;
 
-  NodeMemory(KvNodeCluster cluster, String group, PrintStream out) {
+  NodeMemory(KvNodeCluster cluster, String group, PrintStream out, Path dumps) {
     this.cluster = cluster;
     this.group = group;
     this.out = out;
+    this.dumps = dumps;
   }
 
   /**
@@ -49,7 +52,7 @@ final class NodeMemory {
    * Java Heap, Class, Thread, Code, GC, Other (direct buffers), ...) when the node runs with
    * -XX:NativeMemoryTracking=summary (bench-node --node-jvm), else empty.
    */
-  record Reading(long rssBytes, long liveHeapBytes, Map<String, Long> nmtCommittedKib) {}
+  record Reading(long rssBytes, long rssAnonBytes, long liveHeapBytes, Map<String, Long> nmtCommittedKib) {}
 
   private static final Pattern NMT_AREA =
       Pattern.compile("(?m)^-\\s+(\\S.*?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
@@ -57,7 +60,7 @@ final class NodeMemory {
 
   Map<String, Object> measure(ShardGroupClient client, long keys, LongFunction<String> keyOf, int keyBytes,
                               byte[] value) throws Exception {
-    Map<String, Reading> before = readAll();
+    Map<String, Reading> before = readAll("before");
     out.printf("memory: before the load %s%n", describe(before));
     BulkLoader loader = new BulkLoader(HashRing.of(List.of(group), 64), Map.of(group, client), 1_000, out);
     double rate = loader.load(keys, keyOf, value);
@@ -65,7 +68,7 @@ final class NodeMemory {
       Poll.until(node + " applied all " + keys + " records", Duration.ofMinutes(5),
           () -> records(cluster.metricsPort(node)) >= keys);
     }
-    Map<String, Reading> after = readAll();
+    Map<String, Reading> after = readAll("after");
     out.printf("memory: after %,d records %s%n", keys, describe(after));
     long raw = keys * (keyBytes + value.length);
     List<Object> nodes = new ArrayList<>();
@@ -82,6 +85,7 @@ final class NodeMemory {
       worstGrowth = Math.max(worstGrowth, growthRatio);
       double heapPerKey = (double) (a.liveHeapBytes() - b.liveHeapBytes()) / keys;
       nodes.add(JsonReport.map("node", node, "rss_before_bytes", b.rssBytes(), "rss_after_bytes", a.rssBytes(),
+          "rss_anon_before_bytes", b.rssAnonBytes(), "rss_anon_after_bytes", a.rssAnonBytes(),
           "live_heap_before_bytes", b.liveHeapBytes(), "live_heap_after_bytes", a.liveHeapBytes(),
           "rss_over_raw", round(rssRatio), "rss_growth_over_raw", round(growthRatio),
           "live_heap_growth_per_key_bytes", Math.round(heapPerKey),
@@ -100,14 +104,30 @@ final class NodeMemory {
         "worst_rss_growth_over_raw", round(worstGrowth), "target_rss_over_raw", 2.5);
   }
 
-  private Map<String, Reading> readAll() throws IOException, InterruptedException {
+  private Map<String, Reading> readAll(String when) throws IOException, InterruptedException {
     Map<String, Reading> r = new LinkedHashMap<>();
+    Files.createDirectories(dumps);
     for (String node : cluster.nodeIds()) {
       long pid = cluster.process(node).pid();
-      fullGc(pid);
-      r.put(node, new Reading(settledRss(pid), liveHeap(cluster.metricsPort(node)), nmt(pid)));
+      // The class histogram collects the heap in full first, as GC.run does, and says what the live heap holds.
+      Files.writeString(dumps.resolve(node + "-" + when + ".histo"), jcmd(pid, "GC.class_histogram"));
+      long rss = settledRss(pid);
+      Path smaps = Path.of("/proc", Long.toString(pid), "smaps");
+      Files.copy(smaps, dumps.resolve(node + "-" + when + ".smaps"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      r.put(node, new Reading(rss, anonymous(pid), liveHeap(cluster.metricsPort(node)),
+          nmt(pid, dumps.resolve(node + "-" + when + ".nmt"))));
     }
     return r;
+  }
+
+  /** The resident anonymous memory (heap, malloc, stacks, code cache; not the mapped jars and libraries). */
+  private static long anonymous(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup"))) {
+      if (line.startsWith("Anonymous:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    return -1;
   }
 
   private static String describe(Map<String, Reading> readings) {
@@ -128,12 +148,8 @@ final class NodeMemory {
     return b.toString();
   }
 
-  private static void fullGc(long pid) throws IOException, InterruptedException {
-    jcmd(pid, "GC.run");
-  }
-
   /** The NMT summary's committed KiB by area (and "Total"), or empty when the node does not track. */
-  private static Map<String, Long> nmt(long pid) throws IOException, InterruptedException {
+  private static Map<String, Long> nmt(long pid, Path dump) throws IOException, InterruptedException {
     Map<String, Long> areas = new LinkedHashMap<>();
     String summary;
     try {
@@ -141,6 +157,7 @@ final class NodeMemory {
     } catch (IllegalStateException notTracking) {
       return areas;
     }
+    Files.writeString(dump, summary);
     Matcher total = NMT_TOTAL.matcher(summary);
     if (!total.find()) {
       return areas;
