@@ -78,6 +78,57 @@ class PackedMapTest {
   }
 
   /**
+   * Leaves of up to 64 KiB keep their entry offsets in 2 bytes, larger ones in 4: payloads of 0-4 KiB move leaves
+   * across that size through inserts, updates, removals, splits, merges and batches, and every lookup and walk still
+   * matches the model (an offset past 65,535 kept in 2 bytes would point into the wrong entry).
+   */
+  @Test
+  void leavesOnBothSidesOf64KiBKeepTheirOffsetsRight() {
+    Random random = new Random(11);
+    PackedMap map = new PackedMap();
+    TreeMap<String, String> model = new TreeMap<>();
+    boolean sawShort = false;
+    boolean sawLong = false;
+    for (int step = 0; step < 6_000; step++) {
+      String k = String.format("k%04d", random.nextInt(1_500));
+      int what = random.nextInt(10);
+      if (what < 2) {
+        assertThat(map.remove(b(k))).isEqualTo(model.remove(k) != null);
+      } else if (what < 3) {
+        String from = String.format("k%04d", random.nextInt(1_500));
+        List<String> keys = new ArrayList<>(model.subMap(from, true, from + "~", false).keySet());
+        for (int i = 0; i < 20; i++) {
+          keys.add(String.format("k%04d", random.nextInt(1_500)));
+        }
+        byte[][] batch = keys.stream().distinct().sorted().map(PackedMapTest::b).toArray(byte[][]::new);
+        String v = "b" + step + "y".repeat(random.nextInt(4_096));
+        map.update(batch, (i, current) -> b(v));
+        for (byte[] key : batch) {
+          model.put(s(key), v);
+        }
+      } else {
+        String v = "v" + step + "x".repeat(random.nextInt(4_096));
+        model.put(k, v);
+        map.put(b(k), b(v));
+      }
+      for (PackedMap.Leaf leaf : map.leaves()) {
+        assertThat(leaf.shortOffsets()).isEqualTo(leaf.data.length <= PackedMap.SHORT_OFFSETS_MAX_BYTES);
+        sawShort |= leaf.shortOffsets() && leaf.size() > 1;
+        sawLong |= !leaf.shortOffsets();
+      }
+      String probe = String.format("k%04d", random.nextInt(1_500));
+      PackedMap.View got = map.get(b(probe));
+      assertThat(got == null ? null : s(got.payload())).isEqualTo(model.get(probe));
+      if (step % 500 == 0) {
+        assertThat(walk(map.iterate(null, true, null))).isEqualTo(model(model));
+      }
+    }
+    assertThat(walk(PackedMap.iterate(map.leaves()))).isEqualTo(model(model));
+    assertThat(sawShort).isTrue();
+    assertThat(sawLong).isTrue();
+  }
+
+  /**
    * Keys that never change are each given exactly once, in order, by a walk while the writer inserts and removes
    * others around them (splits and merges of the very leaves being walked).
    */
