@@ -196,16 +196,22 @@ public final class NodeBench {
     Path dir = Files.createDirectories(work).resolve("node-memory-" + System.currentTimeMillis());
     OUT.printf("%n== memory: %,d records of 16 B keys and %d B values in a fresh 3-node group (%s)%n", keys, valueBytes,
         dir);
+    String shipped = ShippedClassPath.of("kv-node");
+    OUT.printf("memory: the nodes run on %s%n", shipped != null ? "the class path a kv-node ships with"
+        : "the benchmark's class path (kvctl/target/*-classpath.txt are not built)");
     try (KvNodeCluster cluster = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
-             .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(nodeJvm).metricsPorts()
-             .tls(tls ? TestTls.cluster() : TestTls.PLAINTEXT).args(nodeArgs.toArray(String[]::new)).start(START);
+             .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(nodeJvm).classPath(shipped)
+             .metricsPorts().tls(tls ? TestTls.cluster() : TestTls.PLAINTEXT).args(nodeArgs.toArray(String[]::new))
+             .start(START);
          ShardGroupClient client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec()))
              .tls(cluster.tls().raftTls()).operationTimeout(Duration.ofSeconds(55)).build()) {
       cluster.awaitLeader(GROUP, START);
       byte[] value = new byte[valueBytes];
       ThreadLocalRandom.current().nextBytes(value);
-      return new NodeMemory(cluster, GROUP, OUT, dir.resolve("readings"))
+      Map<String, Object> figures = new NodeMemory(cluster, GROUP, OUT, dir.resolve("readings"))
           .measure(client, keys, n -> key((int) n), 16, value);
+      figures.put("node_class_path", shipped != null ? "shipped" : "benchmark");
+      return figures;
     }
   }
 

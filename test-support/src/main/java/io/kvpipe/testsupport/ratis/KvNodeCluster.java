@@ -78,6 +78,9 @@ public final class KvNodeCluster implements AutoCloseable {
     if (builder.jvmArgs != null) {
       process.jvmArgs(builder.jvmArgs.toArray(String[]::new));
     }
+    if (builder.classPath != null) {
+      process.classPath(builder.classPath);
+    }
     process.env("KVPIPE_LOG_LEVEL", "INFO");
     builder.env.forEach(process::env);
     return process.args(args).logFile(builder.baseDir.resolve(id + ".log"))
@@ -176,6 +179,7 @@ public final class KvNodeCluster implements AutoCloseable {
     private final List<String> extraArgs = new ArrayList<>();
     private final Map<String, List<String>> nodeArgs = new LinkedHashMap<>();
     private List<String> jvmArgs;
+    private String classPath;
     private final Map<String, String> env = new LinkedHashMap<>();
     private boolean metricsPorts;
     private TestTls.Files tls = TestTls.cluster();
@@ -219,6 +223,15 @@ public final class KvNodeCluster implements AutoCloseable {
     /** Replaces JavaProcess's light default JVM options, e.g. a full JIT and a larger heap for benchmarks. */
     public Builder jvmArgs(List<String> a) {
       this.jvmArgs = List.copyOf(a);
+      return this;
+    }
+
+    /**
+     * The nodes' class path instead of this JVM's, e.g. the one the image ships a kv-node with (a benchmark measuring
+     * memory: libraries only the tests carry change what a node loads).
+     */
+    public Builder classPath(String cp) {
+      this.classPath = cp;
       return this;
     }
 
