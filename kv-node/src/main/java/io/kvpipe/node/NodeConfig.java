@@ -90,7 +90,7 @@ public record NodeConfig(String nodeId, String listenHost, int listenPort, Path 
   }
 
   public static final long DEFAULT_SNAPSHOT_THRESHOLD = 20_000;
-  public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L << 20;
+  public static final long DEFAULT_LOG_SEGMENT_BYTES = 2L << 20;
   public static final int DEFAULT_OUTBOX_MAX_EVENTS = 100_000;
   public static final long DEFAULT_OUTBOX_MAX_BYTES = 256L << 20;
   public static final String DEFAULT_TOPIC = CdcConfig.DEFAULT_TOPIC;
