@@ -17,8 +17,9 @@
 #   growth over the load / raw data, what the ratio tends to as the data grows; 0 skips it)
 #   --node-jvm "..." (the kv-nodes' JVM flags, default: config/jvm/kv-node.options; with
 #   -XX:NativeMemoryTracking=summary the memory phase adds each node's committed memory by JVM area) --memory-only
-#   (just the memory phase; each node's readings, its class histogram, /proc/PID/smaps and, with NMT, the NMT summary,
-#   are kept under target/bench-work/node-memory-*/readings/, and the JSON has each node's anonymous RSS too)
+#   (just the memory phase; its nodes run on the class path a kv-node ships with, kvctl/target/*-classpath.txt as the
+#   dev stack builds it; each reading's class histogram, /proc/PID/smaps and, with NMT, the NMT summary are kept under
+#   target/bench-work/node-memory-*/readings/, and the JSON has each node's anonymous RSS too)
 #   --broker-jvm "..." (the Kafka broker's, default: Kafka's own launcher's G1, 1 GiB heap) for the CDC phase
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build. The kv-nodes inherit the environment: KVPIPE_RATIS_LOG_LEVEL=INFO logs
 # Ratis's role changes (a kill trial's breakdown: set the printed kill time against target/bench-work/node-*/n*.log),
