@@ -17,10 +17,10 @@ import java.util.function.Consumer;
  */
 final class FrozenRecords {
   private final int size;
-  private final List<PackedMap.Leaf> leaves;
+  private final List<PackedLeaf> leaves;
   private final Consumer<FrozenRecords> onRelease;
 
-  FrozenRecords(int size, List<PackedMap.Leaf> leaves, Consumer<FrozenRecords> onRelease) {
+  FrozenRecords(int size, List<PackedLeaf> leaves, Consumer<FrozenRecords> onRelease) {
     this.size = size;
     this.leaves = leaves;
     this.onRelease = onRelease;

@@ -28,89 +28,6 @@ final class PackedMap {
   private static final int MIN_LEAF = MAX_LEAF / 4;
   private static final byte[] LOWEST = new byte[0];
 
-  /** Largest leaf whose entry offsets are kept in 2 bytes each. */
-  static final int SHORT_OFFSETS_MAX_BYTES = 0xFFFF;
-
-  /**
-   * One immutable leaf: entry i starts at {@link #off off(i)} and ends where entry i+1 starts (or at the end). The
-   * offsets take 2 bytes each in a leaf of up to 64 KiB (every leaf unless values are large: 64 entries of 1 KiB), 4
-   * otherwise: 2 bytes less per record in each index (issue 15).
-   */
-  static final class Leaf {
-    final byte[] data;
-    /** The entry offsets when {@code data} fits {@link #SHORT_OFFSETS_MAX_BYTES}, else null. */
-    private final char[] shortOffs;
-    /** The entry offsets of a larger leaf, else null. */
-    private final int[] longOffs;
-
-    Leaf(byte[] data, int[] offs) {
-      this.data = data;
-      if (data.length <= SHORT_OFFSETS_MAX_BYTES) {
-        char[] o = new char[offs.length];
-        for (int i = 0; i < o.length; i++) {
-          o[i] = (char) offs[i];
-        }
-        this.shortOffs = o;
-        this.longOffs = null;
-      } else {
-        this.shortOffs = null;
-        this.longOffs = offs;
-      }
-    }
-
-    int size() {
-      return shortOffs != null ? shortOffs.length : longOffs.length;
-    }
-
-    /** Where entry {@code i} starts in {@link #data}. */
-    int off(int i) {
-      return shortOffs != null ? shortOffs[i] : longOffs[i];
-    }
-
-    /** Whether the offsets take 2 bytes each (for tests). */
-    boolean shortOffsets() {
-      return shortOffs != null;
-    }
-
-    int end(int i) {
-      return i + 1 < size() ? off(i + 1) : data.length;
-    }
-
-    /** Index of {@code key}, or {@code -(insertion point) - 1}. */
-    int find(byte[] key) {
-      int lo = 0;
-      int hi = size() - 1;
-      while (lo <= hi) {
-        int mid = (lo + hi) >>> 1;
-        int c = compareKey(mid, key);
-        if (c < 0) {
-          lo = mid + 1;
-        } else if (c > 0) {
-          hi = mid - 1;
-        } else {
-          return mid;
-        }
-      }
-      return -(lo + 1);
-    }
-
-    int compareKey(int i, byte[] key) {
-      int p = off(i);
-      int len = (int) Varints.read(data, p);
-      int start = p + Varints.size(len);
-      return Arrays.compareUnsigned(data, start, start + len, key, 0, key.length);
-    }
-
-    View view(int i) {
-      int p = off(i);
-      int klen = (int) Varints.read(data, p);
-      int kOff = p + Varints.size(klen);
-      int q = kOff + klen;
-      int plen = (int) Varints.read(data, q);
-      return new View(data, kOff, klen, q + Varints.size(plen), plen);
-    }
-  }
-
   /** One entry as read, pointing into its (immutable) leaf's bytes. */
   record View(byte[] data, int keyOff, int keyLen, int payloadOff, int payloadLen) {
     byte[] key() {
@@ -132,15 +49,15 @@ final class PackedMap {
   }
 
   /** Leaves by their lower bound; the first leaf's is the empty key and stays, even empty. */
-  private final ConcurrentSkipListMap<byte[], Leaf> leaves = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
+  private final ConcurrentSkipListMap<byte[], PackedLeaf> leaves = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
 
   PackedMap() {
-    leaves.put(LOWEST, new Leaf(new byte[0], new int[0]));
+    leaves.put(LOWEST, new PackedLeaf(new byte[0], new int[0]));
   }
 
   /** The entry of {@code key}, or null. Any thread. */
   View get(byte[] key) {
-    Leaf leaf = leaves.floorEntry(key).getValue();
+    PackedLeaf leaf = leaves.floorEntry(key).getValue();
     int i = leaf.find(key);
     return i < 0 ? null : leaf.view(i);
   }
@@ -151,21 +68,21 @@ final class PackedMap {
    */
   View put(byte[] key, byte[] payload) {
     var e = leaves.floorEntry(key);
-    Leaf leaf = e.getValue();
+    PackedLeaf leaf = e.getValue();
     int i = leaf.find(key);
     byte[] entry = encode(key, payload);
     if (i >= 0) {
-      leaves.put(e.getKey(), splice(leaf, i, i + 1, entry));
+      leaves.put(e.getKey(), PackedLeaf.splice(leaf, i, i + 1, entry));
       return leaf.view(i);
     }
-    Leaf grown = splice(leaf, -i - 1, -i - 1, entry);
+    PackedLeaf grown = PackedLeaf.splice(leaf, -i - 1, -i - 1, entry);
     if (grown.size() <= MAX_LEAF) {
       leaves.put(e.getKey(), grown);
     } else {
       int half = grown.size() / 2;
-      Leaf right = slice(grown, half, grown.size());
+      PackedLeaf right = PackedLeaf.slice(grown, half, grown.size());
       leaves.put(right.view(0).key(), right);
-      leaves.put(e.getKey(), slice(grown, 0, half));
+      leaves.put(e.getKey(), PackedLeaf.slice(grown, 0, half));
     }
     return null;
   }
@@ -173,15 +90,15 @@ final class PackedMap {
   /** Removes {@code key}; true if it was there. Writer thread only. */
   boolean remove(byte[] key) {
     var e = leaves.floorEntry(key);
-    Leaf leaf = e.getValue();
+    PackedLeaf leaf = e.getValue();
     int i = leaf.find(key);
     if (i < 0) {
       return false;
     }
-    Leaf shrunk = splice(leaf, i, i + 1, null);
+    PackedLeaf shrunk = PackedLeaf.splice(leaf, i, i + 1, null);
     var next = leaves.higherEntry(e.getKey());
     if (next != null && shrunk.size() < MIN_LEAF && shrunk.size() + next.getValue().size() <= MAX_LEAF) {
-      leaves.put(e.getKey(), concat(shrunk, next.getValue()));
+      leaves.put(e.getKey(), PackedLeaf.concat(shrunk, next.getValue()));
       leaves.remove(next.getKey());
     } else if (shrunk.size() == 0 && e.getKey() != LOWEST) {
       leaves.remove(e.getKey());
@@ -223,7 +140,7 @@ final class PackedMap {
     while (i < keys.length) {
       var e = leaves.floorEntry(keys[i]);
       byte[] low = e.getKey();
-      Leaf leaf = e.getValue();
+      PackedLeaf leaf = e.getValue();
       byte[] high = leaves.higherKey(low);
       b.reset(leaf.data.length);
       int at = 0;
@@ -265,10 +182,10 @@ final class PackedMap {
       return;
     }
     if (n <= MAX_LEAF) {
-      Leaf built = b.leaf(0, n);
-      Leaf next = n >= MIN_LEAF || high == null || batchGoesOn ? null : leaves.get(high);
+      PackedLeaf built = b.leaf(0, n);
+      PackedLeaf next = n >= MIN_LEAF || high == null || batchGoesOn ? null : leaves.get(high);
       if (next != null && n + next.size() <= MAX_LEAF) {
-        leaves.put(low, concat(built, next));
+        leaves.put(low, PackedLeaf.concat(built, next));
         leaves.remove(high);
       } else {
         leaves.put(low, built);
@@ -277,7 +194,7 @@ final class PackedMap {
     }
     int parts = (n + SPLIT_LEAF - 1) / SPLIT_LEAF;
     for (int k = parts - 1; k >= 1; k--) {
-      Leaf part = b.leaf(k * n / parts, (k + 1) * n / parts);
+      PackedLeaf part = b.leaf(k * n / parts, (k + 1) * n / parts);
       leaves.put(part.view(0).key(), part);
     }
     leaves.put(low, b.leaf(0, n / parts));
@@ -305,7 +222,7 @@ final class PackedMap {
       return size;
     }
 
-    void copy(Leaf from, int i) {
+    void copy(PackedLeaf from, int i) {
       int start = from.off(i);
       int len = from.end(i) - start;
       room(len);
@@ -334,24 +251,24 @@ final class PackedMap {
     }
 
     /** Entries [from, to) as an immutable leaf of their own. */
-    Leaf leaf(int from, int to) {
+    PackedLeaf leaf(int from, int to) {
       int start = from < size ? offs[from] : length;
       int end = to < size ? offs[to] : length;
       int[] o = new int[to - from];
       for (int j = from; j < to; j++) {
         o[j - from] = offs[j] - start;
       }
-      return new Leaf(Arrays.copyOfRange(data, start, end), o);
+      return new PackedLeaf(Arrays.copyOfRange(data, start, end), o);
     }
   }
 
   /** The leaves as they are now, in order: a consistent snapshot if taken on the writer thread. */
-  List<Leaf> leaves() {
+  List<PackedLeaf> leaves() {
     return new ArrayList<>(leaves.values());
   }
 
   /** Every entry of {@code snapshot} (from {@link #leaves()}) in order. */
-  static Iterator<View> iterate(List<Leaf> snapshot) {
+  static Iterator<View> iterate(List<PackedLeaf> snapshot) {
     List<View> none = List.of();
     return snapshot.stream().flatMap(l -> {
       List<View> views = new ArrayList<>(l.size());
@@ -380,7 +297,7 @@ final class PackedMap {
   private final class Walk implements Iterator<View> {
     private final byte[] to;
     private byte[] lowKey;
-    private Leaf leaf;
+    private PackedLeaf leaf;
     private int i;
     /** The last key given, or the start bound before any. */
     private byte[] lastKey;
@@ -396,7 +313,7 @@ final class PackedMap {
       enter(e.getKey(), e.getValue());
     }
 
-    private void enter(byte[] low, Leaf l) {
+    private void enter(byte[] low, PackedLeaf l) {
       lowKey = low;
       leaf = l;
       int at = l.find(lastKey);
@@ -417,7 +334,7 @@ final class PackedMap {
           var after = leaves.higherEntry(lowKey);
           // A merge publishes the merged leaf at this low before it unlinks the next one: if the next leaf is already
           // gone from what we saw, its entries are here now, so the leaf at this low must be read again first.
-          Leaf now = leaves.get(lowKey);
+          PackedLeaf now = leaves.get(lowKey);
           if (now != leaf) {
             var at = now != null ? Map.entry(lowKey, now) : leaves.floorEntry(lastKey);
             enter(at.getKey(), at.getValue());
@@ -468,56 +385,5 @@ final class PackedMap {
     p = Varints.write(out, p + key.length, payload.length);
     System.arraycopy(payload, 0, out, p, payload.length);
     return out;
-  }
-
-  /** {@code leaf} with entries [from, to) replaced by {@code entry} (null: by nothing). */
-  private static Leaf splice(Leaf leaf, int from, int to, byte[] entry) {
-    int cutStart = from < leaf.size() ? leaf.off(from) : leaf.data.length;
-    int cutEnd = to < leaf.size() ? leaf.off(to) : leaf.data.length;
-    int added = entry == null ? 0 : entry.length;
-    byte[] data = new byte[leaf.data.length - (cutEnd - cutStart) + added];
-    System.arraycopy(leaf.data, 0, data, 0, cutStart);
-    if (entry != null) {
-      System.arraycopy(entry, 0, data, cutStart, added);
-    }
-    System.arraycopy(leaf.data, cutEnd, data, cutStart + added, leaf.data.length - cutEnd);
-    int n = leaf.size() - (to - from) + (entry == null ? 0 : 1);
-    int[] offs = new int[n];
-    for (int j = 0; j < from; j++) {
-      offs[j] = leaf.off(j);
-    }
-    int k = from;
-    if (entry != null) {
-      offs[k++] = cutStart;
-    }
-    int shift = added - (cutEnd - cutStart);
-    for (int j = to; j < leaf.size(); j++) {
-      offs[k++] = leaf.off(j) + shift;
-    }
-    return new Leaf(data, offs);
-  }
-
-  /** Entries [from, to) of {@code leaf} as a leaf of their own. */
-  private static Leaf slice(Leaf leaf, int from, int to) {
-    int start = leaf.off(from);
-    int end = to < leaf.size() ? leaf.off(to) : leaf.data.length;
-    int[] offs = new int[to - from];
-    for (int j = from; j < to; j++) {
-      offs[j - from] = leaf.off(j) - start;
-    }
-    return new Leaf(Arrays.copyOfRange(leaf.data, start, end), offs);
-  }
-
-  private static Leaf concat(Leaf a, Leaf b) {
-    byte[] data = Arrays.copyOf(a.data, a.data.length + b.data.length);
-    System.arraycopy(b.data, 0, data, a.data.length, b.data.length);
-    int[] offs = new int[a.size() + b.size()];
-    for (int j = 0; j < a.size(); j++) {
-      offs[j] = a.off(j);
-    }
-    for (int j = 0; j < b.size(); j++) {
-      offs[a.size() + j] = b.off(j) + a.data.length;
-    }
-    return new Leaf(data, offs);
   }
 }

@@ -111,8 +111,8 @@ class PackedMapTest {
         model.put(k, v);
         map.put(b(k), b(v));
       }
-      for (PackedMap.Leaf leaf : map.leaves()) {
-        assertThat(leaf.shortOffsets()).isEqualTo(leaf.data.length <= PackedMap.SHORT_OFFSETS_MAX_BYTES);
+      for (PackedLeaf leaf : map.leaves()) {
+        assertThat(leaf.shortOffsets()).isEqualTo(leaf.data.length <= PackedLeaf.SHORT_OFFSETS_MAX_BYTES);
         sawShort |= leaf.shortOffsets() && leaf.size() > 1;
         sawLong |= !leaf.shortOffsets();
       }
@@ -195,7 +195,7 @@ class PackedMapTest {
       }
       assertThat(walk(map.iterate(null, true, null))).isEqualTo(model(model));
       assertThat(walk(PackedMap.iterate(map.leaves()))).isEqualTo(model(model));
-      for (PackedMap.Leaf leaf : map.leaves()) {
+      for (PackedLeaf leaf : map.leaves()) {
         assertThat(leaf.size()).isLessThanOrEqualTo(PackedMap.MAX_LEAF);
       }
       String probe = String.format("k%05d", random.nextInt(20_000));
