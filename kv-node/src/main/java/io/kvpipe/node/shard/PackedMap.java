@@ -79,10 +79,16 @@ final class PackedMap {
     if (grown.size() <= MAX_LEAF) {
       leaves.put(e.getKey(), grown);
     } else {
-      int half = grown.size() / 2;
-      PackedLeaf right = PackedLeaf.slice(grown, half, grown.size());
+      // A key after the map's last one (keys written in ascending order: counters, timestamps, bulk loads) starts a
+      // leaf of its own and the full leaf stays full: split in the middle, every leaf of an ascending load stayed half
+      // full (at 1M ascending keys the key index had 31,249 leaves of 32, ~2 MB more leaf overhead than full ones).
+      boolean append = -i - 1 == leaf.size() && leaves.higherKey(e.getKey()) == null;
+      int cut = append ? grown.size() - 1 : grown.size() / 2;
+      PackedLeaf right = PackedLeaf.slice(grown, cut, grown.size());
       leaves.put(right.view(0).key(), right);
-      leaves.put(e.getKey(), PackedLeaf.slice(grown, 0, half));
+      if (!append) { // appended: the leaf as it was is the left part
+        leaves.put(e.getKey(), PackedLeaf.slice(grown, 0, cut));
+      }
     }
     return null;
   }

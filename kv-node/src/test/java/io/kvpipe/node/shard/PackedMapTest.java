@@ -83,6 +83,28 @@ class PackedMapTest {
    * matches the model (an offset past 65,535 kept in 2 bytes would point into the wrong entry).
    */
   @Test
+  void ascendingInsertsFillTheirLeavesAndAnInsertBeforeTheEndStillSplitsInTheMiddle() {
+    PackedMap map = new PackedMap();
+    TreeMap<String, String> model = new TreeMap<>();
+    int n = PackedMap.MAX_LEAF * 10;
+    for (int i = 0; i < n; i++) {
+      String k = String.format("k%06d", i * 2);
+      map.put(b(k), b("v" + i));
+      model.put(k, "v" + i);
+    }
+    // Full leaves and the last one, not 20 half-full ones.
+    assertThat(map.leaves()).hasSize(10);
+    assertThat(map.leaves().subList(0, 9)).allMatch(l -> l.size() == PackedMap.MAX_LEAF);
+    // Into a full leaf that is not the last: a split in the middle, as before.
+    map.put(b("k000001"), b("x"));
+    model.put("k000001", "x");
+    assertThat(map.leaves()).hasSize(11);
+    assertThat(map.leaves().get(0).size()).isEqualTo(PackedMap.MAX_LEAF / 2);
+    assertThat(walk(map.iterate(null, true, null))).isEqualTo(model(model));
+    model.forEach((k, v) -> assertThat(s(map.get(b(k)).payload())).isEqualTo(v));
+  }
+
+  @Test
   void leavesOnBothSidesOf64KiBKeepTheirOffsetsRight() {
     Random random = new Random(11);
     PackedMap map = new PackedMap();
