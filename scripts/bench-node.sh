@@ -18,8 +18,10 @@
 #   --node-jvm "..." (the kv-nodes' JVM flags, default: config/jvm/kv-node.options; with
 #   -XX:NativeMemoryTracking=summary the memory phase adds each node's committed memory by JVM area) --memory-only
 #   (just the memory phase; its nodes run on the class path a kv-node ships with, kvctl/target/*-classpath.txt as the
-#   dev stack builds it; each reading's class histogram, /proc/PID/smaps and, with NMT, the NMT summary are kept under
+#   dev stack builds it; each reading's class histogram, /proc/PID/smaps, glibc's malloc_info (.malloc) and, with NMT,
+#   the NMT summary and its diff over the load (by call site with -XX:NativeMemoryTracking=detail) are kept under
 #   target/bench-work/node-memory-*/readings/, and the JSON has each node's anonymous RSS too)
+#   --node-env "NAME=value ..." (the kv-nodes' environment, default: config/jvm/kv-node.env if there is one; "" for none)
 #   --broker-jvm "..." (the Kafka broker's, default: Kafka's own launcher's G1, 1 GiB heap) for the CDC phase
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build. The kv-nodes inherit the environment: KVPIPE_RATIS_LOG_LEVEL=INFO logs
 # Ratis's role changes (a kill trial's breakdown: set the printed kill time against target/bench-work/node-*/n*.log),

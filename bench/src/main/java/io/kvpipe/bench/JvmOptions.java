@@ -47,6 +47,35 @@ final class JvmOptions {
     return KafkaBroker.start(dir, java.util.Map.of(), KafkaBroker.DEFAULT_START_TIMEOUT, jvm);
   }
 
+  /**
+   * The environment a benchmark starts {@code process}'s JVM with, from {@code config/jvm/<process>.env} (NAME=value a
+   * line; none is shipped today) on one line, as {@code --node-env} takes it; empty without the file.
+   */
+  static String env(String process) {
+    Path file = DIR.resolve(process + ".env");
+    if (!Files.isRegularFile(file)) {
+      return "";
+    }
+    try {
+      return parse(Files.readAllLines(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file.toAbsolutePath(), e);
+    }
+  }
+
+  /** {@code "A=1 B=2"} as a map (in order); a word without '=' is refused. */
+  static java.util.Map<String, String> envMap(String line) {
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    for (String word : KvStack.split(line)) {
+      int eq = word.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("not NAME=value: " + word);
+      }
+      env.put(word.substring(0, eq), word.substring(eq + 1));
+    }
+    return env;
+  }
+
   static String parse(List<String> lines) {
     return lines.stream().map(l -> l.replaceFirst("#.*", "").trim()).filter(l -> !l.isEmpty())
         .flatMap(l -> Arrays.stream(l.split("\\s+"))).collect(Collectors.joining(" "));

@@ -59,6 +59,11 @@ public final class NodeBench {
    * phase's breakdown by JVM area.
    */
   private final List<String> nodeJvm;
+  /**
+   * The kv-nodes' environment ({@code --node-env "NAME=value ..."}, default: config/jvm/kv-node.env; "" for none),
+   * e.g. glibc's malloc settings.
+   */
+  private final Map<String, String> nodeEnv;
   /** The CDC phase's Kafka broker's JVM flags ({@code --broker-jvm "..."}). */
   private final List<String> brokerJvm;
 
@@ -77,6 +82,7 @@ public final class NodeBench {
     List<String> jvm = new java.util.ArrayList<>(List.of(a.string("node-jvm", JvmOptions.of("kv-node")).trim().split(" +")));
     jvm.add("--enable-native-access=ALL-UNNAMED");
     this.nodeJvm = List.copyOf(jvm);
+    this.nodeEnv = JvmOptions.envMap(a.string("node-env", JvmOptions.env("kv-node")));
     this.brokerJvm = JvmOptions.broker(a);
   }
 
@@ -86,7 +92,7 @@ public final class NodeBench {
     JsonReport report = new JsonReport("node").put("settings", JsonReport.map("phase_seconds",
         bench.phase.toSeconds(), "warm_up", bench.warmUp.describe(), "trials", bench.trials,
         "key_bytes", 16, "value_bytes", bench.valueBytes, "key_space", bench.keySpace, "replicas", 3, "fsync", true,
-        "group_commit", bench.groupCommit.toString(), "node_jvm", String.join(" ", bench.nodeJvm), "broker_jvm", String.join(" ", bench.brokerJvm), "ratis_tls", bench.tls, "node_args", String.join(" ", bench.nodeArgs)));
+        "group_commit", bench.groupCommit.toString(), "node_jvm", String.join(" ", bench.nodeJvm), "node_env", bench.nodeEnv, "broker_jvm", String.join(" ", bench.brokerJvm), "ratis_tls", bench.tls, "node_args", String.join(" ", bench.nodeArgs)));
     // --memory-only: just the memory phase (its figures do not depend on the load phases before it).
     Map<String, Object> off = a.flag("memory-only") ? null
         : bench.runCluster(false, a.integer("kill-trials", 10), List.of());
@@ -118,6 +124,7 @@ public final class NodeBench {
     KvNodeCluster.Builder builder = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
         .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(nodeJvm).metricsPorts()
         .tls(tls ? TestTls.cluster() : TestTls.PLAINTEXT);
+    nodeEnv.forEach(builder::env);
     if (broker != null) {
       builder.args("--kafka-bootstrap", broker.bootstrapServers());
     }
@@ -199,10 +206,11 @@ public final class NodeBench {
     String shipped = ShippedClassPath.of("kv-node");
     OUT.printf("memory: the nodes run on %s%n", shipped != null ? "the class path a kv-node ships with"
         : "the benchmark's class path (kvctl/target/*-classpath.txt are not built)");
-    try (KvNodeCluster cluster = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
-             .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(nodeJvm).classPath(shipped)
-             .metricsPorts().tls(tls ? TestTls.cluster() : TestTls.PLAINTEXT).args(nodeArgs.toArray(String[]::new))
-             .start(START);
+    KvNodeCluster.Builder builder = KvNodeCluster.builder("io.kvpipe.node.KvNodeMain", dir).nodes(3)
+        .group(GROUP, RaftGroupId.valueOf(GroupIds.uuidOf(GROUP))).jvmArgs(nodeJvm).classPath(shipped)
+        .metricsPorts().tls(tls ? TestTls.cluster() : TestTls.PLAINTEXT).args(nodeArgs.toArray(String[]::new));
+    nodeEnv.forEach(builder::env);
+    try (KvNodeCluster cluster = builder.start(START);
          ShardGroupClient client = ShardGroupClient.builder(GROUP, PeerAddress.parseList(cluster.peersSpec()))
              .tls(cluster.tls().raftTls()).operationTimeout(Duration.ofSeconds(55)).build()) {
       cluster.awaitLeader(GROUP, START);

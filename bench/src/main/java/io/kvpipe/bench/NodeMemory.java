@@ -114,8 +114,13 @@ final class NodeMemory {
       long rss = settledRss(pid);
       Path smaps = Path.of("/proc", Long.toString(pid), "smaps");
       Files.copy(smaps, dumps.resolve(node + "-" + when + ".smaps"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      r.put(node, new Reading(rss, anonymous(pid), liveHeap(cluster.metricsPort(node)),
-          nmt(pid, dumps.resolve(node + "-" + when + ".nmt"))));
+      // glibc's malloc_info by arena: what the arenas hold in use, free and resident, beside NMT's own count.
+      Files.writeString(dumps.resolve(node + "-" + when + ".malloc"), mallocInfo(pid));
+      Map<String, Long> nmt = nmt(pid, dumps.resolve(node + "-" + when + ".nmt"));
+      if (!nmt.isEmpty()) {
+        nmtDiff(pid, when, dumps.resolve(node + "-" + when + ".nmt-diff"));
+      }
+      r.put(node, new Reading(rss, anonymous(pid), liveHeap(cluster.metricsPort(node)), nmt));
     }
     return r;
   }
@@ -146,6 +151,33 @@ final class NodeMemory {
       }
     });
     return b.toString();
+  }
+
+  /** glibc's malloc_info, or why there is none (another C library): a reading does not depend on it. */
+  private static String mallocInfo(long pid) throws IOException, InterruptedException {
+    try {
+      return jcmd(pid, "System.native_heap_info");
+    } catch (IllegalStateException notGlibc) {
+      return notGlibc.getMessage();
+    }
+  }
+
+  /**
+   * What changed over the load by NMT's own accounting: a baseline at the first reading, the diff against it at the
+   * later ones (by call site when the node runs with -XX:NativeMemoryTracking=detail, else by area).
+   */
+  private static void nmtDiff(long pid, String when, Path dump) throws IOException, InterruptedException {
+    if (when.equals("before")) {
+      jcmd(pid, "VM.native_memory", "baseline");
+      return;
+    }
+    String diff;
+    try {
+      diff = jcmd(pid, "VM.native_memory", "detail.diff");
+    } catch (IllegalStateException summaryOnly) {
+      diff = jcmd(pid, "VM.native_memory", "summary.diff");
+    }
+    Files.writeString(dump, diff);
   }
 
   /** The NMT summary's committed KiB by area (and "Total"), or empty when the node does not track. */

@@ -25,4 +25,13 @@ class JvmOptionsTest {
       assertThat(options.split(" ")).as(process).allMatch(o -> o.startsWith("-"));
     }
   }
+
+  @Test
+  void anEnvironmentLineIsNameValuePairs() {
+    assertThat(JvmOptions.envMap(JvmOptions.parse(List.of("# why", "A_=131072  # trim", "", "B=2"))))
+        .containsExactly(java.util.Map.entry("A_", "131072"), java.util.Map.entry("B", "2"));
+    assertThat(JvmOptions.envMap("")).isEmpty();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> JvmOptions.envMap("-Xmx1g"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }
