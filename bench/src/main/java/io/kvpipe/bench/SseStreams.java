@@ -39,6 +39,16 @@ final class SseStreams implements AutoCloseable {
     this.listener = listener;
   }
 
+  /** CPU time (ns) the reader threads have used so far. */
+  long readerCpuNanos() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (Thread t : threads) {
+      sum += Math.max(0, mx.getThreadCpuTime(t.threadId()));
+    }
+    return sum;
+  }
+
   /** Opens {@code n} streams of {@code GET path} (connects and requests here, then reads on {@code threads} threads). */
   void open(InetSocketAddress server, String path, String bearer, int n, int threadCount) throws IOException {
     byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + server.getHostString() + ":" + server.getPort()

@@ -55,6 +55,8 @@ public final class TopologyBench {
   private final Path work;
   /** The acknowledgement times (System.nanoTime) of the last run of changes, by version. */
   private Map<Long, Long> lastAcks = Map.of();
+  /** The proxy's process id, for its CPU time per change. */
+  private long proxyPid;
 
   private TopologyBench(BenchArgs a) {
     this.args = a;
@@ -95,7 +97,7 @@ public final class TopologyBench {
         base.groups());
     report.put("kvpipe", options.describe());
     try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT)) {
-      long proxyPid = stack.proxy().pid();
+      proxyPid = stack.proxy().pid();
       long rssBefore = rssKib(proxyPid);
       Subscribers subs = new Subscribers(stack);
       subs.open();
@@ -202,6 +204,10 @@ public final class TopologyBench {
     ShardGroup ghost = ShardGroup.parse("bench-ghost=ghost1@127.0.0.1:9");
     Map<Long, Long> ackedAt = new ConcurrentHashMap<>();
     lastAcks = ackedAt;
+    Map<String, Long> pids = Map.of("proxy", proxyPid, "bench", ProcessHandle.current().pid());
+    ProcessCpu.Sample cpuBefore = ProcessCpu.Sample.of(pids);
+    double boxBefore = ProcessCpu.boxBusySeconds();
+    long readersBefore = subs.readerCpuNanos();
     for (int i = 0; i < n; i++) {
       boolean add = sent++ % 2 == 0;
       MetaReply r = meta.submitAndWait(add
@@ -216,6 +222,13 @@ public final class TopologyBench {
     }
     Poll.until("every change at every subscriber", Duration.ofSeconds(60), Duration.ofMillis(50),
         () -> ackedAt.keySet().stream().allMatch(v -> subs.arrivals(v) >= subscribers));
+    ProcessCpu.Sample cpuAfter = ProcessCpu.Sample.of(pids);
+    double perChange = 1000.0 / n;
+    Map<String, Object> cpu = JsonReport.map("what", "CPU ms per change over the run of changes (pauses included)",
+        "proxy_ms", ProcessCpu.round(2, (cpuAfter.seconds().get("proxy") - cpuBefore.seconds().get("proxy")) * perChange),
+        "bench_ms", ProcessCpu.round(2, (cpuAfter.seconds().get("bench") - cpuBefore.seconds().get("bench")) * perChange),
+        "readers_ms", ProcessCpu.round(2, (subs.readerCpuNanos() - readersBefore) / 1e6 / n),
+        "box_ms", ProcessCpu.round(2, (ProcessCpu.boxBusySeconds() - boxBefore) * perChange));
     LatencyRecorder latency = new LatencyRecorder(n * subscribers + 16);
     long missing = 0;
     for (Map.Entry<Long, Long> e : ackedAt.entrySet()) {
@@ -227,11 +240,11 @@ public final class TopologyBench {
     }
     LatencyRecorder.Percentiles p = latency.percentiles();
     OUT.printf("   change -> SSE event at each of %,d subscribers: p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, "
-        + "max %.2f ms; %d missing; %d streams ended%n", subscribers, p.p50(), p.p99(), p.p999(), p.max(), missing,
-        subs.ended());
+        + "max %.2f ms; %d missing; %d streams ended; CPU per change: %s%n", subscribers, p.p50(), p.p99(), p.p999(),
+        p.max(), missing, subs.ended(), cpu);
     return new java.util.LinkedHashMap<>(JsonReport.map("changes", n, "deliveries", p.samples(), "p50_ms", ProcessCpu.round(2, p.p50()),
         "p99_ms", ProcessCpu.round(2, p.p99()), "p999_ms", ProcessCpu.round(2, p.p999()), "max_ms",
-        ProcessCpu.round(2, p.max()), "missing", missing));
+        ProcessCpu.round(2, p.max()), "missing", missing, "cpu_per_change", cpu));
   }
 
   private static long rssKib(long pid) throws Exception {
@@ -293,6 +306,10 @@ public final class TopologyBench {
 
     int ended() {
       return streams.ended();
+    }
+
+    long readerCpuNanos() {
+      return streams.readerCpuNanos();
     }
 
     @Override

@@ -219,12 +219,21 @@ public final class TopologyWatcher implements TopologySource, AutoCloseable {
       TRACE.info("watcher-loaded version={} at={}", t.version(), System.nanoTime());
     }
     Update u = new Update(view, events);
+    boolean trace = TRACE.isInfoEnabled();
+    StringBuilder took = trace ? new StringBuilder() : null;
     for (Consumer<Update> l : listeners) {
+      long start = trace ? System.nanoTime() : 0;
       try {
         l.accept(u);
       } catch (RuntimeException e) {
         LOG.error("topology listener failed", e);
       }
+      if (trace) {
+        took.append(' ').append(System.nanoTime() - start);
+      }
+    }
+    if (trace) {
+      TRACE.info("watcher-listeners version={} at={} took_ns={}", t.version(), System.nanoTime(), took);
     }
     return view;
   }
