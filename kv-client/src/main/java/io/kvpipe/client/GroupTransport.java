@@ -111,11 +111,12 @@ final class GroupTransport implements AutoCloseable {
     RaftClientConfigKeys.Rpc.setRequestTimeout(props,
         TimeDuration.valueOf(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS));
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(props, 4096);
+    ClientId id = ClientId.randomId();
     return RaftClient.newBuilder()
-        .setClientId(ClientId.randomId())
+        .setClientId(id)
         .setRaftGroup(raftGroup)
         .setProperties(props)
-        .setParameters(tls.parameters())
+        .setClientRpc(tls.clientFactory().newRaftClientRpc(id, props))
         .setRetryPolicy(retry)
         .build();
   }

@@ -4,9 +4,12 @@ import io.kvpipe.common.error.ErrorCode;
 import io.kvpipe.common.error.KvException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 
 /**
@@ -65,6 +68,19 @@ public record RaftTls(Path certChain, Path privateKey, Path trustedCa) {
   private static boolean notBlank(String s) {
     return s != null && !s.isBlank();
   }
+
+  /**
+   * The gRPC factory for this setting's Raft clients, one per setting in the process: each factory builds its TLS
+   * contexts (certificate, key and CA read and turned into a key store, PBKDF2 key derivation included) when its
+   * first client is made: 11-13 ms of CPU per shard-group client the proxy built, on its topology watcher's thread
+   * (scripts/bench-topology.sh, a group added every other change). The files are read once per process: rotating them
+   * means restarting the process anyway (docs/security.md).
+   */
+  public GrpcFactory clientFactory() {
+    return CLIENT_FACTORIES.computeIfAbsent(this, t -> new GrpcFactory(t.parameters()));
+  }
+
+  private static final Map<RaftTls, GrpcFactory> CLIENT_FACTORIES = new ConcurrentHashMap<>();
 
   public boolean enabled() {
     return certChain != null;

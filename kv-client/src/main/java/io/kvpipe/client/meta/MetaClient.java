@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -66,7 +65,7 @@ public final class MetaClient implements AutoCloseable {
     this.changeWaitMillis = attemptMillis / 2;
     RaftGroup group = RaftGroup.valueOf(groupId(), peers.stream().map(MetaClient::raftPeer).toList());
     this.client = new RaftClientSlot(() -> RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
-        .setClientRpc(new GrpcFactory(tls.parameters()).newRaftClientRpc(ClientId.randomId(), props))
+        .setClientRpc(tls.clientFactory().newRaftClientRpc(ClientId.randomId(), props))
         .setRetryPolicy(resent.noting(RetryWindow.policy(timeout, Duration.ofMillis(100))))
         .build());
   }

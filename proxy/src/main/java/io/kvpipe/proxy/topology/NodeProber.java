@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -97,7 +96,7 @@ public final class NodeProber implements AutoCloseable {
     RaftPeer peer = RaftPeer.newBuilder().setId(node.id()).setAddress(node.address()).build();
     return RaftClient.newBuilder().setProperties(props)
         .setRaftGroup(RaftGroup.valueOf(RaftGroupId.randomId(), peer))
-        .setClientRpc(new GrpcFactory(tls.parameters()).newRaftClientRpc(ClientId.randomId(), props))
+        .setClientRpc(tls.clientFactory().newRaftClientRpc(ClientId.randomId(), props))
         .setRetryPolicy(RetryPolicies.noRetry())
         .build();
   }
