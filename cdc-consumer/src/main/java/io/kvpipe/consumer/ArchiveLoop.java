@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +19,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.InvalidOffsetException;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -29,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer's task: poll a batch, split it into events and dead letters, publish the dead letters, write the batch
- * in one MySQL transaction (rows + offsets), then commit the offsets to Kafka too (for lag tools; MySQL is the truth).
+ * in one MySQL transaction (rows + offsets), then commit the offsets to Kafka too, at most once a second (for lag
+ * tools; MySQL is the truth).
  *
  * <p>Where to read from is always what MySQL says: on assignment, and after any failed batch, the affected partitions
  * are paused and re-seeked to their stored offsets before anything more is read, retrying with backoff while MySQL is
@@ -53,6 +52,13 @@ public final class ArchiveLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ArchiveLoop.class);
   private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration STOPPED_RECHECK = Duration.ofSeconds(30);
+  /**
+   * A smaller poll is written as one transaction, not one per writer: each transaction is a durable commit (an fsync
+   * and a round of the database's commit path), and splitting a small poll only multiplies them. Measured in
+   * bench-pipeline at 2,000 writes/s: polls of ~15 events split in two made 300 commits/s, MariaDB at 27% of a core.
+   * Large polls (a backlog, bench-archive's) still overlap on the writers.
+   */
+  static final int SPLIT_MIN_RECORDS = 1000;
 
   private final Consumer<byte[], byte[]> consumer;
   private final String topic;
@@ -66,6 +72,8 @@ public final class ArchiveLoop implements Runnable {
   private final int writerThreads;
   /** The polls' transactions, on the writer threads. */
   private final PartitionOrderedWrites writes;
+  /** Archived offsets on their way to Kafka's committed offsets, for lag tools. */
+  private final KafkaOffsetCommits kafkaCommits;
   /** Operator's explicit resume offsets by partition of {@link #topic} ({@code --reset-offsets}). */
   private final Map<Integer, Long> resets;
   private final StoppedPartitions stopped;
@@ -81,7 +89,8 @@ public final class ArchiveLoop implements Runnable {
 
   ArchiveLoop(Consumer<byte[], byte[]> consumer, String topic, Duration pollTimeout, EventDecoder decoder,
               ArchiveWriter writer, OffsetStore offsets, DeadLetterPublisher deadLetters, ArchiveMetrics metrics,
-              Backoff backoff, int writerThreads, Map<Integer, Long> resets, StoppedPartitions stopped) {
+              Backoff backoff, int writerThreads, Map<Integer, Long> resets, StoppedPartitions stopped,
+              Duration kafkaCommitInterval) {
     this.consumer = consumer;
     this.topic = topic;
     this.pollTimeout = pollTimeout;
@@ -95,6 +104,7 @@ public final class ArchiveLoop implements Runnable {
     this.resets = Map.copyOf(resets);
     this.stopped = stopped;
     this.writes = new PartitionOrderedWrites(writerThreads);
+    this.kafkaCommits = new KafkaOffsetCommits(consumer, kafkaCommitInterval, System::nanoTime);
   }
 
   @Override
@@ -120,6 +130,7 @@ public final class ArchiveLoop implements Runnable {
           continue;
         }
         finishDone();
+        kafkaCommits.maybeCommit();
         if (!records.isEmpty() && !stopping) {
           // Decoded while earlier polls' transactions still run on the writers: the JVM's work on this poll overlaps
           // the database's on those instead of taking turns with it.
@@ -133,6 +144,7 @@ public final class ArchiveLoop implements Runnable {
     } finally {
       try {
         awaitInFlight(); // the transactions in flight commit or roll back before the loop ends
+        kafkaCommits.flushAll();
       } finally {
         writes.close();
         finished.countDown();
@@ -146,7 +158,7 @@ public final class ArchiveLoop implements Runnable {
   /** The poll's partitions dealt into shares, each decoded (on the loop's thread). */
   private List<Share> decode(ConsumerRecords<byte[], byte[]> records) {
     List<Share> out = new ArrayList<>();
-    for (List<TopicPartition> partitions : share(records.partitions())) {
+    for (List<TopicPartition> partitions : share(records.partitions(), records.count())) {
       long start = System.nanoTime();
       out.add(new Share(partitions, decoder.decode(records, partitions), System.nanoTime() - start));
     }
@@ -255,7 +267,7 @@ public final class ArchiveLoop implements Runnable {
       log.warn("{} record(s) dead-lettered, first: {}/{}/{}: {}", batch.deadLetters().size(), first.topic(),
           first.partition(), first.offset(), first.reason());
     }
-    commitToKafka(batch.nextOffsets());
+    kafkaCommits.archived(batch.nextOffsets());
     for (TopicPartition tp : batch.nextOffsets().keySet()) {
       OptionalLong lag = consumer.currentLag(tp);
       if (lag.isPresent()) {
@@ -264,11 +276,14 @@ public final class ArchiveLoop implements Runnable {
     }
   }
 
-  /** Partitions dealt round-robin into at most {@code writerThreads} shares, in a stable order. */
-  private List<List<TopicPartition>> share(Set<TopicPartition> partitions) {
+  /**
+   * Partitions dealt round-robin into at most {@code writerThreads} shares, in a stable order; a poll of fewer than
+   * {@link #SPLIT_MIN_RECORDS} records is one share.
+   */
+  private List<List<TopicPartition>> share(Set<TopicPartition> partitions, int records) {
     List<TopicPartition> sorted = new ArrayList<>(partitions);
     sorted.sort(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
-    int n = Math.min(writerThreads, sorted.size());
+    int n = records < SPLIT_MIN_RECORDS ? 1 : Math.min(writerThreads, sorted.size());
     List<List<TopicPartition>> shares = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       shares.add(new ArrayList<>());
@@ -277,17 +292,6 @@ public final class ArchiveLoop implements Runnable {
       shares.get(i % n).add(sorted.get(i));
     }
     return shares;
-  }
-
-  /** Informational only: a failed Kafka commit loses nothing, MySQL holds the offsets. */
-  private void commitToKafka(Map<TopicPartition, Long> next) {
-    Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-    next.forEach((tp, off) -> commit.put(tp, new OffsetAndMetadata(off)));
-    consumer.commitAsync(commit, (o, e) -> {
-      if (e != null) {
-        log.debug("Kafka offset commit failed (MySQL has the offsets): {}", e.toString());
-      }
-    });
   }
 
   private void rewind(Collection<TopicPartition> partitions) {
@@ -432,6 +436,7 @@ public final class ArchiveLoop implements Runnable {
       // Whatever is in flight commits or rolls back before the partitions go to another consumer, which starts from
       // the offsets stored with those transactions.
       awaitInFlight();
+      kafkaCommits.flush(partitions);
       assignedPartitions = Math.max(0, assignedPartitions - partitions.size());
       needSeek.removeAll(partitions);
       stopped.forget(partitions);

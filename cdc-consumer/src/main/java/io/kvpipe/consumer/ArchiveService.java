@@ -49,7 +49,7 @@ public final class ArchiveService implements AutoCloseable {
     loop = new ArchiveLoop(consumer, config.topic(), Duration.ofMillis(config.pollTimeoutMs()), new EventDecoder(),
         new ArchiveWriter(dataSource, offsets, config.statementRows(), config.changelogLoad()), offsets, deadLetters,
         new ArchiveMetrics(registry), new Backoff(config.maxBackoffMs()), config.writerThreads(),
-        config.resetOffsets(), stopped);
+        config.resetOffsets(), stopped, Duration.ofMillis(config.kafkaCommitIntervalMs()));
     health = new ConsumerHealth(dataSource, loop::assignedPartitions, stopped::problems, loop::writeProblems,
         DB_PING_INTERVAL);
     metricsServer = config.metricsPort() > 0 ? new MetricsServer(config.metricsPort(), registry, health::checks)
@@ -61,6 +61,10 @@ public final class ArchiveService implements AutoCloseable {
 
   /** How often readiness pings the archive database. */
   private static final Duration DB_PING_INTERVAL = Duration.ofSeconds(2);
+  /** The consumer's {@code fetch.min.bytes} unless the deployment's Kafka properties set it; see kafkaProperties. */
+  static final int FETCH_MIN_BYTES = 32 * 1024;
+  /** The consumer's {@code fetch.max.wait.ms} unless the deployment's Kafka properties set it. */
+  static final int FETCH_MAX_WAIT_MS = 20;
 
   /** Migrates the schema (unless disabled), then archives until {@link #stop()}. */
   public void run() throws InterruptedException {
@@ -124,6 +128,12 @@ public final class ArchiveService implements AutoCloseable {
 
   static Properties kafkaProperties(io.kvpipe.consumer.ConsumerConfig config) {
     Properties p = new Properties();
+    // Kafka answers a fetch as soon as one byte is there by default: at 2,000 events/s that was a fetch, a poll and a
+    // durable MySQL commit every ~7 ms for ~15 events each. Waiting up to 20 ms (less once 32 KiB, ~100 events, are
+    // there) takes at most that from the archive's 100 ms budget and spares the broker, this process and the database
+    // most of those rounds (bench/RESULTS.md, bench-pipeline). The deployment's file may set others.
+    p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, String.valueOf(FETCH_MIN_BYTES));
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(FETCH_MAX_WAIT_MS));
     p.putAll(config.kafkaProperties().forClient("consumer")); // kvpipe's own settings below win (and are refused there)
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -139,6 +149,7 @@ public final class ArchiveService implements AutoCloseable {
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.maxPollRecords()));
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // producers may be transactional (fencing)
     p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 << 20));
+
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(32 << 20));
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "kvpipe-archive" + (config.instanceId().isEmpty() ? ""
         : "-" + config.instanceId()));

@@ -28,6 +28,8 @@ import java.util.TreeMap;
  *     dead-letter producer and the admin client; keys the exactly-once archive rests on are refused
  * @param jdbcProperties the deployment's extra MySQL driver properties (sslMode, trust store, timeouts) for the pool
  *     and Flyway
+ * @param kafkaCommitIntervalMs how often the archived offsets are committed to Kafka too (for lag tools only: MySQL's
+ *     stored offsets are the truth); 0 commits after every transaction
  * @param resetOffsets the operator's explicit resume offsets, by partition of {@code topic}: applied only to a
  *     partition whose stored offset Kafka no longer holds, and only to an offset Kafka holds ({@link StartPosition})
  */
@@ -52,6 +54,7 @@ public record ConsumerConfig(
     String dlqTopic,
     int metricsPort,
     long maxBackoffMs,
+    long kafkaCommitIntervalMs,
     ClientProperties kafkaProperties,
     ClientProperties jdbcProperties,
     Map<Integer, Long> resetOffsets) {
@@ -103,6 +106,11 @@ public record ConsumerConfig(
           .validate(Validator.range(0, 65535)),
       Setting.longValue("max-backoff-ms", "KVPIPE_MAX_BACKOFF_MS", 5000, "longest retry pause when MySQL/Kafka is down")
           .validate(Validator.atLeast(10)),
+      // Each commit is a request to the broker's group coordinator and a write to __consumer_offsets: once per
+      // transaction it was the broker's most frequent request in bench-pipeline (KafkaOffsetCommits).
+      Setting.longValue("kafka-commit-interval-ms", "KVPIPE_KAFKA_COMMIT_INTERVAL_MS", 1000,
+          "how often archived offsets are committed to Kafka for lag tools (0 = after every transaction)")
+          .validate(Validator.range(0, 3_600_000)),
       Setting.string("kafka-properties", "KVPIPE_KAFKA_PROPERTIES", "",
           "file of extra Kafka client properties (SASL, SSL, timeouts; consumer./producer./admin. prefixes)"),
       Setting.string("jdbc-properties", "KVPIPE_JDBC_PROPERTIES", "",
@@ -128,6 +136,7 @@ public record ConsumerConfig(
     require(poolSize > writerThreads, "pool-size must exceed writer-threads (offset reads need a connection too)");
     require(metricsPort >= 0 && metricsPort <= 65535, "metrics-port must be 0..65535");
     require(maxBackoffMs >= 10, "max-backoff-ms must be at least 10");
+    require(kafkaCommitIntervalMs >= 0, "kafka-commit-interval-ms must not be negative");
     kafkaProperties.refuse("consumer", CONSUMER_KEYS, "the exactly-once archive rests on them")
         .refuse("producer", PRODUCER_KEYS, "dead letters must reach every replica")
         .refuse("admin", Set.of("bootstrap.servers"), "set it with --kafka-bootstrap");
@@ -149,6 +158,7 @@ public record ConsumerConfig(
         v.longValue("poll-timeout-ms"), v.integer("max-poll-records"), v.integer("statement-rows"),
         v.integer("writer-threads"), v.bool("changelog-load"), v.bool("flyway"), v.string("flyway-user"),
         v.string("flyway-password"), v.string("dlq-topic"), v.integer("metrics-port"), v.longValue("max-backoff-ms"),
+        v.longValue("kafka-commit-interval-ms"),
         ClientProperties.load(v.string("kafka-properties"), "kafka-properties"),
         ClientProperties.load(v.string("jdbc-properties"), "jdbc-properties"),
         resetOffsets(v.string("reset-offsets")));
@@ -211,6 +221,7 @@ public record ConsumerConfig(
     lines.add("dlq-topic=" + dlqTopic);
     lines.add("metrics-port=" + metricsPort);
     lines.add("max-backoff-ms=" + maxBackoffMs);
+    lines.add("kafka-commit-interval-ms=" + kafkaCommitIntervalMs);
     lines.add("kafka-properties=" + kafkaProperties.describe());
     lines.add("jdbc-properties=" + jdbcProperties.describe());
     lines.add("reset-offsets=" + (resetOffsets.isEmpty() ? "(none)" : new TreeMap<>(resetOffsets).toString()

@@ -94,6 +94,9 @@ class ConsumerConfigTest {
     java.util.Properties p = ArchiveService.kafkaProperties(c);
     assertThat(p).containsEntry("security.protocol", "SSL").containsEntry("fetch.max.wait.ms", "250")
         .containsEntry("enable.auto.commit", "false").containsEntry("auto.offset.reset", "none");
+    // Without a file, fetches wait a little to fill (fewer polls, fewer MySQL transactions).
+    assertThat(ArchiveService.kafkaProperties(ConsumerConfig.parse(new String[0], USER)))
+        .containsEntry("fetch.min.bytes", "32768").containsEntry("fetch.max.wait.ms", "20");
     assertThat(c.jdbcProperties().all()).containsEntry("sslMode", "VERIFY_IDENTITY");
     assertThat(c.describe()).contains("kafka-properties=" + kafka).doesNotContain("ks-secret")
         .doesNotContain("ts-secret");
