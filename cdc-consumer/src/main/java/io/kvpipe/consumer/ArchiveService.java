@@ -149,7 +149,6 @@ public final class ArchiveService implements AutoCloseable {
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.maxPollRecords()));
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // producers may be transactional (fencing)
     p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 << 20));
-
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(32 << 20));
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "kvpipe-archive" + (config.instanceId().isEmpty() ? ""
         : "-" + config.instanceId()));
