@@ -3,7 +3,8 @@
 # driven straight through the Ratis client (ShardGroupClient) with 16-byte keys and 100-byte values. Per trial:
 # closed-loop puts at each concurrency and linearizable gets at the highest, each phase with its cost per kv-node
 # process (CPU user+sys from /proc/<pid>/stat, in seconds and % of one core) and the Raft log's entries per fsync
-# (log flushes and entries written, from each node's /metrics), ops per leader log entry, and elections (term
+# (log flushes and entries written, from each node's /metrics), each node's mean time per write-path stage (its
+# Raft timers: client write, log flush, fsync, follower appendEntries, apply), ops per leader log entry, and elections (term
 # changes, elections the replicas ran) while nothing was killed; then the leader-kill window: kill -9 of the leader
 # -> first acknowledged write issued after it, over --kill-trials (default 10): p50/p99/max.
 # Figures printed and written as JSON under target/bench/node-<timestamp>.json.

@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * What a load phase cost the kv-node processes of one group: CPU per process (from /proc), and from each node's
  * /metrics the Raft log flushes (fsyncs) and entries written, hence entries per fsync, plus elections, and the share of
- * a core the node's JIT compiler took (a node still compiling is not warm yet). Read before and after the phase ({@link #snapshot}, {@link #since}); the cluster must be built with metrics ports.
+ * a core the node's JIT compiler took (a node still compiling is not warm yet), and the mean time of each write-path
+ * stage timer (where a write's time goes). Read before and after the phase ({@link #snapshot}, {@link #since}); the cluster must be built with metrics ports.
  */
 final class NodeProbe {
   private static final Duration LEADER_WAIT = Duration.ofSeconds(30);
@@ -48,6 +49,7 @@ final class NodeProbe {
     double wallMs = (now.cpu().nanos() - before.cpu().nanos()) / 1e6;
     Map<String, Object> nodes = new LinkedHashMap<>();
     List<String> summary = new ArrayList<>();
+    List<String> stages = new ArrayList<>();
     double elections = 0;
     double leaderEntries = Double.NaN;
     for (String id : cluster.nodeIds()) {
@@ -56,7 +58,7 @@ final class NodeProbe {
       nodes.put(id, JsonReport.map("role_at_start", role, "cpu", cpu.get(id), "log_flushes", num(d.flushes()),
           "log_entries", num(d.entries()), "entries_per_fsync", num(ProcessCpu.round(2, d.entriesPerFlush())),
           "elections_run", num(d.elections()), "jit_ms", num(d.jitMs()),
-          "jit_core_pct", num(ProcessCpu.round(1, 100 * d.jitMs() / wallMs))));
+          "jit_core_pct", num(ProcessCpu.round(1, 100 * d.jitMs() / wallMs)), "stage_mean_ms", stageMeans(d)));
       if (!Double.isNaN(d.elections())) {
         elections += d.elections();
       }
@@ -66,20 +68,28 @@ final class NodeProbe {
       summary.add(String.format("%s%s %s%% CPU (JIT %s%%), %s entries/fsync", id, role.equals("leader") ? "*" : "",
           cpu.get(id) instanceof Map<?, ?> m ? m.get("core_pct") : "?", text(100 * d.jitMs() / wallMs),
           text(d.entriesPerFlush())));
+      stages.add(String.format("%s%s %s", id, role.equals("leader") ? "*" : "", stageMeans(d)));
     }
     double opsPerEntry = leaderEntries > 0 ? ops / leaderEntries : Double.NaN;
     long termChange = now.term() - before.term();
     Map<String, Object> map = JsonReport.map("nodes", nodes, "cpu_total", cpu.get("total"),
         "ops_per_leader_log_entry", num(ProcessCpu.round(2, opsPerEntry)), "term_change", termChange,
         "elections_run", elections, "leader_changed", !now.leader().equals(before.leader()));
-    String line = String.format("    %s; total %s%% CPU; %s ops per leader log entry; term +%d, %d elections run",
-        String.join("; ", summary), cpu.get("total") instanceof Map<?, ?> m ? m.get("core_pct") : "?",
-        text(opsPerEntry), termChange, (long) elections);
+    String line = String.format("    %s; total %s%% CPU; %s ops per leader log entry; term +%d, %d elections run%n"
+        + "    mean ms per stage: %s", String.join("; ", summary), cpu.get("total") instanceof Map<?, ?> m
+        ? m.get("core_pct") : "?", text(opsPerEntry), termChange, (long) elections, String.join("; ", stages));
     return new Result(map, line, termChange, (long) elections);
   }
 
   /** The figures as JSON, a one-line summary, and the election counts. */
   record Result(Map<String, Object> figures, String summary, long termChange, long electionsRun) {}
+
+  /** The phase's mean milliseconds per stage (NodeMetrics.STAGES), rounded to 3 decimals. */
+  private static Map<String, Object> stageMeans(NodeMetrics.Reading d) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    d.stageMeanMs().forEach((stage, ms) -> m.put(stage, ProcessCpu.round(3, ms)));
+    return m;
+  }
 
   private static String text(double d) {
     return Double.isNaN(d) ? "-" : String.format("%.2f", d);
