@@ -2,6 +2,7 @@ package io.kvpipe.node.shard;
 
 import static io.kvpipe.node.shard.StoreCodec.packRec;
 import static io.kvpipe.node.shard.StoreCodec.packSlot;
+import static io.kvpipe.node.shard.StoreCodec.slotsBefore;
 import static io.kvpipe.node.shard.StoreCodec.unpack;
 import static io.kvpipe.node.shard.StoreCodec.unpackRec;
 import static io.kvpipe.node.shard.StoreCodec.unpackSlot;
@@ -34,8 +35,8 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * other, never a record lost.
  *
  * <p>Memory (issue 15): both indexes are {@link PackedMap}s, records packed ({@link StoreCodec}) into byte arrays of
- * ~64 records each, so a record costs its key and value plus ~35 bytes (position, version, deadline if any, lengths,
- * offsets, the key again in the key index) rather than ~160 bytes of skip-list nodes and object headers. {@link Slot} and {@link Rec}
+ * ~64 records each, so a record costs its key and value plus ~31 bytes (position 4, version, deadline if any,
+ * lengths, offsets, the key again in the key index) rather than ~160 bytes of skip-list nodes and object headers. {@link Slot} and {@link Rec}
  * are what callers get: made on each read, not kept.
  */
 final class ShardStore {
@@ -319,7 +320,7 @@ final class ShardStore {
 
   /** The records in {@code r}, in store order, as a walk of the records index from the range's start. */
   private Iterator<PackedMap.View> in(HashRange r) {
-    return records.iterate(packSlot(r.start(), NO_KEY), true, packSlot(r.end(), NO_KEY));
+    return records.iterate(packSlot(r.start(), NO_KEY), true, slotsBefore(r.end()));
   }
 
   /**
@@ -409,7 +410,7 @@ final class ShardStore {
         continue;
       }
       Iterator<PackedMap.View> it = after != null && after.position() >= r.start()
-          ? records.iterate(packSlot(after.position(), after.key()), false, packSlot(r.end(), NO_KEY))
+          ? records.iterate(packSlot(after.position(), after.key()), false, slotsBefore(r.end()))
           : in(r);
       while (it.hasNext()) {
         if (out.size() == limit) {

@@ -1,6 +1,7 @@
 package io.kvpipe.node.shard;
 
 import io.kvpipe.common.Ttl;
+import io.kvpipe.common.ring.HashRange;
 import io.kvpipe.node.shard.ShardStore.Rec;
 import io.kvpipe.node.shard.ShardStore.Slot;
 import java.util.Arrays;
@@ -21,20 +22,42 @@ final class StoreCodec {
 
   private StoreCodec() {}
 
+  /** Bytes of a ring position in a packed slot: positions are 32-bit hashes ({@link HashRange#RING_SIZE}). */
+  static final int POSITION_BYTES = 4;
+
   /**
-   * A slot as the records index's key: the position, sign bit flipped, big-endian (so unsigned byte order is the
-   * positions' signed order), then the key bytes.
+   * A slot as the records index's key: the position, unsigned big-endian in {@value #POSITION_BYTES} bytes (so the
+   * bytes' unsigned order is the positions' order), then the key bytes. Positions are below 2^32, so 4 bytes hold
+   * them, where a long took 8: 4 B less per record, ~4 MB of heap at 1M records (issue 15).
    */
   static byte[] packSlot(long position, byte[] key) {
-    byte[] out = new byte[8 + key.length];
-    putLong(out, 0, position ^ Long.MIN_VALUE);
-    System.arraycopy(key, 0, out, 8, key.length);
+    if (position < 0 || position >= HashRange.RING_SIZE) {
+      throw new IllegalArgumentException("ring position out of range: " + position);
+    }
+    byte[] out = new byte[POSITION_BYTES + key.length];
+    for (int i = POSITION_BYTES - 1; i >= 0; i--) {
+      out[i] = (byte) position;
+      position >>>= 8;
+    }
+    System.arraycopy(key, 0, out, POSITION_BYTES, key.length);
     return out;
   }
 
+  /**
+   * The records index's bound for "every slot before ring position {@code end}": the packed slot of {@code end} with
+   * no key, or null (unbounded) for the end of the ring, which 4 bytes cannot hold.
+   */
+  static byte[] slotsBefore(long end) {
+    return end == HashRange.RING_SIZE ? null : packSlot(end, new byte[0]);
+  }
+
   static Slot unpackSlot(PackedMap.View v) {
-    long position = getLong(v.data(), v.keyOff()) ^ Long.MIN_VALUE;
-    return new Slot(position, Arrays.copyOfRange(v.data(), v.keyOff() + 8, v.keyOff() + v.keyLen()));
+    byte[] d = v.data();
+    long position = 0;
+    for (int i = 0; i < POSITION_BYTES; i++) {
+      position = (position << 8) | (d[v.keyOff() + i] & 0xFF);
+    }
+    return new Slot(position, Arrays.copyOfRange(d, v.keyOff() + POSITION_BYTES, v.keyOff() + v.keyLen()));
   }
 
   /**
