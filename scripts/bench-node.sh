@@ -15,7 +15,9 @@
 #   e.g. "--raft-property raft.server.read.leader.lease.enabled=true") --cdc (the same with a Kafka broker and CDC
 #   on, plus publish lag at --lag-rates 2000,5000) --memory-keys 1000000 (then, in a fresh group, each node's RSS
 #   and live heap before and after loading that many records; RSS / raw data against issue 15's 2.5, and the RSS
-#   growth over the load / raw data, what the ratio tends to as the data grows; 0 skips it)
+#   growth over the load / raw data, what the ratio tends to as the data grows; 0 skips it) --memory-rest-seconds 0
+#   (when > 0, the loaded nodes are left idle that long and read once more, nothing forced: what a node holds once its
+#   own periodic collection and native trim ran; "rest" readings and rss_rest_* in the JSON)
 #   --node-jvm "..." (the kv-nodes' JVM flags, default: config/jvm/kv-node.options; with
 #   -XX:NativeMemoryTracking=summary the memory phase adds each node's committed memory by JVM area) --memory-only
 #   (just the memory phase; its nodes run on the class path a kv-node ships with, kvctl/target/*-classpath.txt as the

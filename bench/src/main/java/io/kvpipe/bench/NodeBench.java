@@ -42,6 +42,8 @@ public final class NodeBench {
   private static final Duration START = Duration.ofSeconds(180);
 
   private final Duration phase;
+  /** How long the memory phase leaves the loaded nodes idle before reading them once more (0: no such reading). */
+  private final Duration memoryRest;
   private final JitWarmUp.Settings warmUp;
   private final int trials;
   private final List<Integer> concurrencies;
@@ -75,6 +77,7 @@ public final class NodeBench {
     this.concurrencies = a.integers("concurrency", "1,16,64");
     this.valueBytes = a.integer("value-bytes", 100);
     this.keySpace = a.integer("keys", 100_000);
+    this.memoryRest = a.seconds("memory-rest-seconds", 0);
     this.work = Path.of(a.string("work-dir", "target/bench-work"));
     this.groupCommit = GroupCommit.parse(a.string("group-commit", GroupCommit.DEFAULT.toString()));
     this.tls = !a.string("tls", "on").equals("off");
@@ -216,7 +219,7 @@ public final class NodeBench {
       cluster.awaitLeader(GROUP, START);
       byte[] value = new byte[valueBytes];
       ThreadLocalRandom.current().nextBytes(value);
-      Map<String, Object> figures = new NodeMemory(cluster, GROUP, OUT, dir.resolve("readings"))
+      Map<String, Object> figures = new NodeMemory(cluster, GROUP, OUT, dir.resolve("readings"), memoryRest)
           .measure(client, keys, n -> key((int) n), 16, value);
       figures.put("node_class_path", shipped != null ? "shipped" : "benchmark");
       return figures;

@@ -39,12 +39,19 @@ final class NodeMemory {
   private final PrintStream out;
   /** Where each reading's full NMT summary and /proc/PID/smaps are kept (for a breakdown by mapping). */
   private final Path dumps;
+  /**
+   * How long the loaded nodes are left idle before one more reading ({@code rest}; zero: none). The reading after the
+   * load is taken at once, right after the full collection the class histogram makes; a node at rest then runs its own
+   * periodic collection and native trim (config/jvm/kv-node.options), and this says what it holds once they ran.
+   */
+  private final Duration rest;
 
-  NodeMemory(KvNodeCluster cluster, String group, PrintStream out, Path dumps) {
+  NodeMemory(KvNodeCluster cluster, String group, PrintStream out, Path dumps, Duration rest) {
     this.cluster = cluster;
     this.group = group;
     this.out = out;
     this.dumps = dumps;
+    this.rest = rest;
   }
 
   /**
@@ -70,10 +77,17 @@ final class NodeMemory {
     }
     Map<String, Reading> after = readAll("after");
     out.printf("memory: after %,d records %s%n", keys, describe(after));
+    Map<String, long[]> atRest = Map.of();
+    if (!rest.isZero()) {
+      out.printf("memory: the nodes idle for %d s%n", rest.toSeconds());
+      Thread.sleep(rest.toMillis()); // the time measured: what the nodes do on their own while idle
+      atRest = readAtRest();
+    }
     long raw = keys * (keyBytes + value.length);
     List<Object> nodes = new ArrayList<>();
     double worst = 0;
     double worstGrowth = 0;
+    double worstAtRest = 0;
     for (String node : cluster.nodeIds()) {
       Reading b = before.get(node);
       Reading a = after.get(node);
@@ -84,12 +98,22 @@ final class NodeMemory {
       double growthRatio = (double) (a.rssBytes() - b.rssBytes()) / raw;
       worstGrowth = Math.max(worstGrowth, growthRatio);
       double heapPerKey = (double) (a.liveHeapBytes() - b.liveHeapBytes()) / keys;
-      nodes.add(JsonReport.map("node", node, "rss_before_bytes", b.rssBytes(), "rss_after_bytes", a.rssBytes(),
+      Map<String, Object> perNode = JsonReport.map("node", node, "rss_before_bytes", b.rssBytes(), "rss_after_bytes", a.rssBytes(),
           "rss_anon_before_bytes", b.rssAnonBytes(), "rss_anon_after_bytes", a.rssAnonBytes(),
           "live_heap_before_bytes", b.liveHeapBytes(), "live_heap_after_bytes", a.liveHeapBytes(),
           "rss_over_raw", round(rssRatio), "rss_growth_over_raw", round(growthRatio),
           "live_heap_growth_per_key_bytes", Math.round(heapPerKey),
-          "nmt_committed_kib_before", b.nmtCommittedKib(), "nmt_committed_kib_after", a.nmtCommittedKib()));
+          "nmt_committed_kib_before", b.nmtCommittedKib(), "nmt_committed_kib_after", a.nmtCommittedKib());
+      nodes.add(perNode);
+      long[] r = atRest.get(node);
+      if (r != null) {
+        worstAtRest = Math.max(worstAtRest, (double) r[0] / raw);
+        perNode.put("rss_rest_bytes", r[0]);
+        perNode.put("rss_anon_rest_bytes", r[1]);
+        perNode.put("rss_rest_over_raw", round((double) r[0] / raw));
+        out.printf("  %s: at rest after %d s: RSS %,d MiB = %.2fx the raw data%n", node, rest.toSeconds(), r[0] >> 20,
+            (double) r[0] / raw);
+      }
       out.printf("  %s: RSS %,d MiB = %.2fx the raw %,d MiB (growth over the load %.2fx); live heap +%.0f bytes per "
           + "record (%d B key + %d B value)%n", node, a.rssBytes() >> 20, rssRatio, raw >> 20, growthRatio, heapPerKey,
           keyBytes, value.length);
@@ -99,9 +123,33 @@ final class NodeMemory {
     }
     out.printf("memory: worst RSS / raw data %.2f (target <= 2.5); worst RSS growth / raw data %.2f%n", worst,
         worstGrowth);
-    return JsonReport.map("records", keys, "key_bytes", keyBytes, "value_bytes", value.length, "raw_bytes", raw,
-        "load_keys_per_s", Math.round(rate), "nodes", nodes, "worst_rss_over_raw", round(worst),
+    Map<String, Object> figures = JsonReport.map("records", keys, "key_bytes", keyBytes, "value_bytes", value.length,
+        "raw_bytes", raw, "load_keys_per_s", Math.round(rate), "nodes", nodes, "worst_rss_over_raw", round(worst),
         "worst_rss_growth_over_raw", round(worstGrowth), "target_rss_over_raw", 2.5);
+    if (!atRest.isEmpty()) {
+      out.printf("memory: worst RSS / raw data at rest after %d s %.2f%n", rest.toSeconds(), worstAtRest);
+      figures.put("rest_seconds", rest.toSeconds());
+      figures.put("worst_rss_rest_over_raw", round(worstAtRest));
+    }
+    return figures;
+  }
+
+  /**
+   * Each node's RSS and anonymous RSS as it is, nothing forced (no collection), with its smaps and malloc_info kept as
+   * the other readings' are.
+   */
+  private Map<String, long[]> readAtRest() throws IOException, InterruptedException {
+    Map<String, long[]> r = new LinkedHashMap<>();
+    for (String node : cluster.nodeIds()) {
+      long pid = cluster.process(node).pid();
+      long rss = rss(pid);
+      long anon = anonymous(pid);
+      Files.copy(Path.of("/proc", Long.toString(pid), "smaps"), dumps.resolve(node + "-rest.smaps"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.writeString(dumps.resolve(node + "-rest.malloc"), mallocInfo(pid));
+      r.put(node, new long[] {rss, anon});
+    }
+    return r;
   }
 
   private Map<String, Reading> readAll(String when) throws IOException, InterruptedException {
