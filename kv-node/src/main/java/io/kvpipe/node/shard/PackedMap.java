@@ -28,10 +28,15 @@ final class PackedMap {
   private static final int MIN_LEAF = MAX_LEAF / 4;
   private static final byte[] LOWEST = new byte[0];
 
-  /** One entry as read, pointing into its (immutable) leaf's bytes. */
-  record View(byte[] data, int keyOff, int keyLen, int payloadOff, int payloadLen) {
+  /**
+   * One entry as read, pointing into its (immutable) leaf's bytes: its key is the leaf's {@code prefix} followed by
+   * {@code restLen} bytes at {@code restOff} of {@code data}.
+   */
+  record View(byte[] prefix, byte[] data, int restOff, int restLen, int payloadOff, int payloadLen) {
     byte[] key() {
-      return Arrays.copyOfRange(data, keyOff, keyOff + keyLen);
+      byte[] key = Arrays.copyOf(prefix, prefix.length + restLen);
+      System.arraycopy(data, restOff, key, prefix.length, restLen);
+      return key;
     }
 
     byte[] payload() {
@@ -39,12 +44,21 @@ final class PackedMap {
     }
 
     int compareKey(byte[] other) {
-      return Arrays.compareUnsigned(data, keyOff, keyOff + keyLen, other, 0, other.length);
+      return compare(prefix, data, restOff, restLen, other);
     }
 
-    int compareKey(View other) {
-      return Arrays.compareUnsigned(data, keyOff, keyOff + keyLen, other.data, other.keyOff,
-          other.keyOff + other.keyLen);
+    /** The key {@code prefix} + {@code data[restOff, restOff + restLen)} against {@code other}, unsigned. */
+    static int compare(byte[] prefix, byte[] data, int restOff, int restLen, byte[] other) {
+      int n = prefix.length;
+      int m = Math.min(n, other.length);
+      int c = Arrays.compareUnsigned(prefix, 0, m, other, 0, m);
+      if (c != 0) {
+        return c;
+      }
+      if (other.length < n) {
+        return 1; // other is a proper prefix of this key
+      }
+      return Arrays.compareUnsigned(data, restOff, restOff + restLen, other, n, other.length);
     }
   }
 
@@ -52,7 +66,7 @@ final class PackedMap {
   private final ConcurrentSkipListMap<byte[], PackedLeaf> leaves = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
 
   PackedMap() {
-    leaves.put(LOWEST, new PackedLeaf(new byte[0], new int[0]));
+    leaves.put(LOWEST, new PackedLeaf());
   }
 
   /** The entry of {@code key}, or null. Any thread. */
@@ -70,12 +84,11 @@ final class PackedMap {
     var e = leaves.floorEntry(key);
     PackedLeaf leaf = e.getValue();
     int i = leaf.find(key);
-    byte[] entry = encode(key, payload);
     if (i >= 0) {
-      leaves.put(e.getKey(), PackedLeaf.splice(leaf, i, i + 1, entry));
+      leaves.put(e.getKey(), PackedLeaf.splice(leaf, i, i + 1, key, payload));
       return leaf.view(i);
     }
-    PackedLeaf grown = PackedLeaf.splice(leaf, -i - 1, -i - 1, entry);
+    PackedLeaf grown = PackedLeaf.splice(leaf, -i - 1, -i - 1, key, payload);
     if (grown.size() <= MAX_LEAF) {
       leaves.put(e.getKey(), grown);
     } else {
@@ -101,7 +114,7 @@ final class PackedMap {
     if (i < 0) {
       return false;
     }
-    PackedLeaf shrunk = PackedLeaf.splice(leaf, i, i + 1, null);
+    PackedLeaf shrunk = PackedLeaf.splice(leaf, i, i + 1, null, null);
     var next = leaves.higherEntry(e.getKey());
     if (next != null && shrunk.size() < MIN_LEAF && shrunk.size() + next.getValue().size() <= MAX_LEAF) {
       leaves.put(e.getKey(), PackedLeaf.concat(shrunk, next.getValue()));
@@ -141,27 +154,28 @@ final class PackedMap {
         throw new IllegalArgumentException("update keys must be strictly ascending");
       }
     }
-    Builder b = new Builder();
+    PackedLeaf.Entries b = new PackedLeaf.Entries(1024, MAX_LEAF * 2);
     int i = 0;
     while (i < keys.length) {
       var e = leaves.floorEntry(keys[i]);
       byte[] low = e.getKey();
       PackedLeaf leaf = e.getValue();
       byte[] high = leaves.higherKey(low);
-      b.reset(leaf.data.length);
+      b.reset(leaf.data.length + leaf.size() * leaf.prefix.length);
       int at = 0;
       for (; i < keys.length && (high == null || Arrays.compareUnsigned(keys[i], high) < 0); i++) {
         byte[] key = keys[i];
         int c = -1;
         while (at < leaf.size() && (c = leaf.compareKey(at, key)) < 0) {
-          b.copy(leaf, at++);
+          b.copy(leaf, at, at + 1);
+          at++;
         }
         View current = at < leaf.size() && c == 0 ? leaf.view(at) : null;
         byte[] payload = change.apply(i, current);
         if (current != null) {
           at++;
           if (payload == KEEP) {
-            b.copy(leaf, at - 1);
+            b.copy(leaf, at - 1, at);
           } else if (payload != REMOVE) {
             b.add(key, payload);
           }
@@ -169,9 +183,7 @@ final class PackedMap {
           b.add(key, payload);
         }
       }
-      while (at < leaf.size()) {
-        b.copy(leaf, at++);
-      }
+      b.copy(leaf, at, leaf.size());
       publish(low, high, b, i < keys.length);
     }
   }
@@ -181,7 +193,7 @@ final class PackedMap {
    * too many (the new right leaves published first, as a split does), dropped when empty, merged with the next leaf
    * when small and the batch does not touch that one (as {@link #remove} does).
    */
-  private void publish(byte[] low, byte[] high, Builder b, boolean batchGoesOn) {
+  private void publish(byte[] low, byte[] high, PackedLeaf.Entries b, boolean batchGoesOn) {
     int n = b.size();
     if (n == 0 && low != LOWEST) {
       leaves.remove(low);
@@ -208,65 +220,6 @@ final class PackedMap {
 
   /** Entries per leaf a batch's split aims at: room for later single inserts before the next split. */
   private static final int SPLIT_LEAF = MAX_LEAF * 3 / 4;
-
-  /** A leaf being assembled entry by entry (encoded bytes and their offsets); reused across a batch's leaves. */
-  private static final class Builder {
-    private byte[] data = new byte[1024];
-    private int[] offs = new int[MAX_LEAF * 2];
-    private int size;
-    private int length;
-
-    void reset(int expectedBytes) {
-      size = 0;
-      length = 0;
-      if (data.length < expectedBytes) {
-        data = new byte[expectedBytes + (expectedBytes >> 1)];
-      }
-    }
-
-    int size() {
-      return size;
-    }
-
-    void copy(PackedLeaf from, int i) {
-      int start = from.off(i);
-      int len = from.end(i) - start;
-      room(len);
-      System.arraycopy(from.data, start, data, length, len);
-      length += len;
-    }
-
-    void add(byte[] key, byte[] payload) {
-      int len = Varints.size(key.length) + key.length + Varints.size(payload.length) + payload.length;
-      room(len);
-      int p = Varints.write(data, length, key.length);
-      System.arraycopy(key, 0, data, p, key.length);
-      p = Varints.write(data, p + key.length, payload.length);
-      System.arraycopy(payload, 0, data, p, payload.length);
-      length += len;
-    }
-
-    private void room(int len) {
-      if (size == offs.length) {
-        offs = Arrays.copyOf(offs, size * 2);
-      }
-      offs[size++] = length;
-      if (length + len > data.length) {
-        data = Arrays.copyOf(data, Math.max(data.length * 2, length + len));
-      }
-    }
-
-    /** Entries [from, to) as an immutable leaf of their own. */
-    PackedLeaf leaf(int from, int to) {
-      int start = from < size ? offs[from] : length;
-      int end = to < size ? offs[to] : length;
-      int[] o = new int[to - from];
-      for (int j = from; j < to; j++) {
-        o[j - from] = offs[j] - start;
-      }
-      return new PackedLeaf(Arrays.copyOfRange(data, start, end), o);
-    }
-  }
 
   /** The leaves as they are now, in order: a consistent snapshot if taken on the writer thread. */
   List<PackedLeaf> leaves() {
@@ -382,14 +335,5 @@ final class PackedMap {
       lastInclusive = false;
       return v;
     }
-  }
-
-  private static byte[] encode(byte[] key, byte[] payload) {
-    byte[] out = new byte[Varints.size(key.length) + key.length + Varints.size(payload.length) + payload.length];
-    int p = Varints.write(out, 0, key.length);
-    System.arraycopy(key, 0, out, p, key.length);
-    p = Varints.write(out, p + key.length, payload.length);
-    System.arraycopy(payload, 0, out, p, payload.length);
-    return out;
   }
 }

@@ -52,12 +52,12 @@ final class StoreCodec {
   }
 
   static Slot unpackSlot(PackedMap.View v) {
-    byte[] d = v.data();
+    byte[] packed = v.key();
     long position = 0;
     for (int i = 0; i < POSITION_BYTES; i++) {
-      position = (position << 8) | (d[v.keyOff() + i] & 0xFF);
+      position = (position << 8) | (packed[i] & 0xFF);
     }
-    return new Slot(position, Arrays.copyOfRange(d, v.keyOff() + POSITION_BYTES, v.keyOff() + v.keyLen()));
+    return new Slot(position, Arrays.copyOfRange(packed, POSITION_BYTES, packed.length));
   }
 
   /**

@@ -340,4 +340,114 @@ class PackedMapTest {
       }
     }, round -> { });
   }
+
+  /**
+   * Neighbouring keys of one shape ({@code key-000000000123}, the benchmarks' 16-byte keys) keep their common start
+   * once per leaf: the key index's entries (empty payloads) take a few bytes each instead of 18, and read back whole.
+   */
+  @Test
+  void aLeafKeepsWhatItsKeysShareOnce() {
+    PackedMap map = new PackedMap();
+    int n = 10_000;
+    for (int i = 0; i < n; i++) {
+      map.put(b(String.format("key-%012d", i)), new byte[0]);
+    }
+    long bytes = 0;
+    for (PackedLeaf leaf : map.leaves()) {
+      bytes += leaf.data.length;
+      if (leaf.size() > 1) {
+        assertThat(leaf.prefix.length).as("prefix of a leaf of %d keys", leaf.size()).isGreaterThanOrEqualTo(12);
+      }
+    }
+    // Whole keys: 1 (length) + 16 + 1 (payload length) = 18 B each; shared starts kept once: <= 1 + 4 + 1.
+    assertThat(bytes).isLessThanOrEqualTo(6L * n);
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      expected.add(String.format("key-%012d", i) + "=");
+    }
+    assertThat(walk(map.iterate(null, true, null))).isEqualTo(expected);
+    assertThat(walk(map.iterate(b("key-000000004999"), false, b("key-000000005002"))))
+        .containsExactly("key-000000005000=", "key-000000005001=");
+    assertThat(map.get(b("key-00000000500"))).isNull(); // a proper prefix of stored keys
+    assertThat(map.get(b("key-0000000050000"))).isNull(); // a stored key plus a byte
+    assertThat(map.get(b("key-000000005000"))).isNotNull();
+  }
+
+  /**
+   * Keys of many lengths that are prefixes of one another, and bytes at both ends of the unsigned order (0x00, 0xFF),
+   * put, removed and changed in batches against a sorted model: inserts before a leaf's first key or after its last
+   * that share less of the leaf's prefix, merges of leaves with different prefixes, and lookups and walk bounds that
+   * stop inside a leaf's prefix.
+   */
+  @Test
+  void keysThatArePrefixesOfOneAnotherMatchASortedMap() {
+    Random random = new Random(23);
+    byte[][] starts = {new byte[0], {'a'}, {'a', 'a'}, {'a', 'b'}, {'a', 0}, {(byte) 0xFF, (byte) 0xFF}, {0},
+        {'k', 'e', 'y', '-', '0', '0', '0'}};
+    byte[] alphabet = {0, 1, 'a', 'b', (byte) 0xFF};
+    java.util.function.Supplier<byte[]> key = () -> {
+      byte[] start = starts[random.nextInt(starts.length)];
+      byte[] k = Arrays.copyOf(start, start.length + random.nextInt(4));
+      for (int i = start.length; i < k.length; i++) {
+        k[i] = alphabet[random.nextInt(alphabet.length)];
+      }
+      return k;
+    };
+    PackedMap map = new PackedMap();
+    TreeMap<byte[], String> model = new TreeMap<>(Arrays::compareUnsigned);
+    for (int step = 0; step < 30_000; step++) {
+      int what = random.nextInt(20);
+      int phase = step / 10_000; // inserts, then mostly removals (merges), then mixed
+      if (what < (phase == 1 ? 12 : 4)) {
+        byte[] k = key.get();
+        assertThat(map.remove(k)).isEqualTo(model.remove(k) != null);
+      } else if (what < (phase == 1 ? 13 : 5)) {
+        java.util.TreeSet<byte[]> batch = new java.util.TreeSet<>(Arrays::compareUnsigned);
+        for (int i = random.nextInt(40); i >= 0; i--) {
+          batch.add(key.get());
+        }
+        boolean remove = random.nextBoolean();
+        String v = "b" + step;
+        map.update(batch.toArray(new byte[0][]), (i, current) -> remove ? PackedMap.REMOVE : b(v));
+        for (byte[] k : batch) {
+          if (remove) {
+            model.remove(k);
+          } else {
+            model.put(k, v);
+          }
+        }
+      } else {
+        byte[] k = key.get();
+        String v = "v" + step;
+        String before = model.put(k, v);
+        PackedMap.View replaced = map.put(k, b(v));
+        assertThat(replaced == null ? null : s(replaced.payload())).isEqualTo(before);
+      }
+      byte[] probe = key.get();
+      PackedMap.View got = map.get(probe);
+      assertThat(got == null ? null : s(got.payload())).isEqualTo(model.get(probe));
+      if (step % 499 == 0) {
+        assertThat(walkKeys(map.iterate(null, true, null))).isEqualTo(modelKeys(model));
+        assertThat(walkKeys(PackedMap.iterate(map.leaves()))).isEqualTo(modelKeys(model));
+        byte[] from = key.get();
+        byte[] to = key.get();
+        if (Arrays.compareUnsigned(from, to) < 0) {
+          assertThat(walkKeys(map.iterate(from, true, to))).isEqualTo(modelKeys(model.subMap(from, true, to, false)));
+          assertThat(walkKeys(map.iterate(from, false, null))).isEqualTo(modelKeys(model.tailMap(from, false)));
+        }
+      }
+    }
+  }
+
+  private static List<String> walkKeys(Iterator<PackedMap.View> it) {
+    List<String> out = new ArrayList<>();
+    it.forEachRemaining(v -> out.add(Arrays.toString(v.key()) + "=" + s(v.payload())));
+    return out;
+  }
+
+  private static List<String> modelKeys(Map<byte[], String> m) {
+    List<String> out = new ArrayList<>();
+    m.forEach((k, v) -> out.add(Arrays.toString(k) + "=" + v));
+    return out;
+  }
 }
