@@ -36,8 +36,10 @@ import java.util.concurrent.ConcurrentSkipListSet;
  *
  * <p>Memory (issue 15): both indexes are {@link PackedMap}s, records packed ({@link StoreCodec}) into byte arrays of
  * ~64 records each, so a record costs its key and value plus ~31 bytes (position 4, version, deadline if any,
- * lengths, offsets, the key again in the key index) rather than ~160 bytes of skip-list nodes and object headers. {@link Slot} and {@link Rec}
- * are what callers get: made on each read, not kept.
+ * lengths, offsets, the key again in the key index), less what neighbouring keys share (each leaf keeps its keys'
+ * common start once: most of a key in the key index when keys have a common shape, a byte or two of the position in
+ * the records index), rather than ~160 bytes of skip-list nodes and object headers. {@link Slot} and {@link Rec} are
+ * what callers get: made on each read, not kept.
  */
 final class ShardStore {
   /** Ordering key: ring position first (for range scans), then unsigned key bytes (to break hash ties). */
