@@ -12,7 +12,8 @@
 # rows every 2 ms): p50/p99/p999 (target p99 < 100 ms at 2,000 writes/s), with progress each second.
 # Events are the records kv-node publishes (envelope format 2, key struct, headers; --format 1: the legacy envelope).
 # Each phase's CPU per event by process (this JVM, mysqld, the broker) is printed and kept: on a shared box it says more
-# than rows/s. KVPIPE_MYSQLD_ARGS adds options to the throwaway server (the JSON records them).
+# than rows/s. The throwaway server is sized like docker-compose.yml's (1 GiB buffer pool and redo log, no neighbour
+# flushing; docs/operations.md); KVPIPE_MYSQLD_ARGS adds or overrides options (the JSON records them and the settings).
 # Writes target/bench/archive-<timestamp>.json with all figures and the machine's cores, memory, load, JDK and database.
 #
 #   scripts/bench-archive.sh [--events 500000] [--keys 100000] [--value-bytes 100] [--partitions 3] [--batch 5000]
