@@ -170,13 +170,23 @@ final class PackedLeaf {
 
   /** {@code [key length - skip][key from skip][payload length][payload]}. */
   private static byte[] encode(byte[] key, int skip, byte[] payload) {
+    byte[] out = new byte[encodedSize(key, skip, payload)];
+    write(out, 0, key, skip, payload);
+    return out;
+  }
+
+  private static int encodedSize(byte[] key, int skip, byte[] payload) {
     int klen = key.length - skip;
-    byte[] out = new byte[Varints.size(klen) + klen + Varints.size(payload.length) + payload.length];
-    int p = Varints.write(out, 0, klen);
+    return Varints.size(klen) + klen + Varints.size(payload.length) + payload.length;
+  }
+
+  /** Writes {@link #encode}'s bytes into {@code out} at {@code at}. */
+  private static void write(byte[] out, int at, byte[] key, int skip, byte[] payload) {
+    int klen = key.length - skip;
+    int p = Varints.write(out, at, klen);
     System.arraycopy(key, skip, out, p, klen);
     p = Varints.write(out, p + klen, payload.length);
     System.arraycopy(payload, 0, out, p, payload.length);
-    return out;
   }
 
   /**
@@ -225,12 +235,9 @@ final class PackedLeaf {
     }
 
     void add(byte[] key, byte[] payload) {
-      int len = Varints.size(key.length) + key.length + Varints.size(payload.length) + payload.length;
+      int len = encodedSize(key, 0, payload);
       room(len);
-      int p = Varints.write(data, length, key.length);
-      System.arraycopy(key, 0, data, p, key.length);
-      p = Varints.write(data, p + key.length, payload.length);
-      System.arraycopy(payload, 0, data, p, payload.length);
+      write(data, length, key, 0, payload);
       length += len;
     }
 
