@@ -15,6 +15,8 @@
 #   --warmup-max-seconds, default W + 120) --wrk-threads T (2)
 #   --etcd true|false --direct true|false --node-jvm "..." --proxy-jvm "..." --etcd-binary PATH
 #   --tls on|off (mutual TLS on the Ratis ports, as kvpipe runs by default; off to price it)
+#   --etcd-peer-tls on|off (mutual TLS between the etcd members; default: as --tls, so both systems' replicas pay for
+#   TLS or neither does; clients reach both over plain HTTP)
 #   --groups N (2: the dev stack's shard groups g1, g2; 1: one Raft group on the 3 nodes, like for like with etcd's one)
 # KVPIPE_BENCH_NO_BUILD=1 reuses the last build. etcd is killed at the end, also when the benchmark fails.
 set -euo pipefail

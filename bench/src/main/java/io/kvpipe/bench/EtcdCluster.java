@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.Ports;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -28,7 +29,9 @@ import java.util.stream.Stream;
 /**
  * The reference peer: a 3-member etcd cluster of Debian's {@code etcd} binary on loopback, with its defaults (fsync
  * on), each member its own process with a data dir under a temporary directory that {@link #close} kills and deletes.
- * Clients use the v3 HTTP/JSON gateway on each member's client port. The members' process ids are appended to a pid
+ * Clients use the v3 HTTP/JSON gateway on each member's client port (plain HTTP, as clients reach kvpipe's proxy).
+ * Members talk to each other in plaintext or, given certificates, over mutual TLS ({@code --peer-client-cert-auth}),
+ * as kvpipe's kv-nodes do by default: like for like, a secure etcd deployment. The members' process ids are appended to a pid
  * file when one is given, so the calling script can kill them even if this JVM dies.
  */
 final class EtcdCluster implements AutoCloseable {
@@ -47,6 +50,11 @@ final class EtcdCluster implements AutoCloseable {
   }
 
   static EtcdCluster start(String binary, Path pidFile, PrintStream out) throws IOException {
+    return start(binary, pidFile, TestTls.PLAINTEXT, out);
+  }
+
+  /** @param peerTls the members' certificate, key and CA for mutual TLS between them; {@link TestTls#PLAINTEXT}: none */
+  static EtcdCluster start(String binary, Path pidFile, TestTls.Files peerTls, PrintStream out) throws IOException {
     Path dir = Files.createTempDirectory("kvpipe-bench-etcd-");
     EtcdCluster c = new EtcdCluster(dir);
     try {
@@ -55,17 +63,25 @@ final class EtcdCluster implements AutoCloseable {
         c.clientPorts.put(name, Ports.freePort());
         peerPorts.put(name, Ports.freePort());
       }
+      boolean tls = peerTls.cert() != null;
+      String peerScheme = tls ? "https" : "http";
       List<String> initial = new ArrayList<>();
-      peerPorts.forEach((n, p) -> initial.add(n + "=http://127.0.0.1:" + p));
-      out.printf("== starting 3 etcd members (%s) in %s%n", binary, dir);
+      peerPorts.forEach((n, p) -> initial.add(n + "=" + peerScheme + "://127.0.0.1:" + p));
+      out.printf("== starting 3 etcd members (%s, %s between members) in %s%n", binary,
+          tls ? "mutual TLS" : "plaintext", dir);
       for (String name : c.clientPorts.keySet()) {
         String client = "http://127.0.0.1:" + c.clientPorts.get(name);
-        String peer = "http://127.0.0.1:" + peerPorts.get(name);
-        Process p = new ProcessBuilder(binary, "--name", name, "--data-dir", dir.resolve(name).toString(),
-            "--listen-client-urls", client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
-            "--initial-advertise-peer-urls", peer, "--initial-cluster", String.join(",", initial),
-            "--initial-cluster-state", "new", "--initial-cluster-token", "kvpipe-bench", "--logger", "zap",
-            "--log-level", "warn")
+        String peer = peerScheme + "://127.0.0.1:" + peerPorts.get(name);
+        List<String> command = new ArrayList<>(List.of(binary, "--name", name, "--data-dir",
+            dir.resolve(name).toString(), "--listen-client-urls", client, "--advertise-client-urls", client,
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster",
+            String.join(",", initial), "--initial-cluster-state", "new", "--initial-cluster-token", "kvpipe-bench",
+            "--logger", "zap", "--log-level", "warn"));
+        if (tls) {
+          command.addAll(List.of("--peer-cert-file", peerTls.cert().toString(), "--peer-key-file",
+              peerTls.key().toString(), "--peer-trusted-ca-file", peerTls.ca().toString(), "--peer-client-cert-auth"));
+        }
+        Process p = new ProcessBuilder(command)
             .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
         c.members.put(name, p);
         if (pidFile != null) {

@@ -5,6 +5,7 @@ import io.kvpipe.client.ShardGroupClient;
 import io.kvpipe.testsupport.bench.ClosedLoop;
 import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.ProcessCpu;
+import io.kvpipe.testsupport.tls.TestTls;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -95,14 +96,21 @@ public final class ProxyBench {
     for (int i = 0; i < keys; i++) {
       keyNames.add(KvShape.key(i));
     }
-    EtcdCluster etcd = withEtcd ? EtcdCluster.start(etcdBinary, pidFile, OUT) : null;
+    // etcd's members talk over mutual TLS when kvpipe's replicas do (the default), so that both pay for it.
+    String etcdPeerTls = args.string("etcd-peer-tls", options.tls() ? "on" : "off");
+    if (!etcdPeerTls.equals("on") && !etcdPeerTls.equals("off")) {
+      throw new IllegalArgumentException("--etcd-peer-tls must be on or off, got " + etcdPeerTls);
+    }
+    EtcdCluster etcd = withEtcd ? EtcdCluster.start(etcdBinary, pidFile,
+        etcdPeerTls.equals("on") ? TestTls.cluster() : TestTls.PLAINTEXT, OUT) : null;
     try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT)) {
       String etcdUrl = null;
       if (etcd != null) {
         String leader = etcd.leader();
         etcdUrl = etcd.url(leader);
         report.put("etcd", JsonReport.map("version", version(etcdBinary), "members", 3, "fsync", true,
-            "settings", "Debian's defaults; loopback; own temp data dirs", "endpoint",
+            "settings", "Debian's defaults; loopback; own temp data dirs", "peer_tls",
+            etcdPeerTls.equals("on") ? "mutual TLS" : "plaintext", "client", "plain HTTP gateway", "endpoint",
             "the leader (" + leader + "): the best case for etcd"));
         OUT.printf("   etcd leader %s at %s%n", leader, etcdUrl);
       }
