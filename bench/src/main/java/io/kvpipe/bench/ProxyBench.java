@@ -278,17 +278,19 @@ public final class ProxyBench {
       if (system.equals("direct")) {
         ClosedLoop.Result r = new ClosedLoop("direct " + op, c, d, direct(op), quiet).run();
         s = new Slice(system, op, r.seconds(), r.ops(), r.errors(), r.latencyMs().p50(), r.latencyMs().p99(),
-            r.latencyMs().max(), 0, 0, r.lastError(), Batching.NONE);
+            r.latencyMs().max(), 0, Map.of(), 0, r.lastError(), Batching.NONE);
       } else {
         String url = system.equals("etcd") ? etcdUrl : stack.proxyUrl();
         int threads = c == 1 ? 1 : Math.min(wrkThreads, c);
         Wrk.Result r = wrk.run(url, system, op, c, threads, d, system.equals("kvpipe") ? KvStack.DATA_TOKEN : null);
         s = new Slice(system, op, r.seconds(), r.requests() - r.statusErrors(), r.errors(), r.p50(), r.p99(),
-            r.max(), 0, 0, r.errors() > 0 ? r.statusErrors() + " HTTP >= 400, " + r.socketErrors() + " socket" : null,
+            r.max(), 0, Map.of(), 0,
+            r.errors() > 0 ? r.statusErrors() + " HTTP >= 400, " + r.socketErrors() + " socket" : null,
             Batching.NONE);
       }
-      double cpu = ProcessCpu.Sample.of(pids).totalSince(before);
-      return s.with(cpu, term(system) - termBefore, batching(system, op).minus(batchingBefore));
+      ProcessCpu.Sample after = ProcessCpu.Sample.of(pids);
+      return s.with(after.totalSince(before), after.since(before), term(system) - termBefore,
+          batching(system, op).minus(batchingBefore));
     }
 
     /** Raft requests kvpipe sent so far for {@code op} and the operations they carried (etcd: none). */
@@ -344,21 +346,33 @@ public final class ProxyBench {
     }
   }
 
-  /** One slice of one system at one point; latencies in ms. */
+  /**
+   * One slice of one system at one point; latencies in ms. {@code cpuByProcess}: each process's CPU over the slice
+   * ({@link ProcessCpu.Sample#since}), so the proxy's own CPU per request can be told from the kv-nodes'.
+   */
   record Slice(String system, String op, double seconds, long ok, long errors, double p50, double p99, double max,
-               double cpuSeconds, long elections, String errorNote, Batching batching) {
+               double cpuSeconds, Map<String, Object> cpuByProcess, long elections, String errorNote,
+               Batching batching) {
     double rate() {
       return ok / seconds;
     }
 
-    Slice with(double cpu, long elections, Batching batching) {
-      return new Slice(system, op, seconds, ok, errors, p50, p99, max, cpu, elections, errorNote, batching);
+    Slice with(double cpu, Map<String, Object> byProcess, long elections, Batching batching) {
+      return new Slice(system, op, seconds, ok, errors, p50, p99, max, cpu, byProcess, elections, errorNote,
+          batching);
+    }
+
+    /** CPU seconds of the process named {@code name} over the slice; NaN if it was not sampled. */
+    double cpuOf(String name) {
+      return cpuByProcess.get(name) instanceof Map<?, ?> m && m.get("cpu_s") instanceof Number n
+          ? n.doubleValue() : Double.NaN;
     }
 
     Map<String, Object> toMap() {
       return JsonReport.map("seconds", ProcessCpu.round(2, seconds), "ok", ok, "errors", errors, "ops_per_s",
           Math.round(rate()), "p50_ms", ProcessCpu.round(3, p50), "p99_ms", ProcessCpu.round(3, p99), "max_ms",
-          ProcessCpu.round(3, max), "cpu_s", ProcessCpu.round(2, cpuSeconds), "elections", elections,
+          ProcessCpu.round(3, max), "cpu_s", ProcessCpu.round(2, cpuSeconds), "cpu_by_process", cpuByProcess,
+          "elections", elections,
           "ops_per_raft_request", ProcessCpu.round(2, batching.opsPerRequest()), "errors_note", errorNote);
     }
   }
@@ -395,7 +409,18 @@ public final class ProxyBench {
           ProcessCpu.round(3, p99), "p99_ms_worst_slice", ProcessCpu.round(3, p99Worst), "errors", errors,
           "cpu_core_pct", ProcessCpu.round(1, cpuCorePct), "cpu_ms_per_op", ProcessCpu.round(4, cpuMsPerOp),
           "elections_during_slices", elections, "ops_per_raft_request", ProcessCpu.round(2, opsPerRaftRequest),
-          "slices", slices.stream().map(Slice::toMap).toList());
+          "cpu_ms_per_op_by_process", cpuMsPerOpByProcess(), "slices", slices.stream().map(Slice::toMap).toList());
+    }
+
+    /** Per process (proxy, kv-nodes, bench), its CPU over the slices per successful operation, in ms. */
+    private Map<String, Object> cpuMsPerOpByProcess() {
+      long ok = slices.stream().mapToLong(Slice::ok).sum();
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (String name : slices.getFirst().cpuByProcess().keySet()) {
+        double cpu = slices.stream().mapToDouble(x -> x.cpuOf(name)).sum();
+        out.put(name, ok == 0 ? null : ProcessCpu.round(4, 1000 * cpu / ok));
+      }
+      return out;
     }
   }
 
