@@ -44,7 +44,7 @@ public final class HttpListener implements AutoCloseable {
   /** HTTPS when {@code tls} is given (its files are read now: a bad one fails here), else plain HTTP. */
   public HttpListener(String host, int port, Duration idleTimeout, HttpLimits limits, Optional<ListenerTls> tls,
                       Handler handler, ProxyMetrics metrics) {
-    QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+    QueuedThreadPool threads = new ProxyThreadPool(64, 4);
     threads.setName("proxy-http");
     threads.setDaemon(true);
     server = new Server(threads);
