@@ -181,7 +181,17 @@ public final class JavaProcess implements AutoCloseable {
       return;
     }
     endAsked = true;
-    process.destroy();
+    sigterm();
+  }
+
+  /**
+   * SIGTERM through the process handle, not {@link Process#destroy()}: that also closes this end of the child's stdin,
+   * which {@link OrphanGuard} reads as its parent gone and answers with {@code System.exit(1)}, racing the SIGTERM's
+   * own exit (143): a child asked to stop then exited with either code (seen in JavaProcessStateTest under load). Its
+   * stdin is closed once it has exited ({@link #waitFor}).
+   */
+  private void sigterm() {
+    process.toHandle().destroy();
   }
 
   /** SIGKILL: no shutdown hooks, no flush; waits until the OS has reaped the process. */
@@ -201,7 +211,7 @@ public final class JavaProcess implements AutoCloseable {
     }
     if (!endAsked) {
       endAsked = true;
-      process.destroy();
+      sigterm();
     }
     // A child that writes its class-data archive at exit does so after its shutdown hooks: give it the time.
     if (!waitFor(cds.writes() != null ? grace.plus(ChildCds.DUMP_ALLOWANCE) : grace)) {
@@ -217,10 +227,23 @@ public final class JavaProcess implements AutoCloseable {
 
   private boolean waitFor(Duration d) {
     try {
-      return process.waitFor(d.toMillis(), TimeUnit.MILLISECONDS);
+      boolean exited = process.waitFor(d.toMillis(), TimeUnit.MILLISECONDS);
+      if (exited) {
+        closeStdin();
+      }
+      return exited;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for " + spec.mainClass(), e);
+    }
+  }
+
+  /** Releases this end of an exited child's stdin (nobody reads it any more; a test starts many children). */
+  private void closeStdin() {
+    try {
+      process.getOutputStream().close();
+    } catch (IOException e) {
+      // Nothing to release then: the pipe is already gone with the child.
     }
   }
 

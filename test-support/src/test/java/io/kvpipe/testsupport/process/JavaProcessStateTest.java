@@ -2,6 +2,7 @@ package io.kvpipe.testsupport.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvpipe.testsupport.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -20,11 +21,24 @@ class JavaProcessStateTest {
     }
   }
 
-  /** A child that waits to be stopped. */
+  /** A child that says it runs, then waits to be stopped. */
   public static final class Waits {
+    static final String RUNNING = "waiting to be stopped";
+
     public static void main(String[] args) throws InterruptedException {
+      System.out.println(RUNNING);
       Thread.currentThread().join(); // until the test stops it
     }
+  }
+
+  /**
+   * Waits until {@code p}'s main runs. A SIGTERM that reaches a JVM still initialising fails its start with "Error
+   * occurred during initialization of VM" and exit code 1, not 143 (seen here: 1 in 40 java processes sent SIGTERM
+   * 0-80 ms after their start), so a test asking a child to stop must ask a running one.
+   */
+  private static JavaProcess running(JavaProcess p) {
+    Poll.until("the child's main running", Duration.ofSeconds(30), () -> p.logSinceStart().contains(Waits.RUNNING));
+    return p;
   }
 
   @Test
@@ -53,8 +67,8 @@ class JavaProcessStateTest {
 
   @Test
   void childrenAskedToStopTogetherStopCleanlyAndTheirStopThenOnlyWaits() {
-    JavaProcess a = JavaProcess.builder(Waits.class.getName()).logFile(dir.resolve("a.log")).build().start();
-    JavaProcess b = JavaProcess.builder(Waits.class.getName()).logFile(dir.resolve("b.log")).build().start();
+    JavaProcess a = running(JavaProcess.builder(Waits.class.getName()).logFile(dir.resolve("a.log")).build().start());
+    JavaProcess b = running(JavaProcess.builder(Waits.class.getName()).logFile(dir.resolve("b.log")).build().start());
     a.askStop();
     b.askStop();
     assertThat(a.awaitExit(Duration.ofSeconds(30))).as("a exits on the SIGTERM askStop sent").isTrue();
@@ -63,7 +77,7 @@ class JavaProcessStateTest {
     b.stop(Duration.ofSeconds(5));
     for (JavaProcess p : new JavaProcess[] {a, b}) {
       assertThat(p.exitedUnasked()).isFalse();
-      assertThat(p.describe()).startsWith("stopped by the test").contains("code 143"); // SIGTERM, not SIGKILL
+      assertThat(p.describe()).as(p.logSinceStart()).startsWith("stopped by the test").contains("code 143"); // SIGTERM
     }
   }
 
