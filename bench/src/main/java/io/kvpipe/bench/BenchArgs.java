@@ -53,6 +53,15 @@ final class BenchArgs {
     }
   }
 
+  /** An {@code on|off} option (anything else is refused), {@code def} when absent. */
+  boolean onOff(String name, boolean def) {
+    String v = string(name, def ? "on" : "off");
+    if (!v.equals("on") && !v.equals("off")) {
+      throw new IllegalArgumentException("--" + name + " must be on or off, got '" + v + "'");
+    }
+    return v.equals("on");
+  }
+
   boolean flag(String name) {
     return Boolean.parseBoolean(values.getOrDefault(name, "false"));
   }

@@ -73,17 +73,13 @@ final class KvStack implements AutoCloseable {
   record Options(String nodeJvm, String proxyJvm, List<String> nodeArgs, List<String> proxyArgs, boolean metrics,
                  boolean tls, List<String> groups) {
     static Options from(BenchArgs a) {
-      String tls = a.string("tls", "on");
-      if (!tls.equals("on") && !tls.equals("off")) {
-        throw new IllegalArgumentException("--tls must be on or off, got " + tls);
-      }
       int n = a.integer("groups", GROUPS.size());
       if (n < 1 || n > 9) {
         throw new IllegalArgumentException("--groups must be 1..9, got " + n);
       }
       List<String> groups = java.util.stream.IntStream.rangeClosed(1, n).mapToObj(i -> "g" + i).toList();
       return new Options(a.string("node-jvm", shippedJvm("kv-node")), a.string("proxy-jvm", shippedJvm("proxy")), List.of(), List.of(),
-          false, tls.equals("on"), groups);
+          false, a.onOff("tls", true), groups);
     }
 
     Options withNodeArgs(String... args) {

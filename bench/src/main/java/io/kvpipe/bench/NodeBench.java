@@ -80,7 +80,7 @@ public final class NodeBench {
     this.memoryRest = a.seconds("memory-rest-seconds", 0);
     this.work = Path.of(a.string("work-dir", "target/bench-work"));
     this.groupCommit = GroupCommit.parse(a.string("group-commit", GroupCommit.DEFAULT.toString()));
-    this.tls = !a.string("tls", "on").equals("off");
+    this.tls = a.onOff("tls", true);
     this.nodeArgs = a.string("node-args", "").isBlank() ? List.of() : List.of(a.string("node-args", "").split(" "));
     List<String> jvm = new java.util.ArrayList<>(List.of(a.string("node-jvm", JvmOptions.of("kv-node")).trim().split(" +")));
     jvm.add("--enable-native-access=ALL-UNNAMED");

@@ -97,12 +97,9 @@ public final class ProxyBench {
       keyNames.add(KvShape.key(i));
     }
     // etcd's members talk over mutual TLS when kvpipe's replicas do (the default), so that both pay for it.
-    String etcdPeerTls = args.string("etcd-peer-tls", options.tls() ? "on" : "off");
-    if (!etcdPeerTls.equals("on") && !etcdPeerTls.equals("off")) {
-      throw new IllegalArgumentException("--etcd-peer-tls must be on or off, got " + etcdPeerTls);
-    }
+    boolean etcdPeerTls = args.onOff("etcd-peer-tls", options.tls());
     EtcdCluster etcd = withEtcd ? EtcdCluster.start(etcdBinary, pidFile,
-        etcdPeerTls.equals("on") ? TestTls.cluster() : TestTls.PLAINTEXT, OUT) : null;
+        etcdPeerTls ? TestTls.cluster() : TestTls.PLAINTEXT, OUT) : null;
     try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT)) {
       String etcdUrl = null;
       if (etcd != null) {
@@ -110,7 +107,7 @@ public final class ProxyBench {
         etcdUrl = etcd.url(leader);
         report.put("etcd", JsonReport.map("version", version(etcdBinary), "members", 3, "fsync", true,
             "settings", "Debian's defaults; loopback; own temp data dirs", "peer_tls",
-            etcdPeerTls.equals("on") ? "mutual TLS" : "plaintext", "client", "plain HTTP gateway", "endpoint",
+            etcdPeerTls ? "mutual TLS" : "plaintext", "client", "plain HTTP gateway", "endpoint",
             "the leader (" + leader + "): the best case for etcd"));
         OUT.printf("   etcd leader %s at %s%n", leader, etcdUrl);
       }
