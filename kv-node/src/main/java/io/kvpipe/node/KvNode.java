@@ -1,5 +1,6 @@
 package io.kvpipe.node;
 
+import io.kvpipe.client.RaftTls;
 import io.kvpipe.client.meta.MetaClient;
 import io.kvpipe.common.metrics.StandardMeters;
 import io.kvpipe.common.topology.Peer;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -111,12 +113,17 @@ public final class KvNode implements AutoCloseable {
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setProperties(props)
-        .setParameters(config.raftInlineCalls() ? InlineRaftCalls.apply(config.raftTls().parameters())
-            : config.raftTls().parameters())
+        .setParameters(raftParameters(config.raftTls(), config.raftInlineCalls()))
         .setStateMachineRegistry(gid -> newStateMachine(gid, settings))
         .build();
     this.replicas = new ReplicaLifecycle(server, config, groupNames, shards, publishers, registry, this::attach,
         removedGroupsDir());
+  }
+
+  /** The Raft server's parameters: its TLS and how its gRPC services run (also for in-process test clusters). */
+  static Parameters raftParameters(RaftTls tls, boolean inlineCalls) {
+    Parameters p = tls.parameters();
+    return inlineCalls ? InlineRaftCalls.apply(p) : p;
   }
 
   private StateMachine newStateMachine(RaftGroupId gid, ShardSettings settings) {

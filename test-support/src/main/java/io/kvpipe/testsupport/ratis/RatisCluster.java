@@ -17,7 +17,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -43,6 +45,7 @@ public final class RatisCluster implements AutoCloseable {
   private final BiFunction<String, RaftGroupId, StateMachine> stateMachines;
   private final Consumer<RaftProperties> tuning;
   private final TestTls.Files tls;
+  private final UnaryOperator<Parameters> parameters;
   private final Map<String, RaftPeer> peers = new LinkedHashMap<>();
   private final Map<String, RaftServer> running = new LinkedHashMap<>();
   private final AtomicLong callIds = new AtomicLong();
@@ -53,6 +56,7 @@ public final class RatisCluster implements AutoCloseable {
     this.stateMachines = b.stateMachines;
     this.tuning = b.tuning;
     this.tls = b.tls;
+    this.parameters = b.parameters;
     for (int i = 1; i <= b.peers; i++) {
       String id = "p" + i;
       peers.put(id, RaftPeer.newBuilder().setId(id).setAddress("127.0.0.1:" + Ports.freePort()).build());
@@ -70,6 +74,7 @@ public final class RatisCluster implements AutoCloseable {
     private BiFunction<String, RaftGroupId, StateMachine> stateMachines;
     private Consumer<RaftProperties> tuning = p -> { };
     private TestTls.Files tls = TestTls.cluster();
+    private UnaryOperator<Parameters> parameters = UnaryOperator.identity();
 
     private Builder(Path baseDir) {
       this.baseDir = baseDir;
@@ -94,6 +99,15 @@ public final class RatisCluster implements AutoCloseable {
     /** Adjusts each server's properties (after the cluster set transport, storage dir and port). */
     public Builder properties(Consumer<RaftProperties> t) {
       this.tuning = t;
+      return this;
+    }
+
+    /**
+     * Adjusts each server's parameters (after the cluster set its TLS), e.g. to run the gRPC services as a kv-node
+     * runs them.
+     */
+    public Builder parameters(UnaryOperator<Parameters> p) {
+      this.parameters = p;
       return this;
     }
 
@@ -177,7 +191,7 @@ public final class RatisCluster implements AutoCloseable {
       RaftServer server = RaftServer.newBuilder()
           .setServerId(RaftPeerId.valueOf(peerId))
           .setProperties(props)
-          .setParameters(tls.parameters())
+          .setParameters(parameters.apply(tls.parameters()))
           .setStateMachineRegistry(gid -> stateMachines.apply(peerId, gid))
           .build();
       server.start();
