@@ -12,6 +12,7 @@ import io.kvpipe.node.cdc.ChangeTopic;
 import io.kvpipe.node.cdc.LeaderPublishing;
 import io.kvpipe.node.cdc.TopicStatus;
 import io.kvpipe.node.meta.MetaGroup;
+import io.kvpipe.node.raft.AnchoredCommitGuard;
 import io.kvpipe.node.raft.DeadLeaderWatch;
 import io.kvpipe.node.raft.InlineRaftCalls;
 import io.kvpipe.node.raft.RatisMetricsBridge;
@@ -120,10 +121,14 @@ public final class KvNode implements AutoCloseable {
         removedGroupsDir());
   }
 
-  /** The Raft server's parameters: its TLS and how its gRPC services run (also for in-process test clusters). */
+  /**
+   * The Raft server's parameters: its TLS and how its gRPC services run, with the guard that keeps a follower from
+   * committing entries an AppendEntries never vouched for ({@link AnchoredCommitGuard}). Also for in-process test
+   * clusters.
+   */
   static Parameters raftParameters(RaftTls tls, boolean inlineCalls) {
     Parameters p = tls.parameters();
-    return inlineCalls ? InlineRaftCalls.apply(p) : p;
+    return AnchoredCommitGuard.apply(inlineCalls ? InlineRaftCalls.apply(p) : p);
   }
 
   private StateMachine newStateMachine(RaftGroupId gid, ShardSettings settings) {
