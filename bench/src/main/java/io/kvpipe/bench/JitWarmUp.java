@@ -3,18 +3,18 @@ package io.kvpipe.bench;
 import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.ProcessCpu;
 import java.io.PrintStream;
-import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * A warm-up that ends when the JVMs under test are warm, not when a clock says so. Why: on a 2-core box the JIT of
- * three kv-nodes (and a proxy) is still compiling 90-140 s into a run (each node's compile time 24-50% of a core over
- * 10 s windows), and a figure taken then is the JIT's: the same bench-node run gave c=64 puts ~6,000/s after a 30 s
- * warm-up and 17,434/s once the JIT had settled. So load runs in windows of {@link #WINDOW}: at least the minimum
- * warm-up, then until every watched JVM's JIT took at most a given share of a core over the last window (its
- * {@code jvm_compilation_time_ms_total}, bound by every kvpipe process: StandardMeters), or the maximum passed.
+ * three kv-nodes (and a proxy) is still compiling minutes into a run, and a figure taken then is partly the JIT's: the
+ * same bench-node run gave c=64 puts ~6,000/s after a 30 s warm-up and 17,434/s once the JIT had settled. So load runs
+ * in windows of {@link #WINDOW}: at least the minimum warm-up, then until every watched JVM's JIT compiler threads
+ * used at most a given share of a core over the last window ({@link JitCpu}), or the maximum passed. Measured with
+ * -Xlog:jit+compilation, deoptimization and class+load (bench/RESULTS.md, issue 18), what the JIT does then is a
+ * warm-up that decays, not a steady churn: ever fewer methods reach C2's thresholds.
  */
 final class JitWarmUp {
   static final Duration WINDOW = Duration.ofSeconds(10);
@@ -23,9 +23,6 @@ final class JitWarmUp {
   interface Load {
     void run(Duration length) throws Exception;
   }
-
-  /** A JVM to watch: its Prometheus endpoint and the bearer token it wants (null: none). */
-  record Endpoint(URI metrics, String token) {}
 
   /** @param settledPct the JIT share of one core (%) at or below which a JVM counts as warm */
   record Settings(Duration min, Duration max, double settledPct) {
@@ -45,22 +42,22 @@ final class JitWarmUp {
 
   /**
    * Runs {@code load} window after window as described above, printing the busiest JVM's JIT share after each;
-   * returns how long it took and where the JIT stood (for the report's JSON).
+   * returns how long it took and where the JIT stood (for the report's JSON). {@code jvms}: name to local process id.
    */
-  static Map<String, Object> run(Settings s, Map<String, Endpoint> jvms, Load load, PrintStream out) throws Exception {
-    out.printf("== warm-up: at least %d s, then until every JVM's JIT takes <= %.1f%% of a core over %d s (at most %d s)%n",
-        s.min().toSeconds(), s.settledPct(), WINDOW.toSeconds(), s.max().toSeconds());
+  static Map<String, Object> run(Settings s, Map<String, Long> jvms, Load load, PrintStream out) throws Exception {
+    out.printf("== warm-up: at least %d s, then until every JVM's JIT compiler threads use <= %.1f%% of a core over %d s"
+        + " (at most %d s)%n", s.min().toSeconds(), s.settledPct(), WINDOW.toSeconds(), s.max().toSeconds());
     long start = System.nanoTime();
     while (true) {
-      Map<String, Double> before = compileMs(jvms);
+      Map<String, JitCpu.Reading> before = read(jvms);
       long windowStart = System.nanoTime();
       load.run(WINDOW);
-      Map<String, Double> after = compileMs(jvms);
-      double wallMs = (System.nanoTime() - windowStart) / 1e6;
+      Map<String, JitCpu.Reading> after = read(jvms);
+      double wallS = (System.nanoTime() - windowStart) / 1e9;
       String busiest = null;
       double max = Double.NaN;
       for (String name : jvms.keySet()) {
-        double pct = 100 * (after.get(name) - before.get(name)) / wallMs;
+        double pct = 100 * after.get(name).secondsSince(before.get(name)) / wallS;
         if (!Double.isNaN(pct) && (Double.isNaN(max) || pct > max)) {
           max = pct;
           busiest = name;
@@ -68,27 +65,26 @@ final class JitWarmUp {
       }
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       boolean settled = Double.isNaN(max) || max <= s.settledPct();
-      out.printf("   warm-up %d s: the busiest JIT (%s) took %.1f%% of a core over the last %d s%s%n",
+      out.printf("   warm-up %d s: the busiest JIT (%s) used %.1f%% of a core over the last %d s%s%n",
           elapsed.toSeconds(), busiest, max, WINDOW.toSeconds(), settled ? ": settled" : "");
       if (elapsed.compareTo(s.min()) >= 0 && (settled || elapsed.compareTo(s.max()) >= 0)) {
         return JsonReport.map("seconds", elapsed.toSeconds(), "busiest_jit", busiest, "jit_core_pct_last_window",
-            Double.isNaN(max) ? null : ProcessCpu.round(1, max), "settled", settled);
+            Double.isNaN(max) ? null : ProcessCpu.round(1, max), "jit_measure", "compiler threads' CPU", "settled",
+            settled);
       }
     }
   }
 
-  /** Each JVM's total JIT compile time (ms) now; NaN for one that does not answer or show it. */
-  static Map<String, Double> compileMs(Map<String, Endpoint> jvms) {
-    Map<String, Double> out = new LinkedHashMap<>();
-    jvms.forEach((name, e) -> out.put(name, compileMs(e)));
+  private static Map<String, JitCpu.Reading> read(Map<String, Long> jvms) {
+    Map<String, JitCpu.Reading> out = new LinkedHashMap<>();
+    jvms.forEach((name, pid) -> out.put(name, JitCpu.read(pid)));
     return out;
   }
 
-  private static double compileMs(Endpoint e) {
-    return compileMs(Scrape.text(e));
-  }
-
-  /** The JIT compile time in a Prometheus text exposition, NaN if it is not there. */
+  /**
+   * The JVM's own JIT compile time in a Prometheus text exposition ({@code jvm_compilation_time_ms_total}: wall-clock
+   * time, see {@link JitCpu}), NaN if it is not there.
+   */
   static double compileMs(String metricsText) {
     return Scrape.value(metricsText, "jvm_compilation_time_ms_total", "");
   }

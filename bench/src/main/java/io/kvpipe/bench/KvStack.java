@@ -15,7 +15,6 @@ import io.kvpipe.testsupport.process.JavaProcess;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import io.kvpipe.testsupport.tls.TestTls;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -221,18 +220,7 @@ final class KvStack implements AutoCloseable {
     return clients;
   }
 
-  /** The OS process ids of the kv-nodes and the proxy, by name (n1.., proxy). */
-  /** The kv-nodes' and the proxy's Prometheus endpoints, whose JIT {@link JitWarmUp} watches. */
-  Map<String, JitWarmUp.Endpoint> jitEndpoints() {
-    Map<String, JitWarmUp.Endpoint> jvms = new LinkedHashMap<>();
-    for (String id : nodes.nodeIds()) {
-      jvms.put(id, new JitWarmUp.Endpoint(
-          URI.create("http://127.0.0.1:" + nodes.metricsPort(id) + "/metrics"), null));
-    }
-    jvms.put("proxy", new JitWarmUp.Endpoint(URI.create(proxyUrl() + "/metrics"), DATA_TOKEN));
-    return jvms;
-  }
-
+  /** The OS process ids of the kv-nodes and the proxy, by name (n1.., proxy): what {@link JitWarmUp} watches. */
   Map<String, Long> pids() {
     Map<String, Long> pids = new LinkedHashMap<>();
     for (String id : nodes.nodeIds()) {

@@ -14,7 +14,6 @@ import io.kvpipe.testsupport.kafka.KafkaBroker;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import io.kvpipe.testsupport.tls.TestTls;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -277,9 +276,9 @@ public final class NodeBench {
    * compiled too: measured, the leader's JIT took a quarter of a core through a gets phase that followed puts alone).
    */
   private Map<String, Object> warmUp(KvNodeCluster cluster, ShardGroupClient client, byte[] value) throws Exception {
-    Map<String, JitWarmUp.Endpoint> jvms = new LinkedHashMap<>();
+    Map<String, Long> jvms = new LinkedHashMap<>();
     for (String id : cluster.nodeIds()) {
-      jvms.put(id, new JitWarmUp.Endpoint(URI.create("http://127.0.0.1:" + cluster.metricsPort(id) + "/metrics"), null));
+      jvms.put(id, cluster.process(id).pid());
     }
     return JitWarmUp.run(warmUp, jvms, window -> {
       long end = System.nanoTime() + window.toNanos();

@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * What a load phase cost the kv-node processes of one group: CPU per process (from /proc), and from each node's
  * /metrics the Raft log flushes (fsyncs) and entries written, hence entries per fsync, plus elections, and the share of
- * a core the node's JIT compiler took (a node still compiling is not warm yet), and the mean time of each write-path
+ * a core the node's JIT compiler threads used ({@link JitCpu}; a node still compiling is not warm yet; the JVM's own
+ * compile time, wall-clock and inflated on a busy box, beside it), and the mean time of each write-path
  * stage timer (where a write's time goes). Read before and after the phase ({@link #snapshot}, {@link #since}); the cluster must be built with metrics ports.
  */
 final class NodeProbe {
@@ -27,19 +28,22 @@ final class NodeProbe {
   }
 
   /** The state of every node at one instant. */
-  record Snapshot(ProcessCpu.Sample cpu, Map<String, NodeMetrics.Reading> metrics, String leader, long term) {}
+  record Snapshot(ProcessCpu.Sample cpu, Map<String, JitCpu.Reading> jit, Map<String, NodeMetrics.Reading> metrics,
+                  String leader, long term) {}
 
   Snapshot snapshot() {
     Map<String, Long> pids = new LinkedHashMap<>();
     Map<String, NodeMetrics.Reading> metrics = new LinkedHashMap<>();
+    Map<String, JitCpu.Reading> jit = new LinkedHashMap<>();
     for (String id : cluster.nodeIds()) {
       if (cluster.process(id).isAlive()) {
         pids.put(id, cluster.process(id).pid());
+        jit.put(id, JitCpu.read(cluster.process(id).pid()));
       }
       metrics.put(id, NodeMetrics.read(cluster.metricsPort(id), group));
     }
     long term = cluster.leaderTerm(group, LEADER_WAIT);
-    return new Snapshot(ProcessCpu.Sample.of(pids), metrics, cluster.leader(group).orElse("?"), term);
+    return new Snapshot(ProcessCpu.Sample.of(pids), jit, metrics, cluster.leader(group).orElse("?"), term);
   }
 
   /** The phase's figures from {@code before} to now; {@code ops} = operations the phase completed. */
@@ -55,19 +59,23 @@ final class NodeProbe {
     for (String id : cluster.nodeIds()) {
       NodeMetrics.Reading d = now.metrics().get(id).minus(before.metrics().get(id));
       String role = id.equals(before.leader()) ? "leader" : "follower";
+      JitCpu.Reading jitBefore = before.jit().get(id);
+      JitCpu.Reading jitNow = now.jit().get(id);
+      double jitCpuMs = jitBefore == null || jitNow == null ? Double.NaN : 1000 * jitNow.secondsSince(jitBefore);
       nodes.put(id, JsonReport.map("role_at_start", role, "cpu", cpu.get(id), "log_flushes", num(d.flushes()),
           "log_entries", num(d.entries()), "entries_per_fsync", num(ProcessCpu.round(2, d.entriesPerFlush())),
-          "elections_run", num(d.elections()), "jit_ms", num(d.jitMs()),
-          "jit_core_pct", num(ProcessCpu.round(1, 100 * d.jitMs() / wallMs)), "stage_mean_ms", stageMeans(d)));
+          "elections_run", num(d.elections()), "jit_cpu_ms", num(jitCpuMs),
+          "jit_core_pct", num(ProcessCpu.round(1, 100 * jitCpuMs / wallMs)), "jit_compile_wall_ms", num(d.jitMs()),
+          "jit_compile_wall_pct", num(ProcessCpu.round(1, 100 * d.jitMs() / wallMs)), "stage_mean_ms", stageMeans(d)));
       if (!Double.isNaN(d.elections())) {
         elections += d.elections();
       }
       if (role.equals("leader")) {
         leaderEntries = d.entries();
       }
-      summary.add(String.format("%s%s %s%% CPU (JIT %s%%), %s entries/fsync", id, role.equals("leader") ? "*" : "",
-          cpu.get(id) instanceof Map<?, ?> m ? m.get("core_pct") : "?", text(100 * d.jitMs() / wallMs),
-          text(d.entriesPerFlush())));
+      summary.add(String.format("%s%s %s%% CPU (JIT %s%%, compile wall time %s%%), %s entries/fsync", id,
+          role.equals("leader") ? "*" : "", cpu.get(id) instanceof Map<?, ?> m ? m.get("core_pct") : "?",
+          text(100 * jitCpuMs / wallMs), text(100 * d.jitMs() / wallMs), text(d.entriesPerFlush())));
       stages.add(String.format("%s%s %s", id, role.equals("leader") ? "*" : "", stageMeans(d)));
     }
     double opsPerEntry = leaderEntries > 0 ? ops / leaderEntries : Double.NaN;

@@ -235,7 +235,7 @@ public final class ProxyBench {
       record Turn(String op, int c, int seconds) { }
       List<Turn> turns = List.of(new Turn("put", 64, 4), new Turn("put", 1, 2), new Turn("get", 64, 2),
           new Turn("get", 1, 2));
-      Map<String, Object> warm = JitWarmUp.run(warmUp, stack.jitEndpoints(), window -> {
+      Map<String, Object> warm = JitWarmUp.run(warmUp, stack.pids(), window -> {
         long end = System.nanoTime() + window.toNanos();
         for (int i = 0; System.nanoTime() < end; i++) {
           Turn t = turns.get(i % turns.size());
@@ -294,7 +294,7 @@ public final class ProxyBench {
     private Batching batching(String system, String op) {
       String kind = op.equals("put") ? "write" : "read";
       if (system.equals("kvpipe")) {
-        String text = Scrape.text(new JitWarmUp.Endpoint(java.net.URI.create(stack.proxyUrl() + "/metrics"),
+        String text = Scrape.text(new Scrape.Endpoint(java.net.URI.create(stack.proxyUrl() + "/metrics"),
             KvStack.DATA_TOKEN));
         String labels = "kind=\"" + kind + "\"";
         return new Batching(Scrape.value(text, "kvpipe_proxy_group_commit_requests_total", labels),

@@ -1,6 +1,7 @@
 package io.kvpipe.bench;
 
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,8 +15,11 @@ final class Scrape {
 
   private Scrape() {}
 
+  /** A process's Prometheus endpoint and the bearer token it wants (null: none). */
+  record Endpoint(URI metrics, String token) {}
+
   /** The endpoint's exposition text, or null if it does not answer 200. */
-  static String text(JitWarmUp.Endpoint e) {
+  static String text(Endpoint e) {
     try {
       HttpRequest.Builder req = HttpRequest.newBuilder(e.metrics()).timeout(Duration.ofSeconds(5));
       if (e.token() != null) {
