@@ -22,4 +22,15 @@ class JitWarmUpTest {
   void aJvmWithoutTheMeterReadsAsNaN() {
     assertThat(JitWarmUp.compileMs("jvm_gc_pause_seconds_count 3.0\n")).isNaN();
   }
+
+  @Test
+  void oneQuietWindowIsNotWarmTwoInARowAre() {
+    JitWarmUp.Quiet quiet = new JitWarmUp.Quiet(3.0, 2);
+
+    assertThat(quiet.window(12.3)).isFalse();
+    assertThat(quiet.window(2.3)).isFalse();
+    assertThat(quiet.window(7.9)).isFalse();
+    assertThat(quiet.window(3.0)).isFalse();
+    assertThat(quiet.window(Double.NaN)).isTrue();
+  }
 }
