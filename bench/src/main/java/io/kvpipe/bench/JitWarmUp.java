@@ -25,6 +25,13 @@ final class JitWarmUp {
    */
   static final int QUIET_WINDOWS = 2;
 
+  /**
+   * A JVM to watch: its local process id (whose compiler threads are read) and its Prometheus endpoint, read once a
+   * window too: the measured phases read it, and its text rendering is code that is compiled like any other (null:
+   * none).
+   */
+  record Jvm(long pid, Scrape.Endpoint metrics) {}
+
   /** One window of warm-up load, {@code length} long. */
   interface Load {
     void run(Duration length) throws Exception;
@@ -48,9 +55,9 @@ final class JitWarmUp {
 
   /**
    * Runs {@code load} window after window as described above, printing the busiest JVM's JIT share after each;
-   * returns how long it took and where the JIT stood (for the report's JSON). {@code jvms}: name to local process id.
+   * returns how long it took and where the JIT stood (for the report's JSON).
    */
-  static Map<String, Object> run(Settings s, Map<String, Long> jvms, Load load, PrintStream out) throws Exception {
+  static Map<String, Object> run(Settings s, Map<String, Jvm> jvms, Load load, PrintStream out) throws Exception {
     out.printf("== warm-up: at least %d s, then until every JVM's JIT compiler threads use <= %.1f%% of a core over %d s"
         + " (at most %d s)%n", s.min().toSeconds(), s.settledPct(), WINDOW.toSeconds(), s.max().toSeconds());
     long start = System.nanoTime();
@@ -59,6 +66,7 @@ final class JitWarmUp {
       Map<String, JitCpu.Reading> before = read(jvms);
       long windowStart = System.nanoTime();
       load.run(WINDOW);
+      jvms.values().stream().filter(j -> j.metrics() != null).forEach(j -> Scrape.text(j.metrics()));
       Map<String, JitCpu.Reading> after = read(jvms);
       double wallS = (System.nanoTime() - windowStart) / 1e9;
       String busiest = null;
@@ -105,9 +113,9 @@ final class JitWarmUp {
     }
   }
 
-  private static Map<String, JitCpu.Reading> read(Map<String, Long> jvms) {
+  private static Map<String, JitCpu.Reading> read(Map<String, Jvm> jvms) {
     Map<String, JitCpu.Reading> out = new LinkedHashMap<>();
-    jvms.forEach((name, pid) -> out.put(name, JitCpu.read(pid)));
+    jvms.forEach((name, jvm) -> out.put(name, JitCpu.read(jvm.pid())));
     return out;
   }
 

@@ -16,6 +16,7 @@ import io.kvpipe.testsupport.ratis.KvNodeCluster;
 import io.kvpipe.testsupport.tls.TestTls;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -220,7 +221,17 @@ final class KvStack implements AutoCloseable {
     return clients;
   }
 
-  /** The OS process ids of the kv-nodes and the proxy, by name (n1.., proxy): what {@link JitWarmUp} watches. */
+  /** The kv-nodes and the proxy, by name (n1.., proxy), as {@link JitWarmUp} watches them. */
+  Map<String, JitWarmUp.Jvm> jitJvms() {
+    Map<String, JitWarmUp.Jvm> jvms = new LinkedHashMap<>();
+    for (String id : nodes.nodeIds()) {
+      jvms.put(id, new JitWarmUp.Jvm(nodes.process(id).pid(),
+          new Scrape.Endpoint(URI.create("http://127.0.0.1:" + nodes.metricsPort(id) + "/metrics"), null)));
+    }
+    jvms.put("proxy", new JitWarmUp.Jvm(proxy.pid(), new Scrape.Endpoint(URI.create(proxyUrl() + "/metrics"), DATA_TOKEN)));
+    return jvms;
+  }
+
   Map<String, Long> pids() {
     Map<String, Long> pids = new LinkedHashMap<>();
     for (String id : nodes.nodeIds()) {

@@ -101,7 +101,7 @@ public final class MigrationBench {
     // The target's "before" is a box that is not saturated: right after the bulk load the JVMs are still compiling
     // (C2 was ~27% of a kv-node's CPU over a run without this), so the background load runs until their JIT settles.
     bg.phase();
-    report.put("warm_up", JitWarmUp.run(warmUp, stack.pids(), bg::loop, OUT));
+    report.put("warm_up", JitWarmUp.run(warmUp, stack.jitJvms(), bg::loop, OUT));
     OUT.printf("== background writes at %,d/s through the proxy: %d s before the migration%n", backgroundRate,
         before.toSeconds());
     LatencyRecorder beforeLat = bg.phase();

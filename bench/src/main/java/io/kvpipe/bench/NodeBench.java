@@ -16,6 +16,7 @@ import io.kvpipe.testsupport.tls.TestTls;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -276,9 +277,10 @@ public final class NodeBench {
    * compiled too: measured, the leader's JIT took a quarter of a core through a gets phase that followed puts alone).
    */
   private Map<String, Object> warmUp(KvNodeCluster cluster, ShardGroupClient client, byte[] value) throws Exception {
-    Map<String, Long> jvms = new LinkedHashMap<>();
+    Map<String, JitWarmUp.Jvm> jvms = new LinkedHashMap<>();
     for (String id : cluster.nodeIds()) {
-      jvms.put(id, cluster.process(id).pid());
+      jvms.put(id, new JitWarmUp.Jvm(cluster.process(id).pid(),
+          new Scrape.Endpoint(URI.create("http://127.0.0.1:" + cluster.metricsPort(id) + "/metrics"), null)));
     }
     return JitWarmUp.run(warmUp, jvms, window -> {
       long end = System.nanoTime() + window.toNanos();

@@ -111,7 +111,7 @@ public final class PipelineBench {
           Writer writer = new Writer(stack.data(), watcher, consumer);
           // The kv-nodes' and the proxy's JIT decide when it ends (the consumer and the broker are not watched).
           OUT.printf("== warm-up at %,d writes/s (JITs, connections, consumer group join)%n", warmUpRate);
-          report.put("warm_up", JitWarmUp.run(warmUp, stack.pids(), window -> {
+          report.put("warm_up", JitWarmUp.run(warmUp, stack.jitJvms(), window -> {
             Map<String, Object> w = writer.phase(warmUpRate, window, pids);
             OUT.printf("   warm-up window: ack p99 %s ms, e2e p99 %s ms%n", w.get("ack_p99_ms"),
                 dash(w.get("e2e_p99_ms")));

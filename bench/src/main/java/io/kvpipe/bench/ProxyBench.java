@@ -235,7 +235,7 @@ public final class ProxyBench {
       record Turn(String op, int c, int seconds) { }
       List<Turn> turns = List.of(new Turn("put", 64, 4), new Turn("put", 1, 2), new Turn("get", 64, 2),
           new Turn("get", 1, 2));
-      Map<String, Object> warm = JitWarmUp.run(warmUp, stack.pids(), window -> {
+      Map<String, Object> warm = JitWarmUp.run(warmUp, stack.jitJvms(), window -> {
         long end = System.nanoTime() + window.toNanos();
         for (int i = 0; System.nanoTime() < end; i++) {
           Turn t = turns.get(i % turns.size());

@@ -108,7 +108,7 @@ public final class TopologyBench {
       try (MetaClient meta = new MetaClient(metaPeers, Duration.ofSeconds(10), stack.nodes().tls().raftTls())) {
         // Changes at the measured pace until the JIT of every kvpipe JVM has settled: 30 changes (the old warm-up,
         // 3 s) left the proxy's fan-out and the nodes' code still compiling into the measured changes.
-        Map<String, Object> warm = JitWarmUp.run(warmUp, stack.pids(), window ->
+        Map<String, Object> warm = JitWarmUp.run(warmUp, stack.jitJvms(), window ->
             changes(meta, subs, (int) Math.max(1, window.toMillis() / interval.toMillis())), OUT);
         OUT.printf("== %d changes, one every %d ms, to %,d subscribers%n", changes, interval.toMillis(), subscribers);
         Map<String, Object> push = changes(meta, subs, changes);
