@@ -15,7 +15,7 @@ import java.util.Map;
  * JIT took from the load. Why not {@code jvm_compilation_time_ms_total} (the JVM's own compile time, which the
  * benchmarks watched before): that is wall-clock time from a compile's start to its end, so on a 2-core box running
  * three kv-nodes, a proxy and the load it also counts the time a compiler thread sat in the run queue. Measured side by
- * side over the same 10 s windows (bench/RESULTS.md, issue 18), it read 2.1-3.1x the compiler threads' CPU.
+ * side over the same 10 s windows (bench/RESULTS.md, issue 18), it read 1.6-3.6x (mostly 2-3x) the compiler threads' CPU.
  *
  * <p>A reading keeps each compiler thread's ticks by thread id: HotSpot starts and ends compiler threads as its queues
  * grow and shrink (on machines with more cores), and a total over the threads alive now would drop when one ends. A
