@@ -18,8 +18,13 @@ import org.apache.ratis.thirdparty.io.grpc.ServerInterceptor;
  * <p>Why: Ratis 3.3.0 takes a follower's commit index from an AppendEntries as min(leaderCommit, previous index +
  * entries carried), and for a request without a previous entry (sent from the log's start) it counts the previous
  * index as 0 instead of -1 ({@code ServerImplUtils.effectiveCommitIndex}): one entry too many. A heartbeat sent from
- * the log's start thus commits a follower's entry 0 whatever its term. At a loaded cluster start, a replica that led a
- * new group for a moment keeps its own first entry (its configuration entry, never committed); when the next leader's
+ * the log's start thus commits a follower's entry 0 whatever its term. The leader computes the commit it sends the same
+ * way (so such a heartbeat carries a leader commit of at most 0), and it sends no previous entry not only to a follower
+ * it has nothing matched with (next index 0) but on every heartbeat while an append to that follower is in flight,
+ * whatever the follower's next index (Ratis 3.3.0 LogAppenderBase.newAppendEntriesRequest): under load many
+ * heartbeats get here, and the guard lowers their commit from 0 to -1, which takes nothing from a follower (its
+ * commit only rises, and the next anchored request carries it on). At a loaded cluster start, a replica that led a new
+ * group for a moment keeps its own first entry (its configuration entry, never committed); when the next leader's
  * heartbeat from index 0 committed it, the replica refused the leader's entry 0 as already committed and the leader
  * found no entry in common, so the follower answered INCONSISTENCY for good and never caught up
  * ({@code StaleFirstEntryIT}). An append from index 0 is off by one the same way: it may commit one stale entry past
