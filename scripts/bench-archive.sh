@@ -17,7 +17,8 @@
 # Writes target/bench/archive-<timestamp>.json with all figures and the machine's cores, memory, load, JDK and database.
 #
 #   scripts/bench-archive.sh [--events 500000] [--keys 100000] [--value-bytes 100] [--partitions 3] [--batch 5000]
-#                            [--writer-threads 2] [--changelog-load true|false] [--rounds 1] [--format 2|1]
+#                            [--writer-threads 2] [--changelog-load true|false] [--jdbc-properties FILE] [--rounds 1]
+#                            [--format 2|1]
 #                            [--bootstrap host:port] [--jdbc-url jdbc:mysql://host:port/ --jdbc-user U --jdbc-password P]
 #                            [--e2e true|false] [--e2e-rate 2000] [--e2e-seconds 15]
 #

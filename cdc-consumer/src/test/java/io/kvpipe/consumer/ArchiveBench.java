@@ -50,7 +50,8 @@ import java.util.stream.Collectors;
  * <p>Flags: --events N (500000) --keys K (100000) --value-bytes B (100) --partitions P (3) --batch B (5000)
  * --format 2|1 (2: the records kv-node publishes, envelope format 2 with its headers, no tombstones; 1: the legacy
  * envelope the bench used before) --writer-threads W (2, the consumer's default) --changelog-load true|false (false, the consumer's default)
- * --rounds R (1; best of R rounds, for machines shared with other load)
+ * --rounds R (1; best of R rounds, for machines shared with other load) --jdbc-properties FILE (none: the consumer's
+ * extra driver properties, as its own flag; the raw phases keep the defaults, so a driver setting is compared in one run)
  * --bootstrap host:port (default: start a broker) --jdbc-url URL --jdbc-user U --jdbc-password P (default: a throwaway
  * local server with durable commits) --e2e true|false (true) --e2e-rate W (2000) --e2e-seconds S (15): the end-to-end
  * phase (see {@link EndToEndLatencyBench}: 3 kv-node processes with CDC on, this consumer, write ack -> row visible).
@@ -67,6 +68,7 @@ public final class ArchiveBench {
   private final int batch;
   private final int writerThreads;
   private final boolean changelogLoad;
+  private final String jdbcProperties;
   private final int rounds;
   /** 2: the records kv-node publishes (envelope format 2, key struct, headers; ChangeRecords); 1: the legacy format. */
   private final int format;
@@ -116,6 +118,7 @@ public final class ArchiveBench {
     batch = Integer.parseInt(opts.getOrDefault("batch", "5000"));
     writerThreads = Integer.parseInt(opts.getOrDefault("writer-threads", "2"));
     changelogLoad = Boolean.parseBoolean(opts.getOrDefault("changelog-load", "false"));
+    jdbcProperties = opts.getOrDefault("jdbc-properties", "");
     rounds = Math.max(1, Integer.parseInt(opts.getOrDefault("rounds", "1")));
     format = Integer.parseInt(opts.getOrDefault("format", "2"));
     if (format != 1 && format != 2) {
@@ -261,6 +264,7 @@ public final class ArchiveBench {
       json.put("batch_rows", batch);
       json.put("consumer_writer_threads", writerThreads);
       json.put("consumer_changelog_load", changelogLoad);
+      json.put("consumer_jdbc_properties", jdbcProperties.isEmpty() ? "" : Files.readString(Path.of(jdbcProperties)));
       json.put("rounds", rounds);
       json.put("envelope_format", format);
       json.put("consumer_rows_per_s", Math.round(bestConsumer));
@@ -415,7 +419,7 @@ public final class ArchiveBench {
         "--dlq-topic", topic + ".dlq", "--group-id", group, "--jdbc-url", db.jdbcUrl(),
         "--jdbc-user", db.user(), "--jdbc-password", db.password(), "--metrics-port", "0",
         "--max-poll-records", String.valueOf(batch), "--writer-threads", String.valueOf(writerThreads),
-        "--changelog-load", String.valueOf(changelogLoad),
+        "--changelog-load", String.valueOf(changelogLoad), "--jdbc-properties", jdbcProperties,
         "--pool-size", String.valueOf(writerThreads + 1)}, Map.of());
     try (HikariDataSource probe = ArchiveDataSource.create(db.jdbcUrl(), db.user(), db.password(), 1)) {
       SchemaMigrator.migrate(probe);
