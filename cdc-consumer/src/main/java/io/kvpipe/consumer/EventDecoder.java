@@ -14,6 +14,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -27,7 +29,7 @@ import org.apache.kafka.common.header.Header;
  * after a delete: its key must still be a valid key struct, and it is counted and skipped. An event is dead-lettered when it does not decode, when the
  * record key differs from the event's key, or when it breaks a limit the schema relies on (key size and encoding,
  * group id shape, value size, an event time DATETIME holds): such an event could never be stored faithfully, and it must not block its partition.
- * Stateless and thread-safe.
+ * Thread-safe; its only state is a cache of group ids already validated.
  */
 public final class EventDecoder {
   /**
@@ -35,6 +37,10 @@ public final class EventDecoder {
    * the bootstrap (ShardGroup.raftName). The schema stores it as ASCII of at most 63 characters.
    */
   private static final Pattern GROUP_ID = Pattern.compile("(?=.{1,63}$)[A-Za-z0-9][A-Za-z0-9_-]*(\\.[1-9][0-9]{0,18})?");
+
+  private static final int MAX_REMEMBERED_GROUPS = 1024;
+  /** Group ids that matched {@link #GROUP_ID}. */
+  private final Set<String> validGroups = ConcurrentHashMap.newKeySet();
 
   public ArchiveBatch decode(ConsumerRecords<byte[], byte[]> records) {
     return decode(records, records.partitions());
@@ -117,11 +123,11 @@ public final class EventDecoder {
       throw new MalformedEventException("invalid key: " + ex.getMessage());
     }
     boolean keyMatches = recordKey != null && (f == EnvelopeFormat.LEGACY ? Arrays.equals(recordKey, key)
-        : e.key().equals(DebeziumEnvelope.decodeKey(recordKey)));
+        : DebeziumEnvelope.keyMatches(recordKey, e.key()));
     if (!keyMatches) {
       throw new MalformedEventException("record key does not match the event's key");
     }
-    if (!GROUP_ID.matcher(e.group()).matches()) {
+    if (!validGroup(e.group())) {
       throw new MalformedEventException("invalid group id (1..63 of [A-Za-z0-9_-], starting alphanumeric, optionally"
           + " followed by .<incarnation>)");
     }
@@ -132,6 +138,23 @@ public final class EventDecoder {
           + " (1000-01-01 to 9999-12-31 UTC)");
     }
     return new ArchiveEvent(e, key);
+  }
+
+  /**
+   * The group id rule, remembered for the few ids a cluster has: the regex per event was the decoder's largest cost
+   * of its own (a profile of bench-archive's decoding). Bounded, so a stream of bogus ids cannot grow it.
+   */
+  private boolean validGroup(String group) {
+    if (validGroups.contains(group)) {
+      return true;
+    }
+    if (!GROUP_ID.matcher(group).matches()) {
+      return false;
+    }
+    if (validGroups.size() < MAX_REMEMBERED_GROUPS) {
+      validGroups.add(group);
+    }
+    return true;
   }
 
   private static void checkSize(byte[] value, String field) {

@@ -34,20 +34,19 @@ final class EventFields {
    * {@code versionField}); false (nothing read) otherwise.
    */
   boolean sourceField(JsonParser p, String name, JsonToken v, String versionField) throws IOException {
-    String path = "source." + name;
     switch (name) {
-      case "group" -> group = text(p, v, path);
-      case "log_index" -> logIndex = number(p, v, path);
-      case "seq" -> seq = number(p, v, path);
-      case "term" -> term = number(p, v, path);
-      case "epoch" -> epoch = number(p, v, path);
-      case "origin" -> origin = text(p, v, path);
-      case "txn_id" -> txnId = StrictJson.textOrNull(p, v, path);
+      case "group" -> group = text(p, v, "source", name);
+      case "log_index" -> logIndex = number(p, v, "source", name);
+      case "seq" -> seq = number(p, v, "source", name);
+      case "term" -> term = number(p, v, "source", name);
+      case "epoch" -> epoch = number(p, v, "source", name);
+      case "origin" -> origin = text(p, v, "source", name);
+      case "txn_id" -> txnId = StrictJson.textOrNull(p, v, "source", name);
       default -> {
         if (!name.equals(versionField)) {
           return false;
         }
-        version = number(p, v, path);
+        version = number(p, v, "source", name);
       }
     }
     return true;

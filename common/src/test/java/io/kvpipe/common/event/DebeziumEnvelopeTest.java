@@ -220,4 +220,51 @@ class DebeziumEnvelopeTest {
     assertThatThrownBy(() -> DebeziumEnvelope.decodeKey(key.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(MalformedEventException.class);
   }
+
+  @Test
+  void keyMatchesSaysWhatDecodeKeySaysForEveryEncodedKey() {
+    for (DebeziumEnvelope env : List.of(BARE, WITH_SCHEMAS)) {
+      for (ChangeEvent e : EVENTS) {
+        byte[] key = env.encode(e, 77L).key();
+        assertThat(DebeziumEnvelope.keyMatches(key, e.key())).as("%s %s", env, e.key()).isTrue();
+        assertThat(DebeziumEnvelope.keyMatches(key, e.key() + "x")).isFalse();
+        assertThat(DebeziumEnvelope.keyMatches(key, e.key().substring(1))).isFalse();
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"kv_key\":\"user:1\"}",            // the shortcut's own shape
+      "{\"kv_key\": \"user:1\"}",           // same key, other spacing: parsed
+      "{\"kv_key\":\"user\\u003a1\"}",     // an escape: parsed
+      "{\"kv_key\":\"user:1\",\"x\":1}",    // more fields: parsed
+      "{\"kv_key\":\"user:2\"}",
+      "{\"kv_key\":\"user:11\"}",
+      "{\"kv_key\":\"user:1\"]",
+      "{\"kv_key\":\"user:1\"} x",
+      "{\"kv_kez\":\"user:1\"}"})
+  void keyMatchesAgreesWithDecodeKeyOnNearMisses(String recordKey) {
+    byte[] bytes = recordKey.getBytes(StandardCharsets.UTF_8);
+    String decoded;
+    try {
+      decoded = DebeziumEnvelope.decodeKey(bytes);
+    } catch (MalformedEventException e) {
+      assertThatThrownBy(() -> DebeziumEnvelope.keyMatches(bytes, "user:1")).isInstanceOf(MalformedEventException.class);
+      return;
+    }
+    assertThat(DebeziumEnvelope.keyMatches(bytes, "user:1")).isEqualTo(decoded.equals("user:1"));
+  }
+
+  @Test
+  void aMistypedFieldIsNamedByItsPath() {
+    String json = "{\"before\":null,\"after\":{\"kv_key\":\"k\",\"kv_value\":\"AA==\",\"version\":\"5\"}," + SOURCE
+        + ",\"op\":\"c\"}";
+    assertThatThrownBy(() -> ChangeEventCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(MalformedEventException.class).hasMessageContaining("'after.version'");
+    String source = SOURCE.replace("\"term\":", "\"term\":\"x\",\"was_term\":");
+    String bad = "{\"before\":null," + AFTER + "," + source + ",\"op\":\"c\"}";
+    assertThatThrownBy(() -> ChangeEventCodec.decode(bad.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(MalformedEventException.class).hasMessageContaining("'source.term'");
+  }
 }
