@@ -264,7 +264,8 @@ public final class ArchiveBench {
       json.put("batch_rows", batch);
       json.put("consumer_writer_threads", writerThreads);
       json.put("consumer_changelog_load", changelogLoad);
-      json.put("consumer_jdbc_properties", jdbcProperties.isEmpty() ? "" : Files.readString(Path.of(jdbcProperties)));
+      json.put("consumer_jdbc_properties", jdbcProperties.isEmpty() ? ""
+          : String.join(", ", Files.readAllLines(Path.of(jdbcProperties)))); // one line: value() escapes no newline
       json.put("rounds", rounds);
       json.put("envelope_format", format);
       json.put("consumer_rows_per_s", Math.round(bestConsumer));
