@@ -69,6 +69,8 @@ public final class ArchiveBench {
   private final int writerThreads;
   private final boolean changelogLoad;
   private final String jdbcProperties;
+  /** Per round: the server's statement counters over the consumer phase ({@link #serverStatements}). */
+  private final List<Map<String, Long>> consumerStatements = new ArrayList<>();
   private final int rounds;
   /** 2: the records kv-node publishes (envelope format 2, key struct, headers; ChangeRecords); 1: the legacy format. */
   private final int format;
@@ -278,6 +280,7 @@ public final class ArchiveBench {
       json.put("consumer_rows_per_s_by_round", rates(consumerRuns));
       json.put("raw_upsert_rows_per_s_by_round", rates(rawRuns));
       json.put("raw_changelog_only_rows_per_s_by_round", rates(rawChangelogRuns));
+      json.put("consumer_server_statements_by_round", consumerStatements);
       json.put("consumer_cpu_us_per_event_by_round", consumerRuns.stream().map(Measure::cpuMicrosPerEvent).toList());
       json.put("raw_upsert_cpu_us_per_event_by_round", rawRuns.stream().map(Measure::cpuMicrosPerEvent).toList());
       json.put("raw_changelog_only_cpu_us_per_event_by_round",
@@ -426,6 +429,7 @@ public final class ArchiveBench {
       SchemaMigrator.migrate(probe);
       ArchiveService service = new ArchiveService(config);
       double stalledBefore = STALLED.sum();
+      Map<String, Long> statementsBefore = serverStatements(probe);
       ProcessCpu.Sample cpuBefore = ProcessCpu.Sample.of(pids);
       long start = System.nanoTime();
       CompletableFuture<Void> running = CompletableFuture.runAsync(() -> {
@@ -461,6 +465,10 @@ public final class ArchiveBench {
         TimeUnit.MILLISECONDS.sleep(20); // sampling progress, not synchronising
       }
       Map<String, Double> cpu = cpuSince(cpuBefore);
+      Map<String, Long> statements = new LinkedHashMap<>();
+      serverStatements(probe).forEach((name, n) -> statements.put(name, n - statementsBefore.getOrDefault(name, 0L)));
+      consumerStatements.add(statements);
+      log("  consumer's statements (server counters): " + statements);
       service.stop();
       running.get(60, TimeUnit.SECONDS);
       long rows;
@@ -475,6 +483,23 @@ public final class ArchiveBench {
       return new Measure(rows, (done - firstAt) / 1e9, rows - firstRows, (done - start) / 1e9,
           STALLED.sum() - stalledBefore, cpu);
     }
+  }
+
+  /**
+   * The server's statement counters that tell how the consumer wrote: a changelog that went by LOAD DATA shows as
+   * Com_load, one rolled back to its savepoint and written again by INSERT as Com_rollback_to_savepoint too.
+   */
+  private static Map<String, Long> serverStatements(HikariDataSource ds) throws SQLException {
+    Map<String, Long> out = new LinkedHashMap<>();
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_load', 'Com_insert',"
+             + " 'Com_rollback_to_savepoint', 'Com_commit', 'Com_stmt_execute')")) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getLong(2));
+      }
+      c.rollback();
+    }
+    return out;
   }
 
   private Map<String, Double> cpuSince(ProcessCpu.Sample before) {
