@@ -1,5 +1,6 @@
 package io.kvpipe.consumer;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.zaxxer.hikari.HikariDataSource;
 import io.kvpipe.common.Versions;
 import io.kvpipe.common.event.ChangeEvent;
@@ -267,7 +268,7 @@ public final class ArchiveBench {
       json.put("consumer_writer_threads", writerThreads);
       json.put("consumer_changelog_load", changelogLoad);
       json.put("consumer_jdbc_properties", jdbcProperties.isEmpty() ? ""
-          : String.join(", ", Files.readAllLines(Path.of(jdbcProperties)))); // one line: value() escapes no newline
+          : String.join(", ", Files.readAllLines(Path.of(jdbcProperties))));
       json.put("rounds", rounds);
       json.put("envelope_format", format);
       json.put("consumer_rows_per_s", Math.round(bestConsumer));
@@ -646,7 +647,7 @@ public final class ArchiveBench {
     if (v instanceof Number || v instanceof Boolean) {
       return v.toString();
     }
-    return "\"" + v.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(v.toString())) + "\"";
   }
 
   private static void log(String s) {
