@@ -9,6 +9,7 @@ import io.kvpipe.common.wire.GroupIds;
 import io.kvpipe.common.wire.PeerAddress;
 import io.kvpipe.node.shard.ShardSettings;
 import io.kvpipe.node.shard.ShardStateMachine;
+import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.logs.LogCapture;
 import io.kvpipe.testsupport.ratis.RatisCluster;
 import io.kvpipe.testsupport.tls.TestTls;
@@ -93,11 +94,9 @@ class StepDownUnderLoadLoop {
       while (System.nanoTime() < end) {
         // Let writes flow again first (many requests pending on the new leader), then a random short wait.
         long flowing = acked.get() + 300;
-        long flowDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (acked.get() < flowing && System.nanoTime() < flowDeadline) {
-          Thread.sleep(5);
-        }
-        Thread.sleep(ThreadLocalRandom.current().nextInt(100));
+        Poll.until("300 more writes acknowledged after the last election", Duration.ofSeconds(10),
+            Duration.ofMillis(5), () -> acked.get() >= flowing);
+        Thread.sleep(ThreadLocalRandom.current().nextInt(100)); // jitter: where in the write stream the next one lands
         Optional<String> leader = cluster.leader(gid);
         if (leader.isEmpty()) {
           continue;
