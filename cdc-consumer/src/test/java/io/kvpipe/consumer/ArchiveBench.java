@@ -10,6 +10,7 @@ import io.kvpipe.common.event.Op;
 import io.kvpipe.common.event.Origin;
 import io.kvpipe.consumer.pipeline.EndToEndLatencyBench;
 import io.kvpipe.node.cdc.ChangeRecords;
+import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.ProcessCpu;
 import io.kvpipe.testsupport.kafka.KafkaBroker;
 import io.kvpipe.testsupport.mysql.LocalMySqlServer;
@@ -604,17 +605,8 @@ public final class ArchiveBench {
     return Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 10) / 10.0;
   }
 
-  private static Map<String, Object> machine(MySqlDatabase db) throws SQLException, IOException {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("cores", Runtime.getRuntime().availableProcessors());
-    Path meminfo = Path.of("/proc/meminfo");
-    if (Files.exists(meminfo)) {
-      String total = Files.readAllLines(meminfo).stream().filter(l -> l.startsWith("MemTotal:")).findFirst().orElse("");
-      m.put("memory", total.replace("MemTotal:", "").trim());
-    }
-    m.put("load_average", loadAverage());
-    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-    m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
+  private static Map<String, Object> machine(MySqlDatabase db) throws SQLException {
+    Map<String, Object> m = new LinkedHashMap<>(JsonReport.machine());
     try (Connection c = db.connect(); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size,"
              + " @@innodb_log_file_size, @@innodb_flush_neighbors, @@log_bin, @@sync_binlog")) {

@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * A benchmark's figures as JSON, written with the machine they were measured on (cores, memory, CPU model, JDK, OS,
- * git commit), so numbers from noisy machines can be compared honestly. Dependency-free on purpose.
+ * git commit, and {@link MachineProbe}'s costs of a hand-off and a durable append), so numbers from noisy machines
+ * can be compared honestly. Dependency-free on purpose.
  */
 public final class JsonReport {
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
@@ -66,7 +67,7 @@ public final class JsonReport {
         "cpu", cpuModel(), "os", System.getProperty("os.name") + " " + System.getProperty("os.version"),
         "jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
         "load_average", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-        "git_commit", gitCommit());
+        "git_commit", gitCommit(), "probe", MachineProbe.read(Path.of("target", "bench-work")));
   }
 
   private static String cpuModel() {

@@ -54,7 +54,7 @@ class BenchHarnessTest {
   void reportIsJsonWithMachineInfo(@TempDir Path dir) throws Exception {
     Path file = new JsonReport("unit").put("phases", List.of(JsonReport.map("a", 1.5, "q", "x\"y"))).write(dir);
     String json = Files.readString(file);
-    assertThat(json).contains("\"benchmark\": \"unit\"", "\"cores\":", "\"q\": \"x\\\"y\"", "\"a\": 1.5");
+    assertThat(json).contains("\"benchmark\": \"unit\"", "\"cores\":", "\"handoff_round_trip_us\":", "\"q\": \"x\\\"y\"", "\"a\": 1.5");
   }
 
   @Test
