@@ -219,7 +219,7 @@ public final class KvNode implements AutoCloseable {
    */
   private void attach(ShardStateMachine shard) {
     shard.bindMetrics(registry);
-    RatisMetricsBridge.bind(registry, server.getId(), shard.group(), gid(shard.group()));
+    RatisMetricsBridge.bind(registry, server, shard.group(), gid(shard.group()));
     if (config.cdcEnabled()) {
       publishers.put(shard.group(), LeaderPublishing.attach(shard, config.cdcConfig(), registry, topicStatus));
     } else {

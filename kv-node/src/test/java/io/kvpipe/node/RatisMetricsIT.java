@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node's /metrics shows Ratis's own per-group log and election counters (benchmarks read entries per fsync there)
- * and its timers as histograms.
+ * A node's /metrics shows Ratis's own per-group log and election counters (benchmarks read entries per fsync there),
+ * its term and role, and its timers as histograms.
  */
 class RatisMetricsIT {
   @TempDir
@@ -83,12 +83,19 @@ class RatisMetricsIT {
       }
       double followerAppends = 0;
       double syncs = 0;
+      java.util.Set<Double> terms = new java.util.HashSet<>();
+      double leaders = 0;
       for (int m : metrics) {
         String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
         followerAppends += value(text, "kvpipe_raft_follower_append_entries_seconds_count");
         syncs += value(text, "kvpipe_raft_log_sync_seconds_count");
+        terms.add(value(text, "kvpipe_raft_term"));
+        leaders += value(text, "kvpipe_shard_leader");
       }
+      // Each replica's own term, the same on both once the writes went through; one of them says it leads.
+      assertThat(terms).hasSize(1).allSatisfy(t -> assertThat(t).isGreaterThanOrEqualTo(1));
+      assertThat(leaders).isEqualTo(1);
       // Ten writes reached the follower in at least one appendEntries (heartbeats are not counted here).
       assertThat(followerAppends).isGreaterThan(0);
       assertThat(syncs).isGreaterThan(0);
