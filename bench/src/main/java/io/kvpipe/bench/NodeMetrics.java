@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads one group's Raft counters from a kv-node's Prometheus {@code /metrics} (kv-node's RatisMetricsBridge and
- * kv-node/README): log flushes (fsyncs), log entries written, elections run. Differences between two readings of the
+ * kv-node/README): log flushes (fsyncs), log entries written, elections run, and the replica's term and whether it
+ * leads (so a phase boundary learns the leader and term without asking the group over Raft). Differences between two readings of the
  * same process give a phase's entries per fsync (and, with the phase's own operation count, operations per entry); and
  * the JVM's JIT compilation time ({@code jvm_compilation_time_ms_total}), which says whether the node still warms up;
  * and the count and total time of the write path's stage timers ({@link #STAGES}), whose differences give a phase's
@@ -47,13 +48,15 @@ final class NodeMetrics {
    * {@code stageSeconds} hold each {@link #STAGES} timer's count and total time (absent: not shown).
    */
   record Reading(double flushes, double entries, double elections, double jitMs, Map<String, Double> stageCounts,
-                 Map<String, Double> stageSeconds) {
-    static final Reading UNREACHABLE = new Reading(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Map.of(), Map.of());
+                 Map<String, Double> stageSeconds, double term, boolean leader) {
+    static final Reading UNREACHABLE = new Reading(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Map.of(), Map.of(),
+        Double.NaN, false);
 
+    /** The counters' and timers' differences; the term and role are this (the later) reading's. */
     Reading minus(Reading before) {
       return new Reading(flushes - before.flushes, entries - before.entries, elections - before.elections,
           jitMs - before.jitMs, difference(stageCounts, before.stageCounts),
-          difference(stageSeconds, before.stageSeconds));
+          difference(stageSeconds, before.stageSeconds), term, leader);
     }
 
     double entriesPerFlush() {
@@ -123,6 +126,7 @@ final class NodeMetrics {
     return new Reading(values.getOrDefault("kvpipe_raft_log_flushes_total", Double.NaN),
         values.getOrDefault("kvpipe_raft_log_entries_written_total", Double.NaN),
         values.getOrDefault("kvpipe_raft_elections_total", Double.NaN),
-        JitWarmUp.compileMs(text), counts, seconds);
+        JitWarmUp.compileMs(text), counts, seconds, values.getOrDefault("kvpipe_raft_term", Double.NaN),
+        values.getOrDefault("kvpipe_shard_leader", 0.0) == 1.0);
   }
 }

@@ -1,5 +1,6 @@
 package io.kvpipe.bench;
 
+import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.bench.JsonReport;
 import io.kvpipe.testsupport.bench.ProcessCpu;
 import io.kvpipe.testsupport.ratis.KvNodeCluster;
@@ -31,19 +32,38 @@ final class NodeProbe {
   record Snapshot(ProcessCpu.Sample cpu, Map<String, JitCpu.Reading> jit, Map<String, NodeMetrics.Reading> metrics,
                   String leader, long term) {}
 
+  /**
+   * Every node's readings, taken again (up to {@link #LEADER_WAIT}) until one node reports that it leads. Leader and
+   * term come from the nodes' own /metrics: asking the group over Raft's admin RPC at each phase boundary set off a
+   * burst of deoptimisations on the leader inside the measured phase.
+   */
   Snapshot snapshot() {
+    return Poll.forValue("a leader of " + group + " in the nodes' /metrics", LEADER_WAIT, this::readAll);
+  }
+
+  /** One reading of every node, or null while no node reports that it leads. */
+  private Snapshot readAll() {
     Map<String, Long> pids = new LinkedHashMap<>();
     Map<String, NodeMetrics.Reading> metrics = new LinkedHashMap<>();
     Map<String, JitCpu.Reading> jit = new LinkedHashMap<>();
+    String leader = null;
+    double term = Double.NaN;
     for (String id : cluster.nodeIds()) {
       if (cluster.process(id).isAlive()) {
         pids.put(id, cluster.process(id).pid());
         jit.put(id, JitCpu.read(cluster.process(id).pid()));
       }
-      metrics.put(id, NodeMetrics.read(cluster.metricsPort(id), group));
+      NodeMetrics.Reading r = NodeMetrics.read(cluster.metricsPort(id), group);
+      metrics.put(id, r);
+      if (r.leader() && (leader == null || r.term() > term)) { // a deposed leader may not know it yet
+        leader = id;
+        term = r.term();
+      }
     }
-    long term = cluster.leaderTerm(group, LEADER_WAIT);
-    return new Snapshot(ProcessCpu.Sample.of(pids), jit, metrics, cluster.leader(group).orElse("?"), term);
+    if (leader == null || Double.isNaN(term)) {
+      return null;
+    }
+    return new Snapshot(ProcessCpu.Sample.of(pids), jit, metrics, leader, (long) term);
   }
 
   /** The phase's figures from {@code before} to now; {@code ops} = operations the phase completed. */

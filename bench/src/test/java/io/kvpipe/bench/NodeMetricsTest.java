@@ -39,4 +39,24 @@ class NodeMetricsTest {
     assertThat(same.minus(same).stageMeanMs()).isEmpty();
     assertThat(NodeMetrics.Reading.UNREACHABLE.stageMeanMs()).isEmpty();
   }
+
+  @Test
+  void termAndLeadershipAreTheGroupsOwn() {
+    String text = exposition(10, 0.010, 4, 0.008) + """
+        kvpipe_raft_term{group="g1"} 7.0
+        kvpipe_shard_leader{group="g1"} 1.0
+        kvpipe_raft_term{group="meta"} 3.0
+        kvpipe_shard_leader{group="meta"} 0.0
+        """;
+
+    NodeMetrics.Reading g1 = NodeMetrics.parse(text, "g1");
+    NodeMetrics.Reading meta = NodeMetrics.parse(text, "meta");
+
+    assertThat(g1.term()).isEqualTo(7.0);
+    assertThat(g1.leader()).isTrue();
+    assertThat(meta.term()).isEqualTo(3.0);
+    assertThat(meta.leader()).isFalse();
+    assertThat(NodeMetrics.parse(exposition(1, 1, 1, 1), "g1").term()).isNaN();
+    assertThat(NodeMetrics.Reading.UNREACHABLE.leader()).isFalse();
+  }
 }
