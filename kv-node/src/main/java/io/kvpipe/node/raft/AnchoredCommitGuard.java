@@ -1,8 +1,6 @@
 package io.kvpipe.node.raft;
 
 import org.apache.ratis.conf.Parameters;
-import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
 import org.apache.ratis.proto.grpc.RaftServerProtocolServiceGrpc;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -41,11 +39,8 @@ public final class AnchoredCommitGuard implements ServerInterceptor {
 
   /** Adds the guard to the Raft server's gRPC services, after whatever customizer {@code parameters} has. */
   public static Parameters apply(Parameters parameters) {
-    GrpcServices.Customizer before = GrpcConfigKeys.Server.servicesCustomizer(parameters);
     AnchoredCommitGuard guard = new AnchoredCommitGuard();
-    GrpcConfigKeys.Server.setServicesCustomizer(parameters,
-        (builder, types) -> (before == null ? builder : before.customize(builder, types)).intercept(guard));
-    return parameters;
+    return ServerCustomizers.chain(parameters, builder -> builder.intercept(guard));
   }
 
   /** The request Ratis is given: {@code r} itself, or, if it has no previous entry, with its commit capped. */

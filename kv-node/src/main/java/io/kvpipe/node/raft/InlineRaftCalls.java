@@ -3,7 +3,6 @@ package io.kvpipe.node.raft;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import org.apache.ratis.conf.Parameters;
-import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.grpc.RaftClientProtocolServiceGrpc;
 import org.apache.ratis.proto.grpc.RaftServerProtocolServiceGrpc;
 import org.apache.ratis.thirdparty.io.grpc.Metadata;
@@ -36,16 +35,17 @@ public final class InlineRaftCalls {
 
   private static final Executor TRANSPORT_THREAD = Runnable::run;
 
-  /** Returns {@code parameters} with the Raft server's gRPC services set to run {@link #METHODS} inline. */
+  /**
+   * Returns {@code parameters} with the Raft server's gRPC services set to run {@link #METHODS} inline, after
+   * whatever customizer {@code parameters} already had.
+   */
   public static Parameters apply(Parameters parameters) {
-    GrpcConfigKeys.Server.setServicesCustomizer(parameters,
-        (builder, types) -> builder.callExecutor(new ServerCallExecutorSupplier() {
-          @Override
-          public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
-            return executorFor(call.getMethodDescriptor().getFullMethodName());
-          }
-        }));
-    return parameters;
+    return ServerCustomizers.chain(parameters, builder -> builder.callExecutor(new ServerCallExecutorSupplier() {
+      @Override
+      public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+        return executorFor(call.getMethodDescriptor().getFullMethodName());
+      }
+    }));
   }
 
   /** The transport thread for {@link #METHODS}, else null: gRPC's default executor. */

@@ -2,10 +2,17 @@ package io.kvpipe.node.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.Executor;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.proto.grpc.AdminProtocolServiceGrpc;
 import org.apache.ratis.proto.grpc.RaftClientProtocolServiceGrpc;
 import org.apache.ratis.proto.grpc.RaftServerProtocolServiceGrpc;
+import org.apache.ratis.thirdparty.io.grpc.netty.NettyServerBuilder;
 import org.junit.jupiter.api.Test;
 
 class InlineRaftCallsTest {
@@ -34,5 +41,22 @@ class InlineRaftCallsTest {
         AdminProtocolServiceGrpc.getSetConfigurationMethod().getFullMethodName()}) {
       assertThat(InlineRaftCalls.executorFor(method)).as(method).isNull();
     }
+  }
+
+  @Test
+  void aCustomizerSetBeforeIsKeptAndRunsFirst() {
+    Parameters parameters = new Parameters();
+    List<String> ran = new ArrayList<>();
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> {
+      ran.add("earlier");
+      return builder;
+    });
+
+    NettyServerBuilder builder = NettyServerBuilder.forPort(0);
+    NettyServerBuilder built = GrpcConfigKeys.Server.servicesCustomizer(InlineRaftCalls.apply(parameters))
+        .customize(builder, EnumSet.of(GrpcServices.Type.SERVER));
+
+    assertThat(ran).containsExactly("earlier");
+    assertThat(built).isSameAs(builder);
   }
 }
