@@ -1,7 +1,13 @@
 package io.kvpipe.systemtest;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,20 +21,29 @@ import java.util.concurrent.TimeUnit;
  * reach the nodes through it). Cutting a node sets its bridge-side link down: it can reach no peer, proxy or broker,
  * and nothing reaches it, until healed. Needs root and iproute2 ({@code ip}). Names carry a random run id; namespaces
  * and bridges left by a run that died are swept at the next start. Not thread-safe beyond cut/heal of distinct nodes.
+ *
+ * <p>Several test JVMs may each hold a network at once (two checkouts testing on one machine): each holds a lock on a
+ * file named by its run id ({@link #OWNERS}) for as long as its network lives, and the sweep removes only what no live
+ * process holds; before, a sweep took any namespace with no process in it yet and any bridge with no port yet, i.e.
+ * also the ones another JVM was still building.
  */
 final class NodeNetwork implements AutoCloseable {
   private static final String NS_PREFIX = "kvp-";
   private static final String BRIDGE_PREFIX = "kvb";
   private static final int MAX_NODES = 8;
+  /** One lock file per live network, named by its run id; the lock dies with its process. */
+  private static final Path OWNERS = Path.of(System.getProperty("java.io.tmpdir"), "kvpipe-node-networks");
 
   private final String id;
+  private final FileChannel owner;
   private final String bridge;
   private final String subnet;
   private final Map<String, String> hosts = new LinkedHashMap<>();
   private boolean forwardRuleAdded;
 
-  private NodeNetwork(String id, String subnet) {
+  private NodeNetwork(String id, FileChannel owner, String subnet) {
     this.id = id;
+    this.owner = owner;
     this.bridge = BRIDGE_PREFIX + id;
     this.subnet = subnet;
   }
@@ -37,9 +52,14 @@ final class NodeNetwork implements AutoCloseable {
   static NodeNetwork create(long seed) {
     sweep();
     Random r = new Random(seed ^ System.nanoTime());
-    String id = String.format("%04x", r.nextInt(0x10000));
+    String id = null;
+    FileChannel owner = null;
+    while (owner == null) {
+      id = String.format("%04x", r.nextInt(0x10000));
+      owner = claim(id);
+    }
     String subnet = "10." + (200 + r.nextInt(50)) + "." + r.nextInt(256);
-    NodeNetwork n = new NodeNetwork(id, subnet);
+    NodeNetwork n = new NodeNetwork(id, owner, subnet);
     ip("link", "add", n.bridge, "type", "bridge");
     ip("addr", "add", n.gateway() + "/24", "dev", n.bridge);
     ip("link", "set", n.bridge, "up");
@@ -149,13 +169,18 @@ final class NodeNetwork implements AutoCloseable {
     if (forwardRuleAdded) {
       run(forwardRule("-D"), false);
     }
+    release(id, owner);
   }
 
-  /** Namespaces of earlier runs with no process left in them, and bridges with no port left. */
+  /**
+   * Namespaces of earlier runs with no process left in them, and bridges with no port left, of runs no live process
+   * owns (a network another JVM is building has neither processes nor ports yet).
+   */
   private static void sweep() {
     for (String line : run(List.of("ip", "netns", "list"), false).split("\n")) {
       String ns = line.split(" ")[0].trim();
-      if (ns.startsWith(NS_PREFIX) && run(List.of("ip", "netns", "pids", ns), false).isBlank()) {
+      if (ns.startsWith(NS_PREFIX) && unowned(ns.substring(NS_PREFIX.length()).split("-")[0])
+          && run(List.of("ip", "netns", "pids", ns), false).isBlank()) {
         ipQuiet("netns", "del", ns);
       }
     }
@@ -163,10 +188,49 @@ final class NodeNetwork implements AutoCloseable {
       String[] parts = line.split(":");
       if (parts.length > 1 && parts[1].trim().startsWith(BRIDGE_PREFIX)) {
         String br = parts[1].trim();
-        if (run(List.of("ip", "-o", "link", "show", "master", br), false).isBlank()) {
+        if (unowned(br.substring(BRIDGE_PREFIX.length()))
+            && run(List.of("ip", "-o", "link", "show", "master", br), false).isBlank()) {
           ipQuiet("link", "del", br);
         }
       }
+    }
+  }
+
+  /** The lock that makes {@code id} this process's, or null if a live process (this one included) holds it. */
+  static FileChannel claim(String id) {
+    try {
+      Files.createDirectories(OWNERS);
+      FileChannel ch = FileChannel.open(OWNERS.resolve(id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try {
+        if (ch.tryLock() != null) {
+          return ch;
+        }
+      } catch (OverlappingFileLockException heldHere) {
+        // this JVM holds it: in use
+      }
+      ch.close();
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot claim node network " + id + " under " + OWNERS, e);
+    }
+  }
+
+  /** Whether no live process holds {@code id} (a network of a run that died, or of none). */
+  static boolean unowned(String id) {
+    FileChannel ch = claim(id);
+    if (ch == null) {
+      return false;
+    }
+    release(id, ch);
+    return true;
+  }
+
+  private static void release(String id, FileChannel owner) {
+    try {
+      Files.deleteIfExists(OWNERS.resolve(id)); // while still locked: no one else can be holding this file now
+      owner.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot release node network " + id, e);
     }
   }
 
