@@ -80,6 +80,8 @@ public final class SseHub implements AutoCloseable {
   private final int queueFrames;
   private final ProxyMetrics metrics;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+  /** Dropped subscribers given {@link #DROP_GRACE} to read their last frames; {@link #close} aborts them at once. */
+  private final Set<Subscriber> dropped = ConcurrentHashMap.newKeySet();
   /** Subscribers admitted and not yet finished (a dropped one holds its place until its connection ends). */
   private final AtomicInteger admitted = new AtomicInteger();
   /** Writes one update to every subscriber, on the publishing thread and its helpers. */
@@ -174,10 +176,12 @@ public final class SseHub implements AutoCloseable {
     }
 
     private void dropSlow() {
-      if (subscribers.remove(this)) {
-        metrics.rejected("sse_queue_full");
-        LOG.info("SSE subscriber dropped: {} frames queued behind a write it has not read", queueFrames);
-      }
+      // Counted before it leaves the set: whoever sees it gone (a test, a probe) sees why. Only one offer drops a
+      // subscriber (closing is set under its lock) and a failed one never gets here, so this counts each drop once.
+      metrics.rejected("sse_queue_full");
+      dropped.add(this); // before the grace is scheduled: a close() from now on either finds it here or ends it below
+      subscribers.remove(this);
+      LOG.info("SSE subscriber dropped: {} frames queued behind a write it has not read", queueFrames);
       // Its pending write may never complete if the client stopped reading: abort after a grace period.
       IOException reason = new IOException("SSE subscriber dropped: " + queueFrames + " frames queued and not read");
       try {
@@ -291,6 +295,7 @@ public final class SseHub implements AutoCloseable {
         return;
       }
       subscribers.remove(this);
+      dropped.remove(this);
       admitted.decrementAndGet();
       if (failure == null) {
         done.succeeded();
@@ -456,8 +461,11 @@ public final class SseHub implements AutoCloseable {
 
   @Override
   public void close() {
-    timer.shutdownNow();
+    timer.shutdownNow(); // drops the grace deadlines of dropped subscribers: ended here instead
     fanOut.close();
+    for (Subscriber s : dropped) {
+      s.finish(new IOException("SSE subscriber dropped and not read when the proxy's topology stream closed"));
+    }
     for (Subscriber s : subscribers) {
       s.end();
     }

@@ -153,6 +153,33 @@ class RequestLimitsTest {
   }
 
   /**
+   * A dropped subscriber that reads nothing holds its connection for a grace period; closing the hub (the proxy
+   * stopping) ends it at once instead of leaving the exchange open for the server's stop to wait out.
+   */
+  @Test
+  void closingTheHubAbortsADroppedSubscriberThatDoesNotRead() throws Exception {
+    try (Socket s = subscribe()) {
+      while (sse.subscriberCount() > 0) {
+        view = new TopologyView(SubscribeListener.topology(view.version() + 1));
+        sse.publish(new TopologyWatcher.Update(view, List.of()));
+      }
+      assertThat(counter(metrics.scrape(), "sse_queue_full")).isEqualTo(1);
+      sse.close();
+      // The server never reads what the client sends now: once it aborts the connection, a write is refused.
+      OutputStream out = s.getOutputStream();
+      Poll.until("the connection is aborted", Duration.ofSeconds(2), () -> { // the grace is 5 s
+        try {
+          out.write(new byte[1024]);
+          out.flush();
+          return false;
+        } catch (java.io.IOException reset) {
+          return true;
+        }
+      });
+    }
+  }
+
+  /**
    * Writes are asynchronous and shared by all subscribers: one that stopped reading (its write pending) must neither
    * delay nor reorder what a reading subscriber gets.
    */
