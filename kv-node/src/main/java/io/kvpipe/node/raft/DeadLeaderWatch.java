@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * proves nothing (a paused or unreachable leader) and is left to Ratis's own timer, as is everything else. On a
  * refusal the follower stops vouching for that leader ({@link KvpipeElections#forgetLeader}), so it no longer
  * withholds its vote for the rest of the minimum election timeout; after {@link #HANDOFF}, room for the other
- * followers to find the same, the first of them (by id) stands for election, the next one {@link #STAGGER} later.
+ * followers to find the same, the first of them (by id) stands for election; the next one only {@link #STAGGER}
+ * after the latest the first can have stood (see {@link #next}), in case the first could not win.
  * The election itself is Ratis's ordinary one, pre-vote first (see {@link KvpipeElections}), so a follower wrong
  * about the leader can cost an election, never a committed entry. The decision is {@link #next}; this class only
  * feeds it.
@@ -158,7 +159,12 @@ public final class DeadLeaderWatch implements AutoCloseable {
       long sinceProbe = silenceMs - found.silenceMs();
       return sinceProbe >= minSilenceMs || msSinceLineLost < sinceProbe ? Step.PROBE : Step.NOTHING;
     }
-    return silenceMs >= found.silenceMs() + HANDOFF.toMillis() + STAGGER.toMillis() * rank ? Step.ELECT : Step.NOTHING;
+    // The first-ranked follower stands once the handoff is over. A later one counts from the latest the first can
+    // have found the leader gone (its periodic probe, when no line told it sooner), not from its own finding: the two
+    // findings can lie ~100 ms apart, and a later follower that stood 56 ms after the first, before the first's vote
+    // request reached it, split the vote (both lost; Ratis's timer ended that failover after 1 s).
+    long from = rank == 0 ? found.silenceMs() : Math.max(found.silenceMs(), probeSilenceMs + PERIOD.toMillis());
+    return silenceMs >= from + HANDOFF.toMillis() + STAGGER.toMillis() * rank ? Step.ELECT : Step.NOTHING;
   }
 
   /** Checks one division; returns the address of the leader it follows (to hold a line to), or null. */

@@ -37,7 +37,28 @@ class DeadLeaderWatchTest {
     assertThat(DeadLeaderWatch.next(PROBE + HANDOFF, NEVER, refused, 0, PROBE, MIN)).isEqualTo(Step.ELECT);
     assertThat(PROBE + HANDOFF).as("the first follower stands before Ratis's own timer could").isLessThan(MIN);
     assertThat(DeadLeaderWatch.next(PROBE + HANDOFF, NEVER, refused, 1, PROBE, MIN)).isEqualTo(Step.NOTHING);
-    assertThat(DeadLeaderWatch.next(PROBE + HANDOFF + STAGGER, NEVER, refused, 1, PROBE, MIN)).isEqualTo(Step.ELECT);
+    assertThat(DeadLeaderWatch.next(PROBE + DeadLeaderWatch.PERIOD.toMillis() + HANDOFF + STAGGER, NEVER, refused, 1,
+        PROBE, MIN)).isEqualTo(Step.ELECT);
+  }
+
+  /**
+   * The split vote of a kill -9 trial (bench-node, 2026-12-07 21:23:40): the second-ranked follower learnt from its
+   * line at once (silence 68 ms), the first-ranked one only from its periodic probe (116 ms). Standing 140 ms after its
+   * own finding, the second stood 56 ms after the first, before the first's vote request reached it: both candidates
+   * voted for themselves in one term, both lost, and Ratis's timer ended the failover after 1,002 ms. A later-ranked
+   * follower must wait for the latest the first one can have found the leader gone, plus the handoff and its stagger.
+   */
+  @Test
+  void aLaterRankedFollowerWaitsForTheFirstOnesSlowestFindingBeforeItStands() {
+    Finding early = new Finding(LEADER, 68, true, 0);
+    long firstFindsAtTheLatest = PROBE + DeadLeaderWatch.PERIOD.toMillis();
+    long firstStandsAtTheLatest = firstFindsAtTheLatest + HANDOFF;
+    assertThat(DeadLeaderWatch.next(68 + HANDOFF + STAGGER, 0, early, 1, PROBE, MIN)).isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(firstStandsAtTheLatest + STAGGER - 1, 0, early, 1, PROBE, MIN))
+        .isEqualTo(Step.NOTHING);
+    assertThat(DeadLeaderWatch.next(firstStandsAtTheLatest + STAGGER, 0, early, 1, PROBE, MIN)).isEqualTo(Step.ELECT);
+    // The first-ranked follower still stands right after the handoff.
+    assertThat(DeadLeaderWatch.next(68 + HANDOFF, 0, early, 0, PROBE, MIN)).isEqualTo(Step.ELECT);
   }
 
   @Test
