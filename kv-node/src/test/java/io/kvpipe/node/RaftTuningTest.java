@@ -2,6 +2,7 @@ package io.kvpipe.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -31,6 +32,6 @@ class RaftTuningTest {
   private static long waitMs(RetryPolicy policy, int errors) {
     RetryPolicy.Action a = policy.handleAttemptFailure(() -> errors);
     assertThat(a.shouldRetry()).isTrue();
-    return a.getSleepTime().toLong(java.util.concurrent.TimeUnit.MILLISECONDS);
+    return a.getSleepTime().toLong(TimeUnit.MILLISECONDS);
   }
 }

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * withholds its vote for the rest of the minimum election timeout; after {@link #HANDOFF}, room for the other
  * followers to find the same, the first of them (by id) stands for election; the next one only {@link #STAGGER}
  * after the latest the first can have stood (see {@link #next}), in case the first could not win.
- * The election itself is Ratis's ordinary one, pre-vote first (see {@link KvpipeElections}), so a follower wrong
+ * The election itself is Ratis's vote, without its pre-vote round (see {@link KvpipeElections}), so a follower wrong
  * about the leader can cost an election, never a committed entry. The decision is {@link #next}; this class only
  * feeds it.
  */

@@ -140,14 +140,7 @@ class RequestLimitsTest {
   void aSubscriberThatDoesNotReadIsDroppedWhenItsQueueIsFull() throws Exception {
     try (Socket s = subscribe()) {
       assertThat(sse.subscriberCount()).isEqualTo(1);
-      // The client reads nothing more: once the socket buffers are full the writer blocks, the queue fills up.
-      Poll.until("the subscriber is dropped", Duration.ofSeconds(20), () -> {
-        for (int i = 0; i < 200; i++) {
-          view = new TopologyView(SubscribeListener.topology(view.version() + 1));
-          sse.publish(new TopologyWatcher.Update(view, List.of()));
-        }
-        return sse.subscriberCount() == 0;
-      });
+      publishUntilDropped();
       assertThat(counter(metrics.scrape(), "sse_queue_full")).isEqualTo(1);
     }
   }
@@ -159,10 +152,7 @@ class RequestLimitsTest {
   @Test
   void closingTheHubAbortsADroppedSubscriberThatDoesNotRead() throws Exception {
     try (Socket s = subscribe()) {
-      while (sse.subscriberCount() > 0) {
-        view = new TopologyView(SubscribeListener.topology(view.version() + 1));
-        sse.publish(new TopologyWatcher.Update(view, List.of()));
-      }
+      publishUntilDropped();
       assertThat(counter(metrics.scrape(), "sse_queue_full")).isEqualTo(1);
       sse.close();
       // The server never reads what the client sends now: once it aborts the connection, a write is refused.
@@ -218,6 +208,20 @@ class RequestLimitsTest {
       reading.close();
       reader.join(5000);
     }
+  }
+
+  /**
+   * Publishes changes until the only subscriber, which reads nothing more, is dropped: once the socket buffers are
+   * full its write stays pending and its queue fills up.
+   */
+  private void publishUntilDropped() {
+    Poll.until("the subscriber is dropped", Duration.ofSeconds(20), () -> {
+      for (int i = 0; i < 200; i++) {
+        view = new TopologyView(SubscribeListener.topology(view.version() + 1));
+        sse.publish(new TopologyWatcher.Update(view, List.of()));
+      }
+      return sse.subscriberCount() == 0;
+    });
   }
 
   private Socket subscribe() throws Exception {
