@@ -106,7 +106,7 @@ class StepDownUnderLoadLoop {
         RaftServer.Division d = cluster.server(f).getDivision(gid);
         boolean started = false;
         for (int t = 0; t < 100 && !started; t++) {
-          started = KvpipeElections.startElection(d, 0);
+          started = KvpipeElections.startElection(d, 0) == KvpipeElections.Start.STARTED;
           if (!started) {
             Thread.sleep(1);
           }

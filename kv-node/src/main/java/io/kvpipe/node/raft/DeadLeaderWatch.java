@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -70,6 +71,11 @@ public final class DeadLeaderWatch implements AutoCloseable {
   private final ScheduledExecutorService timer;
   /** Per group, the last probe of the current silence; dropped once the leader is heard from again. */
   private final Map<RaftGroupId, Finding> findings = new ConcurrentHashMap<>();
+  /**
+   * Groups whose election this silence was held back, and why it was last (logged when it first is and when it
+   * changes): the one line that says why a failover waited. Only the timer's thread touches it.
+   */
+  private final Map<RaftGroupId, KvpipeElections.Start> heldBack = new HashMap<>();
   private final LeaderLines lines = new LeaderLines(this::lineLost);
 
   /** On unless the environment sets {@code KVPIPE_DEAD_LEADER_WATCH=off}: to compare failovers with and without it. */
@@ -177,6 +183,7 @@ public final class DeadLeaderWatch implements AutoCloseable {
     if (found != null && (silence < 0 || contactMs > found.contactMs() + 1)) {
       // Heard from a leader since (or no longer a follower): this silence is over.
       findings.remove(gid);
+      heldBack.remove(gid);
       found = null;
     }
     // Once forgotten, the dead leader is no longer the division's leader: the finding remembers who it was.
@@ -198,9 +205,15 @@ public final class DeadLeaderWatch implements AutoCloseable {
       }
       // Not started (an append in progress, or no longer a follower): asked again next period.
       case ELECT -> {
-        if (KvpipeElections.startElection(d, HANDOFF.toMillis())) {
+        KvpipeElections.Start start = KvpipeElections.startElection(d, HANDOFF.toMillis());
+        if (start == KvpipeElections.Start.STARTED) {
+          KvpipeElections.Start waited = heldBack.remove(gid);
           LOG.info("group {}: leader {} refuses connections after {} ms without a heartbeat: its process is gone,"
-              + " starting an election now", gid, leaderId, silence);
+              + " starting an election now{}", gid, leaderId, silence,
+              waited == null ? "" : " (held back before: " + waited + ")");
+        } else if (heldBack.put(gid, start) != start) {
+          LOG.info("group {}: leader {} refuses connections after {} ms without a heartbeat; election held back: {}",
+              gid, leaderId, silence, start);
         }
       }
     }

@@ -30,26 +30,47 @@ public final class KvpipeElections {
     return impl.getRole().getFollowerState().map(f -> f.getLastRpcTime().elapsedTimeMs()).orElse(-1L);
   }
 
+  /** What {@link #startElection} did, and when it did not, why. */
+  public enum Start {
+    STARTED,
+    /** Not a running follower (already a candidate or leader, or closing). */
+    NOT_FOLLOWER,
+    /** An AppendEntries is being written to this follower's log: Ratis's own timer waits for it too. */
+    APPEND_IN_PROGRESS,
+    /** Heard from the leader less than the silence asked for ago. */
+    HEARD_RECENTLY,
+    /** This node was a leader that stepped down for lost heartbeats moments ago. */
+    LOST_MAJORITY_RECENTLY
+  }
+
   /**
    * Changes this follower to candidate now, straight to the vote at the next term, if it has heard nothing from its
    * leader for at least {@code minSilenceMs} (no append in progress, not a leader that just stepped down for lost
-   * heartbeats). Returns whether it did.
+   * heartbeats). Returns what it did.
    */
-  public static boolean startElection(RaftServer.Division division, long minSilenceMs) {
+  public static Start startElection(RaftServer.Division division, long minSilenceMs) {
     if (!(division instanceof RaftServerImpl impl)) {
-      return false;
+      return Start.NOT_FOLLOWER;
     }
     synchronized (impl) {
       if (!impl.isRunning() || !impl.getInfo().isFollower()) {
-        return false;
+        return Start.NOT_FOLLOWER;
       }
       FollowerState f = impl.getRole().getFollowerState().orElse(null);
-      if (f == null || f.getOutstandingOp() != 0 || f.getLastRpcTime().elapsedTimeMs() < minSilenceMs
-          || f.lostMajorityHeartbeatsRecently()) {
-        return false;
+      if (f == null) {
+        return Start.NOT_FOLLOWER;
+      }
+      if (f.getOutstandingOp() != 0) {
+        return Start.APPEND_IN_PROGRESS;
+      }
+      if (f.getLastRpcTime().elapsedTimeMs() < minSilenceMs) {
+        return Start.HEARD_RECENTLY;
+      }
+      if (f.lostMajorityHeartbeatsRecently()) {
+        return Start.LOST_MAJORITY_RECENTLY;
       }
       impl.changeToCandidate(true);
-      return true;
+      return Start.STARTED;
     }
   }
 
