@@ -99,6 +99,7 @@ public final class PipelineBench {
         report.put("kvpipe", options.describe());
         report.put("broker_jvm", String.join(" ", JvmOptions.broker(args)));
         report.put("mysql", mysql.description());
+        report.put("mysql_settings", db.serverSettings());
         try (KvStack stack = KvStack.start(work.resolve("kvpipe"), options, OUT);
              JavaProcess consumer = startConsumer(broker.bootstrapServers(), db);
              ChangelogWatcher watcher = e2e ? new ChangelogWatcher(db.jdbcUrl(), db.user(), db.password(),

@@ -607,19 +607,7 @@ public final class ArchiveBench {
 
   private static Map<String, Object> machine(MySqlDatabase db) throws SQLException {
     Map<String, Object> m = new LinkedHashMap<>(JsonReport.machine());
-    try (Connection c = db.connect(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size,"
-             + " @@innodb_log_file_size, @@innodb_flush_neighbors, @@log_bin, @@sync_binlog")) {
-      rs.next();
-      m.put("db_version", rs.getString(1));
-      m.put("db_innodb_flush_log_at_trx_commit", rs.getInt(2));
-      m.put("db_innodb_buffer_pool_bytes", rs.getLong(3));
-      m.put("db_innodb_log_file_bytes", rs.getLong(4));
-      m.put("db_innodb_flush_neighbors", rs.getInt(5));
-      m.put("db_log_bin", rs.getInt(6));
-      m.put("db_sync_binlog", rs.getLong(7));
-      m.put("db_extra_server_args", System.getenv().getOrDefault(LocalMySqlServer.EXTRA_ARGS_ENV, ""));
-    }
+    m.putAll(db.serverSettings());
     return m;
   }
 

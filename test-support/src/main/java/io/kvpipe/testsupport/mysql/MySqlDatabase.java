@@ -2,9 +2,12 @@ package io.kvpipe.testsupport.mysql;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** A fresh, uniquely named database on a {@link MySqlServer}, dropped by {@link #close()}. Immutable. */
@@ -59,6 +62,28 @@ public final class MySqlDatabase implements AutoCloseable {
 
   public Connection connect() throws SQLException {
     return DriverManager.getConnection(jdbcUrl(), user(), password());
+  }
+
+  /**
+   * The server's version and the settings a write-rate figure depends on (how commits reach the disk, InnoDB's
+   * sizing, the binary log), and the extra server options of this run: for a benchmark's JSON.
+   */
+  public Map<String, Object> serverSettings() throws SQLException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    try (Connection c = connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size,"
+             + " @@innodb_log_file_size, @@innodb_flush_neighbors, @@log_bin, @@sync_binlog")) {
+      rs.next();
+      m.put("db_version", rs.getString(1));
+      m.put("db_innodb_flush_log_at_trx_commit", rs.getInt(2));
+      m.put("db_innodb_buffer_pool_bytes", rs.getLong(3));
+      m.put("db_innodb_log_file_bytes", rs.getLong(4));
+      m.put("db_innodb_flush_neighbors", rs.getInt(5));
+      m.put("db_log_bin", rs.getInt(6));
+      m.put("db_sync_binlog", rs.getLong(7));
+      m.put("db_extra_server_args", System.getenv().getOrDefault(LocalMySqlServer.EXTRA_ARGS_ENV, ""));
+    }
+    return m;
   }
 
   @Override

@@ -1,0 +1,45 @@
+package io.kvpipe.node.shard;
+
+import java.lang.management.ManagementFactory;
+import java.util.Random;
+
+/** Scratch (not committed): bytes allocated per overwrite and heap per record, for the store's leaf size. */
+public class LeafChurnScratch {
+  public static void main(String[] args) {
+    int keys = Integer.parseInt(args[0]);
+    var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long tid = Thread.currentThread().getId();
+    Runtime rt = Runtime.getRuntime();
+    System.gc();
+    long heap0 = rt.totalMemory() - rt.freeMemory();
+    byte[][] ks = new byte[keys][];
+    for (int i = 0; i < keys; i++) {
+      ks[i] = String.format("key-%012d", i).getBytes();
+    }
+    System.gc();
+    heap0 = rt.totalMemory() - rt.freeMemory();
+    ShardStore s = new ShardStore();
+    byte[] v = new byte[100];
+    Random r = new Random(7);
+    for (int i = 0; i < keys; i++) {
+      r.nextBytes(v);
+      s.put(ks[i], new ShardStore.Rec(v.clone(), i + 1, 0));
+    }
+    System.gc();
+    long heap1 = rt.totalMemory() - rt.freeMemory();
+    for (int round = 0; round < 3; round++) {
+      long a0 = mx.getThreadAllocatedBytes(tid);
+      long t0 = System.nanoTime();
+      int n = 200_000;
+      for (int i = 0; i < n; i++) {
+        int k = r.nextInt(keys);
+        r.nextBytes(v);
+        s.put(ks[k], new ShardStore.Rec(v.clone(), keys + i + 1L, 0));
+      }
+      long a1 = mx.getThreadAllocatedBytes(tid);
+      long t1 = System.nanoTime();
+      System.out.printf("MAX_LEAF %d: %d keys, heap %.1f B/record, overwrite allocates %.0f B, %.2f us%n",
+          PackedMap.MAX_LEAF, keys, (heap1 - heap0) / (double) keys, (a1 - a0) / (double) n, (t1 - t0) / 1e3 / n);
+    }
+  }
+}
