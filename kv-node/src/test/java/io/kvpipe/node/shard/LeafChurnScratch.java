@@ -3,7 +3,15 @@ package io.kvpipe.node.shard;
 import java.lang.management.ManagementFactory;
 import java.util.Random;
 
-/** Scratch (not committed): bytes allocated per overwrite and heap per record, for the store's leaf size. */
+/**
+ * A measurement, not part of the suite (its name matches neither Surefire's nor Failsafe's patterns): what the store's
+ * leaf size costs. Loads N records (16 B keys, 100 B values) into a {@link ShardStore}, then overwrites random keys and
+ * prints the heap per record (after a full GC) and the bytes one overwrite allocates on its thread: every overwrite
+ * copies its immutable {@link PackedMap} leaf, and each copy lives until the leaf's next write, so it is promoted and
+ * dies in the old generation (bench/RESULTS.md, bench-pipeline, 2026-12-08). Run, after {@code mvn test-compile -pl
+ * kv-node}, with the module's test class path: {@code java -Xmx2g -XX:+UseParallelGC -cp ... 
+ * io.kvpipe.node.shard.LeafChurnScratch 1000000}; change {@link PackedMap#MAX_LEAF} to compare leaf sizes.
+ */
 public class LeafChurnScratch {
   public static void main(String[] args) {
     int keys = Integer.parseInt(args[0]);
