@@ -1,5 +1,6 @@
 package io.kvpipe.bench;
 
+import io.kvpipe.common.ring.HashRing;
 import io.kvpipe.testsupport.Poll;
 import io.kvpipe.testsupport.bench.ChangelogWatcher;
 import io.kvpipe.testsupport.bench.JsonReport;
@@ -13,6 +14,7 @@ import io.kvpipe.testsupport.mysql.LocalMySqlServer;
 import io.kvpipe.testsupport.mysql.MySqlDatabase;
 import io.kvpipe.testsupport.process.JavaProcess;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -109,7 +112,7 @@ public final class PipelineBench {
           pids.put("consumer", consumer.pid());
           pids.put("mysql", mysql.pid());
           pids.put("bench", ProcessHandle.current().pid());
-          Writer writer = new Writer(stack.data(), watcher, consumer);
+          Writer writer = new Writer(stack, watcher, consumer);
           // The kv-nodes' and the proxy's JIT decide when it ends (the consumer and the broker are not watched).
           OUT.printf("== warm-up at %,d writes/s (JITs, connections, consumer group join)%n", warmUpRate);
           report.put("warm_up", JitWarmUp.run(warmUp, stack.jitJvms(), window -> {
@@ -169,16 +172,26 @@ public final class PipelineBench {
     return c;
   }
 
-  /** Writes at a rate and times each write's ack and its row's arrival in kv_changelog. */
+  /**
+   * Writes at a rate and times each write's ack and its row's arrival in kv_changelog; per shard group, what the phase
+   * cost its nodes and where a write's time went inside them ({@link NodeProbe}: the leader's client_write, log syncs,
+   * the followers' appends, apply), so an ack's latency can be split between the proxy and the Raft group.
+   */
   private final class Writer {
     private final KvHttp data;
+    private final HashRing ring;
+    private final Map<String, NodeProbe> probes = new LinkedHashMap<>();
     private final ChangelogWatcher watcher;
     private final JavaProcess consumer;
     private final byte[] value = KvShape.value(valueBytes);
     private long seq;
 
-    Writer(KvHttp data, ChangelogWatcher watcher, JavaProcess consumer) {
-      this.data = data;
+    Writer(KvStack stack, ChangelogWatcher watcher, JavaProcess consumer) {
+      this.data = stack.data();
+      this.ring = stack.ring();
+      for (String group : stack.groups()) {
+        probes.put(group, new NodeProbe(stack.nodes(), group));
+      }
       this.watcher = watcher;
       this.consumer = consumer;
     }
@@ -192,10 +205,24 @@ public final class PipelineBench {
         watcher.reportTo(tracker);
       }
       long base = seq;
+      Map<String, NodeProbe.Snapshot> groupsBefore = new LinkedHashMap<>();
+      probes.forEach((group, probe) -> groupsBefore.put(group, probe.snapshot()));
+      Map<String, LongAdder> issuedByGroup = new ConcurrentHashMap<>();
       ProcessCpu.Sample before = ProcessCpu.Sample.of(pids);
-      OpenLoop.Result r = new OpenLoop("writes at " + rate + "/s", rate, d, maxInFlight,
-          n -> write(KvShape.key((base + n) % keys), ack, tracker, errorSamples), OUT).run();
+      OpenLoop.Result r = new OpenLoop("writes at " + rate + "/s", rate, d, maxInFlight, n -> {
+        String key = KvShape.key((base + n) % keys);
+        issuedByGroup.computeIfAbsent(ring.groupFor(key.getBytes(StandardCharsets.UTF_8)), g -> new LongAdder())
+            .increment();
+        return write(key, ack, tracker, errorSamples);
+      }, OUT).run();
       Map<String, Object> cpu = ProcessCpu.Sample.of(pids).since(before);
+      Map<String, Object> groups = new LinkedHashMap<>();
+      for (Map.Entry<String, NodeProbe> g : probes.entrySet()) {
+        LongAdder issued = issuedByGroup.get(g.getKey());
+        NodeProbe.Result cost = g.getValue().since(groupsBefore.get(g.getKey()), issued == null ? 0 : issued.sum());
+        groups.put(g.getKey(), cost.figures());
+        OUT.printf("   %s (writes issued to it as ops):%n%s%n", g.getKey(), cost.summary());
+      }
       seq = base + r.issued();
       long drainStart = System.nanoTime();
       if (watcher != null) {
@@ -215,7 +242,7 @@ public final class PipelineBench {
           "achieved_writes_per_s", Math.round(r.achievedPerSecond()), "ok", r.ok(), "errors", r.errors(),
           "skipped", r.skipped(), "ack_p50_ms", ProcessCpu.round(3, a.p50()), "ack_p99_ms",
           ProcessCpu.round(3, a.p99()), "ack_p999_ms", ProcessCpu.round(3, a.p999()), "ack_max_ms",
-          ProcessCpu.round(3, a.max()), "cpu", cpu, "error_samples", List.copyOf(errorSamples));
+          ProcessCpu.round(3, a.max()), "cpu", cpu, "groups", groups, "error_samples", List.copyOf(errorSamples));
       if (tracker != null) {
         out.putAll(JsonReport.map("e2e_matched", tracker.matched(), "e2e_not_visible", tracker.pending(),
             "e2e_p50_ms", ProcessCpu.round(2, e.p50()), "e2e_p99_ms", ProcessCpu.round(2, e.p99()), "e2e_p999_ms",
