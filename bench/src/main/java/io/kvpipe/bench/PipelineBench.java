@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,7 +180,9 @@ public final class PipelineBench {
    */
   private final class Writer {
     private final KvHttp data;
-    private final HashRing ring;
+    /** The shard groups, and which of them owns each key the writes cycle through (looked up once, not per write). */
+    private final List<String> groups;
+    private final int[] groupOfKey;
     private final Map<String, NodeProbe> probes = new LinkedHashMap<>();
     private final ChangelogWatcher watcher;
     private final JavaProcess consumer;
@@ -188,8 +191,13 @@ public final class PipelineBench {
 
     Writer(KvStack stack, ChangelogWatcher watcher, JavaProcess consumer) {
       this.data = stack.data();
-      this.ring = stack.ring();
-      for (String group : stack.groups()) {
+      this.groups = List.copyOf(stack.groups());
+      this.groupOfKey = new int[keys];
+      HashRing ring = stack.ring();
+      for (int k = 0; k < keys; k++) {
+        groupOfKey[k] = groups.indexOf(ring.groupFor(KvShape.key(k).getBytes(StandardCharsets.UTF_8)));
+      }
+      for (String group : groups) {
         probes.put(group, new NodeProbe(stack.nodes(), group));
       }
       this.watcher = watcher;
@@ -207,21 +215,21 @@ public final class PipelineBench {
       long base = seq;
       Map<String, NodeProbe.Snapshot> groupsBefore = new LinkedHashMap<>();
       probes.forEach((group, probe) -> groupsBefore.put(group, probe.snapshot()));
-      Map<String, LongAdder> issuedByGroup = new ConcurrentHashMap<>();
+      LongAdder[] issuedByGroup = new LongAdder[groups.size()];
+      Arrays.setAll(issuedByGroup, g -> new LongAdder());
       ProcessCpu.Sample before = ProcessCpu.Sample.of(pids);
       OpenLoop.Result r = new OpenLoop("writes at " + rate + "/s", rate, d, maxInFlight, n -> {
-        String key = KvShape.key((base + n) % keys);
-        issuedByGroup.computeIfAbsent(ring.groupFor(key.getBytes(StandardCharsets.UTF_8)), g -> new LongAdder())
-            .increment();
-        return write(key, ack, tracker, errorSamples);
+        int k = (int) ((base + n) % keys);
+        issuedByGroup[groupOfKey[k]].increment();
+        return write(KvShape.key(k), ack, tracker, errorSamples);
       }, OUT).run();
       Map<String, Object> cpu = ProcessCpu.Sample.of(pids).since(before);
-      Map<String, Object> groups = new LinkedHashMap<>();
-      for (Map.Entry<String, NodeProbe> g : probes.entrySet()) {
-        LongAdder issued = issuedByGroup.get(g.getKey());
-        NodeProbe.Result cost = g.getValue().since(groupsBefore.get(g.getKey()), issued == null ? 0 : issued.sum());
-        groups.put(g.getKey(), cost.figures());
-        OUT.printf("   %s (writes issued to it as ops):%n%s%n", g.getKey(), cost.summary());
+      Map<String, Object> byGroup = new LinkedHashMap<>();
+      for (int g = 0; g < groups.size(); g++) {
+        String group = groups.get(g);
+        NodeProbe.Result cost = probes.get(group).since(groupsBefore.get(group), issuedByGroup[g].sum());
+        byGroup.put(group, cost.figures());
+        OUT.printf("   %s (writes issued to it as ops):%n%s%n", group, cost.summary());
       }
       seq = base + r.issued();
       long drainStart = System.nanoTime();
@@ -242,7 +250,7 @@ public final class PipelineBench {
           "achieved_writes_per_s", Math.round(r.achievedPerSecond()), "ok", r.ok(), "errors", r.errors(),
           "skipped", r.skipped(), "ack_p50_ms", ProcessCpu.round(3, a.p50()), "ack_p99_ms",
           ProcessCpu.round(3, a.p99()), "ack_p999_ms", ProcessCpu.round(3, a.p999()), "ack_max_ms",
-          ProcessCpu.round(3, a.max()), "cpu", cpu, "groups", groups, "error_samples", List.copyOf(errorSamples));
+          ProcessCpu.round(3, a.max()), "cpu", cpu, "groups", byGroup, "error_samples", List.copyOf(errorSamples));
       if (tracker != null) {
         out.putAll(JsonReport.map("e2e_matched", tracker.matched(), "e2e_not_visible", tracker.pending(),
             "e2e_p50_ms", ProcessCpu.round(2, e.p50()), "e2e_p99_ms", ProcessCpu.round(2, e.p99()), "e2e_p999_ms",

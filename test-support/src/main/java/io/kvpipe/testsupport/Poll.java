@@ -22,6 +22,15 @@ public final class Poll {
     }
   }
 
+  /** What {@link #until} throws when its time is up: an assertion failure, so a test that waited in vain fails. */
+  public static final class TimedOut extends AssertionError {
+    private static final long serialVersionUID = 1L;
+
+    TimedOut(String message) {
+      super(message);
+    }
+  }
+
   /** Polls {@code condition} every {@code interval} until true; throws with {@code what} when {@code timeout} passes. */
   public static void until(String what, Duration timeout, Duration interval, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -37,7 +46,7 @@ public final class Poll {
         last = e;
       }
       if (System.nanoTime() > deadline) {
-        AssertionError err = new AssertionError("timed out after " + timeout + " waiting for " + what);
+        AssertionError err = new TimedOut("timed out after " + timeout + " waiting for " + what);
         if (last != null) {
           err.initCause(last);
         }
@@ -47,6 +56,19 @@ public final class Poll {
       if (Thread.interrupted()) {
         throw new IllegalStateException("interrupted while waiting for " + what);
       }
+    }
+  }
+
+  /**
+   * Polls {@code condition} as {@link #until} does, for a caller to whom a condition that never came is an outcome to
+   * count rather than a failure: whether it became true within {@code timeout}.
+   */
+  public static boolean within(Duration timeout, Duration interval, BooleanSupplier condition) {
+    try {
+      until("a condition", timeout, interval, condition);
+      return true;
+    } catch (TimedOut e) {
+      return false;
     }
   }
 

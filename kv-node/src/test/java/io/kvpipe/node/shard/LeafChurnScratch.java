@@ -9,23 +9,21 @@ import java.util.Random;
  * prints the heap per record (after a full GC) and the bytes one overwrite allocates on its thread: every overwrite
  * copies its immutable {@link PackedMap} leaf, and each copy lives until the leaf's next write, so it is promoted and
  * dies in the old generation (bench/RESULTS.md, bench-pipeline, 2026-12-08). Run, after {@code mvn test-compile -pl
- * kv-node}, with the module's test class path: {@code java -Xmx2g -XX:+UseParallelGC -cp ... 
+ * kv-node}, with the module's test class path: {@code java -Xmx2g -XX:+UseParallelGC -cp ...
  * io.kvpipe.node.shard.LeafChurnScratch 1000000}; change {@link PackedMap#MAX_LEAF} to compare leaf sizes.
  */
 public class LeafChurnScratch {
   public static void main(String[] args) {
     int keys = Integer.parseInt(args[0]);
     var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long tid = Thread.currentThread().getId();
+    long tid = Thread.currentThread().threadId();
     Runtime rt = Runtime.getRuntime();
-    System.gc();
-    long heap0 = rt.totalMemory() - rt.freeMemory();
     byte[][] ks = new byte[keys][];
     for (int i = 0; i < keys; i++) {
       ks[i] = String.format("key-%012d", i).getBytes();
     }
     System.gc();
-    heap0 = rt.totalMemory() - rt.freeMemory();
+    long heap0 = rt.totalMemory() - rt.freeMemory();
     ShardStore s = new ShardStore();
     byte[] v = new byte[100];
     Random r = new Random(7);
